@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The test command (`npm test`): lint, typecheck, build, then the whole suite against real SQLite files and a
+# real PostgreSQL (started here unless PGQRS_TEST_DSN points at one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== lint"; npx biome check .
+echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
+echo "== build"; npm run build --silent
+
+started_pg=0
+if [ -z "${PGQRS_TEST_DSN:-}" ]; then
+  eval "$(bash scripts/start-postgres.sh)"
+  started_pg=1
+fi
+cleanup() { if [ "$started_pg" = 1 ]; then bash scripts/stop-postgres.sh || true; fi; }
+trap cleanup EXIT
+
+echo "== tests (PostgreSQL at ${PGQRS_TEST_DSN}, SQLite files under ${TMPDIR:-/tmp})"
+npx vitest run "$@"

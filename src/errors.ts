@@ -1,0 +1,114 @@
+/**
+ * Every failure pgqrs raises on purpose is a {@link PgqrsError} with a stable string `code`.
+ * Callers branch on `code` (or `instanceof` a subclass), never on message text.
+ */
+export type PgqrsErrorCode =
+  | "QUEUE_NOT_FOUND"
+  | "QUEUE_ALREADY_EXISTS"
+  | "WORKFLOW_NOT_FOUND"
+  | "WORKFLOW_ALREADY_EXISTS"
+  | "RUN_NOT_FOUND"
+  | "MESSAGE_NOT_FOUND"
+  | "WORKER_NOT_FOUND"
+  | "WORKER_HAS_PENDING_MESSAGES"
+  | "INVALID_STATE_TRANSITION"
+  | "VALIDATION_FAILED"
+  | "PAYLOAD_TOO_LARGE"
+  | "RATE_LIMITED"
+  | "INVALID_CONFIG"
+  | "MISSING_CONFIG"
+  | "SCHEMA_VALIDATION"
+  | "CONNECTION_FAILED"
+  | "QUERY_FAILED"
+  | "STORE_CLOSED"
+  | "BUSY"
+  | "TIMEOUT"
+  | "SUSPENDED"
+  | "STEP_NOT_READY"
+  | "RETRIES_EXHAUSTED"
+  | "TRANSIENT"
+  | "PAUSED"
+  | "CANCELLED"
+  | "EXECUTION_FAILED"
+  | "CONFLICT"
+  | "INTERNAL";
+
+/** Extra, code-specific facts kept on the error object for programmatic use. */
+export type PgqrsErrorDetails = Readonly<Record<string, unknown>>;
+
+export interface PgqrsErrorOptions {
+  cause?: unknown;
+  details?: PgqrsErrorDetails;
+}
+
+/** The one error type of pgqrs. `code` is stable; `message` names the offending value and the fix. */
+export class PgqrsError extends Error {
+  readonly code: PgqrsErrorCode;
+  readonly details: PgqrsErrorDetails;
+
+  constructor(code: PgqrsErrorCode, message: string, options: PgqrsErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "PgqrsError";
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+/** Raised when a worker, run or step is asked to move between states its state machine forbids. */
+export class InvalidStateTransitionError extends PgqrsError {
+  readonly from: string;
+  readonly to: string;
+  readonly reason: string;
+
+  constructor(from: string, to: string, reason: string) {
+    super("INVALID_STATE_TRANSITION", `Invalid state transition from ${from} to ${to}: ${reason}`, {
+      details: { from, to, reason },
+    });
+    this.name = "InvalidStateTransitionError";
+    this.from = from;
+    this.to = to;
+    this.reason = reason;
+  }
+}
+
+/** Raised by payload and argument validation; nothing was written. */
+export class ValidationError extends PgqrsError {
+  constructor(reason: string, details: PgqrsErrorDetails = {}) {
+    super("VALIDATION_FAILED", `Validation failed: ${reason}`, { details: { reason, ...details } });
+    this.name = "ValidationError";
+  }
+}
+
+/** A step failure that should be retried later (network blips, timeouts, 429s). */
+export class TransientStepError extends PgqrsError {
+  readonly transientCode: string;
+  /** Overrides the policy's backoff when set, in milliseconds. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(transientCode: string, message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
+    super("TRANSIENT", `Transient error (${transientCode}): ${message}`, {
+      cause: options.cause,
+      details: { transientCode, retryAfterMs: options.retryAfterMs ?? null },
+    });
+    this.name = "TransientStepError";
+    this.transientCode = transientCode;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** True when `err` is a {@link PgqrsError} with the given code. */
+export function isPgqrsError(err: unknown, code?: PgqrsErrorCode): err is PgqrsError {
+  return err instanceof PgqrsError && (code === undefined || err.code === code);
+}
+
+/** A readable one-line description of any thrown value, including non-Error throws. */
+export function describeThrown(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err === "string") return err;
+  try {
+    const json = JSON.stringify(err);
+    return json === undefined ? String(err) : json;
+  } catch {
+    return String(err);
+  }
+}

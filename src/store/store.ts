@@ -1,0 +1,287 @@
+/**
+ * The Store contract: the only seam between the engine and persistence.
+ *
+ * Every operation takes one params object and returns typed rows. Times are always supplied by the caller
+ * (`now`, from the injectable clock) so that leases, delays and retries are deterministic in tests; a backend
+ * never reads its own clock for domain decisions. Hot operations are one round trip; multi-statement changes run
+ * in one transaction inside the backend. Driver errors are translated into {@link PgqrsError} codes by SQLSTATE or
+ * SQLite error code, never by message text.
+ */
+import type {
+  Page,
+  QueueMessage,
+  QueueMetrics,
+  QueueRecord,
+  RunRecord,
+  StepRecord,
+  SystemStats,
+  WorkerHealthStats,
+  WorkerRecord,
+  WorkerStatus,
+  WorkflowRecord,
+  WorkflowStatus,
+} from "../types.js";
+
+/** What a backend can do; the engine branches on these, never on a backend's name. */
+export interface StoreCapabilities {
+  /** `"postgres"` or `"sqlite"`; for display only. */
+  readonly backendName: string;
+  /** Several processes may share the database. */
+  readonly multiProcess: boolean;
+  /** Claims use `FOR UPDATE SKIP LOCKED`. */
+  readonly skipLocked: boolean;
+  /** The backend can wake idle consumers on enqueue. */
+  readonly listenNotify: boolean;
+}
+
+export interface EnqueueParams {
+  queueId: number;
+  /** Payloads already serialised to JSON text, in order. */
+  payloads: readonly string[];
+  producerWorkerId: number | null;
+  enqueuedAt: Date;
+  /** First visibility time (enqueuedAt + delay). */
+  visibleAt: Date;
+}
+
+export interface DequeueParams {
+  queueId: number;
+  workerId: number;
+  limit: number;
+  /** Lease length in milliseconds: `vt = now + leaseMs`. */
+  leaseMs: number;
+  now: Date;
+  /** Messages with `read_ct >= maxReadCt` are never claimed. */
+  maxReadCt: number;
+}
+
+export interface OwnedIdsParams {
+  ids: readonly number[];
+  workerId: number;
+  now: Date;
+}
+
+export interface ExtendParams extends OwnedIdsParams {
+  /** `vt = max(vt, now) + extendMs`. */
+  extendMs: number;
+}
+
+export interface ReleaseParams extends OwnedIdsParams {
+  /** New visibility time (usually `now`). */
+  visibleAt: Date;
+}
+
+export interface ListMessagesParams extends Page {
+  queueId?: number;
+  /** `"active"` (default): unarchived; `"archived"`; `"dead"`: dead-lettered; `"all"`. */
+  state?: "active" | "archived" | "dead" | "all";
+  consumerWorkerId?: number;
+}
+
+export interface RegisterWorkerParams {
+  name: string;
+  queueId: number | null;
+  now: Date;
+}
+
+export interface TransitionWorkerParams {
+  id: number;
+  /** Allowed current statuses; the update is guarded by them. */
+  from: readonly WorkerStatus[];
+  to: WorkerStatus;
+  now: Date;
+}
+
+export interface CreateRunParams {
+  message: QueueMessage;
+  now: Date;
+}
+
+export interface TransitionRunParams {
+  id: number;
+  /** Allowed current statuses. */
+  from: readonly WorkflowStatus[];
+  to: WorkflowStatus;
+  now: Date;
+  /** Written when given (`undefined` leaves the column alone). JSON text. */
+  output?: string | null;
+  error?: string | null;
+}
+
+export interface AcquireStepParams {
+  runId: number;
+  stepName: string;
+  now: Date;
+}
+
+export interface FinishStepParams {
+  runId: number;
+  stepName: string;
+  now: Date;
+}
+
+export interface CompleteStepParams extends FinishStepParams {
+  /** JSON text. */
+  output: string;
+}
+
+export interface FailStepParams extends FinishStepParams {
+  /** JSON text. */
+  error: string;
+  /** When the step may run again; `null` = permanently failed. */
+  retryAt: Date | null;
+  retryCount: number;
+}
+
+export interface ListRunsParams extends Page {
+  workflowId?: number;
+  status?: WorkflowStatus;
+}
+
+/**
+ * Persistence operations. Implemented once per backend under `store/<backend>/`.
+ * Semantics are those of `pgqrs-reference.md` as amended by `DECISIONS.md`.
+ */
+export interface StoreBackend {
+  readonly capabilities: StoreCapabilities;
+
+  // --- schema -----------------------------------------------------------------------------------------------
+  /** Apply pending numbered migrations under a lock; idempotent and safe when two processes run it at once. */
+  install(): Promise<void>;
+  /** Check tables exist in the configured schema and references are intact; writes nothing. SCHEMA_VALIDATION. */
+  verify(): Promise<void>;
+  /** Close connections. Idempotent. */
+  close(): Promise<void>;
+
+  // --- queues -----------------------------------------------------------------------------------------------
+  /** QUEUE_ALREADY_EXISTS on a duplicate name. */
+  createQueue(p: { name: string; now: Date }): Promise<QueueRecord>;
+  getQueueByName(name: string): Promise<QueueRecord | null>;
+  getQueueById(id: number): Promise<QueueRecord | null>;
+  listQueues(): Promise<QueueRecord[]>;
+  /**
+   * Delete a queue with its stopped workers, workflow definition, runs and steps, in one transaction.
+   * VALIDATION_FAILED when non-stopped workers are assigned (`… <k> worker(s) are still assigned …`) or any
+   * message row exists (`… <k> references exist in messages table. Purge data first.`).
+   */
+  deleteQueue(p: { queueId: number; queueName: string }): Promise<void>;
+  /** Delete every message of the queue (with their runs and steps) and every worker of the queue; one transaction. */
+  purgeQueue(p: { queueId: number }): Promise<void>;
+
+  // --- messages ---------------------------------------------------------------------------------------------
+  /** One multi-row insert; rows come back in payload order. */
+  enqueue(p: EnqueueParams): Promise<QueueMessage[]>;
+  /**
+   * Claim up to `limit` messages of the queue with `archived_at IS NULL AND vt <= now AND read_ct < maxReadCt`
+   * (unleased, or leased with an expired lease), oldest first by (`enqueued_at`, `id`), in ONE statement:
+   * `read_ct + 1`, `vt = now + lease`, `consumer_worker_id = worker`, `dequeued_at = COALESCE(dequeued_at, now)`.
+   * Rows come back ordered by (`enqueued_at`, `id`).
+   */
+  dequeue(p: DequeueParams): Promise<QueueMessage[]>;
+  /** Per-id: set `archived_at = now` where owned by the worker and not archived. */
+  archive(p: OwnedIdsParams): Promise<boolean[]>;
+  /** Per-id: delete rows owned by the worker and not archived. */
+  deleteOwned(p: OwnedIdsParams): Promise<boolean[]>;
+  /** Per-id: extend owned, unarchived leases. */
+  extendVisibility(p: ExtendParams): Promise<boolean[]>;
+  /** Per-id: owned, unarchived → `consumer_worker_id = NULL, vt = visibleAt` (`read_ct` unchanged). */
+  release(p: ReleaseParams): Promise<boolean[]>;
+  /** Release every unarchived message held by the worker; returns the count. */
+  releaseWorkerMessages(p: { workerId: number; now: Date }): Promise<number>;
+  /** Delete rows unconditionally (admin); per-id result. Runs and steps of those messages go with them. */
+  deleteMessages(p: { ids: readonly number[] }): Promise<boolean[]>;
+  getMessage(id: number): Promise<QueueMessage | null>;
+  /** Ordered by id. Missing ids are skipped. */
+  getMessages(ids: readonly number[]): Promise<QueueMessage[]>;
+  /** Newest first (`enqueued_at DESC, id DESC`); archived ones by `archived_at DESC`. */
+  listMessages(p: ListMessagesParams): Promise<QueueMessage[]>;
+  countMessages(p: Omit<ListMessagesParams, keyof Page>): Promise<number>;
+  /**
+   * Dead-letter the queue's unarchived messages with `read_ct >= maxReadCt` that are not under a live lease:
+   * `archived_at = now, dead_lettered_at = now`. Returns their ids, ascending.
+   */
+  deadLetter(p: { queueId: number; maxReadCt: number; now: Date }): Promise<number[]>;
+  /**
+   * Put a dead-lettered message of that queue back: `archived_at = NULL, dead_lettered_at = NULL, read_ct = 0,
+   * vt = now, enqueued_at = now, consumer_worker_id = NULL, dequeued_at = NULL`. `null` when it is not a
+   * dead-lettered message of that queue.
+   */
+  replayDeadLetter(p: { queueId: number; id: number; now: Date }): Promise<QueueMessage | null>;
+
+  // --- workers ----------------------------------------------------------------------------------------------
+  /**
+   * Atomic: insert a `ready` worker, or reset a `stopped` one of that name (new queue, `started_at`,
+   * `heartbeat_at`, `shutdown_at = NULL`). VALIDATION_FAILED `Worker <name> is already active. Cannot register
+   * duplicate.` for ready/polling/interrupted, `Worker <name> is suspended. Use resume() to reactivate.` for suspended.
+   */
+  registerWorker(p: RegisterWorkerParams): Promise<WorkerRecord>;
+  /** Guarded update; `null` when the row is missing or not in `from`. Sets `shutdown_at = now` when `to` is stopped. */
+  transitionWorker(p: TransitionWorkerParams): Promise<WorkerRecord | null>;
+  /** `heartbeat_at = now`; false when the row is gone. */
+  heartbeat(p: { id: number; now: Date }): Promise<boolean>;
+  /** Heartbeat many workers in one statement; returns the ids that still exist. */
+  heartbeatMany(p: { ids: readonly number[]; now: Date }): Promise<number[]>;
+  getWorker(id: number): Promise<WorkerRecord | null>;
+  getWorkerByName(name: string): Promise<WorkerRecord | null>;
+  /** Newest first (`started_at DESC, id DESC`). */
+  listWorkers(p: { queueId?: number; status?: WorkerStatus } & Page): Promise<WorkerRecord[]>;
+  countWorkers(p: { queueId?: number; status?: WorkerStatus }): Promise<number>;
+  /** Messages (any state) whose producer or consumer is this worker. */
+  countWorkerReferences(id: number): Promise<number>;
+  /** Unarchived messages leased to this worker in its queue. */
+  countHeldMessages(p: { workerId: number }): Promise<number>;
+  /** VALIDATION_FAILED `Worker has <k> references (associated messages/archives)` when referenced; else rows deleted. */
+  deleteWorker(id: number): Promise<number>;
+  /** Non-stopped workers (optionally of one queue) with `heartbeat_at < olderThan`, oldest heartbeat first. */
+  listZombies(p: { queueId?: number; olderThan: Date }): Promise<WorkerRecord[]>;
+  /**
+   * One transaction: for each zombie of the queue (as `listZombies`), release its unarchived messages
+   * (`vt = now`, consumer NULL) and mark it stopped. Returns `{ released, workers }`.
+   */
+  reclaimZombies(p: { queueId?: number; olderThan: Date; now: Date }): Promise<{ released: number; workers: number[] }>;
+  /** Delete stopped workers with `heartbeat_at < olderThan` that no message references. */
+  purgeOldWorkers(p: { olderThan: Date }): Promise<number>;
+
+  // --- stats ------------------------------------------------------------------------------------------------
+  /** One row per queue (empty queues included), by name; or only the given queue. */
+  queueMetrics(p: { queueId?: number; now: Date; maxReadCt: number }): Promise<QueueMetrics[]>;
+  systemStats(p: { now: Date; maxReadCt: number }): Promise<SystemStats>;
+  workerHealthStats(p: { staleBefore: Date; groupByQueue: boolean }): Promise<WorkerHealthStats[]>;
+
+  // --- workflows --------------------------------------------------------------------------------------------
+  /** Idempotent: creates the queue of that name if missing and the definition if missing; returns it. */
+  createWorkflow(p: { name: string; now: Date }): Promise<WorkflowRecord>;
+  getWorkflowByName(name: string): Promise<WorkflowRecord | null>;
+  getWorkflowById(id: number): Promise<WorkflowRecord | null>;
+  listWorkflows(): Promise<WorkflowRecord[]>;
+  /**
+   * Get the run of this message, or create it QUEUED with `input = payload`. WORKFLOW_NOT_FOUND when the message's
+   * queue has no workflow definition. Safe under concurrency (unique `message_id`).
+   */
+  getOrCreateRun(p: CreateRunParams): Promise<RunRecord>;
+  getRun(id: number): Promise<RunRecord | null>;
+  getRunByMessageId(messageId: number): Promise<RunRecord | null>;
+  /** Newest first. */
+  listRuns(p: ListRunsParams): Promise<RunRecord[]>;
+  countRuns(p: Omit<ListRunsParams, keyof Page>): Promise<number>;
+  /**
+   * Guarded update of a run's status (`updated_at = now`; `started_at` on first RUNNING; `paused_at` on PAUSED;
+   * `completed_at` on SUCCESS/ERROR/CANCELLED). `null` when missing or not in `from`.
+   */
+  transitionRun(p: TransitionRunParams): Promise<RunRecord | null>;
+  /**
+   * Atomic upsert of step `(runId, stepName)`:
+   * absent → insert RUNNING (`retry_count 0`, `started_at now`); SUCCESS → unchanged; ERROR with
+   * `retry_at <= now` → RUNNING with `retry_at`/`error` cleared (`retry_count` kept); other ERROR → unchanged;
+   * RUNNING (a crashed attempt) → RUNNING with `started_at = now`. Returns the row after the statement and
+   * whether this call moved it to RUNNING (`acquired`).
+   */
+  acquireStep(p: AcquireStepParams): Promise<{ step: StepRecord; acquired: boolean }>;
+  /** SUCCESS with output, `completed_at = now`. */
+  completeStep(p: CompleteStepParams): Promise<StepRecord>;
+  /** ERROR with error, retry_at, retry_count, `completed_at = now`. */
+  failStep(p: FailStepParams): Promise<StepRecord>;
+  getStep(p: { runId: number; stepName: string }): Promise<StepRecord | null>;
+  /** In creation order. */
+  listSteps(p: { runId: number }): Promise<StepRecord[]>;
+}
