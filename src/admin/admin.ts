@@ -1,0 +1,211 @@
+import { assertName, queueNotFound, type Store } from "../api/pgqrs-store.js";
+import { PgqrsError } from "../errors.js";
+import type {
+  Page,
+  QueueMessage,
+  QueueMetrics,
+  QueueRecord,
+  SystemStats,
+  WorkerHealthStats,
+  WorkerRecord,
+  WorkerStats,
+} from "../types.js";
+import { computeWorkerStats } from "./worker-stats.js";
+
+/** A queue named, or given as its record. */
+export type QueueRef = string | QueueRecord;
+
+/**
+ * Administration of one store: schema, queues, workers, dead letters and statistics.
+ * Reads register no worker rows (DECISIONS.md item 6).
+ */
+export class Admin {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  get store(): Store {
+    return this.#store;
+  }
+
+  get #backend() {
+    this.#store.context.assertOpen();
+    return this.#store.context.backend;
+  }
+
+  #now(): Date {
+    return this.#store.clock.now();
+  }
+
+  /** Apply pending migrations (creates the Postgres schema if missing). Idempotent; safe from two processes. */
+  async install(): Promise<void> {
+    await this.#backend.install();
+  }
+
+  /** pgqrs's name for {@link install}. */
+  async bootstrap(): Promise<void> {
+    await this.install();
+  }
+
+  /** Check the schema is installed and intact. SCHEMA_VALIDATION otherwise; writes nothing. */
+  async verify(): Promise<void> {
+    await this.#backend.verify();
+  }
+
+  async createQueue(name: string): Promise<QueueRecord> {
+    return this.#store.queue(name);
+  }
+
+  /** QUEUE_NOT_FOUND when missing. */
+  async getQueue(name: string): Promise<QueueRecord> {
+    return this.#store.getQueue(name);
+  }
+
+  async listQueues(): Promise<QueueRecord[]> {
+    return this.#backend.listQueues();
+  }
+
+  /**
+   * Delete an empty queue (with its workflow definition, if any). Refused (VALIDATION_FAILED) while live workers
+   * are assigned or messages exist: purge first.
+   */
+  async deleteQueue(queue: QueueRef): Promise<void> {
+    const q = await this.#resolve(queue);
+    await this.#backend.deleteQueue({ queueId: q.id, queueName: q.queueName });
+  }
+
+  async deleteQueueByName(name: string): Promise<void> {
+    await this.deleteQueue(name);
+  }
+
+  /** Delete every message of the queue (with workflow runs and steps) and its workers, in one transaction. */
+  async purgeQueue(queue: QueueRef): Promise<void> {
+    const q = await this.#resolve(queue);
+    await this.#backend.purgeQueue({ queueId: q.id });
+  }
+
+  async listWorkers(params: { queue?: QueueRef } & Page = {}): Promise<WorkerRecord[]> {
+    const { queue, ...page } = params;
+    if (queue === undefined) return this.#backend.listWorkers(page);
+    const q = await this.#resolve(queue);
+    return this.#backend.listWorkers({ ...page, queueId: q.id });
+  }
+
+  /** Delete a worker row; refused (VALIDATION_FAILED) while messages reference it. Returns rows deleted. */
+  async deleteWorker(id: number): Promise<number> {
+    return this.#backend.deleteWorker(id);
+  }
+
+  /** Every message (any state) this worker consumed. */
+  async getWorkerMessages(id: number): Promise<QueueMessage[]> {
+    const w = await this.#backend.getWorker(id);
+    if (w === null) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${id}' not found`);
+    if (w.queueId === null) throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Cannot get messages for admin worker");
+    return this.#backend.listMessages({ consumerWorkerId: id, state: "all", limit: 10_000 });
+  }
+
+  /** Release every unarchived message held by the worker (visible now). Returns the count. */
+  async releaseWorkerMessages(id: number): Promise<number> {
+    return this.#backend.releaseWorkerMessages({ workerId: id, now: this.#now() });
+  }
+
+  /** The default zombie threshold: six heartbeat periods (30 s with the default 5 s heartbeat), at least 1 s. */
+  defaultZombieThresholdMs(): number {
+    return Math.max(1000, this.#store.config.heartbeatIntervalSeconds * 6000);
+  }
+
+  /** Live workers (optionally of one queue) whose heartbeat is older than the threshold. */
+  async listZombies(params: { queue?: QueueRef; olderThanMs?: number } = {}): Promise<WorkerRecord[]> {
+    const olderThan = new Date(this.#now().getTime() - (params.olderThanMs ?? this.defaultZombieThresholdMs()));
+    if (params.queue === undefined) return this.#backend.listZombies({ olderThan });
+    const q = await this.#resolve(params.queue);
+    return this.#backend.listZombies({ queueId: q.id, olderThan });
+  }
+
+  /**
+   * Release the messages of the queue's zombie workers (heartbeat older than `olderThanMs`, default
+   * {@link defaultZombieThresholdMs}) and mark them stopped. Returns how many messages were released.
+   */
+  async reclaimMessages(queue: QueueRef | number, olderThanMs?: number): Promise<number> {
+    const q = typeof queue === "number" ? await this.#resolveId(queue) : await this.#resolve(queue);
+    const olderThan = new Date(this.#now().getTime() - (olderThanMs ?? this.defaultZombieThresholdMs()));
+    const { released } = await this.#backend.reclaimZombies({ queueId: q.id, olderThan, now: this.#now() });
+    return released;
+  }
+
+  /** Delete stopped workers whose last heartbeat is older than `olderThanMs` and that no message references. */
+  async purgeOldWorkers(olderThanMs: number): Promise<number> {
+    return this.#backend.purgeOldWorkers({ olderThan: new Date(this.#now().getTime() - olderThanMs) });
+  }
+
+  /** Dead-letter the queue's messages that reached `maxReadCt` and are not under a live lease. Returns their ids. */
+  async dlq(queue: QueueRef): Promise<number[]> {
+    const q = await this.#resolve(queue);
+    return this.#backend.deadLetter({ queueId: q.id, maxReadCt: this.#store.config.maxReadCt, now: this.#now() });
+  }
+
+  /** The queue's dead-lettered messages, most recent first. */
+  async listDlq(queue: QueueRef, page: Page = {}): Promise<QueueMessage[]> {
+    const q = await this.#resolve(queue);
+    return this.#backend.listMessages({ ...page, queueId: q.id, state: "dead" });
+  }
+
+  /** Put a dead-lettered message of the queue back (read count 0, visible now); `null` if it is not one. */
+  async replayDlq(queue: QueueRef, id: number): Promise<QueueMessage | null> {
+    const q = await this.#resolve(queue);
+    return this.#backend.replayDeadLetter({ queueId: q.id, id, now: this.#now() });
+  }
+
+  async queueMetrics(queue: QueueRef): Promise<QueueMetrics> {
+    const q = await this.#resolve(queue);
+    const [m] = await this.#backend.queueMetrics({ queueId: q.id, now: this.#now(), maxReadCt: this.#store.config.maxReadCt });
+    if (m === undefined) throw queueNotFound(q.queueName);
+    return m;
+  }
+
+  async allQueuesMetrics(): Promise<QueueMetrics[]> {
+    return this.#backend.queueMetrics({ now: this.#now(), maxReadCt: this.#store.config.maxReadCt });
+  }
+
+  async systemStats(): Promise<SystemStats> {
+    return this.#backend.systemStats({ now: this.#now(), maxReadCt: this.#store.config.maxReadCt });
+  }
+
+  /** Worker counts by status; `staleWorkers` are ready/polling with a heartbeat older than `heartbeatTimeoutMs`. */
+  async workerHealthStats(
+    params: { heartbeatTimeoutMs?: number; groupByQueue?: boolean } = {},
+  ): Promise<WorkerHealthStats[]> {
+    const timeout = params.heartbeatTimeoutMs ?? this.defaultZombieThresholdMs();
+    return this.#backend.workerHealthStats({
+      staleBefore: new Date(this.#now().getTime() - timeout),
+      groupByQueue: params.groupByQueue ?? false,
+    });
+  }
+
+  /** Statistics of one queue's workers. */
+  async workerStats(queue: QueueRef): Promise<WorkerStats> {
+    const q = await this.#resolve(queue);
+    const workers = await this.#backend.listWorkers({ queueId: q.id, limit: 100_000 });
+    const held = await Promise.all(workers.map((w) => this.#backend.countHeldMessages({ workerId: w.id })));
+    return computeWorkerStats(workers, held, this.#now());
+  }
+
+  async #resolve(queue: QueueRef): Promise<QueueRecord> {
+    if (typeof queue !== "string") return queue;
+    assertName("queue", queue);
+    return this.#store.getQueue(queue);
+  }
+
+  async #resolveId(id: number): Promise<QueueRecord> {
+    const q = await this.#backend.getQueueById(id);
+    if (q === null) throw new PgqrsError("QUEUE_NOT_FOUND", `Queue with id '${id}' not found`, { details: { id } });
+    return q;
+  }
+}
+
+/** Administration of a store. */
+export function admin(store: Store): Admin {
+  return new Admin(store);
+}

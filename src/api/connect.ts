@@ -1,0 +1,58 @@
+import type pg from "pg";
+import { type Clock, systemClock } from "../clock.js";
+import { Config, type ConfigInput, detectBackend, sqlitePathFromDsn } from "../config.js";
+import { PgqrsError } from "../errors.js";
+import type { StoreBackend } from "../store/store.js";
+import { Store } from "./pgqrs-store.js";
+
+/** Options that are not configuration data. */
+export interface ConnectOptions {
+  /** Source of time for leases, delays, retries and heartbeats. Default the system clock. */
+  clock?: Clock;
+  /** A `pg.Pool` of your own (Postgres only); pgqrs never ends it. */
+  pool?: pg.Pool;
+}
+
+/**
+ * Connect to a database named by a DSN: `postgres://…`, `postgresql://…`, `sqlite://path.db`, `sqlite:///abs.db`
+ * or `sqlite::memory:`. All other settings take their defaults (reads no environment). A SQLite file that does not
+ * exist is created.
+ */
+export async function connect(dsn: string, options: ConnectOptions & Omit<ConfigInput, "dsn"> = {}): Promise<Store> {
+  const { clock, pool, ...rest } = options;
+  const extra: ConnectOptions = {};
+  if (clock !== undefined) extra.clock = clock;
+  if (pool !== undefined) extra.pool = pool;
+  return connectWithConfig(new Config({ ...rest, dsn }), extra);
+}
+
+/** Connect with a full {@link Config} (or the fields of one). */
+export async function connectWithConfig(config: Config | ConfigInput, options: ConnectOptions = {}): Promise<Store> {
+  const resolved = config instanceof Config ? config : new Config(config);
+  const backend = await openBackend(resolved, options);
+  return new Store(backend, resolved, options.clock ?? systemClock);
+}
+
+async function openBackend(config: Config, options: ConnectOptions): Promise<StoreBackend> {
+  const kind = detectBackend(config.dsn);
+  if (kind === "postgres") {
+    const { createPostgresBackend } = await import("../store/postgres/postgres-store.js");
+    const pgOptions: Parameters<typeof createPostgresBackend>[0] = {
+      connectionString: config.dsn,
+      schema: config.schema,
+      maxConnections: config.maxConnections,
+      connectionTimeoutMs: config.connectionTimeoutSeconds * 1000,
+    };
+    if (options.pool !== undefined) pgOptions.pool = options.pool;
+    return createPostgresBackend(pgOptions);
+  }
+  if (options.pool !== undefined) {
+    throw new PgqrsError("INVALID_CONFIG", "Invalid configuration value for pool: a pg.Pool only works with a Postgres DSN");
+  }
+  const { createSqliteBackend } = await import("../store/sqlite/sqlite-store.js");
+  return createSqliteBackend({
+    path: sqlitePathFromDsn(config.dsn),
+    useWal: config.sqlite.useWal,
+    busyTimeoutMs: config.sqlite.busyTimeoutMs,
+  });
+}

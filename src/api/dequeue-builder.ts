@@ -1,0 +1,288 @@
+import { PgqrsError } from "../errors.js";
+import type { Consumer } from "../queue/consumer.js";
+import { type MessageOutcome, type PollLoopEnd, runPollLoop } from "../queue/poll-loop.js";
+import { assertMayTakeWork, enterPolling } from "../queue/terminal-status.js";
+import { createWaker } from "../queue/wait.js";
+import type { QueueMessage } from "../types.js";
+import type { Store } from "./pgqrs-store.js";
+
+/** A handler of one message. Resolving archives the message; throwing releases it. */
+export type MessageHandler<T = unknown> = (message: QueueMessage<T>) => Promise<unknown> | unknown;
+/** A handler of a batch. Resolving archives the batch; throwing releases it. */
+export type BatchHandler<T = unknown> = (messages: QueueMessage<T>[]) => Promise<unknown> | unknown;
+
+/**
+ * `pgqrs.dequeue()`: claim messages from a queue, once (`fetchOne`, `fetchAll`, `poll`) or in a loop
+ * (`handle(fn).poll(store)`).
+ */
+export class DequeueBuilder<T = unknown> {
+  protected queueName: string | undefined;
+  protected consumer: Consumer | undefined;
+  protected batchSize = 1;
+  protected vtSeconds: number | undefined;
+  protected pollMs: number | undefined;
+  protected untilMs: number | undefined;
+  protected atTime: Date | undefined;
+  protected abortSignal: AbortSignal | undefined;
+  protected concurrencyLimit = 1;
+  protected releaseDelaySeconds = 0;
+  protected errorListener: ((err: unknown) => void) | undefined;
+
+  /** Use this store's ephemeral consumer of `queue`. */
+  from(queue: string): this {
+    this.queueName = queue;
+    return this;
+  }
+
+  /** Use a registered consumer (wins over `from`). */
+  worker(consumer: Consumer): this {
+    this.consumer = consumer;
+    return this;
+  }
+
+  /** Messages per claim. Default 1. */
+  batch(n: number): this {
+    this.batchSize = n;
+    return this;
+  }
+
+  /** Lease length, seconds. Default `config.defaultVtSeconds` (30). */
+  withVt(seconds: number): this {
+    this.vtSeconds = seconds;
+    return this;
+  }
+
+  /** Idle wait between empty polls, milliseconds. Default `config.pollIntervalMs` (250). */
+  pollInterval(ms: number): this {
+    this.pollMs = ms;
+    return this;
+  }
+
+  /** Deadline of a one-shot `poll()`, milliseconds; it then returns `[]`. */
+  until(ms: number): this {
+    this.untilMs = ms;
+    return this;
+  }
+
+  /** Reference time of the claims (tests). */
+  at(time: Date): this {
+    this.atTime = time;
+    return this;
+  }
+
+  /** Stop waiting / looping when aborted. */
+  signal(signal: AbortSignal): this {
+    this.abortSignal = signal;
+    return this;
+  }
+
+  /** Handlers in flight at once in a handler loop. Default 1. */
+  concurrency(n: number): this {
+    this.concurrencyLimit = n;
+    return this;
+  }
+
+  /** Visibility delay after a handler fails, seconds. Default 0 (visible again at once). */
+  releaseDelay(seconds: number): this {
+    this.releaseDelaySeconds = seconds;
+    return this;
+  }
+
+  /** Errors that do not end a handler loop (handler failures, failed acknowledgements). */
+  onError(listener: (err: unknown) => void): this {
+    this.errorListener = listener;
+    return this;
+  }
+
+  /** Claim one message, or `null`. */
+  async fetchOne(store: Store): Promise<QueueMessage<T> | null> {
+    const consumer = await this.resolveConsumer(store);
+    const [m] = await this.claim(consumer, 1);
+    return m ?? null;
+  }
+
+  /** Claim up to `batch` messages. */
+  async fetchAll(store: Store): Promise<QueueMessage<T>[]> {
+    const consumer = await this.resolveConsumer(store);
+    return this.claim(consumer, this.batchSize);
+  }
+
+  /**
+   * Wait for messages and return the first claim (1..batch messages), or `[]` at the `until` deadline or on abort.
+   * The worker is `polling` meanwhile and `ready` after.
+   */
+  async poll(store: Store): Promise<QueueMessage<T>[]> {
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
+      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: batch size must be >= 1 for poll");
+    }
+    const consumer = await this.resolveConsumer(store);
+    await enterPolling(consumer);
+    const waker = createWaker();
+    const unsubscribe = consumer.onStatusChange(() => waker.wake());
+    const deadline = this.untilMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + this.untilMs;
+    const interval = this.pollMs ?? store.config.pollIntervalMs;
+    try {
+      while (true) {
+        const got = await this.claim(consumer, this.batchSize);
+        if (got.length > 0 || Date.now() >= deadline || this.abortSignal?.aborted) {
+          await this.finishPoll(consumer);
+          return got;
+        }
+        await waker.wait(Math.min(interval, deadline - Date.now()), this.abortSignal);
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  /** Handle one message at a time (archive on success, release on failure). */
+  handle(fn: MessageHandler<T>): HandlerBuilder<T> {
+    return new HandlerBuilder<T>(this, fn, undefined);
+  }
+
+  /** Handle a batch at a time (archive all on success, release all on failure). */
+  handleBatch(fn: BatchHandler<T>): HandlerBuilder<T> {
+    return new HandlerBuilder<T>(this, undefined, fn);
+  }
+
+  /** @internal */
+  async resolveConsumer(store: Store): Promise<Consumer> {
+    if (this.consumer !== undefined) return this.consumer;
+    if (this.queueName === undefined) {
+      throw new PgqrsError(
+        "VALIDATION_FAILED",
+        'Validation failed: Queue name is required. Use .from("queue-name") or .worker(consumer)',
+      );
+    }
+    return store.ephemeralConsumer(this.queueName);
+  }
+
+  /** @internal */
+  async claim(consumer: Consumer, n: number): Promise<QueueMessage<T>[]> {
+    await assertMayTakeWork(consumer);
+    const opts: { batchSize: number; vtSeconds?: number; at?: Date } = { batchSize: n };
+    if (this.vtSeconds !== undefined) opts.vtSeconds = this.vtSeconds;
+    if (this.atTime !== undefined) opts.at = this.atTime;
+    return consumer.dequeue<T>(opts);
+  }
+
+  private async finishPoll(consumer: Consumer): Promise<void> {
+    try {
+      await consumer.completePoll();
+    } catch (err) {
+      if (err instanceof PgqrsError && err.code === "INVALID_STATE_TRANSITION") await assertMayTakeWork(consumer);
+      throw err;
+    }
+  }
+
+  /** @internal The settings a handler loop runs with. */
+  settings() {
+    return {
+      batchSize: this.batchSize,
+      vtSeconds: this.vtSeconds,
+      pollMs: this.pollMs,
+      untilMs: this.untilMs,
+      signal: this.abortSignal,
+      concurrency: this.concurrencyLimit,
+      releaseDelaySeconds: this.releaseDelaySeconds,
+      onError: this.errorListener,
+    };
+  }
+}
+
+/** A dequeue builder with a handler: `execute(store)` handles one claim, `poll(store)` loops. */
+export class HandlerBuilder<T = unknown> {
+  readonly #source: DequeueBuilder<T>;
+  readonly #single: MessageHandler<T> | undefined;
+  readonly #batch: BatchHandler<T> | undefined;
+
+  constructor(source: DequeueBuilder<T>, single: MessageHandler<T> | undefined, batch: BatchHandler<T> | undefined) {
+    this.#source = source;
+    this.#single = single;
+    this.#batch = batch;
+  }
+
+  /**
+   * Claim once and handle what came: archive on success; on failure release and reject with the handler's error.
+   * Resolves to the number of messages handled (0 when the queue was empty).
+   */
+  async execute(store: Store): Promise<number> {
+    this.#checkBatch();
+    const s = this.#source.settings();
+    const consumer = await this.#source.resolveConsumer(store);
+    const messages = await this.#source.claim(consumer, s.batchSize);
+    if (messages.length === 0) return 0;
+    try {
+      if (this.#single !== undefined) {
+        for (const m of messages) await this.#single(m);
+      } else {
+        await this.#batch?.(messages);
+      }
+    } catch (err) {
+      const visibleAt = new Date(consumer.now().getTime() + s.releaseDelaySeconds * 1000);
+      await consumer.releaseMany(messages.map((m) => m.id), visibleAt);
+      throw err;
+    }
+    await consumer.archiveMany(messages.map((m) => m.id));
+    return messages.length;
+  }
+
+  /**
+   * Serve until the worker is interrupted (resolves `"interrupted"`, worker `suspended`) or the signal aborts
+   * (resolves `"aborted"`, worker `ready`). A failing handler releases its message(s) and the loop goes on.
+   */
+  async poll(store: Store): Promise<PollLoopEnd> {
+    this.#checkBatch();
+    const s = this.#source.settings();
+    if (s.untilMs !== undefined) {
+      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: until() is not supported with handler poll loops");
+    }
+    const consumer = await this.#source.resolveConsumer(store);
+    const release = (): MessageOutcome => ({
+      action: "release",
+      visibleAt: new Date(consumer.now().getTime() + s.releaseDelaySeconds * 1000),
+    });
+    const single = this.#single;
+    const batch = this.#batch;
+    const onError = s.onError;
+    return runPollLoop({
+      consumer,
+      batchSize: s.batchSize,
+      concurrency: s.concurrency,
+      vtSeconds: s.vtSeconds ?? store.config.defaultVtSeconds,
+      pollIntervalMs: s.pollMs ?? store.config.pollIntervalMs,
+      now: () => consumer.now(),
+      ...(s.signal === undefined ? {} : { signal: s.signal }),
+      ...(onError === undefined ? {} : { onError }),
+      process: async (messages) => {
+        try {
+          if (single !== undefined) await single(messages[0] as QueueMessage<T>);
+          else await batch?.(messages as QueueMessage<T>[]);
+          return messages.map(() => ({ action: "archive" }) as const);
+        } catch (err) {
+          onError?.(err);
+          return messages.map(release);
+        }
+      },
+    });
+  }
+
+  #checkBatch(): void {
+    const { batchSize } = this.#source.settings();
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: batch size must be >= 1, got ${batchSize}`);
+    }
+    if (this.#single !== undefined && batchSize !== 1) {
+      throw new PgqrsError(
+        "VALIDATION_FAILED",
+        `Validation failed: single-message handlers require batch size = 1, got ${batchSize}`,
+      );
+    }
+  }
+}
+
+/** Start a dequeue builder. */
+export function dequeue<T = unknown>(): DequeueBuilder<T> {
+  return new DequeueBuilder<T>();
+}
+

@@ -1,0 +1,88 @@
+import { PgqrsError } from "../errors.js";
+import type { EnqueueOptions, Producer } from "../queue/producer.js";
+import type { Store } from "./pgqrs-store.js";
+
+/**
+ * `pgqrs.enqueue()`: `.message(p)` or `.messages([…])`, `.to(queue)` or `.worker(producer)`, optional
+ * `.delay(seconds)` / `.at(time)`, then `.execute(store)` → the new message ids in order. Always one insert.
+ */
+export class EnqueueBuilder<T = unknown> {
+  #payloads: T[] | undefined;
+  #queue: string | undefined;
+  #producer: Producer | undefined;
+  #delaySeconds = 0;
+  #at: Date | undefined;
+
+  /** One payload. */
+  message(payload: T): this {
+    this.#payloads = [payload];
+    return this;
+  }
+
+  /** Several payloads, inserted together. */
+  messages(payloads: readonly T[]): this {
+    this.#payloads = [...payloads];
+    return this;
+  }
+
+  /** Enqueue through this store's ephemeral producer of `queue`. */
+  to(queue: string): this {
+    this.#queue = queue;
+    return this;
+  }
+
+  /** Enqueue through a registered producer (wins over `to`). */
+  worker(producer: Producer): this {
+    this.#producer = producer;
+    return this;
+  }
+
+  /** Visible `seconds` after the reference time. */
+  delay(seconds: number): this {
+    this.#delaySeconds = seconds;
+    return this;
+  }
+
+  /** Visible `ms` milliseconds after the reference time. */
+  withDelay(ms: number): this {
+    this.#delaySeconds = ms / 1000;
+    return this;
+  }
+
+  /** Reference time (`enqueuedAt`); default the clock's now. */
+  at(time: Date): this {
+    this.#at = time;
+    return this;
+  }
+
+  /** Insert and return the ids, in payload order. */
+  async execute(store: Store): Promise<number[]> {
+    if (this.#payloads === undefined || this.#payloads.length === 0) {
+      throw new PgqrsError(
+        "VALIDATION_FAILED",
+        "Validation failed: No messages to enqueue. Use .message() or .messages() before .execute().",
+      );
+    }
+    const producer = await this.#resolveProducer(store);
+    const options: EnqueueOptions = { delaySeconds: this.#delaySeconds };
+    if (this.#at !== undefined) options.at = this.#at;
+    const rows = await producer.enqueueBatch(this.#payloads, options);
+    return rows.map((m) => m.id);
+  }
+
+  async #resolveProducer(store: Store): Promise<Producer> {
+    if (this.#producer !== undefined) return this.#producer;
+    if (this.#queue === undefined) {
+      throw new PgqrsError(
+        "VALIDATION_FAILED",
+        'Validation failed: Queue name is required. Use .to("queue-name") or .worker(producer)',
+      );
+    }
+    return store.ephemeralProducer(this.#queue);
+  }
+}
+
+/** Start an enqueue builder. */
+export function enqueue<T = unknown>(): EnqueueBuilder<T> {
+  return new EnqueueBuilder<T>();
+}

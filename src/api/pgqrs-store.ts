@@ -1,0 +1,190 @@
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
+import { PgqrsError } from "../errors.js";
+import { Consumer } from "../queue/consumer.js";
+import { Producer } from "../queue/producer.js";
+import type { StoreBackend, StoreCapabilities } from "../store/store.js";
+import type { QueueRecord, WorkflowRecord } from "../types.js";
+import type { EngineContext } from "../workers/engine-context.js";
+import { HeartbeatRegistry } from "../workers/heartbeat-registry.js";
+import type { WorkerHandle } from "../workers/worker-handle.js";
+import { Tables } from "./tables.js";
+
+/**
+ * A connection to one pgqrs database (Postgres or SQLite), with its configuration and clock.
+ * Create with `connect(dsn)` or `connectWithConfig(config)`; close with `close()`.
+ */
+export class Store {
+  readonly config: Config;
+  readonly clock: Clock;
+  readonly #backend: StoreBackend;
+  readonly #heartbeats: HeartbeatRegistry;
+  readonly #ctx: EngineContext;
+  readonly #handles = new Set<WorkerHandle>();
+  readonly #ephemeralProducers = new Map<string, Promise<Producer>>();
+  readonly #ephemeralConsumers = new Map<string, Promise<Consumer>>();
+  #closed = false;
+  #closing: Promise<void> | undefined;
+
+  /** @internal Use `connect` / `connectWithConfig`. */
+  constructor(backend: StoreBackend, config: Config, clock: Clock) {
+    this.#backend = backend;
+    this.config = config;
+    this.clock = clock;
+    this.#heartbeats = new HeartbeatRegistry(backend, clock, config.heartbeatIntervalSeconds * 1000);
+    const assertOpen = (): void => {
+      if (this.#closed) throw new PgqrsError("STORE_CLOSED", "The store is closed; connect again to use the database");
+    };
+    this.#ctx = { backend, config, clock, heartbeats: this.#heartbeats, assertOpen };
+  }
+
+  /** @internal The engine's view of this store. */
+  get context(): EngineContext {
+    return this.#ctx;
+  }
+
+  /** What the backend can do. */
+  get capabilities(): StoreCapabilities {
+    return this.#backend.capabilities;
+  }
+
+  /** `"postgres"` or `"sqlite"`. */
+  backendName(): string {
+    return this.#backend.capabilities.backendName;
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Create a queue. QUEUE_ALREADY_EXISTS when the name is taken. */
+  async queue(name: string): Promise<QueueRecord> {
+    this.#ctx.assertOpen();
+    assertName("queue", name);
+    return this.#backend.createQueue({ name, now: this.clock.now() });
+  }
+
+  /** The queue of that name. QUEUE_NOT_FOUND when missing. */
+  async getQueue(name: string): Promise<QueueRecord> {
+    this.#ctx.assertOpen();
+    const q = await this.#backend.getQueueByName(name);
+    if (q === null) throw queueNotFound(name);
+    return q;
+  }
+
+  /** Register a producer of `queue` named `name` (default `<hostname>-<uuid>`). */
+  async producer(queue: string, name?: string): Promise<Producer> {
+    const q = await this.getQueue(queue);
+    const record = await this.#register(name ?? `${hostname()}-${randomUUID()}`, q.id);
+    return this.#track(new Producer(this.#ctx, q, record));
+  }
+
+  /** Register a consumer of `queue` named `name` (default `<hostname>-<uuid>`). */
+  async consumer(queue: string, name?: string): Promise<Consumer> {
+    const q = await this.getQueue(queue);
+    const record = await this.#register(name ?? `${hostname()}-${randomUUID()}`, q.id);
+    return this.#track(new Consumer(this.#ctx, q, record));
+  }
+
+  /** Create a workflow definition and its queue; returns the existing one when it is already there. */
+  async createWorkflow(name: string): Promise<WorkflowRecord> {
+    this.#ctx.assertOpen();
+    assertName("workflow", name);
+    return this.#backend.createWorkflow({ name, now: this.clock.now() });
+  }
+
+  /** Low-level table access (lists and counts). */
+  tables(): Tables {
+    return new Tables(this.#ctx);
+  }
+
+  /** @internal The one ephemeral producer of this store for `queue`, registered on first use. */
+  ephemeralProducer(queue: string): Promise<Producer> {
+    return cached(this.#ephemeralProducers, queue, () => this.producer(queue, `__ephemeral__${randomUUID()}`));
+  }
+
+  /** @internal The one ephemeral consumer of this store for `queue`, registered on first use. */
+  ephemeralConsumer(queue: string): Promise<Consumer> {
+    return cached(this.#ephemeralConsumers, queue, () => this.consumer(queue, `__ephemeral__${randomUUID()}`));
+  }
+
+  /** @internal Keep a handle so `close()` can stop it. */
+  track<H extends WorkerHandle>(handle: H): H {
+    return this.#track(handle);
+  }
+
+  /**
+   * Stop background heartbeats, stop this store's ephemeral workers, and close the connections. Idempotent.
+   * Named workers are left as they are (shut them down explicitly); their heartbeats stop.
+   */
+  async close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const ephemeral = [...this.#ephemeralProducers.values(), ...this.#ephemeralConsumers.values()];
+    for (const pending of ephemeral) {
+      try {
+        const handle = await pending;
+        await this.#backend.releaseWorkerMessages({ workerId: handle.id, now: this.clock.now() });
+        await this.#backend.transitionWorker({
+          id: handle.id,
+          from: ["ready", "polling", "interrupted", "suspended"],
+          to: "stopped",
+          now: this.clock.now(),
+        });
+      } catch {
+        // Closing must not fail because one ephemeral worker could not be stopped (e.g. the database is gone).
+      }
+    }
+    for (const handle of this.#handles) handle.detach();
+    await this.#heartbeats.stop();
+    this.#closed = true;
+    await this.#backend.close();
+  }
+
+  async #register(name: string, queueId: number) {
+    this.#ctx.assertOpen();
+    assertName("worker", name);
+    return this.#backend.registerWorker({ name, queueId, now: this.clock.now() });
+  }
+
+  #track<H extends WorkerHandle>(handle: H): H {
+    this.#handles.add(handle);
+    return handle;
+  }
+}
+
+function cached<T>(map: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
+  let p = map.get(key);
+  if (p === undefined) {
+    p = make();
+    map.set(key, p);
+    // A failed registration (unknown queue) must not be cached.
+    void p.catch(() => map.delete(key));
+  }
+  return p;
+}
+
+/** QUEUE_NOT_FOUND naming the queue. */
+export function queueNotFound(name: string): PgqrsError {
+  return new PgqrsError("QUEUE_NOT_FOUND", `Queue '${name}' not found`, { details: { name } });
+}
+
+/** Names are plain data (any unicode), but must be non-empty strings without NUL bytes. */
+export function assertName(kind: string, name: unknown): asserts name is string {
+  if (typeof name !== "string" || name.length === 0) {
+    throw new PgqrsError("VALIDATION_FAILED", `Validation failed: ${kind} name must be a non-empty string`, {
+      details: { kind },
+    });
+  }
+  if (name.includes("\u0000")) {
+    throw new PgqrsError("VALIDATION_FAILED", `Validation failed: ${kind} name must not contain NUL bytes`, {
+      details: { kind },
+    });
+  }
+}

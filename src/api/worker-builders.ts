@@ -1,0 +1,61 @@
+import { PgqrsError } from "../errors.js";
+import type { Consumer } from "../queue/consumer.js";
+import type { Producer } from "../queue/producer.js";
+import type { Store } from "./pgqrs-store.js";
+
+/** `pgqrs.producer(name, queue).create(store)`: register a named producer. */
+export class ProducerBuilder {
+  readonly #name: string;
+  readonly #queue: string;
+
+  constructor(name: string, queue: string) {
+    this.#name = name;
+    this.#queue = queue;
+  }
+
+  create(store: Store): Promise<Producer> {
+    return store.producer(this.#queue, this.#name);
+  }
+}
+
+/** `pgqrs.consumer(name, queue)` or `pgqrs.consumer(host, port, queue)` (named `host:port`). */
+export class ConsumerBuilder {
+  readonly name: string;
+  readonly queue: string;
+
+  constructor(name: string, queue: string) {
+    this.name = name;
+    this.queue = queue;
+  }
+
+  /** Register the consumer. */
+  create(store: Store): Promise<Consumer> {
+    return store.consumer(this.queue, this.name);
+  }
+}
+
+/** Start a producer builder: `producer(name, queue)` or `producer(host, port, queue)` (named `host:port`). */
+export function producer(name: string, queue: string): ProducerBuilder;
+export function producer(host: string, port: number, queue: string): ProducerBuilder;
+export function producer(nameOrHost: string, portOrQueue: number | string, maybeQueue?: string): ProducerBuilder {
+  const [name, queue] = hostPortName(nameOrHost, portOrQueue, maybeQueue);
+  return new ProducerBuilder(name, queue);
+}
+
+/** Start a consumer builder: `consumer(name, queue)` or `consumer(host, port, queue)`. */
+export function consumer(name: string, queue: string): ConsumerBuilder;
+export function consumer(host: string, port: number, queue: string): ConsumerBuilder;
+export function consumer(nameOrHost: string, portOrQueue: number | string, maybeQueue?: string): ConsumerBuilder {
+  const [name, queue] = hostPortName(nameOrHost, portOrQueue, maybeQueue);
+  return new ConsumerBuilder(name, queue);
+}
+
+function hostPortName(nameOrHost: string, portOrQueue: number | string, maybeQueue?: string): [string, string] {
+  if (typeof portOrQueue === "number") {
+    if (maybeQueue === undefined) {
+      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: (host, port, queue) form needs a queue name");
+    }
+    return [`${nameOrHost}:${portOrQueue}`, maybeQueue];
+  }
+  return [nameOrHost, portOrQueue];
+}

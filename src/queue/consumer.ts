@@ -1,0 +1,141 @@
+import { PgqrsError } from "../errors.js";
+import type { QueueMessage, QueueRecord, WorkerRecord } from "../types.js";
+import type { EngineContext } from "../workers/engine-context.js";
+import { WorkerHandle } from "../workers/worker-handle.js";
+
+/** How many messages to take and for how long. */
+export interface DequeueOptions {
+  /** At most this many messages. Default 1. */
+  batchSize?: number;
+  /** Lease length in seconds. Default `config.defaultVtSeconds` (30). */
+  vtSeconds?: number;
+  /** Reference time of the claim (tests); default the store's clock. */
+  at?: Date;
+}
+
+/**
+ * A registered consumer of one queue. Every mutation is owner-checked: it succeeds only while this consumer holds
+ * the message's lease, so a consumer whose lease expired and was taken over gets `false`.
+ */
+export class Consumer extends WorkerHandle {
+  readonly queue: QueueRecord;
+
+  constructor(ctx: EngineContext, queue: QueueRecord, record: WorkerRecord) {
+    super(ctx, record);
+    this.queue = queue;
+  }
+
+  /** Claim up to `batchSize` messages, oldest first, in one statement. */
+  async dequeue<T = unknown>(options: DequeueOptions = {}): Promise<QueueMessage<T>[]> {
+    this.ctx.assertOpen();
+    const batchSize = options.batchSize ?? 1;
+    if (!Number.isInteger(batchSize) || batchSize < 0) {
+      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: batchSize must be an integer >= 0, got ${batchSize}`);
+    }
+    if (batchSize === 0) return [];
+    const vtSeconds = options.vtSeconds ?? this.ctx.config.defaultVtSeconds;
+    if (typeof vtSeconds !== "number" || !Number.isFinite(vtSeconds) || vtSeconds < 0) {
+      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: vtSeconds must be >= 0, got ${String(vtSeconds)}`);
+    }
+    if (this.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${this.id}' not found`);
+    const rows = await this.ctx.backend.dequeue({
+      queueId: this.queue.id,
+      workerId: this.id,
+      limit: batchSize,
+      leaseMs: Math.round(vtSeconds * 1000),
+      now: options.at ?? this.now(),
+      maxReadCt: this.ctx.config.maxReadCt,
+    });
+    return rows as QueueMessage<T>[];
+  }
+
+  /** pgqrs's `dequeue_many(limit)`. */
+  async dequeueMany<T = unknown>(limit: number, vtSeconds?: number): Promise<QueueMessage<T>[]> {
+    return this.dequeue<T>(vtSeconds === undefined ? { batchSize: limit } : { batchSize: limit, vtSeconds });
+  }
+
+  /** Lengthen the lease of a held message by `seconds` (from its current end, or from now if it ended). */
+  async extendVt(id: number, seconds: number): Promise<boolean> {
+    const [ok] = await this.extendVtMany([id], seconds);
+    return ok ?? false;
+  }
+
+  /** {@link extendVt} for many ids; one result per id. */
+  async extendVtMany(ids: readonly number[], seconds: number): Promise<boolean[]> {
+    this.ctx.assertOpen();
+    if (!Number.isFinite(seconds) || seconds < 0) {
+      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: seconds must be >= 0, got ${seconds}`);
+    }
+    if (ids.length === 0) return [];
+    return this.ctx.backend.extendVisibility({
+      ids,
+      workerId: this.id,
+      now: this.now(),
+      extendMs: Math.round(seconds * 1000),
+    });
+  }
+
+  /** Mark a held message done. `false` when not held by this consumer or already archived. */
+  async archive(id: number): Promise<boolean> {
+    const [ok] = await this.archiveMany([id]);
+    return ok ?? false;
+  }
+
+  /** {@link archive} for many ids in one statement; one result per id. */
+  async archiveMany(ids: readonly number[]): Promise<boolean[]> {
+    this.ctx.assertOpen();
+    if (ids.length === 0) return [];
+    return this.ctx.backend.archive({ ids, workerId: this.id, now: this.now() });
+  }
+
+  /** Delete a held message. `false` when not held by this consumer. */
+  async delete(id: number): Promise<boolean> {
+    const [ok] = await this.deleteMany([id]);
+    return ok ?? false;
+  }
+
+  /** {@link delete} for many ids in one statement; one result per id. */
+  async deleteMany(ids: readonly number[]): Promise<boolean[]> {
+    this.ctx.assertOpen();
+    if (ids.length === 0) return [];
+    return this.ctx.backend.deleteOwned({ ids, workerId: this.id, now: this.now() });
+  }
+
+  /** Give held messages back, visible now (`readCt` keeps counting). Returns how many were released. */
+  async releaseMessages(ids: readonly number[]): Promise<number> {
+    const results = await this.releaseMany(ids);
+    return results.filter(Boolean).length;
+  }
+
+  /** Give held messages back, visible at `visibleAt` (default now); one result per id. */
+  async releaseMany(ids: readonly number[], visibleAt?: Date): Promise<boolean[]> {
+    this.ctx.assertOpen();
+    if (ids.length === 0) return [];
+    return this.ctx.backend.release({ ids, workerId: this.id, now: this.now(), visibleAt: visibleAt ?? this.now() });
+  }
+
+  /** Give a held message back, visible again at `visibleAt` (the primitive for "retry later"). */
+  async releaseWithVisibility(id: number, visibleAt: Date): Promise<boolean> {
+    const [ok] = await this.releaseMany([id], visibleAt);
+    return ok ?? false;
+  }
+
+  /** Unarchived messages this consumer holds. */
+  async heldMessageCount(): Promise<number> {
+    this.ctx.assertOpen();
+    return this.ctx.backend.countHeldMessages({ workerId: this.id });
+  }
+
+  /** suspended → stopped; refused with WORKER_HAS_PENDING_MESSAGES while this consumer holds messages. */
+  override async shutdown(): Promise<void> {
+    const held = await this.heldMessageCount();
+    if (held > 0) {
+      throw new PgqrsError(
+        "WORKER_HAS_PENDING_MESSAGES",
+        `Worker has ${held} pending messages: Consumer has ${held} pending messages; archive, delete or release them first`,
+        { details: { count: held } },
+      );
+    }
+    await super.shutdown();
+  }
+}

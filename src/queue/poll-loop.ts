@@ -1,0 +1,152 @@
+import { PgqrsError } from "../errors.js";
+import type { QueueMessage } from "../types.js";
+import type { Consumer } from "./consumer.js";
+import { assertMayTakeWork, enterPolling } from "./terminal-status.js";
+import { createWaker } from "./wait.js";
+
+/** What to do with a message once its handler is done. */
+export type MessageOutcome =
+  | { action: "archive" }
+  | { action: "release"; visibleAt: Date }
+  /** Leave it leased (its owner already acted on it, or a crash is being simulated). */
+  | { action: "keep" };
+
+/** Processes one claimed unit (one message, or one batch) and says what to do with each message, in order. */
+export type UnitProcessor = (messages: QueueMessage[]) => Promise<MessageOutcome[]>;
+
+export interface PollLoopOptions {
+  consumer: Consumer;
+  process: UnitProcessor;
+  /** Messages per unit (1 for single-message handlers). */
+  batchSize: number;
+  /** Units in flight at once. Default 1. */
+  concurrency?: number;
+  /** Lease per claim, seconds. */
+  vtSeconds: number;
+  /** Idle wait between empty polls and the period of status checks, ms. */
+  pollIntervalMs: number;
+  signal?: AbortSignal;
+  /** The loop's clock (release times). */
+  now: () => Date;
+  /** Called with errors that do not end the loop (failed acknowledgements, transient database errors). */
+  onError?: (err: unknown) => void;
+}
+
+/** Why a poll loop ended normally. */
+export type PollLoopEnd = "interrupted" | "aborted";
+
+/**
+ * Serve a consumer until it is interrupted, suspended, shut down, or the signal aborts (DECISIONS.md item 3): a
+ * failing handler never ends the loop. Resolves when interrupted (the worker is left `suspended`) or aborted (left
+ * `ready`), after in-flight handlers finish. Rejects with SUSPENDED when the worker is suspended or stopped by
+ * someone else, and with WORKER_NOT_FOUND when its row was deleted.
+ */
+export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd> {
+  const { consumer, signal } = options;
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  await enterPolling(consumer);
+  const waker = createWaker();
+  const unsubscribe = consumer.onStatusChange(() => waker.wake());
+  const inFlight = new Set<Promise<void>>();
+  let lastCheck = Date.now();
+  let consecutiveErrors = 0;
+  try {
+    while (true) {
+      if (signal?.aborted) {
+        await Promise.all(inFlight);
+        await consumer.completePoll().catch(() => undefined);
+        return "aborted";
+      }
+      if (consumer.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${consumer.id}' not found`);
+      const free = concurrency - inFlight.size;
+      if (free === 0) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      let claimed: QueueMessage[] = [];
+      try {
+        if (Date.now() - lastCheck >= options.pollIntervalMs) {
+          lastCheck = Date.now();
+          await checkStatus(consumer);
+        }
+        claimed = await consumer.dequeue({ batchSize: free * options.batchSize, vtSeconds: options.vtSeconds });
+        consecutiveErrors = 0;
+      } catch (err) {
+        if (isLoopEnding(err)) throw err;
+        // The database may be restarting: report, back off (capped), and keep serving.
+        options.onError?.(err);
+        consecutiveErrors += 1;
+        await waker.wait(Math.min(30_000, options.pollIntervalMs * 2 ** Math.min(consecutiveErrors, 7)), signal);
+        continue;
+      }
+      if (claimed.length === 0) {
+        if (inFlight.size > 0) {
+          await Promise.race([...inFlight, waker.wait(options.pollIntervalMs, signal)]);
+        } else {
+          lastCheck = Date.now();
+          await checkStatus(consumer);
+          await waker.wait(options.pollIntervalMs, signal);
+        }
+        continue;
+      }
+      for (let i = 0; i < claimed.length; i += options.batchSize) {
+        const unit = claimed.slice(i, i + options.batchSize);
+        const task: Promise<void> = runUnit(consumer, unit, options).finally(() => inFlight.delete(task));
+        inFlight.add(task);
+      }
+    }
+  } catch (err) {
+    await Promise.allSettled(inFlight);
+    if (err instanceof PgqrsError && err.code === "SUSPENDED" && err.details.reason === "worker interrupted") {
+      return "interrupted";
+    }
+    throw err;
+  } finally {
+    unsubscribe();
+  }
+}
+
+async function checkStatus(consumer: Consumer): Promise<void> {
+  await assertMayTakeWork(consumer);
+}
+
+function isLoopEnding(err: unknown): boolean {
+  return err instanceof PgqrsError && ["SUSPENDED", "WORKER_NOT_FOUND", "STORE_CLOSED"].includes(err.code);
+}
+
+async function runUnit(consumer: Consumer, unit: QueueMessage[], options: PollLoopOptions): Promise<void> {
+  let outcomes: MessageOutcome[];
+  try {
+    outcomes = await options.process(unit);
+  } catch (err) {
+    options.onError?.(err);
+    const now = options.now();
+    outcomes = unit.map(() => ({ action: "release", visibleAt: now }));
+  }
+  try {
+    await applyOutcomes(consumer, unit, outcomes);
+  } catch (err) {
+    // An acknowledgement that fails leaves the lease to expire: the message is redelivered, never lost.
+    options.onError?.(err);
+  }
+}
+
+/** Archive and release in as few statements as possible. */
+export async function applyOutcomes(
+  consumer: Consumer,
+  messages: readonly QueueMessage[],
+  outcomes: readonly MessageOutcome[],
+): Promise<void> {
+  const archive: number[] = [];
+  const releases = new Map<number, number[]>();
+  messages.forEach((m, i) => {
+    const o = outcomes[i] ?? { action: "release", visibleAt: new Date(0) };
+    if (o.action === "archive") archive.push(m.id);
+    else if (o.action === "release") {
+      const at = o.visibleAt.getTime();
+      releases.set(at, [...(releases.get(at) ?? []), m.id]);
+    }
+  });
+  if (archive.length > 0) await consumer.archiveMany(archive);
+  for (const [at, ids] of releases) await consumer.releaseMany(ids, new Date(at));
+}

@@ -1,0 +1,108 @@
+import { PgqrsError } from "../errors.js";
+import type { QueueMessage, QueueRecord, WorkerRecord } from "../types.js";
+import type { ValidationConfig } from "../validation-config.js";
+import type { EngineContext } from "../workers/engine-context.js";
+import { WorkerHandle } from "../workers/worker-handle.js";
+import { serializeBatch, serializePayload } from "./payload-validation.js";
+import { type RateLimitStatus, TokenBucket } from "./token-bucket.js";
+
+/** When a message becomes visible. */
+export interface EnqueueOptions {
+  /** Visible this many seconds after the reference time. Default 0. */
+  delaySeconds?: number;
+  /** Reference time: the message's `enqueuedAt`, and visible at `at + delaySeconds`. Default the clock's now. */
+  at?: Date;
+}
+
+/** A registered producer of one queue: validates payloads, rate-limits (when configured) and inserts messages. */
+export class Producer extends WorkerHandle {
+  readonly queue: QueueRecord;
+  readonly #validation: ValidationConfig;
+  readonly #bucket: TokenBucket | undefined;
+
+  constructor(ctx: EngineContext, queue: QueueRecord, record: WorkerRecord, validation?: ValidationConfig) {
+    super(ctx, record);
+    this.queue = queue;
+    this.#validation = validation ?? ctx.config.validationConfig;
+    const rate = this.#validation.maxEnqueuePerSecond;
+    this.#bucket =
+      rate === null || rate === undefined
+        ? undefined
+        : new TokenBucket(rate, this.#validation.maxEnqueueBurst ?? 50, ctx.clock);
+  }
+
+  /** Enqueue one payload; returns the stored message. */
+  async enqueue<T>(payload: T, options: EnqueueOptions = {}): Promise<QueueMessage<T>> {
+    const [msg] = await this.#insert([serializePayload(payload, this.#validation)], options);
+    return msg as QueueMessage<T>;
+  }
+
+  /** Enqueue one payload that becomes visible `delaySeconds` from now. */
+  async enqueueDelayed<T>(payload: T, delaySeconds: number): Promise<QueueMessage<T>> {
+    return this.enqueue(payload, { delaySeconds });
+  }
+
+  /** Enqueue one payload as of time `at` (its `enqueuedAt`), visible at `at + delaySeconds`. */
+  async enqueueAt<T>(payload: T, at: Date, delaySeconds = 0): Promise<QueueMessage<T>> {
+    return this.enqueue(payload, { at, delaySeconds });
+  }
+
+  /**
+   * Enqueue many payloads in one multi-row insert, all or nothing: one bad payload inserts none and the error
+   * names its index. Returns the messages in payload order. An empty array inserts nothing.
+   */
+  async enqueueBatch<T>(payloads: readonly T[], options: EnqueueOptions = {}): Promise<QueueMessage<T>[]> {
+    if (!Array.isArray(payloads)) {
+      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: enqueueBatch takes an array of payloads");
+    }
+    if (payloads.length === 0) return [];
+    return (await this.#insert(serializeBatch(payloads, this.#validation), options)) as QueueMessage<T>[];
+  }
+
+  /** pgqrs's name for {@link enqueueBatch}. */
+  async batchEnqueue<T>(payloads: readonly T[], options: EnqueueOptions = {}): Promise<QueueMessage<T>[]> {
+    return this.enqueueBatch(payloads, options);
+  }
+
+  /** Put a dead-lettered message of this queue back; `null` when `id` is not one. */
+  async replayDlq(id: number): Promise<QueueMessage | null> {
+    this.ctx.assertOpen();
+    return this.ctx.backend.replayDeadLetter({ queueId: this.queue.id, id, now: this.now() });
+  }
+
+  /** The message with this id, or `null`. */
+  async getMessageById(id: number): Promise<QueueMessage | null> {
+    this.ctx.assertOpen();
+    return this.ctx.backend.getMessage(id);
+  }
+
+  /** The settings payloads are checked against. */
+  validationConfig(): ValidationConfig {
+    return this.#validation;
+  }
+
+  /** The rate limiter's state, `null` when rate limiting is off. */
+  rateLimitStatus(): RateLimitStatus | null {
+    return this.#bucket?.status() ?? null;
+  }
+
+  async #insert(payloads: string[], options: EnqueueOptions): Promise<QueueMessage[]> {
+    this.ctx.assertOpen();
+    const { enqueuedAt, visibleAt } = resolveEnqueueTimes(this.now(), options);
+    this.#bucket?.acquire(payloads.length);
+    return this.ctx.backend.enqueue({ queueId: this.queue.id, payloads, producerWorkerId: this.id, enqueuedAt, visibleAt });
+  }
+}
+
+/** `enqueuedAt` and first visibility. VALIDATION_FAILED for negative or non-finite delays and invalid dates. */
+export function resolveEnqueueTimes(now: Date, options: EnqueueOptions): { enqueuedAt: Date; visibleAt: Date } {
+  const at = options.at ?? now;
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) {
+    throw new PgqrsError("VALIDATION_FAILED", "Validation failed: `at` must be a valid Date");
+  }
+  const delay = options.delaySeconds ?? 0;
+  if (typeof delay !== "number" || !Number.isFinite(delay) || delay < 0) {
+    throw new PgqrsError("VALIDATION_FAILED", `Validation failed: delay must be a number of seconds >= 0, got ${String(delay)}`);
+  }
+  return { enqueuedAt: at, visibleAt: new Date(at.getTime() + delay * 1000) };
+}

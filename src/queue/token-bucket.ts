@@ -1,0 +1,72 @@
+import type { Clock } from "../clock.js";
+import { PgqrsError } from "../errors.js";
+
+/** A snapshot of a producer's rate limiter. */
+export interface RateLimitStatus {
+  availableTokens: number;
+  maxPerSecond: number;
+  burstCapacity: number;
+}
+
+/**
+ * A token bucket per producer (reference §1.12, DECISIONS.md item 7): starts full, refills continuously at
+ * `maxPerSecond`, a batch of N takes N tokens at once or fails.
+ */
+export class TokenBucket {
+  readonly #rate: number;
+  readonly #burst: number;
+  readonly #clock: Clock;
+  #tokens: number;
+  #last: number;
+
+  constructor(maxPerSecond: number, burstCapacity: number, clock: Clock) {
+    if (!Number.isFinite(burstCapacity) || burstCapacity < 1) {
+      throw new PgqrsError("INVALID_CONFIG", "Invalid configuration value for maxEnqueueBurst: must be at least 1", {
+        details: { field: "maxEnqueueBurst" },
+      });
+    }
+    if (!Number.isFinite(maxPerSecond) || maxPerSecond < 0) {
+      throw new PgqrsError("INVALID_CONFIG", "Invalid configuration value for maxEnqueuePerSecond: must be >= 0", {
+        details: { field: "maxEnqueuePerSecond" },
+      });
+    }
+    this.#rate = maxPerSecond;
+    this.#burst = burstCapacity;
+    this.#clock = clock;
+    this.#tokens = burstCapacity;
+    this.#last = clock.now().getTime();
+  }
+
+  /** Take `n` tokens or throw RATE_LIMITED (VALIDATION_FAILED when `n` can never fit the burst). */
+  acquire(n: number): void {
+    if (n > this.#burst) {
+      throw new PgqrsError(
+        "RATE_LIMITED",
+        `Rate limit exceeded: a batch of ${n} needs more tokens than the burst capacity ${this.#burst}; split the batch or raise maxEnqueueBurst`,
+        { details: { requested: n, burstCapacity: this.#burst, retryAfterMs: null } },
+      );
+    }
+    this.#refill();
+    if (this.#tokens < n) {
+      const retryAfterMs = this.#rate > 0 ? Math.ceil(((n - this.#tokens) / this.#rate) * 1000) : null;
+      throw new PgqrsError(
+        "RATE_LIMITED",
+        `Rate limit exceeded, retry after ${retryAfterMs === null ? "never (rate 0)" : `${retryAfterMs}ms`}`,
+        { details: { requested: n, availableTokens: Math.floor(this.#tokens), retryAfterMs } },
+      );
+    }
+    this.#tokens -= n;
+  }
+
+  status(): RateLimitStatus {
+    this.#refill();
+    return { availableTokens: Math.floor(this.#tokens), maxPerSecond: this.#rate, burstCapacity: this.#burst };
+  }
+
+  #refill(): void {
+    const now = this.#clock.now().getTime();
+    const elapsed = Math.max(0, now - this.#last) / 1000;
+    this.#last = now;
+    this.#tokens = Math.min(this.#burst, this.#tokens + elapsed * this.#rate);
+  }
+}

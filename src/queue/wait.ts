@@ -1,0 +1,31 @@
+/** Something that can cut a wait short. */
+export interface Waker {
+  /** Resolve every pending wait now. */
+  wake(): void;
+  /** Wait up to `ms` milliseconds, or until woken or aborted. */
+  wait(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** A waker for idle loops: sleeps without spinning, wakes at once on `wake()` or abort. */
+export function createWaker(): Waker {
+  const pending = new Set<() => void>();
+  return {
+    wake() {
+      for (const resolve of [...pending]) resolve();
+    },
+    wait(ms, signal) {
+      return new Promise<void>((resolve) => {
+        if (signal?.aborted) return resolve();
+        const done = () => {
+          clearTimeout(timer);
+          pending.delete(done);
+          signal?.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, Math.max(0, ms));
+        pending.add(done);
+        signal?.addEventListener("abort", done, { once: true });
+      });
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import * as pgqrs from "../../src/index.js";
+import { BACKENDS, freshDatabase } from "../support/backends.js";
+import { errorCode, openTestStore, thrown } from "../support/stores.js";
+
+describe.each(BACKENDS)("worker registration on %s", (backend) => {
+  it("registers named producers and consumers, host:port for the three-argument form", async () => {
+    const { store } = await openTestStore(backend);
+    await store.queue("tasks");
+    const p = await pgqrs.producer("producer-1", "tasks").create(store);
+    const c = await pgqrs.consumer("worker-1", 8080, "tasks").create(store);
+    const c2 = await pgqrs.consumer("consumer-2", "tasks").create(store);
+    expect(p.name).toBe("producer-1");
+    expect(c.name).toBe("worker-1:8080");
+    expect(c2.name).toBe("consumer-2");
+    const rows = await store.tables().workers().list();
+    const byName = new Map(rows.map((r) => [r.name, r]));
+    expect(byName.get("worker-1:8080")?.status).toBe("ready");
+    expect(byName.get("worker-1:8080")?.queueId).toBe(c.queue.id);
+    expect(await c.status()).toBe("ready");
+  });
+
+  it("refuses an active name, and reuses a stopped one", async () => {
+    const { store } = await openTestStore(backend);
+    await store.queue("a");
+    await store.queue("b");
+    const first = await pgqrs.consumer("dup", "a").create(store);
+    const active = await thrown(() => pgqrs.consumer("dup", "b").create(store));
+    expect(active.code).toBe("VALIDATION_FAILED");
+    expect(active.message).toContain("already active");
+    await first.suspend();
+    expect((await thrown(() => pgqrs.consumer("dup", "b").create(store))).message).toContain("suspended");
+    await first.shutdown();
+    const again = await pgqrs.consumer("dup", "b").create(store);
+    expect(again.id).toBe(first.id);
+    expect(again.record.queueId).toBe(again.queue.id);
+    expect(await again.status()).toBe("ready");
+  });
+
+  it("reports illegal transitions with from, to and reason, leaving the row unchanged", async () => {
+    const { store } = await openTestStore(backend);
+    await store.queue("t");
+    const c = await store.consumer("t");
+    const err = await thrown(() => c.resume());
+    expect(err).toBeInstanceOf(pgqrs.InvalidStateTransitionError);
+    expect(err.code).toBe("INVALID_STATE_TRANSITION");
+    expect(err.details).toMatchObject({ from: "ready", to: "ready" });
+    expect(await c.status()).toBe("ready");
+    expect(await errorCode(() => c.interrupt())).toBe("INVALID_STATE_TRANSITION");
+    expect(await errorCode(() => c.shutdown())).toBe("INVALID_STATE_TRANSITION");
+  });
+
+  it("reuses one ephemeral producer per store and stops it on close", async () => {
+    const { dsn, schema } = freshDatabase(backend);
+    const store = await pgqrs.connect(dsn, { schema });
+    await pgqrs.admin(store).install();
+    await store.queue("e");
+    for (let i = 0; i < 3; i++) await pgqrs.enqueue().message(i).to("e").execute(store);
+    const workers = await store.tables().workers().list();
+    expect(workers.filter((w) => w.name.startsWith("__ephemeral__"))).toHaveLength(1);
+    await store.close();
+    const reopened = await pgqrs.connect(dsn, { schema });
+    const after = await reopened.tables().workers().list();
+    expect(after.filter((w) => w.name.startsWith("__ephemeral__")).map((w) => w.status)).toEqual(["stopped"]);
+    await reopened.close();
+  });
+
+  it("heartbeats live workers in the background", async () => {
+    const { dsn, schema } = freshDatabase(backend);
+    const store = await pgqrs.connect(dsn, { schema, heartbeatIntervalSeconds: 0.05 });
+    await pgqrs.admin(store).install();
+    await store.queue("hb");
+    const c = await store.consumer("hb");
+    const before = (await c.refresh()).heartbeatAt.getTime();
+    await new Promise((r) => setTimeout(r, 300));
+    const after = (await c.refresh()).heartbeatAt.getTime();
+    expect(after).toBeGreaterThan(before);
+    expect(await c.isHealthy(10_000)).toBe(true);
+    expect(await c.isHealthy(0)).toBe(false);
+    await store.close();
+  });
+});
