@@ -1,0 +1,202 @@
+/**
+ * The one gateway every Postgres statement of a backend goes through: it owns (or borrows) the pool, refuses work
+ * after `close()`, names prepared statements per schema, parses result types without touching the global
+ * `pg.types` registry, and translates every failure into a {@link PgqrsError}.
+ */
+import { createHash } from "node:crypto";
+import pg from "pg";
+import { maskDsn } from "../../config.js";
+import { PgqrsError } from "../../errors.js";
+import { connectionError, errorCode, RETRYABLE_SQLSTATES, translatePgError } from "./postgres-errors.js";
+
+const INT8_OID = 20;
+const TIMESTAMPTZ_OID = 1184;
+const TIMESTAMP_OID = 1114;
+const JSON_OID = 114;
+const JSONB_OID = 3802;
+
+/**
+ * Per-query parsers: ids and counts (int8) as numbers, timestamps as Dates, JSON parsed. Passed with every query
+ * so a user-supplied pool with its own global type parsers still yields the records the contract promises.
+ */
+const RESULT_TYPES: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") => {
+    if (format === undefined || format === "text") {
+      if (oid === INT8_OID) return (v: string) => Number(v);
+      if (oid === TIMESTAMPTZ_OID || oid === TIMESTAMP_OID) return (v: string) => new Date(v);
+      if (oid === JSON_OID || oid === JSONB_OID) return (v: string) => JSON.parse(v) as unknown;
+    }
+    return format === undefined ? pg.types.getTypeParser(oid) : pg.types.getTypeParser(oid, format);
+  }) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+/** Attempts of a transaction that hit a deadlock or serialization failure. */
+const TRANSACTION_ATTEMPTS = 3;
+
+export interface PostgresConnectionOptions {
+  pool: pg.Pool;
+  /** We created the pool and end it on close. */
+  ownsPool: boolean;
+  schema: string;
+  /** Masked DSN, for error messages. */
+  target: string;
+}
+
+export type Row = Record<string, unknown>;
+
+/** Something statements can run on: the pool or a client inside a transaction. */
+export interface Queryable {
+  query<R extends Row = Row>(operation: string, text: string, values?: readonly unknown[]): Promise<R[]>;
+  /** A named (server-side prepared) statement; for the hot paths. */
+  prepared<R extends Row = Row>(name: string, text: string, values: readonly unknown[]): Promise<R[]>;
+}
+
+/** Quote an identifier once, doubling embedded quotes. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+export class PostgresConnection implements Queryable {
+  readonly schema: string;
+  /** The quoted schema, to prefix every table name (no search_path: PgBouncer transaction mode). */
+  readonly q: string;
+  readonly target: string;
+  readonly #pool: pg.Pool;
+  readonly #ownsPool: boolean;
+  /** Prepared-statement names must differ per statement text, and two schemas may share one pool. */
+  readonly #statementPrefix: string;
+  #closing: Promise<void> | undefined;
+
+  constructor(opts: PostgresConnectionOptions) {
+    this.schema = opts.schema;
+    this.q = quoteIdent(opts.schema);
+    this.target = opts.target;
+    this.#pool = opts.pool;
+    this.#ownsPool = opts.ownsPool;
+    this.#statementPrefix = `pgqrs_${createHash("sha256").update(opts.schema).digest("hex").slice(0, 12)}_`;
+  }
+
+  /** `<schema>.<table>`. */
+  t(table: string): string {
+    return `${this.q}.${quoteIdent(table)}`;
+  }
+
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  async query<R extends Row = Row>(operation: string, text: string, values: readonly unknown[] = []): Promise<R[]> {
+    return this.#withClient(operation, (client) => runOn<R>(client, { text, values: [...values] }, operation, this));
+  }
+
+  /** The server-side name of a prepared statement of this schema. */
+  statementName(name: string): string {
+    return this.#statementPrefix + name;
+  }
+
+  async prepared<R extends Row = Row>(name: string, text: string, values: readonly unknown[]): Promise<R[]> {
+    const config = { name: this.statementName(name), text, values: [...values] };
+    return this.#withClient(name, (client) => runOn<R>(client, config, name, this));
+  }
+
+  /**
+   * Run `fn` in one transaction on one client. Deadlocks and serialization failures roll back and retry the
+   * whole function (it must therefore only touch the database through the given Queryable).
+   */
+  async transaction<T>(operation: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#withClient(operation, async (client) => {
+          const tx = new ClientQueryable(client, this);
+          await runOn(client, { text: "BEGIN" }, operation, this);
+          try {
+            const result = await fn(tx);
+            await runOn(client, { text: "COMMIT" }, operation, this);
+            return result;
+          } catch (err) {
+            await client.query("ROLLBACK").catch(() => undefined);
+            throw err;
+          }
+        });
+      } catch (err) {
+        const code = err instanceof PgqrsError ? errorCode(err.cause) : undefined;
+        if (code === undefined || !RETRYABLE_SQLSTATES.has(code) || attempt >= TRANSACTION_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  /** Acquire one client, failing with CONNECTION_FAILED when none can be had. */
+  async ping(): Promise<void> {
+    await this.query("connect", "SELECT 1");
+  }
+
+  async close(): Promise<void> {
+    this.#closing ??= this.#ownsPool ? this.#pool.end() : Promise.resolve();
+    await this.#closing;
+  }
+
+  async #withClient<T>(operation: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    if (this.closed) throw storeClosed(operation);
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (err) {
+      throw connectionError(err, this.target);
+    }
+    let broken: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (err) {
+      // A connection-level failure leaves the socket unusable; destroy it instead of returning it to the pool.
+      if (err instanceof PgqrsError && err.code === "CONNECTION_FAILED") broken = err;
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+class ClientQueryable implements Queryable {
+  readonly #client: pg.PoolClient;
+  readonly #conn: PostgresConnection;
+
+  constructor(client: pg.PoolClient, conn: PostgresConnection) {
+    this.#client = client;
+    this.#conn = conn;
+  }
+
+  query<R extends Row = Row>(operation: string, text: string, values: readonly unknown[] = []): Promise<R[]> {
+    return runOn<R>(this.#client, { text, values: [...values] }, operation, this.#conn);
+  }
+
+  prepared<R extends Row = Row>(name: string, text: string, values: readonly unknown[]): Promise<R[]> {
+    const config = { name: this.#conn.statementName(name), text, values: [...values] };
+    return runOn<R>(this.#client, config, name, this.#conn);
+  }
+}
+
+async function runOn<R extends Row>(
+  client: pg.PoolClient,
+  config: { name?: string; text: string; values?: unknown[] },
+  operation: string,
+  conn: PostgresConnection,
+): Promise<R[]> {
+  try {
+    const result = await client.query<R>({ ...config, types: RESULT_TYPES });
+    return result.rows;
+  } catch (err) {
+    throw translatePgError(err, operation, conn.target);
+  }
+}
+
+export function storeClosed(operation: string): PgqrsError {
+  return new PgqrsError("STORE_CLOSED", `Store is closed: cannot run ${operation}. Connect again to continue.`, {
+    details: { operation },
+  });
+}
+
+/** A masked DSN for messages; never shows a password. */
+export function describeTarget(connectionString: string | undefined, schema: string): string {
+  const where = connectionString === undefined ? "user-supplied pool" : maskDsn(connectionString);
+  return `${where} (schema ${schema})`;
+}

@@ -1,0 +1,117 @@
+/** Message reads, listings and the administrative writes: unconditional delete, dead-lettering and replay. */
+import type { ListMessagesParams, StoreBackend } from "../store.js";
+import type { PostgresConnection } from "./postgres-connection.js";
+import { cols, countOf, page, perIdResult, toMessage } from "./postgres-rows.js";
+
+export type MessageAdminOps = Pick<
+  StoreBackend,
+  "deleteMessages" | "getMessage" | "getMessages" | "listMessages" | "countMessages" | "deadLetter" | "replayDeadLetter"
+>;
+
+type MessageFilter = Omit<ListMessagesParams, "limit" | "offset">;
+
+const STATE_PREDICATES = {
+  active: "archived_at IS NULL",
+  archived: "archived_at IS NOT NULL",
+  dead: "dead_lettered_at IS NOT NULL",
+  all: "TRUE",
+} as const;
+
+/** WHERE clause and values of a listing filter; only constant SQL is interpolated. */
+function where(f: MessageFilter): { sql: string; values: unknown[] } {
+  const values: unknown[] = [];
+  const parts: string[] = [STATE_PREDICATES[f.state ?? "active"]];
+  if (f.queueId !== undefined) {
+    values.push(f.queueId);
+    parts.push(`queue_id = $${values.length}`);
+  }
+  if (f.consumerWorkerId !== undefined) {
+    values.push(f.consumerWorkerId);
+    parts.push(`consumer_worker_id = $${values.length}`);
+  }
+  return { sql: parts.join(" AND "), values };
+}
+
+export function createMessageAdminOps(conn: PostgresConnection): MessageAdminOps {
+  const messages = conn.t("pgqrs_messages");
+  const runs = conn.t("pgqrs_workflow_runs");
+
+  return {
+    async deleteMessages({ ids }) {
+      if (ids.length === 0) return [];
+      // Runs reference their trigger message without ON DELETE CASCADE; they (and, by cascade, their steps) are
+      // removed in the same statement.
+      const rows = await conn.query(
+        "deleteMessages",
+        `WITH r AS (DELETE FROM ${runs} WHERE message_id = ANY($1::bigint[]))
+         DELETE FROM ${messages} WHERE id = ANY($1::bigint[]) RETURNING id`,
+        [ids],
+      );
+      return perIdResult(ids, rows);
+    },
+
+    async getMessage(id) {
+      const rows = await conn.prepared("message_by_id", `SELECT ${cols.message()} FROM ${messages} WHERE id = $1`, [
+        id,
+      ]);
+      return rows[0] === undefined ? null : toMessage(rows[0]);
+    },
+
+    async getMessages(ids) {
+      if (ids.length === 0) return [];
+      const rows = await conn.prepared(
+        "messages_by_ids",
+        `SELECT ${cols.message()} FROM ${messages} WHERE id = ANY($1::bigint[]) ORDER BY id`,
+        [ids],
+      );
+      return rows.map(toMessage);
+    },
+
+    async listMessages(p) {
+      const { sql, values } = where(p);
+      const { limit, offset } = page(p);
+      const order =
+        p.state === "archived" || p.state === "dead" ? "archived_at DESC, id DESC" : "enqueued_at DESC, id DESC";
+      const rows = await conn.query(
+        "listMessages",
+        `SELECT ${cols.message()} FROM ${messages} WHERE ${sql} ORDER BY ${order}
+          LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+        [...values, limit, offset],
+      );
+      return rows.map(toMessage);
+    },
+
+    async countMessages(p) {
+      const { sql, values } = where(p);
+      const rows = await conn.query("countMessages", `SELECT count(*) AS n FROM ${messages} WHERE ${sql}`, values);
+      return countOf(rows);
+    },
+
+    async deadLetter({ queueId, maxReadCt, now }) {
+      // A message under a live lease is left to its holder; the owner check of archive and the archived_at
+      // re-check here (after any row lock wait) keep the two from both archiving it.
+      const rows = await conn.query(
+        "deadLetter",
+        `UPDATE ${messages} SET archived_at = $3, dead_lettered_at = $3
+          WHERE queue_id = $1 AND archived_at IS NULL AND read_ct >= $2
+            AND (consumer_worker_id IS NULL OR vt <= $3)
+         RETURNING id`,
+        [queueId, maxReadCt, now],
+      );
+      return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+    },
+
+    async replayDeadLetter({ queueId, id, now }) {
+      const rows = await conn.query(
+        "replayDeadLetter",
+        `UPDATE ${messages}
+            SET archived_at = NULL, dead_lettered_at = NULL, read_ct = 0, vt = $3, enqueued_at = $3,
+                consumer_worker_id = NULL, dequeued_at = NULL
+          WHERE id = $2 AND queue_id = $1 AND dead_lettered_at IS NOT NULL
+         RETURNING ${cols.message()}`,
+        [queueId, id, now],
+      );
+      return rows[0] === undefined ? null : toMessage(rows[0]);
+    },
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The hot message path: enqueue, claim (dequeue) and the owner-checked lease operations. Every operation is one
+ * named prepared statement, one round trip, whatever the batch size.
+ */
+import type { StoreBackend } from "../store.js";
+import type { PostgresConnection } from "./postgres-connection.js";
+import { byEnqueuedThenId, cols, countOf, perIdResult, toMessage } from "./postgres-rows.js";
+
+export type MessageLeaseOps = Pick<
+  StoreBackend,
+  "enqueue" | "dequeue" | "archive" | "deleteOwned" | "extendVisibility" | "release" | "releaseWorkerMessages"
+>;
+
+export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps {
+  const messages = conn.t("pgqrs_messages");
+  const runs = conn.t("pgqrs_workflow_runs");
+
+  const enqueueSql = `
+    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
+    SELECT $1, p.payload, 0, $3, $4, $5
+      FROM unnest($2::jsonb[]) WITH ORDINALITY AS p(payload, ord)
+     ORDER BY p.ord
+    RETURNING ${cols.message()}`;
+
+  // Concurrent consumers: SKIP LOCKED makes each claimer pass over rows another claimer has locked instead of
+  // waiting, and the re-check FOR UPDATE does on a row updated since our snapshot drops rows just leased by a
+  // committed claim (their vt moved past now), so no row is handed to two consumers while its lease holds.
+  const dequeueSql = `
+    UPDATE ${messages} m
+       SET read_ct = m.read_ct + 1,
+           vt = $5,
+           consumer_worker_id = $6,
+           dequeued_at = COALESCE(m.dequeued_at, $2)
+      FROM (SELECT id FROM ${messages}
+             WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3
+             ORDER BY enqueued_at, id
+             LIMIT $4
+             FOR UPDATE SKIP LOCKED) c
+     WHERE m.id = c.id
+    RETURNING ${cols.message("m")}`;
+
+  // The owner check in the WHERE clause is re-evaluated after waiting for a concurrent claim's row lock, so an
+  // owner whose expired lease was just taken by another consumer gets `false`.
+  const archiveSql = `
+    UPDATE ${messages} SET archived_at = $3
+     WHERE id = ANY($1::bigint[]) AND consumer_worker_id = $2 AND archived_at IS NULL
+    RETURNING id`;
+
+  // Runs reference their trigger message without ON DELETE CASCADE; removing the run in the same statement keeps
+  // deleting a workflow message possible (steps cascade from runs).
+  const deleteOwnedSql = `
+    WITH d AS (
+      DELETE FROM ${messages}
+       WHERE id = ANY($1::bigint[]) AND consumer_worker_id = $2 AND archived_at IS NULL
+      RETURNING id),
+    r AS (DELETE FROM ${runs} WHERE message_id IN (SELECT id FROM d))
+    SELECT id FROM d`;
+
+  const extendSql = `
+    UPDATE ${messages} SET vt = GREATEST(vt, $3) + $4::float8 * interval '1 millisecond'
+     WHERE id = ANY($1::bigint[]) AND consumer_worker_id = $2 AND archived_at IS NULL
+    RETURNING id`;
+
+  const releaseSql = `
+    UPDATE ${messages} SET consumer_worker_id = NULL, vt = $3
+     WHERE id = ANY($1::bigint[]) AND consumer_worker_id = $2 AND archived_at IS NULL
+    RETURNING id`;
+
+  const releaseWorkerSql = `
+    WITH r AS (
+      UPDATE ${messages} SET consumer_worker_id = NULL, vt = $2
+       WHERE consumer_worker_id = $1 AND archived_at IS NULL
+      RETURNING 1)
+    SELECT count(*) AS n FROM r`;
+
+  return {
+    async enqueue(p) {
+      if (p.payloads.length === 0) return [];
+      const rows = await conn.prepared("enqueue", enqueueSql, [
+        p.queueId,
+        p.payloads,
+        p.enqueuedAt,
+        p.visibleAt,
+        p.producerWorkerId,
+      ]);
+      // Ids are drawn from the sequence in insertion (= payload) order; sorting by id guarantees the contract.
+      return rows.map(toMessage).sort((a, b) => a.id - b.id);
+    },
+
+    async dequeue(p) {
+      if (p.limit <= 0) return [];
+      const vt = new Date(p.now.getTime() + p.leaseMs);
+      const rows = await conn.prepared("dequeue", dequeueSql, [p.queueId, p.now, p.maxReadCt, p.limit, vt, p.workerId]);
+      return rows.map(toMessage).sort(byEnqueuedThenId);
+    },
+
+    async archive(p) {
+      if (p.ids.length === 0) return [];
+      const rows = await conn.prepared("archive", archiveSql, [p.ids, p.workerId, p.now]);
+      return perIdResult(p.ids, rows);
+    },
+
+    async deleteOwned(p) {
+      if (p.ids.length === 0) return [];
+      const rows = await conn.prepared("delete_owned", deleteOwnedSql, [p.ids, p.workerId]);
+      return perIdResult(p.ids, rows);
+    },
+
+    async extendVisibility(p) {
+      if (p.ids.length === 0) return [];
+      const rows = await conn.prepared("extend", extendSql, [p.ids, p.workerId, p.now, p.extendMs]);
+      return perIdResult(p.ids, rows);
+    },
+
+    async release(p) {
+      if (p.ids.length === 0) return [];
+      const rows = await conn.prepared("release", releaseSql, [p.ids, p.workerId, p.visibleAt]);
+      return perIdResult(p.ids, rows);
+    },
+
+    async releaseWorkerMessages(p) {
+      const rows = await conn.prepared("release_worker", releaseWorkerSql, [p.workerId, p.now]);
+      return countOf(rows);
+    },
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * Column lists and row → record mapping. Statements name their columns (never `*`) so rows keep one shape even in
+ * a database shared with pgqrs releases that add columns of their own.
+ */
+import type {
+  QueueMessage,
+  QueueRecord,
+  RunRecord,
+  StepRecord,
+  WorkerRecord,
+  WorkerStatus,
+  WorkflowRecord,
+  WorkflowStatus,
+} from "../../types.js";
+import type { Row } from "./postgres-connection.js";
+
+const MESSAGE = [
+  "id",
+  "queue_id",
+  "payload",
+  "vt",
+  "enqueued_at",
+  "read_ct",
+  "dequeued_at",
+  "producer_worker_id",
+  "consumer_worker_id",
+  "archived_at",
+  "dead_lettered_at",
+];
+const WORKER = ["id", "name", "queue_id", "started_at", "heartbeat_at", "shutdown_at", "status"];
+const RUN = [
+  "id",
+  "workflow_id",
+  "message_id",
+  "status",
+  "input",
+  "output",
+  "error",
+  "created_at",
+  "updated_at",
+  "started_at",
+  "paused_at",
+  "completed_at",
+  "worker_id",
+];
+const STEP = [
+  "id",
+  "run_id",
+  "step_name",
+  "status",
+  "input",
+  "output",
+  "error",
+  "created_at",
+  "updated_at",
+  "started_at",
+  "completed_at",
+  "retry_at",
+  "retry_count",
+];
+
+function columns(names: readonly string[], alias?: string): string {
+  return names.map((c) => (alias === undefined ? c : `${alias}.${c}`)).join(", ");
+}
+
+/** Column list of each table, optionally qualified by a table alias. */
+export const cols = {
+  message: (alias?: string) => columns(MESSAGE, alias),
+  queue: (alias?: string) => columns(["id", "queue_name", "created_at"], alias),
+  worker: (alias?: string) => columns(WORKER, alias),
+  workflow: (alias?: string) => columns(["id", "name", "queue_id", "created_at"], alias),
+  run: (alias?: string) => columns(RUN, alias),
+  step: (alias?: string) => columns(STEP, alias),
+};
+
+function num(v: unknown): number {
+  return typeof v === "number" ? v : Number(v);
+}
+
+function numOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : num(v);
+}
+
+function date(v: unknown): Date {
+  return v instanceof Date ? v : new Date(String(v));
+}
+
+function dateOrNull(v: unknown): Date | null {
+  return v === null || v === undefined ? null : date(v);
+}
+
+/** A JSONB column: SQL NULL reads as `null`. */
+function json(v: unknown): unknown {
+  return v === undefined ? null : v;
+}
+
+export function toMessage(r: Row): QueueMessage {
+  return {
+    id: num(r.id),
+    queueId: num(r.queue_id),
+    payload: json(r.payload),
+    vt: date(r.vt),
+    enqueuedAt: date(r.enqueued_at),
+    readCt: num(r.read_ct ?? 0),
+    dequeuedAt: dateOrNull(r.dequeued_at),
+    producerWorkerId: numOrNull(r.producer_worker_id),
+    consumerWorkerId: numOrNull(r.consumer_worker_id),
+    archivedAt: dateOrNull(r.archived_at),
+    deadLetteredAt: dateOrNull(r.dead_lettered_at),
+  };
+}
+
+export function toQueue(r: Row): QueueRecord {
+  return { id: num(r.id), queueName: String(r.queue_name), createdAt: date(r.created_at) };
+}
+
+export function toWorker(r: Row): WorkerRecord {
+  return {
+    id: num(r.id),
+    name: String(r.name),
+    queueId: numOrNull(r.queue_id),
+    startedAt: date(r.started_at),
+    heartbeatAt: date(r.heartbeat_at),
+    shutdownAt: dateOrNull(r.shutdown_at),
+    status: String(r.status) as WorkerStatus,
+  };
+}
+
+export function toWorkflow(r: Row): WorkflowRecord {
+  return { id: num(r.id), name: String(r.name), queueId: num(r.queue_id), createdAt: date(r.created_at) };
+}
+
+export function toRun(r: Row): RunRecord {
+  return {
+    id: num(r.id),
+    workflowId: num(r.workflow_id),
+    messageId: num(r.message_id),
+    status: String(r.status) as WorkflowStatus,
+    input: json(r.input),
+    output: json(r.output),
+    error: json(r.error),
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+    startedAt: dateOrNull(r.started_at),
+    pausedAt: dateOrNull(r.paused_at),
+    completedAt: dateOrNull(r.completed_at),
+    workerId: numOrNull(r.worker_id),
+  };
+}
+
+export function toStep(r: Row): StepRecord {
+  return {
+    id: num(r.id),
+    runId: num(r.run_id),
+    stepName: String(r.step_name),
+    status: String(r.status) as WorkflowStatus,
+    input: json(r.input),
+    output: json(r.output),
+    error: json(r.error),
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
+    startedAt: dateOrNull(r.started_at),
+    completedAt: dateOrNull(r.completed_at),
+    retryAt: dateOrNull(r.retry_at),
+    retryCount: num(r.retry_count ?? 0),
+  };
+}
+
+/** Map RETURNING ids onto the caller's ids: `true` where that id came back. */
+export function perIdResult(ids: readonly number[], returned: readonly Row[]): boolean[] {
+  const hit = new Set(returned.map((r) => num(r.id)));
+  return ids.map((id) => hit.has(id));
+}
+
+/** `count(*)` comes back as int8. */
+export function countOf(rows: readonly Row[], column = "n"): number {
+  const first = rows[0];
+  return first === undefined ? 0 : num(first[column] ?? 0);
+}
+
+/** Dequeue order: (`enqueued_at`, `id`). */
+export function byEnqueuedThenId(a: QueueMessage, b: QueueMessage): number {
+  return a.enqueuedAt.getTime() - b.enqueuedAt.getTime() || a.id - b.id;
+}
+
+/** Default page size of listings. */
+export function page(p: { limit?: number; offset?: number }): { limit: number; offset: number } {
+  return { limit: p.limit ?? 100, offset: p.offset ?? 0 };
+}

@@ -1,0 +1,99 @@
+/** Workflow steps: the atomic acquire upsert and the completion writes. */
+import { PgqrsError } from "../../errors.js";
+import type { StepRecord } from "../../types.js";
+import type { StoreBackend } from "../store.js";
+import type { PostgresConnection, Row } from "./postgres-connection.js";
+import { cols, toStep } from "./postgres-rows.js";
+
+export type StepOps = Pick<StoreBackend, "acquireStep" | "completeStep" | "failStep" | "getStep" | "listSteps">;
+
+export function createStepOps(conn: PostgresConnection): StepOps {
+  const steps = conn.t("pgqrs_workflow_steps");
+
+  // One statement decides and records the acquisition. ON CONFLICT DO UPDATE locks the existing row and evaluates
+  // its WHERE on the latest committed version, so of two workers racing for a retry-ready ERROR step exactly one
+  // moves it to RUNNING (the other then finds it RUNNING, which the contract treats as a crashed attempt).
+  // `acquired` is "the upsert returned a row": inserted, or updated because the WHERE held. Otherwise the row is
+  // left untouched (no dead tuple for replays of finished steps) and the second branch returns it as it is.
+  const acquireSql = `
+    WITH up AS (
+      INSERT INTO ${steps} AS s (run_id, step_name, status, started_at, retry_count, created_at, updated_at)
+      VALUES ($1, $2, 'RUNNING', $3, 0, $3, $3)
+      ON CONFLICT (run_id, step_name) DO UPDATE
+         SET status = 'RUNNING',
+             started_at = $3,
+             updated_at = $3,
+             retry_at = CASE WHEN s.status = 'ERROR' THEN NULL ELSE s.retry_at END,
+             error = CASE WHEN s.status = 'ERROR' THEN NULL ELSE s.error END,
+             completed_at = CASE WHEN s.status = 'ERROR' THEN NULL ELSE s.completed_at END
+       WHERE s.status = 'RUNNING' OR (s.status = 'ERROR' AND s.retry_at IS NOT NULL AND s.retry_at <= $3)
+      RETURNING ${cols.step("s")})
+    SELECT ${cols.step()}, TRUE AS acquired FROM up
+    UNION ALL
+    SELECT ${cols.step()}, FALSE AS acquired FROM ${steps}
+     WHERE run_id = $1 AND step_name = $2 AND NOT EXISTS (SELECT 1 FROM up)`;
+
+  const getSql = `SELECT ${cols.step()} FROM ${steps} WHERE run_id = $1 AND step_name = $2`;
+
+  function stepNotFound(runId: number, stepName: string): PgqrsError {
+    return new PgqrsError("QUERY_FAILED", `Step '${stepName}' of run ${runId} not found; acquire it first`, {
+      details: { runId, stepName },
+    });
+  }
+
+  function one(rows: Row[], runId: number, stepName: string): StepRecord {
+    if (rows[0] === undefined) throw stepNotFound(runId, stepName);
+    return toStep(rows[0]);
+  }
+
+  return {
+    async acquireStep({ runId, stepName, now }) {
+      const rows = await conn.prepared("acquire_step", acquireSql, [runId, stepName, now]);
+      const row = rows[0];
+      if (row !== undefined && (row.acquired === true || row.status !== "RUNNING")) {
+        return { step: toStep(row), acquired: row.acquired === true };
+      }
+      // Not acquired, and the row our snapshot saw is missing or stale (a RUNNING row is always acquirable, so a
+      // concurrent transaction changed it after our snapshot): read the committed row.
+      const latest = await conn.prepared("step_by_key", getSql, [runId, stepName]);
+      return { step: one(latest, runId, stepName), acquired: false };
+    },
+
+    async completeStep({ runId, stepName, now, output }) {
+      const rows = await conn.prepared(
+        "complete_step",
+        `UPDATE ${steps} SET status = 'SUCCESS', output = $3::jsonb, completed_at = $4, updated_at = $4
+          WHERE run_id = $1 AND step_name = $2
+         RETURNING ${cols.step()}`,
+        [runId, stepName, output, now],
+      );
+      return one(rows, runId, stepName);
+    },
+
+    async failStep({ runId, stepName, now, error, retryAt, retryCount }) {
+      const rows = await conn.prepared(
+        "fail_step",
+        `UPDATE ${steps}
+            SET status = 'ERROR', error = $3::jsonb, retry_at = $4, retry_count = $5, completed_at = $6, updated_at = $6
+          WHERE run_id = $1 AND step_name = $2
+         RETURNING ${cols.step()}`,
+        [runId, stepName, error, retryAt, retryCount, now],
+      );
+      return one(rows, runId, stepName);
+    },
+
+    async getStep({ runId, stepName }) {
+      const rows = await conn.prepared("step_by_key", getSql, [runId, stepName]);
+      return rows[0] === undefined ? null : toStep(rows[0]);
+    },
+
+    async listSteps({ runId }) {
+      const rows = await conn.query(
+        "listSteps",
+        `SELECT ${cols.step()} FROM ${steps} WHERE run_id = $1 ORDER BY created_at, id`,
+        [runId],
+      );
+      return rows.map(toStep);
+    },
+  };
+}

@@ -1,0 +1,103 @@
+/**
+ * The PostgreSQL backend: a {@link StoreBackend} over a node-postgres pool. Every table is schema-qualified with
+ * the configured schema (quoted once), so no `search_path` is needed and the backend works through PgBouncer in
+ * transaction mode.
+ */
+import pg from "pg";
+import type { StoreBackend, StoreCapabilities } from "../store.js";
+import { describeTarget, PostgresConnection, storeClosed } from "./postgres-connection.js";
+import { createMessageAdminOps } from "./postgres-message-admin.js";
+import { createMessageLeaseOps } from "./postgres-message-leases.js";
+import { install } from "./postgres-migrations.js";
+import { createQueueOps } from "./postgres-queues.js";
+import { createStatsOps } from "./postgres-stats.js";
+import { createStepOps } from "./postgres-steps.js";
+import { verify } from "./postgres-verify.js";
+import { createWorkerOps } from "./postgres-workers.js";
+import { createWorkflowOps } from "./postgres-workflows.js";
+import { createZombieOps } from "./postgres-zombies.js";
+
+export interface PostgresBackendOptions {
+  /** DSN used to create a pool when `pool` is not given. */
+  connectionString?: string;
+  /** A user-supplied pool; it is shared, so `close()` never ends it. */
+  pool?: pg.Pool;
+  /** Schema holding the tables; an already validated identifier. Created by `install()` when missing. */
+  schema: string;
+  /** Pool size when the backend creates the pool. */
+  maxConnections: number;
+  /** Time allowed to open a connection, in milliseconds. */
+  connectionTimeoutMs: number;
+}
+
+const CAPABILITIES: StoreCapabilities = Object.freeze({
+  backendName: "postgres",
+  multiProcess: true,
+  skipLocked: true,
+  listenNotify: false,
+});
+
+/**
+ * Create the backend and open one connection to fail fast: CONNECTION_FAILED (password masked) when the server
+ * cannot be reached. The schema is not checked here; `install()` creates it and `verify()` checks it.
+ */
+export async function createPostgresBackend(opts: PostgresBackendOptions): Promise<StoreBackend> {
+  const ownsPool = opts.pool === undefined;
+  const pool =
+    opts.pool ??
+    new pg.Pool({
+      connectionString: opts.connectionString,
+      max: opts.maxConnections,
+      connectionTimeoutMillis: opts.connectionTimeoutMs,
+    });
+  if (ownsPool) {
+    // An idle client whose server goes away emits 'error' on the pool; unhandled, it would crash the process.
+    // The next query on the pool reports the failure instead.
+    pool.on("error", () => undefined);
+  }
+  const conn = new PostgresConnection({
+    pool,
+    ownsPool,
+    schema: opts.schema,
+    target: describeTarget(ownsPool ? opts.connectionString : undefined, opts.schema),
+  });
+  try {
+    await conn.ping();
+  } catch (err) {
+    await conn.close().catch(() => undefined);
+    throw err;
+  }
+
+  const operations = {
+    install: () => install(conn),
+    verify: () => verify(conn),
+    ...createQueueOps(conn),
+    ...createMessageLeaseOps(conn),
+    ...createMessageAdminOps(conn),
+    ...createWorkerOps(conn),
+    ...createZombieOps(conn),
+    ...createStatsOps(conn),
+    ...createWorkflowOps(conn),
+    ...createStepOps(conn),
+  } satisfies Omit<StoreBackend, "capabilities" | "close">;
+
+  return {
+    ...rejectWhenClosed(conn, operations),
+    capabilities: CAPABILITIES,
+    close: () => conn.close(),
+  };
+}
+
+type AsyncOps = Record<string, (...args: never[]) => Promise<unknown>>;
+
+/**
+ * Every operation rejects with STORE_CLOSED after `close()`, including those that would return early without a
+ * query (empty id lists).
+ */
+function rejectWhenClosed<T extends AsyncOps>(conn: PostgresConnection, ops: T): T {
+  const guarded: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(ops)) {
+    guarded[name] = (...args: never[]) => (conn.closed ? Promise.reject(storeClosed(name)) : fn(...args));
+  }
+  return guarded as T;
+}

@@ -1,0 +1,186 @@
+/** Workflow definitions and runs. */
+import { PgqrsError } from "../../errors.js";
+import type { ListRunsParams, StoreBackend } from "../store.js";
+import type { PostgresConnection } from "./postgres-connection.js";
+import { cols, countOf, page, toRun, toWorkflow } from "./postgres-rows.js";
+
+export type WorkflowOps = Pick<
+  StoreBackend,
+  | "createWorkflow"
+  | "getWorkflowByName"
+  | "getWorkflowById"
+  | "listWorkflows"
+  | "getOrCreateRun"
+  | "getRun"
+  | "getRunByMessageId"
+  | "listRuns"
+  | "countRuns"
+  | "transitionRun"
+>;
+
+/** An insert racing a concurrent one can see neither row in its snapshot; the next attempt (new snapshot) does. */
+const UPSERT_ATTEMPTS = 3;
+
+const TERMINAL = "('SUCCESS', 'ERROR', 'CANCELLED')";
+
+function runFilter(p: Omit<ListRunsParams, "limit" | "offset">, statusType: string) {
+  const values: unknown[] = [];
+  const parts = ["TRUE"];
+  if (p.workflowId !== undefined) {
+    values.push(p.workflowId);
+    parts.push(`workflow_id = $${values.length}`);
+  }
+  if (p.status !== undefined) {
+    values.push(p.status);
+    parts.push(`status = $${values.length}::${statusType}`);
+  }
+  return { sql: parts.join(" AND "), values };
+}
+
+export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
+  const queues = conn.t("pgqrs_queues");
+  const messages = conn.t("pgqrs_messages");
+  const workflows = conn.t("pgqrs_workflows");
+  const runs = conn.t("pgqrs_workflow_runs");
+  const statusType = `${conn.q}.pgqrs_workflow_status`;
+
+  // ON CONFLICT DO NOTHING waits for a concurrent insert of the same name to commit, so a racing creator either
+  // inserts or finds the other's row; the fallback SELECTs only miss a row committed after this statement's
+  // snapshot, which the retry loop covers.
+  const createWorkflowSql = `
+    WITH nq AS (
+      INSERT INTO ${queues} (queue_name, created_at) VALUES ($1, $2)
+      ON CONFLICT (queue_name) DO NOTHING RETURNING id),
+    q AS (SELECT id FROM nq UNION ALL SELECT id FROM ${queues} WHERE queue_name = $1 LIMIT 1),
+    nw AS (
+      INSERT INTO ${workflows} (name, queue_id, created_at) SELECT $1, q.id, $2 FROM q
+      ON CONFLICT (name) DO NOTHING RETURNING ${cols.workflow()})
+    SELECT ${cols.workflow()} FROM nw
+    UNION ALL SELECT ${cols.workflow()} FROM ${workflows} WHERE name = $1
+    LIMIT 1`;
+
+  // The unique message_id makes concurrent creators of one run converge on a single row.
+  const createRunSql = `
+    WITH ins AS (
+      INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at)
+      SELECT w.id, m.id, 'QUEUED', m.payload, $2, $2
+        FROM ${messages} m JOIN ${workflows} w ON w.queue_id = m.queue_id
+       WHERE m.id = $1
+       ORDER BY w.id
+       LIMIT 1
+      ON CONFLICT (message_id) DO NOTHING
+      RETURNING ${cols.run()})
+    SELECT ${cols.run()} FROM ins
+    UNION ALL SELECT ${cols.run()} FROM ${runs} WHERE message_id = $1
+    LIMIT 1`;
+
+  async function runByMessage(messageId: number) {
+    const rows = await conn.prepared("run_by_message", `SELECT ${cols.run()} FROM ${runs} WHERE message_id = $1`, [
+      messageId,
+    ]);
+    return rows[0] === undefined ? null : toRun(rows[0]);
+  }
+
+  return {
+    async createWorkflow({ name, now }) {
+      for (let attempt = 1; ; attempt++) {
+        const rows = await conn.query("createWorkflow", createWorkflowSql, [name, now]);
+        if (rows[0] !== undefined) return toWorkflow(rows[0]);
+        if (attempt >= UPSERT_ATTEMPTS) {
+          throw new PgqrsError("CONFLICT", `Conflict: workflow '${name}' kept changing while creating it; retry`, {
+            details: { name },
+          });
+        }
+      }
+    },
+
+    async getWorkflowByName(name) {
+      const rows = await conn.query(
+        "getWorkflowByName",
+        `SELECT ${cols.workflow()} FROM ${workflows} WHERE name = $1`,
+        [name],
+      );
+      return rows[0] === undefined ? null : toWorkflow(rows[0]);
+    },
+
+    async getWorkflowById(id) {
+      const rows = await conn.query("getWorkflowById", `SELECT ${cols.workflow()} FROM ${workflows} WHERE id = $1`, [
+        id,
+      ]);
+      return rows[0] === undefined ? null : toWorkflow(rows[0]);
+    },
+
+    async listWorkflows() {
+      const rows = await conn.query("listWorkflows", `SELECT ${cols.workflow()} FROM ${workflows} ORDER BY name`);
+      return rows.map(toWorkflow);
+    },
+
+    async getOrCreateRun({ message, now }) {
+      const rows = await conn.prepared("get_or_create_run", createRunSql, [message.id, now]);
+      if (rows[0] !== undefined) return toRun(rows[0]);
+      // Nothing inserted or found: a concurrent creator committed after our snapshot, or there is nothing to create.
+      const raced = await runByMessage(message.id);
+      if (raced !== null) return raced;
+      const why = await conn.query(
+        "getOrCreateRun",
+        `SELECT q.queue_name, (SELECT count(*) FROM ${messages} WHERE id = $2) AS messages
+           FROM ${queues} q WHERE q.id = $1`,
+        [message.queueId, message.id],
+      );
+      const queueName = why[0]?.queue_name;
+      if (countOf(why, "messages") === 0 && why[0] !== undefined) {
+        throw new PgqrsError("MESSAGE_NOT_FOUND", `Message with id '${message.id}' not found`, {
+          details: { messageId: message.id },
+        });
+      }
+      const label = typeof queueName === "string" ? queueName : `queue id ${message.queueId}`;
+      throw new PgqrsError(
+        "WORKFLOW_NOT_FOUND",
+        `Workflow '${label}' not found: message ${message.id} is not on a workflow's queue. Create the workflow first.`,
+        { details: { messageId: message.id, queueId: message.queueId } },
+      );
+    },
+
+    async getRun(id) {
+      const rows = await conn.prepared("run_by_id", `SELECT ${cols.run()} FROM ${runs} WHERE id = $1`, [id]);
+      return rows[0] === undefined ? null : toRun(rows[0]);
+    },
+
+    getRunByMessageId: runByMessage,
+
+    async listRuns(p) {
+      const { sql, values } = runFilter(p, statusType);
+      const { limit, offset } = page(p);
+      const rows = await conn.query(
+        "listRuns",
+        `SELECT ${cols.run()} FROM ${runs} WHERE ${sql} ORDER BY created_at DESC, id DESC
+          LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+        [...values, limit, offset],
+      );
+      return rows.map(toRun);
+    },
+
+    async countRuns(p) {
+      const { sql, values } = runFilter(p, statusType);
+      return countOf(await conn.query("countRuns", `SELECT count(*) AS n FROM ${runs} WHERE ${sql}`, values));
+    },
+
+    async transitionRun(p) {
+      const rows = await conn.prepared(
+        "transition_run",
+        `UPDATE ${runs}
+            SET status = $3::text::${statusType},
+                updated_at = $4,
+                started_at = CASE WHEN $3::text = 'RUNNING' THEN COALESCE(started_at, $4) ELSE started_at END,
+                paused_at = CASE WHEN $3::text = 'PAUSED' THEN $4 ELSE paused_at END,
+                completed_at = CASE WHEN $3::text IN ${TERMINAL} THEN $4 ELSE completed_at END,
+                output = CASE WHEN $5::boolean THEN $6::jsonb ELSE output END,
+                error = CASE WHEN $7::boolean THEN $8::jsonb ELSE error END
+          WHERE id = $1 AND status = ANY($2::${statusType}[])
+         RETURNING ${cols.run()}`,
+        [p.id, p.from, p.to, p.now, p.output !== undefined, p.output ?? null, p.error !== undefined, p.error ?? null],
+      );
+      return rows[0] === undefined ? null : toRun(rows[0]);
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/** Dead-worker detection and clean-up: listing zombies, reclaiming their leases, purging old stopped rows. */
+import type { StoreBackend } from "../store.js";
+import type { PostgresConnection } from "./postgres-connection.js";
+import { cols, countOf, toWorker } from "./postgres-rows.js";
+
+export type ZombieOps = Pick<StoreBackend, "listZombies" | "reclaimZombies" | "purgeOldWorkers">;
+
+export function createZombieOps(conn: PostgresConnection): ZombieOps {
+  const workers = conn.t("pgqrs_workers");
+  const messages = conn.t("pgqrs_messages");
+
+  /** `$1` = olderThan, `$2` = queue id or NULL for every queue. */
+  const zombieWhere = `status <> 'stopped' AND heartbeat_at < $1 AND ($2::bigint IS NULL OR queue_id = $2)`;
+
+  return {
+    async listZombies({ queueId, olderThan }) {
+      const rows = await conn.query(
+        "listZombies",
+        `SELECT ${cols.worker()} FROM ${workers} WHERE ${zombieWhere} ORDER BY heartbeat_at, id`,
+        [olderThan, queueId ?? null],
+      );
+      return rows.map(toWorker);
+    },
+
+    async reclaimZombies({ queueId, olderThan, now }) {
+      return conn.transaction("reclaimZombies", async (tx) => {
+        // Lock the zombies so two reclaimers (or a late heartbeat) do not interleave: FOR UPDATE re-checks the
+        // predicate on the latest row version, so a worker that heartbeated meanwhile is no longer taken.
+        const zombies = await tx.query(
+          "reclaimZombies",
+          `SELECT id FROM ${workers} WHERE ${zombieWhere} ORDER BY heartbeat_at, id FOR UPDATE`,
+          [olderThan, queueId ?? null],
+        );
+        const ids = zombies.map((r) => Number(r.id));
+        if (ids.length === 0) return { released: 0, workers: [] };
+        const released = await tx.query(
+          "reclaimZombies",
+          `WITH r AS (
+             UPDATE ${messages} SET consumer_worker_id = NULL, vt = $2
+              WHERE consumer_worker_id = ANY($1::bigint[]) AND archived_at IS NULL
+             RETURNING 1)
+           SELECT count(*) AS n FROM r`,
+          [ids, now],
+        );
+        await tx.query(
+          "reclaimZombies",
+          `UPDATE ${workers} SET status = 'stopped', shutdown_at = $2 WHERE id = ANY($1::bigint[])`,
+          [ids, now],
+        );
+        return { released: countOf(released), workers: ids };
+      });
+    },
+
+    async purgeOldWorkers({ olderThan }) {
+      const rows = await conn.query(
+        "purgeOldWorkers",
+        `WITH d AS (
+           DELETE FROM ${workers} w
+            WHERE w.status = 'stopped' AND w.heartbeat_at < $1
+              AND NOT EXISTS (SELECT 1 FROM ${messages} m WHERE m.producer_worker_id = w.id)
+              AND NOT EXISTS (SELECT 1 FROM ${messages} m WHERE m.consumer_worker_id = w.id)
+           RETURNING 1)
+         SELECT count(*) AS n FROM d`,
+        [olderThan],
+      );
+      return countOf(rows);
+    },
+  };
+}
