@@ -1,0 +1,94 @@
+/**
+ * One better-sqlite3 connection with a prepared-statement cache and a `BEGIN IMMEDIATE` helper.
+ * better-sqlite3 is synchronous, so each statement is atomic within this process; `immediate` takes the
+ * database write lock up front so that a second process on the same file serialises instead of deadlocking
+ * on a read-to-write lock upgrade.
+ */
+import Database from "better-sqlite3";
+import { PgqrsError } from "../../errors.js";
+
+export interface SqliteConnectionOptions {
+  path: string;
+  useWal: boolean;
+  busyTimeoutMs: number;
+}
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/** Bound on cached statements: batch inserts of many distinct sizes would otherwise grow the cache forever. */
+const MAX_CACHED_STATEMENTS = 512;
+
+export class SqliteConnection {
+  readonly #db: Database.Database;
+  readonly #statements = new Map<string, Statement>();
+  readonly #transaction: Database.Transaction<(fn: () => unknown) => unknown>;
+  #closed = false;
+
+  constructor(opts: SqliteConnectionOptions) {
+    this.#db = new Database(opts.path);
+    this.#db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs))}`);
+    this.#db.pragma(`journal_mode = ${opts.useWal ? "WAL" : "DELETE"}`);
+    this.#db.pragma("synchronous = NORMAL");
+    this.#db.pragma("foreign_keys = ON");
+    this.#transaction = this.#db.transaction((fn: () => unknown) => fn());
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The cached prepared statement for this SQL text. */
+  statement(sql: string): Statement {
+    this.#assertOpen();
+    let stmt = this.#statements.get(sql);
+    if (stmt === undefined) {
+      stmt = this.#db.prepare<unknown[], unknown>(sql);
+      if (this.#statements.size >= MAX_CACHED_STATEMENTS) {
+        const oldest = this.#statements.keys().next();
+        if (oldest.done !== true) this.#statements.delete(oldest.value);
+      }
+      this.#statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  all<R>(sql: string, ...params: unknown[]): R[] {
+    return this.statement(sql).all(...params) as R[];
+  }
+
+  get<R>(sql: string, ...params: unknown[]): R | undefined {
+    return this.statement(sql).get(...params) as R | undefined;
+  }
+
+  run(sql: string, ...params: unknown[]): number {
+    return this.statement(sql).run(...params).changes;
+  }
+
+  /** Run several statements of uncached SQL text (migrations). */
+  exec(sql: string): void {
+    this.#assertOpen();
+    this.#db.exec(sql);
+  }
+
+  /** Run `fn` inside `BEGIN IMMEDIATE … COMMIT`; any throw rolls back and propagates. */
+  immediate<T>(fn: () => T): T {
+    this.#assertOpen();
+    return this.#transaction.immediate(fn) as T;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#statements.clear();
+    this.#db.close();
+  }
+
+  /** Throws STORE_CLOSED after {@link close}. */
+  assertOpen(): void {
+    this.#assertOpen();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new PgqrsError("STORE_CLOSED", "The SQLite store is closed; create a new one to continue");
+  }
+}

@@ -1,0 +1,99 @@
+/** Admin-side message operations: reads, listings, unconditional delete, dead letters. */
+
+import type { QueueMessage } from "../../types.js";
+import type { ListMessagesParams } from "../store.js";
+import type { SqliteConnection } from "./sqlite-connection.js";
+import { type MessageRow, pageOf, perIdResult, toMessage, whereClause } from "./sqlite-rows.js";
+import { encodeTime } from "./sqlite-time.js";
+
+type MessageFilter = Omit<ListMessagesParams, "limit" | "offset">;
+
+function filterOf(p: MessageFilter): { where: string; params: number[] } {
+  const conditions: string[] = [];
+  const params: number[] = [];
+  const state = p.state ?? "active";
+  if (state === "active") conditions.push("archived_at IS NULL");
+  else if (state === "archived") conditions.push("archived_at IS NOT NULL");
+  else if (state === "dead") conditions.push("dead_lettered_at IS NOT NULL");
+  if (p.queueId !== undefined) {
+    conditions.push("queue_id = ?");
+    params.push(p.queueId);
+  }
+  if (p.consumerWorkerId !== undefined) {
+    conditions.push("consumer_worker_id = ?");
+    params.push(p.consumerWorkerId);
+  }
+  return { where: whereClause(conditions), params };
+}
+
+export function getMessage(c: SqliteConnection, id: number): QueueMessage | null {
+  const row = c.get<MessageRow>("SELECT * FROM pgqrs_messages WHERE id = ?", id);
+  return row === undefined ? null : toMessage(row);
+}
+
+export function getMessages(c: SqliteConnection, ids: readonly number[]): QueueMessage[] {
+  if (ids.length === 0) return [];
+  return c
+    .all<MessageRow>(
+      "SELECT * FROM pgqrs_messages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id",
+      JSON.stringify(ids),
+    )
+    .map(toMessage);
+}
+
+export function listMessages(c: SqliteConnection, p: ListMessagesParams): QueueMessage[] {
+  const { where, params } = filterOf(p);
+  const archivedOrder = p.state === "archived" || p.state === "dead";
+  const order = archivedOrder ? "archived_at DESC, id DESC" : "enqueued_at DESC, id DESC";
+  const [limit, offset] = pageOf(p);
+  return c
+    .all<MessageRow>(
+      `SELECT * FROM pgqrs_messages ${where} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      ...params,
+      limit,
+      offset,
+    )
+    .map(toMessage);
+}
+
+export function countMessages(c: SqliteConnection, p: MessageFilter): number {
+  const { where, params } = filterOf(p);
+  return c.get<{ n: number }>(`SELECT COUNT(*) AS n FROM pgqrs_messages ${where}`, ...params)?.n ?? 0;
+}
+
+/** Runs and steps of the deleted messages go with them (ON DELETE CASCADE). */
+export function deleteMessages(c: SqliteConnection, p: { ids: readonly number[] }): boolean[] {
+  if (p.ids.length === 0) return [];
+  const rows = c.all<{ id: number }>(
+    "DELETE FROM pgqrs_messages WHERE id IN (SELECT value FROM json_each(?)) RETURNING id",
+    JSON.stringify(p.ids),
+  );
+  return perIdResult(p.ids, rows);
+}
+
+/** A live lease (`consumer_worker_id` set and `vt > now`) protects a message from the dead-letter sweep. */
+export function deadLetter(c: SqliteConnection, p: { queueId: number; maxReadCt: number; now: Date }): number[] {
+  const rows = c.all<{ id: number }>(
+    `UPDATE pgqrs_messages SET archived_at = @now, dead_lettered_at = @now
+     WHERE queue_id = @queueId AND archived_at IS NULL AND read_ct >= @maxReadCt
+       AND (consumer_worker_id IS NULL OR vt <= @now)
+     RETURNING id`,
+    { now: encodeTime(p.now), queueId: p.queueId, maxReadCt: p.maxReadCt },
+  );
+  return rows.map((r) => r.id).sort((a, b) => a - b);
+}
+
+export function replayDeadLetter(
+  c: SqliteConnection,
+  p: { queueId: number; id: number; now: Date },
+): QueueMessage | null {
+  const row = c.get<MessageRow>(
+    `UPDATE pgqrs_messages
+     SET archived_at = NULL, dead_lettered_at = NULL, read_ct = 0, vt = @now, enqueued_at = @now,
+         consumer_worker_id = NULL, dequeued_at = NULL
+     WHERE id = @id AND queue_id = @queueId AND dead_lettered_at IS NOT NULL
+     RETURNING *`,
+    { now: encodeTime(p.now), id: p.id, queueId: p.queueId },
+  );
+  return row === undefined ? null : toMessage(row);
+}

@@ -1,0 +1,160 @@
+/** The message hot paths: enqueue, claim, and the owner-checked archive/delete/extend/release. */
+
+import type { QueueMessage } from "../../types.js";
+import type { DequeueParams, EnqueueParams, ExtendParams, OwnedIdsParams, ReleaseParams } from "../store.js";
+import type { SqliteConnection } from "./sqlite-connection.js";
+import { type MessageRow, perIdResult, toMessage } from "./sqlite-rows.js";
+import { encodeTime } from "./sqlite-time.js";
+
+/** SQLite's SQLITE_MAX_VARIABLE_NUMBER is 32766 and each row binds five values. */
+const MAX_ROWS_PER_INSERT = 6_500;
+
+/**
+ * `INSERT … VALUES (…),(…) RETURNING *` for `rows` payloads. Plain `?` placeholders (better-sqlite3 binds numbered
+ * ones only by name) with the shared values repeated per row; the text depends only on the batch size, so its
+ * prepared statement is reused.
+ */
+function insertSql(rows: number): string {
+  const values: string[] = [];
+  for (let i = 0; i < rows; i++) values.push("(?, ?, 0, ?, ?, ?)");
+  return `INSERT INTO pgqrs_messages (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
+VALUES ${values.join(",")} RETURNING *`;
+}
+
+/** Texts for the common small batch sizes; larger ones are rebuilt (cheap next to inserting the rows). */
+const insertSqlCache: string[] = [];
+const CACHED_INSERT_SIZES = 256;
+
+function cachedInsertSql(rows: number): string {
+  if (rows > CACHED_INSERT_SIZES) return insertSql(rows);
+  let sql = insertSqlCache[rows];
+  if (sql === undefined) {
+    sql = insertSql(rows);
+    insertSqlCache[rows] = sql;
+  }
+  return sql;
+}
+
+function insertChunk(c: SqliteConnection, p: EnqueueParams, payloads: readonly string[]): MessageRow[] {
+  const enqueuedAt = encodeTime(p.enqueuedAt);
+  const visibleAt = encodeTime(p.visibleAt);
+  const params: unknown[] = new Array(payloads.length * 5);
+  let i = 0;
+  for (const payload of payloads) {
+    params[i++] = p.queueId;
+    params[i++] = payload;
+    params[i++] = enqueuedAt;
+    params[i++] = visibleAt;
+    params[i++] = p.producerWorkerId;
+  }
+  return c.all<MessageRow>(cachedInsertSql(payloads.length), ...params);
+}
+
+export function enqueue(c: SqliteConnection, p: EnqueueParams): QueueMessage[] {
+  if (p.payloads.length === 0) return [];
+  let rows: MessageRow[];
+  if (p.payloads.length <= MAX_ROWS_PER_INSERT) {
+    rows = insertChunk(c, p, p.payloads);
+  } else {
+    // One transaction so that a batch larger than one statement can hold is still all-or-nothing.
+    rows = c.immediate(() => {
+      const all: MessageRow[] = [];
+      for (let i = 0; i < p.payloads.length; i += MAX_ROWS_PER_INSERT) {
+        all.push(...insertChunk(c, p, p.payloads.slice(i, i + MAX_ROWS_PER_INSERT)));
+      }
+      return all;
+    });
+  }
+  // Ids are assigned in VALUES order; RETURNING order itself is unspecified.
+  rows.sort((a, b) => a.id - b.id);
+  return rows.map(toMessage);
+}
+
+/*
+ * The claim. One statement, so it is atomic against this connection's other work, and a concurrent writer on the
+ * same file waits on the database lock (busy_timeout) rather than claiming the same rows: SQLite has no row locks,
+ * the whole UPDATE runs under the single write lock. An expired lease (`vt <= now`) is claimable whoever holds it.
+ */
+const DEQUEUE_SQL = `UPDATE pgqrs_messages
+SET read_ct = read_ct + 1, vt = @leaseEnd, consumer_worker_id = @workerId, dequeued_at = COALESCE(dequeued_at, @now)
+WHERE id IN (
+  SELECT id FROM pgqrs_messages
+  WHERE queue_id = @queueId AND archived_at IS NULL AND vt <= @now AND read_ct < @maxReadCt
+  ORDER BY enqueued_at, id
+  LIMIT @limit
+)
+RETURNING *`;
+
+export function dequeue(c: SqliteConnection, p: DequeueParams): QueueMessage[] {
+  if (p.limit <= 0) return [];
+  const rows = c.all<MessageRow>(DEQUEUE_SQL, {
+    leaseEnd: encodeTime(new Date(p.now.getTime() + p.leaseMs)),
+    workerId: p.workerId,
+    now: encodeTime(p.now),
+    queueId: p.queueId,
+    maxReadCt: p.maxReadCt,
+    limit: p.limit,
+  });
+  rows.sort((a, b) => (a.enqueued_at < b.enqueued_at ? -1 : a.enqueued_at > b.enqueued_at ? 1 : a.id - b.id));
+  return rows.map(toMessage);
+}
+
+const OWNED = "id IN (SELECT value FROM json_each(@ids)) AND consumer_worker_id = @workerId AND archived_at IS NULL";
+
+export function archive(c: SqliteConnection, p: OwnedIdsParams): boolean[] {
+  if (p.ids.length === 0) return [];
+  const rows = c.all<{ id: number }>(`UPDATE pgqrs_messages SET archived_at = @now WHERE ${OWNED} RETURNING id`, {
+    ids: JSON.stringify(p.ids),
+    workerId: p.workerId,
+    now: encodeTime(p.now),
+  });
+  return perIdResult(p.ids, rows);
+}
+
+/** Runs and steps of the deleted messages go with them (ON DELETE CASCADE). */
+export function deleteOwned(c: SqliteConnection, p: OwnedIdsParams): boolean[] {
+  if (p.ids.length === 0) return [];
+  const rows = c.all<{ id: number }>(`DELETE FROM pgqrs_messages WHERE ${OWNED} RETURNING id`, {
+    ids: JSON.stringify(p.ids),
+    workerId: p.workerId,
+  });
+  return perIdResult(p.ids, rows);
+}
+
+/**
+ * `vt = max(vt, now) + extendMs`. The per-row sum is done by strftime('%f'), which keeps milliseconds (datetime()
+ * would truncate to seconds); `@nowPlus` is `now + extendMs`, precomputed for rows whose lease already ended.
+ */
+export function extendVisibility(c: SqliteConnection, p: ExtendParams): boolean[] {
+  if (p.ids.length === 0) return [];
+  const rows = c.all<{ id: number }>(
+    `UPDATE pgqrs_messages
+     SET vt = CASE WHEN vt > @now THEN strftime('%Y-%m-%d %H:%M:%f', vt, @modifier) || '000' ELSE @nowPlus END
+     WHERE ${OWNED} RETURNING id`,
+    {
+      ids: JSON.stringify(p.ids),
+      workerId: p.workerId,
+      now: encodeTime(p.now),
+      nowPlus: encodeTime(new Date(p.now.getTime() + p.extendMs)),
+      modifier: `${p.extendMs >= 0 ? "+" : "-"}${(Math.abs(p.extendMs) / 1000).toFixed(3)} seconds`,
+    },
+  );
+  return perIdResult(p.ids, rows);
+}
+
+export function release(c: SqliteConnection, p: ReleaseParams): boolean[] {
+  if (p.ids.length === 0) return [];
+  const rows = c.all<{ id: number }>(
+    `UPDATE pgqrs_messages SET consumer_worker_id = NULL, vt = @visibleAt WHERE ${OWNED} RETURNING id`,
+    { ids: JSON.stringify(p.ids), workerId: p.workerId, visibleAt: encodeTime(p.visibleAt) },
+  );
+  return perIdResult(p.ids, rows);
+}
+
+export function releaseWorkerMessages(c: SqliteConnection, p: { workerId: number; now: Date }): number {
+  return c.run(
+    "UPDATE pgqrs_messages SET consumer_worker_id = NULL, vt = ? WHERE consumer_worker_id = ? AND archived_at IS NULL",
+    encodeTime(p.now),
+    p.workerId,
+  );
+}

@@ -1,0 +1,72 @@
+/**
+ * Numbered `.sql` migrations read from `./migrations/` next to this module (copied into dist by
+ * scripts/copy-migrations.mjs), applied in order and recorded in `pgqrs_migrations`.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { PgqrsError } from "../../errors.js";
+import type { SqliteConnection } from "./sqlite-connection.js";
+import { encodeTime } from "./sqlite-time.js";
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
+const FILE_NAME = /^(\d+)_(.+)\.sql$/;
+
+let cached: Migration[] | undefined;
+
+function loadMigrations(): Migration[] {
+  if (cached !== undefined) return cached;
+  const migrations: Migration[] = [];
+  for (const file of readdirSync(MIGRATIONS_DIR)) {
+    const m = FILE_NAME.exec(file);
+    if (m === null) continue;
+    migrations.push({
+      version: Number(m[1]),
+      name: m[2]!,
+      sql: readFileSync(new URL(file, MIGRATIONS_DIR), "utf8"),
+    });
+  }
+  migrations.sort((a, b) => a.version - b.version);
+  cached = migrations;
+  return migrations;
+}
+
+const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS pgqrs_migrations (
+  version INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+)`;
+
+export function install(c: SqliteConnection): void {
+  const migrations = loadMigrations();
+  // BEGIN IMMEDIATE takes the file's write lock before reading which versions are applied, so a second process
+  // installing at the same time waits (busy_timeout) and then finds nothing left to do.
+  c.immediate(() => {
+    c.exec(CREATE_MIGRATIONS_TABLE);
+    const applied = new Set(c.all<{ version: number }>("SELECT version FROM pgqrs_migrations").map((r) => r.version));
+    const known = new Set(migrations.map((m) => m.version));
+    const newer = [...applied].filter((v) => !known.has(v));
+    if (newer.length > 0) {
+      throw new PgqrsError(
+        "SCHEMA_VALIDATION",
+        `Schema validation failed: the database has migrations this version of pgqrs does not know (${newer.join(", ")}); upgrade pgqrs`,
+        { details: { unknownVersions: newer } },
+      );
+    }
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      c.exec(m.sql);
+      // install() has no caller-supplied time; applied_at is bookkeeping, not a domain decision.
+      c.run(
+        "INSERT INTO pgqrs_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+        m.version,
+        m.name,
+        encodeTime(new Date()),
+      );
+    }
+  });
+}

@@ -1,0 +1,175 @@
+/** Raw row shapes as better-sqlite3 returns them, and their mapping to the records of `types.ts`. */
+import type {
+  QueueMessage,
+  QueueRecord,
+  RunRecord,
+  StepRecord,
+  WorkerRecord,
+  WorkerStatus,
+  WorkflowRecord,
+  WorkflowStatus,
+} from "../../types.js";
+import { decodeTime, decodeTimeOrNull } from "./sqlite-time.js";
+
+export interface QueueRow {
+  id: number;
+  queue_name: string;
+  created_at: string;
+}
+
+export interface MessageRow {
+  id: number;
+  queue_id: number;
+  payload: string;
+  vt: string;
+  enqueued_at: string;
+  read_ct: number | null;
+  dequeued_at: string | null;
+  producer_worker_id: number | null;
+  consumer_worker_id: number | null;
+  archived_at: string | null;
+  dead_lettered_at: string | null;
+}
+
+export interface WorkerRow {
+  id: number;
+  name: string;
+  queue_id: number | null;
+  started_at: string;
+  heartbeat_at: string;
+  shutdown_at: string | null;
+  status: WorkerStatus;
+}
+
+export interface WorkflowRow {
+  id: number;
+  name: string;
+  queue_id: number;
+  created_at: string;
+}
+
+export interface RunRow {
+  id: number;
+  workflow_id: number;
+  message_id: number;
+  status: WorkflowStatus;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  paused_at: string | null;
+  completed_at: string | null;
+  worker_id: number | null;
+}
+
+export interface StepRow {
+  id: number;
+  run_id: number;
+  step_name: string;
+  status: WorkflowStatus;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  retry_count: number;
+  retry_at: string | null;
+}
+
+/** A JSON column: SQL NULL reads as `null`, like JSON `null`. */
+function parseJson(text: string | null): unknown {
+  return text === null ? null : JSON.parse(text);
+}
+
+export function toQueue(r: QueueRow): QueueRecord {
+  return { id: r.id, queueName: r.queue_name, createdAt: decodeTime(r.created_at) };
+}
+
+export function toMessage(r: MessageRow): QueueMessage {
+  return {
+    id: r.id,
+    queueId: r.queue_id,
+    payload: JSON.parse(r.payload),
+    vt: decodeTime(r.vt),
+    enqueuedAt: decodeTime(r.enqueued_at),
+    readCt: r.read_ct ?? 0,
+    dequeuedAt: decodeTimeOrNull(r.dequeued_at),
+    producerWorkerId: r.producer_worker_id,
+    consumerWorkerId: r.consumer_worker_id,
+    archivedAt: decodeTimeOrNull(r.archived_at),
+    deadLetteredAt: decodeTimeOrNull(r.dead_lettered_at),
+  };
+}
+
+export function toWorker(r: WorkerRow): WorkerRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    queueId: r.queue_id,
+    startedAt: decodeTime(r.started_at),
+    heartbeatAt: decodeTime(r.heartbeat_at),
+    shutdownAt: decodeTimeOrNull(r.shutdown_at),
+    status: r.status,
+  };
+}
+
+export function toWorkflow(r: WorkflowRow): WorkflowRecord {
+  return { id: r.id, name: r.name, queueId: r.queue_id, createdAt: decodeTime(r.created_at) };
+}
+
+export function toRun(r: RunRow): RunRecord {
+  return {
+    id: r.id,
+    workflowId: r.workflow_id,
+    messageId: r.message_id,
+    status: r.status,
+    input: parseJson(r.input),
+    output: parseJson(r.output),
+    error: parseJson(r.error),
+    createdAt: decodeTime(r.created_at),
+    updatedAt: decodeTime(r.updated_at),
+    startedAt: decodeTimeOrNull(r.started_at),
+    pausedAt: decodeTimeOrNull(r.paused_at),
+    completedAt: decodeTimeOrNull(r.completed_at),
+    workerId: r.worker_id,
+  };
+}
+
+export function toStep(r: StepRow): StepRecord {
+  return {
+    id: r.id,
+    runId: r.run_id,
+    stepName: r.step_name,
+    status: r.status,
+    input: parseJson(r.input),
+    output: parseJson(r.output),
+    error: parseJson(r.error),
+    createdAt: decodeTime(r.created_at),
+    updatedAt: decodeTime(r.updated_at),
+    startedAt: decodeTimeOrNull(r.started_at),
+    completedAt: decodeTimeOrNull(r.completed_at),
+    retryAt: decodeTimeOrNull(r.retry_at),
+    retryCount: r.retry_count,
+  };
+}
+
+/** Per-input booleans from the ids a statement touched; a repeated input id is true only the first time. */
+export function perIdResult(ids: readonly number[], touched: readonly { id: number }[]): boolean[] {
+  const hit = new Set<number>();
+  for (const row of touched) hit.add(row.id);
+  return ids.map((id) => hit.delete(id));
+}
+
+/** SQL `WHERE` fragments joined with AND, or an empty string. */
+export function whereClause(conditions: readonly string[]): string {
+  return conditions.length === 0 ? "" : `WHERE ${conditions.join(" AND ")}`;
+}
+
+/** Page defaults of `types.ts`: 100 rows from offset 0. */
+export function pageOf(p: { limit?: number; offset?: number }): [number, number] {
+  return [p.limit ?? 100, p.offset ?? 0];
+}

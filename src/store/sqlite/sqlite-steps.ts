@@ -1,0 +1,85 @@
+/** Workflow steps: the atomic acquire, completion, failure, reads. */
+import { InvalidStateTransitionError } from "../../errors.js";
+import type { StepRecord } from "../../types.js";
+import type { AcquireStepParams, CompleteStepParams, FailStepParams } from "../store.js";
+import type { SqliteConnection } from "./sqlite-connection.js";
+import { type StepRow, toStep } from "./sqlite-rows.js";
+import { encodeTime } from "./sqlite-time.js";
+
+/*
+ * One statement, so two workers racing for the same retry-ready step cannot both move it to RUNNING: the
+ * conflict's WHERE decides, and the loser's DO UPDATE is skipped. A row comes back exactly when this call
+ * inserted the step or moved it to RUNNING (absent, a crashed RUNNING attempt, or ERROR with retry_at <= now).
+ * SUCCESS and other ERROR rows are left untouched and returned by the follow-up read.
+ */
+const ACQUIRE_SQL = `INSERT INTO pgqrs_workflow_steps
+  (run_id, step_name, status, started_at, retry_count, created_at, updated_at)
+VALUES (@runId, @stepName, 'RUNNING', @now, 0, @now, @now)
+ON CONFLICT (run_id, step_name) DO UPDATE
+  SET status = 'RUNNING', started_at = @now, updated_at = @now, completed_at = NULL,
+      retry_at = NULL, error = CASE WHEN status = 'ERROR' THEN NULL ELSE error END
+  WHERE status = 'RUNNING' OR (status = 'ERROR' AND retry_at IS NOT NULL AND retry_at <= @now)
+RETURNING *`;
+
+function stepRow(c: SqliteConnection, runId: number, stepName: string): StepRow | undefined {
+  return c.get<StepRow>("SELECT * FROM pgqrs_workflow_steps WHERE run_id = ? AND step_name = ?", runId, stepName);
+}
+
+export function acquireStep(c: SqliteConnection, p: AcquireStepParams): { step: StepRecord; acquired: boolean } {
+  const acquired = c.get<StepRow>(ACQUIRE_SQL, { runId: p.runId, stepName: p.stepName, now: encodeTime(p.now) });
+  if (acquired !== undefined) return { step: toStep(acquired), acquired: true };
+  return { step: toStep(stepRow(c, p.runId, p.stepName)!), acquired: false };
+}
+
+function finished(row: StepRow | undefined, p: { runId: number; stepName: string }, to: string): StepRecord {
+  if (row === undefined) {
+    throw new InvalidStateTransitionError(
+      "absent",
+      to,
+      `step '${p.stepName}' of run ${p.runId} was never acquired; call acquireStep first`,
+    );
+  }
+  return toStep(row);
+}
+
+export function completeStep(c: SqliteConnection, p: CompleteStepParams): StepRecord {
+  const now = encodeTime(p.now);
+  const row = c.get<StepRow>(
+    `UPDATE pgqrs_workflow_steps
+     SET status = 'SUCCESS', output = @output, completed_at = @now, updated_at = @now, retry_at = NULL
+     WHERE run_id = @runId AND step_name = @stepName
+     RETURNING *`,
+    { output: p.output, now, runId: p.runId, stepName: p.stepName },
+  );
+  return finished(row, p, "SUCCESS");
+}
+
+export function failStep(c: SqliteConnection, p: FailStepParams): StepRecord {
+  const now = encodeTime(p.now);
+  const row = c.get<StepRow>(
+    `UPDATE pgqrs_workflow_steps
+     SET status = 'ERROR', error = @error, retry_at = @retryAt, retry_count = @retryCount,
+         completed_at = @now, updated_at = @now
+     WHERE run_id = @runId AND step_name = @stepName
+     RETURNING *`,
+    {
+      error: p.error,
+      retryAt: p.retryAt === null ? null : encodeTime(p.retryAt),
+      retryCount: p.retryCount,
+      now,
+      runId: p.runId,
+      stepName: p.stepName,
+    },
+  );
+  return finished(row, p, "ERROR");
+}
+
+export function getStep(c: SqliteConnection, p: { runId: number; stepName: string }): StepRecord | null {
+  const row = stepRow(c, p.runId, p.stepName);
+  return row === undefined ? null : toStep(row);
+}
+
+/** Creation order: ids grow with insertion. */
+export function listSteps(c: SqliteConnection, p: { runId: number }): StepRecord[] {
+  return c.all<StepRow>("SELECT * FROM pgqrs_workflow_steps WHERE run_id = ? ORDER BY id", p.runId).map(toStep);
+}

@@ -1,0 +1,123 @@
+/**
+ * The SQLite backend: `createSqliteBackend` wires one better-sqlite3 connection to the operations of the
+ * other `sqlite-*.ts` modules. The driver is synchronous; every method still returns a Promise, and every
+ * failure becomes a rejected {@link PgqrsError}.
+ */
+import type { StoreBackend, StoreCapabilities } from "../store.js";
+import { SqliteConnection } from "./sqlite-connection.js";
+import { translateError } from "./sqlite-errors.js";
+import * as messageQueries from "./sqlite-message-queries.js";
+import * as messages from "./sqlite-messages.js";
+import { install } from "./sqlite-migrations.js";
+import * as queues from "./sqlite-queues.js";
+import { verify } from "./sqlite-schema.js";
+import * as stats from "./sqlite-stats.js";
+import * as steps from "./sqlite-steps.js";
+import * as workers from "./sqlite-workers.js";
+import * as workflows from "./sqlite-workflows.js";
+import * as zombies from "./sqlite-zombies.js";
+
+export interface SqliteBackendOptions {
+  /** Database file path (created if missing; its directory must exist) or `":memory:"`. */
+  path: string;
+  /** `journal_mode=WAL` when true, `DELETE` otherwise. */
+  useWal: boolean;
+  /** How long a statement waits for another process's lock before failing with `BUSY`, in milliseconds. */
+  busyTimeoutMs: number;
+}
+
+const CAPABILITIES: StoreCapabilities = Object.freeze({
+  backendName: "sqlite",
+  multiProcess: false,
+  skipLocked: false,
+  listenNotify: false,
+});
+
+type Op<A extends unknown[], R> = (c: SqliteConnection, ...args: A) => R;
+
+export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
+  let conn: SqliteConnection;
+  try {
+    conn = new SqliteConnection(opts);
+  } catch (err) {
+    throw translateError(err, `open SQLite database '${opts.path}'`);
+  }
+  // Promise.resolve/reject instead of `async` so a synchronous driver call costs no extra microtask hop.
+  function call<A extends unknown[], R>(name: string, op: Op<A, R>): (...args: A) => Promise<R> {
+    return (...args: A) => {
+      try {
+        conn.assertOpen();
+        return Promise.resolve(op(conn, ...args));
+      } catch (err) {
+        return Promise.reject(translateError(err, name));
+      }
+    };
+  }
+
+  return {
+    capabilities: CAPABILITIES,
+    install: call("install", install),
+    verify: call("verify", verify),
+    close: () => {
+      conn.close();
+      return Promise.resolve();
+    },
+
+    createQueue: call("createQueue", queues.createQueue),
+    getQueueByName: call("getQueueByName", queues.getQueueByName),
+    getQueueById: call("getQueueById", queues.getQueueById),
+    listQueues: call("listQueues", queues.listQueues),
+    deleteQueue: call("deleteQueue", queues.deleteQueue),
+    purgeQueue: call("purgeQueue", queues.purgeQueue),
+
+    enqueue: call("enqueue", messages.enqueue),
+    dequeue: call("dequeue", messages.dequeue),
+    archive: call("archive", messages.archive),
+    deleteOwned: call("deleteOwned", messages.deleteOwned),
+    extendVisibility: call("extendVisibility", messages.extendVisibility),
+    release: call("release", messages.release),
+    releaseWorkerMessages: call("releaseWorkerMessages", messages.releaseWorkerMessages),
+    deleteMessages: call("deleteMessages", messageQueries.deleteMessages),
+    getMessage: call("getMessage", messageQueries.getMessage),
+    getMessages: call("getMessages", messageQueries.getMessages),
+    listMessages: call("listMessages", messageQueries.listMessages),
+    countMessages: call("countMessages", messageQueries.countMessages),
+    deadLetter: call("deadLetter", messageQueries.deadLetter),
+    replayDeadLetter: call("replayDeadLetter", messageQueries.replayDeadLetter),
+
+    registerWorker: call("registerWorker", workers.registerWorker),
+    transitionWorker: call("transitionWorker", workers.transitionWorker),
+    heartbeat: call("heartbeat", workers.heartbeat),
+    heartbeatMany: call("heartbeatMany", workers.heartbeatMany),
+    getWorker: call("getWorker", workers.getWorker),
+    getWorkerByName: call("getWorkerByName", workers.getWorkerByName),
+    listWorkers: call("listWorkers", workers.listWorkers),
+    countWorkers: call("countWorkers", workers.countWorkers),
+    countWorkerReferences: call("countWorkerReferences", workers.countWorkerReferences),
+    countHeldMessages: call("countHeldMessages", workers.countHeldMessages),
+    deleteWorker: call("deleteWorker", workers.deleteWorker),
+    listZombies: call("listZombies", zombies.listZombies),
+    reclaimZombies: call("reclaimZombies", zombies.reclaimZombies),
+    purgeOldWorkers: call("purgeOldWorkers", zombies.purgeOldWorkers),
+
+    queueMetrics: call("queueMetrics", stats.queueMetrics),
+    systemStats: call("systemStats", stats.systemStats),
+    workerHealthStats: call("workerHealthStats", stats.workerHealthStats),
+
+    createWorkflow: call("createWorkflow", workflows.createWorkflow),
+    getWorkflowByName: call("getWorkflowByName", workflows.getWorkflowByName),
+    getWorkflowById: call("getWorkflowById", workflows.getWorkflowById),
+    listWorkflows: call("listWorkflows", workflows.listWorkflows),
+    getOrCreateRun: call("getOrCreateRun", workflows.getOrCreateRun),
+    getRun: call("getRun", workflows.getRun),
+    getRunByMessageId: call("getRunByMessageId", workflows.getRunByMessageId),
+    listRuns: call("listRuns", workflows.listRuns),
+    countRuns: call("countRuns", workflows.countRuns),
+    transitionRun: call("transitionRun", workflows.transitionRun),
+    acquireStep: call("acquireStep", steps.acquireStep),
+    completeStep: call("completeStep", steps.completeStep),
+    failStep: call("failStep", steps.failStep),
+    getStep: call("getStep", steps.getStep),
+    listSteps: call("listSteps", steps.listSteps),
+  };
+}

@@ -1,0 +1,67 @@
+/** Workers that stopped heartbeating: listing, reclaiming their messages, purging old stopped rows. */
+import type { WorkerRecord } from "../../types.js";
+import type { SqliteConnection } from "./sqlite-connection.js";
+import { toWorker, type WorkerRow } from "./sqlite-rows.js";
+import { encodeTime } from "./sqlite-time.js";
+
+interface ZombieQuery {
+  queueId?: number;
+  olderThan: Date;
+}
+
+function zombieRows(c: SqliteConnection, p: ZombieQuery): WorkerRow[] {
+  const olderThan = encodeTime(p.olderThan);
+  if (p.queueId === undefined) {
+    return c.all<WorkerRow>(
+      `SELECT * FROM pgqrs_workers WHERE status <> 'stopped' AND heartbeat_at < ?
+       ORDER BY heartbeat_at, id`,
+      olderThan,
+    );
+  }
+  return c.all<WorkerRow>(
+    `SELECT * FROM pgqrs_workers WHERE queue_id = ? AND status <> 'stopped' AND heartbeat_at < ?
+     ORDER BY heartbeat_at, id`,
+    p.queueId,
+    olderThan,
+  );
+}
+
+export function listZombies(c: SqliteConnection, p: ZombieQuery): WorkerRecord[] {
+  return zombieRows(c, p).map(toWorker);
+}
+
+export function reclaimZombies(
+  c: SqliteConnection,
+  p: ZombieQuery & { now: Date },
+): { released: number; workers: number[] } {
+  // IMMEDIATE: a zombie that heartbeats again between the listing and the update must not be half-reclaimed.
+  return c.immediate(() => {
+    const workers = zombieRows(c, p).map((w) => w.id);
+    if (workers.length === 0) return { released: 0, workers };
+    const ids = JSON.stringify(workers);
+    const now = encodeTime(p.now);
+    const released = c.run(
+      `UPDATE pgqrs_messages SET consumer_worker_id = NULL, vt = ?
+       WHERE consumer_worker_id IN (SELECT value FROM json_each(?)) AND archived_at IS NULL`,
+      now,
+      ids,
+    );
+    c.run(
+      "UPDATE pgqrs_workers SET status = 'stopped', shutdown_at = ? WHERE id IN (SELECT value FROM json_each(?))",
+      now,
+      ids,
+    );
+    return { released, workers };
+  });
+}
+
+export function purgeOldWorkers(c: SqliteConnection, p: { olderThan: Date }): number {
+  return c.run(
+    `DELETE FROM pgqrs_workers AS w
+     WHERE w.status = 'stopped' AND w.heartbeat_at < ?
+       AND NOT EXISTS (SELECT 1 FROM pgqrs_messages m WHERE m.producer_worker_id = w.id)
+       AND NOT EXISTS (SELECT 1 FROM pgqrs_messages m WHERE m.consumer_worker_id = w.id)
+       AND NOT EXISTS (SELECT 1 FROM pgqrs_workflow_runs r WHERE r.worker_id = w.id)`,
+    encodeTime(p.olderThan),
+  );
+}
