@@ -1,0 +1,266 @@
+/**
+ * Behaviour only the Postgres backend has: schema management, concurrent installs, schema isolation, borrowed
+ * pools, SKIP LOCKED claims under real concurrency and SQLSTATE translation. Runs against a real server.
+ */
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isPgqrsError, PgqrsError } from "../../src/errors.js";
+import { createPostgresBackend, type PostgresBackendOptions } from "../../src/store/postgres/postgres-store.js";
+import type { StoreBackend } from "../../src/store/store.js";
+import { dropSchema, postgresDsn, uniqueName } from "../support/backends.js";
+
+const schemas: string[] = [];
+const backends: StoreBackend[] = [];
+
+function freshSchema(): string {
+  const schema = uniqueName("pgspec");
+  schemas.push(schema);
+  return schema;
+}
+
+async function backend(schema: string, extra: Partial<PostgresBackendOptions> = {}): Promise<StoreBackend> {
+  const b = await createPostgresBackend({
+    connectionString: postgresDsn(),
+    schema,
+    maxConnections: 10,
+    connectionTimeoutMs: 5_000,
+    ...extra,
+  });
+  backends.push(b);
+  return b;
+}
+
+async function sql<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+  const client = new pg.Client({ connectionString: postgresDsn() });
+  await client.connect();
+  try {
+    return (await client.query<R>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+async function schemaExists(schema: string): Promise<boolean> {
+  const rows = await sql("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
+  return rows.length > 0;
+}
+
+afterAll(async () => {
+  await Promise.all(backends.map((b) => b.close()));
+  for (const schema of schemas) await dropSchema(schema);
+});
+
+describe("install", () => {
+  it("creates the schema when it is missing and records every migration", async () => {
+    const schema = freshSchema();
+    const b = await backend(schema);
+    expect(await schemaExists(schema)).toBe(false);
+    await b.install();
+    expect(await schemaExists(schema)).toBe(true);
+    await b.verify();
+    const versions = await sql<{ version: number }>(`SELECT version FROM "${schema}".pgqrs_migrations ORDER BY 1`);
+    expect(versions.map((r) => r.version)).toEqual([1, 2]);
+  });
+
+  it("is idempotent", async () => {
+    const b = await backend(freshSchema());
+    await b.install();
+    await b.install();
+    await b.verify();
+  });
+
+  it("is safe when four backends with their own pools install the same fresh schema at once", async () => {
+    const schema = freshSchema();
+    const installers = await Promise.all([1, 2, 3, 4].map(() => backend(schema)));
+    await Promise.all(installers.map((b) => b.install()));
+    const versions = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".pgqrs_migrations`);
+    expect(Number(versions[0]?.n)).toBe(2);
+    await installers[0]!.verify();
+  });
+
+  it("keeps pgqrs 0.15's table, enum and index names", async () => {
+    const schema = freshSchema();
+    const b = await backend(schema);
+    await b.install();
+    const indexes = await sql<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE schemaname = $1", [
+      schema,
+    ]);
+    expect(indexes.map((r) => r.indexname)).toEqual(
+      expect.arrayContaining([
+        "idx_pgqrs_messages_hot_path",
+        "idx_pgqrs_messages_consumer_worker_id_active",
+        "idx_pgqrs_messages_archived_at",
+        "idx_pgqrs_messages_producer_worker_id",
+        "idx_pgqrs_workers_queue_status",
+        "idx_pgqrs_workers_heartbeat",
+        "idx_pgqrs_workflow_steps_retry_at",
+      ]),
+    );
+    const labels = await sql<{ enumlabel: string }>(
+      `SELECT e.enumlabel FROM pg_enum e JOIN pg_type t ON t.oid = e.enumtypid
+         JOIN pg_namespace n ON n.oid = t.typnamespace
+        WHERE n.nspname = $1 AND t.typname = 'worker_status' ORDER BY e.enumsortorder`,
+      [schema],
+    );
+    expect(labels.map((r) => r.enumlabel)).toEqual(["ready", "polling", "suspended", "interrupted", "stopped"]);
+  });
+});
+
+describe("verify", () => {
+  it("fails with SCHEMA_VALIDATION on an uninstalled schema and writes nothing", async () => {
+    const schema = freshSchema();
+    const b = await backend(schema);
+    const err = await b.verify().catch((e: unknown) => e);
+    expect(isPgqrsError(err, "SCHEMA_VALIDATION")).toBe(true);
+    expect((err as PgqrsError).message).toContain("pgqrs_queues");
+    expect(await schemaExists(schema)).toBe(false);
+  });
+
+  it("does not accept tables of another schema", async () => {
+    const installed = await backend(freshSchema());
+    await installed.install();
+    const other = await backend(freshSchema());
+    await expect(other.verify()).rejects.toMatchObject({ code: "SCHEMA_VALIDATION" });
+  });
+});
+
+describe("schemas", () => {
+  it("two schemas in one database do not see each other's rows", async () => {
+    const a = await backend(freshSchema());
+    const b = await backend(freshSchema());
+    await Promise.all([a.install(), b.install()]);
+    const now = new Date();
+    const qa = await a.createQueue({ name: "shared-name", now });
+    const qb = await b.createQueue({ name: "shared-name", now });
+    await a.enqueue({
+      queueId: qa.id,
+      payloads: ['{"from":"a"}'],
+      producerWorkerId: null,
+      enqueuedAt: now,
+      visibleAt: now,
+    });
+    expect(await a.countMessages({ queueId: qa.id })).toBe(1);
+    expect(await b.countMessages({ queueId: qb.id })).toBe(0);
+    expect((await b.listQueues()).map((q) => q.queueName)).toEqual(["shared-name"]);
+  });
+
+  it("works with a user-supplied pool and leaves it open on close", async () => {
+    const pool = new pg.Pool({ connectionString: postgresDsn(), max: 3 });
+    try {
+      const schema = freshSchema();
+      const b = await createPostgresBackend({ pool, schema, maxConnections: 1, connectionTimeoutMs: 5_000 });
+      await b.install();
+      const now = new Date();
+      const q = await b.createQueue({ name: "pooled", now });
+      const [m] = await b.enqueue({
+        queueId: q.id,
+        payloads: ['{"n":1}'],
+        producerWorkerId: null,
+        enqueuedAt: now,
+        visibleAt: now,
+      });
+      expect(m?.payload).toEqual({ n: 1 });
+      expect(typeof m?.id).toBe("number");
+      await b.close();
+      await expect(b.getQueueById(q.id)).rejects.toMatchObject({ code: "STORE_CLOSED" });
+      const rows = await pool.query(`SELECT count(*)::int AS n FROM "${schema}".pgqrs_messages`);
+      expect(rows.rows[0]).toEqual({ n: 1 });
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
+describe("concurrent drain", () => {
+  let store: StoreBackend;
+  let queueId: number;
+  const TOTAL = 2_000;
+  const CONSUMERS = 8;
+
+  beforeAll(async () => {
+    store = await backend(freshSchema(), { maxConnections: CONSUMERS + 2 });
+    await store.install();
+    const now = new Date();
+    queueId = (await store.createQueue({ name: "drain", now })).id;
+    const payloads = Array.from({ length: TOTAL }, (_, i) => JSON.stringify({ i }));
+    for (let i = 0; i < TOTAL; i += 500) {
+      await store.enqueue({
+        queueId,
+        payloads: payloads.slice(i, i + 500),
+        producerWorkerId: null,
+        enqueuedAt: now,
+        visibleAt: now,
+      });
+    }
+  });
+
+  it("archives every message exactly once with 8 parallel dequeuers", async () => {
+    const seen = new Map<number, number>();
+    const leasedNow = new Set<number>();
+    const now = new Date();
+    const consumer = async (n: number): Promise<number> => {
+      const worker = await store.registerWorker({ name: `drainer-${n}`, queueId, now });
+      let archived = 0;
+      for (;;) {
+        const batch = await store.dequeue({
+          queueId,
+          workerId: worker.id,
+          limit: 10,
+          leaseMs: 60_000,
+          now,
+          maxReadCt: 5,
+        });
+        if (batch.length === 0) return archived;
+        for (const m of batch) {
+          // While this lease holds, nobody else may have the message.
+          expect(leasedNow.has(m.id)).toBe(false);
+          leasedNow.add(m.id);
+          seen.set(m.id, (seen.get(m.id) ?? 0) + 1);
+        }
+        const ok = await store.archive({ ids: batch.map((m) => m.id), workerId: worker.id, now });
+        expect(ok.every(Boolean)).toBe(true);
+        archived += ok.length;
+        for (const m of batch) leasedNow.delete(m.id);
+      }
+    };
+    const counts = await Promise.all(Array.from({ length: CONSUMERS }, (_, n) => consumer(n)));
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(TOTAL);
+    expect(seen.size).toBe(TOTAL);
+    expect([...seen.values()].every((c) => c === 1)).toBe(true);
+    expect(await store.countMessages({ queueId, state: "archived" })).toBe(TOTAL);
+    expect(await store.countMessages({ queueId })).toBe(0);
+  });
+});
+
+describe("error translation", () => {
+  it("a duplicate queue is QUEUE_ALREADY_EXISTS with the server error as cause", async () => {
+    const b = await backend(freshSchema());
+    await b.install();
+    const now = new Date();
+    await b.createQueue({ name: "dup", now });
+    const err = await b.createQueue({ name: "dup", now }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PgqrsError);
+    expect(err).toMatchObject({ code: "QUEUE_ALREADY_EXISTS", message: "Queue 'dup' already exists" });
+    expect((err as PgqrsError).cause).toMatchObject({ code: "23505" });
+  });
+
+  it("an unreachable server is CONNECTION_FAILED without the password", async () => {
+    const err = await createPostgresBackend({
+      connectionString: "postgresql://someone:s3cret-pw@127.0.0.1:1/nowhere",
+      schema: "public",
+      maxConnections: 1,
+      connectionTimeoutMs: 2_000,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "CONNECTION_FAILED" });
+    expect((err as Error).message).not.toContain("s3cret-pw");
+    expect((err as Error).message).toContain("***");
+  });
+
+  it("other server errors are QUERY_FAILED with every server field kept on the cause", async () => {
+    const b = await backend(freshSchema());
+    await b.install();
+    const err = await b.registerWorker({ name: "orphan", queueId: 987_654, now: new Date() }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "QUERY_FAILED", details: { code: "23503" } });
+    expect((err as PgqrsError).cause).toMatchObject({ code: "23503", constraint: "fk_workers_queue_id" });
+  });
+});
