@@ -50,7 +50,10 @@ export function createQueueOps(conn: PostgresConnection): QueueOps {
     },
 
     async listQueues() {
-      const rows = await conn.query("listQueues", `SELECT ${cols.queue()} FROM ${queues} ORDER BY queue_name`);
+      const rows = await conn.query(
+        "listQueues",
+        `SELECT ${cols.queue()} FROM ${queues} ORDER BY created_at DESC, id DESC`,
+      );
       return rows.map(toQueue);
     },
 

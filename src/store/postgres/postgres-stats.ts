@@ -23,6 +23,16 @@ const MESSAGE_COUNTS = `
   count(m.id) FILTER (WHERE m.archived_at IS NOT NULL) AS archived,
   count(m.id) FILTER (WHERE m.dead_lettered_at IS NOT NULL) AS dead`;
 
+/** FILTER aggregates over `pgqrs_workers w`; `$1` = staleBefore. */
+const WORKER_COUNTS = `
+  count(w.id) AS total,
+  count(w.id) FILTER (WHERE w.status = 'ready') AS ready,
+  count(w.id) FILTER (WHERE w.status = 'polling') AS polling,
+  count(w.id) FILTER (WHERE w.status = 'interrupted') AS interrupted,
+  count(w.id) FILTER (WHERE w.status = 'suspended') AS suspended,
+  count(w.id) FILTER (WHERE w.status = 'stopped') AS stopped,
+  count(w.id) FILTER (WHERE w.status IN ('ready', 'polling') AND w.heartbeat_at < $1) AS stale`;
+
 function toMetrics(r: Row, now: Date): QueueMetrics {
   const leased = countOf([r], "leased");
   const oldest = r.oldest_pending instanceof Date ? r.oldest_pending : null;
@@ -109,28 +119,15 @@ export function createStatsOps(conn: PostgresConnection): StatsOps {
     },
 
     async workerHealthStats({ staleBefore, groupByQueue }) {
-      const group = groupByQueue ? "COALESCE(q.queue_name, 'Admin')" : "'Global'";
-      const rows = await conn.query(
-        "workerHealthStats",
-        `SELECT g.queue_name,
-                count(w.id) AS total,
-                count(w.id) FILTER (WHERE w.status = 'ready') AS ready,
-                count(w.id) FILTER (WHERE w.status = 'polling') AS polling,
-                count(w.id) FILTER (WHERE w.status = 'interrupted') AS interrupted,
-                count(w.id) FILTER (WHERE w.status = 'suspended') AS suspended,
-                count(w.id) FILTER (WHERE w.status = 'stopped') AS stopped,
-                count(w.id) FILTER (WHERE w.status IN ('ready', 'polling') AND w.heartbeat_at < $1) AS stale
-           FROM ${workers} w LEFT JOIN ${queues} q ON q.id = w.queue_id
-           CROSS JOIN LATERAL (SELECT ${group} AS queue_name) g
-          GROUP BY g.queue_name
-          ORDER BY g.queue_name`,
-        [staleBefore],
-      );
-      const stats = rows.map(toHealth);
-      if (!groupByQueue && stats.length === 0) {
-        return [toHealth({ queue_name: "Global" })];
-      }
-      return stats;
+      // Grouped by queue id, so a queue literally named "Admin" stays apart from the admin workers.
+      const sql = groupByQueue
+        ? `SELECT COALESCE(min(q.queue_name), 'Admin') AS queue_name, ${WORKER_COUNTS}
+             FROM ${workers} w LEFT JOIN ${queues} q ON q.id = w.queue_id
+            GROUP BY w.queue_id
+            ORDER BY 1`
+        : `SELECT 'Global' AS queue_name, ${WORKER_COUNTS} FROM ${workers} w`;
+      const rows = await conn.query("workerHealthStats", sql, [staleBefore]);
+      return rows.map(toHealth);
     },
   };
 }

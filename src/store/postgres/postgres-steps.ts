@@ -1,5 +1,5 @@
 /** Workflow steps: the atomic acquire upsert and the completion writes. */
-import { PgqrsError } from "../../errors.js";
+import { InvalidStateTransitionError } from "../../errors.js";
 import type { StepRecord } from "../../types.js";
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection, Row } from "./postgres-connection.js";
@@ -23,9 +23,9 @@ export function createStepOps(conn: PostgresConnection): StepOps {
          SET status = 'RUNNING',
              started_at = $3,
              updated_at = $3,
-             retry_at = CASE WHEN s.status = 'ERROR' THEN NULL ELSE s.retry_at END,
-             error = CASE WHEN s.status = 'ERROR' THEN NULL ELSE s.error END,
-             completed_at = CASE WHEN s.status = 'ERROR' THEN NULL ELSE s.completed_at END
+             retry_at = NULL,
+             completed_at = NULL,
+             error = CASE WHEN s.status = 'ERROR' THEN NULL ELSE s.error END
        WHERE s.status = 'RUNNING' OR (s.status = 'ERROR' AND s.retry_at IS NOT NULL AND s.retry_at <= $3)
       RETURNING ${cols.step("s")})
     SELECT ${cols.step()}, TRUE AS acquired FROM up
@@ -35,14 +35,14 @@ export function createStepOps(conn: PostgresConnection): StepOps {
 
   const getSql = `SELECT ${cols.step()} FROM ${steps} WHERE run_id = $1 AND step_name = $2`;
 
-  function stepNotFound(runId: number, stepName: string): PgqrsError {
-    return new PgqrsError("QUERY_FAILED", `Step '${stepName}' of run ${runId} not found; acquire it first`, {
-      details: { runId, stepName },
-    });
-  }
-
-  function one(rows: Row[], runId: number, stepName: string): StepRecord {
-    if (rows[0] === undefined) throw stepNotFound(runId, stepName);
+  function one(rows: Row[], runId: number, stepName: string, to: string): StepRecord {
+    if (rows[0] === undefined) {
+      throw new InvalidStateTransitionError(
+        "absent",
+        to,
+        `step '${stepName}' of run ${runId} was never acquired; call acquireStep first`,
+      );
+    }
     return toStep(rows[0]);
   }
 
@@ -56,18 +56,18 @@ export function createStepOps(conn: PostgresConnection): StepOps {
       // Not acquired, and the row our snapshot saw is missing or stale (a RUNNING row is always acquirable, so a
       // concurrent transaction changed it after our snapshot): read the committed row.
       const latest = await conn.prepared("step_by_key", getSql, [runId, stepName]);
-      return { step: one(latest, runId, stepName), acquired: false };
+      return { step: one(latest, runId, stepName, "RUNNING"), acquired: false };
     },
 
     async completeStep({ runId, stepName, now, output }) {
       const rows = await conn.prepared(
         "complete_step",
-        `UPDATE ${steps} SET status = 'SUCCESS', output = $3::jsonb, completed_at = $4, updated_at = $4
+        `UPDATE ${steps} SET status = 'SUCCESS', output = $3::jsonb, completed_at = $4, updated_at = $4, retry_at = NULL
           WHERE run_id = $1 AND step_name = $2
          RETURNING ${cols.step()}`,
         [runId, stepName, output, now],
       );
-      return one(rows, runId, stepName);
+      return one(rows, runId, stepName, "SUCCESS");
     },
 
     async failStep({ runId, stepName, now, error, retryAt, retryCount }) {
@@ -79,7 +79,7 @@ export function createStepOps(conn: PostgresConnection): StepOps {
          RETURNING ${cols.step()}`,
         [runId, stepName, error, retryAt, retryCount, now],
       );
-      return one(rows, runId, stepName);
+      return one(rows, runId, stepName, "ERROR");
     },
 
     async getStep({ runId, stepName }) {

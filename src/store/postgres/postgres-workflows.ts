@@ -111,7 +111,10 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
     },
 
     async listWorkflows() {
-      const rows = await conn.query("listWorkflows", `SELECT ${cols.workflow()} FROM ${workflows} ORDER BY name`);
+      const rows = await conn.query(
+        "listWorkflows",
+        `SELECT ${cols.workflow()} FROM ${workflows} ORDER BY created_at DESC, id DESC`,
+      );
       return rows.map(toWorkflow);
     },
 
@@ -123,21 +126,21 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
       if (raced !== null) return raced;
       const why = await conn.query(
         "getOrCreateRun",
-        `SELECT q.queue_name, (SELECT count(*) FROM ${messages} WHERE id = $2) AS messages
-           FROM ${queues} q WHERE q.id = $1`,
+        `SELECT (SELECT queue_name FROM ${queues} WHERE id = $1) AS queue_name,
+                (SELECT count(*) FROM ${messages} WHERE id = $2) AS messages`,
         [message.queueId, message.id],
       );
-      const queueName = why[0]?.queue_name;
-      if (countOf(why, "messages") === 0 && why[0] !== undefined) {
+      if (countOf(why, "messages") === 0) {
         throw new PgqrsError("MESSAGE_NOT_FOUND", `Message with id '${message.id}' not found`, {
           details: { messageId: message.id },
         });
       }
-      const label = typeof queueName === "string" ? queueName : `queue id ${message.queueId}`;
+      const name = why[0]?.queue_name;
+      const queueName = typeof name === "string" ? name : `#${message.queueId}`;
       throw new PgqrsError(
         "WORKFLOW_NOT_FOUND",
-        `Workflow '${label}' not found: message ${message.id} is not on a workflow's queue. Create the workflow first.`,
-        { details: { messageId: message.id, queueId: message.queueId } },
+        `No workflow is defined for queue '${queueName}' (message ${message.id}); create it with createWorkflow('${queueName}')`,
+        { details: { queueId: message.queueId, queueName, messageId: message.id } },
       );
     },
 
