@@ -210,11 +210,17 @@ export class Config {
         details: { field: "yaml", path },
       });
     }
-    return new Config(camelizeConfig(raw as Record<string, unknown>));
+    const input = camelizeConfig(raw as Record<string, unknown>);
+    if (typeof input.dsn !== "string") {
+      throw new PgqrsError("INVALID_CONFIG", `Invalid configuration value for yaml: '${path}' has no \`dsn\``, {
+        details: { field: "yaml", path },
+      });
+    }
+    return new Config(input as unknown as ConfigInput);
   }
 }
 
-function camelizeConfig(raw: Record<string, unknown>): ConfigInput {
+function camelizeConfig(raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -223,12 +229,7 @@ function camelizeConfig(raw: Record<string, unknown>): ConfigInput {
         ? camelizeConfig(value as Record<string, unknown>)
         : value;
   }
-  if (typeof out.dsn !== "string") {
-    throw new PgqrsError("INVALID_CONFIG", "Invalid configuration value for yaml: missing field `dsn`", {
-      details: { field: "yaml" },
-    });
-  }
-  return out as unknown as ConfigInput;
+  return out;
 }
 
 function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {

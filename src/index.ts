@@ -37,6 +37,32 @@ export type { RateLimitStatus } from "./queue/token-bucket.js";
 export { WorkerHandle } from "./workers/worker-handle.js";
 export { WORKER_TRANSITIONS } from "./workers/worker-transitions.js";
 
+// Durable workflows
+export { workflow, WorkflowBuilder, TriggerBuilder } from "./api/workflow-builder.js";
+export { run, RunBuilder } from "./api/run-builder.js";
+export { step, StepBuilder } from "./api/step-builder.js";
+export { WorkflowWorkerStarter } from "./api/worker-builders.js";
+export {
+  defineWorkflow,
+  isWorkflowDefinition,
+  type WorkflowDefinition,
+  type WorkflowFn,
+  type WorkflowOptions,
+} from "./workflow/definition.js";
+export { Run, type StepResult } from "./workflow/run.js";
+export { StepGuard } from "./workflow/step-guard.js";
+export { workflowStep, type WorkflowStepOptions } from "./workflow/workflow-step.js";
+export { WorkflowWorker, type WorkflowWorkerOptions } from "./workflow/workflow-worker.js";
+export { pauseError, type StepErrorJson } from "./workflow/workflow-errors.js";
+export type { ResultOptions } from "./workflow/run-result.js";
+export {
+  BackoffStrategy,
+  type StepRetryPolicy,
+  defaultRetryPolicy,
+  retryDelayMs,
+  shouldRetry,
+} from "./workflow/retry-policy.js";
+
 // Errors
 export {
   PgqrsError,

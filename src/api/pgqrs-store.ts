@@ -6,7 +6,9 @@ import { PgqrsError } from "../errors.js";
 import { Consumer } from "../queue/consumer.js";
 import { Producer } from "../queue/producer.js";
 import type { StoreBackend, StoreCapabilities } from "../store/store.js";
-import type { QueueRecord, WorkflowRecord } from "../types.js";
+import type { QueueMessage, QueueRecord, WorkflowRecord } from "../types.js";
+import type { Run } from "../workflow/run.js";
+import { runForMessage } from "../workflow/workflow-handler.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { HeartbeatRegistry } from "../workers/heartbeat-registry.js";
 import type { WorkerHandle } from "../workers/worker-handle.js";
@@ -94,6 +96,11 @@ export class Store {
     this.#ctx.assertOpen();
     assertName("workflow", name);
     return this.#backend.createWorkflow({ name, now: this.clock.now() });
+  }
+
+  /** The run of a workflow trigger message, created QUEUED on first call. */
+  async run(message: QueueMessage): Promise<Run> {
+    return runForMessage(this.#ctx, message);
   }
 
   /** Low-level table access (lists and counts). */

@@ -1,6 +1,8 @@
 import { PgqrsError } from "../errors.js";
 import type { Consumer } from "../queue/consumer.js";
 import type { Producer } from "../queue/producer.js";
+import type { WorkflowDefinition } from "../workflow/definition.js";
+import { WorkflowWorker, type WorkflowWorkerOptions, serveWorkflow } from "../workflow/workflow-worker.js";
 import type { Store } from "./pgqrs-store.js";
 
 /** `pgqrs.producer(name, queue).create(store)`: register a named producer. */
@@ -31,6 +33,30 @@ export class ConsumerBuilder {
   /** Register the consumer. */
   create(store: Store): Promise<Consumer> {
     return store.consumer(this.queue, this.name);
+  }
+
+  /** Serve a workflow with this consumer: `.handler(def).create(store)` registers it and starts the loop. */
+  handler<I, O>(def: WorkflowDefinition<I, O>, options: WorkflowWorkerOptions = {}): WorkflowWorkerStarter {
+    return new WorkflowWorkerStarter(this, def as WorkflowDefinition, options);
+  }
+}
+
+/** Registers a consumer and starts serving a workflow with it. */
+export class WorkflowWorkerStarter {
+  readonly #builder: ConsumerBuilder;
+  readonly #def: WorkflowDefinition;
+  readonly #options: WorkflowWorkerOptions;
+
+  constructor(builder: ConsumerBuilder, def: WorkflowDefinition, options: WorkflowWorkerOptions) {
+    this.#builder = builder;
+    this.#def = def;
+    this.#options = options;
+  }
+
+  /** Register the consumer and start serving; returns the running worker (await it, or `interrupt()` it). */
+  async create(store: Store): Promise<WorkflowWorker> {
+    const consumer = await this.#builder.create(store);
+    return new WorkflowWorker(consumer, serveWorkflow(store.context, this.#def, consumer, this.#options));
   }
 }
 

@@ -232,6 +232,92 @@ describe("concurrent drain", () => {
   });
 });
 
+describe("races", () => {
+  let store: StoreBackend;
+  const now = new Date("2030-01-01T00:00:00.000Z");
+
+  beforeAll(async () => {
+    store = await backend(freshSchema(), { maxConnections: 8 });
+    await store.install();
+  });
+
+  it("concurrent createWorkflow calls of one name return one definition", async () => {
+    const all = await Promise.all(Array.from({ length: 6 }, () => store.createWorkflow({ name: "raced", now })));
+    expect(new Set(all.map((w) => w.id)).size).toBe(1);
+    expect((await store.listQueues()).filter((q) => q.queueName === "raced")).toHaveLength(1);
+  });
+
+  it("concurrent getOrCreateRun calls of one message return one run", async () => {
+    const wf = await store.createWorkflow({ name: "runs-raced", now });
+    const [m] = await store.enqueue({
+      queueId: wf.queueId,
+      payloads: ['{"input":1}'],
+      producerWorkerId: null,
+      enqueuedAt: now,
+      visibleAt: now,
+    });
+    const runs = await Promise.all(Array.from({ length: 6 }, () => store.getOrCreateRun({ message: m!, now })));
+    expect(new Set(runs.map((r) => r.id)).size).toBe(1);
+    expect(await store.countRuns({ workflowId: wf.id })).toBe(1);
+  });
+
+  it("racing acquires of a retry-ready step all see one consistent RUNNING row", async () => {
+    const wf = await store.createWorkflow({ name: "steps-raced", now });
+    const [m] = await store.enqueue({
+      queueId: wf.queueId,
+      payloads: ['{"input":2}'],
+      producerWorkerId: null,
+      enqueuedAt: now,
+      visibleAt: now,
+    });
+    const run = await store.getOrCreateRun({ message: m!, now });
+    await store.acquireStep({ runId: run.id, stepName: "s", now });
+    await store.failStep({ runId: run.id, stepName: "s", now, error: '"boom"', retryAt: now, retryCount: 1 });
+    // The contract treats a RUNNING step as a crashed attempt (acquired again), so racers that arrive after the
+    // first one also acquire; what the single upsert guarantees is that nobody reads a half-applied row or an
+    // ERROR row after another racer moved it, and that the retry bookkeeping survives.
+    const later = new Date(now.getTime() + 1);
+    const results = await Promise.all(
+      Array.from({ length: 6 }, () => store.acquireStep({ runId: run.id, stepName: "s", now: later })),
+    );
+    expect(results.every((r) => r.step.status === "RUNNING" && r.step.retryAt === null)).toBe(true);
+    expect(results.every((r) => r.step.retryCount === 1 && r.step.error === null)).toBe(true);
+    expect(results.every((r) => r.acquired)).toBe(true);
+    expect(new Set(results.map((r) => r.step.id)).size).toBe(1);
+  });
+
+  it("concurrent registrations of one name: one worker, the rest VALIDATION_FAILED", async () => {
+    const q = await store.createQueue({ name: "reg-raced", now });
+    const settled = await Promise.allSettled(
+      Array.from({ length: 6 }, () => store.registerWorker({ name: "same-name", queueId: q.id, now })),
+    );
+    const won = settled.filter((s) => s.status === "fulfilled");
+    expect(won).toHaveLength(1);
+    for (const s of settled) {
+      if (s.status === "rejected") expect(s.reason).toMatchObject({ code: "VALIDATION_FAILED" });
+    }
+  });
+
+  it("two schemas sharing one pool keep their prepared statements apart", async () => {
+    const pool = new pg.Pool({ connectionString: postgresDsn(), max: 1 });
+    try {
+      const opts = { pool, maxConnections: 1, connectionTimeoutMs: 5_000 };
+      const a = await createPostgresBackend({ ...opts, schema: freshSchema() });
+      const b = await createPostgresBackend({ ...opts, schema: freshSchema() });
+      await a.install();
+      await b.install();
+      for (const s of [a, b, a, b]) {
+        const q = (await s.getQueueByName("p")) ?? (await s.createQueue({ name: "p", now }));
+        await s.enqueue({ queueId: q.id, payloads: ["1"], producerWorkerId: null, enqueuedAt: now, visibleAt: now });
+      }
+      expect(await a.countMessages({})).toBe(2);
+      expect(await b.countMessages({})).toBe(2);
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
 describe("error translation", () => {
   it("a duplicate queue is QUEUE_ALREADY_EXISTS with the server error as cause", async () => {
     const b = await backend(freshSchema());

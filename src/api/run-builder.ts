@@ -1,0 +1,60 @@
+import { PgqrsError } from "../errors.js";
+import type { QueueMessage } from "../types.js";
+import type { Run } from "../workflow/run.js";
+import { type ResultOptions, settledOutput, waitForResult } from "../workflow/run-result.js";
+import { runForMessage } from "../workflow/workflow-handler.js";
+import type { Store } from "./pgqrs-store.js";
+
+/** `pgqrs.run().message(m).store(s)`: the run of a trigger message. */
+export class RunBuilder {
+  #message: QueueMessage | undefined;
+  #store: Store | undefined;
+
+  message(message: QueueMessage): this {
+    this.#message = message;
+    return this;
+  }
+
+  store(store: Store): this {
+    this.#store = store;
+    return this;
+  }
+
+  /** Get the run, creating it QUEUED if no one has yet. */
+  async execute(): Promise<Run> {
+    const [store, message] = this.#require("execute");
+    return runForMessage(store.context, message);
+  }
+
+  /**
+   * The output now: SUCCESS → output; ERROR → rejects EXECUTION_FAILED; CANCELLED → rejects CANCELLED;
+   * not finished (or not created yet) → `undefined`.
+   */
+  async get<T = unknown>(): Promise<T | undefined> {
+    const [store, message] = this.#require("get");
+    store.context.assertOpen();
+    const state = settledOutput<T>(await store.context.backend.getRunByMessageId(message.id));
+    return state.done ? state.value : undefined;
+  }
+
+  /** Wait for the output (bounded by `timeoutMs` / `signal`); rejects as {@link get} does for failed runs. */
+  async result<T = unknown>(options: ResultOptions = {}): Promise<T> {
+    const [store, message] = this.#require("result");
+    return waitForResult<T>(store.context, message.id, options);
+  }
+
+  #require(op: string): [Store, QueueMessage] {
+    if (this.#store === undefined) {
+      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: Store is required for RunBuilder::${op}`);
+    }
+    if (this.#message === undefined) {
+      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: QueueMessage is required for RunBuilder::${op}`);
+    }
+    return [this.#store, this.#message];
+  }
+}
+
+/** Start a run builder. */
+export function run(): RunBuilder {
+  return new RunBuilder();
+}

@@ -1,0 +1,45 @@
+import { PgqrsError } from "../errors.js";
+import type { Run, StepResult } from "../workflow/run.js";
+
+/** `pgqrs.step().run(run).name("x").execute()`: acquire a step by hand. */
+export class StepBuilder {
+  #run: Run | undefined;
+  #name: string | undefined;
+  #time: Date | undefined;
+
+  run(run: Run): this {
+    this.#run = run;
+    return this;
+  }
+
+  name(name: string): this {
+    this.#name = name;
+    return this;
+  }
+
+  /** Alias of {@link name}. */
+  id(name: string): this {
+    return this.name(name);
+  }
+
+  /** Reference time of the acquisition (tests). */
+  withTime(at: Date): this {
+    this.#time = at;
+    return this;
+  }
+
+  async execute<T = unknown>(): Promise<StepResult<T>> {
+    if (this.#run === undefined) {
+      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Run handle is required for StepBuilder::execute");
+    }
+    if (this.#name === undefined) {
+      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Step name is required for StepBuilder::execute");
+    }
+    return this.#run.acquireStep<T>(this.#name, { currentTime: this.#time ?? this.#run.currentTime });
+  }
+}
+
+/** Start a step builder. */
+export function step(): StepBuilder {
+  return new StepBuilder();
+}

@@ -1,0 +1,199 @@
+import { PgqrsError } from "../errors.js";
+import type { Consumer } from "../queue/consumer.js";
+import type { PollLoopEnd } from "../queue/poll-loop.js";
+import type { Producer } from "../queue/producer.js";
+import type { ListRunsParams } from "../store/store.js";
+import type { QueueMessage, RunRecord, StepRecord, WorkflowRecord } from "../types.js";
+import { type WorkflowDefinition, isWorkflowDefinition } from "../workflow/definition.js";
+import { runForMessage } from "../workflow/workflow-handler.js";
+import { serveWorkflow } from "../workflow/workflow-worker.js";
+import type { Store } from "./pgqrs-store.js";
+
+/**
+ * `pgqrs.workflow()` / `pgqrs.workflow(name)`: create, trigger, serve, inspect and cancel a workflow.
+ * Serving (`poll`) needs a definition (`.name(def)`); the rest only needs the name.
+ */
+export class WorkflowBuilder<Input = unknown, Output = unknown> {
+  #name: string | undefined;
+  #def: WorkflowDefinition<Input, Output> | undefined;
+  #producer: Producer | undefined;
+  #consumer: Consumer | undefined;
+  #concurrency = 1;
+  #pollMs: number | undefined;
+  #vtSeconds: number | undefined;
+  #signal: AbortSignal | undefined;
+  #onError: ((err: unknown) => void) | undefined;
+
+  constructor(name?: string | WorkflowDefinition<Input, Output>) {
+    if (name !== undefined) this.name(name);
+  }
+
+  /** The workflow, by definition (needed to serve) or by name. */
+  name<I, O>(def: string | WorkflowDefinition<I, O>): WorkflowBuilder<I, O> {
+    const self = this as unknown as WorkflowBuilder<I, O>;
+    if (isWorkflowDefinition(def)) {
+      self.#def = def as WorkflowDefinition<I, O>;
+      self.#name = def.name;
+    } else if (typeof def === "string" && def.length > 0) {
+      self.#name = def;
+    } else {
+      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: workflow definition is required");
+    }
+    return self;
+  }
+
+  /** Trigger through a registered producer instead of the store's ephemeral one. */
+  producer(producer: Producer): this {
+    this.#producer = producer;
+    return this;
+  }
+
+  /** The consumer that serves the workflow's queue. */
+  consumer(consumer: Consumer): this {
+    this.#consumer = consumer;
+    return this;
+  }
+
+  /** Runs in flight at once when serving. Default 1. */
+  concurrency(n: number): this {
+    this.#concurrency = n;
+    return this;
+  }
+
+  /** Idle poll period when serving, ms. */
+  pollInterval(ms: number): this {
+    this.#pollMs = ms;
+    return this;
+  }
+
+  /** Lease per message when serving, seconds. */
+  withVt(seconds: number): this {
+    this.#vtSeconds = seconds;
+    return this;
+  }
+
+  /** Stop serving when aborted. */
+  signal(signal: AbortSignal): this {
+    this.#signal = signal;
+    return this;
+  }
+
+  /** Errors that do not stop the worker loop. */
+  onError(listener: (err: unknown) => void): this {
+    this.#onError = listener;
+    return this;
+  }
+
+  /** Create the definition (and its queue); idempotent. */
+  create(store: Store): Promise<WorkflowRecord> {
+    return store.createWorkflow(this.#requireName());
+  }
+
+  /** Prepare a trigger with `input` (validated like any payload); `.execute(store)` enqueues `{ input }`. */
+  trigger(input: Input): TriggerBuilder {
+    return new TriggerBuilder(this.#requireName(), input, this.#producer);
+  }
+
+  /**
+   * Serve the workflow with the consumer until it is interrupted (resolves `"interrupted"`) or the signal aborts
+   * (`"aborted"`). Failures of runs are recorded on the runs; the loop goes on.
+   */
+  poll(store: Store): Promise<PollLoopEnd> {
+    if (this.#def === undefined) {
+      return Promise.reject(new PgqrsError("VALIDATION_FAILED", "Validation failed: workflow definition is required"));
+    }
+    if (this.#consumer === undefined) {
+      return Promise.reject(new PgqrsError("VALIDATION_FAILED", "Validation failed: consumer is required"));
+    }
+    const options: Parameters<typeof serveWorkflow>[3] = { concurrency: this.#concurrency };
+    if (this.#pollMs !== undefined) options.pollIntervalMs = this.#pollMs;
+    if (this.#vtSeconds !== undefined) options.vtSeconds = this.#vtSeconds;
+    if (this.#signal !== undefined) options.signal = this.#signal;
+    if (this.#onError !== undefined) options.onError = this.#onError;
+    return serveWorkflow(store.context, this.#def as WorkflowDefinition, this.#consumer, options);
+  }
+
+  /** The run of a trigger message. RUN_NOT_FOUND until a worker (or `run().execute()`) created it. */
+  async getRun(messageId: number, store: Store): Promise<RunRecord> {
+    store.context.assertOpen();
+    const run = await store.context.backend.getRunByMessageId(messageId);
+    if (run === null) {
+      throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id 'message_id:${messageId}' not found`, {
+        details: { messageId },
+      });
+    }
+    return run;
+  }
+
+  /** Request cancellation of the run of a trigger message (creating the run if no worker has seen it yet). */
+  async cancel(messageId: number, store: Store): Promise<RunRecord> {
+    store.context.assertOpen();
+    const message = await store.context.backend.getMessage(messageId);
+    if (message === null) {
+      throw new PgqrsError("MESSAGE_NOT_FOUND", `Message with id '${messageId}' not found`, { details: { messageId } });
+    }
+    const run = await runForMessage(store.context, message);
+    await run.cancel();
+    return run.record;
+  }
+
+  /** Runs of this workflow, newest first, optionally by status; paginated. */
+  async runs(store: Store, params: Omit<ListRunsParams, "workflowId"> = {}): Promise<RunRecord[]> {
+    const wf = await this.#requireRecord(store);
+    return store.context.backend.listRuns({ ...params, workflowId: wf.id });
+  }
+
+  /** Steps of a run, in creation order. */
+  async steps(runId: number, store: Store): Promise<StepRecord[]> {
+    store.context.assertOpen();
+    return store.context.backend.listSteps({ runId });
+  }
+
+  async #requireRecord(store: Store): Promise<WorkflowRecord> {
+    store.context.assertOpen();
+    const name = this.#requireName();
+    const wf = await store.context.backend.getWorkflowByName(name);
+    if (wf === null) throw workflowNotFound(name);
+    return wf;
+  }
+
+  #requireName(): string {
+    if (this.#name === undefined) {
+      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: workflow definition is required");
+    }
+    return this.#name;
+  }
+}
+
+/** Enqueues a workflow trigger. */
+export class TriggerBuilder {
+  readonly #name: string;
+  readonly #input: unknown;
+  readonly #producer: Producer | undefined;
+
+  constructor(name: string, input: unknown, producer: Producer | undefined) {
+    this.#name = name;
+    this.#input = input;
+    this.#producer = producer;
+  }
+
+  /** Enqueue `{ input }` on the workflow's queue; WORKFLOW_NOT_FOUND when it is not defined. */
+  async execute(store: Store): Promise<QueueMessage<{ input: unknown }>> {
+    store.context.assertOpen();
+    const wf = await store.context.backend.getWorkflowByName(this.#name);
+    if (wf === null) throw workflowNotFound(this.#name);
+    const producer = this.#producer ?? (await store.ephemeralProducer(this.#name));
+    return producer.enqueue({ input: this.#input === undefined ? null : this.#input });
+  }
+}
+
+function workflowNotFound(name: string): PgqrsError {
+  return new PgqrsError("WORKFLOW_NOT_FOUND", `Workflow '${name}' not found; create it first`, { details: { name } });
+}
+
+/** Start a workflow builder, optionally with the workflow's name or definition. */
+export function workflow<Input = unknown, Output = unknown>(
+  name?: string | WorkflowDefinition<Input, Output>,
+): WorkflowBuilder<Input, Output> {
+  return new WorkflowBuilder<Input, Output>(name);
+}

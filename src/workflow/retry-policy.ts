@@ -1,0 +1,62 @@
+import { PgqrsError } from "../errors.js";
+
+/** How long to wait before retry number `attempt` (0-based: the first retry is attempt 0). */
+export type BackoffStrategy =
+  | { kind: "fixed"; delayMs: number }
+  | { kind: "exponential"; baseMs: number; maxMs: number }
+  /** Exponential, then ±25% random jitter. */
+  | { kind: "exponentialWithJitter"; baseMs: number; maxMs: number };
+
+/** Retry policy of a step: at most `maxAttempts` retries after the first execution. */
+export interface StepRetryPolicy {
+  /** Retries after the first failure. Default 3 (so at most 4 executions). */
+  maxAttempts: number;
+  /** Default exponential with ±25% jitter, base 1 s, cap 60 s. */
+  backoff: BackoffStrategy;
+}
+
+export const BackoffStrategy = {
+  fixed: (delayMs: number): BackoffStrategy => ({ kind: "fixed", delayMs }),
+  exponential: (baseMs: number, maxMs: number): BackoffStrategy => ({ kind: "exponential", baseMs, maxMs }),
+  exponentialWithJitter: (baseMs: number, maxMs: number): BackoffStrategy => ({
+    kind: "exponentialWithJitter",
+    baseMs,
+    maxMs,
+  }),
+} as const;
+
+/** pgqrs's default: 3 retries, exponential with ±25% jitter, base 1 s, cap 60 s. */
+export function defaultRetryPolicy(): StepRetryPolicy {
+  return { maxAttempts: 3, backoff: BackoffStrategy.exponentialWithJitter(1000, 60_000) };
+}
+
+/** A full policy from a partial one; VALIDATION_FAILED on negative or non-finite numbers. */
+export function resolveRetryPolicy(partial?: Partial<StepRetryPolicy>): StepRetryPolicy {
+  const base = defaultRetryPolicy();
+  const policy = { maxAttempts: partial?.maxAttempts ?? base.maxAttempts, backoff: partial?.backoff ?? base.backoff };
+  const nums = [policy.maxAttempts, ...Object.values(policy.backoff).filter((v) => typeof v === "number")];
+  if (nums.some((n) => !Number.isFinite(n) || n < 0)) {
+    throw new PgqrsError("VALIDATION_FAILED", "Validation failed: retry policy numbers must be finite and >= 0");
+  }
+  return policy;
+}
+
+/** True when a step that has been retried `retryCount` times may be retried again. */
+export function shouldRetry(policy: StepRetryPolicy, retryCount: number): boolean {
+  return retryCount < policy.maxAttempts;
+}
+
+/** Delay before retry `attempt` (0-based), in milliseconds. `random` returns [0, 1). */
+export function retryDelayMs(strategy: BackoffStrategy, attempt: number, random: () => number = Math.random): number {
+  switch (strategy.kind) {
+    case "fixed":
+      return strategy.delayMs;
+    case "exponential":
+      return Math.min(strategy.maxMs, strategy.baseMs * 2 ** Math.min(attempt, 52));
+    case "exponentialWithJitter": {
+      const capped = Math.min(strategy.maxMs, strategy.baseMs * 2 ** Math.min(attempt, 52));
+      const jitter = capped * 0.25 * (random() * 2 - 1);
+      return Math.max(0, Math.round(capped + jitter));
+    }
+  }
+}

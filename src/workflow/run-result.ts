@@ -1,0 +1,60 @@
+import { PgqrsError } from "../errors.js";
+import type { RunRecord } from "../types.js";
+import type { EngineContext } from "../workers/engine-context.js";
+import { createWaker } from "../queue/wait.js";
+
+/** Options for waiting on a run's result. */
+export interface ResultOptions {
+  /** Give up after this many milliseconds (TIMEOUT). Default: wait without limit. */
+  timeoutMs?: number;
+  /** Stop waiting when aborted (rejects with the signal's reason or TIMEOUT). */
+  signal?: AbortSignal;
+  /** Period between checks, milliseconds. Default 100. */
+  pollIntervalMs?: number;
+}
+
+/**
+ * The output of a finished run: SUCCESS → output; ERROR → rejects EXECUTION_FAILED with the run's error;
+ * CANCELLED → rejects CANCELLED; otherwise (not created yet, QUEUED, RUNNING, PAUSED, CANCELLING) `undefined`.
+ */
+export function settledOutput<T>(record: RunRecord | null): { done: true; value: T } | { done: false } {
+  if (record === null) return { done: false };
+  switch (record.status) {
+    case "SUCCESS":
+      return { done: true, value: record.output as T };
+    case "ERROR":
+      throw new PgqrsError("EXECUTION_FAILED", `Workflow run ${record.id} failed: ${JSON.stringify(record.error)}`, {
+        details: { runId: record.id, error: record.error },
+      });
+    case "CANCELLED":
+      throw new PgqrsError("CANCELLED", `Workflow cancelled for run ${record.id}`, { details: { runId: record.id } });
+    default:
+      return { done: false };
+  }
+}
+
+/** Wait until the run of `messageId` is terminal; see {@link settledOutput}. */
+export async function waitForResult<T>(ctx: EngineContext, messageId: number, options: ResultOptions = {}): Promise<T> {
+  const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+  const interval = options.pollIntervalMs ?? 100;
+  const waker = createWaker();
+  while (true) {
+    ctx.assertOpen();
+    const state = settledOutput<T>(await ctx.backend.getRunByMessageId(messageId));
+    if (state.done) return state.value;
+    if (options.signal?.aborted) {
+      throw new PgqrsError("TIMEOUT", `Operation timeout: waiting for the result of message ${messageId} was aborted`, {
+        cause: options.signal.reason,
+      });
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      throw new PgqrsError(
+        "TIMEOUT",
+        `Operation timeout: run of message ${messageId} did not finish within ${options.timeoutMs} ms`,
+        { details: { messageId, timeoutMs: options.timeoutMs } },
+      );
+    }
+    await waker.wait(Math.min(interval, left), options.signal);
+  }
+}

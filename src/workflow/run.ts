@@ -1,0 +1,225 @@
+import type { Clock } from "../clock.js";
+import { InvalidStateTransitionError, PgqrsError } from "../errors.js";
+import { serializePayload } from "../queue/payload-validation.js";
+import type { RunRecord, StepRecord, WorkflowStatus } from "../types.js";
+import type { EngineContext } from "../workers/engine-context.js";
+import { type StepRetryPolicy, resolveRetryPolicy } from "./retry-policy.js";
+import { StepGuard } from "./step-guard.js";
+import { cancelledError, toJsonText } from "./workflow-errors.js";
+
+/** What `acquireStep` found: run the step (`EXECUTE`, with a guard to record its outcome) or replay it. */
+export type StepResult<T = unknown> =
+  | { status: "EXECUTE"; value: null; guard: StepGuard; step: StepRecord }
+  | { status: "SKIPPED"; value: T; guard: null; step: StepRecord };
+
+const NOT_TERMINAL: readonly WorkflowStatus[] = ["QUEUED", "RUNNING", "PAUSED", "CANCELLING"];
+
+/**
+ * One workflow run (the row keyed by its trigger message) and the operations on it. Terminal states (SUCCESS,
+ * ERROR, CANCELLED) are final: writes to a terminal run raise INVALID_STATE_TRANSITION (DECISIONS.md item 9).
+ */
+export class Run {
+  readonly #ctx: EngineContext;
+  #record: RunRecord;
+  #clock: Clock | undefined;
+  /** Retry policy used by steps of this run unless a step names its own. */
+  retryPolicy: StepRetryPolicy;
+
+  constructor(ctx: EngineContext, record: RunRecord, retryPolicy?: Partial<StepRetryPolicy>) {
+    this.#ctx = ctx;
+    this.#record = record;
+    this.retryPolicy = resolveRetryPolicy(retryPolicy);
+  }
+
+  get id(): number {
+    return this.#record.id;
+  }
+
+  get record(): RunRecord {
+    return this.#record;
+  }
+
+  get status(): WorkflowStatus {
+    return this.#record.status;
+  }
+
+  /** The trigger payload's `input`. */
+  get input(): unknown {
+    const payload = this.#record.input;
+    if (payload !== null && typeof payload === "object" && !Array.isArray(payload) && "input" in payload) {
+      return (payload as { input: unknown }).input;
+    }
+    return payload;
+  }
+
+  /** The pinned time steps use, if any (`undefined`: the store's clock). */
+  get currentTime(): Date | undefined {
+    return this.#clock?.now();
+  }
+
+  /** Pin this run's "now" (tests, deterministic retries); `undefined` returns to the store's clock. */
+  withTime(at: Date | undefined): this {
+    this.#clock = at === undefined ? undefined : { now: () => new Date(at.getTime()) };
+    return this;
+  }
+
+  /** @internal */
+  get context(): EngineContext {
+    return this.#ctx;
+  }
+
+  now(): Date {
+    return (this.#clock ?? this.#ctx.clock).now();
+  }
+
+  /** Re-read the row. */
+  async refresh(): Promise<this> {
+    this.#ctx.assertOpen();
+    const row = await this.#ctx.backend.getRun(this.id);
+    if (row === null) throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id '${this.id}' not found`);
+    this.#record = row;
+    return this;
+  }
+
+  /** QUEUED|PAUSED → RUNNING; RUNNING stays. INVALID_STATE_TRANSITION from CANCELLING and terminal states. */
+  async start(): Promise<this> {
+    const row = await this.#transition(["QUEUED", "PAUSED"], "RUNNING", {});
+    if (row !== null) return this;
+    if (this.#record.status === "RUNNING") return this;
+    throw new InvalidStateTransitionError(
+      this.#record.status,
+      "RUNNING",
+      `Run ${this.id} is in terminal ${this.#record.status} state`,
+    );
+  }
+
+  /** → SUCCESS with `output`. */
+  async complete(output: unknown): Promise<this> {
+    const json = output === undefined ? "null" : serializePayload(output, this.#ctx.config.validationConfig);
+    await this.#guarded(NOT_TERMINAL, "SUCCESS", { output: json });
+    return this;
+  }
+
+  /** Alias of {@link complete}. */
+  async success(output: unknown): Promise<this> {
+    return this.complete(output);
+  }
+
+  /** → ERROR with `error` (any value; stored as JSON). */
+  async fail(error: unknown): Promise<this> {
+    await this.#guarded(NOT_TERMINAL, "ERROR", { error: toJsonText(error) });
+    return this;
+  }
+
+  /** RUNNING|QUEUED → PAUSED until `resumeAfterMs` from now; `error` records `{ message, resume_after }` (seconds). */
+  async pause(message: string, resumeAfterMs: number): Promise<this> {
+    const error = toJsonText({ message, resume_after: resumeAfterMs / 1000 });
+    await this.#guarded(["QUEUED", "RUNNING", "PAUSED"], "PAUSED", { error });
+    return this;
+  }
+
+  /**
+   * Request cancellation: QUEUED|RUNNING|PAUSED → CANCELLING; it becomes CANCELLED at the next step boundary or
+   * when a worker picks the run up. CANCELLING stays; terminal states raise INVALID_STATE_TRANSITION.
+   */
+  async cancel(): Promise<this> {
+    const row = await this.#transition(["QUEUED", "RUNNING", "PAUSED"], "CANCELLING", {});
+    if (row !== null || this.#record.status === "CANCELLING") return this;
+    throw new InvalidStateTransitionError(this.#record.status, "CANCELLING", `Run ${this.id} is already finished`);
+  }
+
+  /** @internal CANCELLING → CANCELLED. */
+  async finalizeCancel(): Promise<void> {
+    await this.#transition(["CANCELLING"], "CANCELLED", {});
+  }
+
+  /**
+   * Acquire step `name`: `SKIPPED` with the stored output when it already succeeded; `EXECUTE` with a guard
+   * otherwise. CANCELLED when the run was cancelled (a pending cancellation is finalised here), STEP_NOT_READY
+   * while a retry is scheduled, RETRIES_EXHAUSTED when it failed for good.
+   */
+  async acquireStep<T = unknown>(
+    name: string,
+    options: { currentTime?: Date | undefined; retry?: Partial<StepRetryPolicy> } = {},
+  ): Promise<StepResult<T>> {
+    this.#ctx.assertOpen();
+    if (typeof name !== "string" || name.length === 0) {
+      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Step name is required");
+    }
+    const now = options.currentTime ?? this.now();
+    await this.refresh();
+    if (this.#record.status === "CANCELLING") {
+      await this.finalizeCancel();
+      throw cancelledError(this.id);
+    }
+    if (this.#record.status === "CANCELLED") throw cancelledError(this.id);
+    const { step, acquired } = await this.#ctx.backend.acquireStep({ runId: this.id, stepName: name, now });
+    if (step.status === "SUCCESS") return { status: "SKIPPED", value: step.output as T, guard: null, step };
+    if (acquired || step.status === "RUNNING") {
+      const policy = options.retry === undefined ? this.retryPolicy : resolveRetryPolicy(options.retry);
+      return { status: "EXECUTE", value: null, guard: new StepGuard(this, step, now, policy), step };
+    }
+    if (step.retryAt !== null) {
+      throw new PgqrsError(
+        "STEP_NOT_READY",
+        `Step not ready for execution (retry scheduled for ${step.retryAt.toISOString()})`,
+        { details: { stepName: name, retryAt: step.retryAt, retryCount: step.retryCount } },
+      );
+    }
+    throw new PgqrsError(
+      "RETRIES_EXHAUSTED",
+      `Step failed after ${step.retryCount} attempts: ${toJsonText(step.error ?? { message: "Unknown error" })}`,
+      { details: { stepName: name, error: step.error, attempts: step.retryCount } },
+    );
+  }
+
+  /** Record step `name` as SUCCESS with `output` (acquiring it first). */
+  async completeStep(name: string, output: unknown): Promise<StepRecord> {
+    const r = await this.acquireStep(name);
+    if (r.status === "SKIPPED") return r.step;
+    return r.guard.success(output);
+  }
+
+  /** Record step `name` as failed for good with `error` (acquiring it first). */
+  async failStep(name: string, error: unknown, options: { currentTime?: Date } = {}): Promise<StepRecord> {
+    const r = await this.acquireStep(name, options);
+    if (r.status === "SKIPPED") return r.step;
+    return r.guard.fail(error);
+  }
+
+  /** The run's steps in creation order. */
+  async steps(): Promise<StepRecord[]> {
+    this.#ctx.assertOpen();
+    return this.#ctx.backend.listSteps({ runId: this.id });
+  }
+
+  async #guarded(
+    from: readonly WorkflowStatus[],
+    to: WorkflowStatus,
+    fields: { output?: string; error?: string },
+  ): Promise<void> {
+    const row = await this.#transition(from, to, fields);
+    if (row === null) {
+      throw new InvalidStateTransitionError(
+        this.#record.status,
+        to,
+        `Run ${this.id} is in terminal ${this.#record.status} state`,
+      );
+    }
+  }
+
+  async #transition(
+    from: readonly WorkflowStatus[],
+    to: WorkflowStatus,
+    fields: { output?: string; error?: string },
+  ): Promise<RunRecord | null> {
+    this.#ctx.assertOpen();
+    const row = await this.#ctx.backend.transitionRun({ id: this.id, from, to, now: this.now(), ...fields });
+    if (row !== null) {
+      this.#record = row;
+      return row;
+    }
+    await this.refresh();
+    return null;
+  }
+}

@@ -1,0 +1,57 @@
+import { describeThrown, PgqrsError, TransientStepError } from "../errors.js";
+
+/** The JSON stored in a failed step's `error` column (pgqrs's shape, snake_case keys). */
+export interface StepErrorJson {
+  is_transient: boolean;
+  code: string;
+  message: string;
+  /** Seconds, when the failure asked for a specific delay. */
+  retry_after?: number | null;
+  /** Seconds, for pauses. */
+  resume_after?: number;
+}
+
+/**
+ * An error that pauses a run: thrown from a workflow (or a step), the run becomes PAUSED and its message comes
+ * back at `now + resumeAfterMs`. Pauses do not use up the retry budget.
+ */
+export function pauseError(message: string, resumeAfterMs: number): PgqrsError {
+  if (!Number.isFinite(resumeAfterMs) || resumeAfterMs < 0) {
+    throw new PgqrsError("VALIDATION_FAILED", "Validation failed: resumeAfterMs must be a number >= 0");
+  }
+  return new PgqrsError("PAUSED", `Workflow paused: ${message}`, { details: { message, resumeAfterMs } });
+}
+
+/** CANCELLED for a run. */
+export function cancelledError(runId: number): PgqrsError {
+  return new PgqrsError("CANCELLED", `Workflow cancelled for run ${runId}`, { details: { runId } });
+}
+
+/** The stored error JSON of any thrown value. */
+export function stepErrorJson(err: unknown): StepErrorJson {
+  if (err instanceof TransientStepError) {
+    return {
+      is_transient: true,
+      code: err.transientCode,
+      message: err.message,
+      retry_after: err.retryAfterMs === undefined ? null : err.retryAfterMs / 1000,
+    };
+  }
+  if (err instanceof PgqrsError && err.code === "PAUSED") {
+    const seconds = Number(err.details.resumeAfterMs ?? 0) / 1000;
+    return { is_transient: true, code: "PAUSED", message: String(err.details.message ?? err.message), resume_after: seconds, retry_after: seconds };
+  }
+  if (err instanceof PgqrsError) return { is_transient: false, code: err.code, message: err.message };
+  return { is_transient: false, code: "NON_RETRYABLE", message: describeThrown(err) };
+}
+
+/** Serialise any value for an `error`/`output` column; never throws (falls back to a readable string). */
+export function toJsonText(value: unknown): string {
+  try {
+    const text = JSON.stringify(value);
+    if (text !== undefined) return text;
+  } catch {
+    // fall through: cycles, BigInt
+  }
+  return JSON.stringify(describeThrown(value));
+}

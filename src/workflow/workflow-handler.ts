@@ -1,0 +1,106 @@
+import { describeThrown, PgqrsError } from "../errors.js";
+import type { MessageOutcome } from "../queue/poll-loop.js";
+import type { QueueMessage } from "../types.js";
+import type { EngineContext } from "../workers/engine-context.js";
+import type { WorkflowDefinition } from "./definition.js";
+import { retryDelayMs } from "./retry-policy.js";
+import { Run } from "./run.js";
+import { stepErrorJson } from "./workflow-errors.js";
+
+/** Get the run of a trigger message, creating it QUEUED on first sight. */
+export async function runForMessage(ctx: EngineContext, message: QueueMessage, def?: WorkflowDefinition): Promise<Run> {
+  ctx.assertOpen();
+  const record = await ctx.backend.getOrCreateRun({ message, now: ctx.clock.now() });
+  return new Run(ctx, record, def?.retry);
+}
+
+/** The workflow input inside a trigger payload (`{ input: … }`), or the whole payload. */
+export function triggerInput(payload: unknown): unknown {
+  if (payload !== null && typeof payload === "object" && !Array.isArray(payload) && "input" in payload) {
+    return (payload as { input: unknown }).input;
+  }
+  return payload;
+}
+
+/**
+ * Drive one run for one delivery of its message (reference §3.5 with DECISIONS.md items 3, 9): finalise a pending
+ * cancellation, start, call the workflow, record the outcome, and say what to do with the message. Retries and
+ * pauses put the message back until they are due; terminal runs archive it.
+ */
+export async function handleWorkflowMessage(
+  ctx: EngineContext,
+  def: WorkflowDefinition,
+  message: QueueMessage,
+  now: () => Date = () => ctx.clock.now(),
+): Promise<MessageOutcome> {
+  const run = await runForMessage(ctx, message, def);
+  switch (run.status) {
+    case "CANCELLING":
+      await run.finalizeCancel();
+      return { action: "archive" };
+    case "CANCELLED":
+    case "SUCCESS":
+    case "ERROR":
+      return { action: "archive" };
+    default:
+      break;
+  }
+  await run.start();
+  let output: unknown;
+  try {
+    output = await def.fn(run, triggerInput(message.payload) as never);
+  } catch (err) {
+    return outcomeOfFailure(run, err, message.readCt, now);
+  }
+  if (output === undefined) {
+    await finish(() => run.fail({ code: "NO_OUTPUT", message: `Workflow '${def.name}' returned undefined; return a JSON value (null for none)` }));
+    return { action: "archive" };
+  }
+  try {
+    await finish(() => run.complete(output));
+  } catch (err) {
+    // The output could not be stored (not JSON, too large): the run fails with a readable reason.
+    await finish(() => run.fail({ code: "INVALID_OUTPUT", message: describeThrown(err) }));
+  }
+  return { action: "archive" };
+}
+
+async function outcomeOfFailure(run: Run, err: unknown, readCt: number, now: () => Date): Promise<MessageOutcome> {
+  if (err instanceof PgqrsError) {
+    switch (err.code) {
+      case "CANCELLED":
+        return { action: "archive" };
+      case "TRANSIENT":
+      case "STEP_NOT_READY": {
+        const retryAt = err.details.retryAt;
+        if (retryAt instanceof Date) return { action: "release", visibleAt: retryAt };
+        // Thrown outside a step: back off by delivery count so the message is not spun on.
+        const delay = retryDelayMs(run.retryPolicy.backoff, Math.max(0, readCt - 1));
+        return { action: "release", visibleAt: new Date(now().getTime() + delay) };
+      }
+      case "PAUSED": {
+        const resumeAfterMs = Number(err.details.resumeAfterMs ?? 0);
+        await finish(() => run.pause(String(err.details.message ?? err.message), resumeAfterMs));
+        const retryAt = err.details.retryAt;
+        return { action: "release", visibleAt: retryAt instanceof Date ? retryAt : new Date(now().getTime() + resumeAfterMs) };
+      }
+      case "STORE_CLOSED":
+        return { action: "keep" };
+      default:
+        break;
+    }
+  }
+  const json = stepErrorJson(err);
+  await finish(() => run.fail(json));
+  return { action: "archive" };
+}
+
+/** A write that loses to a concurrent terminal transition (another worker finished the run) is not an error. */
+async function finish(write: () => Promise<unknown>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    if (err instanceof PgqrsError && err.code === "INVALID_STATE_TRANSITION") return;
+    throw err;
+  }
+}

@@ -1,0 +1,50 @@
+import { PgqrsError, TransientStepError } from "../errors.js";
+import type { StepRetryPolicy } from "./retry-policy.js";
+import type { Run } from "./run.js";
+
+/** Options of one step call. */
+export interface WorkflowStepOptions {
+  /** Retry policy of this step; default the workflow definition's, else 3 retries with exponential backoff. */
+  retry?: Partial<StepRetryPolicy>;
+}
+
+/**
+ * Run `fn` as durable step `name` of `run`: a step that already succeeded returns its stored output without
+ * calling `fn` (also when that output is `null`); otherwise `fn` runs and its result is stored. Throwing a
+ * {@link TransientStepError} schedules a retry (the error propagates, and the worker puts the run's message back
+ * until the retry is due); a `pauseError` pauses the run; anything else fails the step, and the run, for good.
+ * Step names must be unique within a run: reusing one replays the first result.
+ */
+export async function workflowStep<T>(
+  run: Run,
+  name: string,
+  fn: () => Promise<T> | T,
+  options: WorkflowStepOptions = {},
+): Promise<T> {
+  const acquired = await run.acquireStep<T>(name, options.retry === undefined ? {} : { retry: options.retry });
+  if (acquired.status === "SKIPPED") return acquired.value;
+  let value: T;
+  try {
+    value = await fn();
+  } catch (err) {
+    const row = await acquired.guard.recordFailure(err);
+    if (err instanceof TransientStepError && row.retryAt === null) {
+      throw new PgqrsError("RETRIES_EXHAUSTED", `Step failed after ${row.retryCount} attempts: ${err.message}`, {
+        cause: err,
+        details: { stepName: name, error: row.error, attempts: row.retryCount },
+      });
+    }
+    if (err instanceof TransientStepError || (err instanceof PgqrsError && err.code === "PAUSED")) {
+      throw stampRetryAt(err, row.retryAt);
+    }
+    throw err;
+  }
+  await acquired.guard.success(value);
+  return value;
+}
+
+/** Remember on the error when the step may run again, for the worker that reschedules the message. */
+function stampRetryAt<E extends PgqrsError>(err: E, retryAt: Date | null): E {
+  (err.details as Record<string, unknown>).retryAt = retryAt;
+  return err;
+}

@@ -1,0 +1,59 @@
+import type { Consumer } from "../queue/consumer.js";
+import { type PollLoopEnd, runPollLoop } from "../queue/poll-loop.js";
+import type { EngineContext } from "../workers/engine-context.js";
+import type { WorkflowDefinition } from "./definition.js";
+import { handleWorkflowMessage } from "./workflow-handler.js";
+
+/** Settings of a workflow worker loop. */
+export interface WorkflowWorkerOptions {
+  /** Runs in flight at once. Default 1. */
+  concurrency?: number;
+  /** Idle poll period, ms. Default `config.pollIntervalMs`. */
+  pollIntervalMs?: number;
+  /** Lease per message, seconds. Default `config.defaultVtSeconds`. */
+  vtSeconds?: number;
+  signal?: AbortSignal;
+  /** Errors that do not stop the loop (a workflow's own failures are recorded on its run instead). */
+  onError?: (err: unknown) => void;
+}
+
+/** Serve a workflow with a consumer until it is interrupted or the signal aborts. */
+export function serveWorkflow(
+  ctx: EngineContext,
+  def: WorkflowDefinition,
+  consumer: Consumer,
+  options: WorkflowWorkerOptions = {},
+): Promise<PollLoopEnd> {
+  return runPollLoop({
+    consumer,
+    batchSize: 1,
+    concurrency: options.concurrency ?? 1,
+    vtSeconds: options.vtSeconds ?? ctx.config.defaultVtSeconds,
+    pollIntervalMs: options.pollIntervalMs ?? ctx.config.pollIntervalMs,
+    now: () => consumer.now(),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.onError === undefined ? {} : { onError: options.onError }),
+    process: async ([message]) => {
+      if (message === undefined) return [];
+      return [await handleWorkflowMessage(ctx, def, message, () => consumer.now())];
+    },
+  });
+}
+
+/** A running workflow worker: its consumer and the promise of its loop. */
+export class WorkflowWorker {
+  readonly consumer: Consumer;
+  /** Settles when the loop ends: `"interrupted"` or `"aborted"`, or rejects with the error that stopped it. */
+  readonly done: Promise<PollLoopEnd>;
+
+  constructor(consumer: Consumer, done: Promise<PollLoopEnd>) {
+    this.consumer = consumer;
+    this.done = done;
+  }
+
+  /** Interrupt the consumer and wait for in-flight runs to finish their current attempt. */
+  async interrupt(): Promise<PollLoopEnd> {
+    await this.consumer.interrupt();
+    return this.done;
+  }
+}
