@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { PgqrsError } from "./errors.js";
-import { type ValidationConfig, defaultValidationConfig } from "./validation-config.js";
+import { defaultValidationConfig, type ValidationConfig } from "./validation-config.js";
 
 /** The backends a DSN can name. */
 export type BackendKind = "postgres" | "sqlite";
@@ -28,9 +28,13 @@ export function sqlitePathFromDsn(dsn: string): string {
   const q = rest.indexOf("?");
   if (q >= 0) rest = rest.slice(0, q);
   if (rest === "") {
-    throw new PgqrsError("INVALID_CONFIG", `Invalid configuration value for dsn: SQLite DSN has no path. Accepted forms: ${ACCEPTED_DSNS}`, {
-      details: { field: "dsn" },
-    });
+    throw new PgqrsError(
+      "INVALID_CONFIG",
+      `Invalid configuration value for dsn: SQLite DSN has no path. Accepted forms: ${ACCEPTED_DSNS}`,
+      {
+        details: { field: "dsn" },
+      },
+    );
   }
   return rest;
 }
@@ -173,10 +177,14 @@ export class Config {
       try {
         input.validationConfig = JSON.parse(env.PGQRS_VALIDATION_CONFIG) as Partial<ValidationConfig>;
       } catch (cause) {
-        throw new PgqrsError("INVALID_CONFIG", "Invalid configuration value for PGQRS_VALIDATION_CONFIG: not valid JSON", {
-          cause,
-          details: { field: "PGQRS_VALIDATION_CONFIG" },
-        });
+        throw new PgqrsError(
+          "INVALID_CONFIG",
+          "Invalid configuration value for PGQRS_VALIDATION_CONFIG: not valid JSON",
+          {
+            cause,
+            details: { field: "PGQRS_VALIDATION_CONFIG" },
+          },
+        );
       }
     }
     if (env.PGQRS_SQLITE_USE_WAL !== undefined && env.PGQRS_SQLITE_USE_WAL !== "") {
@@ -191,19 +199,27 @@ export class Config {
     try {
       text = readFileSync(path, "utf8");
     } catch (cause) {
-      throw new PgqrsError("INVALID_CONFIG", `Invalid configuration value for file: Failed to read config file '${path}'`, {
-        cause,
-        details: { field: "file", path },
-      });
+      throw new PgqrsError(
+        "INVALID_CONFIG",
+        `Invalid configuration value for file: Failed to read config file '${path}'`,
+        {
+          cause,
+          details: { field: "file", path },
+        },
+      );
     }
     let raw: unknown;
     try {
       raw = parseYaml(text);
     } catch (cause) {
-      throw new PgqrsError("INVALID_CONFIG", `Invalid configuration value for yaml: Failed to parse config file '${path}'`, {
-        cause,
-        details: { field: "yaml", path },
-      });
+      throw new PgqrsError(
+        "INVALID_CONFIG",
+        `Invalid configuration value for yaml: Failed to parse config file '${path}'`,
+        {
+          cause,
+          details: { field: "yaml", path },
+        },
+      );
     }
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
       throw new PgqrsError("INVALID_CONFIG", `Invalid configuration value for yaml: '${path}' is not a mapping`, {
@@ -247,9 +263,13 @@ function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
 function positiveInt(field: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
-    throw new PgqrsError("INVALID_CONFIG", `Invalid configuration value for ${field}: expected a positive integer, got ${value}`, {
-      details: { field },
-    });
+    throw new PgqrsError(
+      "INVALID_CONFIG",
+      `Invalid configuration value for ${field}: expected a positive integer, got ${value}`,
+      {
+        details: { field },
+      },
+    );
   }
   return value;
 }
@@ -257,9 +277,13 @@ function positiveInt(field: string, value: number | undefined, fallback: number)
 function nonNegative(field: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new PgqrsError("INVALID_CONFIG", `Invalid configuration value for ${field}: expected a number >= 0, got ${value}`, {
-      details: { field },
-    });
+    throw new PgqrsError(
+      "INVALID_CONFIG",
+      `Invalid configuration value for ${field}: expected a number >= 0, got ${value}`,
+      {
+        details: { field },
+      },
+    );
   }
   return value;
 }

@@ -8,40 +8,64 @@
  * ```
  */
 
-// Connecting and configuration
-export { connect, connectWithConfig, type ConnectOptions } from "./api/connect.js";
-export { Store } from "./api/pgqrs-store.js";
-export { Config, type ConfigInput, type BackendKind, detectBackend, maskDsn, validateSchemaName } from "./config.js";
-export { type ValidationConfig, defaultValidationConfig } from "./validation-config.js";
-export { type Clock, systemClock, ManualClock, fixedClock } from "./clock.js";
-
 // Administration and tables
 export { Admin, admin, type QueueRef } from "./admin/admin.js";
-export { tables } from "./api/tables-builder.js";
-export { Tables, QueueTable, MessageTable, WorkerTable, WorkflowTable, RunTable, StepTable } from "./api/tables.js";
-
-// Producing and consuming
-export { producer, consumer, ProducerBuilder, ConsumerBuilder } from "./api/worker-builders.js";
-export { enqueue, EnqueueBuilder } from "./api/enqueue-builder.js";
+// Connecting and configuration
+export { type ConnectOptions, connect, connectWithConfig } from "./api/connect.js";
 export {
-  dequeue,
+  type BatchHandler,
   DequeueBuilder,
+  dequeue,
   HandlerBuilder,
   type MessageHandler,
-  type BatchHandler,
 } from "./api/dequeue-builder.js";
-export { Producer, type EnqueueOptions } from "./queue/producer.js";
+export { EnqueueBuilder, enqueue } from "./api/enqueue-builder.js";
+export { Store } from "./api/pgqrs-store.js";
+export { RunBuilder, run } from "./api/run-builder.js";
+export { StepBuilder, step } from "./api/step-builder.js";
+export { MessageTable, QueueTable, RunTable, StepTable, Tables, WorkerTable, WorkflowTable } from "./api/tables.js";
+export { tables } from "./api/tables-builder.js";
+// Producing and consuming
+export { ConsumerBuilder, consumer, ProducerBuilder, producer, WorkflowWorkerStarter } from "./api/worker-builders.js";
+// Durable workflows
+export { TriggerBuilder, WorkflowBuilder, workflow } from "./api/workflow-builder.js";
+export { type Clock, fixedClock, ManualClock, systemClock } from "./clock.js";
+export { type BackendKind, Config, type ConfigInput, detectBackend, maskDsn, validateSchemaName } from "./config.js";
+// Errors
+export {
+  InvalidStateTransitionError,
+  isPgqrsError,
+  PgqrsError,
+  type PgqrsErrorCode,
+  type PgqrsErrorDetails,
+  TransientStepError,
+  ValidationError,
+} from "./errors.js";
 export { Consumer, type DequeueOptions } from "./queue/consumer.js";
 export type { PollLoopEnd } from "./queue/poll-loop.js";
+export { type EnqueueOptions, Producer } from "./queue/producer.js";
 export type { RateLimitStatus } from "./queue/token-bucket.js";
+// Records
+export {
+  type Page,
+  type QueueMessage,
+  type QueueMetrics,
+  type QueueRecord,
+  type RunRecord,
+  type StepRecord,
+  type SystemStats,
+  WORKER_STATUSES,
+  WORKFLOW_STATUSES,
+  type WorkerHealthStats,
+  type WorkerRecord,
+  type WorkerStats,
+  type WorkerStatus,
+  type WorkflowRecord,
+  type WorkflowStatus,
+} from "./types.js";
+export { defaultValidationConfig, type ValidationConfig } from "./validation-config.js";
 export { WorkerHandle } from "./workers/worker-handle.js";
 export { WORKER_TRANSITIONS } from "./workers/worker-transitions.js";
-
-// Durable workflows
-export { workflow, WorkflowBuilder, TriggerBuilder } from "./api/workflow-builder.js";
-export { run, RunBuilder } from "./api/run-builder.js";
-export { step, StepBuilder } from "./api/step-builder.js";
-export { WorkflowWorkerStarter } from "./api/worker-builders.js";
 export {
   defineWorkflow,
   isWorkflowDefinition,
@@ -49,46 +73,16 @@ export {
   type WorkflowFn,
   type WorkflowOptions,
 } from "./workflow/definition.js";
-export { Run, type StepResult } from "./workflow/run.js";
-export { StepGuard } from "./workflow/step-guard.js";
-export { workflowStep, type WorkflowStepOptions } from "./workflow/workflow-step.js";
-export { WorkflowWorker, type WorkflowWorkerOptions } from "./workflow/workflow-worker.js";
-export { pauseError, type StepErrorJson } from "./workflow/workflow-errors.js";
-export type { ResultOptions } from "./workflow/run-result.js";
 export {
   BackoffStrategy,
-  type StepRetryPolicy,
   defaultRetryPolicy,
   retryDelayMs,
+  type StepRetryPolicy,
   shouldRetry,
 } from "./workflow/retry-policy.js";
-
-// Errors
-export {
-  PgqrsError,
-  InvalidStateTransitionError,
-  ValidationError,
-  TransientStepError,
-  isPgqrsError,
-  type PgqrsErrorCode,
-  type PgqrsErrorDetails,
-} from "./errors.js";
-
-// Records
-export {
-  type QueueRecord,
-  type QueueMessage,
-  type WorkerRecord,
-  type WorkerStatus,
-  type WorkflowRecord,
-  type WorkflowStatus,
-  type RunRecord,
-  type StepRecord,
-  type QueueMetrics,
-  type SystemStats,
-  type WorkerHealthStats,
-  type WorkerStats,
-  type Page,
-  WORKER_STATUSES,
-  WORKFLOW_STATUSES,
-} from "./types.js";
+export { Run, type StepResult } from "./workflow/run.js";
+export type { ResultOptions } from "./workflow/run-result.js";
+export { StepGuard } from "./workflow/step-guard.js";
+export { pauseError, type StepErrorJson } from "./workflow/workflow-errors.js";
+export { type WorkflowStepOptions, workflowStep } from "./workflow/workflow-step.js";
+export { WorkflowWorker, type WorkflowWorkerOptions } from "./workflow/workflow-worker.js";

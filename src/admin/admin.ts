@@ -102,7 +102,8 @@ export class Admin {
   async getWorkerMessages(id: number): Promise<QueueMessage[]> {
     const w = await this.#backend.getWorker(id);
     if (w === null) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${id}' not found`);
-    if (w.queueId === null) throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Cannot get messages for admin worker");
+    if (w.queueId === null)
+      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Cannot get messages for admin worker");
     return this.#backend.listMessages({ consumerWorkerId: id, state: "all", limit: 10_000 });
   }
 
@@ -160,7 +161,11 @@ export class Admin {
 
   async queueMetrics(queue: QueueRef): Promise<QueueMetrics> {
     const q = await this.#resolve(queue);
-    const [m] = await this.#backend.queueMetrics({ queueId: q.id, now: this.#now(), maxReadCt: this.#store.config.maxReadCt });
+    const [m] = await this.#backend.queueMetrics({
+      queueId: q.id,
+      now: this.#now(),
+      maxReadCt: this.#store.config.maxReadCt,
+    });
     if (m === undefined) throw queueNotFound(q.queueName);
     return m;
   }

@@ -47,7 +47,10 @@ async function openBackend(config: Config, options: ConnectOptions): Promise<Sto
     return createPostgresBackend(pgOptions);
   }
   if (options.pool !== undefined) {
-    throw new PgqrsError("INVALID_CONFIG", "Invalid configuration value for pool: a pg.Pool only works with a Postgres DSN");
+    throw new PgqrsError(
+      "INVALID_CONFIG",
+      "Invalid configuration value for pool: a pg.Pool only works with a Postgres DSN",
+    );
   }
   const { createSqliteBackend } = await import("../store/sqlite/sqlite-store.js");
   return createSqliteBackend({

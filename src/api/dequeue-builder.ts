@@ -220,7 +220,10 @@ export class HandlerBuilder<T = unknown> {
       }
     } catch (err) {
       const visibleAt = new Date(consumer.now().getTime() + s.releaseDelaySeconds * 1000);
-      await consumer.releaseMany(messages.map((m) => m.id), visibleAt);
+      await consumer.releaseMany(
+        messages.map((m) => m.id),
+        visibleAt,
+      );
       throw err;
     }
     await consumer.archiveMany(messages.map((m) => m.id));
@@ -285,4 +288,3 @@ export class HandlerBuilder<T = unknown> {
 export function dequeue<T = unknown>(): DequeueBuilder<T> {
   return new DequeueBuilder<T>();
 }
-

@@ -1,5 +1,5 @@
-import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { PgqrsError } from "../errors.js";
@@ -7,11 +7,11 @@ import { Consumer } from "../queue/consumer.js";
 import { Producer } from "../queue/producer.js";
 import type { StoreBackend, StoreCapabilities } from "../store/store.js";
 import type { QueueMessage, QueueRecord, WorkflowRecord } from "../types.js";
-import type { Run } from "../workflow/run.js";
-import { runForMessage } from "../workflow/workflow-handler.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { HeartbeatRegistry } from "../workers/heartbeat-registry.js";
 import type { WorkerHandle } from "../workers/worker-handle.js";
+import type { Run } from "../workflow/run.js";
+import { runForMessage } from "../workflow/workflow-handler.js";
 import { Tables } from "./tables.js";
 
 /**

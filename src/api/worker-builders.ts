@@ -2,7 +2,7 @@ import { PgqrsError } from "../errors.js";
 import type { Consumer } from "../queue/consumer.js";
 import type { Producer } from "../queue/producer.js";
 import type { WorkflowDefinition } from "../workflow/definition.js";
-import { WorkflowWorker, type WorkflowWorkerOptions, serveWorkflow } from "../workflow/workflow-worker.js";
+import { serveWorkflow, WorkflowWorker, type WorkflowWorkerOptions } from "../workflow/workflow-worker.js";
 import type { Store } from "./pgqrs-store.js";
 
 /** `pgqrs.producer(name, queue).create(store)`: register a named producer. */

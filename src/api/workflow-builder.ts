@@ -4,7 +4,7 @@ import type { PollLoopEnd } from "../queue/poll-loop.js";
 import type { Producer } from "../queue/producer.js";
 import type { ListRunsParams } from "../store/store.js";
 import type { QueueMessage, RunRecord, StepRecord, WorkflowRecord } from "../types.js";
-import { type WorkflowDefinition, isWorkflowDefinition } from "../workflow/definition.js";
+import { isWorkflowDefinition, type WorkflowDefinition } from "../workflow/definition.js";
 import { runForMessage } from "../workflow/workflow-handler.js";
 import { serveWorkflow } from "../workflow/workflow-worker.js";
 import type { Store } from "./pgqrs-store.js";

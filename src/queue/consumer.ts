@@ -30,7 +30,10 @@ export class Consumer extends WorkerHandle {
     this.ctx.assertOpen();
     const batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 0) {
-      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: batchSize must be an integer >= 0, got ${batchSize}`);
+      throw new PgqrsError(
+        "VALIDATION_FAILED",
+        `Validation failed: batchSize must be an integer >= 0, got ${batchSize}`,
+      );
     }
     if (batchSize === 0) return [];
     const vtSeconds = options.vtSeconds ?? this.ctx.config.defaultVtSeconds;

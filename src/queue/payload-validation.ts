@@ -72,7 +72,10 @@ function checkStructure(root: unknown, config: ValidationConfig, prefix: string)
     }
     seen.add(obj);
     if (Array.isArray(obj)) {
-      obj.forEach((item, i) => visit(item, depth + 1, `${path}[${i}]`));
+      for (let i = 0; i < obj.length; i++) {
+        // Holes and undefined items would silently become null in JSON.
+        visit(obj[i], depth + 1, `${path}[${i}]`);
+      }
     } else {
       if (depth === 0) {
         for (const key of config.requiredKeys) {

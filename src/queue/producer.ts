@@ -90,7 +90,13 @@ export class Producer extends WorkerHandle {
     this.ctx.assertOpen();
     const { enqueuedAt, visibleAt } = resolveEnqueueTimes(this.now(), options);
     this.#bucket?.acquire(payloads.length);
-    return this.ctx.backend.enqueue({ queueId: this.queue.id, payloads, producerWorkerId: this.id, enqueuedAt, visibleAt });
+    return this.ctx.backend.enqueue({
+      queueId: this.queue.id,
+      payloads,
+      producerWorkerId: this.id,
+      enqueuedAt,
+      visibleAt,
+    });
   }
 }
 
@@ -102,7 +108,10 @@ export function resolveEnqueueTimes(now: Date, options: EnqueueOptions): { enque
   }
   const delay = options.delaySeconds ?? 0;
   if (typeof delay !== "number" || !Number.isFinite(delay) || delay < 0) {
-    throw new PgqrsError("VALIDATION_FAILED", `Validation failed: delay must be a number of seconds >= 0, got ${String(delay)}`);
+    throw new PgqrsError(
+      "VALIDATION_FAILED",
+      `Validation failed: delay must be a number of seconds >= 0, got ${String(delay)}`,
+    );
   }
   return { enqueuedAt: at, visibleAt: new Date(at.getTime() + delay * 1000) };
 }

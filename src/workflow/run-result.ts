@@ -1,7 +1,7 @@
 import { PgqrsError } from "../errors.js";
+import { createWaker } from "../queue/wait.js";
 import type { RunRecord } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
-import { createWaker } from "../queue/wait.js";
 
 /** Options for waiting on a run's result. */
 export interface ResultOptions {

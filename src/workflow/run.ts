@@ -3,7 +3,7 @@ import { InvalidStateTransitionError, PgqrsError } from "../errors.js";
 import { serializePayload } from "../queue/payload-validation.js";
 import type { RunRecord, StepRecord, WorkflowStatus } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
-import { type StepRetryPolicy, resolveRetryPolicy } from "./retry-policy.js";
+import { resolveRetryPolicy, type StepRetryPolicy } from "./retry-policy.js";
 import { StepGuard } from "./step-guard.js";
 import { cancelledError, toJsonText } from "./workflow-errors.js";
 

@@ -1,7 +1,7 @@
 import { PgqrsError, TransientStepError } from "../errors.js";
 import { serializePayload } from "../queue/payload-validation.js";
 import type { StepRecord } from "../types.js";
-import { type StepRetryPolicy, retryDelayMs, shouldRetry } from "./retry-policy.js";
+import { retryDelayMs, type StepRetryPolicy, shouldRetry } from "./retry-policy.js";
 import type { Run } from "./run.js";
 import { stepErrorJson, toJsonText } from "./workflow-errors.js";
 
@@ -27,7 +27,12 @@ export class StepGuard {
   async success(output: unknown): Promise<StepRecord> {
     const ctx = this.#run.context;
     const json = output === undefined ? "null" : serializePayload(output, ctx.config.validationConfig);
-    return ctx.backend.completeStep({ runId: this.#run.id, stepName: this.#step.stepName, now: this.#run.now(), output: json });
+    return ctx.backend.completeStep({
+      runId: this.#run.id,
+      stepName: this.#step.stepName,
+      now: this.#run.now(),
+      output: json,
+    });
   }
 
   /** Alias of {@link success}. */
@@ -46,7 +51,11 @@ export class StepGuard {
    * up, in which case the step fails for good. Returns the row; `retryAt === null` means no retry.
    */
   async failTransient(code: string, message: string, options: { retryAfterMs?: number } = {}): Promise<StepRecord> {
-    const err = new TransientStepError(code, message, options.retryAfterMs === undefined ? {} : { retryAfterMs: options.retryAfterMs });
+    const err = new TransientStepError(
+      code,
+      message,
+      options.retryAfterMs === undefined ? {} : { retryAfterMs: options.retryAfterMs },
+    );
     return this.recordFailure(err);
   }
 

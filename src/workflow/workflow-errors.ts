@@ -39,7 +39,13 @@ export function stepErrorJson(err: unknown): StepErrorJson {
   }
   if (err instanceof PgqrsError && err.code === "PAUSED") {
     const seconds = Number(err.details.resumeAfterMs ?? 0) / 1000;
-    return { is_transient: true, code: "PAUSED", message: String(err.details.message ?? err.message), resume_after: seconds, retry_after: seconds };
+    return {
+      is_transient: true,
+      code: "PAUSED",
+      message: String(err.details.message ?? err.message),
+      resume_after: seconds,
+      retry_after: seconds,
+    };
   }
   if (err instanceof PgqrsError) return { is_transient: false, code: err.code, message: err.message };
   return { is_transient: false, code: "NON_RETRYABLE", message: describeThrown(err) };

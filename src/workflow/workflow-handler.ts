@@ -53,7 +53,12 @@ export async function handleWorkflowMessage(
     return outcomeOfFailure(run, err, message.readCt, now);
   }
   if (output === undefined) {
-    await finish(() => run.fail({ code: "NO_OUTPUT", message: `Workflow '${def.name}' returned undefined; return a JSON value (null for none)` }));
+    await finish(() =>
+      run.fail({
+        code: "NO_OUTPUT",
+        message: `Workflow '${def.name}' returned undefined; return a JSON value (null for none)`,
+      }),
+    );
     return { action: "archive" };
   }
   try {
@@ -82,7 +87,10 @@ async function outcomeOfFailure(run: Run, err: unknown, readCt: number, now: () 
         const resumeAfterMs = Number(err.details.resumeAfterMs ?? 0);
         await finish(() => run.pause(String(err.details.message ?? err.message), resumeAfterMs));
         const retryAt = err.details.retryAt;
-        return { action: "release", visibleAt: retryAt instanceof Date ? retryAt : new Date(now().getTime() + resumeAfterMs) };
+        return {
+          action: "release",
+          visibleAt: retryAt instanceof Date ? retryAt : new Date(now().getTime() + resumeAfterMs),
+        };
       }
       case "STORE_CLOSED":
         return { action: "keep" };

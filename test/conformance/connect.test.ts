@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { freshSqlitePath, postgresDsn, uniqueName, dropSchema } from "../support/backends.js";
+import { dropSchema, freshSqlitePath, postgresDsn, uniqueName } from "../support/backends.js";
 import { errorCode } from "../support/stores.js";
 
 describe("connecting", () => {

@@ -206,9 +206,17 @@ describe.each(BACKENDS)("consuming on %s", (backend) => {
 
     it("refuses a single-message handler with batch > 1 and until() in handler loops", async () => {
       const { store, consumer } = await setup();
-      const h = pgqrs.dequeue().worker(consumer).batch(2).handle(async () => undefined);
+      const h = pgqrs
+        .dequeue()
+        .worker(consumer)
+        .batch(2)
+        .handle(async () => undefined);
       await expect(h.execute(store)).rejects.toThrow(/single-message handlers require batch size = 1/);
-      const u = pgqrs.dequeue().worker(consumer).until(10).handle(async () => undefined);
+      const u = pgqrs
+        .dequeue()
+        .worker(consumer)
+        .until(10)
+        .handle(async () => undefined);
       await expect(u.poll(store)).rejects.toThrow(/until\(\) is not supported with handler poll loops/);
     });
 

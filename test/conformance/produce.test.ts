@@ -51,7 +51,16 @@ describe.each(BACKENDS)("producing on %s", (backend) => {
 
   it("refuses values that are not JSON and inserts nothing", async () => {
     const { store, producer } = await setup();
-    for (const bad of [() => 1, 10n, undefined, Number.NaN, Number.POSITIVE_INFINITY, [undefined], new Map(), Symbol("s")]) {
+    for (const bad of [
+      () => 1,
+      10n,
+      undefined,
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+      [undefined],
+      new Map(),
+      Symbol("s"),
+    ]) {
       expect(await errorCode(() => producer.enqueue(bad))).toBe("VALIDATION_FAILED");
     }
     expect(await errorCode(() => producer.enqueue({ __proto__x: 1, nested: { constructor: 1 } }))).toBe(
@@ -76,7 +85,9 @@ describe.each(BACKENDS)("producing on %s", (backend) => {
       validationConfig: { maxObjectDepth: 2, maxStringLength: 8, requiredKeys: ["user_id"], maxPayloadSizeBytes: 200 },
     });
     await producer.enqueue({ user_id: 1, a: { b: "v" } });
-    expect((await thrown(() => producer.enqueue({ user_id: 1, a: { b: { c: 1 } } }))).message).toContain("Object depth");
+    expect((await thrown(() => producer.enqueue({ user_id: 1, a: { b: { c: 1 } } }))).message).toContain(
+      "Object depth",
+    );
     expect((await thrown(() => producer.enqueue({ user_id: 1, s: "123456789" }))).message).toContain("String length");
     expect((await thrown(() => producer.enqueue({ other: 1 }))).message).toContain("Required key 'user_id' missing");
     const batchErr = await thrown(() => producer.enqueueBatch([{ user_id: 1 }, { nope: 1 }]));
@@ -107,7 +118,10 @@ describe.each(BACKENDS)("producing on %s", (backend) => {
       const [one] = await pgqrs.enqueue().message({ a: 1 }).to(queue).execute(store);
       const many = await pgqrs.enqueue().messages([1, 2, 3]).worker(producer).delay(5).execute(store);
       expect(many).toHaveLength(3);
-      const rows = await store.tables().messages().getByIds([one!, ...many]);
+      const rows = await store
+        .tables()
+        .messages()
+        .getByIds([one!, ...many]);
       expect(rows.map((r) => r.id)).toEqual([one, ...many]);
       expect(rows[1]?.producerWorkerId).toBe(producer.id);
       expect(rows[1]?.vt.getTime()).toBe(clock.now().getTime() + 5_000);

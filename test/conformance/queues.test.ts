@@ -70,7 +70,9 @@ describe.each(BACKENDS)("queues and admin on %s", (backend) => {
     const admin = pgqrs.admin(store);
     await store.queue("m");
     const empty = await admin.queueMetrics("m");
-    expect([empty.totalMessages, empty.pendingMessages, empty.leasedMessages, empty.archivedMessages]).toEqual([0, 0, 0, 0]);
+    expect([empty.totalMessages, empty.pendingMessages, empty.leasedMessages, empty.archivedMessages]).toEqual([
+      0, 0, 0, 0,
+    ]);
     const producer = await store.producer("m");
     const consumer = await store.consumer("m");
     await producer.enqueueBatch([1, 2]);

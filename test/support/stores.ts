@@ -1,5 +1,5 @@
 import { afterAll } from "vitest";
-import { type Clock, type ConfigInput, ManualClock, type Store, admin, connect } from "../../src/index.js";
+import { admin, type Clock, type ConfigInput, connect, ManualClock, type Store } from "../../src/index.js";
 import { type BackendName, dropSchema, freshDatabase } from "./backends.js";
 
 export interface TestStore {
@@ -39,7 +39,9 @@ export async function errorCode(fn: () => Promise<unknown>): Promise<string> {
 }
 
 /** Run `fn` and return the error it threw; fails the test if it did not throw. */
-export async function thrown(fn: () => Promise<unknown>): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
+export async function thrown(
+  fn: () => Promise<unknown>,
+): Promise<Error & { code?: string; details?: Record<string, unknown> }> {
   try {
     await fn();
   } catch (err) {

@@ -40,7 +40,15 @@ describe("configuration", () => {
   });
 
   it("validates schema names, naming the bad character", async () => {
-    for (const ok of ["public", "_private", "schema123", "Schema_With_Mixed_Case", "schema$with$dollars", "a", "a".repeat(63)]) {
+    for (const ok of [
+      "public",
+      "_private",
+      "schema123",
+      "Schema_With_Mixed_Case",
+      "schema$with$dollars",
+      "a",
+      "a".repeat(63),
+    ]) {
       expect(() => validateSchemaName(ok)).not.toThrow();
     }
     const cases: [string, string][] = [
@@ -56,7 +64,9 @@ describe("configuration", () => {
       expect(err.code).toBe("INVALID_CONFIG");
       expect(err.message).toContain(text);
     }
-    expect((await thrown(async () => new Config({ dsn: "postgres://x", schema: "bad;name" }))).message).toContain("';'");
+    expect((await thrown(async () => new Config({ dsn: "postgres://x", schema: "bad;name" }))).message).toContain(
+      "';'",
+    );
   });
 
   it("reads PGQRS_* environment variables", async () => {
