@@ -106,7 +106,7 @@ export class PostgresConnection implements Queryable {
   async transaction<T>(operation: string, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#withClient(operation, async (client) => {
+        return await this.#withClient(operation, async (client, discard) => {
           const tx = new ClientQueryable(client, this);
           await runOn(client, { text: "BEGIN" }, operation, this);
           try {
@@ -114,7 +114,8 @@ export class PostgresConnection implements Queryable {
             await runOn(client, { text: "COMMIT" }, operation, this);
             return result;
           } catch (err) {
-            await client.query("ROLLBACK").catch(() => undefined);
+            // A client whose ROLLBACK failed may still be inside the transaction; never hand it out again.
+            await client.query("ROLLBACK").catch(discard);
             throw err;
           }
         });
@@ -135,7 +136,10 @@ export class PostgresConnection implements Queryable {
     await this.#closing;
   }
 
-  async #withClient<T>(operation: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  async #withClient<T>(
+    operation: string,
+    fn: (client: pg.PoolClient, discard: (reason: unknown) => void) => Promise<T>,
+  ): Promise<T> {
     if (this.closed) throw storeClosed(operation);
     let client: pg.PoolClient;
     try {
@@ -144,11 +148,14 @@ export class PostgresConnection implements Queryable {
       throw connectionError(err, this.target);
     }
     let broken: Error | undefined;
+    const discard = (reason: unknown) => {
+      broken = reason instanceof Error ? reason : new Error(String(reason));
+    };
     try {
-      return await fn(client);
+      return await fn(client, discard);
     } catch (err) {
       // A connection-level failure leaves the socket unusable; destroy it instead of returning it to the pool.
-      if (err instanceof PgqrsError && err.code === "CONNECTION_FAILED") broken = err;
+      if (err instanceof PgqrsError && err.code === "CONNECTION_FAILED") broken ??= err;
       throw err;
     } finally {
       client.release(broken);

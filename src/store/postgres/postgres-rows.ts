@@ -166,10 +166,13 @@ export function toStep(r: Row): StepRecord {
   };
 }
 
-/** Map RETURNING ids onto the caller's ids: `true` where that id came back. */
+/**
+ * Map RETURNING ids onto the caller's ids: `true` where that id came back. A repeated id is `true` only at its
+ * first position, since the statement changed the row once.
+ */
 export function perIdResult(ids: readonly number[], returned: readonly Row[]): boolean[] {
   const hit = new Set(returned.map((r) => num(r.id)));
-  return ids.map((id) => hit.has(id));
+  return ids.map((id) => hit.delete(id));
 }
 
 /** `count(*)` comes back as int8. */

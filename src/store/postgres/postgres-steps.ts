@@ -12,9 +12,12 @@ export function createStepOps(conn: PostgresConnection): StepOps {
 
   // One statement decides and records the acquisition. ON CONFLICT DO UPDATE locks the existing row and evaluates
   // its WHERE on the latest committed version, so of two workers racing for a retry-ready ERROR step exactly one
-  // moves it to RUNNING (the other then finds it RUNNING, which the contract treats as a crashed attempt).
+  // moves it to RUNNING. A RUNNING row counts as a crashed attempt only when it started before `now`, so a racer
+  // with the same `now` finds the winner's attempt live and does not take it over.
   // `acquired` is "the upsert returned a row": inserted, or updated because the WHERE held. Otherwise the row is
-  // left untouched (no dead tuple for replays of finished steps) and the second branch returns it as it is.
+  // left untouched (no dead tuple for replays of finished steps) and the second branch returns it as this
+  // statement's snapshot sees it. That version is the latest exactly when its xmax is our own row lock (ON CONFLICT
+  // locked it); otherwise a concurrent transaction changed it after our snapshot and it is read again.
   const acquireSql = `
     WITH up AS (
       INSERT INTO ${steps} AS s (run_id, step_name, status, started_at, retry_count, created_at, updated_at)
@@ -26,11 +29,12 @@ export function createStepOps(conn: PostgresConnection): StepOps {
              retry_at = NULL,
              completed_at = NULL,
              error = CASE WHEN s.status = 'ERROR' THEN NULL ELSE s.error END
-       WHERE s.status = 'RUNNING' OR (s.status = 'ERROR' AND s.retry_at IS NOT NULL AND s.retry_at <= $3)
+       WHERE (s.status = 'RUNNING' AND (s.started_at IS NULL OR s.started_at < $3))
+          OR (s.status = 'ERROR' AND s.retry_at IS NOT NULL AND s.retry_at <= $3)
       RETURNING ${cols.step("s")})
-    SELECT ${cols.step()}, TRUE AS acquired FROM up
+    SELECT ${cols.step()}, TRUE AS acquired, TRUE AS fresh FROM up
     UNION ALL
-    SELECT ${cols.step()}, FALSE AS acquired FROM ${steps}
+    SELECT ${cols.step()}, FALSE AS acquired, xmax = pg_current_xact_id()::xid AS fresh FROM ${steps}
      WHERE run_id = $1 AND step_name = $2 AND NOT EXISTS (SELECT 1 FROM up)`;
 
   const getSql = `SELECT ${cols.step()} FROM ${steps} WHERE run_id = $1 AND step_name = $2`;
@@ -50,11 +54,8 @@ export function createStepOps(conn: PostgresConnection): StepOps {
     async acquireStep({ runId, stepName, now }) {
       const rows = await conn.prepared("acquire_step", acquireSql, [runId, stepName, now]);
       const row = rows[0];
-      if (row !== undefined && (row.acquired === true || row.status !== "RUNNING")) {
-        return { step: toStep(row), acquired: row.acquired === true };
-      }
-      // Not acquired, and the row our snapshot saw is missing or stale (a RUNNING row is always acquirable, so a
-      // concurrent transaction changed it after our snapshot): read the committed row.
+      if (row !== undefined && row.fresh === true) return { step: toStep(row), acquired: row.acquired === true };
+      // Not acquired, and the row was inserted or changed by a concurrent transaction after our snapshot.
       const latest = await conn.prepared("step_by_key", getSql, [runId, stepName]);
       return { step: one(latest, runId, stepName, "RUNNING"), acquired: false };
     },
