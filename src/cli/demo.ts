@@ -58,7 +58,13 @@ export async function runDemo(options: DemoOptions): Promise<{ success: number; 
     const started = Date.now();
     const messages = [];
     for (let i = 0; i < options.runs; i++) {
-      messages.push(await pgqrs.workflow().name(order).trigger({ orderId: i + 1, amount: 10 + (i % 7) }).execute(store));
+      messages.push(
+        await pgqrs
+          .workflow()
+          .name(order)
+          .trigger({ orderId: i + 1, amount: 10 + (i % 7) })
+          .execute(store),
+      );
     }
     const consumer = await pgqrs.consumer(`demo-worker-${process.pid}`, name).create(store);
     const loop = pgqrs.workflow().name(order).consumer(consumer).concurrency(options.concurrency).poll(store);
@@ -128,13 +134,17 @@ export async function runDemo(options: DemoOptions): Promise<{ success: number; 
       log("status      runs");
       for (const [status, count] of byStatus) log(`${status.padEnd(11)} ${count}`);
       log("");
-      log(`throughput  ${summary.runsPerSecond} runs/s over ${summary.seconds} s, ${retries} transient failures retried`);
+      log(
+        `throughput  ${summary.runsPerSecond} runs/s over ${summary.seconds} s, ${retries} transient failures retried`,
+      );
       log(`latency     p50 ${summary.latencyMs.p50} ms, p95 ${summary.latencyMs.p95} ms (trigger to completion)`);
       if (sample !== undefined) {
         log("");
         log(`run ${sample.id} (${sample.status}) step timeline:`);
         for (const s of summary.timeline) {
-          log(`  ${s.step.padEnd(14)} ${s.status.padEnd(8)} retries=${s.retries}  ${s.startedAt ?? "-"} → ${s.completedAt ?? "-"}`);
+          log(
+            `  ${s.step.padEnd(14)} ${s.status.padEnd(8)} retries=${s.retries}  ${s.startedAt ?? "-"} → ${s.completedAt ?? "-"}`,
+          );
         }
         log(`  output: ${JSON.stringify(sample.output)}`);
       }

@@ -1,0 +1,254 @@
+import { describe, expect, it } from "vitest";
+import * as pgqrs from "../../src/index.js";
+import { BACKENDS, freshDatabase } from "../support/backends.js";
+import { kill9, spawnFixture } from "../support/child.js";
+import { errorCode, openTestStore, thrown } from "../support/stores.js";
+
+type Op = "poll" | "completePoll" | "interrupt" | "suspend" | "resume" | "shutdown";
+const STATES: pgqrs.WorkerStatus[] = ["ready", "polling", "interrupted", "suspended", "stopped"];
+const OPS: Op[] = ["poll", "completePoll", "interrupt", "suspend", "resume", "shutdown"];
+const ALLOWED: Record<Op, pgqrs.WorkerStatus[]> = {
+  poll: ["ready", "polling"],
+  completePoll: ["polling"],
+  interrupt: ["polling"],
+  suspend: ["ready", "polling", "interrupted"],
+  resume: ["suspended"],
+  shutdown: ["suspended"],
+};
+const TARGET: Record<Op, pgqrs.WorkerStatus> = {
+  poll: "polling",
+  completePoll: "ready",
+  interrupt: "interrupted",
+  suspend: "suspended",
+  resume: "ready",
+  shutdown: "stopped",
+};
+/** How to bring a fresh (ready) worker into each state. */
+const PATH: Record<pgqrs.WorkerStatus, Op[]> = {
+  ready: [],
+  polling: ["poll"],
+  interrupted: ["poll", "interrupt"],
+  suspended: ["suspend"],
+  stopped: ["suspend", "shutdown"],
+};
+
+describe.each(BACKENDS)("worker lifecycle on %s", (backend) => {
+  it("follows the five-state transition table exactly", async () => {
+    const { store } = await openTestStore(backend);
+    await store.queue("life");
+    for (const from of STATES) {
+      for (const op of OPS) {
+        const w = await store.consumer("life");
+        for (const step of PATH[from]) await w[step]();
+        expect(await w.status()).toBe(from);
+        if (ALLOWED[op].includes(from)) {
+          await w[op]();
+          expect(await w.status()).toBe(TARGET[op]);
+        } else {
+          const err = await thrown(() => w[op]());
+          expect(err.code).toBe("INVALID_STATE_TRANSITION");
+          expect(err.details).toMatchObject({ from, to: TARGET[op] });
+          expect(typeof err.details?.reason).toBe("string");
+          expect(await w.status()).toBe(from);
+        }
+      }
+    }
+  });
+
+  it("ends a running handler loop on interrupt, leaving the worker suspended", async () => {
+    const { store } = await openTestStore(backend, { pollIntervalMs: 10 });
+    await store.queue("loop");
+    const consumer = await store.consumer("loop");
+    const producer = await store.producer("loop");
+    await producer.enqueueBatch([1, 2, 3]);
+    const seen: unknown[] = [];
+    const loop = pgqrs
+      .dequeue()
+      .worker(consumer)
+      .handle(async (m) => {
+        seen.push(m.payload);
+      })
+      .poll(store);
+    while (seen.length < 3) await new Promise((r) => setTimeout(r, 5));
+    expect(await consumer.status()).toBe("polling");
+    await consumer.interrupt();
+    expect(await loop).toBe("interrupted");
+    expect(await consumer.status()).toBe("suspended");
+    expect(seen).toEqual([1, 2, 3]);
+    const again = await pgqrs
+      .dequeue()
+      .worker(consumer)
+      .handle(async () => undefined)
+      .poll(store)
+      .catch((e: pgqrs.PgqrsError) => e);
+    expect((again as pgqrs.PgqrsError).code).toBe("SUSPENDED");
+    expect((again as pgqrs.PgqrsError).message).toContain("worker suspended");
+  });
+
+  it("keeps a loop going when handlers fail, releasing with the configured delay", async () => {
+    const { store, clock } = await openTestStore(backend, { pollIntervalMs: 10 });
+    await store.queue("fail");
+    const consumer = await store.consumer("fail");
+    const m = await (await store.producer("fail")).enqueue("x");
+    let calls = 0;
+    const errors: unknown[] = [];
+    const ctl = new AbortController();
+    const loop = pgqrs
+      .dequeue()
+      .worker(consumer)
+      .releaseDelay(30)
+      .onError((e) => errors.push(e))
+      .signal(ctl.signal)
+      .handle(async () => {
+        calls += 1;
+        throw "not an Error";
+      })
+      .poll(store);
+    while (calls < 1) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toBe(1);
+    const row = await store.tables().messages().get(m.id);
+    expect(row?.vt.getTime()).toBe(clock.now().getTime() + 30_000);
+    expect(errors).toContain("not an Error");
+    clock.advance(30_000);
+    while (calls < 2) await new Promise((r) => setTimeout(r, 5));
+    ctl.abort();
+    expect(await loop).toBe("aborted");
+    expect(await consumer.status()).toBe("ready");
+  });
+
+  it("heartbeats while a slow handler runs", async () => {
+    const { dsn, schema } = freshDatabase(backend);
+    const store = await pgqrs.connect(dsn, { schema, heartbeatIntervalSeconds: 0.05, pollIntervalMs: 10 });
+    await pgqrs.admin(store).install();
+    await store.queue("slow");
+    const consumer = await store.consumer("slow");
+    await (await store.producer("slow")).enqueue("x");
+    const beats: number[] = [];
+    const loop = pgqrs
+      .dequeue()
+      .worker(consumer)
+      .handle(async () => {
+        for (let i = 0; i < 4; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          beats.push((await consumer.refresh()).heartbeatAt.getTime());
+        }
+      })
+      .poll(store);
+    while (beats.length < 4) await new Promise((r) => setTimeout(r, 10));
+    expect(new Set(beats).size).toBeGreaterThanOrEqual(3);
+    await consumer.interrupt();
+    await loop;
+    await store.close();
+  });
+
+  it("stops a loop with a clear error when an admin deletes its worker", async () => {
+    const { dsn, schema } = freshDatabase(backend);
+    const store = await pgqrs.connect(dsn, { schema, heartbeatIntervalSeconds: 0.05, pollIntervalMs: 10 });
+    await pgqrs.admin(store).install();
+    await store.queue("gone");
+    const consumer = await store.consumer("gone");
+    const loop = pgqrs
+      .dequeue()
+      .worker(consumer)
+      .handle(async () => undefined)
+      .poll(store);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await pgqrs.admin(store).deleteWorker(consumer.id)).toBe(1);
+    const err = await loop.catch((e: pgqrs.PgqrsError) => e);
+    expect((err as pgqrs.PgqrsError).code).toBe("WORKER_NOT_FOUND");
+    await store.close();
+  });
+
+  it("reclaims the messages of a worker process killed with SIGKILL", async () => {
+    const { dsn, schema } = freshDatabase(backend);
+    const store = await pgqrs.connect(dsn, { schema, heartbeatIntervalSeconds: 0.2 });
+    const admin = pgqrs.admin(store);
+    await admin.install();
+    await store.queue("zombies");
+    const producer = await store.producer("zombies");
+    const sent = await producer.enqueueBatch(Array.from({ length: 20 }, (_, i) => i));
+    const { child, first } = await spawnFixture<{ workerId: number; held: number[] }>(
+      "test/fixtures/hold-messages-child.ts",
+      [dsn, schema, "zombies", "20"],
+    );
+    expect(first.held).toHaveLength(20);
+    await kill9(child);
+    const consumer = await store.consumer("zombies");
+    expect(await consumer.dequeue({ batchSize: 20 })).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect((await admin.listZombies({ queue: "zombies", olderThanMs: 1_000 })).map((w) => w.id)).toEqual([
+      first.workerId,
+    ]);
+    expect(await admin.reclaimMessages("zombies", 1_000)).toBe(20);
+    expect((await store.tables().workers().get(first.workerId))?.status).toBe("stopped");
+    const got = await consumer.dequeue({ batchSize: 50 });
+    expect(got.map((m) => m.id).sort((a, b) => a - b)).toEqual(sent.map((m) => m.id));
+    expect(got.every((m) => m.readCt === 2)).toBe(true);
+    expect((await consumer.archiveMany(got.map((m) => m.id))).every(Boolean)).toBe(true);
+    expect((await admin.queueMetrics("zombies")).archivedMessages).toBe(20);
+    await store.close();
+  }, 60_000);
+
+  it("dead-letters per queue and replays only that queue's dead letters", async () => {
+    const { store, clock } = await openTestStore(backend, { maxReadCt: 1 });
+    const admin = pgqrs.admin(store);
+    await store.queue("dl_a");
+    await store.queue("dl_b");
+    const a = await (await store.producer("dl_a")).enqueue("a");
+    const b = await (await store.producer("dl_b")).enqueue("b");
+    const ca = await store.consumer("dl_a");
+    const cb = await store.consumer("dl_b");
+    await ca.dequeue({ vtSeconds: 1 });
+    await cb.dequeue({ vtSeconds: 1 });
+    expect(await admin.dlq("dl_a")).toEqual([]);
+    clock.advance(1_000);
+    expect(await admin.dlq("dl_a")).toEqual([a.id]);
+    expect((await admin.listDlq("dl_a")).map((m) => m.id)).toEqual([a.id]);
+    expect(await admin.listDlq("dl_b")).toEqual([]);
+    expect(await admin.replayDlq("dl_b", a.id)).toBeNull();
+    const replayed = await admin.replayDlq("dl_a", a.id);
+    expect(replayed?.readCt).toBe(0);
+    expect(replayed?.archivedAt).toBeNull();
+    expect((await ca.dequeue()).map((m) => m.id)).toEqual([a.id]);
+    expect(await ca.archive(a.id)).toBe(true);
+    expect(await admin.replayDlq("dl_a", a.id)).toBeNull();
+    expect(b.id).toBeGreaterThan(0);
+  });
+
+  it("computes stats as documented", async () => {
+    const { store, clock } = await openTestStore(backend);
+    const admin = pgqrs.admin(store);
+    await store.queue("st");
+    const producer = await store.producer("st");
+    const consumer = await store.consumer("st");
+    await producer.enqueueBatch([1, 2, 3]);
+    await consumer.dequeue();
+    let ws = await admin.workerStats("st");
+    expect(ws).toMatchObject({ totalWorkers: 2, readyWorkers: 2, suspendedWorkers: 0, averageMessagesPerWorker: 0.5 });
+    await producer.suspend();
+    ws = await admin.workerStats("st");
+    expect([ws.readyWorkers, ws.suspendedWorkers]).toEqual([1, 1]);
+    const sys = await admin.systemStats();
+    expect(sys).toMatchObject({
+      totalQueues: 1,
+      totalWorkers: 2,
+      activeWorkers: 1,
+      totalMessages: 3,
+      pendingMessages: 2,
+      leasedMessages: 1,
+    });
+    clock.advance(3_600_000);
+    const [global] = await admin.workerHealthStats({ heartbeatTimeoutMs: 60_000 });
+    expect(global).toMatchObject({
+      queueName: "Global",
+      totalWorkers: 2,
+      readyWorkers: 1,
+      suspendedWorkers: 1,
+      staleWorkers: 1,
+    });
+    const perQueue = await admin.workerHealthStats({ heartbeatTimeoutMs: 60_000, groupByQueue: true });
+    expect(perQueue.find((r) => r.queueName === "st")?.staleWorkers).toBe(1);
+    expect(await errorCode(() => admin.workerStats("missing"))).toBe("QUEUE_NOT_FOUND");
+  });
+});
