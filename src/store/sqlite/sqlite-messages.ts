@@ -47,7 +47,8 @@ function insertChunk(c: SqliteConnection, p: EnqueueParams, payloads: readonly s
     params[i++] = visibleAt;
     params[i++] = p.producerWorkerId;
   }
-  return c.all<MessageRow>(cachedInsertSql(payloads.length), ...params);
+  // An array argument is bound element by element, without spreading thousands of call arguments.
+  return c.all<MessageRow>(cachedInsertSql(payloads.length), params);
 }
 
 export function enqueue(c: SqliteConnection, p: EnqueueParams): QueueMessage[] {

@@ -44,10 +44,11 @@ CREATE TABLE IF NOT EXISTS pgqrs_messages (
 -- on every claim (measured: 20k vs 4k msgs/s draining a 22k backlog in batches of 10).
 CREATE INDEX IF NOT EXISTS idx_messages_hot_path
   ON pgqrs_messages(queue_id, enqueued_at, id, vt) WHERE archived_at IS NULL;
--- Not partial (unlike pgqrs's idx_messages_consumer_active): it also serves the foreign-key check when a worker row
--- is deleted, and archiving a row then leaves this index untouched.
-CREATE INDEX IF NOT EXISTS idx_messages_consumer_worker_id ON pgqrs_messages(consumer_worker_id);
-CREATE INDEX IF NOT EXISTS idx_messages_producer_worker_id ON pgqrs_messages(producer_worker_id);
+-- Held messages per consumer (release, reclaim, held counts). Partial and no producer index, as in pgqrs: an insert
+-- then touches no worker index at all (measured ~25% more single-message enqueues per second). The cost falls on
+-- rare admin work: deleting a worker row scans the messages for foreign-key references.
+CREATE INDEX IF NOT EXISTS idx_messages_consumer_active
+  ON pgqrs_messages(consumer_worker_id) WHERE archived_at IS NULL AND consumer_worker_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS idx_messages_archived_at
   ON pgqrs_messages(queue_id, archived_at) WHERE archived_at IS NOT NULL;
 
