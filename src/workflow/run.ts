@@ -155,9 +155,19 @@ export class Run {
     if (this.#record.status === "CANCELLED") throw cancelledError(this.id);
     const { step, acquired } = await this.#ctx.backend.acquireStep({ runId: this.id, stepName: name, now });
     if (step.status === "SUCCESS") return { status: "SKIPPED", value: step.output as T, guard: null, step };
-    if (acquired || step.status === "RUNNING") {
+    if (acquired) {
       const policy = options.retry === undefined ? this.retryPolicy : resolveRetryPolicy(options.retry);
       return { status: "EXECUTE", value: null, guard: new StepGuard(this, step, now, policy), step };
+    }
+    if (step.status === "RUNNING") {
+      // Another holder of this run's message acquired the step first (the retry race): do not run it twice.
+      throw new PgqrsError(
+        "CONFLICT",
+        `Conflict: step '${name}' of run ${this.id} is being executed by another attempt`,
+        {
+          details: { stepName: name, runId: this.id },
+        },
+      );
     }
     if (step.retryAt !== null) {
       throw new PgqrsError(
