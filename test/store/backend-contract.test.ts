@@ -808,7 +808,7 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
       return b.getOrCreateRun({ message: m!, now: t() });
     }
 
-    it("acquire inserts RUNNING, re-acquires a crashed RUNNING attempt, replays SUCCESS unchanged", async () => {
+    it("acquire inserts RUNNING, re-acquires a RUNNING attempt started earlier, replays SUCCESS unchanged", async () => {
       const t = clock();
       const run = await runOf(t);
       const first = await b.acquireStep({ runId: run.id, stepName: "a", now: t(1) });
@@ -820,6 +820,11 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
         retryCount: 0,
         startedAt: t(1),
         retryAt: null,
+      });
+      // Same instant: the attempt is live, not crashed.
+      expect(await b.acquireStep({ runId: run.id, stepName: "a", now: t(1) })).toEqual({
+        acquired: false,
+        step: first.step,
       });
       const crashed = await b.acquireStep({ runId: run.id, stepName: "a", now: t(2) });
       expect(crashed).toMatchObject({
@@ -860,8 +865,14 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
       const early = await b.acquireStep({ runId: run.id, stepName: "s", now: t(999) });
       expect(early.acquired).toBe(false);
       expect(early.step).toEqual(failed);
-      const winner = await b.acquireStep({ runId: run.id, stepName: "s", now: t(1_000) });
-      expect(winner.acquired).toBe(true);
+      const racers = await Promise.all([
+        b.acquireStep({ runId: run.id, stepName: "s", now: t(1_000) }),
+        b.acquireStep({ runId: run.id, stepName: "s", now: t(1_000) }),
+      ]);
+      expect(racers.filter((r) => r.acquired)).toHaveLength(1);
+      const winner = racers.find((r) => r.acquired)!;
+      const loser = racers.find((r) => !r.acquired)!;
+      expect(loser.step).toEqual(winner.step);
       expect(winner.step).toMatchObject({
         status: "RUNNING",
         retryAt: null,

@@ -8,9 +8,10 @@ import { encodeTime } from "./sqlite-time.js";
 
 /*
  * One statement, so two workers racing for the same retry-ready step cannot both move it to RUNNING: the
- * conflict's WHERE decides, and the loser's DO UPDATE is skipped. A row comes back exactly when this call
- * inserted the step or moved it to RUNNING (absent, a crashed RUNNING attempt, or ERROR with retry_at <= now).
- * SUCCESS and other ERROR rows are left untouched and returned by the follow-up read.
+ * conflict's WHERE decides, and the loser's DO UPDATE is skipped. A RUNNING row counts as a crashed attempt only
+ * when it started before `now`, so a racer with the same `now` finds the winner's attempt live. A row comes back
+ * exactly when this call inserted the step or moved it to RUNNING; SUCCESS, live RUNNING and not-yet-due ERROR
+ * rows are left untouched and returned by the follow-up read.
  */
 const ACQUIRE_SQL = `INSERT INTO pgqrs_workflow_steps
   (run_id, step_name, status, started_at, retry_count, created_at, updated_at)
@@ -18,7 +19,8 @@ VALUES (@runId, @stepName, 'RUNNING', @now, 0, @now, @now)
 ON CONFLICT (run_id, step_name) DO UPDATE
   SET status = 'RUNNING', started_at = @now, updated_at = @now, completed_at = NULL,
       retry_at = NULL, error = CASE WHEN status = 'ERROR' THEN NULL ELSE error END
-  WHERE status = 'RUNNING' OR (status = 'ERROR' AND retry_at IS NOT NULL AND retry_at <= @now)
+  WHERE (status = 'RUNNING' AND (started_at IS NULL OR started_at < @now))
+     OR (status = 'ERROR' AND retry_at IS NOT NULL AND retry_at <= @now)
 RETURNING *`;
 
 function stepRow(c: SqliteConnection, runId: number, stepName: string): StepRow | undefined {
