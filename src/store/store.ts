@@ -112,6 +112,8 @@ export interface AcquireStepParams {
   runId: number;
   stepName: string;
   now: Date;
+  /** The delivery acquiring the step (consumer id and read count of the run's message). */
+  owner: string;
 }
 
 export interface FinishStepParams {
@@ -273,8 +275,9 @@ export interface StoreBackend {
    * Atomic upsert of step `(runId, stepName)`:
    * absent → insert RUNNING (`retry_count 0`, `started_at now`); SUCCESS → unchanged; ERROR with
    * `retry_at <= now` → RUNNING with `retry_at`/`error` cleared (`retry_count` kept); other ERROR → unchanged;
-   * RUNNING (a crashed attempt) → RUNNING with `started_at = now`. Returns the row after the statement and
-   * whether this call moved it to RUNNING (`acquired`).
+   * RUNNING held by another `owner` (a crashed or expired delivery) → RUNNING with `started_at = now`; RUNNING held
+   * by the same owner → unchanged (the retry race). The row records `attempt_owner = owner` when acquired. Returns
+   * the row after the statement and whether this call moved it to RUNNING (`acquired`).
    */
   acquireStep(p: AcquireStepParams): Promise<{ step: StepRecord; acquired: boolean }>;
   /** SUCCESS with output, `completed_at = now`. */

@@ -25,9 +25,13 @@ export class Run {
   /** Retry policy used by steps of this run unless a step names its own. */
   retryPolicy: StepRetryPolicy;
 
-  constructor(ctx: EngineContext, record: RunRecord, retryPolicy?: Partial<StepRetryPolicy>) {
+  /** The delivery of the run's message this handle acts for (consumer id and read count). */
+  readonly attemptOwner: string;
+
+  constructor(ctx: EngineContext, record: RunRecord, retryPolicy?: Partial<StepRetryPolicy>, attemptOwner?: string) {
     this.#ctx = ctx;
     this.#record = record;
+    this.attemptOwner = attemptOwner ?? `run:${record.id}`;
     this.retryPolicy = resolveRetryPolicy(retryPolicy);
   }
 
@@ -153,7 +157,12 @@ export class Run {
       throw cancelledError(this.id);
     }
     if (this.#record.status === "CANCELLED") throw cancelledError(this.id);
-    const { step, acquired } = await this.#ctx.backend.acquireStep({ runId: this.id, stepName: name, now });
+    const { step, acquired } = await this.#ctx.backend.acquireStep({
+      runId: this.id,
+      stepName: name,
+      now,
+      owner: this.attemptOwner,
+    });
     if (step.status === "SUCCESS") return { status: "SKIPPED", value: step.output as T, guard: null, step };
     if (acquired) {
       const policy = options.retry === undefined ? this.retryPolicy : resolveRetryPolicy(options.retry);

@@ -11,7 +11,9 @@ import { stepErrorJson } from "./workflow-errors.js";
 export async function runForMessage(ctx: EngineContext, message: QueueMessage, def?: WorkflowDefinition): Promise<Run> {
   ctx.assertOpen();
   const record = await ctx.backend.getOrCreateRun({ message, now: ctx.clock.now() });
-  return new Run(ctx, record, def?.retry);
+  // Each delivery of the message is a distinct attempt: a new lease (or a takeover) re-runs a RUNNING step, the
+  // same delivery never runs it twice.
+  return new Run(ctx, record, def?.retry, `${message.consumerWorkerId ?? "none"}:${message.readCt}`);
 }
 
 /** The workflow input inside a trigger payload (`{ input: … }`), or the whole payload. */
@@ -92,6 +94,9 @@ async function outcomeOfFailure(run: Run, err: unknown, readCt: number, now: () 
           visibleAt: retryAt instanceof Date ? retryAt : new Date(now().getTime() + resumeAfterMs),
         };
       }
+      case "CONFLICT":
+        // Another attempt of this delivery holds the step; look again shortly instead of failing the run.
+        return { action: "release", visibleAt: new Date(now().getTime() + 1000) };
       case "STORE_CLOSED":
         return { action: "keep" };
       default:

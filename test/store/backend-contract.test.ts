@@ -169,7 +169,7 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
       await take(q, w, t(), 1);
       await b.archive({ ids: [m1!.id], workerId: w.id, now: t() });
       const run = await b.getOrCreateRun({ message: m2!, now: t() });
-      await b.acquireStep({ runId: run.id, stepName: "s", now: t() });
+      await b.acquireStep({ owner: "d1", runId: run.id, stepName: "s", now: t() });
       await b.purgeQueue({ queueId: q.id });
       expect(await b.countMessages({ queueId: q.id, state: "all" })).toBe(0);
       expect(await b.getRun(run.id)).toBeNull();
@@ -393,7 +393,7 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
       const q = (await b.getQueueById(wf.queueId))!;
       const [m1, m2] = await put(q, [{ input: 1 }, { input: 2 }], t());
       const run = await b.getOrCreateRun({ message: m1!, now: t() });
-      await b.acquireStep({ runId: run.id, stepName: "s", now: t() });
+      await b.acquireStep({ owner: "d1", runId: run.id, stepName: "s", now: t() });
       expect(await b.deleteMessages({ ids: [m1!.id, 9_999_999, m2!.id] })).toEqual([true, false, true]);
       expect(await b.getRun(run.id)).toBeNull();
       expect(await b.getMessages([m1!.id, m2!.id])).toEqual([]);
@@ -808,10 +808,10 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
       return b.getOrCreateRun({ message: m!, now: t() });
     }
 
-    it("acquire inserts RUNNING, re-acquires a RUNNING attempt started earlier, replays SUCCESS unchanged", async () => {
+    it("acquire inserts RUNNING, re-acquires a RUNNING attempt of another delivery, replays SUCCESS unchanged", async () => {
       const t = clock();
       const run = await runOf(t);
-      const first = await b.acquireStep({ runId: run.id, stepName: "a", now: t(1) });
+      const first = await b.acquireStep({ owner: "d1", runId: run.id, stepName: "a", now: t(1) });
       expect(first.acquired).toBe(true);
       expect(first.step).toMatchObject({
         runId: run.id,
@@ -821,24 +821,25 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
         startedAt: t(1),
         retryAt: null,
       });
-      // Same instant: the attempt is live, not crashed.
-      expect(await b.acquireStep({ runId: run.id, stepName: "a", now: t(1) })).toEqual({
+      // Same delivery: the attempt is live, not crashed.
+      expect(await b.acquireStep({ owner: "d1", runId: run.id, stepName: "a", now: t(1) })).toEqual({
         acquired: false,
         step: first.step,
       });
-      const crashed = await b.acquireStep({ runId: run.id, stepName: "a", now: t(2) });
+      // Another delivery (the first crashed or lost its lease) takes the RUNNING step over.
+      const crashed = await b.acquireStep({ owner: "d2", runId: run.id, stepName: "a", now: t(2) });
       expect(crashed).toMatchObject({
         acquired: true,
         step: { id: first.step.id, status: "RUNNING", startedAt: t(2) },
       });
       const done = await b.completeStep({ runId: run.id, stepName: "a", now: t(3), output: "null" });
       expect(done).toMatchObject({ status: "SUCCESS", output: null, completedAt: t(3) });
-      const replay = await b.acquireStep({ runId: run.id, stepName: "a", now: t(4) });
+      const replay = await b.acquireStep({ owner: "d1", runId: run.id, stepName: "a", now: t(4) });
       expect(replay.acquired).toBe(false);
       expect(replay.step).toEqual(done);
-      const withOutput = await b.acquireStep({ runId: run.id, stepName: "b", now: t(5) });
+      const withOutput = await b.acquireStep({ owner: "d1", runId: run.id, stepName: "b", now: t(5) });
       await b.completeStep({ runId: run.id, stepName: "b", now: t(6), output: '{"v":[1,2]}' });
-      expect((await b.acquireStep({ runId: run.id, stepName: "b", now: t(7) })).step.output).toEqual({ v: [1, 2] });
+      expect((await b.acquireStep({ owner: "d1", runId: run.id, stepName: "b", now: t(7) })).step.output).toEqual({ v: [1, 2] });
       expect((await b.listSteps({ runId: run.id })).map((s) => s.stepName)).toEqual(["a", "b"]);
       expect(withOutput.acquired).toBe(true);
     });
@@ -846,7 +847,7 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
     it("an ERROR step waits for retry_at, then one acquire takes it, keeping retry_count", async () => {
       const t = clock();
       const run = await runOf(t);
-      await b.acquireStep({ runId: run.id, stepName: "s", now: t(1) });
+      await b.acquireStep({ owner: "d1", runId: run.id, stepName: "s", now: t(1) });
       const failed = await b.failStep({
         runId: run.id,
         stepName: "s",
@@ -862,12 +863,12 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
         retryCount: 1,
         completedAt: t(2),
       });
-      const early = await b.acquireStep({ runId: run.id, stepName: "s", now: t(999) });
+      const early = await b.acquireStep({ owner: "d1", runId: run.id, stepName: "s", now: t(999) });
       expect(early.acquired).toBe(false);
       expect(early.step).toEqual(failed);
       const racers = await Promise.all([
-        b.acquireStep({ runId: run.id, stepName: "s", now: t(1_000) }),
-        b.acquireStep({ runId: run.id, stepName: "s", now: t(1_000) }),
+        b.acquireStep({ owner: "d1", runId: run.id, stepName: "s", now: t(1_000) }),
+        b.acquireStep({ owner: "d1", runId: run.id, stepName: "s", now: t(1_000) }),
       ]);
       expect(racers.filter((r) => r.acquired)).toHaveLength(1);
       const winner = racers.find((r) => r.acquired)!;
@@ -886,7 +887,7 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
     it("a permanently failed step stays ERROR on acquire", async () => {
       const t = clock();
       const run = await runOf(t);
-      await b.acquireStep({ runId: run.id, stepName: "s", now: t(1) });
+      await b.acquireStep({ owner: "d1", runId: run.id, stepName: "s", now: t(1) });
       const failed = await b.failStep({
         runId: run.id,
         stepName: "s",
@@ -895,7 +896,7 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
         retryAt: null,
         retryCount: 3,
       });
-      const again = await b.acquireStep({ runId: run.id, stepName: "s", now: t(1_000_000) });
+      const again = await b.acquireStep({ owner: "d1", runId: run.id, stepName: "s", now: t(1_000_000) });
       expect(again).toEqual({ acquired: false, step: failed });
       expect(await b.getStep({ runId: run.id, stepName: "missing" })).toBeNull();
     });
@@ -952,7 +953,10 @@ describe("SQLite backend specifics", () => {
     await first.install();
     const raw = new Database(path);
     expect(raw.pragma("journal_mode", { simple: true })).toBe("delete");
-    expect(raw.prepare("SELECT version, name FROM pgqrs_migrations").all()).toEqual([{ version: 1, name: "initial" }]);
+    expect(raw.prepare("SELECT version, name FROM pgqrs_migrations").all()).toEqual([
+      { version: 1, name: "initial" },
+      { version: 2, name: "step_attempt_owner" },
+    ]);
     raw.prepare("INSERT INTO pgqrs_migrations (version, name, applied_at) VALUES (999, 'future', 'x')").run();
     raw.close();
     expect(await codeOf(() => first.install())).toBe("SCHEMA_VALIDATION");

@@ -59,7 +59,7 @@ describe("install", () => {
     expect(await schemaExists(schema)).toBe(true);
     await b.verify();
     const versions = await sql<{ version: number }>(`SELECT version FROM "${schema}".pgqrs_migrations ORDER BY 1`);
-    expect(versions.map((r) => r.version)).toEqual([1, 2]);
+    expect(versions.map((r) => r.version)).toEqual([1, 2, 3]);
   });
 
   it("is idempotent", async () => {
@@ -74,7 +74,7 @@ describe("install", () => {
     const installers = await Promise.all([1, 2, 3, 4].map(() => backend(schema)));
     await Promise.all(installers.map((b) => b.install()));
     const versions = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".pgqrs_migrations`);
-    expect(Number(versions[0]?.n)).toBe(2);
+    expect(Number(versions[0]?.n)).toBe(3);
     await installers[0]!.verify();
   });
 
@@ -271,13 +271,13 @@ describe("races", () => {
       visibleAt: now,
     });
     const run = await store.getOrCreateRun({ message: m!, now });
-    await store.acquireStep({ runId: run.id, stepName: "s", now });
+    await store.acquireStep({ owner: "d1", runId: run.id, stepName: "s", now });
     await store.failStep({ runId: run.id, stepName: "s", now, error: '"boom"', retryAt: now, retryCount: 1 });
     // Exactly one racer moves ERROR → RUNNING; the others lose the row lock and must report the winner's committed
     // row, not the ERROR version their statement snapshot still sees.
     const later = new Date(now.getTime() + 1);
     const results = await Promise.all(
-      Array.from({ length: 6 }, () => store.acquireStep({ runId: run.id, stepName: "s", now: later })),
+      Array.from({ length: 6 }, () => store.acquireStep({ owner: "d1", runId: run.id, stepName: "s", now: later })),
     );
     expect(results.every((r) => r.step.status === "RUNNING" && r.step.retryAt === null)).toBe(true);
     expect(results.every((r) => r.step.retryCount === 1 && r.step.error === null)).toBe(true);

@@ -12,24 +12,25 @@ export function createStepOps(conn: PostgresConnection): StepOps {
 
   // One statement decides and records the acquisition. ON CONFLICT DO UPDATE locks the existing row and evaluates
   // its WHERE on the latest committed version, so of two workers racing for a retry-ready ERROR step exactly one
-  // moves it to RUNNING. A RUNNING row counts as a crashed attempt only when it started before `now`, so a racer
-  // with the same `now` finds the winner's attempt live and does not take it over.
+  // moves it to RUNNING. A RUNNING row counts as a crashed attempt only when another delivery of the run's message
+  // (`attempt_owner`) holds it, so a racer of the same delivery finds the winner's attempt live.
   // `acquired` is "the upsert returned a row": inserted, or updated because the WHERE held. Otherwise the row is
   // left untouched (no dead tuple for replays of finished steps) and the second branch returns it as this
   // statement's snapshot sees it. That version is the latest exactly when its xmax is our own row lock (ON CONFLICT
   // locked it); otherwise a concurrent transaction changed it after our snapshot and it is read again.
   const acquireSql = `
     WITH up AS (
-      INSERT INTO ${steps} AS s (run_id, step_name, status, started_at, retry_count, created_at, updated_at)
-      VALUES ($1, $2, 'RUNNING', $3, 0, $3, $3)
+      INSERT INTO ${steps} AS s (run_id, step_name, status, started_at, retry_count, created_at, updated_at, attempt_owner)
+      VALUES ($1, $2, 'RUNNING', $3, 0, $3, $3, $4)
       ON CONFLICT (run_id, step_name) DO UPDATE
          SET status = 'RUNNING',
+             attempt_owner = $4,
              started_at = $3,
              updated_at = $3,
              retry_at = NULL,
              completed_at = NULL,
              error = CASE WHEN s.status = 'ERROR' THEN NULL ELSE s.error END
-       WHERE (s.status = 'RUNNING' AND (s.started_at IS NULL OR s.started_at < $3))
+       WHERE (s.status = 'RUNNING' AND s.attempt_owner IS DISTINCT FROM $4::text)
           OR (s.status = 'ERROR' AND s.retry_at IS NOT NULL AND s.retry_at <= $3)
       RETURNING ${cols.step("s")})
     SELECT ${cols.step()}, TRUE AS acquired, TRUE AS fresh FROM up
@@ -51,8 +52,8 @@ export function createStepOps(conn: PostgresConnection): StepOps {
   }
 
   return {
-    async acquireStep({ runId, stepName, now }) {
-      const rows = await conn.prepared("acquire_step", acquireSql, [runId, stepName, now]);
+    async acquireStep({ runId, stepName, now, owner }) {
+      const rows = await conn.prepared("acquire_step", acquireSql, [runId, stepName, now, owner]);
       const row = rows[0];
       if (row !== undefined && row.fresh === true) return { step: toStep(row), acquired: row.acquired === true };
       // Not acquired, and the row was inserted or changed by a concurrent transaction after our snapshot.

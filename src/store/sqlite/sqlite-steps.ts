@@ -9,17 +9,18 @@ import { encodeTime } from "./sqlite-time.js";
 /*
  * One statement, so two workers racing for the same retry-ready step cannot both move it to RUNNING: the
  * conflict's WHERE decides, and the loser's DO UPDATE is skipped. A RUNNING row counts as a crashed attempt only
- * when it started before `now`, so a racer with the same `now` finds the winner's attempt live. A row comes back
+ * when another delivery of the run's message (`attempt_owner`) holds it, so a racer of the same delivery finds the
+ * winner's attempt live. A row comes back
  * exactly when this call inserted the step or moved it to RUNNING; SUCCESS, live RUNNING and not-yet-due ERROR
  * rows are left untouched and returned by the follow-up read.
  */
 const ACQUIRE_SQL = `INSERT INTO pgqrs_workflow_steps
-  (run_id, step_name, status, started_at, retry_count, created_at, updated_at)
-VALUES (@runId, @stepName, 'RUNNING', @now, 0, @now, @now)
+  (run_id, step_name, status, started_at, retry_count, created_at, updated_at, attempt_owner)
+VALUES (@runId, @stepName, 'RUNNING', @now, 0, @now, @now, @owner)
 ON CONFLICT (run_id, step_name) DO UPDATE
-  SET status = 'RUNNING', started_at = @now, updated_at = @now, completed_at = NULL,
+  SET status = 'RUNNING', attempt_owner = @owner, started_at = @now, updated_at = @now, completed_at = NULL,
       retry_at = NULL, error = CASE WHEN status = 'ERROR' THEN NULL ELSE error END
-  WHERE (status = 'RUNNING' AND (started_at IS NULL OR started_at < @now))
+  WHERE (status = 'RUNNING' AND attempt_owner IS NOT @owner)
      OR (status = 'ERROR' AND retry_at IS NOT NULL AND retry_at <= @now)
 RETURNING *`;
 
@@ -28,7 +29,12 @@ function stepRow(c: SqliteConnection, runId: number, stepName: string): StepRow 
 }
 
 export function acquireStep(c: SqliteConnection, p: AcquireStepParams): { step: StepRecord; acquired: boolean } {
-  const acquired = c.get<StepRow>(ACQUIRE_SQL, { runId: p.runId, stepName: p.stepName, now: encodeTime(p.now) });
+  const acquired = c.get<StepRow>(ACQUIRE_SQL, {
+    runId: p.runId,
+    stepName: p.stepName,
+    now: encodeTime(p.now),
+    owner: p.owner,
+  });
   if (acquired !== undefined) return { step: toStep(acquired), acquired: true };
   return { step: toStep(stepRow(c, p.runId, p.stepName)!), acquired: false };
 }
