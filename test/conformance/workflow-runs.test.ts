@@ -110,7 +110,9 @@ describe.each(BACKENDS)("workflow runs and steps on %s", (backend) => {
         );
         expect(notYet.code).toBe("STEP_NOT_READY");
         expect(notYet.details?.retryCount).toBe(attempt + 1);
-        expect(await run.acquireStep(`other${attempt}`, { currentTime: new Date(t) })).toMatchObject({ status: "EXECUTE" });
+        expect(await run.acquireStep(`other${attempt}`, { currentTime: new Date(t) })).toMatchObject({
+          status: "EXECUTE",
+        });
         t = row.retryAt!.getTime();
       } else {
         expect(row.retryAt).toBeNull();

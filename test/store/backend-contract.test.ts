@@ -839,7 +839,9 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
       expect(replay.step).toEqual(done);
       const withOutput = await b.acquireStep({ owner: "d1", runId: run.id, stepName: "b", now: t(5) });
       await b.completeStep({ runId: run.id, stepName: "b", now: t(6), output: '{"v":[1,2]}' });
-      expect((await b.acquireStep({ owner: "d1", runId: run.id, stepName: "b", now: t(7) })).step.output).toEqual({ v: [1, 2] });
+      expect((await b.acquireStep({ owner: "d1", runId: run.id, stepName: "b", now: t(7) })).step.output).toEqual({
+        v: [1, 2],
+      });
       expect((await b.listSteps({ runId: run.id })).map((s) => s.stepName)).toEqual(["a", "b"]);
       expect(withOutput.acquired).toBe(true);
     });
