@@ -17,4 +17,12 @@ cleanup() { if [ "$started_pg" = 1 ]; then bash scripts/stop-postgres.sh || true
 trap cleanup EXIT
 
 echo "== tests (PostgreSQL at ${PGQRS_TEST_DSN}, SQLite files under ${TMPDIR:-/tmp})"
-npx vitest run "$@"
+mkdir -p test-artifacts
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=test-artifacts/vitest.json "$@" || status=$?
+# One plain closing line for tools that read it.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync("test-artifacts/vitest.json", "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
+' || true
+exit "$status"
