@@ -10,6 +10,7 @@ import type {
   WorkerRecord,
   WorkerStats,
 } from "../types.js";
+import { defaultZombieThresholdMs } from "../workers/zombie-reclaim.js";
 import { computeWorkerStats } from "./worker-stats.js";
 
 /** A queue named, or given as its record. */
@@ -114,7 +115,7 @@ export class Admin {
 
   /** The default zombie threshold: six heartbeat periods (30 s with the default 5 s heartbeat), at least 1 s. */
   defaultZombieThresholdMs(): number {
-    return Math.max(1000, this.#store.config.heartbeatIntervalSeconds * 6000);
+    return defaultZombieThresholdMs(this.#store.context);
   }
 
   /** Live workers (optionally of one queue) whose heartbeat is older than the threshold. */

@@ -4,6 +4,7 @@ import { type MessageOutcome, type PollLoopEnd, runPollLoop } from "../queue/pol
 import { assertMayTakeWork, enterPolling } from "../queue/terminal-status.js";
 import { createWaker } from "../queue/wait.js";
 import type { QueueMessage } from "../types.js";
+import { zombieReclaimTask } from "../workers/zombie-reclaim.js";
 import type { Store } from "./pgqrs-store.js";
 
 /** A handler of one message. Resolving archives the message; throwing releases it. */
@@ -255,6 +256,7 @@ export class HandlerBuilder<T = unknown> {
       vtSeconds: s.vtSeconds ?? store.config.defaultVtSeconds,
       pollIntervalMs: s.pollMs ?? store.config.pollIntervalMs,
       now: () => consumer.now(),
+      maintenance: zombieReclaimTask(store.context, consumer.queue.id),
       ...(s.signal === undefined ? {} : { signal: s.signal }),
       ...(onError === undefined ? {} : { onError }),
       process: async (messages) => {

@@ -28,6 +28,8 @@ export interface PollLoopOptions {
   signal?: AbortSignal;
   /** The loop's clock (release times). */
   now: () => Date;
+  /** A periodic task (zombie reclaim) run between claims, never concurrently with itself. */
+  maintenance?: { everyMs: number; run: () => Promise<void> };
   /** Called with errors that do not end the loop (failed acknowledgements, transient database errors). */
   onError?: (err: unknown) => void;
 }
@@ -49,6 +51,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   const unsubscribe = consumer.onStatusChange(() => waker.wake());
   const inFlight = new Set<Promise<void>>();
   let lastCheck = Date.now();
+  let lastMaintenance = Date.now();
   let consecutiveErrors = 0;
   try {
     while (true) {
@@ -65,6 +68,10 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
       }
       let claimed: QueueMessage[] = [];
       try {
+        if (options.maintenance !== undefined && Date.now() - lastMaintenance >= options.maintenance.everyMs) {
+          lastMaintenance = Date.now();
+          await options.maintenance.run().catch((err: unknown) => options.onError?.(err));
+        }
         if (Date.now() - lastCheck >= options.pollIntervalMs) {
           lastCheck = Date.now();
           await checkStatus(consumer);

@@ -1,6 +1,7 @@
 import type { Consumer } from "../queue/consumer.js";
 import { type PollLoopEnd, runPollLoop } from "../queue/poll-loop.js";
 import type { EngineContext } from "../workers/engine-context.js";
+import { zombieReclaimTask } from "../workers/zombie-reclaim.js";
 import type { WorkflowDefinition } from "./definition.js";
 import { handleWorkflowMessage } from "./workflow-handler.js";
 
@@ -31,6 +32,7 @@ export function serveWorkflow(
     vtSeconds: options.vtSeconds ?? ctx.config.defaultVtSeconds,
     pollIntervalMs: options.pollIntervalMs ?? ctx.config.pollIntervalMs,
     now: () => consumer.now(),
+    maintenance: zombieReclaimTask(ctx, consumer.queue.id),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
     process: async ([message]) => {

@@ -1,0 +1,22 @@
+import type { EngineContext } from "./engine-context.js";
+
+/**
+ * The default zombie threshold: six heartbeat periods (30 s with the default 5 s heartbeat), at least 1 s.
+ * Heartbeats run in the background even while handlers work, so only a dead or frozen worker misses six.
+ */
+export function defaultZombieThresholdMs(ctx: EngineContext): number {
+  return Math.max(1000, ctx.config.heartbeatIntervalSeconds * 6000);
+}
+
+/** A periodic task for poll loops: reclaim the messages of the queue's zombie workers. */
+export function zombieReclaimTask(ctx: EngineContext, queueId: number): { everyMs: number; run: () => Promise<void> } {
+  const threshold = defaultZombieThresholdMs(ctx);
+  return {
+    // Modest: leases expire on their own; reclaim only shortens the wait for a dead worker's messages.
+    everyMs: Math.max(30_000, threshold),
+    run: async () => {
+      const now = ctx.clock.now();
+      await ctx.backend.reclaimZombies({ queueId, olderThan: new Date(now.getTime() - threshold), now });
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { BACKENDS, freshSqlitePath, postgresDsn, uniqueName } from "../support/backends.js";
+
+/** Run `fn` with the DSN of a brand-new database of the backend (the examples use the default schema). */
+async function withFreshDatabase(backend: string, fn: (dsn: string) => void): Promise<void> {
+  if (backend === "sqlite") return fn(`sqlite://${freshSqlitePath()}`);
+  const name = uniqueName("ex");
+  const admin = new pg.Client({ connectionString: postgresDsn() });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  try {
+    const url = new URL(postgresDsn());
+    url.pathname = `/${name}`;
+    fn(url.toString());
+  } finally {
+    await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+    await admin.end();
+  }
+}
+
+function runExample(file: string, dsn: string): string {
+  return execFileSync(process.execPath, ["--import", "tsx", join(process.cwd(), file)], {
+    env: { ...process.env, PGQRS_DSN: dsn },
+    encoding: "utf8",
+  });
+}
+
+const readme = readFileSync("README.md", "utf8");
+
+describe.each([
+  {
+    file: "examples/queue-quickstart.ts",
+    check: (out: string) => {
+      expect(out).toContain("sending to ada@example.com");
+      expect(out).toContain("sending to grace@example.com");
+      expect(out).toMatch(/archivedMessages: 3/);
+    },
+  },
+  {
+    file: "examples/basic-workflow.ts",
+    check: (out: string) => {
+      expect(out).toContain('step by step: SUCCESS {"status":"success"}');
+      expect(out).toContain('definition-driven: {"processed":"task_data","id":2,"status":"done"}');
+    },
+  },
+])("$file", ({ file, check }) => {
+  it("is in the README word for word", () => {
+    expect(readme).toContain(readFileSync(file, "utf8").trim());
+  });
+
+  it.each(BACKENDS)(
+    "runs as written on %s",
+    async (backend) => {
+      await withFreshDatabase(backend, (dsn) => check(runExample(file, dsn)));
+    },
+    60_000,
+  );
+});
