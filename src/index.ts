@@ -86,3 +86,6 @@ export { StepGuard } from "./workflow/step-guard.js";
 export { pauseError, type StepErrorJson } from "./workflow/workflow-errors.js";
 export { type WorkflowStepOptions, workflowStep } from "./workflow/workflow-step.js";
 export { WorkflowWorker, type WorkflowWorkerOptions } from "./workflow/workflow-worker.js";
+
+// `import pgqrs from "pgqrs"` works as well as `import * as pgqrs from "pgqrs"`.
+export { default } from "./default-export.js";
