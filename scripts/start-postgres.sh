@@ -21,9 +21,11 @@ as_postgres() {
   if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+started=0
 if [ -f "$DATA/postmaster.pid" ] && as_postgres "$BIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
-  : # already running from an earlier call
+  : # already running from an earlier call; whoever started it stops it
 else
+  started=1
   rm -rf "$DATA"
   mkdir -p "$DATA"
   [ "$(id -u)" = "0" ] && chown postgres:postgres "$DATA"
@@ -51,4 +53,5 @@ if ! "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -tAc "SELECT 1 FROM pg_data
   "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -qc "CREATE DATABASE pgqrs_test" >/dev/null
 fi
 echo "export PGQRS_PG_DATA='$DATA'"
+echo "export PGQRS_PG_STARTED='$started'"
 echo "export PGQRS_TEST_DSN='postgresql://postgres@127.0.0.1:$PORT/pgqrs_test'"

@@ -11,7 +11,7 @@ echo "== build"; npm run build --silent
 started_pg=0
 if [ -z "${PGQRS_TEST_DSN:-}" ]; then
   eval "$(bash scripts/start-postgres.sh)"
-  started_pg=1
+  started_pg="${PGQRS_PG_STARTED:-0}"
 fi
 cleanup() { if [ "$started_pg" = 1 ]; then bash scripts/stop-postgres.sh || true; fi; }
 trap cleanup EXIT
