@@ -40,6 +40,13 @@ export interface PostgresConnectionOptions {
   schema: string;
   /** Masked DSN, for error messages. */
   target: string;
+  /**
+   * Use named (server-side prepared) statements on the hot paths. Default: on, unless the pool's connection
+   * string says `prepare=false` (or `0`/`off`/`no`). Turn it off behind PgBouncer in transaction mode before 1.21
+   * (or without `max_prepared_statements`): there a statement prepared on one server connection is missing on the
+   * next, and every named statement would fail with `prepared statement … does not exist`.
+   */
+  namedStatements?: boolean;
 }
 
 export type Row = Record<string, unknown>;
@@ -65,6 +72,7 @@ export class PostgresConnection implements Queryable {
   readonly #ownsPool: boolean;
   /** Prepared-statement names must differ per statement text, and two schemas may share one pool. */
   readonly #statementPrefix: string;
+  readonly #namedStatements: boolean;
   #closing: Promise<void> | undefined;
 
   constructor(opts: PostgresConnectionOptions) {
@@ -74,6 +82,7 @@ export class PostgresConnection implements Queryable {
     this.#pool = opts.pool;
     this.#ownsPool = opts.ownsPool;
     this.#statementPrefix = `pgqrs_${createHash("sha256").update(opts.schema).digest("hex").slice(0, 12)}_`;
+    this.#namedStatements = opts.namedStatements ?? namedStatementsAllowed(poolConnectionString(opts.pool));
   }
 
   /** `<schema>.<table>`. */
@@ -94,8 +103,15 @@ export class PostgresConnection implements Queryable {
     return this.#statementPrefix + name;
   }
 
+  /** The query config of a hot-path statement: named, or unnamed when named statements are off. */
+  statementConfig(name: string, text: string, values: readonly unknown[]): StatementConfig {
+    return this.#namedStatements
+      ? { name: this.statementName(name), text, values: [...values] }
+      : { text, values: [...values] };
+  }
+
   async prepared<R extends Row = Row>(name: string, text: string, values: readonly unknown[]): Promise<R[]> {
-    const config = { name: this.statementName(name), text, values: [...values] };
+    const config = this.statementConfig(name, text, values);
     return this.#withClient(name, (client) => runOn<R>(client, config, name, this));
   }
 
@@ -177,14 +193,19 @@ class ClientQueryable implements Queryable {
   }
 
   prepared<R extends Row = Row>(name: string, text: string, values: readonly unknown[]): Promise<R[]> {
-    const config = { name: this.#conn.statementName(name), text, values: [...values] };
-    return runOn<R>(this.#client, config, name, this.#conn);
+    return runOn<R>(this.#client, this.#conn.statementConfig(name, text, values), name, this.#conn);
   }
+}
+
+interface StatementConfig {
+  name?: string;
+  text: string;
+  values?: unknown[];
 }
 
 async function runOn<R extends Row>(
   client: pg.PoolClient,
-  config: { name?: string; text: string; values?: unknown[] },
+  config: StatementConfig,
   operation: string,
   conn: PostgresConnection,
 ): Promise<R[]> {
@@ -202,8 +223,39 @@ export function storeClosed(operation: string): PgqrsError {
   });
 }
 
+/** The connection string a pool was made with, if any (node-postgres keeps its options on the pool). */
+function poolConnectionString(pool: pg.Pool): string | undefined {
+  const options = (pool as { options?: { connectionString?: unknown } }).options;
+  return typeof options?.connectionString === "string" ? options.connectionString : undefined;
+}
+
+/** False when the DSN carries `prepare=false` (also `0`, `off`, `no`); node-postgres ignores the parameter. */
+export function namedStatementsAllowed(connectionString: string | undefined): boolean {
+  if (connectionString === undefined) return true;
+  const q = connectionString.indexOf("?");
+  if (q < 0) return true;
+  const value = new URLSearchParams(connectionString.slice(q + 1)).get("prepare");
+  return value === null || !/^(false|0|off|no)$/i.test(value.trim());
+}
+
+/**
+ * A DSN for messages and logs: the password in the authority (`user:secret@`) and any `password=` query
+ * parameter are replaced by `***`. The last `@` ends the user info, so a password containing `@` is masked whole.
+ */
+export function maskConnectionString(dsn: string): string {
+  let out = maskDsn(dsn);
+  const authority = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(dsn);
+  if (authority?.[1] !== undefined && authority[2] !== undefined) {
+    const userInfo = authority[2];
+    const colon = userInfo.indexOf(":");
+    const user = colon < 0 ? userInfo : `${userInfo.slice(0, colon)}:***`;
+    out = `${authority[1]}${user}@${dsn.slice(authority[0].length)}`;
+  }
+  return out.replace(/([?&]password=)[^&#]*/gi, "$1***");
+}
+
 /** A masked DSN for messages; never shows a password. */
 export function describeTarget(connectionString: string | undefined, schema: string): string {
-  const where = connectionString === undefined ? "user-supplied pool" : maskDsn(connectionString);
+  const where = connectionString === undefined ? "user-supplied pool" : maskConnectionString(connectionString);
   return `${where} (schema ${schema})`;
 }
