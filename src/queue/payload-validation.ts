@@ -21,9 +21,47 @@ export function serializePayload(value: unknown, config: ValidationConfig, prefi
   return json;
 }
 
-/** Serialise a batch all-or-nothing; errors name the index of the first bad payload. */
+/** Most payloads one batch may insert: one statement, one transaction, bounded memory on both backends. */
+export const MAX_BATCH_MESSAGES = 10_000;
+/** Most JSON bytes one batch may insert in total (each payload is also held to `maxPayloadSizeBytes`). */
+export const MAX_BATCH_BYTES = 64 * 1_048_576;
+
+/** Serialise a batch all-or-nothing; errors name the index of the first bad payload, or the batch limit broken. */
 export function serializeBatch(values: readonly unknown[], config: ValidationConfig): string[] {
-  return values.map((v, i) => serializePayload(v, config, values.length > 1 ? `Payload at index ${i}: ` : ""));
+  if (values.length > MAX_BATCH_MESSAGES) {
+    throw new PgqrsError(
+      "VALIDATION_FAILED",
+      `Validation failed: batch of ${values.length} payloads exceeds limit ${MAX_BATCH_MESSAGES}; split it into smaller batches`,
+      { details: { actual: values.length, max: MAX_BATCH_MESSAGES, kind: "BATCH_TOO_LARGE" } },
+    );
+  }
+  let total = 0;
+  return values.map((v, i) => {
+    const json = serializePayload(v, config, values.length > 1 ? `Payload at index ${i}: ` : "");
+    total += Buffer.byteLength(json, "utf8");
+    if (total > MAX_BATCH_BYTES) {
+      throw new PgqrsError(
+        "VALIDATION_FAILED",
+        `Validation failed: batch size exceeds limit ${MAX_BATCH_BYTES} bytes at index ${i}; split it into smaller batches`,
+        { details: { actualBytes: total, maxBytes: MAX_BATCH_BYTES, kind: "BATCH_TOO_LARGE" } },
+      );
+    }
+    return json;
+  });
+}
+
+/**
+ * NUL characters and lone UTF-16 surrogates are valid in JavaScript strings but not in Unicode text: Postgres
+ * refuses them in `jsonb` (and in `text`), so they are refused on every backend before any write.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching NUL is the point.
+const NOT_STORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function unstorable(text: string): string | undefined {
+  const m = NOT_STORABLE.exec(text);
+  if (m === null) return undefined;
+  const unit = m[0].charCodeAt(0).toString(16).padStart(4, "0");
+  return m[0] === "\u0000" ? "a NUL character (\\u0000)" : `a lone surrogate (\\u${unit})`;
 }
 
 function checkStructure(root: unknown, config: ValidationConfig, prefix: string): void {
@@ -39,12 +77,15 @@ function checkStructure(root: unknown, config: ValidationConfig, prefix: string)
       fail(`Object depth ${depth} exceeds limit ${config.maxObjectDepth}`);
     }
     switch (typeof value) {
-      case "string":
+      case "string": {
+        const bad = unstorable(value);
+        if (bad !== undefined) fail(`string at ${path} contains ${bad}, which cannot be stored; remove or encode it`);
         if (config.maxStringLength !== null) {
           const n = Buffer.byteLength(value, "utf8");
           if (n > config.maxStringLength) fail(`String length ${n} exceeds limit ${config.maxStringLength}`);
         }
         return;
+      }
       case "number":
         if (!Number.isFinite(value)) fail(`${value} at ${path} is not a JSON number`);
         return;
@@ -84,6 +125,9 @@ function checkStructure(root: unknown, config: ValidationConfig, prefix: string)
       }
       for (const key of Object.keys(obj)) {
         if (forbidden.has(key)) fail(`Forbidden key '${key}' found in payload`);
+        const badKey = unstorable(key);
+        if (badKey !== undefined)
+          fail(`key at ${path} contains ${badKey}, which cannot be stored; remove or encode it`);
         if (config.maxStringLength !== null) {
           const n = Buffer.byteLength(key, "utf8");
           if (n > config.maxStringLength) fail(`Key '${key}' length ${n} exceeds limit ${config.maxStringLength}`);
