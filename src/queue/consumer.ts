@@ -52,6 +52,49 @@ export class Consumer extends WorkerHandle {
     return rows as QueueMessage<T>[];
   }
 
+  /**
+   * Archive held messages and claim the next ones in one round trip (the acknowledgement of a poll loop). The
+   * archive is owner-checked as in {@link archiveMany}; the claim is {@link dequeue}'s.
+   */
+  async archiveAndDequeue<T = unknown>(
+    ids: readonly number[],
+    options: DequeueOptions = {},
+  ): Promise<{ archived: boolean[]; messages: QueueMessage<T>[] }> {
+    this.ctx.assertOpen();
+    const batchSize = options.batchSize ?? 1;
+    if (!Number.isInteger(batchSize) || batchSize < 0) {
+      throw new PgqrsError(
+        "VALIDATION_FAILED",
+        `Validation failed: batchSize must be an integer >= 0, got ${batchSize}`,
+      );
+    }
+    const vtSeconds = options.vtSeconds ?? this.ctx.config.defaultVtSeconds;
+    if (typeof vtSeconds !== "number" || !Number.isFinite(vtSeconds) || vtSeconds < 0) {
+      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: vtSeconds must be >= 0, got ${String(vtSeconds)}`);
+    }
+    if (this.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${this.id}' not found`);
+    const result = await this.ctx.backend.archiveAndDequeue({
+      archiveIds: ids,
+      queueId: this.queue.id,
+      workerId: this.id,
+      limit: batchSize,
+      leaseMs: Math.round(vtSeconds * 1000),
+      now: options.at ?? this.now(),
+      maxReadCt: this.ctx.config.maxReadCt,
+    });
+    return { archived: result.archived, messages: result.messages as QueueMessage<T>[] };
+  }
+
+  /**
+   * Call `onMessages` when messages may have been enqueued to this queue (a hint: it may be late or spurious).
+   * Resolves with the function that stops listening, or `undefined` when the backend cannot notify.
+   */
+  async listenForMessages(onMessages: () => void): Promise<(() => Promise<void>) | undefined> {
+    const backend = this.ctx.backend;
+    if (!backend.capabilities.listenNotify || backend.listen === undefined) return undefined;
+    return backend.listen({ queueId: this.queue.id, onNotify: onMessages });
+  }
+
   /** pgqrs's `dequeue_many(limit)`. */
   async dequeueMany<T = unknown>(limit: number, vtSeconds?: number): Promise<QueueMessage<T>[]> {
     return this.dequeue<T>(vtSeconds === undefined ? { batchSize: limit } : { batchSize: limit, vtSeconds });

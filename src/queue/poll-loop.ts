@@ -48,10 +48,28 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   const concurrency = Math.max(1, options.concurrency ?? 1);
   await enterPolling(consumer);
   const waker = createWaker();
-  const unsubscribe = consumer.onStatusChange(() => waker.wake());
+  let statusChanged = false;
+  const unsubscribe = consumer.onStatusChange(() => {
+    statusChanged = true;
+    waker.wake();
+  });
+  // Enqueue notifications cut the idle wait short; polling stays the fallback.
+  const stopListening = await consumer.listenForMessages(() => waker.wake()).catch(() => undefined);
   const inFlight = new Set<Promise<void>>();
   let lastCheck = Date.now();
   let lastMaintenance = Date.now();
+  // A unit whose messages were all archived acknowledges them and claims its next unit in one round trip, as long
+  // as the loop has nothing else to do first: status check, maintenance, abort.
+  const chain: Chain = {
+    batchSize: options.batchSize,
+    vtSeconds: options.vtSeconds,
+    mayContinue: () =>
+      !(signal?.aborted ?? false) &&
+      !statusChanged &&
+      !consumer.lost &&
+      Date.now() - lastCheck < options.pollIntervalMs &&
+      (options.maintenance === undefined || Date.now() - lastMaintenance < options.maintenance.everyMs),
+  };
   let consecutiveErrors = 0;
   try {
     while (true) {
@@ -72,7 +90,8 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
           lastMaintenance = Date.now();
           await options.maintenance.run().catch((err: unknown) => options.onError?.(err));
         }
-        if (Date.now() - lastCheck >= options.pollIntervalMs) {
+        if (statusChanged || Date.now() - lastCheck >= options.pollIntervalMs) {
+          statusChanged = false;
           lastCheck = Date.now();
           await checkStatus(consumer);
         }
@@ -90,6 +109,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
         if (inFlight.size > 0) {
           await Promise.race([...inFlight, waker.wait(options.pollIntervalMs, signal)]);
         } else {
+          statusChanged = false;
           lastCheck = Date.now();
           await checkStatus(consumer);
           await waker.wait(options.pollIntervalMs, signal);
@@ -98,7 +118,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
       }
       for (let i = 0; i < claimed.length; i += options.batchSize) {
         const unit = claimed.slice(i, i + options.batchSize);
-        const task: Promise<void> = runUnit(consumer, unit, options).finally(() => inFlight.delete(task));
+        const task: Promise<void> = runUnit(consumer, unit, options, chain).finally(() => inFlight.delete(task));
         inFlight.add(task);
       }
     }
@@ -110,7 +130,15 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
     throw err;
   } finally {
     unsubscribe();
+    await stopListening?.().catch(() => undefined);
   }
+}
+
+/** What a unit needs to claim its successor when it acknowledges. */
+interface Chain {
+  batchSize: number;
+  vtSeconds: number;
+  mayContinue: () => boolean;
 }
 
 async function checkStatus(consumer: Consumer): Promise<void> {
@@ -121,21 +149,52 @@ function isLoopEnding(err: unknown): boolean {
   return err instanceof PgqrsError && ["SUSPENDED", "WORKER_NOT_FOUND", "STORE_CLOSED"].includes(err.code);
 }
 
-async function runUnit(consumer: Consumer, unit: QueueMessage[], options: PollLoopOptions): Promise<void> {
-  let outcomes: MessageOutcome[];
-  try {
-    outcomes = await options.process(unit);
-  } catch (err) {
-    options.onError?.(err);
-    const now = options.now();
-    outcomes = unit.map(() => ({ action: "release", visibleAt: now }));
+async function runUnit(
+  consumer: Consumer,
+  first: QueueMessage[],
+  options: PollLoopOptions,
+  chain: Chain,
+): Promise<void> {
+  let unit = first;
+  while (unit.length > 0) {
+    let outcomes: MessageOutcome[];
+    try {
+      outcomes = await options.process(unit);
+    } catch (err) {
+      options.onError?.(err);
+      const now = options.now();
+      outcomes = unit.map(() => ({ action: "release", visibleAt: now }));
+    }
+    try {
+      unit = await acknowledge(consumer, unit, outcomes, chain);
+    } catch (err) {
+      // An acknowledgement that fails leaves the lease to expire: the message is redelivered, never lost.
+      options.onError?.(err);
+      return;
+    }
   }
-  try {
+}
+
+/**
+ * Apply a unit's outcomes; when they are all archives and the loop may go on, claim the next unit in the same
+ * statement. Returns the next unit (empty when the loop should claim for itself).
+ */
+async function acknowledge(
+  consumer: Consumer,
+  unit: readonly QueueMessage[],
+  outcomes: readonly MessageOutcome[],
+  chain: Chain,
+): Promise<QueueMessage[]> {
+  const allArchived = unit.every((_, i) => outcomes[i]?.action === "archive");
+  if (!allArchived || !chain.mayContinue()) {
     await applyOutcomes(consumer, unit, outcomes);
-  } catch (err) {
-    // An acknowledgement that fails leaves the lease to expire: the message is redelivered, never lost.
-    options.onError?.(err);
+    return [];
   }
+  const { messages } = await consumer.archiveAndDequeue(
+    unit.map((m) => m.id),
+    { batchSize: chain.batchSize, vtSeconds: chain.vtSeconds },
+  );
+  return messages;
 }
 
 /** Archive and release in as few statements as possible. */

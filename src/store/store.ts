@@ -55,6 +55,33 @@ export interface DequeueParams {
   maxReadCt: number;
 }
 
+/** Acknowledge held messages and claim the next ones in one round trip (single-message and batch loops). */
+export interface ArchiveAndDequeueParams extends DequeueParams {
+  /** Held messages to archive first, owner-checked as in `archive`. */
+  archiveIds: readonly number[];
+}
+
+export interface ArchiveAndDequeueResult {
+  /** One result per `archiveIds` entry, as `archive` returns. */
+  archived: boolean[];
+  /** The newly claimed messages, as `dequeue` returns (never one of `archiveIds`). */
+  messages: QueueMessage[];
+}
+
+/** Finish a run and archive its trigger message atomically. */
+export interface CompleteRunAndArchiveParams extends TransitionRunParams {
+  /** The run's trigger message, archived when the transition applies and this worker still holds it. */
+  messageId: number;
+  workerId: number;
+}
+
+/** A subscription to enqueue notifications of one queue (backends with `listenNotify`). */
+export interface EnqueueListenParams {
+  queueId: number;
+  /** Called (synchronously, from the driver's event) when messages may have become available in the queue. */
+  onNotify: () => void;
+}
+
 export interface OwnedIdsParams {
   ids: readonly number[];
   workerId: number;
@@ -182,6 +209,12 @@ export interface StoreBackend {
   dequeue(p: DequeueParams): Promise<QueueMessage[]>;
   /** Per-id: set `archived_at = now` where owned by the worker and not archived. */
   archive(p: OwnedIdsParams): Promise<boolean[]>;
+  /**
+   * `archive(archiveIds)` then `dequeue(…)` in one round trip and one transaction (both apply or neither); the
+   * claim never returns one of `archiveIds`. `archiveIds` may be empty (a plain claim) and `limit` may be 0 (a
+   * plain archive).
+   */
+  archiveAndDequeue(p: ArchiveAndDequeueParams): Promise<ArchiveAndDequeueResult>;
   /** Per-id: delete rows owned by the worker and not archived. */
   deleteOwned(p: OwnedIdsParams): Promise<boolean[]>;
   /** Per-id: extend owned, unarchived leases. */
@@ -209,6 +242,13 @@ export interface StoreBackend {
    * dead-lettered message of that queue.
    */
   replayDeadLetter(p: { queueId: number; id: number; now: Date }): Promise<QueueMessage | null>;
+
+  /**
+   * Wake-up on enqueue (only when `capabilities.listenNotify`): `onNotify` is called soon after messages of the
+   * queue are inserted by any process. A hint only: it may be late, spurious or lost while the listening connection
+   * reconnects, so callers keep polling. Resolves with the function that ends the subscription.
+   */
+  listen?(p: EnqueueListenParams): Promise<() => Promise<void>>;
 
   // --- workers ----------------------------------------------------------------------------------------------
   /**
@@ -271,6 +311,11 @@ export interface StoreBackend {
    * `completed_at` on SUCCESS/ERROR/CANCELLED). `null` when missing or not in `from`.
    */
   transitionRun(p: TransitionRunParams): Promise<RunRecord | null>;
+  /**
+   * `transitionRun` and, when it applies, `archive([messageId])` for `workerId`, in one transaction. `run` is
+   * `null` (and nothing is archived) when the run is missing or not in `from`.
+   */
+  completeRunAndArchive(p: CompleteRunAndArchiveParams): Promise<{ run: RunRecord | null; archived: boolean }>;
   /**
    * Atomic upsert of step `(runId, stepName)`:
    * absent → insert RUNNING (`retry_count 0`, `started_at now`); SUCCESS → unchanged; ERROR with

@@ -104,6 +104,52 @@ export class Run {
     return this;
   }
 
+  /**
+   * @internal → SUCCESS with `output` (or ERROR with `error` when `output` is not given) and archive the run's
+   * trigger message for its consumer, in one transaction. Resolves with whether the message was archived (false
+   * when the consumer no longer holds it). INVALID_STATE_TRANSITION when the run is already terminal.
+   */
+  async finishAndArchive(
+    outcome: { output: unknown } | { error: unknown },
+    message: { id: number; consumerWorkerId: number | null },
+  ): Promise<boolean> {
+    this.#ctx.assertOpen();
+    const fields =
+      "output" in outcome
+        ? {
+            to: "SUCCESS" as const,
+            output:
+              outcome.output === undefined
+                ? "null"
+                : serializePayload(outcome.output, this.#ctx.config.validationConfig),
+          }
+        : { to: "ERROR" as const, error: toJsonText(outcome.error) };
+    if (message.consumerWorkerId === null) {
+      await this.#guarded(NOT_TERMINAL, fields.to, fields);
+      return false;
+    }
+    const { to, ...values } = fields;
+    const { run, archived } = await this.#ctx.backend.completeRunAndArchive({
+      id: this.id,
+      from: NOT_TERMINAL,
+      to,
+      now: this.now(),
+      ...values,
+      messageId: message.id,
+      workerId: message.consumerWorkerId,
+    });
+    if (run !== null) {
+      this.#record = run;
+      return archived;
+    }
+    await this.refresh();
+    throw new InvalidStateTransitionError(
+      this.#record.status,
+      to,
+      `Run ${this.id} is in terminal ${this.#record.status} state`,
+    );
+  }
+
   /** Alias of {@link complete}. */
   async success(output: unknown): Promise<this> {
     return this.complete(output);

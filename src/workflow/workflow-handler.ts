@@ -55,21 +55,36 @@ export async function handleWorkflowMessage(
     return outcomeOfFailure(run, err, message.readCt, now);
   }
   if (output === undefined) {
-    await finish(() =>
-      run.fail({
+    return finishAndArchive(run, message, {
+      error: {
         code: "NO_OUTPUT",
         message: `Workflow '${def.name}' returned undefined; return a JSON value (null for none)`,
-      }),
-    );
-    return { action: "archive" };
+      },
+    });
   }
   try {
-    await finish(() => run.complete(output));
+    return await finishAndArchive(run, message, { output });
   } catch (err) {
     // The output could not be stored (not JSON, too large): the run fails with a readable reason.
-    await finish(() => run.fail({ code: "INVALID_OUTPUT", message: describeThrown(err) }));
+    return finishAndArchive(run, message, { error: { code: "INVALID_OUTPUT", message: describeThrown(err) } });
   }
-  return { action: "archive" };
+}
+
+/**
+ * Record the run's outcome and acknowledge its message in one transaction, so a crash in between cannot leave a
+ * finished run whose message is delivered again. When the message was not archived with it (the lease was lost,
+ * or another worker finished the run first), the poll loop archives it the usual owner-checked way.
+ */
+async function finishAndArchive(
+  run: Run,
+  message: QueueMessage,
+  outcome: { output: unknown } | { error: unknown },
+): Promise<MessageOutcome> {
+  let archived = false;
+  await finish(async () => {
+    archived = await run.finishAndArchive(outcome, message);
+  });
+  return archived ? { action: "keep" } : { action: "archive" };
 }
 
 async function outcomeOfFailure(run: Run, err: unknown, readCt: number, now: () => Date): Promise<MessageOutcome> {

@@ -59,7 +59,7 @@ describe("install", () => {
     expect(await schemaExists(schema)).toBe(true);
     await b.verify();
     const versions = await sql<{ version: number }>(`SELECT version FROM "${schema}".pgqrs_migrations ORDER BY 1`);
-    expect(versions.map((r) => r.version)).toEqual([1, 2, 3]);
+    expect(versions.map((r) => r.version)).toEqual([1, 2, 3, 4]);
   });
 
   it("is idempotent", async () => {
@@ -74,7 +74,7 @@ describe("install", () => {
     const installers = await Promise.all([1, 2, 3, 4].map(() => backend(schema)));
     await Promise.all(installers.map((b) => b.install()));
     const versions = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".pgqrs_migrations`);
-    expect(Number(versions[0]?.n)).toBe(3);
+    expect(Number(versions[0]?.n)).toBe(4);
     await installers[0]!.verify();
   });
 

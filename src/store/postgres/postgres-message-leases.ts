@@ -8,7 +8,14 @@ import { byEnqueuedThenId, cols, countOf, perIdResult, toMessage } from "./postg
 
 export type MessageLeaseOps = Pick<
   StoreBackend,
-  "enqueue" | "dequeue" | "archive" | "deleteOwned" | "extendVisibility" | "release" | "releaseWorkerMessages"
+  | "enqueue"
+  | "dequeue"
+  | "archive"
+  | "archiveAndDequeue"
+  | "deleteOwned"
+  | "extendVisibility"
+  | "release"
+  | "releaseWorkerMessages"
 >;
 
 export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps {
@@ -45,6 +52,33 @@ export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps
     UPDATE ${messages} SET archived_at = $3
      WHERE id = ANY($1::bigint[]) AND consumer_worker_id = $2 AND archived_at IS NULL
     RETURNING id`;
+
+  // The acknowledgement of a single-message loop and its next claim share one round trip. Both CTEs run in one
+  // statement (one snapshot): the claim excludes the ids being archived, whose rows the snapshot still shows
+  // unarchived (one of our own expired leases would otherwise be claimed and updated twice in one statement).
+  // The LEFT JOIN on a one-row relation returns the archived ids even when nothing was claimed.
+  const archiveAndDequeueSql = `
+    WITH a AS (
+      UPDATE ${messages} SET archived_at = $2
+       WHERE id = ANY($7::bigint[]) AND consumer_worker_id = $6 AND archived_at IS NULL
+      RETURNING id),
+    c AS (
+      SELECT id FROM ${messages}
+       WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3 AND id <> ALL($7::bigint[])
+       ORDER BY enqueued_at, id
+       LIMIT $4
+       FOR UPDATE SKIP LOCKED),
+    u AS (
+      UPDATE ${messages} m
+         SET read_ct = m.read_ct + 1,
+             vt = $5,
+             consumer_worker_id = $6,
+             dequeued_at = COALESCE(m.dequeued_at, $2)
+        FROM c
+       WHERE m.id = c.id
+      RETURNING ${cols.message("m")})
+    SELECT (SELECT array_agg(id) FROM a) AS archived_ids, u.*
+      FROM (SELECT 1) one LEFT JOIN u ON TRUE`;
 
   // Runs reference their trigger message without ON DELETE CASCADE; removing the run in the same statement keeps
   // deleting a workflow message possible (steps cascade from runs).
@@ -98,6 +132,26 @@ export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps
       if (p.ids.length === 0) return [];
       const rows = await conn.prepared("archive", archiveSql, [p.ids, p.workerId, p.now]);
       return perIdResult(p.ids, rows);
+    },
+
+    async archiveAndDequeue(p) {
+      const vt = new Date(p.now.getTime() + p.leaseMs);
+      const rows = await conn.prepared("archive_and_dequeue", archiveAndDequeueSql, [
+        p.queueId,
+        p.now,
+        p.maxReadCt,
+        Math.max(0, p.limit),
+        vt,
+        p.workerId,
+        p.archiveIds,
+      ]);
+      const archivedIds = (rows[0]?.archived_ids ?? []) as unknown[];
+      const archived = perIdResult(
+        p.archiveIds,
+        archivedIds.map((id) => ({ id })),
+      );
+      const messages = rows.filter((r) => r.id !== null && r.id !== undefined).map(toMessage);
+      return { archived, messages: messages.sort(byEnqueuedThenId) };
     },
 
     async deleteOwned(p) {

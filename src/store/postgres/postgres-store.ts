@@ -8,6 +8,7 @@ import type { StoreBackend, StoreCapabilities } from "../store.js";
 import { describeTarget, PostgresConnection, storeClosed } from "./postgres-connection.js";
 import { createMessageAdminOps } from "./postgres-message-admin.js";
 import { createMessageLeaseOps } from "./postgres-message-leases.js";
+import { PostgresListener } from "./postgres-listener.js";
 import { install } from "./postgres-migrations.js";
 import { createQueueOps } from "./postgres-queues.js";
 import { createStatsOps } from "./postgres-stats.js";
@@ -28,13 +29,18 @@ export interface PostgresBackendOptions {
   maxConnections: number;
   /** Time allowed to open a connection, in milliseconds. */
   connectionTimeoutMs: number;
+  /**
+   * DSN of the dedicated LISTEN connection (enqueue wake-ups). Default: `connectionString`, or the given pool's
+   * settings. Point it at the server itself when the pool goes through PgBouncer in transaction mode.
+   */
+  listenConnectionString?: string;
 }
 
 const CAPABILITIES: StoreCapabilities = Object.freeze({
   backendName: "postgres",
   multiProcess: true,
   skipLocked: true,
-  listenNotify: false,
+  listenNotify: true,
 });
 
 /**
@@ -68,6 +74,17 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     throw err;
   }
 
+  const listener = new PostgresListener({
+    connection:
+      opts.listenConnectionString !== undefined
+        ? { connectionString: opts.listenConnectionString }
+        : opts.connectionString !== undefined
+          ? { connectionString: opts.connectionString }
+          : { ...pool.options },
+    schema: opts.schema,
+    connectionTimeoutMs: opts.connectionTimeoutMs,
+  });
+
   const operations = {
     install: () => install(conn),
     verify: () => verify(conn),
@@ -79,12 +96,16 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     ...createStatsOps(conn),
     ...createWorkflowOps(conn),
     ...createStepOps(conn),
+    listen: ({ queueId, onNotify }: { queueId: number; onNotify: () => void }) => listener.subscribe(queueId, onNotify),
   } satisfies Omit<StoreBackend, "capabilities" | "close">;
 
   return {
     ...rejectWhenClosed(conn, operations),
     capabilities: CAPABILITIES,
-    close: () => conn.close(),
+    close: async () => {
+      await listener.close();
+      await conn.close();
+    },
   };
 }
 

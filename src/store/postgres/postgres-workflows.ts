@@ -1,6 +1,6 @@
 /** Workflow definitions and runs. */
 import { PgqrsError } from "../../errors.js";
-import type { ListRunsParams, StoreBackend } from "../store.js";
+import type { ListRunsParams, StoreBackend, TransitionRunParams } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { cols, countOf, page, toRun, toWorkflow } from "./postgres-rows.js";
 
@@ -16,12 +16,17 @@ export type WorkflowOps = Pick<
   | "listRuns"
   | "countRuns"
   | "transitionRun"
+  | "completeRunAndArchive"
 >;
 
 /** An insert racing a concurrent one can see neither row in its snapshot; the next attempt (new snapshot) does. */
 const UPSERT_ATTEMPTS = 3;
 
 const TERMINAL = "('SUCCESS', 'ERROR', 'CANCELLED')";
+
+function transitionValues(p: TransitionRunParams): unknown[] {
+  return [p.id, p.from, p.to, p.now, p.output !== undefined, p.output ?? null, p.error !== undefined, p.error ?? null];
+}
 
 function runFilter(p: Omit<ListRunsParams, "limit" | "offset">, statusType: string) {
   const values: unknown[] = [];
@@ -73,6 +78,29 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
     SELECT ${cols.run()} FROM ins
     UNION ALL SELECT ${cols.run()} FROM ${runs} WHERE message_id = $1
     LIMIT 1`;
+
+  const transitionRunSet = `
+    SET status = $3::text::${statusType},
+        updated_at = $4,
+        started_at = CASE WHEN $3::text = 'RUNNING' THEN COALESCE(started_at, $4) ELSE started_at END,
+        paused_at = CASE WHEN $3::text = 'PAUSED' THEN $4 ELSE paused_at END,
+        completed_at = CASE WHEN $3::text IN ${TERMINAL} THEN $4 ELSE completed_at END,
+        output = CASE WHEN $5::boolean THEN $6::jsonb ELSE output END,
+        error = CASE WHEN $7::boolean THEN $8::jsonb ELSE error END
+    WHERE id = $1 AND status = ANY($2::${statusType}[])`;
+
+  const transitionRunSql = `UPDATE ${runs} ${transitionRunSet} RETURNING ${cols.run()}`;
+
+  // One statement, so the run's outcome and the acknowledgement of its message commit together: a crash can no
+  // longer leave a finished run whose message is redelivered. The archive is owner-checked like \`archive\` and
+  // applies only when the guarded transition did.
+  const completeRunAndArchiveSql = `
+    WITH r AS (UPDATE ${runs} ${transitionRunSet} RETURNING ${cols.run()}),
+    a AS (
+      UPDATE ${messages} SET archived_at = $4
+       WHERE id = $9 AND consumer_worker_id = $10 AND archived_at IS NULL AND EXISTS (SELECT 1 FROM r)
+      RETURNING id)
+    SELECT r.*, EXISTS (SELECT 1 FROM a) AS archived FROM r`;
 
   async function runByMessage(messageId: number) {
     const rows = await conn.prepared("run_by_message", `SELECT ${cols.run()} FROM ${runs} WHERE message_id = $1`, [
@@ -169,21 +197,19 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
     },
 
     async transitionRun(p) {
-      const rows = await conn.prepared(
-        "transition_run",
-        `UPDATE ${runs}
-            SET status = $3::text::${statusType},
-                updated_at = $4,
-                started_at = CASE WHEN $3::text = 'RUNNING' THEN COALESCE(started_at, $4) ELSE started_at END,
-                paused_at = CASE WHEN $3::text = 'PAUSED' THEN $4 ELSE paused_at END,
-                completed_at = CASE WHEN $3::text IN ${TERMINAL} THEN $4 ELSE completed_at END,
-                output = CASE WHEN $5::boolean THEN $6::jsonb ELSE output END,
-                error = CASE WHEN $7::boolean THEN $8::jsonb ELSE error END
-          WHERE id = $1 AND status = ANY($2::${statusType}[])
-         RETURNING ${cols.run()}`,
-        [p.id, p.from, p.to, p.now, p.output !== undefined, p.output ?? null, p.error !== undefined, p.error ?? null],
-      );
+      const rows = await conn.prepared("transition_run", transitionRunSql, transitionValues(p));
       return rows[0] === undefined ? null : toRun(rows[0]);
+    },
+
+    async completeRunAndArchive(p) {
+      const rows = await conn.prepared("complete_run_and_archive", completeRunAndArchiveSql, [
+        ...transitionValues(p),
+        p.messageId,
+        p.workerId,
+      ]);
+      const row = rows[0];
+      if (row === undefined) return { run: null, archived: false };
+      return { run: toRun(row), archived: row.archived === true };
     },
   };
 }

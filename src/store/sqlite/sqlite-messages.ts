@@ -1,7 +1,15 @@
 /** The message hot paths: enqueue, claim, and the owner-checked archive/delete/extend/release. */
 
 import type { QueueMessage } from "../../types.js";
-import type { DequeueParams, EnqueueParams, ExtendParams, OwnedIdsParams, ReleaseParams } from "../store.js";
+import type {
+  ArchiveAndDequeueParams,
+  ArchiveAndDequeueResult,
+  DequeueParams,
+  EnqueueParams,
+  ExtendParams,
+  OwnedIdsParams,
+  ReleaseParams,
+} from "../store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { type MessageRow, perIdResult, toMessage } from "./sqlite-rows.js";
 import { encodeTime } from "./sqlite-time.js";
@@ -110,6 +118,18 @@ export function archive(c: SqliteConnection, p: OwnedIdsParams): boolean[] {
     now: encodeTime(p.now),
   });
   return perIdResult(p.ids, rows);
+}
+
+/**
+ * Archive then claim under one write transaction. The archive runs first, so the archived rows are no longer
+ * claimable (`archived_at IS NULL` fails) and the claim cannot hand one of them back.
+ */
+export function archiveAndDequeue(c: SqliteConnection, p: ArchiveAndDequeueParams): ArchiveAndDequeueResult {
+  if (p.archiveIds.length === 0) return { archived: [], messages: dequeue(c, p) };
+  return c.immediate(() => {
+    const archived = archive(c, { ids: p.archiveIds, workerId: p.workerId, now: p.now });
+    return { archived, messages: dequeue(c, p) };
+  });
 }
 
 /** Runs and steps of the deleted messages go with them (ON DELETE CASCADE). */

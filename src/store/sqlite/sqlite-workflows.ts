@@ -1,7 +1,7 @@
 /** Workflow definitions and runs. */
 import { PgqrsError } from "../../errors.js";
 import type { RunRecord, WorkflowRecord } from "../../types.js";
-import type { CreateRunParams, ListRunsParams, TransitionRunParams } from "../store.js";
+import type { CompleteRunAndArchiveParams, CreateRunParams, ListRunsParams, TransitionRunParams } from "../store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { pageOf, type RunRow, toRun, toWorkflow, type WorkflowRow, whereClause } from "./sqlite-rows.js";
 import { encodeTime } from "./sqlite-time.js";
@@ -147,4 +147,23 @@ export function transitionRun(c: SqliteConnection, p: TransitionRunParams): RunR
     error: p.error ?? null,
   });
   return row === undefined ? null : toRun(row);
+}
+
+/** The run's outcome and its message's acknowledgement commit together (one write transaction). */
+export function completeRunAndArchive(
+  c: SqliteConnection,
+  p: CompleteRunAndArchiveParams,
+): { run: RunRecord | null; archived: boolean } {
+  return c.immediate(() => {
+    const run = transitionRun(c, p);
+    if (run === null) return { run: null, archived: false };
+    const archived =
+      c.run(
+        "UPDATE pgqrs_messages SET archived_at = ? WHERE id = ? AND consumer_worker_id = ? AND archived_at IS NULL",
+        encodeTime(p.now),
+        p.messageId,
+        p.workerId,
+      ) === 1;
+    return { run, archived };
+  });
 }

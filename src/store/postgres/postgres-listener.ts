@@ -1,0 +1,141 @@
+/**
+ * LISTEN for enqueue notifications over one dedicated connection, outside the pool: a pooled connection goes back
+ * to the pool between statements (and, behind PgBouncer in transaction mode, to another server session), so it
+ * cannot hold a LISTEN. The connection is opened on the first subscription, reopened with a capped backoff when it
+ * drops, and closed with the backend. Notifications are hints; consumers keep polling, so a lost connection only
+ * costs latency.
+ */
+import { createHash } from "node:crypto";
+import pg from "pg";
+import { quoteIdent } from "./postgres-connection.js";
+
+export interface PostgresListenerOptions {
+  /** Where to LISTEN; a direct server address when the pool goes through a transaction-mode pooler. */
+  connection: pg.ClientConfig;
+  schema: string;
+  /** Time allowed to open the connection, ms. */
+  connectionTimeoutMs: number;
+}
+
+const MAX_RECONNECT_DELAY_MS = 5_000;
+
+/** The channel the migration's trigger notifies for this schema (`'pgqrs_enqueue_' || md5(schema)`). */
+export function enqueueChannel(schema: string): string {
+  return `pgqrs_enqueue_${createHash("md5").update(schema).digest("hex")}`;
+}
+
+export class PostgresListener {
+  readonly #options: PostgresListenerOptions;
+  readonly #channel: string;
+  /** queue id → callbacks. */
+  readonly #subscribers = new Map<number, Set<() => void>>();
+  #client: pg.Client | undefined;
+  #connecting: Promise<void> | undefined;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #failures = 0;
+  #closed = false;
+
+  constructor(options: PostgresListenerOptions) {
+    this.#options = options;
+    this.#channel = enqueueChannel(options.schema);
+  }
+
+  /** Subscribe to a queue; resolves once LISTEN is in place (or failed: polling still works). */
+  async subscribe(queueId: number, onNotify: () => void): Promise<() => Promise<void>> {
+    let set = this.#subscribers.get(queueId);
+    if (set === undefined) {
+      set = new Set();
+      this.#subscribers.set(queueId, set);
+    }
+    const callback = () => onNotify();
+    set.add(callback);
+    await this.#ensureConnected().catch(() => this.#scheduleReconnect());
+    return async () => {
+      set.delete(callback);
+      if (set.size === 0) this.#subscribers.delete(queueId);
+      if (this.#subscribers.size === 0) await this.#disconnect();
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#subscribers.clear();
+    await this.#disconnect();
+  }
+
+  #ensureConnected(): Promise<void> {
+    if (this.#client !== undefined) return Promise.resolve();
+    this.#connecting ??= this.#connect().finally(() => {
+      this.#connecting = undefined;
+    });
+    return this.#connecting;
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#closed) return;
+    const client = new pg.Client({
+      ...this.#options.connection,
+      connectionTimeoutMillis: this.#options.connectionTimeoutMs,
+    });
+    client.on("error", () => this.#lost(client));
+    client.on("end", () => this.#lost(client));
+    client.on("notification", (msg) => this.#dispatch(msg.payload));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${quoteIdent(this.#channel)}`);
+    } catch (err) {
+      client.removeAllListeners("end");
+      await client.end().catch(() => undefined);
+      throw err;
+    }
+    if (this.#closed || this.#subscribers.size === 0) {
+      await client.end().catch(() => undefined);
+      return;
+    }
+    this.#client = client;
+    this.#failures = 0;
+    // Messages enqueued while we were not listening would otherwise wait for the next poll.
+    this.#dispatch(undefined);
+  }
+
+  #dispatch(payload: string | undefined): void {
+    if (payload === undefined || payload === "") {
+      for (const set of this.#subscribers.values()) for (const fn of set) fn();
+      return;
+    }
+    for (const id of payload.split(",")) {
+      const set = this.#subscribers.get(Number(id));
+      if (set !== undefined) for (const fn of set) fn();
+    }
+  }
+
+  #lost(client: pg.Client): void {
+    if (this.#client !== client) return;
+    this.#client = undefined;
+    client.end().catch(() => undefined);
+    this.#scheduleReconnect();
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#closed || this.#subscribers.size === 0 || this.#reconnectTimer !== undefined) return;
+    this.#failures += 1;
+    const delay = Math.min(MAX_RECONNECT_DELAY_MS, 100 * 2 ** Math.min(this.#failures, 6));
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      this.#ensureConnected().catch(() => this.#scheduleReconnect());
+    }, delay);
+    this.#reconnectTimer.unref();
+  }
+
+  async #disconnect(): Promise<void> {
+    if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
+    this.#reconnectTimer = undefined;
+    await this.#connecting?.catch(() => undefined);
+    const client = this.#client;
+    this.#client = undefined;
+    if (client !== undefined) {
+      client.removeAllListeners("end");
+      await client.end().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,299 @@
+/**
+ * The backend operations added for the hot paths (src/store/store.ts): `archiveAndDequeue`,
+ * `completeRunAndArchive` and, on backends with `listenNotify`, `listen`. Run against SQLite always and Postgres
+ * when PGQRS_TEST_DSN is set; one fresh database per backend for the file.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSqliteBackend } from "../../src/store/sqlite/sqlite-store.js";
+import type { StoreBackend } from "../../src/store/store.js";
+import type { QueueRecord, WorkerRecord } from "../../src/types.js";
+import { dropSchema, freshSqlitePath, postgresDsn, uniqueName } from "../support/backends.js";
+
+interface BackendFactory {
+  name: "sqlite" | "postgres";
+  open(): Promise<{ backend: StoreBackend; cleanup(): Promise<void> }>;
+}
+
+const factories: BackendFactory[] = [
+  {
+    name: "sqlite",
+    open: async () => ({
+      backend: createSqliteBackend({ path: freshSqlitePath(), useWal: true, busyTimeoutMs: 5_000 }),
+      cleanup: async () => undefined,
+    }),
+  },
+];
+
+if (process.env.PGQRS_TEST_DSN) {
+  factories.push({
+    name: "postgres",
+    open: async () => {
+      const { createPostgresBackend } = await import("../../src/store/postgres/postgres-store.js");
+      const schema = uniqueName("perfops");
+      const backend = await createPostgresBackend({
+        connectionString: postgresDsn(),
+        schema,
+        maxConnections: 5,
+        connectionTimeoutMs: 5_000,
+      });
+      return { backend, cleanup: () => dropSchema(schema) };
+    },
+  });
+}
+
+const T0 = Date.parse("2026-03-01T00:00:00.000Z");
+let epoch = 0;
+
+function clock(): (ms?: number) => Date {
+  epoch += 1;
+  const base = T0 + epoch * 86_400_000;
+  return (ms = 0) => new Date(base + ms);
+}
+
+describe.each(factories)("hot-path operations: $name", (factory) => {
+  let b: StoreBackend;
+  let cleanup: () => Promise<void> = async () => undefined;
+
+  beforeAll(async () => {
+    const opened = await factory.open();
+    b = opened.backend;
+    cleanup = opened.cleanup;
+    await b.install();
+  });
+
+  afterAll(async () => {
+    await b.close();
+    await cleanup();
+  });
+
+  async function setup(at: Date): Promise<{ q: QueueRecord; w: WorkerRecord; other: WorkerRecord }> {
+    const q = await b.createQueue({ name: uniqueName("q"), now: at });
+    const w = await b.registerWorker({ name: uniqueName("w"), queueId: q.id, now: at });
+    const other = await b.registerWorker({ name: uniqueName("w"), queueId: q.id, now: at });
+    return { q, w, other };
+  }
+
+  async function put(q: QueueRecord, n: number, at: Date) {
+    const payloads = Array.from({ length: n }, (_, i) => JSON.stringify({ i }));
+    return b.enqueue({ queueId: q.id, payloads, producerWorkerId: null, enqueuedAt: at, visibleAt: at });
+  }
+
+  function claimArgs(q: QueueRecord, w: WorkerRecord, now: Date, limit: number, archiveIds: readonly number[]) {
+    return { queueId: q.id, workerId: w.id, limit, leaseMs: 30_000, now, maxReadCt: 5, archiveIds };
+  }
+
+  describe("archiveAndDequeue", () => {
+    it("archives the held messages and claims the next ones, oldest first, in one call", async () => {
+      const t = clock();
+      const { q, w } = await setup(t());
+      const msgs = await put(q, 5, t());
+      const first = await b.dequeue({
+        queueId: q.id,
+        workerId: w.id,
+        limit: 2,
+        leaseMs: 30_000,
+        now: t(1),
+        maxReadCt: 5,
+      });
+      expect(first.map((m) => m.id)).toEqual([msgs[0]!.id, msgs[1]!.id]);
+
+      const r = await b.archiveAndDequeue(
+        claimArgs(
+          q,
+          w,
+          t(2),
+          2,
+          first.map((m) => m.id),
+        ),
+      );
+      expect(r.archived).toEqual([true, true]);
+      expect(r.messages.map((m) => m.id)).toEqual([msgs[2]!.id, msgs[3]!.id]);
+      expect(r.messages.every((m) => m.consumerWorkerId === w.id && m.readCt === 1)).toBe(true);
+      expect(r.messages[0]!.vt).toEqual(t(30_002));
+      expect(r.messages[0]!.dequeuedAt).toEqual(t(2));
+      const archived = await b.getMessages(first.map((m) => m.id));
+      expect(archived.map((m) => m.archivedAt)).toEqual([t(2), t(2)]);
+    });
+
+    it("answers per id: messages not held by the worker are not archived", async () => {
+      const t = clock();
+      const { q, w, other } = await setup(t());
+      const msgs = await put(q, 3, t());
+      const [mine] = await b.dequeue({
+        queueId: q.id,
+        workerId: w.id,
+        limit: 1,
+        leaseMs: 30_000,
+        now: t(1),
+        maxReadCt: 5,
+      });
+      const [theirs] = await b.dequeue({
+        queueId: q.id,
+        workerId: other.id,
+        limit: 1,
+        leaseMs: 30_000,
+        now: t(1),
+        maxReadCt: 5,
+      });
+      const r = await b.archiveAndDequeue(claimArgs(q, w, t(2), 5, [mine!.id, theirs!.id, 999_999_999]));
+      expect(r.archived).toEqual([true, false, false]);
+      expect(r.messages.map((m) => m.id)).toEqual([msgs[2]!.id]);
+      expect((await b.getMessage(theirs!.id))?.archivedAt).toBeNull();
+    });
+
+    it("never claims one of the ids it archives, even when its own lease on it expired", async () => {
+      const t = clock();
+      const { q, w } = await setup(t());
+      await put(q, 1, t());
+      const [m] = await b.dequeue({ queueId: q.id, workerId: w.id, limit: 1, leaseMs: 1_000, now: t(1), maxReadCt: 5 });
+      // The lease ended at t(1001); at t(5000) the row is claimable again, yet it is the one being archived.
+      const r = await b.archiveAndDequeue(claimArgs(q, w, t(5_000), 1, [m!.id]));
+      expect(r.archived).toEqual([true]);
+      expect(r.messages).toEqual([]);
+      expect((await b.getMessage(m!.id))?.archivedAt).toEqual(t(5_000));
+    });
+
+    it("works as a plain claim with no ids and as a plain archive with limit 0", async () => {
+      const t = clock();
+      const { q, w } = await setup(t());
+      const msgs = await put(q, 2, t());
+      const claimed = await b.archiveAndDequeue(claimArgs(q, w, t(1), 1, []));
+      expect(claimed).toEqual({ archived: [], messages: [expect.objectContaining({ id: msgs[0]!.id })] });
+      const acked = await b.archiveAndDequeue(claimArgs(q, w, t(2), 0, [msgs[0]!.id]));
+      expect(acked).toEqual({ archived: [true], messages: [] });
+      expect((await b.getMessage(msgs[1]!.id))?.consumerWorkerId).toBeNull();
+    });
+
+    it("respects visibility and the read-count limit like dequeue", async () => {
+      const t = clock();
+      const { q, w } = await setup(t());
+      await b.enqueue({
+        queueId: q.id,
+        payloads: ["1"],
+        producerWorkerId: null,
+        enqueuedAt: t(),
+        visibleAt: t(60_000),
+      });
+      const r = await b.archiveAndDequeue({ ...claimArgs(q, w, t(1), 5, []), maxReadCt: 5 });
+      expect(r.messages).toEqual([]);
+      const later = await b.archiveAndDequeue({ ...claimArgs(q, w, t(60_000), 5, []), maxReadCt: 0 });
+      expect(later.messages).toEqual([]);
+    });
+  });
+
+  describe("completeRunAndArchive", () => {
+    async function runOf(at: Date) {
+      const wf = await b.createWorkflow({ name: uniqueName("wf"), now: at });
+      const w = await b.registerWorker({ name: uniqueName("w"), queueId: wf.queueId, now: at });
+      await b.enqueue({
+        queueId: wf.queueId,
+        payloads: ['{"input":1}'],
+        producerWorkerId: null,
+        enqueuedAt: at,
+        visibleAt: at,
+      });
+      const [m] = await b.dequeue({
+        queueId: wf.queueId,
+        workerId: w.id,
+        limit: 1,
+        leaseMs: 30_000,
+        now: at,
+        maxReadCt: 5,
+      });
+      const run = await b.getOrCreateRun({ message: m!, now: at });
+      await b.transitionRun({ id: run.id, from: ["QUEUED"], to: "RUNNING", now: at });
+      return { w, m: m!, run };
+    }
+
+    it("finishes the run and archives its message together", async () => {
+      const t = clock();
+      const { w, m, run } = await runOf(t());
+      const r = await b.completeRunAndArchive({
+        id: run.id,
+        from: ["RUNNING"],
+        to: "SUCCESS",
+        now: t(5),
+        output: '{"ok":true}',
+        messageId: m.id,
+        workerId: w.id,
+      });
+      expect(r.archived).toBe(true);
+      expect(r.run).toMatchObject({ id: run.id, status: "SUCCESS", output: { ok: true }, completedAt: t(5) });
+      expect((await b.getMessage(m.id))?.archivedAt).toEqual(t(5));
+    });
+
+    it("archives nothing when the transition does not apply", async () => {
+      const t = clock();
+      const { w, m, run } = await runOf(t());
+      await b.transitionRun({ id: run.id, from: ["RUNNING"], to: "CANCELLED", now: t(1) });
+      const r = await b.completeRunAndArchive({
+        id: run.id,
+        from: ["QUEUED", "RUNNING"],
+        to: "ERROR",
+        now: t(5),
+        error: '{"message":"x"}',
+        messageId: m.id,
+        workerId: w.id,
+      });
+      expect(r).toEqual({ run: null, archived: false });
+      expect((await b.getMessage(m.id))?.archivedAt).toBeNull();
+    });
+
+    it("finishes the run but leaves a message the worker no longer holds", async () => {
+      const t = clock();
+      const { m, run } = await runOf(t());
+      const stranger = await b.registerWorker({ name: uniqueName("w"), queueId: m.queueId, now: t() });
+      const r = await b.completeRunAndArchive({
+        id: run.id,
+        from: ["RUNNING"],
+        to: "SUCCESS",
+        now: t(5),
+        output: "1",
+        messageId: m.id,
+        workerId: stranger.id,
+      });
+      expect(r.run?.status).toBe("SUCCESS");
+      expect(r.archived).toBe(false);
+      expect((await b.getMessage(m.id))?.archivedAt).toBeNull();
+    });
+  });
+
+  describe("listen", () => {
+    it("is offered exactly when the backend says it can notify", () => {
+      expect(b.listen !== undefined).toBe(b.capabilities.listenNotify);
+    });
+
+    it.runIf(factory.name === "postgres")(
+      "calls back on an enqueue to the queue, not on other queues, until stopped",
+      async () => {
+        const t = clock();
+        const { q } = await setup(t());
+        const other = await b.createQueue({ name: uniqueName("q"), now: t() });
+        let calls = 0;
+        let resolveFirst: () => void = () => undefined;
+        const first = new Promise<void>((resolve) => {
+          resolveFirst = resolve;
+        });
+        const stop = await b.listen!({
+          queueId: q.id,
+          onNotify: () => {
+            calls += 1;
+            resolveFirst();
+          },
+        });
+        await first; // the wake-up sent once the connection listens
+        calls = 0;
+        await put(other, 3, t());
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(calls).toBe(0);
+        await put(q, 2, t());
+        await expect.poll(() => calls, { timeout: 5_000 }).toBeGreaterThanOrEqual(1);
+        const seen = calls;
+        await stop();
+        await put(q, 1, t());
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(calls).toBe(seen);
+      },
+    );
+  });
+});
