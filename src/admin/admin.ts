@@ -1,5 +1,5 @@
 import { assertName, queueNotFound, type Store } from "../api/pgqrs-store.js";
-import { PgqrsError } from "../errors.js";
+import { InvalidStateTransitionError, PgqrsError } from "../errors.js";
 import type {
   Page,
   QueueMessage,
@@ -10,6 +10,7 @@ import type {
   WorkerRecord,
   WorkerStats,
 } from "../types.js";
+import { WORKER_TRANSITIONS, type WorkerOperation } from "../workers/worker-transitions.js";
 import { defaultZombieThresholdMs } from "../workers/zombie-reclaim.js";
 import { computeWorkerStats } from "./worker-stats.js";
 
@@ -198,6 +199,57 @@ export class Admin {
     return computeWorkerStats(workers, held, this.#now());
   }
 
+  /** The worker row of that id. WORKER_NOT_FOUND when missing. */
+  async getWorker(id: number): Promise<WorkerRecord> {
+    const w = await this.#backend.getWorker(id);
+    if (w === null) throw workerNotFound(id);
+    return w;
+  }
+
+  /**
+   * Move any worker (of this or another process) through its state machine by id, e.g. `"suspend"` a worker
+   * another process runs: its poll loop sees the new status at its next check. INVALID_STATE_TRANSITION (row
+   * unchanged) when the current status forbids it; WORKER_NOT_FOUND when the row is gone.
+   */
+  async transitionWorker(id: number, op: WorkerOperation): Promise<WorkerRecord> {
+    const t = WORKER_TRANSITIONS[op];
+    const row = await this.#backend.transitionWorker({ id, from: t.from, to: t.to, now: this.#now() });
+    if (row !== null) return row;
+    const current = await this.getWorker(id);
+    throw new InvalidStateTransitionError(current.status, t.to, t.reason);
+  }
+
+  /** The message of that id (any state). MESSAGE_NOT_FOUND when missing. */
+  async getMessage(id: number): Promise<QueueMessage> {
+    const m = await this.#backend.getMessage(id);
+    if (m === null) throw messageNotFound(id);
+    return m;
+  }
+
+  /** Delete messages by id whoever holds them (with their workflow runs); one result per id. */
+  async deleteMessages(ids: readonly number[]): Promise<boolean[]> {
+    return this.#backend.deleteMessages({ ids });
+  }
+
+  /**
+   * Archive a message by id as an operator, overriding its consumer's lease. Only a message some consumer has
+   * taken can be archived this way (the store archives on behalf of an owner); `false` when it is already
+   * archived, VALIDATION_FAILED when it was never delivered (delete it instead).
+   */
+  async archiveMessage(id: number): Promise<boolean> {
+    const m = await this.getMessage(id);
+    if (m.archivedAt !== null) return false;
+    if (m.consumerWorkerId === null) {
+      throw new PgqrsError(
+        "VALIDATION_FAILED",
+        `Validation failed: message ${id} has not been delivered to a consumer, so it cannot be archived; delete it instead`,
+        { details: { id } },
+      );
+    }
+    const [ok] = await this.#backend.archive({ ids: [id], workerId: m.consumerWorkerId, now: this.#now() });
+    return ok ?? false;
+  }
+
   async #resolve(queue: QueueRef): Promise<QueueRecord> {
     if (typeof queue !== "string") return queue;
     assertName("queue", queue);
@@ -209,6 +261,14 @@ export class Admin {
     if (q === null) throw new PgqrsError("QUEUE_NOT_FOUND", `Queue with id '${id}' not found`, { details: { id } });
     return q;
   }
+}
+
+function workerNotFound(id: number): PgqrsError {
+  return new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${id}' not found`, { details: { workerId: id } });
+}
+
+function messageNotFound(id: number): PgqrsError {
+  return new PgqrsError("MESSAGE_NOT_FOUND", `Message with id '${id}' not found`, { details: { messageId: id } });
 }
 
 /** Administration of a store. */

@@ -1,156 +1,216 @@
 import * as pgqrs from "../index.js";
+import type { Config, QueueMessage, RunRecord, Store } from "../index.js";
+import { type CrashReport, runCrashWorkers } from "./demo-crash.js";
+import { DEMO_WORKFLOW, demoWorkflow } from "./demo-workflow.js";
+import { Progress } from "./progress.js";
+import { duration, shortDate, table } from "./output.js";
 
 /** Options of `pgqrs demo`. */
 export interface DemoOptions {
-  dsn: string;
+  config: Config;
   runs: number;
   concurrency: number;
   /** Share of step executions that fail transiently the first time (0..1). */
   failureRate: number;
+  /** Kill a worker process mid-run and recover with a second one. */
+  crash: boolean;
   json: boolean;
+  /** The summary (stdout). */
   out: NodeJS.WritableStream;
+  /** Progress (stderr). */
+  err: NodeJS.WriteStream;
 }
 
-interface OrderInput {
-  orderId: number;
-  amount: number;
+export interface DemoSummary {
+  backend: string;
+  runs: number;
+  seconds: number;
+  runsPerSecond: number;
+  retries: number;
+  statuses: Record<string, number>;
+  latencyMs: { p50: number; p95: number; max: number };
+  crash: CrashReport | null;
+  timeline: {
+    runId: number;
+    steps: { step: string; status: string; retries: number; startedAt: string | null; completedAt: string | null }[];
+  };
 }
 
 /**
- * The Basic Workflow Guide as a show: a 3-step order workflow, N triggered runs, workers in this process, injected
- * transient failures that are retried, then a summary and one run's step timeline.
+ * The Basic Workflow Guide as a show: a 3-step order workflow, N triggered runs, workers (in this process, or
+ * child processes one of which is SIGKILLed with `--crash`), injected transient failures that are retried, then a
+ * summary and one run's step timeline.
  */
-export async function runDemo(options: DemoOptions): Promise<{ success: number; failed: number }> {
-  const store = await pgqrs.connect(options.dsn, { pollIntervalMs: 20 });
-  const log = (line: string) => {
-    if (!options.json) options.out.write(`${line}\n`);
-  };
+export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
+  const store = await pgqrs.connectWithConfig(options.config);
   try {
     await pgqrs.admin(store).install();
-    const name = "demo_order";
-    let retries = 0;
-    const flaky = (key: string) => {
-      // Deterministic per step, so a rerun shows the same shape.
-      let h = 0;
-      for (const ch of key) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-      return (h % 1000) / 1000 < options.failureRate;
+    const wf = await store.createWorkflow(DEMO_WORKFLOW);
+    const log = (line: string) => {
+      if (!options.json) options.out.write(`${line}\n`);
     };
-    const seenFailure = new Set<string>();
-    const step = async <T>(run: pgqrs.Run, stepName: string, fn: () => T): Promise<T> =>
-      pgqrs.workflowStep(run, stepName, async () => {
-        const key = `${run.id}:${stepName}`;
-        if (flaky(key) && !seenFailure.has(key)) {
-          seenFailure.add(key);
-          retries += 1;
-          throw new pgqrs.TransientStepError("FLAKY_UPSTREAM", `${stepName} timed out`, { retryAfterMs: 50 });
-        }
-        return fn();
-      });
-    const order = pgqrs.defineWorkflow({ name }, async (run, input: OrderInput) => {
-      const reserved = await step(run, "reserve_stock", () => ({ reserved: true, orderId: input.orderId }));
-      const charged = await step(run, "charge_card", () => ({ charged: input.amount }));
-      const shipped = await step(run, "ship", () => ({ tracking: `TRK-${input.orderId}` }));
-      return { ...reserved, ...charged, ...shipped };
-    });
-    await pgqrs.workflow().name(order).create(store);
-    log(`pgqrs demo: ${options.runs} order workflows on ${store.backendName()} (${pgqrs.maskDsn(options.dsn)})`);
+    log(
+      `pgqrs demo: ${options.runs} order workflows (reserve_stock → charge_card → ship) on ${store.backendName()} ` +
+        `(${pgqrs.maskDsn(options.config.dsn)})${options.crash ? ", with a worker crash" : ""}`,
+    );
+    const finished = () =>
+      Promise.all(
+        (["SUCCESS", "ERROR", "CANCELLED"] as const).map((status) =>
+          store.tables().workflowRuns().count({ workflowId: wf.id, status }),
+        ),
+      ).then((ns) => ns.reduce((a, b) => a + b, 0));
+    const baseline = await finished();
 
     const started = Date.now();
-    const messages = [];
+    const messages: QueueMessage[] = [];
     for (let i = 0; i < options.runs; i++) {
       messages.push(
         await pgqrs
-          .workflow()
-          .name(order)
+          .workflow(DEMO_WORKFLOW)
           .trigger({ orderId: i + 1, amount: 10 + (i % 7) })
           .execute(store),
       );
     }
-    const consumer = await pgqrs.consumer(`demo-worker-${process.pid}`, name).create(store);
-    const loop = pgqrs.workflow().name(order).consumer(consumer).concurrency(options.concurrency).poll(store);
-
-    const latencies: number[] = [];
-    let done = 0;
-    let failed = 0;
-    const progress = setInterval(() => draw(), 100);
-    const draw = () => {
-      if (options.json || !("isTTY" in options.out)) return;
-      const secs = (Date.now() - started) / 1000;
-      const width = 30;
-      const filled = Math.round((done / options.runs) * width);
-      options.out.write(
-        `\r[${"#".repeat(filled)}${".".repeat(width - filled)}] ${done}/${options.runs} runs  ${(done / Math.max(secs, 0.001)).toFixed(0)} runs/s  ${retries} retries`,
-      );
+    const progress = new Progress(options.err, options.runs, !options.json);
+    const waitAll = async (until = options.runs) => {
+      while (true) {
+        const done = (await finished()) - baseline;
+        progress.update(done);
+        if (done >= until) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
     };
-    await Promise.all(
-      messages.map(async (m) => {
-        try {
-          await pgqrs.run().message(m).store(store).result({ timeoutMs: 120_000, pollIntervalMs: 25 });
-        } catch {
-          failed += 1;
-        }
-        done += 1;
-        latencies.push(Date.now() - started);
-      }),
-    );
-    clearInterval(progress);
-    draw();
-    if (!options.json && "isTTY" in options.out) options.out.write("\n");
-    await consumer.interrupt();
-    await loop;
-    await consumer.shutdown();
 
+    let crash: CrashReport | null = null;
+    if (options.crash) {
+      crash = await runCrashWorkers({
+        store,
+        config: options.config,
+        concurrency: options.concurrency,
+        failureRate: options.failureRate,
+        progress,
+        waitFor: waitAll,
+        runs: options.runs,
+        log: (line) => progress.note(line),
+      });
+    } else {
+      const def = demoWorkflow({
+        failureRate: options.failureRate,
+        stepDelayMs: 0,
+        onRetry: () => progress.retry(),
+      });
+      const consumer = await pgqrs.consumer(`demo-worker-${process.pid}`, DEMO_WORKFLOW).create(store);
+      const loop = pgqrs.workflow().name(def).consumer(consumer).concurrency(options.concurrency).poll(store);
+      await waitAll();
+      await consumer.interrupt();
+      await loop;
+      await consumer.shutdown();
+    }
+    progress.finish();
     const elapsed = (Date.now() - started) / 1000;
-    const runs = await pgqrs.workflow(name).runs(store, { limit: options.runs });
-    const byStatus = new Map<string, number>();
-    for (const r of runs) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
-    const durations = runs
-      .filter((r) => r.completedAt !== null)
-      .map((r) => (r.completedAt as Date).getTime() - r.createdAt.getTime())
-      .sort((a, b) => a - b);
-    const pct = (p: number) => durations[Math.min(durations.length - 1, Math.floor((p / 100) * durations.length))] ?? 0;
-    const sample = runs.find((r) => seenFailure.has(`${r.id}:charge_card`)) ?? runs[0];
-    const steps = sample === undefined ? [] : await pgqrs.workflow(name).steps(sample.id, store);
-    const summary = {
-      backend: store.backendName(),
-      runs: options.runs,
-      seconds: Number(elapsed.toFixed(3)),
-      runsPerSecond: Number((options.runs / elapsed).toFixed(1)),
-      retries,
-      statuses: Object.fromEntries(byStatus),
-      latencyMs: { p50: pct(50), p95: pct(95) },
-      timeline: steps.map((s) => ({
+
+    const summary = await summarise(store, messages, elapsed, progress.retries, crash, options.runs);
+    if (options.json) options.out.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else options.out.write(`${render(summary, crash)}\n`);
+    return summary;
+  } finally {
+    await store.close();
+  }
+}
+
+async function summarise(
+  store: Store,
+  messages: QueueMessage[],
+  elapsed: number,
+  retries: number,
+  crash: CrashReport | null,
+  n: number,
+): Promise<DemoSummary> {
+  const enqueued = new Map(messages.map((m) => [m.id, m.enqueuedAt.getTime()]));
+  const all = await pgqrs.workflow(DEMO_WORKFLOW).runs(store, { limit: n * 2 + 100 });
+  const runs = all.filter((r) => enqueued.has(r.messageId));
+  const statuses: Record<string, number> = {};
+  for (const r of runs) statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+  const latencies = runs
+    .filter((r) => r.completedAt !== null)
+    .map((r) => (r.completedAt as Date).getTime() - (enqueued.get(r.messageId) as number))
+    .sort((a, b) => a - b);
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
+  const sample = pickSample(runs, crash);
+  const steps = sample === undefined ? [] : await pgqrs.workflow(DEMO_WORKFLOW).steps(sample.id, store);
+  return {
+    backend: store.backendName(),
+    runs: n,
+    seconds: Number(elapsed.toFixed(3)),
+    runsPerSecond: Number((n / elapsed).toFixed(1)),
+    retries,
+    statuses,
+    latencyMs: { p50: pct(50), p95: pct(95), max: latencies.at(-1) ?? 0 },
+    crash,
+    timeline: {
+      runId: sample?.id ?? 0,
+      steps: steps.map((s) => ({
         step: s.stepName,
         status: s.status,
         retries: s.retryCount,
         startedAt: s.startedAt?.toISOString() ?? null,
         completedAt: s.completedAt?.toISOString() ?? null,
       })),
-    };
-    if (options.json) {
-      options.out.write(`${JSON.stringify(summary, null, 2)}\n`);
-    } else {
-      log("");
-      log("status      runs");
-      for (const [status, count] of byStatus) log(`${status.padEnd(11)} ${count}`);
-      log("");
-      log(
-        `throughput  ${summary.runsPerSecond} runs/s over ${summary.seconds} s, ${retries} transient failures retried`,
-      );
-      log(`latency     p50 ${summary.latencyMs.p50} ms, p95 ${summary.latencyMs.p95} ms (trigger to completion)`);
-      if (sample !== undefined) {
-        log("");
-        log(`run ${sample.id} (${sample.status}) step timeline:`);
-        for (const s of summary.timeline) {
-          log(
-            `  ${s.step.padEnd(14)} ${s.status.padEnd(8)} retries=${s.retries}  ${s.startedAt ?? "-"} → ${s.completedAt ?? "-"}`,
-          );
-        }
-        log(`  output: ${JSON.stringify(sample.output)}`);
-      }
-    }
-    return { success: byStatus.get("SUCCESS") ?? 0, failed };
-  } finally {
-    await store.close();
+    },
+  };
+}
+
+/** The run to show: one that was in flight when the worker was killed, else one that needed a retry. */
+function pickSample(runs: RunRecord[], crash: CrashReport | null): RunRecord | undefined {
+  if (crash !== null) {
+    const hit = runs.find((r) => crash.inFlightRunIds.includes(r.id));
+    if (hit !== undefined) return hit;
   }
+  return runs.find((r) => r.status === "SUCCESS") ?? runs[0];
+}
+
+function render(s: DemoSummary, crash: CrashReport | null): string {
+  const lines: string[] = [""];
+  const statusRows = Object.entries(s.statuses).map(([status, count]) => ({ status, count }));
+  lines.push(
+    table(statusRows, [
+      { header: "STATUS", get: (r) => r.status },
+      { header: "RUNS", get: (r) => r.count, right: true },
+    ]),
+  );
+  lines.push("");
+  lines.push(`throughput  ${s.runsPerSecond} runs/s (${s.runs} runs in ${duration(s.seconds * 1000)})`);
+  lines.push(`retries     ${s.retries} transient step failures, each retried`);
+  lines.push(
+    `latency     p50 ${duration(s.latencyMs.p50)}, p95 ${duration(s.latencyMs.p95)}, max ${duration(s.latencyMs.max)} (trigger → completion)`,
+  );
+  if (crash !== null) {
+    lines.push(
+      `crash       worker ${crash.killedWorkerId} (pid ${crash.killedPid}) SIGKILLed with ${crash.inFlightRunIds.length} run(s) in flight; ` +
+        `${crash.releasedMessages} message(s) reclaimed after ${duration(crash.detectedAfterMs)}, finished by worker ${crash.recoveryWorkerId} (pid ${crash.recoveryPid})`,
+    );
+  }
+  if (s.timeline.steps.length > 0) {
+    lines.push("");
+    lines.push(`run ${s.timeline.runId}, step by step${crash !== null ? " (in flight at the crash)" : ""}:`);
+    const killedAt = crash === null ? undefined : new Date(crash.killedAt).getTime();
+    let marked = false;
+    for (const st of s.timeline.steps) {
+      const at = st.startedAt === null ? undefined : new Date(st.startedAt).getTime();
+      if (killedAt !== undefined && !marked && at !== undefined && at > killedAt) {
+        lines.push(`  ── worker killed at ${shortDate(new Date(killedAt))}, recovered by another process ──`);
+        marked = true;
+      }
+      const took =
+        st.startedAt === null || st.completedAt === null
+          ? "-"
+          : duration(new Date(st.completedAt).getTime() - new Date(st.startedAt).getTime());
+      lines.push(
+        `  ${st.step.padEnd(14)} ${st.status.padEnd(8)} ${st.retries > 0 ? `${st.retries} retry ` : "no retry"}  ${st.startedAt ?? "-"}  took ${took}`,
+      );
+    }
+  }
+  lines.push("");
+  lines.push("Look inside: pgqrs workflow runs demo_order, pgqrs workflow steps <run>, pgqrs stats (same --dsn).");
+  return lines.join("\n");
 }

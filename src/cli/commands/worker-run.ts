@@ -1,0 +1,183 @@
+import { hostname } from "node:os";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import * as pgqrs from "../../index.js";
+import type { Consumer, MessageHandler, PollLoopEnd, QueueMessage, WorkflowDefinition } from "../../index.js";
+import { UsageError } from "../cli-errors.js";
+import type { CommandSpec } from "../command.js";
+
+/** What a user module offers: its exported workflow definitions and queue handlers. */
+export interface WorkerModule {
+  workflows: WorkflowDefinition[];
+  handlers: Map<string, MessageHandler>;
+}
+
+/**
+ * Load a module and collect what it exports: every `defineWorkflow` value (named exports, and the default export),
+ * and `export const handlers = { queueName: async (message) => … }` for plain queues.
+ */
+export async function loadWorkerModule(path: string, cwd: string): Promise<WorkerModule> {
+  const url = pathToFileURL(resolve(cwd, path)).href;
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(url)) as Record<string, unknown>;
+  } catch (cause) {
+    throw new pgqrs.PgqrsError(
+      "INVALID_CONFIG",
+      `Invalid configuration value for module: cannot load '${path}': ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+  const workflows = new Map<string, WorkflowDefinition>();
+  for (const value of Object.values(mod)) {
+    if (pgqrs.isWorkflowDefinition(value)) workflows.set(value.name, value);
+  }
+  const handlers = new Map<string, MessageHandler>();
+  const exported = mod.handlers;
+  if (exported !== undefined) {
+    if (exported === null || typeof exported !== "object") {
+      throw new UsageError(`'${path}' exports \`handlers\` but it is not an object of queue name → function`);
+    }
+    for (const [queue, fn] of Object.entries(exported)) {
+      if (typeof fn !== "function") throw new UsageError(`handlers.${queue} in '${path}' is not a function`);
+      handlers.set(queue, fn as MessageHandler);
+    }
+  }
+  if (workflows.size === 0 && handlers.size === 0) {
+    throw new UsageError(
+      `'${path}' exports no workflow (defineWorkflow values) and no \`handlers\` object; nothing to serve`,
+      "worker run",
+    );
+  }
+  return { workflows: [...workflows.values()], handlers };
+}
+
+export const workerRunCommand: CommandSpec = {
+  name: "worker run",
+  summary: "Serve the workflows and queue handlers a module exports until SIGINT/SIGTERM",
+  details:
+    "The module's exported defineWorkflow values are served (each workflow is created if missing), and an\n" +
+    "exported `handlers` object maps queue names to `async (message) => void` handlers (a handler that returns\n" +
+    "archives the message, one that throws releases it for a retry). One consumer per workflow or queue is\n" +
+    "registered, named <host>-<pid>-<name>. On SIGINT or SIGTERM the consumers are interrupted, in-flight work\n" +
+    "finishes, and the workers are stopped with no message left leased. A second signal exits at once.\n\n" +
+    "  // my-workflows.js\n" +
+    '  import * as pgqrs from "pgqrs";\n' +
+    '  export const greet = pgqrs.defineWorkflow({ name: "greet" }, async (run, input) =>\n' +
+    '    pgqrs.workflowStep(run, "hello", async () => "hello " + input.name));\n' +
+    "  export const handlers = { emails: async (message) => console.log(message.payload) };",
+  flags: {
+    module: { type: "string", placeholder: "FILE", description: "The module to load (.js/.mjs; .ts with tsx)" },
+    concurrency: { type: "int", placeholder: "N", description: "Runs or messages in flight per consumer (default 4)" },
+  },
+  examples: [
+    "pgqrs worker run --module ./my-workflows.js",
+    "PGQRS_DSN=postgresql://app@db/app pgqrs worker run --module ./dist/workflows.js --concurrency 16",
+    "node --import tsx node_modules/.bin/pgqrs worker run --module ./src/workflows.ts",
+  ],
+  async run(ctx) {
+    const path = ctx.flags.string("module");
+    if (path === undefined) throw new UsageError("worker run needs --module FILE", "worker run");
+    const concurrency = ctx.flags.int("concurrency") ?? 4;
+    if (concurrency < 1) throw new UsageError("--concurrency takes a whole number >= 1", "worker run");
+    const mod = await loadWorkerModule(path, process.cwd());
+    const store = await ctx.store();
+    const log = (line: string) => {
+      if (!ctx.json) ctx.err.write(`${new Date().toISOString()} ${line}\n`);
+    };
+    const onError = (err: unknown) => log(`error: ${err instanceof Error ? err.message : String(err)}`);
+    const consumers: Consumer[] = [];
+    const loops: Promise<PollLoopEnd>[] = [];
+    const counts = new Map<string, number>();
+    const name = (what: string) => `${hostname()}-${process.pid}-${what}`;
+    let stopping = false;
+    // A worker suspended by an operator (`pgqrs worker suspend`) ends its loop; wait for `resume` and serve again.
+    const serve = async (consumer: Consumer, start: () => Promise<PollLoopEnd>): Promise<PollLoopEnd> => {
+      while (true) {
+        try {
+          return await start();
+        } catch (err) {
+          if (stopping) return "interrupted";
+          if (!pgqrs.isPgqrsError(err, "SUSPENDED") || err.details.reason !== "worker suspended") throw err;
+          log(`worker ${consumer.id} suspended; waiting for \`pgqrs worker resume ${consumer.id}\``);
+          let status = await consumer.status();
+          while (!stopping && status === "suspended") {
+            await new Promise((r) => setTimeout(r, 250));
+            status = await consumer.status();
+          }
+          if (stopping || status === "stopped") return "interrupted";
+          log(`worker ${consumer.id} resumed`);
+        }
+      }
+    };
+    for (const def of mod.workflows) {
+      await pgqrs.workflow().name(def).create(store);
+      const consumer = await pgqrs.consumer(name(def.name), def.name).create(store);
+      consumers.push(consumer);
+      loops.push(
+        serve(consumer, () =>
+          pgqrs.workflow().name(def).consumer(consumer).concurrency(concurrency).onError(onError).poll(store),
+        ),
+      );
+      log(`serving workflow '${def.name}' as worker ${consumer.id} (concurrency ${concurrency})`);
+    }
+    for (const [queue, handler] of mod.handlers) {
+      const consumer = await pgqrs.consumer(name(queue), queue).create(store);
+      consumers.push(consumer);
+      const counted = async (m: QueueMessage) => {
+        await handler(m);
+        counts.set(queue, (counts.get(queue) ?? 0) + 1);
+      };
+      loops.push(
+        serve(consumer, () =>
+          pgqrs.dequeue().worker(consumer).concurrency(concurrency).onError(onError).handle(counted).poll(store),
+        ),
+      );
+      log(`serving queue '${queue}' as worker ${consumer.id} (concurrency ${concurrency})`);
+    }
+    log(`ready on ${store.backendName()} (${pgqrs.maskDsn(store.config.dsn)}); Ctrl-C or SIGTERM stops cleanly`);
+
+    const stop = (signal: string) => {
+      if (stopping) {
+        log(`${signal} again: exiting now`);
+        process.exit(130);
+      }
+      stopping = true;
+      log(`${signal}: finishing in-flight work…`);
+      for (const c of consumers) void c.interrupt().catch(() => undefined);
+    };
+    const onInt = () => stop("SIGINT");
+    const onTerm = () => stop("SIGTERM");
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+    const ends = await Promise.allSettled(loops);
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+    const stopped: number[] = [];
+    for (const c of consumers) {
+      try {
+        await c.releaseMessages(await heldIds(store, c.id));
+        if ((await c.status()) !== "suspended") await c.suspend().catch(() => undefined);
+        await c.shutdown();
+        stopped.push(c.id);
+      } catch (err) {
+        onError(err);
+      }
+    }
+    const failed = ends.filter((e) => e.status === "rejected");
+    for (const f of failed) onError((f as PromiseRejectedResult).reason);
+    log(`stopped ${stopped.length} worker(s)`);
+    return {
+      data: { stopped, handled: Object.fromEntries(counts), reason: stopping ? "signal" : "interrupted" },
+      human: `Stopped worker(s) ${stopped.join(", ")}.`,
+      ...(failed.length > 0 && !stopping ? { exitCode: 1 } : {}),
+    };
+  },
+};
+
+/** Ids of the unarchived messages a worker still holds (normally none after its loop ended). */
+async function heldIds(store: pgqrs.Store, workerId: number): Promise<number[]> {
+  const held = await store.tables().messages().list({ consumerWorkerId: workerId, state: "active", limit: 10_000 });
+  const now = store.clock.now();
+  return held.filter((m) => m.vt > now).map((m) => m.id);
+}

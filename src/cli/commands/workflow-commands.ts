@@ -1,0 +1,261 @@
+import * as pgqrs from "../../index.js";
+import type { RunRecord, StepRecord, Store, WorkflowRecord, WorkflowStatus } from "../../index.js";
+import { UsageError } from "../cli-errors.js";
+import type { CommandSpec } from "../command.js";
+import { type Column, duration, keyValues, preview, table } from "../output.js";
+import { idArg } from "../parse-args.js";
+
+const RUN_COLUMNS: Column<RunRecord>[] = [
+  { header: "RUN", get: (r) => r.id, right: true },
+  { header: "MESSAGE", get: (r) => r.messageId, right: true },
+  { header: "STATUS", get: (r) => r.status },
+  { header: "CREATED", get: (r) => r.createdAt },
+  {
+    header: "TOOK",
+    get: (r) => (r.completedAt === null ? "-" : duration(r.completedAt.getTime() - r.createdAt.getTime())),
+  },
+  { header: "WORKER", get: (r) => r.workerId },
+  { header: "OUTPUT / ERROR", get: (r) => preview(r.status === "ERROR" ? r.error : r.output, 50) },
+];
+
+const STEP_COLUMNS: Column<StepRecord>[] = [
+  { header: "STEP", get: (s) => s.stepName },
+  { header: "STATUS", get: (s) => s.status },
+  { header: "RETRIES", get: (s) => s.retryCount, right: true },
+  { header: "STARTED", get: (s) => s.startedAt },
+  {
+    header: "TOOK",
+    get: (s) =>
+      s.completedAt === null || s.startedAt === null ? "-" : duration(s.completedAt.getTime() - s.startedAt.getTime()),
+  },
+  { header: "RETRY AT", get: (s) => s.retryAt },
+  { header: "OUTPUT / ERROR", get: (s) => preview(s.status === "ERROR" || s.error !== null ? s.error : s.output, 50) },
+];
+
+async function findRun(store: Store, raw: string | undefined, byMessage: boolean, command: string) {
+  const id = idArg(raw, byMessage ? "message id" : "run id", command);
+  const runs = store.tables().workflowRuns();
+  const run = byMessage ? await runs.getByMessageId(id) : await runs.get(id);
+  if (run === null) {
+    throw new pgqrs.PgqrsError(
+      "RUN_NOT_FOUND",
+      byMessage ? `No run for message ${id} yet (no worker has picked it up)` : `Run with id '${id}' not found`,
+      { details: { id } },
+    );
+  }
+  return run;
+}
+
+const byMessage = {
+  message: { type: "boolean", description: "The id is the trigger message's id, not the run's" },
+} as const;
+
+export const workflowCommands: CommandSpec[] = [
+  {
+    name: "workflow create",
+    summary: "Create a workflow definition and its queue (idempotent)",
+    args: [{ name: "name", required: true }],
+    examples: ["pgqrs workflow create process_task"],
+    async run(ctx) {
+      const wf = await (await ctx.store()).createWorkflow(ctx.args[0] as string);
+      return { data: wf, human: `Workflow '${wf.name}' (id ${wf.id}, queue id ${wf.queueId}) is defined.` };
+    },
+  },
+  {
+    name: "workflow list",
+    summary: "List workflows with their run counts by status",
+    examples: ["pgqrs workflow list", "pgqrs workflow list --json"],
+    async run(ctx) {
+      const store = await ctx.store();
+      const runs = store.tables().workflowRuns();
+      const workflows = await store.tables().workflows().list();
+      const rows = await Promise.all(
+        workflows.map(async (wf: WorkflowRecord) => {
+          const counts: Partial<Record<WorkflowStatus, number>> = {};
+          for (const status of pgqrs.WORKFLOW_STATUSES) {
+            const n = await runs.count({ workflowId: wf.id, status });
+            if (n > 0) counts[status] = n;
+          }
+          return { ...wf, runs: counts };
+        }),
+      );
+      const n = (r: (typeof rows)[number], s: WorkflowStatus) => r.runs[s] ?? 0;
+      return {
+        data: rows,
+        human: table(
+          rows,
+          [
+            { header: "WORKFLOW", get: (r) => r.name },
+            { header: "ID", get: (r) => r.id, right: true },
+            { header: "QUEUED", get: (r) => n(r, "QUEUED"), right: true },
+            { header: "RUNNING", get: (r) => n(r, "RUNNING") + n(r, "PAUSED"), right: true },
+            { header: "SUCCESS", get: (r) => n(r, "SUCCESS"), right: true },
+            { header: "ERROR", get: (r) => n(r, "ERROR"), right: true },
+            { header: "CANCELLED", get: (r) => n(r, "CANCELLED") + n(r, "CANCELLING"), right: true },
+            { header: "CREATED", get: (r) => r.createdAt },
+          ],
+          "No workflows. Define one with `pgqrs workflow create NAME`.",
+        ),
+      };
+    },
+  },
+  {
+    name: "workflow trigger",
+    summary: "Start a run: enqueue a trigger with a JSON input (a worker must serve the workflow)",
+    args: [
+      { name: "name", required: true },
+      { name: "input", required: false },
+    ],
+    flags: {
+      wait: { type: "boolean", description: "Wait for the run's result and print it" },
+      timeout: {
+        type: "int",
+        placeholder: "SECONDS",
+        description: "With --wait: give up after this long (default 60)",
+      },
+    },
+    examples: [
+      `pgqrs workflow trigger process_task '{"id":1}'`,
+      `pgqrs workflow trigger process_task '{"id":2}' --wait --timeout 30`,
+    ],
+    async run(ctx) {
+      const [name, text] = ctx.args as [string, string | undefined];
+      let input: unknown = null;
+      if (text !== undefined) {
+        try {
+          input = JSON.parse(text);
+        } catch {
+          throw new UsageError(`the input must be JSON, got '${text}'`, "workflow trigger");
+        }
+      }
+      const store = await ctx.store();
+      const msg = await pgqrs.workflow(name).trigger(input).execute(store);
+      if (!ctx.flags.bool("wait")) {
+        return {
+          data: { workflow: name, messageId: msg.id },
+          human: `Triggered '${name}': message ${msg.id}. Follow it with \`pgqrs workflow result ${msg.id} --wait\`.`,
+        };
+      }
+      if (!ctx.json) ctx.err.write(`Triggered '${name}' (message ${msg.id}); waiting for the result…\n`);
+      const output = await pgqrs
+        .run()
+        .message(msg)
+        .store(store)
+        .result({ timeoutMs: (ctx.flags.int("timeout") ?? 60) * 1000 });
+      return { data: { workflow: name, messageId: msg.id, output }, human: JSON.stringify(output, null, 2) };
+    },
+  },
+  {
+    name: "workflow runs",
+    summary: "List a workflow's runs, newest first",
+    args: [{ name: "name", required: true }],
+    flags: {
+      status: { type: "string", placeholder: "STATUS", description: pgqrs.WORKFLOW_STATUSES.join(", ") },
+      limit: { type: "int", placeholder: "N", description: "Rows to show (default 50)" },
+      offset: { type: "int", placeholder: "N", description: "Rows to skip" },
+    },
+    examples: ["pgqrs workflow runs process_task", "pgqrs workflow runs process_task --status ERROR --json"],
+    async run(ctx) {
+      const status = ctx.flags.string("status")?.toUpperCase();
+      if (status !== undefined && !pgqrs.WORKFLOW_STATUSES.includes(status as WorkflowStatus)) {
+        throw new UsageError(`--status takes ${pgqrs.WORKFLOW_STATUSES.join(", ")}; got '${status}'`, "workflow runs");
+      }
+      const rows = await pgqrs.workflow(ctx.args[0] as string).runs(await ctx.store(), {
+        ...(status === undefined ? {} : { status: status as WorkflowStatus }),
+        limit: ctx.flags.int("limit") ?? 50,
+        offset: ctx.flags.int("offset") ?? 0,
+      });
+      return { data: rows, human: table(rows, RUN_COLUMNS, "No runs.") };
+    },
+  },
+  {
+    name: "workflow run",
+    summary: "One run: status, input, output or error, and its steps",
+    args: [{ name: "id", required: true }],
+    flags: byMessage,
+    examples: ["pgqrs workflow run 12", "pgqrs workflow run 57 --message --json"],
+    async run(ctx) {
+      const store = await ctx.store();
+      const run = await findRun(store, ctx.args[0], ctx.flags.bool("message"), "workflow run");
+      const wf = await store.tables().workflows().get(run.workflowId);
+      const steps = await store.tables().workflowSteps().listForRun(run.id);
+      return {
+        data: { ...run, workflow: wf?.name ?? null, steps },
+        human: `${keyValues([
+          ["run", run.id],
+          ["workflow", wf?.name ?? run.workflowId],
+          ["message", run.messageId],
+          ["status", run.status],
+          ["worker", run.workerId],
+          ["created", run.createdAt],
+          ["started", run.startedAt],
+          ["completed", run.completedAt],
+          ["input", JSON.stringify(run.input)],
+          ["output", JSON.stringify(run.output)],
+          ["error", run.error === null ? null : JSON.stringify(run.error)],
+        ])}\n\n${table(steps, STEP_COLUMNS, "No steps yet.")}`,
+      };
+    },
+  },
+  {
+    name: "workflow steps",
+    summary: "The steps of a run, in order: status, retries, timing, output or error",
+    args: [{ name: "id", required: true }],
+    flags: byMessage,
+    examples: ["pgqrs workflow steps 12", "pgqrs workflow steps 12 --json"],
+    async run(ctx) {
+      const store = await ctx.store();
+      const run = await findRun(store, ctx.args[0], ctx.flags.bool("message"), "workflow steps");
+      const steps = await store.tables().workflowSteps().listForRun(run.id);
+      return { data: steps, human: table(steps, STEP_COLUMNS, "No steps yet.") };
+    },
+  },
+  {
+    name: "workflow cancel",
+    summary: "Cancel the run of a trigger message (at its next step boundary)",
+    args: [{ name: "message-id", required: true }],
+    examples: ["pgqrs workflow cancel 57"],
+    async run(ctx) {
+      const id = idArg(ctx.args[0], "message id", "workflow cancel");
+      const store = await ctx.store();
+      const m = await (await ctx.admin()).getMessage(id);
+      const wf = (await store.tables().workflows().list()).find((w) => w.queueId === m.queueId);
+      if (wf === undefined) {
+        throw new pgqrs.PgqrsError("VALIDATION_FAILED", `Validation failed: message ${id} is not a workflow trigger`);
+      }
+      const run = await pgqrs.workflow(wf.name).cancel(id, store);
+      return { data: run, human: `Run ${run.id} of '${wf.name}' is ${run.status}.` };
+    },
+  },
+  {
+    name: "workflow result",
+    summary: "The output of the run of a trigger message (exit 1 if it failed or was cancelled)",
+    args: [{ name: "message-id", required: true }],
+    flags: {
+      wait: { type: "boolean", description: "Wait until the run finishes" },
+      timeout: {
+        type: "int",
+        placeholder: "SECONDS",
+        description: "With --wait: give up after this long (default 60)",
+      },
+    },
+    examples: ["pgqrs workflow result 57", "pgqrs workflow result 57 --wait --timeout 120 --json"],
+    async run(ctx) {
+      const id = idArg(ctx.args[0], "message id", "workflow result");
+      const store = await ctx.store();
+      const m = await (await ctx.admin()).getMessage(id);
+      const builder = pgqrs.run().message(m).store(store);
+      if (ctx.flags.bool("wait")) {
+        const output = await builder.result({ timeoutMs: (ctx.flags.int("timeout") ?? 60) * 1000 });
+        return { data: { messageId: id, done: true, output }, human: JSON.stringify(output, null, 2) };
+      }
+      const output = await builder.get();
+      if (output === undefined) {
+        const run = await store.tables().workflowRuns().getByMessageId(id);
+        const status = run?.status ?? "QUEUED";
+        return { data: { messageId: id, done: false, status }, human: `Not finished: ${status}.` };
+      }
+      return { data: { messageId: id, done: true, output }, human: JSON.stringify(output, null, 2) };
+    },
+  },
+];
