@@ -1,0 +1,77 @@
+/**
+ * The dashboard's writes, each through the library's public API: cancel a run, replay a dead letter, move a
+ * worker through its lifecycle, reclaim zombies. Every action answers with a sentence for the UI.
+ */
+import type { Admin } from "../admin/admin.js";
+import type { Store } from "../api/pgqrs-store.js";
+import { workflow } from "../api/workflow-builder.js";
+import { PgqrsError } from "../errors.js";
+import { WorkerHandle } from "../workers/worker-handle.js";
+
+export type WorkerAction = "suspend" | "resume" | "shutdown";
+export const WORKER_ACTIONS: readonly WorkerAction[] = ["suspend", "resume", "shutdown"];
+
+export interface ActionResult {
+  ok: boolean;
+  message: string;
+}
+
+export class DashboardActions {
+  readonly #store: Store;
+  readonly #admin: Admin;
+
+  constructor(store: Store, adminApi: Admin) {
+    this.#store = store;
+    this.#admin = adminApi;
+  }
+
+  async cancelRun(runId: number): Promise<ActionResult> {
+    const tables = this.#store.tables();
+    const run = await tables.workflowRuns().get(runId);
+    if (run === null) return { ok: false, message: `Run ${runId} not found` };
+    const wf = await tables.workflows().get(run.workflowId);
+    if (wf === null) return { ok: false, message: `Workflow of run ${runId} not found` };
+    const after = await workflow(wf.name).cancel(run.messageId, this.#store);
+    return { ok: true, message: `Run ${runId} is ${after.status.toLowerCase()}` };
+  }
+
+  async replayDeadLetter(queueId: number, messageId: number): Promise<ActionResult> {
+    const queue = await this.#store.tables().queues().get(queueId);
+    if (queue === null) return { ok: false, message: `Queue ${queueId} not found` };
+    const replayed = await this.#admin.replayDlq(queue, messageId);
+    if (replayed === null)
+      return { ok: false, message: `Message ${messageId} is not a dead letter of ${queue.queueName}` };
+    return { ok: true, message: `Message ${messageId} is back on ${queue.queueName}` };
+  }
+
+  /**
+   * Suspend, resume or shut down any worker by id. The public API only offers these on a handle the worker's own
+   * process holds, so a handle is made over the row here; it is made as if stopped so that this process never
+   * heartbeats a worker it does not run (that would hide a zombie).
+   */
+  async worker(id: number, action: WorkerAction): Promise<ActionResult> {
+    const record = await this.#store.tables().workers().get(id);
+    if (record === null) return { ok: false, message: `Worker ${id} not found` };
+    const handle = new WorkerHandle(this.#store.context, { ...record, status: "stopped" });
+    await handle[action]();
+    return { ok: true, message: `Worker ${record.name} is ${handle.record.status}` };
+  }
+
+  /** Release the messages of every zombie worker (default threshold) and stop them, queue by queue. */
+  async reclaimZombies(): Promise<ActionResult> {
+    const zombies = await this.#admin.listZombies();
+    const queueIds = [...new Set(zombies.map((z) => z.queueId).filter((q): q is number => q !== null))];
+    let released = 0;
+    for (const queueId of queueIds) released += await this.#admin.reclaimMessages(queueId);
+    return {
+      ok: true,
+      message: `Reclaimed ${zombies.length} zombie worker${zombies.length === 1 ? "" : "s"}; ${released} message${released === 1 ? "" : "s"} released`,
+    };
+  }
+}
+
+/** A failure the UI can show as is (a refused transition, a finished run), as opposed to a bug. */
+export function describeFailure(err: unknown): ActionResult | null {
+  if (err instanceof PgqrsError) return { ok: false, message: err.message };
+  return null;
+}

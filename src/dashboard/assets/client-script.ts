@@ -1,0 +1,116 @@
+/**
+ * The dashboard's browser script (plain JS, no build step): live refresh of `<main>` by polling the page as a
+ * fragment (ETag, so unchanged pages cost no rendering in the browser), confirm dialogs for every action, and the
+ * payload viewer. Refresh pauses while a dialog is open or the tab is hidden.
+ */
+export const CLIENT_SCRIPT = `
+(() => {
+  const body = document.body;
+  const csrf = body.dataset.csrf;
+  const tokenRequired = body.dataset.tokenRequired === "1";
+  const period = Number(body.dataset.refreshMs || 2000);
+  const live = document.querySelector(".live");
+  const liveText = live && live.querySelector(".text");
+  let etag = null, lastOk = Date.now(), busy = false, failed = false;
+
+  function dialogOpen() { return document.querySelector("dialog[open]") !== null; }
+
+  function openKeys() {
+    return new Set([...document.querySelectorAll("main details[open][data-key]")].map((d) => d.dataset.key));
+  }
+
+  async function refresh(force) {
+    if (busy || (!force && (document.hidden || dialogOpen()))) return;
+    busy = true;
+    try {
+      const headers = { "x-pgqrs-fragment": "1" };
+      if (etag && !force) headers["if-none-match"] = etag;
+      const res = await fetch(location.href, { headers, cache: "no-store" });
+      if (res.status === 200) {
+        const keep = openKeys();
+        etag = res.headers.get("etag");
+        const main = document.querySelector("main");
+        main.innerHTML = await res.text();
+        for (const d of main.querySelectorAll("details[data-key]")) if (keep.has(d.dataset.key)) d.open = true;
+      }
+      if (res.status === 200 || res.status === 304) { lastOk = Date.now(); failed = false; } else failed = true;
+    } catch { failed = true; }
+    busy = false;
+    tick();
+  }
+
+  function tick() {
+    if (!live) return;
+    const s = Math.round((Date.now() - lastOk) / 1000);
+    live.classList.toggle("error", failed);
+    live.classList.toggle("paused", !failed && document.hidden);
+    liveText.textContent = failed ? "Reconnecting…" : s < 2 ? "Live" : "Live · " + s + " s ago";
+  }
+
+  setInterval(() => refresh(false), period);
+  setInterval(tick, 1000);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) refresh(false); });
+
+  function toast(text, ok) {
+    const t = document.createElement("div");
+    t.className = "toast" + (ok ? "" : " bad");
+    t.setAttribute("role", "status");
+    t.textContent = text;
+    document.body.appendChild(t);
+    setTimeout(() => t.remove(), 4000);
+  }
+
+  const confirmDialog = document.getElementById("confirm");
+  let pending = null;
+
+  document.addEventListener("submit", (e) => {
+    const form = e.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.confirm) return;
+    e.preventDefault();
+    pending = form;
+    confirmDialog.querySelector("h3").textContent = form.dataset.title || "Are you sure?";
+    confirmDialog.querySelector("p").textContent = form.dataset.confirm;
+    const ok = confirmDialog.querySelector("button[value=ok]");
+    ok.textContent = form.dataset.verb || "Confirm";
+    ok.className = form.dataset.danger ? "danger" : "primary";
+    const tokenRow = confirmDialog.querySelector(".token");
+    tokenRow.hidden = !tokenRequired;
+    if (tokenRequired) tokenRow.querySelector("input").value = sessionStorage.getItem("pgqrs-token") || "";
+    confirmDialog.showModal();
+  });
+
+  confirmDialog.addEventListener("close", async () => {
+    const form = pending;
+    pending = null;
+    if (!form || confirmDialog.returnValue !== "ok") return;
+    const headers = { "x-pgqrs-csrf": csrf, "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
+    if (tokenRequired) {
+      const token = confirmDialog.querySelector(".token input").value;
+      sessionStorage.setItem("pgqrs-token", token);
+      headers["x-pgqrs-token"] = token;
+    }
+    try {
+      const res = await fetch(form.action, { method: "POST", headers, body: new URLSearchParams(new FormData(form)) });
+      const out = await res.json().catch(() => ({ ok: false, message: "HTTP " + res.status }));
+      if (res.status === 401) sessionStorage.removeItem("pgqrs-token");
+      toast(out.message, out.ok);
+    } catch (err) { toast("Request failed: " + err, false); }
+    refresh(true);
+  });
+
+  const viewer = document.getElementById("viewer");
+  document.addEventListener("click", async (e) => {
+    const btn = e.target.closest("[data-payload]");
+    if (!btn) return;
+    viewer.querySelector("h3").textContent = "Message " + btn.dataset.payload;
+    const pre = viewer.querySelector("pre");
+    pre.textContent = "Loading…";
+    viewer.showModal();
+    try {
+      const res = await fetch("/api/messages/" + encodeURIComponent(btn.dataset.payload));
+      const m = await res.json();
+      pre.textContent = res.ok ? JSON.stringify(m.payload, null, 2) : m.message;
+    } catch (err) { pre.textContent = String(err); }
+  });
+})();
+`;

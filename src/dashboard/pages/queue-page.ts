@@ -1,0 +1,85 @@
+/** One queue: its counts, its messages by state with paging, the payload viewer and dead-letter replay. */
+import type { QueueMessage, QueueMetrics, QueueRecord } from "../../types.js";
+import { ago, jsonPreview, messageState, num } from "../format.js";
+import { pill } from "../format.js";
+import { type Html, html } from "../html.js";
+import { MESSAGE_FILTERS, type MessageFilter, type Paged } from "../reads.js";
+import { actionForm, pager, query, stat, tabs } from "./layout.js";
+
+export interface QueueView {
+  queue: QueueRecord;
+  metrics: QueueMetrics;
+  state: MessageFilter;
+  messages: Paged<QueueMessage>;
+  now: Date;
+  maxReadCt: number;
+}
+
+const FILTER_LABELS: Record<MessageFilter, string> = {
+  active: "Active",
+  dead: "Dead letters",
+  archived: "Archived",
+  all: "All",
+};
+
+export function queuePage(v: QueueView): Html {
+  const m = v.metrics;
+  const base = `/queues/${v.queue.id}`;
+  const counts: Record<MessageFilter, number | undefined> = {
+    active: m.totalMessages,
+    dead: m.deadLetteredMessages,
+    archived: m.archivedMessages,
+    all: undefined,
+  };
+  return html`
+  <h1>${v.queue.queueName} <span class="muted mono">queue #${v.queue.id}</span></h1>
+  <p class="sub">Created ${ago(v.queue.createdAt, v.now)}</p>
+  <div class="grid cards">
+    ${stat("Pending", m.pendingMessages, { id: "pending" })}
+    ${stat("Delayed", m.delayedMessages, { id: "delayed" })}
+    ${stat("Leased", m.leasedMessages, { id: "leased" })}
+    ${stat("Archived", m.archivedMessages, { id: "archived" })}
+    ${stat("Dead letters", m.deadLetteredMessages, { id: "dead", warn: true })}
+  </div>
+  <div class="card">
+    ${tabs(
+      MESSAGE_FILTERS.map((f) => ({
+        label: FILTER_LABELS[f],
+        href: query(base, { state: f === "active" ? undefined : f }),
+        active: f === v.state,
+        ...(counts[f] === undefined ? {} : { count: counts[f] }),
+      })),
+    )}
+    ${v.messages.rows.length === 0 ? html`<div class="empty">No messages here</div>` : messageTable(v)}
+    ${pager(v.messages.page, v.messages.hasNext, (p) => query(base, { state: v.state === "active" ? undefined : v.state, page: p }))}
+  </div>`;
+}
+
+function messageTable(v: QueueView): Html {
+  return html`<table data-testid="messages">
+    <thead><tr><th>ID</th><th>State</th><th>Payload</th><th class="n">Reads</th><th>Enqueued</th><th>Visible</th>
+      <th>Consumer</th><th></th></tr></thead>
+    <tbody>${v.messages.rows.map((msg) => {
+      const state = messageState(msg, v.now, v.maxReadCt);
+      return html`<tr data-message="${msg.id}">
+        <td class="mono">${msg.id}</td>
+        <td>${pill(state)}</td>
+        <td><button class="link" data-payload="${msg.id}" title="View payload">${jsonPreview(msg.payload)}</button></td>
+        <td class="n">${num(msg.readCt)}</td>
+        <td>${ago(msg.enqueuedAt, v.now)}</td>
+        <td>${msg.archivedAt === null ? ago(msg.vt, v.now) : html`<span class="muted">archived ${ago(msg.archivedAt, v.now)}</span>`}</td>
+        <td class="mono">${msg.consumerWorkerId ?? html`<span class="muted">—</span>`}</td>
+        <td class="actions">${
+          state === "dead"
+            ? actionForm({
+                action: `/actions/queues/${v.queue.id}/messages/${msg.id}/replay`,
+                label: "Replay",
+                title: `Replay message ${msg.id}?`,
+                confirm: `It goes back on ${v.queue.queueName} with its read count reset and is delivered again.`,
+                small: true,
+              })
+            : ""
+        }</td>
+      </tr>`;
+    })}</tbody></table>`;
+}

@@ -1,0 +1,102 @@
+/** Workers: status, heartbeat age, held messages, zombies highlighted, lifecycle actions and zombie reclaim. */
+import type { WorkerHealthStats, WorkerRecord, WorkerStatus } from "../../types.js";
+import { WORKER_STATUSES } from "../../types.js";
+import { WORKER_TRANSITIONS } from "../../workers/worker-transitions.js";
+import { WORKER_ACTIONS, type WorkerAction } from "../actions.js";
+import { ago, duration, num, pill } from "../format.js";
+import { type Html, html } from "../html.js";
+import type { Paged, WorkerRow } from "../reads.js";
+import { actionForm, pager, query, stat, tabs } from "./layout.js";
+
+export interface WorkersView {
+  status: WorkerStatus | undefined;
+  health: WorkerHealthStats;
+  zombies: WorkerRecord[];
+  zombieThresholdMs: number;
+  workers: Paged<WorkerRow>;
+  now: Date;
+}
+
+const COUNT_OF: Record<WorkerStatus, keyof WorkerHealthStats> = {
+  ready: "readyWorkers",
+  polling: "pollingWorkers",
+  suspended: "suspendedWorkers",
+  interrupted: "interruptedWorkers",
+  stopped: "stoppedWorkers",
+};
+
+const ACTION_TEXT: Record<WorkerAction, { label: string; confirm: string; danger: boolean }> = {
+  suspend: { label: "Suspend", confirm: "It stops taking new messages until resumed.", danger: false },
+  resume: { label: "Resume", confirm: "It becomes ready to poll again.", danger: false },
+  shutdown: { label: "Shut down", confirm: "It is marked stopped for good; its process should exit.", danger: true },
+};
+
+export function workersPage(v: WorkersView): Html {
+  const h = v.health;
+  const zombieQueues = new Set(v.zombies.map((z) => z.queueId).filter((q) => q !== null)).size;
+  return html`
+  <h1>Workers</h1>
+  <p class="sub">A worker is a zombie when it is not stopped and its heartbeat is older than ${duration(v.zombieThresholdMs)}.</p>
+  <div class="grid cards">
+    ${stat("Registered", h.totalWorkers, { id: "workers-total" })}
+    ${stat("Active", h.readyWorkers + h.pollingWorkers, { id: "workers-active", hint: "ready or polling" })}
+    ${stat("Suspended", h.suspendedWorkers, { id: "workers-suspended" })}
+    ${stat("Zombies", v.zombies.length, { id: "workers-zombies", warn: true })}
+  </div>
+  <div class="card">
+    <div class="toolbar">
+      ${tabs([
+        { label: "All", href: "/workers", active: v.status === undefined, count: h.totalWorkers },
+        ...WORKER_STATUSES.map((s) => ({
+          label: s,
+          href: query("/workers", { status: s }),
+          active: v.status === s,
+          count: Number(h[COUNT_OF[s]]),
+        })),
+      ])}
+      ${
+        v.zombies.length === 0
+          ? ""
+          : actionForm({
+              action: "/actions/zombies/reclaim",
+              label: `Reclaim ${num(v.zombies.length)} zombie${v.zombies.length === 1 ? "" : "s"}`,
+              title: "Reclaim zombie workers?",
+              confirm: `Their held messages are released for other consumers and the workers are marked stopped (${zombieQueues} queue${zombieQueues === 1 ? "" : "s"}).`,
+              danger: true,
+            })
+      }
+    </div>
+    ${v.workers.rows.length === 0 ? html`<div class="empty">No workers</div>` : workerTable(v)}
+    ${pager(v.workers.page, v.workers.hasNext, (p) => query("/workers", { status: v.status, page: p }))}
+  </div>`;
+}
+
+function workerTable(v: WorkersView): Html {
+  return html`<table data-testid="workers">
+    <thead><tr><th>ID</th><th>Name</th><th>Queue</th><th>Status</th><th>Heartbeat</th><th>Started</th>
+      <th class="n">Held</th><th></th></tr></thead>
+    <tbody>${v.workers.rows.map(({ worker: w, queueName, held, zombie }) => {
+      const actions = WORKER_ACTIONS.filter((a) =>
+        (WORKER_TRANSITIONS[a].from as readonly string[]).includes(w.status),
+      );
+      return html`<tr data-worker="${w.id}" class="${zombie ? "zombie" : ""}">
+        <td class="mono">${w.id}</td>
+        <td class="mono">${w.name}</td>
+        <td>${w.queueId === null ? html`<span class="muted">${queueName}</span>` : html`<a href="/queues/${w.queueId}">${queueName}</a>`}</td>
+        <td>${pill(w.status)} ${zombie ? pill("zombie") : ""}</td>
+        <td data-testid="heartbeat-${w.id}">${ago(w.heartbeatAt, v.now)}</td>
+        <td>${ago(w.startedAt, v.now)}</td>
+        <td class="n ${held === 0 ? "zero" : ""}" data-testid="held-${w.id}">${num(held)}</td>
+        <td class="actions">${actions.map((a) =>
+          actionForm({
+            action: `/actions/workers/${w.id}/${a}`,
+            label: ACTION_TEXT[a].label,
+            title: `${ACTION_TEXT[a].label} worker ${w.name}?`,
+            confirm: ACTION_TEXT[a].confirm,
+            danger: ACTION_TEXT[a].danger,
+            small: true,
+          }),
+        )}</td>
+      </tr>`;
+    })}</tbody></table>`;
+}

@@ -1,0 +1,82 @@
+/** Workflows: definitions, runs filtered by workflow and status, search by run or message id. */
+import type { RunRecord, WorkflowRecord, WorkflowStatus } from "../../types.js";
+import { WORKFLOW_STATUSES } from "../../types.js";
+import { ago, duration, jsonPreview, num, pill } from "../format.js";
+import { type Html, html } from "../html.js";
+import type { Paged } from "../reads.js";
+import { pager, query, tabs } from "./layout.js";
+
+export interface WorkflowsView {
+  workflows: WorkflowRecord[];
+  queueOf: Map<number, string>;
+  workflowId: number | undefined;
+  status: WorkflowStatus | undefined;
+  counts: Record<WorkflowStatus, number>;
+  runs: Paged<RunRecord>;
+  searched: string | undefined;
+  now: Date;
+}
+
+export function workflowsPage(v: WorkflowsView): Html {
+  const names = new Map(v.workflows.map((w) => [w.id, w.name]));
+  const total = WORKFLOW_STATUSES.reduce((a, s) => a + v.counts[s], 0);
+  const href = (status: WorkflowStatus | undefined, page?: number) =>
+    query("/workflows", { workflow: v.workflowId, status, page });
+  return html`
+  <div class="toolbar">
+    <div><h1>Workflows</h1><p class="sub" style="margin:0">${num(v.workflows.length)} definition${
+      v.workflows.length === 1 ? "" : "s"
+    }, ${num(total)} run${total === 1 ? "" : "s"}</p></div>
+    <form method="get" action="/workflows" class="inline" role="search">
+      <input type="search" name="q" placeholder="Run id or trigger message id" value="${v.searched ?? ""}" aria-label="Find a run">
+    </form>
+  </div>
+  ${v.searched === undefined ? "" : html`<div class="card" data-testid="search-miss">No run with id or message id <b>${v.searched}</b>.</div>`}
+  <div class="card">
+    <h2>Definitions</h2>
+    ${
+      v.workflows.length === 0
+        ? html`<div class="empty">No workflows defined</div>`
+        : html`<table><thead><tr><th>Name</th><th>Queue</th><th>Created</th><th></th></tr></thead><tbody>${v.workflows.map(
+            (w) => html`<tr><td><b>${w.name}</b></td>
+              <td><a href="/queues/${w.queueId}">${v.queueOf.get(w.queueId) ?? `#${w.queueId}`}</a></td>
+              <td>${ago(w.createdAt, v.now)}</td>
+              <td class="actions"><a href="${query("/workflows", { workflow: w.id })}">Runs →</a></td></tr>`,
+          )}</tbody></table>`
+    }
+  </div>
+  <div class="card">
+    <div class="toolbar"><h2 style="margin:0">Runs${v.workflowId === undefined ? "" : html` of ${names.get(v.workflowId) ?? "?"}`}</h2>
+      ${v.workflowId === undefined ? "" : html`<a href="${query("/workflows", { status: v.status })}">Show all workflows</a>`}</div>
+    ${tabs([
+      { label: "All", href: href(undefined), active: v.status === undefined, count: total },
+      ...WORKFLOW_STATUSES.map((s) => ({
+        label: s.toLowerCase(),
+        href: href(s),
+        active: v.status === s,
+        count: v.counts[s],
+      })),
+    ])}
+    ${v.runs.rows.length === 0 ? html`<div class="empty">No runs</div>` : runTable(v, names)}
+    ${pager(v.runs.page, v.runs.hasNext, (p) => href(v.status, p))}
+  </div>`;
+}
+
+function runTable(v: WorkflowsView, names: Map<number, string>): Html {
+  return html`<table data-testid="runs">
+    <thead><tr><th>Run</th><th>Workflow</th><th>Status</th><th>Message</th><th>Created</th><th class="n">Duration</th>
+      <th>Error</th></tr></thead>
+    <tbody>${v.runs.rows.map((r) => {
+      const end = r.completedAt ?? (r.startedAt === null ? null : v.now);
+      const took = r.startedAt === null || end === null ? null : end.getTime() - r.startedAt.getTime();
+      return html`<tr data-run="${r.id}">
+        <td class="mono"><a href="/runs/${r.id}">#${r.id}</a></td>
+        <td>${names.get(r.workflowId) ?? `#${r.workflowId}`}</td>
+        <td>${pill(r.status)}</td>
+        <td class="mono">${r.messageId}</td>
+        <td>${ago(r.createdAt, v.now)}</td>
+        <td class="n">${took === null ? html`<span class="muted">—</span>` : duration(took)}</td>
+        <td class="mono muted">${r.error === null || r.error === undefined ? "" : jsonPreview(r.error, 60)}</td>
+      </tr>`;
+    })}</tbody></table>`;
+}
