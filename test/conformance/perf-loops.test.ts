@@ -1,0 +1,139 @@
+/**
+ * Engine behaviour added for speed, checked for correctness only (no timing assertions): poll loops that
+ * acknowledge and claim in one round trip still handle every message exactly once and stop cleanly; Postgres
+ * loops are woken by enqueue notifications instead of waiting out their poll interval; a workflow run's outcome
+ * and its message's archive are written together.
+ */
+import { describe, expect, it } from "vitest";
+import * as pgqrs from "../../src/index.js";
+import { BACKENDS } from "../support/backends.js";
+import { openTestStore } from "../support/stores.js";
+
+describe.each(BACKENDS)("fast poll loops on %s", (backend) => {
+  it.each([
+    { concurrency: 1, batch: 1 },
+    { concurrency: 4, batch: 1 },
+    { concurrency: 3, batch: 7 },
+  ])("drain 120 messages exactly once at concurrency $concurrency, batch $batch", async ({ concurrency, batch }) => {
+    const { store } = await openTestStore(backend, { pollIntervalMs: 20 });
+    const queue = `drain_${concurrency}_${batch}`;
+    await store.queue(queue);
+    const producer = await store.producer(queue);
+    await producer.enqueueBatch(Array.from({ length: 120 }, (_, i) => ({ i })));
+    const seen: number[] = [];
+    const stop = new AbortController();
+    const consumer = await store.consumer(queue);
+    const builder = pgqrs.dequeue().worker(consumer).batch(batch).concurrency(concurrency).signal(stop.signal);
+    const loop = (
+      batch === 1
+        ? builder.handle(async (m) => {
+            seen.push((m.payload as { i: number }).i);
+          })
+        : builder.handleBatch(async (ms) => {
+            for (const m of ms) seen.push((m.payload as { i: number }).i);
+          })
+    ).poll(store);
+    await expect.poll(() => seen.length, { timeout: 20_000 }).toBe(120);
+    stop.abort();
+    expect(await loop).toBe("aborted");
+    expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: 120 }, (_, i) => i));
+    const metrics = await pgqrs.admin(store).queueMetrics(queue);
+    expect(metrics).toMatchObject({ pendingMessages: 0, lockedMessages: 0, archivedMessages: 120 });
+    expect(await consumer.heldMessageCount()).toBe(0);
+  });
+
+  it("a failing handler in a chained loop releases its message and the loop goes on", async () => {
+    const { store } = await openTestStore(backend, { pollIntervalMs: 20 });
+    await store.queue("flaky");
+    const producer = await store.producer("flaky");
+    await producer.enqueueBatch([1, 2, 3, 4, 5]);
+    const done: number[] = [];
+    let failedOnce = false;
+    const stop = new AbortController();
+    const consumer = await store.consumer("flaky");
+    const loop = pgqrs
+      .dequeue()
+      .worker(consumer)
+      .onError(() => undefined)
+      .signal(stop.signal)
+      .handle(async (m) => {
+        if (m.payload === 3 && !failedOnce) {
+          failedOnce = true;
+          throw new Error("boom");
+        }
+        done.push(m.payload as number);
+      })
+      .poll(store);
+    await expect.poll(() => done.length, { timeout: 20_000 }).toBe(5);
+    stop.abort();
+    await loop;
+    expect([...done].sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("an interrupt ends a loop that is busy chaining claims", async () => {
+    const { store } = await openTestStore(backend, { pollIntervalMs: 60_000 });
+    await store.queue("busy");
+    const producer = await store.producer("busy");
+    await producer.enqueueBatch(Array.from({ length: 2_000 }, (_, i) => i));
+    const consumer = await store.consumer("busy");
+    let handled = 0;
+    const loop = pgqrs
+      .dequeue()
+      .worker(consumer)
+      .handle(async () => {
+        handled += 1;
+      })
+      .poll(store);
+    await expect.poll(() => handled, { timeout: 20_000 }).toBeGreaterThan(5);
+    await consumer.interrupt();
+    expect(await loop).toBe("interrupted");
+    expect(await consumer.status()).toBe("suspended");
+    expect(await consumer.heldMessageCount()).toBe(0);
+  });
+
+  it("a workflow run's outcome and its message's archive are recorded together", async () => {
+    const { store } = await openTestStore(backend, { pollIntervalMs: 20 });
+    const wf = pgqrs.defineWorkflow({ name: "perf_wf" }, async (run, input: number) => {
+      const a = await pgqrs.workflowStep(run, "a", async () => input + 1);
+      return pgqrs.workflowStep(run, "b", async () => a * 2);
+    });
+    await pgqrs.workflow().name(wf).create(store);
+    const triggers = await Promise.all([1, 2, 3].map((n) => pgqrs.workflow().name(wf).trigger(n).execute(store)));
+    const consumer = await store.consumer("perf_wf");
+    const worker = pgqrs.workflow().name(wf).consumer(consumer).poll(store);
+    const results = await Promise.all(
+      triggers.map((t) => pgqrs.run().message(t).store(store).result({ timeoutMs: 20_000 })),
+    );
+    expect(results).toEqual([4, 6, 8]);
+    await expect
+      .poll(async () => (await pgqrs.admin(store).queueMetrics("perf_wf")).archivedMessages, { timeout: 5_000 })
+      .toBe(3);
+    await consumer.interrupt();
+    await worker;
+    expect(await consumer.heldMessageCount()).toBe(0);
+  });
+});
+
+describe("enqueue wake-up on postgres", () => {
+  it("a loop with a 60 s poll interval picks up a new message long before its next poll", async () => {
+    const { store } = await openTestStore("postgres", { pollIntervalMs: 60_000 });
+    expect(store.context.backend.capabilities.listenNotify).toBe(true);
+    await store.queue("wake");
+    const producer = await store.producer("wake");
+    const consumer = await store.consumer("wake");
+    const got: unknown[] = [];
+    const loop = pgqrs
+      .dequeue()
+      .worker(consumer)
+      .handle(async (m) => {
+        got.push(m.payload);
+      })
+      .poll(store);
+    while ((await consumer.status()) !== "polling") await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 100)); // idle: the loop has polled once and sleeps for 60 s
+    await producer.enqueue("hello");
+    await expect.poll(() => got, { timeout: 15_000 }).toEqual(["hello"]);
+    await consumer.interrupt();
+    expect(await loop).toBe("interrupted");
+  });
+});
