@@ -1,5 +1,5 @@
 import * as pgqrs from "../index.js";
-import type { Config, QueueMessage, RunRecord, Store } from "../index.js";
+import type { Config, QueueMessage, RunRecord, StepRecord, Store } from "../index.js";
 import { type CrashReport, runCrashWorkers } from "./demo-crash.js";
 import { DEMO_WORKFLOW, demoWorkflow } from "./demo-workflow.js";
 import { Progress } from "./progress.js";
@@ -136,8 +136,7 @@ async function summarise(
     .map((r) => (r.completedAt as Date).getTime() - (enqueued.get(r.messageId) as number))
     .sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0;
-  const sample = pickSample(runs, crash);
-  const steps = sample === undefined ? [] : await pgqrs.workflow(DEMO_WORKFLOW).steps(sample.id, store);
+  const { sample, steps } = await pickSample(store, runs, crash);
   return {
     backend: store.backendName(),
     runs: n,
@@ -160,13 +159,29 @@ async function summarise(
   };
 }
 
-/** The run to show: one that was in flight when the worker was killed, else one that needed a retry. */
-function pickSample(runs: RunRecord[], crash: CrashReport | null): RunRecord | undefined {
+/**
+ * The run to show: with a crash, one whose steps straddle the kill (finished before it, resumed after it) or at
+ * least one in flight at the time; otherwise the first finished run.
+ */
+async function pickSample(
+  store: Store,
+  runs: RunRecord[],
+  crash: CrashReport | null,
+): Promise<{ sample: RunRecord | undefined; steps: StepRecord[] }> {
+  const stepsOf = (r: RunRecord) => pgqrs.workflow(DEMO_WORKFLOW).steps(r.id, store);
   if (crash !== null) {
-    const hit = runs.find((r) => crash.inFlightRunIds.includes(r.id));
-    if (hit !== undefined) return hit;
+    const killedAt = new Date(crash.killedAt).getTime();
+    const hit = runs.filter((r) => crash.inFlightRunIds.includes(r.id));
+    for (const r of hit.slice(0, 20)) {
+      const steps = await stepsOf(r);
+      const before = steps.some((s) => s.completedAt !== null && s.completedAt.getTime() < killedAt);
+      const after = steps.some((s) => s.startedAt !== null && s.startedAt.getTime() > killedAt);
+      if (before && after) return { sample: r, steps };
+    }
+    if (hit[0] !== undefined) return { sample: hit[0], steps: await stepsOf(hit[0]) };
   }
-  return runs.find((r) => r.status === "SUCCESS") ?? runs[0];
+  const sample = runs.find((r) => r.status === "SUCCESS") ?? runs[0];
+  return { sample, steps: sample === undefined ? [] : await stepsOf(sample) };
 }
 
 function render(s: DemoSummary, crash: CrashReport | null): string {

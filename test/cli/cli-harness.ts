@@ -1,0 +1,81 @@
+/** Drive `node dist/cli/main.js` as a subprocess against one fresh database per test file. */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { type BackendName, dropSchema, freshDatabase } from "../support/backends.js";
+
+export const CLI = join(process.cwd(), "dist/cli/main.js");
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function assertBuilt(): void {
+  if (!existsSync(CLI)) throw new Error("dist/cli/main.js is missing: run `npm run build` (npm test does)");
+}
+
+/** Run the CLI with no database configured beyond what `env` says. */
+export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PGQRS_DSN: "", PGQRS_SCHEMA: "", ...options.env };
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env, cwd: options.cwd ?? process.cwd(), encoding: "utf8", timeout: 60_000 },
+      (err, stdout, stderr) => {
+        const code = err === null ? 0 : typeof err.code === "number" ? err.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** A fresh database for the backend, and a CLI bound to it by PGQRS_DSN / PGQRS_SCHEMA. */
+export class CliDatabase {
+  readonly backend: BackendName;
+  readonly dsn: string;
+  readonly schema: string;
+
+  constructor(backend: BackendName) {
+    this.backend = backend;
+    const db = freshDatabase(backend);
+    this.dsn = db.dsn;
+    this.schema = db.schema;
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return { PGQRS_DSN: this.dsn, PGQRS_SCHEMA: this.schema };
+  }
+
+  run(...args: string[]): Promise<CliRun> {
+    return runCli(args, { env: this.env });
+  }
+
+  /** Run with --json, expect exit 0, and parse stdout. */
+  async json<T = unknown>(...args: string[]): Promise<T> {
+    const r = await this.run(...args, "--json");
+    if (r.code !== 0) throw new Error(`pgqrs ${args.join(" ")} exited ${r.code}: ${r.stdout}${r.stderr}`);
+    return JSON.parse(r.stdout) as T;
+  }
+
+  /** Run, expect exit 0, return stdout. */
+  async ok(...args: string[]): Promise<string> {
+    const r = await this.run(...args);
+    if (r.code !== 0) throw new Error(`pgqrs ${args.join(" ")} exited ${r.code}: ${r.stdout}${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** Start a long-running CLI process (e.g. `worker run`). */
+  spawn(...args: string[]): ChildProcess {
+    return spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...this.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  }
+
+  async drop(): Promise<void> {
+    if (this.backend === "postgres") await dropSchema(this.schema);
+  }
+}
