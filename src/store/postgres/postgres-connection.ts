@@ -167,6 +167,11 @@ export class PostgresConnection implements Queryable {
     const discard = (reason: unknown) => {
       broken = reason instanceof Error ? reason : new Error(String(reason));
     };
+    // The pool listens for errors only on idle clients. A checked-out client whose server session ends between
+    // two statements (pg_terminate_backend, a restart) emits 'error' with no query to deliver it to; unheard, that
+    // event would crash the process. Mark the client broken instead: the next statement fails with
+    // CONNECTION_FAILED and the client is destroyed on release.
+    client.on("error", discard);
     try {
       return await fn(client, discard);
     } catch (err) {
@@ -174,6 +179,7 @@ export class PostgresConnection implements Queryable {
       if (err instanceof PgqrsError && err.code === "CONNECTION_FAILED") broken ??= err;
       throw err;
     } finally {
+      client.off("error", discard);
       client.release(broken);
     }
   }
