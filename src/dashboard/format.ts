@@ -21,7 +21,7 @@ export function duration(ms: number): string {
 export function ago(at: Date | null, now: Date): Html {
   if (at === null) return html`<span class="muted">—</span>`;
   const d = now.getTime() - at.getTime();
-  const text = d >= 0 ? `${duration(d)} ago` : `in ${duration(-d)}`;
+  const text = Math.abs(d) < 1000 ? "just now" : d >= 0 ? `${duration(d)} ago` : `in ${duration(-d)}`;
   return html`<time datetime="${at.toISOString()}" title="${at.toISOString()}">${text}</time>`;
 }
 

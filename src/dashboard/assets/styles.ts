@@ -40,11 +40,11 @@ h1 { font-size: 20px; margin: 0 0 4px; letter-spacing: -0.01em; display: flex; a
 h2 { font-size: 13px; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); margin: 0 0 12px; font-weight: 600; }
 .sub { color: var(--muted); margin: 0 0 20px; }
 .grid { display: grid; gap: 16px; }
-.cards { grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); margin-bottom: 16px; }
+.cards { grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); }
 .two { grid-template-columns: 1fr 1fr; }
 @media (max-width: 900px) { .two { grid-template-columns: 1fr; } }
 .card { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 16px 18px; min-width: 0; }
-.card + .card, .grid + .card, .card + .grid { margin-top: 16px; }
+main > .card + .card, main > .grid + .card, main > .card + .grid, main > .grid + .grid, main > .toolbar + .card { margin-top: 16px; }
 .stat .label { color: var(--muted); font-size: 12px; font-weight: 500; }
 .stat .value { font-size: 26px; font-weight: 650; letter-spacing: -0.02em; font-variant-numeric: tabular-nums; margin-top: 2px; }
 .stat .hint { color: var(--muted); font-size: 12px; }

@@ -69,7 +69,7 @@ function messageTable(v: QueueView): Html {
         <td>${ago(msg.enqueuedAt, v.now)}</td>
         <td>${msg.archivedAt === null ? ago(msg.vt, v.now) : html`<span class="muted">archived ${ago(msg.archivedAt, v.now)}</span>`}</td>
         <td class="mono">${msg.consumerWorkerId ?? html`<span class="muted">—</span>`}</td>
-        <td class="actions">${
+        <td><div class="actions">${
           state === "dead"
             ? actionForm({
                 action: `/actions/queues/${v.queue.id}/messages/${msg.id}/replay`,
@@ -79,7 +79,7 @@ function messageTable(v: QueueView): Html {
                 small: true,
               })
             : ""
-        }</td>
+        }</div></td>
       </tr>`;
     })}</tbody></table>`;
 }

@@ -87,7 +87,7 @@ function workerTable(v: WorkersView): Html {
         <td data-testid="heartbeat-${w.id}">${ago(w.heartbeatAt, v.now)}</td>
         <td>${ago(w.startedAt, v.now)}</td>
         <td class="n ${held === 0 ? "zero" : ""}" data-testid="held-${w.id}">${num(held)}</td>
-        <td class="actions">${actions.map((a) =>
+        <td><div class="actions">${actions.map((a) =>
           actionForm({
             action: `/actions/workers/${w.id}/${a}`,
             label: ACTION_TEXT[a].label,
@@ -96,7 +96,7 @@ function workerTable(v: WorkersView): Html {
             danger: ACTION_TEXT[a].danger,
             small: true,
           }),
-        )}</td>
+        )}</div></td>
       </tr>`;
     })}</tbody></table>`;
 }

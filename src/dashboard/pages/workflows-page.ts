@@ -41,7 +41,7 @@ export function workflowsPage(v: WorkflowsView): Html {
             (w) => html`<tr><td><b>${w.name}</b></td>
               <td><a href="/queues/${w.queueId}">${v.queueOf.get(w.queueId) ?? `#${w.queueId}`}</a></td>
               <td>${ago(w.createdAt, v.now)}</td>
-              <td class="actions"><a href="${query("/workflows", { workflow: w.id })}">Runs →</a></td></tr>`,
+              <td><div class="actions"><a href="${query("/workflows", { workflow: w.id })}">Runs →</a></div></td></tr>`,
           )}</tbody></table>`
     }
   </div>
