@@ -1,0 +1,420 @@
+/**
+ * `npm run bench` (from the repository root): builds nothing itself (the root script runs `npm run build` first),
+ * opens or starts a PostgreSQL, runs every scenario for pgqrs, the raw-SQL baseline and the peers on that same
+ * database, round after round (interleaved, so drift hits every system alike), and writes the medians to
+ * bench/results/latest.json and docs/benchmarks.md (table, machine, method, SVG chart).
+ *
+ * Flags: --quick (small sizes, one round: for iterating), --rounds N, --only a,b (scenario ids: drain, enqueue,
+ * pickup, workflow, sqlite, pgbench).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { openDatabase } from "./lib/postgres.mjs";
+import { advantage, markdownTable, svgChart, tableRows, terminalTable } from "./lib/report.mjs";
+import { median, percentile } from "./lib/stats.mjs";
+import { dbosSystem } from "./systems/dbos.mjs";
+import { graphileSystem } from "./systems/graphile.mjs";
+import { pgbenchSystem } from "./systems/pgbench.mjs";
+import { pgbossSystem } from "./systems/pgboss.mjs";
+import { pgqrsSystem } from "./systems/pgqrs.mjs";
+import { rawSystem } from "./systems/raw.mjs";
+import { pgqrsSqliteSystem, rawSqliteSystem } from "./systems/sqlite.mjs";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const flag = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const ROUNDS = Number(flag("--rounds") ?? (quick ? 1 : 3));
+const ONLY = flag("--only")?.split(",");
+const SIZES = quick
+  ? { drain: 2_000, enqueue: 1_000, pickup: 60, gapMs: 25, runs: 200 }
+  : { drain: 10_000, enqueue: 5_000, pickup: 200, gapMs: 25, runs: 1_000 };
+const CONFIGS = [
+  { k: 1, b: 1 },
+  { k: 4, b: 1 },
+  { k: 16, b: 1 },
+  { k: 1, b: 50 },
+  { k: 4, b: 50 },
+  { k: 16, b: 50 },
+];
+/** pg-boss polls at best every 0.5 s, so its drains are capped in time (the rate over the cap is reported). */
+const LIMIT_MS = { "pg-boss": quick ? 3_000 : 5_000, default: 120_000 };
+
+const t0 = Date.now();
+const log = (msg) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`);
+const enabled = (id) => ONLY === undefined || ONLY.includes(id);
+
+const figures = new Map();
+function record(id, meta, system, value, extra = {}) {
+  let f = figures.get(id);
+  if (f === undefined) {
+    f = { id, ...meta, values: {} };
+    figures.set(id, f);
+  }
+  f.values[system] ??= { rounds: [], capped: false };
+  const v = f.values[system];
+  v.rounds.push(value);
+  if (extra.capped) v.capped = true;
+  if (extra.note) v.note = extra.note;
+}
+
+const failures = {};
+async function attempt(system, what, fn) {
+  try {
+    return await fn();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    failures[`${system} ${what}`] = message;
+    log(`  ! ${system} ${what} failed: ${message.split("\n")[0]}`);
+    return undefined;
+  }
+}
+
+async function main() {
+  const db = await openDatabase(log);
+  const { dsn } = db;
+  const queueSystems = [pgqrsSystem(dsn), rawSystem(dsn), graphileSystem(dsn), pgbossSystem(dsn)];
+  const pgbench = pgbenchSystem(dsn);
+  const dbos = dbosSystem(dsn);
+  const sqliteOurs = pgqrsSqliteSystem();
+  const sqliteRaw = rawSqliteSystem();
+  const bloat = [];
+  const loadStart = os.loadavg();
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      log(`round ${round}/${ROUNDS}`);
+      if (enabled("drain")) {
+        for (const { k, b } of CONFIGS) {
+          for (const s of queueSystems) {
+            const limitMs = LIMIT_MS[s.name] ?? LIMIT_MS.default;
+            const r = await attempt(s.name, `drain K=${k} B=${b}`, () => s.drain({ n: SIZES.drain, k, b, limitMs }));
+            if (r === undefined) continue;
+            log(
+              `  drain K=${k} B=${b} ${s.name}: ${Math.round(r.perSec)} jobs/s${r.capped ? ` (capped: ${r.processed} in ${limitMs} ms)` : ""}`,
+            );
+            record(
+              `drain_k${k}_b${b}`,
+              { label: `drain K=${k} B=${b}`, unit: "jobs/s", higherIsBetter: true },
+              s.name,
+              r.perSec,
+              r,
+            );
+            record(
+              "prefill",
+              { label: `prefill ${SIZES.drain}`, unit: "jobs/s", higherIsBetter: true },
+              s.name,
+              r.prefillPerSec,
+            );
+            if (r.bloat !== undefined) bloat.push(r.bloat);
+          }
+        }
+      }
+      if (enabled("pgbench") && pgbench.available) {
+        const seconds = quick ? 2 : 3;
+        for (const { k, b, rows } of [
+          { k: 1, b: 1, rows: 60_000 },
+          { k: 16, b: 50, rows: 600_000 },
+        ]) {
+          const r = await attempt("pgbench", `claim K=${k} B=${b}`, () => pgbench.claim({ k, b, seconds, rows }));
+          if (r?.perSec == null) continue;
+          log(`  pgbench claim+archive K=${k} B=${b}: ${Math.round(r.perSec)} jobs/s`);
+          record(
+            `drain_k${k}_b${b}`,
+            { label: `drain K=${k} B=${b}`, unit: "jobs/s", higherIsBetter: true },
+            "pgbench",
+            r.perSec,
+          );
+        }
+      }
+      if (enabled("enqueue")) {
+        for (const s of queueSystems) {
+          const r = await attempt(s.name, "enqueue", () => s.enqueue({ n: SIZES.enqueue }));
+          if (r === undefined) continue;
+          log(`  enqueue ${s.name}: ${Math.round(r.perSec)} jobs/s`);
+          record(
+            "enqueue",
+            { label: `${SIZES.enqueue} sequential enqueues`, unit: "jobs/s", higherIsBetter: true },
+            s.name,
+            r.perSec,
+          );
+        }
+        if (pgbench.available) {
+          const r = await attempt("pgbench", "insert", () => pgbench.insert({ seconds: quick ? 2 : 3 }));
+          if (r?.perSec != null) {
+            log(`  pgbench single INSERT: ${Math.round(r.perSec)} /s`);
+            record(
+              "enqueue",
+              { label: `${SIZES.enqueue} sequential enqueues`, unit: "jobs/s", higherIsBetter: true },
+              "pgbench",
+              r.perSec,
+            );
+          }
+        }
+      }
+      if (enabled("pickup")) {
+        for (const s of queueSystems) {
+          const r = await attempt(s.name, "pickup", () => s.pickup({ count: SIZES.pickup, gapMs: SIZES.gapMs }));
+          if (r === undefined) continue;
+          const [p50, p95, p99] = [0.5, 0.95, 0.99].map((p) => percentile(r.latencies, p));
+          log(
+            `  pickup ${s.name}: p50 ${p50?.toFixed(2)} ms, p95 ${p95?.toFixed(2)}, p99 ${p99?.toFixed(2)} (${r.latencies.length} jobs)`,
+          );
+          const meta = (q) => ({ label: `pickup latency ${q}`, unit: "ms", higherIsBetter: false });
+          record("pickup_p50", meta("p50"), s.name, p50);
+          record("pickup_p95", meta("p95"), s.name, p95);
+          record("pickup_p99", meta("p99"), s.name, p99);
+        }
+      }
+      if (enabled("workflow")) {
+        for (const s of [queueSystems[0], dbos]) {
+          const r = await attempt(s.name, "workflow", () =>
+            s.workflow({ runs: SIZES.runs, concurrency: 16, limitMs: 120_000 }),
+          );
+          if (r === undefined) continue;
+          log(
+            `  workflow ${s.name}: ${r.perSec.toFixed(1)} runs/s, p50 ${r.p50?.toFixed(1)} ms${r.capped ? " (capped)" : ""}`,
+          );
+          const label = `${SIZES.runs} 3-step workflows, c=16`;
+          record("workflow_rate", { label, unit: "runs/s", higherIsBetter: true }, s.name, r.perSec, r);
+          record("workflow_p50", { label: "workflow run p50", unit: "ms", higherIsBetter: false }, s.name, r.p50);
+        }
+      }
+      if (enabled("sqlite")) {
+        for (const b of [1, 50]) {
+          for (const [key, s] of [
+            ["pgqrs", sqliteOurs],
+            ["raw SQL", sqliteRaw],
+          ]) {
+            const r = await attempt(s.name, `sqlite drain B=${b}`, () =>
+              s.drain({ n: SIZES.drain, b, limitMs: 120_000 }),
+            );
+            if (r === undefined) continue;
+            log(`  SQLite drain B=${b} ${s.name}: ${Math.round(r.perSec)} jobs/s`);
+            record(
+              `sqlite_drain_b${b}`,
+              { label: `SQLite drain K=1 B=${b}`, unit: "jobs/s", higherIsBetter: true },
+              key,
+              r.perSec,
+            );
+          }
+        }
+        for (const [key, s] of [
+          ["pgqrs", sqliteOurs],
+          ["raw SQL", sqliteRaw],
+        ]) {
+          const r = await attempt(s.name, "sqlite enqueue", () => s.enqueue({ n: SIZES.enqueue }));
+          if (r === undefined) continue;
+          log(`  SQLite enqueue ${s.name}: ${Math.round(r.perSec)} jobs/s`);
+          record(
+            "sqlite_enqueue",
+            { label: `SQLite ${SIZES.enqueue} enqueues`, unit: "jobs/s", higherIsBetter: true },
+            key,
+            r.perSec,
+          );
+        }
+      }
+    }
+  } finally {
+    await dbos.close().catch(() => undefined);
+    await db.stop().catch(() => undefined);
+  }
+
+  for (const f of figures.values()) for (const v of Object.values(f.values)) v.median = median(v.rounds);
+  const all = [...figures.values()];
+  const systems = ["pgqrs", "raw SQL", "pgbench", "graphile-worker", "pg-boss", "DBOS"].filter((s) =>
+    all.some((f) => f.values[s] !== undefined),
+  );
+  const comparisons = systems.filter((s) => s !== "pgqrs").map((s) => ["pgqrs", s]);
+  const table = tableRows(all, systems, comparisons);
+  const floors = checkFloors(figures);
+  const result = {
+    generatedAt: new Date().toISOString(),
+    quick,
+    rounds: ROUNDS,
+    sizes: SIZES,
+    durationSeconds: Math.round((Date.now() - t0) / 1000),
+    machine: machine(db.settings, loadStart),
+    figures: all,
+    floors,
+    deadTuplesAfterDrain: bloat,
+    failures,
+  };
+
+  const here = fileURLToPath(new URL(".", import.meta.url));
+  mkdirSync(`${here}results`, { recursive: true });
+  writeFileSync(`${here}results/latest.json`, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(
+    `${here}results/${result.generatedAt.replaceAll(":", "-")}.json`,
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
+  const drainFigures = all.filter((f) => f.id.startsWith("drain_") || f.id === "enqueue");
+  const svg = svgChart(
+    drainFigures,
+    ["raw SQL", "pgqrs", "graphile-worker", "pg-boss"],
+    "raw SQL",
+    "Throughput relative to the raw-SQL loop (higher is better)",
+  );
+  mkdirSync(`${here}../docs`, { recursive: true });
+  writeFileSync(`${here}../docs/benchmarks-throughput.svg`, `${svg}\n`);
+  writeFileSync(`${here}../docs/benchmarks.md`, markdown(result, table));
+
+  process.stdout.write(`\n${terminalTable(table)}\n\n`);
+  for (const f of floors)
+    process.stdout.write(`${f.met === null ? "?" : f.met ? "MET " : "MISS"}  ${f.floor}: ${f.detail}\n`);
+  if (bloat.length > 0) process.stdout.write(`\ndead tuples after K=16 B=50 drains: ${JSON.stringify(bloat)}\n`);
+  if (Object.keys(failures).length > 0) process.stdout.write(`\nnot run: ${JSON.stringify(failures, null, 2)}\n`);
+  log(`done in ${result.durationSeconds} s; wrote bench/results/latest.json and docs/benchmarks.md`);
+}
+
+function checkFloors(figures) {
+  const f = (id) => figures.get(id);
+  const adv = (id, other) => (f(id) === undefined ? null : advantage(f(id), "pgqrs", other));
+  const val = (id, s) => f(id)?.values[s]?.median ?? null;
+  const ratio = (r) => (r === null ? "n/a" : `${r.toFixed(2)}x`);
+  const out = [];
+  const floor = (name, met, detail) => out.push({ floor: name, met, detail });
+  const both = (...xs) => (xs.some((x) => x === null) ? null : xs.every(Boolean));
+  const a1 = adv("drain_k16_b50", "raw SQL");
+  const a2 = adv("drain_k16_b50", "graphile-worker");
+  floor(
+    "drain K=16 B=50 >= 0.8x raw and >= 1.5x graphile-worker",
+    both(a1 === null ? null : a1 >= 0.8, a2 === null ? null : a2 >= 1.5),
+    `${ratio(a1)} raw, ${ratio(a2)} graphile-worker`,
+  );
+  const a3 = adv("drain_k1_b1", "graphile-worker");
+  floor(
+    "drain K=1 B=1 ahead of graphile-worker",
+    a3 === null ? null : a3 > 1,
+    `${ratio(a3)} graphile-worker (${ratio(adv("drain_k1_b1", "raw SQL"))} raw)`,
+  );
+  const a4 = adv("enqueue", "raw SQL");
+  floor(
+    "sequential enqueue >= 0.9x raw single INSERT",
+    a4 === null ? null : a4 >= 0.9,
+    `${ratio(a4)} raw (node-postgres loop); ${ratio(adv("enqueue", "pgbench"))} pgbench`,
+  );
+  const p50 = val("pickup_p50", "pgqrs");
+  const g50 = val("pickup_p50", "graphile-worker");
+  const p99 = val("pickup_p99", "pgqrs");
+  floor(
+    "pickup p50 <= 2 ms and <= graphile-worker's; p99 <= 5 ms",
+    p50 === null ? null : p50 <= 2 && (g50 === null || p50 <= g50) && p99 !== null && p99 <= 5,
+    `p50 ${p50?.toFixed(2)} ms (graphile-worker ${g50?.toFixed(2)} ms), p99 ${p99?.toFixed(2)} ms`,
+  );
+  const peers = ["DBOS", "Absurd"].map((s) => val("workflow_rate", s)).filter((v) => v !== null);
+  const best = peers.length === 0 ? null : Math.max(...peers);
+  const w = val("workflow_rate", "pgqrs");
+  floor(
+    "3-step workflows >= 2x the best peer",
+    w === null || best === null ? null : w >= 2 * best,
+    `${w?.toFixed(1)} runs/s vs best peer ${best?.toFixed(1)} (${w && best ? (w / best).toFixed(2) : "n/a"}x)`,
+  );
+  const s1 = adv("sqlite_drain_b1", "raw SQL");
+  const s2 = adv("sqlite_drain_b50", "raw SQL");
+  const s3 = adv("sqlite_enqueue", "raw SQL");
+  floor(
+    "SQLite >= 0.7x raw better-sqlite3",
+    both(...[s1, s2, s3].map((x) => (x === null ? null : x >= 0.7))),
+    `drain B=1 ${ratio(s1)}, drain B=50 ${ratio(s2)}, enqueue ${ratio(s3)}`,
+  );
+  return out;
+}
+
+function machine(settings, loadStart) {
+  const cpus = os.cpus();
+  return {
+    cpu: `${cpus.length} x ${cpus[0]?.model ?? "unknown"}`,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    postgres: settings,
+    loadAverageAtStart: loadStart.map((x) => x.toFixed(2)),
+    loadAverageAtEnd: os.loadavg().map((x) => x.toFixed(2)),
+  };
+}
+
+function markdown(result, table) {
+  const m = result.machine;
+  const pgSettings = Object.entries(m.postgres)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(", ");
+  const floors = result.floors.map(
+    (f) => `| ${f.floor} | ${f.met === null ? "not measured" : f.met ? "met" : "**not met**"} | ${f.detail} |`,
+  );
+  const notRun = Object.entries(result.failures).map(([k, v]) => `- ${k}: ${v.split("\n")[0]}`);
+  return `# Benchmarks
+
+<!-- Generated by \`npm run bench\` (bench/run.mjs) on ${result.generatedAt}; do not edit by hand. -->
+
+pgqrs against a raw-SQL baseline and its peers, all on the same PostgreSQL in one invocation
+(${result.quick ? "**quick mode: small sizes, one round — orientation only**" : `medians of ${result.rounds} rounds`};
+the run took ${result.durationSeconds} s). Reproduce with \`npm run bench\` (\`npm run bench -- --quick\` to iterate);
+the raw numbers are in \`bench/results/latest.json\`.
+
+${markdownTable(table)}
+
+Ratios are pgqrs's advantage: above 1 pgqrs is faster (throughput) or quicker (latency). \`*\`: the run hit its
+time cap (pg-boss polls at most every 0.5 s; its rate over the cap is shown). In the SQLite rows, "pgqrs" is pgqrs
+on SQLite and "raw SQL" a raw \`better-sqlite3\` loop.
+
+![Throughput relative to the raw-SQL loop](benchmarks-throughput.svg)
+
+## Floors (issue 6)
+
+| floor | status | measured |
+|---|---|---|
+${floors.join("\n")}
+
+## Table bloat
+
+Dead and live tuples of \`pgqrs_messages\` right after each ${result.sizes.drain}-job drain at K=16 B=50 (claim and
+archive are two non-HOT updates per message, since both touch indexed columns; migration 0004 sets per-table
+autovacuum at 2% + 1,000 rows without cost delay): \`${JSON.stringify(result.deadTuplesAfterDrain)}\`.
+
+## Machine
+
+- CPU: ${m.cpu}; memory ${m.memoryGiB} GiB; ${m.os}; Node.js ${m.node}
+- PostgreSQL: ${pgSettings}
+- Load average (1, 5, 15 min) at start ${m.loadAverageAtStart.join(", ")}, at end ${m.loadAverageAtEnd.join(", ")}.
+  The machine is shared with other work, so absolute figures are noisy; compare the ratios within one run.
+
+## Method
+
+- **Database**: \`PGQRS_BENCH_DSN\` when set; otherwise the bench starts its own cluster with
+  \`scripts/start-postgres.sh\` on port 54330 and turns \`fsync\`, \`synchronous_commit\` and \`full_page_writes\` on
+  (every commit is durable), and stops it at the end. Every system gets a fresh schema per measurement.
+- **Rounds**: each round runs every scenario for every system in turn (interleaved), and the table shows the
+  median over rounds.
+- **drain**: ${result.sizes.drain} jobs prefilled in batches of 1,000 (the prefill rate is the row "prefill"), then a
+  no-op handler at concurrency K and batch B until all are done: jobs/s over the drain.
+  pgqrs: one consumer, \`dequeue().batch(B).concurrency(K).handle(…).poll()\`. Raw SQL: K node-postgres clients,
+  each looping one named claim statement (\`UPDATE … WHERE id IN (SELECT … ORDER BY id LIMIT B FOR UPDATE SKIP
+  LOCKED) RETURNING\`) and one named archive statement. pgbench: K C clients running claim-and-archive as one
+  statement for a few seconds (the server's limit, no Node.js). graphile-worker: \`concurrentJobs\` K, and for B>1
+  its local queue of size B with batched completions. pg-boss: K \`work()\` loops with \`batchSize\` B at its
+  minimum 0.5 s polling interval, capped at ${LIMIT_MS["pg-boss"] / 1000} s.
+- **enqueue**: ${result.sizes.enqueue} sequential single enqueues from one client (pgqrs \`producer.enqueue\`, a raw
+  named single-row INSERT, graphile-worker \`addJob\`, pg-boss \`send\`); pgbench runs single-row INSERTs from one
+  C client for a few seconds.
+- **pickup latency**: idle workers (concurrency 1), then ${result.sizes.pickup} jobs enqueued ${result.sizes.gapMs} ms
+  apart; latency from just before the enqueue call to the handler's start (both in this process). Raw SQL is
+  LISTEN/NOTIFY (the insert notifies in the same statement; the listener claims on each notification).
+- **workflow**: ${result.sizes.runs} runs of a 3-step workflow triggered one by one through the queue while a worker
+  runs them at concurrency 16: runs/s from the first trigger to the last completion; p50 from the workflow
+  function's start to its last step's end. DBOS Transact: \`DBOS.registerWorkflow\` with three \`DBOS.runStep\`s,
+  started with \`DBOS.startWorkflow(…, { queueName })\` on a queue of concurrency 16.
+- **SQLite**: pgqrs on a SQLite file (K=1) against a raw \`better-sqlite3\` loop on a file opened the same way (WAL,
+  synchronous=NORMAL), claim and archive as two statements, and single-row inserts.
+- **Not run**: Absurd. \`absurd-sdk\` 0.5 installs from npm, but it needs its SQL schema (\`absurd.sql\`), which the
+  npm package does not ship and which this bench cannot fetch (only the npm registry is reachable), so no Absurd
+  figures are reported rather than made-up ones.${notRun.length > 0 ? `\n- **Failed in this run**:\n${notRun.map((l) => `  ${l}`).join("\n")}` : ""}
+`;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,97 @@
+/**
+ * graphile-worker: jobs in its own schema, LISTEN/NOTIFY wake-up. Batch B maps to its local queue (jobs fetched
+ * B at a time) with completions batched (`completeJobBatchDelay: 0`); K is `concurrentJobs`.
+ */
+import { Logger, makeWorkerUtils, run } from "graphile-worker";
+import { dropSchemas } from "../lib/postgres.mjs";
+import { now, sleep, waitUntil, wallMs } from "../lib/stats.mjs";
+
+const silent = new Logger(() => () => undefined);
+let seq = 0;
+
+async function utilsFor(dsn) {
+  const schema = `bench_gw_${process.pid}_${++seq}`;
+  const utils = await makeWorkerUtils({ connectionString: dsn, schema, logger: silent });
+  await utils.migrate();
+  return { schema, utils };
+}
+
+function start(dsn, schema, k, b, task) {
+  const worker = {
+    connectionString: dsn,
+    schema,
+    logger: silent,
+    concurrentJobs: k,
+    maxPoolSize: k + 4,
+    pollInterval: 2000,
+  };
+  if (b > 1) {
+    worker.localQueue = { size: b };
+    worker.completeJobBatchDelay = 0;
+  }
+  return run({ noHandleSignals: true, logger: silent, preset: { worker }, taskList: { job: task } });
+}
+
+export function graphileSystem(dsn) {
+  return {
+    name: "graphile-worker",
+    async drain({ n, k, b, limitMs }) {
+      const { schema, utils } = await utilsFor(dsn);
+      try {
+        const t0 = now();
+        for (let i = 0; i < n; i += 1000) {
+          const len = Math.min(1000, n - i);
+          await utils.addJobs(
+            Array.from({ length: len }, (_, j) => ({ identifier: "job", payload: { kind: "benchmark", i: i + j } })),
+          );
+        }
+        const prefillPerSec = (n / (now() - t0)) * 1000;
+        let processed = 0;
+        const start0 = now();
+        const runner = await start(dsn, schema, k, b, async () => {
+          processed += 1;
+        });
+        const finished = await waitUntil(() => processed >= n, limitMs, 1);
+        const elapsed = now() - start0;
+        await runner.stop();
+        return { prefillPerSec, perSec: (processed / elapsed) * 1000, processed, capped: !finished };
+      } finally {
+        await utils.release();
+        await dropSchemas(dsn, [schema]);
+      }
+    },
+
+    async enqueue({ n }) {
+      const { schema, utils } = await utilsFor(dsn);
+      try {
+        const t0 = now();
+        for (let i = 0; i < n; i++) await utils.addJob("job", { kind: "benchmark", i });
+        return { perSec: (n / (now() - t0)) * 1000 };
+      } finally {
+        await utils.release();
+        await dropSchemas(dsn, [schema]);
+      }
+    },
+
+    async pickup({ count, gapMs }) {
+      const { schema, utils } = await utilsFor(dsn);
+      const latencies = [];
+      const runner = await start(dsn, schema, 1, 1, async (payload) => {
+        latencies.push(wallMs() - payload.t);
+      });
+      try {
+        await sleep(300);
+        for (let i = 0; i < count; i++) {
+          await utils.addJob("job", { t: wallMs() });
+          await sleep(gapMs);
+        }
+        await waitUntil(() => latencies.length >= count, 10_000);
+        return { latencies };
+      } finally {
+        await runner.stop();
+        await utils.release();
+        await dropSchemas(dsn, [schema]);
+      }
+    },
+  };
+}

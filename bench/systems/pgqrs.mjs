@@ -1,0 +1,153 @@
+/** pgqrs, the library under test, imported from this repository's build (`npm run build` first). */
+import * as pgqrs from "../../dist/index.js";
+import { dropSchemas, sql } from "../lib/postgres.mjs";
+import { now, percentile, sleep, waitUntil, wallMs } from "../lib/stats.mjs";
+
+let seq = 0;
+
+async function open(dsn, maxConnections) {
+  const schema = `bench_pgqrs_${process.pid}_${++seq}`;
+  const store = await pgqrs.connect(dsn, { schema, maxConnections });
+  await pgqrs.admin(store).install();
+  return {
+    store,
+    schema,
+    close: async () => {
+      await store.close();
+      await dropSchemas(dsn, [schema]);
+    },
+  };
+}
+
+/** Enqueue `n` payloads in batches of 1,000 (one insert each); returns jobs/s. */
+async function prefill(store, queue, n) {
+  const producer = await store.producer(queue);
+  const t0 = now();
+  for (let i = 0; i < n; i += 1000) {
+    const len = Math.min(1000, n - i);
+    await producer.enqueueBatch(Array.from({ length: len }, (_, j) => ({ kind: "benchmark", i: i + j })));
+  }
+  return (n / (now() - t0)) * 1000;
+}
+
+export function pgqrsSystem(dsn) {
+  return {
+    name: "pgqrs",
+    async drain({ n, k, b, limitMs }) {
+      const db = await open(dsn, k + 2);
+      try {
+        await db.store.queue("drain");
+        const prefillPerSec = await prefill(db.store, "drain", n);
+        const consumer = await db.store.consumer("drain");
+        let processed = 0;
+        const stop = new AbortController();
+        const builder = pgqrs.dequeue().worker(consumer).batch(b).concurrency(k).signal(stop.signal);
+        const t0 = now();
+        const loop = (
+          b === 1
+            ? builder.handle(async () => {
+                processed += 1;
+              })
+            : builder.handleBatch(async (ms) => {
+                processed += ms.length;
+              })
+        ).poll(db.store);
+        const finished = await waitUntil(() => processed >= n, limitMs, 1);
+        const elapsed = now() - t0;
+        stop.abort();
+        await loop;
+        const bloat = k === 16 && b === 50 ? await deadTuples(dsn, db.schema) : undefined;
+        return { prefillPerSec, perSec: (processed / elapsed) * 1000, processed, capped: !finished, bloat };
+      } finally {
+        await db.close();
+      }
+    },
+
+    async enqueue({ n }) {
+      const db = await open(dsn, 2);
+      try {
+        await db.store.queue("enq");
+        const producer = await db.store.producer("enq");
+        const t0 = now();
+        for (let i = 0; i < n; i++) await producer.enqueue({ kind: "benchmark", i });
+        return { perSec: (n / (now() - t0)) * 1000 };
+      } finally {
+        await db.close();
+      }
+    },
+
+    async pickup({ count, gapMs }) {
+      const db = await open(dsn, 4);
+      try {
+        await db.store.queue("pickup");
+        const producer = await db.store.producer("pickup");
+        const consumer = await db.store.consumer("pickup");
+        const latencies = [];
+        const stop = new AbortController();
+        const loop = pgqrs
+          .dequeue()
+          .worker(consumer)
+          .signal(stop.signal)
+          .handle(async (m) => {
+            latencies.push(wallMs() - m.payload.t);
+          })
+          .poll(db.store);
+        await sleep(300); // idle workers
+        for (let i = 0; i < count; i++) {
+          await producer.enqueue({ t: wallMs() });
+          await sleep(gapMs);
+        }
+        await waitUntil(() => latencies.length >= count, 10_000);
+        stop.abort();
+        await loop;
+        return { latencies };
+      } finally {
+        await db.close();
+      }
+    },
+
+    async workflow({ runs, concurrency, limitMs }) {
+      const db = await open(dsn, concurrency + 2);
+      try {
+        const latencies = [];
+        const name = "bench_wf";
+        const wf = pgqrs.defineWorkflow({ name }, async (run, input) => {
+          const t0 = now();
+          const a = await pgqrs.workflowStep(run, "one", async () => input + 1);
+          const b = await pgqrs.workflowStep(run, "two", async () => a * 2);
+          const c = await pgqrs.workflowStep(run, "three", async () => b - 1);
+          latencies.push(now() - t0);
+          return c;
+        });
+        await pgqrs.workflow().name(wf).create(db.store);
+        const consumer = await db.store.consumer(name);
+        const worker = pgqrs.workflow().name(wf).consumer(consumer).concurrency(concurrency).poll(db.store);
+        await sleep(200);
+        // Triggered through the queue while the worker runs, one trigger (one insert) at a time, as DBOS is.
+        const t0 = now();
+        for (let i = 0; i < runs; i++) await pgqrs.workflow().name(wf).trigger(i).execute(db.store);
+        const finished = await waitUntil(() => latencies.length >= runs, limitMs, 2);
+        const elapsed = now() - t0;
+        await consumer.interrupt();
+        await worker;
+        return { perSec: (latencies.length / elapsed) * 1000, p50: percentile(latencies, 0.5), capped: !finished };
+      } finally {
+        await db.close();
+      }
+    },
+  };
+}
+
+/** Dead and live tuples of the message table after a drain, once the statistics have been flushed. */
+async function deadTuples(dsn, schema) {
+  await sleep(1200);
+  const [row] = await sql(
+    dsn,
+    `SELECT n_live_tup, n_dead_tup, autovacuum_count, n_tup_upd, n_tup_hot_upd
+       FROM pg_stat_user_tables WHERE schemaname = $1 AND relname = 'pgqrs_messages'`,
+    [schema],
+  );
+  return row === undefined
+    ? undefined
+    : Object.fromEntries(Object.entries(row).map(([key, value]) => [key, Number(value)]));
+}
