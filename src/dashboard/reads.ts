@@ -68,8 +68,9 @@ export class DashboardReads {
   metrics(): Promise<QueueMetrics[]> {
     const t = Date.now();
     if (this.#metrics === undefined || t - this.#metrics.at > METRICS_TTL_MS) {
-      const value = this.admin.allQueuesMetrics().then(async (m) => {
-        await this.throughput.observe(m, this.now());
+      const value = this.admin.allQueuesMetrics().then((m) => {
+        // Not awaited: a queue's first sample backfills its last hour, which must not hold up the page.
+        this.throughput.observe(m, this.now()).catch(() => undefined);
         return m;
       });
       value.catch(() => {

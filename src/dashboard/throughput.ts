@@ -30,6 +30,8 @@ export interface ThroughputSeries {
   total: number;
   /** True when the backfill was capped, so early minutes may be low. */
   partial: boolean;
+  /** True while a queue's history is still being read. */
+  loading: boolean;
   /** Start of the first minute. */
   from: Date;
 }
@@ -63,7 +65,8 @@ export class ThroughputTracker {
         if (minute >= first && minute <= current) counts[minute - first] = (counts[minute - first] ?? 0) + n;
       }
     }
-    return { counts, total: counts.reduce((a, b) => a + b, 0), partial, from: new Date(first * MINUTE_MS) };
+    const loading = queueId === undefined ? this.#backfills.size > 0 : this.#backfills.has(queueId);
+    return { counts, total: counts.reduce((a, b) => a + b, 0), partial, loading, from: new Date(first * MINUTE_MS) };
   }
 
   async #observeOne(m: QueueMetrics, now: Date): Promise<void> {

@@ -26,6 +26,8 @@ try {
   });
   const page = await context.newPage();
   await page.goto(dashboard.url);
+  // The throughput history is read in the background on the first visit; wait for the live refresh to show it.
+  await page.getByText("reading the last hour").waitFor({ state: "detached", timeout: 15_000 });
   await page.screenshot({ path: "docs/images/dashboard-overview.png", fullPage: true });
   await page.goto(`${dashboard.url}runs/${seeded.retriedRunId}`);
   await page.locator('[data-step="charge_card"] summary').click();

@@ -48,7 +48,10 @@ describe.each(BACKENDS)("dashboard pages (%s)", (backend) => {
     }
     expect(completed).toBeGreaterThan(500);
     // A minute boundary may pass between the two reads; at most the first minute's bar can drop out.
-    expect(Math.abs((await numberAt(page, "throughput-total")) - completed)).toBeLessThan(40);
+    // The history is read in the background: the live refresh shows it.
+    await expect
+      .poll(async () => Math.abs((await numberAt(page, "throughput-total")) - completed), { timeout: 10_000 })
+      .toBeLessThan(40);
     await shot(page, "overview");
   });
 

@@ -40,7 +40,7 @@ export function overviewPage(o: Overview, throughput: ThroughputTracker): Html {
   <div class="card">
     <div class="chart-head"><h2>Throughput · last hour</h2>
       <div><span class="big" data-testid="throughput-total">${num(total.total)}</span> <span class="muted">completed${
-        total.partial ? " (early minutes partial)" : ""
+        total.loading ? " (reading the last hour…)" : total.partial ? " (early minutes partial)" : ""
       }</span></div></div>
     ${throughputChart(total)}
   </div>
