@@ -25,4 +25,9 @@ node -e '
   const r = JSON.parse(require("fs").readFileSync("test-artifacts/vitest.json", "utf8"));
   console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed` + (r.numPendingTests ? `, ${r.numPendingTests} skipped` : ""));
 ' || true
+
+# The fault-injection suite on its own cluster (never the one above: it restarts it); its own closing line.
+if [ "${PGQRS_SKIP_FAULTS:-0}" != 1 ]; then
+  bash scripts/test-faults.sh || status=$?
+fi
 exit "$status"
