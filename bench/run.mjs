@@ -5,7 +5,8 @@
  * bench/results/latest.json and docs/benchmarks.md (table, machine, method, SVG chart).
  *
  * Flags: --quick (small sizes, one round: for iterating), --rounds N, --only a,b (scenario ids: drain, enqueue,
- * pickup, workflow, sqlite, pgbench).
+ * pickup, workflow, sqlite, pgbench), --systems a,b (queue systems by name: pgqrs, raw SQL, graphile-worker,
+ * pg-boss).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -29,6 +30,7 @@ const flag = (name) => {
 };
 const ROUNDS = Number(flag("--rounds") ?? (quick ? 1 : 3));
 const ONLY = flag("--only")?.split(",");
+const SYSTEMS = flag("--systems")?.split(",");
 const SIZES = quick
   ? { drain: 2_000, enqueue: 1_000, pickup: 60, gapMs: 25, runs: 200 }
   : { drain: 10_000, enqueue: 5_000, pickup: 200, gapMs: 25, runs: 1_000 };
@@ -76,7 +78,9 @@ async function attempt(system, what, fn) {
 async function main() {
   const db = await openDatabase(log);
   const { dsn } = db;
-  const queueSystems = [pgqrsSystem(dsn), rawSystem(dsn), graphileSystem(dsn), pgbossSystem(dsn)];
+  const queueSystems = [pgqrsSystem(dsn), rawSystem(dsn), graphileSystem(dsn), pgbossSystem(dsn)].filter(
+    (s) => SYSTEMS === undefined || SYSTEMS.includes(s.name),
+  );
   const pgbench = pgbenchSystem(dsn);
   const dbos = dbosSystem(dsn);
   const sqliteOurs = pgqrsSqliteSystem();

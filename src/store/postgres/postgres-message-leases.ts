@@ -48,20 +48,27 @@ export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps
 
   // The owner check in the WHERE clause is re-evaluated after waiting for a concurrent claim's row lock, so an
   // owner whose expired lease was just taken by another consumer gets `false`.
+  //
+  // The ids drive the update through the primary key (a join with unnest): with `id = ANY(…) AND consumer = …` the
+  // planner may walk the consumer's index instead and visit every message the consumer holds, which makes each
+  // acknowledgement of a consumer with many units in flight cost O(held messages).
   const archiveSql = `
-    UPDATE ${messages} SET archived_at = $3
-     WHERE id = ANY($1::bigint[]) AND consumer_worker_id = $2 AND archived_at IS NULL
-    RETURNING id`;
+    UPDATE ${messages} m SET archived_at = $3
+      FROM unnest($1::bigint[]) AS t(id)
+     WHERE m.id = t.id AND m.consumer_worker_id = $2 AND m.archived_at IS NULL
+    RETURNING m.id`;
 
   // The acknowledgement of a single-message loop and its next claim share one round trip. Both CTEs run in one
   // statement (one snapshot): the claim excludes the ids being archived, whose rows the snapshot still shows
   // unarchived (one of our own expired leases would otherwise be claimed and updated twice in one statement).
-  // The LEFT JOIN on a one-row relation returns the archived ids even when nothing was claimed.
+  // The LEFT JOIN on a one-row relation returns the archived ids even when nothing was claimed; only the first row
+  // carries them (parsing the array once per row was a visible share of a batch loop's CPU).
   const archiveAndDequeueSql = `
     WITH a AS (
-      UPDATE ${messages} SET archived_at = $2
-       WHERE id = ANY($7::bigint[]) AND consumer_worker_id = $6 AND archived_at IS NULL
-      RETURNING id),
+      UPDATE ${messages} am SET archived_at = $2
+        FROM unnest($7::bigint[]) AS t(id)
+       WHERE am.id = t.id AND am.consumer_worker_id = $6 AND am.archived_at IS NULL
+      RETURNING am.id),
     c AS (
       SELECT id FROM ${messages}
        WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3 AND id <> ALL($7::bigint[])
@@ -77,7 +84,7 @@ export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps
         FROM c
        WHERE m.id = c.id
       RETURNING ${cols.message("m")})
-    SELECT (SELECT array_agg(id) FROM a) AS archived_ids, u.*
+    SELECT CASE WHEN row_number() OVER () = 1 THEN (SELECT array_agg(id) FROM a) END AS archived_ids, u.*
       FROM (SELECT 1) one LEFT JOIN u ON TRUE`;
 
   // Runs reference their trigger message without ON DELETE CASCADE; removing the run in the same statement keeps
