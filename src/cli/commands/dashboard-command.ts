@@ -29,14 +29,14 @@ async function loadDashboard(): Promise<StartDashboard> {
 
 export const dashboardCommand: CommandSpec = {
   name: "dashboard",
-  summary: "Serve the web dashboard (read-only views of queues, workers and runs) until Ctrl-C",
+  summary: "Serve the web dashboard (queues, workers, runs, and admin actions) until Ctrl-C",
   flags: {
     host: { type: "string", placeholder: "HOST", description: "Interface to listen on (default 127.0.0.1)" },
     port: { type: "int", placeholder: "PORT", description: "Port (default 4000; 0 picks a free one)" },
     token: {
       type: "string",
       placeholder: "TOKEN",
-      description: "Require this bearer token (env PGQRS_DASHBOARD_TOKEN); set it when listening beyond localhost",
+      description: "Token every dashboard action must carry (env PGQRS_DASHBOARD_TOKEN); set it beyond localhost",
     },
   },
   examples: [
@@ -54,7 +54,7 @@ export const dashboardCommand: CommandSpec = {
       ...(token === undefined || token === "" ? {} : { token }),
     });
     if (ctx.json) ctx.out.write(`${JSON.stringify({ url: server.url })}\n`);
-    else ctx.err.write(`pgqrs dashboard on ${server.url} (Ctrl-C stops)\n`);
+    else ctx.out.write(`pgqrs dashboard: ${server.url} (Ctrl-C stops)\n`);
     await new Promise<void>((resolve) => {
       const done = () => resolve();
       process.once("SIGINT", done);
