@@ -34,14 +34,11 @@ describe("isolation and least privilege", () => {
     await (await sa.producer("jobs")).enqueueBatch([{ from: "a" }, { from: "a" }]);
     await (await sb.producer("jobs")).enqueue({ from: "b" });
     expect((await pgqrs.admin(sb).listQueues()).map((q) => q.queueName)).toEqual(["jobs"]);
-    expect(
-      (
-        await pgqrs
-          .admin(sb)
-          .getQueue("only_in_a")
-          .catch((e: pgqrs.PgqrsError) => e)
-      ).code,
-    ).toBe("QUEUE_NOT_FOUND");
+    const missing = await pgqrs
+      .admin(sb)
+      .getQueue("only_in_a")
+      .catch((e: pgqrs.PgqrsError) => e);
+    expect((missing as pgqrs.PgqrsError).code).toBe("QUEUE_NOT_FOUND");
     const got = await (await sb.consumer("jobs")).dequeue({ batchSize: 10 });
     expect(got.map((m) => m.payload)).toEqual([{ from: "b" }]);
     const gotA = await (await sa.consumer("jobs")).dequeue({ batchSize: 10 });

@@ -74,7 +74,9 @@ describe("durable workflows under SIGKILL (real worker processes, real Postgres)
     const effects = existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean) : [];
     const perStep = (step: string) => effects.filter((l) => l.startsWith(`${step}:`));
     const dupes = ["step1", "step2", "step3"].map((s) => perStep(s).length - new Set(perStep(s)).size);
-    const success = runs.filter((r) => r.status === "SUCCESS" && r.output?.doubled === r.output.n * 2).length;
+    const success = runs.filter(
+      (r) => r.status === "SUCCESS" && r.output !== null && r.output.doubled === r.output.n * 2,
+    ).length;
     const archived = RUNS - Number(unarchived[0]?.n);
     recordFigures({
       scenario: "sigkill-workflow-runs",
