@@ -39,9 +39,21 @@ export function sqlitePathFromDsn(dsn: string): string {
   return rest;
 }
 
-/** The DSN with any password replaced by `***`, safe for logs and errors. */
+/**
+ * The DSN with any password replaced by `***`, safe for logs and errors: the password in the authority
+ * (`user:secret@`; the last `@` ends the user info, so a password containing `@` is masked whole) and any
+ * `password=` query parameter.
+ */
 export function maskDsn(dsn: string): string {
-  return dsn.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*:)([^@]*)@/i, "$1***@");
+  let out = dsn;
+  const authority = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(dsn);
+  if (authority?.[1] !== undefined && authority[2] !== undefined) {
+    const userInfo = authority[2];
+    const colon = userInfo.indexOf(":");
+    const user = colon < 0 ? userInfo : `${userInfo.slice(0, colon)}:***`;
+    out = `${authority[1]}${user}@${dsn.slice(authority[0].length)}`;
+  }
+  return out.replace(/([?&]password=)[^&#]*/gi, "$1***");
 }
 
 /**

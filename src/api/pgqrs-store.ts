@@ -72,6 +72,7 @@ export class Store {
   /** The queue of that name. QUEUE_NOT_FOUND when missing. */
   async getQueue(name: string): Promise<QueueRecord> {
     this.#ctx.assertOpen();
+    assertName("queue", name);
     const q = await this.#backend.getQueueByName(name);
     if (q === null) throw queueNotFound(name);
     return q;
@@ -191,6 +192,11 @@ export function assertName(kind: string, name: unknown): asserts name is string 
   }
   if (name.includes("\u0000")) {
     throw new PgqrsError("VALIDATION_FAILED", `Validation failed: ${kind} name must not contain NUL bytes`, {
+      details: { kind },
+    });
+  }
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(name)) {
+    throw new PgqrsError("VALIDATION_FAILED", `Validation failed: ${kind} name contains a lone UTF-16 surrogate`, {
       details: { kind },
     });
   }

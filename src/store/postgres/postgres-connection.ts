@@ -244,20 +244,9 @@ export function namedStatementsAllowed(connectionString: string | undefined): bo
   return value === null || !/^(false|0|off|no)$/i.test(value.trim());
 }
 
-/**
- * A DSN for messages and logs: the password in the authority (`user:secret@`) and any `password=` query
- * parameter are replaced by `***`. The last `@` ends the user info, so a password containing `@` is masked whole.
- */
+/** A DSN for messages and logs, with every password masked (see `maskDsn`). */
 export function maskConnectionString(dsn: string): string {
-  let out = maskDsn(dsn);
-  const authority = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(dsn);
-  if (authority?.[1] !== undefined && authority[2] !== undefined) {
-    const userInfo = authority[2];
-    const colon = userInfo.indexOf(":");
-    const user = colon < 0 ? userInfo : `${userInfo.slice(0, colon)}:***`;
-    out = `${authority[1]}${user}@${dsn.slice(authority[0].length)}`;
-  }
-  return out.replace(/([?&]password=)[^&#]*/gi, "$1***");
+  return maskDsn(dsn);
 }
 
 /** A masked DSN for messages; never shows a password. */
