@@ -301,6 +301,12 @@ export interface StoreBackend {
    * queue has no workflow definition. Safe under concurrency (unique `message_id`).
    */
   getOrCreateRun(p: CreateRunParams): Promise<RunRecord>;
+  /**
+   * `getOrCreateRun`, then QUEUED|PAUSED → RUNNING (`started_at` kept when set), in one round trip; a run in any
+   * other status is returned unchanged. The same errors as `getOrCreateRun`. The row may be a snapshot older than a
+   * concurrent transition (then still QUEUED or PAUSED): callers fall back to `transitionRun`.
+   */
+  startRun(p: CreateRunParams): Promise<RunRecord>;
   getRun(id: number): Promise<RunRecord | null>;
   getRunByMessageId(messageId: number): Promise<RunRecord | null>;
   /** Newest first. */

@@ -35,7 +35,10 @@ export async function handleWorkflowMessage(
   message: QueueMessage,
   now: () => Date = () => ctx.clock.now(),
 ): Promise<MessageOutcome> {
-  const run = await runForMessage(ctx, message, def);
+  ctx.assertOpen();
+  // Create and start the run in one round trip; a stale QUEUED/PAUSED snapshot falls back to the guarded start.
+  const record = await ctx.backend.startRun({ message, now: ctx.clock.now() });
+  const run = new Run(ctx, record, def.retry, `${message.consumerWorkerId ?? "none"}:${message.readCt}`);
   switch (run.status) {
     case "CANCELLING":
       await run.finalizeCancel();
@@ -44,10 +47,11 @@ export async function handleWorkflowMessage(
     case "SUCCESS":
     case "ERROR":
       return { action: "archive" };
-    default:
+    case "RUNNING":
       break;
+    default:
+      await run.start();
   }
-  await run.start();
   let output: unknown;
   try {
     output = await def.fn(run, triggerInput(message.payload) as never);

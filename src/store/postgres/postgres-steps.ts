@@ -18,10 +18,15 @@ export function createStepOps(conn: PostgresConnection): StepOps {
   // left untouched (no dead tuple for replays of finished steps) and the second branch returns it as this
   // statement's snapshot sees it. That version is the latest exactly when its xmax is our own row lock (ON CONFLICT
   // locked it); otherwise a concurrent transaction changed it after our snapshot and it is read again.
+  //
+  // The acquisition is redoable (a lost RUNNING marker only means the step is acquired again, and it had not
+  // completed: its completion is a later, synchronous commit, which flushes the WAL up to and including this one),
+  // so it commits asynchronously and does not wait for a WAL flush of its own.
   const acquireSql = `
-    WITH up AS (
+    WITH sc AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)),
+    up AS (
       INSERT INTO ${steps} AS s (run_id, step_name, status, started_at, retry_count, created_at, updated_at, attempt_owner)
-      VALUES ($1, $2, 'RUNNING', $3, 0, $3, $3, $4)
+      SELECT $1::bigint, $2::varchar, 'RUNNING', $3::timestamptz, 0, $3::timestamptz, $3::timestamptz, $4::text FROM sc
       ON CONFLICT (run_id, step_name) DO UPDATE
          SET status = 'RUNNING',
              attempt_owner = $4,

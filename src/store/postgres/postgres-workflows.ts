@@ -11,6 +11,7 @@ export type WorkflowOps = Pick<
   | "getWorkflowById"
   | "listWorkflows"
   | "getOrCreateRun"
+  | "startRun"
   | "getRun"
   | "getRunByMessageId"
   | "listRuns"
@@ -102,6 +103,26 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
       RETURNING id)
     SELECT r.*, EXISTS (SELECT 1 FROM a) AS archived FROM r`;
 
+  // Create-or-start in one statement. The write is redoable (a lost start only means the next delivery starts the
+  // run again), so it commits asynchronously: no WAL flush wait of its own. WAL is written in order, so any later
+  // synchronous commit (a step's output, the run's outcome, the message's archive) makes it durable too.
+  const startRunSql = `
+    WITH sc AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)),
+    up AS (
+      INSERT INTO ${runs} AS r (workflow_id, message_id, status, input, created_at, updated_at, started_at)
+      SELECT w.id, m.id, 'RUNNING', m.payload, $2, $2, $2
+        FROM ${messages} m JOIN ${workflows} w ON w.queue_id = m.queue_id CROSS JOIN sc
+       WHERE m.id = $1
+       ORDER BY w.id
+       LIMIT 1
+      ON CONFLICT (message_id) DO UPDATE
+         SET status = 'RUNNING', updated_at = $2, started_at = COALESCE(r.started_at, $2)
+       WHERE r.status IN ('QUEUED', 'PAUSED')
+      RETURNING ${cols.run("r")})
+    SELECT ${cols.run()} FROM up
+    UNION ALL SELECT ${cols.run()} FROM ${runs} WHERE message_id = $1 AND NOT EXISTS (SELECT 1 FROM up)
+    LIMIT 1`;
+
   async function runByMessage(messageId: number) {
     const rows = await conn.prepared("run_by_message", `SELECT ${cols.run()} FROM ${runs} WHERE message_id = $1`, [
       messageId,
@@ -109,7 +130,7 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
     return rows[0] === undefined ? null : toRun(rows[0]);
   }
 
-  return {
+  const ops: WorkflowOps = {
     async createWorkflow({ name, now }) {
       for (let attempt = 1; ; attempt++) {
         const rows = await conn.query("createWorkflow", createWorkflowSql, [name, now]);
@@ -172,6 +193,13 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
       );
     },
 
+    async startRun(p) {
+      const rows = await conn.prepared("start_run", startRunSql, [p.message.id, p.now]);
+      if (rows[0] !== undefined) return toRun(rows[0]);
+      // Nothing to start: a missing message or workflow (getOrCreateRun says which), or a creation racing ours.
+      return ops.getOrCreateRun(p);
+    },
+
     async getRun(id) {
       const rows = await conn.prepared("run_by_id", `SELECT ${cols.run()} FROM ${runs} WHERE id = $1`, [id]);
       return rows[0] === undefined ? null : toRun(rows[0]);
@@ -212,4 +240,5 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
       return { run: toRun(row), archived: row.archived === true };
     },
   };
+  return ops;
 }

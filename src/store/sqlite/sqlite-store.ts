@@ -110,6 +110,7 @@ export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
     getWorkflowById: call("getWorkflowById", workflows.getWorkflowById),
     listWorkflows: call("listWorkflows", workflows.listWorkflows),
     getOrCreateRun: call("getOrCreateRun", workflows.getOrCreateRun),
+    startRun: call("startRun", workflows.startRun),
     getRun: call("getRun", workflows.getRun),
     getRunByMessageId: call("getRunByMessageId", workflows.getRunByMessageId),
     listRuns: call("listRuns", workflows.listRuns),

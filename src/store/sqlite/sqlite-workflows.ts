@@ -167,3 +167,12 @@ export function completeRunAndArchive(
     return { run, archived };
   });
 }
+
+/** Create-or-start under one write transaction. */
+export function startRun(c: SqliteConnection, p: CreateRunParams): RunRecord {
+  return c.immediate(() => {
+    const run = getOrCreateRun(c, p);
+    if (run.status !== "QUEUED" && run.status !== "PAUSED") return run;
+    return transitionRun(c, { id: run.id, from: ["QUEUED", "PAUSED"], to: "RUNNING", now: p.now }) ?? run;
+  });
+}
