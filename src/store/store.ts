@@ -331,6 +331,14 @@ export interface StoreBackend {
    * the row after the statement and whether this call moved it to RUNNING (`acquired`).
    */
   acquireStep(p: AcquireStepParams): Promise<{ step: StepRecord; acquired: boolean }>;
+  /**
+   * `acquireStep` guarded by the run's status, in one round trip: `runStatus` is the run's status (`null` when the
+   * run does not exist), and nothing is acquired when it is CANCELLING or CANCELLED (then `step` is the existing row
+   * or `null`). Otherwise as `acquireStep`.
+   */
+  acquireStepOfRun(
+    p: AcquireStepParams,
+  ): Promise<{ runStatus: WorkflowStatus | null; step: StepRecord | null; acquired: boolean }>;
   /** SUCCESS with output, `completed_at = now`. */
   completeStep(p: CompleteStepParams): Promise<StepRecord>;
   /** ERROR with error, retry_at, retry_count, `completed_at = now`. */

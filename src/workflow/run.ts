@@ -197,18 +197,24 @@ export class Run {
       throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Step name is required");
     }
     const now = options.currentTime ?? this.now();
-    await this.refresh();
-    if (this.#record.status === "CANCELLING") {
-      await this.finalizeCancel();
-      throw cancelledError(this.id);
-    }
-    if (this.#record.status === "CANCELLED") throw cancelledError(this.id);
-    const { step, acquired } = await this.#ctx.backend.acquireStep({
+    // The run's status is checked in the acquiring statement itself (one round trip per step boundary).
+    const found = await this.#ctx.backend.acquireStepOfRun({
       runId: this.id,
       stepName: name,
       now,
       owner: this.attemptOwner,
     });
+    if (found.runStatus === null) throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id '${this.id}' not found`);
+    if (found.runStatus === "CANCELLING") {
+      await this.finalizeCancel();
+      throw cancelledError(this.id);
+    }
+    if (found.runStatus === "CANCELLED") {
+      await this.refresh();
+      throw cancelledError(this.id);
+    }
+    const { step, acquired } = found;
+    if (step === null) throw new PgqrsError("RUN_NOT_FOUND", `Step '${name}' of run ${this.id} not found`);
     if (step.status === "SUCCESS") return { status: "SKIPPED", value: step.output as T, guard: null, step };
     if (acquired) {
       const policy = options.retry === undefined ? this.retryPolicy : resolveRetryPolicy(options.retry);

@@ -1,14 +1,18 @@
 /** Workflow steps: the atomic acquire upsert and the completion writes. */
 import { InvalidStateTransitionError } from "../../errors.js";
-import type { StepRecord } from "../../types.js";
+import type { StepRecord, WorkflowStatus } from "../../types.js";
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection, Row } from "./postgres-connection.js";
 import { cols, toStep } from "./postgres-rows.js";
 
-export type StepOps = Pick<StoreBackend, "acquireStep" | "completeStep" | "failStep" | "getStep" | "listSteps">;
+export type StepOps = Pick<
+  StoreBackend,
+  "acquireStep" | "acquireStepOfRun" | "completeStep" | "failStep" | "getStep" | "listSteps"
+>;
 
 export function createStepOps(conn: PostgresConnection): StepOps {
   const steps = conn.t("pgqrs_workflow_steps");
+  const runs = conn.t("pgqrs_workflow_runs");
 
   // One statement decides and records the acquisition. ON CONFLICT DO UPDATE locks the existing row and evaluates
   // its WHERE on the latest committed version, so of two workers racing for a retry-ready ERROR step exactly one
@@ -43,6 +47,33 @@ export function createStepOps(conn: PostgresConnection): StepOps {
     SELECT ${cols.step()}, FALSE AS acquired, xmax = pg_current_xact_id()::xid AS fresh FROM ${steps}
      WHERE run_id = $1 AND step_name = $2 AND NOT EXISTS (SELECT 1 FROM up)`;
 
+  // The same acquisition, attempted only while the run is live: the run's status is read in the same statement
+  // (the engine checked it with a separate read before each step). A cancellation committed after this
+  // statement's snapshot is seen at the next step boundary, as it was with the separate read.
+  const acquireOfRunSql = `
+    WITH sc AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)),
+    run AS MATERIALIZED (SELECT status::text AS status FROM ${runs} WHERE id = $1),
+    up AS (
+      INSERT INTO ${steps} AS s (run_id, step_name, status, started_at, retry_count, created_at, updated_at, attempt_owner)
+      SELECT $1::bigint, $2::varchar, 'RUNNING', $3::timestamptz, 0, $3::timestamptz, $3::timestamptz, $4::text
+        FROM sc
+       WHERE EXISTS (SELECT 1 FROM run WHERE status NOT IN ('CANCELLING', 'CANCELLED'))
+      ON CONFLICT (run_id, step_name) DO UPDATE
+         SET status = 'RUNNING',
+             attempt_owner = $4,
+             started_at = $3,
+             updated_at = $3,
+             retry_at = NULL,
+             completed_at = NULL,
+             error = CASE WHEN s.status = 'ERROR' THEN NULL ELSE s.error END
+       WHERE (s.status = 'RUNNING' AND s.attempt_owner IS DISTINCT FROM $4::text)
+          OR (s.status = 'ERROR' AND s.retry_at IS NOT NULL AND s.retry_at <= $3)
+      RETURNING ${cols.step("s")})
+    SELECT (SELECT status FROM run) AS run_status, ${cols.step()}, TRUE AS acquired, TRUE AS fresh FROM up
+    UNION ALL
+    SELECT (SELECT status FROM run), ${cols.step()}, FALSE, xmax = pg_current_xact_id()::xid FROM ${steps}
+     WHERE run_id = $1 AND step_name = $2 AND NOT EXISTS (SELECT 1 FROM up)`;
+
   const getSql = `SELECT ${cols.step()} FROM ${steps} WHERE run_id = $1 AND step_name = $2`;
 
   function one(rows: Row[], runId: number, stepName: string, to: string): StepRecord {
@@ -64,6 +95,22 @@ export function createStepOps(conn: PostgresConnection): StepOps {
       // Not acquired, and the row was inserted or changed by a concurrent transaction after our snapshot.
       const latest = await conn.prepared("step_by_key", getSql, [runId, stepName]);
       return { step: one(latest, runId, stepName, "RUNNING"), acquired: false };
+    },
+
+    async acquireStepOfRun({ runId, stepName, now, owner }) {
+      const rows = await conn.prepared("acquire_step_of_run", acquireOfRunSql, [runId, stepName, now, owner]);
+      const row = rows[0];
+      if (row === undefined) {
+        // No step row and nothing inserted: the run is missing or being cancelled.
+        const run = await conn.prepared("run_status", `SELECT status::text AS status FROM ${runs} WHERE id = $1`, [
+          runId,
+        ]);
+        return { runStatus: (run[0]?.status as WorkflowStatus | undefined) ?? null, step: null, acquired: false };
+      }
+      const runStatus = (row.run_status as WorkflowStatus | null) ?? null;
+      if (row.fresh === true) return { runStatus, step: toStep(row), acquired: row.acquired === true };
+      const latest = await conn.prepared("step_by_key", getSql, [runId, stepName]);
+      return { runStatus, step: latest[0] === undefined ? null : toStep(latest[0]), acquired: false };
     },
 
     async completeStep({ runId, stepName, now, output }) {

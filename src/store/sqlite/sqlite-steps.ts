@@ -1,6 +1,6 @@
 /** Workflow steps: the atomic acquire, completion, failure, reads. */
 import { InvalidStateTransitionError } from "../../errors.js";
-import type { StepRecord } from "../../types.js";
+import type { StepRecord, WorkflowStatus } from "../../types.js";
 import type { AcquireStepParams, CompleteStepParams, FailStepParams } from "../store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { type StepRow, toStep } from "./sqlite-rows.js";
@@ -90,4 +90,19 @@ export function getStep(c: SqliteConnection, p: { runId: number; stepName: strin
 /** Creation order: ids grow with insertion. */
 export function listSteps(c: SqliteConnection, p: { runId: number }): StepRecord[] {
   return c.all<StepRow>("SELECT * FROM pgqrs_workflow_steps WHERE run_id = ? ORDER BY id", p.runId).map(toStep);
+}
+
+/** The run's status and the acquisition under one write transaction; no acquisition while it is being cancelled. */
+export function acquireStepOfRun(
+  c: SqliteConnection,
+  p: AcquireStepParams,
+): { runStatus: WorkflowStatus | null; step: StepRecord | null; acquired: boolean } {
+  return c.immediate(() => {
+    const run = c.get<{ status: WorkflowStatus }>("SELECT status FROM pgqrs_workflow_runs WHERE id = ?", p.runId);
+    if (run === undefined) return { runStatus: null, step: null, acquired: false };
+    if (run.status === "CANCELLING" || run.status === "CANCELLED") {
+      return { runStatus: run.status, step: getStep(c, { runId: p.runId, stepName: p.stepName }), acquired: false };
+    }
+    return { runStatus: run.status, ...acquireStep(c, p) };
+  });
 }

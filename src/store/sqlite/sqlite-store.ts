@@ -118,6 +118,7 @@ export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
     transitionRun: call("transitionRun", workflows.transitionRun),
     completeRunAndArchive: call("completeRunAndArchive", workflows.completeRunAndArchive),
     acquireStep: call("acquireStep", steps.acquireStep),
+    acquireStepOfRun: call("acquireStepOfRun", steps.acquireStepOfRun),
     completeStep: call("completeStep", steps.completeStep),
     failStep: call("failStep", steps.failStep),
     getStep: call("getStep", steps.getStep),
