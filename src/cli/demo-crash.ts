@@ -60,7 +60,12 @@ async function spawnWorker(o: CrashOptions): Promise<WorkerProcess> {
   ];
   const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, PGQRS_HEARTBEAT_INTERVAL: String(HEARTBEAT_SECONDS), PGQRS_POLL_INTERVAL_MS: "20" },
+    env: {
+      ...process.env,
+      PGQRS_HEARTBEAT_INTERVAL: String(HEARTBEAT_SECONDS),
+      PGQRS_POLL_INTERVAL_MS: "20",
+      PGQRS_MAX_READ_CT: String(o.config.maxReadCt),
+    },
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });

@@ -5,6 +5,8 @@ import { DEMO_WORKFLOW, demoWorkflow } from "./demo-workflow.js";
 import { Progress } from "./progress.js";
 import { duration, shortDate, table } from "./output.js";
 
+const STALL_MS = 30_000;
+
 /** Options of `pgqrs demo`. */
 export interface DemoOptions {
   config: Config;
@@ -72,11 +74,22 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       );
     }
     const progress = new Progress(options.err, options.runs, !options.json);
+    // Stops waiting when nothing finished for STALL_MS, so a stuck run shows up in the summary instead of a hang.
+    let stalled = false;
     const waitAll = async (until = options.runs) => {
-      while (true) {
+      let last = -1;
+      let lastChange = Date.now();
+      while (!stalled) {
         const done = (await finished()) - baseline;
         progress.update(done);
         if (done >= until) return;
+        if (done !== last) [last, lastChange] = [done, Date.now()];
+        else if (Date.now() - lastChange > STALL_MS) {
+          stalled = true;
+          progress.note(
+            `no run finished for ${STALL_MS / 1000} s; stopping (see \`pgqrs workflow runs ${DEMO_WORKFLOW}\`)`,
+          );
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     };
@@ -180,6 +193,11 @@ async function pickSample(
     }
     if (hit[0] !== undefined) return { sample: hit[0], steps: await stepsOf(hit[0]) };
   }
+  // Prefer a run that needed a retry: its timeline shows one.
+  for (const r of runs.filter((x) => x.status === "SUCCESS").slice(0, 15)) {
+    const steps = await stepsOf(r);
+    if (steps.some((st) => st.retryCount > 0)) return { sample: r, steps };
+  }
   const sample = runs.find((r) => r.status === "SUCCESS") ?? runs[0];
   return { sample, steps: sample === undefined ? [] : await stepsOf(sample) };
 }
@@ -209,6 +227,8 @@ function render(s: DemoSummary, crash: CrashReport | null): string {
     lines.push("");
     lines.push(`run ${s.timeline.runId}, step by step${crash !== null ? " (in flight at the crash)" : ""}:`);
     const killedAt = crash === null ? undefined : new Date(crash.killedAt).getTime();
+    const first = s.timeline.steps[0]?.startedAt;
+    const origin = first === null || first === undefined ? 0 : new Date(first).getTime();
     let marked = false;
     for (const st of s.timeline.steps) {
       const at = st.startedAt === null ? undefined : new Date(st.startedAt).getTime();
@@ -221,7 +241,8 @@ function render(s: DemoSummary, crash: CrashReport | null): string {
           ? "-"
           : duration(new Date(st.completedAt).getTime() - new Date(st.startedAt).getTime());
       lines.push(
-        `  ${st.step.padEnd(14)} ${st.status.padEnd(8)} ${st.retries > 0 ? `${st.retries} retry ` : "no retry"}  ${st.startedAt ?? "-"}  took ${took}`,
+        `  ${st.step.padEnd(14)} ${st.status.padEnd(8)} ${st.retries > 0 ? `${st.retries} retry ` : "no retry"}  ` +
+          `started +${at === undefined ? "-" : duration(at - origin)}  took ${took}`,
       );
     }
   }

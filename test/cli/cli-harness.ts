@@ -37,6 +37,7 @@ export class CliDatabase {
   readonly backend: BackendName;
   readonly dsn: string;
   readonly schema: string;
+  readonly #children = new Set<ChildProcess>();
 
   constructor(backend: BackendName) {
     this.backend = backend;
@@ -69,13 +70,18 @@ export class CliDatabase {
 
   /** Start a long-running CLI process (e.g. `worker run`). */
   spawn(...args: string[]): ChildProcess {
-    return spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
+    this.#children.add(child);
+    child.once("exit", () => this.#children.delete(child));
+    return child;
   }
 
+  /** SIGKILL what `spawn` started and is still running (a failed test must not leave workers behind), then drop. */
   async drop(): Promise<void> {
+    for (const child of this.#children) child.kill("SIGKILL");
     if (this.backend === "postgres") await dropSchema(this.schema);
   }
 }

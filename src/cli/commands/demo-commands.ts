@@ -37,7 +37,9 @@ export const demoCommand: CommandSpec = {
     if (ctx.flags.bool("crash") && base.dsn.includes(":memory:")) {
       throw new UsageError("--crash needs a database other processes can open (a file or Postgres)", "demo");
     }
-    const config = new pgqrs.Config({ ...base, pollIntervalMs: 20 });
+    // Each transient retry is a redelivery of the run's message and counts toward maxReadCt; with injected
+    // failures (and a crash) a run can need more than the default 5 deliveries.
+    const config = new pgqrs.Config({ ...base, pollIntervalMs: 20, maxReadCt: Math.max(base.maxReadCt, 25) });
     const summary = await runDemo({
       config,
       runs,
