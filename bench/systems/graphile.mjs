@@ -61,12 +61,14 @@ export function graphileSystem(dsn) {
       }
     },
 
-    async enqueue({ n }) {
+    async enqueue({ n, limitMs = Number.POSITIVE_INFINITY }) {
       const { schema, utils } = await utilsFor(dsn);
       try {
         const t0 = now();
-        for (let i = 0; i < n; i++) await utils.addJob("job", { kind: "benchmark", i });
-        return { perSec: (n / (now() - t0)) * 1000 };
+        const deadline = t0 + limitMs;
+        let i = 0;
+        for (; i < n && now() < deadline; i++) await utils.addJob("job", { kind: "benchmark", i });
+        return { perSec: (i / (now() - t0)) * 1000, capped: i < n, done: i };
       } finally {
         await utils.release();
         await dropSchemas(dsn, [schema]);

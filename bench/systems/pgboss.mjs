@@ -53,12 +53,14 @@ export function pgbossSystem(dsn) {
       }
     },
 
-    async enqueue({ n }) {
+    async enqueue({ n, limitMs = Number.POSITIVE_INFINITY }) {
       const { boss, close } = await open(dsn, 4);
       try {
         const t0 = now();
-        for (let i = 0; i < n; i++) await boss.send("job", { kind: "benchmark", i });
-        return { perSec: (n / (now() - t0)) * 1000 };
+        const deadline = t0 + limitMs;
+        let i = 0;
+        for (; i < n && now() < deadline; i++) await boss.send("job", { kind: "benchmark", i });
+        return { perSec: (i / (now() - t0)) * 1000, capped: i < n, done: i };
       } finally {
         await close();
       }

@@ -63,14 +63,16 @@ export function pgqrsSystem(dsn) {
       }
     },
 
-    async enqueue({ n }) {
+    async enqueue({ n, limitMs = Number.POSITIVE_INFINITY }) {
       const db = await open(dsn, 2);
       try {
         await db.store.queue("enq");
         const producer = await db.store.producer("enq");
         const t0 = now();
-        for (let i = 0; i < n; i++) await producer.enqueue({ kind: "benchmark", i });
-        return { perSec: (n / (now() - t0)) * 1000 };
+        const deadline = t0 + limitMs;
+        let i = 0;
+        for (; i < n && now() < deadline; i++) await producer.enqueue({ kind: "benchmark", i });
+        return { perSec: (i / (now() - t0)) * 1000, capped: i < n, done: i };
       } finally {
         await db.close();
       }

@@ -73,14 +73,17 @@ export function rawSystem(dsn) {
       }
     },
 
-    async enqueue({ n }) {
+    async enqueue({ n, limitMs = Number.POSITIVE_INFINITY }) {
       const schema = await createTable(dsn);
       const c = await client(dsn);
       try {
         const text = `INSERT INTO "${schema}".q (payload) VALUES ($1)`;
         const t0 = now();
-        for (let i = 0; i < n; i++) await c.query({ name: "insert", text, values: [{ kind: "benchmark", i }] });
-        return { perSec: (n / (now() - t0)) * 1000 };
+        const deadline = t0 + limitMs;
+        let i = 0;
+        for (; i < n && now() < deadline; i++)
+          await c.query({ name: "insert", text, values: [{ kind: "benchmark", i }] });
+        return { perSec: (i / (now() - t0)) * 1000, capped: i < n, done: i };
       } finally {
         await c.end();
         await dropSchemas(dsn, [schema]);
