@@ -113,3 +113,29 @@ describe.each(BACKENDS)("pgqrs worker run --module on %s", (backend) => {
     expect(missing.stderr).toContain("cannot load");
   });
 });
+
+describe("examples/worker-module.mjs", () => {
+  const db = new CliDatabase("sqlite");
+  afterAll(() => db.drop());
+
+  it("serves its workflow and handlers, and SIGINT stops it with exit 0", async () => {
+    await db.ok("install");
+    await db.ok("queue", "create", "emails");
+    const child = db.spawn("worker", "run", "--module", "examples/worker-module.mjs");
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const log = watch(child);
+    await log.waitFor(/ready on/);
+    const done = await db.json<{ output: { userId: number } }>(
+      "workflow",
+      "trigger",
+      "send_welcome",
+      '{"email":"ada@example.com"}',
+      "--wait",
+    );
+    expect(done.output.userId).toBeGreaterThan(0);
+    await db.ok("message", "enqueue", "emails", '{"to":"alan@example.com"}');
+    await log.waitFor(/sending to alan@example.com/);
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+  });
+});
