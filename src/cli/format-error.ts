@@ -10,11 +10,16 @@ export function formatError(err: unknown, dsn: string | undefined): { code: stri
   const masked = dsn === undefined ? undefined : maskDsn(dsn);
   const scrub = (text: string) => (dsn === undefined || masked === undefined ? text : text.split(dsn).join(masked));
   const reason = rootReason(err);
+  // The store's message may repeat the DSN in a trailing context; the line names it once.
+  const why = () =>
+    scrub(reason.text)
+      .replace(/^Database connection failed: /, "")
+      .replace(/\. Context: .*$/s, "");
   if (isPgqrsError(err)) {
     if ((err.code === "CONNECTION_FAILED" || reason.unreachable) && masked !== undefined) {
       return {
         code: "CONNECTION_FAILED",
-        message: `cannot connect to ${masked}: ${scrub(reason.text)}`,
+        message: `cannot connect to ${masked}: ${why()}`,
         exit: EXIT.error,
       };
     }
@@ -23,7 +28,7 @@ export function formatError(err: unknown, dsn: string | undefined): { code: stri
   if (reason.unreachable && masked !== undefined) {
     return {
       code: "CONNECTION_FAILED",
-      message: `cannot connect to ${masked}: ${scrub(reason.text)}`,
+      message: `cannot connect to ${masked}: ${why()}`,
       exit: EXIT.error,
     };
   }
