@@ -6,7 +6,6 @@ import type { Admin } from "../admin/admin.js";
 import type { Store } from "../api/pgqrs-store.js";
 import { workflow } from "../api/workflow-builder.js";
 import { PgqrsError } from "../errors.js";
-import { WorkerHandle } from "../workers/worker-handle.js";
 
 export type WorkerAction = "suspend" | "resume" | "shutdown";
 export const WORKER_ACTIONS: readonly WorkerAction[] = ["suspend", "resume", "shutdown"];
@@ -44,17 +43,12 @@ export class DashboardActions {
     return { ok: true, message: `Message ${messageId} is back on ${queue.queueName}` };
   }
 
-  /**
-   * Suspend, resume or shut down any worker by id. The public API only offers these on a handle the worker's own
-   * process holds, so a handle is made over the row here; it is made as if stopped so that this process never
-   * heartbeats a worker it does not run (that would hide a zombie).
-   */
+  /** Suspend, resume or shut down any worker by id (an operator action; it never heartbeats that worker). */
   async worker(id: number, action: WorkerAction): Promise<ActionResult> {
     const record = await this.#store.tables().workers().get(id);
     if (record === null) return { ok: false, message: `Worker ${id} not found` };
-    const handle = new WorkerHandle(this.#store.context, { ...record, status: "stopped" });
-    await handle[action]();
-    return { ok: true, message: `Worker ${record.name} is ${handle.record.status}` };
+    const after = await this.#admin.transitionWorker(id, action);
+    return { ok: true, message: `Worker ${after.name} is ${after.status}` };
   }
 
   /** Release the messages of every zombie worker (default threshold) and stop them, queue by queue. */
