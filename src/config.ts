@@ -105,6 +105,11 @@ export interface ConfigInput {
   validationConfig?: Partial<ValidationConfig>;
   /** SQLite settings. */
   sqlite?: { useWal?: boolean; busyTimeoutMs?: number };
+  /**
+   * Postgres DSN of a direct connection for LISTEN (enqueue wake-ups) when `dsn` goes through PgBouncer in
+   * transaction mode. Default: `dsn` itself.
+   */
+  listenDsn?: string | undefined;
 }
 
 /** Resolved configuration: every field set. Build with `new Config(…)`, `Config.fromDsn`, `fromEnv` or `fromFile`. */
@@ -121,6 +126,7 @@ export class Config {
   pollIntervalMs: number;
   validationConfig: ValidationConfig;
   sqlite: { useWal: boolean; busyTimeoutMs: number };
+  listenDsn: string | undefined;
 
   constructor(input: ConfigInput) {
     if (typeof input?.dsn !== "string" || input.dsn.length === 0) {
@@ -143,6 +149,7 @@ export class Config {
     this.pollIntervalMs = nonNegative("pollIntervalMs", input.pollIntervalMs, 250);
     this.validationConfig = { ...defaultValidationConfig(), ...(input.validationConfig ?? {}) };
     this.sqlite = { useWal: input.sqlite?.useWal ?? true, busyTimeoutMs: input.sqlite?.busyTimeoutMs ?? 5000 };
+    this.listenDsn = input.listenDsn;
   }
 
   /** pgqrs's name for `heartbeatIntervalSeconds`. */
@@ -173,6 +180,7 @@ export class Config {
     }
     const input: ConfigInput = { dsn };
     if (env.PGQRS_SCHEMA) input.schema = env.PGQRS_SCHEMA;
+    if (env.PGQRS_LISTEN_DSN) input.listenDsn = env.PGQRS_LISTEN_DSN;
     const num = (name: string): number | undefined => envNumber(env, name);
     const set = <K extends keyof ConfigInput>(key: K, value: ConfigInput[K] | undefined): void => {
       if (value !== undefined) input[key] = value;

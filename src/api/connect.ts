@@ -44,6 +44,7 @@ async function openBackend(config: Config, options: ConnectOptions): Promise<Sto
       connectionTimeoutMs: config.connectionTimeoutSeconds * 1000,
     };
     if (options.pool !== undefined) pgOptions.pool = options.pool;
+    if (config.listenDsn !== undefined) pgOptions.listenConnectionString = config.listenDsn;
     return createPostgresBackend(pgOptions);
   }
   if (options.pool !== undefined) {

@@ -153,11 +153,24 @@ export class Consumer extends WorkerHandle {
     return results.filter(Boolean).length;
   }
 
-  /** Give held messages back, visible at `visibleAt` (default now); one result per id. */
-  async releaseMany(ids: readonly number[], visibleAt?: Date): Promise<boolean[]> {
+  /**
+   * Give held messages back, visible at `visibleAt` (default now); one result per id. With `refundDelivery` the
+   * lease does not count toward `maxReadCt` (the message was rescheduled, not failed).
+   */
+  async releaseMany(
+    ids: readonly number[],
+    visibleAt?: Date,
+    options: { refundDelivery?: boolean } = {},
+  ): Promise<boolean[]> {
     this.ctx.assertOpen();
     if (ids.length === 0) return [];
-    return this.ctx.backend.release({ ids, workerId: this.id, now: this.now(), visibleAt: visibleAt ?? this.now() });
+    return this.ctx.backend.release({
+      ids,
+      workerId: this.id,
+      now: this.now(),
+      visibleAt: visibleAt ?? this.now(),
+      refundDelivery: options.refundDelivery === true,
+    });
   }
 
   /** Give a held message back, visible again at `visibleAt` (the primitive for "retry later"). */

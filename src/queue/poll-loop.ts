@@ -7,7 +7,8 @@ import { createWaker } from "./wait.js";
 /** What to do with a message once its handler is done. */
 export type MessageOutcome =
   | { action: "archive" }
-  | { action: "release"; visibleAt: Date }
+  /** `refund`: the message was rescheduled, not attempted and failed; the delivery does not count toward maxReadCt. */
+  | { action: "release"; visibleAt: Date; refund?: boolean }
   /** Leave it leased (its owner already acted on it, or a crash is being simulated). */
   | { action: "keep" };
 
@@ -111,7 +112,16 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
         } else {
           statusChanged = false;
           lastCheck = Date.now();
-          await checkStatus(consumer);
+          try {
+            await checkStatus(consumer);
+          } catch (err) {
+            if (isLoopEnding(err)) throw err;
+            // A status read can fail while the database restarts: the loop backs off and carries on.
+            options.onError?.(err);
+            consecutiveErrors += 1;
+            await waker.wait(Math.min(30_000, options.pollIntervalMs * 2 ** Math.min(consecutiveErrors, 7)), signal);
+            continue;
+          }
           await waker.wait(options.pollIntervalMs, signal);
         }
         continue;
@@ -132,6 +142,27 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
     unsubscribe();
     await stopListening?.().catch(() => undefined);
   }
+}
+
+/**
+ * Keep a unit's leases alive while its handler runs longer than half a lease: every half lease, extend by half a
+ * lease, so the lease end stays about one lease ahead and a slow handler is never redelivered to another worker.
+ * A crashed worker stops renewing and its messages come back within one lease.
+ */
+function renewLeases(
+  consumer: Consumer,
+  unit: readonly QueueMessage[],
+  vtSeconds: number,
+  onError: ((err: unknown) => void) | undefined,
+): { stop: () => void } {
+  const halfMs = (vtSeconds * 1000) / 2;
+  if (!(halfMs >= 100)) return { stop: () => undefined };
+  const ids = unit.map((m) => m.id);
+  const timer = setInterval(() => {
+    consumer.extendVtMany(ids, halfMs / 1000).catch((err: unknown) => onError?.(err));
+  }, halfMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }
 
 /** What a unit needs to claim its successor when it acknowledges. */
@@ -158,12 +189,15 @@ async function runUnit(
   let unit = first;
   while (unit.length > 0) {
     let outcomes: MessageOutcome[];
+    const renewal = renewLeases(consumer, unit, chain.vtSeconds, options.onError);
     try {
       outcomes = await options.process(unit);
     } catch (err) {
       options.onError?.(err);
       const now = options.now();
       outcomes = unit.map(() => ({ action: "release", visibleAt: now }));
+    } finally {
+      renewal.stop();
     }
     try {
       unit = await acknowledge(consumer, unit, outcomes, chain);
@@ -204,15 +238,18 @@ export async function applyOutcomes(
   outcomes: readonly MessageOutcome[],
 ): Promise<void> {
   const archive: number[] = [];
-  const releases = new Map<number, number[]>();
+  const releases = new Map<string, { at: Date; refund: boolean; ids: number[] }>();
   messages.forEach((m, i) => {
     const o = outcomes[i] ?? { action: "release", visibleAt: new Date(0) };
     if (o.action === "archive") archive.push(m.id);
     else if (o.action === "release") {
-      const at = o.visibleAt.getTime();
-      releases.set(at, [...(releases.get(at) ?? []), m.id]);
+      const refund = o.refund === true;
+      const key = `${o.visibleAt.getTime()}:${refund}`;
+      const group = releases.get(key) ?? { at: o.visibleAt, refund, ids: [] };
+      group.ids.push(m.id);
+      releases.set(key, group);
     }
   });
   if (archive.length > 0) await consumer.archiveMany(archive);
-  for (const [at, ids] of releases) await consumer.releaseMany(ids, new Date(at));
+  for (const g of releases.values()) await consumer.releaseMany(g.ids, g.at, { refundDelivery: g.refund });
 }

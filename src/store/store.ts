@@ -96,6 +96,11 @@ export interface ExtendParams extends OwnedIdsParams {
 export interface ReleaseParams extends OwnedIdsParams {
   /** New visibility time (usually `now`). */
   visibleAt: Date;
+  /**
+   * Give the delivery back (`read_ct - 1`, not below 0): the message was not attempted and failed, it was
+   * rescheduled (a workflow retry or pause), so it must not count toward `maxReadCt`. Default false.
+   */
+  refundDelivery?: boolean;
 }
 
 export interface ListMessagesParams extends Page {
@@ -147,6 +152,11 @@ export interface FinishStepParams {
   runId: number;
   stepName: string;
   now: Date;
+  /**
+   * The delivery that acquired the step. When given, the write applies only while the step is RUNNING under this
+   * owner; a late writer whose attempt was taken over gets CONFLICT and changes nothing.
+   */
+  owner?: string;
 }
 
 export interface CompleteStepParams extends FinishStepParams {

@@ -12,8 +12,8 @@ export function defaultZombieThresholdMs(ctx: EngineContext): number {
 export function zombieReclaimTask(ctx: EngineContext, queueId: number): { everyMs: number; run: () => Promise<void> } {
   const threshold = defaultZombieThresholdMs(ctx);
   return {
-    // Modest: leases expire on their own; reclaim only shortens the wait for a dead worker's messages.
-    everyMs: Math.max(30_000, threshold),
+    // Modest: one statement per period per loop; a dead worker's messages come back within about 1.5 thresholds.
+    everyMs: Math.max(5_000, threshold / 2),
     run: async () => {
       const now = ctx.clock.now();
       await ctx.backend.reclaimZombies({ queueId, olderThan: new Date(now.getTime() - threshold), now });

@@ -32,6 +32,7 @@ export class StepGuard {
       stepName: this.#step.stepName,
       now: this.#run.now(),
       output: json,
+      owner: this.#run.attemptOwner,
     });
   }
 
@@ -85,6 +86,7 @@ export class StepGuard {
       error,
       retryAt,
       retryCount,
+      owner: this.#run.attemptOwner,
     });
   }
 }

@@ -99,8 +99,9 @@ async function outcomeOfFailure(run: Run, err: unknown, readCt: number, now: () 
       case "TRANSIENT":
       case "STEP_NOT_READY": {
         const retryAt = err.details.retryAt;
-        if (retryAt instanceof Date) return { action: "release", visibleAt: retryAt };
-        // Thrown outside a step: back off by delivery count so the message is not spun on.
+        if (retryAt instanceof Date) return { action: "release", visibleAt: retryAt, refund: true };
+        // Thrown outside a step: no step policy bounds it, so it counts as a delivery (maxReadCt ends it) and backs
+        // off by delivery count so the message is not spun on.
         const delay = retryDelayMs(run.retryPolicy.backoff, Math.max(0, readCt - 1));
         return { action: "release", visibleAt: new Date(now().getTime() + delay) };
       }
@@ -110,12 +111,13 @@ async function outcomeOfFailure(run: Run, err: unknown, readCt: number, now: () 
         const retryAt = err.details.retryAt;
         return {
           action: "release",
+          refund: true,
           visibleAt: retryAt instanceof Date ? retryAt : new Date(now().getTime() + resumeAfterMs),
         };
       }
       case "CONFLICT":
         // Another attempt of this delivery holds the step; look again shortly instead of failing the run.
-        return { action: "release", visibleAt: new Date(now().getTime() + 1000) };
+        return { action: "release", visibleAt: new Date(now().getTime() + 1000), refund: true };
       case "STORE_CLOSED":
         return { action: "keep" };
       default:

@@ -175,10 +175,9 @@ describe("a worker frozen (SIGSTOP) past its lease, then resumed (SIGCONT)", () 
     await adminQuery(`DROP SCHEMA IF EXISTS "${r.schema}" CASCADE`);
   });
 
-  // Known engine bug (see docs/reliability.md): StepGuard.success/fail write the step row without checking that
-  // the writer still owns the attempt (`attempt_owner`), so the frozen worker's late success overwrites the
-  // replacement's step output. Flip `it.fails` to `it` once completeStep/failStep are fenced by owner.
-  it.fails("its late step success is refused and the replacement's step output stands (workflow)", async () => {
+  // Step writes are fenced by the attempt that acquired the step (`attempt_owner`): the frozen worker's late
+  // success is refused with CONFLICT and the replacement's output stands.
+  it("its late step success is refused and the replacement's step output stands (workflow)", async () => {
     const r = await frozenScenario("workflow");
     const rows = await adminQuery<{ output: unknown }>(
       `SELECT output FROM "${r.schema}".pgqrs_workflow_steps WHERE step_name = 'only_step'`,

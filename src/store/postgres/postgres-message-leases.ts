@@ -108,7 +108,8 @@ export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps
     RETURNING id`;
 
   const releaseSql = `
-    UPDATE ${messages} SET consumer_worker_id = NULL, vt = $3
+    UPDATE ${messages}
+       SET consumer_worker_id = NULL, vt = $3, read_ct = CASE WHEN $4::boolean THEN GREATEST(read_ct - 1, 0) ELSE read_ct END
      WHERE id = ANY($1::bigint[]) AND consumer_worker_id = $2 AND archived_at IS NULL
     RETURNING id`;
 
@@ -180,7 +181,12 @@ export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps
 
     async release(p) {
       if (p.ids.length === 0) return [];
-      const rows = await conn.prepared("release", releaseSql, [p.ids, p.workerId, p.visibleAt]);
+      const rows = await conn.prepared("release", releaseSql, [
+        p.ids,
+        p.workerId,
+        p.visibleAt,
+        p.refundDelivery === true,
+      ]);
       return perIdResult(p.ids, rows);
     },
 

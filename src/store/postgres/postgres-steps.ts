@@ -1,5 +1,5 @@
 /** Workflow steps: the atomic acquire upsert and the completion writes. */
-import { InvalidStateTransitionError } from "../../errors.js";
+import { InvalidStateTransitionError, PgqrsError } from "../../errors.js";
 import type { StepRecord, WorkflowStatus } from "../../types.js";
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection, Row } from "./postgres-connection.js";
@@ -87,6 +87,17 @@ export function createStepOps(conn: PostgresConnection): StepOps {
     return toStep(rows[0]);
   }
 
+  /** Why a finishing write changed nothing: the step was never acquired, or another attempt holds it now. */
+  async function fenced(runId: number, stepName: string, to: string): Promise<StepRecord> {
+    const latest = await conn.prepared("step_by_key", getSql, [runId, stepName]);
+    const row = one(latest, runId, stepName, to);
+    throw new PgqrsError(
+      "CONFLICT",
+      `Conflict: step '${stepName}' of run ${runId} is no longer held by this attempt (now ${row.status})`,
+      { details: { runId, stepName, status: row.status } },
+    );
+  }
+
   return {
     async acquireStep({ runId, stepName, now, owner }) {
       const rows = await conn.prepared("acquire_step", acquireSql, [runId, stepName, now, owner]);
@@ -113,27 +124,31 @@ export function createStepOps(conn: PostgresConnection): StepOps {
       return { runStatus, step: latest[0] === undefined ? null : toStep(latest[0]), acquired: false };
     },
 
-    async completeStep({ runId, stepName, now, output }) {
+    // With an owner, the write is fenced: only the attempt that holds the RUNNING step may finish it, so a worker
+    // frozen past its lease cannot overwrite what its replacement recorded.
+    async completeStep({ runId, stepName, now, output, owner }) {
       const rows = await conn.prepared(
         "complete_step",
         `UPDATE ${steps} SET status = 'SUCCESS', output = $3::jsonb, completed_at = $4, updated_at = $4, retry_at = NULL
           WHERE run_id = $1 AND step_name = $2
+            AND ($5::text IS NULL OR (status = 'RUNNING' AND attempt_owner = $5::text))
          RETURNING ${cols.step()}`,
-        [runId, stepName, output, now],
+        [runId, stepName, output, now, owner ?? null],
       );
-      return one(rows, runId, stepName, "SUCCESS");
+      return rows.length > 0 ? toStep(rows[0]!) : fenced(runId, stepName, "SUCCESS");
     },
 
-    async failStep({ runId, stepName, now, error, retryAt, retryCount }) {
+    async failStep({ runId, stepName, now, error, retryAt, retryCount, owner }) {
       const rows = await conn.prepared(
         "fail_step",
         `UPDATE ${steps}
             SET status = 'ERROR', error = $3::jsonb, retry_at = $4, retry_count = $5, completed_at = $6, updated_at = $6
           WHERE run_id = $1 AND step_name = $2
+            AND ($7::text IS NULL OR (status = 'RUNNING' AND attempt_owner = $7::text))
          RETURNING ${cols.step()}`,
-        [runId, stepName, error, retryAt, retryCount, now],
+        [runId, stepName, error, retryAt, retryCount, now, owner ?? null],
       );
-      return one(rows, runId, stepName, "ERROR");
+      return rows.length > 0 ? toStep(rows[0]!) : fenced(runId, stepName, "ERROR");
     },
 
     async getStep({ runId, stepName }) {

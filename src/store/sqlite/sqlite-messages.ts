@@ -166,8 +166,16 @@ export function extendVisibility(c: SqliteConnection, p: ExtendParams): boolean[
 export function release(c: SqliteConnection, p: ReleaseParams): boolean[] {
   if (p.ids.length === 0) return [];
   const rows = c.all<{ id: number }>(
-    `UPDATE pgqrs_messages SET consumer_worker_id = NULL, vt = @visibleAt WHERE ${OWNED} RETURNING id`,
-    { ids: JSON.stringify(p.ids), workerId: p.workerId, visibleAt: encodeTime(p.visibleAt) },
+    `UPDATE pgqrs_messages
+        SET consumer_worker_id = NULL, vt = @visibleAt,
+            read_ct = CASE WHEN @refund = 1 THEN MAX(read_ct - 1, 0) ELSE read_ct END
+      WHERE ${OWNED} RETURNING id`,
+    {
+      ids: JSON.stringify(p.ids),
+      workerId: p.workerId,
+      visibleAt: encodeTime(p.visibleAt),
+      refund: p.refundDelivery === true ? 1 : 0,
+    },
   );
   return perIdResult(p.ids, rows);
 }

@@ -1,5 +1,5 @@
 /** Workflow steps: the atomic acquire, completion, failure, reads. */
-import { InvalidStateTransitionError } from "../../errors.js";
+import { InvalidStateTransitionError, PgqrsError } from "../../errors.js";
 import type { StepRecord, WorkflowStatus } from "../../types.js";
 import type { AcquireStepParams, CompleteStepParams, FailStepParams } from "../store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
@@ -39,27 +39,44 @@ export function acquireStep(c: SqliteConnection, p: AcquireStepParams): { step: 
   return { step: toStep(stepRow(c, p.runId, p.stepName)!), acquired: false };
 }
 
-function finished(row: StepRow | undefined, p: { runId: number; stepName: string }, to: string): StepRecord {
-  if (row === undefined) {
+/**
+ * The finished row, or why the write changed nothing: the step was never acquired, or (with an owner: writes are
+ * fenced so a worker frozen past its lease cannot overwrite its replacement's record) another attempt holds it.
+ */
+function finished(
+  c: SqliteConnection,
+  row: StepRow | undefined,
+  p: { runId: number; stepName: string },
+  to: string,
+): StepRecord {
+  if (row !== undefined) return toStep(row);
+  const current = stepRow(c, p.runId, p.stepName);
+  if (current === undefined) {
     throw new InvalidStateTransitionError(
       "absent",
       to,
       `step '${p.stepName}' of run ${p.runId} was never acquired; call acquireStep first`,
     );
   }
-  return toStep(row);
+  throw new PgqrsError(
+    "CONFLICT",
+    `Conflict: step '${p.stepName}' of run ${p.runId} is no longer held by this attempt (now ${current.status})`,
+    { details: { runId: p.runId, stepName: p.stepName, status: current.status } },
+  );
 }
+
+const FENCE = "AND (@owner IS NULL OR (status = 'RUNNING' AND attempt_owner = @owner))";
 
 export function completeStep(c: SqliteConnection, p: CompleteStepParams): StepRecord {
   const now = encodeTime(p.now);
   const row = c.get<StepRow>(
     `UPDATE pgqrs_workflow_steps
      SET status = 'SUCCESS', output = @output, completed_at = @now, updated_at = @now, retry_at = NULL
-     WHERE run_id = @runId AND step_name = @stepName
+     WHERE run_id = @runId AND step_name = @stepName ${FENCE}
      RETURNING *`,
-    { output: p.output, now, runId: p.runId, stepName: p.stepName },
+    { output: p.output, now, runId: p.runId, stepName: p.stepName, owner: p.owner ?? null },
   );
-  return finished(row, p, "SUCCESS");
+  return finished(c, row, p, "SUCCESS");
 }
 
 export function failStep(c: SqliteConnection, p: FailStepParams): StepRecord {
@@ -68,9 +85,10 @@ export function failStep(c: SqliteConnection, p: FailStepParams): StepRecord {
     `UPDATE pgqrs_workflow_steps
      SET status = 'ERROR', error = @error, retry_at = @retryAt, retry_count = @retryCount,
          completed_at = @now, updated_at = @now
-     WHERE run_id = @runId AND step_name = @stepName
+     WHERE run_id = @runId AND step_name = @stepName ${FENCE}
      RETURNING *`,
     {
+      owner: p.owner ?? null,
       error: p.error,
       retryAt: p.retryAt === null ? null : encodeTime(p.retryAt),
       retryCount: p.retryCount,
@@ -79,7 +97,7 @@ export function failStep(c: SqliteConnection, p: FailStepParams): StepRecord {
       stepName: p.stepName,
     },
   );
-  return finished(row, p, "ERROR");
+  return finished(c, row, p, "ERROR");
 }
 
 export function getStep(c: SqliteConnection, p: { runId: number; stepName: string }): StepRecord | null {

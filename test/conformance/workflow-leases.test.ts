@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import * as pgqrs from "../../src/index.js";
+import { BACKENDS, freshDatabase } from "../support/backends.js";
+import { openTestStore, thrown } from "../support/stores.js";
+
+describe.each(BACKENDS)("workflow deliveries and leases on %s", (backend) => {
+  it("does not count rescheduled retries toward maxReadCt", async () => {
+    const { store } = await openTestStore(backend, { maxReadCt: 2, pollIntervalMs: 5 });
+    let calls = 0;
+    const def = pgqrs.defineWorkflow(
+      { name: "retry_budget", retry: { maxAttempts: 3, backoff: pgqrs.BackoffStrategy.fixed(0) } },
+      async (run) =>
+        pgqrs.workflowStep(run, "flaky", async () => {
+          calls += 1;
+          if (calls < 4) throw new pgqrs.TransientStepError("BLIP", "try again");
+          return "ok";
+        }),
+    );
+    await store.createWorkflow("retry_budget");
+    const consumer = await store.consumer("retry_budget");
+    const msg = await pgqrs.workflow("retry_budget").trigger({}).execute(store);
+    const loop = pgqrs.workflow().name(def).consumer(consumer).poll(store);
+    expect(await pgqrs.run().message(msg).store(store).result({ timeoutMs: 10_000 })).toBe("ok");
+    expect(calls).toBe(4);
+    await consumer.interrupt();
+    await loop;
+  });
+
+  it("refuses a late step write from an attempt whose lease was taken over", async () => {
+    const { store, clock } = await openTestStore(backend);
+    await store.createWorkflow("fenced");
+    const a = await store.consumer("fenced");
+    const b = await store.consumer("fenced");
+    const msg = await pgqrs.workflow("fenced").trigger({}).execute(store);
+    const [first] = await a.dequeue({ vtSeconds: 5 });
+    const runA = await store.run(first!);
+    await runA.start();
+    const stepA = await runA.acquireStep("only");
+    expect(stepA.status).toBe("EXECUTE");
+    clock.advance(5_000);
+    const [second] = await b.dequeue({ vtSeconds: 5 });
+    expect(second?.id).toBe(msg.id);
+    const runB = await store.run(second!);
+    const stepB = await runB.acquireStep("only");
+    if (stepB.status !== "EXECUTE") throw new Error("the new delivery takes the step over");
+    await stepB.guard.success({ by: "replacement" });
+    if (stepA.status !== "EXECUTE") throw new Error("unreachable");
+    const late = await thrown(() => stepA.guard.success({ by: "late" }));
+    expect(late.code).toBe("CONFLICT");
+    const lateFail = await thrown(() => stepA.guard.fail(new Error("late failure")));
+    expect(lateFail.code).toBe("CONFLICT");
+    const row = await store.tables().workflowSteps().get(runB.id, "only");
+    expect(row?.status).toBe("SUCCESS");
+    expect(row?.output).toEqual({ by: "replacement" });
+    expect(await a.archive(msg.id)).toBe(false);
+  });
+
+  it("renews the lease of a handler that runs longer than its lease", async () => {
+    const { dsn, schema } = freshDatabase(backend);
+    const store = await pgqrs.connect(dsn, { schema, pollIntervalMs: 20 });
+    await pgqrs.admin(store).install();
+    await store.queue("long");
+    const worker = await store.consumer("long");
+    const rival = await store.consumer("long");
+    await (await store.producer("long")).enqueue("slow job");
+    let runs = 0;
+    let rivalGot = 0;
+    const loop = pgqrs
+      .dequeue()
+      .worker(worker)
+      .withVt(1)
+      .handle(async () => {
+        runs += 1;
+        for (let i = 0; i < 5; i++) {
+          await new Promise((r) => setTimeout(r, 500));
+          rivalGot += (await rival.dequeue()).length;
+        }
+      })
+      .poll(store);
+    while (runs === 0) await new Promise((r) => setTimeout(r, 10));
+    while ((await pgqrs.admin(store).queueMetrics("long")).archivedMessages === 0) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(runs).toBe(1);
+    expect(rivalGot).toBe(0);
+    await worker.interrupt();
+    expect(await loop).toBe("interrupted");
+    await store.close();
+  }, 20_000);
+});
