@@ -101,13 +101,16 @@ export async function runDrain(opts: DrainOptions): Promise<DrainResult> {
   await Promise.all(Array.from({ length: opts.workers }, spawnWorker));
 
   const producerRuns: Promise<{ retried: number; errors: Record<string, number> }>[] = [];
+  const producersReady: Promise<unknown>[] = [];
   const ackFiles: string[] = [];
   for (let p = 0; p < (opts.producers?.count ?? 0); p++) {
     const ackFile = join(dir, `acks-${p}.log`);
     ackFiles.push(ackFile);
     const args = [faultDsn(), schema, QUEUE, `p${p}`, String(opts.producers?.perProducer ?? 0), ackFile];
+    const spawned = spawnFixture<{ ready: boolean }>(PRODUCER, args);
+    producersReady.push(spawned);
     producerRuns.push(
-      spawnFixture<{ ready: boolean }>(PRODUCER, args).then(
+      spawned.then(
         ({ child }) =>
           new Promise((resolve, reject) => {
             let last = "";
@@ -152,6 +155,8 @@ export async function runDrain(opts: DrainOptions): Promise<DrainResult> {
     done: () => finished,
     elapsed: () => Date.now() - started,
   };
+  // Faults hit running processes: a fixture still starting up is not what the scenarios are about.
+  await Promise.allSettled(producersReady);
   const injecting = opts.inject(ctx);
   const deadline = started + opts.timeoutMs;
   while (Date.now() < deadline) {
