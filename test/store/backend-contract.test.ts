@@ -1,50 +1,13 @@
-/**
- * The StoreBackend contract (src/store/store.ts), run against every backend: SQLite always, Postgres when its
- * backend exists and PGQRS_TEST_DSN is set. One fresh database per backend for the file; every test uses its own
- * queue and worker names, and its own stretch of time, so tests do not see each other's rows.
- */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isPgqrsError } from "../../src/errors.js";
 import { createSqliteBackend } from "../../src/store/sqlite/sqlite-store.js";
 import type { StoreBackend } from "../../src/store/store.js";
 import type { QueueMessage, QueueRecord, WorkerRecord } from "../../src/types.js";
-import { dropSchema, freshSqlitePath, postgresDsn, uniqueName } from "../support/backends.js";
+import { BACKEND_FACTORIES } from "../support/backend-factories.js";
+import { freshSqlitePath, uniqueName } from "../support/backends.js";
 
-interface BackendFactory {
-  name: "sqlite" | "postgres";
-  open(): Promise<{ backend: StoreBackend; cleanup(): Promise<void> }>;
-}
-
-const factories: BackendFactory[] = [
-  {
-    name: "sqlite",
-    open: async () => ({
-      backend: createSqliteBackend({ path: freshSqlitePath(), useWal: true, busyTimeoutMs: 5_000 }),
-      cleanup: async () => undefined,
-    }),
-  },
-];
-
-const postgresSource = fileURLToPath(new URL("../../src/store/postgres/postgres-store.ts", import.meta.url));
-if (existsSync(postgresSource) && process.env.PGQRS_TEST_DSN) {
-  factories.push({
-    name: "postgres",
-    open: async () => {
-      const { createPostgresBackend } = await import("../../src/store/postgres/postgres-store.js");
-      const schema = uniqueName("contract");
-      const backend = await createPostgresBackend({
-        connectionString: postgresDsn(),
-        schema,
-        maxConnections: 5,
-        connectionTimeoutMs: 5_000,
-      });
-      return { backend, cleanup: () => dropSchema(schema) };
-    },
-  });
-}
+const factories = BACKEND_FACTORIES;
 
 const T0 = Date.parse("2026-01-01T00:00:00.000Z");
 let epoch = 0;

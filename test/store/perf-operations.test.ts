@@ -4,42 +4,12 @@
  * when PGQRS_TEST_DSN is set; one fresh database per backend for the file.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSqliteBackend } from "../../src/store/sqlite/sqlite-store.js";
 import type { StoreBackend } from "../../src/store/store.js";
 import type { QueueRecord, WorkerRecord } from "../../src/types.js";
-import { dropSchema, freshSqlitePath, postgresDsn, uniqueName } from "../support/backends.js";
+import { BACKEND_FACTORIES } from "../support/backend-factories.js";
+import { uniqueName } from "../support/backends.js";
 
-interface BackendFactory {
-  name: "sqlite" | "postgres";
-  open(): Promise<{ backend: StoreBackend; cleanup(): Promise<void> }>;
-}
-
-const factories: BackendFactory[] = [
-  {
-    name: "sqlite",
-    open: async () => ({
-      backend: createSqliteBackend({ path: freshSqlitePath(), useWal: true, busyTimeoutMs: 5_000 }),
-      cleanup: async () => undefined,
-    }),
-  },
-];
-
-if (process.env.PGQRS_TEST_DSN) {
-  factories.push({
-    name: "postgres",
-    open: async () => {
-      const { createPostgresBackend } = await import("../../src/store/postgres/postgres-store.js");
-      const schema = uniqueName("perfops");
-      const backend = await createPostgresBackend({
-        connectionString: postgresDsn(),
-        schema,
-        maxConnections: 5,
-        connectionTimeoutMs: 5_000,
-      });
-      return { backend, cleanup: () => dropSchema(schema) };
-    },
-  });
-}
+const factories = BACKEND_FACTORIES;
 
 const T0 = Date.parse("2026-03-01T00:00:00.000Z");
 let epoch = 0;
