@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/ensure-system-deps.sh
 echo "== lint"; npx biome check .
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
 echo "== build"; npm run build --silent
