@@ -146,7 +146,35 @@ export class Admin {
   /** Dead-letter the queue's messages that reached `maxReadCt` and are not under a live lease. Returns their ids. */
   async dlq(queue: QueueRef): Promise<number[]> {
     const q = await this.#resolve(queue);
-    return this.#backend.deadLetter({ queueId: q.id, maxReadCt: this.#store.config.maxReadCt, now: this.#now() });
+    const ids = await this.#backend.deadLetter({
+      queueId: q.id,
+      maxReadCt: this.#store.config.maxReadCt,
+      now: this.#now(),
+    });
+    await this.#failRunsOf(ids);
+    return ids;
+  }
+
+  /**
+   * A dead-lettered workflow message will not be delivered again, so its run would wait forever: fail it visibly
+   * (ERROR, `code: "DEAD_LETTERED"`). A replay of the message does not revive the run; trigger it again instead.
+   */
+  async #failRunsOf(messageIds: readonly number[]): Promise<void> {
+    for (const messageId of messageIds) {
+      const run = await this.#backend.getRunByMessageId(messageId);
+      if (run === null || ["SUCCESS", "ERROR", "CANCELLED"].includes(run.status)) continue;
+      const error = {
+        code: "DEAD_LETTERED",
+        message: `message ${messageId} reached maxReadCt (${this.#store.config.maxReadCt}) deliveries and was dead-lettered`,
+      };
+      await this.#backend.transitionRun({
+        id: run.id,
+        from: ["QUEUED", "RUNNING", "PAUSED", "CANCELLING"],
+        to: "ERROR",
+        now: this.#now(),
+        error: JSON.stringify(error),
+      });
+    }
   }
 
   /** The queue's dead-lettered messages, most recent first. */

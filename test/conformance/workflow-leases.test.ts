@@ -88,3 +88,20 @@ describe.each(BACKENDS)("workflow deliveries and leases on %s", (backend) => {
     await store.close();
   }, 20_000);
 });
+
+describe.each(BACKENDS)("dead-lettered workflow messages on %s", (backend) => {
+  it("fail their run visibly instead of leaving it RUNNING", async () => {
+    const { store, clock } = await openTestStore(backend, { maxReadCt: 1 });
+    await store.createWorkflow("poison_wf");
+    const consumer = await store.consumer("poison_wf");
+    const msg = await pgqrs.workflow("poison_wf").trigger({}).execute(store);
+    const [m] = await consumer.dequeue({ vtSeconds: 1 });
+    const run = await store.run(m!);
+    await run.start();
+    clock.advance(1_000);
+    expect(await pgqrs.admin(store).dlq("poison_wf")).toEqual([msg.id]);
+    const err = await thrown(() => pgqrs.run().message(msg).store(store).result({ timeoutMs: 1_000 }));
+    expect(err.code).toBe("EXECUTION_FAILED");
+    expect(err.details?.error).toMatchObject({ code: "DEAD_LETTERED" });
+  });
+});
