@@ -1,23 +1,13 @@
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { isPgqrsError } from "../../src/errors.js";
 import { createSqliteBackend } from "../../src/store/sqlite/sqlite-store.js";
 import type { StoreBackend } from "../../src/store/store.js";
 import type { QueueMessage, QueueRecord, WorkerRecord } from "../../src/types.js";
-import { BACKEND_FACTORIES } from "../support/backend-factories.js";
+import { BACKEND_FACTORIES, testClock as clock, useBackend } from "../support/backend-factories.js";
 import { freshSqlitePath, uniqueName } from "../support/backends.js";
 
 const factories = BACKEND_FACTORIES;
-
-const T0 = Date.parse("2026-01-01T00:00:00.000Z");
-let epoch = 0;
-
-/** A fresh stretch of time per test (one simulated day each), so tests never share a `now`. */
-function clock(): (ms?: number) => Date {
-  epoch += 1;
-  const base = T0 + epoch * 86_400_000;
-  return (ms = 0) => new Date(base + ms);
-}
 
 async function codeOf(fn: () => Promise<unknown>): Promise<string> {
   try {
@@ -38,19 +28,10 @@ async function messageOf(fn: () => Promise<unknown>): Promise<string> {
 }
 
 describe.each(factories)("StoreBackend contract: $name", (factory) => {
+  const backend = useBackend(factory);
   let b: StoreBackend;
-  let cleanup: () => Promise<void> = async () => undefined;
-
-  beforeAll(async () => {
-    const opened = await factory.open();
-    b = opened.backend;
-    cleanup = opened.cleanup;
-    await b.install();
-  });
-
-  afterAll(async () => {
-    await b.close();
-    await cleanup();
+  beforeEach(() => {
+    b = backend();
   });
 
   async function queue(at: Date): Promise<QueueRecord> {

@@ -3,37 +3,19 @@
  * `completeRunAndArchive` and, on backends with `listenNotify`, `listen`. Run against SQLite always and Postgres
  * when PGQRS_TEST_DSN is set; one fresh database per backend for the file.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { StoreBackend } from "../../src/store/store.js";
 import type { QueueRecord, WorkerRecord } from "../../src/types.js";
-import { BACKEND_FACTORIES } from "../support/backend-factories.js";
+import { BACKEND_FACTORIES, testClock as clock, useBackend } from "../support/backend-factories.js";
 import { uniqueName } from "../support/backends.js";
 
 const factories = BACKEND_FACTORIES;
 
-const T0 = Date.parse("2026-03-01T00:00:00.000Z");
-let epoch = 0;
-
-function clock(): (ms?: number) => Date {
-  epoch += 1;
-  const base = T0 + epoch * 86_400_000;
-  return (ms = 0) => new Date(base + ms);
-}
-
 describe.each(factories)("hot-path operations: $name", (factory) => {
+  const backend = useBackend(factory);
   let b: StoreBackend;
-  let cleanup: () => Promise<void> = async () => undefined;
-
-  beforeAll(async () => {
-    const opened = await factory.open();
-    b = opened.backend;
-    cleanup = opened.cleanup;
-    await b.install();
-  });
-
-  afterAll(async () => {
-    await b.close();
-    await cleanup();
+  beforeEach(() => {
+    b = backend();
   });
 
   async function setup(at: Date): Promise<{ q: QueueRecord; w: WorkerRecord; other: WorkerRecord }> {
