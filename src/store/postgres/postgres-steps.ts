@@ -26,12 +26,8 @@ export function createStepOps(conn: PostgresConnection): StepOps {
   // The acquisition is redoable (a lost RUNNING marker only means the step is acquired again, and it had not
   // completed: its completion is a later, synchronous commit, which flushes the WAL up to and including this one),
   // so it commits asynchronously and does not wait for a WAL flush of its own.
-  const acquireSql = `
-    WITH sc AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)),
-    up AS (
-      INSERT INTO ${steps} AS s (run_id, step_name, status, started_at, retry_count, created_at, updated_at, attempt_owner)
-      SELECT $1::bigint, $2::varchar, 'RUNNING', $3::timestamptz, 0, $3::timestamptz, $3::timestamptz, $4::text FROM sc
-      ON CONFLICT (run_id, step_name) DO UPDATE
+  // Which existing rows an acquisition takes: the rule above, shared by both acquisition statements.
+  const takeOver = `ON CONFLICT (run_id, step_name) DO UPDATE
          SET status = 'RUNNING',
              attempt_owner = $4,
              started_at = $3,
@@ -40,7 +36,14 @@ export function createStepOps(conn: PostgresConnection): StepOps {
              completed_at = NULL,
              error = CASE WHEN s.status = 'ERROR' THEN NULL ELSE s.error END
        WHERE (s.status = 'RUNNING' AND s.attempt_owner IS DISTINCT FROM $4::text)
-          OR (s.status = 'ERROR' AND s.retry_at IS NOT NULL AND s.retry_at <= $3)
+          OR (s.status = 'ERROR' AND s.retry_at IS NOT NULL AND s.retry_at <= $3)`;
+
+  const acquireSql = `
+    WITH sc AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)),
+    up AS (
+      INSERT INTO ${steps} AS s (run_id, step_name, status, started_at, retry_count, created_at, updated_at, attempt_owner)
+      SELECT $1::bigint, $2::varchar, 'RUNNING', $3::timestamptz, 0, $3::timestamptz, $3::timestamptz, $4::text FROM sc
+      ${takeOver}
       RETURNING ${cols.step("s")})
     SELECT ${cols.step()}, TRUE AS acquired, TRUE AS fresh FROM up
     UNION ALL
@@ -58,16 +61,7 @@ export function createStepOps(conn: PostgresConnection): StepOps {
       SELECT $1::bigint, $2::varchar, 'RUNNING', $3::timestamptz, 0, $3::timestamptz, $3::timestamptz, $4::text
         FROM sc
        WHERE EXISTS (SELECT 1 FROM run WHERE status NOT IN ('CANCELLING', 'CANCELLED'))
-      ON CONFLICT (run_id, step_name) DO UPDATE
-         SET status = 'RUNNING',
-             attempt_owner = $4,
-             started_at = $3,
-             updated_at = $3,
-             retry_at = NULL,
-             completed_at = NULL,
-             error = CASE WHEN s.status = 'ERROR' THEN NULL ELSE s.error END
-       WHERE (s.status = 'RUNNING' AND s.attempt_owner IS DISTINCT FROM $4::text)
-          OR (s.status = 'ERROR' AND s.retry_at IS NOT NULL AND s.retry_at <= $3)
+      ${takeOver}
       RETURNING ${cols.step("s")})
     SELECT (SELECT status FROM run) AS run_status, ${cols.step()}, TRUE AS acquired, TRUE AS fresh FROM up
     UNION ALL
