@@ -57,35 +57,36 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   // Enqueue notifications cut the idle wait short; polling stays the fallback.
   const stopListening = await consumer.listenForMessages(() => waker.wake()).catch(() => undefined);
   const inFlight = new Set<Promise<void>>();
+  // This loop is the consumer's only claimer: units hand their acknowledgements here, and the next statement
+  // archives all of them and claims work for every free slot at once. Concurrent units therefore never compete
+  // for the head of the queue with each other, and K units cost one round trip, not K.
+  const acks = createAckQueue();
   let lastCheck = Date.now();
   let lastMaintenance = Date.now();
-  // A unit whose messages were all archived acknowledges them and claims its next unit in one round trip, as long
-  // as the loop has nothing else to do first: status check, maintenance, abort.
-  const chain: Chain = {
-    batchSize: options.batchSize,
-    vtSeconds: options.vtSeconds,
-    mayContinue: () =>
-      !(signal?.aborted ?? false) &&
-      !statusChanged &&
-      !consumer.lost &&
-      Date.now() - lastCheck < options.pollIntervalMs &&
-      (options.maintenance === undefined || Date.now() - lastMaintenance < options.maintenance.everyMs),
-  };
   let consecutiveErrors = 0;
+  const backOff = async (err: unknown) => {
+    // The database may be restarting: report, back off (capped), and keep serving.
+    options.onError?.(err);
+    consecutiveErrors += 1;
+    await waker.wait(Math.min(30_000, options.pollIntervalMs * 2 ** Math.min(consecutiveErrors, 7)), signal);
+  };
   try {
     while (true) {
       if (signal?.aborted) {
         await Promise.all(inFlight);
+        await flushAcks(consumer, acks, options.onError);
         await consumer.completePoll().catch(() => undefined);
         return "aborted";
       }
       if (consumer.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${consumer.id}' not found`);
       const free = concurrency - inFlight.size;
-      if (free === 0) {
+      if (free === 0 && acks.size === 0) {
         await Promise.race(inFlight);
         continue;
       }
+      const limit = free * options.batchSize;
       let claimed: QueueMessage[] = [];
+      let ackIds: number[] = [];
       try {
         if (options.maintenance !== undefined && Date.now() - lastMaintenance >= options.maintenance.everyMs) {
           lastMaintenance = Date.now();
@@ -96,44 +97,52 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
           lastCheck = Date.now();
           await checkStatus(consumer);
         }
-        claimed = await consumer.dequeue({ batchSize: free * options.batchSize, vtSeconds: options.vtSeconds });
+        ackIds = acks.take();
+        claimed =
+          ackIds.length > 0
+            ? (await consumer.archiveAndDequeue(ackIds, { batchSize: limit, vtSeconds: options.vtSeconds })).messages
+            : await consumer.dequeue({ batchSize: limit, vtSeconds: options.vtSeconds });
         consecutiveErrors = 0;
       } catch (err) {
+        // Acknowledgements not known to be applied are retried with the next statement (archiving twice is a
+        // no-op that returns false), so a failed round trip does not turn handled messages into redeliveries.
+        acks.restore(ackIds);
         if (isLoopEnding(err)) throw err;
-        // The database may be restarting: report, back off (capped), and keep serving.
-        options.onError?.(err);
-        consecutiveErrors += 1;
-        await waker.wait(Math.min(30_000, options.pollIntervalMs * 2 ** Math.min(consecutiveErrors, 7)), signal);
-        continue;
-      }
-      if (claimed.length === 0) {
-        if (inFlight.size > 0) {
-          await Promise.race([...inFlight, waker.wait(options.pollIntervalMs, signal)]);
-        } else {
-          statusChanged = false;
-          lastCheck = Date.now();
-          try {
-            await checkStatus(consumer);
-          } catch (err) {
-            if (isLoopEnding(err)) throw err;
-            // A status read can fail while the database restarts: the loop backs off and carries on.
-            options.onError?.(err);
-            consecutiveErrors += 1;
-            await waker.wait(Math.min(30_000, options.pollIntervalMs * 2 ** Math.min(consecutiveErrors, 7)), signal);
-            continue;
-          }
-          await waker.wait(options.pollIntervalMs, signal);
-        }
+        await backOff(err);
         continue;
       }
       for (let i = 0; i < claimed.length; i += options.batchSize) {
         const unit = claimed.slice(i, i + options.batchSize);
-        const task: Promise<void> = runUnit(consumer, unit, options, chain).finally(() => inFlight.delete(task));
+        const task: Promise<void> = runUnit(consumer, unit, options, acks).finally(() => inFlight.delete(task));
         inFlight.add(task);
       }
+      if (claimed.length >= limit) continue;
+      // The queue has nothing more for now: wait for a free slot's acknowledgement, a notification or the poll.
+      if (inFlight.size > 0) {
+        // The idle wait is cancelled when a unit wins the race, so no timer outlives its iteration.
+        const settled = new AbortController();
+        const waitSignal = signal === undefined ? settled.signal : AbortSignal.any([signal, settled.signal]);
+        await Promise.race([...inFlight, waker.wait(options.pollIntervalMs, waitSignal)]);
+        settled.abort();
+        continue;
+      }
+      if (acks.size > 0) continue;
+      statusChanged = false;
+      lastCheck = Date.now();
+      try {
+        await checkStatus(consumer);
+      } catch (err) {
+        if (isLoopEnding(err)) throw err;
+        // A status read can fail while the database restarts: the loop backs off and carries on.
+        await backOff(err);
+        continue;
+      }
+      await waker.wait(options.pollIntervalMs, signal);
     }
   } catch (err) {
     await Promise.allSettled(inFlight);
+    // Work that was done is acknowledged even when the loop ends: an interrupted worker still owns its leases.
+    await flushAcks(consumer, acks, options.onError);
     if (err instanceof PgqrsError && err.code === "SUSPENDED" && err.details.reason === "worker interrupted") {
       return "interrupted";
     }
@@ -142,6 +151,43 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
     unsubscribe();
     await stopListening?.().catch(() => undefined);
   }
+}
+
+/** Ids whose units were fully handled, waiting for the loop's next statement to archive them. */
+interface AckQueue {
+  readonly size: number;
+  push(ids: readonly number[]): void;
+  /** Remove and return everything pending. */
+  take(): number[];
+  /** Put back ids whose archive failed. */
+  restore(ids: readonly number[]): void;
+}
+
+function createAckQueue(): AckQueue {
+  let pending: number[] = [];
+  return {
+    get size() {
+      return pending.length;
+    },
+    push(ids) {
+      for (const id of ids) pending.push(id);
+    },
+    take() {
+      const taken = pending;
+      pending = [];
+      return taken;
+    },
+    restore(ids) {
+      if (ids.length > 0) pending = [...ids, ...pending];
+    },
+  };
+}
+
+async function flushAcks(consumer: Consumer, acks: AckQueue, onError: ((err: unknown) => void) | undefined) {
+  const ids = acks.take();
+  if (ids.length === 0) return;
+  // A failed final acknowledgement leaves the leases to expire: the messages are redelivered, never lost.
+  await consumer.archiveMany(ids).catch((err: unknown) => onError?.(err));
 }
 
 /**
@@ -165,13 +211,6 @@ function renewLeases(
   return { stop: () => clearInterval(timer) };
 }
 
-/** What a unit needs to claim its successor when it acknowledges. */
-interface Chain {
-  batchSize: number;
-  vtSeconds: number;
-  mayContinue: () => boolean;
-}
-
 async function checkStatus(consumer: Consumer): Promise<void> {
   await assertMayTakeWork(consumer);
 }
@@ -180,55 +219,37 @@ function isLoopEnding(err: unknown): boolean {
   return err instanceof PgqrsError && ["SUSPENDED", "WORKER_NOT_FOUND", "STORE_CLOSED"].includes(err.code);
 }
 
+/**
+ * Run one unit's handler and settle its messages: fully archived units hand their ids to the loop's next
+ * statement; anything else (releases, mixed outcomes) is applied at once.
+ */
 async function runUnit(
   consumer: Consumer,
-  first: QueueMessage[],
+  unit: QueueMessage[],
   options: PollLoopOptions,
-  chain: Chain,
+  acks: AckQueue,
 ): Promise<void> {
-  let unit = first;
-  while (unit.length > 0) {
-    let outcomes: MessageOutcome[];
-    const renewal = renewLeases(consumer, unit, chain.vtSeconds, options.onError);
-    try {
-      outcomes = await options.process(unit);
-    } catch (err) {
-      options.onError?.(err);
-      const now = options.now();
-      outcomes = unit.map(() => ({ action: "release", visibleAt: now }));
-    } finally {
-      renewal.stop();
-    }
-    try {
-      unit = await acknowledge(consumer, unit, outcomes, chain);
-    } catch (err) {
-      // An acknowledgement that fails leaves the lease to expire: the message is redelivered, never lost.
-      options.onError?.(err);
-      return;
-    }
+  let outcomes: MessageOutcome[];
+  const renewal = renewLeases(consumer, unit, options.vtSeconds, options.onError);
+  try {
+    outcomes = await options.process(unit);
+  } catch (err) {
+    options.onError?.(err);
+    const now = options.now();
+    outcomes = unit.map(() => ({ action: "release", visibleAt: now }));
+  } finally {
+    renewal.stop();
   }
-}
-
-/**
- * Apply a unit's outcomes; when they are all archives and the loop may go on, claim the next unit in the same
- * statement. Returns the next unit (empty when the loop should claim for itself).
- */
-async function acknowledge(
-  consumer: Consumer,
-  unit: readonly QueueMessage[],
-  outcomes: readonly MessageOutcome[],
-  chain: Chain,
-): Promise<QueueMessage[]> {
-  const allArchived = unit.every((_, i) => outcomes[i]?.action === "archive");
-  if (!allArchived || !chain.mayContinue()) {
+  if (unit.every((_, i) => outcomes[i]?.action === "archive")) {
+    acks.push(unit.map((m) => m.id));
+    return;
+  }
+  try {
     await applyOutcomes(consumer, unit, outcomes);
-    return [];
+  } catch (err) {
+    // An acknowledgement that fails leaves the lease to expire: the message is redelivered, never lost.
+    options.onError?.(err);
   }
-  const { messages } = await consumer.archiveAndDequeue(
-    unit.map((m) => m.id),
-    { batchSize: chain.batchSize, vtSeconds: chain.vtSeconds },
-  );
-  return messages;
 }
 
 /** Archive and release in as few statements as possible. */
