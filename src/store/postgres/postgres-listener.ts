@@ -19,7 +19,7 @@ export interface PostgresListenerOptions {
 
 const MAX_RECONNECT_DELAY_MS = 5_000;
 
-/** The channel the migration's trigger notifies for this schema (`'pgqrs_enqueue_' || md5(schema)`). */
+/** The channel enqueues notify for this schema (`'pgqrs_enqueue_' || md5(schema)`); the payload is the queue id. */
 export function enqueueChannel(schema: string): string {
   return `pgqrs_enqueue_${createHash("md5").update(schema).digest("hex")}`;
 }

@@ -4,6 +4,7 @@
  */
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
+import { enqueueChannel } from "./postgres-listener.js";
 import { byEnqueuedThenId, cols, countOf, perIdResult, toMessage } from "./postgres-rows.js";
 
 export type MessageLeaseOps = Pick<
@@ -22,12 +23,20 @@ export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps
   const messages = conn.t("pgqrs_messages");
   const runs = conn.t("pgqrs_workflow_runs");
 
-  const enqueueSql = `
+  // The enqueue wakes idle consumers itself: one NOTIFY per statement (an InitPlan, evaluated once whatever the
+  // number of rows), delivered by the server at commit. A trigger did this before (migration 0004) but cost a
+  // third of a single enqueue; the statement only returns the ids, since every other column is known here.
+  const notify = `(SELECT pg_notify('${enqueueChannel(conn.schema)}', $1::bigint::text)) AS notified`;
+  const enqueueOneSql = `
+    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
+    VALUES ($1, $2::jsonb, 0, $3, $4, $5)
+    RETURNING id, ${notify}`;
+  const enqueueManySql = `
     INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
     SELECT $1, p.payload, 0, $3, $4, $5
       FROM unnest($2::jsonb[]) WITH ORDINALITY AS p(payload, ord)
      ORDER BY p.ord
-    RETURNING ${cols.message()}`;
+    RETURNING id, ${notify}`;
 
   // Concurrent consumers: SKIP LOCKED makes each claimer pass over rows another claimer has locked instead of
   // waiting, and the re-check FOR UPDATE does on a row updated since our snapshot drops rows just leased by a
@@ -123,15 +132,27 @@ export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps
   return {
     async enqueue(p) {
       if (p.payloads.length === 0) return [];
-      const rows = await conn.prepared("enqueue", enqueueSql, [
-        p.queueId,
-        p.payloads,
-        p.enqueuedAt,
-        p.visibleAt,
-        p.producerWorkerId,
-      ]);
-      // Ids are drawn from the sequence in insertion (= payload) order; sorting by id guarantees the contract.
-      return rows.map(toMessage).sort((a, b) => a.id - b.id);
+      const one = p.payloads.length === 1;
+      const rows = await conn.prepared(
+        one ? "enqueue_one" : "enqueue",
+        one ? enqueueOneSql : enqueueManySql,
+        [p.queueId, one ? p.payloads[0] : p.payloads, p.enqueuedAt, p.visibleAt, p.producerWorkerId],
+      );
+      // Ids are drawn from the sequence in insertion (= payload) order, so sorted ids match the payloads' order.
+      const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+      return p.payloads.map((payload, i) => ({
+        id: ids[i] as number,
+        queueId: p.queueId,
+        payload: JSON.parse(payload) as unknown,
+        vt: p.visibleAt,
+        enqueuedAt: p.enqueuedAt,
+        readCt: 0,
+        dequeuedAt: null,
+        producerWorkerId: p.producerWorkerId,
+        consumerWorkerId: null,
+        archivedAt: null,
+        deadLetteredAt: null,
+      }));
     },
 
     async dequeue(p) {
