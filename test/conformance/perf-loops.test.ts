@@ -73,35 +73,35 @@ describe.each(BACKENDS)("fast poll loops on %s", (backend) => {
   it.each([
     { concurrency: 1, batch: 1 },
     { concurrency: 8, batch: 5 },
-  ])("an interrupt ends a busy loop (concurrency $concurrency, batch $batch) with all handled work archived", async ({
-    concurrency,
-    batch,
-  }) => {
-    const { store } = await openTestStore(backend, { pollIntervalMs: 60_000 });
-    await store.queue("busy");
-    const producer = await store.producer("busy");
-    await producer.enqueueBatch(Array.from({ length: 2_000 }, (_, i) => i));
-    const consumer = await store.consumer("busy");
-    let handled = 0;
-    const loop = pgqrs
-      .dequeue()
-      .worker(consumer)
-      .batch(batch)
-      .concurrency(concurrency)
-      .handleBatch(async (ms) => {
-        handled += ms.length;
-      })
-      .poll(store);
-    await expect.poll(() => handled, { timeout: 20_000 }).toBeGreaterThan(5);
-    await consumer.interrupt();
-    expect(await loop).toBe("interrupted");
-    expect(await consumer.status()).toBe("suspended");
-    // Acknowledgements are batched by the loop; the ones pending at the interrupt are written before it returns.
-    expect(await consumer.heldMessageCount()).toBe(0);
-    const metrics = await pgqrs.admin(store).queueMetrics("busy");
-    expect(metrics.archivedMessages).toBe(handled);
-    expect(metrics.pendingMessages).toBe(2_000 - handled);
-  });
+  ])(
+    "an interrupt ends a busy loop (concurrency $concurrency, batch $batch) with all handled work archived",
+    async ({ concurrency, batch }) => {
+      const { store } = await openTestStore(backend, { pollIntervalMs: 60_000 });
+      await store.queue("busy");
+      const producer = await store.producer("busy");
+      await producer.enqueueBatch(Array.from({ length: 2_000 }, (_, i) => i));
+      const consumer = await store.consumer("busy");
+      let handled = 0;
+      const loop = pgqrs
+        .dequeue()
+        .worker(consumer)
+        .batch(batch)
+        .concurrency(concurrency)
+        .handleBatch(async (ms) => {
+          handled += ms.length;
+        })
+        .poll(store);
+      await expect.poll(() => handled, { timeout: 20_000 }).toBeGreaterThan(5);
+      await consumer.interrupt();
+      expect(await loop).toBe("interrupted");
+      expect(await consumer.status()).toBe("suspended");
+      // Acknowledgements are batched by the loop; the ones pending at the interrupt are written before it returns.
+      expect(await consumer.heldMessageCount()).toBe(0);
+      const metrics = await pgqrs.admin(store).queueMetrics("busy");
+      expect(metrics.archivedMessages).toBe(handled);
+      expect(metrics.pendingMessages).toBe(2_000 - handled);
+    },
+  );
 
   it("a workflow run's outcome and its message's archive are recorded together", async () => {
     const { store } = await openTestStore(backend, { pollIntervalMs: 20 });

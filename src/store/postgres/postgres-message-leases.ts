@@ -133,11 +133,13 @@ export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps
     async enqueue(p) {
       if (p.payloads.length === 0) return [];
       const one = p.payloads.length === 1;
-      const rows = await conn.prepared(
-        one ? "enqueue_one" : "enqueue",
-        one ? enqueueOneSql : enqueueManySql,
-        [p.queueId, one ? p.payloads[0] : p.payloads, p.enqueuedAt, p.visibleAt, p.producerWorkerId],
-      );
+      const rows = await conn.prepared(one ? "enqueue_one" : "enqueue", one ? enqueueOneSql : enqueueManySql, [
+        p.queueId,
+        one ? p.payloads[0] : p.payloads,
+        p.enqueuedAt,
+        p.visibleAt,
+        p.producerWorkerId,
+      ]);
       // Ids are drawn from the sequence in insertion (= payload) order, so sorted ids match the payloads' order.
       const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
       return p.payloads.map((payload, i) => ({
