@@ -120,10 +120,9 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
       // The queue has nothing more for now: wait for a free slot's acknowledgement, a notification or the poll.
       if (inFlight.size > 0) {
         // The idle wait is cancelled when a unit wins the race, so no timer outlives its iteration.
-        const settled = new AbortController();
-        const waitSignal = signal === undefined ? settled.signal : AbortSignal.any([signal, settled.signal]);
-        await Promise.race([...inFlight, waker.wait(options.pollIntervalMs, waitSignal)]);
-        settled.abort();
+        const idle = waker.sleep(options.pollIntervalMs, signal);
+        await Promise.race([...inFlight, idle.done]);
+        idle.cancel();
         continue;
       }
       if (acks.size > 0) continue;

@@ -4,6 +4,8 @@ export interface Waker {
   wake(): void;
   /** Wait up to `ms` milliseconds, or until woken or aborted. */
   wait(ms: number, signal?: AbortSignal): Promise<void>;
+  /** {@link wait}, with `cancel()` to end it early (resolving `done`) without consuming a remembered wake-up. */
+  sleep(ms: number, signal?: AbortSignal): { done: Promise<void>; cancel: () => void };
 }
 
 /**
@@ -20,22 +22,28 @@ export function createWaker(): Waker {
       for (const resolve of [...pending]) resolve();
     },
     wait(ms, signal) {
-      return new Promise<void>((resolve) => {
+      return this.sleep(ms, signal).done;
+    },
+    sleep(ms, signal) {
+      let cancel: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => {
         if (signal?.aborted) return resolve();
         if (missed) {
           missed = false;
           return resolve();
         }
-        const done = () => {
+        const finish = () => {
           clearTimeout(timer);
-          pending.delete(done);
-          signal?.removeEventListener("abort", done);
+          pending.delete(finish);
+          signal?.removeEventListener("abort", finish);
           resolve();
         };
-        const timer = setTimeout(done, Math.max(0, ms));
-        pending.add(done);
-        signal?.addEventListener("abort", done, { once: true });
+        const timer = setTimeout(finish, Math.max(0, ms));
+        pending.add(finish);
+        signal?.addEventListener("abort", finish, { once: true });
+        cancel = finish;
       });
+      return { done, cancel: () => cancel() };
     },
   };
 }
