@@ -21,6 +21,8 @@ const MAX_CACHED_STATEMENTS = 512;
 export class SqliteConnection {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Statement>();
+  /** Statements in raw mode: better-sqlite3 keeps the mode on the statement, so they are cached apart. */
+  readonly #tupleStatements = new Map<string, Statement>();
   readonly #transaction: Database.Transaction<(fn: () => unknown) => unknown>;
   #closed = false;
 
@@ -39,21 +41,19 @@ export class SqliteConnection {
 
   /** The cached prepared statement for this SQL text. */
   statement(sql: string): Statement {
-    this.#assertOpen();
-    let stmt = this.#statements.get(sql);
-    if (stmt === undefined) {
-      stmt = this.#db.prepare<unknown[], unknown>(sql);
-      if (this.#statements.size >= MAX_CACHED_STATEMENTS) {
-        const oldest = this.#statements.keys().next();
-        if (oldest.done !== true) this.#statements.delete(oldest.value);
-      }
-      this.#statements.set(sql, stmt);
-    }
-    return stmt;
+    return this.#cached(this.#statements, sql, false);
   }
 
   all<R>(sql: string, ...params: unknown[]): R[] {
     return this.statement(sql).all(...params) as R[];
+  }
+
+  /**
+   * Rows as arrays in SELECT/RETURNING column order. The hot paths read many rows per call, and building an
+   * object with named keys per row costs more than the rest of the mapping (measured on claims of 50 rows).
+   */
+  tuples<R extends unknown[]>(sql: string, ...params: unknown[]): R[] {
+    return this.#cached(this.#tupleStatements, sql, true).all(...params) as R[];
   }
 
   get<R>(sql: string, ...params: unknown[]): R | undefined {
@@ -80,12 +80,28 @@ export class SqliteConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.#statements.clear();
+    this.#tupleStatements.clear();
     this.#db.close();
   }
 
   /** Throws STORE_CLOSED after {@link close}. */
   assertOpen(): void {
     this.#assertOpen();
+  }
+
+  #cached(cache: Map<string, Statement>, sql: string, raw: boolean): Statement {
+    this.#assertOpen();
+    let stmt = cache.get(sql);
+    if (stmt === undefined) {
+      stmt = this.#db.prepare<unknown[], unknown>(sql);
+      if (raw) stmt.raw(true);
+      if (cache.size >= MAX_CACHED_STATEMENTS) {
+        const oldest = cache.keys().next();
+        if (oldest.done !== true) cache.delete(oldest.value);
+      }
+      cache.set(sql, stmt);
+    }
+    return stmt;
   }
 
   #assertOpen(): void {

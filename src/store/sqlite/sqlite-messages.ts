@@ -11,14 +11,21 @@ import type {
   ReleaseParams,
 } from "../store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
-import { type MessageRow, perIdResult, toMessage } from "./sqlite-rows.js";
+import {
+  CLAIMED_COLUMNS,
+  type ClaimedTuple,
+  claimedMessages,
+  type InsertedValues,
+  insertedMessages,
+} from "./sqlite-message-tuples.js";
+import { perIdResult } from "./sqlite-rows.js";
 import { encodeTime } from "./sqlite-time.js";
 
 /** SQLite's SQLITE_MAX_VARIABLE_NUMBER is 32766 and each row binds five values. */
 const MAX_ROWS_PER_INSERT = 6_500;
 
 /**
- * `INSERT … VALUES (…),(…) RETURNING *` for `rows` payloads. Plain `?` placeholders (better-sqlite3 binds numbered
+ * `INSERT … VALUES (…),(…) RETURNING id` for `rows` payloads. Plain `?` placeholders (better-sqlite3 binds numbered
  * ones only by name) with the shared values repeated per row; the text depends only on the batch size, so its
  * prepared statement is reused.
  */
@@ -26,7 +33,7 @@ function insertSql(rows: number): string {
   const values: string[] = [];
   for (let i = 0; i < rows; i++) values.push("(?, ?, 0, ?, ?, ?)");
   return `INSERT INTO pgqrs_messages (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
-VALUES ${values.join(",")} RETURNING *`;
+VALUES ${values.join(",")} RETURNING id`;
 }
 
 /** Texts for the common small batch sizes; larger ones are rebuilt (cheap next to inserting the rows). */
@@ -43,40 +50,38 @@ function cachedInsertSql(rows: number): string {
   return sql;
 }
 
-function insertChunk(c: SqliteConnection, p: EnqueueParams, payloads: readonly string[]): MessageRow[] {
-  const enqueuedAt = encodeTime(p.enqueuedAt);
-  const visibleAt = encodeTime(p.visibleAt);
+function insertChunk(c: SqliteConnection, v: InsertedValues, payloads: readonly string[]): QueueMessage[] {
   const params: unknown[] = new Array(payloads.length * 5);
   let i = 0;
   for (const payload of payloads) {
-    params[i++] = p.queueId;
+    params[i++] = v.queueId;
     params[i++] = payload;
-    params[i++] = enqueuedAt;
-    params[i++] = visibleAt;
-    params[i++] = p.producerWorkerId;
+    params[i++] = v.enqueuedAt;
+    params[i++] = v.visibleAt;
+    params[i++] = v.producerWorkerId;
   }
   // An array argument is bound element by element, without spreading thousands of call arguments.
-  return c.all<MessageRow>(cachedInsertSql(payloads.length), params);
+  const ids = c.tuples<[number]>(cachedInsertSql(payloads.length), params).map((row) => row[0]);
+  return insertedMessages(ids, payloads, v);
 }
 
 export function enqueue(c: SqliteConnection, p: EnqueueParams): QueueMessage[] {
   if (p.payloads.length === 0) return [];
-  let rows: MessageRow[];
-  if (p.payloads.length <= MAX_ROWS_PER_INSERT) {
-    rows = insertChunk(c, p, p.payloads);
-  } else {
-    // One transaction so that a batch larger than one statement can hold is still all-or-nothing.
-    rows = c.immediate(() => {
-      const all: MessageRow[] = [];
-      for (let i = 0; i < p.payloads.length; i += MAX_ROWS_PER_INSERT) {
-        all.push(...insertChunk(c, p, p.payloads.slice(i, i + MAX_ROWS_PER_INSERT)));
-      }
-      return all;
-    });
-  }
-  // Ids are assigned in VALUES order; RETURNING order itself is unspecified.
-  rows.sort((a, b) => a.id - b.id);
-  return rows.map(toMessage);
+  const v: InsertedValues = {
+    queueId: p.queueId,
+    producerWorkerId: p.producerWorkerId,
+    enqueuedAt: encodeTime(p.enqueuedAt),
+    visibleAt: encodeTime(p.visibleAt),
+  };
+  if (p.payloads.length <= MAX_ROWS_PER_INSERT) return insertChunk(c, v, p.payloads);
+  // One transaction so that a batch larger than one statement can hold is still all-or-nothing.
+  return c.immediate(() => {
+    const all: QueueMessage[] = [];
+    for (let i = 0; i < p.payloads.length; i += MAX_ROWS_PER_INSERT) {
+      all.push(...insertChunk(c, v, p.payloads.slice(i, i + MAX_ROWS_PER_INSERT)));
+    }
+    return all;
+  });
 }
 
 /*
@@ -92,20 +97,21 @@ WHERE id IN (
   ORDER BY enqueued_at, id
   LIMIT @limit
 )
-RETURNING *`;
+RETURNING ${CLAIMED_COLUMNS}`;
 
 export function dequeue(c: SqliteConnection, p: DequeueParams): QueueMessage[] {
   if (p.limit <= 0) return [];
-  const rows = c.all<MessageRow>(DEQUEUE_SQL, {
-    leaseEnd: encodeTime(new Date(p.now.getTime() + p.leaseMs)),
+  const leaseEnd = encodeTime(new Date(p.now.getTime() + p.leaseMs));
+  const now = encodeTime(p.now);
+  const rows = c.tuples<ClaimedTuple>(DEQUEUE_SQL, {
+    leaseEnd,
     workerId: p.workerId,
-    now: encodeTime(p.now),
+    now,
     queueId: p.queueId,
     maxReadCt: p.maxReadCt,
     limit: p.limit,
   });
-  rows.sort((a, b) => (a.enqueued_at < b.enqueued_at ? -1 : a.enqueued_at > b.enqueued_at ? 1 : a.id - b.id));
-  return rows.map(toMessage);
+  return claimedMessages(rows, { queueId: p.queueId, workerId: p.workerId, leaseEnd, now });
 }
 
 const OWNED = "id IN (SELECT value FROM json_each(@ids)) AND consumer_worker_id = @workerId AND archived_at IS NULL";
