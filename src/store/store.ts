@@ -349,6 +349,23 @@ export interface StoreBackend {
   acquireStepOfRun(
     p: AcquireStepParams,
   ): Promise<{ runStatus: WorkflowStatus | null; step: StepRecord | null; acquired: boolean }>;
+  /**
+   * Optional one-round-trip form of `completeStep(complete)` followed by `acquireStepOfRun(acquire)`, in one
+   * transaction (the engine makes the two calls itself when a backend lacks it). The completion is fenced by its
+   * owner; when it does not apply (`completed: false`) nothing is acquired and the other fields describe nothing.
+   */
+  completeStepThenAcquire?(p: {
+    complete: CompleteStepParams & { owner: string };
+    acquire: AcquireStepParams;
+  }): Promise<{ completed: boolean; runStatus: WorkflowStatus | null; step: StepRecord | null; acquired: boolean }>;
+  /**
+   * Optional one-round-trip form of `completeStep(complete)` followed by `completeRunAndArchive(run)`, in one
+   * transaction; the run is finished only when the fenced step completion applied (`completed`).
+   */
+  completeStepThenRunAndArchive?(p: {
+    complete: CompleteStepParams & { owner: string };
+    run: CompleteRunAndArchiveParams;
+  }): Promise<{ completed: boolean; run: RunRecord | null; archived: boolean }>;
   /** SUCCESS with output, `completed_at = now`. */
   completeStep(p: CompleteStepParams): Promise<StepRecord>;
   /** ERROR with error, retry_at, retry_count, `completed_at = now`. */

@@ -28,6 +28,18 @@ export class Run {
   /** The delivery of the run's message this handle acts for (consumer id and read count). */
   readonly attemptOwner: string;
 
+  /**
+   * Whether `workflowStep` may defer a step's output to the run's next write. Only runs driven by a workflow
+   * worker do: the worker owns everything that follows the workflow code, while the caller of a run handle may
+   * read the step table right after a step returns.
+   */
+  defersStepWrites = false;
+  /** A step success `workflowStep` returned but has not written yet: it rides on this run's next write. */
+  #deferred: { stepName: string; output: string } | undefined;
+  /** A deferred success being written on its own (nothing followed it soon enough). */
+  #flushing: Promise<void> | undefined;
+  #flushError: unknown;
+
   constructor(ctx: EngineContext, record: RunRecord, retryPolicy?: Partial<StepRetryPolicy>, attemptOwner?: string) {
     this.#ctx = ctx;
     this.#record = record;
@@ -79,6 +91,7 @@ export class Run {
   /** Re-read the row. */
   async refresh(): Promise<this> {
     this.#ctx.assertOpen();
+    await this.#settle();
     const row = await this.#ctx.backend.getRun(this.id);
     if (row === null) throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id '${this.id}' not found`);
     this.#record = row;
@@ -129,7 +142,7 @@ export class Run {
       return false;
     }
     const { to, ...values } = fields;
-    const { run, archived } = await this.#ctx.backend.completeRunAndArchive({
+    const params = {
       id: this.id,
       from: NOT_TERMINAL,
       to,
@@ -137,7 +150,22 @@ export class Run {
       ...values,
       messageId: message.id,
       workerId: message.consumerWorkerId,
-    });
+    };
+    const backend = this.#ctx.backend;
+    const pending = await this.#takeDeferred();
+    let result: { run: RunRecord | null; archived: boolean };
+    if (pending !== undefined && backend.completeStepThenRunAndArchive !== undefined) {
+      const combined = await backend.completeStepThenRunAndArchive({
+        complete: { runId: this.id, now: params.now, owner: this.attemptOwner, ...pending },
+        run: params,
+      });
+      if (!combined.completed) throw stepNoLongerHeld(this.id, pending.stepName);
+      result = combined;
+    } else {
+      if (pending !== undefined) await this.#writeStepSuccess(pending);
+      result = await backend.completeRunAndArchive(params);
+    }
+    const { run, archived } = result;
     if (run !== null) {
       this.#record = run;
       return archived;
@@ -197,13 +225,23 @@ export class Run {
       throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Step name is required");
     }
     const now = options.currentTime ?? this.now();
-    // The run's status is checked in the acquiring statement itself (one round trip per step boundary).
-    const found = await this.#ctx.backend.acquireStepOfRun({
-      runId: this.id,
-      stepName: name,
-      now,
-      owner: this.attemptOwner,
-    });
+    const acquire = { runId: this.id, stepName: name, now, owner: this.attemptOwner };
+    const backend = this.#ctx.backend;
+    const pending = await this.#takeDeferred(name);
+    // The run's status is checked in the acquiring statement itself, and the previous step's deferred output is
+    // written by it too: one round trip per step boundary.
+    let found: Awaited<ReturnType<typeof backend.acquireStepOfRun>>;
+    if (pending !== undefined && backend.completeStepThenAcquire !== undefined) {
+      const combined = await backend.completeStepThenAcquire({
+        complete: { runId: this.id, now, owner: this.attemptOwner, ...pending },
+        acquire,
+      });
+      if (!combined.completed) throw stepNoLongerHeld(this.id, pending.stepName);
+      found = combined;
+    } else {
+      if (pending !== undefined) await this.#writeStepSuccess(pending);
+      found = await backend.acquireStepOfRun(acquire);
+    }
     if (found.runStatus === null) throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id '${this.id}' not found`);
     if (found.runStatus === "CANCELLING") {
       await this.finalizeCancel();
@@ -258,10 +296,76 @@ export class Run {
     return r.guard.fail(error);
   }
 
+  /**
+   * @internal Record step `stepName` as SUCCESS with `output` (JSON text) on this run's next write, which then
+   * carries it in the same statement (the next step's acquisition, or the run's outcome). If nothing follows within
+   * the current turn of the event loop, it is written on its own, so a step's output never waits on workflow code
+   * that awaits something else between steps.
+   */
+  deferStepSuccess(stepName: string, output: string): void {
+    if (this.#deferred !== undefined) this.#startFlush();
+    this.#deferred = { stepName, output };
+    setImmediate(() => {
+      if (this.#deferred !== undefined) this.#startFlush();
+    });
+  }
+
+  /** @internal Write a deferred step success now (before the run's message is released or left alone). */
+  async flushDeferred(): Promise<void> {
+    await this.#settle();
+  }
+
   /** The run's steps in creation order. */
   async steps(): Promise<StepRecord[]> {
     this.#ctx.assertOpen();
+    await this.#settle();
     return this.#ctx.backend.listSteps({ runId: this.id });
+  }
+
+  /** Wait for a deferred write in flight and rethrow its failure; write a pending one. */
+  async #settle(): Promise<void> {
+    if (this.#deferred !== undefined) this.#startFlush();
+    if (this.#flushing !== undefined) await this.#flushing;
+    if (this.#flushError !== undefined) {
+      const err = this.#flushError;
+      this.#flushError = undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * The deferred success to combine with the next write, once earlier writes have settled. A success of the step
+   * about to be acquired (a reused name) is written first instead: one statement cannot change that row twice.
+   */
+  async #takeDeferred(nextStep?: string): Promise<{ stepName: string; output: string } | undefined> {
+    if (this.#deferred !== undefined && this.#deferred.stepName === nextStep) this.#startFlush();
+    if (this.#flushing !== undefined || this.#flushError !== undefined) await this.#settle();
+    const pending = this.#deferred;
+    this.#deferred = undefined;
+    return pending;
+  }
+
+  #startFlush(): void {
+    const pending = this.#deferred;
+    if (pending === undefined) return;
+    this.#deferred = undefined;
+    const previous = this.#flushing ?? Promise.resolve();
+    const flushing: Promise<void> = previous
+      .then(() => this.#writeStepSuccess(pending))
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.#flushError ??= err;
+        },
+      )
+      .finally(() => {
+        if (this.#flushing === flushing) this.#flushing = undefined;
+      });
+    this.#flushing = flushing;
+  }
+
+  async #writeStepSuccess(pending: { stepName: string; output: string }): Promise<void> {
+    await this.#ctx.backend.completeStep({ runId: this.id, now: this.now(), owner: this.attemptOwner, ...pending });
   }
 
   async #guarded(
@@ -285,6 +389,7 @@ export class Run {
     fields: { output?: string; error?: string },
   ): Promise<RunRecord | null> {
     this.#ctx.assertOpen();
+    await this.#settle();
     const row = await this.#ctx.backend.transitionRun({ id: this.id, from, to, now: this.now(), ...fields });
     if (row !== null) {
       this.#record = row;
@@ -293,4 +398,11 @@ export class Run {
     await this.refresh();
     return null;
   }
+}
+
+/** The write of a step's output was fenced off: another delivery of the run's message holds the step now. */
+function stepNoLongerHeld(runId: number, stepName: string): PgqrsError {
+  return new PgqrsError("CONFLICT", `Conflict: step '${stepName}' of run ${runId} is no longer held by this attempt`, {
+    details: { runId, stepName },
+  });
 }

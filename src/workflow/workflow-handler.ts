@@ -39,6 +39,7 @@ export async function handleWorkflowMessage(
   // Create and start the run in one round trip; a stale QUEUED/PAUSED snapshot falls back to the guarded start.
   const record = await ctx.backend.startRun({ message, now: ctx.clock.now() });
   const run = new Run(ctx, record, def.retry, `${message.consumerWorkerId ?? "none"}:${message.readCt}`);
+  run.defersStepWrites = true;
   switch (run.status) {
     case "CANCELLING":
       await run.finalizeCancel();
@@ -58,20 +59,33 @@ export async function handleWorkflowMessage(
   } catch (err) {
     return outcomeOfFailure(run, err, message.readCt, now);
   }
-  if (output === undefined) {
-    return finishAndArchive(run, message, {
-      error: {
-        code: "NO_OUTPUT",
-        message: `Workflow '${def.name}' returned undefined; return a JSON value (null for none)`,
-      },
-    });
-  }
   try {
-    return await finishAndArchive(run, message, { output });
+    if (output === undefined) {
+      return await finishAndArchive(run, message, {
+        error: {
+          code: "NO_OUTPUT",
+          message: `Workflow '${def.name}' returned undefined; return a JSON value (null for none)`,
+        },
+      });
+    }
+    try {
+      return await finishAndArchive(run, message, { output });
+    } catch (err) {
+      if (isConflict(err)) throw err;
+      // The output could not be stored (not JSON, too large): the run fails with a readable reason.
+      return await finishAndArchive(run, message, {
+        error: { code: "INVALID_OUTPUT", message: describeThrown(err) },
+      });
+    }
   } catch (err) {
-    // The output could not be stored (not JSON, too large): the run fails with a readable reason.
-    return finishAndArchive(run, message, { error: { code: "INVALID_OUTPUT", message: describeThrown(err) } });
+    // The last step's output was fenced off: another delivery holds the run now; it finishes it.
+    if (isConflict(err)) return outcomeOfFailure(run, err, message.readCt, now);
+    throw err;
   }
+}
+
+function isConflict(err: unknown): boolean {
+  return err instanceof PgqrsError && err.code === "CONFLICT";
 }
 
 /**
@@ -92,6 +106,9 @@ async function finishAndArchive(
 }
 
 async function outcomeOfFailure(run: Run, err: unknown, readCt: number, now: () => Date): Promise<MessageOutcome> {
+  // A step that succeeded just before the failure still has its output to write. If that write fails too, the
+  // step runs again at the next delivery (at least once), which is what a crash at this point would mean.
+  await run.flushDeferred().catch(() => undefined);
   if (err instanceof PgqrsError) {
     switch (err.code) {
       case "CANCELLED":

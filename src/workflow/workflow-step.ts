@@ -1,4 +1,5 @@
 import { PgqrsError, TransientStepError } from "../errors.js";
+import { serializePayload } from "../queue/payload-validation.js";
 import type { StepRetryPolicy } from "./retry-policy.js";
 import type { Run } from "./run.js";
 
@@ -39,7 +40,14 @@ export async function workflowStep<T>(
     }
     throw err;
   }
-  await acquired.guard.success(value);
+  if (!run.defersStepWrites) {
+    await acquired.guard.success(value);
+    return value;
+  }
+  // In a worker, the output is stored with the run's next write (the next step's acquisition or the run's
+  // outcome), one round trip fewer per step; serialising it here keeps a bad output an error of this step.
+  const output = value === undefined ? "null" : serializePayload(value, run.context.config.validationConfig);
+  run.deferStepSuccess(name, output);
   return value;
 }
 

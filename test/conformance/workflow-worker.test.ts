@@ -38,6 +38,63 @@ describe.each(BACKENDS)("workflow workers on %s", (backend) => {
     expect((await store.tables().messages().get(msg.id))?.archivedAt).not.toBeNull();
   });
 
+  it("stores every step's output: between steps that await other work, and before a failure outside a step", async () => {
+    const { store, name, clock } = await setup();
+    const executions: Record<string, number> = {};
+    const seenBetween: (string | undefined)[] = [];
+    const count = (step: string) => {
+      executions[step] = (executions[step] ?? 0) + 1;
+    };
+    const def = pgqrs.defineWorkflow({ name }, async (run, input: { kind: string }) => {
+      const a = await pgqrs.workflowStep(run, "a", async () => {
+        count(`${input.kind}:a`);
+        return 1;
+      });
+      if (input.kind === "wait") {
+        // Workflow code that awaits something else between steps: the output of "a" must not wait for "b".
+        await new Promise((r) => setTimeout(r, 100));
+        seenBetween.push((await store.tables().workflowSteps().get(run.id, "a"))?.status);
+      }
+      if (input.kind === "fail-after") throw new Error("after a");
+      if (input.kind === "retry-after" && (executions["retry-after:b"] ?? 0) === 0) {
+        count("retry-after:b");
+        throw new pgqrs.TransientStepError("LATER", "outside a step", { retryAfterMs: 0 });
+      }
+      const b = await pgqrs.workflowStep(run, "b", async () => {
+        count(`${input.kind}:b`);
+        return a + 1;
+      });
+      return b;
+    });
+    await store.createWorkflow(name);
+    const consumer = await store.consumer(name);
+    const msgs = [];
+    for (const kind of ["wait", "fail-after", "retry-after"]) {
+      msgs.push(await pgqrs.workflow(name).trigger({ kind }).execute(store));
+    }
+    const loop = pgqrs.workflow().name(def).consumer(consumer).concurrency(3).poll(store);
+    const [wait, failAfter, retryAfter] = msgs;
+    expect(await pgqrs.run().message(wait!).store(store).result({ timeoutMs: 10_000 })).toBe(2);
+    expect(seenBetween).toEqual(["SUCCESS"]);
+    await expect(pgqrs.run().message(failAfter!).store(store).result({ timeoutMs: 10_000 })).rejects.toThrow(
+      /after a/,
+    );
+    const failedRun = await store.run(failAfter!);
+    expect((await store.tables().workflowSteps().get(failedRun.id, "a"))?.status).toBe("SUCCESS");
+    // Released after "a" succeeded (due after a backoff on the test clock): the next delivery replays "a".
+    await waitFor(async () => (await store.tables().messages().get(retryAfter!.id))?.consumerWorkerId === null);
+    clock.advance(120_000);
+    expect(await pgqrs.run().message(retryAfter!).store(store).result({ timeoutMs: 10_000 })).toBe(2);
+    expect(executions["retry-after:a"]).toBe(1);
+    for (const m of msgs) {
+      const run = await store.run(m);
+      const steps = await store.tables().workflowSteps().listForRun(run.id);
+      expect(steps.every((s) => s.status === "SUCCESS")).toBe(true);
+    }
+    await consumer.interrupt();
+    expect(await loop).toBe("interrupted");
+  });
+
   it("records outcomes: permanent failure fails the run, non-Error throws and undefined too; the loop goes on", async () => {
     const { store, name } = await setup();
     const def = pgqrs.defineWorkflow({ name }, async (run, input: { kind: string }) => {

@@ -7,7 +7,7 @@ import { cols, toStep } from "./postgres-rows.js";
 
 export type StepOps = Pick<
   StoreBackend,
-  "acquireStep" | "acquireStepOfRun" | "completeStep" | "failStep" | "getStep" | "listSteps"
+  "acquireStep" | "acquireStepOfRun" | "completeStepThenAcquire" | "completeStep" | "failStep" | "getStep" | "listSteps"
 >;
 
 export function createStepOps(conn: PostgresConnection): StepOps {
@@ -68,6 +68,29 @@ export function createStepOps(conn: PostgresConnection): StepOps {
     SELECT (SELECT status FROM run), ${cols.step()}, FALSE, xmax = pg_current_xact_id()::xid FROM ${steps}
      WHERE run_id = $1 AND step_name = $2 AND NOT EXISTS (SELECT 1 FROM up)`;
 
+  // A step boundary of a workflow: the previous step's output and the next step's acquisition in one statement and
+  // one (synchronous) commit. The acquisition applies only when the fenced completion did; the one-row LEFT JOIN
+  // returns the completion's outcome even when there is no step row to return.
+  const completeThenAcquireSql = `
+    WITH done AS (
+      UPDATE ${steps} SET status = 'SUCCESS', output = $6::jsonb, completed_at = $3, updated_at = $3, retry_at = NULL
+       WHERE run_id = $1 AND step_name = $5 AND status = 'RUNNING' AND attempt_owner = $4::text
+      RETURNING 1),
+    run AS MATERIALIZED (SELECT status::text AS status FROM ${runs} WHERE id = $1),
+    up AS (
+      INSERT INTO ${steps} AS s (run_id, step_name, status, started_at, retry_count, created_at, updated_at, attempt_owner)
+      SELECT $1::bigint, $2::varchar, 'RUNNING', $3::timestamptz, 0, $3::timestamptz, $3::timestamptz, $4::text
+       WHERE EXISTS (SELECT 1 FROM run WHERE status NOT IN ('CANCELLING', 'CANCELLED')) AND EXISTS (SELECT 1 FROM done)
+      ${takeOver}
+      RETURNING ${cols.step("s")}),
+    found AS (
+      SELECT ${cols.step()}, TRUE AS acquired, TRUE AS fresh FROM up
+      UNION ALL
+      SELECT ${cols.step()}, FALSE, xmax = pg_current_xact_id()::xid FROM ${steps}
+       WHERE run_id = $1 AND step_name = $2 AND NOT EXISTS (SELECT 1 FROM up))
+    SELECT EXISTS (SELECT 1 FROM done) AS completed, (SELECT status FROM run) AS run_status, found.*
+      FROM (SELECT 1) one LEFT JOIN found ON TRUE`;
+
   const getSql = `SELECT ${cols.step()} FROM ${steps} WHERE run_id = $1 AND step_name = $2`;
 
   function one(rows: Row[], runId: number, stepName: string, to: string): StepRecord {
@@ -116,6 +139,25 @@ export function createStepOps(conn: PostgresConnection): StepOps {
       if (row.fresh === true) return { runStatus, step: toStep(row), acquired: row.acquired === true };
       const latest = await conn.prepared("step_by_key", getSql, [runId, stepName]);
       return { runStatus, step: latest[0] === undefined ? null : toStep(latest[0]), acquired: false };
+    },
+
+    async completeStepThenAcquire({ complete, acquire }) {
+      const rows = await conn.prepared("complete_then_acquire_step", completeThenAcquireSql, [
+        acquire.runId,
+        acquire.stepName,
+        acquire.now,
+        acquire.owner,
+        complete.stepName,
+        complete.output,
+      ]);
+      const row = rows[0];
+      const completed = row?.completed === true;
+      const runStatus = (row?.run_status as WorkflowStatus | null | undefined) ?? null;
+      if (!completed || row === undefined) return { completed, runStatus, step: null, acquired: false };
+      if (row.id === null) return { completed, runStatus, step: null, acquired: false };
+      if (row.fresh === true) return { completed, runStatus, step: toStep(row), acquired: row.acquired === true };
+      const latest = await conn.prepared("step_by_key", getSql, [acquire.runId, acquire.stepName]);
+      return { completed, runStatus, step: latest[0] === undefined ? null : toStep(latest[0]), acquired: false };
     },
 
     // With an owner, the write is fenced: only the attempt that holds the RUNNING step may finish it, so a worker

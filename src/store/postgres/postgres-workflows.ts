@@ -18,6 +18,7 @@ export type WorkflowOps = Pick<
   | "countRuns"
   | "transitionRun"
   | "completeRunAndArchive"
+  | "completeStepThenRunAndArchive"
 >;
 
 /** An insert racing a concurrent one can see neither row in its snapshot; the next attempt (new snapshot) does. */
@@ -48,6 +49,7 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
   const messages = conn.t("pgqrs_messages");
   const workflows = conn.t("pgqrs_workflows");
   const runs = conn.t("pgqrs_workflow_runs");
+  const steps = conn.t("pgqrs_workflow_steps");
   const statusType = `${conn.q}.pgqrs_workflow_status`;
 
   // ON CONFLICT DO NOTHING waits for a concurrent insert of the same name to commit, so a racing creator either
@@ -102,6 +104,21 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
        WHERE id = $9 AND consumer_worker_id = $10 AND archived_at IS NULL AND EXISTS (SELECT 1 FROM r)
       RETURNING id)
     SELECT r.*, EXISTS (SELECT 1 FROM a) AS archived FROM r`;
+
+  // The last step's output, the run's outcome and the message's archive in one statement: the run is finished only
+  // when the step completion (fenced by its owner) applied.
+  const completeStepThenRunSql = `
+    WITH s AS (
+      UPDATE ${steps} SET status = 'SUCCESS', output = $12::jsonb, completed_at = $4, updated_at = $4, retry_at = NULL
+       WHERE run_id = $1 AND step_name = $11 AND status = 'RUNNING' AND attempt_owner = $13::text
+      RETURNING 1),
+    r AS (UPDATE ${runs} ${transitionRunSet} AND EXISTS (SELECT 1 FROM s) RETURNING ${cols.run()}),
+    a AS (
+      UPDATE ${messages} SET archived_at = $4
+       WHERE id = $9 AND consumer_worker_id = $10 AND archived_at IS NULL AND EXISTS (SELECT 1 FROM r)
+      RETURNING id)
+    SELECT EXISTS (SELECT 1 FROM s) AS step_completed, EXISTS (SELECT 1 FROM a) AS archived, r.*
+      FROM (SELECT 1) one LEFT JOIN r ON TRUE`;
 
   // Create-or-start in one statement. The write is redoable (a lost start only means the next delivery starts the
   // run again), so it commits asynchronously: no WAL flush wait of its own. WAL is written in order, so any later
@@ -227,6 +244,22 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
     async transitionRun(p) {
       const rows = await conn.prepared("transition_run", transitionRunSql, transitionValues(p));
       return rows[0] === undefined ? null : toRun(rows[0]);
+    },
+
+    async completeStepThenRunAndArchive({ complete, run }) {
+      const rows = await conn.prepared("complete_step_then_run", completeStepThenRunSql, [
+        ...transitionValues(run),
+        run.messageId,
+        run.workerId,
+        complete.stepName,
+        complete.output,
+        complete.owner,
+      ]);
+      const row = rows[0];
+      const completed = row?.step_completed === true;
+      if (row === undefined || row.id === null || row.id === undefined)
+        return { completed, run: null, archived: false };
+      return { completed, run: toRun(row), archived: row.archived === true };
     },
 
     async completeRunAndArchive(p) {
