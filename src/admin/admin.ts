@@ -76,6 +76,8 @@ export class Admin {
   async deleteQueue(queue: QueueRef): Promise<void> {
     const q = await this.#resolve(queue);
     await this.#backend.deleteQueue({ queueId: q.id, queueName: q.queueName });
+    // Deleting a queue deletes the workflow it serves.
+    this.#store.markWorkflow(q.queueName, false);
   }
 
   async deleteQueueByName(name: string): Promise<void> {

@@ -27,6 +27,8 @@ export class Store {
   readonly #handles = new Set<WorkerHandle>();
   readonly #ephemeralProducers = new Map<string, Promise<Producer>>();
   readonly #ephemeralConsumers = new Map<string, Promise<Consumer>>();
+  /** Workflow names this store has seen defined, so triggers skip the lookup (like the ephemeral producers). */
+  readonly #knownWorkflows = new Set<string>();
   #closed = false;
   #closing: Promise<void> | undefined;
 
@@ -117,6 +119,17 @@ export class Store {
   /** @internal The one ephemeral consumer of this store for `queue`, registered on first use. */
   ephemeralConsumer(queue: string): Promise<Consumer> {
     return cached(this.#ephemeralConsumers, queue, () => this.consumer(queue, `__ephemeral__${randomUUID()}`));
+  }
+
+  /** @internal Whether a workflow of this name was found by this store (and not deleted through it since). */
+  knowsWorkflow(name: string): boolean {
+    return this.#knownWorkflows.has(name);
+  }
+
+  /** @internal Remember (`true`) or forget (`false`) that a workflow of this name exists. */
+  markWorkflow(name: string, exists: boolean): void {
+    if (exists) this.#knownWorkflows.add(name);
+    else this.#knownWorkflows.delete(name);
   }
 
   /** @internal Keep a handle so `close()` can stop it. */

@@ -180,10 +180,25 @@ export class TriggerBuilder {
   /** Enqueue `{ input }` on the workflow's queue; WORKFLOW_NOT_FOUND when it is not defined. */
   async execute(store: Store): Promise<QueueMessage<{ input: unknown }>> {
     store.context.assertOpen();
+    const known = store.knowsWorkflow(this.#name);
+    if (!known) await this.#lookUp(store);
+    const producer = this.#producer ?? (await store.ephemeralProducer(this.#name));
+    try {
+      return await producer.enqueue({ input: this.#input === undefined ? null : this.#input });
+    } catch (err) {
+      // The workflow may have been deleted by another process since this store saw it: say so if it was.
+      if (known && !(err instanceof PgqrsError && err.code === "VALIDATION_FAILED")) {
+        store.markWorkflow(this.#name, false);
+        await this.#lookUp(store);
+      }
+      throw err;
+    }
+  }
+
+  async #lookUp(store: Store): Promise<void> {
     const wf = await store.context.backend.getWorkflowByName(this.#name);
     if (wf === null) throw workflowNotFound(this.#name);
-    const producer = this.#producer ?? (await store.ephemeralProducer(this.#name));
-    return producer.enqueue({ input: this.#input === undefined ? null : this.#input });
+    store.markWorkflow(this.#name, true);
   }
 }
 

@@ -61,6 +61,28 @@ describe.each(BACKENDS)("workflow runs and steps on %s", (backend) => {
     expect(await store.tables().messages().count()).toBe(before);
   });
 
+  it("refuses triggers once the workflow is deleted, by this store or by another one", async () => {
+    const { store, dsn, schema } = await openTestStore(backend);
+    await store.createWorkflow("doomed");
+    await store.createWorkflow("doomed_elsewhere");
+    // Triggered once: the store now knows both workflows exist.
+    await pgqrs.workflow("doomed").trigger(1).execute(store);
+    await pgqrs.workflow("doomed_elsewhere").trigger(1).execute(store);
+    await pgqrs.admin(store).purgeQueue("doomed");
+    await pgqrs.admin(store).deleteQueue("doomed");
+    expect(await errorCode(() => pgqrs.workflow("doomed").trigger(2).execute(store))).toBe("WORKFLOW_NOT_FOUND");
+    const other = await pgqrs.connect(dsn, { schema });
+    try {
+      await pgqrs.admin(other).purgeQueue("doomed_elsewhere");
+      await pgqrs.admin(other).deleteQueue("doomed_elsewhere");
+    } finally {
+      await other.close();
+    }
+    expect(await errorCode(() => pgqrs.workflow("doomed_elsewhere").trigger(2).execute(store))).toBe(
+      "WORKFLOW_NOT_FOUND",
+    );
+  });
+
   it("keeps terminal runs terminal", async () => {
     const { run } = await (await setup()).openRun();
     await run.start();
