@@ -76,9 +76,7 @@ describe.each(BACKENDS)("workflow workers on %s", (backend) => {
     const [wait, failAfter, retryAfter] = msgs;
     expect(await pgqrs.run().message(wait!).store(store).result({ timeoutMs: 10_000 })).toBe(2);
     expect(seenBetween).toEqual(["SUCCESS"]);
-    await expect(pgqrs.run().message(failAfter!).store(store).result({ timeoutMs: 10_000 })).rejects.toThrow(
-      /after a/,
-    );
+    await expect(pgqrs.run().message(failAfter!).store(store).result({ timeoutMs: 10_000 })).rejects.toThrow(/after a/);
     const failedRun = await store.run(failAfter!);
     expect((await store.tables().workflowSteps().get(failedRun.id, "a"))?.status).toBe("SUCCESS");
     // Released after "a" succeeded (due after a backoff on the test clock): the next delivery replays "a".
