@@ -9,11 +9,19 @@ async function open(dsn, maxConnections) {
   const schema = `bench_pgqrs_${process.pid}_${++seq}`;
   const store = await pgqrs.connect(dsn, { schema, maxConnections });
   await pgqrs.admin(store).install();
+  let closed = false;
   return {
     store,
     schema,
-    close: async () => {
+    /** Close the store (its sessions report their table statistics as they end); the schema stays. */
+    closeStore: async () => {
+      if (closed) return;
+      closed = true;
       await store.close();
+    },
+    close: async () => {
+      if (!closed) await store.close();
+      closed = true;
       await dropSchemas(dsn, [schema]);
     },
   };
@@ -56,7 +64,11 @@ export function pgqrsSystem(dsn) {
         const elapsed = now() - t0;
         stop.abort();
         await loop;
-        const bloat = k === 16 && b === 50 ? await deadTuples(dsn, db.schema) : undefined;
+        let bloat;
+        if (k === 16 && b === 50) {
+          await db.closeStore();
+          bloat = await deadTuples(dsn, db.schema);
+        }
         return { prefillPerSec, perSec: (processed / elapsed) * 1000, processed, capped: !finished, bloat };
       } finally {
         await db.close();
@@ -140,7 +152,10 @@ export function pgqrsSystem(dsn) {
   };
 }
 
-/** Dead and live tuples of the message table after a drain, once the statistics have been flushed. */
+/**
+ * Dead and live tuples of the message table after a drain. The store's sessions have ended, so their counts are
+ * in the shared statistics (PostgreSQL 15 flushes a session's counts at its end or at most once a second).
+ */
 async function deadTuples(dsn, schema) {
   await sleep(1200);
   const [row] = await sql(
