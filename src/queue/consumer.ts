@@ -1,5 +1,5 @@
 import { PgqrsError } from "../errors.js";
-import type { QueueMessage, QueueRecord, WorkerRecord } from "../types.js";
+import type { QueueMessage, QueueRecord, RunRecord, WorkerRecord } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { WorkerHandle } from "../workers/worker-handle.js";
 
@@ -50,6 +50,28 @@ export class Consumer extends WorkerHandle {
       maxReadCt: this.ctx.config.maxReadCt,
     });
     return rows as QueueMessage<T>[];
+  }
+
+  /**
+   * @internal A workflow worker's claim: up to `limit` messages with their runs created or started in the same
+   * round trip (`run: null` when the backend could not tell). `undefined` when the backend has no such claim.
+   */
+  async dequeueStartingRuns(
+    limit: number,
+    vtSeconds: number,
+  ): Promise<{ message: QueueMessage; run: RunRecord | null }[] | undefined> {
+    this.ctx.assertOpen();
+    const backend = this.ctx.backend;
+    if (backend.dequeueAndStartRuns === undefined) return undefined;
+    if (this.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${this.id}' not found`);
+    return backend.dequeueAndStartRuns({
+      queueId: this.queue.id,
+      workerId: this.id,
+      limit,
+      leaseMs: Math.round(vtSeconds * 1000),
+      now: this.now(),
+      maxReadCt: this.ctx.config.maxReadCt,
+    });
   }
 
   /**

@@ -31,6 +31,8 @@ export interface PollLoopOptions {
   now: () => Date;
   /** A periodic task (zombie reclaim) run between claims, never concurrently with itself. */
   maintenance?: { everyMs: number; run: () => Promise<void> };
+  /** Claims `limit` messages when no acknowledgement is pending. Default: the consumer's `dequeue`. */
+  claim?: (limit: number) => Promise<QueueMessage[]>;
   /** Called with errors that do not end the loop (failed acknowledgements, transient database errors). */
   onError?: (err: unknown) => void;
 }
@@ -101,7 +103,9 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
         claimed =
           ackIds.length > 0
             ? (await consumer.archiveAndDequeue(ackIds, { batchSize: limit, vtSeconds: options.vtSeconds })).messages
-            : await consumer.dequeue({ batchSize: limit, vtSeconds: options.vtSeconds });
+            : options.claim !== undefined
+              ? await options.claim(limit)
+              : await consumer.dequeue({ batchSize: limit, vtSeconds: options.vtSeconds });
         consecutiveErrors = 0;
       } catch (err) {
         // Acknowledgements not known to be applied are retried with the next statement (archiving twice is a

@@ -317,6 +317,12 @@ export interface StoreBackend {
    * concurrent transition (then still QUEUED or PAUSED): callers fall back to `transitionRun`.
    */
   startRun(p: CreateRunParams): Promise<RunRecord>;
+  /**
+   * Optional: `dequeue(p)` and `startRun` for every claimed message of a workflow queue, in one round trip (the
+   * claim of a workflow worker). `run` is what `startRun` would return, or `null` when the statement could not
+   * tell (no workflow for the queue, a creation racing ours): the caller then calls `startRun` itself.
+   */
+  dequeueAndStartRuns?(p: DequeueParams): Promise<{ message: QueueMessage; run: RunRecord | null }[]>;
   getRun(id: number): Promise<RunRecord | null>;
   getRunByMessageId(messageId: number): Promise<RunRecord | null>;
   /** Newest first. */

@@ -1,6 +1,6 @@
 import { describeThrown, PgqrsError } from "../errors.js";
 import type { MessageOutcome } from "../queue/poll-loop.js";
-import type { QueueMessage } from "../types.js";
+import type { QueueMessage, RunRecord } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import type { WorkflowDefinition } from "./definition.js";
 import { retryDelayMs } from "./retry-policy.js";
@@ -34,10 +34,12 @@ export async function handleWorkflowMessage(
   def: WorkflowDefinition,
   message: QueueMessage,
   now: () => Date = () => ctx.clock.now(),
+  startedRun?: RunRecord,
 ): Promise<MessageOutcome> {
   ctx.assertOpen();
-  // Create and start the run in one round trip; a stale QUEUED/PAUSED snapshot falls back to the guarded start.
-  const record = await ctx.backend.startRun({ message, now: ctx.clock.now() });
+  // Create and start the run in one round trip (or take the one the claim started); a stale QUEUED/PAUSED
+  // snapshot falls back to the guarded start.
+  const record = startedRun ?? (await ctx.backend.startRun({ message, now: ctx.clock.now() }));
   const run = new Run(ctx, record, def.retry, `${message.consumerWorkerId ?? "none"}:${message.readCt}`);
   run.defersStepWrites = true;
   switch (run.status) {

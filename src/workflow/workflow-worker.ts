@@ -1,5 +1,6 @@
 import type { Consumer } from "../queue/consumer.js";
 import { type PollLoopEnd, runPollLoop } from "../queue/poll-loop.js";
+import type { QueueMessage, RunRecord } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { zombieReclaimTask } from "../workers/zombie-reclaim.js";
 import type { WorkflowDefinition } from "./definition.js";
@@ -25,11 +26,21 @@ export function serveWorkflow(
   consumer: Consumer,
   options: WorkflowWorkerOptions = {},
 ): Promise<PollLoopEnd> {
+  const vtSeconds = options.vtSeconds ?? ctx.config.defaultVtSeconds;
+  // Runs started by the claim itself, by message id, until their message's handler picks them up.
+  const started = new Map<number, RunRecord>();
+  const claim = async (limit: number): Promise<QueueMessage[]> => {
+    const claimed = await consumer.dequeueStartingRuns(limit, vtSeconds);
+    if (claimed === undefined) return consumer.dequeue({ batchSize: limit, vtSeconds });
+    for (const { message, run } of claimed) if (run !== null) started.set(message.id, run);
+    return claimed.map((c) => c.message);
+  };
   return runPollLoop({
     consumer,
     batchSize: 1,
     concurrency: options.concurrency ?? 1,
-    vtSeconds: options.vtSeconds ?? ctx.config.defaultVtSeconds,
+    vtSeconds,
+    claim,
     pollIntervalMs: options.pollIntervalMs ?? ctx.config.pollIntervalMs,
     now: () => consumer.now(),
     maintenance: zombieReclaimTask(ctx, consumer.queue.id),
@@ -37,7 +48,9 @@ export function serveWorkflow(
     ...(options.onError === undefined ? {} : { onError: options.onError }),
     process: async ([message]) => {
       if (message === undefined) return [];
-      return [await handleWorkflowMessage(ctx, def, message, () => consumer.now())];
+      const run = started.get(message.id);
+      started.delete(message.id);
+      return [await handleWorkflowMessage(ctx, def, message, () => consumer.now(), run)];
     },
   });
 }

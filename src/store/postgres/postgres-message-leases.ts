@@ -19,6 +19,28 @@ export type MessageLeaseOps = Pick<
   | "releaseWorkerMessages"
 >;
 
+/** Makes the statement's transaction commit without waiting for its WAL flush (`sc` must join the statement). */
+export const asyncCommit = "sc AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))";
+
+/**
+ * The claim (see `dequeueSql`): $1 queue, $2 now, $3 maxReadCt, $4 limit, $5 lease end, $6 worker. Needs
+ * {@link asyncCommit} in its WITH clause.
+ */
+export function claimUpdate(messages: string): string {
+  return `UPDATE ${messages} m
+       SET read_ct = m.read_ct + 1,
+           vt = $5,
+           consumer_worker_id = $6,
+           dequeued_at = COALESCE(m.dequeued_at, $2)
+      FROM (SELECT id FROM ${messages}
+             WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3
+             ORDER BY enqueued_at, id
+             LIMIT $4
+             FOR UPDATE SKIP LOCKED) c CROSS JOIN sc
+     WHERE m.id = c.id
+    RETURNING ${cols.message("m")}`;
+}
+
 export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps {
   const messages = conn.t("pgqrs_messages");
   const runs = conn.t("pgqrs_workflow_runs");
@@ -46,19 +68,8 @@ export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps
   // again, as after an expired lease (at-least-once delivery either way). So it commits asynchronously, saving a WAL
   // flush on the pickup path; an acknowledgement (a synchronous commit) flushes it along with itself.
   const dequeueSql = `
-    WITH sc AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
-    UPDATE ${messages} m
-       SET read_ct = m.read_ct + 1,
-           vt = $5,
-           consumer_worker_id = $6,
-           dequeued_at = COALESCE(m.dequeued_at, $2)
-      FROM (SELECT id FROM ${messages}
-             WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3
-             ORDER BY enqueued_at, id
-             LIMIT $4
-             FOR UPDATE SKIP LOCKED) c CROSS JOIN sc
-     WHERE m.id = c.id
-    RETURNING ${cols.message("m")}`;
+    WITH ${asyncCommit}
+    ${claimUpdate(messages)}`;
 
   // The owner check in the WHERE clause is re-evaluated after waiting for a concurrent claim's row lock, so an
   // owner whose expired lease was just taken by another consumer gets `false`.

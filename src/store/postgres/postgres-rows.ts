@@ -59,6 +59,17 @@ const STEP = [
   "retry_count",
 ];
 
+/** The run columns of `alias` renamed with `prefix`, for a row that also carries another table's columns. */
+export function prefixedRunColumns(alias: string, prefix: string): string {
+  return RUN.map((c) => `${alias}.${c} AS ${prefix}${c}`).join(", ");
+}
+
+/** The run in a row whose run columns carry `prefix`; `null` when the row has none. */
+export function prefixedRun(r: Row, prefix: string): RunRecord | null {
+  if (r[`${prefix}id`] === null || r[`${prefix}id`] === undefined) return null;
+  return toRun(Object.fromEntries(RUN.map((c) => [c, r[`${prefix}${c}`]])));
+}
+
 function columns(names: readonly string[], alias?: string): string {
   return names.map((c) => (alias === undefined ? c : `${alias}.${c}`)).join(", ");
 }

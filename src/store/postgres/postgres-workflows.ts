@@ -2,7 +2,18 @@
 import { PgqrsError } from "../../errors.js";
 import type { ListRunsParams, StoreBackend, TransitionRunParams } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
-import { cols, countOf, page, toRun, toWorkflow } from "./postgres-rows.js";
+import { asyncCommit, claimUpdate } from "./postgres-message-leases.js";
+import {
+  byEnqueuedThenId,
+  cols,
+  countOf,
+  page,
+  prefixedRun,
+  prefixedRunColumns,
+  toMessage,
+  toRun,
+  toWorkflow,
+} from "./postgres-rows.js";
 
 export type WorkflowOps = Pick<
   StoreBackend,
@@ -19,6 +30,7 @@ export type WorkflowOps = Pick<
   | "transitionRun"
   | "completeRunAndArchive"
   | "completeStepThenRunAndArchive"
+  | "dequeueAndStartRuns"
 >;
 
 /** An insert racing a concurrent one can see neither row in its snapshot; the next attempt (new snapshot) does. */
@@ -140,6 +152,28 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
     UNION ALL SELECT ${cols.run()} FROM ${runs} WHERE message_id = $1 AND NOT EXISTS (SELECT 1 FROM up)
     LIMIT 1`;
 
+  // A workflow worker's claim: the messages and their runs, created or started as `startRunSql` does, in one
+  // statement. Runs that exist and are not startable come back as this statement's snapshot shows them.
+  const dequeueAndStartRunsSql = `
+    WITH ${asyncCommit},
+    c AS (${claimUpdate(messages)}),
+    up AS (
+      INSERT INTO ${runs} AS r (workflow_id, message_id, status, input, created_at, updated_at, started_at)
+      SELECT DISTINCT ON (c.id) w.id, c.id, 'RUNNING', c.payload, $2, $2, $2
+        FROM c JOIN ${workflows} w ON w.queue_id = c.queue_id
+       ORDER BY c.id, w.id
+      ON CONFLICT (message_id) DO UPDATE
+         SET status = 'RUNNING', updated_at = $2, started_at = COALESCE(r.started_at, $2)
+       WHERE r.status IN ('QUEUED', 'PAUSED')
+      RETURNING ${cols.run("r")}),
+    rr AS (
+      SELECT ${cols.run()} FROM up
+      UNION ALL
+      SELECT ${cols.run()} FROM ${runs}
+       WHERE message_id IN (SELECT id FROM c) AND message_id NOT IN (SELECT message_id FROM up))
+    SELECT ${cols.message("c")}, ${prefixedRunColumns("rr", "run__")}
+      FROM c LEFT JOIN rr ON rr.message_id = c.id`;
+
   async function runByMessage(messageId: number) {
     const rows = await conn.prepared("run_by_message", `SELECT ${cols.run()} FROM ${runs} WHERE message_id = $1`, [
       messageId,
@@ -208,6 +242,22 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
         `No workflow is defined for queue '${queueName}' (message ${message.id}); create it with createWorkflow('${queueName}')`,
         { details: { queueId: message.queueId, queueName, messageId: message.id } },
       );
+    },
+
+    async dequeueAndStartRuns(p) {
+      if (p.limit <= 0) return [];
+      const vt = new Date(p.now.getTime() + p.leaseMs);
+      const rows = await conn.prepared("dequeue_and_start_runs", dequeueAndStartRunsSql, [
+        p.queueId,
+        p.now,
+        p.maxReadCt,
+        p.limit,
+        vt,
+        p.workerId,
+      ]);
+      return rows
+        .map((row) => ({ message: toMessage(row), run: prefixedRun(row, "run__") }))
+        .sort((a, b) => byEnqueuedThenId(a.message, b.message));
     },
 
     async startRun(p) {
