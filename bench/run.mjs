@@ -386,13 +386,19 @@ ${floors.join("\n")}
   every figure that waits for one commit per job is bound by the disk, not by the engine: sequential enqueues,
   B=1 drains and pickup latency (the enqueuing transaction must be flushed before its NOTIFY is delivered, then the
   job is claimed). The raw LISTEN/NOTIFY loop shows that bound; the 2 ms / 5 ms latency floors assume faster commits.
-- pgqrs acknowledges a job and claims the next in one statement (\`archiveAndDequeue\`), so a K=1 B=1 loop waits for
-  one durable commit per job where the naive raw loop waits for two. Claims, run starts and step acquisitions are
-  redoable, so they commit asynchronously (the next synchronous commit, an acknowledgement or a step output, makes
-  them durable, since the WAL is written in order); step outputs, run outcomes and archives stay synchronous.
-- Each claim sets \`consumer_worker_id\`, a foreign key of pgqrs's schema, so every claimed row costs a key-share
-  check of the worker row; the raw table has no foreign keys. The claim and archive updates touch indexed
-  columns, so they are never HOT updates (see the bloat figures below).
+- A poll loop is its consumer's only claimer: the acknowledgements of every handler that finished since the last
+  round trip ride on the claim that refills all free slots (\`archiveAndDequeue\`), so K concurrent units cost one
+  statement per refill instead of K, and concurrent units never compete for the head of the queue. A K=1 B=1 loop
+  therefore waits for one durable commit per job where the naive raw loop waits for two. Claims, run starts and
+  step acquisitions are redoable, so they commit asynchronously (the next synchronous commit makes them durable,
+  since the WAL is written in order); step outputs, run outcomes and archives stay synchronous.
+- Sequential enqueue: one statement that inserts and notifies (no trigger). What remains between it and the raw
+  INSERT is pgqrs's schema: two foreign keys (queue, producer worker), each a key-share row lock per insert, and
+  four indexes on the message table against the raw table's two, plus the driver work of a pooled store.
+- Workflows: a worker claims messages and starts their runs in one statement, writes a step's output together with
+  the next step's acquisition, and the last step's output with the run's outcome and the message's archive, so a
+  3-step run costs 3 durable commits besides its trigger's. Triggers are enqueued one by one, each waiting for its
+  own durable commit while the workers commit too; that sequential trigger loop bounds the rate.
 
 ## Table bloat
 
