@@ -441,7 +441,9 @@ autovacuum at 2% + 1,000 rows without cost delay): \`${JSON.stringify(result.dea
   function's start to its last step's end. DBOS Transact: \`DBOS.registerWorkflow\` with three \`DBOS.runStep\`s,
   started with \`DBOS.startWorkflow(…, { queueName })\` on a queue of concurrency 16.
 - **SQLite**: pgqrs on a SQLite file (K=1) against a raw \`better-sqlite3\` loop on a file opened the same way (WAL,
-  synchronous=NORMAL), claim and archive as two statements, and single-row inserts.
+  synchronous=NORMAL), claim and archive as two statements, and single-row inserts. Every raw statement runs to
+  completion (\`run()\`/\`all()\`, as pgqrs does): better-sqlite3's \`get()\` stops before SQLite reports the
+  statement done, which skips SQLite's WAL auto-checkpoint and would leave the raw loop's WAL growing unflushed.
 - **Not run**: Absurd. \`absurd-sdk\` 0.5 installs from npm, but it needs its SQL schema (\`absurd.sql\`), which the
   npm package does not ship and which this bench cannot fetch (only the npm registry is reachable), so no Absurd
   figures are reported rather than made-up ones.${notRun.length > 0 ? `\n- **Failed in this run**:\n${notRun.map((l) => `  ${l}`).join("\n")}` : ""}
