@@ -4,7 +4,7 @@ import type { QueueMessage, RunRecord } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import type { WorkflowDefinition } from "./definition.js";
 import { retryDelayMs } from "./retry-policy.js";
-import { Run } from "./run.js";
+import { Run, type RunFollowUp } from "./run.js";
 import { stepErrorJson } from "./workflow-errors.js";
 
 /** Get the run of a trigger message, creating it QUEUED on first sight. */
@@ -35,6 +35,7 @@ export async function handleWorkflowMessage(
   message: QueueMessage,
   now: () => Date = () => ctx.clock.now(),
   startedRun?: RunRecord,
+  followUp: () => RunFollowUp | undefined = () => undefined,
 ): Promise<MessageOutcome> {
   ctx.assertOpen();
   // Create and start the run in one round trip (or take the one the claim started); a stale QUEUED/PAUSED
@@ -63,7 +64,7 @@ export async function handleWorkflowMessage(
   }
   try {
     if (output === undefined) {
-      return await finishAndArchive(run, message, {
+      return await finishAndArchive(run, message, followUp, {
         error: {
           code: "NO_OUTPUT",
           message: `Workflow '${def.name}' returned undefined; return a JSON value (null for none)`,
@@ -71,11 +72,11 @@ export async function handleWorkflowMessage(
       });
     }
     try {
-      return await finishAndArchive(run, message, { output });
+      return await finishAndArchive(run, message, followUp, { output });
     } catch (err) {
       if (isConflict(err)) throw err;
       // The output could not be stored (not JSON, too large): the run fails with a readable reason.
-      return await finishAndArchive(run, message, {
+      return await finishAndArchive(run, message, followUp, {
         error: { code: "INVALID_OUTPUT", message: describeThrown(err) },
       });
     }
@@ -98,11 +99,12 @@ function isConflict(err: unknown): boolean {
 async function finishAndArchive(
   run: Run,
   message: QueueMessage,
+  followUp: () => RunFollowUp | undefined,
   outcome: { output: unknown } | { error: unknown },
 ): Promise<MessageOutcome> {
   let archived = false;
   await finish(async () => {
-    archived = await run.finishAndArchive(outcome, message);
+    archived = await run.finishAndArchive(outcome, message, followUp());
   });
   return archived ? { action: "keep" } : { action: "archive" };
 }
