@@ -12,26 +12,8 @@ export type MessageOutcome =
   /** Leave it leased (its owner already acted on it, or a crash is being simulated). */
   | { action: "keep" };
 
-/**
- * Lets a unit that settles its own messages (a workflow run archiving its message with its outcome) claim its
- * successor in the same statement: `limit` messages at most, handed to `adopt`, which the unit then processes
- * itself, in the slot it already holds. Offered only while the loop has nothing else to do first (status check,
- * maintenance, stop).
- */
-export interface FollowUp {
-  limit: number;
-  vtSeconds: number;
-  adopt(messages: readonly QueueMessage[]): void;
-}
-
-/**
- * Processes one claimed unit (one message, or one batch) and says what to do with each message, in order.
- * `followUp()` returns a {@link FollowUp} when a successor may be claimed now, else `undefined`.
- */
-export type UnitProcessor = (
-  messages: QueueMessage[],
-  followUp: () => FollowUp | undefined,
-) => Promise<MessageOutcome[]>;
+/** Processes one claimed unit (one message, or one batch) and says what to do with each message, in order. */
+export type UnitProcessor = (messages: QueueMessage[]) => Promise<MessageOutcome[]>;
 
 export interface PollLoopOptions {
   consumer: Consumer;
@@ -84,12 +66,6 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   let lastCheck = Date.now();
   let lastMaintenance = Date.now();
   let consecutiveErrors = 0;
-  const mayFollowUp = () =>
-    !(signal?.aborted ?? false) &&
-    !statusChanged &&
-    !consumer.lost &&
-    Date.now() - lastCheck < options.pollIntervalMs &&
-    (options.maintenance === undefined || Date.now() - lastMaintenance < options.maintenance.everyMs);
   const backOff = async (err: unknown) => {
     // The database may be restarting: report, back off (capped), and keep serving.
     options.onError?.(err);
@@ -141,9 +117,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
       }
       for (let i = 0; i < claimed.length; i += options.batchSize) {
         const unit = claimed.slice(i, i + options.batchSize);
-        const task: Promise<void> = runUnit(consumer, unit, options, acks, mayFollowUp).finally(() =>
-          inFlight.delete(task),
-        );
+        const task: Promise<void> = runUnit(consumer, unit, options, acks).finally(() => inFlight.delete(task));
         inFlight.add(task);
       }
       if (claimed.length >= limit) continue;
@@ -250,51 +224,34 @@ function isLoopEnding(err: unknown): boolean {
 
 /**
  * Run one unit's handler and settle its messages: fully archived units hand their ids to the loop's next
- * statement; anything else (releases, mixed outcomes) is applied at once. A unit that adopted a successor through
- * its follow-up goes on with it.
+ * statement; anything else (releases, mixed outcomes) is applied at once.
  */
 async function runUnit(
   consumer: Consumer,
-  first: QueueMessage[],
+  unit: QueueMessage[],
   options: PollLoopOptions,
   acks: AckQueue,
-  mayFollowUp: () => boolean,
 ): Promise<void> {
-  let unit = first;
-  while (unit.length > 0) {
-    let next: QueueMessage[] = [];
-    const followUp = (): FollowUp | undefined =>
-      mayFollowUp()
-        ? {
-            limit: options.batchSize,
-            vtSeconds: options.vtSeconds,
-            adopt: (messages) => {
-              next = [...messages];
-            },
-          }
-        : undefined;
-    let outcomes: MessageOutcome[];
-    const renewal = renewLeases(consumer, unit, options.vtSeconds, options.onError);
-    try {
-      outcomes = await options.process(unit, followUp);
-    } catch (err) {
-      options.onError?.(err);
-      const now = options.now();
-      outcomes = unit.map(() => ({ action: "release", visibleAt: now }));
-    } finally {
-      renewal.stop();
-    }
-    if (unit.every((_, i) => outcomes[i]?.action === "archive")) {
-      acks.push(unit.map((m) => m.id));
-    } else {
-      try {
-        await applyOutcomes(consumer, unit, outcomes);
-      } catch (err) {
-        // An acknowledgement that fails leaves the lease to expire: the message is redelivered, never lost.
-        options.onError?.(err);
-      }
-    }
-    unit = next;
+  let outcomes: MessageOutcome[];
+  const renewal = renewLeases(consumer, unit, options.vtSeconds, options.onError);
+  try {
+    outcomes = await options.process(unit);
+  } catch (err) {
+    options.onError?.(err);
+    const now = options.now();
+    outcomes = unit.map(() => ({ action: "release", visibleAt: now }));
+  } finally {
+    renewal.stop();
+  }
+  if (unit.every((_, i) => outcomes[i]?.action === "archive")) {
+    acks.push(unit.map((m) => m.id));
+    return;
+  }
+  try {
+    await applyOutcomes(consumer, unit, outcomes);
+  } catch (err) {
+    // An acknowledgement that fails leaves the lease to expire: the message is redelivered, never lost.
+    options.onError?.(err);
   }
 }
 

@@ -372,21 +372,6 @@ export interface StoreBackend {
     complete: CompleteStepParams & { owner: string };
     run: CompleteRunAndArchiveParams;
   }): Promise<{ completed: boolean; run: RunRecord | null; archived: boolean }>;
-  /**
-   * Optional: a workflow worker's finish and its successor's claim in one round trip and one transaction:
-   * `completeStep(complete)` when given (fenced; nothing else applies unless it did), `completeRunAndArchive(run)`,
-   * then, only if the message was archived, `dequeueAndStartRuns` for up to `claim.limit` messages at `run.now`.
-   */
-  finishRunAndClaim?(p: {
-    complete?: CompleteStepParams & { owner: string };
-    run: CompleteRunAndArchiveParams;
-    claim: Omit<DequeueParams, "now" | "workerId">;
-  }): Promise<{
-    completed: boolean;
-    run: RunRecord | null;
-    archived: boolean;
-    claimed: { message: QueueMessage; run: RunRecord | null }[];
-  }>;
   /** SUCCESS with output, `completed_at = now`. */
   completeStep(p: CompleteStepParams): Promise<StepRecord>;
   /** ERROR with error, retry_at, retry_count, `completed_at = now`. */

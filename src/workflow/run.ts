@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.js";
 import { InvalidStateTransitionError, PgqrsError } from "../errors.js";
 import { serializePayload } from "../queue/payload-validation.js";
-import type { QueueMessage, RunRecord, StepRecord, WorkflowStatus } from "../types.js";
+import type { RunRecord, StepRecord, WorkflowStatus } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { resolveRetryPolicy, type StepRetryPolicy } from "./retry-policy.js";
 import { StepGuard } from "./step-guard.js";
@@ -13,16 +13,6 @@ export type StepResult<T = unknown> =
   | { status: "SKIPPED"; value: T; guard: null; step: StepRecord };
 
 const NOT_TERMINAL: readonly WorkflowStatus[] = ["QUEUED", "RUNNING", "PAUSED", "CANCELLING"];
-
-/**
- * @internal A claim of the worker's next messages riding on a run's finish: up to `limit` messages (their runs
- * started in the same statement, `null` when the statement could not tell) are handed to `adopt`.
- */
-export interface RunFollowUp {
-  limit: number;
-  vtSeconds: number;
-  adopt(claimed: readonly { message: QueueMessage; run: RunRecord | null }[]): void;
-}
 
 /**
  * One workflow run (the row keyed by its trigger message) and the operations on it. Terminal states (SUCCESS,
@@ -134,8 +124,7 @@ export class Run {
    */
   async finishAndArchive(
     outcome: { output: unknown } | { error: unknown },
-    message: { id: number; queueId: number; consumerWorkerId: number | null },
-    followUp?: RunFollowUp,
+    message: { id: number; consumerWorkerId: number | null },
   ): Promise<boolean> {
     this.#ctx.assertOpen();
     const fields =
@@ -164,26 +153,13 @@ export class Run {
     };
     const backend = this.#ctx.backend;
     const pending = await this.#takeDeferred();
-    const complete =
-      pending === undefined ? undefined : { runId: this.id, now: params.now, owner: this.attemptOwner, ...pending };
     let result: { run: RunRecord | null; archived: boolean };
-    if (followUp !== undefined && backend.finishRunAndClaim !== undefined) {
-      const finished = await backend.finishRunAndClaim({
-        ...(complete === undefined ? {} : { complete }),
+    if (pending !== undefined && backend.completeStepThenRunAndArchive !== undefined) {
+      const combined = await backend.completeStepThenRunAndArchive({
+        complete: { runId: this.id, now: params.now, owner: this.attemptOwner, ...pending },
         run: params,
-        claim: {
-          queueId: message.queueId,
-          limit: followUp.limit,
-          leaseMs: Math.round(followUp.vtSeconds * 1000),
-          maxReadCt: this.#ctx.config.maxReadCt,
-        },
       });
-      if (!finished.completed) throw stepNoLongerHeld(this.id, pending?.stepName ?? "");
-      if (finished.claimed.length > 0) followUp.adopt(finished.claimed);
-      result = finished;
-    } else if (complete !== undefined && backend.completeStepThenRunAndArchive !== undefined) {
-      const combined = await backend.completeStepThenRunAndArchive({ complete, run: params });
-      if (!combined.completed) throw stepNoLongerHeld(this.id, complete.stepName);
+      if (!combined.completed) throw stepNoLongerHeld(this.id, pending.stepName);
       result = combined;
     } else {
       if (pending !== undefined) await this.#writeStepSuccess(pending);

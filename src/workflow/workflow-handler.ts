@@ -4,7 +4,7 @@ import type { QueueMessage, RunRecord } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import type { WorkflowDefinition } from "./definition.js";
 import { retryDelayMs } from "./retry-policy.js";
-import { Run, type RunFollowUp } from "./run.js";
+import { Run } from "./run.js";
 import { stepErrorJson } from "./workflow-errors.js";
 
 /** Get the run of a trigger message, creating it QUEUED on first sight. */
@@ -35,7 +35,6 @@ export async function handleWorkflowMessage(
   message: QueueMessage,
   now: () => Date = () => ctx.clock.now(),
   startedRun?: RunRecord,
-  followUp: () => RunFollowUp | undefined = () => undefined,
 ): Promise<MessageOutcome> {
   ctx.assertOpen();
   // Create and start the run in one round trip (or take the one the claim started); a stale QUEUED/PAUSED
@@ -64,7 +63,7 @@ export async function handleWorkflowMessage(
   }
   try {
     if (output === undefined) {
-      return await finishAndArchive(run, message, followUp, {
+      return await finishAndArchive(run, message, {
         error: {
           code: "NO_OUTPUT",
           message: `Workflow '${def.name}' returned undefined; return a JSON value (null for none)`,
@@ -72,11 +71,11 @@ export async function handleWorkflowMessage(
       });
     }
     try {
-      return await finishAndArchive(run, message, followUp, { output });
+      return await finishAndArchive(run, message, { output });
     } catch (err) {
       if (isConflict(err)) throw err;
       // The output could not be stored (not JSON, too large): the run fails with a readable reason.
-      return await finishAndArchive(run, message, followUp, {
+      return await finishAndArchive(run, message, {
         error: { code: "INVALID_OUTPUT", message: describeThrown(err) },
       });
     }
@@ -99,12 +98,11 @@ function isConflict(err: unknown): boolean {
 async function finishAndArchive(
   run: Run,
   message: QueueMessage,
-  followUp: () => RunFollowUp | undefined,
   outcome: { output: unknown } | { error: unknown },
 ): Promise<MessageOutcome> {
   let archived = false;
   await finish(async () => {
-    archived = await run.finishAndArchive(outcome, message, followUp());
+    archived = await run.finishAndArchive(outcome, message);
   });
   return archived ? { action: "keep" } : { action: "archive" };
 }

@@ -4,7 +4,6 @@ import type { QueueMessage, RunRecord } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { zombieReclaimTask } from "../workers/zombie-reclaim.js";
 import type { WorkflowDefinition } from "./definition.js";
-import type { RunFollowUp } from "./run.js";
 import { handleWorkflowMessage } from "./workflow-handler.js";
 
 /** Settings of a workflow worker loop. */
@@ -47,24 +46,11 @@ export function serveWorkflow(
     maintenance: zombieReclaimTask(ctx, consumer.queue.id),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
-    process: async ([message], loopFollowUp) => {
+    process: async ([message]) => {
       if (message === undefined) return [];
       const run = started.get(message.id);
       started.delete(message.id);
-      // A finishing run claims the worker's next message in its own statement, when the loop allows it.
-      const followUp = (): RunFollowUp | undefined => {
-        const f = loopFollowUp();
-        if (f === undefined) return undefined;
-        return {
-          limit: f.limit,
-          vtSeconds: f.vtSeconds,
-          adopt: (claimed) => {
-            for (const c of claimed) if (c.run !== null) started.set(c.message.id, c.run);
-            f.adopt(claimed.map((c) => c.message));
-          },
-        };
-      };
-      return [await handleWorkflowMessage(ctx, def, message, () => consumer.now(), run, followUp)];
+      return [await handleWorkflowMessage(ctx, def, message, () => consumer.now(), run)];
     },
   });
 }

@@ -439,45 +439,6 @@ describe("combined workflow writes", () => {
     expect((await store.getRun(two!.run!.id))?.status).toBe("RUNNING");
     expect((await store.getMessage(two!.message.id))?.archivedAt).toBeNull();
   });
-
-  it("finishes a run and claims the worker's next message, starting its run, in one statement", async () => {
-    const { worker, claim } = await claimedRun();
-    const [one] = await store.dequeueAndStartRuns!({ ...claim, limit: 1 });
-    await store.acquireStep({ runId: one!.run!.id, stepName: "last", now, owner: "d1" });
-    const finish = (c: typeof one, owner: string) =>
-      store.finishRunAndClaim!({
-        complete: { runId: c!.run!.id, stepName: "last", now, output: "1", owner },
-        run: {
-          id: c!.run!.id,
-          from: ["RUNNING"],
-          to: "SUCCESS",
-          now,
-          output: "1",
-          messageId: c!.message.id,
-          workerId: worker.id,
-        },
-        claim: { queueId: claim.queueId, limit: 1, leaseMs: 30_000, maxReadCt: 5 },
-      });
-    const done = await finish(one, "d1");
-    expect(done).toMatchObject({ completed: true, archived: true });
-    expect(done.run?.status).toBe("SUCCESS");
-    expect(done.claimed).toHaveLength(1);
-    const [next] = done.claimed;
-    expect(next!.message).toMatchObject({ payload: { input: 2 }, consumerWorkerId: worker.id, readCt: 1 });
-    expect(next!.run).toMatchObject({ messageId: next!.message.id, status: "RUNNING" });
-    expect((await store.getMessage(one!.message.id))?.archivedAt).not.toBeNull();
-    // A holder that lost the last step finishes nothing and claims nothing.
-    await store.acquireStep({ runId: next!.run!.id, stepName: "last", now, owner: "d2" });
-    await store.enqueue({
-      queueId: claim.queueId,
-      payloads: ['{"input":3}'],
-      producerWorkerId: null,
-      enqueuedAt: now,
-      visibleAt: now,
-    });
-    const fenced = await finish(next, "d1");
-    expect(fenced).toEqual({ completed: false, run: null, archived: false, claimed: [] });
-  });
 });
 
 describe("error translation", () => {

@@ -22,37 +22,20 @@ export type MessageLeaseOps = Pick<
 /** Makes the statement's transaction commit without waiting for its WAL flush (`sc` must join the statement). */
 export const asyncCommit = "sc AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))";
 
-/** Where a claim finds its values: parameter references (`$n`) or SQL expressions. */
-export interface ClaimParams {
-  queue: string;
-  now: string;
-  maxReadCt: string;
-  limit: string;
-  leaseEnd: string;
-  worker: string;
-  /** A further condition on the candidate rows. */
-  also?: string;
-}
-
 /**
- * The claim (see `dequeueSql`), by default with $1 queue, $2 now, $3 maxReadCt, $4 limit, $5 lease end, $6 worker.
- * Needs a CTE named `sc` in its WITH clause ({@link asyncCommit} where the claim may commit asynchronously).
+ * The claim (see `dequeueSql`): $1 queue, $2 now, $3 maxReadCt, $4 limit, $5 lease end, $6 worker. Needs
+ * {@link asyncCommit} in its WITH clause.
  */
-export function claimUpdate(
-  messages: string,
-  p: ClaimParams = { queue: "$1", now: "$2", maxReadCt: "$3", limit: "$4", leaseEnd: "$5", worker: "$6" },
-): string {
+export function claimUpdate(messages: string): string {
   return `UPDATE ${messages} m
        SET read_ct = m.read_ct + 1,
-           vt = ${p.leaseEnd},
-           consumer_worker_id = ${p.worker},
-           dequeued_at = COALESCE(m.dequeued_at, ${p.now})
+           vt = $5,
+           consumer_worker_id = $6,
+           dequeued_at = COALESCE(m.dequeued_at, $2)
       FROM (SELECT id FROM ${messages}
-             WHERE queue_id = ${p.queue} AND archived_at IS NULL AND vt <= ${p.now} AND read_ct < ${p.maxReadCt}${
-               p.also === undefined ? "" : ` AND ${p.also}`
-             }
+             WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3
              ORDER BY enqueued_at, id
-             LIMIT ${p.limit}
+             LIMIT $4
              FOR UPDATE SKIP LOCKED) c CROSS JOIN sc
      WHERE m.id = c.id
     RETURNING ${cols.message("m")}`;

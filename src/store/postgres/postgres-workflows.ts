@@ -31,7 +31,6 @@ export type WorkflowOps = Pick<
   | "completeRunAndArchive"
   | "completeStepThenRunAndArchive"
   | "dequeueAndStartRuns"
-  | "finishRunAndClaim"
 >;
 
 /** An insert racing a concurrent one can see neither row in its snapshot; the next attempt (new snapshot) does. */
@@ -153,61 +152,25 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
     UNION ALL SELECT ${cols.run()} FROM ${runs} WHERE message_id = $1 AND NOT EXISTS (SELECT 1 FROM up)
     LIMIT 1`;
 
-  // A run's successor: the claimed messages' runs are created or started as `startRunSql` does; runs that exist and
-  // are not startable come back as this statement's snapshot shows them. Needs the claim as CTE `c`.
-  const startClaimedRuns = (now: string) => `
+  // A workflow worker's claim: the messages and their runs, created or started as `startRunSql` does, in one
+  // statement. Runs that exist and are not startable come back as this statement's snapshot shows them.
+  const dequeueAndStartRunsSql = `
+    WITH ${asyncCommit},
+    c AS (${claimUpdate(messages)}),
     up AS (
       INSERT INTO ${runs} AS r (workflow_id, message_id, status, input, created_at, updated_at, started_at)
-      SELECT DISTINCT ON (c.id) w.id, c.id, 'RUNNING', c.payload, ${now}, ${now}, ${now}
+      SELECT DISTINCT ON (c.id) w.id, c.id, 'RUNNING', c.payload, $2, $2, $2
         FROM c JOIN ${workflows} w ON w.queue_id = c.queue_id
        ORDER BY c.id, w.id
       ON CONFLICT (message_id) DO UPDATE
-         SET status = 'RUNNING', updated_at = ${now}, started_at = COALESCE(r.started_at, ${now})
+         SET status = 'RUNNING', updated_at = $2, started_at = COALESCE(r.started_at, $2)
        WHERE r.status IN ('QUEUED', 'PAUSED')
       RETURNING ${cols.run("r")}),
     rr AS (
       SELECT ${cols.run()} FROM up
       UNION ALL
       SELECT ${cols.run()} FROM ${runs}
-       WHERE message_id IN (SELECT id FROM c) AND message_id NOT IN (SELECT message_id FROM up))`;
-
-  // The last step's output (when deferred), the run's outcome, the message's archive and, once the message is
-  // archived, the claim of the worker's next messages with their runs started: one statement, one durable commit.
-  const finishRunAndClaimSql = `
-    WITH sc AS MATERIALIZED (SELECT 1),
-    s AS (
-      UPDATE ${steps} SET status = 'SUCCESS', output = $12::jsonb, completed_at = $4, updated_at = $4, retry_at = NULL
-       WHERE $11::varchar IS NOT NULL AND run_id = $1 AND step_name = $11 AND status = 'RUNNING'
-         AND attempt_owner = $13::text
-      RETURNING 1),
-    r AS (
-      UPDATE ${runs} ${transitionRunSet} AND ($11::varchar IS NULL OR EXISTS (SELECT 1 FROM s))
-      RETURNING ${cols.run()}),
-    a AS (
-      UPDATE ${messages} SET archived_at = $4
-       WHERE id = $9 AND consumer_worker_id = $10 AND archived_at IS NULL AND EXISTS (SELECT 1 FROM r)
-      RETURNING id),
-    c AS (${claimUpdate(messages, {
-      queue: "$14",
-      now: "$4",
-      maxReadCt: "$15",
-      limit: "(CASE WHEN EXISTS (SELECT 1 FROM a) THEN $16::int ELSE 0 END)",
-      leaseEnd: "$17",
-      worker: "$10",
-      also: "id <> $9",
-    })}),
-    ${startClaimedRuns("$4")},
-    cl AS (SELECT ${cols.message("c")}, ${prefixedRunColumns("rr", "run__")} FROM c LEFT JOIN rr ON rr.message_id = c.id)
-    SELECT ($11::varchar IS NULL OR EXISTS (SELECT 1 FROM s)) AS step_completed,
-           EXISTS (SELECT 1 FROM a) AS archived, ${prefixedRunColumns("r", "fin__")}, cl.*
-      FROM (SELECT 1) one LEFT JOIN r ON TRUE LEFT JOIN cl ON TRUE`;
-
-  // A workflow worker's claim: the messages and their runs, created or started as `startRunSql` does, in one
-  // statement. Runs that exist and are not startable come back as this statement's snapshot shows them.
-  const dequeueAndStartRunsSql = `
-    WITH ${asyncCommit},
-    c AS (${claimUpdate(messages)}),
-    ${startClaimedRuns("$2")}
+       WHERE message_id IN (SELECT id FROM c) AND message_id NOT IN (SELECT message_id FROM up))
     SELECT ${cols.message("c")}, ${prefixedRunColumns("rr", "run__")}
       FROM c LEFT JOIN rr ON rr.message_id = c.id`;
 
@@ -295,34 +258,6 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
       return rows
         .map((row) => ({ message: toMessage(row), run: prefixedRun(row, "run__") }))
         .sort((a, b) => byEnqueuedThenId(a.message, b.message));
-    },
-
-    async finishRunAndClaim({ complete, run, claim }) {
-      const leaseEnd = new Date(run.now.getTime() + claim.leaseMs);
-      const rows = await conn.prepared("finish_run_and_claim", finishRunAndClaimSql, [
-        ...transitionValues(run),
-        run.messageId,
-        run.workerId,
-        complete?.stepName ?? null,
-        complete?.output ?? null,
-        complete?.owner ?? null,
-        claim.queueId,
-        claim.maxReadCt,
-        Math.max(0, claim.limit),
-        leaseEnd,
-      ]);
-      const first = rows[0];
-      const finished = first === undefined ? null : prefixedRun(first, "fin__");
-      const claimed = rows
-        .filter((row) => row.id !== null && row.id !== undefined)
-        .map((row) => ({ message: toMessage(row), run: prefixedRun(row, "run__") }))
-        .sort((a, b) => byEnqueuedThenId(a.message, b.message));
-      return {
-        completed: first?.step_completed === true,
-        run: finished,
-        archived: first?.archived === true,
-        claimed,
-      };
     },
 
     async startRun(p) {
