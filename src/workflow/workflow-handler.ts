@@ -73,7 +73,8 @@ export async function handleWorkflowMessage(
     try {
       return await finishAndArchive(run, message, { output });
     } catch (err) {
-      if (isConflict(err)) throw err;
+      // The database failing to take the outcome says nothing about the output: the message comes back instead.
+      if (isConflict(err) || isStoreFailure(err)) throw err;
       // The output could not be stored (not JSON, too large): the run fails with a readable reason.
       return await finishAndArchive(run, message, {
         error: { code: "INVALID_OUTPUT", message: describeThrown(err) },
@@ -88,6 +89,13 @@ export async function handleWorkflowMessage(
 
 function isConflict(err: unknown): boolean {
   return err instanceof PgqrsError && err.code === "CONFLICT";
+}
+
+function isStoreFailure(err: unknown): boolean {
+  return (
+    err instanceof PgqrsError &&
+    ["CONNECTION_FAILED", "QUERY_FAILED", "STORE_CLOSED", "BUSY", "TIMEOUT"].includes(err.code)
+  );
 }
 
 /**
