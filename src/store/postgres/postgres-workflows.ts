@@ -132,31 +132,12 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
     SELECT EXISTS (SELECT 1 FROM s) AS step_completed, EXISTS (SELECT 1 FROM a) AS archived, r.*
       FROM (SELECT 1) one LEFT JOIN r ON TRUE`;
 
-  // Create-or-start in one statement. The write is redoable (a lost start only means the next delivery starts the
-  // run again), so it commits asynchronously: no WAL flush wait of its own. WAL is written in order, so any later
-  // synchronous commit (a step's output, the run's outcome, the message's archive) makes it durable too.
-  const startRunSql = `
-    WITH sc AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)),
-    up AS (
-      INSERT INTO ${runs} AS r (workflow_id, message_id, status, input, created_at, updated_at, started_at)
-      SELECT w.id, m.id, 'RUNNING', m.payload, $2, $2, $2
-        FROM ${messages} m JOIN ${workflows} w ON w.queue_id = m.queue_id CROSS JOIN sc
-       WHERE m.id = $1
-       ORDER BY w.id
-       LIMIT 1
-      ON CONFLICT (message_id) DO UPDATE
-         SET status = 'RUNNING', updated_at = $2, started_at = COALESCE(r.started_at, $2)
-       WHERE r.status IN ('QUEUED', 'PAUSED')
-      RETURNING ${cols.run("r")})
-    SELECT ${cols.run()} FROM up
-    UNION ALL SELECT ${cols.run()} FROM ${runs} WHERE message_id = $1 AND NOT EXISTS (SELECT 1 FROM up)
-    LIMIT 1`;
-
-  // A workflow worker's claim: the messages and their runs, created or started as `startRunSql` does, in one
-  // statement. Runs that exist and are not startable come back as this statement's snapshot shows them.
-  const dequeueAndStartRunsSql = `
-    WITH ${asyncCommit},
-    c AS (${claimUpdate(messages)}),
+  // Create-or-start the runs of the messages in CTE `c` (id, queue_id, payload) at `$2`; a run in any status but
+  // QUEUED/PAUSED is left alone, and `rr` returns it as this statement's snapshot shows it. The write is redoable
+  // (a lost start only means the next delivery starts the run again), so both statements using it commit
+  // asynchronously: no WAL flush wait of their own. WAL is written in order, so any later synchronous commit (a
+  // step's output, the run's outcome, the message's archive) makes it durable too.
+  const startRunsOf = `
     up AS (
       INSERT INTO ${runs} AS r (workflow_id, message_id, status, input, created_at, updated_at, started_at)
       SELECT DISTINCT ON (c.id) w.id, c.id, 'RUNNING', c.payload, $2, $2, $2
@@ -170,7 +151,20 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
       SELECT ${cols.run()} FROM up
       UNION ALL
       SELECT ${cols.run()} FROM ${runs}
-       WHERE message_id IN (SELECT id FROM c) AND message_id NOT IN (SELECT message_id FROM up))
+       WHERE message_id IN (SELECT id FROM c) AND message_id NOT IN (SELECT message_id FROM up))`;
+
+  const startRunSql = `
+    WITH ${asyncCommit},
+    c AS (SELECT id, queue_id, payload FROM ${messages} CROSS JOIN sc WHERE id = $1),
+    ${startRunsOf}
+    SELECT ${cols.run()} FROM rr LIMIT 1`;
+
+  // A workflow worker's claim: the messages and their runs, created or started as `startRunSql` does, in one
+  // statement.
+  const dequeueAndStartRunsSql = `
+    WITH ${asyncCommit},
+    c AS (${claimUpdate(messages)}),
+    ${startRunsOf}
     SELECT ${cols.message("c")}, ${prefixedRunColumns("rr", "run__")}
       FROM c LEFT JOIN rr ON rr.message_id = c.id`;
 
