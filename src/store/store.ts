@@ -28,7 +28,7 @@ export interface StoreCapabilities {
   readonly backendName: string;
   /** Several processes may share the database. */
   readonly multiProcess: boolean;
-  /** Claims use `FOR UPDATE SKIP LOCKED`. */
+  /** Claims skip rows other claimers hold (`FOR NO KEY UPDATE SKIP LOCKED`). */
   readonly skipLocked: boolean;
   /** The backend can wake idle consumers on enqueue. */
   readonly listenNotify: boolean;

@@ -252,6 +252,30 @@ describe.each(BACKENDS)("workflow workers on %s", (backend) => {
     await consumer.interrupt();
     await loop;
   });
+
+  it("opens run handles for messages a worker is claiming at the same moment, without a deadlock", async () => {
+    // A handle opened for a message creates its run; the worker's claim creates the same run. Each waits for the
+    // other's row (the run's unique message_id, the message's key), so the claim must not lock the message's key.
+    const { store, name } = await setup();
+    const def = pgqrs.defineWorkflow({ name }, async (run, input: Input) =>
+      pgqrs.workflowStep(run, "double", async () => input.id * 2),
+    );
+    await store.createWorkflow(name);
+    const consumer = await store.consumer(name);
+    const ids = Array.from({ length: 300 }, (_, i) => i);
+    const msgs = [];
+    for (const id of ids) msgs.push(await pgqrs.workflow(name).trigger({ id }).execute(store));
+    const loop = pgqrs.workflow().name(def).consumer(consumer).concurrency(16).poll(store);
+    for (let i = 0; i < msgs.length; i += 20) {
+      await Promise.all(msgs.slice(i, i + 20).map((m) => store.run(m)));
+    }
+    const results = await Promise.all(
+      msgs.map((m) => pgqrs.run().message(m).store(store).result({ timeoutMs: 30_000 })),
+    );
+    expect(results).toEqual(ids.map((id) => id * 2));
+    await consumer.interrupt();
+    expect(await loop).toBe("interrupted");
+  });
 });
 
 async function waitFor(cond: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {

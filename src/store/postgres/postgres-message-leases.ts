@@ -36,7 +36,7 @@ export function claimUpdate(messages: string): string {
              WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3
              ORDER BY enqueued_at, id
              LIMIT $4
-             FOR UPDATE SKIP LOCKED) c CROSS JOIN sc
+             FOR NO KEY UPDATE SKIP LOCKED) c CROSS JOIN sc
      WHERE m.id = c.id
     RETURNING ${cols.message("m")}`;
 }
@@ -61,8 +61,10 @@ export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps
     RETURNING id, ${notify}`;
 
   // Concurrent consumers: SKIP LOCKED makes each claimer pass over rows another claimer has locked instead of
-  // waiting, and the re-check FOR UPDATE does on a row updated since our snapshot drops rows just leased by a
-  // committed claim (their vt moved past now), so no row is handed to two consumers while its lease holds.
+  // waiting, and the re-check the row lock does on a row updated since our snapshot drops rows just leased by a
+  // committed claim (their vt moved past now), so no row is handed to two consumers while its lease holds. The lock
+  // is NO KEY UPDATE (the key is not changed): a FOR UPDATE lock also blocks the foreign-key check of a run being
+  // inserted for the message elsewhere, whose row the workflow claim's own run insert then waits for (a deadlock).
   //
   // A claim is redoable: if the server crashes before its commit reaches disk, the messages are simply claimable
   // again, as after an expired lease (at-least-once delivery either way). So it commits asynchronously, saving a WAL
@@ -99,7 +101,7 @@ export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps
        WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3 AND id <> ALL($7::bigint[])
        ORDER BY enqueued_at, id
        LIMIT $4
-       FOR UPDATE SKIP LOCKED),
+       FOR NO KEY UPDATE SKIP LOCKED),
     u AS (
       UPDATE ${messages} m
          SET read_ct = m.read_ct + 1,

@@ -24,11 +24,13 @@ export function createZombieOps(conn: PostgresConnection): ZombieOps {
 
     async reclaimZombies({ queueId, olderThan, now }) {
       return conn.transaction("reclaimZombies", async (tx) => {
-        // Lock the zombies so two reclaimers (or a late heartbeat) do not interleave: FOR UPDATE re-checks the
-        // predicate on the latest row version, so a worker that heartbeated meanwhile is no longer taken.
+        // Lock the zombies so two reclaimers (or a late heartbeat) do not interleave: the lock re-checks the
+        // predicate on the latest row version, so a worker that heartbeated meanwhile is no longer taken. NO KEY:
+        // the key is not changed, and a key lock would block the foreign-key checks of the zombie's own in-flight
+        // claims and enqueues, which hold the message rows this transaction then waits for (a deadlock).
         const zombies = await tx.query(
           "reclaimZombies",
-          `SELECT id FROM ${workers} WHERE ${zombieWhere} ORDER BY heartbeat_at, id FOR UPDATE`,
+          `SELECT id FROM ${workers} WHERE ${zombieWhere} ORDER BY heartbeat_at, id FOR NO KEY UPDATE`,
           [olderThan, queueId ?? null],
         );
         const ids = zombies.map((r) => Number(r.id));
