@@ -2,7 +2,10 @@ import { PgqrsError } from "../errors.js";
 import type { QueueMessage } from "../types.js";
 import type { Consumer } from "./consumer.js";
 import { assertMayTakeWork, enterPolling } from "./terminal-status.js";
+import { createLanes } from "./poll-lanes.js";
+import { createPrefetch } from "./prefetch.js";
 import { createWaker } from "./wait.js";
+import { type AckQueue, createAckQueue } from "./ack-queue.js";
 
 /** What to do with a message once its handler is done. */
 export type MessageOutcome =
@@ -31,6 +34,11 @@ export interface PollLoopOptions {
   now: () => Date;
   /** A periodic task (zombie reclaim) run between claims, never concurrently with itself. */
   maintenance?: { everyMs: number; run: () => Promise<void> };
+  /**
+   * Messages claimed ahead of the free handler slots, at most (see {@link createPrefetch}). Default 0: claim only
+   * for free slots.
+   */
+  prefetch?: number;
   /** Claims `limit` messages when no acknowledgement is pending. Default: the consumer's `dequeue`. */
   claim?: (limit: number) => Promise<QueueMessage[]>;
   /** Called with errors that do not end the loop (failed acknowledgements, transient database errors). */
@@ -58,11 +66,14 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   });
   // Enqueue notifications cut the idle wait short; polling stays the fallback.
   const stopListening = await consumer.listenForMessages(() => waker.wake()).catch(() => undefined);
-  const inFlight = new Set<Promise<void>>();
   // This loop is the consumer's only claimer: units hand their acknowledgements here, and the next statement
   // archives all of them and claims work for every free slot at once. Concurrent units therefore never compete
   // for the head of the queue with each other, and K units cost one round trip, not K.
   const acks = createAckQueue();
+  // Claimed units wait here for a lane (one per concurrency slot). A lane that finishes a unit starts the next
+  // one without waiting for the loop's round trip, so with prefetch the handlers and the database overlap.
+  const prefetch = createPrefetch(options.prefetch ?? 0, options.vtSeconds);
+  const lanes = createLanes(consumer, options, acks, concurrency, prefetch, () => waker.wake());
   let lastCheck = Date.now();
   let lastMaintenance = Date.now();
   let consecutiveErrors = 0;
@@ -75,18 +86,16 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   try {
     while (true) {
       if (signal?.aborted) {
-        await Promise.all(inFlight);
+        await lanes.stop();
         await flushAcks(consumer, acks, options.onError);
         await consumer.completePoll().catch(() => undefined);
         return "aborted";
       }
       if (consumer.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${consumer.id}' not found`);
-      const free = concurrency - inFlight.size;
-      if (free === 0 && acks.size === 0) {
-        await Promise.race(inFlight);
-        continue;
-      }
-      const limit = free * options.batchSize;
+      const capacity = concurrency * options.batchSize + prefetch.depth(lanes.meanUnitMs());
+      const room = capacity - lanes.held();
+      // Whole units only, so a partly filled unit in flight does not turn into one more unit than there are slots.
+      const limit = Math.max(0, Math.floor(room / options.batchSize) * options.batchSize);
       let claimed: QueueMessage[] = [];
       let ackIds: number[] = [];
       try {
@@ -94,10 +103,19 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
           lastMaintenance = Date.now();
           await options.maintenance.run().catch((err: unknown) => options.onError?.(err));
         }
+        // Also while every slot is busy: lanes start prefetched units on their own, and must stop doing so soon
+        // after the worker is interrupted.
         if (statusChanged || Date.now() - lastCheck >= options.pollIntervalMs) {
           statusChanged = false;
           lastCheck = Date.now();
           await checkStatus(consumer);
+        }
+        if (limit === 0 && acks.size === 0) {
+          // Nothing to send: wait for a lane to settle a unit (or the next status check).
+          const busy = waker.sleep(options.pollIntervalMs, signal);
+          await busy.done;
+          busy.cancel();
+          continue;
         }
         ackIds = acks.take();
         claimed =
@@ -115,21 +133,16 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
         await backOff(err);
         continue;
       }
-      for (let i = 0; i < claimed.length; i += options.batchSize) {
-        const unit = claimed.slice(i, i + options.batchSize);
-        const task: Promise<void> = runUnit(consumer, unit, options, acks).finally(() => inFlight.delete(task));
-        inFlight.add(task);
-      }
-      if (claimed.length >= limit) continue;
-      // The queue has nothing more for now: wait for a free slot's acknowledgement, a notification or the poll.
-      if (inFlight.size > 0) {
-        // The idle wait is cancelled when a unit wins the race, so no timer outlives its iteration.
+      for (let i = 0; i < claimed.length; i += options.batchSize) lanes.add(claimed.slice(i, i + options.batchSize));
+      if (limit > 0 && claimed.length >= limit) continue;
+      // The queue has nothing more for now: wait for an acknowledgement, a free slot, a notification or the poll.
+      if (lanes.held() > 0 || acks.size > 0) {
+        if (acks.size > 0) continue;
         const idle = waker.sleep(options.pollIntervalMs, signal);
-        await Promise.race([...inFlight, idle.done]);
+        await idle.done;
         idle.cancel();
         continue;
       }
-      if (acks.size > 0) continue;
       statusChanged = false;
       lastCheck = Date.now();
       try {
@@ -143,7 +156,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
       await waker.wait(options.pollIntervalMs, signal);
     }
   } catch (err) {
-    await Promise.allSettled(inFlight);
+    await lanes.stop();
     // Work that was done is acknowledged even when the loop ends: an interrupted worker still owns its leases.
     await flushAcks(consumer, acks, options.onError);
     if (err instanceof PgqrsError && err.code === "SUSPENDED" && err.details.reason === "worker interrupted") {
@@ -156,62 +169,11 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   }
 }
 
-/** Ids whose units were fully handled, waiting for the loop's next statement to archive them. */
-interface AckQueue {
-  readonly size: number;
-  push(ids: readonly number[]): void;
-  /** Remove and return everything pending. */
-  take(): number[];
-  /** Put back ids whose archive failed. */
-  restore(ids: readonly number[]): void;
-}
-
-function createAckQueue(): AckQueue {
-  let pending: number[] = [];
-  return {
-    get size() {
-      return pending.length;
-    },
-    push(ids) {
-      for (const id of ids) pending.push(id);
-    },
-    take() {
-      const taken = pending;
-      pending = [];
-      return taken;
-    },
-    restore(ids) {
-      if (ids.length > 0) pending = [...ids, ...pending];
-    },
-  };
-}
-
 async function flushAcks(consumer: Consumer, acks: AckQueue, onError: ((err: unknown) => void) | undefined) {
   const ids = acks.take();
   if (ids.length === 0) return;
   // A failed final acknowledgement leaves the leases to expire: the messages are redelivered, never lost.
   await consumer.archiveMany(ids).catch((err: unknown) => onError?.(err));
-}
-
-/**
- * Keep a unit's leases alive while its handler runs longer than half a lease: every half lease, extend by half a
- * lease, so the lease end stays about one lease ahead and a slow handler is never redelivered to another worker.
- * A crashed worker stops renewing and its messages come back within one lease.
- */
-function renewLeases(
-  consumer: Consumer,
-  unit: readonly QueueMessage[],
-  vtSeconds: number,
-  onError: ((err: unknown) => void) | undefined,
-): { stop: () => void } {
-  const halfMs = (vtSeconds * 1000) / 2;
-  if (!(halfMs >= 100)) return { stop: () => undefined };
-  const ids = unit.map((m) => m.id);
-  const timer = setInterval(() => {
-    consumer.extendVtMany(ids, halfMs / 1000).catch((err: unknown) => onError?.(err));
-  }, halfMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
 }
 
 async function checkStatus(consumer: Consumer): Promise<void> {
@@ -220,60 +182,4 @@ async function checkStatus(consumer: Consumer): Promise<void> {
 
 function isLoopEnding(err: unknown): boolean {
   return err instanceof PgqrsError && ["SUSPENDED", "WORKER_NOT_FOUND", "STORE_CLOSED"].includes(err.code);
-}
-
-/**
- * Run one unit's handler and settle its messages: fully archived units hand their ids to the loop's next
- * statement; anything else (releases, mixed outcomes) is applied at once.
- */
-async function runUnit(
-  consumer: Consumer,
-  unit: QueueMessage[],
-  options: PollLoopOptions,
-  acks: AckQueue,
-): Promise<void> {
-  let outcomes: MessageOutcome[];
-  const renewal = renewLeases(consumer, unit, options.vtSeconds, options.onError);
-  try {
-    outcomes = await options.process(unit);
-  } catch (err) {
-    options.onError?.(err);
-    const now = options.now();
-    outcomes = unit.map(() => ({ action: "release", visibleAt: now }));
-  } finally {
-    renewal.stop();
-  }
-  if (unit.every((_, i) => outcomes[i]?.action === "archive")) {
-    acks.push(unit.map((m) => m.id));
-    return;
-  }
-  try {
-    await applyOutcomes(consumer, unit, outcomes);
-  } catch (err) {
-    // An acknowledgement that fails leaves the lease to expire: the message is redelivered, never lost.
-    options.onError?.(err);
-  }
-}
-
-/** Archive and release in as few statements as possible. */
-export async function applyOutcomes(
-  consumer: Consumer,
-  messages: readonly QueueMessage[],
-  outcomes: readonly MessageOutcome[],
-): Promise<void> {
-  const archive: number[] = [];
-  const releases = new Map<string, { at: Date; refund: boolean; ids: number[] }>();
-  messages.forEach((m, i) => {
-    const o = outcomes[i] ?? { action: "release", visibleAt: new Date(0) };
-    if (o.action === "archive") archive.push(m.id);
-    else if (o.action === "release") {
-      const refund = o.refund === true;
-      const key = `${o.visibleAt.getTime()}:${refund}`;
-      const group = releases.get(key) ?? { at: o.visibleAt, refund, ids: [] };
-      group.ids.push(m.id);
-      releases.set(key, group);
-    }
-  });
-  if (archive.length > 0) await consumer.archiveMany(archive);
-  for (const g of releases.values()) await consumer.releaseMany(g.ids, g.at, { refundDelivery: g.refund });
 }

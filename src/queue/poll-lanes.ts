@@ -1,0 +1,182 @@
+import type { QueueMessage } from "../types.js";
+import type { AckQueue } from "./ack-queue.js";
+import type { Consumer } from "./consumer.js";
+import type { MessageOutcome, PollLoopOptions } from "./poll-loop.js";
+import type { Prefetch } from "./prefetch.js";
+
+/** The handler slots of a poll loop and the claimed units waiting for one. */
+export interface Lanes {
+  /** Queue a claimed unit; a free lane starts it at once. */
+  add(unit: QueueMessage[]): void;
+  /** Messages claimed and not yet settled: running or waiting for a lane. */
+  held(): number;
+  /** Recent units' mean handling time, ms (exponentially weighted); undefined before the first. */
+  meanUnitMs(): number | undefined;
+  /** Start nothing more, let running units finish, and give back the waiting ones (their delivery refunded). */
+  stop(): Promise<void>;
+}
+
+interface Waiting {
+  messages: QueueMessage[];
+  /** `performance.now()` when claimed. */
+  claimedAt: number;
+}
+
+/**
+ * At most `concurrency` lanes; each runs waiting units one after another until none is left, and calls
+ * `onSettled` after each, so the loop can send the acknowledgement and refill. A unit that waited so long that
+ * half its lease is gone is given back instead of run: it may be leased elsewhere soon.
+ */
+export function createLanes(
+  consumer: Consumer,
+  options: PollLoopOptions,
+  acks: AckQueue,
+  concurrency: number,
+  prefetch: Prefetch,
+  onSettled: () => void,
+): Lanes {
+  const waiting: Waiting[] = [];
+  let waitingCount = 0;
+  let runningCount = 0;
+  let laneCount = 0;
+  let stopping = false;
+  let mean: number | undefined;
+  const active = new Set<Promise<void>>();
+
+  const giveBack = async (messages: readonly QueueMessage[]) => {
+    if (messages.length === 0) return;
+    // Never attempted, so the delivery does not count toward maxReadCt. A failure leaves the lease to expire.
+    await consumer
+      .releaseMany(
+        messages.map((m) => m.id),
+        options.now(),
+        { refundDelivery: true },
+      )
+      .catch((err: unknown) => options.onError?.(err));
+  };
+
+  const lane = async () => {
+    try {
+      while (!stopping) {
+        const next = waiting.shift();
+        if (next === undefined) return;
+        waitingCount -= next.messages.length;
+        if (prefetch.stale(performance.now() - next.claimedAt)) {
+          await giveBack(next.messages);
+          onSettled();
+          continue;
+        }
+        runningCount += next.messages.length;
+        const started = performance.now();
+        try {
+          await runUnit(consumer, next.messages, options, acks);
+        } finally {
+          runningCount -= next.messages.length;
+        }
+        const took = performance.now() - started;
+        mean = mean === undefined ? took : mean * 0.8 + took * 0.2;
+        onSettled();
+      }
+    } finally {
+      // Decremented where the lane decides to end, so an `add` in the same turn starts a new lane.
+      laneCount -= 1;
+    }
+  };
+
+  return {
+    add(messages) {
+      waiting.push({ messages, claimedAt: performance.now() });
+      waitingCount += messages.length;
+      if (stopping || laneCount >= concurrency) return;
+      laneCount += 1;
+      const running: Promise<void> = lane().finally(() => active.delete(running));
+      active.add(running);
+    },
+    held: () => waitingCount + runningCount,
+    meanUnitMs: () => mean,
+    async stop() {
+      stopping = true;
+      await Promise.allSettled([...active]);
+      const left = waiting.splice(0).flatMap((w) => w.messages);
+      waitingCount = 0;
+      await giveBack(left);
+    },
+  };
+}
+
+/**
+ * Keep a unit's leases alive while its handler runs longer than half a lease: every half lease, extend by half a
+ * lease, so the lease end stays about one lease ahead and a slow handler is never redelivered to another worker.
+ * A crashed worker stops renewing and its messages come back within one lease.
+ */
+function renewLeases(
+  consumer: Consumer,
+  unit: readonly QueueMessage[],
+  vtSeconds: number,
+  onError: ((err: unknown) => void) | undefined,
+): { stop: () => void } {
+  const halfMs = (vtSeconds * 1000) / 2;
+  if (!(halfMs >= 100)) return { stop: () => undefined };
+  const ids = unit.map((m) => m.id);
+  const timer = setInterval(() => {
+    consumer.extendVtMany(ids, halfMs / 1000).catch((err: unknown) => onError?.(err));
+  }, halfMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+/**
+ * Run one unit's handler and settle its messages: fully archived units hand their ids to the loop's next
+ * statement; anything else (releases, mixed outcomes) is applied at once.
+ */
+async function runUnit(
+  consumer: Consumer,
+  unit: QueueMessage[],
+  options: PollLoopOptions,
+  acks: AckQueue,
+): Promise<void> {
+  let outcomes: MessageOutcome[];
+  const renewal = renewLeases(consumer, unit, options.vtSeconds, options.onError);
+  try {
+    outcomes = await options.process(unit);
+  } catch (err) {
+    options.onError?.(err);
+    const now = options.now();
+    outcomes = unit.map(() => ({ action: "release", visibleAt: now }));
+  } finally {
+    renewal.stop();
+  }
+  if (unit.every((_, i) => outcomes[i]?.action === "archive")) {
+    acks.push(unit.map((m) => m.id));
+    return;
+  }
+  try {
+    await applyOutcomes(consumer, unit, outcomes);
+  } catch (err) {
+    // An acknowledgement that fails leaves the lease to expire: the message is redelivered, never lost.
+    options.onError?.(err);
+  }
+}
+
+/** Archive and release in as few statements as possible. */
+async function applyOutcomes(
+  consumer: Consumer,
+  messages: readonly QueueMessage[],
+  outcomes: readonly MessageOutcome[],
+): Promise<void> {
+  const archive: number[] = [];
+  const releases = new Map<string, { at: Date; refund: boolean; ids: number[] }>();
+  messages.forEach((m, i) => {
+    const o = outcomes[i] ?? { action: "release", visibleAt: new Date(0) };
+    if (o.action === "archive") archive.push(m.id);
+    else if (o.action === "release") {
+      const refund = o.refund === true;
+      const key = `${o.visibleAt.getTime()}:${refund}`;
+      const group = releases.get(key) ?? { at: o.visibleAt, refund, ids: [] };
+      group.ids.push(m.id);
+      releases.set(key, group);
+    }
+  });
+  if (archive.length > 0) await consumer.archiveMany(archive);
+  for (const g of releases.values()) await consumer.releaseMany(g.ids, g.at, { refundDelivery: g.refund });
+}

@@ -1,0 +1,33 @@
+/**
+ * How far a handler loop claims ahead of its free slots. Prefetched units start without a round trip and their
+ * acknowledgements ride on the next claim, so a loop of fast handlers archives many messages per statement even at
+ * concurrency 1 and batch 1. It pays only for fast handlers and costs leases held while waiting, so it is used
+ * only while recent units took at most {@link FAST_UNIT_MS} on average and the lease is long enough that waiting
+ * cannot eat it: {@link MIN_PREFETCH_LEASE_MS}.
+ */
+export interface Prefetch {
+  /** Messages to claim beyond the free slots, given the recent mean unit time (ms). */
+  depth(meanUnitMs: number | undefined): number;
+  /** A unit that waited this long (ms) for a lane is given back instead of run. */
+  stale(waitedMs: number): boolean;
+}
+
+/** Mean handling time (ms) under which a loop prefetches. */
+export const FAST_UNIT_MS = 25;
+/** Shortest lease (ms) with which a loop prefetches. */
+export const MIN_PREFETCH_LEASE_MS = 2_000;
+
+/** `max` messages at most; `vtSeconds` the loop's lease. */
+export function createPrefetch(max: number, vtSeconds: number): Prefetch {
+  const leaseMs = vtSeconds * 1000;
+  const enabled = max > 0 && leaseMs >= MIN_PREFETCH_LEASE_MS;
+  return {
+    depth: (meanUnitMs) => (enabled && meanUnitMs !== undefined && meanUnitMs <= FAST_UNIT_MS ? max : 0),
+    stale: (waitedMs) => enabled && waitedMs > leaseMs / 2,
+  };
+}
+
+/** The default of `DequeueBuilder.prefetch`: twice concurrency × batch, at least 8, at most 200. */
+export function defaultPrefetch(concurrency: number, batchSize: number): number {
+  return Math.min(200, Math.max(8, 2 * concurrency * batchSize));
+}
