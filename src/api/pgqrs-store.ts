@@ -8,6 +8,7 @@ import { Producer } from "../queue/producer.js";
 import type { StoreBackend, StoreCapabilities } from "../store/store.js";
 import type { QueueMessage, QueueRecord, WorkflowRecord } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
+import { createEnqueueSignals } from "../queue/enqueue-signals.js";
 import { HeartbeatRegistry } from "../workers/heartbeat-registry.js";
 import type { WorkerHandle } from "../workers/worker-handle.js";
 import type { Run } from "../workflow/run.js";
@@ -41,7 +42,14 @@ export class Store {
     const assertOpen = (): void => {
       if (this.#closed) throw new PgqrsError("STORE_CLOSED", "The store is closed; connect again to use the database");
     };
-    this.#ctx = { backend, config, clock, heartbeats: this.#heartbeats, assertOpen };
+    this.#ctx = {
+      backend,
+      config,
+      clock,
+      heartbeats: this.#heartbeats,
+      enqueueSignals: createEnqueueSignals(),
+      assertOpen,
+    };
   }
 
   /** @internal The engine's view of this store. */

@@ -108,13 +108,25 @@ export class Consumer extends WorkerHandle {
   }
 
   /**
-   * Call `onMessages` when messages may have been enqueued to this queue (a hint: it may be late or spurious).
-   * Resolves with the function that stops listening, or `undefined` when the backend cannot notify.
+   * Call `onMessages` when messages may have been enqueued to this queue (a hint: it may be late or spurious): at
+   * once for enqueues through this store, and on the database's notifications for other processes' enqueues when
+   * the backend has them. Resolves with the function that stops listening.
    */
-  async listenForMessages(onMessages: () => void): Promise<(() => Promise<void>) | undefined> {
+  async listenForMessages(onMessages: () => void): Promise<() => Promise<void>> {
+    const stopLocal = this.ctx.enqueueSignals.subscribe(this.queue.id, onMessages);
     const backend = this.ctx.backend;
-    if (!backend.capabilities.listenNotify || backend.listen === undefined) return undefined;
-    return backend.listen({ queueId: this.queue.id, onNotify: onMessages });
+    if (!backend.capabilities.listenNotify || backend.listen === undefined) return async () => stopLocal();
+    let stopRemote: () => Promise<void>;
+    try {
+      stopRemote = await backend.listen({ queueId: this.queue.id, onNotify: onMessages });
+    } catch (err) {
+      stopLocal();
+      throw err;
+    }
+    return async () => {
+      stopLocal();
+      await stopRemote();
+    };
   }
 
   /** pgqrs's `dequeue_many(limit)`. */

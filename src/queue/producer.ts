@@ -90,13 +90,15 @@ export class Producer extends WorkerHandle {
     this.ctx.assertOpen();
     const { enqueuedAt, visibleAt } = resolveEnqueueTimes(this.now(), options);
     this.#bucket?.acquire(payloads.length);
-    return this.ctx.backend.enqueue({
+    const messages = await this.ctx.backend.enqueue({
       queueId: this.queue.id,
       payloads,
       producerWorkerId: this.id,
       enqueuedAt,
       visibleAt,
     });
+    if (visibleAt.getTime() <= this.now().getTime()) this.ctx.enqueueSignals.signal(this.queue.id);
+    return messages;
   }
 }
 

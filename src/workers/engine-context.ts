@@ -1,5 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
+import type { EnqueueSignals } from "../queue/enqueue-signals.js";
 import type { StoreBackend } from "../store/store.js";
 import type { HeartbeatRegistry } from "./heartbeat-registry.js";
 
@@ -9,6 +10,8 @@ export interface EngineContext {
   readonly config: Config;
   readonly clock: Clock;
   readonly heartbeats: HeartbeatRegistry;
+  /** Wakes this store's idle consumers when its producers enqueue. */
+  readonly enqueueSignals: EnqueueSignals;
   /** Rejects with STORE_CLOSED once the store is closed. */
   assertOpen(): void;
 }

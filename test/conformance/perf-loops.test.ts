@@ -1,8 +1,9 @@
 /**
  * Engine behaviour added for speed, checked for correctness only (no timing assertions): poll loops that
- * acknowledge and claim in one round trip still handle every message exactly once and stop cleanly; Postgres
- * loops are woken by enqueue notifications instead of waiting out their poll interval; a workflow run's outcome
- * and its message's archive are written together.
+ * acknowledge and claim in one round trip still handle every message exactly once and stop cleanly; idle loops
+ * are woken by their own store's enqueues (both backends) and by other processes' enqueue notifications
+ * (Postgres) instead of waiting out their poll interval; a workflow run's outcome and its message's archive are
+ * written together.
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
@@ -126,26 +127,48 @@ describe.each(BACKENDS)("fast poll loops on %s", (backend) => {
   });
 });
 
-describe("enqueue wake-up on postgres", () => {
-  it("a loop with a 60 s poll interval picks up a new message long before its next poll", async () => {
-    const { store } = await openTestStore("postgres", { pollIntervalMs: 60_000 });
-    expect(store.context.backend.capabilities.listenNotify).toBe(true);
+async function pickedUpLongBeforeThePoll(
+  store: pgqrs.Store,
+  queue: string,
+  enqueue: () => Promise<unknown>,
+): Promise<void> {
+  const consumer = await store.consumer(queue);
+  const got: unknown[] = [];
+  const loop = pgqrs
+    .dequeue()
+    .worker(consumer)
+    .handle(async (m) => {
+      got.push(m.payload);
+    })
+    .poll(store);
+  while ((await consumer.status()) !== "polling") await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 100)); // idle: the loop has polled once and sleeps for 60 s
+  await enqueue();
+  await expect.poll(() => got, { timeout: 15_000 }).toEqual(["hello"]);
+  await consumer.interrupt();
+  expect(await loop).toBe("interrupted");
+}
+
+describe.each(BACKENDS)("enqueue wake-up on %s", (backend) => {
+  it("a loop with a 60 s poll interval picks up a message enqueued through its store long before its next poll", async () => {
+    const { store } = await openTestStore(backend, { pollIntervalMs: 60_000 });
     await store.queue("wake");
     const producer = await store.producer("wake");
-    const consumer = await store.consumer("wake");
-    const got: unknown[] = [];
-    const loop = pgqrs
-      .dequeue()
-      .worker(consumer)
-      .handle(async (m) => {
-        got.push(m.payload);
-      })
-      .poll(store);
-    while ((await consumer.status()) !== "polling") await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 100)); // idle: the loop has polled once and sleeps for 60 s
-    await producer.enqueue("hello");
-    await expect.poll(() => got, { timeout: 15_000 }).toEqual(["hello"]);
-    await consumer.interrupt();
-    expect(await loop).toBe("interrupted");
+    await pickedUpLongBeforeThePoll(store, "wake", () => producer.enqueue("hello"));
+  });
+});
+
+describe("enqueue wake-up on postgres across processes", () => {
+  it("a loop with a 60 s poll interval picks up a message another store enqueued, on the database's notification", async () => {
+    const { store, dsn, schema, clock } = await openTestStore("postgres", { pollIntervalMs: 60_000 });
+    expect(store.context.backend.capabilities.listenNotify).toBe(true);
+    await store.queue("wake");
+    const other = await pgqrs.connect(dsn, { schema, clock });
+    try {
+      const producer = await other.producer("wake");
+      await pickedUpLongBeforeThePoll(store, "wake", () => producer.enqueue("hello"));
+    } finally {
+      await other.close();
+    }
   });
 });
