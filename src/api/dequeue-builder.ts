@@ -135,6 +135,8 @@ export class DequeueBuilder<T = unknown> {
     const waker = createWaker();
     const unsubscribe = consumer.onStatusChange(() => waker.wake());
     const deadline = this.untilMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + this.untilMs;
+    // Enqueues (this store's at once, other processes' through the database when it notifies) end the wait early.
+    const stopListening = await consumer.listenForMessages(() => waker.wake()).catch(() => undefined);
     const interval = this.pollMs ?? store.config.pollIntervalMs;
     try {
       while (true) {
@@ -147,6 +149,7 @@ export class DequeueBuilder<T = unknown> {
       }
     } finally {
       unsubscribe();
+      await stopListening?.().catch(() => undefined);
     }
   }
 

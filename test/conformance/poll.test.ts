@@ -33,6 +33,15 @@ describe.each(BACKENDS)("one-shot polls and worker administration on %s", (backe
     expect((await polling).map((m) => m.payload)).toEqual(["late"]);
   });
 
+  it("is woken by an enqueue through its store, not by its 60 s poll interval", async () => {
+    const { store, consumer, producer } = await setup();
+    const polling = pgqrs.dequeue().worker(consumer).pollInterval(60_000).until(20_000).poll(store);
+    while ((await consumer.status()) !== "polling") await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    await producer.enqueue("woken");
+    expect((await polling).map((m) => m.payload)).toEqual(["woken"]);
+  });
+
   it("lets an interrupt win over a bounded poll", async () => {
     const { store, consumer } = await setup();
     const polling = pgqrs.dequeue().worker(consumer).until(5_000).poll(store);
