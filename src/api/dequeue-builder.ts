@@ -90,7 +90,9 @@ export class DequeueBuilder<T = unknown> {
    * without waiting for a round trip and acknowledgements travel many at a time. Used only while handlers take
    * 25 ms or less on average and the lease is at least 2 s; a prefetched message that waited half its lease is given
    * back unrun, as are the waiting ones when the loop ends (their delivery not counted toward `maxReadCt`).
-   * Default: twice concurrency × batch, at least 8, at most 200. `0` claims only for free slots.
+   * Default: twice concurrency × batch, at least 8, at most 200, on backends whose statements are network round
+   * trips (PostgreSQL) while concurrency × batch is at most 256; otherwise 0 (on SQLite a claim costs no round trip;
+   * larger claims gain nothing from it). `0` claims only for free slots.
    */
   prefetch(n: number): this {
     this.prefetchLimit = n;
@@ -271,7 +273,7 @@ export class HandlerBuilder<T = unknown> {
       consumer,
       batchSize: s.batchSize,
       concurrency: s.concurrency,
-      prefetch: s.prefetch ?? defaultPrefetch(s.concurrency, s.batchSize),
+      prefetch: s.prefetch ?? (store.capabilities.networkRoundTrips ? defaultPrefetch(s.concurrency, s.batchSize) : 0),
       vtSeconds: s.vtSeconds ?? store.config.defaultVtSeconds,
       pollIntervalMs: s.pollMs ?? store.config.pollIntervalMs,
       now: () => consumer.now(),

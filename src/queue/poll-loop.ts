@@ -66,6 +66,9 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   });
   // Enqueue notifications cut the idle wait short; polling stays the fallback.
   const stopListening = await consumer.listenForMessages(() => waker.wake()).catch(() => undefined);
+  // One listener for the loop's life, so the waits on the hot path need not register their own.
+  const onAbort = () => waker.wake();
+  signal?.addEventListener("abort", onAbort, { once: true });
   // This loop is the consumer's only claimer: units hand their acknowledgements here, and the next statement
   // archives all of them and claims work for every free slot at once. Concurrent units therefore never compete
   // for the head of the queue with each other, and K units cost one round trip, not K.
@@ -111,8 +114,9 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
           await checkStatus(consumer);
         }
         if (limit === 0 && acks.size === 0) {
-          // Nothing to send: wait for a lane to settle a unit (or the next status check).
-          const busy = waker.sleep(options.pollIntervalMs, signal);
+          // Nothing to send: wait for a lane to settle a unit. While prefetching, lanes start units on their own, so
+          // the wait is also bounded by the status-check period.
+          const busy = waker.sleep(capacity > concurrency * options.batchSize ? options.pollIntervalMs : Infinity);
           await busy.done;
           busy.cancel();
           continue;
@@ -165,6 +169,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
     throw err;
   } finally {
     unsubscribe();
+    signal?.removeEventListener("abort", onAbort);
     await stopListening?.().catch(() => undefined);
   }
 }

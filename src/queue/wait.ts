@@ -2,7 +2,7 @@
 export interface Waker {
   /** Resolve every pending wait now. */
   wake(): void;
-  /** Wait up to `ms` milliseconds, or until woken or aborted. */
+  /** Wait up to `ms` milliseconds (`Infinity`: no limit), or until woken or aborted. */
   wait(ms: number, signal?: AbortSignal): Promise<void>;
   /** {@link wait}, with `cancel()` to end it early (resolving `done`) without consuming a remembered wake-up. */
   sleep(ms: number, signal?: AbortSignal): { done: Promise<void>; cancel: () => void };
@@ -38,7 +38,8 @@ export function createWaker(): Waker {
           signal?.removeEventListener("abort", finish);
           resolve();
         };
-        const timer = setTimeout(finish, Math.max(0, ms));
+        // No timer for an unbounded wait: only wake() or the signal ends it.
+        const timer = Number.isFinite(ms) ? setTimeout(finish, Math.max(0, ms)) : undefined;
         pending.add(finish);
         signal?.addEventListener("abort", finish, { once: true });
         cancel = finish;

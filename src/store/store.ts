@@ -32,6 +32,11 @@ export interface StoreCapabilities {
   readonly skipLocked: boolean;
   /** The backend can wake idle consumers on enqueue. */
   readonly listenNotify: boolean;
+  /**
+   * Each statement is a network round trip to a server (not a call into this process), so claiming ahead of the
+   * handlers pays off: handler loops prefetch by default only when this is true.
+   */
+  readonly networkRoundTrips: boolean;
 }
 
 export interface EnqueueParams {

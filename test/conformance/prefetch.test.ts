@@ -36,6 +36,7 @@ describe.each(BACKENDS)("prefetching handler loops on %s", (backend) => {
       .dequeue()
       .worker(consumer)
       .signal(stop.signal)
+      .prefetch(16)
       .handle(async (m) => {
         seen.push(m.payload as number);
       })
@@ -54,6 +55,7 @@ describe.each(BACKENDS)("prefetching handler loops on %s", (backend) => {
     const loop = pgqrs
       .dequeue()
       .worker(consumer)
+      .prefetch(8)
       .handle(async (m) => {
         handled.add(m.id);
         calls += 1;
@@ -75,6 +77,25 @@ describe.each(BACKENDS)("prefetching handler loops on %s", (backend) => {
     }
     // Some were claimed ahead (they carry a dequeue time) and came back.
     expect(rest.filter((m) => m.dequeuedAt !== null).length).toBeGreaterThan(0);
+  });
+
+  it("prefetches by default only where a claim is a network round trip", async () => {
+    const { store, consumer, ids } = await setup(100);
+    const handled = new Set<number>();
+    const loop = pgqrs
+      .dequeue()
+      .worker(consumer)
+      .handle(async (m) => {
+        handled.add(m.id);
+        if (handled.size === 5) await consumer.interrupt();
+        if (handled.size >= 5) await new Promise((r) => setTimeout(r, 30));
+      })
+      .poll(store);
+    expect(await loop).toBe("interrupted");
+    const rest = await unhandled(store, ids, handled);
+    const claimedAhead = rest.filter((m) => m.dequeuedAt !== null).length;
+    if (store.capabilities.networkRoundTrips) expect(claimedAhead).toBeGreaterThan(0);
+    else expect(claimedAhead).toBe(0);
   });
 
   it("claims only for free slots with prefetch(0)", async () => {
@@ -101,6 +122,7 @@ describe.each(BACKENDS)("prefetching handler loops on %s", (backend) => {
     const loop = pgqrs
       .dequeue()
       .worker(consumer)
+      .prefetch(8)
       .handle(async (m) => {
         handled.add(m.id);
         await new Promise((r) => setTimeout(r, 40));

@@ -41,6 +41,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   multiProcess: true,
   skipLocked: true,
   listenNotify: true,
+  networkRoundTrips: true,
 });
 
 /**

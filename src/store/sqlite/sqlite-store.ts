@@ -31,6 +31,7 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
   multiProcess: false,
   skipLocked: false,
   listenNotify: false,
+  networkRoundTrips: false,
 });
 
 type Op<A extends unknown[], R> = (c: SqliteConnection, ...args: A) => R;
