@@ -107,14 +107,17 @@ export function pgqrsSystem(dsn) {
           })
           .poll(db.store);
         await sleep(300); // idle workers
+        const enqueueMs = [];
         for (let i = 0; i < count; i++) {
-          await producer.enqueue({ t: wallMs() });
+          const t = wallMs();
+          await producer.enqueue({ t });
+          enqueueMs.push(wallMs() - t);
           await sleep(gapMs);
         }
         await waitUntil(() => latencies.length >= count, 10_000);
         stop.abort();
         await loop;
-        return { latencies };
+        return { latencies, enqueueMs };
       } finally {
         await db.close();
       }

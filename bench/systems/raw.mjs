@@ -124,12 +124,15 @@ export function rawSystem(dsn) {
         const text = `WITH i AS (INSERT INTO "${schema}".q (payload) VALUES ($1) RETURNING id)
                       SELECT pg_notify('${schema}_wake', '') FROM i`;
         await sleep(300);
+        const enqueueMs = [];
         for (let i = 0; i < count; i++) {
-          await producer.query({ name: "insert_notify", text, values: [{ t: wallMs() }] });
+          const t = wallMs();
+          await producer.query({ name: "insert_notify", text, values: [{ t }] });
+          enqueueMs.push(wallMs() - t);
           await sleep(gapMs);
         }
         await waitUntil(() => latencies.length >= count, 10_000);
-        return { latencies };
+        return { latencies, enqueueMs };
       } finally {
         await Promise.all([listener.end(), worker.end(), producer.end()]);
         await dropSchemas(dsn, [schema]);
