@@ -65,7 +65,17 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
     waker.wake();
   });
   // Enqueue notifications cut the idle wait short; polling stays the fallback.
-  const stopListening = await consumer.listenForMessages(() => waker.wake()).catch(() => undefined);
+  // Enqueue hints (notifications, this store's enqueues) are counted: after a claim came back short, a slot that
+  // frees up claims again only once a hint arrived since that claim was sent, or a poll interval passed (delayed
+  // messages and expired leases send no hint). An idle-ish workflow worker would otherwise send an empty claim
+  // after every run.
+  const hints = { count: 0, atShortClaim: -1, shortClaimAt: 0 };
+  const stopListening = await consumer
+    .listenForMessages(() => {
+      hints.count += 1;
+      waker.wake();
+    })
+    .catch(() => undefined);
   // One listener for the loop's life, so the waits on the hot path need not register their own.
   const onAbort = () => waker.wake();
   signal?.addEventListener("abort", onAbort, { once: true });
@@ -97,10 +107,16 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
       if (consumer.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${consumer.id}' not found`);
       const capacity = concurrency * options.batchSize + prefetch.depth(lanes.meanUnitMs());
       const room = capacity - lanes.held();
+      const sinceShort = Date.now() - hints.shortClaimAt;
+      const drained =
+        stopListening !== undefined && hints.atShortClaim === hints.count && sinceShort < options.pollIntervalMs;
       // Whole units only, so a partly filled unit in flight does not turn into one more unit than there are slots.
-      const limit = Math.max(0, Math.floor(room / options.batchSize) * options.batchSize);
+      // A drained queue is still claimed from when acknowledgements are sent anyway: the claim rides along.
+      const limit =
+        drained && acks.size === 0 ? 0 : Math.max(0, Math.floor(room / options.batchSize) * options.batchSize);
       let claimed: QueueMessage[] = [];
       let ackIds: number[] = [];
+      let hintsAtSend = hints.count;
       try {
         if (options.maintenance !== undefined && Date.now() - lastMaintenance >= options.maintenance.everyMs) {
           lastMaintenance = Date.now();
@@ -116,12 +132,19 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
         if (limit === 0 && acks.size === 0) {
           // Nothing to send: wait for a lane to settle a unit. While prefetching, lanes start units on their own, so
           // the wait is also bounded by the status-check period.
-          const busy = waker.sleep(capacity > concurrency * options.batchSize ? options.pollIntervalMs : Infinity);
+          const busy = waker.sleep(
+            drained
+              ? options.pollIntervalMs - sinceShort
+              : capacity > concurrency * options.batchSize
+                ? options.pollIntervalMs
+                : Infinity,
+          );
           await busy.done;
           busy.cancel();
           continue;
         }
         ackIds = acks.take();
+        hintsAtSend = hints.count;
         claimed =
           ackIds.length > 0
             ? (await consumer.archiveAndDequeue(ackIds, { batchSize: limit, vtSeconds: options.vtSeconds })).messages
@@ -138,7 +161,14 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
         continue;
       }
       for (let i = 0; i < claimed.length; i += options.batchSize) lanes.add(claimed.slice(i, i + options.batchSize));
-      if (limit > 0 && claimed.length >= limit) continue;
+      if (limit > 0 && claimed.length >= limit) {
+        hints.atShortClaim = -1;
+        continue;
+      }
+      if (limit > 0) {
+        hints.atShortClaim = hintsAtSend;
+        hints.shortClaimAt = Date.now();
+      }
       // The queue has nothing more for now: wait for an acknowledgement, a free slot, a notification or the poll.
       if (lanes.held() > 0 || acks.size > 0) {
         if (acks.size > 0) continue;

@@ -260,8 +260,10 @@ export interface StoreBackend {
 
   /**
    * Wake-up on enqueue (only when `capabilities.listenNotify`): `onNotify` is called soon after messages of the
-   * queue are inserted by any process. A hint only: it may be late, spurious or lost while the listening connection
-   * reconnects, so callers keep polling. Resolves with the function that ends the subscription.
+   * queue are inserted through another backend instance (another process, or another store in this one). Inserts
+   * through this instance are not reported: the engine wakes its own consumers in-process when they commit. A hint
+   * only: it may be late, spurious or lost while the listening connection reconnects, so callers keep polling.
+   * Resolves with the function that ends the subscription.
    */
   listen?(p: EnqueueListenParams): Promise<() => Promise<void>>;
 

@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
+import { runPollLoop } from "../../src/queue/poll-loop.js";
 import { BACKENDS } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 
@@ -155,6 +156,45 @@ describe.each(BACKENDS)("enqueue wake-up on %s", (backend) => {
     await store.queue("wake");
     const producer = await store.producer("wake");
     await pickedUpLongBeforeThePoll(store, "wake", () => producer.enqueue("hello"));
+  });
+});
+
+describe.each(BACKENDS)("claims after a short claim on %s", (backend) => {
+  it("a freed slot does not claim again until an enqueue hint arrives or the poll interval passes", async () => {
+    const { store } = await openTestStore(backend, { pollIntervalMs: 60_000 });
+    await store.queue("short");
+    const producer = await store.producer("short");
+    await producer.enqueueBatch(["a", "b"]);
+    const consumer = await store.consumer("short");
+    let claims = 0;
+    const seen: unknown[] = [];
+    const stop = new AbortController();
+    const loop = runPollLoop({
+      consumer,
+      batchSize: 1,
+      concurrency: 4,
+      vtSeconds: 30,
+      pollIntervalMs: 60_000,
+      signal: stop.signal,
+      now: () => consumer.now(),
+      claim: async (limit) => {
+        claims += 1;
+        return consumer.dequeue({ batchSize: limit, vtSeconds: 30 });
+      },
+      process: async (ms) => {
+        seen.push(...ms.map((m) => m.payload));
+        await new Promise((r) => setTimeout(r, 20));
+        return ms.map(() => ({ action: "keep" }) as const);
+      },
+    });
+    await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(2);
+    await new Promise((r) => setTimeout(r, 200)); // both units done: their slots are free, the queue is empty
+    expect(claims).toBe(1);
+    await producer.enqueue("c"); // this store's enqueue is a hint
+    await expect.poll(() => seen, { timeout: 10_000 }).toEqual(["a", "b", "c"]);
+    expect(claims).toBe(2);
+    stop.abort();
+    expect(await loop).toBe("aborted");
   });
 });
 

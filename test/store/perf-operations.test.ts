@@ -1,13 +1,14 @@
 /**
  * The backend operations added for the hot paths (src/store/store.ts): `archiveAndDequeue`,
- * `completeRunAndArchive` and, on backends with `listenNotify`, `listen`. Run against SQLite always and Postgres
+ * `completeRunAndArchive` and, on backends with `listenNotify`, `listen` (other stores' enqueues only). Run against SQLite always and Postgres
  * when PGQRS_TEST_DSN is set; one fresh database per backend for the file.
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import type { StoreBackend } from "../../src/store/store.js";
 import type { QueueRecord, WorkerRecord } from "../../src/types.js";
 import { BACKEND_FACTORIES, testClock as clock, useBackend } from "../support/backend-factories.js";
-import { uniqueName } from "../support/backends.js";
+import { dropSchema, postgresDsn, uniqueName } from "../support/backends.js";
+import { createPostgresBackend } from "../../src/store/postgres/postgres-store.js";
 
 const factories = BACKEND_FACTORIES;
 
@@ -292,40 +293,68 @@ describe.each(factories)("hot-path operations: $name", (factory) => {
       expect(b.listen !== undefined).toBe(b.capabilities.listenNotify);
     });
 
-    it("calls back on an enqueue to the queue, not on other queues, until stopped (where it can notify)", async () => {
+    it("calls back on another store's enqueue to the queue, not on other queues nor its own, until stopped", async () => {
       if (b.listen === undefined) {
         // SQLite serves one process: there is nobody to notify, and it says so.
         expect(factory.name).toBe("sqlite");
         expect(b.capabilities.listenNotify).toBe(false);
         return;
       }
-      const t = clock();
-      const { q } = await setup(t());
-      const other = await b.createQueue({ name: uniqueName("q"), now: t() });
-      let calls = 0;
-      let resolveFirst: () => void = () => undefined;
-      const first = new Promise<void>((resolve) => {
-        resolveFirst = resolve;
-      });
-      const stop = await b.listen!({
-        queueId: q.id,
-        onNotify: () => {
-          calls += 1;
-          resolveFirst();
-        },
-      });
-      await first; // the wake-up sent once the connection listens
-      calls = 0;
-      await put(other, 3, t());
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(calls).toBe(0);
-      await put(q, 2, t());
-      await expect.poll(() => calls, { timeout: 5_000 }).toBeGreaterThanOrEqual(1);
-      const seen = calls;
-      await stop();
-      await put(q, 1, t());
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(calls).toBe(seen);
+      // Two stores on one schema: the listener's and another process's.
+      const schema = uniqueName("listen");
+      const open = () =>
+        createPostgresBackend({
+          connectionString: postgresDsn(),
+          schema,
+          maxConnections: 2,
+          connectionTimeoutMs: 5_000,
+        });
+      const mine = await open();
+      const theirs = await open();
+      try {
+        await mine.install();
+        const t = clock();
+        const q = await mine.createQueue({ name: "listened", now: t() });
+        const other = await mine.createQueue({ name: "other", now: t() });
+        const put = (by: StoreBackend, queue: QueueRecord, n: number) =>
+          by.enqueue({
+            queueId: queue.id,
+            payloads: Array.from({ length: n }, (_, i) => JSON.stringify({ i })),
+            producerWorkerId: null,
+            enqueuedAt: t(),
+            visibleAt: t(),
+          });
+        let calls = 0;
+        let resolveFirst: () => void = () => undefined;
+        const first = new Promise<void>((resolve) => {
+          resolveFirst = resolve;
+        });
+        const stop = await mine.listen!({
+          queueId: q.id,
+          onNotify: () => {
+            calls += 1;
+            resolveFirst();
+          },
+        });
+        await first; // the wake-up sent once the connection listens
+        calls = 0;
+        await put(theirs, other, 3);
+        // Its own enqueues wake its consumers in-process (the engine does that), so the listener skips them.
+        await put(mine, q, 2);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(calls).toBe(0);
+        await put(theirs, q, 2);
+        await expect.poll(() => calls, { timeout: 5_000 }).toBeGreaterThanOrEqual(1);
+        const seen = calls;
+        await stop();
+        await put(theirs, q, 1);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(calls).toBe(seen);
+      } finally {
+        await mine.close();
+        await theirs.close();
+        await dropSchema(schema);
+      }
     });
   });
 });

@@ -5,7 +5,7 @@
  * drops, and closed with the backend. Notifications are hints; consumers keep polling, so a lost connection only
  * costs latency.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import pg from "pg";
 import { quoteIdent } from "./postgres-connection.js";
 
@@ -15,13 +15,26 @@ export interface PostgresListenerOptions {
   schema: string;
   /** Time allowed to open the connection, ms. */
   connectionTimeoutMs: number;
+  /**
+   * This store's {@link notifyOrigin}: its own enqueues already woke its consumers in-process, so their
+   * notifications are skipped instead of causing a second, usually empty, claim.
+   */
+  origin?: string;
 }
 
 const MAX_RECONNECT_DELAY_MS = 5_000;
 
-/** The channel enqueues notify for this schema (`'pgqrs_enqueue_' || md5(schema)`); the payload is the queue id. */
+/**
+ * The channel enqueues notify for this schema (`'pgqrs_enqueue_' || md5(schema)`). The payload is the queue id,
+ * followed by `@` and the enqueuing store's origin tag when it has one.
+ */
 export function enqueueChannel(schema: string): string {
   return `pgqrs_enqueue_${createHash("md5").update(schema).digest("hex")}`;
+}
+
+/** A tag for one store's notifications, unique enough to tell its own enqueues from other stores'. */
+export function notifyOrigin(): string {
+  return randomBytes(6).toString("hex");
 }
 
 export class PostgresListener {
@@ -103,8 +116,10 @@ export class PostgresListener {
       for (const set of this.#subscribers.values()) for (const fn of set) fn();
       return;
     }
-    for (const id of payload.split(",")) {
-      const set = this.#subscribers.get(Number(id));
+    for (const part of payload.split(",")) {
+      const at = part.indexOf("@");
+      if (at >= 0 && this.#options.origin !== undefined && part.slice(at + 1) === this.#options.origin) continue;
+      const set = this.#subscribers.get(Number(at >= 0 ? part.slice(0, at) : part));
       if (set !== undefined) for (const fn of set) fn();
     }
   }

@@ -41,14 +41,16 @@ export function claimUpdate(messages: string): string {
     RETURNING ${cols.message("m")}`;
 }
 
-export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps {
+/** `origin`: the tag appended to this store's enqueue notifications (see `notifyOrigin`). */
+export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): MessageLeaseOps {
   const messages = conn.t("pgqrs_messages");
   const runs = conn.t("pgqrs_workflow_runs");
 
   // The enqueue wakes idle consumers itself: one NOTIFY per statement (an InitPlan, evaluated once whatever the
   // number of rows), delivered by the server at commit. A trigger did this before (migration 0004) but cost a
   // third of a single enqueue; the statement only returns the ids, since every other column is known here.
-  const notify = `(SELECT pg_notify('${enqueueChannel(conn.schema)}', $1::bigint::text)) AS notified`;
+  const originSuffix = origin === "" ? "" : `@${origin}`;
+  const notify = `(SELECT pg_notify('${enqueueChannel(conn.schema)}', $1::bigint::text || $6::text)) AS notified`;
   const enqueueOneSql = `
     INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
     VALUES ($1, $2::jsonb, 0, $3, $4, $5)
@@ -152,6 +154,7 @@ export function createMessageLeaseOps(conn: PostgresConnection): MessageLeaseOps
         p.enqueuedAt,
         p.visibleAt,
         p.producerWorkerId,
+        originSuffix,
       ]);
       // Ids are drawn from the sequence in insertion (= payload) order, so sorted ids match the payloads' order.
       const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);

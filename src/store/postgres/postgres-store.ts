@@ -8,7 +8,7 @@ import type { StoreBackend, StoreCapabilities } from "../store.js";
 import { describeTarget, PostgresConnection, storeClosed } from "./postgres-connection.js";
 import { createMessageAdminOps } from "./postgres-message-admin.js";
 import { createMessageLeaseOps } from "./postgres-message-leases.js";
-import { PostgresListener } from "./postgres-listener.js";
+import { notifyOrigin, PostgresListener } from "./postgres-listener.js";
 import { install } from "./postgres-migrations.js";
 import { createQueueOps } from "./postgres-queues.js";
 import { createStatsOps } from "./postgres-stats.js";
@@ -75,6 +75,9 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     throw err;
   }
 
+  // This store's consumers are woken in-process by its own enqueues; the tag lets its listener skip their
+  // notifications.
+  const origin = notifyOrigin();
   const listener = new PostgresListener({
     connection:
       opts.listenConnectionString !== undefined
@@ -84,13 +87,14 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
           : { ...pool.options },
     schema: opts.schema,
     connectionTimeoutMs: opts.connectionTimeoutMs,
+    origin,
   });
 
   const operations = {
     install: () => install(conn),
     verify: () => verify(conn),
     ...createQueueOps(conn),
-    ...createMessageLeaseOps(conn),
+    ...createMessageLeaseOps(conn, origin),
     ...createMessageAdminOps(conn),
     ...createWorkerOps(conn),
     ...createZombieOps(conn),
