@@ -59,9 +59,9 @@ describe.each(BACKENDS)("prefetching handler loops on %s", (backend) => {
       .handle(async (m) => {
         handled.add(m.id);
         calls += 1;
-        if (calls === 5) await consumer.interrupt();
+        if (calls === 20) await consumer.interrupt();
         // Slower from here on, so the loop sees the interrupt while prefetched messages still wait.
-        if (calls >= 5) await new Promise((r) => setTimeout(r, 30));
+        if (calls >= 20) await new Promise((r) => setTimeout(r, 30));
       })
       .poll(store);
     expect(await loop).toBe("interrupted");
@@ -87,8 +87,8 @@ describe.each(BACKENDS)("prefetching handler loops on %s", (backend) => {
       .worker(consumer)
       .handle(async (m) => {
         handled.add(m.id);
-        if (handled.size === 5) await consumer.interrupt();
-        if (handled.size >= 5) await new Promise((r) => setTimeout(r, 30));
+        if (handled.size === 20) await consumer.interrupt();
+        if (handled.size >= 20) await new Promise((r) => setTimeout(r, 30));
       })
       .poll(store);
     expect(await loop).toBe("interrupted");
