@@ -19,13 +19,34 @@ describe.each(BACKENDS)("prefetching handler loops on %s", (backend) => {
     return { store, queue, ids, consumer: await store.consumer(queue) };
   };
 
-  /** The loop's messages that no handler saw: none may be leased or carry a counted delivery. */
-  const unhandled = async (store: pgqrs.Store, ids: number[], handled: Set<number>) => {
-    const rows = await Promise.all(ids.filter((id) => !handled.has(id)).map((id) => store.tables().messages().get(id)));
-    return rows.map((m) => {
+  /**
+   * Serve `count` messages until the handler has seen `interruptAt` of them, then interrupt the worker. Handlers
+   * take `delayMs` each, and 30 ms from the interrupt on, so the loop sees the interrupt while messages it may have
+   * claimed ahead still wait. Returns the messages no handler saw: none may be leased or carry a counted delivery.
+   */
+  const interruptedLoop = async (count: number, o: { prefetch?: number; interruptAt: number; delayMs?: number }) => {
+    const t = await setup(count);
+    const handled = new Set<number>();
+    const builder = pgqrs.dequeue().worker(t.consumer);
+    if (o.prefetch !== undefined) builder.prefetch(o.prefetch);
+    const loop = builder
+      .handle(async (m) => {
+        handled.add(m.id);
+        if (o.delayMs !== undefined) await new Promise((r) => setTimeout(r, o.delayMs));
+        if (handled.size === o.interruptAt) await t.consumer.interrupt();
+        if (handled.size >= o.interruptAt) await new Promise((r) => setTimeout(r, 30));
+      })
+      .poll(t.store);
+    expect(await loop).toBe("interrupted");
+    const rows = await Promise.all(
+      t.ids.filter((id) => !handled.has(id)).map((id) => t.store.tables().messages().get(id)),
+    );
+    const rest = rows.map((m) => {
       if (m === null) throw new Error("message vanished");
       return m;
     });
+    expect(rest.length).toBe(count - handled.size);
+    return { ...t, handled, rest, claimedAhead: rest.filter((m) => m.dequeuedAt !== null).length };
   };
 
   it("handles messages in FIFO order at concurrency 1, each once", async () => {
@@ -49,90 +70,36 @@ describe.each(BACKENDS)("prefetching handler loops on %s", (backend) => {
   });
 
   it("gives back the messages it claimed ahead, unrun and with their delivery refunded, when interrupted", async () => {
-    const { store, consumer, ids, queue } = await setup(100);
-    const handled = new Set<number>();
-    let calls = 0;
-    const loop = pgqrs
-      .dequeue()
-      .worker(consumer)
-      .prefetch(8)
-      .handle(async (m) => {
-        handled.add(m.id);
-        calls += 1;
-        if (calls === 20) await consumer.interrupt();
-        // Slower from here on, so the loop sees the interrupt while prefetched messages still wait.
-        if (calls >= 20) await new Promise((r) => setTimeout(r, 30));
-      })
-      .poll(store);
-    expect(await loop).toBe("interrupted");
+    const { store, consumer, queue, handled, rest, claimedAhead } = await interruptedLoop(100, {
+      prefetch: 8,
+      interruptAt: 20,
+    });
     expect(await consumer.heldMessageCount()).toBe(0);
     const metrics = await pgqrs.admin(store).queueMetrics(queue);
     expect(metrics.archivedMessages).toBe(handled.size);
-    const rest = await unhandled(store, ids, handled);
-    expect(rest.length).toBe(100 - handled.size);
     for (const m of rest) {
       expect(m.archivedAt).toBeNull();
       expect(m.consumerWorkerId).toBeNull();
       expect(m.readCt).toBe(0);
     }
     // Some were claimed ahead (they carry a dequeue time) and came back.
-    expect(rest.filter((m) => m.dequeuedAt !== null).length).toBeGreaterThan(0);
+    expect(claimedAhead).toBeGreaterThan(0);
   });
 
   it("prefetches by default only where a claim is a network round trip", async () => {
-    const { store, consumer, ids } = await setup(100);
-    const handled = new Set<number>();
-    const loop = pgqrs
-      .dequeue()
-      .worker(consumer)
-      .handle(async (m) => {
-        handled.add(m.id);
-        if (handled.size === 20) await consumer.interrupt();
-        if (handled.size >= 20) await new Promise((r) => setTimeout(r, 30));
-      })
-      .poll(store);
-    expect(await loop).toBe("interrupted");
-    const rest = await unhandled(store, ids, handled);
-    const claimedAhead = rest.filter((m) => m.dequeuedAt !== null).length;
+    const { store, claimedAhead } = await interruptedLoop(100, { interruptAt: 20 });
     if (store.capabilities.networkRoundTrips) expect(claimedAhead).toBeGreaterThan(0);
     else expect(claimedAhead).toBe(0);
   });
 
   it("claims only for free slots with prefetch(0)", async () => {
-    const { store, consumer, ids } = await setup(50);
-    const handled = new Set<number>();
-    const loop = pgqrs
-      .dequeue()
-      .worker(consumer)
-      .prefetch(0)
-      .handle(async (m) => {
-        handled.add(m.id);
-        if (handled.size === 5) await consumer.interrupt();
-      })
-      .poll(store);
-    expect(await loop).toBe("interrupted");
-    const rest = await unhandled(store, ids, handled);
-    expect(rest.length).toBe(50 - handled.size);
-    expect(rest.filter((m) => m.dequeuedAt !== null)).toEqual([]);
+    const { claimedAhead } = await interruptedLoop(50, { prefetch: 0, interruptAt: 5 });
+    expect(claimedAhead).toBe(0);
   });
 
   it("does not claim ahead of handlers slower than 25 ms", async () => {
-    const { store, consumer, ids } = await setup(20);
-    const handled = new Set<number>();
-    const loop = pgqrs
-      .dequeue()
-      .worker(consumer)
-      .prefetch(8)
-      .handle(async (m) => {
-        handled.add(m.id);
-        await new Promise((r) => setTimeout(r, 40));
-        if (handled.size === 4) await consumer.interrupt();
-      })
-      .poll(store);
-    expect(await loop).toBe("interrupted");
-    const rest = await unhandled(store, ids, handled);
-    expect(rest.length).toBe(20 - handled.size);
-    expect(rest.filter((m) => m.dequeuedAt !== null)).toEqual([]);
+    const { claimedAhead } = await interruptedLoop(20, { prefetch: 8, interruptAt: 4, delayMs: 40 });
+    expect(claimedAhead).toBe(0);
   });
 
   it.each([-1, 1.5, Number.NaN])("refuses prefetch(%s) with VALIDATION_FAILED", async (bad) => {
