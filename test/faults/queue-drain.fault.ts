@@ -23,7 +23,8 @@ describe("queue drain under faults (real worker processes, real Postgres)", () =
       timeoutMs: 150_000,
       inject: async (ctx) => {
         let n = 0;
-        await sleep(300);
+        // As soon as work flows, whatever the engine's speed (a fixed delay may outlast a fast drain).
+        while (!ctx.done() && (await ctx.archived()) < 100) await sleep(20);
         while (!ctx.done() && n < 10) {
           await ctx.killAndReplace();
           n += 1;
@@ -59,9 +60,11 @@ describe("queue drain under faults (real worker processes, real Postgres)", () =
       vtSeconds: 3,
       timeoutMs: 150_000,
       inject: async (ctx) => {
-        await sleep(1500);
+        // Mid-load, whatever the engine's speed: workers have archived some of the work, most is still to come.
+        while (!ctx.done() && (await ctx.archived()) < 200) await sleep(20);
+        if (ctx.done()) return 0;
         restartPostgres();
-        return ctx.done() ? 0 : 1;
+        return 1;
       },
     });
     const notes = [
@@ -99,7 +102,8 @@ describe("queue drain under faults (real worker processes, real Postgres)", () =
       timeoutMs: 150_000,
       inject: async (ctx) => {
         let n = 0;
-        await sleep(300);
+        // As soon as work flows, whatever the engine's speed (a fixed delay may outlast a fast drain).
+        while (!ctx.done() && (await ctx.archived()) < 100) await sleep(20);
         while (!ctx.done() && n < 15) {
           const rows = await adminQuery<{ t: boolean }>(
             "SELECT pg_terminate_backend(pid) AS t FROM pg_stat_activity WHERE application_name = $1",

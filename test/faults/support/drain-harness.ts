@@ -25,6 +25,8 @@ export interface DrainContext {
   done(): boolean;
   /** Milliseconds since the drain started. */
   elapsed(): number;
+  /** Messages archived so far (read from the database). */
+  archived(): Promise<number>;
 }
 
 export interface DrainOptions {
@@ -154,6 +156,12 @@ export async function runDrain(opts: DrainOptions): Promise<DrainResult> {
     },
     done: () => finished,
     elapsed: () => Date.now() - started,
+    async archived() {
+      const [row] = await adminQuery<{ n: string }>(
+        `SELECT count(*) AS n FROM "${schema}".pgqrs_messages WHERE archived_at IS NOT NULL`,
+      );
+      return Number(row?.n ?? 0);
+    },
   };
   // Faults hit running processes: a fixture still starting up is not what the scenarios are about.
   await Promise.allSettled(producersReady);
