@@ -90,9 +90,10 @@ export class DequeueBuilder<T = unknown> {
    * without waiting for a round trip and acknowledgements travel many at a time. Used only while handlers take
    * 25 ms or less on average and the lease is at least 2 s; a prefetched message that waited half its lease is given
    * back unrun, as are the waiting ones when the loop ends (their delivery not counted toward `maxReadCt`).
-   * Default: twice concurrency × batch, at least 8, at most 200, on backends whose statements are network round
-   * trips (PostgreSQL) while concurrency × batch is at most 256; otherwise 0 (on SQLite a claim costs no round trip;
-   * larger claims gain nothing from it). `0` claims only for free slots.
+   * Default: twice concurrency × batch, at most 200, and at least 8 on backends whose statements are network round
+   * trips (PostgreSQL) or 64 where a claim is a local call (SQLite, where a loop then refills only once half the
+   * prefetch is used, so one write transaction settles and claims many messages); 0 once concurrency × batch
+   * exceeds 256 (larger claims gain nothing from it). `0` claims only for free slots.
    */
   prefetch(n: number): this {
     this.prefetchLimit = n;
@@ -273,7 +274,8 @@ export class HandlerBuilder<T = unknown> {
       consumer,
       batchSize: s.batchSize,
       concurrency: s.concurrency,
-      prefetch: s.prefetch ?? (store.capabilities.networkRoundTrips ? defaultPrefetch(s.concurrency, s.batchSize) : 0),
+      prefetch: s.prefetch ?? defaultPrefetch(s.concurrency, s.batchSize, store.capabilities.networkRoundTrips),
+      refillAtHalf: !store.capabilities.networkRoundTrips,
       vtSeconds: s.vtSeconds ?? store.config.defaultVtSeconds,
       pollIntervalMs: s.pollMs ?? store.config.pollIntervalMs,
       now: () => consumer.now(),

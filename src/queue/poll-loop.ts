@@ -39,6 +39,11 @@ export interface PollLoopOptions {
    * for free slots.
    */
   prefetch?: number;
+  /**
+   * Refill the prefetch only once half of it is used up (for backends whose claims are local calls, not round
+   * trips). Default false: refill whenever a unit settles.
+   */
+  refillAtHalf?: boolean;
   /** Claims `limit` messages when no acknowledgement is pending. Default: the consumer's `dequeue`. */
   claim?: (limit: number) => Promise<QueueMessage[]>;
   /** Called with errors that do not end the loop (failed acknowledgements, transient database errors). */
@@ -105,15 +110,22 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
         return "aborted";
       }
       if (consumer.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${consumer.id}' not found`);
-      const capacity = concurrency * options.batchSize + prefetch.depth(lanes.meanUnitMs());
+      const depth = prefetch.depth(lanes.meanUnitMs());
+      const capacity = concurrency * options.batchSize + depth;
       const room = capacity - lanes.held();
+      // Over a network, acknowledgements pile up during each round trip and ride on the next claim together. A
+      // local claim returns at once, so a loop that refilled whenever a unit settled would archive and claim one
+      // unit per transaction: with prefetch, wait until half of it is used up, then refill it in one statement.
+      const topUp = options.refillAtHalf === true && depth > 0 && room < depth / 2 && lanes.held() > 0;
       const sinceShort = Date.now() - hints.shortClaimAt;
       const drained =
         stopListening !== undefined && hints.atShortClaim === hints.count && sinceShort < options.pollIntervalMs;
       // Whole units only, so a partly filled unit in flight does not turn into one more unit than there are slots.
       // A drained queue is still claimed from when acknowledgements are sent anyway: the claim rides along.
       const limit =
-        drained && acks.size === 0 ? 0 : Math.max(0, Math.floor(room / options.batchSize) * options.batchSize);
+        (drained && acks.size === 0) || topUp
+          ? 0
+          : Math.max(0, Math.floor(room / options.batchSize) * options.batchSize);
       let claimed: QueueMessage[] = [];
       let ackIds: number[] = [];
       let hintsAtSend = hints.count;
@@ -129,7 +141,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
           lastCheck = Date.now();
           await checkStatus(consumer);
         }
-        if (limit === 0 && acks.size === 0) {
+        if (limit === 0 && (acks.size === 0 || topUp)) {
           // Nothing to send: wait for a lane to settle a unit. While prefetching, lanes start units on their own, so
           // the wait is also bounded by the status-check period.
           const busy = waker.sleep(

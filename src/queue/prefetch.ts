@@ -31,11 +31,20 @@ export function createPrefetch(max: number, vtSeconds: number): Prefetch {
 export const PREFETCH_MAX_SLOTS = 256;
 
 /**
- * The default of `DequeueBuilder.prefetch` where claims are round trips: twice concurrency × batch, at least 8, at
- * most 200; none once concurrency × batch exceeds {@link PREFETCH_MAX_SLOTS} (measured: at 16 × 50 the larger claims
- * cost more than the saved round trips).
+ * Fewest messages a loop claims ahead where a claim is a local call (SQLite): each refill is one write transaction
+ * whose commit costs about as much as the claim itself, so it pays to refill many messages at a time (measured at
+ * K=1 B=1: 7k messages/s without prefetch, 28k with 32, 40k with 64).
  */
-export function defaultPrefetch(concurrency: number, batchSize: number): number {
+export const LOCAL_MIN_PREFETCH = 64;
+
+/**
+ * The default of `DequeueBuilder.prefetch`: none once concurrency × batch exceeds {@link PREFETCH_MAX_SLOTS}
+ * (measured on PostgreSQL: at 16 × 50 the larger claims cost more than the saved round trips); otherwise twice
+ * concurrency × batch, at most 200, and at least 8 where claims are round trips (`networkRoundTrips`), at least
+ * {@link LOCAL_MIN_PREFETCH} where they are local calls.
+ */
+export function defaultPrefetch(concurrency: number, batchSize: number, networkRoundTrips: boolean): number {
   const slots = concurrency * batchSize;
-  return slots > PREFETCH_MAX_SLOTS ? 0 : Math.min(200, Math.max(8, 2 * slots));
+  if (slots > PREFETCH_MAX_SLOTS) return 0;
+  return Math.min(200, Math.max(networkRoundTrips ? 8 : LOCAL_MIN_PREFETCH, 2 * slots));
 }
