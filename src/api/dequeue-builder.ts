@@ -276,6 +276,7 @@ export class HandlerBuilder<T = unknown> {
       concurrency: s.concurrency,
       prefetch: s.prefetch ?? defaultPrefetch(s.concurrency, s.batchSize, store.capabilities.networkRoundTrips),
       refillAtHalf: !store.capabilities.networkRoundTrips,
+      acceptHandoffs: true,
       vtSeconds: s.vtSeconds ?? store.config.defaultVtSeconds,
       pollIntervalMs: s.pollMs ?? store.config.pollIntervalMs,
       now: () => consumer.now(),

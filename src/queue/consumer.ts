@@ -129,6 +129,20 @@ export class Consumer extends WorkerHandle {
     };
   }
 
+  /**
+   * @internal Offer to take the next single, immediately visible message a producer of this store enqueues to this
+   * queue, leased for `vtSeconds` (see `EnqueueSignals`). `deliver` gets it once the insert committed; `cancel`
+   * tells that a taken offer came to nothing. Returns the function that withdraws the offer.
+   */
+  offerHandoff(vtSeconds: number, deliver: (message: QueueMessage) => void, cancel: () => void): () => void {
+    return this.ctx.enqueueSignals.offer(this.queue.id, {
+      workerId: this.id,
+      leaseMs: Math.round(vtSeconds * 1000),
+      deliver,
+      cancel,
+    });
+  }
+
   /** pgqrs's `dequeue_many(limit)`. */
   async dequeueMany<T = unknown>(limit: number, vtSeconds?: number): Promise<QueueMessage<T>[]> {
     return this.dequeue<T>(vtSeconds === undefined ? { batchSize: limit } : { batchSize: limit, vtSeconds });

@@ -44,6 +44,11 @@ export interface PollLoopOptions {
    * trips). Default false: refill whenever a unit settles.
    */
   refillAtHalf?: boolean;
+  /**
+   * While idle on an empty queue, offer to take the next message a producer of this store enqueues straight from
+   * its insert (leased to this consumer, no claim round trip; see `EnqueueSignals`). Default false.
+   */
+  acceptHandoffs?: boolean;
   /** Claims `limit` messages when no acknowledgement is pending. Default: the consumer's `dequeue`. */
   claim?: (limit: number) => Promise<QueueMessage[]>;
   /** Called with errors that do not end the loop (failed acknowledgements, transient database errors). */
@@ -92,6 +97,28 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   // one without waiting for the loop's round trip, so with prefetch the handlers and the database overlap.
   const prefetch = createPrefetch(options.prefetch ?? 0, options.vtSeconds);
   const lanes = createLanes(consumer, options, acks, concurrency, prefetch, () => waker.wake());
+  // Set once the lanes stop: a handed-off message that arrives later is given back instead of queued for a lane.
+  let ended = false;
+  const stopLanes = async () => {
+    ended = true;
+    await lanes.stop();
+  };
+  // Started from the event loop, not from inside the producer's call: its enqueue returns before the handler runs.
+  const takeHandoff = (message: QueueMessage) =>
+    setImmediate(() => {
+      if (!ended) {
+        lanes.add([message]);
+        waker.wake();
+        return;
+      }
+      consumer
+        .releaseMany([message.id], options.now(), { refundDelivery: true })
+        .catch((err: unknown) => options.onError?.(err));
+    });
+  const offer = (): (() => void) | undefined =>
+    options.acceptHandoffs === true
+      ? consumer.offerHandoff(options.vtSeconds, takeHandoff, () => waker.wake())
+      : undefined;
   let lastCheck = Date.now();
   let lastMaintenance = Date.now();
   let consecutiveErrors = 0;
@@ -104,7 +131,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   try {
     while (true) {
       if (signal?.aborted) {
-        await lanes.stop();
+        await stopLanes();
         await flushAcks(consumer, acks, options.onError);
         await consumer.completePoll().catch(() => undefined);
         return "aborted";
@@ -151,8 +178,11 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
                 ? options.pollIntervalMs
                 : Infinity,
           );
+          // The queue had nothing more and no enqueue was hinted since: a free slot may take the next one.
+          const withdraw = drained && !topUp && lanes.held() < concurrency * options.batchSize ? offer() : undefined;
           await busy.done;
           busy.cancel();
+          withdraw?.();
           continue;
         }
         ackIds = acks.take();
@@ -199,10 +229,17 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
         await backOff(err);
         continue;
       }
-      await waker.wait(options.pollIntervalMs, signal);
+      // Idle on an empty queue: the next message this store enqueues may come straight from its insert. An enqueue
+      // hint from elsewhere ends the wait (and the offer), so messages already waiting are claimed first.
+      const withdraw = offer();
+      try {
+        await waker.wait(options.pollIntervalMs, signal);
+      } finally {
+        withdraw?.();
+      }
     }
   } catch (err) {
-    await lanes.stop();
+    await stopLanes();
     // Work that was done is acknowledged even when the loop ends: an interrupted worker still owns its leases.
     await flushAcks(consumer, acks, options.onError);
     if (err instanceof PgqrsError && err.code === "SUSPENDED" && err.details.reason === "worker interrupted") {

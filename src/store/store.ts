@@ -47,6 +47,12 @@ export interface EnqueueParams {
   enqueuedAt: Date;
   /** First visibility time (enqueuedAt + delay). */
   visibleAt: Date;
+  /**
+   * Insert the rows already leased to this consumer, as its claim at `now` would have: `read_ct` 1,
+   * `dequeued_at = now`, `vt = leaseEnd`. Used to hand a message straight to an idle consumer of the same store;
+   * such rows wake nobody else (no notification), since no other consumer may take them.
+   */
+  leaseTo?: { workerId: number; now: Date; leaseEnd: Date };
 }
 
 export interface DequeueParams {

@@ -55,6 +55,13 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
     INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
     VALUES ($1, $2::jsonb, 0, $3, $4, $5)
     RETURNING id, ${notify}`;
+  // A message handed straight to an idle consumer of this store: inserted leased, and without a notification, since
+  // no other consumer may take it.
+  const enqueueLeasedSql = `
+    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, consumer_worker_id,
+                             dequeued_at)
+    VALUES ($1, $2::jsonb, 1, $3, $4, $5, $6, $7)
+    RETURNING id`;
   const enqueueManySql = `
     INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
     SELECT $1, p.payload, 0, $3, $4, $5
@@ -148,6 +155,33 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
     async enqueue(p) {
       if (p.payloads.length === 0) return [];
       const one = p.payloads.length === 1;
+      const lease = p.leaseTo;
+      if (lease !== undefined && one) {
+        const [row] = await conn.prepared("enqueue_leased", enqueueLeasedSql, [
+          p.queueId,
+          p.payloads[0],
+          p.enqueuedAt,
+          lease.leaseEnd,
+          p.producerWorkerId,
+          lease.workerId,
+          lease.now,
+        ]);
+        return [
+          {
+            id: Number(row?.id),
+            queueId: p.queueId,
+            payload: JSON.parse(p.payloads[0] as string) as unknown,
+            vt: lease.leaseEnd,
+            enqueuedAt: p.enqueuedAt,
+            readCt: 1,
+            dequeuedAt: lease.now,
+            producerWorkerId: p.producerWorkerId,
+            consumerWorkerId: lease.workerId,
+            archivedAt: null,
+            deadLetteredAt: null,
+          },
+        ];
+      }
       const rows = await conn.prepared(one ? "enqueue_one" : "enqueue", one ? enqueueOneSql : enqueueManySql, [
         p.queueId,
         one ? p.payloads[0] : p.payloads,

@@ -19,7 +19,7 @@ import {
   insertedMessages,
 } from "./sqlite-message-tuples.js";
 import { perIdResult } from "./sqlite-rows.js";
-import { encodeTime } from "./sqlite-time.js";
+import { decodeTime, encodeTime } from "./sqlite-time.js";
 
 /** SQLite's SQLITE_MAX_VARIABLE_NUMBER is 32766 and each row binds five values. */
 const MAX_ROWS_PER_INSERT = 6_500;
@@ -65,8 +65,44 @@ function insertChunk(c: SqliteConnection, v: InsertedValues, payloads: readonly 
   return insertedMessages(ids, payloads, v);
 }
 
+/** A message handed straight to an idle consumer of this store: inserted as that consumer's claim would lease it. */
+const INSERT_LEASED_SQL = `INSERT INTO pgqrs_messages
+  (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, consumer_worker_id, dequeued_at)
+VALUES (?, ?, 1, ?, ?, ?, ?, ?) RETURNING id`;
+
+function enqueueLeased(c: SqliteConnection, p: EnqueueParams, lease: NonNullable<EnqueueParams["leaseTo"]>) {
+  const payload = p.payloads[0] as string;
+  const enqueuedAt = encodeTime(p.enqueuedAt);
+  const leaseEnd = encodeTime(lease.leaseEnd);
+  const now = encodeTime(lease.now);
+  const [row] = c.tuples<[number]>(INSERT_LEASED_SQL, [
+    p.queueId,
+    payload,
+    enqueuedAt,
+    leaseEnd,
+    p.producerWorkerId,
+    lease.workerId,
+    now,
+  ]);
+  const message: QueueMessage = {
+    id: row?.[0] as number,
+    queueId: p.queueId,
+    payload: JSON.parse(payload),
+    vt: decodeTime(leaseEnd),
+    enqueuedAt: decodeTime(enqueuedAt),
+    readCt: 1,
+    dequeuedAt: decodeTime(now),
+    producerWorkerId: p.producerWorkerId,
+    consumerWorkerId: lease.workerId,
+    archivedAt: null,
+    deadLetteredAt: null,
+  };
+  return [message];
+}
+
 export function enqueue(c: SqliteConnection, p: EnqueueParams): QueueMessage[] {
   if (p.payloads.length === 0) return [];
+  if (p.leaseTo !== undefined && p.payloads.length === 1) return enqueueLeased(c, p, p.leaseTo);
   const v: InsertedValues = {
     queueId: p.queueId,
     producerWorkerId: p.producerWorkerId,

@@ -1,0 +1,127 @@
+/**
+ * Handoffs: an idle handler loop takes the next message its own store enqueues straight from the insert, leased
+ * to its consumer, without a claim. Checked for correctness: what the row and the handler see, which enqueues are
+ * never handed off, and that a handoff that arrives after the loop ended is given back, not lost.
+ */
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import * as pgqrs from "../../src/index.js";
+import { BACKENDS } from "../support/backends.js";
+import { openTestStore } from "../support/stores.js";
+
+/** A handler loop on `queue` with a 60 s poll interval, idle once it has polled the empty queue. */
+async function idleLoop(store: pgqrs.Store, queue: string, signal?: AbortSignal) {
+  const consumer = await store.consumer(queue);
+  const seen: pgqrs.QueueMessage[] = [];
+  const builder = pgqrs.dequeue().worker(consumer);
+  if (signal !== undefined) builder.signal(signal);
+  const loop = builder
+    .handle(async (m) => {
+      seen.push(m);
+    })
+    .poll(store);
+  while ((await consumer.status()) !== "polling") await new Promise((r) => setTimeout(r, 5));
+  await new Promise((r) => setTimeout(r, 100)); // the first claim came back empty: the loop sleeps
+  return { consumer, seen, loop };
+}
+
+describe.each(BACKENDS)("handoffs on %s", (backend) => {
+  it("an idle loop takes its store's next message straight from the insert, leased to its consumer", async () => {
+    const { store } = await openTestStore(backend, { pollIntervalMs: 60_000 });
+    await store.queue("direct");
+    const producer = await store.producer("direct");
+    const { consumer, seen, loop } = await idleLoop(store, "direct");
+    const msg = await producer.enqueue({ n: 1 });
+    // The enqueue itself leased it: no claim was needed.
+    expect(msg).toMatchObject({ consumerWorkerId: consumer.id, readCt: 1, payload: { n: 1 } });
+    expect(msg.dequeuedAt).not.toBeNull();
+    await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(1);
+    expect(seen[0]).toMatchObject({ id: msg.id, readCt: 1, consumerWorkerId: consumer.id, payload: { n: 1 } });
+    expect(seen[0]).not.toBe(msg);
+    await expect
+      .poll(async () => (await store.tables().messages().get(msg.id))?.archivedAt ?? null, { timeout: 10_000 })
+      .not.toBeNull();
+    // The loop goes on: a second message is handled too.
+    await producer.enqueue({ n: 2 });
+    await expect.poll(() => seen.map((m) => m.payload), { timeout: 10_000 }).toEqual([{ n: 1 }, { n: 2 }]);
+    await consumer.interrupt();
+    expect(await loop).toBe("interrupted");
+    expect(await consumer.heldMessageCount()).toBe(0);
+  });
+
+  it("never hands off delayed, back-dated or batched messages", async () => {
+    const { store, clock } = await openTestStore(backend, { pollIntervalMs: 60_000 });
+    await store.queue("kept");
+    const producer = await store.producer("kept");
+    const { consumer, seen, loop } = await idleLoop(store, "kept");
+    const delayed = await producer.enqueue("later", { delaySeconds: 60 });
+    const dated = await producer.enqueueAt("dated", new Date(clock.now().getTime() - 1_000));
+    const batch = await producer.enqueueBatch(["b1", "b2"]);
+    for (const m of [delayed, dated, ...batch]) expect(m.consumerWorkerId).toBeNull();
+    await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(3);
+    expect(seen.map((m) => m.payload)).toEqual(["dated", "b1", "b2"]);
+    await consumer.interrupt();
+    expect(await loop).toBe("interrupted");
+  });
+
+  it("a producer without an idle loop of its store inserts an unleased message", async () => {
+    const { store } = await openTestStore(backend);
+    await store.queue("plain");
+    const producer = await store.producer("plain");
+    const msg = await producer.enqueue("x");
+    expect(msg).toMatchObject({ consumerWorkerId: null, readCt: 0, dequeuedAt: null });
+    const consumer = await store.consumer("plain");
+    const [got] = await consumer.dequeue();
+    expect(got?.id).toBe(msg.id);
+  });
+
+  it("workflow workers take triggers through their own claim, which starts the run", async () => {
+    const { store } = await openTestStore(backend, { pollIntervalMs: 60_000 });
+    const wf = pgqrs.defineWorkflow({ name: "handoff_wf" }, async (_run, input: number) => input * 2);
+    await pgqrs.workflow().name(wf).create(store);
+    const consumer = await store.consumer("handoff_wf");
+    const worker = pgqrs.workflow().name(wf).consumer(consumer).poll(store);
+    while ((await consumer.status()) !== "polling") await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 100));
+    const trigger = await pgqrs.workflow().name(wf).trigger(21).execute(store);
+    expect(trigger.consumerWorkerId).toBeNull();
+    expect(await pgqrs.run().message(trigger).store(store).result({ timeoutMs: 15_000 })).toBe(42);
+    await consumer.interrupt();
+    await worker;
+  });
+});
+
+describe("handoffs on postgres", () => {
+  it("a handoff whose insert commits after the loop ended is given back, unrun and not counted", async () => {
+    const { store, dsn, schema } = await openTestStore("postgres", { pollIntervalMs: 60_000 });
+    const queue = await store.queue("late");
+    const producer = await store.producer("late");
+    const stop = new AbortController();
+    const { seen, loop } = await idleLoop(store, "late", stop.signal);
+    // Hold the queue row so the insert's foreign-key check waits: the loop ends while the handoff is in flight.
+    const blocker = new pg.Client({ connectionString: dsn });
+    await blocker.connect();
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query(`SELECT 1 FROM "${schema}".pgqrs_queues WHERE id = $1 FOR UPDATE`, [queue.id]);
+      const enqueued = producer.enqueue("late");
+      await new Promise((r) => setTimeout(r, 100));
+      stop.abort();
+      expect(await loop).toBe("aborted");
+      await blocker.query("COMMIT");
+      const msg = await enqueued;
+      await expect
+        .poll(async () => (await store.tables().messages().get(msg.id))?.consumerWorkerId ?? null, {
+          timeout: 10_000,
+        })
+        .toBeNull();
+      expect((await store.tables().messages().get(msg.id))?.readCt).toBe(0);
+      expect(seen).toHaveLength(0);
+      // Back in the queue: the next consumer gets it.
+      const next = await store.consumer("late");
+      expect((await next.dequeue()).map((m) => m.id)).toEqual([msg.id]);
+    } finally {
+      await blocker.end();
+    }
+  });
+});
