@@ -2,6 +2,7 @@ import { PgqrsError } from "../errors.js";
 import type { QueueMessage, QueueRecord, RunRecord, WorkerRecord } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { WorkerHandle } from "../workers/worker-handle.js";
+import type { HandoffOffer } from "./enqueue-signals.js";
 
 /** How many messages to take and for how long. */
 export interface DequeueOptions {
@@ -109,16 +110,16 @@ export class Consumer extends WorkerHandle {
 
   /**
    * Call `onMessages` when messages may have been enqueued to this queue (a hint: it may be late or spurious): at
-   * once for enqueues through this store, and on the database's notifications for other processes' enqueues when
-   * the backend has them. Resolves with the function that stops listening.
+   * once for enqueues through this store (`"local"`), and on the database's notifications for other processes'
+   * enqueues when the backend has them (`"remote"`). Resolves with the function that stops listening.
    */
-  async listenForMessages(onMessages: () => void): Promise<() => Promise<void>> {
-    const stopLocal = this.ctx.enqueueSignals.subscribe(this.queue.id, onMessages);
+  async listenForMessages(onMessages: (from: "local" | "remote") => void): Promise<() => Promise<void>> {
+    const stopLocal = this.ctx.enqueueSignals.subscribe(this.queue.id, () => onMessages("local"));
     const backend = this.ctx.backend;
     if (!backend.capabilities.listenNotify || backend.listen === undefined) return async () => stopLocal();
     let stopRemote: () => Promise<void>;
     try {
-      stopRemote = await backend.listen({ queueId: this.queue.id, onNotify: onMessages });
+      stopRemote = await backend.listen({ queueId: this.queue.id, onNotify: () => onMessages("remote") });
     } catch (err) {
       stopLocal();
       throw err;
@@ -130,16 +131,24 @@ export class Consumer extends WorkerHandle {
   }
 
   /**
-   * @internal Offer to take the next single, immediately visible message a producer of this store enqueues to this
-   * queue, leased for `vtSeconds` (see `EnqueueSignals`). `deliver` gets it once the insert committed; `cancel`
-   * tells that a taken offer came to nothing. Returns the function that withdraws the offer.
+   * @internal A standing offer to take single, immediately visible messages that producers of this store enqueue to
+   * this queue, leased for `vtSeconds` (see `EnqueueSignals`), whenever `reserve()` says yes; with `startsRun`
+   * (only where the backend has `enqueueAndStartRun`) the insert also starts the message's workflow run. Returns
+   * the function that withdraws the offer.
    */
-  offerHandoff(vtSeconds: number, deliver: (message: QueueMessage) => void, cancel: () => void): () => void {
+  offerHandoffs(
+    vtSeconds: number,
+    startsRun: boolean,
+    handlers: Pick<HandoffOffer, "reserve" | "deliver" | "cancel">,
+  ): () => void {
+    if (startsRun && this.ctx.backend.enqueueAndStartRun === undefined) return () => undefined;
     return this.ctx.enqueueSignals.offer(this.queue.id, {
       workerId: this.id,
       leaseMs: Math.round(vtSeconds * 1000),
-      deliver,
-      cancel,
+      startsRun,
+      reserve: () => handlers.reserve(),
+      deliver: (message, run) => handlers.deliver(message, run),
+      cancel: () => handlers.cancel(),
     });
   }
 

@@ -3,21 +3,31 @@
  * insert has committed. They need not wait for the database's notification (Postgres) or their next poll (SQLite,
  * which has no notifications); consumers in other processes still rely on those.
  *
- * An idle handler loop may also offer to take the next message straight from a producer of this store (a
- * handoff): the producer inserts that message already leased to the loop's consumer, and gives it to the loop when
- * the insert returns, so the loop starts its handler without a claim round trip.
+ * A handler loop may also offer to take messages straight from a producer of this store (a handoff) while it has
+ * a free slot and its queue is drained: the producer inserts such a message already leased to the loop's
+ * consumer, and gives it to the loop when the insert returns, so the loop starts its handler without a claim.
  */
-import type { QueueMessage } from "../types.js";
+import type { QueueMessage, RunRecord } from "../types.js";
 
-/** An idle loop's offer to take one message of its queue straight from the insert. */
+/** A loop's standing offer to take messages of its queue straight from their insert. */
 export interface HandoffOffer {
   /** The consumer the message is leased to. */
   readonly workerId: number;
   /** Lease length, ms, from the insert's time. */
   readonly leaseMs: number;
-  /** The insert committed: the message is leased to `workerId`. Called at most once. */
-  deliver(message: QueueMessage): void;
-  /** The offer was taken, but the insert failed or leased nothing. */
+  /**
+   * A workflow worker's offer: the insert also creates the message's run RUNNING (backends with
+   * `enqueueAndStartRun`), and `deliver` gets it (`null`: the caller starts the run itself).
+   */
+  readonly startsRun: boolean;
+  /**
+   * Reserve a slot for one message now, if the loop can take it (a free slot, nothing left unclaimed in its
+   * queue). Every reservation ends in exactly one `deliver` or `cancel`.
+   */
+  reserve(): boolean;
+  /** The insert committed: the message is leased to `workerId`. */
+  deliver(message: QueueMessage, run?: RunRecord | null): void;
+  /** A reservation came to nothing: the insert failed or leased nothing. */
   cancel(): void;
 }
 
@@ -26,9 +36,9 @@ export interface EnqueueSignals {
   signal(queueId: number): void;
   /** Call `onEnqueue` on every signal of `queueId`; returns the unsubscribe function. */
   subscribe(queueId: number, onEnqueue: () => void): () => void;
-  /** Register a handoff offer for the next single enqueue of `queueId`; returns the function that withdraws it. */
+  /** Register a standing handoff offer for single enqueues of `queueId`; returns the function that withdraws it. */
   offer(queueId: number, offer: HandoffOffer): () => void;
-  /** Take (and remove) the oldest offer for `queueId`, if any. */
+  /** The first offer for `queueId` that reserved a slot, if any. */
   take(queueId: number): HandoffOffer | undefined;
 }
 
@@ -69,11 +79,8 @@ export function createEnqueueSignals(): EnqueueSignals {
     take(queueId) {
       const set = offers.get(queueId);
       if (set === undefined) return undefined;
-      const first = set.values().next();
-      if (first.done === true) return undefined;
-      set.delete(first.value);
-      if (set.size === 0) offers.delete(queueId);
-      return first.value;
+      for (const offer of set) if (offer.reserve()) return offer;
+      return undefined;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { PgqrsError } from "../errors.js";
-import type { QueueMessage } from "../types.js";
+import type { QueueMessage, RunRecord } from "../types.js";
 import type { Consumer } from "./consumer.js";
 import { assertMayTakeWork, enterPolling } from "./terminal-status.js";
 import { createLanes } from "./poll-lanes.js";
@@ -49,6 +49,11 @@ export interface PollLoopOptions {
    * its insert (leased to this consumer, no claim round trip; see `EnqueueSignals`). Default false.
    */
   acceptHandoffs?: boolean;
+  /**
+   * With `acceptHandoffs`: handed-off messages come with their workflow run started by the same insert (where the
+   * backend can), given here before the message is queued for a lane.
+   */
+  onHandedOffRun?: (message: QueueMessage, run: RunRecord | null) => void;
   /** Claims `limit` messages when no acknowledgement is pending. Default: the consumer's `dequeue`. */
   claim?: (limit: number) => Promise<QueueMessage[]>;
   /** Called with errors that do not end the loop (failed acknowledgements, transient database errors). */
@@ -79,10 +84,12 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   // frees up claims again only once a hint arrived since that claim was sent, or a poll interval passed (delayed
   // messages and expired leases send no hint). An idle-ish workflow worker would otherwise send an empty claim
   // after every run.
-  const hints = { count: 0, atShortClaim: -1, shortClaimAt: 0 };
+  // `remote` counts the hints from other processes (notifications) alone.
+  const hints = { count: 0, remote: 0, atShortClaim: -1, remoteAtShortClaim: -1, shortClaimAt: 0 };
   const stopListening = await consumer
-    .listenForMessages(() => {
+    .listenForMessages((from) => {
       hints.count += 1;
+      if (from === "remote") hints.remote += 1;
       waker.wake();
     })
     .catch(() => undefined);
@@ -103,10 +110,17 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
     ended = true;
     await lanes.stop();
   };
-  // Started from the event loop, not from inside the producer's call: its enqueue returns before the handler runs.
-  const takeHandoff = (message: QueueMessage) =>
+  // Handoffs: while the queue is drained (the last claim came back short and no enqueue was hinted since) and a
+  // slot is free, this store's producers insert single messages already leased to this consumer and hand them
+  // over, so they start without a claim. Messages waiting in the queue are always claimed first: any enqueue
+  // from elsewhere is a hint, and a hint ends the drained state until the next short claim.
+  let handoffsInFlight = 0;
+  const deliverHandoff = (message: QueueMessage, run?: RunRecord | null) =>
+    // Started from the event loop, not from inside the producer's call: its enqueue returns before the handler.
     setImmediate(() => {
+      handoffsInFlight -= 1;
       if (!ended) {
+        if (run !== undefined) options.onHandedOffRun?.(message, run);
         lanes.add([message]);
         waker.wake();
         return;
@@ -115,9 +129,29 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
         .releaseMany([message.id], options.now(), { refundDelivery: true })
         .catch((err: unknown) => options.onError?.(err));
     });
-  const offer = (): (() => void) | undefined =>
+  const withdrawOffer =
     options.acceptHandoffs === true
-      ? consumer.offerHandoff(options.vtSeconds, takeHandoff, () => waker.wake())
+      ? consumer.offerHandoffs(options.vtSeconds, options.onHandedOffRun !== undefined, {
+          reserve: () => {
+            // At concurrency 1 the queue must be drained, so a handoff never runs ahead of an older message. With
+            // more slots, runs overlap anyway: this store's own enqueues since the last short claim (which missed
+            // a handoff and wait for the next claim) may be overtaken by a round trip, never another process's.
+            const quiet =
+              stopListening !== undefined &&
+              hints.atShortClaim >= 0 &&
+              Date.now() - hints.shortClaimAt < options.pollIntervalMs &&
+              (concurrency > 1 ? hints.remoteAtShortClaim === hints.remote : hints.atShortClaim === hints.count);
+            const free = concurrency * options.batchSize - lanes.held() - handoffsInFlight;
+            if (ended || signal?.aborted === true || !quiet || free <= 0) return false;
+            handoffsInFlight += 1;
+            return true;
+          },
+          deliver: deliverHandoff,
+          cancel: () => {
+            handoffsInFlight -= 1;
+            waker.wake();
+          },
+        })
       : undefined;
   let lastCheck = Date.now();
   let lastMaintenance = Date.now();
@@ -156,6 +190,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
       let claimed: QueueMessage[] = [];
       let ackIds: number[] = [];
       let hintsAtSend = hints.count;
+      let remoteHintsAtSend = hints.remote;
       try {
         if (options.maintenance !== undefined && Date.now() - lastMaintenance >= options.maintenance.everyMs) {
           lastMaintenance = Date.now();
@@ -178,15 +213,13 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
                 ? options.pollIntervalMs
                 : Infinity,
           );
-          // The queue had nothing more and no enqueue was hinted since: a free slot may take the next one.
-          const withdraw = drained && !topUp && lanes.held() < concurrency * options.batchSize ? offer() : undefined;
           await busy.done;
           busy.cancel();
-          withdraw?.();
           continue;
         }
         ackIds = acks.take();
         hintsAtSend = hints.count;
+        remoteHintsAtSend = hints.remote;
         claimed =
           ackIds.length > 0
             ? (await consumer.archiveAndDequeue(ackIds, { batchSize: limit, vtSeconds: options.vtSeconds })).messages
@@ -209,6 +242,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
       }
       if (limit > 0) {
         hints.atShortClaim = hintsAtSend;
+        hints.remoteAtShortClaim = remoteHintsAtSend;
         hints.shortClaimAt = Date.now();
       }
       // The queue has nothing more for now: wait for an acknowledgement, a free slot, a notification or the poll.
@@ -229,14 +263,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
         await backOff(err);
         continue;
       }
-      // Idle on an empty queue: the next message this store enqueues may come straight from its insert. An enqueue
-      // hint from elsewhere ends the wait (and the offer), so messages already waiting are claimed first.
-      const withdraw = offer();
-      try {
-        await waker.wait(options.pollIntervalMs, signal);
-      } finally {
-        withdraw?.();
-      }
+      await waker.wait(options.pollIntervalMs, signal);
     }
   } catch (err) {
     await stopLanes();
@@ -247,6 +274,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
     }
     throw err;
   } finally {
+    withdrawOffer?.();
     unsubscribe();
     signal?.removeEventListener("abort", onAbort);
     await stopListening?.().catch(() => undefined);

@@ -1,5 +1,5 @@
 import { PgqrsError } from "../errors.js";
-import type { QueueMessage, QueueRecord, WorkerRecord } from "../types.js";
+import type { QueueMessage, QueueRecord, RunRecord, WorkerRecord } from "../types.js";
 import type { ValidationConfig } from "../validation-config.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { WorkerHandle } from "../workers/worker-handle.js";
@@ -99,18 +99,23 @@ export class Producer extends WorkerHandle {
       payloads.length === 1 && visibleNow && options.at === undefined
         ? this.ctx.enqueueSignals.take(this.queue.id)
         : undefined;
+    const params = { queueId: this.queue.id, payloads, producerWorkerId: this.id, enqueuedAt, visibleAt };
+    const backend = this.ctx.backend;
     let messages: QueueMessage[];
+    let run: RunRecord | null | undefined;
     try {
-      messages = await this.ctx.backend.enqueue({
-        queueId: this.queue.id,
-        payloads,
-        producerWorkerId: this.id,
-        enqueuedAt,
-        visibleAt,
-        ...(handoff === undefined
-          ? {}
-          : { leaseTo: { workerId: handoff.workerId, now, leaseEnd: new Date(now.getTime() + handoff.leaseMs) } }),
-      });
+      if (handoff === undefined) {
+        messages = await backend.enqueue(params);
+      } else {
+        const leaseTo = { workerId: handoff.workerId, now, leaseEnd: new Date(now.getTime() + handoff.leaseMs) };
+        if (handoff.startsRun && backend.enqueueAndStartRun !== undefined) {
+          const started = await backend.enqueueAndStartRun({ ...params, leaseTo });
+          messages = [started.message];
+          run = started.run;
+        } else {
+          messages = await backend.enqueue({ ...params, leaseTo });
+        }
+      }
     } catch (err) {
       handoff?.cancel();
       throw err;
@@ -118,7 +123,7 @@ export class Producer extends WorkerHandle {
     const [first] = messages;
     if (handoff !== undefined && first !== undefined && first.consumerWorkerId === handoff.workerId) {
       // The loop gets its own copy: what its handler does to the message is not the caller's business.
-      handoff.deliver({ ...first, payload: JSON.parse(payloads[0] as string) as unknown });
+      handoff.deliver({ ...first, payload: JSON.parse(payloads[0] as string) as unknown }, run);
       return messages;
     }
     handoff?.cancel();

@@ -336,6 +336,14 @@ export interface StoreBackend {
    * tell (no workflow for the queue, a creation racing ours): the caller then calls `startRun` itself.
    */
   dequeueAndStartRuns?(p: DequeueParams): Promise<{ message: QueueMessage; run: RunRecord | null }[]>;
+  /**
+   * Optional: `enqueue` of ONE payload leased as `p.leaseTo` says, and its workflow run created RUNNING
+   * (`started_at = leaseTo.now`), in one round trip: a trigger handed straight to an idle workflow worker of this
+   * store. `run` is `null` when the queue has no workflow; the caller then calls `startRun` itself.
+   */
+  enqueueAndStartRun?(
+    p: EnqueueParams & { leaseTo: NonNullable<EnqueueParams["leaseTo"]> },
+  ): Promise<{ message: QueueMessage; run: RunRecord | null }>;
   getRun(id: number): Promise<RunRecord | null>;
   getRunByMessageId(messageId: number): Promise<RunRecord | null>;
   /** Newest first. */

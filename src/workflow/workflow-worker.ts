@@ -41,6 +41,11 @@ export function serveWorkflow(
     concurrency: options.concurrency ?? 1,
     vtSeconds,
     claim,
+    // A trigger enqueued through this store while the worker idles comes straight from its insert, run started.
+    acceptHandoffs: ctx.backend.enqueueAndStartRun !== undefined,
+    onHandedOffRun: (message, run) => {
+      if (run !== null) started.set(message.id, run);
+    },
     pollIntervalMs: options.pollIntervalMs ?? ctx.config.pollIntervalMs,
     now: () => consumer.now(),
     maintenance: zombieReclaimTask(ctx, consumer.queue.id),

@@ -75,17 +75,34 @@ describe.each(BACKENDS)("handoffs on %s", (backend) => {
     expect(got?.id).toBe(msg.id);
   });
 
-  it("workflow workers take triggers through their own claim, which starts the run", async () => {
+  it("an idle workflow worker gets a trigger with its run started, where the backend can do both in one insert", async () => {
     const { store } = await openTestStore(backend, { pollIntervalMs: 60_000 });
-    const wf = pgqrs.defineWorkflow({ name: "handoff_wf" }, async (_run, input: number) => input * 2);
+    const wf = pgqrs.defineWorkflow({ name: "handoff_wf" }, async (run, input: number) =>
+      pgqrs.workflowStep(run, "double", async () => input * 2),
+    );
     await pgqrs.workflow().name(wf).create(store);
     const consumer = await store.consumer("handoff_wf");
     const worker = pgqrs.workflow().name(wf).consumer(consumer).poll(store);
     while ((await consumer.status()) !== "polling") await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 100));
     const trigger = await pgqrs.workflow().name(wf).trigger(21).execute(store);
-    expect(trigger.consumerWorkerId).toBeNull();
+    if (store.context.backend.enqueueAndStartRun !== undefined) {
+      expect(trigger.consumerWorkerId).toBe(consumer.id);
+      // The insert created the run: it exists, started, before any claim.
+      const run = await pgqrs.workflow("handoff_wf").getRun(trigger.id, store);
+      expect(["RUNNING", "SUCCESS"]).toContain(run.status);
+      expect(run.startedAt).not.toBeNull();
+    } else {
+      expect(trigger.consumerWorkerId).toBeNull();
+    }
     expect(await pgqrs.run().message(trigger).store(store).result({ timeoutMs: 15_000 })).toBe(42);
+    // Served once: one step row, one attempt, and the message archived.
+    const done = await pgqrs.workflow("handoff_wf").getRun(trigger.id, store);
+    const steps = await store.tables().workflowSteps().listForRun(done.id);
+    expect(steps.map((s) => [s.stepName, s.status, s.retryCount])).toEqual([["double", "SUCCESS", 0]]);
+    await expect
+      .poll(async () => (await store.tables().messages().get(trigger.id))?.archivedAt ?? null, { timeout: 10_000 })
+      .not.toBeNull();
     await consumer.interrupt();
     await worker;
   });

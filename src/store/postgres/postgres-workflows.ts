@@ -1,5 +1,6 @@
 /** Workflow definitions and runs. */
 import { PgqrsError } from "../../errors.js";
+import type { QueueMessage } from "../../types.js";
 import type { ListRunsParams, StoreBackend, TransitionRunParams } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { asyncCommit, claimUpdate } from "./postgres-message-leases.js";
@@ -31,6 +32,7 @@ export type WorkflowOps = Pick<
   | "completeRunAndArchive"
   | "completeStepThenRunAndArchive"
   | "dequeueAndStartRuns"
+  | "enqueueAndStartRun"
 >;
 
 /** An insert racing a concurrent one can see neither row in its snapshot; the next attempt (new snapshot) does. */
@@ -168,6 +170,24 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
     SELECT ${cols.message("c")}, ${prefixedRunColumns("rr", "run__")}
       FROM c LEFT JOIN rr ON rr.message_id = c.id`;
 
+  // A trigger handed straight to an idle worker of this store: the message inserted leased to it and its run
+  // created RUNNING, as the worker's claim would have left them. Like any handed-off message it notifies nobody.
+  // The run's foreign key to the message is checked at the end of the statement, which sees the new message.
+  const enqueueAndStartRunSql = `
+    WITH m AS (
+      INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, consumer_worker_id,
+                               dequeued_at)
+      VALUES ($1, $2::jsonb, 1, $3, $4, $5, $6, $7)
+      RETURNING id, queue_id, payload),
+    r AS (
+      INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, started_at)
+      SELECT w.id, m.id, 'RUNNING', m.payload, $7, $7, $7
+        FROM m JOIN ${workflows} w ON w.queue_id = m.queue_id
+       ORDER BY w.id
+       LIMIT 1
+      RETURNING ${cols.run()})
+    SELECT m.id AS message_id, ${prefixedRunColumns("r", "run__")} FROM m LEFT JOIN r ON TRUE`;
+
   async function runByMessage(messageId: number) {
     const rows = await conn.prepared("run_by_message", `SELECT ${cols.run()} FROM ${runs} WHERE message_id = $1`, [
       messageId,
@@ -252,6 +272,38 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
       return rows
         .map((row) => ({ message: toMessage(row), run: prefixedRun(row, "run__") }))
         .sort((a, b) => byEnqueuedThenId(a.message, b.message));
+    },
+
+    async enqueueAndStartRun(p) {
+      const payload = p.payloads[0];
+      if (p.payloads.length !== 1 || payload === undefined) {
+        throw new PgqrsError("VALIDATION_FAILED", "Validation failed: enqueueAndStartRun takes exactly one payload");
+      }
+      const lease = p.leaseTo;
+      const [row] = await conn.prepared("enqueue_and_start_run", enqueueAndStartRunSql, [
+        p.queueId,
+        payload,
+        p.enqueuedAt,
+        lease.leaseEnd,
+        p.producerWorkerId,
+        lease.workerId,
+        lease.now,
+      ]);
+      if (row === undefined) throw new PgqrsError("INTERNAL", "enqueueAndStartRun inserted no message");
+      const message: QueueMessage = {
+        id: Number(row.message_id),
+        queueId: p.queueId,
+        payload: JSON.parse(payload) as unknown,
+        vt: lease.leaseEnd,
+        enqueuedAt: p.enqueuedAt,
+        readCt: 1,
+        dequeuedAt: lease.now,
+        producerWorkerId: p.producerWorkerId,
+        consumerWorkerId: lease.workerId,
+        archivedAt: null,
+        deadLetteredAt: null,
+      };
+      return { message, run: prefixedRun(row, "run__") };
     },
 
     async startRun(p) {
