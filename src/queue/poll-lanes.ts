@@ -6,8 +6,11 @@ import type { Prefetch } from "./prefetch.js";
 
 /** The handler slots of a poll loop and the claimed units waiting for one. */
 export interface Lanes {
-  /** Queue a claimed unit; a free lane starts it at once. */
-  add(unit: QueueMessage[]): void;
+  /**
+   * Queue a claimed unit; a free lane starts it at once, or with `deferStart` from the event loop (after the
+   * caller's own continuation), while the unit keeps its place in line.
+   */
+  add(unit: QueueMessage[], options?: { deferStart?: boolean }): void;
   /** Messages claimed and not yet settled: running or waiting for a lane. */
   held(): number;
   /** Recent units' mean handling time, ms (exponentially weighted); undefined before the first. */
@@ -42,6 +45,12 @@ export function createLanes(
   let stopping = false;
   let mean: number | undefined;
   const active = new Set<Promise<void>>();
+  const startLane = () => {
+    if (stopping || laneCount >= concurrency || waiting.length === 0) return;
+    laneCount += 1;
+    const running: Promise<void> = lane().finally(() => active.delete(running));
+    active.add(running);
+  };
 
   const giveBack = async (messages: readonly QueueMessage[]) => {
     if (messages.length === 0) return;
@@ -84,13 +93,14 @@ export function createLanes(
   };
 
   return {
-    add(messages) {
+    add(messages, addOptions) {
       waiting.push({ messages, claimedAt: performance.now() });
       waitingCount += messages.length;
-      if (stopping || laneCount >= concurrency) return;
-      laneCount += 1;
-      const running: Promise<void> = lane().finally(() => active.delete(running));
-      active.add(running);
+      if (addOptions?.deferStart === true) {
+        setImmediate(startLane);
+        return;
+      }
+      startLane();
     },
     held: () => waitingCount + runningCount,
     meanUnitMs: () => mean,

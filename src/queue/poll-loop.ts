@@ -115,20 +115,20 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   // over, so they start without a claim. Messages waiting in the queue are always claimed first: any enqueue
   // from elsewhere is a hint, and a hint ends the drained state until the next short claim.
   let handoffsInFlight = 0;
-  const deliverHandoff = (message: QueueMessage, run?: RunRecord | null) =>
-    // Started from the event loop, not from inside the producer's call: its enqueue returns before the handler.
-    setImmediate(() => {
-      handoffsInFlight -= 1;
-      if (!ended) {
-        if (run !== undefined) options.onHandedOffRun?.(message, run);
-        lanes.add([message]);
-        waker.wake();
-        return;
-      }
-      consumer
-        .releaseMany([message.id], options.now(), { refundDelivery: true })
-        .catch((err: unknown) => options.onError?.(err));
-    });
+  const deliverHandoff = (message: QueueMessage, run?: RunRecord | null) => {
+    handoffsInFlight -= 1;
+    if (!ended) {
+      if (run !== undefined) options.onHandedOffRun?.(message, run);
+      // In line at once, so no later claim runs ahead of it; started from the event loop, so the producer's
+      // enqueue returns before the handler runs.
+      lanes.add([message], { deferStart: true });
+      waker.wake();
+      return;
+    }
+    consumer
+      .releaseMany([message.id], options.now(), { refundDelivery: true })
+      .catch((err: unknown) => options.onError?.(err));
+  };
   const withdrawOffer =
     options.acceptHandoffs === true
       ? consumer.offerHandoffs(options.vtSeconds, options.onHandedOffRun !== undefined, {

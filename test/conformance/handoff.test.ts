@@ -49,6 +49,32 @@ describe.each(BACKENDS)("handoffs on %s", (backend) => {
     expect(await consumer.heldMessageCount()).toBe(0);
   });
 
+  it("at concurrency 1, handles messages enqueued while it works in the order they were enqueued", async () => {
+    const { store } = await openTestStore(backend, { pollIntervalMs: 60_000 });
+    await store.queue("fifo");
+    const producer = await store.producer("fifo");
+    const consumer = await store.consumer("fifo");
+    const seen: number[] = [];
+    const loop = pgqrs
+      .dequeue()
+      .worker(consumer)
+      .handle(async (m) => {
+        seen.push(m.payload as number);
+        // Every third handler yields for a while, so enqueues arrive both while it is busy and while it is idle.
+        if (seen.length % 3 === 0) await new Promise((r) => setTimeout(r, 3));
+      })
+      .poll(store);
+    while ((await consumer.status()) !== "polling") await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 60; i++) {
+      await producer.enqueue(i);
+      if (i % 7 === 0) await new Promise((r) => setTimeout(r, 10));
+    }
+    await expect.poll(() => seen.length, { timeout: 15_000 }).toBe(60);
+    expect(seen).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    await consumer.interrupt();
+    expect(await loop).toBe("interrupted");
+  });
+
   it("never hands off delayed, back-dated or batched messages", async () => {
     const { store, clock } = await openTestStore(backend, { pollIntervalMs: 60_000 });
     await store.queue("kept");

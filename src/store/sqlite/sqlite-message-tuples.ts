@@ -14,14 +14,16 @@ export interface InsertedValues {
   producerWorkerId: number | null;
   enqueuedAt: string;
   visibleAt: string;
+  /** The same times in ms: stored text keeps milliseconds, so a re-read decodes to exactly these. */
+  enqueuedMs: number;
+  visibleMs: number;
 }
 
 /** Messages for `payloads` inserted in order; `ids` are the assigned ids, in any order. */
 export function insertedMessages(ids: number[], payloads: readonly string[], v: InsertedValues): QueueMessage[] {
   // One INSERT … VALUES assigns AUTOINCREMENT ids in VALUES order; RETURNING order itself is unspecified.
   ids.sort((a, b) => a - b);
-  const enqueuedMs = decodeTime(v.enqueuedAt).getTime();
-  const visibleMs = decodeTime(v.visibleAt).getTime();
+  const { enqueuedMs, visibleMs } = v;
   return ids.map((id, i) => ({
     id,
     queueId: v.queueId,

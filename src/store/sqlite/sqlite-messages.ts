@@ -108,6 +108,8 @@ export function enqueue(c: SqliteConnection, p: EnqueueParams): QueueMessage[] {
     producerWorkerId: p.producerWorkerId,
     enqueuedAt: encodeTime(p.enqueuedAt),
     visibleAt: encodeTime(p.visibleAt),
+    enqueuedMs: p.enqueuedAt.getTime(),
+    visibleMs: p.visibleAt.getTime(),
   };
   if (p.payloads.length <= MAX_ROWS_PER_INSERT) return insertChunk(c, v, p.payloads);
   // One transaction so that a batch larger than one statement can hold is still all-or-nothing.
