@@ -4,9 +4,11 @@
  * is not found.
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as pgqrs from "../../dist/index.js";
 import { dropSchemas, sql } from "../lib/postgres.mjs";
 
 function findPgbench() {
@@ -67,6 +69,27 @@ export function pgbenchSystem(dsn) {
           perSec: run(bin, dsn, `INSERT INTO "${schema}".q (payload) VALUES ('{"kind":"benchmark"}');\n`, 1, seconds),
         };
       } finally {
+        await dropSchemas(dsn, [schema]);
+      }
+    },
+    /**
+     * pgqrs's own enqueue statement (the insert with its notification) into a pgqrs-installed schema, one client:
+     * transactions/s. The ceiling of pgqrs's schema for sequential enqueues, with no Node.js in the way.
+     */
+    async insertPgqrsTable({ seconds }) {
+      const schema = `bench_pgbench_table_${process.pid}`;
+      const store = await pgqrs.connect(dsn, { schema });
+      try {
+        await pgqrs.admin(store).install();
+        const queue = await store.queue("enq");
+        const producer = await store.producer("enq");
+        const channel = `pgqrs_enqueue_${createHash("md5").update(schema).digest("hex")}`;
+        const script = `INSERT INTO "${schema}".pgqrs_messages (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
+  VALUES (${queue.id}, '{"kind":"benchmark"}', 0, now(), now(), ${producer.id})
+  RETURNING id, (SELECT pg_notify('${channel}', '${queue.id}@pgbench')) AS notified;\n`;
+        return { perSec: run(bin, dsn, script.replaceAll("\n  ", " "), 1, seconds) };
+      } finally {
+        await store.close();
         await dropSchemas(dsn, [schema]);
       }
     },

@@ -90,10 +90,11 @@ export class DequeueBuilder<T = unknown> {
    * without waiting for a round trip and acknowledgements travel many at a time. Used only while handlers take
    * 25 ms or less on average and the lease is at least 2 s; a prefetched message that waited half its lease is given
    * back unrun, as are the waiting ones when the loop ends (their delivery not counted toward `maxReadCt`).
-   * Default: twice concurrency × batch, at most 200, and at least 8 on backends whose statements are network round
-   * trips (PostgreSQL) or 64 where a claim is a local call (SQLite, where a loop then refills only once half the
-   * prefetch is used, so one write transaction settles and claims many messages); 0 once concurrency × batch
-   * exceeds 256 (larger claims gain nothing from it). `0` claims only for free slots.
+   * Default: on backends whose statements are network round trips (PostgreSQL) twice concurrency × batch, at least
+   * 8 and at most 200; where a claim is a local call (SQLite, where a loop then refills only once half the prefetch
+   * is used, so one write transaction settles and claims many messages) eight times concurrency × batch, at least
+   * 64 and at most 400; 0 once concurrency × batch exceeds 256 (larger claims gain nothing from it). `0` claims
+   * only for free slots.
    */
   prefetch(n: number): this {
     this.prefetchLimit = n;
