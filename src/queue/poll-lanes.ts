@@ -13,6 +13,8 @@ export interface Lanes {
   add(unit: QueueMessage[], options?: { deferStart?: boolean }): void;
   /** Messages claimed and not yet settled: running or waiting for a lane. */
   held(): number;
+  /** Units claimed and not yet settled: running or waiting for a lane. */
+  units(): number;
   /** Recent units' mean handling time, ms (exponentially weighted); undefined before the first. */
   meanUnitMs(): number | undefined;
   /** Start nothing more, let running units finish, and give back the waiting ones (their delivery refunded). */
@@ -41,6 +43,7 @@ export function createLanes(
   const waiting: Waiting[] = [];
   let waitingCount = 0;
   let runningCount = 0;
+  let runningUnits = 0;
   let laneCount = 0;
   let stopping = false;
   let mean: number | undefined;
@@ -76,11 +79,13 @@ export function createLanes(
           continue;
         }
         runningCount += next.messages.length;
+        runningUnits += 1;
         const started = performance.now();
         try {
           await runUnit(consumer, next.messages, options, acks);
         } finally {
           runningCount -= next.messages.length;
+          runningUnits -= 1;
         }
         const took = performance.now() - started;
         mean = mean === undefined ? took : mean * 0.8 + took * 0.2;
@@ -103,6 +108,7 @@ export function createLanes(
       startLane();
     },
     held: () => waitingCount + runningCount,
+    units: () => waiting.length + runningUnits,
     meanUnitMs: () => mean,
     async stop() {
       stopping = true;

@@ -112,8 +112,8 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   };
   // Handoffs: while the queue is drained (the last claim came back short and no enqueue was hinted since) and a
   // slot is free, this store's producers insert single messages already leased to this consumer and hand them
-  // over, so they start without a claim. Messages waiting in the queue are always claimed first: any enqueue
-  // from elsewhere is a hint, and a hint ends the drained state until the next short claim.
+  // over, so they start without a claim. Another process's enqueue is a hint that ends the drained state until
+  // the next short claim, so messages waiting in the queue are claimed first.
   let handoffsInFlight = 0;
   const deliverHandoff = (message: QueueMessage, run?: RunRecord | null) => {
     handoffsInFlight -= 1;
@@ -141,8 +141,9 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
               hints.atShortClaim >= 0 &&
               Date.now() - hints.shortClaimAt < options.pollIntervalMs &&
               (concurrency > 1 ? hints.remoteAtShortClaim === hints.remote : hints.atShortClaim === hints.count);
-            const free = concurrency * options.batchSize - lanes.held() - handoffsInFlight;
-            if (ended || signal?.aborted === true || !quiet || free <= 0) return false;
+            // In units: a handed-off message is a unit of its own, also in a batch loop.
+            const freeUnits = concurrency - lanes.units() - handoffsInFlight;
+            if (ended || signal?.aborted === true || !quiet || freeUnits <= 0) return false;
             handoffsInFlight += 1;
             return true;
           },
