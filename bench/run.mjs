@@ -417,8 +417,8 @@ ${floors.join("\n")}
 - A poll loop is its consumer's only claimer: the acknowledgements of every handler that finished since the last
   round trip ride on the claim that refills all free slots (\`archiveAndDequeue\`), so K concurrent units cost one
   statement per refill instead of K, and concurrent units never compete for the head of the queue. While handlers
-  are fast the loop also claims ahead of its free slots (prefetch: 2·K·B messages, at least 8 on PostgreSQL and 64
-  on SQLite, at most 200, none when K·B > 256): a finished handler starts the next claimed message at once, and the
+  are fast the loop also claims ahead of its free slots (prefetch: on PostgreSQL 2·K·B messages, 8 to 200; on
+  SQLite 8·K·B, 64 to 400; none when K·B > 256): a finished handler starts the next claimed message at once, and the
   acknowledgements of everything handled meanwhile travel with the next claim, so even a K=1 B=1 loop settles many
   jobs per durable commit where the naive raw loop waits for two commits per job. On SQLite, where a claim is a
   local call, the loop refills only once half the prefetch is used, so one write transaction acknowledges and
@@ -468,7 +468,8 @@ autovacuum at 2% + 1,000 rows without cost delay): \`${JSON.stringify(result.dea
   minimum 0.5 s polling interval, capped at ${LIMIT_MS["pg-boss"] / 1000} s.
 - **enqueue**: ${result.sizes.enqueue} sequential single enqueues from one client (pgqrs \`producer.enqueue\`, a raw
   named single-row INSERT, graphile-worker \`addJob\`, pg-boss \`send\`); pgbench runs single-row INSERTs from one
-  C client for a few seconds.
+  C client for a few seconds, into the raw table and (the row "vs pgqrs's own table") pgqrs's exact enqueue
+  statement into a pgqrs schema.
 - **pickup latency**: idle workers (concurrency 1), then ${result.sizes.pickup} jobs enqueued ${result.sizes.gapMs} ms
   apart; latency from just before the enqueue call to the handler's start (both in this process). Raw SQL is
   LISTEN/NOTIFY (the insert notifies in the same statement; the listener claims on each notification).

@@ -5,7 +5,15 @@
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { enqueueChannel } from "./postgres-listener.js";
-import { byEnqueuedThenId, cols, countOf, perIdResult, toMessage } from "./postgres-rows.js";
+import {
+  byEnqueuedThenId,
+  cols,
+  countOf,
+  leasedInsertValues,
+  leasedMessage,
+  perIdResult,
+  toMessage,
+} from "./postgres-rows.js";
 
 export type MessageLeaseOps = Pick<
   StoreBackend,
@@ -155,32 +163,11 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
     async enqueue(p) {
       if (p.payloads.length === 0) return [];
       const one = p.payloads.length === 1;
-      const lease = p.leaseTo;
-      if (lease !== undefined && one) {
-        const [row] = await conn.prepared("enqueue_leased", enqueueLeasedSql, [
-          p.queueId,
-          p.payloads[0],
-          p.enqueuedAt,
-          lease.leaseEnd,
-          p.producerWorkerId,
-          lease.workerId,
-          lease.now,
-        ]);
-        return [
-          {
-            id: Number(row?.id),
-            queueId: p.queueId,
-            payload: JSON.parse(p.payloads[0] as string) as unknown,
-            vt: lease.leaseEnd,
-            enqueuedAt: p.enqueuedAt,
-            readCt: 1,
-            dequeuedAt: lease.now,
-            producerWorkerId: p.producerWorkerId,
-            consumerWorkerId: lease.workerId,
-            archivedAt: null,
-            deadLetteredAt: null,
-          },
-        ];
+      const leaseTo = p.leaseTo;
+      if (leaseTo !== undefined && one) {
+        const leased = { ...p, leaseTo };
+        const [row] = await conn.prepared("enqueue_leased", enqueueLeasedSql, leasedInsertValues(leased));
+        return [leasedMessage(Number(row?.id), leased)];
       }
       const rows = await conn.prepared(one ? "enqueue_one" : "enqueue", one ? enqueueOneSql : enqueueManySql, [
         p.queueId,

@@ -1,6 +1,5 @@
 /** Workflow definitions and runs. */
 import { PgqrsError } from "../../errors.js";
-import type { QueueMessage } from "../../types.js";
 import type { ListRunsParams, StoreBackend, TransitionRunParams } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { asyncCommit, claimUpdate } from "./postgres-message-leases.js";
@@ -8,6 +7,8 @@ import {
   byEnqueuedThenId,
   cols,
   countOf,
+  leasedInsertValues,
+  leasedMessage,
   page,
   prefixedRun,
   prefixedRunColumns,
@@ -279,30 +280,9 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
       if (p.payloads.length !== 1 || payload === undefined) {
         throw new PgqrsError("VALIDATION_FAILED", "Validation failed: enqueueAndStartRun takes exactly one payload");
       }
-      const lease = p.leaseTo;
-      const [row] = await conn.prepared("enqueue_and_start_run", enqueueAndStartRunSql, [
-        p.queueId,
-        payload,
-        p.enqueuedAt,
-        lease.leaseEnd,
-        p.producerWorkerId,
-        lease.workerId,
-        lease.now,
-      ]);
+      const [row] = await conn.prepared("enqueue_and_start_run", enqueueAndStartRunSql, leasedInsertValues(p));
       if (row === undefined) throw new PgqrsError("INTERNAL", "enqueueAndStartRun inserted no message");
-      const message: QueueMessage = {
-        id: Number(row.message_id),
-        queueId: p.queueId,
-        payload: JSON.parse(payload) as unknown,
-        vt: lease.leaseEnd,
-        enqueuedAt: p.enqueuedAt,
-        readCt: 1,
-        dequeuedAt: lease.now,
-        producerWorkerId: p.producerWorkerId,
-        consumerWorkerId: lease.workerId,
-        archivedAt: null,
-        deadLetteredAt: null,
-      };
+      const message = leasedMessage(Number(row.message_id), p);
       return { message, run: prefixedRun(row, "run__") };
     },
 
