@@ -24,7 +24,12 @@ describe.each(BACKENDS)("hostile payloads on %s", (backend) => {
         fc.boolean(),
         fc.constant(null),
         fc.array(tie("v"), { maxLength: 5 }),
-        fc.dictionary(text, tie("v"), { maxKeys: 5 }),
+        // Forbidden keys (fast-check's strings include them on purpose) are refused by design, tested apart.
+        fc.dictionary(
+          text.filter((k) => !["__proto__", "constructor", "prototype"].includes(k)),
+          tie("v"),
+          { maxKeys: 5 },
+        ),
       ),
     })).v;
     await fc.assert(
