@@ -6,6 +6,7 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
+import { runPollLoop } from "../../src/queue/poll-loop.js";
 import { BACKENDS } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 
@@ -165,6 +166,60 @@ describe("handoffs on postgres", () => {
       expect((await next.dequeue()).map((m) => m.id)).toEqual([msg.id]);
     } finally {
       await blocker.end();
+    }
+  });
+});
+
+describe("handoffs on postgres with other processes' enqueues", () => {
+  it("at concurrency 2, a local enqueue is not handed off while another store's notified message waits for the claim", async () => {
+    const { store, dsn, schema, clock } = await openTestStore("postgres", { pollIntervalMs: 60_000 });
+    await store.queue("mixed");
+    const producer = await store.producer("mixed");
+    const consumer = await store.consumer("mixed");
+    const other = await pgqrs.connect(dsn, { schema, clock });
+    let claims = 0;
+    let gate: () => void = () => undefined;
+    const gated = new Promise<void>((resolve) => {
+      gate = resolve;
+    });
+    const seen: unknown[] = [];
+    const stop = new AbortController();
+    try {
+      const loop = runPollLoop({
+        consumer,
+        batchSize: 1,
+        concurrency: 2,
+        vtSeconds: 30,
+        pollIntervalMs: 60_000,
+        signal: stop.signal,
+        acceptHandoffs: true,
+        now: () => consumer.now(),
+        claim: async (limit) => {
+          claims += 1;
+          // The second claim is the one the other store's notification causes: held until the local enqueue is done.
+          if (claims === 2) await gated;
+          return consumer.dequeue({ batchSize: limit, vtSeconds: 30 });
+        },
+        process: async (ms) => {
+          seen.push(...ms.map((m) => m.payload));
+          return ms.map(() => ({ action: "archive" }) as const);
+        },
+      });
+      await expect.poll(() => claims, { timeout: 10_000 }).toBe(1);
+      await new Promise((r) => setTimeout(r, 100)); // the first claim came back empty: drained
+      const remote = await (await other.producer("mixed")).enqueue("remote");
+      await expect.poll(() => claims, { timeout: 10_000 }).toBe(2); // the notification arrived
+      const local = await producer.enqueue("local");
+      expect(local.consumerWorkerId).toBeNull();
+      gate();
+      await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(2);
+      expect(seen).toEqual(["remote", "local"]);
+      expect(remote.consumerWorkerId).toBeNull();
+      stop.abort();
+      expect(await loop).toBe("aborted");
+    } finally {
+      gate();
+      await other.close();
     }
   });
 });
