@@ -45,8 +45,8 @@ export interface PollLoopOptions {
    */
   refillAtHalf?: boolean;
   /**
-   * While idle on an empty queue, offer to take the next message a producer of this store enqueues straight from
-   * its insert (leased to this consumer, no claim round trip; see `EnqueueSignals`). Default false.
+   * While the queue is drained and a slot is free, take single messages that producers of this store enqueue
+   * straight from their insert (leased to this consumer, no claim round trip; see `EnqueueSignals`). Default false.
    */
   acceptHandoffs?: boolean;
   /**
