@@ -146,9 +146,7 @@ export class Consumer extends WorkerHandle {
       workerId: this.id,
       leaseMs: Math.round(vtSeconds * 1000),
       startsRun,
-      reserve: () => handlers.reserve(),
-      deliver: (message, run) => handlers.deliver(message, run),
-      cancel: () => handlers.cancel(),
+      ...handlers,
     });
   }
 

@@ -86,6 +86,13 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   // after every run.
   // `remote` counts the hints from other processes (notifications) alone.
   const hints = { count: 0, remote: 0, atShortClaim: -1, remoteAtShortClaim: -1, shortClaimAt: 0 };
+  // The queue had nothing for us at the last claim, within the poll interval, and no enqueue was hinted since
+  // (`remoteOnly`: none from another process; this store's own may have been).
+  const drainedSinceShortClaim = (remoteOnly: boolean) =>
+    stopListening !== undefined &&
+    hints.atShortClaim >= 0 &&
+    Date.now() - hints.shortClaimAt < options.pollIntervalMs &&
+    (remoteOnly ? hints.remoteAtShortClaim === hints.remote : hints.atShortClaim === hints.count);
   const stopListening = await consumer
     .listenForMessages((from) => {
       hints.count += 1;
@@ -136,11 +143,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
             // At concurrency 1 the queue must be drained, so a handoff never runs ahead of an older message. With
             // more slots, runs overlap anyway: this store's own enqueues since the last short claim (which missed
             // a handoff and wait for the next claim) may be overtaken by a round trip, never another process's.
-            const quiet =
-              stopListening !== undefined &&
-              hints.atShortClaim >= 0 &&
-              Date.now() - hints.shortClaimAt < options.pollIntervalMs &&
-              (concurrency > 1 ? hints.remoteAtShortClaim === hints.remote : hints.atShortClaim === hints.count);
+            const quiet = drainedSinceShortClaim(concurrency > 1);
             // In units: a handed-off message is a unit of its own, also in a batch loop.
             const freeUnits = concurrency - lanes.units() - handoffsInFlight;
             if (ended || signal?.aborted === true || !quiet || freeUnits <= 0) return false;
@@ -180,8 +183,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
       // unit per transaction: with prefetch, wait until half of it is used up, then refill it in one statement.
       const topUp = options.refillAtHalf === true && depth > 0 && room < depth / 2 && lanes.held() > 0;
       const sinceShort = Date.now() - hints.shortClaimAt;
-      const drained =
-        stopListening !== undefined && hints.atShortClaim === hints.count && sinceShort < options.pollIntervalMs;
+      const drained = drainedSinceShortClaim(false);
       // Whole units only, so a partly filled unit in flight does not turn into one more unit than there are slots.
       // A drained queue is still claimed from when acknowledgements are sent anyway: the claim rides along.
       const limit =
