@@ -95,7 +95,7 @@ export interface ConfigInput {
   defaultMaxBatchSize?: number;
   /** Leases a message may receive before it is dead: dequeue skips `readCt >= maxReadCt`. Default 5. */
   maxReadCt?: number;
-  /** Background heartbeat period of live workers, seconds. Default 5. */
+  /** Background heartbeat period of live workers, seconds (> 0, fractions allowed). Default 5. */
   heartbeatIntervalSeconds?: number;
   /** Alias of `heartbeatIntervalSeconds` (pgqrs's name). */
   heartbeatInterval?: number;
@@ -141,7 +141,9 @@ export class Config {
     this.defaultVtSeconds = nonNegative("defaultVtSeconds", input.defaultVtSeconds, 30);
     this.defaultMaxBatchSize = positiveInt("defaultMaxBatchSize", input.defaultMaxBatchSize, 100);
     this.maxReadCt = positiveInt("maxReadCt", input.maxReadCt, 5);
-    this.heartbeatIntervalSeconds = nonNegative(
+    // Zero would switch heartbeats off while loops still reclaim workers whose heartbeat is old: live workers
+    // would be taken for dead.
+    this.heartbeatIntervalSeconds = positive(
       "heartbeatIntervalSeconds",
       input.heartbeatIntervalSeconds ?? input.heartbeatInterval,
       5,
@@ -295,15 +297,25 @@ function positiveInt(field: string, value: number | undefined, fallback: number)
 }
 
 function nonNegative(field: string, value: number | undefined, fallback: number): number {
+  return boundedNumber(field, value, fallback, (v) => v >= 0, "a number >= 0");
+}
+
+function positive(field: string, value: number | undefined, fallback: number): number {
+  return boundedNumber(field, value, fallback, (v) => v > 0, "a number > 0");
+}
+
+function boundedNumber(
+  field: string,
+  value: number | undefined,
+  fallback: number,
+  ok: (v: number) => boolean,
+  expected: string,
+): number {
   if (value === undefined) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
-    throw new PgqrsError(
-      "INVALID_CONFIG",
-      `Invalid configuration value for ${field}: expected a number >= 0, got ${value}`,
-      {
-        details: { field },
-      },
-    );
+  if (typeof value !== "number" || !Number.isFinite(value) || !ok(value)) {
+    throw new PgqrsError("INVALID_CONFIG", `Invalid configuration value for ${field}: expected ${expected}, got ${value}`, {
+      details: { field },
+    });
   }
   return value;
 }

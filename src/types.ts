@@ -110,8 +110,10 @@ export interface StepRecord {
 export interface QueueMetrics {
   name: string;
   queueId: number;
-  /** Messages not archived (delayed, pending, leased, awaiting dead-letter). */
+  /** Every message row of the queue, archived ones included (pgqrs's meaning). */
   totalMessages: number;
+  /** Messages not archived (delayed, pending, leased, awaiting dead-letter). */
+  activeMessages: number;
   /** Visible now, not leased, and below `maxReadCt`: what the next dequeue can take. */
   pendingMessages: number;
   /** Not visible yet (enqueued with a delay, or released with a later visibility). */

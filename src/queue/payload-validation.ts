@@ -11,11 +11,17 @@ export function serializePayload(value: unknown, config: ValidationConfig, prefi
   const json = JSON.stringify(value);
   const size = Buffer.byteLength(json, "utf8");
   if (size > config.maxPayloadSizeBytes) {
-    const where = prefix === "" ? "" : `${prefix.replace(/: $/, "")} too large: `;
+    const limits = { actualBytes: size, maxBytes: config.maxPayloadSizeBytes };
+    // pgqrs's own variant for one payload; inside a batch it becomes a validation failure naming the index.
+    if (prefix === "") {
+      throw new PgqrsError("PAYLOAD_TOO_LARGE", `Payload size ${size} exceeds limit ${limits.maxBytes}`, {
+        details: limits,
+      });
+    }
     throw new PgqrsError(
       "VALIDATION_FAILED",
-      `Validation failed: ${where}Payload size ${size} exceeds limit ${config.maxPayloadSizeBytes}`,
-      { details: { actualBytes: size, maxBytes: config.maxPayloadSizeBytes, kind: "PAYLOAD_TOO_LARGE" } },
+      `Validation failed: ${prefix.replace(/: $/, "")} too large: ${size} bytes exceeds limit ${limits.maxBytes}`,
+      { details: { ...limits, kind: "PAYLOAD_TOO_LARGE" } },
     );
   }
   return json;

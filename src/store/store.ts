@@ -284,7 +284,7 @@ export interface StoreBackend {
   transitionWorker(p: TransitionWorkerParams): Promise<WorkerRecord | null>;
   /** `heartbeat_at = now`; false when the row is gone. */
   heartbeat(p: { id: number; now: Date }): Promise<boolean>;
-  /** Heartbeat many workers in one statement; returns the ids that still exist. */
+  /** Heartbeat many workers in one statement (a stopped one keeps its heartbeat); returns the ids that still exist. */
   heartbeatMany(p: { ids: readonly number[]; now: Date }): Promise<number[]>;
   getWorker(id: number): Promise<WorkerRecord | null>;
   getWorkerByName(name: string): Promise<WorkerRecord | null>;

@@ -86,8 +86,12 @@ describe.each(BACKENDS)("hostile payloads on %s", (backend) => {
     await pgqrs.admin(store).createQueue("big");
     const producer = await store.producer("big");
     const big = await thrown(() => producer.enqueue({ s: "x".repeat(2000) }));
-    expect(big.code).toBe("VALIDATION_FAILED");
-    expect(big.message).toContain("1000");
+    expect(big.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(big.message).toMatch(/^Payload size \d+ exceeds limit 1000$/);
+    expect(big.details).toMatchObject({ maxBytes: 1000 });
+    const inBatch = await thrown(() => producer.enqueueBatch([{ s: "ok" }, { s: "x".repeat(2000) }]));
+    expect(inBatch.code).toBe("VALIDATION_FAILED");
+    expect(inBatch.message).toMatch(/Payload at index 1 too large: \d+ bytes exceeds limit 1000/);
     const many = await thrown(() => producer.enqueueBatch(Array.from({ length: 10_001 }, () => 1)));
     expect(many.code).toBe("VALIDATION_FAILED");
     expect(many.message).toContain("10000");

@@ -81,6 +81,7 @@ describe.each(BACKENDS)("queues and admin on %s", (backend) => {
     const [m] = await consumer.dequeue();
     let metrics = await admin.queueMetrics("m");
     expect(metrics.totalMessages).toBe(3);
+    expect(metrics.activeMessages).toBe(3);
     expect(metrics.pendingMessages).toBe(1);
     expect(metrics.leasedMessages).toBe(1);
     expect(metrics.lockedMessages).toBe(1);
@@ -89,7 +90,9 @@ describe.each(BACKENDS)("queues and admin on %s", (backend) => {
     await consumer.archive(m!.id);
     metrics = await admin.queueMetrics("m");
     expect(metrics.archivedMessages).toBe(1);
-    expect(metrics.totalMessages).toBe(2);
+    expect(metrics.totalMessages).toBe(3);
+    expect(metrics.activeMessages).toBe(2);
+    expect(metrics.pendingMessages).toBe(1);
     expect((await admin.allQueuesMetrics()).find((x) => x.name === "m")?.archivedMessages).toBe(1);
   });
 

@@ -79,4 +79,22 @@ describe.each(BACKENDS)("worker registration on %s", (backend) => {
     expect(await c.isHealthy(0)).toBe(false);
     await store.close();
   });
+
+  it("stops heartbeating a worker that someone else stopped, so purgeOldWorkers can remove it", async () => {
+    const { dsn, schema } = freshDatabase(backend);
+    const store = await pgqrs.connect(dsn, { schema, heartbeatIntervalSeconds: 0.05 });
+    await pgqrs.admin(store).install();
+    await store.queue("hb");
+    const c = await store.consumer("hb");
+    await pgqrs.admin(store).transitionWorker(c.id, "suspend");
+    await pgqrs.admin(store).transitionWorker(c.id, "shutdown");
+    const stoppedAt = (await c.refresh()).heartbeatAt.getTime();
+    await new Promise((r) => setTimeout(r, 300));
+    const later = await c.refresh();
+    expect(later.status).toBe("stopped");
+    expect(later.heartbeatAt.getTime()).toBe(stoppedAt);
+    expect(await pgqrs.admin(store).purgeOldWorkers(100)).toBe(1);
+    expect(await store.tables().workers().get(c.id)).toBeNull();
+    await store.close();
+  });
 });

@@ -564,7 +564,8 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
       expect(m).toEqual({
         name: q.queueName,
         queueId: q.id,
-        totalMessages: 5, // expired, released, leased, poison (awaiting dead letter), delayed
+        totalMessages: 7, // the active ones and the two archived
+        activeMessages: 5, // expired, released, leased, poison (awaiting dead letter), delayed
         pendingMessages: 2, // expired (its lease ended) and released
         delayedMessages: 1,
         leasedMessages: 1,
@@ -580,6 +581,7 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
       expect(names).toEqual([...names].sort());
       expect(all.find((r) => r.queueId === empty.id)).toMatchObject({
         totalMessages: 0,
+        activeMessages: 0,
         pendingMessages: 0,
         archivedMessages: 0,
         oldestPendingMessage: null,

@@ -34,6 +34,15 @@ describe("configuration", () => {
     expect(err.message).not.toContain("secret");
   });
 
+  it("refuses a heartbeat interval of zero, which would let loops reclaim live workers", async () => {
+    for (const heartbeatIntervalSeconds of [0, -1, Number.NaN]) {
+      const err = await thrown(async () => new Config({ dsn: "sqlite::memory:", heartbeatIntervalSeconds }));
+      expect(err.code).toBe("INVALID_CONFIG");
+      expect(err.message).toContain("heartbeatIntervalSeconds");
+    }
+    expect(new Config({ dsn: "sqlite::memory:", heartbeatIntervalSeconds: 0.05 }).heartbeatIntervalSeconds).toBe(0.05);
+  });
+
   it("masks passwords", () => {
     expect(maskDsn("postgresql://user:hunter2@host:5432/db")).toBe("postgresql://user:***@host:5432/db");
     expect(maskDsn("postgresql://host/db")).toBe("postgresql://host/db");

@@ -16,7 +16,7 @@ const METRIC_COLUMNS: Column<QueueMetrics>[] = [
 function metricsBlock(m: QueueMetrics): string {
   return keyValues([
     ["queue", `${m.name} (id ${m.queueId})`],
-    ["unarchived", m.totalMessages],
+    ["unarchived", m.activeMessages],
     ["  pending", m.pendingMessages],
     ["  delayed", m.delayedMessages],
     ["  leased", m.leasedMessages],

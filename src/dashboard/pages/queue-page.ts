@@ -26,7 +26,7 @@ export function queuePage(v: QueueView): Html {
   const m = v.metrics;
   const base = `/queues/${v.queue.id}`;
   const counts: Record<MessageFilter, number | undefined> = {
-    active: m.totalMessages,
+    active: m.activeMessages,
     dead: m.deadLetteredMessages,
     archived: m.archivedMessages,
     all: undefined,

@@ -39,7 +39,8 @@ function toMetrics(r: Row, now: Date): QueueMetrics {
   return {
     name: String(r.queue_name),
     queueId: Number(r.id),
-    totalMessages: countOf([r], "total"),
+    totalMessages: countOf([r], "total") + countOf([r], "archived"),
+    activeMessages: countOf([r], "total"),
     pendingMessages: countOf([r], "pending"),
     delayedMessages: countOf([r], "delayed"),
     leasedMessages: leased,

@@ -99,7 +99,10 @@ export function createWorkerOps(conn: PostgresConnection): WorkerOps {
       if (ids.length === 0) return [];
       const rows = await conn.prepared(
         "heartbeat_many",
-        `UPDATE ${workers} SET heartbeat_at = $2 WHERE id = ANY($1::bigint[]) RETURNING id`,
+        // A stopped worker keeps its last heartbeat (purgeOldWorkers goes by it) but still counts as present.
+        `WITH beat AS (UPDATE ${workers} SET heartbeat_at = $2
+                        WHERE id = ANY($1::bigint[]) AND status <> 'stopped' RETURNING id)
+         SELECT id FROM ${workers} WHERE id = ANY($1::bigint[])`,
         [ids, now],
       );
       return rows.map((r) => Number(r.id)).sort((a, b) => a - b);

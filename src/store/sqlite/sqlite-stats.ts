@@ -62,7 +62,8 @@ export function queueMetrics(
     return {
       name: r.name,
       queueId: r.queue_id,
-      totalMessages: r.total,
+      totalMessages: r.total + r.archived,
+      activeMessages: r.total,
       pendingMessages: r.pending,
       delayedMessages: r.delayed,
       leasedMessages: r.leased,

@@ -46,11 +46,14 @@ export function heartbeat(c: SqliteConnection, p: { id: number; now: Date }): bo
 
 export function heartbeatMany(c: SqliteConnection, p: { ids: readonly number[]; now: Date }): number[] {
   if (p.ids.length === 0) return [];
-  const rows = c.all<{ id: number }>(
-    "UPDATE pgqrs_workers SET heartbeat_at = ? WHERE id IN (SELECT value FROM json_each(?)) RETURNING id",
+  const ids = JSON.stringify(p.ids);
+  // A stopped worker keeps its last heartbeat (purgeOldWorkers goes by it) but still counts as present.
+  c.run(
+    "UPDATE pgqrs_workers SET heartbeat_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND status <> 'stopped'",
     encodeTime(p.now),
-    JSON.stringify(p.ids),
+    ids,
   );
+  const rows = c.all<{ id: number }>("SELECT id FROM pgqrs_workers WHERE id IN (SELECT value FROM json_each(?))", ids);
   const alive = new Set(rows.map((r) => r.id));
   return p.ids.filter((id) => alive.delete(id));
 }
