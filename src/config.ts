@@ -313,9 +313,13 @@ function boundedNumber(
 ): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || !ok(value)) {
-    throw new PgqrsError("INVALID_CONFIG", `Invalid configuration value for ${field}: expected ${expected}, got ${value}`, {
-      details: { field },
-    });
+    throw new PgqrsError(
+      "INVALID_CONFIG",
+      `Invalid configuration value for ${field}: expected ${expected}, got ${value}`,
+      {
+        details: { field },
+      },
+    );
   }
   return value;
 }
