@@ -76,8 +76,9 @@ export class Admin {
   async deleteQueue(queue: QueueRef): Promise<void> {
     const q = await this.#resolve(queue);
     await this.#backend.deleteQueue({ queueId: q.id, queueName: q.queueName });
-    // Deleting a queue deletes the workflow it serves.
+    // Deleting a queue deletes the workflow it serves, and its stopped workers (this store's ephemeral ones too).
     this.#store.markWorkflow(q.queueName, false);
+    this.#store.forgetEphemeralWorkers(q.queueName);
   }
 
   async deleteQueueByName(name: string): Promise<void> {
@@ -88,6 +89,7 @@ export class Admin {
   async purgeQueue(queue: QueueRef): Promise<void> {
     const q = await this.#resolve(queue);
     await this.#backend.purgeQueue({ queueId: q.id });
+    this.#store.forgetEphemeralWorkers(q.queueName);
   }
 
   async listWorkers(params: { queue?: QueueRef } & Page = {}): Promise<WorkerRecord[]> {
@@ -145,8 +147,16 @@ export class Admin {
     return this.#backend.purgeOldWorkers({ olderThan: new Date(this.#now().getTime() - olderThanMs) });
   }
 
-  /** Dead-letter the queue's messages that reached `maxReadCt` and are not under a live lease. Returns their ids. */
-  async dlq(queue: QueueRef): Promise<number[]> {
+  /**
+   * Dead-letter the queue's messages that reached `maxReadCt` and are not under a live lease; without a queue,
+   * every queue's (pgqrs's `dlq()`). Returns their ids.
+   */
+  async dlq(queue?: QueueRef): Promise<number[]> {
+    if (queue === undefined) {
+      const ids: number[] = [];
+      for (const q of await this.#backend.listQueues()) ids.push(...(await this.dlq(q)));
+      return ids;
+    }
     const q = await this.#resolve(queue);
     const ids = await this.#backend.deadLetter({
       queueId: q.id,
@@ -280,7 +290,11 @@ export class Admin {
     return ok ?? false;
   }
 
-  async #resolve(queue: QueueRef): Promise<QueueRecord> {
+  async #resolve(queue: QueueRef | undefined): Promise<QueueRecord> {
+    // Plain JavaScript callers can leave the queue out; say so instead of failing on a property of undefined.
+    if (queue === undefined || queue === null) {
+      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Queue name is required");
+    }
     if (typeof queue !== "string") return queue;
     assertName("queue", queue);
     return this.#store.getQueue(queue);

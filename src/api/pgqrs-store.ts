@@ -26,8 +26,8 @@ export class Store {
   readonly #heartbeats: HeartbeatRegistry;
   readonly #ctx: EngineContext;
   readonly #handles = new Set<WorkerHandle>();
-  readonly #ephemeralProducers = new Map<string, Promise<Producer>>();
-  readonly #ephemeralConsumers = new Map<string, Promise<Consumer>>();
+  readonly #ephemeralProducers = new Map<string, Cached<Producer>>();
+  readonly #ephemeralConsumers = new Map<string, Cached<Consumer>>();
   /** Workflow names this store has seen defined, so triggers skip the lookup (like the ephemeral producers). */
   readonly #knownWorkflows = new Set<string>();
   #closed = false;
@@ -124,6 +124,18 @@ export class Store {
     return cached(this.#ephemeralProducers, queue, () => this.producer(queue, `__ephemeral__${randomUUID()}`));
   }
 
+  /**
+   * @internal Drop this store's ephemeral workers of `queue` after their rows were deleted (purge, queue delete),
+   * so the next builder call registers fresh ones instead of writing with a worker id that no longer exists.
+   */
+  forgetEphemeralWorkers(queue: string): void {
+    for (const map of [this.#ephemeralProducers, this.#ephemeralConsumers] as Map<string, Cached<WorkerHandle>>[]) {
+      const entry = map.get(queue);
+      map.delete(queue);
+      entry?.handle?.detach();
+    }
+  }
+
   /** @internal The one ephemeral consumer of this store for `queue`, registered on first use. */
   ephemeralConsumer(queue: string): Promise<Consumer> {
     return cached(this.#ephemeralConsumers, queue, () => this.consumer(queue, `__ephemeral__${randomUUID()}`));
@@ -156,9 +168,9 @@ export class Store {
 
   async #close(): Promise<void> {
     const ephemeral = [...this.#ephemeralProducers.values(), ...this.#ephemeralConsumers.values()];
-    for (const pending of ephemeral) {
+    for (const { promise } of ephemeral) {
       try {
-        const handle = await pending;
+        const handle = await promise;
         await this.#backend.releaseWorkerMessages({ workerId: handle.id, now: this.clock.now() });
         await this.#backend.transitionWorker({
           id: handle.id,
@@ -188,15 +200,27 @@ export class Store {
   }
 }
 
-function cached<T>(map: Map<string, Promise<T>>, key: string, make: () => Promise<T>): Promise<T> {
-  let p = map.get(key);
-  if (p === undefined) {
-    p = make();
-    map.set(key, p);
+interface Cached<H extends WorkerHandle> {
+  promise: Promise<H>;
+  /** Set once registered, so a handle whose row turned out to be gone can be replaced without awaiting. */
+  handle?: H;
+}
+
+function cached<H extends WorkerHandle>(map: Map<string, Cached<H>>, key: string, make: () => Promise<H>): Promise<H> {
+  const hit = map.get(key);
+  if (hit !== undefined && hit.handle?.lost !== true) return hit.promise;
+  const entry: Cached<H> = { promise: make() };
+  map.set(key, entry);
+  entry.promise.then(
+    (handle) => {
+      entry.handle = handle;
+    },
     // A failed registration (unknown queue) must not be cached.
-    void p.catch(() => map.delete(key));
-  }
-  return p;
+    () => {
+      if (map.get(key) === entry) map.delete(key);
+    },
+  );
+  return entry.promise;
 }
 
 /** QUEUE_NOT_FOUND naming the queue. */

@@ -65,6 +65,23 @@ describe.each(BACKENDS)("queues and admin on %s", (backend) => {
     expect(await errorCode(() => admin.deleteQueue("jobs"))).toBe("QUEUE_NOT_FOUND");
   });
 
+  it("builders keep working after a purge or a delete and re-create of their queue", async () => {
+    const { store } = await openTestStore(backend);
+    const admin = pgqrs.admin(store);
+    await store.queue("again");
+    await pgqrs.enqueue().message({ n: 1 }).to("again").execute(store);
+    expect(await pgqrs.dequeue().from("again").fetchOne(store)).not.toBeNull();
+    await admin.purgeQueue("again");
+    await pgqrs.enqueue().message({ n: 2 }).to("again").execute(store);
+    const afterPurge = await pgqrs.dequeue().from("again").fetchOne(store);
+    expect(afterPurge?.payload).toEqual({ n: 2 });
+    await admin.purgeQueue("again");
+    await admin.deleteQueue("again");
+    await store.queue("again");
+    expect(await pgqrs.enqueue().message({ n: 3 }).to("again").execute(store)).toHaveLength(1);
+    expect((await pgqrs.dequeue().from("again").fetchOne(store))?.payload).toEqual({ n: 3 });
+  });
+
   it("reports queue metrics", async () => {
     const { store, clock } = await openTestStore(backend);
     const admin = pgqrs.admin(store);

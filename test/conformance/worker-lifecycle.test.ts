@@ -213,7 +213,12 @@ describe.each(BACKENDS)("worker lifecycle on %s", (backend) => {
     expect((await ca.dequeue()).map((m) => m.id)).toEqual([a.id]);
     expect(await ca.archive(a.id)).toBe(true);
     expect(await admin.replayDlq("dl_a", a.id)).toBeNull();
-    expect(b.id).toBeGreaterThan(0);
+    // Without a queue, dlq() covers every queue, as pgqrs's does.
+    expect(await admin.dlq()).toEqual([b.id]);
+    expect((await admin.listDlq("dl_b")).map((m) => m.id)).toEqual([b.id]);
+    const missing = await thrown(() => admin.queueMetrics(undefined as unknown as string));
+    expect(missing.code).toBe("VALIDATION_FAILED");
+    expect(missing.message).toContain("Queue name is required");
   });
 
   it("computes stats as documented", async () => {
