@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { PgqrsError } from "./errors.js";
 import { defaultValidationConfig, type ValidationConfig } from "./validation-config.js";
@@ -112,7 +113,27 @@ export interface ConfigInput {
   listenDsn?: string | undefined;
 }
 
-/** Resolved configuration: every field set. Build with `new Config(…)`, `Config.fromDsn`, `fromEnv` or `fromFile`. */
+/** Where {@link Config.loadWithOptions} looks, besides `PGQRS_*` variables and the working directory. */
+export interface LoadConfigOptions {
+  /** A DSN that wins over every file; the other fields still come from `PGQRS_*` variables. Default: none. */
+  dsn?: string | undefined;
+  /** A schema that replaces whatever the chosen source says; validated. Default: none. */
+  schema?: string | undefined;
+  /** A YAML/JSON file read instead of `PGQRS_CONFIG_FILE`, the environment and `./pgqrs.yaml`. Default: none. */
+  configFile?: string | undefined;
+  /** The environment to read. Default `process.env`. */
+  env?: NodeJS.ProcessEnv;
+  /** Directory that `./pgqrs.yaml` and relative `configFile` paths are resolved against. Default `process.cwd()`. */
+  cwd?: string;
+}
+
+/** Files `Config.load` looks for in the working directory, in this order, when nothing else names a database. */
+const DEFAULT_CONFIG_FILES = ["pgqrs.yaml", "pgqrs.yml"] as const;
+
+/**
+ * Resolved configuration: every field set. Build with `new Config(…)`, `Config.fromDsn`, `fromEnv`, `fromFile`
+ * or `load`.
+ */
 export class Config {
   readonly dsn: string;
   schema: string;
@@ -149,7 +170,10 @@ export class Config {
       5,
     );
     this.pollIntervalMs = nonNegative("pollIntervalMs", input.pollIntervalMs, 250);
-    this.validationConfig = { ...defaultValidationConfig(), ...(input.validationConfig ?? {}) };
+    this.validationConfig = {
+      ...defaultValidationConfig(),
+      ...validationOverrides("validationConfig", input.validationConfig ?? {}),
+    };
     this.sqlite = { useWal: input.sqlite?.useWal ?? true, busyTimeoutMs: input.sqlite?.busyTimeoutMs ?? 5000 };
     this.listenDsn = input.listenDsn;
   }
@@ -164,14 +188,38 @@ export class Config {
     return detectBackend(this.dsn);
   }
 
+  /**
+   * A copy with another schema. Unlike pgqrs's `with_schema`, the name is validated (INVALID_CONFIG): a Config
+   * never holds a schema that would be interpolated into `search_path` unchecked.
+   */
+  withSchema(schema: string): Config {
+    return this.#copy({ schema });
+  }
+
+  /** A copy with another Postgres pool size (a positive integer; INVALID_CONFIG otherwise). */
+  withMaxConnections(maxConnections: number): Config {
+    return this.#copy({ maxConnections });
+  }
+
+  #copy(overrides: Omit<ConfigInput, "dsn">): Config {
+    // Deep, so the copy's validation key lists are its own.
+    return new Config({ ...structuredClone({ ...this }), ...overrides });
+  }
+
   /** All defaults for this DSN; reads no environment. */
   static fromDsn(dsn: string, overrides: Omit<ConfigInput, "dsn"> = {}): Config {
     return new Config({ ...overrides, dsn });
   }
 
+  /** All defaults for this DSN with a schema of its own; INVALID_CONFIG when the schema name is not valid. */
+  static fromDsnWithSchema(dsn: string, schema: string): Config {
+    return Config.fromDsn(dsn, { schema });
+  }
+
   /**
    * From `PGQRS_*` environment variables. `PGQRS_DSN` is required (MISSING_CONFIG); numbers that do not parse
-   * are an INVALID_CONFIG naming the variable.
+   * are an INVALID_CONFIG naming the variable. `PGQRS_VALIDATION_CONFIG` is a JSON object with any of the
+   * validation fields, snake_case (as pgqrs writes them) or camelCase; unknown keys are an INVALID_CONFIG.
    */
   static fromEnv(env: NodeJS.ProcessEnv = process.env): Config {
     const dsn = env.PGQRS_DSN;
@@ -196,18 +244,13 @@ export class Config {
     set("heartbeatIntervalSeconds", num("PGQRS_HEARTBEAT_INTERVAL"));
     set("pollIntervalMs", num("PGQRS_POLL_INTERVAL_MS"));
     if (env.PGQRS_VALIDATION_CONFIG) {
+      let parsed: unknown;
       try {
-        input.validationConfig = JSON.parse(env.PGQRS_VALIDATION_CONFIG) as Partial<ValidationConfig>;
+        parsed = JSON.parse(env.PGQRS_VALIDATION_CONFIG);
       } catch (cause) {
-        throw new PgqrsError(
-          "INVALID_CONFIG",
-          "Invalid configuration value for PGQRS_VALIDATION_CONFIG: not valid JSON",
-          {
-            cause,
-            details: { field: "PGQRS_VALIDATION_CONFIG" },
-          },
-        );
+        throw configError("PGQRS_VALIDATION_CONFIG", `not valid JSON: ${reason(cause)}`, { cause });
       }
+      input.validationConfig = validationOverrides("PGQRS_VALIDATION_CONFIG", parsed);
     }
     if (env.PGQRS_SQLITE_USE_WAL !== undefined && env.PGQRS_SQLITE_USE_WAL !== "") {
       input.sqlite = { useWal: !/^(false|0|no|off)$/i.test(env.PGQRS_SQLITE_USE_WAL.trim()) };
@@ -215,57 +258,139 @@ export class Config {
     return new Config(input);
   }
 
-  /** From a YAML or JSON file with the snake_case or camelCase field names. INVALID_CONFIG on read/parse errors. */
+  /**
+   * From a YAML or JSON file with the snake_case or camelCase field names. INVALID_CONFIG with field `file` when
+   * it cannot be read, `yaml` when it does not parse or has no `dsn`.
+   */
   static fromFile(path: string): Config {
     let text: string;
     try {
       text = readFileSync(path, "utf8");
     } catch (cause) {
-      throw new PgqrsError(
-        "INVALID_CONFIG",
-        `Invalid configuration value for file: Failed to read config file '${path}'`,
-        {
-          cause,
-          details: { field: "file", path },
-        },
-      );
+      throw configError("file", `Failed to read config file '${path}': ${reason(cause)}`, { cause, path });
     }
+    // pgqrs's message for every parse failure; the file is named too, since `load` may have picked it.
+    const parseError = (problem: string, cause?: unknown): PgqrsError =>
+      configError("yaml", `Failed to parse YAML config: ${problem.trimEnd()}\n(in config file '${path}')`, {
+        cause,
+        path,
+      });
     let raw: unknown;
     try {
       raw = parseYaml(text);
     } catch (cause) {
-      throw new PgqrsError(
-        "INVALID_CONFIG",
-        `Invalid configuration value for yaml: Failed to parse config file '${path}'`,
-        {
-          cause,
-          details: { field: "yaml", path },
-        },
-      );
+      throw parseError(reason(cause), cause);
     }
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-      throw new PgqrsError("INVALID_CONFIG", `Invalid configuration value for yaml: '${path}' is not a mapping`, {
-        details: { field: "yaml", path },
-      });
+      throw parseError(`expected a mapping of fields, got ${Array.isArray(raw) ? "a list" : String(raw)}`);
     }
     const input = camelizeConfig(raw as Record<string, unknown>);
-    if (typeof input.dsn !== "string") {
-      throw new PgqrsError("INVALID_CONFIG", `Invalid configuration value for yaml: '${path}' has no \`dsn\``, {
-        details: { field: "yaml", path },
-      });
-    }
+    if (input.dsn === undefined) throw parseError("missing field `dsn`");
+    if (typeof input.dsn !== "string") throw parseError("field `dsn` must be a string");
     return new Config(input as unknown as ConfigInput);
   }
+
+  /** {@link Config.loadWithOptions} with no explicit DSN, schema or file. */
+  static load(): Config {
+    return Config.loadWithOptions();
+  }
+
+  /**
+   * The configuration from the first source that names a database: an explicit `dsn` (other fields from
+   * `PGQRS_*` variables), an explicit `configFile`, the file `PGQRS_CONFIG_FILE` names, `PGQRS_*` variables
+   * (when `PGQRS_DSN` is set), `./pgqrs.yaml`, `./pgqrs.yml`. An explicit `schema` then replaces the source's.
+   * MISSING_CONFIG with field `configuration` when no source names a database.
+   */
+  static loadWithOptions(options: LoadConfigOptions = {}): Config {
+    const env = options.env ?? process.env;
+    const cwd = options.cwd ?? process.cwd();
+    if (options.dsn !== undefined) {
+      // An empty explicit DSN is the caller's mistake, not a cue to fall back to PGQRS_DSN.
+      if (options.dsn === "") {
+        throw new PgqrsError("MISSING_CONFIG", "Missing required configuration: dsn (the explicit DSN is empty)", {
+          details: { field: "dsn" },
+        });
+      }
+      const schema = options.schema === undefined ? {} : { PGQRS_SCHEMA: options.schema };
+      return Config.fromEnv({ ...env, ...schema, PGQRS_DSN: options.dsn });
+    }
+    const config = loadFromSources(env, cwd, options.configFile);
+    return options.schema === undefined ? config : config.withSchema(options.schema);
+  }
+}
+
+function loadFromSources(env: NodeJS.ProcessEnv, cwd: string, configFile: string | undefined): Config {
+  const file = configFile ?? (env.PGQRS_CONFIG_FILE || undefined);
+  if (file !== undefined) return Config.fromFile(resolve(cwd, file));
+  // pgqrs falls through on any from_env error; here only a missing PGQRS_DSN does, so a bad PGQRS_* value is
+  // reported instead of silently connecting to whatever ./pgqrs.yaml names.
+  if (env.PGQRS_DSN) return Config.fromEnv(env);
+  for (const name of DEFAULT_CONFIG_FILES) {
+    const path = resolve(cwd, name);
+    if (existsSync(path)) return Config.fromFile(path);
+  }
+  throw new PgqrsError(
+    "MISSING_CONFIG",
+    "Missing required configuration: configuration. Pass a DSN or config file, set PGQRS_DSN or " +
+      "PGQRS_CONFIG_FILE, or write ./pgqrs.yaml with `dsn:`",
+    { details: { field: "configuration" } },
+  );
+}
+
+const VALIDATION_KEYS = Object.keys(defaultValidationConfig());
+
+/**
+ * Validation overrides from user input (a file, an environment variable or code): a plain object whose keys,
+ * snake_case or camelCase, are validation fields. Unknown keys are refused rather than kept, since a misspelt
+ * limit would otherwise be silently ignored.
+ */
+function validationOverrides(field: string, raw: unknown): Partial<ValidationConfig> {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw configError(field, `expected an object of validation fields, got ${JSON.stringify(raw)}`);
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const camel = camelize(key);
+    if (!VALIDATION_KEYS.includes(camel)) {
+      const known = VALIDATION_KEYS.map((k) => `${k} (${snakeCase(k)})`).join(", ");
+      throw configError(field, `unknown key '${key}'. Known keys: ${known}`, { key });
+    }
+    out[camel] = value;
+  }
+  return out as Partial<ValidationConfig>;
+}
+
+function configError(
+  field: string,
+  message: string,
+  extra: { cause?: unknown; [k: string]: unknown } = {},
+): PgqrsError {
+  const { cause, ...details } = extra;
+  return new PgqrsError("INVALID_CONFIG", `Invalid configuration value for ${field}: ${message}`, {
+    cause,
+    details: { field, ...details },
+  });
+}
+
+function reason(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+function camelize(key: string): string {
+  return key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+function snakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
 function camelizeConfig(raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
-    const camel = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    out[camel] =
-      value !== null && typeof value === "object" && !Array.isArray(value)
-        ? camelizeConfig(value as Record<string, unknown>)
-        : value;
+    const camel = camelize(key);
+    // validationOverrides camelizes its own keys, so its errors can name a key as the file spells it.
+    const nested = camel !== "validationConfig" && value !== null && typeof value === "object";
+    out[camel] = nested && !Array.isArray(value) ? camelizeConfig(value as Record<string, unknown>) : value;
   }
   return out;
 }
@@ -274,24 +399,15 @@ function envNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw.trim() === "") return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n)) {
-    throw new PgqrsError("INVALID_CONFIG", `Invalid configuration value for ${name}: '${raw}' is not a number`, {
-      details: { field: name },
-    });
-  }
+  // pgqrs silently uses the default here; a mistyped number should not quietly run with another setting.
+  if (!Number.isFinite(n)) throw configError(name, `'${raw}' is not a number`);
   return n;
 }
 
 function positiveInt(field: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (!Number.isInteger(value) || value < 1) {
-    throw new PgqrsError(
-      "INVALID_CONFIG",
-      `Invalid configuration value for ${field}: expected a positive integer, got ${value}`,
-      {
-        details: { field },
-      },
-    );
+    throw configError(field, `expected a positive integer, got ${value}`);
   }
   return value;
 }
@@ -313,13 +429,7 @@ function boundedNumber(
 ): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || !ok(value)) {
-    throw new PgqrsError(
-      "INVALID_CONFIG",
-      `Invalid configuration value for ${field}: expected ${expected}, got ${value}`,
-      {
-        details: { field },
-      },
-    );
+    throw configError(field, `expected ${expected}, got ${value}`);
   }
   return value;
 }

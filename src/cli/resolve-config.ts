@@ -65,7 +65,7 @@ export function resolveConfig(src: ConfigSources): Config {
 }
 
 function readConfigFile(src: ConfigSources): Partial<ConfigInput> {
-  const explicit = src.configFile ?? src.env.PGQRS_CONFIG;
+  const explicit = src.configFile ?? (src.env.PGQRS_CONFIG || src.env.PGQRS_CONFIG_FILE);
   const path =
     explicit !== undefined && explicit !== ""
       ? resolve(src.cwd, explicit)
