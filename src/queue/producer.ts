@@ -107,7 +107,12 @@ export class Producer extends WorkerHandle {
       if (handoff === undefined) {
         messages = await backend.enqueue(params);
       } else {
-        const leaseTo = { workerId: handoff.workerId, now, leaseEnd: new Date(now.getTime() + handoff.leaseMs) };
+        const leaseTo = {
+          workerId: handoff.workerId,
+          now,
+          leaseEnd: new Date(now.getTime() + handoff.leaseMs),
+          maxReadCt: this.ctx.config.maxReadCt,
+        };
         if (handoff.startsRun && backend.enqueueAndStartRun !== undefined) {
           const started = await backend.enqueueAndStartRun({ ...params, leaseTo });
           messages = [started.message];
@@ -124,7 +129,8 @@ export class Producer extends WorkerHandle {
     if (handoff !== undefined && first !== undefined && first.consumerWorkerId === handoff.workerId) {
       // The loop gets its own copy: what its handler does to the message is not the caller's business.
       handoff.deliver({ ...first, payload: JSON.parse(payloads[0] as string) as unknown }, run);
-      return messages;
+      // The caller sees what it enqueued, as for any enqueue; the lease is the consumer's claim that followed.
+      return [{ ...first, vt: visibleAt, readCt: 0, dequeuedAt: null, consumerWorkerId: null }];
     }
     handoff?.cancel();
     if (visibleNow) this.ctx.enqueueSignals.signal(this.queue.id);

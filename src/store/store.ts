@@ -48,11 +48,13 @@ export interface EnqueueParams {
   /** First visibility time (enqueuedAt + delay). */
   visibleAt: Date;
   /**
-   * Insert the rows already leased to this consumer, as its claim at `now` would have: `read_ct` 1,
-   * `dequeued_at = now`, `vt = leaseEnd`. Used to hand a message straight to an idle consumer of the same store;
-   * such rows wake nobody else (no notification), since no other consumer may take them.
+   * Insert ONE row already leased to this consumer, as its claim at `now` would have: `read_ct` 1,
+   * `dequeued_at = now`, `vt = leaseEnd`, and no notification (no other consumer may take it). Used to hand a
+   * message straight to an idle consumer of the same store, and only when that claim would have returned this
+   * message: nothing of the queue is claimable at `now` (with `maxReadCt`) and the consumer is ready or polling.
+   * Otherwise the row is a plain enqueue; the returned message's `consumerWorkerId` says which happened.
    */
-  leaseTo?: { workerId: number; now: Date; leaseEnd: Date };
+  leaseTo?: { workerId: number; now: Date; leaseEnd: Date; maxReadCt: number };
 }
 
 export interface DequeueParams {

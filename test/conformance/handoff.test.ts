@@ -33,9 +33,8 @@ describe.each(BACKENDS)("handoffs on %s", (backend) => {
     const producer = await store.producer("direct");
     const { consumer, seen, loop } = await idleLoop(store, "direct");
     const msg = await producer.enqueue({ n: 1 });
-    // The enqueue itself leased it: no claim was needed.
-    expect(msg).toMatchObject({ consumerWorkerId: consumer.id, readCt: 1, payload: { n: 1 } });
-    expect(msg.dequeuedAt).not.toBeNull();
+    // The caller sees what it enqueued; the lease the insert also wrote is the consumer's.
+    expect(msg).toMatchObject({ consumerWorkerId: null, readCt: 0, dequeuedAt: null, payload: { n: 1 } });
     await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(1);
     expect(seen[0]).toMatchObject({ id: msg.id, readCt: 1, consumerWorkerId: consumer.id, payload: { n: 1 } });
     expect(seen[0]).not.toBe(msg);
@@ -102,6 +101,70 @@ describe.each(BACKENDS)("handoffs on %s", (backend) => {
     expect(got?.id).toBe(msg.id);
   });
 
+  it("never hands off past an older message of another store: oldest first holds across producers", async () => {
+    const { store, clock, dsn, schema } = await openTestStore(backend, { pollIntervalMs: 60_000 });
+    await store.queue("across");
+    const other = await pgqrs.connect(dsn, { schema, clock, pollIntervalMs: 60_000 });
+    try {
+      const { consumer, seen, loop } = await idleLoop(store, "across");
+      // The loop was not told of this one (SQLite stores do not notify each other; a notification may be late).
+      const older = await (await other.producer("across")).enqueue("older");
+      clock.advance(1);
+      const newer = await (await store.producer("across")).enqueue("newer");
+      await expect.poll(() => seen.map((m) => m.payload), { timeout: 10_000 }).toEqual(["older", "newer"]);
+      expect(seen.map((m) => m.id)).toEqual([older.id, newer.id]);
+      await consumer.interrupt();
+      expect(await loop).toBe("interrupted");
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("the leased insert leases only what the consumer's claim would have returned", async () => {
+    const { store, clock } = await openTestStore(backend);
+    const q = await store.queue("leased_insert");
+    const producer = await store.producer("leased_insert");
+    const consumer = await store.consumer("leased_insert");
+    const b = store.context.backend;
+    const insert = (payload: string) => {
+      const now = clock.now();
+      return b.enqueue({
+        queueId: q.id,
+        payloads: [JSON.stringify(payload)],
+        producerWorkerId: producer.id,
+        enqueuedAt: now,
+        visibleAt: now,
+        leaseTo: { workerId: consumer.id, now, leaseEnd: new Date(now.getTime() + 30_000), maxReadCt: 5 },
+      });
+    };
+    await b.transitionWorker({ id: consumer.id, from: ["ready"], to: "polling", now: clock.now() });
+    const [first] = await insert("first");
+    expect(first).toMatchObject({ consumerWorkerId: consumer.id, readCt: 1 });
+    // An older message is claimable: the insert is a plain enqueue, and the claim takes the older one first.
+    const [older] = await producer.enqueueBatch(["older", "filler"]);
+    clock.advance(1);
+    const [second] = await insert("second");
+    expect(second).toMatchObject({ consumerWorkerId: null, readCt: 0, dequeuedAt: null });
+    expect((await consumer.dequeue()).map((m) => m.id)).toEqual([older?.id]);
+    // Lease everything else, so nothing is claimable and only the worker's status can refuse the next handoff.
+    expect(await consumer.dequeue({ batchSize: 10 })).toHaveLength(2);
+    // A worker interrupted (here, as another process would) takes nothing.
+    const other = await store.consumer("leased_insert");
+    await b.transitionWorker({ id: other.id, from: ["ready"], to: "polling", now: clock.now() });
+    await b.transitionWorker({ id: other.id, from: ["polling"], to: "interrupted", now: clock.now() });
+    const now = clock.now();
+    const [third] = await b.enqueue({
+      queueId: q.id,
+      payloads: [JSON.stringify("third")],
+      producerWorkerId: null,
+      enqueuedAt: now,
+      visibleAt: now,
+      leaseTo: { workerId: other.id, now, leaseEnd: new Date(now.getTime() + 30_000), maxReadCt: 5 },
+    });
+    expect(third).toMatchObject({ consumerWorkerId: null, readCt: 0 });
+    expect(await b.getMessage(third?.id ?? 0)).toMatchObject({ consumerWorkerId: null, readCt: 0, dequeuedAt: null });
+  });
+
   it("an idle workflow worker gets a trigger with its run started, where the backend can do both in one insert", async () => {
     const { store } = await openTestStore(backend, { pollIntervalMs: 60_000 });
     const wf = pgqrs.defineWorkflow({ name: "handoff_wf" }, async (run, input: number) =>
@@ -113,14 +176,12 @@ describe.each(BACKENDS)("handoffs on %s", (backend) => {
     while ((await consumer.status()) !== "polling") await new Promise((r) => setTimeout(r, 5));
     await new Promise((r) => setTimeout(r, 100));
     const trigger = await pgqrs.workflow().name(wf).trigger(21).execute(store);
+    expect(trigger).toMatchObject({ consumerWorkerId: null, readCt: 0 });
     if (store.context.backend.enqueueAndStartRun !== undefined) {
-      expect(trigger.consumerWorkerId).toBe(consumer.id);
       // The insert created the run: it exists, started, before any claim.
       const run = await pgqrs.workflow("handoff_wf").getRun(trigger.id, store);
       expect(["RUNNING", "SUCCESS"]).toContain(run.status);
       expect(run.startedAt).not.toBeNull();
-    } else {
-      expect(trigger.consumerWorkerId).toBeNull();
     }
     expect(await pgqrs.run().message(trigger).store(store).result({ timeoutMs: 15_000 })).toBe(42);
     // Served once: one step row, one attempt, and the message archived.

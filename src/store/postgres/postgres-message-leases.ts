@@ -4,16 +4,9 @@
  */
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
+import { leasedInsertMessage, leasedInsertSql, leasedInsertValues } from "./postgres-leased-insert.js";
 import { enqueueChannel } from "./postgres-listener.js";
-import {
-  byEnqueuedThenId,
-  cols,
-  countOf,
-  leasedInsertValues,
-  leasedMessage,
-  perIdResult,
-  toMessage,
-} from "./postgres-rows.js";
+import { byEnqueuedThenId, cols, countOf, perIdResult, toMessage } from "./postgres-rows.js";
 
 export type MessageLeaseOps = Pick<
   StoreBackend,
@@ -63,13 +56,7 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
     INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
     VALUES ($1, $2::jsonb, 0, $3, $4, $5)
     RETURNING id, ${notify}`;
-  // A message handed straight to an idle consumer of this store: inserted leased, and without a notification, since
-  // no other consumer may take it.
-  const enqueueLeasedSql = `
-    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, consumer_worker_id,
-                             dequeued_at)
-    VALUES ($1, $2::jsonb, 1, $3, $4, $5, $6, $7)
-    RETURNING id`;
+  const enqueueLeasedSql = leasedInsertSql(conn);
   const enqueueManySql = `
     INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
     SELECT $1, p.payload, 0, $3, $4, $5
@@ -166,8 +153,8 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
       const leaseTo = p.leaseTo;
       if (leaseTo !== undefined && one) {
         const leased = { ...p, leaseTo };
-        const [row] = await conn.prepared("enqueue_leased", enqueueLeasedSql, leasedInsertValues(leased));
-        return [leasedMessage(Number(row?.id), leased)];
+        const [row] = await conn.prepared("enqueue_leased", enqueueLeasedSql, leasedInsertValues(leased, originSuffix));
+        return [leasedInsertMessage(Number(row?.id), row?.consumer_worker_id, leased)];
       }
       const rows = await conn.prepared(one ? "enqueue_one" : "enqueue", one ? enqueueOneSql : enqueueManySql, [
         p.queueId,

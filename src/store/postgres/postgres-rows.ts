@@ -12,7 +12,6 @@ import type {
   WorkflowRecord,
   WorkflowStatus,
 } from "../../types.js";
-import type { EnqueueParams } from "../store.js";
 import type { Row } from "./postgres-connection.js";
 
 const MESSAGE = [
@@ -201,40 +200,4 @@ export function byEnqueuedThenId(a: QueueMessage, b: QueueMessage): number {
 /** Default page size of listings. */
 export function page(p: { limit?: number; offset?: number }): { limit: number; offset: number } {
   return { limit: p.limit ?? 100, offset: p.offset ?? 0 };
-}
-
-/** An insert leased to a consumer as its claim would leave it (`EnqueueParams.leaseTo`). */
-type LeasedInsert = EnqueueParams & { leaseTo: NonNullable<EnqueueParams["leaseTo"]> };
-
-/**
- * The values of a one-message leased insert: $1 queue, $2 payload, $3 enqueued at, $4 lease end, $5 producer,
- * $6 consumer, $7 claim time.
- */
-export function leasedInsertValues(p: LeasedInsert): unknown[] {
-  return [
-    p.queueId,
-    p.payloads[0],
-    p.enqueuedAt,
-    p.leaseTo.leaseEnd,
-    p.producerWorkerId,
-    p.leaseTo.workerId,
-    p.leaseTo.now,
-  ];
-}
-
-/** The message a one-message leased insert wrote, as a re-read would return it. */
-export function leasedMessage(id: number, p: LeasedInsert): QueueMessage {
-  return {
-    id,
-    queueId: p.queueId,
-    payload: JSON.parse(p.payloads[0] as string) as unknown,
-    vt: p.leaseTo.leaseEnd,
-    enqueuedAt: p.enqueuedAt,
-    readCt: 1,
-    dequeuedAt: p.leaseTo.now,
-    producerWorkerId: p.producerWorkerId,
-    consumerWorkerId: p.leaseTo.workerId,
-    archivedAt: null,
-    deadLetteredAt: null,
-  };
 }

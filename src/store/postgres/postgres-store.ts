@@ -99,7 +99,7 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     ...createWorkerOps(conn),
     ...createZombieOps(conn),
     ...createStatsOps(conn),
-    ...createWorkflowOps(conn),
+    ...createWorkflowOps(conn, origin),
     ...createStepOps(conn),
     listen: ({ queueId, onNotify }: { queueId: number; onNotify: () => void }) => listener.subscribe(queueId, onNotify),
   } satisfies Omit<StoreBackend, "capabilities" | "close">;

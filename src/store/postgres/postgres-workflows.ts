@@ -2,13 +2,12 @@
 import { PgqrsError } from "../../errors.js";
 import type { ListRunsParams, StoreBackend, TransitionRunParams } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
+import { leasedInsertMessage, leasedInsertSql, leasedInsertValues } from "./postgres-leased-insert.js";
 import { asyncCommit, claimUpdate } from "./postgres-message-leases.js";
 import {
   byEnqueuedThenId,
   cols,
   countOf,
-  leasedInsertValues,
-  leasedMessage,
   page,
   prefixedRun,
   prefixedRunColumns,
@@ -59,7 +58,9 @@ function runFilter(p: Omit<ListRunsParams, "limit" | "offset">, statusType: stri
   return { sql: parts.join(" AND "), values };
 }
 
-export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
+/** `origin`: the tag appended to this store's enqueue notifications (see `notifyOrigin`). */
+export function createWorkflowOps(conn: PostgresConnection, origin = ""): WorkflowOps {
+  const originSuffix = origin === "" ? "" : `@${origin}`;
   const queues = conn.t("pgqrs_queues");
   const messages = conn.t("pgqrs_messages");
   const workflows = conn.t("pgqrs_workflows");
@@ -174,20 +175,20 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
   // A trigger handed straight to an idle worker of this store: the message inserted leased to it and its run
   // created RUNNING, as the worker's claim would have left them. Like any handed-off message it notifies nobody.
   // The run's foreign key to the message is checked at the end of the statement, which sees the new message.
+  // The handed-off trigger and its run, started: the run only when the message was actually leased (see
+  // postgres-leased-insert.ts); otherwise it is a plain enqueue and a worker's claim creates the run.
   const enqueueAndStartRunSql = `
-    WITH m AS (
-      INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, consumer_worker_id,
-                               dequeued_at)
-      VALUES ($1, $2::jsonb, 1, $3, $4, $5, $6, $7)
-      RETURNING id, queue_id, payload),
+    WITH m AS (${leasedInsertSql(conn)}),
     r AS (
       INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, started_at)
       SELECT w.id, m.id, 'RUNNING', m.payload, $7, $7, $7
         FROM m JOIN ${workflows} w ON w.queue_id = m.queue_id
+       WHERE m.consumer_worker_id IS NOT NULL
        ORDER BY w.id
        LIMIT 1
       RETURNING ${cols.run()})
-    SELECT m.id AS message_id, ${prefixedRunColumns("r", "run__")} FROM m LEFT JOIN r ON TRUE`;
+    SELECT m.id AS message_id, m.consumer_worker_id AS message_consumer, ${prefixedRunColumns("r", "run__")}
+      FROM m LEFT JOIN r ON TRUE`;
 
   async function runByMessage(messageId: number) {
     const rows = await conn.prepared("run_by_message", `SELECT ${cols.run()} FROM ${runs} WHERE message_id = $1`, [
@@ -280,9 +281,13 @@ export function createWorkflowOps(conn: PostgresConnection): WorkflowOps {
       if (p.payloads.length !== 1 || payload === undefined) {
         throw new PgqrsError("VALIDATION_FAILED", "Validation failed: enqueueAndStartRun takes exactly one payload");
       }
-      const [row] = await conn.prepared("enqueue_and_start_run", enqueueAndStartRunSql, leasedInsertValues(p));
+      const [row] = await conn.prepared(
+        "enqueue_and_start_run",
+        enqueueAndStartRunSql,
+        leasedInsertValues(p, originSuffix),
+      );
       if (row === undefined) throw new PgqrsError("INTERNAL", "enqueueAndStartRun inserted no message");
-      const message = leasedMessage(Number(row.message_id), p);
+      const message = leasedInsertMessage(Number(row.message_id), row.message_consumer, p);
       return { message, run: prefixedRun(row, "run__") };
     },
 

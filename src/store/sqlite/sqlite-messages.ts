@@ -66,34 +66,49 @@ function insertChunk(c: SqliteConnection, v: InsertedValues, payloads: readonly 
 }
 
 /** A message handed straight to an idle consumer of this store: inserted as that consumer's claim would lease it. */
+/*
+ * A message handed straight to an idle consumer of this store (`EnqueueParams.leaseTo`): leased only when that
+ * consumer's claim at the same moment would have returned it (nothing of the queue claimable, consumer ready or
+ * polling), else a plain enqueue. One statement, so no other writer can slip a message in between.
+ */
 const INSERT_LEASED_SQL = `INSERT INTO pgqrs_messages
   (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, consumer_worker_id, dequeued_at)
-VALUES (?, ?, 1, ?, ?, ?, ?, ?) RETURNING id`;
+SELECT @queueId, @payload, CASE WHEN f.ok THEN 1 ELSE 0 END, @enqueuedAt,
+       CASE WHEN f.ok THEN @leaseEnd ELSE @visibleAt END, @producer,
+       CASE WHEN f.ok THEN @worker END, CASE WHEN f.ok THEN @now END
+  FROM (SELECT NOT EXISTS (SELECT 1 FROM pgqrs_messages
+                            WHERE queue_id = @queueId AND archived_at IS NULL AND vt <= @now AND read_ct < @maxReadCt)
+           AND EXISTS (SELECT 1 FROM pgqrs_workers WHERE id = @worker AND status IN ('ready', 'polling')) AS ok) f
+RETURNING id, consumer_worker_id`;
 
 function enqueueLeased(c: SqliteConnection, p: EnqueueParams, lease: NonNullable<EnqueueParams["leaseTo"]>) {
   const payload = p.payloads[0] as string;
   const enqueuedAt = encodeTime(p.enqueuedAt);
   const leaseEnd = encodeTime(lease.leaseEnd);
+  const visibleAt = encodeTime(p.visibleAt);
   const now = encodeTime(lease.now);
-  const [row] = c.tuples<[number]>(INSERT_LEASED_SQL, [
-    p.queueId,
+  const [row] = c.tuples<[number, number | null]>(INSERT_LEASED_SQL, {
+    queueId: p.queueId,
     payload,
     enqueuedAt,
     leaseEnd,
-    p.producerWorkerId,
-    lease.workerId,
+    visibleAt,
+    producer: p.producerWorkerId,
+    worker: lease.workerId,
     now,
-  ]);
+    maxReadCt: lease.maxReadCt,
+  });
+  const leased = row?.[1] !== null && row?.[1] !== undefined;
   const message: QueueMessage = {
     id: row?.[0] as number,
     queueId: p.queueId,
     payload: JSON.parse(payload),
-    vt: decodeTime(leaseEnd),
+    vt: decodeTime(leased ? leaseEnd : visibleAt),
     enqueuedAt: decodeTime(enqueuedAt),
-    readCt: 1,
-    dequeuedAt: decodeTime(now),
+    readCt: leased ? 1 : 0,
+    dequeuedAt: leased ? decodeTime(now) : null,
     producerWorkerId: p.producerWorkerId,
-    consumerWorkerId: lease.workerId,
+    consumerWorkerId: leased ? lease.workerId : null,
     archivedAt: null,
     deadLetteredAt: null,
   };
