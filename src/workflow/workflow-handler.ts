@@ -62,16 +62,9 @@ export async function handleWorkflowMessage(
     return outcomeOfFailure(run, err, message.readCt, now);
   }
   try {
-    if (output === undefined) {
-      return await finishAndArchive(run, message, {
-        error: {
-          code: "NO_OUTPUT",
-          message: `Workflow '${def.name}' returned undefined; return a JSON value (null for none)`,
-        },
-      });
-    }
     try {
-      return await finishAndArchive(run, message, { output });
+      // A workflow that returns nothing (a void async function) succeeds with output null, as pgqrs stores unit.
+      return await finishAndArchive(run, message, { output: output === undefined ? null : output });
     } catch (err) {
       // The database failing to take the outcome says nothing about the output: the message comes back instead.
       if (isConflict(err) || isStoreFailure(err)) throw err;

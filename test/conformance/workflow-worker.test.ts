@@ -93,7 +93,7 @@ describe.each(BACKENDS)("workflow workers on %s", (backend) => {
     expect(await loop).toBe("interrupted");
   });
 
-  it("records outcomes: permanent failure fails the run, non-Error throws and undefined too; the loop goes on", async () => {
+  it("records outcomes: permanent failure and non-Error throws fail the run, undefined succeeds with null; the loop goes on", async () => {
     const { store, name } = await setup();
     const def = pgqrs.defineWorkflow({ name }, async (run, input: { kind: string }) => {
       if (input.kind === "throw-error") {
@@ -131,7 +131,7 @@ describe.each(BACKENDS)("workflow workers on %s", (backend) => {
     expect(await loop).toBe("aborted");
     expect(outcomes[0]).toMatchObject({ code: "EXECUTION_FAILED", error: { message: "File not found" } });
     expect(outcomes[1]).toMatchObject({ code: "EXECUTION_FAILED", error: { message: "plain string" } });
-    expect(outcomes[2]).toMatchObject({ code: "EXECUTION_FAILED", error: { code: "NO_OUTPUT" } });
+    expect(outcomes[2]).toEqual({ ok: null });
     expect(outcomes[3]).toMatchObject({ code: "EXECUTION_FAILED", error: { code: "INVALID_OUTPUT" } });
     expect(outcomes[4]).toEqual({ ok: { ok: "fine" } });
     expect(await consumer.status()).toBe("ready");
