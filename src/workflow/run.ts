@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.js";
-import { InvalidStateTransitionError, PgqrsError } from "../errors.js";
+import { InvalidStateTransitionError, PgqrsError, ValidationError } from "../errors.js";
 import { serializePayload } from "../queue/payload-validation.js";
 import type { RunRecord, StepRecord, WorkflowStatus } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
@@ -16,7 +16,8 @@ const NOT_TERMINAL: readonly WorkflowStatus[] = ["QUEUED", "RUNNING", "PAUSED", 
 
 /**
  * One workflow run (the row keyed by its trigger message) and the operations on it. Terminal states (SUCCESS,
- * ERROR, CANCELLED) are final: writes to a terminal run raise INVALID_STATE_TRANSITION (DECISIONS.md item 9).
+ * ERROR, CANCELLED) are final: writes to a terminal run raise INVALID_STATE_TRANSITION (DECISIONS.md item 9), and
+ * starting one raises VALIDATION_FAILED (reference §1.10.5).
  */
 export class Run {
   readonly #ctx: EngineContext;
@@ -98,16 +99,19 @@ export class Run {
     return this;
   }
 
-  /** QUEUED|PAUSED → RUNNING; RUNNING stays. INVALID_STATE_TRANSITION from CANCELLING and terminal states. */
+  /**
+   * QUEUED|PAUSED → RUNNING; RUNNING stays. VALIDATION_FAILED ("Run <id> is in terminal <STATUS> state") from
+   * SUCCESS, ERROR, CANCELLING and CANCELLED, as pgqrs's `start` (DECISIONS.md item 9 covers only the writes
+   * complete/fail/pause, which raise INVALID_STATE_TRANSITION).
+   */
   async start(): Promise<this> {
     const row = await this.#transition(["QUEUED", "PAUSED"], "RUNNING", {});
     if (row !== null) return this;
     if (this.#record.status === "RUNNING") return this;
-    throw new InvalidStateTransitionError(
-      this.#record.status,
-      "RUNNING",
-      `Run ${this.id} is in terminal ${this.#record.status} state`,
-    );
+    throw new ValidationError(`Run ${this.id} is in terminal ${this.#record.status} state`, {
+      runId: this.id,
+      status: this.#record.status,
+    });
   }
 
   /** → SUCCESS with `output`. */

@@ -87,13 +87,8 @@ describe.each(BACKENDS)("workflow runs and steps on %s", (backend) => {
     const { run } = await (await setup()).openRun();
     await run.start();
     await run.complete({ ok: true });
-    for (const op of [
-      () => run.start(),
-      () => run.complete(1),
-      () => run.fail("x"),
-      () => run.pause("p", 1000),
-      () => run.cancel(),
-    ]) {
+    expect(await errorCode(() => run.start())).toBe("VALIDATION_FAILED");
+    for (const op of [() => run.complete(1), () => run.fail("x"), () => run.pause("p", 1000), () => run.cancel()]) {
       expect(await errorCode(op)).toBe("INVALID_STATE_TRANSITION");
     }
     expect((await run.refresh()).status).toBe("SUCCESS");
@@ -108,7 +103,7 @@ describe.each(BACKENDS)("workflow runs and steps on %s", (backend) => {
     await run.start();
     expect(run.status).toBe("RUNNING");
     await run.fail({ error: "intentional failure" });
-    expect(await errorCode(() => run.start())).toBe("INVALID_STATE_TRANSITION");
+    expect(await errorCode(() => run.start())).toBe("VALIDATION_FAILED");
   });
 
   it("schedules transient retries by the default policy and exhausts them", async () => {
@@ -195,7 +190,7 @@ describe.each(BACKENDS)("workflow runs and steps on %s", (backend) => {
     const rec = await pgqrs.workflow(wf!.name).cancel(m.id, store);
     expect(rec.status).toBe("CANCELLING");
     await run.cancel();
-    expect(await errorCode(() => run.start())).toBe("INVALID_STATE_TRANSITION");
+    expect(await errorCode(() => run.start())).toBe("VALIDATION_FAILED");
     let called = 0;
     const err = await thrown(() =>
       pgqrs.workflowStep(run, "two", async () => {
