@@ -9,7 +9,9 @@ import type {
   WorkerHealthStats,
   WorkerRecord,
   WorkerStats,
+  WorkerStatus,
 } from "../types.js";
+import type { WorkerHandle } from "../workers/worker-handle.js";
 import { WORKER_TRANSITIONS, type WorkerOperation } from "../workers/worker-transitions.js";
 import { defaultZombieThresholdMs } from "../workers/zombie-reclaim.js";
 import { computeWorkerStats } from "./worker-stats.js";
@@ -23,9 +25,68 @@ export type QueueRef = string | QueueRecord;
  */
 export class Admin {
   readonly #store: Store;
+  readonly #worker: Promise<WorkerHandle> | undefined;
 
-  constructor(store: Store) {
+  /** `worker`: the named admin worker this admin acts as (see {@link name}); none for `pgqrs.admin(store)`. */
+  constructor(store: Store, worker?: Promise<WorkerHandle>) {
     this.#store = store;
+    this.#worker = worker;
+    // A registration that fails surfaces at the first worker call, not as an unhandled rejection.
+    worker?.catch(() => undefined);
+  }
+
+  /**
+   * An admin acting as a named worker (pgqrs's `admin(&store).name(..)`): its row has no queue (`queue_id` NULL)
+   * and starts `ready`. Registration follows the worker rules (a live worker of that name is refused); its errors
+   * surface at the first worker call ({@link workerId}, {@link status}, ...). Admin operations work either way.
+   */
+  name(workerName: string): Admin {
+    return new Admin(this.#store, this.#store.registerAdminWorker(workerName));
+  }
+
+  async #handle(): Promise<WorkerHandle> {
+    if (this.#worker === undefined) {
+      throw new PgqrsError(
+        "VALIDATION_FAILED",
+        "Validation failed: this admin acts as no worker; use pgqrs.admin(store).name(name) or store.admin(name)",
+      );
+    }
+    return this.#worker;
+  }
+
+  /** The admin worker's id. VALIDATION_FAILED for an admin without a worker. */
+  async workerId(): Promise<number> {
+    return (await this.#handle()).id;
+  }
+
+  /** The admin worker's row as last read or written. */
+  async workerRecord(): Promise<WorkerRecord> {
+    return (await this.#handle()).record;
+  }
+
+  async status(): Promise<WorkerStatus> {
+    return (await this.#handle()).status();
+  }
+
+  async suspend(): Promise<void> {
+    await (await this.#handle()).suspend();
+  }
+
+  async resume(): Promise<void> {
+    await (await this.#handle()).resume();
+  }
+
+  async shutdown(): Promise<void> {
+    await (await this.#handle()).shutdown();
+  }
+
+  async heartbeat(): Promise<void> {
+    await (await this.#handle()).heartbeat();
+  }
+
+  /** True when the admin worker heartbeated within `maxAgeMs` milliseconds. */
+  async isHealthy(maxAgeMs: number): Promise<boolean> {
+    return (await this.#handle()).isHealthy(maxAgeMs);
   }
 
   get store(): Store {

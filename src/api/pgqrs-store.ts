@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { Admin } from "../admin/admin.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { PgqrsError } from "../errors.js";
@@ -10,7 +11,7 @@ import type { QueueMessage, QueueRecord, WorkflowRecord } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { createEnqueueSignals } from "../queue/enqueue-signals.js";
 import { HeartbeatRegistry } from "../workers/heartbeat-registry.js";
-import type { WorkerHandle } from "../workers/worker-handle.js";
+import { WorkerHandle } from "../workers/worker-handle.js";
 import type { Run } from "../workflow/run.js";
 import { runForMessage } from "../workflow/workflow-handler.js";
 import { Tables } from "./tables.js";
@@ -93,6 +94,22 @@ export class Store {
     const q = await this.getQueue(queue);
     const record = await this.#register(name ?? `${hostname()}-${randomUUID()}`, q.id);
     return this.#track(new Producer(this.#ctx, q, record));
+  }
+
+  /**
+   * Administration acting as a named admin worker (pgqrs's `store.admin(name)`): the worker row has no queue and
+   * starts `ready`; without a name, the same as `pgqrs.admin(store)` (no worker row).
+   */
+  async admin(name?: string): Promise<Admin> {
+    if (name === undefined) return new Admin(this);
+    const worker = this.registerAdminWorker(name);
+    await worker;
+    return new Admin(this, worker);
+  }
+
+  /** @internal Register an admin worker (no queue) named `name`. */
+  async registerAdminWorker(name: string): Promise<WorkerHandle> {
+    return this.#track(new WorkerHandle(this.#ctx, await this.#register(name, null)));
   }
 
   /** Register a consumer of `queue` named `name` (default `<hostname>-<uuid>`). */
@@ -188,7 +205,7 @@ export class Store {
     await this.#backend.close();
   }
 
-  async #register(name: string, queueId: number) {
+  async #register(name: string, queueId: number | null) {
     this.#ctx.assertOpen();
     assertName("worker", name);
     return this.#backend.registerWorker({ name, queueId, now: this.clock.now() });

@@ -65,6 +65,31 @@ describe.each(BACKENDS)("worker registration on %s", (backend) => {
     await reopened.close();
   });
 
+  it("registers named admin workers with no queue, with the worker lifecycle", async () => {
+    const { dsn, schema } = freshDatabase(backend);
+    const store = await pgqrs.connect(dsn, { schema });
+    await pgqrs.admin(store).install();
+    const named = await store.admin("admin-host-9100");
+    const record = await named.workerRecord();
+    expect(record).toMatchObject({ name: "admin-host-9100", queueId: null, status: "ready" });
+    expect(await named.isHealthy(300_000)).toBe(true);
+    expect(await named.isHealthy(0)).toBe(false);
+    expect(await named.listQueues()).toEqual([]);
+    const row = await store.tables().workers().get(record.id);
+    expect(row).toMatchObject({ name: "admin-host-9100", queueId: null, status: "ready" });
+    // A live worker of that name is refused, through either form.
+    const dup = await thrown(() => pgqrs.admin(store).name("admin-host-9100").workerId());
+    expect(dup.code).toBe("VALIDATION_FAILED");
+    await named.suspend();
+    await named.shutdown();
+    expect(await named.status()).toBe("stopped");
+    const other = pgqrs.admin(store).name("admin-2");
+    expect(await other.status()).toBe("ready");
+    const plain = await thrown(() => pgqrs.admin(store).workerId());
+    expect(plain.code).toBe("VALIDATION_FAILED");
+    await store.close();
+  });
+
   it("heartbeats live workers in the background", async () => {
     const { dsn, schema } = freshDatabase(backend);
     const store = await pgqrs.connect(dsn, { schema, heartbeatIntervalSeconds: 0.05 });
