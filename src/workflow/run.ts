@@ -1,9 +1,11 @@
+import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import { InvalidStateTransitionError, PgqrsError, ValidationError } from "../errors.js";
 import { serializePayload } from "../queue/payload-validation.js";
 import type { RunRecord, StepRecord, WorkflowStatus } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { resolveRetryPolicy, type StepRetryPolicy } from "./retry-policy.js";
+import { beginStepAcquisition } from "./step-acquisitions.js";
 import { StepGuard } from "./step-guard.js";
 import { cancelledError, toJsonText } from "./workflow-errors.js";
 
@@ -13,6 +15,16 @@ export type StepResult<T = unknown> =
   | { status: "SKIPPED"; value: T; guard: null; step: StepRecord };
 
 const NOT_TERMINAL: readonly WorkflowStatus[] = ["QUEUED", "RUNNING", "PAUSED", "CANCELLING"];
+
+/** What the acquiring statement found. */
+type AcquiredStep = Awaited<ReturnType<EngineContext["backend"]["acquireStepOfRun"]>>;
+
+/** A step success not written yet, with the owner token of the attempt that ran the step (its write is fenced). */
+interface DeferredSuccess {
+  stepName: string;
+  output: string;
+  owner: string;
+}
 
 /**
  * One workflow run (the row keyed by its trigger message) and the operations on it. Terminal states (SUCCESS,
@@ -26,7 +38,10 @@ export class Run {
   /** Retry policy used by steps of this run unless a step names its own. */
   retryPolicy: StepRetryPolicy;
 
-  /** The delivery of the run's message this handle acts for (consumer id and read count). */
+  /**
+   * The delivery of the run's message this handle acts for (consumer id and read count): the owner its step
+   * acquisitions record. A step this delivery left RUNNING is taken over under a token of its own, derived from it.
+   */
   readonly attemptOwner: string;
 
   /**
@@ -36,7 +51,7 @@ export class Run {
    */
   defersStepWrites = false;
   /** A step success `workflowStep` returned but has not written yet: it rides on this run's next write. */
-  #deferred: { stepName: string; output: string } | undefined;
+  #deferred: DeferredSuccess | undefined;
   /** A deferred success being written on its own (nothing followed it soon enough). */
   #flushing: Promise<void> | undefined;
   #flushError: unknown;
@@ -160,7 +175,7 @@ export class Run {
     let result: { run: RunRecord | null; archived: boolean };
     if (pending !== undefined && backend.completeStepThenRunAndArchive !== undefined) {
       const combined = await backend.completeStepThenRunAndArchive({
-        complete: { runId: this.id, now: params.now, owner: this.attemptOwner, ...pending },
+        complete: { runId: this.id, now: params.now, ...pending },
         run: params,
       });
       if (!combined.completed) throw stepNoLongerHeld(this.id, pending.stepName);
@@ -217,8 +232,10 @@ export class Run {
 
   /**
    * Acquire step `name`: `SKIPPED` with the stored output when it already succeeded; `EXECUTE` with a guard
-   * otherwise. CANCELLED when the run was cancelled (a pending cancellation is finalised here), STEP_NOT_READY
-   * while a retry is scheduled, RETRIES_EXHAUSTED when it failed for good.
+   * otherwise, also for a step left RUNNING (by a crashed attempt, or by this handle asking again: it is reset to
+   * RUNNING with a new `startedAt`, and the earlier attempt's writes are refused with CONFLICT). CANCELLED when the
+   * run was cancelled (a pending cancellation is finalised here), STEP_NOT_READY while a retry is scheduled,
+   * RETRIES_EXHAUSTED when it failed for good, CONFLICT when a concurrent acquisition of this delivery won the step.
    */
   async acquireStep<T = unknown>(
     name: string,
@@ -229,61 +246,68 @@ export class Run {
       throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Step name is required");
     }
     const now = options.currentTime ?? this.now();
+    const acquisition = beginStepAcquisition(this.#ctx, this.id, name);
+    try {
+      let owner = this.attemptOwner;
+      let found = await this.#acquireWithPending(name, now);
+      await this.#throwIfCancelled(found.runStatus);
+      if (found.step?.status === "RUNNING" && !found.acquired) {
+        // Not taken, yet RUNNING: this delivery holds it. Lost to a concurrent acquisition (the retry race), or
+        // left by an earlier attempt of this delivery, which a fresh owner token takes over in one statement.
+        if (acquisition.lostRace()) throw stepRaceConflict(this.id, name);
+        acquisition.won();
+        owner = `${this.attemptOwner}~${randomUUID()}`;
+        found = await this.#ctx.backend.acquireStepOfRun({ runId: this.id, stepName: name, now, owner });
+        await this.#throwIfCancelled(found.runStatus);
+      }
+      const { step, acquired } = found;
+      if (step === null) throw new PgqrsError("RUN_NOT_FOUND", `Step '${name}' of run ${this.id} not found`);
+      if (step.status === "SUCCESS") return { status: "SKIPPED", value: step.output as T, guard: null, step };
+      if (acquired) {
+        acquisition.won();
+        const policy = options.retry === undefined ? this.retryPolicy : resolveRetryPolicy(options.retry);
+        return { status: "EXECUTE", value: null, guard: new StepGuard(this, step, now, policy, owner), step };
+      }
+      // Still RUNNING after the takeover: another token took it in between.
+      if (step.status === "RUNNING") throw stepRaceConflict(this.id, name);
+      throw unavailableStepError(this.id, step);
+    } finally {
+      acquisition.end();
+    }
+  }
+
+  /**
+   * The acquiring statement. The run's status is checked in it, and the previous step's deferred output is written
+   * by it too: one round trip per step boundary.
+   */
+  async #acquireWithPending(name: string, now: Date): Promise<AcquiredStep> {
     const acquire = { runId: this.id, stepName: name, now, owner: this.attemptOwner };
     const backend = this.#ctx.backend;
     const pending = await this.#takeDeferred(name);
-    // The run's status is checked in the acquiring statement itself, and the previous step's deferred output is
-    // written by it too: one round trip per step boundary.
-    let found: Awaited<ReturnType<typeof backend.acquireStepOfRun>>;
-    if (pending !== undefined && backend.completeStepThenAcquire !== undefined) {
+    // The combined statement fences the completion with the acquisition's owner: a step taken over under a token
+    // of its own is written separately.
+    if (pending !== undefined && pending.owner === this.attemptOwner && backend.completeStepThenAcquire !== undefined) {
       const combined = await backend.completeStepThenAcquire({
-        complete: { runId: this.id, now, owner: this.attemptOwner, ...pending },
+        complete: { runId: this.id, now, ...pending },
         acquire,
       });
       if (!combined.completed) throw stepNoLongerHeld(this.id, pending.stepName);
-      found = combined;
-    } else {
-      if (pending !== undefined) await this.#writeStepSuccess(pending);
-      found = await backend.acquireStepOfRun(acquire);
+      return combined;
     }
-    if (found.runStatus === null) throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id '${this.id}' not found`);
-    if (found.runStatus === "CANCELLING") {
+    if (pending !== undefined) await this.#writeStepSuccess(pending);
+    return backend.acquireStepOfRun(acquire);
+  }
+
+  async #throwIfCancelled(runStatus: WorkflowStatus | null): Promise<void> {
+    if (runStatus === null) throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id '${this.id}' not found`);
+    if (runStatus === "CANCELLING") {
       await this.finalizeCancel();
       throw cancelledError(this.id);
     }
-    if (found.runStatus === "CANCELLED") {
+    if (runStatus === "CANCELLED") {
       await this.refresh();
       throw cancelledError(this.id);
     }
-    const { step, acquired } = found;
-    if (step === null) throw new PgqrsError("RUN_NOT_FOUND", `Step '${name}' of run ${this.id} not found`);
-    if (step.status === "SUCCESS") return { status: "SKIPPED", value: step.output as T, guard: null, step };
-    if (acquired) {
-      const policy = options.retry === undefined ? this.retryPolicy : resolveRetryPolicy(options.retry);
-      return { status: "EXECUTE", value: null, guard: new StepGuard(this, step, now, policy), step };
-    }
-    if (step.status === "RUNNING") {
-      // Another holder of this run's message acquired the step first (the retry race): do not run it twice.
-      throw new PgqrsError(
-        "CONFLICT",
-        `Conflict: step '${name}' of run ${this.id} is being executed by another attempt`,
-        {
-          details: { stepName: name, runId: this.id },
-        },
-      );
-    }
-    if (step.retryAt !== null) {
-      throw new PgqrsError(
-        "STEP_NOT_READY",
-        `Step not ready for execution (retry scheduled for ${step.retryAt.toISOString()})`,
-        { details: { stepName: name, retryAt: step.retryAt, retryCount: step.retryCount } },
-      );
-    }
-    throw new PgqrsError(
-      "RETRIES_EXHAUSTED",
-      `Step failed after ${step.retryCount} attempts: ${toJsonText(step.error ?? { message: "Unknown error" })}`,
-      { details: { stepName: name, error: step.error, attempts: step.retryCount } },
-    );
   }
 
   /** Record step `name` as SUCCESS with `output` (acquiring it first). */
@@ -306,9 +330,9 @@ export class Run {
    * the current turn of the event loop, it is written on its own, so a step's output never waits on workflow code
    * that awaits something else between steps.
    */
-  deferStepSuccess(stepName: string, output: string): void {
+  deferStepSuccess(stepName: string, output: string, owner: string): void {
     if (this.#deferred !== undefined) this.#startFlush();
-    this.#deferred = { stepName, output };
+    this.#deferred = { stepName, output, owner };
     setImmediate(() => {
       if (this.#deferred !== undefined) this.#startFlush();
     });
@@ -341,7 +365,7 @@ export class Run {
    * The deferred success to combine with the next write, once earlier writes have settled. A success of the step
    * about to be acquired (a reused name) is written first instead: one statement cannot change that row twice.
    */
-  async #takeDeferred(nextStep?: string): Promise<{ stepName: string; output: string } | undefined> {
+  async #takeDeferred(nextStep?: string): Promise<DeferredSuccess | undefined> {
     if (this.#deferred !== undefined && this.#deferred.stepName === nextStep) this.#startFlush();
     if (this.#flushing !== undefined || this.#flushError !== undefined) await this.#settle();
     const pending = this.#deferred;
@@ -368,8 +392,8 @@ export class Run {
     this.#flushing = flushing;
   }
 
-  async #writeStepSuccess(pending: { stepName: string; output: string }): Promise<void> {
-    await this.#ctx.backend.completeStep({ runId: this.id, now: this.now(), owner: this.attemptOwner, ...pending });
+  async #writeStepSuccess(pending: DeferredSuccess): Promise<void> {
+    await this.#ctx.backend.completeStep({ runId: this.id, now: this.now(), ...pending });
   }
 
   async #guarded(
@@ -409,4 +433,31 @@ function stepNoLongerHeld(runId: number, stepName: string): PgqrsError {
   return new PgqrsError("CONFLICT", `Conflict: step '${stepName}' of run ${runId} is no longer held by this attempt`, {
     details: { runId, stepName },
   });
+}
+
+/** Another acquisition of this delivery won the step while this one was in flight: do not run it twice. */
+function stepRaceConflict(runId: number, stepName: string): PgqrsError {
+  return new PgqrsError(
+    "CONFLICT",
+    `Conflict: step '${stepName}' of run ${runId} is being executed by another attempt`,
+    {
+      details: { stepName, runId },
+    },
+  );
+}
+
+/** Why an ERROR step was not acquired: its retry is not due yet, or it failed for good. */
+function unavailableStepError(runId: number, step: StepRecord): PgqrsError {
+  if (step.retryAt !== null) {
+    return new PgqrsError(
+      "STEP_NOT_READY",
+      `Step not ready for execution (retry scheduled for ${step.retryAt.toISOString()})`,
+      { details: { stepName: step.stepName, runId, retryAt: step.retryAt, retryCount: step.retryCount } },
+    );
+  }
+  return new PgqrsError(
+    "RETRIES_EXHAUSTED",
+    `Step failed after ${step.retryCount} attempts: ${toJsonText(step.error ?? { message: "Unknown error" })}`,
+    { details: { stepName: step.stepName, runId, error: step.error, attempts: step.retryCount } },
+  );
 }

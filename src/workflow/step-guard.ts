@@ -11,16 +11,26 @@ export class StepGuard {
   readonly #step: StepRecord;
   readonly #now: Date;
   readonly #policy: StepRetryPolicy;
+  readonly #owner: string;
 
-  constructor(run: Run, step: StepRecord, acquiredAt: Date, policy: StepRetryPolicy) {
+  constructor(run: Run, step: StepRecord, acquiredAt: Date, policy: StepRetryPolicy, owner: string) {
     this.#run = run;
     this.#step = step;
     this.#now = acquiredAt;
     this.#policy = policy;
+    this.#owner = owner;
   }
 
   get step(): StepRecord {
     return this.#step;
+  }
+
+  /**
+   * @internal The token this attempt acquired the step under. Its writes apply only while the step is RUNNING
+   * under it: once a later attempt has taken the step over, they are refused with CONFLICT.
+   */
+  get owner(): string {
+    return this.#owner;
   }
 
   /** SUCCESS with `output` (must be JSON-serialisable; `undefined` is stored as null). */
@@ -32,7 +42,7 @@ export class StepGuard {
       stepName: this.#step.stepName,
       now: this.#run.now(),
       output: json,
-      owner: this.#run.attemptOwner,
+      owner: this.#owner,
     });
   }
 
@@ -86,7 +96,7 @@ export class StepGuard {
       error,
       retryAt,
       retryCount,
-      owner: this.#run.attemptOwner,
+      owner: this.#owner,
     });
   }
 }

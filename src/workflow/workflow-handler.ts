@@ -11,9 +11,15 @@ import { stepErrorJson } from "./workflow-errors.js";
 export async function runForMessage(ctx: EngineContext, message: QueueMessage, def?: WorkflowDefinition): Promise<Run> {
   ctx.assertOpen();
   const record = await ctx.backend.getOrCreateRun({ message, now: ctx.clock.now() });
-  // Each delivery of the message is a distinct attempt: a new lease (or a takeover) re-runs a RUNNING step, the
-  // same delivery never runs it twice.
-  return new Run(ctx, record, def?.retry, `${message.consumerWorkerId ?? "none"}:${message.readCt}`);
+  return new Run(ctx, record, def?.retry, deliveryOwner(message));
+}
+
+/**
+ * The owner of the steps a delivery of `message` acquires: its consumer and read count ("none:0" for a trigger
+ * never dequeued). A later delivery takes a RUNNING step over, and the earlier one's step writes are then refused.
+ */
+function deliveryOwner(message: QueueMessage): string {
+  return `${message.consumerWorkerId ?? "none"}:${message.readCt}`;
 }
 
 /** The workflow input inside a trigger payload (`{ input: … }`), or the whole payload. */
@@ -40,7 +46,7 @@ export async function handleWorkflowMessage(
   // Create and start the run in one round trip (or take the one the claim started); a stale QUEUED/PAUSED
   // snapshot falls back to the guarded start.
   const record = startedRun ?? (await ctx.backend.startRun({ message, now: ctx.clock.now() }));
-  const run = new Run(ctx, record, def.retry, `${message.consumerWorkerId ?? "none"}:${message.readCt}`);
+  const run = new Run(ctx, record, def.retry, deliveryOwner(message));
   run.defersStepWrites = true;
   switch (run.status) {
     case "CANCELLING":
@@ -136,7 +142,8 @@ async function outcomeOfFailure(run: Run, err: unknown, readCt: number, now: () 
         };
       }
       case "CONFLICT":
-        // Another attempt of this delivery holds the step; look again shortly instead of failing the run.
+        // A concurrent attempt won the step, or took it over from this one; look again shortly instead of failing
+        // the run.
         return { action: "release", visibleAt: new Date(now().getTime() + 1000), refund: true };
       case "STORE_CLOSED":
         return { action: "keep" };

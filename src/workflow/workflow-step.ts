@@ -47,7 +47,7 @@ export async function workflowStep<T>(
   // In a worker, the output is stored with the run's next write (the next step's acquisition or the run's
   // outcome), one round trip fewer per step; serialising it here keeps a bad output an error of this step.
   const output = value === undefined ? "null" : serializePayload(value, run.context.config.validationConfig);
-  run.deferStepSuccess(name, output);
+  run.deferStepSuccess(name, output, acquired.guard.owner);
   return value;
 }
 

@@ -43,4 +43,72 @@ describe.each(BACKENDS)("workflow run handles per spec on %s", (backend) => {
       expect((await run.refresh()).status).toBe(status);
     }
   });
+
+  it("re-acquires a RUNNING step from the same handle: EXECUTE again, new startedAt, the earlier attempt fenced", async () => {
+    const { run, clock, store } = await (await setup()).openRun();
+    await run.start();
+    const first = await run.acquireStep("s");
+    if (first.status !== "EXECUTE") throw new Error("expected EXECUTE");
+    clock.advance(1_000);
+    const again = await run.acquireStep("s");
+    if (again.status !== "EXECUTE") throw new Error("a RUNNING step is executed again");
+    expect(again.step.status).toBe("RUNNING");
+    expect(again.step.startedAt).toEqual(clock.now());
+    expect(again.step.retryCount).toBe(0);
+    await again.guard.success("second");
+    expect((await thrown(() => first.guard.success("first"))).code).toBe("CONFLICT");
+    const row = await store.tables().workflowSteps().get(run.id, "s");
+    expect(row).toMatchObject({ status: "SUCCESS", output: "second" });
+  });
+
+  it("lets a new handle of a never-dequeued trigger take over the RUNNING step a crashed handle left", async () => {
+    const { store, name, clock } = await setup();
+    const msg = await pgqrs.workflow(name).trigger({ id: 1 }).execute(store);
+    const crashed = await store.run(msg);
+    await crashed.start();
+    expect((await crashed.acquireStep("s")).status).toBe("EXECUTE");
+    clock.advance(5_000);
+    const restarted = await store.run(msg);
+    const value = await pgqrs.workflowStep(restarted, "s", async () => "done");
+    expect(value).toBe("done");
+    await restarted.complete(value);
+    const row = await store.tables().workflowSteps().get(restarted.id, "s");
+    expect(row).toMatchObject({ status: "SUCCESS", output: "done", startedAt: clock.now() });
+  });
+
+  it("serves a redelivery with the same owner (refunded release, same consumer) whose step was left RUNNING", async () => {
+    const { store, name, clock, consumer } = await setup();
+    const msg = await pgqrs.workflow(name).trigger({}).execute(store);
+    const [m] = await consumer.dequeue();
+    const abandoned = await store.run(m!);
+    await abandoned.start();
+    expect((await abandoned.acquireStep("a")).status).toBe("EXECUTE");
+    // Given back without counting the delivery: the next lease has the same consumer and read count.
+    await consumer.releaseMany([m!.id], clock.now(), { refundDelivery: true });
+    let calls = 0;
+    const def = pgqrs.defineWorkflow({ name }, async (run) => {
+      const a = await pgqrs.workflowStep(run, "a", async () => {
+        calls += 1;
+        return "A";
+      });
+      return pgqrs.workflowStep(run, "b", async () => `${a}B`);
+    });
+    const loop = pgqrs.workflow().name(def).consumer(consumer).poll(store);
+    expect(await pgqrs.run().message(msg).store(store).result({ timeoutMs: 5_000 })).toBe("AB");
+    expect(calls).toBe(1);
+    await consumer.interrupt();
+    expect(await loop).toBe("interrupted");
+  });
+
+  it("gives EXECUTE to exactly one of two concurrent re-acquisitions of a RUNNING step by one delivery", async () => {
+    const { store, run } = await (await setup()).openRun();
+    await run.start();
+    expect((await run.acquireStep("s")).status).toBe("EXECUTE");
+    const twin = await store.run((await store.tables().messages().get(run.record.messageId))!);
+    const results = await Promise.allSettled([run.acquireStep("s"), twin.acquireStep("s")]);
+    const statuses = results.map((r) =>
+      r.status === "fulfilled" ? r.value.status : (r.reason as pgqrs.PgqrsError).code,
+    );
+    expect(statuses.sort()).toEqual(["CONFLICT", "EXECUTE"]);
+  });
 });
