@@ -15,7 +15,10 @@ export interface Lanes {
   held(): number;
   /** Units claimed and not yet settled: running or waiting for a lane. */
   units(): number;
-  /** Recent units' mean handling time, ms (exponentially weighted); undefined before the first. */
+  /**
+   * Recent units' mean handling time, ms (exponentially weighted), or the age of the oldest running unit when that
+   * is longer (a handler that turned slow stops prefetch before it finishes); undefined before the first unit.
+   */
   meanUnitMs(): number | undefined;
   /** Start nothing more, let running units finish, and give back the waiting ones (their delivery refunded). */
   stop(): Promise<void>;
@@ -28,9 +31,17 @@ interface Waiting {
 }
 
 /**
+ * How long claimed units may wait while no lane starts anything (every lane stuck in a slow handler) before they
+ * are given back for other consumers to take, ms.
+ */
+export const STALLED_WAIT_MS = 1_000;
+
+/**
  * At most `concurrency` lanes; each runs waiting units one after another until none is left, and calls
  * `onSettled` after each, so the loop can send the acknowledgement and refill. A unit that waited so long that
- * half its lease is gone is given back instead of run: it may be leased elsewhere soon.
+ * half its lease is gone is given back instead of run: it may be leased elsewhere soon. Units claimed ahead that
+ * wait behind handlers which turned slow are given back after {@link STALLED_WAIT_MS}, so a slow handler does not
+ * hold messages other consumers could run.
  */
 export function createLanes(
   consumer: Consumer,
@@ -47,6 +58,9 @@ export function createLanes(
   let laneCount = 0;
   let stopping = false;
   let mean: number | undefined;
+  const runningStarts = new Set<{ at: number }>();
+  let lastStartAt = performance.now();
+  let stallTimer: NodeJS.Timeout | undefined;
   const active = new Set<Promise<void>>();
   const startLane = () => {
     if (stopping || laneCount >= concurrency || waiting.length === 0) return;
@@ -81,11 +95,15 @@ export function createLanes(
         runningCount += next.messages.length;
         runningUnits += 1;
         const started = performance.now();
+        const start = { at: started };
+        runningStarts.add(start);
+        lastStartAt = started;
         try {
           await runUnit(consumer, next.messages, options, acks);
         } finally {
           runningCount -= next.messages.length;
           runningUnits -= 1;
+          runningStarts.delete(start);
         }
         const took = performance.now() - started;
         mean = mean === undefined ? took : mean * 0.8 + took * 0.2;
@@ -97,10 +115,27 @@ export function createLanes(
     }
   };
 
+  const watchStall = () => {
+    if (stallTimer !== undefined || stopping) return;
+    stallTimer = setTimeout(() => {
+      stallTimer = undefined;
+      if (stopping || waiting.length === 0) return;
+      if (laneCount >= concurrency && performance.now() - lastStartAt >= STALLED_WAIT_MS) {
+        const left = waiting.splice(0).flatMap((w) => w.messages);
+        waitingCount = 0;
+        void giveBack(left).then(onSettled);
+        return;
+      }
+      watchStall();
+    }, STALLED_WAIT_MS);
+    stallTimer.unref();
+  };
+
   return {
     add(messages, addOptions) {
       waiting.push({ messages, claimedAt: performance.now() });
       waitingCount += messages.length;
+      watchStall();
       if (addOptions?.deferStart === true) {
         setImmediate(startLane);
         return;
@@ -109,9 +144,15 @@ export function createLanes(
     },
     held: () => waitingCount + runningCount,
     units: () => waiting.length + runningUnits,
-    meanUnitMs: () => mean,
+    meanUnitMs: () => {
+      if (mean === undefined) return undefined;
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const start of runningStarts) oldest = Math.min(oldest, start.at);
+      return runningStarts.size === 0 ? mean : Math.max(mean, performance.now() - oldest);
+    },
     async stop() {
       stopping = true;
+      if (stallTimer !== undefined) clearTimeout(stallTimer);
       await Promise.allSettled([...active]);
       const left = waiting.splice(0).flatMap((w) => w.messages);
       waitingCount = 0;

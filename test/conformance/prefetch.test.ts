@@ -86,6 +86,47 @@ describe.each(BACKENDS)("prefetching handler loops on %s", (backend) => {
     expect(claimedAhead).toBeGreaterThan(0);
   });
 
+  it("gives back what it claimed ahead when its handler turns slow, so another consumer runs it", async () => {
+    const { store, queue, consumer } = await setup(60);
+    const other = await store.consumer(queue);
+    const mine: number[] = [];
+    const theirs: number[] = [];
+    let theirsWhileSlow = 0;
+    let slowDone = false;
+    const stop = new AbortController();
+    const loop = pgqrs
+      .dequeue()
+      .worker(consumer)
+      .signal(stop.signal)
+      .handle(async (m) => {
+        mine.push(m.payload as number);
+        // Fast handlers first (the loop starts prefetching), then one that takes 4 s.
+        if (mine.length === 30) {
+          await new Promise((r) => setTimeout(r, 4_000));
+          slowDone = true;
+        }
+      })
+      .poll(store);
+    await expect.poll(() => mine.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(30);
+    const helper = pgqrs
+      .dequeue()
+      .worker(other)
+      .signal(stop.signal)
+      .handle(async (m) => {
+        theirs.push(m.payload as number);
+        if (!slowDone) theirsWhileSlow += 1;
+      })
+      .poll(store);
+    // Within the slow handler's 4 s, the messages claimed ahead came back and the other consumer ran them.
+    await expect.poll(() => theirsWhileSlow, { timeout: 3_500 }).toBeGreaterThan(0);
+    expect(slowDone).toBe(false);
+    await expect.poll(() => mine.length + theirs.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(60);
+    stop.abort();
+    await loop;
+    await helper;
+    expect(new Set([...mine, ...theirs]).size).toBe(mine.length + theirs.length);
+  });
+
   it("prefetches by default on both backends", async () => {
     const { claimedAhead } = await interruptedLoop(100, { interruptAt: 20 });
     expect(claimedAhead).toBeGreaterThan(0);
