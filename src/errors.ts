@@ -79,19 +79,26 @@ export class ValidationError extends PgqrsError {
   }
 }
 
-/** A step failure that should be retried later (network blips, timeouts, 429s). */
+/**
+ * A step failure that should be retried later (network blips, timeouts, 429s). `message` reads
+ * "Transient error (CODE): text", as pgqrs displays it; the step's stored error keeps the text alone
+ * (`transientMessage`).
+ */
 export class TransientStepError extends PgqrsError {
   readonly transientCode: string;
+  /** The message as given, without the code: what the step's error JSON stores. */
+  readonly transientMessage: string;
   /** Overrides the policy's backoff when set, in milliseconds. */
   readonly retryAfterMs: number | undefined;
 
   constructor(transientCode: string, message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
     super("TRANSIENT", `Transient error (${transientCode}): ${message}`, {
       cause: options.cause,
-      details: { transientCode, retryAfterMs: options.retryAfterMs ?? null },
+      details: { transientCode, transientMessage: message, retryAfterMs: options.retryAfterMs ?? null },
     });
     this.name = "TransientStepError";
     this.transientCode = transientCode;
+    this.transientMessage = message;
     this.retryAfterMs = options.retryAfterMs;
   }
 }

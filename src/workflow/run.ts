@@ -7,7 +7,7 @@ import type { EngineContext } from "../workers/engine-context.js";
 import { resolveRetryPolicy, type StepRetryPolicy } from "./retry-policy.js";
 import { beginStepAcquisition } from "./step-acquisitions.js";
 import { StepGuard } from "./step-guard.js";
-import { cancelledError, toJsonText } from "./workflow-errors.js";
+import { cancelledError, retriesExhaustedError, toJsonText } from "./workflow-errors.js";
 
 /** What `acquireStep` found: run the step (`EXECUTE`, with a guard to record its outcome) or replay it. */
 export type StepResult<T = unknown> =
@@ -455,9 +455,5 @@ function unavailableStepError(runId: number, step: StepRecord): PgqrsError {
       { details: { stepName: step.stepName, runId, retryAt: step.retryAt, retryCount: step.retryCount } },
     );
   }
-  return new PgqrsError(
-    "RETRIES_EXHAUSTED",
-    `Step failed after ${step.retryCount} attempts: ${toJsonText(step.error ?? { message: "Unknown error" })}`,
-    { details: { stepName: step.stepName, runId, error: step.error, attempts: step.retryCount } },
-  );
+  return retriesExhaustedError(runId, step.stepName, step.error, step.retryCount);
 }

@@ -27,13 +27,47 @@ export function cancelledError(runId: number): PgqrsError {
   return new PgqrsError("CANCELLED", `Workflow cancelled for run ${runId}`, { details: { runId } });
 }
 
+/**
+ * RETRIES_EXHAUSTED for a step that failed for good: "Step failed after N attempts: <stored error JSON>", as
+ * pgqrs words it (reference §1.14, §3.5). A step that failed without a recorded error reads as pgqrs's
+ * `{"is_transient":false,"message":"Unknown error"}`.
+ */
+export function retriesExhaustedError(
+  runId: number,
+  stepName: string,
+  error: unknown,
+  attempts: number,
+  cause?: unknown,
+): PgqrsError {
+  const stored = error ?? { is_transient: false, message: "Unknown error" };
+  return new PgqrsError("RETRIES_EXHAUSTED", `Step failed after ${attempts} attempts: ${errorJsonText(stored)}`, {
+    cause,
+    details: { stepName, runId, error, attempts },
+  });
+}
+
+/**
+ * An error JSON as text with its well-known keys first, in the order pgqrs writes them, so the text is the same
+ * whichever backend stored it (PostgreSQL's jsonb reorders keys).
+ */
+function errorJsonText(error: unknown): string {
+  if (error === null || typeof error !== "object" || Array.isArray(error)) return toJsonText(error);
+  const known = ["is_transient", "code", "message", "retry_after", "resume_after"];
+  const entries = Object.entries(error);
+  const ordered = [
+    ...known.flatMap((key) => entries.filter(([k]) => k === key)),
+    ...entries.filter(([k]) => !known.includes(k)),
+  ];
+  return toJsonText(Object.fromEntries(ordered));
+}
+
 /** The stored error JSON of any thrown value. */
 export function stepErrorJson(err: unknown): StepErrorJson {
   if (err instanceof TransientStepError) {
     return {
       is_transient: true,
       code: err.transientCode,
-      message: err.message,
+      message: err.transientMessage,
       retry_after: err.retryAfterMs === undefined ? null : err.retryAfterMs / 1000,
     };
   }

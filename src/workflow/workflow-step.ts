@@ -2,6 +2,7 @@ import { PgqrsError, TransientStepError } from "../errors.js";
 import { serializePayload } from "../queue/payload-validation.js";
 import type { StepRetryPolicy } from "./retry-policy.js";
 import type { Run } from "./run.js";
+import { retriesExhaustedError, stepErrorJson } from "./workflow-errors.js";
 
 /** Options of one step call. */
 export interface WorkflowStepOptions {
@@ -28,12 +29,11 @@ export async function workflowStep<T>(
   try {
     value = await fn();
   } catch (err) {
+    const json = stepErrorJson(err);
     const row = await acquired.guard.recordFailure(err);
     if (err instanceof TransientStepError && row.retryAt === null) {
-      throw new PgqrsError("RETRIES_EXHAUSTED", `Step failed after ${row.retryCount} attempts: ${err.message}`, {
-        cause: err,
-        details: { stepName: name, error: row.error, attempts: row.retryCount },
-      });
+      // The error as this step wrote it (the row's copy may have its keys reordered by the backend).
+      throw retriesExhaustedError(run.id, name, json, row.retryCount, err);
     }
     if (err instanceof TransientStepError || (err instanceof PgqrsError && err.code === "PAUSED")) {
       throw stampRetryAt(err, row.retryAt);
