@@ -4,7 +4,7 @@ import { PgqrsError } from "../errors.js";
 export type BackoffStrategy =
   | { kind: "fixed"; delayMs: number }
   | { kind: "exponential"; baseMs: number; maxMs: number }
-  /** Exponential, then ±25% random jitter. */
+  /** Exponential, then a random jitter of whole seconds, up to ±25% of the delay (rounded down to seconds). */
   | { kind: "exponentialWithJitter"; baseMs: number; maxMs: number };
 
 /** Retry policy of a step: at most `maxAttempts` retries after the first execution. */
@@ -46,7 +46,10 @@ export function shouldRetry(policy: StepRetryPolicy, retryCount: number): boolea
   return retryCount < policy.maxAttempts;
 }
 
-/** Delay before retry `attempt` (0-based), in milliseconds. `random` returns [0, 1). */
+/**
+ * Delay before retry `attempt` (0-based), in milliseconds. `random` returns [0, 1). With the default policy: 1 s,
+ * 2 s, then 4 s ± 1 s.
+ */
 export function retryDelayMs(strategy: BackoffStrategy, attempt: number, random: () => number = Math.random): number {
   switch (strategy.kind) {
     case "fixed":
@@ -55,8 +58,11 @@ export function retryDelayMs(strategy: BackoffStrategy, attempt: number, random:
       return Math.min(strategy.maxMs, strategy.baseMs * 2 ** Math.min(attempt, 52));
     case "exponentialWithJitter": {
       const capped = Math.min(strategy.maxMs, strategy.baseMs * 2 ** Math.min(attempt, 52));
-      const jitter = capped * 0.25 * (random() * 2 - 1);
-      return Math.max(0, Math.round(capped + jitter));
+      // pgqrs jitters in whole seconds, by up to ±floor(25% of the delay in seconds): the default's 1 s and 2 s
+      // retries get none, its 4 s retry ±1 s (reference §1.10.5).
+      const rangeSeconds = Math.floor(capped / 4000);
+      const jitterSeconds = Math.floor(random() * (2 * rangeSeconds + 1)) - rangeSeconds;
+      return Math.max(0, capped + jitterSeconds * 1000);
     }
   }
 }

@@ -120,8 +120,10 @@ describe.each(BACKENDS)("workflow runs and steps on %s", (backend) => {
       if (attempt < 3) {
         const delay = row.retryAt!.getTime() - t;
         const expected = 1000 * 2 ** attempt;
-        expect(delay).toBeGreaterThanOrEqual(expected * 0.75);
-        expect(delay).toBeLessThanOrEqual(expected * 1.25);
+        // Jitter in whole seconds, up to ±floor(25% of the delay in seconds): none for 1 s and 2 s.
+        const range = Math.floor(expected / 4000) * 1000;
+        expect(delay % 1000).toBe(0);
+        expect(Math.abs(delay - expected)).toBeLessThanOrEqual(range);
         const notYet = await thrown(() =>
           run.acquireStep("flaky", { currentTime: new Date(row.retryAt!.getTime() - 1) }),
         );

@@ -1,10 +1,36 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
 import { openTestStore, thrown } from "../support/stores.js";
 
 // Step failures and the retry schedule as the reference's §1.10.5 describes them.
+describe("the default retry delay", () => {
+  const backoff = pgqrs.defaultRetryPolicy().backoff;
+  const delays = (attempt: number) =>
+    [0, 0.3, 0.5, 0.7, 0.999_999].map((r) => pgqrs.retryDelayMs(backoff, attempt, () => r));
+
+  it("is 1 s, then 2 s, without jitter", () => {
+    expect(new Set(delays(0))).toEqual(new Set([1_000]));
+    expect(new Set(delays(1))).toEqual(new Set([2_000]));
+  });
+
+  it("then jitters by whole seconds, up to ±floor(25% of the delay in seconds)", () => {
+    expect(delays(2)).toEqual([3_000, 3_000, 4_000, 5_000, 5_000]);
+    expect(delays(3)).toEqual([6_000, 7_000, 8_000, 9_000, 10_000]);
+    expect(delays(10)).toEqual([45_000, 54_000, 60_000, 66_000, 75_000]);
+  });
+
+  it("keeps custom policies and exact retryAfter overrides working", () => {
+    expect(pgqrs.retryDelayMs(pgqrs.BackoffStrategy.fixed(250), 5)).toBe(250);
+    expect(pgqrs.retryDelayMs(pgqrs.BackoffStrategy.exponential(100, 1_000), 3)).toBe(800);
+    expect(pgqrs.retryDelayMs(pgqrs.BackoffStrategy.exponentialWithJitter(500, 1_000), 1, () => 0.99)).toBe(1_000);
+  });
+});
+
 describe.each(BACKENDS)("workflow step retries per spec on %s", (backend) => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
   let n = 0;
   const openRun = async () => {
     const t = await openTestStore(backend);
@@ -65,5 +91,24 @@ describe.each(BACKENDS)("workflow step retries per spec on %s", (backend) => {
     expect(atAcquire.code).toBe("RETRIES_EXHAUSTED");
     expect(atAcquire.message).toBe(expected);
     expect(atAcquire.details?.attempts).toBe(3);
+  });
+
+  it("schedules the default policy's retries 1 s, 2 s, then 4 s ± 1 s after each failure", async () => {
+    const { run, clock } = await openRun();
+    vi.spyOn(Math, "random").mockReturnValue(0.999_999);
+    let t = clock.now().getTime();
+    const delays: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const s = await run.acquireStep("flaky", { currentTime: new Date(t) });
+      if (s.status !== "EXECUTE") throw new Error("expected EXECUTE");
+      const row = await s.guard.failTransient("TIMEOUT", "Connection timeout");
+      delays.push(row.retryAt!.getTime() - t);
+      t = row.retryAt!.getTime();
+    }
+    expect(delays).toEqual([1_000, 2_000, 5_000]);
+    const s = await run.acquireStep("exact", { currentTime: new Date(t) });
+    if (s.status !== "EXECUTE") throw new Error("expected EXECUTE");
+    const row = await s.guard.failTransient("RATE", "later", { retryAfterMs: 1_234 });
+    expect(row.retryAt!.getTime() - t).toBe(1_234);
   });
 });
