@@ -7,7 +7,7 @@ import type { EngineContext } from "../workers/engine-context.js";
 import { resolveRetryPolicy, type StepRetryPolicy } from "./retry-policy.js";
 import { beginStepAcquisition } from "./step-acquisitions.js";
 import { StepGuard } from "./step-guard.js";
-import { cancelledError, retriesExhaustedError, toJsonText } from "./workflow-errors.js";
+import { assertDelayMs, cancelledError, retriesExhaustedError, toJsonText } from "./workflow-errors.js";
 
 /** What `acquireStep` found: run the step (`EXECUTE`, with a guard to record its outcome) or replay it. */
 export type StepResult<T = unknown> =
@@ -208,8 +208,12 @@ export class Run {
     return this;
   }
 
-  /** RUNNING|QUEUED → PAUSED until `resumeAfterMs` from now; `error` records `{ message, resume_after }` (seconds). */
+  /**
+   * RUNNING|QUEUED → PAUSED until `resumeAfterMs` from now; `error` records `{ message, resume_after }` (seconds).
+   * VALIDATION_FAILED, with nothing written, unless `resumeAfterMs` is a finite number >= 0.
+   */
   async pause(message: string, resumeAfterMs: number): Promise<this> {
+    assertDelayMs("resume_after", "resumeAfterMs", resumeAfterMs);
     const error = toJsonText({ message, resume_after: resumeAfterMs / 1000 });
     await this.#guarded(["QUEUED", "RUNNING", "PAUSED"], "PAUSED", { error });
     return this;

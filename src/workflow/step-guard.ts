@@ -3,7 +3,7 @@ import { serializePayload } from "../queue/payload-validation.js";
 import type { StepRecord } from "../types.js";
 import { retryDelayMs, type StepRetryPolicy, shouldRetry } from "./retry-policy.js";
 import type { Run } from "./run.js";
-import { stepErrorJson, toJsonText } from "./workflow-errors.js";
+import { assertDelayMs, stepErrorJson, toJsonText } from "./workflow-errors.js";
 
 /** Records the outcome of one acquired step execution. */
 export class StepGuard {
@@ -62,6 +62,7 @@ export class StepGuard {
    * up, in which case the step fails for good. Returns the row; `retryAt === null` means no retry.
    */
   async failTransient(code: string, message: string, options: { retryAfterMs?: number } = {}): Promise<StepRecord> {
+    if (options.retryAfterMs !== undefined) assertDelayMs("retry_after", "retryAfterMs", options.retryAfterMs);
     const err = new TransientStepError(
       code,
       message,
@@ -72,6 +73,8 @@ export class StepGuard {
 
   /** @internal Record any thrown value: transient and paused errors schedule a retry, others fail for good. */
   async recordFailure(err: unknown): Promise<StepRecord> {
+    const override = err instanceof TransientStepError ? err.retryAfterMs : undefined;
+    if (override !== undefined) assertDelayMs("retry_after", "retryAfterMs", override);
     const json = stepErrorJson(err);
     const retryCount = this.#step.retryCount;
     if (err instanceof PgqrsError && err.code === "PAUSED") {
@@ -82,7 +85,6 @@ export class StepGuard {
     if (!json.is_transient || !shouldRetry(this.#policy, retryCount)) {
       return this.#write(toJsonText(json), null, retryCount);
     }
-    const override = err instanceof TransientStepError ? err.retryAfterMs : undefined;
     const delay = override ?? retryDelayMs(this.#policy.backoff, retryCount);
     return this.#write(toJsonText(json), new Date(this.#now.getTime() + delay), retryCount + 1);
   }

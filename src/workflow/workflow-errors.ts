@@ -1,4 +1,4 @@
-import { describeThrown, PgqrsError, TransientStepError } from "../errors.js";
+import { describeThrown, PgqrsError, TransientStepError, ValidationError } from "../errors.js";
 
 /** The JSON stored in a failed step's `error` column (pgqrs's shape, snake_case keys). */
 export interface StepErrorJson {
@@ -16,10 +16,21 @@ export interface StepErrorJson {
  * back at `now + resumeAfterMs`. Pauses do not use up the retry budget.
  */
 export function pauseError(message: string, resumeAfterMs: number): PgqrsError {
-  if (!Number.isFinite(resumeAfterMs) || resumeAfterMs < 0) {
-    throw new PgqrsError("VALIDATION_FAILED", "Validation failed: resumeAfterMs must be a number >= 0");
-  }
+  assertDelayMs("resume_after", "resumeAfterMs", resumeAfterMs);
   return new PgqrsError("PAUSED", `Workflow paused: ${message}`, { details: { message, resumeAfterMs } });
+}
+
+/**
+ * VALIDATION_FAILED unless `value` is a delay pgqrs can store: a finite number of milliseconds >= 0. Checked
+ * before anything is written, so a bad delay leaves the step or run as it was (NaN would otherwise reach the
+ * database as an invalid timestamp). `field` is pgqrs's name for it ("Invalid retry_after", as Python says).
+ */
+export function assertDelayMs(field: "retry_after" | "resume_after", option: string, value: unknown): void {
+  if (typeof value === "number" && Number.isFinite(value) && value >= 0) return;
+  throw new ValidationError(
+    `Invalid ${field}: ${option} must be a finite number of milliseconds >= 0, got ${String(value)}`,
+    { field: option, value },
+  );
 }
 
 /** CANCELLED for a run. */

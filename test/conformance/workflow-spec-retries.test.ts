@@ -111,4 +111,42 @@ describe.each(BACKENDS)("workflow step retries per spec on %s", (backend) => {
     const row = await s.guard.failTransient("RATE", "later", { retryAfterMs: 1_234 });
     expect(row.retryAt!.getTime() - t).toBe(1_234);
   });
+
+  it("refuses a negative, NaN or infinite retryAfterMs with VALIDATION_FAILED and leaves the step as it was", async () => {
+    const { run, store } = await openRun();
+    const s = await run.acquireStep("held");
+    if (s.status !== "EXECUTE") throw new Error("expected EXECUTE");
+    for (const bad of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const err = await thrown(() => s.guard.failTransient("TIMEOUT", "Connection timeout", { retryAfterMs: bad }));
+      expect(err.code).toBe("VALIDATION_FAILED");
+      expect(err.message).toContain("Invalid retry_after");
+      expect(err.message).toContain(String(bad));
+    }
+    const thrownInStep = await thrown(() =>
+      pgqrs.workflowStep(run, "thrown", async () => {
+        throw new pgqrs.TransientStepError("TIMEOUT", "Connection timeout", { retryAfterMs: Number.NaN });
+      }),
+    );
+    expect(thrownInStep.code).toBe("VALIDATION_FAILED");
+    for (const name of ["held", "thrown"]) {
+      const row = await store.tables().workflowSteps().get(run.id, name);
+      expect(row).toMatchObject({ status: "RUNNING", error: null, retryAt: null, retryCount: 0 });
+    }
+    await s.guard.success("still held");
+    expect((await store.tables().workflowSteps().get(run.id, "held"))?.status).toBe("SUCCESS");
+  });
+
+  it("refuses a negative, NaN or infinite pause with VALIDATION_FAILED and leaves the run RUNNING", async () => {
+    const { run } = await openRun();
+    for (const bad of [-1, Number.NaN, Number.NEGATIVE_INFINITY]) {
+      const err = await thrown(() => run.pause("waiting", bad));
+      expect(err.code).toBe("VALIDATION_FAILED");
+      expect(err.message).toContain("Invalid resume_after");
+      expect((await run.refresh()).status).toBe("RUNNING");
+      expect(run.record.error).toBeNull();
+    }
+    expect(() => pgqrs.pauseError("waiting", Number.NaN)).toThrow(/Invalid resume_after/);
+    await run.pause("waiting", 0);
+    expect(run.status).toBe("PAUSED");
+  });
 });
