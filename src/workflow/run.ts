@@ -314,18 +314,24 @@ export class Run {
     }
   }
 
-  /** Record step `name` as SUCCESS with `output` (acquiring it first). */
+  /** Record step `name` as SUCCESS with `output` (acquiring it first); a finished step's output is replaced. */
   async completeStep(name: string, output: unknown): Promise<StepRecord> {
     const r = await this.acquireStep(name);
-    if (r.status === "SKIPPED") return r.step;
-    return r.guard.success(output);
+    if (r.status === "EXECUTE") return r.guard.success(output);
+    // An explicit completion of a finished step replaces its output, as pgqrs's `complete_step` does: the write
+    // is not fenced, since no attempt holds a SUCCESS step.
+    const json = output === undefined ? "null" : serializePayload(output, this.#ctx.config.validationConfig);
+    return this.#ctx.backend.completeStep({ runId: this.id, stepName: name, now: this.now(), output: json });
   }
 
-  /** Record step `name` as failed for good with `error` (acquiring it first). */
+  /**
+   * Acquire step `name` and record `error` as {@link StepGuard.failWithJson} does (an `is_transient: true` error
+   * schedules a retry; anything else fails the step for good). A step that already succeeded is left as it is.
+   */
   async failStep(name: string, error: unknown, options: { currentTime?: Date } = {}): Promise<StepRecord> {
     const r = await this.acquireStep(name, options);
     if (r.status === "SKIPPED") return r.step;
-    return r.guard.fail(error);
+    return r.guard.failWithJson(error);
   }
 
   /**

@@ -76,17 +76,42 @@ export class StepGuard {
     const override = err instanceof TransientStepError ? err.retryAfterMs : undefined;
     if (override !== undefined) assertDelayMs("retry_after", "retryAfterMs", override);
     const json = stepErrorJson(err);
-    const retryCount = this.#step.retryCount;
     if (err instanceof PgqrsError && err.code === "PAUSED") {
-      // A pause is not a failure: it does not use up the retry budget.
-      const resumeMs = Number(err.details.resumeAfterMs ?? 0);
-      return this.#write(toJsonText(json), new Date(this.#now.getTime() + resumeMs), retryCount);
+      return this.#record(json, { delayMs: Number(err.details.resumeAfterMs ?? 0), paused: true });
     }
-    if (!json.is_transient || !shouldRetry(this.#policy, retryCount)) {
-      return this.#write(toJsonText(json), null, retryCount);
-    }
-    const delay = override ?? retryDelayMs(this.#policy.backoff, retryCount);
-    return this.#write(toJsonText(json), new Date(this.#now.getTime() + delay), retryCount + 1);
+    return this.#record(json, { delayMs: override, paused: false });
+  }
+
+  /**
+   * Record `error` (any JSON value) as pgqrs's `fail_with_json` does: a value without an `is_transient` key is
+   * wrapped as `{ is_transient: false, code: "NON_RETRYABLE", message: <its JSON text> }` and fails the step for
+   * good; one with `is_transient: true` schedules a retry like a transient failure (after its `retry_after`
+   * seconds when given, else by the policy), unless the retries are used up. VALIDATION_FAILED, nothing written,
+   * for a `retry_after` that is not a finite number of seconds >= 0.
+   */
+  async failWithJson(error: unknown): Promise<StepRecord> {
+    const json: Record<string, unknown> =
+      error !== null && typeof error === "object" && !Array.isArray(error) && "is_transient" in error
+        ? (error as Record<string, unknown>)
+        : { is_transient: false, code: "NON_RETRYABLE", message: toJsonText(error) };
+    const retryAfter = json.retry_after ?? undefined;
+    const delayMs = retryAfter === undefined ? undefined : secondsToMs(retryAfter);
+    if (delayMs !== undefined) assertDelayMs("retry_after", "retry_after", delayMs);
+    return this.#record(json, { delayMs, paused: false });
+  }
+
+  /**
+   * Write a failure: transient ones get a retry at `delayMs` (or the policy's delay) while the budget lasts; a
+   * pause is not a failure and does not use up the budget.
+   */
+  #record(json: object, how: { delayMs: number | undefined; paused: boolean }): Promise<StepRecord> {
+    const text = toJsonText(json);
+    const retryCount = this.#step.retryCount;
+    if (how.paused) return this.#write(text, new Date(this.#now.getTime() + (how.delayMs ?? 0)), retryCount);
+    const transient = (json as { is_transient?: unknown }).is_transient === true;
+    if (!transient || !shouldRetry(this.#policy, retryCount)) return this.#write(text, null, retryCount);
+    const delay = how.delayMs ?? retryDelayMs(this.#policy.backoff, retryCount);
+    return this.#write(text, new Date(this.#now.getTime() + delay), retryCount + 1);
   }
 
   #write(error: string, retryAt: Date | null, retryCount: number): Promise<StepRecord> {
@@ -101,4 +126,16 @@ export class StepGuard {
       owner: this.#owner,
     });
   }
+}
+
+/** A stored `retry_after`: seconds, or pgqrs's serialised Duration `{ secs, nanos }`; NaN when it is neither. */
+function secondsToMs(value: unknown): number {
+  if (typeof value === "number") return value * 1000;
+  if (value !== null && typeof value === "object" && "secs" in value) {
+    const { secs, nanos } = value as { secs: unknown; nanos?: unknown };
+    if (typeof secs === "number" && (nanos === undefined || typeof nanos === "number")) {
+      return secs * 1000 + (nanos ?? 0) / 1e6;
+    }
+  }
+  return Number.NaN;
 }

@@ -111,4 +111,44 @@ describe.each(BACKENDS)("workflow run handles per spec on %s", (backend) => {
     );
     expect(statuses.sort()).toEqual(["CONFLICT", "EXECUTE"]);
   });
+
+  it("completeStep records a step's output, and replaces it when the step already succeeded", async () => {
+    const { run, store } = await (await setup()).openRun();
+    await run.start();
+    expect(await run.completeStep("s", { v: 1 })).toMatchObject({ status: "SUCCESS", output: { v: 1 } });
+    expect(await run.completeStep("s", { v: 2 })).toMatchObject({ status: "SUCCESS", output: { v: 2 } });
+    expect(await run.acquireStep("s")).toMatchObject({ status: "SKIPPED", value: { v: 2 } });
+    expect((await store.tables().workflowSteps().get(run.id, "s"))?.output).toEqual({ v: 2 });
+  });
+
+  it("failStep schedules a retry for an is_transient error, by the policy or its retry_after", async () => {
+    const { run, clock } = await (await setup()).openRun();
+    await run.start();
+    const t0 = clock.now().getTime();
+    const transient = { is_transient: true, code: "TIMEOUT", message: "Connection timeout" };
+    const row = await run.failStep("t", transient, { currentTime: new Date(t0) });
+    expect(row).toMatchObject({ status: "ERROR", error: transient, retryCount: 1 });
+    expect(row.retryAt?.getTime()).toBe(t0 + 1_000);
+    const notYet = await thrown(() => run.acquireStep("t", { currentTime: new Date(t0 + 500) }));
+    expect(notYet.code).toBe("STEP_NOT_READY");
+    const later = await run.failStep("later", { ...transient, retry_after: 10 }, { currentTime: new Date(t0) });
+    expect(later.retryAt?.getTime()).toBe(t0 + 10_000);
+    const bad = await thrown(() => run.failStep("bad", { ...transient, retry_after: -1 }));
+    expect(bad.code).toBe("VALIDATION_FAILED");
+  });
+
+  it("failStep wraps any other JSON as a NON_RETRYABLE error and fails the step for good", async () => {
+    const { run } = await (await setup()).openRun();
+    await run.start();
+    const wrapped = await run.failStep("str", "boom");
+    expect(wrapped).toMatchObject({ status: "ERROR", retryAt: null, retryCount: 0 });
+    expect(wrapped.error).toEqual({ is_transient: false, code: "NON_RETRYABLE", message: '"boom"' });
+    const obj = await run.failStep("obj", { reason: "bad input" });
+    expect(obj.error).toEqual({ is_transient: false, code: "NON_RETRYABLE", message: '{"reason":"bad input"}' });
+    const own = { is_transient: false, code: "INVALID", message: "no such user" };
+    expect((await run.failStep("own", own)).error).toEqual(own);
+    const exhausted = await thrown(() => run.acquireStep("str"));
+    expect(exhausted.code).toBe("RETRIES_EXHAUSTED");
+    expect(exhausted.details?.attempts).toBe(0);
+  });
 });
