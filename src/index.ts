@@ -84,6 +84,7 @@ export { Run, type StepResult } from "./workflow/run.js";
 export type { ResultOptions } from "./workflow/run-result.js";
 export { StepGuard } from "./workflow/step-guard.js";
 export { pauseError, type StepErrorJson } from "./workflow/workflow-errors.js";
+export { workflowHandler, workflowHandlerWithTime } from "./workflow/workflow-message-handler.js";
 export { type WorkflowStepOptions, workflowStep } from "./workflow/workflow-step.js";
 export { WorkflowWorker, type WorkflowWorkerOptions } from "./workflow/workflow-worker.js";
 

@@ -30,6 +30,19 @@ export function triggerInput(payload: unknown): unknown {
   return payload;
 }
 
+/** What to do with a workflow's message, and for a message put back, the error that put it back. */
+export type WorkflowMessageOutcome = MessageOutcome & { cause?: unknown };
+
+/** Options of {@link handleWorkflowMessage}. */
+export interface HandleWorkflowMessageOptions {
+  /** The clock of release times. Default the store's. */
+  now?: () => Date;
+  /** The run the claim already started, if it did. */
+  startedRun?: RunRecord | undefined;
+  /** Pin the run's time (`run.withTime`), as pgqrs's `workflow_handler_with_time`. */
+  at?: Date | undefined;
+}
+
 /**
  * Drive one run for one delivery of its message (reference §3.5 with DECISIONS.md items 3, 9): finalise a pending
  * cancellation, start, call the workflow, record the outcome, and say what to do with the message. Retries and
@@ -39,14 +52,15 @@ export async function handleWorkflowMessage(
   ctx: EngineContext,
   def: WorkflowDefinition,
   message: QueueMessage,
-  now: () => Date = () => ctx.clock.now(),
-  startedRun?: RunRecord,
-): Promise<MessageOutcome> {
+  options: HandleWorkflowMessageOptions = {},
+): Promise<WorkflowMessageOutcome> {
   ctx.assertOpen();
+  const now = options.now ?? (() => ctx.clock.now());
   // Create and start the run in one round trip (or take the one the claim started); a stale QUEUED/PAUSED
   // snapshot falls back to the guarded start.
-  const record = startedRun ?? (await ctx.backend.startRun({ message, now: ctx.clock.now() }));
+  const record = options.startedRun ?? (await ctx.backend.startRun({ message, now: ctx.clock.now() }));
   const run = new Run(ctx, record, def.retry, deliveryOwner(message));
+  if (options.at !== undefined) run.withTime(options.at);
   run.defersStepWrites = true;
   switch (run.status) {
     case "CANCELLING":
@@ -114,7 +128,12 @@ async function finishAndArchive(
   return archived ? { action: "keep" } : { action: "archive" };
 }
 
-async function outcomeOfFailure(run: Run, err: unknown, readCt: number, now: () => Date): Promise<MessageOutcome> {
+async function outcomeOfFailure(
+  run: Run,
+  err: unknown,
+  readCt: number,
+  now: () => Date,
+): Promise<WorkflowMessageOutcome> {
   // A step that succeeded just before the failure still has its output to write. If that write fails too, the
   // step runs again at the next delivery (at least once), which is what a crash at this point would mean.
   await run.flushDeferred().catch(() => undefined);
@@ -125,11 +144,11 @@ async function outcomeOfFailure(run: Run, err: unknown, readCt: number, now: () 
       case "TRANSIENT":
       case "STEP_NOT_READY": {
         const retryAt = err.details.retryAt;
-        if (retryAt instanceof Date) return { action: "release", visibleAt: retryAt, refund: true };
+        if (retryAt instanceof Date) return { action: "release", visibleAt: retryAt, refund: true, cause: err };
         // Thrown outside a step: no step policy bounds it, so it counts as a delivery (maxReadCt ends it) and backs
         // off by delivery count so the message is not spun on.
         const delay = retryDelayMs(run.retryPolicy.backoff, Math.max(0, readCt - 1));
-        return { action: "release", visibleAt: new Date(now().getTime() + delay) };
+        return { action: "release", visibleAt: new Date(now().getTime() + delay), cause: err };
       }
       case "PAUSED": {
         const resumeAfterMs = Number(err.details.resumeAfterMs ?? 0);
@@ -139,12 +158,13 @@ async function outcomeOfFailure(run: Run, err: unknown, readCt: number, now: () 
           action: "release",
           refund: true,
           visibleAt: retryAt instanceof Date ? retryAt : new Date(now().getTime() + resumeAfterMs),
+          cause: err,
         };
       }
       case "CONFLICT":
         // A concurrent attempt won the step, or took it over from this one; look again shortly instead of failing
         // the run.
-        return { action: "release", visibleAt: new Date(now().getTime() + 1000), refund: true };
+        return { action: "release", visibleAt: new Date(now().getTime() + 1000), refund: true, cause: err };
       case "STORE_CLOSED":
         return { action: "keep" };
       default:

@@ -55,7 +55,7 @@ export function serveWorkflow(
       if (message === undefined) return [];
       const run = started.get(message.id);
       started.delete(message.id);
-      return [await handleWorkflowMessage(ctx, def, message, () => consumer.now(), run)];
+      return [await handleWorkflowMessage(ctx, def, message, { now: () => consumer.now(), startedRun: run })];
     },
   });
 }
