@@ -60,6 +60,7 @@ export class StepGuard {
   /**
    * Failed transiently: a retry is scheduled by the policy (or after `retryAfterMs`), unless the retries are used
    * up, in which case the step fails for good. Returns the row; `retryAt === null` means no retry.
+   * VALIDATION_FAILED ("Invalid retry_after"), with nothing written, unless `retryAfterMs` is a finite number >= 0.
    */
   async failTransient(code: string, message: string, options: { retryAfterMs?: number } = {}): Promise<StepRecord> {
     if (options.retryAfterMs !== undefined) assertDelayMs("retry_after", "retryAfterMs", options.retryAfterMs);
