@@ -73,7 +73,7 @@ describe.each(BACKENDS)("producing on %s", (backend) => {
     const { store, producer } = await setup();
     const big = "x".repeat(1_048_576);
     const err = await thrown(() => producer.enqueue(big));
-    expect(err.code).toBe("VALIDATION_FAILED");
+    expect(err.code).toBe("PAYLOAD_TOO_LARGE");
     expect(err.message).toContain("1048576");
     expect(await count(store)).toBe(0);
     const ok = await producer.enqueue("y".repeat(100_000));
