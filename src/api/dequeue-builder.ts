@@ -67,7 +67,11 @@ export class DequeueBuilder<T = unknown> {
     return this;
   }
 
-  /** Reference time of the claims (tests). */
+  /**
+   * Reference time of the claims (tests): a message is claimable when it is visible at `time`, and leases run from
+   * it. Applies to `fetchOne`, `fetchAll`, `poll` and to every claim of a handler loop (which then also releases
+   * failed messages relative to `time` and takes no handoffs). Default: the store's clock at each claim.
+   */
   at(time: Date): this {
     this.atTime = time;
     return this;
@@ -209,6 +213,7 @@ export class DequeueBuilder<T = unknown> {
       releaseDelaySeconds: this.releaseDelaySeconds,
       prefetch: this.prefetchLimit,
       onError: this.errorListener,
+      at: this.atTime,
     };
   }
 }
@@ -242,7 +247,7 @@ export class HandlerBuilder<T = unknown> {
         await this.#batch?.(messages);
       }
     } catch (err) {
-      const visibleAt = new Date(consumer.now().getTime() + s.releaseDelaySeconds * 1000);
+      const visibleAt = new Date((s.at ?? consumer.now()).getTime() + s.releaseDelaySeconds * 1000);
       await consumer.releaseMany(
         messages.map((m) => m.id),
         visibleAt,
@@ -264,9 +269,12 @@ export class HandlerBuilder<T = unknown> {
       throw new PgqrsError("VALIDATION_FAILED", "Validation failed: until() is not supported with handler poll loops");
     }
     const consumer = await this.#source.resolveConsumer(store);
+    // With `.at(time)` the loop lives at that time: its claims, and the releases of failed messages.
+    const at = s.at;
+    const now = () => at ?? consumer.now();
     const release = (): MessageOutcome => ({
       action: "release",
-      visibleAt: new Date(consumer.now().getTime() + s.releaseDelaySeconds * 1000),
+      visibleAt: new Date(now().getTime() + s.releaseDelaySeconds * 1000),
     });
     const single = this.#single;
     const batch = this.#batch;
@@ -277,10 +285,11 @@ export class HandlerBuilder<T = unknown> {
       concurrency: s.concurrency,
       prefetch: s.prefetch ?? defaultPrefetch(s.concurrency, s.batchSize, store.capabilities.networkRoundTrips),
       refillAtHalf: !store.capabilities.networkRoundTrips,
-      acceptHandoffs: true,
+      acceptHandoffs: at === undefined,
       vtSeconds: s.vtSeconds ?? store.config.defaultVtSeconds,
       pollIntervalMs: s.pollMs ?? store.config.pollIntervalMs,
-      now: () => consumer.now(),
+      now,
+      ...(at === undefined ? {} : { at }),
       maintenance: zombieReclaimTask(store.context, consumer.queue.id),
       ...(s.signal === undefined ? {} : { signal: s.signal }),
       ...(onError === undefined ? {} : { onError }),

@@ -1,6 +1,6 @@
 import { PgqrsError } from "../errors.js";
 import type { QueueMessage, RunRecord } from "../types.js";
-import type { Consumer } from "./consumer.js";
+import type { Consumer, DequeueOptions } from "./consumer.js";
 import { assertMayTakeWork, enterPolling } from "./terminal-status.js";
 import { createLanes } from "./poll-lanes.js";
 import { createPrefetch } from "./prefetch.js";
@@ -56,6 +56,13 @@ export interface PollLoopOptions {
   onHandedOffRun?: (message: QueueMessage, run: RunRecord | null) => void;
   /** Claims `limit` messages when no acknowledgement is pending. Default: the consumer's `dequeue`. */
   claim?: (limit: number) => Promise<QueueMessage[]>;
+  /**
+   * Reference time of every claim the loop sends (its plain claims and the claims riding on acknowledgements), as
+   * `dequeue().at(time)`: a message is claimable when it is visible at this time. A custom `claim` keeps its own
+   * time. While set, handoffs are refused: a handed-off message is leased at its producer's time, not this one.
+   * Default: the consumer's clock at each claim.
+   */
+  at?: Date;
   /** Called with errors that do not end the loop (failed acknowledgements, transient database errors). */
   onError?: (err: unknown) => void;
 }
@@ -137,7 +144,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
       .catch((err: unknown) => options.onError?.(err));
   };
   const withdrawOffer =
-    options.acceptHandoffs === true
+    options.acceptHandoffs === true && options.at === undefined
       ? consumer.offerHandoffs(options.vtSeconds, options.onHandedOffRun !== undefined, {
           reserve: () => {
             // At concurrency 1 the queue must be drained, so a handoff never runs ahead of an older message. With
@@ -157,6 +164,10 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
           },
         })
       : undefined;
+  const claimOptions = (limit: number): DequeueOptions =>
+    options.at === undefined
+      ? { batchSize: limit, vtSeconds: options.vtSeconds }
+      : { batchSize: limit, vtSeconds: options.vtSeconds, at: options.at };
   let lastCheck = Date.now();
   let lastMaintenance = Date.now();
   let consecutiveErrors = 0;
@@ -225,10 +236,10 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
         remoteHintsAtSend = hints.remote;
         claimed =
           ackIds.length > 0
-            ? (await consumer.archiveAndDequeue(ackIds, { batchSize: limit, vtSeconds: options.vtSeconds })).messages
+            ? (await consumer.archiveAndDequeue(ackIds, claimOptions(limit))).messages
             : options.claim !== undefined
               ? await options.claim(limit)
-              : await consumer.dequeue({ batchSize: limit, vtSeconds: options.vtSeconds });
+              : await consumer.dequeue(claimOptions(limit));
         consecutiveErrors = 0;
       } catch (err) {
         // Acknowledgements not known to be applied are retried with the next statement (archiving twice is a
