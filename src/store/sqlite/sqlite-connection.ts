@@ -21,6 +21,38 @@ const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 /** Bound on cached statements: batch inserts of many distinct sizes would otherwise grow the cache forever. */
 const MAX_CACHED_STATEMENTS = 512;
 
+/** Busy timeout while a connection opens, at least (ms): see the constructor. */
+const OPEN_BUSY_TIMEOUT_MS = 5_000;
+
+/** Pause between attempts when SQLite reports BUSY at open without waiting in its busy handler (ms). */
+const OPEN_RETRY_PAUSE_MS = 10;
+
+/**
+ * The connection's PRAGMAs, retried while SQLite answers BUSY (also `SQLITE_BUSY_RECOVERY`) until `withinMs` has
+ * passed: some lock conflicts return at once instead of waiting in the busy handler. Every PRAGMA here is
+ * idempotent, so a partial attempt is simply run again.
+ */
+function applyOpenPragmas(db: Database.Database, useWal: boolean, withinMs: number): void {
+  const started = performance.now();
+  for (;;) {
+    try {
+      db.pragma(`journal_mode = ${useWal ? "WAL" : "DELETE"}`);
+      db.pragma("synchronous = NORMAL");
+      // A queue rewrites the same few index pages with every claim and archive: checkpointing every 10,000 WAL
+      // pages (about 40 MB) instead of SQLite's 1,000 copies each such page into the database file once per ten
+      // times as many transactions (measured: +10% on 50-message claims). The WAL file keeps that size once reached.
+      if (useWal) db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      db.pragma("foreign_keys = ON");
+      return;
+    } catch (err) {
+      const busy = err instanceof Database.SqliteError && err.code.startsWith("SQLITE_BUSY");
+      if (!busy || performance.now() - started >= withinMs) throw err;
+      // A synchronous pause: the constructor is synchronous, and this runs once per store, never on a hot path.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, OPEN_RETRY_PAUSE_MS);
+    }
+  }
+}
+
 export class SqliteConnection {
   readonly #db: Database.Database;
   readonly #statements = new Map<string, Statement>();
@@ -30,15 +62,19 @@ export class SqliteConnection {
   #closed = false;
 
   constructor(opts: SqliteConnectionOptions) {
-    this.#db = new Database(opts.path);
-    this.#db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs))}`);
-    this.#db.pragma(`journal_mode = ${opts.useWal ? "WAL" : "DELETE"}`);
-    this.#db.pragma("synchronous = NORMAL");
-    // A queue rewrites the same few index pages with every claim and archive: checkpointing every 10,000 WAL pages
-    // (about 40 MB) instead of SQLite's 1,000 copies each such page into the database file once per ten times as
-    // many transactions (measured: +10% on 50-message claims). The WAL file keeps that size once reached.
-    if (opts.useWal) this.#db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
-    this.#db.pragma("foreign_keys = ON");
+    const busyTimeoutMs = Math.max(0, Math.trunc(opts.busyTimeoutMs));
+    // Opened under a floor busy timeout: another process's WAL recovery at its open, or its checkpoint at its last
+    // close, holds an exclusive lock for a moment, and setting the journal mode must wait that out however short the
+    // user's timeout (which is for statements, not for opening). The user's value applies once the file is open.
+    const openTimeoutMs = Math.max(busyTimeoutMs, OPEN_BUSY_TIMEOUT_MS);
+    this.#db = new Database(opts.path, { timeout: openTimeoutMs });
+    try {
+      applyOpenPragmas(this.#db, opts.useWal, openTimeoutMs);
+      this.#db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    } catch (err) {
+      this.#db.close();
+      throw err;
+    }
     this.#transaction = this.#db.transaction((fn: () => unknown) => fn());
   }
 
