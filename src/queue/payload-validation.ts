@@ -27,6 +27,14 @@ export function serializePayload(value: unknown, config: ValidationConfig, prefi
   return json;
 }
 
+/**
+ * Deepest nesting any payload, output or step result may have (the root is depth 0), whatever `maxObjectDepth`
+ * says: deeper JSON cannot be validated, serialised or parsed without running out of stack (a RangeError instead
+ * of VALIDATION_FAILED), and SQLite's JSON functions refuse more than 1,000 levels. `maxObjectDepth` (off by
+ * default) can only lower it.
+ */
+export const MAX_PAYLOAD_DEPTH = 1_000;
+
 /** Most payloads one batch may insert: one statement, one transaction, bounded memory on both backends. */
 export const MAX_BATCH_MESSAGES = 10_000;
 /** Most JSON bytes one batch may insert in total (each payload is also held to `maxPayloadSizeBytes`). */
@@ -77,11 +85,12 @@ function checkStructure(root: unknown, config: ValidationConfig, prefix: string)
   if (root === undefined) fail("payload is undefined; enqueue a JSON value (use null for 'no data')");
   const seen = new Set<object>();
   const forbidden = new Set(config.forbiddenKeys);
+  const configured = config.maxObjectDepth;
+  const depthLimit = configured !== null && configured < MAX_PAYLOAD_DEPTH ? configured : MAX_PAYLOAD_DEPTH;
 
   const visit = (value: unknown, depth: number, path: string): void => {
-    if (config.maxObjectDepth !== null && depth > config.maxObjectDepth) {
-      fail(`Object depth ${depth} exceeds limit ${config.maxObjectDepth}`);
-    }
+    // Checked before descending, so the recursion is never deeper than the limit.
+    if (depth > depthLimit) fail(`Object depth ${depth} exceeds limit ${depthLimit}`);
     switch (typeof value) {
       case "string": {
         const bad = unstorable(value);

@@ -8,6 +8,7 @@ import pg from "pg";
 import { maskDsn } from "../../config.js";
 import { PgqrsError } from "../../errors.js";
 import { connectionError, errorCode, RETRYABLE_SQLSTATES, translatePgError } from "./postgres-errors.js";
+import { parsePgTimestamp } from "./postgres-time.js";
 
 const INT8_OID = 20;
 const TIMESTAMPTZ_OID = 1184;
@@ -23,7 +24,8 @@ const RESULT_TYPES: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: "text" | "binary") => {
     if (format === undefined || format === "text") {
       if (oid === INT8_OID) return (v: string) => Number(v);
-      if (oid === TIMESTAMPTZ_OID || oid === TIMESTAMP_OID) return (v: string) => new Date(v);
+      // Never an Invalid Date: BC dates, years past 9999 and infinity are clamped (see postgres-time.ts).
+      if (oid === TIMESTAMPTZ_OID || oid === TIMESTAMP_OID) return parsePgTimestamp;
       if (oid === JSON_OID || oid === JSONB_OID) return (v: string) => JSON.parse(v) as unknown;
     }
     return format === undefined ? pg.types.getTypeParser(oid) : pg.types.getTypeParser(oid, format);
