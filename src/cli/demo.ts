@@ -87,7 +87,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         else if (Date.now() - lastChange > STALL_MS) {
           stalled = true;
           progress.note(
-            `no run finished for ${STALL_MS / 1000} s; stopping (see \`pgqrs workflow runs ${DEMO_WORKFLOW}\`)`,
+            `no run finished for ${STALL_MS / 1000} s; stopping (see \`${cliCommand(options.config, `workflow runs ${DEMO_WORKFLOW}`)}\`)`,
           );
         }
         await new Promise((r) => setTimeout(r, 100));
@@ -124,7 +124,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
 
     const summary = await summarise(store, messages, elapsed, progress.retries, crash, options.runs);
     if (options.json) options.out.write(`${JSON.stringify(summary, null, 2)}\n`);
-    else options.out.write(`${render(summary, crash)}\n`);
+    else options.out.write(`${render(summary, crash, options.config)}\n`);
     return summary;
   } finally {
     await store.close();
@@ -202,7 +202,7 @@ async function pickSample(
   return { sample, steps: sample === undefined ? [] : await stepsOf(sample) };
 }
 
-function render(s: DemoSummary, crash: CrashReport | null): string {
+function render(s: DemoSummary, crash: CrashReport | null, config: Config): string {
   const lines: string[] = [""];
   const statusRows = Object.entries(s.statuses).map(([status, count]) => ({ status, count }));
   lines.push(
@@ -247,6 +247,24 @@ function render(s: DemoSummary, crash: CrashReport | null): string {
     }
   }
   lines.push("");
-  lines.push("Look inside: pgqrs workflow runs demo_order, pgqrs workflow steps <run>, pgqrs stats (same --dsn).");
+  lines.push("Look inside:");
+  lines.push(`  ${cliCommand(config, `workflow runs ${DEMO_WORKFLOW}`)}`);
+  if (s.timeline.steps.length > 0) lines.push(`  ${cliCommand(config, `workflow steps ${s.timeline.runId}`)}`);
+  lines.push(`  ${cliCommand(config, "stats")}`);
   return lines.join("\n");
+}
+
+/**
+ * A CLI command against the demo's database that works when pasted into a shell from the project directory: `npx`
+ * (the bin is not on PATH), the DSN (a password masked: type yours in its place) and the schema when not the
+ * default, each quoted for the shell when it needs to be.
+ */
+export function cliCommand(config: Config, command: string): string {
+  const schema = config.schema === "public" ? "" : ` --schema ${shellWord(config.schema)}`;
+  return `npx pgqrs ${command} --dsn ${shellWord(pgqrs.maskDsn(config.dsn))}${schema}`;
+}
+
+/** `word`, single-quoted when the shell would otherwise split or expand it. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`;
 }

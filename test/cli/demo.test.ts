@@ -36,6 +36,23 @@ describe("pgqrs demo", () => {
     expect(r.stdout).toMatch(/latency\s+p50 .*, p95 /);
     expect(r.stdout).toMatch(/reserve_stock\s+SUCCESS/);
     expect(r.stderr).toMatch(/30\/30 runs\s+\d+ runs\/s\s+\d+ retries/);
+    // The closing hint is a command that works when pasted (npx, since the bin is not on PATH, and the --dsn).
+    const hint = "npx pgqrs workflow runs demo_order --dsn sqlite://./pgqrs-demo.db";
+    expect(r.stdout).toContain(`  ${hint}\n`);
+    const pasted = await runCli(hint.split(" ").slice(2), { cwd });
+    expect(pasted.code).toBe(0);
+    expect(pasted.stdout).toMatch(/SUCCESS/);
+  });
+
+  it("masks a Postgres password in the closing hint and names a non-default schema", async () => {
+    const { Config } = await import("../../src/index.js");
+    const { cliCommand } = await import("../../src/cli/demo.js");
+    const config = new Config({ dsn: "postgresql://app:s3cret@db.example:5432/jobs?sslmode=require", schema: "demo" });
+    const hint = cliCommand(config, "workflow runs demo_order");
+    expect(hint).not.toContain("s3cret");
+    expect(hint).toMatch(
+      /^npx pgqrs workflow runs demo_order --dsn 'postgresql:\/\/app:[^@']+@db\.example:5432\/jobs\?sslmode=require' --schema demo$/,
+    );
   });
 
   it("--json on SQLite: all runs succeed, transient failures were retried", async () => {
