@@ -1,13 +1,84 @@
-/** The one source of time for every component, so leases, delays and retries can be tested without sleeping. */
+/**
+ * The one source of time for every component, so leases, delays and retries can be tested without sleeping:
+ * `now()` is the time written to and compared with the database; `timers` is what the engine's loops wait on
+ * (poll intervals, heartbeats, lease renewals, give-back and back-off timers).
+ */
 export interface Clock {
   /** The current time. */
   now(): Date;
+  /**
+   * The timers the engine's loops wait on. Default {@link systemTimers}: real time. A clock that supplies its own
+   * (see `VirtualClock`) decides when every wait ends, so loops can be tested in virtual time.
+   */
+  readonly timers?: Timers;
 }
 
-/** Wall-clock time. */
-export const systemClock: Clock = { now: () => new Date() };
+/** A pending timer. */
+export interface Timer {
+  /** Stop it; the callback does not run (again). Cancelling twice is a no-op. */
+  cancel(): void;
+}
 
-/** A clock that moves only when told to; for tests and simulations. */
+/** Options of {@link Timers.setTimeout} and {@link Timers.setInterval}. */
+export interface TimerOptions {
+  /** Let the process exit while this timer is pending (Node's `unref`). Default false. */
+  unref?: boolean;
+}
+
+/** Timers and a monotonic reading of elapsed time, for the engine's loops. */
+export interface Timers {
+  /** Milliseconds on a monotonic scale: only the difference between two readings means anything. */
+  nowMs(): number;
+  /** Call `fn` once, `ms` milliseconds from now (0 or less: as soon as possible). */
+  setTimeout(fn: () => void, ms: number, options?: TimerOptions): Timer;
+  /** Call `fn` every `ms` milliseconds until cancelled. */
+  setInterval(fn: () => void, ms: number, options?: TimerOptions): Timer;
+}
+
+/** The process's own timers and `performance.now()`. */
+export const systemTimers: Timers = {
+  nowMs: () => performance.now(),
+  setTimeout(fn, ms, options) {
+    const handle = setTimeout(fn, Math.max(0, ms));
+    if (options?.unref === true) handle.unref();
+    return { cancel: () => clearTimeout(handle) };
+  },
+  setInterval(fn, ms, options) {
+    const handle = setInterval(fn, Math.max(1, ms));
+    if (options?.unref === true) handle.unref();
+    return { cancel: () => clearInterval(handle) };
+  },
+};
+
+/** The timers of `clock`: its own, or {@link systemTimers}. */
+export function timersOf(clock: Clock): Timers {
+  return clock.timers ?? systemTimers;
+}
+
+/**
+ * Resolve after `ms` milliseconds of `timers`' time, or at once when `signal` aborts (resolving, not rejecting: the
+ * caller checks the signal).
+ */
+export function sleep(timers: Timers, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted === true) return resolve();
+    const done = () => {
+      timer.cancel();
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = timers.setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Wall-clock time and real timers. */
+export const systemClock: Clock = { now: () => new Date(), timers: systemTimers };
+
+/**
+ * A clock whose `now()` moves only when told to; for tests and simulations. Its loops still wait in real time (it
+ * has no timers of its own): use `VirtualClock` to drive those too.
+ */
 export class ManualClock implements Clock {
   #ms: number;
 

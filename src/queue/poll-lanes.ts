@@ -1,3 +1,4 @@
+import type { Timer } from "../clock.js";
 import type { QueueMessage } from "../types.js";
 import type { AckQueue } from "./ack-queue.js";
 import type { Consumer } from "./consumer.js";
@@ -26,7 +27,7 @@ export interface Lanes {
 
 interface Waiting {
   messages: QueueMessage[];
-  /** `performance.now()` when claimed. */
+  /** The loop's `timers.nowMs()` when claimed. */
   claimedAt: number;
 }
 
@@ -58,9 +59,11 @@ export function createLanes(
   let laneCount = 0;
   let stopping = false;
   let mean: number | undefined;
+  // Loop time (the store clock's timers: real or virtual).
+  const timers = consumer.timers;
   const runningStarts = new Set<{ at: number }>();
-  let lastStartAt = performance.now();
-  let stallTimer: NodeJS.Timeout | undefined;
+  let lastStartAt = timers.nowMs();
+  let stallTimer: Timer | undefined;
   const active = new Set<Promise<void>>();
   const startLane = () => {
     if (stopping || laneCount >= concurrency || waiting.length === 0) return;
@@ -87,14 +90,14 @@ export function createLanes(
         const next = waiting.shift();
         if (next === undefined) return;
         waitingCount -= next.messages.length;
-        if (prefetch.stale(performance.now() - next.claimedAt)) {
+        if (prefetch.stale(timers.nowMs() - next.claimedAt)) {
           await giveBack(next.messages);
           onSettled();
           continue;
         }
         runningCount += next.messages.length;
         runningUnits += 1;
-        const started = performance.now();
+        const started = timers.nowMs();
         const start = { at: started };
         runningStarts.add(start);
         lastStartAt = started;
@@ -105,7 +108,7 @@ export function createLanes(
           runningUnits -= 1;
           runningStarts.delete(start);
         }
-        const took = performance.now() - started;
+        const took = timers.nowMs() - started;
         mean = mean === undefined ? took : mean * 0.8 + took * 0.2;
         onSettled();
       }
@@ -117,23 +120,26 @@ export function createLanes(
 
   const watchStall = () => {
     if (stallTimer !== undefined || stopping) return;
-    stallTimer = setTimeout(() => {
-      stallTimer = undefined;
-      if (stopping || waiting.length === 0) return;
-      if (laneCount >= concurrency && performance.now() - lastStartAt >= STALLED_WAIT_MS) {
-        const left = waiting.splice(0).flatMap((w) => w.messages);
-        waitingCount = 0;
-        void giveBack(left).then(onSettled);
-        return;
-      }
-      watchStall();
-    }, STALLED_WAIT_MS);
-    stallTimer.unref();
+    stallTimer = timers.setTimeout(
+      () => {
+        stallTimer = undefined;
+        if (stopping || waiting.length === 0) return;
+        if (laneCount >= concurrency && timers.nowMs() - lastStartAt >= STALLED_WAIT_MS) {
+          const left = waiting.splice(0).flatMap((w) => w.messages);
+          waitingCount = 0;
+          void giveBack(left).then(onSettled);
+          return;
+        }
+        watchStall();
+      },
+      STALLED_WAIT_MS,
+      { unref: true },
+    );
   };
 
   return {
     add(messages, addOptions) {
-      waiting.push({ messages, claimedAt: performance.now() });
+      waiting.push({ messages, claimedAt: timers.nowMs() });
       waitingCount += messages.length;
       watchStall();
       if (addOptions?.deferStart === true) {
@@ -148,11 +154,11 @@ export function createLanes(
       if (mean === undefined) return undefined;
       let oldest = Number.POSITIVE_INFINITY;
       for (const start of runningStarts) oldest = Math.min(oldest, start.at);
-      return runningStarts.size === 0 ? mean : Math.max(mean, performance.now() - oldest);
+      return runningStarts.size === 0 ? mean : Math.max(mean, timers.nowMs() - oldest);
     },
     async stop() {
       stopping = true;
-      if (stallTimer !== undefined) clearTimeout(stallTimer);
+      stallTimer?.cancel();
       await Promise.allSettled([...active]);
       const left = waiting.splice(0).flatMap((w) => w.messages);
       waitingCount = 0;
@@ -175,11 +181,14 @@ function renewLeases(
   const halfMs = (vtSeconds * 1000) / 2;
   if (!(halfMs >= 100)) return { stop: () => undefined };
   const ids = unit.map((m) => m.id);
-  const timer = setInterval(() => {
-    consumer.extendVtMany(ids, halfMs / 1000).catch((err: unknown) => onError?.(err));
-  }, halfMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  const timer = consumer.timers.setInterval(
+    () => {
+      consumer.extendVtMany(ids, halfMs / 1000).catch((err: unknown) => onError?.(err));
+    },
+    halfMs,
+    { unref: true },
+  );
+  return { stop: () => timer.cancel() };
 }
 
 /**

@@ -1,3 +1,5 @@
+import { systemTimers, type Timer, type Timers } from "../clock.js";
+
 /** Something that can cut a wait short. */
 export interface Waker {
   /** Resolve every pending wait now. */
@@ -11,9 +13,10 @@ export interface Waker {
 /**
  * A waker for idle loops: sleeps without spinning, wakes at once on `wake()` or abort. A `wake()` while nobody
  * waits is remembered and ends the next wait at once: a loop woken (by an enqueue notification) while it was busy
- * claiming would otherwise sleep a full poll interval past the message it was told about.
+ * claiming would otherwise sleep a full poll interval past the message it was told about. Waits run on `timers`
+ * (the store clock's, so loops can be tested in virtual time).
  */
-export function createWaker(): Waker {
+export function createWaker(timers: Timers = systemTimers): Waker {
   const pending = new Set<() => void>();
   let missed = false;
   return {
@@ -33,13 +36,13 @@ export function createWaker(): Waker {
           return resolve();
         }
         const finish = () => {
-          clearTimeout(timer);
+          timer?.cancel();
           pending.delete(finish);
           signal?.removeEventListener("abort", finish);
           resolve();
         };
         // No timer for an unbounded wait: only wake() or the signal ends it.
-        const timer = Number.isFinite(ms) ? setTimeout(finish, Math.max(0, ms)) : undefined;
+        const timer: Timer | undefined = Number.isFinite(ms) ? timers.setTimeout(finish, Math.max(0, ms)) : undefined;
         pending.add(finish);
         signal?.addEventListener("abort", finish, { once: true });
         cancel = finish;

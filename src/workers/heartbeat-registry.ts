@@ -1,4 +1,4 @@
-import type { Clock } from "../clock.js";
+import { type Clock, type Timer, timersOf } from "../clock.js";
 import type { StoreBackend } from "../store/store.js";
 
 /** Called when a registered worker's row turns out to be gone (deleted by an admin). */
@@ -6,15 +6,15 @@ export type LostWorkerListener = (workerId: number) => void;
 
 /**
  * Background heartbeats for every live worker of one store (DECISIONS.md item 5): one timer and one statement per
- * period for all of them, so a worker busy in a long handler is never taken for dead. The timer is unref'd: it
- * never keeps a process alive by itself.
+ * period for all of them, so a worker busy in a long handler is never taken for dead. The timer runs on the store
+ * clock's timers and is unref'd: it never keeps a process alive by itself.
  */
 export class HeartbeatRegistry {
   readonly #backend: StoreBackend;
   readonly #clock: Clock;
   readonly #periodMs: number;
   readonly #workers = new Map<number, LostWorkerListener>();
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Timer | undefined;
   #beating: Promise<void> | undefined;
 
   constructor(backend: StoreBackend, clock: Clock, periodMs: number) {
@@ -26,12 +26,15 @@ export class HeartbeatRegistry {
   add(workerId: number, onLost: LostWorkerListener): void {
     this.#workers.set(workerId, onLost);
     if (this.#timer === undefined && this.#periodMs > 0) {
-      this.#timer = setInterval(() => {
-        this.#beating ??= this.beatNow().finally(() => {
-          this.#beating = undefined;
-        });
-      }, this.#periodMs);
-      this.#timer.unref();
+      this.#timer = timersOf(this.#clock).setInterval(
+        () => {
+          this.#beating ??= this.beatNow().finally(() => {
+            this.#beating = undefined;
+          });
+        },
+        this.#periodMs,
+        { unref: true },
+      );
     }
   }
 
@@ -73,7 +76,7 @@ export class HeartbeatRegistry {
   }
 
   #stopTimer(): void {
-    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer?.cancel();
     this.#timer = undefined;
   }
 }

@@ -1,4 +1,4 @@
-import type { Clock } from "../clock.js";
+import { type Clock, type Timers, timersOf } from "../clock.js";
 import { InvalidStateTransitionError, PgqrsError } from "../errors.js";
 import type { WorkerRecord, WorkerStatus } from "../types.js";
 import type { EngineContext } from "./engine-context.js";
@@ -64,6 +64,11 @@ export class WorkerHandle {
   /** This handle's current time (the pinned time, or the store's clock). */
   now(): Date {
     return (this.#clock ?? this.ctx.clock).now();
+  }
+
+  /** @internal The timers of the store's clock, which this worker's loops wait on (real or virtual time). */
+  get timers(): Timers {
+    return timersOf(this.ctx.clock);
   }
 
   /** The status stored in the database now. WORKER_NOT_FOUND when the row is gone. */

@@ -1,3 +1,4 @@
+import { timersOf } from "../clock.js";
 import { PgqrsError } from "../errors.js";
 import { createWaker } from "../queue/wait.js";
 import type { RunRecord } from "../types.js";
@@ -35,9 +36,11 @@ export function settledOutput<T>(record: RunRecord | null): { done: true; value:
 
 /** Wait until the run of `messageId` is terminal; see {@link settledOutput}. */
 export async function waitForResult<T>(ctx: EngineContext, messageId: number, options: ResultOptions = {}): Promise<T> {
-  const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + options.timeoutMs;
+  // Waits run on the store clock's timers (real, or virtual in tests).
+  const timers = timersOf(ctx.clock);
+  const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : timers.nowMs() + options.timeoutMs;
   const interval = options.pollIntervalMs ?? 100;
-  const waker = createWaker();
+  const waker = createWaker(timers);
   while (true) {
     ctx.assertOpen();
     const state = settledOutput<T>(await ctx.backend.getRunByMessageId(messageId));
@@ -47,7 +50,7 @@ export async function waitForResult<T>(ctx: EngineContext, messageId: number, op
         cause: options.signal.reason,
       });
     }
-    const left = deadline - Date.now();
+    const left = deadline - timers.nowMs();
     if (left <= 0) {
       throw new PgqrsError(
         "TIMEOUT",
