@@ -29,7 +29,19 @@ export { tables } from "./api/tables-builder.js";
 export { ConsumerBuilder, consumer, ProducerBuilder, producer, WorkflowWorkerStarter } from "./api/worker-builders.js";
 // Durable workflows
 export { TriggerBuilder, WorkflowBuilder, workflow } from "./api/workflow-builder.js";
-export { type Clock, fixedClock, ManualClock, systemClock } from "./clock.js";
+export {
+  type Clock,
+  fixedClock,
+  ManualClock,
+  sleep,
+  systemClock,
+  systemTimers,
+  type Timer,
+  type TimerOptions,
+  type Timers,
+  timersOf,
+} from "./clock.js";
+export { VirtualClock } from "./virtual-clock.js";
 export { type BackendKind, Config, type ConfigInput, detectBackend, maskDsn, validateSchemaName } from "./config.js";
 // Errors
 export {
