@@ -80,7 +80,9 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   const { consumer, signal } = options;
   const concurrency = Math.max(1, options.concurrency ?? 1);
   await enterPolling(consumer);
-  const waker = createWaker();
+  // Loop time: the store clock's timers (real, or virtual in tests), never Date.now or setTimeout directly.
+  const timers = consumer.timers;
+  const waker = createWaker(timers);
   let statusChanged = false;
   const unsubscribe = consumer.onStatusChange(() => {
     statusChanged = true;
@@ -98,7 +100,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   const drainedSinceShortClaim = (remoteOnly: boolean) =>
     stopListening !== undefined &&
     hints.atShortClaim >= 0 &&
-    Date.now() - hints.shortClaimAt < options.pollIntervalMs &&
+    timers.nowMs() - hints.shortClaimAt < options.pollIntervalMs &&
     (remoteOnly ? hints.remoteAtShortClaim === hints.remote : hints.atShortClaim === hints.count);
   const stopListening = await consumer
     .listenForMessages((from) => {
@@ -168,8 +170,8 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
     options.at === undefined
       ? { batchSize: limit, vtSeconds: options.vtSeconds }
       : { batchSize: limit, vtSeconds: options.vtSeconds, at: options.at };
-  let lastCheck = Date.now();
-  let lastMaintenance = Date.now();
+  let lastCheck = timers.nowMs();
+  let lastMaintenance = timers.nowMs();
   let consecutiveErrors = 0;
   const backOff = async (err: unknown) => {
     // The database may be restarting: report, back off (capped), and keep serving.
@@ -193,7 +195,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
       // local claim returns at once, so a loop that refilled whenever a unit settled would archive and claim one
       // unit per transaction: with prefetch, wait until half of it is used up, then refill it in one statement.
       const topUp = options.refillAtHalf === true && depth > 0 && room < depth / 2 && lanes.held() > 0;
-      const sinceShort = Date.now() - hints.shortClaimAt;
+      const sinceShort = timers.nowMs() - hints.shortClaimAt;
       const drained = drainedSinceShortClaim(false);
       // Whole units only, so a partly filled unit in flight does not turn into one more unit than there are slots.
       // A drained queue is still claimed from when acknowledgements are sent anyway: the claim rides along.
@@ -206,15 +208,15 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
       let hintsAtSend = hints.count;
       let remoteHintsAtSend = hints.remote;
       try {
-        if (options.maintenance !== undefined && Date.now() - lastMaintenance >= options.maintenance.everyMs) {
-          lastMaintenance = Date.now();
+        if (options.maintenance !== undefined && timers.nowMs() - lastMaintenance >= options.maintenance.everyMs) {
+          lastMaintenance = timers.nowMs();
           await options.maintenance.run().catch((err: unknown) => options.onError?.(err));
         }
         // Also while every slot is busy: lanes start prefetched units on their own, and must stop doing so soon
         // after the worker is interrupted.
-        if (statusChanged || Date.now() - lastCheck >= options.pollIntervalMs) {
+        if (statusChanged || timers.nowMs() - lastCheck >= options.pollIntervalMs) {
           statusChanged = false;
-          lastCheck = Date.now();
+          lastCheck = timers.nowMs();
           await checkStatus(consumer);
         }
         if (limit === 0 && (acks.size === 0 || topUp)) {
@@ -257,7 +259,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
       if (limit > 0) {
         hints.atShortClaim = hintsAtSend;
         hints.remoteAtShortClaim = remoteHintsAtSend;
-        hints.shortClaimAt = Date.now();
+        hints.shortClaimAt = timers.nowMs();
       }
       // The queue has nothing more for now: wait for an acknowledgement, a free slot, a notification or the poll.
       if (lanes.held() > 0 || acks.size > 0) {
@@ -268,7 +270,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
         continue;
       }
       statusChanged = false;
-      lastCheck = Date.now();
+      lastCheck = timers.nowMs();
       try {
         await checkStatus(consumer);
       } catch (err) {
