@@ -50,12 +50,14 @@ export function createWorkerOps(conn: PostgresConnection): WorkerOps {
 
   // A stopped worker's name is reused in place; the unique name index makes two registrations of one new name
   // serialise, and the loser sees the winner's row (not stopped) and gets the duplicate error.
+  // background_heartbeat_since = started_at marks the row as a worker that heartbeats in the background (every
+  // worker of this package does): only such rows are reclaimed as zombies (migration 0007).
   const registerSql = `
-    INSERT INTO ${workers} AS w (name, queue_id, started_at, heartbeat_at, status)
-    VALUES ($1, $2, $3, $3, 'ready')
+    INSERT INTO ${workers} AS w (name, queue_id, started_at, heartbeat_at, status, background_heartbeat_since)
+    VALUES ($1, $2, $3, $3, 'ready', $3)
     ON CONFLICT (name) DO UPDATE
        SET queue_id = EXCLUDED.queue_id, started_at = EXCLUDED.started_at, heartbeat_at = EXCLUDED.heartbeat_at,
-           shutdown_at = NULL, status = 'ready'
+           shutdown_at = NULL, status = 'ready', background_heartbeat_since = EXCLUDED.background_heartbeat_since
      WHERE w.status = 'stopped'
     RETURNING ${cols.worker()}`;
 

@@ -9,8 +9,14 @@ export function createZombieOps(conn: PostgresConnection): ZombieOps {
   const workers = conn.t("pgqrs_workers");
   const messages = conn.t("pgqrs_messages");
 
-  /** `$1` = olderThan, `$2` = queue id or NULL for every queue. */
-  const zombieWhere = `status <> 'stopped' AND heartbeat_at < $1 AND ($2::bigint IS NULL OR queue_id = $2)`;
+  /**
+   * `$1` = olderThan, `$2` = queue id or NULL for every queue. Only workers that heartbeat in the background
+   * (registered by this package: `background_heartbeat_since = started_at`) can be zombies: a pgqrs (Rust/Python)
+   * worker beats only while idle, so a stale heartbeat may just mean a long handler; its messages come back when
+   * their leases expire.
+   */
+  const zombieWhere = `status <> 'stopped' AND background_heartbeat_since = started_at AND heartbeat_at < $1
+    AND ($2::bigint IS NULL OR queue_id = $2)`;
 
   return {
     async listZombies({ queueId, olderThan }) {

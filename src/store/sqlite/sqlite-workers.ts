@@ -9,12 +9,14 @@ import { encodeTime } from "./sqlite-time.js";
 /*
  * Insert a fresh worker, or take over a stopped row of the same name, in one statement; the UNIQUE(name) conflict
  * arbitrates between two registrations racing for one name. No row back means the name is held by a live worker.
+ * background_heartbeat_since = started_at marks the row as a worker that heartbeats in the background (every worker
+ * of this package does): only such rows are reclaimed as zombies (migration 0004).
  */
-const REGISTER_SQL = `INSERT INTO pgqrs_workers (name, queue_id, started_at, heartbeat_at, status)
-VALUES (@name, @queueId, @now, @now, 'ready')
+const REGISTER_SQL = `INSERT INTO pgqrs_workers (name, queue_id, started_at, heartbeat_at, status, background_heartbeat_since)
+VALUES (@name, @queueId, @now, @now, 'ready', @now)
 ON CONFLICT (name) DO UPDATE
   SET queue_id = excluded.queue_id, started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at,
-      shutdown_at = NULL, status = 'ready'
+      shutdown_at = NULL, status = 'ready', background_heartbeat_since = excluded.background_heartbeat_since
   WHERE pgqrs_workers.status = 'stopped'
 RETURNING *`;
 

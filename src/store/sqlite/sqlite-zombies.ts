@@ -9,18 +9,20 @@ interface ZombieQuery {
   olderThan: Date;
 }
 
+/**
+ * Only workers that heartbeat in the background (registered by this package: `background_heartbeat_since =
+ * started_at`) can be zombies: a pgqrs (Rust/Python) worker beats only while idle, so a stale heartbeat may just
+ * mean a long handler; its messages come back when their leases expire.
+ */
+const ZOMBIE = "status <> 'stopped' AND background_heartbeat_since = started_at AND heartbeat_at < ?";
+
 function zombieRows(c: SqliteConnection, p: ZombieQuery): WorkerRow[] {
   const olderThan = encodeTime(p.olderThan);
   if (p.queueId === undefined) {
-    return c.all<WorkerRow>(
-      `SELECT * FROM pgqrs_workers WHERE status <> 'stopped' AND heartbeat_at < ?
-       ORDER BY heartbeat_at, id`,
-      olderThan,
-    );
+    return c.all<WorkerRow>(`SELECT * FROM pgqrs_workers WHERE ${ZOMBIE} ORDER BY heartbeat_at, id`, olderThan);
   }
   return c.all<WorkerRow>(
-    `SELECT * FROM pgqrs_workers WHERE queue_id = ? AND status <> 'stopped' AND heartbeat_at < ?
-     ORDER BY heartbeat_at, id`,
+    `SELECT * FROM pgqrs_workers WHERE queue_id = ? AND ${ZOMBIE} ORDER BY heartbeat_at, id`,
     p.queueId,
     olderThan,
   );
