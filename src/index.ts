@@ -54,6 +54,7 @@ export {
   ValidationError,
 } from "./errors.js";
 export { Consumer, type DequeueOptions } from "./queue/consumer.js";
+export type { MessageIterator, MessageIteratorOptions } from "./queue/message-iterator.js";
 export type { PollLoopEnd } from "./queue/poll-loop.js";
 export { type EnqueueOptions, Producer } from "./queue/producer.js";
 export type { RateLimitStatus } from "./queue/token-bucket.js";

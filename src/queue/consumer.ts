@@ -3,6 +3,7 @@ import type { QueueMessage, QueueRecord, RunRecord, WorkerRecord } from "../type
 import type { EngineContext } from "../workers/engine-context.js";
 import { WorkerHandle } from "../workers/worker-handle.js";
 import type { HandoffOffer } from "./enqueue-signals.js";
+import { checkIteratorOptions, MessageIterator, type MessageIteratorOptions } from "./message-iterator.js";
 
 /** How many messages to take and for how long. */
 export interface DequeueOptions {
@@ -147,6 +148,30 @@ export class Consumer extends WorkerHandle {
       leaseMs: Math.round(vtSeconds * 1000),
       startsRun,
       ...handlers,
+    });
+  }
+
+  /**
+   * The messages of this queue as an async iterator (pgqrs's `consume_iter`), waiting when the queue is empty:
+   *
+   * ```ts
+   * for await (const m of consumer.messages({ signal })) await handle(m);
+   * ```
+   *
+   * Asking for the next message archives the one before it (the loop body finished it); leaving the loop (`break`,
+   * `return`, or a body that throws: the iterator cannot tell them apart) releases the current message, visible again
+   * at once, so nothing stays leased; archive it yourself before a `break` that should keep it done. An aborted
+   * `signal` or an interrupted worker ends the loop. One iteration at a time per consumer. Options: see
+   * {@link MessageIteratorOptions}; VALIDATION_FAILED for a bad one, before anything is claimed.
+   */
+  messages<T = unknown>(options: MessageIteratorOptions = {}): AsyncIterableIterator<QueueMessage<T>> {
+    this.ctx.assertOpen();
+    checkIteratorOptions(options);
+    return new MessageIterator<T>(this, {
+      batchSize: options.batchSize ?? 1,
+      vtSeconds: options.vtSeconds ?? this.ctx.config.defaultVtSeconds,
+      pollIntervalMs: options.pollIntervalMs ?? this.ctx.config.pollIntervalMs,
+      signal: options.signal,
     });
   }
 
