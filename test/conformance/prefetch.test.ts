@@ -1,17 +1,20 @@
 /**
  * Handler loops claim ahead of their free slots while handlers are fast (`DequeueBuilder.prefetch`). Checked for
  * correctness only: order, exactly-once handling, and that nothing claimed ahead stays leased or counted as a
- * delivery once the loop ends.
+ * delivery once the loop ends. The stores run on a virtual clock: a handler takes exactly the time it advances the
+ * clock by (none unless it does), so whether a loop prefetches never depends on the machine's load.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
+import { STALLED_WAIT_MS } from "../../src/queue/poll-lanes.js";
 import { BACKENDS } from "../support/backends.js";
-import { errorCode, openTestStore, thrown } from "../support/stores.js";
+import { errorCode, thrown } from "../support/stores.js";
+import { gate, nextTurn, openVirtualStore } from "../support/virtual-time.js";
 
 describe.each(BACKENDS)("prefetching handler loops on %s", (backend) => {
   let n = 0;
   const setup = async (count: number) => {
-    const { store, clock } = await openTestStore(backend, { pollIntervalMs: 20 });
+    const { store, clock } = await openVirtualStore(backend, { pollIntervalMs: 20 });
     const queue = `prefetch_${++n}`;
     await store.queue(queue);
     const producer = await store.producer(queue);
@@ -21,23 +24,33 @@ describe.each(BACKENDS)("prefetching handler loops on %s", (backend) => {
 
   /**
    * Serve `count` messages until the handler has seen `interruptAt` of them, then interrupt the worker. Handlers
-   * take `delayMs` each, and 30 ms from the interrupt on, so the loop sees the interrupt while messages it may have
-   * claimed ahead still wait. Returns the messages no handler saw: none may be leased or carry a counted delivery.
+   * take `delayMs` of virtual time each; the one that interrupts returns only once the loop has seen the interrupt
+   * (it moved the worker to suspended), so messages it claimed ahead are still waiting then. Returns the messages
+   * no handler saw: none may be leased or carry a counted delivery.
    */
   const interruptedLoop = async (count: number, o: { prefetch?: number; interruptAt: number; delayMs?: number }) => {
     const t = await setup(count);
     const handled = new Set<number>();
+    const suspended = gate();
+    t.consumer.onStatusChange(() => {
+      if (t.consumer.record.status === "suspended") suspended.open();
+    });
     const builder = pgqrs.dequeue().worker(t.consumer);
     if (o.prefetch !== undefined) builder.prefetch(o.prefetch);
     const loop = builder
       .handle(async (m) => {
         handled.add(m.id);
-        if (o.delayMs !== undefined) await new Promise((r) => setTimeout(r, o.delayMs));
-        if (handled.size === o.interruptAt) await t.consumer.interrupt();
-        if (handled.size >= o.interruptAt) await new Promise((r) => setTimeout(r, 30));
+        if (o.delayMs !== undefined) t.clock.advance(o.delayMs);
+        if (handled.size === o.interruptAt) {
+          await t.consumer.interrupt();
+          await suspended.wait;
+          // The loop stops its lanes in the same turn as it suspends the worker.
+          await nextTurn();
+        }
       })
       .poll(t.store);
     expect(await loop).toBe("interrupted");
+    expect(handled.size).toBe(o.interruptAt);
     const rows = await Promise.all(
       t.ids.filter((id) => !handled.has(id)).map((id) => t.store.tables().messages().get(id)),
     );
@@ -87,12 +100,11 @@ describe.each(BACKENDS)("prefetching handler loops on %s", (backend) => {
   });
 
   it("gives back what it claimed ahead when its handler turns slow, so another consumer runs it", async () => {
-    const { store, queue, consumer } = await setup(60);
+    const { store, clock, queue, consumer } = await setup(60);
     const other = await store.consumer(queue);
     const mine: number[] = [];
     const theirs: number[] = [];
-    let theirsWhileSlow = 0;
-    let slowDone = false;
+    const slow = gate();
     const stop = new AbortController();
     const loop = pgqrs
       .dequeue()
@@ -100,31 +112,37 @@ describe.each(BACKENDS)("prefetching handler loops on %s", (backend) => {
       .signal(stop.signal)
       .handle(async (m) => {
         mine.push(m.payload as number);
-        // Fast handlers first (the loop starts prefetching), then one that takes 4 s.
-        if (mine.length === 30) {
-          await new Promise((r) => setTimeout(r, 4_000));
-          slowDone = true;
-        }
+        // Fast handlers first (the loop starts prefetching), then one that runs until the test lets it go.
+        if (mine.length === 30) await slow.wait;
       })
       .poll(store);
-    await expect.poll(() => mine.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(30);
+    await vi.waitFor(() => expect(mine.length).toBe(30), { timeout: 15_000 });
+    // The loop holds messages claimed ahead of the slow handler.
+    await expect.poll(() => consumer.heldMessageCount(), { timeout: 15_000 }).toBeGreaterThan(1);
+    const claimedAhead = (await pgqrs.admin(store).getWorkerMessages(consumer.id))
+      .map((m) => m.payload as number)
+      .filter((p) => !mine.includes(p));
+    expect(claimedAhead.length).toBeGreaterThan(0);
+    // No lane started anything for STALLED_WAIT_MS: the waiting messages go back; only the slow one stays held.
+    clock.advance(STALLED_WAIT_MS);
+    await expect.poll(() => consumer.heldMessageCount(), { timeout: 15_000 }).toBe(1);
     const helper = pgqrs
       .dequeue()
       .worker(other)
       .signal(stop.signal)
       .handle(async (m) => {
         theirs.push(m.payload as number);
-        if (!slowDone) theirsWhileSlow += 1;
       })
       .poll(store);
-    // Within the slow handler's 4 s, the messages claimed ahead came back and the other consumer ran them.
-    await expect.poll(() => theirsWhileSlow, { timeout: 3_500 }).toBeGreaterThan(0);
-    expect(slowDone).toBe(false);
-    await expect.poll(() => mine.length + theirs.length, { timeout: 15_000 }).toBeGreaterThanOrEqual(60);
+    // While the slow handler still runs, the other consumer runs everything else, the given-back messages included.
+    await vi.waitFor(() => expect(theirs.length).toBe(30), { timeout: 15_000 });
+    expect(theirs).toEqual(expect.arrayContaining(claimedAhead));
+    slow.open();
     stop.abort();
-    await loop;
-    await helper;
-    expect(new Set([...mine, ...theirs]).size).toBe(mine.length + theirs.length);
+    expect(await loop).toBe("aborted");
+    expect(await helper).toBe("aborted");
+    expect(mine).toHaveLength(30);
+    expect(new Set([...mine, ...theirs])).toEqual(new Set(Array.from({ length: 60 }, (_, i) => i)));
   });
 
   it("prefetches by default on both backends", async () => {
