@@ -32,7 +32,7 @@ export interface CommandContext {
   flags: ParsedFlags;
   json: boolean;
   verbose: boolean;
-  /** The resolved configuration (flags > environment > config file). */
+  /** The resolved configuration: the flags mapped onto `Config.loadWithOptions` (see docs/configuration.md). */
   config: () => Config;
   /** The store, connected on first use and closed by the CLI afterwards. */
   store: () => Promise<Store>;
@@ -93,7 +93,7 @@ export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
   config: {
     type: "string",
     placeholder: "FILE",
-    description: "Config file (default ./pgqrs.yaml, ./pgqrs.yml or ./pgqrs.json when present)",
+    description: "Config file (env PGQRS_CONFIG_FILE; else ./pgqrs.yaml, ./pgqrs.yml or ./pgqrs.json)",
   },
   json: { type: "boolean", description: 'Machine-readable output (errors too: {"error":{code,message}})' },
   verbose: { type: "boolean", description: "Stack traces and details on errors" },

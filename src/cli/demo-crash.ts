@@ -43,14 +43,15 @@ interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-/** Start a `pgqrs demo-worker` process and wait until it serves. */
+/**
+ * Start a `pgqrs demo-worker` process and wait until it serves. The DSN goes through the environment, never argv:
+ * a command line is visible to every user of the machine (`ps`), and the DSN may carry a password.
+ */
 async function spawnWorker(o: CrashOptions): Promise<WorkerProcess> {
   const args = [
     ...process.execArgv,
     process.argv[1] as string,
     "demo-worker",
-    "--dsn",
-    o.config.dsn,
     "--schema",
     o.config.schema,
     "--concurrency",
@@ -62,6 +63,10 @@ async function spawnWorker(o: CrashOptions): Promise<WorkerProcess> {
     stdio: ["ignore", "pipe", "inherit"],
     env: {
       ...process.env,
+      // PGQRS_DSN is the child's source only when no config file names another database first.
+      PGQRS_DSN: o.config.dsn,
+      PGQRS_CONFIG_FILE: "",
+      PGQRS_LISTEN_DSN: o.config.listenDsn ?? "",
       PGQRS_HEARTBEAT_INTERVAL: String(HEARTBEAT_SECONDS),
       PGQRS_POLL_INTERVAL_MS: "20",
       PGQRS_MAX_READ_CT: String(o.config.maxReadCt),

@@ -1,14 +1,39 @@
+import { scrubSecrets } from "../config.js";
 import { isPgqrsError, maskDsn } from "../index.js";
 import { EXIT, UsageError } from "./cli-errors.js";
+import { escapeControls } from "./output.js";
 
 /** Driver error codes that mean "the database cannot be reached". */
 const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "ECONNRESET"]);
 
-/** One line for an error: its stable code, a message naming the (masked) database when it is unreachable, and the exit code. */
-export function formatError(err: unknown, dsn: string | undefined): { code: string; message: string; exit: number } {
-  if (err instanceof UsageError) return { code: "USAGE", message: err.message, exit: EXIT.usage };
+/**
+ * One line for an error: its stable code, a message naming the (masked) database when it is unreachable, and the
+ * exit code. `dsn` is the resolved DSN, or every DSN the invocation was given (flag, environment) when none
+ * resolved: each, and each password it carries, is masked wherever the message repeats it. Control characters
+ * in the message (a queue name) are shown as escapes.
+ */
+export function formatError(
+  err: unknown,
+  dsn: string | readonly (string | undefined)[] | undefined,
+): { code: string; message: string; exit: number } {
+  const out = formatErrorRaw(err, dsn);
+  return { ...out, message: escapeControls(out.message, { keepNewlines: true }) };
+}
+
+/** Any text the CLI prints about an error (a `--verbose` trace): DSN passwords masked, controls escaped. */
+export function scrubErrorText(text: string, dsns: readonly (string | undefined)[]): string {
+  return escapeControls(scrubSecrets(text, dsns), { keepNewlines: true });
+}
+
+function formatErrorRaw(
+  err: unknown,
+  dsnOrDsns: string | readonly (string | undefined)[] | undefined,
+): { code: string; message: string; exit: number } {
+  const dsns = typeof dsnOrDsns === "string" ? [dsnOrDsns] : (dsnOrDsns ?? []);
+  const dsn = dsns.find((d): d is string => d !== undefined && d !== "");
+  if (err instanceof UsageError) return { code: "USAGE", message: scrubSecrets(err.message, dsns), exit: EXIT.usage };
   const masked = dsn === undefined ? undefined : maskDsn(dsn);
-  const scrub = (text: string) => (dsn === undefined || masked === undefined ? text : text.split(dsn).join(masked));
+  const scrub = (text: string) => scrubSecrets(text, dsns);
   const reason = rootReason(err);
   // The store's message may repeat the DSN in a trailing context; the line names it once.
   const why = () =>
@@ -56,4 +81,10 @@ function rootReason(err: unknown): { text: string; unreachable: boolean } {
     current = current.cause;
   }
   return { text, unreachable };
+}
+
+/** Every DSN an invocation names before any resolves (`--dsn`, `PGQRS_DSN`, `PGQRS_LISTEN_DSN`), for scrubbing. */
+export function givenDsns(argv: readonly string[], env: NodeJS.ProcessEnv): (string | undefined)[] {
+  const flags = argv.flatMap((a, i) => (a === "--dsn" ? [argv[i + 1]] : a.startsWith("--dsn=") ? [a.slice(6)] : []));
+  return [...flags, env.PGQRS_DSN, env.PGQRS_LISTEN_DSN];
 }

@@ -6,9 +6,9 @@ import type { Admin, Config, Store } from "../index.js";
 import { EXIT, UsageError } from "./cli-errors.js";
 import { type CommandContext, type CommandSpec, GLOBAL_FLAGS } from "./command.js";
 import { COMMANDS, topLevelNames } from "./commands/registry.js";
-import { formatError } from "./format-error.js";
+import { formatError, givenDsns, scrubErrorText } from "./format-error.js";
 import { commandHelp, groupHelp, mainHelp } from "./help.js";
-import { toJson } from "./output.js";
+import { escapeControls, toJson } from "./output.js";
 import { parseCommandArgs } from "./parse-args.js";
 import { resolveConfig } from "./resolve-config.js";
 import { didYouMean } from "./suggest.js";
@@ -126,11 +126,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const result = await spec.run(ctx);
     if (result !== undefined && !result.printed) {
       if (json) io.out.write(`${toJson(result.data)}\n`);
-      else if (result.human !== "") io.out.write(`${result.human}\n`);
+      else if (result.human !== "") io.out.write(`${escapeControls(result.human, { keepNewlines: true })}\n`);
     }
     return result?.exitCode ?? EXIT.ok;
   } catch (err) {
-    const { code, message, exit } = formatError(err, config?.dsn);
+    const dsns = [config?.dsn, config?.listenDsn, ...givenDsns(argv, io.env)];
+    const { code, message, exit } = formatError(err, dsns);
     if (json) io.out.write(`${toJson({ error: { code, message } })}\n`);
     else {
       io.err.write(`pgqrs: ${message}\n`);
@@ -138,7 +139,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         io.err.write(`Run 'pgqrs ${err.command ?? ""}${err.command ? " " : ""}--help' for usage.\n`);
       }
     }
-    if (verbose && err instanceof Error && !(err instanceof UsageError)) io.err.write(`${verboseTrace(err)}\n`);
+    if (verbose && err instanceof Error && !(err instanceof UsageError)) {
+      io.err.write(`${scrubErrorText(verboseTrace(err), dsns)}\n`);
+    }
     return exit;
   } finally {
     await store?.close().catch(() => undefined);

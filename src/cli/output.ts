@@ -10,11 +10,27 @@ export interface Column<T> {
   right?: boolean;
 }
 
-/** Render a cell for humans: dates as `YYYY-MM-DD HH:MM:SS` UTC, null as `-`. */
+/** Render a cell for humans: dates as `YYYY-MM-DD HH:MM:SS` UTC, null as `-`, control characters escaped. */
 export function cell(value: Cell): string {
   if (value === null || value === undefined) return "-";
   if (value instanceof Date) return shortDate(value);
-  return String(value);
+  return escapeControls(String(value), { keepNewlines: true });
+}
+
+/** C0 controls, DEL and C1 controls: what a terminal may read as a command (clear screen, set title, colours). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const CONTROLS_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
+
+/**
+ * `text` with every C0/C1 control character and DEL shown as a visible escape (`\u{1b}`), so a queue or worker name
+ * cannot clear the operator's terminal, recolour it or set its title. `keepNewlines` leaves `\n` for multi-line
+ * output (help, tables, error blocks).
+ */
+export function escapeControls(text: string, options: { keepNewlines?: boolean } = {}): string {
+  const pattern = options.keepNewlines === true ? CONTROLS_BUT_NEWLINE : CONTROLS;
+  return text.replace(pattern, (c) => `\\u{${(c.codePointAt(0) as number).toString(16)}}`);
 }
 
 export function shortDate(d: Date): string {
@@ -59,7 +75,13 @@ function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, " ");
 }
 
-/** Pretty JSON, dates as ISO strings. */
+/**
+ * Pretty JSON, dates as ISO strings. JSON escapes C0 controls itself; DEL and C1 controls are escaped too
+ * (`\u009b` is a CSI to some terminals), which keeps the text valid JSON with the same value.
+ */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, null, 2);
+  return JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${(c.codePointAt(0) as number).toString(16).padStart(4, "0")}`,
+  );
 }
