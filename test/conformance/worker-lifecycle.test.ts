@@ -1,8 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { BACKENDS, freshDatabase } from "../support/backends.js";
 import { kill9, spawnFixture } from "../support/child.js";
 import { errorCode, openTestStore, thrown } from "../support/stores.js";
+import { gate, openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
 
 type Op = "poll" | "completePoll" | "interrupt" | "suspend" | "resume" | "shutdown";
 const STATES: pgqrs.WorkerStatus[] = ["ready", "polling", "interrupted", "suspended", "stopped"];
@@ -69,7 +70,7 @@ describe.each(BACKENDS)("worker lifecycle on %s", (backend) => {
         seen.push(m.payload);
       })
       .poll(store);
-    while (seen.length < 3) await new Promise((r) => setTimeout(r, 5));
+    await vi.waitFor(() => expect(seen).toHaveLength(3), { timeout: 15_000 });
     expect(await consumer.status()).toBe("polling");
     await consumer.interrupt();
     expect(await loop).toBe("interrupted");
@@ -86,7 +87,7 @@ describe.each(BACKENDS)("worker lifecycle on %s", (backend) => {
   });
 
   it("keeps a loop going when handlers fail, releasing with the configured delay", async () => {
-    const { store, clock } = await openTestStore(backend, { pollIntervalMs: 10 });
+    const { store, clock } = await openVirtualStore(backend, { pollIntervalMs: 10 });
     await store.queue("fail");
     const consumer = await store.consumer("fail");
     const m = await (await store.producer("fail")).enqueue("x");
@@ -104,48 +105,52 @@ describe.each(BACKENDS)("worker lifecycle on %s", (backend) => {
         throw "not an Error";
       })
       .poll(store);
-    while (calls < 1) await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 50));
-    expect(calls).toBe(1);
-    const row = await store.tables().messages().get(m.id);
-    expect(row?.vt.getTime()).toBe(clock.now().getTime() + 30_000);
+    await vi.waitFor(() => expect(calls).toBe(1), { timeout: 15_000 });
+    const released = clock.now().getTime() + 30_000;
+    await expect
+      .poll(async () => (await store.tables().messages().get(m.id))?.vt.getTime(), { timeout: 15_000 })
+      .toBe(released);
     expect(errors).toContain("not an Error");
-    clock.advance(30_000);
-    while (calls < 2) await new Promise((r) => setTimeout(r, 5));
+    // 1 ms before the delay is over, the loop polls (its 10 ms sleep ends) and finds nothing, then sleeps again.
+    clock.advance(29_999);
+    await untilTimerAt(clock, 10);
+    expect(calls).toBe(1);
+    clock.advance(10);
+    await vi.waitFor(() => expect(calls).toBe(2), { timeout: 15_000 });
     ctl.abort();
     expect(await loop).toBe("aborted");
     expect(await consumer.status()).toBe("ready");
   });
 
   it("heartbeats while a slow handler runs", async () => {
-    const { dsn, schema } = freshDatabase(backend);
-    const store = await pgqrs.connect(dsn, { schema, heartbeatIntervalSeconds: 0.05, pollIntervalMs: 10 });
-    await pgqrs.admin(store).install();
+    const { store, clock } = await openVirtualStore(backend, { heartbeatIntervalSeconds: 5, pollIntervalMs: 10 });
     await store.queue("slow");
     const consumer = await store.consumer("slow");
     await (await store.producer("slow")).enqueue("x");
-    const beats: number[] = [];
+    const handler = gate();
+    let running = false;
     const loop = pgqrs
       .dequeue()
       .worker(consumer)
       .handle(async () => {
-        for (let i = 0; i < 4; i++) {
-          await new Promise((r) => setTimeout(r, 100));
-          beats.push((await consumer.refresh()).heartbeatAt.getTime());
-        }
+        running = true;
+        await handler.wait;
       })
       .poll(store);
-    while (beats.length < 4) await new Promise((r) => setTimeout(r, 10));
-    expect(new Set(beats).size).toBeGreaterThanOrEqual(3);
+    await vi.waitFor(() => expect(running).toBe(true), { timeout: 15_000 });
+    // Each heartbeat period of virtual time, while the handler still runs, writes a heartbeat stamped with it.
+    for (let beat = 1; beat <= 3; beat++) {
+      clock.advance(5_000);
+      const at = clock.now().getTime();
+      await expect.poll(async () => (await consumer.refresh()).heartbeatAt.getTime(), { timeout: 15_000 }).toBe(at);
+    }
+    handler.open();
     await consumer.interrupt();
-    await loop;
-    await store.close();
+    expect(await loop).toBe("interrupted");
   });
 
   it("stops a loop with a clear error when an admin deletes its worker", async () => {
-    const { dsn, schema } = freshDatabase(backend);
-    const store = await pgqrs.connect(dsn, { schema, heartbeatIntervalSeconds: 0.05, pollIntervalMs: 10 });
-    await pgqrs.admin(store).install();
+    const { store, clock } = await openVirtualStore(backend, { heartbeatIntervalSeconds: 5, pollIntervalMs: 10 });
     await store.queue("gone");
     const consumer = await store.consumer("gone");
     const loop = pgqrs
@@ -153,16 +158,20 @@ describe.each(BACKENDS)("worker lifecycle on %s", (backend) => {
       .worker(consumer)
       .handle(async () => undefined)
       .poll(store);
-    await new Promise((r) => setTimeout(r, 50));
+    // The loop polled the empty queue and sleeps for its poll interval.
+    await untilTimerAt(clock, 10);
     expect(await pgqrs.admin(store).deleteWorker(consumer.id)).toBe(1);
+    // The next heartbeat (and the loop's next status check) finds the row gone.
+    clock.advance(5_000);
     const err = await loop.catch((e: pgqrs.PgqrsError) => e);
     expect((err as pgqrs.PgqrsError).code).toBe("WORKER_NOT_FOUND");
-    await store.close();
   });
 
   it("reclaims the messages of a worker process killed with SIGKILL", async () => {
     const { dsn, schema } = freshDatabase(backend);
-    const store = await pgqrs.connect(dsn, { schema, heartbeatIntervalSeconds: 0.2 });
+    // The child heartbeats in real time; this store reads time from a clock the test moves past its last beat.
+    const clock = new pgqrs.ManualClock();
+    const store = await pgqrs.connect(dsn, { schema, clock });
     const admin = pgqrs.admin(store);
     await admin.install();
     await store.queue("zombies");
@@ -174,9 +183,11 @@ describe.each(BACKENDS)("worker lifecycle on %s", (backend) => {
     );
     expect(first.held).toHaveLength(20);
     await kill9(child);
+    // 1.5 s after the dead child's last heartbeat (it beat at most at the real time now), in this store's time.
+    clock.set(Date.now() + 1_500);
+    await producer.heartbeat();
     const consumer = await store.consumer("zombies");
     expect(await consumer.dequeue({ batchSize: 20 })).toEqual([]);
-    await new Promise((r) => setTimeout(r, 1_500));
     expect((await admin.listZombies({ queue: "zombies", olderThanMs: 1_000 })).map((w) => w.id)).toEqual([
       first.workerId,
     ]);

@@ -42,3 +42,11 @@ export function nextTurn(): Promise<void> {
 export async function untilSleeping(clock: VirtualClock, minMs: number, timeoutMs = 15_000): Promise<void> {
   await expect.poll(() => clock.pending().some((ms) => ms >= minMs), { timeout: timeoutMs }).toBe(true);
 }
+
+/**
+ * Wait (in real time, up to `timeoutMs`) until `clock` has a timer pending exactly `ms` ahead: with time standing
+ * still, a loop that went to sleep for its poll interval `ms` has done everything it does before sleeping.
+ */
+export async function untilTimerAt(clock: VirtualClock, ms: number, timeoutMs = 15_000): Promise<void> {
+  await expect.poll(() => clock.pending().includes(ms), { timeout: timeoutMs }).toBe(true);
+}
