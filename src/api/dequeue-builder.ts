@@ -1,4 +1,4 @@
-import { PgqrsError } from "../errors.js";
+import { PgqrsError, ValidationError } from "../errors.js";
 import type { Consumer } from "../queue/consumer.js";
 import { type MessageOutcome, type PollLoopEnd, runPollLoop } from "../queue/poll-loop.js";
 import { defaultPrefetch } from "../queue/prefetch.js";
@@ -6,6 +6,8 @@ import { assertMayTakeWork, enterPolling } from "../queue/terminal-status.js";
 import { createWaker } from "../queue/wait.js";
 import type { QueueMessage } from "../types.js";
 import { zombieReclaimTask } from "../workers/zombie-reclaim.js";
+import { assertCount, MAX_DEQUEUE_BATCH } from "../validation/arguments.js";
+import { assertDate, assertIntervalMs, assertMilliseconds, assertSeconds } from "../validation/time-arguments.js";
 import type { Store } from "./pgqrs-store.js";
 
 /** A handler of one message. Resolving archives the message; throwing releases it. */
@@ -119,6 +121,7 @@ export class DequeueBuilder<T = unknown> {
 
   /** Claim one message, or `null`. */
   async fetchOne(store: Store): Promise<QueueMessage<T> | null> {
+    this.checkArguments();
     const consumer = await this.resolveConsumer(store);
     const [m] = await this.claim(consumer, 1);
     return m ?? null;
@@ -126,6 +129,7 @@ export class DequeueBuilder<T = unknown> {
 
   /** Claim up to `batch` messages. */
   async fetchAll(store: Store): Promise<QueueMessage<T>[]> {
+    this.checkArguments();
     const consumer = await this.resolveConsumer(store);
     return this.claim(consumer, this.batchSize);
   }
@@ -138,6 +142,7 @@ export class DequeueBuilder<T = unknown> {
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new PgqrsError("VALIDATION_FAILED", "Validation failed: batch size must be >= 1 for poll");
     }
+    this.checkArguments();
     const consumer = await this.resolveConsumer(store);
     await enterPolling(consumer);
     const waker = createWaker();
@@ -169,6 +174,30 @@ export class DequeueBuilder<T = unknown> {
   /** Handle a batch at a time (archive all on success, release all on failure). */
   handleBatch(fn: BatchHandler<T>): HandlerBuilder<T> {
     return new HandlerBuilder<T>(this, undefined, fn);
+  }
+
+  /**
+   * @internal VALIDATION_FAILED naming the builder method, before anything is written, unless: `batch` is an
+   * integer from 0 to 10,000; `withVt` and `releaseDelay` are 0 to 100 years (seconds); `until` is 0 to 100 years
+   * (ms); `pollInterval` is 0 to 2^31 − 1 ms; `at` is a Date in 1970-9999; `concurrency` is an integer >= 1 and
+   * `prefetch` >= 0 with `concurrency × batch + prefetch` (the most one claim of a loop takes) at most 10,000.
+   */
+  checkArguments(): void {
+    assertCount("batch", this.batchSize, { max: MAX_DEQUEUE_BATCH });
+    if (this.vtSeconds !== undefined) assertSeconds("withVt", this.vtSeconds);
+    if (this.pollMs !== undefined) assertIntervalMs("pollInterval", this.pollMs);
+    if (this.untilMs !== undefined) assertMilliseconds("until", this.untilMs);
+    if (this.atTime !== undefined) assertDate("at", this.atTime);
+    assertSeconds("releaseDelay", this.releaseDelaySeconds);
+    assertCount("concurrency", this.concurrencyLimit, { min: 1, max: MAX_DEQUEUE_BATCH });
+    if (this.prefetchLimit !== undefined) assertCount("prefetch", this.prefetchLimit, { max: MAX_DEQUEUE_BATCH });
+    const claim = this.concurrencyLimit * this.batchSize + (this.prefetchLimit ?? 0);
+    if (claim > MAX_DEQUEUE_BATCH) {
+      throw new ValidationError(
+        `concurrency × batch + prefetch must be at most ${MAX_DEQUEUE_BATCH} (the most one claim takes), got ${claim}`,
+        { argument: "concurrency" },
+      );
+    }
   }
 
   /** @internal */
@@ -307,6 +336,7 @@ export class HandlerBuilder<T = unknown> {
   }
 
   #checkBatch(): void {
+    this.#source.checkArguments();
     const { batchSize, prefetch } = this.#source.settings();
     if (prefetch !== undefined && !(Number.isInteger(prefetch) && prefetch >= 0)) {
       throw new PgqrsError(

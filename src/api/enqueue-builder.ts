@@ -1,5 +1,6 @@
 import { PgqrsError } from "../errors.js";
-import type { EnqueueOptions, Producer } from "../queue/producer.js";
+import { type EnqueueOptions, type Producer, resolveEnqueueTimes } from "../queue/producer.js";
+import { assertDate, assertMilliseconds, assertSeconds } from "../validation/time-arguments.js";
 import type { Store } from "./pgqrs-store.js";
 
 /**
@@ -10,7 +11,8 @@ export class EnqueueBuilder<T = unknown> {
   #payloads: T[] | undefined;
   #queue: string | undefined;
   #producer: Producer | undefined;
-  #delaySeconds = 0;
+  /** The delay as given, with the name of the method that gave it, checked at `execute`. */
+  #delay: { argument: string; value: unknown; unitMs: number } | undefined;
   #at: Date | undefined;
 
   /** One payload. */
@@ -37,19 +39,19 @@ export class EnqueueBuilder<T = unknown> {
     return this;
   }
 
-  /** Visible `seconds` after the reference time. */
+  /** Visible `seconds` (0 to 100 years) after the reference time. */
   delay(seconds: number): this {
-    this.#delaySeconds = seconds;
+    this.#delay = { argument: "delay", value: seconds, unitMs: 1000 };
     return this;
   }
 
-  /** Visible `ms` milliseconds after the reference time. */
+  /** Visible `ms` milliseconds (0 to 100 years) after the reference time. */
   withDelay(ms: number): this {
-    this.#delaySeconds = ms / 1000;
+    this.#delay = { argument: "withDelay", value: ms, unitMs: 1 };
     return this;
   }
 
-  /** Reference time (`enqueuedAt`); default the clock's now. */
+  /** Reference time (`enqueuedAt`), a Date in 1970-01-01 … 9999-12-31T23:59:59.999Z; default the clock's now. */
   at(time: Date): this {
     this.#at = time;
     return this;
@@ -63,11 +65,19 @@ export class EnqueueBuilder<T = unknown> {
         "Validation failed: No messages to enqueue. Use .message() or .messages() before .execute().",
       );
     }
+    // Checked before the producer is registered: a bad argument writes nothing, not even a worker row.
+    const options: EnqueueOptions = { delaySeconds: this.#delaySeconds() };
+    if (this.#at !== undefined) options.at = assertDate("at", this.#at);
+    resolveEnqueueTimes(store.clock.now(), options);
     const producer = await this.#resolveProducer(store);
-    const options: EnqueueOptions = { delaySeconds: this.#delaySeconds };
-    if (this.#at !== undefined) options.at = this.#at;
     const rows = await producer.enqueueBatch(this.#payloads, options);
     return rows.map((m) => m.id);
+  }
+
+  #delaySeconds(): number {
+    if (this.#delay === undefined) return 0;
+    const { argument, value, unitMs } = this.#delay;
+    return (unitMs === 1 ? assertMilliseconds(argument, value) : assertSeconds(argument, value)) * (unitMs / 1000);
   }
 
   async #resolveProducer(store: Store): Promise<Producer> {

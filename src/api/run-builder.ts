@@ -1,5 +1,7 @@
 import { PgqrsError } from "../errors.js";
 import type { QueueMessage } from "../types.js";
+import { assertId } from "../validation/arguments.js";
+import { assertIntervalMs, assertTimeoutMs } from "../validation/time-arguments.js";
 import type { Run } from "../workflow/run.js";
 import { type ResultOptions, settledOutput, waitForResult } from "../workflow/run-result.js";
 import { runForMessage } from "../workflow/workflow-handler.js";
@@ -40,6 +42,8 @@ export class RunBuilder {
   /** Wait for the output (bounded by `timeoutMs` / `signal`); rejects as {@link get} does for failed runs. */
   async result<T = unknown>(options: ResultOptions = {}): Promise<T> {
     const [store, message] = this.#require("result");
+    if (options.timeoutMs !== undefined) assertTimeoutMs("timeoutMs", options.timeoutMs);
+    if (options.pollIntervalMs !== undefined) assertIntervalMs("pollIntervalMs", options.pollIntervalMs);
     return waitForResult<T>(store.context, message.id, options);
   }
 
@@ -50,6 +54,7 @@ export class RunBuilder {
     if (this.#message === undefined) {
       throw new PgqrsError("VALIDATION_FAILED", `Validation failed: QueueMessage is required for RunBuilder::${op}`);
     }
+    assertId("message.id", this.#message.id);
     return [this.#store, this.#message];
   }
 }

@@ -1,4 +1,5 @@
 import { PgqrsError } from "../errors.js";
+import { assertDate } from "../validation/time-arguments.js";
 import type { Run, StepResult } from "../workflow/run.js";
 
 /** `pgqrs.step().run(run).name("x").execute()`: acquire a step by hand. */
@@ -22,7 +23,7 @@ export class StepBuilder {
     return this.name(name);
   }
 
-  /** Reference time of the acquisition (tests). */
+  /** Reference time of the acquisition (tests), a Date in 1970-9999. */
   withTime(at: Date): this {
     this.#time = at;
     return this;
@@ -35,6 +36,7 @@ export class StepBuilder {
     if (this.#name === undefined) {
       throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Step name is required for StepBuilder::execute");
     }
+    if (this.#time !== undefined) assertDate("withTime", this.#time);
     return this.#run.acquireStep<T>(this.#name, { currentTime: this.#time ?? this.#run.currentTime });
   }
 }

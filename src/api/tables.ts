@@ -9,7 +9,10 @@ import type {
   WorkerStatus,
   WorkflowRecord,
 } from "../types.js";
+import { assertId, assertIds, assertOptionalId, assertPage } from "../validation/arguments.js";
+import { assertMilliseconds, cutoffBefore } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
+import { checkMessageFilter, checkRunFilter, checkWorkerFilter } from "./table-filters.js";
 
 /** Read access to the six tables, for tools, dashboards and tests. Every list is paginated (default 100 rows). */
 export class Tables {
@@ -56,16 +59,17 @@ abstract class TableBase {
 }
 
 export class QueueTable extends TableBase {
-  list(): Promise<QueueRecord[]> {
+  async list(): Promise<QueueRecord[]> {
     return this.backend.listQueues();
   }
   async count(): Promise<number> {
     return (await this.backend.listQueues()).length;
   }
-  get(id: number): Promise<QueueRecord | null> {
+  async get(id: number): Promise<QueueRecord | null> {
+    assertId("id", id);
     return this.backend.getQueueById(id);
   }
-  getByName(name: string): Promise<QueueRecord | null> {
+  async getByName(name: string): Promise<QueueRecord | null> {
     return this.backend.getQueueByName(name);
   }
   async exists(name: string): Promise<boolean> {
@@ -75,49 +79,65 @@ export class QueueTable extends TableBase {
 
 export class MessageTable extends TableBase {
   /** Messages newest first; default the unarchived ones of every queue. */
-  list(params: ListMessagesParams = {}): Promise<QueueMessage[]> {
+  async list(params: ListMessagesParams = {}): Promise<QueueMessage[]> {
+    checkMessageFilter(params);
+    assertPage(params);
     return this.backend.listMessages(params);
   }
   /** Count messages; default the unarchived ones of every queue. */
-  count(params: Omit<ListMessagesParams, keyof Page> = {}): Promise<number> {
+  async count(params: Omit<ListMessagesParams, keyof Page> = {}): Promise<number> {
+    checkMessageFilter(params);
     return this.backend.countMessages(params);
   }
-  get(id: number): Promise<QueueMessage | null> {
+  async get(id: number): Promise<QueueMessage | null> {
+    assertId("id", id);
     return this.backend.getMessage(id);
   }
-  getByIds(ids: readonly number[]): Promise<QueueMessage[]> {
+  async getByIds(ids: readonly number[]): Promise<QueueMessage[]> {
+    assertIds("ids", ids);
     return this.backend.getMessages(ids);
   }
   /** Archived messages of one queue, most recently archived first. */
-  listArchivedByQueue(queueId: number, page: Page = {}): Promise<QueueMessage[]> {
+  async listArchivedByQueue(queueId: number, page: Page = {}): Promise<QueueMessage[]> {
+    assertId("queueId", queueId);
+    assertPage(page);
     return this.backend.listMessages({ ...page, queueId, state: "archived" });
   }
   /** Dead-lettered messages of one queue. */
-  listDeadLettered(queueId: number, page: Page = {}): Promise<QueueMessage[]> {
+  async listDeadLettered(queueId: number, page: Page = {}): Promise<QueueMessage[]> {
+    assertId("queueId", queueId);
+    assertPage(page);
     return this.backend.listMessages({ ...page, queueId, state: "dead" });
   }
   /** Unarchived messages of one queue (pgqrs's `filter_by_fk`). */
-  filterByQueue(queueId: number, page: Page = {}): Promise<QueueMessage[]> {
+  async filterByQueue(queueId: number, page: Page = {}): Promise<QueueMessage[]> {
+    assertId("queueId", queueId);
+    assertPage(page);
     return this.backend.listMessages({ ...page, queueId, state: "active" });
   }
 }
 
 export class WorkerTable extends TableBase {
-  list(params: { queueId?: number; status?: WorkerStatus } & Page = {}): Promise<WorkerRecord[]> {
+  async list(params: { queueId?: number; status?: WorkerStatus } & Page = {}): Promise<WorkerRecord[]> {
+    checkWorkerFilter(params);
+    assertPage(params);
     return this.backend.listWorkers(params);
   }
-  count(params: { queueId?: number; status?: WorkerStatus } = {}): Promise<number> {
+  async count(params: { queueId?: number; status?: WorkerStatus } = {}): Promise<number> {
+    checkWorkerFilter(params);
     return this.backend.countWorkers(params);
   }
-  get(id: number): Promise<WorkerRecord | null> {
+  async get(id: number): Promise<WorkerRecord | null> {
+    assertId("id", id);
     return this.backend.getWorker(id);
   }
-  getByName(name: string): Promise<WorkerRecord | null> {
+  async getByName(name: string): Promise<WorkerRecord | null> {
     return this.backend.getWorkerByName(name);
   }
   /** Workers not stopped whose heartbeat is older than `olderThanMs` milliseconds. */
-  listZombies(params: { queueId?: number; olderThanMs: number }): Promise<WorkerRecord[]> {
-    const olderThan = new Date(this.ctx.clock.now().getTime() - params.olderThanMs);
+  async listZombies(params: { queueId?: number; olderThanMs: number }): Promise<WorkerRecord[]> {
+    assertOptionalId("queueId", params.queueId);
+    const olderThan = cutoffBefore(this.ctx.clock.now(), assertMilliseconds("olderThanMs", params.olderThanMs));
     return this.backend.listZombies(
       params.queueId === undefined ? { olderThan } : { queueId: params.queueId, olderThan },
     );
@@ -125,41 +145,49 @@ export class WorkerTable extends TableBase {
 }
 
 export class WorkflowTable extends TableBase {
-  list(): Promise<WorkflowRecord[]> {
+  async list(): Promise<WorkflowRecord[]> {
     return this.backend.listWorkflows();
   }
   async count(): Promise<number> {
     return (await this.backend.listWorkflows()).length;
   }
-  get(id: number): Promise<WorkflowRecord | null> {
+  async get(id: number): Promise<WorkflowRecord | null> {
+    assertId("id", id);
     return this.backend.getWorkflowById(id);
   }
-  getByName(name: string): Promise<WorkflowRecord | null> {
+  async getByName(name: string): Promise<WorkflowRecord | null> {
     return this.backend.getWorkflowByName(name);
   }
 }
 
 export class RunTable extends TableBase {
-  list(params: ListRunsParams = {}): Promise<RunRecord[]> {
+  async list(params: ListRunsParams = {}): Promise<RunRecord[]> {
+    checkRunFilter(params);
+    assertPage(params);
     return this.backend.listRuns(params);
   }
-  count(params: Omit<ListRunsParams, keyof Page> = {}): Promise<number> {
+  async count(params: Omit<ListRunsParams, keyof Page> = {}): Promise<number> {
+    checkRunFilter(params);
     return this.backend.countRuns(params);
   }
-  get(id: number): Promise<RunRecord | null> {
+  async get(id: number): Promise<RunRecord | null> {
+    assertId("id", id);
     return this.backend.getRun(id);
   }
-  getByMessageId(messageId: number): Promise<RunRecord | null> {
+  async getByMessageId(messageId: number): Promise<RunRecord | null> {
+    assertId("messageId", messageId);
     return this.backend.getRunByMessageId(messageId);
   }
 }
 
 export class StepTable extends TableBase {
   /** Steps of one run in creation order. */
-  listForRun(runId: number): Promise<StepRecord[]> {
+  async listForRun(runId: number): Promise<StepRecord[]> {
+    assertId("runId", runId);
     return this.backend.listSteps({ runId });
   }
-  get(runId: number, stepName: string): Promise<StepRecord | null> {
+  async get(runId: number, stepName: string): Promise<StepRecord | null> {
+    assertId("runId", runId);
     return this.backend.getStep({ runId, stepName });
   }
 }

@@ -3,7 +3,15 @@ import type { Consumer } from "../queue/consumer.js";
 import type { PollLoopEnd } from "../queue/poll-loop.js";
 import type { Producer } from "../queue/producer.js";
 import type { ListRunsParams } from "../store/store.js";
-import type { QueueMessage, RunRecord, StepRecord, WorkflowRecord } from "../types.js";
+import {
+  type QueueMessage,
+  type RunRecord,
+  type StepRecord,
+  WORKFLOW_STATUSES,
+  type WorkflowRecord,
+} from "../types.js";
+import { assertCount, assertId, assertOptionalOneOf, assertPage, MAX_DEQUEUE_BATCH } from "../validation/arguments.js";
+import { assertIntervalMs, assertSeconds } from "../validation/time-arguments.js";
 import { isWorkflowDefinition, type WorkflowDefinition } from "../workflow/definition.js";
 import { runForMessage } from "../workflow/workflow-handler.js";
 import { serveWorkflow } from "../workflow/workflow-worker.js";
@@ -105,6 +113,14 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
     if (this.#consumer === undefined) {
       return Promise.reject(new PgqrsError("VALIDATION_FAILED", "Validation failed: consumer is required"));
     }
+    try {
+      // A workflow worker claims one message per free slot: concurrency is bounded as a claim's batch is.
+      assertCount("concurrency", this.#concurrency, { min: 1, max: MAX_DEQUEUE_BATCH });
+      if (this.#pollMs !== undefined) assertIntervalMs("pollInterval", this.#pollMs);
+      if (this.#vtSeconds !== undefined) assertSeconds("withVt", this.#vtSeconds);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const options: Parameters<typeof serveWorkflow>[3] = { concurrency: this.#concurrency };
     if (this.#pollMs !== undefined) options.pollIntervalMs = this.#pollMs;
     if (this.#vtSeconds !== undefined) options.vtSeconds = this.#vtSeconds;
@@ -116,6 +132,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
   /** The run of a trigger message. RUN_NOT_FOUND until a worker (or `run().execute()`) created it. */
   async getRun(messageId: number, store: Store): Promise<RunRecord> {
     store.context.assertOpen();
+    assertId("messageId", messageId);
     const run = await store.context.backend.getRunByMessageId(messageId);
     if (run === null) {
       throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id 'message_id:${messageId}' not found`, {
@@ -128,6 +145,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
   /** Request cancellation of the run of a trigger message (creating the run if no worker has seen it yet). */
   async cancel(messageId: number, store: Store): Promise<RunRecord> {
     store.context.assertOpen();
+    assertId("messageId", messageId);
     const message = await store.context.backend.getMessage(messageId);
     if (message === null) {
       throw new PgqrsError("MESSAGE_NOT_FOUND", `Message with id '${messageId}' not found`, { details: { messageId } });
@@ -139,6 +157,8 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
 
   /** Runs of this workflow, newest first, optionally by status; paginated. */
   async runs(store: Store, params: Omit<ListRunsParams, "workflowId"> = {}): Promise<RunRecord[]> {
+    assertPage(params);
+    assertOptionalOneOf("status", params.status, WORKFLOW_STATUSES);
     const wf = await this.#requireRecord(store);
     return store.context.backend.listRuns({ ...params, workflowId: wf.id });
   }
@@ -146,6 +166,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
   /** Steps of a run, in creation order. */
   async steps(runId: number, store: Store): Promise<StepRecord[]> {
     store.context.assertOpen();
+    assertId("runId", runId);
     return store.context.backend.listSteps({ runId });
   }
 

@@ -1,5 +1,7 @@
 import { PgqrsError } from "../errors.js";
 import type { QueueMessage, QueueRecord, RunRecord, WorkerRecord } from "../types.js";
+import { assertCount, assertId, assertIds, MAX_DEQUEUE_BATCH } from "../validation/arguments.js";
+import { assertDate, assertSeconds, timeAfter } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { WorkerHandle } from "../workers/worker-handle.js";
 import type { HandoffOffer } from "./enqueue-signals.js";
@@ -7,11 +9,11 @@ import { checkIteratorOptions, MessageIterator, type MessageIteratorOptions } fr
 
 /** How many messages to take and for how long. */
 export interface DequeueOptions {
-  /** At most this many messages. Default 1. */
+  /** At most this many messages: an integer from 0 to 10,000. Default 1. */
   batchSize?: number;
-  /** Lease length in seconds. Default `config.defaultVtSeconds` (30). */
+  /** Lease length in seconds, 0 to 100 years. Default `config.defaultVtSeconds` (30). */
   vtSeconds?: number;
-  /** Reference time of the claim (tests); default the store's clock. */
+  /** Reference time of the claim (tests), a Date in 1970-9999; default the store's clock. */
   at?: Date;
 }
 
@@ -30,25 +32,15 @@ export class Consumer extends WorkerHandle {
   /** Claim up to `batchSize` messages, oldest first, in one statement. */
   async dequeue<T = unknown>(options: DequeueOptions = {}): Promise<QueueMessage<T>[]> {
     this.ctx.assertOpen();
-    const batchSize = options.batchSize ?? 1;
-    if (!Number.isInteger(batchSize) || batchSize < 0) {
-      throw new PgqrsError(
-        "VALIDATION_FAILED",
-        `Validation failed: batchSize must be an integer >= 0, got ${batchSize}`,
-      );
-    }
+    const { batchSize, leaseMs, now } = this.#claimArguments(options);
     if (batchSize === 0) return [];
-    const vtSeconds = options.vtSeconds ?? this.ctx.config.defaultVtSeconds;
-    if (typeof vtSeconds !== "number" || !Number.isFinite(vtSeconds) || vtSeconds < 0) {
-      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: vtSeconds must be >= 0, got ${String(vtSeconds)}`);
-    }
     if (this.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${this.id}' not found`);
     const rows = await this.ctx.backend.dequeue({
       queueId: this.queue.id,
       workerId: this.id,
       limit: batchSize,
-      leaseMs: Math.round(vtSeconds * 1000),
-      now: options.at ?? this.now(),
+      leaseMs,
+      now,
       maxReadCt: this.ctx.config.maxReadCt,
     });
     return rows as QueueMessage<T>[];
@@ -85,28 +77,32 @@ export class Consumer extends WorkerHandle {
     options: DequeueOptions = {},
   ): Promise<{ archived: boolean[]; messages: QueueMessage<T>[] }> {
     this.ctx.assertOpen();
-    const batchSize = options.batchSize ?? 1;
-    if (!Number.isInteger(batchSize) || batchSize < 0) {
-      throw new PgqrsError(
-        "VALIDATION_FAILED",
-        `Validation failed: batchSize must be an integer >= 0, got ${batchSize}`,
-      );
-    }
-    const vtSeconds = options.vtSeconds ?? this.ctx.config.defaultVtSeconds;
-    if (typeof vtSeconds !== "number" || !Number.isFinite(vtSeconds) || vtSeconds < 0) {
-      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: vtSeconds must be >= 0, got ${String(vtSeconds)}`);
-    }
+    assertIds("ids", ids);
+    const { batchSize, leaseMs, now } = this.#claimArguments(options);
     if (this.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${this.id}' not found`);
     const result = await this.ctx.backend.archiveAndDequeue({
       archiveIds: ids,
       queueId: this.queue.id,
       workerId: this.id,
       limit: batchSize,
-      leaseMs: Math.round(vtSeconds * 1000),
-      now: options.at ?? this.now(),
+      leaseMs,
+      now,
       maxReadCt: this.ctx.config.maxReadCt,
     });
     return { archived: result.archived, messages: result.messages as QueueMessage<T>[] };
+  }
+
+  /**
+   * A claim's arguments, checked before anything is written (VALIDATION_FAILED naming the argument): `batchSize`
+   * an integer from 0 to 10,000, `vtSeconds` 0 to 100 years, `at` a Date in 1970-9999, and the lease's end too.
+   */
+  #claimArguments(options: DequeueOptions): { batchSize: number; leaseMs: number; now: Date } {
+    const batchSize = assertCount("batchSize", options.batchSize ?? 1, { max: MAX_DEQUEUE_BATCH });
+    const vtSeconds = assertSeconds("vtSeconds", options.vtSeconds ?? this.ctx.config.defaultVtSeconds);
+    const now = options.at === undefined ? this.now() : assertDate("at", options.at);
+    const leaseMs = Math.round(vtSeconds * 1000);
+    timeAfter("vtSeconds", now, leaseMs);
+    return { batchSize, leaseMs, now };
   }
 
   /**
@@ -182,6 +178,7 @@ export class Consumer extends WorkerHandle {
 
   /** Lengthen the lease of a held message by `seconds` (from its current end, or from now if it ended). */
   async extendVt(id: number, seconds: number): Promise<boolean> {
+    assertId("id", id);
     const [ok] = await this.extendVtMany([id], seconds);
     return ok ?? false;
   }
@@ -189,9 +186,8 @@ export class Consumer extends WorkerHandle {
   /** {@link extendVt} for many ids; one result per id. */
   async extendVtMany(ids: readonly number[], seconds: number): Promise<boolean[]> {
     this.ctx.assertOpen();
-    if (!Number.isFinite(seconds) || seconds < 0) {
-      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: seconds must be >= 0, got ${seconds}`);
-    }
+    assertIds("ids", ids);
+    assertSeconds("seconds", seconds);
     if (ids.length === 0) return [];
     return this.ctx.backend.extendVisibility({
       ids,
@@ -203,6 +199,7 @@ export class Consumer extends WorkerHandle {
 
   /** Mark a held message done. `false` when not held by this consumer or already archived. */
   async archive(id: number): Promise<boolean> {
+    assertId("id", id);
     const [ok] = await this.archiveMany([id]);
     return ok ?? false;
   }
@@ -210,12 +207,14 @@ export class Consumer extends WorkerHandle {
   /** {@link archive} for many ids in one statement; one result per id. */
   async archiveMany(ids: readonly number[]): Promise<boolean[]> {
     this.ctx.assertOpen();
+    assertIds("ids", ids);
     if (ids.length === 0) return [];
     return this.ctx.backend.archive({ ids, workerId: this.id, now: this.now() });
   }
 
   /** Delete a held message. `false` when not held by this consumer. */
   async delete(id: number): Promise<boolean> {
+    assertId("id", id);
     const [ok] = await this.deleteMany([id]);
     return ok ?? false;
   }
@@ -223,6 +222,7 @@ export class Consumer extends WorkerHandle {
   /** {@link delete} for many ids in one statement; one result per id. */
   async deleteMany(ids: readonly number[]): Promise<boolean[]> {
     this.ctx.assertOpen();
+    assertIds("ids", ids);
     if (ids.length === 0) return [];
     return this.ctx.backend.deleteOwned({ ids, workerId: this.id, now: this.now() });
   }
@@ -243,6 +243,8 @@ export class Consumer extends WorkerHandle {
     options: { refundDelivery?: boolean } = {},
   ): Promise<boolean[]> {
     this.ctx.assertOpen();
+    assertIds("ids", ids);
+    if (visibleAt !== undefined) assertDate("visibleAt", visibleAt);
     if (ids.length === 0) return [];
     return this.ctx.backend.release({
       ids,
@@ -255,6 +257,7 @@ export class Consumer extends WorkerHandle {
 
   /** Give a held message back, visible again at `visibleAt` (the primitive for "retry later"). */
   async releaseWithVisibility(id: number, visibleAt: Date): Promise<boolean> {
+    assertId("id", id);
     const [ok] = await this.releaseMany([id], visibleAt);
     return ok ?? false;
   }

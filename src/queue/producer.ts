@@ -1,5 +1,7 @@
 import { PgqrsError } from "../errors.js";
 import type { QueueMessage, QueueRecord, RunRecord, WorkerRecord } from "../types.js";
+import { assertId } from "../validation/arguments.js";
+import { assertDate, assertSeconds, timeAfter } from "../validation/time-arguments.js";
 import type { ValidationConfig } from "../validation-config.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { WorkerHandle } from "../workers/worker-handle.js";
@@ -8,9 +10,12 @@ import { type RateLimitStatus, TokenBucket } from "./token-bucket.js";
 
 /** When a message becomes visible. */
 export interface EnqueueOptions {
-  /** Visible this many seconds after the reference time. Default 0. */
+  /** Visible this many seconds after the reference time: 0 to 100 years (3,155,760,000 s). Default 0. */
   delaySeconds?: number;
-  /** Reference time: the message's `enqueuedAt`, and visible at `at + delaySeconds`. Default the clock's now. */
+  /**
+   * Reference time: the message's `enqueuedAt`, and visible at `at + delaySeconds`; a Date from 1970-01-01 to
+   * 9999-12-31T23:59:59.999Z. Default the clock's now.
+   */
   at?: Date;
 }
 
@@ -67,12 +72,14 @@ export class Producer extends WorkerHandle {
   /** Put a dead-lettered message of this queue back; `null` when `id` is not one. */
   async replayDlq(id: number): Promise<QueueMessage | null> {
     this.ctx.assertOpen();
+    assertId("id", id);
     return this.ctx.backend.replayDeadLetter({ queueId: this.queue.id, id, now: this.now() });
   }
 
   /** The message with this id, or `null`. */
   async getMessageById(id: number): Promise<QueueMessage | null> {
     this.ctx.assertOpen();
+    assertId("id", id);
     return this.ctx.backend.getMessage(id);
   }
 
@@ -138,18 +145,13 @@ export class Producer extends WorkerHandle {
   }
 }
 
-/** `enqueuedAt` and first visibility. VALIDATION_FAILED for negative or non-finite delays and invalid dates. */
+/**
+ * `enqueuedAt` and first visibility. VALIDATION_FAILED naming the argument, before anything is written, for an
+ * `at` that is not a Date in 1970-9999, a `delaySeconds` that is not 0 to 100 years, or a visibility time past 9999
+ * (see `validation/time-arguments.ts`).
+ */
 export function resolveEnqueueTimes(now: Date, options: EnqueueOptions): { enqueuedAt: Date; visibleAt: Date } {
-  const at = options.at ?? now;
-  if (!(at instanceof Date) || Number.isNaN(at.getTime())) {
-    throw new PgqrsError("VALIDATION_FAILED", "Validation failed: `at` must be a valid Date");
-  }
-  const delay = options.delaySeconds ?? 0;
-  if (typeof delay !== "number" || !Number.isFinite(delay) || delay < 0) {
-    throw new PgqrsError(
-      "VALIDATION_FAILED",
-      `Validation failed: delay must be a number of seconds >= 0, got ${String(delay)}`,
-    );
-  }
-  return { enqueuedAt: at, visibleAt: new Date(at.getTime() + delay * 1000) };
+  const at = options.at === undefined ? now : assertDate("at", options.at);
+  const delay = options.delaySeconds === undefined ? 0 : assertSeconds("delaySeconds", options.delaySeconds);
+  return { enqueuedAt: at, visibleAt: timeAfter("delaySeconds", at, delay * 1000) };
 }

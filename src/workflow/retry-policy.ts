@@ -1,4 +1,5 @@
 import { PgqrsError } from "../errors.js";
+import { MAX_DURATION_MS } from "../validation/time-arguments.js";
 
 /** How long to wait before retry number `attempt` (0-based: the first retry is attempt 0). */
 export type BackoffStrategy =
@@ -30,13 +31,21 @@ export function defaultRetryPolicy(): StepRetryPolicy {
   return { maxAttempts: 3, backoff: BackoffStrategy.exponentialWithJitter(1000, 60_000) };
 }
 
-/** A full policy from a partial one; VALIDATION_FAILED on negative or non-finite numbers. */
+/**
+ * A full policy from a partial one; VALIDATION_FAILED unless `maxAttempts` is an integer >= 0 and every delay of
+ * the backoff is 0 to 100 years of milliseconds (the range of every delay: see `validation/time-arguments.ts`).
+ */
 export function resolveRetryPolicy(partial?: Partial<StepRetryPolicy>): StepRetryPolicy {
   const base = defaultRetryPolicy();
   const policy = { maxAttempts: partial?.maxAttempts ?? base.maxAttempts, backoff: partial?.backoff ?? base.backoff };
-  const nums = [policy.maxAttempts, ...Object.values(policy.backoff).filter((v) => typeof v === "number")];
-  if (nums.some((n) => !Number.isFinite(n) || n < 0)) {
-    throw new PgqrsError("VALIDATION_FAILED", "Validation failed: retry policy numbers must be finite and >= 0");
+  const delays = Object.values(policy.backoff).filter((v) => typeof v !== "string");
+  const badDelay = delays.some((n) => typeof n !== "number" || !(n >= 0 && n <= MAX_DURATION_MS));
+  if (!(Number.isSafeInteger(policy.maxAttempts) && policy.maxAttempts >= 0) || badDelay) {
+    throw new PgqrsError(
+      "VALIDATION_FAILED",
+      `Validation failed: retry policy maxAttempts must be an integer >= 0 and its delays 0 to ${MAX_DURATION_MS} ms`,
+      { details: { argument: "retry" } },
+    );
   }
   return policy;
 }

@@ -3,6 +3,7 @@ import type { Clock } from "../clock.js";
 import { InvalidStateTransitionError, PgqrsError, ValidationError } from "../errors.js";
 import { serializePayload } from "../queue/payload-validation.js";
 import type { RunRecord, StepRecord, WorkflowStatus } from "../types.js";
+import { assertDate } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { resolveRetryPolicy, type StepRetryPolicy } from "./retry-policy.js";
 import { beginStepAcquisition } from "./step-acquisitions.js";
@@ -89,8 +90,12 @@ export class Run {
     return this.#clock?.now();
   }
 
-  /** Pin this run's "now" (tests, deterministic retries); `undefined` returns to the store's clock. */
+  /**
+   * Pin this run's "now" (tests, deterministic retries), a Date in 1970-9999; `undefined` returns to the store's
+   * clock.
+   */
   withTime(at: Date | undefined): this {
+    if (at !== undefined) assertDate("at", at);
     this.#clock = at === undefined ? undefined : { now: () => new Date(at.getTime()) };
     return this;
   }
@@ -249,7 +254,7 @@ export class Run {
     if (typeof name !== "string" || name.length === 0) {
       throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Step name is required");
     }
-    const now = options.currentTime ?? this.now();
+    const now = options.currentTime === undefined ? this.now() : assertDate("currentTime", options.currentTime);
     const acquisition = beginStepAcquisition(this.#ctx, this.id, name);
     try {
       let owner = this.attemptOwner;

@@ -1,6 +1,7 @@
 import { PgqrsError, TransientStepError } from "../errors.js";
 import { serializePayload } from "../queue/payload-validation.js";
 import type { StepRecord } from "../types.js";
+import { timeAfter } from "../validation/time-arguments.js";
 import { retryDelayMs, type StepRetryPolicy, shouldRetry } from "./retry-policy.js";
 import type { Run } from "./run.js";
 import { assertDelayMs, stepErrorJson, toJsonText } from "./workflow-errors.js";
@@ -108,11 +109,11 @@ export class StepGuard {
   #record(json: object, how: { delayMs: number | undefined; paused: boolean }): Promise<StepRecord> {
     const text = toJsonText(json);
     const retryCount = this.#step.retryCount;
-    if (how.paused) return this.#write(text, new Date(this.#now.getTime() + (how.delayMs ?? 0)), retryCount);
+    if (how.paused) return this.#write(text, timeAfter("resumeAfterMs", this.#now, how.delayMs ?? 0), retryCount);
     const transient = (json as { is_transient?: unknown }).is_transient === true;
     if (!transient || !shouldRetry(this.#policy, retryCount)) return this.#write(text, null, retryCount);
     const delay = how.delayMs ?? retryDelayMs(this.#policy.backoff, retryCount);
-    return this.#write(text, new Date(this.#now.getTime() + delay), retryCount + 1);
+    return this.#write(text, timeAfter("retryAfterMs", this.#now, delay), retryCount + 1);
   }
 
   #write(error: string, retryAt: Date | null, retryCount: number): Promise<StepRecord> {

@@ -1,4 +1,5 @@
 import { describeThrown, PgqrsError, TransientStepError, ValidationError } from "../errors.js";
+import { MAX_DURATION_MS } from "../validation/time-arguments.js";
 
 /** The JSON stored in a failed step's `error` column (pgqrs's shape, snake_case keys). */
 export interface StepErrorJson {
@@ -21,15 +22,16 @@ export function pauseError(message: string, resumeAfterMs: number): PgqrsError {
 }
 
 /**
- * VALIDATION_FAILED unless `value` is a delay pgqrs can store: a finite number of milliseconds >= 0. Checked
- * before anything is written, so a bad delay leaves the step or run as it was (NaN would otherwise reach the
- * database as an invalid timestamp). `field` is pgqrs's name for it ("Invalid retry_after", as Python says).
+ * VALIDATION_FAILED unless `value` is a delay pgqrs can store: a number of milliseconds from 0 to 100 years
+ * (`MAX_DURATION_MS`, the range of every delay: see `validation/time-arguments.ts`). Checked before anything is
+ * written, so a bad delay leaves the step or run as it was (NaN would otherwise reach the database as an invalid
+ * timestamp). `field` is pgqrs's name for it ("Invalid retry_after", as Python says).
  */
 export function assertDelayMs(field: "retry_after" | "resume_after", option: string, value: unknown): void {
-  if (typeof value === "number" && Number.isFinite(value) && value >= 0) return;
+  if (typeof value === "number" && value >= 0 && value <= MAX_DURATION_MS) return;
   throw new ValidationError(
-    `Invalid ${field}: ${option} must be a finite number of milliseconds >= 0, got ${String(value)}`,
-    { field: option, value },
+    `Invalid ${field}: ${option} must be a number of milliseconds from 0 to ${MAX_DURATION_MS}, got ${String(value)}`,
+    { field: option, argument: option, value },
   );
 }
 

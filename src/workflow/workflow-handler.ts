@@ -6,10 +6,12 @@ import type { WorkflowDefinition } from "./definition.js";
 import { retryDelayMs } from "./retry-policy.js";
 import { Run } from "./run.js";
 import { stepErrorJson } from "./workflow-errors.js";
+import { assertId } from "../validation/arguments.js";
 
 /** Get the run of a trigger message, creating it QUEUED on first sight. */
 export async function runForMessage(ctx: EngineContext, message: QueueMessage, def?: WorkflowDefinition): Promise<Run> {
   ctx.assertOpen();
+  assertId("message.id", message.id);
   const record = await ctx.backend.getOrCreateRun({ message, now: ctx.clock.now() });
   return new Run(ctx, record, def?.retry, deliveryOwner(message));
 }

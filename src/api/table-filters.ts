@@ -1,0 +1,28 @@
+/**
+ * Checks of the filters the table accessors take (ids, states, statuses), at the API, so a bad filter is
+ * VALIDATION_FAILED on every backend instead of a database error on one and an empty list on the other.
+ */
+import { WORKER_STATUSES, WORKFLOW_STATUSES } from "../types.js";
+import { assertOneOf, assertOptionalId, assertOptionalOneOf } from "../validation/arguments.js";
+
+/** The states `tables().messages().list/count` filter by. */
+export const MESSAGE_STATES = ["active", "archived", "dead", "all"] as const;
+
+/** `queueId` and `consumerWorkerId` ids, `state` one of {@link MESSAGE_STATES}. */
+export function checkMessageFilter(params: { queueId?: unknown; consumerWorkerId?: unknown; state?: unknown }): void {
+  assertOptionalId("queueId", params.queueId);
+  assertOptionalId("consumerWorkerId", params.consumerWorkerId);
+  if (params.state !== undefined) assertOneOf("state", params.state, MESSAGE_STATES);
+}
+
+/** `queueId` an id, `status` a worker status. */
+export function checkWorkerFilter(params: { queueId?: unknown; status?: unknown }): void {
+  assertOptionalId("queueId", params.queueId);
+  assertOptionalOneOf("status", params.status, WORKER_STATUSES);
+}
+
+/** `workflowId` an id, `status` a run status. */
+export function checkRunFilter(params: { workflowId?: unknown; status?: unknown }): void {
+  assertOptionalId("workflowId", params.workflowId);
+  assertOptionalOneOf("status", params.status, WORKFLOW_STATUSES);
+}
