@@ -14,6 +14,8 @@ import type {
 import type { WorkerHandle } from "../workers/worker-handle.js";
 import { WORKER_TRANSITIONS, type WorkerOperation } from "../workers/worker-transitions.js";
 import { defaultZombieThresholdMs } from "../workers/zombie-reclaim.js";
+import { assertId, assertIds, assertOneOf, assertPage } from "../validation/arguments.js";
+import { assertMilliseconds, cutoffBefore } from "../validation/time-arguments.js";
 import { computeWorkerStats } from "./worker-stats.js";
 
 /** A queue named, or given as its record. */
@@ -86,6 +88,7 @@ export class Admin {
 
   /** True when the admin worker heartbeated within `maxAgeMs` milliseconds. */
   async isHealthy(maxAgeMs: number): Promise<boolean> {
+    assertMilliseconds("maxAgeMs", maxAgeMs);
     return (await this.#handle()).isHealthy(maxAgeMs);
   }
 
@@ -155,6 +158,7 @@ export class Admin {
 
   async listWorkers(params: { queue?: QueueRef } & Page = {}): Promise<WorkerRecord[]> {
     const { queue, ...page } = params;
+    assertPage(page);
     if (queue === undefined) return this.#backend.listWorkers(page);
     const q = await this.#resolve(queue);
     return this.#backend.listWorkers({ ...page, queueId: q.id });
@@ -162,11 +166,13 @@ export class Admin {
 
   /** Delete a worker row; refused (VALIDATION_FAILED) while messages reference it. Returns rows deleted. */
   async deleteWorker(id: number): Promise<number> {
+    assertId("id", id);
     return this.#backend.deleteWorker(id);
   }
 
   /** Every message (any state) this worker consumed. */
   async getWorkerMessages(id: number): Promise<QueueMessage[]> {
+    assertId("id", id);
     const w = await this.#backend.getWorker(id);
     if (w === null) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${id}' not found`);
     if (w.queueId === null)
@@ -176,6 +182,7 @@ export class Admin {
 
   /** Release every unarchived message held by the worker (visible now). Returns the count. */
   async releaseWorkerMessages(id: number): Promise<number> {
+    assertId("id", id);
     return this.#backend.releaseWorkerMessages({ workerId: id, now: this.#now() });
   }
 
@@ -186,7 +193,10 @@ export class Admin {
 
   /** Live workers (optionally of one queue) whose heartbeat is older than the threshold. */
   async listZombies(params: { queue?: QueueRef; olderThanMs?: number } = {}): Promise<WorkerRecord[]> {
-    const olderThan = new Date(this.#now().getTime() - (params.olderThanMs ?? this.defaultZombieThresholdMs()));
+    const olderThan = cutoffBefore(
+      this.#now(),
+      assertMilliseconds("olderThanMs", params.olderThanMs ?? this.defaultZombieThresholdMs()),
+    );
     if (params.queue === undefined) return this.#backend.listZombies({ olderThan });
     const q = await this.#resolve(params.queue);
     return this.#backend.listZombies({ queueId: q.id, olderThan });
@@ -197,15 +207,17 @@ export class Admin {
    * {@link defaultZombieThresholdMs}) and mark them stopped. Returns how many messages were released.
    */
   async reclaimMessages(queue: QueueRef | number, olderThanMs?: number): Promise<number> {
-    const q = typeof queue === "number" ? await this.#resolveId(queue) : await this.#resolve(queue);
-    const olderThan = new Date(this.#now().getTime() - (olderThanMs ?? this.defaultZombieThresholdMs()));
+    const age = assertMilliseconds("olderThanMs", olderThanMs ?? this.defaultZombieThresholdMs());
+    const q = typeof queue === "number" ? await this.#resolveId(assertId("queue", queue)) : await this.#resolve(queue);
+    const olderThan = cutoffBefore(this.#now(), age);
     const { released } = await this.#backend.reclaimZombies({ queueId: q.id, olderThan, now: this.#now() });
     return released;
   }
 
   /** Delete stopped workers whose last heartbeat is older than `olderThanMs` and that no message references. */
   async purgeOldWorkers(olderThanMs: number): Promise<number> {
-    return this.#backend.purgeOldWorkers({ olderThan: new Date(this.#now().getTime() - olderThanMs) });
+    assertMilliseconds("olderThanMs", olderThanMs);
+    return this.#backend.purgeOldWorkers({ olderThan: cutoffBefore(this.#now(), olderThanMs) });
   }
 
   /**
@@ -252,12 +264,14 @@ export class Admin {
 
   /** The queue's dead-lettered messages, most recent first. */
   async listDlq(queue: QueueRef, page: Page = {}): Promise<QueueMessage[]> {
+    assertPage(page);
     const q = await this.#resolve(queue);
     return this.#backend.listMessages({ ...page, queueId: q.id, state: "dead" });
   }
 
   /** Put a dead-lettered message of the queue back (read count 0, visible now); `null` if it is not one. */
   async replayDlq(queue: QueueRef, id: number): Promise<QueueMessage | null> {
+    assertId("id", id);
     const q = await this.#resolve(queue);
     return this.#backend.replayDeadLetter({ queueId: q.id, id, now: this.#now() });
   }
@@ -285,9 +299,12 @@ export class Admin {
   async workerHealthStats(
     params: { heartbeatTimeoutMs?: number; groupByQueue?: boolean } = {},
   ): Promise<WorkerHealthStats[]> {
-    const timeout = params.heartbeatTimeoutMs ?? this.defaultZombieThresholdMs();
+    const timeout = assertMilliseconds(
+      "heartbeatTimeoutMs",
+      params.heartbeatTimeoutMs ?? this.defaultZombieThresholdMs(),
+    );
     return this.#backend.workerHealthStats({
-      staleBefore: new Date(this.#now().getTime() - timeout),
+      staleBefore: cutoffBefore(this.#now(), timeout),
       groupByQueue: params.groupByQueue ?? false,
     });
   }
@@ -302,6 +319,7 @@ export class Admin {
 
   /** The worker row of that id. WORKER_NOT_FOUND when missing. */
   async getWorker(id: number): Promise<WorkerRecord> {
+    assertId("id", id);
     const w = await this.#backend.getWorker(id);
     if (w === null) throw workerNotFound(id);
     return w;
@@ -313,7 +331,8 @@ export class Admin {
    * unchanged) when the current status forbids it; WORKER_NOT_FOUND when the row is gone.
    */
   async transitionWorker(id: number, op: WorkerOperation): Promise<WorkerRecord> {
-    const t = WORKER_TRANSITIONS[op];
+    assertId("id", id);
+    const t = WORKER_TRANSITIONS[assertOneOf("op", op, WORKER_TRANSITIONS)];
     const row = await this.#backend.transitionWorker({ id, from: t.from, to: t.to, now: this.#now() });
     if (row !== null) return row;
     const current = await this.getWorker(id);
@@ -322,6 +341,7 @@ export class Admin {
 
   /** The message of that id (any state). MESSAGE_NOT_FOUND when missing. */
   async getMessage(id: number): Promise<QueueMessage> {
+    assertId("id", id);
     const m = await this.#backend.getMessage(id);
     if (m === null) throw messageNotFound(id);
     return m;
@@ -329,6 +349,7 @@ export class Admin {
 
   /** Delete messages by id whoever holds them (with their workflow runs); one result per id. */
   async deleteMessages(ids: readonly number[]): Promise<boolean[]> {
+    assertIds("ids", ids);
     return this.#backend.deleteMessages({ ids });
   }
 
