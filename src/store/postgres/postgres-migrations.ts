@@ -58,23 +58,27 @@ export async function latestVersion(): Promise<number> {
  * Create the schema if missing and apply pending migrations, all in one transaction. Safe when several processes
  * (or pools) install at once: the transaction-scoped advisory lock serialises them, and whoever comes second sees
  * the versions the first recorded. Refuses a database migrated by a newer release.
+ *
+ * Rights: with nothing pending it runs no DDL at all (a role with only USAGE on the schema and SELECT on
+ * `pgqrs_migrations` succeeds); an existing schema is never created again (its owner needs no CREATE on the
+ * database). docs/security.md lists what each case needs.
  */
 export async function install(conn: PostgresConnection): Promise<void> {
   const migrations = await loadMigrations();
   const known = migrations.at(-1)?.version ?? 0;
   await conn.transaction("install", async (tx) => {
+    // Only pg_catalog (and temp last) while migrating: no function, operator or type in the migrations can resolve
+    // to an object someone else created in a schema on the role's default search_path.
+    await tx.query("install", "SET LOCAL search_path = pg_catalog, pg_temp");
     // Serialise concurrent installs; released by COMMIT/ROLLBACK, so it works through PgBouncer transaction mode.
-    await tx.query("install", "SELECT pg_advisory_xact_lock($1)", [INSTALL_LOCK_KEY]);
-    await tx.query("install", `CREATE SCHEMA IF NOT EXISTS ${conn.q}`);
-    await tx.query(
+    await tx.query("install", "SELECT pg_catalog.pg_advisory_xact_lock($1)", [INSTALL_LOCK_KEY]);
+    const [probe] = await tx.query<{ schema_exists: boolean; table_exists: boolean }>(
       "install",
-      `CREATE TABLE IF NOT EXISTS ${conn.t("pgqrs_migrations")} (
-         version INT PRIMARY KEY,
-         name TEXT NOT NULL,
-         applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-       )`,
+      `SELECT pg_catalog.to_regnamespace($1) IS NOT NULL AS schema_exists,
+              pg_catalog.to_regclass($2) IS NOT NULL AS table_exists`,
+      [conn.q, conn.t("pgqrs_migrations")],
     );
-    const applied = await appliedVersions(tx, conn);
+    const applied = probe?.table_exists === true ? await appliedVersions(tx, conn) : new Set<number>();
     const newest = Math.max(0, ...applied);
     if (newest > known) {
       throw new PgqrsError(
@@ -83,8 +87,21 @@ export async function install(conn: PostgresConnection): Promise<void> {
         { details: { schema: conn.schema, applied: newest, known } },
       );
     }
-    for (const migration of migrations) {
-      if (applied.has(migration.version)) continue;
+    const pending = migrations.filter((m) => !applied.has(m.version));
+    if (pending.length === 0) return;
+    // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists.
+    if (probe?.schema_exists !== true) await tx.query("install", `CREATE SCHEMA IF NOT EXISTS ${conn.q}`);
+    if (probe?.table_exists !== true) {
+      await tx.query(
+        "install",
+        `CREATE TABLE IF NOT EXISTS ${conn.t("pgqrs_migrations")} (
+           version INT PRIMARY KEY,
+           name TEXT NOT NULL,
+           applied_at TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now()
+         )`,
+      );
+    }
+    for (const migration of pending) {
       await tx.query(`migration ${migration.version}_${migration.name}`, renderMigration(migration, conn.q));
       await tx.query("install", `INSERT INTO ${conn.t("pgqrs_migrations")} (version, name) VALUES ($1, $2)`, [
         migration.version,
@@ -103,13 +120,13 @@ async function appliedVersions(tx: Queryable, conn: PostgresConnection): Promise
 export async function schemaVersion(db: Queryable, conn: PostgresConnection): Promise<number> {
   const exists = await db.query(
     "schemaVersion",
-    `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = $1 AND table_name = 'pgqrs_migrations'`,
+    `SELECT pg_catalog.count(*) AS n FROM information_schema.tables WHERE table_schema OPERATOR(pg_catalog.=) $1 AND table_name OPERATOR(pg_catalog.=) 'pgqrs_migrations'`,
     [conn.schema],
   );
   if (countOf(exists) === 0) return 0;
   const rows = await db.query(
     "schemaVersion",
-    `SELECT COALESCE(max(version), 0) AS n FROM ${conn.t("pgqrs_migrations")}`,
+    `SELECT COALESCE(pg_catalog.max(version), 0) AS n FROM ${conn.t("pgqrs_migrations")}`,
   );
   return countOf(rows);
 }

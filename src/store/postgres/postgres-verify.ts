@@ -5,6 +5,7 @@
 import { PgqrsError } from "../../errors.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { countOf } from "./postgres-rows.js";
+import { missingObjects } from "./postgres-verify-objects.js";
 
 const TABLES: readonly (readonly [table: string, description: string])[] = [
   ["pgqrs_queues", "Queue table"],
@@ -25,7 +26,7 @@ export async function verify(conn: PostgresConnection): Promise<void> {
     await tx.query("verify", "SET TRANSACTION READ ONLY");
     const rows = await tx.query<{ table_name: string }>(
       "verify",
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name = ANY($2::text[])`,
+      `SELECT table_name FROM information_schema.tables WHERE table_schema OPERATOR(pg_catalog.=) $1 AND table_name OPERATOR(pg_catalog.=) ANY($2::text[])`,
       [conn.schema, TABLES.map(([t]) => t)],
     );
     const present = new Set(rows.map((r) => r.table_name));
@@ -37,21 +38,14 @@ export async function verify(conn: PostgresConnection): Promise<void> {
         });
       }
     }
-    const column = await tx.query(
-      "verify",
-      `SELECT count(*) AS n FROM information_schema.columns
-        WHERE table_schema = $1 AND table_name = 'pgqrs_messages' AND column_name = 'dead_lettered_at'`,
-      [conn.schema],
-    );
-    if (countOf(column) === 0) {
-      return invalid(`column pgqrs_messages.dead_lettered_at is missing in schema '${conn.schema}'. Run install().`);
-    }
+    const missing = await missingObjects(tx, conn);
+    if (missing !== undefined) return invalid(missing, { schema: conn.schema });
     const orphans = await tx.query(
       "verify",
       `SELECT
-         (SELECT count(*) FROM ${conn.t("pgqrs_messages")} m
+         (SELECT pg_catalog.count(*) FROM ${conn.t("pgqrs_messages")} m
             LEFT JOIN ${conn.t("pgqrs_queues")} q ON q.id = m.queue_id WHERE q.id IS NULL) AS queues,
-         (SELECT count(*) FROM ${conn.t("pgqrs_messages")} m
+         (SELECT pg_catalog.count(*) FROM ${conn.t("pgqrs_messages")} m
             LEFT JOIN ${conn.t("pgqrs_workers")} p ON p.id = m.producer_worker_id
             LEFT JOIN ${conn.t("pgqrs_workers")} c ON c.id = m.consumer_worker_id
            WHERE (m.producer_worker_id IS NOT NULL AND p.id IS NULL)

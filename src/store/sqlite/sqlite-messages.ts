@@ -141,12 +141,14 @@ export function enqueue(c: SqliteConnection, p: EnqueueParams): QueueMessage[] {
  * The claim. One statement, so it is atomic against this connection's other work, and a concurrent writer on the
  * same file waits on the database lock (busy_timeout) rather than claiming the same rows: SQLite has no row locks,
  * the whole UPDATE runs under the single write lock. An expired lease (`vt <= now`) is claimable whoever holds it.
+ * `+vt` keeps the planner on idx_messages_claim (walks enqueued_at order, stops after LIMIT) rather than pgqrs's
+ * idx_messages_hot_path, whose vt range would make it sort the whole visible backlog.
  */
 const DEQUEUE_SQL = `UPDATE pgqrs_messages
 SET read_ct = read_ct + 1, vt = @leaseEnd, consumer_worker_id = @workerId, dequeued_at = COALESCE(dequeued_at, @now)
 WHERE id IN (
   SELECT id FROM pgqrs_messages
-  WHERE queue_id = @queueId AND archived_at IS NULL AND vt <= @now AND read_ct < @maxReadCt
+  WHERE queue_id = @queueId AND archived_at IS NULL AND +vt <= @now AND read_ct < @maxReadCt
   ORDER BY enqueued_at, id
   LIMIT @limit
 )

@@ -5,6 +5,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { PgqrsError } from "../../errors.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
+import { columnsOf, deletesCascade, indexMismatch } from "./sqlite-schema-inspect.js";
+import { ADDED_COLUMNS, CASCADES, createCascadeTriggerSql, createIndexSql, INDEXES } from "./sqlite-schema-spec.js";
 import { encodeTime } from "./sqlite-time.js";
 
 interface Migration {
@@ -35,6 +37,30 @@ function loadMigrations(): Migration[] {
   return migrations;
 }
 
+/**
+ * Bring tables that already existed up to date: `CREATE TABLE IF NOT EXISTS` in 0001 skipped pgqrs's tables, and
+ * SQLite has no `ADD COLUMN IF NOT EXISTS`, so this inspects the file and adds what is missing. An index under one
+ * of pgqrs's names with another definition (ours, from earlier releases) is rebuilt as pgqrs defines it.
+ */
+function bringExistingTablesUpToDate(c: SqliteConnection): void {
+  for (const [table, column, declaration] of ADDED_COLUMNS) {
+    if (!columnsOf(c, table).has(column)) c.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
+  }
+  for (const index of INDEXES) {
+    const mismatch = indexMismatch(c, index);
+    if (mismatch !== undefined && mismatch !== "missing") c.exec(`DROP INDEX ${index.name}`);
+    c.exec(createIndexSql(index));
+  }
+  for (const cascade of CASCADES) {
+    if (!deletesCascade(c, cascade)) c.exec(createCascadeTriggerSql(cascade));
+  }
+}
+
+/** Steps in code that run before a version's SQL file. */
+const STEPS_BEFORE_SQL: ReadonlyMap<number, (c: SqliteConnection) => void> = new Map([
+  [3, bringExistingTablesUpToDate],
+]);
+
 const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS pgqrs_migrations (
   version INTEGER PRIMARY KEY,
   name TEXT NOT NULL,
@@ -59,6 +85,7 @@ export function install(c: SqliteConnection): void {
     }
     for (const m of migrations) {
       if (applied.has(m.version)) continue;
+      STEPS_BEFORE_SQL.get(m.version)?.(c);
       c.exec(m.sql);
       // install() has no caller-supplied time; applied_at is bookkeeping, not a domain decision.
       c.run(

@@ -1,6 +1,9 @@
 /** `verify()`: the schema is installed and references are intact. Reads only. */
 import { PgqrsError } from "../../errors.js";
+import { REQUIRED_COLUMNS } from "../schema-columns.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
+import { columnsOf, deletesCascade, indexMismatch } from "./sqlite-schema-inspect.js";
+import { CASCADES, INDEXES } from "./sqlite-schema-spec.js";
 
 const TABLES: readonly [table: string, description: string][] = [
   ["pgqrs_queues", "Queue table"],
@@ -9,6 +12,7 @@ const TABLES: readonly [table: string, description: string][] = [
   ["pgqrs_workflows", "Workflows table"],
   ["pgqrs_workflow_runs", "Workflow runs table"],
   ["pgqrs_workflow_steps", "Workflow steps table"],
+  ["pgqrs_migrations", "Migrations table"],
 ];
 
 /** Rows whose reference points nowhere (possible only if someone wrote with foreign_keys off). */
@@ -58,8 +62,30 @@ export function verify(c: SqliteConnection): void {
     const found = c.get("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", table);
     if (found === undefined) fail(`${description} ('${table}') does not exist; run install() first`);
   }
+  verifyObjects(c);
   for (const [sql, what] of ORPHAN_CHECKS) {
     const n = c.get<{ n: number }>(sql)?.n ?? 0;
     if (n > 0) fail(`Found ${n} ${what}`);
+  }
+}
+
+/** Every column, index and delete cascade the engine relies on (a file made by pgqrs has the tables without them). */
+function verifyObjects(c: SqliteConnection): void {
+  const missing: string[] = [];
+  for (const [table, columns] of Object.entries(REQUIRED_COLUMNS)) {
+    const present = columnsOf(c, table);
+    for (const column of columns) if (!present.has(column)) missing.push(`${table}.${column}`);
+  }
+  if (missing.length > 0) {
+    fail(`column${missing.length > 1 ? "s" : ""} ${missing.join(", ")} missing; run install()`);
+  }
+  for (const index of INDEXES) {
+    const mismatch = indexMismatch(c, index);
+    if (mismatch !== undefined) fail(`index ${index.name} ${mismatch}; run install()`);
+  }
+  for (const cascade of CASCADES) {
+    if (!deletesCascade(c, cascade)) {
+      fail(`deleting from ${cascade.parent} does not delete its ${cascade.child} rows; run install()`);
+    }
   }
 }

@@ -1,0 +1,63 @@
+/**
+ * Every column the engine reads or writes, per table: pgqrs 0.15's columns plus this package's additions. Both
+ * backends' `verify()` check them, because a database created by Rust/Python pgqrs (or by an older release of this
+ * package) can lack an addition while its migrations table says it is up to date. A migration that adds a column
+ * the engine uses must add it here too (test/store/pgqrs-compat.test.ts compares this list with a fresh install).
+ */
+export const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  pgqrs_queues: ["id", "queue_name", "created_at"],
+  pgqrs_workers: ["id", "name", "queue_id", "started_at", "heartbeat_at", "shutdown_at", "status"],
+  pgqrs_messages: [
+    "id",
+    "queue_id",
+    "payload",
+    "vt",
+    "enqueued_at",
+    "read_ct",
+    "dequeued_at",
+    "producer_worker_id",
+    "consumer_worker_id",
+    "archived_at",
+    "dead_lettered_at",
+  ],
+  pgqrs_workflows: ["id", "name", "queue_id", "created_at"],
+  pgqrs_workflow_runs: [
+    "id",
+    "workflow_id",
+    "message_id",
+    "status",
+    "input",
+    "output",
+    "error",
+    "created_at",
+    "updated_at",
+    "started_at",
+    "paused_at",
+    "completed_at",
+    "worker_id",
+  ],
+  pgqrs_workflow_steps: [
+    "id",
+    "run_id",
+    "step_name",
+    "status",
+    "input",
+    "output",
+    "error",
+    "created_at",
+    "updated_at",
+    "started_at",
+    "completed_at",
+    "retry_count",
+    "retry_at",
+    "last_retry_at",
+    "attempt_owner",
+  ],
+};
+
+/** `[table, column]` pairs of {@link REQUIRED_COLUMNS}, in table order. */
+export function requiredColumnPairs(): [table: string, column: string][] {
+  return Object.entries(REQUIRED_COLUMNS).flatMap(([table, columns]) =>
+    columns.map((c): [string, string] => [table, c]),
+  );
+}
