@@ -10,6 +10,7 @@ import * as pgqrs from "../../src/index.js";
 import { runPollLoop } from "../../src/queue/poll-loop.js";
 import { BACKENDS } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
+import { gate, nextTurn, openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
 
 describe.each(BACKENDS)("fast poll loops on %s", (backend) => {
   it.each([
@@ -128,8 +129,10 @@ describe.each(BACKENDS)("fast poll loops on %s", (backend) => {
   });
 });
 
+/** `store` runs on `clock`, which the test never advances: the loop's 60 s poll can never come. */
 async function pickedUpLongBeforeThePoll(
   store: pgqrs.Store,
+  clock: pgqrs.VirtualClock,
   queue: string,
   enqueue: () => Promise<unknown>,
 ): Promise<void> {
@@ -142,8 +145,8 @@ async function pickedUpLongBeforeThePoll(
       got.push(m.payload);
     })
     .poll(store);
-  while ((await consumer.status()) !== "polling") await new Promise((r) => setTimeout(r, 5));
-  await new Promise((r) => setTimeout(r, 100)); // idle: the loop has polled once and sleeps for 60 s
+  await expect.poll(() => consumer.status(), { timeout: 15_000 }).toBe("polling");
+  await untilTimerAt(clock, 60_000); // idle: the loop has polled once and sleeps for 60 s
   await enqueue();
   await expect.poll(() => got, { timeout: 15_000 }).toEqual(["hello"]);
   await consumer.interrupt();
@@ -152,22 +155,23 @@ async function pickedUpLongBeforeThePoll(
 
 describe.each(BACKENDS)("enqueue wake-up on %s", (backend) => {
   it("a loop with a 60 s poll interval picks up a message enqueued through its store long before its next poll", async () => {
-    const { store } = await openTestStore(backend, { pollIntervalMs: 60_000 });
+    const { store, clock } = await openVirtualStore(backend, { pollIntervalMs: 60_000 });
     await store.queue("wake");
     const producer = await store.producer("wake");
-    await pickedUpLongBeforeThePoll(store, "wake", () => producer.enqueue("hello"));
+    await pickedUpLongBeforeThePoll(store, clock, "wake", () => producer.enqueue("hello"));
   });
 });
 
 describe.each(BACKENDS)("claims after a short claim on %s", (backend) => {
   it("a freed slot does not claim again until an enqueue hint arrives or the poll interval passes", async () => {
-    const { store } = await openTestStore(backend, { pollIntervalMs: 60_000 });
+    const { store } = await openVirtualStore(backend, { pollIntervalMs: 60_000 });
     await store.queue("short");
     const producer = await store.producer("short");
     await producer.enqueueBatch(["a", "b"]);
     const consumer = await store.consumer("short");
     let claims = 0;
     const seen: unknown[] = [];
+    const running = gate();
     const stop = new AbortController();
     const loop = runPollLoop({
       consumer,
@@ -183,12 +187,15 @@ describe.each(BACKENDS)("claims after a short claim on %s", (backend) => {
       },
       process: async (ms) => {
         seen.push(...ms.map((m) => m.payload));
-        await new Promise((r) => setTimeout(r, 20));
+        await running.wait;
         return ms.map(() => ({ action: "keep" }) as const);
       },
     });
     await expect.poll(() => seen.length, { timeout: 10_000 }).toBe(2);
-    await new Promise((r) => setTimeout(r, 200)); // both units done: their slots are free, the queue is empty
+    // Both units finish: their slots are free, the queue is empty. With time standing still, the loop decides what to
+    // do next without a round trip (no status check or maintenance is due), so within the same turn.
+    running.open();
+    await nextTurn();
     expect(claims).toBe(1);
     await producer.enqueue("c"); // this store's enqueue is a hint
     await expect.poll(() => seen, { timeout: 10_000 }).toEqual(["a", "b", "c"]);
@@ -200,13 +207,13 @@ describe.each(BACKENDS)("claims after a short claim on %s", (backend) => {
 
 describe("enqueue wake-up on postgres across processes", () => {
   it("a loop with a 60 s poll interval picks up a message another store enqueued, on the database's notification", async () => {
-    const { store, dsn, schema, clock } = await openTestStore("postgres", { pollIntervalMs: 60_000 });
+    const { store, dsn, schema, clock } = await openVirtualStore("postgres", { pollIntervalMs: 60_000 });
     expect(store.context.backend.capabilities.listenNotify).toBe(true);
     await store.queue("wake");
     const other = await pgqrs.connect(dsn, { schema, clock });
     try {
       const producer = await other.producer("wake");
-      await pickedUpLongBeforeThePoll(store, "wake", () => producer.enqueue("hello"));
+      await pickedUpLongBeforeThePoll(store, clock, "wake", () => producer.enqueue("hello"));
     } finally {
       await other.close();
     }

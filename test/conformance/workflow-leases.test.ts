@@ -1,7 +1,8 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS, freshDatabase } from "../support/backends.js";
+import { BACKENDS } from "../support/backends.js";
 import { openTestStore, thrown } from "../support/stores.js";
+import { gate, openVirtualStore } from "../support/virtual-time.js";
 
 describe.each(BACKENDS)("workflow deliveries and leases on %s", (backend) => {
   it("does not count rescheduled retries toward maxReadCt", async () => {
@@ -56,37 +57,41 @@ describe.each(BACKENDS)("workflow deliveries and leases on %s", (backend) => {
   });
 
   it("renews the lease of a handler that runs longer than its lease", async () => {
-    const { dsn, schema } = freshDatabase(backend);
-    const store = await pgqrs.connect(dsn, { schema, pollIntervalMs: 20 });
-    await pgqrs.admin(store).install();
+    const { store, clock } = await openVirtualStore(backend, { pollIntervalMs: 20 });
     await store.queue("long");
     const worker = await store.consumer("long");
     const rival = await store.consumer("long");
-    await (await store.producer("long")).enqueue("slow job");
+    const msg = await (await store.producer("long")).enqueue("slow job");
     let runs = 0;
-    let rivalGot = 0;
+    const handler = gate();
     const loop = pgqrs
       .dequeue()
       .worker(worker)
       .withVt(1)
       .handle(async () => {
         runs += 1;
-        for (let i = 0; i < 5; i++) {
-          await new Promise((r) => setTimeout(r, 500));
-          rivalGot += (await rival.dequeue()).length;
-        }
+        await handler.wait;
       })
       .poll(store);
-    while (runs === 0) await new Promise((r) => setTimeout(r, 10));
-    while ((await pgqrs.admin(store).queueMetrics("long")).archivedMessages === 0) {
-      await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(runs).toBe(1), { timeout: 15_000 });
+    // Every half lease (500 ms of virtual time) the running handler's lease is extended to end a lease from then,
+    // so 2.5 s into a 1 s lease the message is still leased and no rival can take it.
+    for (let half = 1; half <= 5; half++) {
+      clock.advance(500);
+      const leaseEnd = clock.now().getTime() + 1_000;
+      await expect
+        .poll(async () => (await store.tables().messages().get(msg.id))?.vt.getTime(), { timeout: 15_000 })
+        .toBe(leaseEnd);
+      expect(await rival.dequeue()).toEqual([]);
     }
+    handler.open();
+    await expect
+      .poll(async () => (await pgqrs.admin(store).queueMetrics("long")).archivedMessages, { timeout: 15_000 })
+      .toBe(1);
     expect(runs).toBe(1);
-    expect(rivalGot).toBe(0);
     await worker.interrupt();
     expect(await loop).toBe("interrupted");
-    await store.close();
-  }, 20_000);
+  });
 });
 
 describe.each(BACKENDS)("dead-lettered workflow messages on %s", (backend) => {
