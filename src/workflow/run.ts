@@ -255,6 +255,8 @@ export class Run {
       throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Step name is required");
     }
     const now = options.currentTime === undefined ? this.now() : assertDate("currentTime", options.currentTime);
+    // Resolved (and checked) before the acquisition writes the step: a bad policy writes nothing.
+    const policy = options.retry === undefined ? this.retryPolicy : resolveRetryPolicy(options.retry);
     const acquisition = beginStepAcquisition(this.#ctx, this.id, name);
     try {
       let owner = this.attemptOwner;
@@ -274,7 +276,6 @@ export class Run {
       if (step.status === "SUCCESS") return { status: "SKIPPED", value: step.output as T, guard: null, step };
       if (acquired) {
         acquisition.won();
-        const policy = options.retry === undefined ? this.retryPolicy : resolveRetryPolicy(options.retry);
         return { status: "EXECUTE", value: null, guard: new StepGuard(this, step, now, policy, owner), step };
       }
       // Still RUNNING after the takeover: another token took it in between.
