@@ -1,15 +1,26 @@
 /** POST routes: the path names the action and its target; the guard has already checked the request. */
 import { type ActionResult, type DashboardActions, WORKER_ACTIONS, type WorkerAction } from "./actions.js";
+import { routeId } from "./route-id.js";
 
-export async function routeAction(actions: DashboardActions, path: string): Promise<ActionResult | null> {
-  let m = /^\/actions\/runs\/(\d+)\/cancel$/.exec(path);
-  if (m !== null) return actions.cancelRun(Number(m[1]));
-  m = /^\/actions\/queues\/(\d+)\/messages\/(\d+)\/replay$/.exec(path);
-  if (m !== null) return actions.replayDeadLetter(Number(m[1]), Number(m[2]));
-  m = /^\/actions\/workers\/(\d+)\/(\w+)$/.exec(path);
+/** `null` when no action has that path; `"bad-id"` when the path names a malformed id. */
+export async function routeAction(actions: DashboardActions, path: string): Promise<ActionResult | null | "bad-id"> {
+  let m = /^\/actions\/runs\/([^/]+)\/cancel$/.exec(path);
+  if (m !== null) {
+    const id = routeId(m[1]);
+    return id === null ? "bad-id" : actions.cancelRun(id);
+  }
+  m = /^\/actions\/queues\/([^/]+)\/messages\/([^/]+)\/replay$/.exec(path);
+  if (m !== null) {
+    const queueId = routeId(m[1]);
+    const messageId = routeId(m[2]);
+    return queueId === null || messageId === null ? "bad-id" : actions.replayDeadLetter(queueId, messageId);
+  }
+  m = /^\/actions\/workers\/([^/]+)\/(\w+)$/.exec(path);
   if (m !== null) {
     const action = WORKER_ACTIONS.find((a): a is WorkerAction => a === m?.[2]);
-    return action === undefined ? null : actions.worker(Number(m[1]), action);
+    if (action === undefined) return null;
+    const id = routeId(m[1]);
+    return id === null ? "bad-id" : actions.worker(id, action);
   }
   if (path === "/actions/zombies/reclaim") return actions.reclaimZombies();
   return null;

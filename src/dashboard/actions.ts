@@ -13,6 +13,8 @@ export const WORKER_ACTIONS: readonly WorkerAction[] = ["suspend", "resume", "sh
 export interface ActionResult {
   ok: boolean;
   message: string;
+  /** The target does not exist (answered 404). */
+  missing?: boolean;
 }
 
 export class DashboardActions {
@@ -27,7 +29,7 @@ export class DashboardActions {
   async cancelRun(runId: number): Promise<ActionResult> {
     const tables = this.#store.tables();
     const run = await tables.workflowRuns().get(runId);
-    if (run === null) return { ok: false, message: `Run ${runId} not found` };
+    if (run === null) return { ok: false, missing: true, message: `Run ${runId} not found` };
     const wf = await tables.workflows().get(run.workflowId);
     if (wf === null) return { ok: false, message: `Workflow of run ${runId} not found` };
     const after = await workflow(wf.name).cancel(run.messageId, this.#store);
@@ -36,7 +38,7 @@ export class DashboardActions {
 
   async replayDeadLetter(queueId: number, messageId: number): Promise<ActionResult> {
     const queue = await this.#store.tables().queues().get(queueId);
-    if (queue === null) return { ok: false, message: `Queue ${queueId} not found` };
+    if (queue === null) return { ok: false, missing: true, message: `Queue ${queueId} not found` };
     const replayed = await this.#admin.replayDlq(queue, messageId);
     if (replayed === null)
       return { ok: false, message: `Message ${messageId} is not a dead letter of ${queue.queueName}` };
@@ -46,7 +48,7 @@ export class DashboardActions {
   /** Suspend, resume or shut down any worker by id (an operator action; it never heartbeats that worker). */
   async worker(id: number, action: WorkerAction): Promise<ActionResult> {
     const record = await this.#store.tables().workers().get(id);
-    if (record === null) return { ok: false, message: `Worker ${id} not found` };
+    if (record === null) return { ok: false, missing: true, message: `Worker ${id} not found` };
     const after = await this.#admin.transitionWorker(id, action);
     return { ok: true, message: `Worker ${after.name} is ${after.status}` };
   }

@@ -12,42 +12,62 @@ import { workersPage } from "./pages/workers-page.js";
 import { workflowsPage } from "./pages/workflows-page.js";
 import type { Section } from "./pages/layout.js";
 import { type DashboardReads, MESSAGE_FILTERS, type MessageFilter } from "./reads.js";
+import { routeId } from "./route-id.js";
 
 export type PageResult =
   | { kind: "page"; title: string; section: Section; main: Html }
   | { kind: "redirect"; location: string }
   | { kind: "json"; status: number; body: unknown }
-  | { kind: "not-found"; what: string };
+  | { kind: "not-found"; what: string }
+  | { kind: "bad-request"; message: string };
+
+/** Longest search text used; the rest is ignored. */
+const MAX_SEARCH = 200;
 
 export async function routePage(reads: DashboardReads, url: URL): Promise<PageResult> {
   const path = url.pathname;
   const q = url.searchParams;
   if (path === "/") {
-    return {
-      kind: "page",
-      title: "Overview",
-      section: "overview",
-      main: overviewPage(await reads.overview(), reads.throughput),
-    };
+    const overview = await reads.overview(searchOf(q.get("q")), pageOf(q));
+    return { kind: "page", title: "Overview", section: "overview", main: overviewPage(overview) };
   }
   if (path === "/workers") return workers(reads, q);
   if (path === "/workflows") return workflows(reads, q);
-  let m = /^\/queues\/(\d+)$/.exec(path);
-  if (m !== null) return queue(reads, Number(m[1]), q);
-  m = /^\/runs\/(\d+)$/.exec(path);
+  let m = /^\/queues\/([^/]+)$/.exec(path);
   if (m !== null) {
-    const data = await reads.run(Number(m[1]));
-    if (data === null) return { kind: "not-found", what: `Run ${m[1]}` };
+    const id = routeId(m[1]);
+    return id === null ? badId("queue", m[1]) : queue(reads, id, q);
+  }
+  m = /^\/runs\/([^/]+)$/.exec(path);
+  if (m !== null) {
+    const id = routeId(m[1]);
+    if (id === null) return badId("run", m[1]);
+    const data = await reads.run(id);
+    if (data === null) return { kind: "not-found", what: `Run ${id}` };
     return { kind: "page", title: `Run #${data.run.id}`, section: "run", main: runPage({ ...data, now: reads.now() }) };
   }
-  m = /^\/api\/messages\/(\d+)$/.exec(path);
+  m = /^\/api\/messages\/([^/]+)$/.exec(path);
   if (m !== null) {
-    const msg = await reads.message(Number(m[1]));
+    const id = routeId(m[1]);
+    if (id === null) return { kind: "json", status: 400, body: { ok: false, message: "Not a message id" } };
+    const msg = await reads.message(id);
     return msg === null
-      ? { kind: "json", status: 404, body: { ok: false, message: `Message ${m[1]} not found` } }
+      ? { kind: "json", status: 404, body: { ok: false, message: `Message ${id} not found` } }
       : { kind: "json", status: 200, body: msg };
   }
   return { kind: "not-found", what: path };
+}
+
+function badId(what: string, text: string | undefined): PageResult {
+  return { kind: "bad-request", message: `'${decodeSafely(text ?? "")}' is not a ${what} id` };
+}
+
+function decodeSafely(text: string): string {
+  try {
+    return decodeURIComponent(text).slice(0, 40);
+  } catch {
+    return text.slice(0, 40);
+  }
 }
 
 async function queue(reads: DashboardReads, id: number, q: URLSearchParams): Promise<PageResult> {
@@ -79,26 +99,29 @@ async function workers(reads: DashboardReads, q: URLSearchParams): Promise<PageR
 }
 
 async function workflows(reads: DashboardReads, q: URLSearchParams): Promise<PageResult> {
-  const search = q.get("q")?.trim();
+  const search = searchOf(q.get("q"));
   let searched: string | undefined;
-  if (search !== undefined && search !== "") {
-    const id = /^#?(\d+)$/.exec(search)?.[1];
-    const run = id === undefined ? null : await reads.findRun(Number(id));
+  if (search !== undefined) {
+    const id = routeId(/^#?(\d+)$/.exec(search)?.[1]);
+    const run = id === null ? null : await reads.findRun(id);
     if (run !== null) return { kind: "redirect", location: `/runs/${run.id}` };
     searched = search;
   }
   const status = pick<WorkflowStatus>(q.get("status"), WORKFLOW_STATUSES);
   const wf = q.get("workflow");
-  const workflowId = wf !== null && /^\d+$/.test(wf) ? Number(wf) : undefined;
-  const [defs, names, counts, runs] = await Promise.all([
-    reads.workflows(),
-    reads.queueNames(),
+  const workflowId = wf === null || wf === "" ? undefined : routeId(wf);
+  if (workflowId === null) return badId("workflow", wf ?? "");
+  const [definitions, counts, runs] = await Promise.all([
+    reads.definitions(searchOf(q.get("dq")), pageOf(q, "dpage")),
     reads.runCounts(workflowId),
     reads.runs(workflowId, status, pageOf(q)),
   ]);
+  const ids = runs.rows.map((r) => r.workflowId);
+  const names = await reads.workflowNames(workflowId === undefined ? ids : [...ids, workflowId]);
   const main = workflowsPage({
-    workflows: defs,
-    queueOf: names,
+    definitions: definitions.list,
+    queueOf: definitions.queueOf,
+    names,
     workflowId,
     status,
     counts,
@@ -113,7 +136,12 @@ function pick<T extends string>(value: string | null, allowed: readonly T[]): T 
   return allowed.find((a) => a === value);
 }
 
-function pageOf(q: URLSearchParams): number {
-  const p = Number(q.get("page") ?? 0);
+function pageOf(q: URLSearchParams, name = "page"): number {
+  const p = Number(q.get(name) ?? 0);
   return Number.isSafeInteger(p) && p > 0 && p < 1_000_000 ? p : 0;
+}
+
+function searchOf(text: string | null): string | undefined {
+  const s = text?.trim().slice(0, MAX_SEARCH);
+  return s === undefined || s === "" ? undefined : s;
 }

@@ -1,10 +1,14 @@
 /**
- * Everything the pages show, read through the library's public API only (Admin and `store.tables()`): no SQL here.
- * Every listing is one page (`limit + 1` rows, so "next" needs no count); the per-queue metrics, the one
- * aggregate that scans messages, are cached for {@link METRICS_TTL_MS} so many open tabs cost one read.
+ * Everything the pages show, read through the library's API only (Admin, `store.tables()` and {@link PagedReads}):
+ * no SQL here. Every listing is one page, so no page's size or number of reads grows with the number of queues,
+ * workers, runs or messages: lists are `limit + 1` rows ("next" needs no count), counts are one aggregate each,
+ * and names shown beside rows are looked up for that page's ids only. The aggregates that scan messages are shared
+ * for {@link CACHE_TTL_MS} so many open tabs cost one read.
  */
 import { type Admin, admin } from "../admin/admin.js";
+import { PagedReads } from "../api/paged-reads.js";
 import type { Store } from "../api/pgqrs-store.js";
+import type { MetricsTotals } from "../store/store.js";
 import type {
   QueueMessage,
   QueueMetrics,
@@ -17,11 +21,15 @@ import type {
   WorkflowRecord,
   WorkflowStatus,
 } from "../types.js";
-import { WORKFLOW_STATUSES } from "../types.js";
-import { ThroughputTracker } from "./throughput.js";
+import { ShortCache } from "./short-cache.js";
+import { seriesOf, type ThroughputSeries } from "./throughput.js";
 
 export const PAGE_SIZE = 50;
-const METRICS_TTL_MS = 1_000;
+/** Queues per overview page (most pending first). */
+export const OVERVIEW_QUEUES = 25;
+/** Workflow definitions per workflows page. */
+export const DEFINITIONS_PAGE = 20;
+const CACHE_TTL_MS = 1_000;
 
 export type MessageFilter = "active" | "archived" | "dead" | "all";
 export const MESSAGE_FILTERS: readonly MessageFilter[] = ["active", "dead", "archived", "all"];
@@ -32,13 +40,22 @@ export interface Paged<T> {
   hasNext: boolean;
 }
 
+/** A page of a searchable listing: `matching` rows in all. */
+export interface Searched<T> extends Paged<T> {
+  matching: number;
+  search: string | undefined;
+}
+
 export interface Overview {
   now: Date;
-  metrics: QueueMetrics[];
+  totals: MetricsTotals;
+  queues: Searched<QueueMetrics>;
+  throughput: ThroughputSeries;
+  /** Sparklines of the queues on the page. */
+  queueThroughput: Map<number, ThroughputSeries>;
   workers: WorkerHealthStats;
   zombies: number;
   runsByStatus: Record<WorkflowStatus, number>;
-  workflows: WorkflowRecord[];
 }
 
 export interface WorkerRow {
@@ -51,59 +68,57 @@ export interface WorkerRow {
 export class DashboardReads {
   readonly store: Store;
   readonly admin: Admin;
-  readonly throughput: ThroughputTracker;
-  #metrics: { at: number; value: Promise<QueueMetrics[]> } | undefined;
+  readonly paged: PagedReads;
+  readonly #cache = new ShortCache(CACHE_TTL_MS);
 
   constructor(store: Store) {
     this.store = store;
     this.admin = admin(store);
-    this.throughput = new ThroughputTracker(store);
+    this.paged = new PagedReads(store);
   }
 
   now(): Date {
     return this.store.clock.now();
   }
 
-  /** All queues' metrics, shared by requests within a second; feeds the throughput tracker. */
-  metrics(): Promise<QueueMetrics[]> {
-    const t = Date.now();
-    if (this.#metrics === undefined || t - this.#metrics.at > METRICS_TTL_MS) {
-      const value = this.admin.allQueuesMetrics().then((m) => {
-        // Not awaited: a queue's first sample backfills its last hour, which must not hold up the page.
-        this.throughput.observe(m, this.now()).catch(() => undefined);
-        return m;
-      });
-      value.catch(() => {
-        this.#metrics = undefined;
-      });
-      this.#metrics = { at: t, value };
-    }
-    return this.#metrics.value;
-  }
-
-  async overview(): Promise<Overview> {
-    const runs = this.store.tables().workflowRuns();
-    const [metrics, health, zombies, counts, workflows] = await Promise.all([
-      this.metrics(),
+  async overview(search: string | undefined, page: number): Promise<Overview> {
+    const now = this.now();
+    const [totals, queuePage, completed, health, zombies, runsByStatus] = await Promise.all([
+      this.#cache.get("totals", () => this.paged.metricsTotals()),
+      this.#cache.get(`queues:${page}:${search ?? ""}`, () =>
+        this.paged.queueMetricsPage({
+          limit: OVERVIEW_QUEUES + 1,
+          offset: page * OVERVIEW_QUEUES,
+          ...(search === undefined ? {} : { search }),
+        }),
+      ),
+      this.#cache.get("completed", () => this.paged.completedPerMinute()),
       this.admin.workerHealthStats(),
-      this.admin.listZombies(),
-      Promise.all(WORKFLOW_STATUSES.map((status) => runs.count({ status }))),
-      this.store.tables().workflows().list(),
+      this.zombieCount(),
+      this.paged.runCountsByStatus(),
     ]);
-    const runsByStatus = Object.fromEntries(WORKFLOW_STATUSES.map((s, i) => [s, counts[i] ?? 0])) as Record<
-      WorkflowStatus,
-      number
-    >;
-    const workers = health[0] ?? emptyHealth();
-    return { now: this.now(), metrics, workers, zombies: zombies.length, runsByStatus, workflows };
+    const rows = queuePage.rows.slice(0, OVERVIEW_QUEUES);
+    const ids = rows.map((m) => m.queueId);
+    const perQueue =
+      ids.length === 0
+        ? []
+        : await this.#cache.get(`completed:${ids.join(",")}`, () => this.paged.completedPerMinute({ queueIds: ids }));
+    return {
+      now,
+      totals,
+      queues: { rows, page, hasNext: queuePage.rows.length > OVERVIEW_QUEUES, matching: queuePage.matching, search },
+      throughput: seriesOf(completed, now),
+      queueThroughput: new Map(ids.map((id) => [id, seriesOf(perQueue, now, id)])),
+      workers: health[0] ?? emptyHealth(),
+      zombies,
+      runsByStatus,
+    };
   }
 
   async queue(id: number): Promise<{ queue: QueueRecord; metrics: QueueMetrics } | null> {
     const queue = await this.store.tables().queues().get(id);
     if (queue === null) return null;
-    const all = await this.metrics();
-    const metrics = all.find((m) => m.queueId === id) ?? (await this.admin.queueMetrics(queue));
-    return { queue, metrics };
+    return { queue, metrics: await this.admin.queueMetrics(queue) };
   }
 
   async messages(queueId: number, state: MessageFilter, page: number): Promise<Paged<QueueMessage>> {
@@ -118,34 +133,37 @@ export class DashboardReads {
     return this.store.tables().messages().get(id);
   }
 
-  async queueNames(): Promise<Map<number, string>> {
-    const queues = await this.store.tables().queues().list();
+  /** Names of these queues (a page's worth of ids). */
+  async queueNames(ids: readonly number[]): Promise<Map<number, string>> {
+    const queues = await this.paged.queuesByIds([...new Set(ids)]);
     return new Map(queues.map((q) => [q.id, q.queueName]));
   }
 
   async workers(status: WorkerStatus | undefined, page: number): Promise<Paged<WorkerRow>> {
     const params = { limit: PAGE_SIZE + 1, offset: page * PAGE_SIZE, ...(status === undefined ? {} : { status }) };
-    const [list, zombies, names] = await Promise.all([
-      this.store.tables().workers().list(params),
-      this.admin.listZombies(),
-      this.queueNames(),
+    const result = paged(await this.store.tables().workers().list(params), page);
+    const workerIds = result.rows.map((w) => w.id);
+    const queueIds = result.rows.map((w) => w.queueId).filter((q): q is number => q !== null);
+    const [activity, names] = await Promise.all([
+      this.paged.workerActivity({ workerIds, olderThanMs: this.admin.defaultZombieThresholdMs() }),
+      this.queueNames(queueIds),
     ]);
-    const result = paged(list, page);
-    const zombieIds = new Set(zombies.map((z) => z.id));
-    const messages = this.store.tables().messages();
-    // One indexed count per worker on the page (at most PAGE_SIZE): the API has no batched "held by" count.
-    const held = await Promise.all(result.rows.map((w) => messages.count({ consumerWorkerId: w.id, state: "active" })));
-    const rows = result.rows.map((worker, i) => ({
+    const byId = new Map(activity.map((a) => [a.workerId, a]));
+    const rows = result.rows.map((worker) => ({
       worker,
       queueName: worker.queueId === null ? "(admin)" : (names.get(worker.queueId) ?? `#${worker.queueId}`),
-      held: held[i] ?? 0,
-      zombie: zombieIds.has(worker.id),
+      held: byId.get(worker.id)?.heldMessages ?? 0,
+      zombie: byId.get(worker.id)?.zombie ?? false,
     }));
     return { rows, page, hasNext: result.hasNext };
   }
 
-  async workerCounts(): Promise<{ health: WorkerHealthStats; zombies: WorkerRecord[] }> {
-    const [health, zombies] = await Promise.all([this.admin.workerHealthStats(), this.admin.listZombies()]);
+  zombieCount(): Promise<number> {
+    return this.paged.countZombies({ olderThanMs: this.admin.defaultZombieThresholdMs() });
+  }
+
+  async workerCounts(): Promise<{ health: WorkerHealthStats; zombies: number }> {
+    const [health, zombies] = await Promise.all([this.admin.workerHealthStats(), this.zombieCount()]);
     return { health: health[0] ?? emptyHealth(), zombies };
   }
 
@@ -159,15 +177,30 @@ export class DashboardReads {
     return paged(await this.store.tables().workflowRuns().list(params), page);
   }
 
-  async runCounts(workflowId: number | undefined): Promise<Record<WorkflowStatus, number>> {
-    const runs = this.store.tables().workflowRuns();
-    const filter = workflowId === undefined ? {} : { workflowId };
-    const counts = await Promise.all(WORKFLOW_STATUSES.map((status) => runs.count({ ...filter, status })));
-    return Object.fromEntries(WORKFLOW_STATUSES.map((s, i) => [s, counts[i] ?? 0])) as Record<WorkflowStatus, number>;
+  runCounts(workflowId: number | undefined): Promise<Record<WorkflowStatus, number>> {
+    return this.paged.runCountsByStatus(workflowId === undefined ? {} : { workflowId });
   }
 
-  workflows(): Promise<WorkflowRecord[]> {
-    return this.store.tables().workflows().list();
+  /** One page of definitions by name, with the names of their queues. */
+  async definitions(
+    search: string | undefined,
+    page: number,
+  ): Promise<{ list: Searched<WorkflowRecord>; queueOf: Map<number, string> }> {
+    const found = await this.paged.workflowsPage({
+      limit: DEFINITIONS_PAGE + 1,
+      offset: page * DEFINITIONS_PAGE,
+      ...(search === undefined ? {} : { search }),
+    });
+    const rows = found.rows.slice(0, DEFINITIONS_PAGE);
+    const queueOf = await this.queueNames(rows.map((w) => w.queueId));
+    const hasNext = found.rows.length > DEFINITIONS_PAGE;
+    return { list: { rows, page, hasNext, matching: found.matching, search }, queueOf };
+  }
+
+  /** Definitions of these ids (the workflows of a page of runs). */
+  async workflowNames(ids: readonly number[]): Promise<Map<number, string>> {
+    const found = await this.paged.workflowsByIds([...new Set(ids)]);
+    return new Map(found.map((w) => [w.id, w.name]));
   }
 
   /** A run by run id, else by trigger message id (the search box takes either). */

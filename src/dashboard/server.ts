@@ -1,7 +1,7 @@
 /**
  * `startDashboard`: a small `node:http` server for the web dashboard. Pages are rendered on the server from the
- * library's public read API; a short browser script refreshes them live and confirms actions. No framework, no
- * build step, no files on disk.
+ * library's read API; a short browser script refreshes them live and confirms actions. No framework, no build
+ * step, no files on disk. Who may do what is decided by the {@link RequestGuard}.
  */
 import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -12,67 +12,81 @@ import { routeAction } from "./action-routes.js";
 import { DashboardActions, describeFailure } from "./actions.js";
 import { CLIENT_SCRIPT } from "./assets/client-script.js";
 import { STYLES } from "./assets/styles.js";
-import { escapeHtml, html } from "./html.js";
+import { html } from "./html.js";
+import { asset, BodyTooLarge, readBody, redirect, replyAction, send, sendAsset, sendText } from "./http-replies.js";
 import { routePage } from "./page-routes.js";
 import { layout } from "./pages/layout.js";
+import { loginPage, safeNext } from "./pages/login-page.js";
 import { DashboardReads } from "./reads.js";
 import { RequestGuard } from "./request-guard.js";
 
 /** How often open pages refresh themselves, ms. */
 const REFRESH_MS = 2_000;
-/** Largest action request body accepted, bytes (actions carry two short secrets at most). */
-const MAX_BODY = 16 * 1024;
 
-const SECURITY_HEADERS = {
-  "content-security-policy":
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-  "referrer-policy": "no-referrer",
-} as const;
+export interface DashboardOptions {
+  store: Store;
+  /** Interface to listen on. Beyond loopback (`0.0.0.0`, a LAN address…) a `token` is required. */
+  host: string;
+  /** Port; 0 picks a free one. */
+  port: number;
+  /**
+   * The secret every request must carry (login form → session cookie, or `Authorization: Bearer`), pages and
+   * assets included. Required when `host` is not a loopback address; optional on loopback.
+   */
+  token?: string;
+  /**
+   * Extra `Host` names to answer besides the loopback names and the bound address (a reverse proxy's public
+   * name; `name:port` to name its port). Requests for any other name get 403 (DNS rebinding).
+   */
+  allowedHosts?: readonly string[];
+  /** Where server-side errors are written (their details never reach the browser). Default: stderr. */
+  log?: (line: string) => void;
+}
 
 /**
- * Serve the dashboard for `store` on `host:port` (port 0 picks a free one) until `close()`; the store stays open.
- * When `token` is set, every action must carry it (header `x-pgqrs-token`, `Authorization: Bearer …`, or form
- * field `token`). Reads are open; on a loopback host only requests naming that host are served.
+ * Serve the dashboard for `store` on `host:port` until `close()`; the store stays open. INVALID_CONFIG when `host`
+ * is beyond loopback and no token is given, or an allowed host is malformed.
  */
-export async function startDashboard(opts: {
-  store: Store;
-  host: string;
-  port: number;
-  token?: string;
-}): Promise<{ url: string; close(): Promise<void> }> {
+export async function startDashboard(opts: DashboardOptions): Promise<{ url: string; close(): Promise<void> }> {
+  const guard = new RequestGuard({ host: opts.host, token: opts.token, allowedHosts: opts.allowedHosts ?? [] });
   const reads = new DashboardReads(opts.store);
   const actions = new DashboardActions(opts.store, reads.admin);
-  const guard = new RequestGuard({ host: opts.host, token: opts.token });
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const assets = {
     "/assets/app.css": asset(STYLES, "text/css; charset=utf-8"),
     "/assets/app.js": asset(CLIENT_SCRIPT, "text/javascript; charset=utf-8"),
   };
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => fail(res, err));
+    handle(req, res).catch((err: unknown) => fail(req, res, err));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refusal = guard.checkHost(req);
-    if (refusal !== null) return send(res, 403, "text/plain; charset=utf-8", refusal);
+    if (refusal !== null) return sendText(res, 403, refusal);
     const url = new URL(req.url ?? "/", "http://dashboard.invalid");
+    if (url.pathname === "/login") return handleLogin(req, res, url);
+    if (url.pathname === "/logout" && req.method === "POST") {
+      const crossSite = guard.checkSameOrigin(req);
+      if (crossSite !== null) return sendText(res, 403, crossSite);
+      return redirect(res, "/login", { "set-cookie": guard.auth.logout() });
+    }
+    if (!guard.auth.allows(req)) return unauthenticated(req, res, url);
     if (req.method === "POST") return handleAction(req, res, url);
     if (req.method !== "GET") {
       res.setHeader("allow", "GET, POST");
-      return send(res, 405, "text/plain; charset=utf-8", "Method not allowed");
+      return sendText(res, 405, "Method not allowed");
     }
     const file = assets[url.pathname as keyof typeof assets];
     if (file !== undefined) return sendAsset(req, res, file);
     const result = await routePage(reads, url);
     switch (result.kind) {
       case "redirect":
-        res.writeHead(303, { location: result.location, ...SECURITY_HEADERS }).end();
-        return;
+        return redirect(res, result.location);
       case "json":
         return send(res, result.status, "application/json; charset=utf-8", JSON.stringify(result.body));
+      case "bad-request":
+        return sendPage(req, res, 400, "Bad request", html`<h1>Bad request</h1><p class="sub">${result.message}.</p>`);
       case "not-found":
         return sendPage(
           req,
@@ -84,6 +98,47 @@ export async function startDashboard(opts: {
       case "page":
         return sendPage(req, res, 200, result.title, result.main, result.section);
     }
+  }
+
+  /** Browsers asking for a page go to the login form; everything else (API, assets, refresh, actions) gets 401. */
+  function unauthenticated(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const wantsPage =
+      req.method === "GET" &&
+      req.headers["x-pgqrs-fragment"] === undefined &&
+      !url.pathname.startsWith("/api/") &&
+      !url.pathname.startsWith("/assets/") &&
+      (req.headers.accept ?? "").includes("text/html");
+    if (wantsPage) {
+      redirect(res, `/login?next=${encodeURIComponent(url.pathname + url.search)}`);
+      return;
+    }
+    sendText(res, 401, "Sign in at /login or send Authorization: Bearer <token>", {
+      "www-authenticate": 'Bearer realm="pgqrs dashboard"',
+    });
+  }
+
+  async function handleLogin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (!guard.auth.required) return redirect(res, "/");
+    if (req.method === "GET") {
+      return send(
+        res,
+        200,
+        "text/html; charset=utf-8",
+        loginPage({ next: safeNext(url.searchParams.get("next")), failed: false }).text,
+      );
+    }
+    if (req.method !== "POST") {
+      res.setHeader("allow", "GET, POST");
+      return sendText(res, 405, "Method not allowed");
+    }
+    const crossSite = guard.checkSameOrigin(req);
+    if (crossSite !== null) return sendText(res, 403, crossSite);
+    const form = new URLSearchParams(await readBody(req));
+    const next = safeNext(form.get("next"));
+    const secure = req.headers["x-forwarded-proto"] === "https";
+    const cookie = guard.auth.login(form.get("token") ?? "", secure);
+    if (cookie === null) return send(res, 401, "text/html; charset=utf-8", loginPage({ next, failed: true }).text);
+    redirect(res, next, { "set-cookie": cookie });
   }
 
   function sendPage(
@@ -110,7 +165,7 @@ export async function startDashboard(opts: {
       title,
       section,
       csrf: guard.csrf,
-      tokenRequired: guard.tokenRequired,
+      signedIn: guard.tokenRequired,
       backend: opts.store.backendName(),
       refreshMs: REFRESH_MS,
     };
@@ -130,7 +185,37 @@ export async function startDashboard(opts: {
       return replyAction(req, res, 409, shown);
     }
     if (result === null) return replyAction(req, res, 404, { ok: false, message: "No such action" });
-    replyAction(req, res, result.ok ? 200 : 409, result);
+    if (result === "bad-id") return replyAction(req, res, 400, { ok: false, message: "Malformed id in the path" });
+    replyAction(req, res, result.ok ? 200 : result.missing ? 404 : 409, result);
+  }
+
+  /** Details go to the server's log only: a 500 page names no database user, host or database. */
+  function fail(req: IncomingMessage, res: ServerResponse, err: unknown): void {
+    if (err instanceof BodyTooLarge) {
+      if (!res.headersSent) sendText(res, 413, "Request body too large", { connection: "close" });
+      req.resume();
+      return;
+    }
+    if (isPgqrsError(err, "VALIDATION_FAILED") && !res.headersSent) {
+      sendText(res, 400, err.message);
+      return;
+    }
+    const detail = isPgqrsError(err)
+      ? `${err.code}: ${err.message}`
+      : err instanceof Error
+        ? (err.stack ?? err.message)
+        : String(err);
+    log(`pgqrs dashboard: ${req.method ?? "?"} ${(req.url ?? "").slice(0, 200)} failed: ${detail}`);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    send(
+      res,
+      500,
+      "text/html; charset=utf-8",
+      "<!doctype html><title>Error</title><h1>Something went wrong</h1><p>The dashboard could not answer this request. The details are in the log of the process serving it.</p>",
+    );
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -151,62 +236,4 @@ export async function startDashboard(opts: {
         server.closeAllConnections();
       }),
   };
-}
-
-interface Asset {
-  body: string;
-  type: string;
-  etag: string;
-}
-
-function asset(body: string, type: string): Asset {
-  return { body, type, etag: `"${createHash("sha1").update(body).digest("base64url")}"` };
-}
-
-function sendAsset(req: IncomingMessage, res: ServerResponse, a: Asset): void {
-  res.setHeader("etag", a.etag);
-  res.setHeader("cache-control", "no-cache");
-  if (req.headers["if-none-match"] === a.etag) {
-    res.writeHead(304).end();
-    return;
-  }
-  res.writeHead(200, { "content-type": a.type, ...SECURITY_HEADERS }).end(a.body);
-}
-
-function send(res: ServerResponse, status: number, type: string, body: string): void {
-  res.writeHead(status, { "content-type": type, "cache-control": "no-store", ...SECURITY_HEADERS }).end(body);
-}
-
-/** JSON for the browser script; a plain form post (no script) is sent back to the page it came from. */
-function replyAction(
-  req: IncomingMessage,
-  res: ServerResponse,
-  status: number,
-  body: { ok: boolean; message: string },
-) {
-  if ((req.headers.accept ?? "").includes("application/json") || status !== 200) {
-    send(res, status, "application/json; charset=utf-8", JSON.stringify(body));
-    return;
-  }
-  res.writeHead(303, { location: "/", ...SECURITY_HEADERS }).end();
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new Error("Request body too large");
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function fail(res: ServerResponse, err: unknown): void {
-  const message = isPgqrsError(err) ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err);
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  send(res, 500, "text/html; charset=utf-8", `<!doctype html><title>Error</title><pre>${escapeHtml(message)}</pre>`);
 }

@@ -402,4 +402,85 @@ export interface StoreBackend {
   getStep(p: { runId: number; stepName: string }): Promise<StepRecord | null>;
   /** In creation order. */
   listSteps(p: { runId: number }): Promise<StepRecord[]>;
+
+  // --- paged reads (dashboards): one statement each, rows returned bounded by the caller's page ---------------
+  /**
+   * Metrics of one page of queues, most pending first (then most unarchived, then by name and id), and how many
+   * queues match `search`. One statement, whatever the number of queues.
+   */
+  queueMetricsPage(p: QueueMetricsPageParams): Promise<QueueMetricsPage>;
+  /** Message counts summed over every queue, with the number of queues and workflow definitions. One statement. */
+  metricsTotals(p: { now: Date; maxReadCt: number }): Promise<MetricsTotals>;
+  /**
+   * Messages archived without being dead-lettered at or after `since`, per minute: summed over every queue, or,
+   * with `queueIds`, per queue of those. One statement.
+   */
+  completedPerMinute(p: CompletedPerMinuteParams): Promise<CompletedMinute[]>;
+  /** The queues of these ids (missing ids skipped), by id. */
+  getQueuesByIds(ids: readonly number[]): Promise<QueueRecord[]>;
+  /** One page of workflow definitions by name, filtered like `queueMetricsPage`, and how many match. */
+  listWorkflowsPage(p: SearchPageParams): Promise<{ rows: WorkflowRecord[]; matching: number }>;
+  /** The workflow definitions of these ids (missing ids skipped), by id. */
+  getWorkflowsByIds(ids: readonly number[]): Promise<WorkflowRecord[]>;
+  /** Runs per status (optionally of one workflow) in one statement; every status is present. */
+  countRunsByStatus(p: { workflowId?: number }): Promise<Record<WorkflowStatus, number>>;
+  /** How many workers `listZombies({ olderThan })` would list. */
+  countZombies(p: { olderThan: Date }): Promise<number>;
+  /** For each of these workers: unarchived messages it holds, and whether `listZombies` would list it. */
+  workerActivity(p: { workerIds: readonly number[]; olderThan: Date }): Promise<WorkerActivity[]>;
+}
+
+/** A page of a name-ordered listing with an optional search. */
+export interface SearchPageParams {
+  /** Case-insensitive substring of the name (ASCII case folding on SQLite); every row when absent or empty. */
+  search?: string;
+  /** Rows to return. */
+  limit: number;
+  /** Rows to skip. */
+  offset: number;
+}
+
+export interface QueueMetricsPageParams extends SearchPageParams {
+  now: Date;
+  maxReadCt: number;
+}
+
+export interface QueueMetricsPage {
+  rows: QueueMetrics[];
+  /** Queues matching the search (all queues without one). */
+  matching: number;
+}
+
+/** Counts over every queue, as the fields of `QueueMetrics` of the same names. */
+export interface MetricsTotals {
+  queues: number;
+  workflows: number;
+  activeMessages: number;
+  pendingMessages: number;
+  delayedMessages: number;
+  leasedMessages: number;
+  archivedMessages: number;
+  deadLetteredMessages: number;
+}
+
+export interface CompletedPerMinuteParams {
+  /** Count from this time on (inclusive). */
+  since: Date;
+  /** Per queue of these ids; summed over every queue when absent. */
+  queueIds?: readonly number[];
+}
+
+export interface CompletedMinute {
+  /** The queue, or `null` for the sum over every queue. */
+  queueId: number | null;
+  /** Minute number: `floor(epoch milliseconds / 60000)` of `archived_at`. */
+  minute: number;
+  count: number;
+}
+
+export interface WorkerActivity {
+  workerId: number;
+  /** Unarchived messages whose `consumer_worker_id` is this worker. */
+  heldMessages: number;
+  zombie: boolean;
 }

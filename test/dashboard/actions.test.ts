@@ -1,23 +1,22 @@
 /**
- * Actions through the UI (each confirmed in a dialog, with the token) and their effect in the database; and the
- * guard: token, page secret, cross-origin and foreign-Host requests are refused and change nothing.
+ * Actions through the UI (signed in with the token, each confirmed in a dialog) and their effect in the database;
+ * and the guard: token, page secret, cross-origin and foreign-Host requests are refused and change nothing.
  */
 import { request } from "node:http";
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
-import { TOKEN, useDashboard } from "./harness.js";
+import { signIn, TOKEN, useDashboard } from "./harness.js";
 
-/** Click an action button, check the dialog asks first, type the token and confirm; returns the toast text. */
-async function confirmAction(page: Page, button: string, token: string): Promise<string> {
+/** Click an action button, check the dialog asks first and confirm; returns the toast text. */
+async function confirmAction(page: Page, button: string): Promise<string> {
   await page.locator(".toast").evaluateAll((toasts) => {
     for (const t of toasts) t.remove();
   });
   await page.locator(`main ${button}`).click();
   const dialog = page.locator("#confirm");
   await dialog.waitFor({ state: "visible" });
-  await page.fill("#token-input", token);
   await page.locator("#confirm button[value=ok]").click();
   const toast = page.locator(".toast").last();
   await toast.waitFor({ state: "visible" });
@@ -25,9 +24,9 @@ async function confirmAction(page: Page, button: string, token: string): Promise
 }
 
 /** GET with a chosen Host header (fetch does not let one set it): what a DNS-rebinding page would send. */
-function statusWithHost(url: string, host: string): Promise<number> {
+function statusWithHost(url: string, host: string, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { host } }, (res) => {
+    const req = request(url, { headers: { ...headers, host } }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -42,7 +41,7 @@ describe.each(BACKENDS)("dashboard actions (%s)", (backend) => {
   it("cancels a run from its page after a confirmation", async () => {
     const { check, url, seeded, shot } = fx();
     const page = await fx().page();
-    await page.goto(`${url}/runs/${seeded.runningRunId}`);
+    await signIn(page, url, TOKEN, `/runs/${seeded.runningRunId}`);
     // Dismissing the dialog does nothing.
     await page.locator("main button", { hasText: "Cancel run" }).click();
     await page.locator("#confirm button[value=cancel]").click();
@@ -51,7 +50,7 @@ describe.each(BACKENDS)("dashboard actions (%s)", (backend) => {
     await page.locator("main button", { hasText: "Cancel run" }).click();
     await shot(page, "confirm-cancel");
     await page.locator("#confirm button[value=cancel]").click();
-    expect(await confirmAction(page, "button:has-text('Cancel run')", TOKEN)).toContain("cancelling");
+    expect(await confirmAction(page, "button:has-text('Cancel run')")).toContain("cancelling");
     expect((await check.tables().workflowRuns().get(seeded.runningRunId))?.status).toBe("CANCELLING");
     // The page refreshes itself: the button goes away and the status pill changes.
     await expect.poll(() => page.locator("h1 .pill").textContent()).toBe("cancelling");
@@ -61,8 +60,8 @@ describe.each(BACKENDS)("dashboard actions (%s)", (backend) => {
     const { check, url, seeded } = fx();
     const page = await fx().page();
     const [id] = seeded.deadMessageIds;
-    await page.goto(`${url}/queues/${seeded.queues.payments}?state=dead`);
-    expect(await confirmAction(page, `tr[data-message="${id}"] button:has-text('Replay')`, TOKEN)).toContain("is back");
+    await signIn(page, url, TOKEN, `/queues/${seeded.queues.payments}?state=dead`);
+    expect(await confirmAction(page, `tr[data-message="${id}"] button:has-text('Replay')`)).toContain("is back");
     const m = await check
       .tables()
       .messages()
@@ -77,10 +76,8 @@ describe.each(BACKENDS)("dashboard actions (%s)", (backend) => {
     const { check, url, seeded, seedStore } = fx();
     const page = await fx().page();
     const api = await check.tables().workers().getByName("api-1");
-    await page.goto(`${url}/workers`);
-    expect(await confirmAction(page, `tr[data-worker="${api?.id}"] button:has-text('Suspend')`, TOKEN)).toContain(
-      "suspended",
-    );
+    await signIn(page, url, TOKEN, "/workers");
+    expect(await confirmAction(page, `tr[data-worker="${api?.id}"] button:has-text('Suspend')`)).toContain("suspended");
     expect(
       (
         await check
@@ -90,7 +87,7 @@ describe.each(BACKENDS)("dashboard actions (%s)", (backend) => {
       )?.status,
     ).toBe("suspended");
     await expect.poll(() => page.locator(`tr[data-worker="${api?.id}"] button:has-text('Resume')`).count()).toBe(1);
-    await confirmAction(page, `tr[data-worker="${api?.id}"] button:has-text('Resume')`, TOKEN);
+    await confirmAction(page, `tr[data-worker="${api?.id}"] button:has-text('Resume')`);
     expect(
       (
         await check
@@ -100,7 +97,7 @@ describe.each(BACKENDS)("dashboard actions (%s)", (backend) => {
       )?.status,
     ).toBe("ready");
 
-    expect(await confirmAction(page, "button:has-text('Reclaim 1 zombie')", TOKEN)).toContain("3 messages released");
+    expect(await confirmAction(page, "button:has-text('Reclaim 1 zombie')")).toContain("3 messages released");
     expect((await check.tables().workers().get(seeded.zombieWorkerId))?.status).toBe("stopped");
     expect(await check.tables().messages().count({ consumerWorkerId: seeded.zombieWorkerId, state: "active" })).toBe(0);
     expect((await pgqrs.admin(seedStore).queueMetrics("reports")).leasedMessages).toBe(0);
@@ -110,19 +107,20 @@ describe.each(BACKENDS)("dashboard actions (%s)", (backend) => {
     const { check, url, seeded } = fx();
     const page = await fx().page();
     const [, id] = seeded.deadMessageIds;
+    // A wrong token at the login form: refused, still on the login page.
     await page.goto(`${url}/queues/${seeded.queues.payments}?state=dead`);
-    // A wrong token typed into the dialog: refused, and nothing changes.
-    expect(await confirmAction(page, `tr[data-message="${id}"] button:has-text('Replay')`, "wrong")).toContain("token");
-    expect(
-      (
-        await check
-          .tables()
-          .messages()
-          .get(id ?? 0)
-      )?.deadLetteredAt,
-    ).not.toBeNull();
+    await page.fill("input[name=token]", "wrong");
+    await page.locator("form[action='/login'] button[type=submit]").click();
+    await page.getByTestId("login-failed").waitFor();
+    expect(new URL(page.url()).pathname).toBe("/login");
+    await signIn(page, url, TOKEN, `/queues/${seeded.queues.payments}?state=dead`);
 
     const csrf = (await page.locator("body").getAttribute("data-csrf")) ?? "";
+    const session = (await page.context().cookies()).find((c) => c.name === "pgqrs_session");
+    expect(session?.httpOnly).toBe(true);
+    expect(session?.sameSite).toBe("Strict");
+    expect(session?.value).not.toContain(TOKEN);
+    const cookie = `pgqrs_session=${session?.value}`;
     const action = `${url}/actions/queues/${seeded.queues.payments}/messages/${id}/replay`;
     const post = (headers: Record<string, string>, body = "") =>
       fetch(action, {
@@ -130,18 +128,19 @@ describe.each(BACKENDS)("dashboard actions (%s)", (backend) => {
         headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
         body,
       });
+    const bearer = { authorization: `Bearer ${TOKEN}` };
     expect((await post({ "x-pgqrs-csrf": csrf })).status).toBe(401);
-    expect((await post({ "x-pgqrs-csrf": csrf, "x-pgqrs-token": "nope" })).status).toBe(401);
-    expect((await post({ "x-pgqrs-token": TOKEN })).status).toBe(403);
-    expect((await post({ "x-pgqrs-csrf": csrf, "x-pgqrs-token": TOKEN, origin: "http://evil.example" })).status).toBe(
-      403,
-    );
-    expect((await post({ "x-pgqrs-csrf": csrf, "x-pgqrs-token": TOKEN, "sec-fetch-site": "cross-site" })).status).toBe(
-      403,
-    );
-    expect((await fetch(action)).status).toBe(404);
-    expect(await statusWithHost(url, "evil.example")).toBe(403);
-    expect(await statusWithHost(url, `localhost:${new URL(url).port}`)).toBe(200);
+    expect((await post({ "x-pgqrs-csrf": csrf, authorization: "Bearer nope" })).status).toBe(401);
+    expect((await post({ "x-pgqrs-csrf": csrf, cookie: "pgqrs_session=forged" })).status).toBe(401);
+    expect((await post({ cookie })).status).toBe(403);
+    expect((await post({ cookie, "x-pgqrs-csrf": csrf, origin: "http://evil.example" })).status).toBe(403);
+    expect((await post({ ...bearer, origin: "http://evil.example" })).status).toBe(403);
+    expect((await post({ ...bearer, "sec-fetch-site": "cross-site" })).status).toBe(403);
+    expect((await fetch(action)).status).toBe(401);
+    expect((await fetch(action, { headers: bearer })).status).toBe(404);
+    expect(await statusWithHost(url, "evil.example", bearer)).toBe(403);
+    expect(await statusWithHost(url, `localhost:${new URL(url).port}`, bearer)).toBe(200);
+    expect(await statusWithHost(url, `localhost:${new URL(url).port}`)).toBe(401);
     expect(
       (
         await check
@@ -151,8 +150,8 @@ describe.each(BACKENDS)("dashboard actions (%s)", (backend) => {
       )?.deadLetteredAt,
     ).not.toBeNull();
 
-    // The form-field spelling works too.
-    const ok = await post({ accept: "application/json" }, new URLSearchParams({ csrf, token: TOKEN }).toString());
+    // The form-field spelling of the page secret works with the session.
+    const ok = await post({ cookie, accept: "application/json" }, new URLSearchParams({ csrf }).toString());
     expect(ok.status).toBe(200);
     expect(
       (

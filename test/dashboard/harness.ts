@@ -31,7 +31,7 @@ export interface Fixture {
 }
 
 /** Register the fixture's setup and teardown in the enclosing describe; read it inside tests. */
-export function useDashboard(backend: BackendName, options: { token?: string } = {}): () => Fixture {
+export function useDashboard(backend: BackendName, options: { token?: string; host?: string } = {}): () => Fixture {
   let fixture: Fixture | undefined;
   const cleanups: (() => Promise<void>)[] = [];
   beforeAll(async () => {
@@ -48,7 +48,7 @@ export function useDashboard(backend: BackendName, options: { token?: string } =
     cleanups.unshift(() => check.close());
     const dashboard = await startDashboard({
       store: view,
-      host: "127.0.0.1",
+      host: options.host ?? "127.0.0.1",
       port: 0,
       ...(options.token === undefined ? {} : { token: options.token }),
     });
@@ -61,7 +61,7 @@ export function useDashboard(backend: BackendName, options: { token?: string } =
       seedStore,
       check,
       seeded,
-      url: dashboard.url.replace(/\/$/, ""),
+      url: `http://127.0.0.1:${new URL(dashboard.url).port}`,
       browser,
       page: async () => {
         const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, colorScheme: "light" });
@@ -81,11 +81,13 @@ export function useDashboard(backend: BackendName, options: { token?: string } =
   };
 }
 
-export async function launchChromium(): Promise<Browser> {
+/** Chromium; `extraArgs` e.g. `--host-resolver-rules=MAP evil.example 127.0.0.1` (a DNS-rebinding stand-in). */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
+      ...extraArgs,
       "--headless",
       "--no-sandbox",
       "--disable-gpu",
@@ -102,4 +104,13 @@ export async function launchChromium(): Promise<Browser> {
 export async function numberAt(page: Page, testId: string): Promise<number> {
   const text = await page.getByTestId(testId).first().textContent();
   return Number((text ?? "").replace(/[^\d-]/g, ""));
+}
+
+/** Sign in through the login form (as a user would) and land on `path`. */
+export async function signIn(page: Page, base: string, token: string, path = "/"): Promise<void> {
+  await page.goto(`${base}${path}`);
+  await page.waitForURL(/\/login/);
+  await page.fill("input[name=token]", token);
+  await page.locator("form[action='/login'] button[type=submit]").click();
+  await page.waitForURL((u) => !u.pathname.startsWith("/login"));
 }

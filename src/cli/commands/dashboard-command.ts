@@ -8,6 +8,7 @@ type StartDashboard = (opts: {
   host: string;
   port: number;
   token?: string;
+  allowedHosts?: readonly string[];
 }) => Promise<{ url: string; close(): Promise<void> }>;
 
 async function loadDashboard(): Promise<StartDashboard> {
@@ -30,27 +31,51 @@ async function loadDashboard(): Promise<StartDashboard> {
 export const dashboardCommand: CommandSpec = {
   name: "dashboard",
   summary: "Serve the web dashboard (queues, workers, runs, and admin actions) until Ctrl-C",
+  details: [
+    "Binds to 127.0.0.1 by default. On any other address (0.0.0.0, a LAN address) it needs a token and refuses to",
+    "start without one: every request (pages, the JSON API, assets, actions) must then carry it, through the login",
+    "page (a session cookie) or an `Authorization: Bearer <token>` header. Pass the token in the environment,",
+    "PGQRS_DASHBOARD_TOKEN, not with --token, which other users can see in `ps`. The dashboard speaks plain HTTP:",
+    "beyond one machine, put it behind a reverse proxy that terminates TLS, and name the proxy's host with",
+    "--allowed-host. Requests for any host name not allowed (loopback names, the bound address, --allowed-host) are",
+    "refused with 403, which stops DNS-rebinding pages.",
+  ].join("\n"),
   flags: {
     host: { type: "string", placeholder: "HOST", description: "Interface to listen on (default 127.0.0.1)" },
     port: { type: "int", placeholder: "PORT", description: "Port (default 4000; 0 picks a free one)" },
     token: {
       type: "string",
       placeholder: "TOKEN",
-      description: "Token every dashboard action must carry (env PGQRS_DASHBOARD_TOKEN); set it beyond localhost",
+      description:
+        "Token every request must carry; required beyond 127.0.0.1. Prefer env PGQRS_DASHBOARD_TOKEN (argv shows in ps)",
+    },
+    "allowed-host": {
+      type: "string",
+      placeholder: "HOSTS",
+      description: "Extra Host names to serve, comma-separated, e.g. a reverse proxy's dash.example.com[:port]",
     },
   },
   examples: [
     "pgqrs dashboard",
-    "pgqrs dashboard --dsn postgresql://app@db/app --host 0.0.0.0 --port 8080 --token s3cret",
+    "PGQRS_DASHBOARD_TOKEN=$(openssl rand -hex 32) pgqrs dashboard --host 0.0.0.0 --port 8080 --allowed-host dash.example.com",
   ],
   async run(ctx) {
     const startDashboard = await loadDashboard();
+    const flagToken = ctx.flags.string("token");
+    if (flagToken !== undefined) {
+      ctx.err.write("pgqrs dashboard: --token is visible to other users in `ps`; prefer PGQRS_DASHBOARD_TOKEN\n");
+    }
+    const token = flagToken ?? process.env.PGQRS_DASHBOARD_TOKEN;
+    const allowedHosts = (ctx.flags.string("allowed-host") ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter((h) => h !== "");
     const store = await ctx.store();
-    const token = ctx.flags.string("token") ?? process.env.PGQRS_DASHBOARD_TOKEN;
     const server = await startDashboard({
       store,
       host: ctx.flags.string("host") ?? "127.0.0.1",
       port: ctx.flags.int("port") ?? 4000,
+      allowedHosts,
       ...(token === undefined || token === "" ? {} : { token }),
     });
     if (ctx.json) ctx.out.write(`${JSON.stringify({ url: server.url })}\n`);

@@ -7,7 +7,6 @@ export const CLIENT_SCRIPT = `
 (() => {
   const body = document.body;
   const csrf = body.dataset.csrf;
-  const tokenRequired = body.dataset.tokenRequired === "1";
   const period = Number(body.dataset.refreshMs || 2000);
   const live = document.querySelector(".live");
   const liveText = live && live.querySelector(".text");
@@ -33,6 +32,7 @@ export const CLIENT_SCRIPT = `
         main.innerHTML = await res.text();
         for (const d of main.querySelectorAll("details[data-key]")) if (keep.has(d.dataset.key)) d.open = true;
       }
+      if (res.status === 401) { location.reload(); return; }
       if (res.status === 200 || res.status === 304) { lastOk = Date.now(); failed = false; } else failed = true;
     } catch { failed = true; }
     busy = false;
@@ -73,9 +73,6 @@ export const CLIENT_SCRIPT = `
     const ok = confirmDialog.querySelector("button[value=ok]");
     ok.textContent = form.dataset.verb || "Confirm";
     ok.className = form.dataset.danger ? "danger" : "primary";
-    const tokenRow = confirmDialog.querySelector(".token");
-    tokenRow.hidden = !tokenRequired;
-    if (tokenRequired) tokenRow.querySelector("input").value = sessionStorage.getItem("pgqrs-token") || "";
     confirmDialog.showModal();
   });
 
@@ -84,15 +81,10 @@ export const CLIENT_SCRIPT = `
     pending = null;
     if (!form || confirmDialog.returnValue !== "ok") return;
     const headers = { "x-pgqrs-csrf": csrf, "content-type": "application/x-www-form-urlencoded", accept: "application/json" };
-    if (tokenRequired) {
-      const token = confirmDialog.querySelector(".token input").value;
-      sessionStorage.setItem("pgqrs-token", token);
-      headers["x-pgqrs-token"] = token;
-    }
     try {
       const res = await fetch(form.action, { method: "POST", headers, body: new URLSearchParams(new FormData(form)) });
       const out = await res.json().catch(() => ({ ok: false, message: "HTTP " + res.status }));
-      if (res.status === 401) sessionStorage.removeItem("pgqrs-token");
+      if (res.status === 401) { location.reload(); return; }
       toast(out.message, out.ok);
     } catch (err) { toast("Request failed: " + err, false); }
     refresh(true);

@@ -8,7 +8,8 @@ export interface Shell {
   title: string;
   section: Section;
   csrf: string;
-  tokenRequired: boolean;
+  /** The dashboard has a token, so the user signed in (a sign-out button is shown). */
+  signedIn: boolean;
   backend: string;
   refreshMs: number;
 }
@@ -25,7 +26,7 @@ export function layout(shell: Shell, main: Html): Html {
 <link rel="stylesheet" href="/assets/app.css">
 <link rel="icon" href="data:,">
 </head>
-<body data-csrf="${shell.csrf}" data-token-required="${shell.tokenRequired ? "1" : "0"}" data-refresh-ms="${shell.refreshMs}">
+<body data-csrf="${shell.csrf}" data-refresh-ms="${shell.refreshMs}">
 <header class="top">
   <a class="brand" href="/"><span class="mark"></span>pgqrs</a>
   <nav>
@@ -36,14 +37,13 @@ export function layout(shell: Shell, main: Html): Html {
   <div class="right">
     <span class="live"><span class="dot"></span><span class="text">Live</span></span>
     <span class="badge">${shell.backend}</span>
+    ${shell.signedIn ? html`<form method="post" action="/logout" class="inline"><button type="submit" class="small" data-testid="sign-out">Sign out</button></form>` : ""}
   </div>
 </header>
 <main>${main}</main>
 <dialog id="confirm">
   <form method="dialog">
     <h3></h3><p></p>
-    <div class="token" hidden><label for="token-input">Dashboard token</label>
-      <input id="token-input" type="password" autocomplete="off"></div>
     <div class="buttons"><button value="cancel">Cancel</button><button value="ok">Confirm</button></div>
   </form>
 </dialog>

@@ -1,5 +1,5 @@
 /** Workers: status, heartbeat age, held messages, zombies highlighted, lifecycle actions and zombie reclaim. */
-import type { WorkerHealthStats, WorkerRecord, WorkerStatus } from "../../types.js";
+import type { WorkerHealthStats, WorkerStatus } from "../../types.js";
 import { WORKER_STATUSES } from "../../types.js";
 import { WORKER_TRANSITIONS } from "../../workers/worker-transitions.js";
 import { WORKER_ACTIONS, type WorkerAction } from "../actions.js";
@@ -11,7 +11,8 @@ import { actionForm, pager, query, stat, tabs } from "./layout.js";
 export interface WorkersView {
   status: WorkerStatus | undefined;
   health: WorkerHealthStats;
-  zombies: WorkerRecord[];
+  /** How many workers are zombies. */
+  zombies: number;
   zombieThresholdMs: number;
   workers: Paged<WorkerRow>;
   now: Date;
@@ -33,7 +34,6 @@ const ACTION_TEXT: Record<WorkerAction, { label: string; confirm: string; danger
 
 export function workersPage(v: WorkersView): Html {
   const h = v.health;
-  const zombieQueues = new Set(v.zombies.map((z) => z.queueId).filter((q) => q !== null)).size;
   return html`
   <h1>Workers</h1>
   <p class="sub">A worker is a zombie when it is not stopped and its heartbeat is older than ${duration(v.zombieThresholdMs)}.</p>
@@ -41,7 +41,7 @@ export function workersPage(v: WorkersView): Html {
     ${stat("Registered", h.totalWorkers, { id: "workers-total" })}
     ${stat("Active", h.readyWorkers + h.pollingWorkers, { id: "workers-active", hint: "ready or polling" })}
     ${stat("Suspended", h.suspendedWorkers, { id: "workers-suspended" })}
-    ${stat("Zombies", v.zombies.length, { id: "workers-zombies", warn: true })}
+    ${stat("Zombies", v.zombies, { id: "workers-zombies", warn: true })}
   </div>
   <div class="card">
     <div class="toolbar">
@@ -55,13 +55,13 @@ export function workersPage(v: WorkersView): Html {
         })),
       ])}
       ${
-        v.zombies.length === 0
+        v.zombies === 0
           ? ""
           : actionForm({
               action: "/actions/zombies/reclaim",
-              label: `Reclaim ${num(v.zombies.length)} zombie${v.zombies.length === 1 ? "" : "s"}`,
+              label: `Reclaim ${num(v.zombies)} zombie${v.zombies === 1 ? "" : "s"}`,
               title: "Reclaim zombie workers?",
-              confirm: `Their held messages are released for other consumers and the workers are marked stopped (${zombieQueues} queue${zombieQueues === 1 ? "" : "s"}).`,
+              confirm: "Their held messages are released for other consumers and the workers are marked stopped.",
               danger: true,
             })
       }

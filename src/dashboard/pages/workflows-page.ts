@@ -1,14 +1,20 @@
-/** Workflows: definitions, runs filtered by workflow and status, search by run or message id. */
+/**
+ * Workflows: one page of definitions (by name, with a name search), runs filtered by workflow and status, search
+ * by run or message id.
+ */
 import type { RunRecord, WorkflowRecord, WorkflowStatus } from "../../types.js";
 import { WORKFLOW_STATUSES } from "../../types.js";
 import { ago, duration, jsonPreview, num, pill } from "../format.js";
 import { type Html, html } from "../html.js";
-import type { Paged } from "../reads.js";
+import type { Paged, Searched } from "../reads.js";
 import { pager, query, tabs } from "./layout.js";
 
 export interface WorkflowsView {
-  workflows: WorkflowRecord[];
+  definitions: Searched<WorkflowRecord>;
+  /** Queue names of the definitions on the page. */
   queueOf: Map<number, string>;
+  /** Workflow names of the runs on the page (and of `workflowId`). */
+  names: Map<number, string>;
   workflowId: number | undefined;
   status: WorkflowStatus | undefined;
   counts: Record<WorkflowStatus, number>;
@@ -18,14 +24,17 @@ export interface WorkflowsView {
 }
 
 export function workflowsPage(v: WorkflowsView): Html {
-  const names = new Map(v.workflows.map((w) => [w.id, w.name]));
+  const names = v.names;
+  const d = v.definitions;
   const total = WORKFLOW_STATUSES.reduce((a, s) => a + v.counts[s], 0);
   const href = (status: WorkflowStatus | undefined, page?: number) =>
-    query("/workflows", { workflow: v.workflowId, status, page });
+    query("/workflows", { workflow: v.workflowId, status, page, dq: d.search, dpage: d.page });
+  const defHref = (page: number) =>
+    query("/workflows", { workflow: v.workflowId, status: v.status, dq: d.search, dpage: page });
   return html`
   <div class="toolbar">
-    <div><h1>Workflows</h1><p class="sub" style="margin:0">${num(v.workflows.length)} definition${
-      v.workflows.length === 1 ? "" : "s"
+    <div><h1>Workflows</h1><p class="sub" style="margin:0">${num(d.matching)} definition${d.matching === 1 ? "" : "s"}${
+      d.search === undefined ? "" : html` matching <b>${d.search}</b>`
     }, ${num(total)} run${total === 1 ? "" : "s"}</p></div>
     <form method="get" action="/workflows" class="inline" role="search">
       <input type="search" name="q" placeholder="Run id or trigger message id" value="${v.searched ?? ""}" aria-label="Find a run">
@@ -33,17 +42,21 @@ export function workflowsPage(v: WorkflowsView): Html {
   </div>
   ${v.searched === undefined ? "" : html`<div class="card" data-testid="search-miss">No run with id or message id <b>${v.searched}</b>.</div>`}
   <div class="card">
-    <h2>Definitions</h2>
+    <div class="toolbar"><h2 style="margin:0">Definitions</h2>
+      <form method="get" action="/workflows" class="inline" role="search">
+        <input type="search" name="dq" placeholder="Find a workflow by name" value="${d.search ?? ""}" aria-label="Find a workflow">
+      </form></div>
     ${
-      v.workflows.length === 0
-        ? html`<div class="empty">No workflows defined</div>`
-        : html`<table><thead><tr><th>Name</th><th>Queue</th><th>Created</th><th></th></tr></thead><tbody>${v.workflows.map(
-            (w) => html`<tr><td><b>${w.name}</b></td>
+      d.rows.length === 0
+        ? html`<div class="empty" data-testid="definitions-empty">${d.search === undefined ? "No workflows defined" : "No workflow name contains this"}</div>`
+        : html`<table data-testid="definitions"><thead><tr><th>Name</th><th>Queue</th><th>Created</th><th></th></tr></thead><tbody>${d.rows.map(
+            (w) => html`<tr data-workflow="${w.id}"><td><b>${w.name}</b></td>
               <td><a href="/queues/${w.queueId}">${v.queueOf.get(w.queueId) ?? `#${w.queueId}`}</a></td>
               <td>${ago(w.createdAt, v.now)}</td>
               <td><div class="actions"><a href="${query("/workflows", { workflow: w.id })}">Runs →</a></div></td></tr>`,
           )}</tbody></table>`
     }
+    ${pager(d.page, d.hasNext, defHref)}
   </div>
   <div class="card">
     <div class="toolbar"><h2 style="margin:0">Runs${v.workflowId === undefined ? "" : html` of ${names.get(v.workflowId) ?? "?"}`}</h2>

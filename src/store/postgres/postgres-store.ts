@@ -6,6 +6,7 @@
 import pg from "pg";
 import type { StoreBackend, StoreCapabilities } from "../store.js";
 import { describeTarget, PostgresConnection, storeClosed } from "./postgres-connection.js";
+import { createDashboardReadOps } from "./postgres-dashboard-reads.js";
 import { createMessageAdminOps } from "./postgres-message-admin.js";
 import { createMessageLeaseOps } from "./postgres-message-leases.js";
 import { notifyOrigin, PostgresListener } from "./postgres-listener.js";
@@ -101,6 +102,7 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     ...createStatsOps(conn),
     ...createWorkflowOps(conn, origin),
     ...createStepOps(conn),
+    ...createDashboardReadOps(conn),
     listen: ({ queueId, onNotify }: { queueId: number; onNotify: () => void }) => listener.subscribe(queueId, onNotify),
   } satisfies Omit<StoreBackend, "capabilities" | "close">;
 

@@ -6,6 +6,7 @@
 import type { StoreBackend, StoreCapabilities } from "../store.js";
 import { SqliteConnection } from "./sqlite-connection.js";
 import { translateError } from "./sqlite-errors.js";
+import * as dashboardReads from "./sqlite-dashboard-reads.js";
 import * as messageQueries from "./sqlite-message-queries.js";
 import * as messages from "./sqlite-messages.js";
 import { install } from "./sqlite-migrations.js";
@@ -124,5 +125,14 @@ export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
     failStep: call("failStep", steps.failStep),
     getStep: call("getStep", steps.getStep),
     listSteps: call("listSteps", steps.listSteps),
+    queueMetricsPage: call("queueMetricsPage", dashboardReads.queueMetricsPage),
+    metricsTotals: call("metricsTotals", dashboardReads.metricsTotals),
+    completedPerMinute: call("completedPerMinute", dashboardReads.completedPerMinute),
+    getQueuesByIds: call("getQueuesByIds", dashboardReads.getQueuesByIds),
+    listWorkflowsPage: call("listWorkflowsPage", dashboardReads.listWorkflowsPage),
+    getWorkflowsByIds: call("getWorkflowsByIds", dashboardReads.getWorkflowsByIds),
+    countRunsByStatus: call("countRunsByStatus", dashboardReads.countRunsByStatus),
+    countZombies: call("countZombies", dashboardReads.countZombies),
+    workerActivity: call("workerActivity", dashboardReads.workerActivity),
   };
 }

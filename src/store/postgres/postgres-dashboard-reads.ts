@@ -1,0 +1,224 @@
+/**
+ * Paged reads for dashboards: each is one statement whose result is bounded by the caller's page, so a page costs
+ * the same with ten queues or ten thousand. Every function, aggregate and operator is written so that none can be
+ * shadowed from a schema on the search path: calls are `pg_catalog.`-qualified and operands have exact types.
+ */
+import type { QueueMetrics, WorkflowStatus } from "../../types.js";
+import { WORKFLOW_STATUSES } from "../../types.js";
+import type { StoreBackend } from "../store.js";
+import type { PostgresConnection, Row } from "./postgres-connection.js";
+import { cols, countOf, toQueue, toWorkflow } from "./postgres-rows.js";
+
+export type DashboardReadOps = Pick<
+  StoreBackend,
+  | "queueMetricsPage"
+  | "metricsTotals"
+  | "completedPerMinute"
+  | "getQueuesByIds"
+  | "listWorkflowsPage"
+  | "getWorkflowsByIds"
+  | "countRunsByStatus"
+  | "countZombies"
+  | "workerActivity"
+>;
+
+/** FILTER predicates over `m`; `$1` = now, `$2` = maxReadCt (as the stats of postgres-stats.ts). */
+const PENDING = "m.archived_at IS NULL AND m.vt <= $1::timestamptz AND m.read_ct < $2::int4";
+const DELAYED = "m.archived_at IS NULL AND m.vt > $1::timestamptz AND m.consumer_worker_id IS NULL";
+const LEASED = "m.archived_at IS NULL AND m.vt > $1::timestamptz AND m.consumer_worker_id IS NOT NULL";
+
+const COUNTS = `
+  pg_catalog.count(m.id) FILTER (WHERE m.archived_at IS NULL) AS total,
+  pg_catalog.count(m.id) FILTER (WHERE ${PENDING}) AS pending,
+  pg_catalog.count(m.id) FILTER (WHERE ${DELAYED}) AS delayed,
+  pg_catalog.count(m.id) FILTER (WHERE ${LEASED}) AS leased,
+  pg_catalog.count(m.id) FILTER (WHERE m.archived_at IS NOT NULL) AS archived,
+  pg_catalog.count(m.id) FILTER (WHERE m.dead_lettered_at IS NOT NULL) AS dead`;
+
+/** `$n` is a search text or NULL: a case-insensitive substring test of `column`. */
+function matches(column: string, n: number): string {
+  return `($${n}::text IS NULL OR pg_catalog.strpos(pg_catalog.lower(${column}::text), pg_catalog.lower($${n}::text)) > 0)`;
+}
+
+function searchOf(search: string | undefined): string | null {
+  return search === undefined || search === "" ? null : search;
+}
+
+function toMetrics(r: Row, now: Date): QueueMetrics {
+  const n = (k: string) => countOf([r], k);
+  const oldest = r.oldest_pending instanceof Date ? r.oldest_pending : null;
+  return {
+    name: String(r.queue_name),
+    queueId: Number(r.id),
+    totalMessages: n("total") + n("archived"),
+    activeMessages: n("total"),
+    pendingMessages: n("pending"),
+    delayedMessages: n("delayed"),
+    leasedMessages: n("leased"),
+    lockedMessages: n("leased"),
+    archivedMessages: n("archived"),
+    deadLetteredMessages: n("dead"),
+    oldestPendingMessage: oldest,
+    oldestPendingAgeMs: oldest === null ? 0 : Math.max(0, now.getTime() - oldest.getTime()),
+    newestMessage: r.newest instanceof Date ? r.newest : null,
+  };
+}
+
+export function createDashboardReadOps(conn: PostgresConnection): DashboardReadOps {
+  const queues = conn.t("pgqrs_queues");
+  const messages = conn.t("pgqrs_messages");
+  const workers = conn.t("pgqrs_workers");
+  const workflows = conn.t("pgqrs_workflows");
+  const runs = conn.t("pgqrs_workflow_runs");
+  // The predicate of listZombies (postgres-zombies.ts); a conformance test keeps the two in step.
+  const zombie =
+    "w.status OPERATOR(pg_catalog.<>) 'stopped' AND w.background_heartbeat_since = w.started_at AND w.heartbeat_at < $1::timestamptz";
+
+  return {
+    async queueMetricsPage({ now, maxReadCt, search, limit, offset }) {
+      // The match count comes from its own one-row side, so a page past the end still reports it.
+      const rows = await conn.query(
+        "queueMetricsPage",
+        `WITH f AS (SELECT q.id, q.queue_name FROM ${queues} q WHERE ${matches("q.queue_name", 3)}),
+              c AS (SELECT m.queue_id, ${COUNTS},
+                           pg_catalog.min(m.enqueued_at) FILTER (WHERE ${PENDING}) AS oldest_pending,
+                           pg_catalog.max(m.enqueued_at) AS newest
+                      FROM ${messages} m WHERE m.queue_id IN (SELECT f.id FROM f) GROUP BY m.queue_id)
+         SELECT n.matching, p.*
+           FROM (SELECT pg_catalog.count(*) AS matching FROM f) n
+           LEFT JOIN LATERAL (
+             SELECT f.id, f.queue_name, COALESCE(c.total, 0) AS total, COALESCE(c.pending, 0) AS pending,
+                    COALESCE(c.delayed, 0) AS delayed, COALESCE(c.leased, 0) AS leased,
+                    COALESCE(c.archived, 0) AS archived, COALESCE(c.dead, 0) AS dead, c.oldest_pending, c.newest
+               FROM f LEFT JOIN c ON c.queue_id = f.id
+              ORDER BY COALESCE(c.pending, 0) DESC, COALESCE(c.total, 0) DESC, f.queue_name, f.id
+              LIMIT $4::int8 OFFSET $5::int8) p ON true`,
+        [now, maxReadCt, searchOf(search), limit, offset],
+      );
+      return {
+        matching: countOf(rows, "matching"),
+        rows: rows.filter((r) => r.id !== null && r.id !== undefined).map((r) => toMetrics(r, now)),
+      };
+    },
+
+    async metricsTotals({ now, maxReadCt }) {
+      const rows = await conn.query(
+        "metricsTotals",
+        `SELECT (SELECT pg_catalog.count(*) FROM ${queues}) AS queues,
+                (SELECT pg_catalog.count(*) FROM ${workflows}) AS workflows, c.*
+           FROM (SELECT ${COUNTS} FROM ${messages} m) c`,
+        [now, maxReadCt],
+      );
+      const n = (k: string) => countOf(rows, k);
+      return {
+        queues: n("queues"),
+        workflows: n("workflows"),
+        activeMessages: n("total"),
+        pendingMessages: n("pending"),
+        delayedMessages: n("delayed"),
+        leasedMessages: n("leased"),
+        archivedMessages: n("archived"),
+        deadLetteredMessages: n("dead"),
+      };
+    },
+
+    async completedPerMinute({ since, queueIds }) {
+      const minute = "pg_catalog.floor(pg_catalog.date_part('epoch', m.archived_at) / 60::float8)::int8";
+      const perQueue = queueIds !== undefined;
+      if (perQueue && queueIds.length === 0) return [];
+      const rows = await conn.query(
+        "completedPerMinute",
+        perQueue
+          ? `SELECT m.queue_id, ${minute} AS minute, pg_catalog.count(*) AS n FROM ${messages} m
+              WHERE m.queue_id = ANY($2::int8[]) AND m.archived_at >= $1::timestamptz AND m.dead_lettered_at IS NULL
+              GROUP BY 1, 2`
+          : `SELECT NULL::int8 AS queue_id, ${minute} AS minute, pg_catalog.count(*) AS n FROM ${messages} m
+              WHERE m.archived_at >= $1::timestamptz AND m.dead_lettered_at IS NULL
+              GROUP BY 2`,
+        perQueue ? [since, queueIds] : [since],
+      );
+      return rows.map((r) => ({
+        queueId: r.queue_id === null ? null : Number(r.queue_id),
+        minute: Number(r.minute),
+        count: countOf([r]),
+      }));
+    },
+
+    async getQueuesByIds(ids) {
+      if (ids.length === 0) return [];
+      const rows = await conn.query(
+        "getQueuesByIds",
+        `SELECT ${cols.queue()} FROM ${queues} WHERE id = ANY($1::int8[]) ORDER BY id`,
+        [ids],
+      );
+      return rows.map(toQueue);
+    },
+
+    async listWorkflowsPage({ search, limit, offset }) {
+      const rows = await conn.query(
+        "listWorkflowsPage",
+        `WITH f AS (SELECT ${cols.workflow("w")} FROM ${workflows} w WHERE ${matches("w.name", 1)})
+         SELECT n.matching, p.*
+           FROM (SELECT pg_catalog.count(*) AS matching FROM f) n
+           LEFT JOIN LATERAL (SELECT * FROM f ORDER BY f.name, f.id LIMIT $2::int8 OFFSET $3::int8) p ON true`,
+        [searchOf(search), limit, offset],
+      );
+      return {
+        matching: countOf(rows, "matching"),
+        rows: rows.filter((r) => r.id !== null && r.id !== undefined).map(toWorkflow),
+      };
+    },
+
+    async getWorkflowsByIds(ids) {
+      if (ids.length === 0) return [];
+      const rows = await conn.query(
+        "getWorkflowsByIds",
+        `SELECT ${cols.workflow()} FROM ${workflows} WHERE id = ANY($1::int8[]) ORDER BY id`,
+        [ids],
+      );
+      return rows.map(toWorkflow);
+    },
+
+    async countRunsByStatus({ workflowId }) {
+      const rows = await conn.query(
+        "countRunsByStatus",
+        `SELECT r.status::text AS status, pg_catalog.count(*) AS n FROM ${runs} r
+          WHERE ($1::int8 IS NULL OR r.workflow_id = $1::int8) GROUP BY r.status`,
+        [workflowId ?? null],
+      );
+      const counts = Object.fromEntries(WORKFLOW_STATUSES.map((s) => [s, 0])) as Record<WorkflowStatus, number>;
+      for (const r of rows) {
+        const status = WORKFLOW_STATUSES.find((s) => s === r.status);
+        if (status !== undefined) counts[status] = countOf([r]);
+      }
+      return counts;
+    },
+
+    async countZombies({ olderThan }) {
+      const rows = await conn.query(
+        "countZombies",
+        `SELECT pg_catalog.count(*) AS n FROM ${workers} w WHERE ${zombie}`,
+        [olderThan],
+      );
+      return countOf(rows);
+    },
+
+    async workerActivity({ workerIds, olderThan }) {
+      if (workerIds.length === 0) return [];
+      // One indexed count per listed worker (idx_pgqrs_messages_consumer_worker_id_active), inside one statement.
+      const rows = await conn.query(
+        "workerActivity",
+        `SELECT w.id, (${zombie}) AS zombie,
+                (SELECT pg_catalog.count(*) FROM ${messages} m
+                  WHERE m.consumer_worker_id = w.id AND m.archived_at IS NULL) AS held
+           FROM ${workers} w WHERE w.id = ANY($2::int8[]) ORDER BY w.id`,
+        [olderThan, workerIds],
+      );
+      return rows.map((r) => ({
+        workerId: Number(r.id),
+        heldMessages: countOf([r], "held"),
+        zombie: r.zombie === true,
+      }));
+    },
+  };
+}
