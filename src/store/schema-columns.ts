@@ -6,7 +6,16 @@
  */
 export const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   pgqrs_queues: ["id", "queue_name", "created_at"],
-  pgqrs_workers: ["id", "name", "queue_id", "started_at", "heartbeat_at", "shutdown_at", "status"],
+  pgqrs_workers: [
+    "id",
+    "name",
+    "queue_id",
+    "started_at",
+    "heartbeat_at",
+    "shutdown_at",
+    "status",
+    "background_heartbeat_since",
+  ],
   pgqrs_messages: [
     "id",
     "queue_id",
