@@ -5,6 +5,7 @@
  */
 import pg from "pg";
 import type { StoreBackend, StoreCapabilities } from "../store.js";
+import { retryTransientConnect, retryWorkerCreation } from "./postgres-connect-retry.js";
 import { describeTarget, PostgresConnection, storeClosed } from "./postgres-connection.js";
 import { createDashboardReadOps } from "./postgres-dashboard-reads.js";
 import { createMessageAdminOps } from "./postgres-message-admin.js";
@@ -70,7 +71,8 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     target: describeTarget(ownsPool ? opts.connectionString : undefined, opts.schema),
   });
   try {
-    await conn.ping();
+    // A server that is starting up or restarting is waited for, within connectionTimeoutSeconds.
+    await retryTransientConnect(() => conn.ping(), opts.connectionTimeoutMs);
   } catch (err) {
     await conn.close().catch(() => undefined);
     throw err;
@@ -107,7 +109,7 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
   } satisfies Omit<StoreBackend, "capabilities" | "close">;
 
   return {
-    ...rejectWhenClosed(conn, operations),
+    ...rejectWhenClosed(conn, { ...operations, ...retryWorkerCreation(operations, opts.connectionTimeoutMs) }),
     capabilities: CAPABILITIES,
     close: async () => {
       await listener.close();
