@@ -49,7 +49,10 @@ export interface QueueMessage<T = unknown> {
   producerWorkerId: number | null;
   consumerWorkerId: number | null;
   archivedAt: Date | null;
-  /** Set when the message was moved to its queue's dead-letter set. */
+  /**
+   * When the message was moved to its queue's dead-letter set, while it is there; `null` otherwise (also once
+   * replayed, by this package or by pgqrs's `replay_dlq`).
+   */
   deadLetteredAt: Date | null;
 }
 

@@ -170,14 +170,19 @@ export class Admin {
     return this.#backend.deleteWorker(id);
   }
 
-  /** Every message (any state) this worker consumed. */
-  async getWorkerMessages(id: number): Promise<QueueMessage[]> {
+  /**
+   * One page of the messages (any state) this worker consumed, newest first (`enqueued_at`, then id, descending).
+   * `limit` defaults to 100 and `offset` to 0: ask for the next page with `offset + limit` until a page comes back
+   * shorter than `limit`. WORKER_NOT_FOUND when the worker is missing; VALIDATION_FAILED for an admin worker.
+   */
+  async getWorkerMessages(id: number, page: Page = {}): Promise<QueueMessage[]> {
     assertId("id", id);
+    assertPage(page);
     const w = await this.#backend.getWorker(id);
     if (w === null) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${id}' not found`);
     if (w.queueId === null)
       throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Cannot get messages for admin worker");
-    return this.#backend.listMessages({ consumerWorkerId: id, state: "all", limit: 10_000 });
+    return this.#backend.listMessages({ ...page, consumerWorkerId: id, state: "all" });
   }
 
   /** Release every unarchived message held by the worker (visible now). Returns the count. */
@@ -191,7 +196,11 @@ export class Admin {
     return defaultZombieThresholdMs(this.#store.context);
   }
 
-  /** Live workers (optionally of one queue) whose heartbeat is older than the threshold. */
+  /**
+   * Live workers (optionally of one queue) whose heartbeat is older than the threshold. Only workers of this
+   * package count: they heartbeat in the background. A pgqrs (Rust/Python) worker beats only while idle, so it is
+   * never listed; its messages come back when their leases expire.
+   */
   async listZombies(params: { queue?: QueueRef; olderThanMs?: number } = {}): Promise<WorkerRecord[]> {
     const olderThan = cutoffBefore(
       this.#now(),
@@ -204,7 +213,8 @@ export class Admin {
 
   /**
    * Release the messages of the queue's zombie workers (heartbeat older than `olderThanMs`, default
-   * {@link defaultZombieThresholdMs}) and mark them stopped. Returns how many messages were released.
+   * {@link defaultZombieThresholdMs}; workers of this package only, as {@link listZombies}) and mark them stopped.
+   * Returns how many messages were released.
    */
   async reclaimMessages(queue: QueueRef | number, olderThanMs?: number): Promise<number> {
     const age = assertMilliseconds("olderThanMs", olderThanMs ?? this.defaultZombieThresholdMs());
@@ -222,44 +232,18 @@ export class Admin {
 
   /**
    * Dead-letter the queue's messages that reached `maxReadCt` and are not under a live lease; without a queue,
-   * every queue's (pgqrs's `dlq()`). Returns their ids.
+   * every queue's (pgqrs's `dlq()`). Returns their ids, ascending. A dead-lettered workflow message will not be
+   * delivered again, so its unfinished run fails (ERROR, `code: "DEAD_LETTERED"`) in the same transaction; a replay
+   * of the message does not revive the run (trigger it again instead).
    */
   async dlq(queue?: QueueRef): Promise<number[]> {
-    if (queue === undefined) {
-      const ids: number[] = [];
-      for (const q of await this.#backend.listQueues()) ids.push(...(await this.dlq(q)));
-      return ids;
-    }
-    const q = await this.#resolve(queue);
-    const ids = await this.#backend.deadLetter({
-      queueId: q.id,
+    const queueId = queue === undefined ? undefined : (await this.#resolve(queue)).id;
+    const { ids } = await this.#backend.deadLetter({
+      ...(queueId === undefined ? {} : { queueId }),
       maxReadCt: this.#store.config.maxReadCt,
       now: this.#now(),
     });
-    await this.#failRunsOf(ids);
     return ids;
-  }
-
-  /**
-   * A dead-lettered workflow message will not be delivered again, so its run would wait forever: fail it visibly
-   * (ERROR, `code: "DEAD_LETTERED"`). A replay of the message does not revive the run; trigger it again instead.
-   */
-  async #failRunsOf(messageIds: readonly number[]): Promise<void> {
-    for (const messageId of messageIds) {
-      const run = await this.#backend.getRunByMessageId(messageId);
-      if (run === null || ["SUCCESS", "ERROR", "CANCELLED"].includes(run.status)) continue;
-      const error = {
-        code: "DEAD_LETTERED",
-        message: `message ${messageId} reached maxReadCt (${this.#store.config.maxReadCt}) deliveries and was dead-lettered`,
-      };
-      await this.#backend.transitionRun({
-        id: run.id,
-        from: ["QUEUED", "RUNNING", "PAUSED", "CANCELLING"],
-        to: "ERROR",
-        now: this.#now(),
-        error: JSON.stringify(error),
-      });
-    }
   }
 
   /** The queue's dead-lettered messages, most recent first. */
@@ -309,12 +293,10 @@ export class Admin {
     });
   }
 
-  /** Statistics of one queue's workers. */
+  /** Statistics of one queue's workers (one statement, whatever their number). */
   async workerStats(queue: QueueRef): Promise<WorkerStats> {
     const q = await this.#resolve(queue);
-    const workers = await this.#backend.listWorkers({ queueId: q.id, limit: 100_000 });
-    const held = await Promise.all(workers.map((w) => this.#backend.countHeldMessages({ workerId: w.id })));
-    return computeWorkerStats(workers, held, this.#now());
+    return computeWorkerStats(await this.#backend.queueWorkerCounts({ queueId: q.id }), this.#now());
   }
 
   /** The worker row of that id. WORKER_NOT_FOUND when missing. */

@@ -1,19 +1,18 @@
-import type { WorkerRecord, WorkerStats } from "../types.js";
+import type { QueueWorkerCounts } from "../store/store.js";
+import type { WorkerStats } from "../types.js";
 
-/** Statistics of one queue's workers from their rows and the messages each holds (same order). */
-export function computeWorkerStats(workers: readonly WorkerRecord[], held: readonly number[], now: Date): WorkerStats {
-  const count = (s: WorkerRecord["status"]) => workers.filter((w) => w.status === s).length;
-  const totalHeld = held.reduce((a, b) => a + b, 0);
+/** Statistics of one queue's workers from their counts (ages in milliseconds at `now`). */
+export function computeWorkerStats(c: QueueWorkerCounts, now: Date): WorkerStats {
   const nowMs = now.getTime();
   return {
-    totalWorkers: workers.length,
-    readyWorkers: count("ready"),
-    pollingWorkers: count("polling"),
-    interruptedWorkers: count("interrupted"),
-    suspendedWorkers: count("suspended"),
-    stoppedWorkers: count("stopped"),
-    averageMessagesPerWorker: workers.length === 0 ? 0 : totalHeld / workers.length,
-    oldestWorkerAgeMs: workers.length === 0 ? 0 : Math.max(...workers.map((w) => nowMs - w.startedAt.getTime())),
-    newestHeartbeatAgeMs: workers.length === 0 ? 0 : Math.min(...workers.map((w) => nowMs - w.heartbeatAt.getTime())),
+    totalWorkers: c.total,
+    readyWorkers: c.ready,
+    pollingWorkers: c.polling,
+    interruptedWorkers: c.interrupted,
+    suspendedWorkers: c.suspended,
+    stoppedWorkers: c.stopped,
+    averageMessagesPerWorker: c.total === 0 ? 0 : c.heldMessages / c.total,
+    oldestWorkerAgeMs: c.oldestStartedAt === null ? 0 : nowMs - c.oldestStartedAt.getTime(),
+    newestHeartbeatAgeMs: c.newestHeartbeatAt === null ? 0 : nowMs - c.newestHeartbeatAt.getTime(),
   };
 }

@@ -118,11 +118,18 @@ export interface ReleaseParams extends OwnedIdsParams {
 
 export interface ListMessagesParams extends Page {
   queueId?: number;
-  /** `"active"` (default): unarchived; `"archived"`; `"dead"`: dead-lettered; `"all"`. */
+  /**
+   * `"active"` (default): unarchived; `"archived"`; `"dead"`: dead-lettered (archived by `deadLetter`, see
+   * `store/dead-letters.ts`); `"all"`.
+   */
   state?: "active" | "archived" | "dead" | "all";
   consumerWorkerId?: number;
 }
 
+/**
+ * A worker of this package. It heartbeats in the background (also while its handlers run), and its row says so
+ * (`background_heartbeat_since = started_at`): only such workers are ever reclaimed as zombies.
+ */
 export interface RegisterWorkerParams {
   name: string;
   queueId: number | null;
@@ -183,6 +190,30 @@ export interface FailStepParams extends FinishStepParams {
   /** When the step may run again; `null` = permanently failed. */
   retryAt: Date | null;
   retryCount: number;
+}
+
+/** What `deadLetter` did. */
+export interface DeadLetterResult {
+  /** The dead-lettered messages, ascending. */
+  ids: number[];
+  /** The workflow runs of those messages that it failed, ascending. */
+  failedRuns: number[];
+}
+
+/** One queue's workers by status, with the messages they hold. */
+export interface QueueWorkerCounts {
+  total: number;
+  ready: number;
+  polling: number;
+  interrupted: number;
+  suspended: number;
+  stopped: number;
+  /** Unarchived messages of the queue leased to one of its workers. */
+  heldMessages: number;
+  /** Earliest `started_at` of the queue's workers; `null` without workers. */
+  oldestStartedAt: Date | null;
+  /** Latest `heartbeat_at` of the queue's workers; `null` without workers. */
+  newestHeartbeatAt: Date | null;
 }
 
 export interface ListRunsParams extends Page {
@@ -255,14 +286,18 @@ export interface StoreBackend {
   listMessages(p: ListMessagesParams): Promise<QueueMessage[]>;
   countMessages(p: Omit<ListMessagesParams, keyof Page>): Promise<number>;
   /**
-   * Dead-letter the queue's unarchived messages with `read_ct >= maxReadCt` that are not under a live lease:
-   * `archived_at = now, dead_lettered_at = now`. Returns their ids, ascending.
+   * Dead-letter the unarchived messages of the queue (of every queue without `queueId`) with `read_ct >= maxReadCt`
+   * that are not under a live lease: `archived_at = now, dead_lettered_at = now`. In the same transaction, the
+   * workflow runs of those messages that are not finished (QUEUED, RUNNING, PAUSED, CANCELLING) become ERROR with
+   * `{"code": "DEAD_LETTERED", "message": …}`: their message will not be delivered again. Returns the message ids
+   * and the failed run ids, each ascending. One statement or one transaction: both apply or neither.
    */
-  deadLetter(p: { queueId: number; maxReadCt: number; now: Date }): Promise<number[]>;
+  deadLetter(p: { queueId?: number; maxReadCt: number; now: Date }): Promise<DeadLetterResult>;
   /**
    * Put a dead-lettered message of that queue back: `archived_at = NULL, dead_lettered_at = NULL, read_ct = 0,
    * vt = now, enqueued_at = now, consumer_worker_id = NULL, dequeued_at = NULL`. `null` when it is not a
-   * dead-lettered message of that queue.
+   * dead-lettered message of that queue (dead: `archived_at` set and equal to `dead_lettered_at`; a message pgqrs
+   * replayed is not).
    */
   replayDeadLetter(p: { queueId: number; id: number; now: Date }): Promise<QueueMessage | null>;
 
@@ -297,9 +332,15 @@ export interface StoreBackend {
   countWorkerReferences(id: number): Promise<number>;
   /** Unarchived messages leased to this worker in its queue. */
   countHeldMessages(p: { workerId: number }): Promise<number>;
+  /** Counts over one queue's workers and the messages they hold, in one statement. */
+  queueWorkerCounts(p: { queueId: number }): Promise<QueueWorkerCounts>;
   /** VALIDATION_FAILED `Worker has <k> references (associated messages/archives)` when referenced; else rows deleted. */
   deleteWorker(id: number): Promise<number>;
-  /** Non-stopped workers (optionally of one queue) with `heartbeat_at < olderThan`, oldest heartbeat first. */
+  /**
+   * Non-stopped workers (optionally of one queue) registered by `registerWorker` (so heartbeating in the
+   * background: `background_heartbeat_since = started_at`) with `heartbeat_at < olderThan`, oldest heartbeat first.
+   * Workers pgqrs (Rust/Python) registered are never zombies: they beat only while idle.
+   */
   listZombies(p: { queueId?: number; olderThan: Date }): Promise<WorkerRecord[]>;
   /**
    * One transaction: for each zombie of the queue (as `listZombies`), release its unarchived messages

@@ -357,7 +357,7 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
       await b.extendVisibility({ ids: [live!.id], workerId: w.id, now: t(1), extendMs: 10_000 });
       await b.release({ ids: [fresh!.id], workerId: w.id, now: t(1), visibleAt: t(1) });
       const dead = await b.deadLetter({ queueId: q.id, maxReadCt: 1, now: t(200) });
-      expect(dead).toEqual([expired!.id, fresh!.id].sort((x, y) => x - y));
+      expect(dead).toEqual({ ids: [expired!.id, fresh!.id].sort((x, y) => x - y), failedRuns: [] });
       expect(await b.getMessage(expired!.id)).toMatchObject({ archivedAt: t(200), deadLetteredAt: t(200) });
       expect(await b.getMessage(live!.id)).toMatchObject({ archivedAt: null, deadLetteredAt: null });
       expect((await b.getMessage(foreign!.id))?.archivedAt).toBeNull();
@@ -556,7 +556,10 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
       await b.release({ ids: [released!.id], workerId: w.id, now: t(110), visibleAt: t(110) });
       await b.extendVisibility({ ids: [leased!.id], workerId: w.id, now: t(110), extendMs: 1_000_000 });
       await b.dequeue({ queueId: q.id, workerId: w.id, limit: 1, leaseMs: 1, now: t(300), maxReadCt: max });
-      expect(await b.deadLetter({ queueId: q.id, maxReadCt: max, now: t(350) })).toEqual([dead!.id]);
+      expect(await b.deadLetter({ queueId: q.id, maxReadCt: max, now: t(350) })).toEqual({
+        ids: [dead!.id],
+        failedRuns: [],
+      });
       await b.dequeue({ queueId: q.id, workerId: w.id, limit: 1, leaseMs: 1, now: t(360), maxReadCt: max });
       expect((await b.getMessage(poison!.id))?.readCt).toBe(2);
       const now = t(500);

@@ -10,12 +10,21 @@ export type MessageAdminOps = Pick<
 
 type MessageFilter = Omit<ListMessagesParams, "limit" | "offset">;
 
+/**
+ * Dead: archived by the dead-letter sweep, which sets both columns to one time. pgqrs's `replay_dlq` clears
+ * `archived_at` only, so a replayed message is pending again, and once archived it is a plain archived message.
+ */
+const DEAD = "archived_at IS NOT NULL AND dead_lettered_at = archived_at";
+
 const STATE_PREDICATES = {
   active: "archived_at IS NULL",
   archived: "archived_at IS NOT NULL",
-  dead: "dead_lettered_at IS NOT NULL",
+  dead: DEAD,
   all: "TRUE",
 } as const;
+
+/** Statuses a run of a dead-lettered message leaves for ERROR (it would otherwise wait forever). */
+const UNFINISHED_RUN = "('QUEUED', 'RUNNING', 'PAUSED', 'CANCELLING')";
 
 /** WHERE clause and values of a listing filter; only constant SQL is interpolated. */
 function where(f: MessageFilter): { sql: string; values: unknown[] } {
@@ -83,22 +92,47 @@ export function createMessageAdminOps(conn: PostgresConnection): MessageAdminOps
 
     async countMessages(p) {
       const { sql, values } = where(p);
-      const rows = await conn.query("countMessages", `SELECT count(*) AS n FROM ${messages} WHERE ${sql}`, values);
+      const rows = await conn.query(
+        "countMessages",
+        `SELECT pg_catalog.count(*) AS n FROM ${messages} WHERE ${sql}`,
+        values,
+      );
       return countOf(rows);
     },
 
     async deadLetter({ queueId, maxReadCt, now }) {
-      // A message under a live lease is left to its holder; the owner check of archive and the archived_at
-      // re-check here (after any row lock wait) keep the two from both archiving it.
+      // One statement, so the dead-lettering and the failure of the messages' workflow runs commit together: a
+      // crash can no longer leave a run waiting for a message that will never be delivered again. A message under
+      // a live lease is left to its holder; the owner check of archive and the archived_at re-check here (after
+      // any row lock wait) keep the two from both archiving it.
       const rows = await conn.query(
         "deadLetter",
-        `UPDATE ${messages} SET archived_at = $3, dead_lettered_at = $3
-          WHERE queue_id = $1 AND archived_at IS NULL AND read_ct >= $2
-            AND (consumer_worker_id IS NULL OR vt <= $3)
-         RETURNING id`,
-        [queueId, maxReadCt, now],
+        `WITH d AS (
+           UPDATE ${messages} SET archived_at = $3, dead_lettered_at = $3
+            WHERE ($1::bigint IS NULL OR queue_id = $1) AND archived_at IS NULL AND read_ct >= $2
+              AND (consumer_worker_id IS NULL OR vt <= $3)
+           RETURNING id),
+         f AS (
+           UPDATE ${runs} r
+              SET status = 'ERROR', updated_at = $3, completed_at = $3,
+                  error = pg_catalog.jsonb_build_object(
+                    'code', 'DEAD_LETTERED',
+                    'message', pg_catalog.format(
+                      'message %s reached maxReadCt (%s) deliveries and was dead-lettered', d.id, $2::integer))
+             FROM d
+            WHERE r.message_id = d.id AND r.status::text IN ${UNFINISHED_RUN}
+           RETURNING r.id)
+         SELECT 'message' AS kind, id FROM d
+         UNION ALL
+         SELECT 'run' AS kind, id FROM f`,
+        [queueId ?? null, maxReadCt, now],
       );
-      return rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+      const ids = (kind: string) =>
+        rows
+          .filter((r) => r.kind === kind)
+          .map((r) => Number(r.id))
+          .sort((a, b) => a - b);
+      return { ids: ids("message"), failedRuns: ids("run") };
     },
 
     async replayDeadLetter({ queueId, id, now }) {
@@ -107,7 +141,7 @@ export function createMessageAdminOps(conn: PostgresConnection): MessageAdminOps
         `UPDATE ${messages}
             SET archived_at = NULL, dead_lettered_at = NULL, read_ct = 0, vt = $3, enqueued_at = $3,
                 consumer_worker_id = NULL, dequeued_at = NULL
-          WHERE id = $2 AND queue_id = $1 AND dead_lettered_at IS NOT NULL
+          WHERE id = $2 AND queue_id = $1 AND ${DEAD}
          RETURNING ${cols.message()}`,
         [queueId, id, now],
       );

@@ -12,6 +12,7 @@ import type {
   WorkflowRecord,
   WorkflowStatus,
 } from "../../types.js";
+import { deadLetteredAtOf } from "../dead-letters.js";
 import type { Row } from "./postgres-connection.js";
 
 const MESSAGE = [
@@ -117,7 +118,7 @@ export function toMessage(r: Row): QueueMessage {
     producerWorkerId: numOrNull(r.producer_worker_id),
     consumerWorkerId: numOrNull(r.consumer_worker_id),
     archivedAt: dateOrNull(r.archived_at),
-    deadLetteredAt: dateOrNull(r.dead_lettered_at),
+    deadLetteredAt: deadLetteredAtOf(dateOrNull(r.archived_at), dateOrNull(r.dead_lettered_at)),
   };
 }
 

@@ -8,30 +8,35 @@ import type { PostgresConnection, Row } from "./postgres-connection.js";
 import { latestVersion, schemaVersion } from "./postgres-migrations.js";
 import { countOf } from "./postgres-rows.js";
 
-export type StatsOps = Pick<StoreBackend, "queueMetrics" | "systemStats" | "workerHealthStats">;
+export type StatsOps = Pick<StoreBackend, "queueMetrics" | "systemStats" | "workerHealthStats" | "queueWorkerCounts">;
 
 /** FILTER predicates over `pgqrs_messages m`; `$1` = now, `$2` = maxReadCt. */
 const PENDING = "m.archived_at IS NULL AND m.vt <= $1 AND m.read_ct < $2";
 const DELAYED = "m.archived_at IS NULL AND m.vt > $1 AND m.consumer_worker_id IS NULL";
 const LEASED = "m.archived_at IS NULL AND m.vt > $1 AND m.consumer_worker_id IS NOT NULL";
+/**
+ * Archived by the dead-letter sweep (it sets both columns to one time). A message pgqrs replayed (archived_at
+ * cleared, dead_lettered_at kept) is pending, never dead as well.
+ */
+const DEAD = "m.archived_at IS NOT NULL AND m.dead_lettered_at = m.archived_at";
 
 const MESSAGE_COUNTS = `
-  count(m.id) FILTER (WHERE m.archived_at IS NULL) AS total,
-  count(m.id) FILTER (WHERE ${PENDING}) AS pending,
-  count(m.id) FILTER (WHERE ${DELAYED}) AS delayed,
-  count(m.id) FILTER (WHERE ${LEASED}) AS leased,
-  count(m.id) FILTER (WHERE m.archived_at IS NOT NULL) AS archived,
-  count(m.id) FILTER (WHERE m.dead_lettered_at IS NOT NULL) AS dead`;
+  pg_catalog.count(m.id) FILTER (WHERE m.archived_at IS NULL) AS total,
+  pg_catalog.count(m.id) FILTER (WHERE ${PENDING}) AS pending,
+  pg_catalog.count(m.id) FILTER (WHERE ${DELAYED}) AS delayed,
+  pg_catalog.count(m.id) FILTER (WHERE ${LEASED}) AS leased,
+  pg_catalog.count(m.id) FILTER (WHERE m.archived_at IS NOT NULL) AS archived,
+  pg_catalog.count(m.id) FILTER (WHERE ${DEAD}) AS dead`;
 
 /** FILTER aggregates over `pgqrs_workers w`; `$1` = staleBefore. */
 const WORKER_COUNTS = `
-  count(w.id) AS total,
-  count(w.id) FILTER (WHERE w.status = 'ready') AS ready,
-  count(w.id) FILTER (WHERE w.status = 'polling') AS polling,
-  count(w.id) FILTER (WHERE w.status = 'interrupted') AS interrupted,
-  count(w.id) FILTER (WHERE w.status = 'suspended') AS suspended,
-  count(w.id) FILTER (WHERE w.status = 'stopped') AS stopped,
-  count(w.id) FILTER (WHERE w.status IN ('ready', 'polling') AND w.heartbeat_at < $1) AS stale`;
+  pg_catalog.count(w.id) AS total,
+  pg_catalog.count(w.id) FILTER (WHERE w.status OPERATOR(pg_catalog.=) 'ready') AS ready,
+  pg_catalog.count(w.id) FILTER (WHERE w.status OPERATOR(pg_catalog.=) 'polling') AS polling,
+  pg_catalog.count(w.id) FILTER (WHERE w.status OPERATOR(pg_catalog.=) 'interrupted') AS interrupted,
+  pg_catalog.count(w.id) FILTER (WHERE w.status OPERATOR(pg_catalog.=) 'suspended') AS suspended,
+  pg_catalog.count(w.id) FILTER (WHERE w.status OPERATOR(pg_catalog.=) 'stopped') AS stopped,
+  pg_catalog.count(w.id) FILTER (WHERE w.status OPERATOR(pg_catalog.=) ANY ('{ready,polling}') AND w.heartbeat_at < $1) AS stale`;
 
 function toMetrics(r: Row, now: Date): QueueMetrics {
   const leased = countOf([r], "leased");
@@ -51,6 +56,10 @@ function toMetrics(r: Row, now: Date): QueueMetrics {
     oldestPendingAgeMs: oldest === null ? 0 : Math.max(0, now.getTime() - oldest.getTime()),
     newestMessage: r.newest instanceof Date ? r.newest : null,
   };
+}
+
+function dateOrNull(v: unknown): Date | null {
+  return v instanceof Date ? v : null;
 }
 
 function toHealth(r: Row): WorkerHealthStats {
@@ -76,8 +85,8 @@ export function createStatsOps(conn: PostgresConnection): StatsOps {
       const rows = await conn.query(
         "queueMetrics",
         `SELECT q.id, q.queue_name, ${MESSAGE_COUNTS},
-                min(m.enqueued_at) FILTER (WHERE ${PENDING}) AS oldest_pending,
-                max(m.enqueued_at) AS newest
+                pg_catalog.min(m.enqueued_at) FILTER (WHERE ${PENDING}) AS oldest_pending,
+                pg_catalog.max(m.enqueued_at) AS newest
            FROM ${queues} q LEFT JOIN ${messages} m ON m.queue_id = q.id
           WHERE ($3::bigint IS NULL OR q.id = $3)
           GROUP BY q.id, q.queue_name
@@ -91,11 +100,11 @@ export function createStatsOps(conn: PostgresConnection): StatsOps {
       const rows = await conn.query(
         "systemStats",
         `SELECT
-           (SELECT count(*) FROM ${queues}) AS queues,
-           (SELECT count(*) FROM ${workers}) AS workers,
-           (SELECT count(*) FROM ${workers} WHERE status IN ('ready', 'polling')) AS active_workers,
-           (SELECT count(*) FROM ${conn.t("pgqrs_workflows")}) AS workflows,
-           (SELECT count(*) FROM ${conn.t("pgqrs_workflow_runs")}) AS runs,
+           (SELECT pg_catalog.count(*) FROM ${queues}) AS queues,
+           (SELECT pg_catalog.count(*) FROM ${workers}) AS workers,
+           (SELECT pg_catalog.count(*) FROM ${workers} WHERE status OPERATOR(pg_catalog.=) ANY ('{ready,polling}')) AS active_workers,
+           (SELECT pg_catalog.count(*) FROM ${conn.t("pgqrs_workflows")}) AS workflows,
+           (SELECT pg_catalog.count(*) FROM ${conn.t("pgqrs_workflow_runs")}) AS runs,
            c.*
          FROM (SELECT ${MESSAGE_COUNTS} FROM ${messages} m) c`,
         [now, maxReadCt],
@@ -122,13 +131,45 @@ export function createStatsOps(conn: PostgresConnection): StatsOps {
     async workerHealthStats({ staleBefore, groupByQueue }) {
       // Grouped by queue id, so a queue literally named "Admin" stays apart from the admin workers.
       const sql = groupByQueue
-        ? `SELECT COALESCE(min(q.queue_name), 'Admin') AS queue_name, ${WORKER_COUNTS}
+        ? `SELECT COALESCE(pg_catalog.min(q.queue_name), 'Admin') AS queue_name, ${WORKER_COUNTS}
              FROM ${workers} w LEFT JOIN ${queues} q ON q.id = w.queue_id
             GROUP BY w.queue_id
             ORDER BY 1`
         : `SELECT 'Global' AS queue_name, ${WORKER_COUNTS} FROM ${workers} w`;
       const rows = await conn.query("workerHealthStats", sql, [staleBefore]);
       return rows.map(toHealth);
+    },
+
+    async queueWorkerCounts({ queueId }) {
+      // One statement for the whole queue, whatever its number of workers (no per-worker count, no row cap).
+      const rows = await conn.query(
+        "queueWorkerCounts",
+        `SELECT pg_catalog.count(w.id) AS total,
+                pg_catalog.count(w.id) FILTER (WHERE w.status OPERATOR(pg_catalog.=) 'ready') AS ready,
+                pg_catalog.count(w.id) FILTER (WHERE w.status OPERATOR(pg_catalog.=) 'polling') AS polling,
+                pg_catalog.count(w.id) FILTER (WHERE w.status OPERATOR(pg_catalog.=) 'interrupted') AS interrupted,
+                pg_catalog.count(w.id) FILTER (WHERE w.status OPERATOR(pg_catalog.=) 'suspended') AS suspended,
+                pg_catalog.count(w.id) FILTER (WHERE w.status OPERATOR(pg_catalog.=) 'stopped') AS stopped,
+                pg_catalog.min(w.started_at) AS oldest_started,
+                pg_catalog.max(w.heartbeat_at) AS newest_heartbeat,
+                (SELECT pg_catalog.count(*) FROM ${messages} m JOIN ${workers} h ON h.id = m.consumer_worker_id
+                  WHERE m.queue_id = $1 AND h.queue_id = $1 AND m.archived_at IS NULL) AS held
+           FROM ${workers} w
+          WHERE w.queue_id = $1`,
+        [queueId],
+      );
+      const r = rows[0] ?? {};
+      return {
+        total: countOf([r], "total"),
+        ready: countOf([r], "ready"),
+        polling: countOf([r], "polling"),
+        interrupted: countOf([r], "interrupted"),
+        suspended: countOf([r], "suspended"),
+        stopped: countOf([r], "stopped"),
+        heldMessages: countOf([r], "held"),
+        oldestStartedAt: dateOrNull(r.oldest_started),
+        newestHeartbeatAt: dateOrNull(r.newest_heartbeat),
+      };
     },
   };
 }

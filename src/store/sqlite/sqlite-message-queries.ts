@@ -8,13 +8,19 @@ import { encodeTime } from "./sqlite-time.js";
 
 type MessageFilter = Omit<ListMessagesParams, "limit" | "offset">;
 
+/**
+ * Dead: archived by the dead-letter sweep, which sets both columns to one time. pgqrs's `replay_dlq` clears
+ * `archived_at` only, so a replayed message is pending again, and once archived it is a plain archived message.
+ */
+const DEAD = "archived_at IS NOT NULL AND dead_lettered_at = archived_at";
+
 function filterOf(p: MessageFilter): { where: string; params: number[] } {
   const conditions: string[] = [];
   const params: number[] = [];
   const state = p.state ?? "active";
   if (state === "active") conditions.push("archived_at IS NULL");
   else if (state === "archived") conditions.push("archived_at IS NOT NULL");
-  else if (state === "dead") conditions.push("dead_lettered_at IS NOT NULL");
+  else if (state === "dead") conditions.push(DEAD);
   if (p.queueId !== undefined) {
     conditions.push("queue_id = ?");
     params.push(p.queueId);
@@ -71,16 +77,40 @@ export function deleteMessages(c: SqliteConnection, p: { ids: readonly number[] 
   return perIdResult(p.ids, rows);
 }
 
-/** A live lease (`consumer_worker_id` set and `vt > now`) protects a message from the dead-letter sweep. */
-export function deadLetter(c: SqliteConnection, p: { queueId: number; maxReadCt: number; now: Date }): number[] {
-  const rows = c.all<{ id: number }>(
-    `UPDATE pgqrs_messages SET archived_at = @now, dead_lettered_at = @now
-     WHERE queue_id = @queueId AND archived_at IS NULL AND read_ct >= @maxReadCt
-       AND (consumer_worker_id IS NULL OR vt <= @now)
-     RETURNING id`,
-    { now: encodeTime(p.now), queueId: p.queueId, maxReadCt: p.maxReadCt },
-  );
-  return rows.map((r) => r.id).sort((a, b) => a - b);
+/*
+ * A live lease (`consumer_worker_id` set and `vt > now`) protects a message from the dead-letter sweep. The runs of
+ * the dead-lettered messages fail in the same write transaction: a run must never wait for a message that will not
+ * be delivered again.
+ */
+const DEAD_LETTER_SQL = `UPDATE pgqrs_messages SET archived_at = @now, dead_lettered_at = @now
+WHERE (@queueId IS NULL OR queue_id = @queueId) AND archived_at IS NULL AND read_ct >= @maxReadCt
+  AND (consumer_worker_id IS NULL OR vt <= @now)
+RETURNING id`;
+
+const FAIL_DEAD_RUNS_SQL = `UPDATE pgqrs_workflow_runs
+SET status = 'ERROR', updated_at = @now, completed_at = @now,
+    error = json_object('code', 'DEAD_LETTERED',
+      'message', printf('message %d reached maxReadCt (%d) deliveries and was dead-lettered', message_id, @maxReadCt))
+WHERE message_id IN (SELECT value FROM json_each(@ids)) AND status IN ('QUEUED', 'RUNNING', 'PAUSED', 'CANCELLING')
+RETURNING id`;
+
+export function deadLetter(
+  c: SqliteConnection,
+  p: { queueId?: number; maxReadCt: number; now: Date },
+): { ids: number[]; failedRuns: number[] } {
+  const now = encodeTime(p.now);
+  return c.immediate(() => {
+    const ids = c
+      .all<{ id: number }>(DEAD_LETTER_SQL, { now, queueId: p.queueId ?? null, maxReadCt: p.maxReadCt })
+      .map((r) => r.id)
+      .sort((a, b) => a - b);
+    if (ids.length === 0) return { ids, failedRuns: [] };
+    const failedRuns = c
+      .all<{ id: number }>(FAIL_DEAD_RUNS_SQL, { now, maxReadCt: p.maxReadCt, ids: JSON.stringify(ids) })
+      .map((r) => r.id)
+      .sort((a, b) => a - b);
+    return { ids, failedRuns };
+  });
 }
 
 export function replayDeadLetter(
@@ -91,7 +121,7 @@ export function replayDeadLetter(
     `UPDATE pgqrs_messages
      SET archived_at = NULL, dead_lettered_at = NULL, read_ct = 0, vt = @now, enqueued_at = @now,
          consumer_worker_id = NULL, dequeued_at = NULL
-     WHERE id = @id AND queue_id = @queueId AND dead_lettered_at IS NOT NULL
+     WHERE id = @id AND queue_id = @queueId AND ${DEAD}
      RETURNING *`,
     { now: encodeTime(p.now), id: p.id, queueId: p.queueId },
   );

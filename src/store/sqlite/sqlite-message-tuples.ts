@@ -69,7 +69,7 @@ export function claimedMessages(rows: ClaimedTuple[], v: ClaimedValues): QueueMe
   // Rows enqueued by one batch share their enqueued_at text: decode each distinct run once.
   let lastEnqueued: string | undefined;
   let lastEnqueuedMs = 0;
-  return rows.map(([id, payload, enqueuedAt, readCt, dequeuedAt, producerWorkerId, deadLetteredAt]) => {
+  return rows.map(([id, payload, enqueuedAt, readCt, dequeuedAt, producerWorkerId]) => {
     if (enqueuedAt !== lastEnqueued) {
       lastEnqueued = enqueuedAt;
       lastEnqueuedMs = decodeTime(enqueuedAt).getTime();
@@ -85,7 +85,8 @@ export function claimedMessages(rows: ClaimedTuple[], v: ClaimedValues): QueueMe
       producerWorkerId,
       consumerWorkerId: v.workerId,
       archivedAt: null,
-      deadLetteredAt: deadLetteredAt === null ? null : decodeTime(deadLetteredAt),
+      // Claimed rows are unarchived, so never dead (a message pgqrs replayed still carries dead_lettered_at).
+      deadLetteredAt: null,
     };
   });
 }

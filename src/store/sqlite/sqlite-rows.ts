@@ -9,6 +9,7 @@ import type {
   WorkflowRecord,
   WorkflowStatus,
 } from "../../types.js";
+import { deadLetteredAtOf } from "../dead-letters.js";
 import { decodeTime, decodeTimeOrNull } from "./sqlite-time.js";
 
 export interface QueueRow {
@@ -101,7 +102,7 @@ export function toMessage(r: MessageRow): QueueMessage {
     producerWorkerId: r.producer_worker_id,
     consumerWorkerId: r.consumer_worker_id,
     archivedAt: decodeTimeOrNull(r.archived_at),
-    deadLetteredAt: decodeTimeOrNull(r.dead_lettered_at),
+    deadLetteredAt: deadLetteredAtOf(decodeTimeOrNull(r.archived_at), decodeTimeOrNull(r.dead_lettered_at)),
   };
 }
 

@@ -1,5 +1,6 @@
 /** Queue metrics, system stats and worker health, each one aggregate query. */
 import type { QueueMetrics, SystemStats, WorkerHealthStats } from "../../types.js";
+import type { QueueWorkerCounts } from "../store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { decodeTimeOrNull, encodeTime } from "./sqlite-time.js";
 
@@ -7,6 +8,8 @@ import { decodeTimeOrNull, encodeTime } from "./sqlite-time.js";
  * One pass over the messages with the states of `types.ts` (they partition the unarchived rows):
  * pending = visible and below maxReadCt (what dequeue can take, expired leases included);
  * delayed = unleased and not yet visible; leased = under a live lease.
+ * dead = archived by the dead-letter sweep (it sets both columns to one time); a message pgqrs replayed
+ * (archived_at cleared, dead_lettered_at kept) is pending, never dead as well.
  */
 const MESSAGE_COUNTS = `
   COALESCE(SUM(archived_at IS NULL), 0) AS total,
@@ -14,7 +17,7 @@ const MESSAGE_COUNTS = `
   COALESCE(SUM(archived_at IS NULL AND consumer_worker_id IS NULL AND vt > @now), 0) AS delayed,
   COALESCE(SUM(archived_at IS NULL AND consumer_worker_id IS NOT NULL AND vt > @now), 0) AS leased,
   COALESCE(SUM(archived_at IS NOT NULL), 0) AS archived,
-  COALESCE(SUM(dead_lettered_at IS NOT NULL), 0) AS dead`;
+  COALESCE(SUM(archived_at IS NOT NULL AND dead_lettered_at = archived_at), 0) AS dead`;
 
 interface CountsRow {
   total: number;
@@ -157,4 +160,45 @@ export function workerHealthStats(
     stoppedWorkers: r.stopped,
     staleWorkers: r.stale,
   }));
+}
+
+interface QueueWorkerCountsRow {
+  total: number;
+  ready: number;
+  polling: number;
+  interrupted: number;
+  suspended: number;
+  stopped: number;
+  held: number;
+  oldest_started: string | null;
+  newest_heartbeat: string | null;
+}
+
+/** One statement for the whole queue, whatever its number of workers (no per-worker count, no row cap). */
+const QUEUE_WORKER_COUNTS_SQL = `SELECT COUNT(w.id) AS total,
+  COALESCE(SUM(w.status = 'ready'), 0) AS ready,
+  COALESCE(SUM(w.status = 'polling'), 0) AS polling,
+  COALESCE(SUM(w.status = 'interrupted'), 0) AS interrupted,
+  COALESCE(SUM(w.status = 'suspended'), 0) AS suspended,
+  COALESCE(SUM(w.status = 'stopped'), 0) AS stopped,
+  MIN(w.started_at) AS oldest_started,
+  MAX(w.heartbeat_at) AS newest_heartbeat,
+  (SELECT COUNT(*) FROM pgqrs_messages m JOIN pgqrs_workers h ON h.id = m.consumer_worker_id
+    WHERE m.queue_id = @queueId AND h.queue_id = @queueId AND m.archived_at IS NULL) AS held
+FROM pgqrs_workers w
+WHERE w.queue_id = @queueId`;
+
+export function queueWorkerCounts(c: SqliteConnection, p: { queueId: number }): QueueWorkerCounts {
+  const r = c.get<QueueWorkerCountsRow>(QUEUE_WORKER_COUNTS_SQL, { queueId: p.queueId })!;
+  return {
+    total: r.total,
+    ready: r.ready,
+    polling: r.polling,
+    interrupted: r.interrupted,
+    suspended: r.suspended,
+    stopped: r.stopped,
+    heldMessages: r.held,
+    oldestStartedAt: decodeTimeOrNull(r.oldest_started),
+    newestHeartbeatAt: decodeTimeOrNull(r.newest_heartbeat),
+  };
 }

@@ -106,6 +106,7 @@ export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
     queueMetrics: call("queueMetrics", stats.queueMetrics),
     systemStats: call("systemStats", stats.systemStats),
     workerHealthStats: call("workerHealthStats", stats.workerHealthStats),
+    queueWorkerCounts: call("queueWorkerCounts", stats.queueWorkerCounts),
 
     createWorkflow: call("createWorkflow", workflows.createWorkflow),
     getWorkflowByName: call("getWorkflowByName", workflows.getWorkflowByName),

@@ -1,0 +1,154 @@
+/**
+ * Issue 14 item 12: pgqrs's `replay_dlq` clears `archived_at` (and resets the delivery) but knows nothing of
+ * `dead_lettered_at`. A message is dead only while both are set (to the one time the dead-letter sweep wrote), so
+ * a message pgqrs replayed is pending and claimable here, and never counted as dead and pending at once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { encodeTime } from "../../src/store/sqlite/sqlite-time.js";
+import type { StoreBackend } from "../../src/store/store.js";
+import type { QueueRecord } from "../../src/types.js";
+import { BACKENDS, type BackendName, uniqueName } from "../support/backends.js";
+import { type RawSql, rawSql } from "../support/raw-sql.js";
+import { openTestStore } from "../support/stores.js";
+
+const T0 = Date.parse("2026-04-01T00:00:00.000Z");
+const t = (ms = 0) => new Date(T0 + ms);
+const MAX = 1;
+
+describe.each(BACKENDS)("dead letters replayed by pgqrs on %s", (name: BackendName) => {
+  let b: StoreBackend;
+  let raw: RawSql;
+  const time = (d: Date) => (name === "sqlite" ? encodeTime(d) : d);
+
+  beforeAll(async () => {
+    const { store, dsn, schema } = await openTestStore(name);
+    b = store.context.backend;
+    raw = await rawSql(name, dsn, schema);
+  });
+  afterAll(async () => {
+    await raw.close();
+  });
+
+  /** pgqrs 0.15.3's replay statement, with its NOW() bound. */
+  async function pgqrsReplay(id: number, at: Date): Promise<void> {
+    await raw.run(
+      {
+        sqlite: `UPDATE pgqrs_messages SET archived_at = NULL, read_ct = 0, vt = ?, enqueued_at = ?,
+                 consumer_worker_id = NULL, dequeued_at = NULL WHERE id = ? AND archived_at IS NOT NULL`,
+        postgres: `UPDATE {{schema}}.pgqrs_messages SET archived_at = NULL, read_ct = 0, vt = $1, enqueued_at = $1,
+                   consumer_worker_id = NULL, dequeued_at = NULL WHERE id = $2 AND archived_at IS NOT NULL`,
+      },
+      name === "sqlite" ? [time(at), time(at), id] : [at, id],
+    );
+  }
+
+  async function counts(q: QueueRecord, at: Date) {
+    const [m] = await b.queueMetrics({ queueId: q.id, now: at, maxReadCt: MAX });
+    const s = await b.systemStats({ now: at, maxReadCt: MAX });
+    return {
+      pending: m?.pendingMessages,
+      archived: m?.archivedMessages,
+      dead: m?.deadLetteredMessages,
+      listedDead: (await b.listMessages({ queueId: q.id, state: "dead" })).length,
+      countedDead: await b.countMessages({ queueId: q.id, state: "dead" }),
+      systemDeadAndPending: s.deadLetteredMessages + s.pendingMessages,
+    };
+  }
+
+  it("a dead letter pgqrs replays is claimable, counted pending only, and not in the DLQ", async () => {
+    const q = await b.createQueue({ name: uniqueName("q"), now: t() });
+    const w = await b.registerWorker({ name: uniqueName("w"), queueId: q.id, now: t() });
+    const [m] = await b.enqueue({
+      queueId: q.id,
+      payloads: ['"x"'],
+      producerWorkerId: null,
+      enqueuedAt: t(),
+      visibleAt: t(),
+    });
+    await b.dequeue({ queueId: q.id, workerId: w.id, limit: 1, leaseMs: 1, now: t(), maxReadCt: MAX });
+    expect((await b.deadLetter({ queueId: q.id, maxReadCt: MAX, now: t(10) })).ids).toEqual([m!.id]);
+    expect(await counts(q, t(20))).toEqual({
+      pending: 0,
+      archived: 1,
+      dead: 1,
+      listedDead: 1,
+      countedDead: 1,
+      systemDeadAndPending: 1,
+    });
+
+    await pgqrsReplay(m!.id, t(30));
+    expect(await counts(q, t(40))).toEqual({
+      pending: 1,
+      archived: 0,
+      dead: 0,
+      listedDead: 0,
+      countedDead: 0,
+      systemDeadAndPending: 1,
+    });
+    expect(await b.getMessage(m!.id)).toMatchObject({ archivedAt: null, deadLetteredAt: null, readCt: 0 });
+    // Not a dead letter any more: our own replay leaves it alone.
+    expect(await b.replayDeadLetter({ queueId: q.id, id: m!.id, now: t(40) })).toBeNull();
+
+    const [claimed] = await b.dequeue({
+      queueId: q.id,
+      workerId: w.id,
+      limit: 1,
+      leaseMs: 1000,
+      now: t(40),
+      maxReadCt: MAX,
+    });
+    expect(claimed).toMatchObject({ id: m!.id, readCt: 1, deadLetteredAt: null });
+
+    // Processed and archived, it is a plain archived message, not dead again.
+    expect(await b.archive({ ids: [m!.id], workerId: w.id, now: t(50) })).toEqual([true]);
+    expect(await counts(q, t(60))).toEqual({
+      pending: 0,
+      archived: 1,
+      dead: 0,
+      listedDead: 0,
+      countedDead: 0,
+      systemDeadAndPending: 0,
+    });
+    expect(await b.getMessage(m!.id)).toMatchObject({ archivedAt: t(50), deadLetteredAt: null });
+  });
+
+  it("a replayed message that exhausts its deliveries again is dead once more, counted once", async () => {
+    const q = await b.createQueue({ name: uniqueName("q"), now: t() });
+    const w = await b.registerWorker({ name: uniqueName("w"), queueId: q.id, now: t() });
+    const [m] = await b.enqueue({
+      queueId: q.id,
+      payloads: ['"y"'],
+      producerWorkerId: null,
+      enqueuedAt: t(),
+      visibleAt: t(),
+    });
+    await b.dequeue({ queueId: q.id, workerId: w.id, limit: 1, leaseMs: 1, now: t(), maxReadCt: MAX });
+    await b.deadLetter({ queueId: q.id, maxReadCt: MAX, now: t(10) });
+    await pgqrsReplay(m!.id, t(30));
+    await b.dequeue({ queueId: q.id, workerId: w.id, limit: 1, leaseMs: 1, now: t(40), maxReadCt: MAX });
+    // Delivered again and not yet swept: neither pending (read_ct reached the limit) nor dead.
+    expect(await counts(q, t(41))).toEqual({
+      pending: 0,
+      archived: 0,
+      dead: 0,
+      listedDead: 0,
+      countedDead: 0,
+      systemDeadAndPending: 0,
+    });
+    expect((await b.deadLetter({ queueId: q.id, maxReadCt: MAX, now: t(50) })).ids).toEqual([m!.id]);
+    expect(await counts(q, t(60))).toEqual({
+      pending: 0,
+      archived: 1,
+      dead: 1,
+      listedDead: 1,
+      countedDead: 1,
+      systemDeadAndPending: 1,
+    });
+    expect(await b.getMessage(m!.id)).toMatchObject({ archivedAt: t(50), deadLetteredAt: t(50) });
+    expect(await b.replayDeadLetter({ queueId: q.id, id: m!.id, now: t(70) })).toMatchObject({
+      id: m!.id,
+      archivedAt: null,
+      deadLetteredAt: null,
+    });
+  });
+});
