@@ -83,12 +83,17 @@ describe("isolation and least privilege", () => {
     await serving;
     await pgqrs.admin(store).queueMetrics("jobs");
 
-    // What it may not do: change the schema, or touch another schema.
+    // install() at start is fine when nothing is pending (it runs no DDL then); what it may not do is change the
+    // schema (a pending migration), or touch another schema.
+    await pgqrs.admin(store).install();
+    const [latest] = await adminQuery<{ v: number }>(`SELECT max(version) AS v FROM "${schema}".pgqrs_migrations`);
+    await adminQuery(`DELETE FROM "${schema}".pgqrs_migrations WHERE version = $1`, [latest?.v]);
     const ddl = await pgqrs
       .admin(store)
       .install()
       .catch((e: pgqrs.PgqrsError) => e);
     expect(ddl).toBeInstanceOf(pgqrs.PgqrsError);
+    await pgqrs.admin(owner).install();
     const foreign = await pgqrs.connect(dsnAs(ROLE), { schema: other });
     const denied = await pgqrs
       .admin(foreign)
