@@ -73,7 +73,7 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 export class MessageIterator<T = unknown> implements AsyncIterableIterator<QueueMessage<T>> {
   readonly #consumer: Consumer;
   readonly #settings: ResolvedIteratorSettings;
-  readonly #waker: Waker = createWaker();
+  readonly #waker: Waker;
   /** Claimed, not yet yielded. */
   #buffer: QueueMessage<T>[] = [];
   /** Yielded, not yet archived or released. */
@@ -90,6 +90,8 @@ export class MessageIterator<T = unknown> implements AsyncIterableIterator<Queue
   constructor(consumer: Consumer, settings: ResolvedIteratorSettings) {
     this.#consumer = consumer;
     this.#settings = settings;
+    // Waits run on the store clock's timers (real, or virtual in tests).
+    this.#waker = createWaker(consumer.timers);
   }
 
   [Symbol.asyncIterator](): this {
@@ -161,15 +163,15 @@ export class MessageIterator<T = unknown> implements AsyncIterableIterator<Queue
       this.#waker.wake();
     });
     await enterPolling(this.#consumer);
-    this.#lastStatusCheck = Date.now();
+    this.#lastStatusCheck = this.#consumer.timers.nowMs();
     this.#stopListening = await this.#consumer.listenForMessages(() => this.#waker.wake()).catch(() => undefined);
   }
 
   /** False when the worker was interrupted (it is now suspended); throws SUSPENDED when it was suspended or stopped. */
   async #mayTakeWork(): Promise<boolean> {
-    if (!this.#statusChanged && Date.now() - this.#lastStatusCheck < this.#settings.pollIntervalMs) return true;
+    if (!this.#statusChanged && this.#consumer.timers.nowMs() - this.#lastStatusCheck < this.#settings.pollIntervalMs) return true;
     this.#statusChanged = false;
-    this.#lastStatusCheck = Date.now();
+    this.#lastStatusCheck = this.#consumer.timers.nowMs();
     try {
       await assertMayTakeWork(this.#consumer);
       return true;
