@@ -95,6 +95,7 @@ describe.each(BACKENDS)("sharing a database with pgqrs 0.15.3 on %s", (backend) 
     const db = freshDb(backend);
     expect(await db.pgqrsInstall()).toEqual(pgqrsSqlxRows(backend).map((r) => r.version));
     const { store, clock } = await storeOn(db);
+    expect((await thrown(() => pgqrs.admin(store).verify())).code).toBe("SCHEMA_VALIDATION");
     await pgqrs.admin(store).install();
     await pgqrs.admin(store).install();
     await expectPgqrsHistory(db);
