@@ -8,7 +8,12 @@ export function defaultZombieThresholdMs(ctx: EngineContext): number {
   return Math.max(1000, ctx.config.heartbeatIntervalSeconds * 6000);
 }
 
-/** A periodic task for poll loops: reclaim the messages of the queue's zombie workers. */
+/**
+ * A periodic task for poll loops: reclaim the messages of the queue's zombie workers. Only workers registered by
+ * this package are candidates (they heartbeat in the background, and their rows say so); a Rust or Python pgqrs
+ * worker beats only while idle, so its stale heartbeat may mean a long handler: its messages come back by lease
+ * expiry instead.
+ */
 export function zombieReclaimTask(ctx: EngineContext, queueId: number): { everyMs: number; run: () => Promise<void> } {
   const threshold = defaultZombieThresholdMs(ctx);
   return {
