@@ -94,7 +94,11 @@ describe("a failed connect never carries the password", () => {
 /** Run the CLI in-process; everything it wrote to stdout and stderr. */
 async function cliOutput(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   let text = "";
-  const sink = { write: (chunk: string) => ((text += chunk), true), isTTY: false } as unknown as NodeJS.WriteStream;
+  const write = (chunk: string): boolean => {
+    text += chunk;
+    return true;
+  };
+  const sink = { write, isTTY: false } as unknown as NodeJS.WriteStream;
   await main(argv, { out: sink, err: sink, env: { PGQRS_CONNECTION_TIMEOUT: "0.05", ...env }, cwd: process.cwd() });
   return text;
 }
@@ -163,4 +167,3 @@ describe("printing a Config or a Store masks the DSNs", () => {
     });
   });
 });
-

@@ -57,7 +57,10 @@ describe("configuration", () => {
       ["postgresql://postgres:pa#ss4@localhost/db", "postgresql://postgres:***@localhost/db"],
       ["postgresql://postgres:p@ss@localhost/db", "postgresql://postgres:***@localhost/db"],
       ["postgresql://u@h/db?sslmode=require&password=secretQ", "postgresql://u@h/db?sslmode=require&password=***"],
-      ["postgresql://u@h/db?sslpassword=secretS&sslmode=require", "postgresql://u@h/db?sslpassword=***&sslmode=require"],
+      [
+        "postgresql://u@h/db?sslpassword=secretS&sslmode=require",
+        "postgresql://u@h/db?sslpassword=***&sslmode=require",
+      ],
       ["host=127.0.0.1 password=secretD", "host=127.0.0.1 password=***"],
       ["host=h password='sec ret' port=5432", "host=h password=*** port=5432"],
       ["host=h sslpassword = secretK dbname=x", "host=h sslpassword = *** dbname=x"],
