@@ -5,13 +5,15 @@
  *
  * Allowed: the loopback names (`localhost`, `127.0.0.1`, `[::1]`), the bound address (for a wildcard bind,
  * `0.0.0.0` or `::`, every address of this machine's interfaces), and each `allowedHosts` entry, all with the
- * bound port. An `allowedHosts` entry may name its own port (`dash.example.com:443`); one without a port also
- * matches a `Host` with no port, as a reverse proxy on 80/443 sends it.
+ * bound port. An `allowedHosts` entry may name its own port (`dash.example.com:443`); an entry without a port, or
+ * with port 80 or 443, also matches a `Host` with no port, as a reverse proxy on 80/443 forwards it.
  */
 import { networkInterfaces } from "node:os";
 import { PgqrsError } from "../errors.js";
 
 const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
+/** A Host without a port names one of these (http, https), as a reverse proxy forwards it. */
+const DEFAULT_PORTS = new Set([80, 443]);
 const WILDCARDS = new Set(["0.0.0.0", "::", "[::]", ""]);
 const HOST_HEADER = /^(\[[0-9a-f:.]+\]|[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?)(?::(\d{1,5}))?$/;
 
@@ -51,7 +53,12 @@ export class HostAllowList {
     if (this.#local.has(name) && (port ?? 80) === this.#port) return null;
     for (const e of this.#extra) {
       if (e.name !== name) continue;
-      if (e.port === null ? port === null || port === this.#port : (port ?? 80) === e.port) return null;
+      if (
+        e.port === null
+          ? port === null || port === this.#port
+          : port === e.port || (port === null && DEFAULT_PORTS.has(e.port))
+      )
+        return null;
     }
     return `This host name is not served; use http://127.0.0.1:${this.#port} or add it with --allowed-host`;
   }
