@@ -144,7 +144,7 @@ export function enqueue(c: SqliteConnection, p: EnqueueParams): QueueMessage[] {
  * `+vt` keeps the planner on idx_messages_claim (walks enqueued_at order, stops after LIMIT) rather than pgqrs's
  * idx_messages_hot_path, whose vt range would make it sort the whole visible backlog.
  */
-const DEQUEUE_SQL = `UPDATE pgqrs_messages
+export const DEQUEUE_SQL = `UPDATE pgqrs_messages
 SET read_ct = read_ct + 1, vt = @leaseEnd, consumer_worker_id = @workerId, dequeued_at = COALESCE(dequeued_at, @now)
 WHERE id IN (
   SELECT id FROM pgqrs_messages

@@ -40,7 +40,8 @@ function loadMigrations(): Migration[] {
 /**
  * Bring tables that already existed up to date: `CREATE TABLE IF NOT EXISTS` in 0001 skipped pgqrs's tables, and
  * SQLite has no `ADD COLUMN IF NOT EXISTS`, so this inspects the file and adds what is missing. An index under one
- * of pgqrs's names with another definition (ours, from earlier releases) is rebuilt as pgqrs defines it.
+ * of pgqrs's names with another definition (ours, from earlier releases) is dropped, and rebuilt as pgqrs defines
+ * it unless it is one this package leaves to pgqrs (idx_messages_hot_path).
  */
 function bringExistingTablesUpToDate(c: SqliteConnection): void {
   for (const [table, column, declaration] of ADDED_COLUMNS) {
@@ -49,7 +50,7 @@ function bringExistingTablesUpToDate(c: SqliteConnection): void {
   for (const index of INDEXES) {
     const mismatch = indexMismatch(c, index);
     if (mismatch !== undefined && mismatch !== "missing") c.exec(`DROP INDEX ${index.name}`);
-    c.exec(createIndexSql(index));
+    if (index.onlyWherePgqrsCreatedIt !== true) c.exec(createIndexSql(index));
   }
   for (const cascade of CASCADES) {
     if (!deletesCascade(c, cascade)) c.exec(createCascadeTriggerSql(cascade));

@@ -1,7 +1,7 @@
 -- Sharing a file with Rust/Python pgqrs 0.15.3. Before this SQL runs, the runner's step for this version
 -- (sqlite-migrations.ts) has added the columns, indexes and delete cascades a file created by pgqrs lacks, and
--- given pgqrs's index names back their pgqrs definitions (earlier releases of this package reused
--- idx_messages_hot_path and idx_workers_queue_id for indexes of their own).
+-- given pgqrs's index names back to pgqrs (earlier releases of this package reused idx_messages_hot_path and
+-- idx_workers_queue_id for indexes of their own, now idx_messages_claim and idx_workers_queue_status).
 
 -- sqlx's migrations table, laid out as sqlx 0.8 creates it on SQLite.
 CREATE TABLE IF NOT EXISTS _sqlx_migrations (
