@@ -137,14 +137,18 @@ describe.each(BACKENDS)("admin commands on %s", (backend) => {
     expect(await c.status()).toBe("stopped");
     expect((await db.run("worker", "suspend", "999999")).stderr).toContain("not found");
 
-    // A consumer that holds a message and stops heartbeating is reclaimed.
-    const zombie = await store.consumer("emails", "zombie-consumer");
-    await pgqrs.enqueue().message({ z: 1 }).to("emails").execute(store);
+    // A consumer that holds a message and stops heartbeating is reclaimed. Its process lives a minute in the past
+    // (its clock), so its last heartbeat is a minute old in the CLI's time without anyone waiting for it to age.
+    const past = await pgqrs.connect(db.dsn, { schema: db.schema, clock: new pgqrs.ManualClock(Date.now() - 60_000) });
+    const zombie = await past.consumer("emails", "zombie-consumer");
+    await pgqrs.enqueue().message({ z: 1 }).to("emails").execute(past);
     const held = await zombie.dequeue({ batchSize: 1, vtSeconds: 600 });
     expect(held).toHaveLength(1);
-    await new Promise((r) => setTimeout(r, 1100));
-    const reclaimed = await db.json<{ released: number }>("worker", "reclaim", "emails", "--older-than", "0");
+    const reclaimed = await db.json<{ released: number }>("worker", "reclaim", "emails", "--older-than", "30");
     expect(reclaimed.released).toBeGreaterThanOrEqual(1);
+    expect((await store.tables().messages().get(held[0]!.id))?.consumerWorkerId).toBeNull();
+    expect((await store.tables().workers().get(zombie.id))?.status).toBe("stopped");
+    await past.close();
     expect(await db.ok("worker", "purge", "--older-than", "0")).toMatch(/Purged \d+ stopped worker/);
   });
 
