@@ -29,9 +29,9 @@ export function leasedInsertSql(conn: PostgresConnection): string {
       FROM (SELECT NOT EXISTS (SELECT 1 FROM ${messages}
                                 WHERE queue_id = $1::bigint AND archived_at IS NULL AND vt <= $7::timestamptz
                                   AND read_ct < $8::int)
-               AND EXISTS (SELECT 1 FROM ${workers} WHERE id = $6::bigint AND status IN ('ready', 'polling')) AS ok) f
+               AND EXISTS (SELECT 1 FROM ${workers} WHERE id = $6::bigint AND status OPERATOR(pg_catalog.=) ANY ('{ready,polling}')) AS ok) f
     RETURNING id, queue_id, payload, consumer_worker_id,
-              (SELECT pg_notify('${enqueueChannel(conn.schema)}', $1::bigint::text || $10::text)
+              (SELECT pg_catalog.pg_notify('${enqueueChannel(conn.schema)}', $1::bigint::text || $10::text)
                 WHERE consumer_worker_id IS NULL) AS notified`;
 }
 

@@ -21,7 +21,7 @@ export type MessageLeaseOps = Pick<
 >;
 
 /** Makes the statement's transaction commit without waiting for its WAL flush (`sc` must join the statement). */
-export const asyncCommit = "sc AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))";
+export const asyncCommit = "sc AS MATERIALIZED (SELECT pg_catalog.set_config('synchronous_commit', 'off', true))";
 
 /**
  * The claim (see `dequeueSql`): $1 queue, $2 now, $3 maxReadCt, $4 limit, $5 lease end, $6 worker. Needs
@@ -51,7 +51,7 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
   // number of rows), delivered by the server at commit. A trigger did this before (migration 0004) but cost a
   // third of a single enqueue; the statement only returns the ids, since every other column is known here.
   const originSuffix = origin === "" ? "" : `@${origin}`;
-  const notify = `(SELECT pg_notify('${enqueueChannel(conn.schema)}', $1::bigint::text || $6::text)) AS notified`;
+  const notify = `(SELECT pg_catalog.pg_notify('${enqueueChannel(conn.schema)}', $1::bigint::text || $6::text)) AS notified`;
   const enqueueOneSql = `
     INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
     VALUES ($1, $2::jsonb, 0, $3, $4, $5)
@@ -60,7 +60,7 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
   const enqueueManySql = `
     INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
     SELECT $1, p.payload, 0, $3, $4, $5
-      FROM unnest($2::jsonb[]) WITH ORDINALITY AS p(payload, ord)
+      FROM pg_catalog.unnest($2::jsonb[]) WITH ORDINALITY AS p(payload, ord)
      ORDER BY p.ord
     RETURNING id, ${notify}`;
 
@@ -85,7 +85,7 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
   // acknowledgement of a consumer with many units in flight cost O(held messages).
   const archiveSql = `
     UPDATE ${messages} m SET archived_at = $3
-      FROM unnest($1::bigint[]) AS t(id)
+      FROM pg_catalog.unnest($1::bigint[]) AS t(id)
      WHERE m.id = t.id AND m.consumer_worker_id = $2 AND m.archived_at IS NULL
     RETURNING m.id`;
 
@@ -97,7 +97,7 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
   const archiveAndDequeueSql = `
     WITH a AS (
       UPDATE ${messages} am SET archived_at = $2
-        FROM unnest($7::bigint[]) AS t(id)
+        FROM pg_catalog.unnest($7::bigint[]) AS t(id)
        WHERE am.id = t.id AND am.consumer_worker_id = $6 AND am.archived_at IS NULL
       RETURNING am.id),
     c AS (
@@ -115,7 +115,7 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
         FROM c
        WHERE m.id = c.id
       RETURNING ${cols.message("m")})
-    SELECT CASE WHEN row_number() OVER () = 1 THEN (SELECT array_agg(id) FROM a) END AS archived_ids, u.*
+    SELECT CASE WHEN pg_catalog.row_number() OVER () = 1 THEN (SELECT pg_catalog.array_agg(id) FROM a) END AS archived_ids, u.*
       FROM (SELECT 1) one LEFT JOIN u ON TRUE`;
 
   // Runs reference their trigger message without ON DELETE CASCADE; removing the run in the same statement keeps
@@ -144,7 +144,7 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
       UPDATE ${messages} SET consumer_worker_id = NULL, vt = $2
        WHERE consumer_worker_id = $1 AND archived_at IS NULL
       RETURNING 1)
-    SELECT count(*) AS n FROM r`;
+    SELECT pg_catalog.count(*) AS n FROM r`;
 
   return {
     async enqueue(p) {

@@ -38,7 +38,7 @@ export function createQueueOps(conn: PostgresConnection): QueueOps {
     },
 
     async getQueueByName(name) {
-      const rows = await conn.prepared("queue_by_name", `SELECT ${cols.queue()} FROM ${queues} WHERE queue_name = $1`, [
+      const rows = await conn.prepared("queue_by_name", `SELECT ${cols.queue()} FROM ${queues} WHERE queue_name OPERATOR(pg_catalog.=) $1`, [
         name,
       ]);
       return rows[0] === undefined ? null : toQueue(rows[0]);
@@ -65,7 +65,7 @@ export function createQueueOps(conn: PostgresConnection): QueueOps {
         if (found.length === 0) return;
         const busy = await tx.query(
           "deleteQueue",
-          `SELECT count(*) AS n FROM ${workers} WHERE queue_id = $1 AND status <> 'stopped'`,
+          `SELECT pg_catalog.count(*) AS n FROM ${workers} WHERE queue_id = $1 AND status OPERATOR(pg_catalog.<>) 'stopped'`,
           [queueId],
         );
         const busyWorkers = countOf(busy);
@@ -75,7 +75,7 @@ export function createQueueOps(conn: PostgresConnection): QueueOps {
             { queueName, workers: busyWorkers },
           );
         }
-        const refs = await tx.query("deleteQueue", `SELECT count(*) AS n FROM ${messages} WHERE queue_id = $1`, [
+        const refs = await tx.query("deleteQueue", `SELECT pg_catalog.count(*) AS n FROM ${messages} WHERE queue_id = $1`, [
           queueId,
         ]);
         const messageRefs = countOf(refs);

@@ -34,12 +34,12 @@ export function createStepOps(conn: PostgresConnection): StepOps {
              updated_at = $3,
              retry_at = NULL,
              completed_at = NULL,
-             error = CASE WHEN s.status = 'ERROR' THEN NULL ELSE s.error END
-       WHERE (s.status = 'RUNNING' AND s.attempt_owner IS DISTINCT FROM $4::text)
-          OR (s.status = 'ERROR' AND s.retry_at IS NOT NULL AND s.retry_at <= $3)`;
+             error = CASE WHEN s.status OPERATOR(pg_catalog.=) 'ERROR' THEN NULL ELSE s.error END
+       WHERE (s.status OPERATOR(pg_catalog.=) 'RUNNING' AND s.attempt_owner IS DISTINCT FROM $4::text)
+          OR (s.status OPERATOR(pg_catalog.=) 'ERROR' AND s.retry_at IS NOT NULL AND s.retry_at <= $3)`;
 
   const acquireSql = `
-    WITH sc AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)),
+    WITH sc AS MATERIALIZED (SELECT pg_catalog.set_config('synchronous_commit', 'off', true)),
     up AS (
       INSERT INTO ${steps} AS s (run_id, step_name, status, started_at, retry_count, created_at, updated_at, attempt_owner)
       SELECT $1::bigint, $2::varchar, 'RUNNING', $3::timestamptz, 0, $3::timestamptz, $3::timestamptz, $4::text FROM sc
@@ -47,26 +47,26 @@ export function createStepOps(conn: PostgresConnection): StepOps {
       RETURNING ${cols.step("s")})
     SELECT ${cols.step()}, TRUE AS acquired, TRUE AS fresh FROM up
     UNION ALL
-    SELECT ${cols.step()}, FALSE AS acquired, xmax = pg_current_xact_id()::xid AS fresh FROM ${steps}
-     WHERE run_id = $1 AND step_name = $2 AND NOT EXISTS (SELECT 1 FROM up)`;
+    SELECT ${cols.step()}, FALSE AS acquired, xmax = pg_catalog.pg_current_xact_id()::xid AS fresh FROM ${steps}
+     WHERE run_id = $1 AND step_name OPERATOR(pg_catalog.=) $2 AND NOT EXISTS (SELECT 1 FROM up)`;
 
   // The same acquisition, attempted only while the run is live: the run's status is read in the same statement
   // (the engine checked it with a separate read before each step). A cancellation committed after this
   // statement's snapshot is seen at the next step boundary, as it was with the separate read.
   const acquireOfRunSql = `
-    WITH sc AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)),
+    WITH sc AS MATERIALIZED (SELECT pg_catalog.set_config('synchronous_commit', 'off', true)),
     run AS MATERIALIZED (SELECT status::text AS status FROM ${runs} WHERE id = $1),
     up AS (
       INSERT INTO ${steps} AS s (run_id, step_name, status, started_at, retry_count, created_at, updated_at, attempt_owner)
       SELECT $1::bigint, $2::varchar, 'RUNNING', $3::timestamptz, 0, $3::timestamptz, $3::timestamptz, $4::text
         FROM sc
-       WHERE EXISTS (SELECT 1 FROM run WHERE status NOT IN ('CANCELLING', 'CANCELLED'))
+       WHERE EXISTS (SELECT 1 FROM run WHERE status::text NOT IN ('CANCELLING', 'CANCELLED'))
       ${takeOver}
       RETURNING ${cols.step("s")})
     SELECT (SELECT status FROM run) AS run_status, ${cols.step()}, TRUE AS acquired, TRUE AS fresh FROM up
     UNION ALL
-    SELECT (SELECT status FROM run), ${cols.step()}, FALSE, xmax = pg_current_xact_id()::xid FROM ${steps}
-     WHERE run_id = $1 AND step_name = $2 AND NOT EXISTS (SELECT 1 FROM up)`;
+    SELECT (SELECT status FROM run), ${cols.step()}, FALSE, xmax = pg_catalog.pg_current_xact_id()::xid FROM ${steps}
+     WHERE run_id = $1 AND step_name OPERATOR(pg_catalog.=) $2 AND NOT EXISTS (SELECT 1 FROM up)`;
 
   // A step boundary of a workflow: the previous step's output and the next step's acquisition in one statement and
   // one (synchronous) commit. The acquisition applies only when the fenced completion did; the one-row LEFT JOIN
@@ -74,24 +74,24 @@ export function createStepOps(conn: PostgresConnection): StepOps {
   const completeThenAcquireSql = `
     WITH done AS (
       UPDATE ${steps} SET status = 'SUCCESS', output = $6::jsonb, completed_at = $3, updated_at = $3, retry_at = NULL
-       WHERE run_id = $1 AND step_name = $5 AND status = 'RUNNING' AND attempt_owner = $4::text
+       WHERE run_id = $1 AND step_name OPERATOR(pg_catalog.=) $5 AND status OPERATOR(pg_catalog.=) 'RUNNING' AND attempt_owner = $4::text
       RETURNING 1),
     run AS MATERIALIZED (SELECT status::text AS status FROM ${runs} WHERE id = $1),
     up AS (
       INSERT INTO ${steps} AS s (run_id, step_name, status, started_at, retry_count, created_at, updated_at, attempt_owner)
       SELECT $1::bigint, $2::varchar, 'RUNNING', $3::timestamptz, 0, $3::timestamptz, $3::timestamptz, $4::text
-       WHERE EXISTS (SELECT 1 FROM run WHERE status NOT IN ('CANCELLING', 'CANCELLED')) AND EXISTS (SELECT 1 FROM done)
+       WHERE EXISTS (SELECT 1 FROM run WHERE status::text NOT IN ('CANCELLING', 'CANCELLED')) AND EXISTS (SELECT 1 FROM done)
       ${takeOver}
       RETURNING ${cols.step("s")}),
     found AS (
       SELECT ${cols.step()}, TRUE AS acquired, TRUE AS fresh FROM up
       UNION ALL
-      SELECT ${cols.step()}, FALSE, xmax = pg_current_xact_id()::xid FROM ${steps}
-       WHERE run_id = $1 AND step_name = $2 AND NOT EXISTS (SELECT 1 FROM up))
+      SELECT ${cols.step()}, FALSE, xmax = pg_catalog.pg_current_xact_id()::xid FROM ${steps}
+       WHERE run_id = $1 AND step_name OPERATOR(pg_catalog.=) $2 AND NOT EXISTS (SELECT 1 FROM up))
     SELECT EXISTS (SELECT 1 FROM done) AS completed, (SELECT status FROM run) AS run_status, found.*
       FROM (SELECT 1) one LEFT JOIN found ON TRUE`;
 
-  const getSql = `SELECT ${cols.step()} FROM ${steps} WHERE run_id = $1 AND step_name = $2`;
+  const getSql = `SELECT ${cols.step()} FROM ${steps} WHERE run_id = $1 AND step_name OPERATOR(pg_catalog.=) $2`;
 
   function one(rows: Row[], runId: number, stepName: string, to: string): StepRecord {
     if (rows[0] === undefined) {
@@ -166,8 +166,8 @@ export function createStepOps(conn: PostgresConnection): StepOps {
       const rows = await conn.prepared(
         "complete_step",
         `UPDATE ${steps} SET status = 'SUCCESS', output = $3::jsonb, completed_at = $4, updated_at = $4, retry_at = NULL
-          WHERE run_id = $1 AND step_name = $2
-            AND ($5::text IS NULL OR (status = 'RUNNING' AND attempt_owner = $5::text))
+          WHERE run_id = $1 AND step_name OPERATOR(pg_catalog.=) $2
+            AND ($5::text IS NULL OR (status OPERATOR(pg_catalog.=) 'RUNNING' AND attempt_owner = $5::text))
          RETURNING ${cols.step()}`,
         [runId, stepName, output, now, owner ?? null],
       );
@@ -179,8 +179,8 @@ export function createStepOps(conn: PostgresConnection): StepOps {
         "fail_step",
         `UPDATE ${steps}
             SET status = 'ERROR', error = $3::jsonb, retry_at = $4, retry_count = $5, completed_at = $6, updated_at = $6
-          WHERE run_id = $1 AND step_name = $2
-            AND ($7::text IS NULL OR (status = 'RUNNING' AND attempt_owner = $7::text))
+          WHERE run_id = $1 AND step_name OPERATOR(pg_catalog.=) $2
+            AND ($7::text IS NULL OR (status OPERATOR(pg_catalog.=) 'RUNNING' AND attempt_owner = $7::text))
          RETURNING ${cols.step()}`,
         [runId, stepName, error, retryAt, retryCount, now, owner ?? null],
       );

@@ -32,7 +32,7 @@ function filter(p: { queueId?: number; status?: WorkerStatus }, statusType: stri
   }
   if (p.status !== undefined) {
     values.push(p.status);
-    parts.push(`status = $${values.length}::${statusType}`);
+    parts.push(`status OPERATOR(pg_catalog.=) $${values.length}::${statusType}`);
   }
   return { sql: parts.join(" AND "), values };
 }
@@ -58,7 +58,7 @@ export function createWorkerOps(conn: PostgresConnection): WorkerOps {
     ON CONFLICT (name) DO UPDATE
        SET queue_id = EXCLUDED.queue_id, started_at = EXCLUDED.started_at, heartbeat_at = EXCLUDED.heartbeat_at,
            shutdown_at = NULL, status = 'ready', background_heartbeat_since = EXCLUDED.background_heartbeat_since
-     WHERE w.status = 'stopped'
+     WHERE w.status OPERATOR(pg_catalog.=) 'stopped'
     RETURNING ${cols.worker()}`;
 
   return {
@@ -80,8 +80,8 @@ export function createWorkerOps(conn: PostgresConnection): WorkerOps {
         "transitionWorker",
         `UPDATE ${workers}
             SET status = $3::${statusType},
-                shutdown_at = CASE WHEN $3::${statusType} = 'stopped' THEN $4::timestamptz ELSE shutdown_at END
-          WHERE id = $1 AND status = ANY($2::${statusType}[])
+                shutdown_at = CASE WHEN $3::${statusType} OPERATOR(pg_catalog.=) 'stopped' THEN $4::timestamptz ELSE shutdown_at END
+          WHERE id = $1 AND status OPERATOR(pg_catalog.=) ANY($2::${statusType}[])
          RETURNING ${cols.worker()}`,
         [id, from, to, now],
       );
@@ -103,7 +103,7 @@ export function createWorkerOps(conn: PostgresConnection): WorkerOps {
         "heartbeat_many",
         // A stopped worker keeps its last heartbeat (purgeOldWorkers goes by it) but still counts as present.
         `WITH beat AS (UPDATE ${workers} SET heartbeat_at = $2
-                        WHERE id = ANY($1::bigint[]) AND status <> 'stopped' RETURNING id)
+                        WHERE id = ANY($1::bigint[]) AND status OPERATOR(pg_catalog.<>) 'stopped' RETURNING id)
          SELECT id FROM ${workers} WHERE id = ANY($1::bigint[])`,
         [ids, now],
       );
@@ -136,7 +136,7 @@ export function createWorkerOps(conn: PostgresConnection): WorkerOps {
 
     async countWorkers(p) {
       const { sql, values } = filter(p, statusType);
-      return countOf(await conn.query("countWorkers", `SELECT count(*) AS n FROM ${workers} WHERE ${sql}`, values));
+      return countOf(await conn.query("countWorkers", `SELECT pg_catalog.count(*) AS n FROM ${workers} WHERE ${sql}`, values));
     },
 
     async countWorkerReferences(id) {
@@ -146,7 +146,7 @@ export function createWorkerOps(conn: PostgresConnection): WorkerOps {
     async countHeldMessages({ workerId }) {
       const rows = await conn.query(
         "countHeldMessages",
-        `SELECT count(*) AS n FROM ${messages} m JOIN ${workers} w ON w.id = m.consumer_worker_id
+        `SELECT pg_catalog.count(*) AS n FROM ${messages} m JOIN ${workers} w ON w.id = m.consumer_worker_id
           WHERE m.consumer_worker_id = $1 AND m.archived_at IS NULL AND m.queue_id = w.queue_id`,
         [workerId],
       );
@@ -175,7 +175,7 @@ export function createWorkerOps(conn: PostgresConnection): WorkerOps {
 
 /** Messages (any state) produced or consumed by worker `$1`; two index probes rather than one OR scan. */
 function referencesSql(messages: string): string {
-  return `SELECT (SELECT count(*) FROM ${messages} WHERE producer_worker_id = $1)
-               + (SELECT count(*) FROM ${messages} WHERE consumer_worker_id = $1 AND producer_worker_id IS DISTINCT FROM $1)
+  return `SELECT (SELECT pg_catalog.count(*) FROM ${messages} WHERE producer_worker_id = $1)
+               + (SELECT pg_catalog.count(*) FROM ${messages} WHERE consumer_worker_id = $1 AND producer_worker_id IS DISTINCT FROM $1)
                AS n`;
 }

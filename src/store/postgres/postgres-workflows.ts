@@ -53,7 +53,7 @@ function runFilter(p: Omit<ListRunsParams, "limit" | "offset">, statusType: stri
   }
   if (p.status !== undefined) {
     values.push(p.status);
-    parts.push(`status = $${values.length}::${statusType}`);
+    parts.push(`status OPERATOR(pg_catalog.=) $${values.length}::${statusType}`);
   }
   return { sql: parts.join(" AND "), values };
 }
@@ -75,12 +75,12 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
     WITH nq AS (
       INSERT INTO ${queues} (queue_name, created_at) VALUES ($1, $2)
       ON CONFLICT (queue_name) DO NOTHING RETURNING id),
-    q AS (SELECT id FROM nq UNION ALL SELECT id FROM ${queues} WHERE queue_name = $1 LIMIT 1),
+    q AS (SELECT id FROM nq UNION ALL SELECT id FROM ${queues} WHERE queue_name OPERATOR(pg_catalog.=) $1 LIMIT 1),
     nw AS (
       INSERT INTO ${workflows} (name, queue_id, created_at) SELECT $1, q.id, $2 FROM q
       ON CONFLICT (name) DO NOTHING RETURNING ${cols.workflow()})
     SELECT ${cols.workflow()} FROM nw
-    UNION ALL SELECT ${cols.workflow()} FROM ${workflows} WHERE name = $1
+    UNION ALL SELECT ${cols.workflow()} FROM ${workflows} WHERE name OPERATOR(pg_catalog.=) $1
     LIMIT 1`;
 
   // The unique message_id makes concurrent creators of one run converge on a single row.
@@ -106,7 +106,7 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
         completed_at = CASE WHEN $3::text IN ${TERMINAL} THEN $4 ELSE completed_at END,
         output = CASE WHEN $5::boolean THEN $6::jsonb ELSE output END,
         error = CASE WHEN $7::boolean THEN $8::jsonb ELSE error END
-    WHERE id = $1 AND status = ANY($2::${statusType}[])`;
+    WHERE id = $1 AND status OPERATOR(pg_catalog.=) ANY($2::${statusType}[])`;
 
   const transitionRunSql = `UPDATE ${runs} ${transitionRunSet} RETURNING ${cols.run()}`;
 
@@ -126,7 +126,7 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
   const completeStepThenRunSql = `
     WITH s AS (
       UPDATE ${steps} SET status = 'SUCCESS', output = $12::jsonb, completed_at = $4, updated_at = $4, retry_at = NULL
-       WHERE run_id = $1 AND step_name = $11 AND status = 'RUNNING' AND attempt_owner = $13::text
+       WHERE run_id = $1 AND step_name OPERATOR(pg_catalog.=) $11 AND status OPERATOR(pg_catalog.=) 'RUNNING' AND attempt_owner = $13::text
       RETURNING 1),
     r AS (UPDATE ${runs} ${transitionRunSet} AND EXISTS (SELECT 1 FROM s) RETURNING ${cols.run()}),
     a AS (
@@ -149,7 +149,7 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
        ORDER BY c.id, w.id
       ON CONFLICT (message_id) DO UPDATE
          SET status = 'RUNNING', updated_at = $2, started_at = COALESCE(r.started_at, $2)
-       WHERE r.status IN ('QUEUED', 'PAUSED')
+       WHERE r.status OPERATOR(pg_catalog.=) ANY ('{QUEUED,PAUSED}')
       RETURNING ${cols.run("r")}),
     rr AS (
       SELECT ${cols.run()} FROM up
@@ -213,7 +213,7 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
     async getWorkflowByName(name) {
       const rows = await conn.query(
         "getWorkflowByName",
-        `SELECT ${cols.workflow()} FROM ${workflows} WHERE name = $1`,
+        `SELECT ${cols.workflow()} FROM ${workflows} WHERE name OPERATOR(pg_catalog.=) $1`,
         [name],
       );
       return rows[0] === undefined ? null : toWorkflow(rows[0]);
@@ -243,7 +243,7 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
       const why = await conn.query(
         "getOrCreateRun",
         `SELECT (SELECT queue_name FROM ${queues} WHERE id = $1) AS queue_name,
-                (SELECT count(*) FROM ${messages} WHERE id = $2) AS messages`,
+                (SELECT pg_catalog.count(*) FROM ${messages} WHERE id = $2) AS messages`,
         [message.queueId, message.id],
       );
       if (countOf(why, "messages") === 0) {
@@ -319,7 +319,7 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
 
     async countRuns(p) {
       const { sql, values } = runFilter(p, statusType);
-      return countOf(await conn.query("countRuns", `SELECT count(*) AS n FROM ${runs} WHERE ${sql}`, values));
+      return countOf(await conn.query("countRuns", `SELECT pg_catalog.count(*) AS n FROM ${runs} WHERE ${sql}`, values));
     },
 
     async transitionRun(p) {

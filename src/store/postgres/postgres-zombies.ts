@@ -15,7 +15,7 @@ export function createZombieOps(conn: PostgresConnection): ZombieOps {
    * worker beats only while idle, so a stale heartbeat may just mean a long handler; its messages come back when
    * their leases expire.
    */
-  const zombieWhere = `status <> 'stopped' AND background_heartbeat_since = started_at AND heartbeat_at < $1
+  const zombieWhere = `status OPERATOR(pg_catalog.<>) 'stopped' AND background_heartbeat_since = started_at AND heartbeat_at < $1
     AND ($2::bigint IS NULL OR queue_id = $2)`;
 
   return {
@@ -47,7 +47,7 @@ export function createZombieOps(conn: PostgresConnection): ZombieOps {
              UPDATE ${messages} SET consumer_worker_id = NULL, vt = $2
               WHERE consumer_worker_id = ANY($1::bigint[]) AND archived_at IS NULL
              RETURNING 1)
-           SELECT count(*) AS n FROM r`,
+           SELECT pg_catalog.count(*) AS n FROM r`,
           [ids, now],
         );
         await tx.query(
@@ -64,11 +64,11 @@ export function createZombieOps(conn: PostgresConnection): ZombieOps {
         "purgeOldWorkers",
         `WITH d AS (
            DELETE FROM ${workers} w
-            WHERE w.status = 'stopped' AND w.heartbeat_at < $1
+            WHERE w.status OPERATOR(pg_catalog.=) 'stopped' AND w.heartbeat_at < $1
               AND NOT EXISTS (SELECT 1 FROM ${messages} m WHERE m.producer_worker_id = w.id)
               AND NOT EXISTS (SELECT 1 FROM ${messages} m WHERE m.consumer_worker_id = w.id)
            RETURNING 1)
-         SELECT count(*) AS n FROM d`,
+         SELECT pg_catalog.count(*) AS n FROM d`,
         [olderThan],
       );
       return countOf(rows);

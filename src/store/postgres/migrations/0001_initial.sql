@@ -20,15 +20,15 @@ END $$;
 CREATE TABLE IF NOT EXISTS {{schema}}.pgqrs_queues (
   id BIGSERIAL PRIMARY KEY,
   queue_name VARCHAR UNIQUE NOT NULL,
-  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+  created_at TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now()
 );
 
 CREATE TABLE IF NOT EXISTS {{schema}}.pgqrs_workers (
   id BIGINT PRIMARY KEY GENERATED ALWAYS AS IDENTITY,
   name TEXT NOT NULL,
   queue_id BIGINT NULL,
-  started_at TIMESTAMPTZ DEFAULT now(),
-  heartbeat_at TIMESTAMPTZ DEFAULT now(),
+  started_at TIMESTAMPTZ DEFAULT pg_catalog.now(),
+  heartbeat_at TIMESTAMPTZ DEFAULT pg_catalog.now(),
   shutdown_at TIMESTAMPTZ NULL,
   status {{schema}}.worker_status NOT NULL DEFAULT 'ready',
   CONSTRAINT pgqrs_workers_name_key UNIQUE (name),
@@ -42,8 +42,8 @@ CREATE TABLE IF NOT EXISTS {{schema}}.pgqrs_messages (
   id BIGSERIAL PRIMARY KEY,
   queue_id BIGINT NOT NULL,
   payload JSONB NOT NULL,
-  vt TIMESTAMPTZ DEFAULT now(),
-  enqueued_at TIMESTAMPTZ DEFAULT now(),
+  vt TIMESTAMPTZ DEFAULT pg_catalog.now(),
+  enqueued_at TIMESTAMPTZ DEFAULT pg_catalog.now(),
   read_ct INT DEFAULT 0,
   dequeued_at TIMESTAMPTZ NULL,
   producer_worker_id BIGINT NULL REFERENCES {{schema}}.pgqrs_workers (id),
@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS {{schema}}.pgqrs_workflows (
   id BIGSERIAL PRIMARY KEY,
   name VARCHAR(255) NOT NULL UNIQUE,
   queue_id BIGINT NOT NULL REFERENCES {{schema}}.pgqrs_queues (id),
-  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+  created_at TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now()
 );
 
 CREATE TABLE IF NOT EXISTS {{schema}}.pgqrs_workflow_runs (
@@ -75,8 +75,8 @@ CREATE TABLE IF NOT EXISTS {{schema}}.pgqrs_workflow_runs (
   input JSONB,
   output JSONB,
   error JSONB,
-  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-  updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  created_at TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now(),
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now(),
   started_at TIMESTAMPTZ,
   paused_at TIMESTAMPTZ,
   completed_at TIMESTAMPTZ,
@@ -91,8 +91,8 @@ CREATE TABLE IF NOT EXISTS {{schema}}.pgqrs_workflow_steps (
   input JSONB,
   output JSONB,
   error JSONB,
-  created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-  updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  created_at TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now(),
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT pg_catalog.now(),
   started_at TIMESTAMPTZ,
   completed_at TIMESTAMPTZ,
   retry_count INTEGER NOT NULL DEFAULT 0,

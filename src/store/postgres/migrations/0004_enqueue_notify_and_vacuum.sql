@@ -5,8 +5,8 @@
 -- consumers too. The payload is the comma-separated ids of the queues written; the channel is per schema.
 CREATE OR REPLACE FUNCTION {{schema}}.pgqrs_notify_enqueue() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  PERFORM pg_notify('pgqrs_enqueue_' || md5(TG_TABLE_SCHEMA),
-                    (SELECT string_agg(DISTINCT queue_id::text, ',') FROM inserted));
+  PERFORM pg_catalog.pg_notify('pgqrs_enqueue_' || pg_catalog.md5(TG_TABLE_SCHEMA),
+                    (SELECT pg_catalog.string_agg(DISTINCT queue_id::text, ',') FROM inserted));
   RETURN NULL;
 END $$;
 

@@ -1,0 +1,227 @@
+/**
+ * Search-path shadowing (CVE-2018-1058 pattern), PostgreSQL only. A hostile role with CREATE on `public` (the
+ * default before PostgreSQL 15, kept by upgraded databases) puts same-named functions, aggregates and operators in
+ * `public`, each recording `current_user` in a loot table when it runs. pgqrs roles whose search_path includes
+ * `public` (the default `"$user", public`) then install, produce, consume, administer and run workflows; none of
+ * the shadows may ever run. See docs/security.md ("Schemas on the search_path").
+ */
+import { spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as pgqrs from "../../src/index.js";
+import { postgresDsn, uniqueName } from "../support/backends.js";
+import {
+  BUILTIN_TYPES,
+  ENUM_SHADOW_TRIGGER_SQL,
+  FUNCTION_SHADOWS,
+  functionShadowsSql,
+  LOOT_SQL,
+  SHADOW_OPERATORS_FUNCTION,
+  UNSHADOWABLE,
+} from "../support/search-path-shadows.js";
+import { catalogFunctionNames, postgresSqlSources } from "../support/sql-scan.js";
+
+const tag = uniqueName("sp").toLowerCase();
+const DB = `pgqrs_${tag}`;
+const ATTACKER = `${tag}_attacker`;
+const OWNER = `${tag}_owner`;
+const WORKER = `${tag}_worker`;
+
+/** The test cluster's DSN for `role` on `database` (trust auth). */
+function dsn(role: string, database: string): string {
+  const url = new URL(postgresDsn());
+  url.username = role;
+  url.password = "";
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function sql(role: string, database: string, text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: dsn(role, database) });
+  await client.connect();
+  try {
+    return await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+/** What the shadows recorded: `role: shadow` once per distinct pair. */
+async function loot(): Promise<string[]> {
+  const r = await sql("postgres", DB, "SELECT DISTINCT who, what FROM public.pgqrs_loot ORDER BY what, who");
+  return r.rows.map((row: { who: string; what: string }) => `${row.who}: ${row.what}`);
+}
+
+const adminDb = new URL(postgresDsn()).pathname.slice(1);
+
+beforeAll(async () => {
+  await sql("postgres", adminDb, `CREATE DATABASE ${DB}`);
+  for (const role of [ATTACKER, OWNER, WORKER]) await sql("postgres", adminDb, `CREATE ROLE ${role} LOGIN`);
+  await sql(
+    "postgres",
+    DB,
+    `GRANT CREATE ON DATABASE ${DB} TO ${OWNER};
+     GRANT CREATE ON SCHEMA public TO ${ATTACKER};  -- what every role had before PostgreSQL 15`,
+  );
+  await sql(ATTACKER, DB, LOOT_SQL);
+  await sql(ATTACKER, DB, functionShadowsSql());
+  await sql(ATTACKER, DB, SHADOW_OPERATORS_FUNCTION);
+  const made = await sql(
+    ATTACKER,
+    DB,
+    `SELECT public.pgqrs_shadow_operators(ARRAY[${BUILTIN_TYPES.map((t) => `'${t.replaceAll("'", "''")}'`).join(", ")}]) AS n`,
+  );
+  expect(Number(made.rows[0].n)).toBeGreaterThan(100);
+  await sql("postgres", DB, ENUM_SHADOW_TRIGGER_SQL);
+  // The attack works: a shadow wins where pg_catalog has no exact match, and records who ran it.
+  await sql(WORKER, DB, "SELECT count(x) FROM unnest(ARRAY[1, 2]::bigint[]) AS t(x)");
+  expect(await loot()).toEqual([`${WORKER}: aggregate count(bigint)`, `${WORKER}: setof unnest(bigint[])`]);
+  await sql("postgres", DB, "TRUNCATE public.pgqrs_loot");
+}, 180_000);
+
+afterAll(async () => {
+  await sql("postgres", adminDb, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  for (const role of [ATTACKER, OWNER, WORKER]) await sql("postgres", adminDb, `DROP ROLE IF EXISTS ${role}`);
+});
+
+describe("search-path shadowing (PostgreSQL)", () => {
+  it("every pg_catalog function the SQL calls has a shadow (or cannot be shadowed)", () => {
+    const used = [...catalogFunctionNames(postgresSqlSources())];
+    const missing = used.filter((name) => FUNCTION_SHADOWS[name] === undefined && !UNSHADOWABLE.has(name));
+    expect(missing, "add shadows for these to test/support/search-path-shadows.ts").toEqual([]);
+  });
+
+  it("docs/security.md's query names the schema on the search_path that the attacker can write", async () => {
+    const doc = readFileSync(new URL("../../docs/security.md", import.meta.url), "utf8");
+    const query = /```sql\n([^`]*has_schema_privilege[^`]*)```/.exec(doc)?.[1];
+    expect(query).toBeDefined();
+    const rows = (await sql(WORKER, DB, query as string)).rows as { schema: string; can_create: string }[];
+    expect(rows).toContainEqual({ schema: "public", can_create: ATTACKER });
+  });
+
+  it("no shadow runs while a DML-only role produces, consumes, administers and runs workflows", async () => {
+    const schema = uniqueName("sp_app").toLowerCase();
+    const clock = new pgqrs.ManualClock(new Date("2026-03-01T00:00:00.000Z"));
+    const owner = await pgqrs.connect(dsn(OWNER, DB), { schema, clock });
+    await pgqrs.admin(owner).install();
+    await pgqrs.admin(owner).install();
+    await pgqrs.admin(owner).verify();
+    expect(await loot(), "shadows run by install()").toEqual([]);
+    await sql(
+      "postgres",
+      DB,
+      `GRANT USAGE ON SCHEMA "${schema}" TO ${WORKER};
+       GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO ${WORKER};
+       GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO ${WORKER};`,
+    );
+    const enumShadows = await sql(
+      "postgres",
+      DB,
+      `SELECT count(*) AS n FROM pg_catalog.pg_operator o JOIN pg_catalog.pg_type t ON t.oid = o.oprleft
+        WHERE o.oprnamespace = 'public'::regnamespace AND t.typnamespace = '"${schema}"'::regnamespace`,
+    );
+    expect(Number(enumShadows.rows[0].n), "operators shadowing the enum comparisons").toBeGreaterThan(5);
+
+    const store = await pgqrs.connect(dsn(WORKER, DB), { schema, clock, maxReadCt: 2 });
+    const admin = pgqrs.admin(store);
+    await admin.verify();
+    await admin.createQueue("jobs");
+    expect((await admin.getQueue("jobs")).queueName).toBe("jobs");
+    const producer = await store.producer("jobs");
+    const one = await producer.enqueue({ card: "4111-1111-1111-1111" });
+    const batch = await producer.enqueueBatch([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+    await producer.enqueue({ later: true }, { delaySeconds: 60 });
+    const consumer = await store.consumer("jobs", "sp-consumer");
+    const got = await consumer.dequeue({ batchSize: 5, vtSeconds: 30 });
+    expect(got.map((m) => m.id)).toEqual([one.id, ...batch.map((m) => m.id)]);
+    expect(await consumer.archive(one.id)).toBe(true);
+    expect(await consumer.archiveMany([batch[0]!.id, batch[1]!.id])).toEqual([true, true]);
+    expect(await consumer.delete(batch[2]!.id)).toBe(true);
+    expect(await consumer.extendVt(batch[3]!.id, 10)).toBe(true);
+    expect(await consumer.releaseMessages([batch[3]!.id])).toBe(1);
+    const next = await consumer.archiveAndDequeue([], { batchSize: 1 });
+    expect(next.messages.map((m) => m.id)).toEqual([batch[3]!.id]);
+    // Its second delivery reaches maxReadCt: once the lease lapses, dlq() dead-letters it and replay revives it.
+    clock.advance(60_000);
+    expect(await admin.dlq("jobs")).toEqual([batch[3]!.id]);
+    expect((await admin.listDlq("jobs")).map((m) => m.id)).toEqual([batch[3]!.id]);
+    expect((await admin.replayDlq("jobs", batch[3]!.id))?.readCt).toBe(0);
+    const metrics = await admin.queueMetrics("jobs");
+    expect(metrics.archivedMessages).toBe(3);
+    await admin.allQueuesMetrics();
+    expect((await admin.systemStats()).totalQueues).toBe(1);
+    expect((await admin.listWorkers()).length).toBeGreaterThanOrEqual(2);
+    await admin.workerHealthStats({ groupByQueue: true });
+    await admin.workerHealthStats();
+    await admin.listZombies({ olderThanMs: 1_000 });
+    await admin.reclaimMessages("jobs", 1_000);
+    await admin.purgeOldWorkers(1_000);
+    await store.tables().messages().list();
+    await store.tables().messages().count();
+
+    const def = pgqrs.defineWorkflow({ name: "sp_flow" }, async (run, input: { x: number }) => {
+      const a = await pgqrs.workflowStep(run, "double", async () => input.x * 2);
+      return pgqrs.workflowStep(run, "inc", async () => a + 1);
+    });
+    await pgqrs.workflow().name(def).create(store);
+    const trigger = await pgqrs.workflow().name(def).trigger({ x: 20 }).execute(store);
+    const wc = await store.consumer("sp_flow", "sp-workflow-worker");
+    const serving = pgqrs.workflow().name(def).consumer(wc).poll(store);
+    expect(await pgqrs.run().message(trigger).store(store).result({ timeoutMs: 20_000 })).toBe(41);
+    await wc.interrupt();
+    await serving;
+    const cancelled = await pgqrs.workflow().name(def).trigger({ x: 1 }).execute(store);
+    expect((await pgqrs.workflow("sp_flow").cancel(cancelled.id, store)).status).toBe("CANCELLING");
+    const runs = await store.tables().workflowRuns().list();
+    expect(runs.length).toBe(2);
+    expect(await store.tables().workflowRuns().count({ status: "SUCCESS" })).toBe(1);
+    const done = runs.find((r) => r.status === "SUCCESS")!;
+    expect((await store.tables().workflowSteps().listForRun(done.id)).map((s) => s.stepName)).toEqual([
+      "double",
+      "inc",
+    ]);
+    expect((await pgqrs.workflow("sp_flow").getRun(trigger.id, store)).output).toBe(41);
+    await store.close();
+    await owner.close();
+
+    expect(await loot(), "shadows that ran as a pgqrs role").toEqual([]);
+  }, 120_000);
+
+  it("no shadow runs in the backend contract suite and a workflow suite run as a non-superuser owner", async () => {
+    const out = join(tmpdir(), `${tag}-vitest.json`);
+    const result = spawnSync(
+      process.execPath,
+      [
+        "node_modules/vitest/vitest.mjs",
+        "run",
+        "test/store/backend-contract.test.ts",
+        "test/conformance/workflow-runs.test.ts",
+        "test/conformance/workers.test.ts",
+        "-t",
+        "postgres",
+        "--reporter=json",
+        `--outputFile=${out}`,
+      ],
+      { env: { ...process.env, PGQRS_TEST_DSN: dsn(OWNER, DB) }, encoding: "utf8", timeout: 600_000 },
+    );
+    const report = JSON.parse(readFileSync(out, "utf8")) as {
+      numFailedTests: number;
+      numPassedTests: number;
+      testResults: { assertionResults: { failureMessages: string[] }[] }[];
+    };
+    rmSync(out, { force: true });
+    // A shadow reached inside a read-only transaction cannot record itself: it fails the statement instead.
+    const failures = report.testResults.flatMap((f) => f.assertionResults.flatMap((a) => a.failureMessages));
+    const shadowFailures = failures.filter((m) => m.includes("search-path shadow")).map((m) => m.split("\n")[0]);
+    expect({ loot: await loot(), shadowFailures }, "shadows that ran during the suites").toEqual({
+      loot: [],
+      shadowFailures: [],
+    });
+    // Every test passed: a shadow whose delegation failed (instead of recording) would fail one.
+    expect(report.numFailedTests, `${failures.join("\n").slice(0, 3000)}\n${result.stderr.slice(-2000)}`).toBe(0);
+    expect(report.numPassedTests).toBeGreaterThan(50);
+  }, 660_000);
+});
