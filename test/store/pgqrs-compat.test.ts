@@ -38,6 +38,37 @@ async function expectPgqrsHistory(db: CompatDb): Promise<void> {
   expect(await db.sqlxRows()).toEqual(expected);
 }
 
+/** `_sqlx_migrations` has the columns, types and nullability sqlx 0.8 creates it with on this backend. */
+async function expectSqlxLayout(db: CompatDb): Promise<void> {
+  if (db.backend === "sqlite") {
+    const cols = await db.rows<{ name: string; type: string; notnull: number; pk: number }>(
+      "SELECT name, type, \"notnull\", pk FROM pragma_table_info('_sqlx_migrations') ORDER BY cid",
+    );
+    expect(cols.map((c) => `${c.name} ${c.type}${c.notnull ? " NOT NULL" : ""}${c.pk ? " PK" : ""}`)).toEqual([
+      "version BIGINT PK",
+      "description TEXT NOT NULL",
+      "installed_on TIMESTAMP NOT NULL",
+      "success BOOLEAN NOT NULL",
+      "checksum BLOB NOT NULL",
+      "execution_time BIGINT NOT NULL",
+    ]);
+    return;
+  }
+  const cols = await db.rows<{ c: string }>(
+    `SELECT column_name || ' ' || data_type || CASE WHEN is_nullable = 'NO' THEN ' NOT NULL' ELSE '' END AS c
+       FROM information_schema.columns WHERE table_schema = '${db.schema}' AND table_name = '_sqlx_migrations'
+      ORDER BY ordinal_position`,
+  );
+  expect(cols.map((r) => r.c)).toEqual([
+    "version bigint NOT NULL",
+    "description text NOT NULL",
+    "installed_on timestamp with time zone NOT NULL",
+    "success boolean NOT NULL",
+    "checksum bytea NOT NULL",
+    "execution_time bigint NOT NULL",
+  ]);
+}
+
 /** The engine on this database: enqueue, dequeue, archive, dead letters, metrics, a workflow, a purge. */
 async function exercise(store: pgqrs.Store, clock: pgqrs.ManualClock): Promise<void> {
   const admin = pgqrs.admin(store);
@@ -85,6 +116,7 @@ describe.each(BACKENDS)("sharing a database with pgqrs 0.15.3 on %s", (backend) 
     const { store, clock } = await storeOn(db);
     await pgqrs.admin(store).install();
     await expectPgqrsHistory(db);
+    await expectSqlxLayout(db);
     expect(await db.pgqrsInstall()).toEqual([]);
     await pgqrs.admin(store).install();
     await expectPgqrsHistory(db);
