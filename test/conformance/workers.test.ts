@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { BACKENDS, freshDatabase } from "../support/backends.js";
 import { errorCode, openTestStore, thrown } from "../support/stores.js";
+import { openVirtualStore } from "../support/virtual-time.js";
 
 describe.each(BACKENDS)("worker registration on %s", (backend) => {
   it("registers named producers and consumers, host:port for the three-argument form", async () => {
@@ -91,35 +92,37 @@ describe.each(BACKENDS)("worker registration on %s", (backend) => {
   });
 
   it("heartbeats live workers in the background", async () => {
-    const { dsn, schema } = freshDatabase(backend);
-    const store = await pgqrs.connect(dsn, { schema, heartbeatIntervalSeconds: 0.05 });
-    await pgqrs.admin(store).install();
+    const { store, clock } = await openVirtualStore(backend, { heartbeatIntervalSeconds: 5 });
     await store.queue("hb");
     const c = await store.consumer("hb");
     const before = (await c.refresh()).heartbeatAt.getTime();
-    await new Promise((r) => setTimeout(r, 300));
-    const after = (await c.refresh()).heartbeatAt.getTime();
-    expect(after).toBeGreaterThan(before);
+    expect(before).toBe(clock.now().getTime());
+    // One heartbeat period of the store's clock: the background beat stamps the worker with it.
+    clock.advance(5_000);
+    await expect.poll(async () => (await c.refresh()).heartbeatAt.getTime(), { timeout: 15_000 }).toBe(before + 5_000);
+    clock.advance(1);
     expect(await c.isHealthy(10_000)).toBe(true);
     expect(await c.isHealthy(0)).toBe(false);
-    await store.close();
   });
 
   it("stops heartbeating a worker that someone else stopped, so purgeOldWorkers can remove it", async () => {
-    const { dsn, schema } = freshDatabase(backend);
-    const store = await pgqrs.connect(dsn, { schema, heartbeatIntervalSeconds: 0.05 });
-    await pgqrs.admin(store).install();
+    const { store, clock } = await openVirtualStore(backend, { heartbeatIntervalSeconds: 5 });
     await store.queue("hb");
     const c = await store.consumer("hb");
+    // A live worker of the same store: the background beat covers both in one statement.
+    const live = await store.consumer("hb");
     await pgqrs.admin(store).transitionWorker(c.id, "suspend");
     await pgqrs.admin(store).transitionWorker(c.id, "shutdown");
     const stoppedAt = (await c.refresh()).heartbeatAt.getTime();
-    await new Promise((r) => setTimeout(r, 300));
+    for (let beat = 1; beat <= 2; beat++) {
+      clock.advance(5_000);
+      const at = clock.now().getTime();
+      await expect.poll(async () => (await live.refresh()).heartbeatAt.getTime(), { timeout: 15_000 }).toBe(at);
+    }
     const later = await c.refresh();
     expect(later.status).toBe("stopped");
     expect(later.heartbeatAt.getTime()).toBe(stoppedAt);
     expect(await pgqrs.admin(store).purgeOldWorkers(100)).toBe(1);
     expect(await store.tables().workers().get(c.id)).toBeNull();
-    await store.close();
   });
 });
