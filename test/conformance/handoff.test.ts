@@ -9,9 +9,13 @@ import * as pgqrs from "../../src/index.js";
 import { runPollLoop } from "../../src/queue/poll-loop.js";
 import { BACKENDS } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
+import { openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
 
-/** A handler loop on `queue` with a 60 s poll interval, idle once it has polled the empty queue. */
-async function idleLoop(store: pgqrs.Store, queue: string, signal?: AbortSignal) {
+/**
+ * A handler loop on `queue` with a 60 s poll interval, idle once it has polled the empty queue. `store` runs on
+ * `clock`, which the tests here never advance: the loop's poll never comes, only enqueues can wake it.
+ */
+async function idleLoop(store: pgqrs.Store, clock: pgqrs.VirtualClock, queue: string, signal?: AbortSignal) {
   const consumer = await store.consumer(queue);
   const seen: pgqrs.QueueMessage[] = [];
   const builder = pgqrs.dequeue().worker(consumer);
@@ -21,17 +25,17 @@ async function idleLoop(store: pgqrs.Store, queue: string, signal?: AbortSignal)
       seen.push(m);
     })
     .poll(store);
-  while ((await consumer.status()) !== "polling") await new Promise((r) => setTimeout(r, 5));
-  await new Promise((r) => setTimeout(r, 100)); // the first claim came back empty: the loop sleeps
+  await expect.poll(() => consumer.status(), { timeout: 15_000 }).toBe("polling");
+  await untilTimerAt(clock, 60_000); // the first claim came back empty: the loop sleeps
   return { consumer, seen, loop };
 }
 
 describe.each(BACKENDS)("handoffs on %s", (backend) => {
   it("an idle loop takes its store's next message straight from the insert, leased to its consumer", async () => {
-    const { store } = await openTestStore(backend, { pollIntervalMs: 60_000 });
+    const { store, clock } = await openVirtualStore(backend, { pollIntervalMs: 60_000 });
     await store.queue("direct");
     const producer = await store.producer("direct");
-    const { consumer, seen, loop } = await idleLoop(store, "direct");
+    const { consumer, seen, loop } = await idleLoop(store, clock, "direct");
     const msg = await producer.enqueue({ n: 1 });
     // The caller sees what it enqueued; the lease the insert also wrote is the consumer's.
     expect(msg).toMatchObject({ consumerWorkerId: null, readCt: 0, dequeuedAt: null, payload: { n: 1 } });
@@ -76,10 +80,10 @@ describe.each(BACKENDS)("handoffs on %s", (backend) => {
   });
 
   it("never hands off delayed, back-dated or batched messages", async () => {
-    const { store, clock } = await openTestStore(backend, { pollIntervalMs: 60_000 });
+    const { store, clock } = await openVirtualStore(backend, { pollIntervalMs: 60_000 });
     await store.queue("kept");
     const producer = await store.producer("kept");
-    const { consumer, seen, loop } = await idleLoop(store, "kept");
+    const { consumer, seen, loop } = await idleLoop(store, clock, "kept");
     const delayed = await producer.enqueue("later", { delaySeconds: 60 });
     const dated = await producer.enqueueAt("dated", new Date(clock.now().getTime() - 1_000));
     const batch = await producer.enqueueBatch(["b1", "b2"]);
@@ -102,11 +106,11 @@ describe.each(BACKENDS)("handoffs on %s", (backend) => {
   });
 
   it("never hands off past an older message of another store: oldest first holds across producers", async () => {
-    const { store, clock, dsn, schema } = await openTestStore(backend, { pollIntervalMs: 60_000 });
+    const { store, clock, dsn, schema } = await openVirtualStore(backend, { pollIntervalMs: 60_000 });
     await store.queue("across");
     const other = await pgqrs.connect(dsn, { schema, clock, pollIntervalMs: 60_000 });
     try {
-      const { consumer, seen, loop } = await idleLoop(store, "across");
+      const { consumer, seen, loop } = await idleLoop(store, clock, "across");
       // The loop was not told of this one (SQLite stores do not notify each other; a notification may be late).
       const older = await (await other.producer("across")).enqueue("older");
       clock.advance(1);
@@ -166,15 +170,15 @@ describe.each(BACKENDS)("handoffs on %s", (backend) => {
   });
 
   it("an idle workflow worker gets a trigger with its run started, where the backend can do both in one insert", async () => {
-    const { store } = await openTestStore(backend, { pollIntervalMs: 60_000 });
+    const { store, clock } = await openVirtualStore(backend, { pollIntervalMs: 60_000 });
     const wf = pgqrs.defineWorkflow({ name: "handoff_wf" }, async (run, input: number) =>
       pgqrs.workflowStep(run, "double", async () => input * 2),
     );
     await pgqrs.workflow().name(wf).create(store);
     const consumer = await store.consumer("handoff_wf");
     const worker = pgqrs.workflow().name(wf).consumer(consumer).poll(store);
-    while ((await consumer.status()) !== "polling") await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(() => consumer.status(), { timeout: 15_000 }).toBe("polling");
+    await untilTimerAt(clock, 60_000); // the first claim came back empty: the worker sleeps
     const trigger = await pgqrs.workflow().name(wf).trigger(21).execute(store);
     expect(trigger).toMatchObject({ consumerWorkerId: null, readCt: 0 });
     if (store.context.backend.enqueueAndStartRun !== undefined) {
@@ -183,6 +187,10 @@ describe.each(BACKENDS)("handoffs on %s", (backend) => {
       expect(["RUNNING", "SUCCESS"]).toContain(run.status);
       expect(run.startedAt).not.toBeNull();
     }
+    // result() waits on the store's clock, which stands still here: watch the run row instead.
+    await expect
+      .poll(async () => (await pgqrs.workflow("handoff_wf").getRun(trigger.id, store)).status, { timeout: 15_000 })
+      .toBe("SUCCESS");
     expect(await pgqrs.run().message(trigger).store(store).result({ timeoutMs: 15_000 })).toBe(42);
     // Served once: one step row, one attempt, and the message archived.
     const done = await pgqrs.workflow("handoff_wf").getRun(trigger.id, store);
@@ -198,19 +206,33 @@ describe.each(BACKENDS)("handoffs on %s", (backend) => {
 
 describe("handoffs on postgres", () => {
   it("a handoff whose insert commits after the loop ended is given back, unrun and not counted", async () => {
-    const { store, dsn, schema } = await openTestStore("postgres", { pollIntervalMs: 60_000 });
+    const { store, dsn, schema, clock } = await openVirtualStore("postgres", { pollIntervalMs: 60_000 });
     const queue = await store.queue("late");
     const producer = await store.producer("late");
     const stop = new AbortController();
-    const { seen, loop } = await idleLoop(store, "late", stop.signal);
+    const { seen, loop } = await idleLoop(store, clock, "late", stop.signal);
     // Hold the queue row so the insert's foreign-key check waits: the loop ends while the handoff is in flight.
     const blocker = new pg.Client({ connectionString: dsn });
     await blocker.connect();
     try {
       await blocker.query("BEGIN");
       await blocker.query(`SELECT 1 FROM "${schema}".pgqrs_queues WHERE id = $1 FOR UPDATE`, [queue.id]);
+      const blockerPid = (await blocker.query<{ pid: number }>("SELECT pg_catalog.pg_backend_pid() AS pid")).rows[0]
+        ?.pid;
       const enqueued = producer.enqueue("late");
-      await new Promise((r) => setTimeout(r, 100));
+      // The handoff's insert waits for the blocker's lock.
+      await expect
+        .poll(
+          async () =>
+            (
+              await blocker.query<{ n: number }>(
+                "SELECT pg_catalog.count(*)::int AS n FROM pg_catalog.pg_stat_activity WHERE $1 = ANY(pg_catalog.pg_blocking_pids(pid))",
+                [blockerPid],
+              )
+            ).rows[0]?.n,
+          { timeout: 15_000 },
+        )
+        .toBe(1);
       stop.abort();
       expect(await loop).toBe("aborted");
       await blocker.query("COMMIT");
@@ -233,7 +255,7 @@ describe("handoffs on postgres", () => {
 
 describe("handoffs on postgres with other processes' enqueues", () => {
   it("at concurrency 2, a local enqueue is not handed off while another store's notified message waits for the claim", async () => {
-    const { store, dsn, schema, clock } = await openTestStore("postgres", { pollIntervalMs: 60_000 });
+    const { store, dsn, schema, clock } = await openVirtualStore("postgres", { pollIntervalMs: 60_000 });
     await store.queue("mixed");
     const producer = await store.producer("mixed");
     const consumer = await store.consumer("mixed");
@@ -267,7 +289,7 @@ describe("handoffs on postgres with other processes' enqueues", () => {
         },
       });
       await expect.poll(() => claims, { timeout: 10_000 }).toBe(1);
-      await new Promise((r) => setTimeout(r, 100)); // the first claim came back empty: drained
+      await untilTimerAt(clock, 60_000); // the first claim came back empty: drained, the loop sleeps
       const remote = await (await other.producer("mixed")).enqueue("remote");
       await expect.poll(() => claims, { timeout: 10_000 }).toBe(2); // the notification arrived
       const local = await producer.enqueue("local");
