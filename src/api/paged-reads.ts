@@ -32,7 +32,7 @@ export class PagedReads {
   }
 
   /** Metrics of one page of queues, most pending first, and how many queues match the search. */
-  queueMetricsPage(p: SearchPage = {}): Promise<QueueMetricsPage> {
+  async queueMetricsPage(p: SearchPage = {}): Promise<QueueMetricsPage> {
     return this.#backend.queueMetricsPage({
       ...page(p),
       now: this.#store.clock.now(),
@@ -41,7 +41,7 @@ export class PagedReads {
   }
 
   /** Message counts over every queue, and the number of queues and workflow definitions. */
-  metricsTotals(): Promise<MetricsTotals> {
+  async metricsTotals(): Promise<MetricsTotals> {
     return this.#backend.metricsTotals({ now: this.#store.clock.now(), maxReadCt: this.#store.config.maxReadCt });
   }
 
@@ -49,7 +49,7 @@ export class PagedReads {
    * Messages completed (archived, not dead-lettered) per minute over the last `minutes` minutes (default 60):
    * summed over every queue, or per queue of `queueIds`.
    */
-  completedPerMinute(p: { minutes?: number; queueIds?: readonly number[] } = {}): Promise<CompletedMinute[]> {
+  async completedPerMinute(p: { minutes?: number; queueIds?: readonly number[] } = {}): Promise<CompletedMinute[]> {
     const minutes = assertCount("minutes", p.minutes ?? 60, { min: 1, max: 7 * 24 * 60 });
     const now = this.#store.clock.now().getTime();
     const since = new Date((Math.floor(now / 60_000) - minutes + 1) * 60_000);
@@ -58,34 +58,34 @@ export class PagedReads {
   }
 
   /** The queues of these ids (missing ones skipped). */
-  queuesByIds(ids: readonly number[]): Promise<QueueRecord[]> {
+  async queuesByIds(ids: readonly number[]): Promise<QueueRecord[]> {
     return this.#backend.getQueuesByIds(assertIds("ids", ids));
   }
 
   /** One page of workflow definitions by name, and how many match the search. */
-  workflowsPage(p: SearchPage = {}): Promise<{ rows: WorkflowRecord[]; matching: number }> {
+  async workflowsPage(p: SearchPage = {}): Promise<{ rows: WorkflowRecord[]; matching: number }> {
     return this.#backend.listWorkflowsPage(page(p));
   }
 
   /** The workflow definitions of these ids (missing ones skipped). */
-  workflowsByIds(ids: readonly number[]): Promise<WorkflowRecord[]> {
+  async workflowsByIds(ids: readonly number[]): Promise<WorkflowRecord[]> {
     return this.#backend.getWorkflowsByIds(assertIds("ids", ids));
   }
 
   /** Runs per status, of every workflow or of one. */
-  runCountsByStatus(p: { workflowId?: number } = {}): Promise<Record<WorkflowStatus, number>> {
+  async runCountsByStatus(p: { workflowId?: number } = {}): Promise<Record<WorkflowStatus, number>> {
     return this.#backend.countRunsByStatus(
       p.workflowId === undefined ? {} : { workflowId: assertId("workflowId", p.workflowId) },
     );
   }
 
   /** How many workers `admin.listZombies({ olderThanMs })` would list. */
-  countZombies(p: { olderThanMs: number }): Promise<number> {
+  async countZombies(p: { olderThanMs: number }): Promise<number> {
     return this.#backend.countZombies({ olderThan: this.#before(p.olderThanMs) });
   }
 
   /** Held messages and zombie state of each of these workers. */
-  workerActivity(p: { workerIds: readonly number[]; olderThanMs: number }): Promise<WorkerActivity[]> {
+  async workerActivity(p: { workerIds: readonly number[]; olderThanMs: number }): Promise<WorkerActivity[]> {
     return this.#backend.workerActivity({
       workerIds: assertIds("workerIds", p.workerIds),
       olderThan: this.#before(p.olderThanMs),
