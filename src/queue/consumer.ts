@@ -6,6 +6,7 @@ import type { EngineContext } from "../workers/engine-context.js";
 import { WorkerHandle } from "../workers/worker-handle.js";
 import type { HandoffOffer } from "./enqueue-signals.js";
 import { checkIteratorOptions, MessageIterator, type MessageIteratorOptions } from "./message-iterator.js";
+import { coalesceWakeups, REMOTE_WAKE_MIN_INTERVAL_MS } from "./wake-coalescer.js";
 
 /** How many messages to take and for how long. */
 export interface DequeueOptions {
@@ -114,15 +115,19 @@ export class Consumer extends WorkerHandle {
     const stopLocal = this.ctx.enqueueSignals.subscribe(this.queue.id, () => onMessages("local"));
     const backend = this.ctx.backend;
     if (!backend.capabilities.listenNotify || backend.listen === undefined) return async () => stopLocal();
+    // Any role that can connect may NOTIFY the channel: its wake-ups are rate-limited on the store clock, so a
+    // flood cannot make this consumer claim in a loop (security review L6).
+    const remote = coalesceWakeups(this.timers, REMOTE_WAKE_MIN_INTERVAL_MS, () => onMessages("remote"));
     let stopRemote: () => Promise<void>;
     try {
-      stopRemote = await backend.listen({ queueId: this.queue.id, onNotify: () => onMessages("remote") });
+      stopRemote = await backend.listen({ queueId: this.queue.id, onNotify: () => remote.notify() });
     } catch (err) {
       stopLocal();
       throw err;
     }
     return async () => {
       stopLocal();
+      remote.cancel();
       await stopRemote();
     };
   }

@@ -46,6 +46,8 @@ export class PostgresListener {
   #connecting: Promise<void> | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #failures = 0;
+  /** A connection was in place before: the next one may have missed notifications. */
+  #connectedBefore = false;
   #closed = false;
 
   constructor(options: PostgresListenerOptions) {
@@ -106,9 +108,13 @@ export class PostgresListener {
       return;
     }
     this.#client = client;
+    // Messages enqueued while we were not listening (the connection dropped, or the first attempt failed) would
+    // otherwise wait for the next poll. A first connection wakes no one: every subscriber claims after subscribing,
+    // and consumers rate-limit their wake-ups, so a needless one would hold back the next real notification.
+    const catchUp = this.#failures > 0 || this.#connectedBefore;
     this.#failures = 0;
-    // Messages enqueued while we were not listening would otherwise wait for the next poll.
-    this.#dispatch(undefined);
+    this.#connectedBefore = true;
+    if (catchUp) this.#dispatch(undefined);
   }
 
   #dispatch(payload: string | undefined): void {
