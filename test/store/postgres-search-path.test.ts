@@ -184,6 +184,22 @@ describe("search-path shadowing (PostgreSQL)", () => {
       "inc",
     ]);
     expect((await pgqrs.workflow("sp_flow").getRun(trigger.id, store)).output).toBe(41);
+    // The dashboard's paged reads.
+    const backend = store.context.backend;
+    const now = clock.now();
+    const page = await backend.queueMetricsPage({ now, maxReadCt: 2, search: "JO", limit: 10, offset: 0 });
+    expect(page.rows.map((m) => m.name)).toEqual(["jobs"]);
+    expect((await backend.metricsTotals({ now, maxReadCt: 2 })).workflows).toBe(1);
+    await backend.completedPerMinute({ since: new Date(0) });
+    await backend.completedPerMinute({ since: new Date(0), queueIds: [page.rows[0]!.queueId] });
+    expect((await backend.getQueuesByIds([page.rows[0]!.queueId])).length).toBe(1);
+    const flows = await backend.listWorkflowsPage({ search: "SP_", limit: 10, offset: 0 });
+    expect(flows.matching).toBe(1);
+    expect((await backend.getWorkflowsByIds(flows.rows.map((w) => w.id))).length).toBe(1);
+    expect((await backend.countRunsByStatus({ workflowId: flows.rows[0]!.id })).SUCCESS).toBe(1);
+    await backend.countZombies({ olderThan: now });
+    const workerIds = (await admin.listWorkers()).map((w) => w.id);
+    expect((await backend.workerActivity({ workerIds, olderThan: now })).length).toBe(workerIds.length);
     await store.close();
     await owner.close();
 
