@@ -136,7 +136,9 @@ export function createWorkerOps(conn: PostgresConnection): WorkerOps {
 
     async countWorkers(p) {
       const { sql, values } = filter(p, statusType);
-      return countOf(await conn.query("countWorkers", `SELECT pg_catalog.count(*) AS n FROM ${workers} WHERE ${sql}`, values));
+      return countOf(
+        await conn.query("countWorkers", `SELECT pg_catalog.count(*) AS n FROM ${workers} WHERE ${sql}`, values),
+      );
     },
 
     async countWorkerReferences(id) {
