@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveConfig } from "../../src/cli/resolve-config.js";
 import { CONFIG_FIELDS, CONFIG_GROUPS } from "../../src/config.js";
-import { Config, type ConfigInput, type PgqrsError } from "../../src/index.js";
+import { Config, type ConfigInput } from "../../src/index.js";
 import { freshSqlitePath } from "../support/backends.js";
 import { thrown } from "../support/stores.js";
 
@@ -20,7 +20,7 @@ function writeYaml(body: string, name = "pgqrs.yaml"): string {
   return path;
 }
 
-async function invalid(fn: () => unknown): Promise<PgqrsError> {
+async function invalid(fn: () => unknown): Promise<Awaited<ReturnType<typeof thrown>>> {
   const err = await thrown(async () => fn());
   expect(err.code).toBe("INVALID_CONFIG");
   return err;
