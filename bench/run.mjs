@@ -5,12 +5,13 @@
  * bench/results/latest.json and docs/benchmarks.md (table, machine, method, SVG chart).
  *
  * Flags: --quick (small sizes, one round: for iterating), --rounds N, --only a,b (scenario ids: drain, enqueue,
- * pickup, workflow, sqlite, pgbench), --systems a,b (queue systems by name: pgqrs, raw SQL, graphile-worker,
+ * pickup, workflow, sqlite, pgbench, dashboard), --systems a,b (queue systems by name: pgqrs, raw SQL, graphile-worker,
  * pg-boss).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { dashboardScale } from "./dashboard-scale.mjs";
 import { openDatabase } from "./lib/postgres.mjs";
 import { advantage, markdownTable, svgChart, tableRows, terminalTable } from "./lib/report.mjs";
 import { median, percentile } from "./lib/stats.mjs";
@@ -247,6 +248,18 @@ async function main() {
             r.perSec,
           );
         }
+      }
+    }
+    if (enabled("dashboard")) {
+      // Once, not per round: the overview of a 10,000-queue database (bench/dashboard-scale.mjs).
+      const queues = quick ? 2_000 : 10_000;
+      const r = await attempt("pgqrs", "dashboard overview", () =>
+        dashboardScale({ dsn, queues, messages: queues * 10, log }),
+      );
+      if (r !== undefined) {
+        const note = `${r.bytes} bytes; first ${r.firstMs} ms; 10 at once ≤ ${r.concurrentMaxMs} ms`;
+        const meta = { label: `dashboard overview, ${queues} queues (warm)`, unit: "ms", higherIsBetter: false };
+        record("dashboard_overview", meta, "pgqrs", r.warmMs, { note });
       }
     }
   } finally {
