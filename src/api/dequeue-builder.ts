@@ -145,20 +145,22 @@ export class DequeueBuilder<T = unknown> {
     this.checkArguments();
     const consumer = await this.resolveConsumer(store);
     await enterPolling(consumer);
-    const waker = createWaker();
+    // Waits and the deadline run on the store clock's timers (real, or virtual in tests).
+    const timers = consumer.timers;
+    const waker = createWaker(timers);
     const unsubscribe = consumer.onStatusChange(() => waker.wake());
-    const deadline = this.untilMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + this.untilMs;
+    const deadline = this.untilMs === undefined ? Number.POSITIVE_INFINITY : timers.nowMs() + this.untilMs;
     // Enqueues (this store's at once, other processes' through the database when it notifies) end the wait early.
     const stopListening = await consumer.listenForMessages(() => waker.wake()).catch(() => undefined);
     const interval = this.pollMs ?? store.config.pollIntervalMs;
     try {
       while (true) {
         const got = await this.claim(consumer, this.batchSize);
-        if (got.length > 0 || Date.now() >= deadline || this.abortSignal?.aborted) {
+        if (got.length > 0 || timers.nowMs() >= deadline || this.abortSignal?.aborted) {
           await this.finishPoll(consumer);
           return got;
         }
-        await waker.wait(Math.min(interval, deadline - Date.now()), this.abortSignal);
+        await waker.wait(Math.min(interval, deadline - timers.nowMs()), this.abortSignal);
       }
     } finally {
       unsubscribe();
