@@ -2,7 +2,12 @@ import { PgqrsError } from "../errors.js";
 import type { Consumer } from "../queue/consumer.js";
 import type { Producer } from "../queue/producer.js";
 import type { WorkflowDefinition } from "../workflow/definition.js";
-import { serveWorkflow, WorkflowWorker, type WorkflowWorkerOptions } from "../workflow/workflow-worker.js";
+import {
+  checkWorkflowWorkerOptions,
+  serveWorkflow,
+  WorkflowWorker,
+  type WorkflowWorkerOptions,
+} from "../workflow/workflow-worker.js";
 import type { Store } from "./pgqrs-store.js";
 
 /** `pgqrs.producer(name, queue).create(store)`: register a named producer. */
@@ -55,6 +60,8 @@ export class WorkflowWorkerStarter {
 
   /** Register the consumer and start serving; returns the running worker (await it, or `interrupt()` it). */
   async create(store: Store): Promise<WorkflowWorker> {
+    // Checked before the consumer registers: bad options write nothing.
+    checkWorkflowWorkerOptions(this.#options);
     const consumer = await this.#builder.create(store);
     return new WorkflowWorker(consumer, serveWorkflow(store.context, this.#def, consumer, this.#options));
   }

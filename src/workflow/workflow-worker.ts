@@ -1,6 +1,8 @@
 import type { Consumer } from "../queue/consumer.js";
 import { type PollLoopEnd, runPollLoop } from "../queue/poll-loop.js";
 import type { QueueMessage, RunRecord } from "../types.js";
+import { assertCount, MAX_DEQUEUE_BATCH } from "../validation/arguments.js";
+import { assertIntervalMs, assertSeconds } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { zombieReclaimTask } from "../workers/zombie-reclaim.js";
 import type { WorkflowDefinition } from "./definition.js";
@@ -8,15 +10,27 @@ import { handleWorkflowMessage } from "./workflow-handler.js";
 
 /** Settings of a workflow worker loop. */
 export interface WorkflowWorkerOptions {
-  /** Runs in flight at once. Default 1. */
+  /** Runs in flight at once: an integer from 1 to 10,000. Default 1. */
   concurrency?: number;
-  /** Idle poll period, ms. Default `config.pollIntervalMs`. */
+  /** Idle poll period, ms (0 to 2^31 − 1). Default `config.pollIntervalMs`. */
   pollIntervalMs?: number;
-  /** Lease per message, seconds. Default `config.defaultVtSeconds`. */
+  /** Lease per message, seconds (0 to 100 years). Default `config.defaultVtSeconds`. */
   vtSeconds?: number;
   signal?: AbortSignal;
   /** Errors that do not stop the loop (a workflow's own failures are recorded on its run instead). */
   onError?: (err: unknown) => void;
+}
+
+/**
+ * VALIDATION_FAILED naming the option, before anything is written, unless `concurrency` is an integer from 1 to
+ * 10,000 (a claim's bound), `pollIntervalMs` 0 to 2^31 − 1 ms and `vtSeconds` 0 to 100 years.
+ */
+export function checkWorkflowWorkerOptions(options: WorkflowWorkerOptions): void {
+  if (options.concurrency !== undefined) {
+    assertCount("concurrency", options.concurrency, { min: 1, max: MAX_DEQUEUE_BATCH });
+  }
+  if (options.pollIntervalMs !== undefined) assertIntervalMs("pollIntervalMs", options.pollIntervalMs);
+  if (options.vtSeconds !== undefined) assertSeconds("vtSeconds", options.vtSeconds);
 }
 
 /** Serve a workflow with a consumer until it is interrupted or the signal aborts. */

@@ -150,6 +150,9 @@ describe.each(BACKENDS)("ids, counts and options on %s", (backend) => {
     await expectRefused(store, "concurrency", () =>
       pgqrs.workflow().name(def).consumer(consumer).concurrency(10_001).poll(store),
     );
+    await expectRefused(store, "concurrency", () =>
+      pgqrs.consumer("w", "wf").handler(def, { concurrency: 10_001 }).create(store),
+    );
     expect(await consumer.dequeue({ batchSize: 10_000, vtSeconds: 0 })).toHaveLength(1);
   });
 });

@@ -87,6 +87,14 @@ describe.each(BACKENDS)("time arguments on %s", (backend) => {
       await expectRefused(store, "seconds", () => consumer.extendVt(held.id, vt));
       await expectRefused(store, "seconds", () => consumer.extendVtMany([held.id], vt));
     }
+    const def = pgqrs.defineWorkflow({ name: "wf" }, async () => null);
+    await expectRefused(store, "vtSeconds", () =>
+      pgqrs.consumer("w", "wf").handler(def, { vtSeconds: 1e12 }).create(store),
+    );
+    await expectRefused(store, "pollIntervalMs", () =>
+      pgqrs.consumer("w", "wf").handler(def, { pollIntervalMs: 1e12 }).create(store),
+    );
+    await expectRefused(store, "withVt", () => pgqrs.workflow().name(def).consumer(consumer).withVt(1e12).poll(store));
     await expectRefused(store, "at", () => consumer.dequeue({ at: YEAR_20000 }));
     await expectRefused(store, "at", () => pgqrs.dequeue().from("q").at(BC).fetchAll(store));
   });
