@@ -206,6 +206,34 @@ describe("search-path shadowing (PostgreSQL)", () => {
     expect(await loot(), "shadows that ran as a pgqrs role").toEqual([]);
   }, 120_000);
 
+  it("the qualified comparisons still use their indexes (EXPLAIN, with the shadows in place)", async () => {
+    const schema = uniqueName("sp_plan").toLowerCase();
+    const owner = await pgqrs.connect(dsn(OWNER, DB), { schema });
+    await pgqrs.admin(owner).install();
+    await owner.close();
+    const s = `"${schema}"`;
+    const plans: Record<string, string> = {
+      pgqrs_queues_queue_name_key: `SELECT id FROM ${s}.pgqrs_queues WHERE queue_name OPERATOR(pg_catalog.=) $1`,
+      idx_pgqrs_workflows_name: `SELECT id FROM ${s}.pgqrs_workflows WHERE name OPERATOR(pg_catalog.=) $1`,
+      pgqrs_workflow_steps_run_id_step_name_key: `SELECT id FROM ${s}.pgqrs_workflow_steps
+        WHERE run_id = 1 AND step_name OPERATOR(pg_catalog.=) $1`,
+      idx_pgqrs_workers_queue_status: `SELECT id FROM ${s}.pgqrs_workers
+        WHERE queue_id = 1 AND status OPERATOR(pg_catalog.=) ANY ('{ready,polling}')`,
+      idx_pgqrs_workflow_runs_status: `SELECT id FROM ${s}.pgqrs_workflow_runs
+        WHERE status OPERATOR(pg_catalog.=) ANY ('{QUEUED,PAUSED}')`,
+    };
+    for (const [index, statement] of Object.entries(plans)) {
+      const plan = await sql(OWNER, DB, `SET enable_seqscan = off; EXPLAIN ${statement.replace("$1", "'x'")}`);
+      const text =
+        (plan as unknown as pg.QueryResult[])
+          .at(-1)
+          ?.rows.map((r) => r["QUERY PLAN"])
+          .join("\n") ?? "";
+      expect(text, statement).toContain(index);
+    }
+    expect(await loot()).toEqual([]);
+  });
+
   it("no shadow runs in the backend contract suite and a workflow suite run as a non-superuser owner", async () => {
     const out = join(tmpdir(), `${tag}-vitest.json`);
     const result = spawnSync(
