@@ -223,6 +223,11 @@ export const FUNCTION_SHADOWS: Readonly<Record<string, readonly FunctionShadow[]
   decode: [fn("decode", ["varchar", "varchar"], "bytea")],
   lower: [fn("lower", ["varchar"], "text"), fn("lower", ["name"], "text")],
   strpos: [fn("strpos", ["varchar", "text"], "integer"), fn("strpos", ["varchar", "varchar"], "integer")],
+  floor: [fn("floor", ["bigint"], "numeric"), fn("floor", ["integer"], "numeric")],
+  date_part: [
+    fn("date_part", ["varchar", "timestamptz"], "double precision"),
+    fn("date_part", ["name", "timestamptz"], "double precision"),
+  ],
   make_interval: [
     fn("make_interval", ["integer", "integer", "integer", "integer", "integer", "integer", "numeric"], "interval"),
   ],

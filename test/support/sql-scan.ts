@@ -37,6 +37,9 @@ const PLACEHOLDER = "__ts_expr__";
 const SQL_WORDS =
   /\b(SELECT|INSERT|UPDATE|DELETE|WITH|CREATE|ALTER|DROP|FROM|WHERE|AND|OR|SET|RETURNING|FILTER|CASE|JOIN|VALUES|LIMIT|ORDER BY|GROUP BY|IS NULL|IS NOT NULL|EXISTS|ANY|PERFORM|LISTEN)\b/;
 
+/** A cast, a qualified catalog name or OPERATOR(): SQL fragments without keywords (`…::int8`) have one. */
+const SQL_MARKS = /::|\bpg_catalog\.|\bOPERATOR\(/;
+
 /**
  * Words followed by `(` that are SQL syntax, not a call resolved by name: keywords, type modifiers
  * (`VARCHAR(255)`), and constructs PostgreSQL compiles to fixed `pg_catalog` functions or opclass comparisons
@@ -116,7 +119,7 @@ function literalsOf(path: string, where: string): SqlSource[] {
     else if (ts.isTemplateExpression(node)) {
       sql = node.head.text + node.templateSpans.map((s) => ` ${PLACEHOLDER} ${s.literal.text}`).join("");
     }
-    if (sql !== undefined && SQL_WORDS.test(sql)) {
+    if (sql !== undefined && (SQL_WORDS.test(sql) || SQL_MARKS.test(sql))) {
       out.push({ where: `${where}:${lineOf(text, node.getStart(file))}`, sql });
     }
     ts.forEachChild(node, visit);
