@@ -75,15 +75,17 @@ function gaveUp(last: PgqrsError, attempts: number, elapsedMs: number): PgqrsErr
   );
 }
 
-type WorkerCreationOps = Pick<StoreBackend, "getQueueByName" | "registerWorker">;
+type WorkerCreationOps = Pick<StoreBackend, "getQueueByName" | "registerWorker" | "createWorkflow">;
 
 /**
- * `ops`' queue lookup and worker registration (the statements of creating a producer or consumer), retrying transient
- * connect failures as {@link retryTransientConnect} does.
+ * `ops`' queue lookup and worker registration (the statements of creating a producer or consumer) and workflow
+ * creation (a workflow worker's first statement), retrying transient connect failures as
+ * {@link retryTransientConnect} does.
  */
 export function retryWorkerCreation(ops: WorkerCreationOps, timeoutMs: number): WorkerCreationOps {
   return {
     getQueueByName: (name) => retryTransientConnect(() => ops.getQueueByName(name), timeoutMs),
     registerWorker: (p) => retryTransientConnect(() => ops.registerWorker(p), timeoutMs),
+    createWorkflow: (p) => retryTransientConnect(() => ops.createWorkflow(p), timeoutMs),
   };
 }
