@@ -101,13 +101,16 @@ export function dsnSecrets(dsn: string): string[] {
   return [...found].sort((a, b) => b.length - a.length);
 }
 
-/** `text` with every DSN in `dsns` masked and every secret they carry replaced by `***`. */
+/**
+ * `text` with every DSN in `dsns` masked and every secret they carry (of 3 characters or more: shorter ones would
+ * garble the text without hiding anything) replaced by `***`.
+ */
 export function scrubSecrets(text: string, dsns: readonly (string | undefined)[]): string {
   let out = text;
   for (const dsn of dsns) {
     if (dsn === undefined || dsn === "") continue;
     out = out.split(dsn).join(maskDsn(dsn));
-    for (const secret of dsnSecrets(dsn)) out = out.split(secret).join(MASK);
+    for (const secret of dsnSecrets(dsn)) if (secret.length >= 3) out = out.split(secret).join(MASK);
   }
   return out;
 }
