@@ -27,9 +27,11 @@ export function resolveConfig(src: ConfigSources): Config {
   } catch (err) {
     if (!isPgqrsError(err) || err.code !== "MISSING_CONFIG" || err.details?.field !== "configuration") throw err;
     if (src.defaultDsn !== undefined) return Config.loadWithOptions({ ...options, dsn: src.defaultDsn });
+    // Earlier versions of the CLI read PGQRS_CONFIG; the library never did.
+    const renamed = src.env.PGQRS_CONFIG ? " (PGQRS_CONFIG is not read: set PGQRS_CONFIG_FILE)" : "";
     throw new UsageError(
       "no database given: pass --dsn DSN or --config FILE, set PGQRS_DSN or PGQRS_CONFIG_FILE, or write a " +
-        "pgqrs.yaml with `dsn:`",
+        `pgqrs.yaml with \`dsn:\`${renamed}`,
     );
   }
 }

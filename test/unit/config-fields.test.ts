@@ -271,5 +271,7 @@ describe("the CLI resolves configuration with Config.loadWithOptions", () => {
     const none = await thrown(async () => resolveConfig({ env: {}, cwd: scratchDir() }));
     expect(none.message).toContain("no database given");
     expect(resolveConfig({ env: {}, cwd: scratchDir(), defaultDsn: "sqlite://demo.db" }).dsn).toBe("sqlite://demo.db");
+    const old = await thrown(async () => resolveConfig({ env: { PGQRS_CONFIG: "pgqrs.yaml" }, cwd: scratchDir() }));
+    expect(old.message).toContain("PGQRS_CONFIG is not read: set PGQRS_CONFIG_FILE");
   });
 });
