@@ -1,0 +1,59 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parsePgTimestamp } from "../../src/store/postgres/postgres-time.js";
+import { decodeTime, encodeTime } from "../../src/store/sqlite/sqlite-time.js";
+import { MAX_TIME_MS, MIN_TIME_MS } from "../../src/validation/time-arguments.js";
+
+// Issue 14 item 3: stored timestamps never read back as an Invalid Date; outside 1970-9999 they clamp to the edge.
+const EARLIEST = "1970-01-01T00:00:00.000Z";
+const LATEST = "9999-12-31T23:59:59.999Z";
+
+describe("PostgreSQL timestamp text", () => {
+  it.each([
+    ["2026-01-01 00:00:00+00", "2026-01-01T00:00:00.000Z"],
+    ["2026-01-01 00:00:00.123456+05:30", "2025-12-31T18:30:00.123Z"],
+    ["1969-12-31 23:00:00-05", "1970-01-01T04:00:00.000Z"],
+    ["1970-01-01 00:00:00+00:19:32", EARLIEST],
+    ["9999-12-31 23:59:59.999999+00", LATEST],
+    ["4369-04-02 00:00:00+00 BC", EARLIEST],
+    ["0044-03-15 12:00:00+00 BC", EARLIEST],
+    ["20000-01-01 00:00:00+00", LATEST],
+    ["294276-12-31 23:59:59.999999+00", LATEST],
+    ["infinity", LATEST],
+    ["-infinity", EARLIEST],
+    ["not a timestamp", EARLIEST],
+  ])("%s reads as %s", (text, iso) => {
+    expect(parsePgTimestamp(text).toISOString()).toBe(iso);
+  });
+
+  it("a timestamp without a zone is local time, as node-postgres reads it", () => {
+    expect(parsePgTimestamp("2026-06-01 12:00:00").getTime()).toBe(new Date(2026, 5, 1, 12).getTime());
+  });
+});
+
+describe("SQLite timestamp text", () => {
+  it.each([
+    ["2026-01-01 00:00:00.123000", "2026-01-01T00:00:00.123Z"],
+    ["2026-01-01 00:00:00", "2026-01-01T00:00:00.000Z"],
+    ["2026-01-01T00:00:00.123456789Z", "2026-01-01T00:00:00.123Z"],
+    ["+033715-08 9T12:34:56.7000", LATEST],
+    ["+020000-01-01 00:00:00.000", LATEST],
+    ["-004368-04-02 00:00:00.000000", EARLIEST],
+    ["0500-01-01 00:00:00.000000", EARLIEST],
+    ["garbage", EARLIEST],
+    ["", EARLIEST],
+  ])("%s reads as %s", (text, iso) => {
+    expect(decodeTime(text).toISOString()).toBe(iso);
+  });
+
+  it("every time in range round-trips through encodeTime; a time outside 0000-9999 is refused, not mangled", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: MIN_TIME_MS, max: MAX_TIME_MS }), (ms) => {
+        expect(decodeTime(encodeTime(new Date(ms))).getTime()).toBe(ms);
+      }),
+    );
+    for (const bad of [new Date("+020000-01-01T00:00:00Z"), new Date(Number.NaN), new Date(-7e13)]) {
+      expect(() => encodeTime(bad)).toThrow(/cannot be stored/);
+    }
+  });
+});
