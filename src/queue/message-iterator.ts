@@ -169,9 +169,10 @@ export class MessageIterator<T = unknown> implements AsyncIterableIterator<Queue
 
   /** False when the worker was interrupted (it is now suspended); throws SUSPENDED when it was suspended or stopped. */
   async #mayTakeWork(): Promise<boolean> {
-    if (!this.#statusChanged && this.#consumer.timers.nowMs() - this.#lastStatusCheck < this.#settings.pollIntervalMs) return true;
+    const nowMs = this.#consumer.timers.nowMs();
+    if (!this.#statusChanged && nowMs - this.#lastStatusCheck < this.#settings.pollIntervalMs) return true;
     this.#statusChanged = false;
-    this.#lastStatusCheck = this.#consumer.timers.nowMs();
+    this.#lastStatusCheck = nowMs;
     try {
       await assertMayTakeWork(this.#consumer);
       return true;
