@@ -16,6 +16,13 @@ import { assertBuilt, CLI, CliDatabase, type CliRun, runCli } from "./cli-harnes
 beforeAll(assertBuilt);
 vi.setConfig({ testTimeout: 120_000 });
 
+/** The DSN with a password: its own when it has one, else `fallback` (the test cluster trusts local connections). */
+function withPassword(dsn: string, fallback: string): { dsn: string; password: string } {
+  const url = new URL(dsn);
+  if (url.password === "") url.password = fallback;
+  return { dsn: url.toString(), password: decodeURIComponent(url.password) };
+}
+
 const scratch = () => mkdtempSync(join(tmpdir(), "pgqrs-cli-config-"));
 
 describe("configuration through the CLI", () => {
@@ -75,9 +82,8 @@ describe("passwords are never printed", () => {
   });
 
   it("demo --crash gives its worker processes the DSN through the environment, not their command line", async () => {
-    const secret = "crash-demo-Secret";
-    const dsn = postgresDsn().replace("postgres@", `postgres:${secret}@`);
-    expect(dsn).toContain(secret);
+    const { dsn, password: secret } = withPassword(postgresDsn(), "crash-demo-Secret");
+    expect(dsn).toContain(encodeURIComponent(secret));
     const schema = uniqueName("s_crash");
     const log = join(scratch(), "argv.log");
     const preload = join(process.cwd(), "test/cli/fixtures/record-argv.mjs");
