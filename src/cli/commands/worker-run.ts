@@ -5,6 +5,7 @@ import * as pgqrs from "../../index.js";
 import type { Consumer, MessageHandler, PollLoopEnd, QueueMessage, WorkflowDefinition } from "../../index.js";
 import { UsageError } from "../cli-errors.js";
 import type { CommandSpec } from "../command.js";
+import { escapeControls } from "../output.js";
 
 /** What a user module offers: its exported workflow definitions and queue handlers. */
 export interface WorkerModule {
@@ -83,7 +84,7 @@ export const workerRunCommand: CommandSpec = {
     const mod = await loadWorkerModule(path, process.cwd());
     const store = await ctx.store();
     const log = (line: string) => {
-      if (!ctx.json) ctx.err.write(`${new Date().toISOString()} ${line}\n`);
+      if (!ctx.json) ctx.err.write(`${new Date().toISOString()} ${escapeControls(line)}\n`);
     };
     const onError = (err: unknown) => log(`error: ${err instanceof Error ? err.message : String(err)}`);
     const consumers: Consumer[] = [];
