@@ -146,6 +146,26 @@ describe.each(BACKENDS)("control characters in names on %s", (backend) => {
     expect(names).toContain(EVIL_QUEUE);
   });
 
+  it("worker run escapes them in its log lines", async () => {
+    await db.ok("queue", "create", "evil\x1b[2Jq");
+    const child = db.spawn("worker", "run", "--module", "test/cli/fixtures/hostile-queue-module.mjs");
+    let log = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      log += d.toString();
+    });
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      child.stderr?.on("data", () => {
+        if (log.includes("ready on")) resolve();
+      });
+      void exited.then(() => reject(new Error(`worker run exited: ${log}`)));
+    });
+    child.kill("SIGTERM");
+    await exited;
+    expect(log).toContain("serving queue 'evil\\u{1b}[2Jq'");
+    expect(log).not.toMatch(RAW_CONTROL);
+  });
+
   it("error messages and one-line output escape them", async () => {
     const missing = await db.run("queue", "show", `${EVIL_QUEUE}-missing`);
     expect(missing.code).toBe(1);
