@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
 import { errorCode, openTestStore, thrown } from "../support/stores.js";
+import { openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
 
 describe.each(BACKENDS)("one-shot polls and worker administration on %s", (backend) => {
   const setup = async () => {
@@ -26,18 +27,24 @@ describe.each(BACKENDS)("one-shot polls and worker administration on %s", (backe
   });
 
   it("wakes when a message arrives while waiting", async () => {
-    const { store, consumer, producer } = await setup();
+    // On a virtual clock that never moves: the poll's 10 ms interval never ends, only the enqueue can wake it.
+    const { store, clock } = await openVirtualStore(backend, { pollIntervalMs: 10 });
+    await store.queue("p");
+    const consumer = await store.consumer("p");
+    const producer = await store.producer("p");
     const polling = pgqrs.dequeue().worker(consumer).until(5_000).poll(store);
-    await new Promise((r) => setTimeout(r, 30));
+    await untilTimerAt(clock, 10); // the first claim came back empty: the poll waits
     await producer.enqueue("late");
     expect((await polling).map((m) => m.payload)).toEqual(["late"]);
   });
 
   it("is woken by an enqueue through its store, not by its 60 s poll interval", async () => {
-    const { store, consumer, producer } = await setup();
+    const { store, clock } = await openVirtualStore(backend);
+    await store.queue("p");
+    const consumer = await store.consumer("p");
+    const producer = await store.producer("p");
     const polling = pgqrs.dequeue().worker(consumer).pollInterval(60_000).until(20_000).poll(store);
-    while ((await consumer.status()) !== "polling") await new Promise((r) => setTimeout(r, 5));
-    await new Promise((r) => setTimeout(r, 50));
+    await untilTimerAt(clock, 20_000); // waiting for the poll interval or the until() deadline, whichever is first
     await producer.enqueue("woken");
     expect((await polling).map((m) => m.payload)).toEqual(["woken"]);
   });
