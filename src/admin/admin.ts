@@ -185,6 +185,14 @@ export class Admin {
     return this.#backend.listMessages({ ...page, consumerWorkerId: id, state: "all" });
   }
 
+  /** How many unarchived messages the worker holds (leased to it), counted in one statement. WORKER_NOT_FOUND when missing. */
+  async countWorkerMessages(id: number): Promise<number> {
+    assertId("id", id);
+    const w = await this.#backend.getWorker(id);
+    if (w === null) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${id}' not found`);
+    return this.#backend.countHeldMessages({ workerId: id });
+  }
+
   /** Release every unarchived message held by the worker (visible now). Returns the count. */
   async releaseWorkerMessages(id: number): Promise<number> {
     assertId("id", id);

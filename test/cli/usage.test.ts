@@ -77,9 +77,11 @@ describe("help and usage errors", () => {
 
 describe("unreachable database", () => {
   const dsn = "postgresql://bob:hunter2@127.0.0.1:1/app";
+  // A refused connection is retried until the connection timeout (a restarting server): keep that wait short here.
+  const env = { PGQRS_CONNECTION_TIMEOUT: "1" };
 
   it("prints one line with the masked DSN and the reason, exit 1, no stack", async () => {
-    const r = await runCli(["queue", "list", "--dsn", dsn]);
+    const r = await runCli(["queue", "list", "--dsn", dsn], { env });
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toContain("cannot connect to postgresql://bob:***@127.0.0.1:1/app");
@@ -89,12 +91,12 @@ describe("unreachable database", () => {
   });
 
   it("is a JSON error with --json and shows a stack with --verbose", async () => {
-    const j = await runCli(["stats", "--dsn", dsn, "--json"]);
+    const j = await runCli(["stats", "--dsn", dsn, "--json"], { env });
     expect(j.code).toBe(1);
     const body = JSON.parse(j.stdout) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("CONNECTION_FAILED");
     expect(body.error.message).not.toContain("hunter2");
-    const v = await runCli(["stats", "--dsn", dsn, "--verbose"]);
+    const v = await runCli(["stats", "--dsn", dsn, "--verbose"], { env });
     expect(v.stderr).toMatch(/\bat .*\.js:\d+/);
     expect(v.stderr).not.toContain("hunter2");
   });

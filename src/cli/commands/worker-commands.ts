@@ -125,7 +125,7 @@ export const workerCommands: CommandSpec[] = [
       }
       if (w.status === "stopped") return { data: w, human: `Worker ${id} is already stopped.` };
       if (w.status !== "suspended") w = await admin.transitionWorker(id, "suspend");
-      const held = (await admin.getWorkerMessages(id)).filter((m) => m.archivedAt === null).length;
+      const held = await admin.countWorkerMessages(id);
       if (held > 0) {
         throw new UsageError(
           `worker ${id} holds ${held} message(s); it is suspended. Release them (pgqrs worker reclaim) and retry`,
