@@ -24,6 +24,8 @@ export interface DequeueOptions {
  */
 export class Consumer extends WorkerHandle {
   readonly queue: QueueRecord;
+  /** What the claims since the last wake-up from a notification found: nothing yet claimed, nothing, or messages. */
+  #afterRemoteWake: "pending" | "fruitless" | "found" = "found";
 
   constructor(ctx: EngineContext, queue: QueueRecord, record: WorkerRecord) {
     super(ctx, record);
@@ -44,7 +46,14 @@ export class Consumer extends WorkerHandle {
       now,
       maxReadCt: this.ctx.config.maxReadCt,
     });
+    this.#noteClaim(rows.length);
     return rows as QueueMessage<T>[];
+  }
+
+  /** Feeds the wake-up backoff: a claim that found messages resets it; one after a wake-up that found none sets it. */
+  #noteClaim(found: number): void {
+    if (found > 0) this.#afterRemoteWake = "found";
+    else if (this.#afterRemoteWake === "pending") this.#afterRemoteWake = "fruitless";
   }
 
   /**
@@ -59,7 +68,7 @@ export class Consumer extends WorkerHandle {
     const backend = this.ctx.backend;
     if (backend.dequeueAndStartRuns === undefined) return undefined;
     if (this.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${this.id}' not found`);
-    return backend.dequeueAndStartRuns({
+    const claimed = await backend.dequeueAndStartRuns({
       queueId: this.queue.id,
       workerId: this.id,
       limit,
@@ -67,6 +76,8 @@ export class Consumer extends WorkerHandle {
       now: this.now(),
       maxReadCt: this.ctx.config.maxReadCt,
     });
+    this.#noteClaim(claimed.length);
+    return claimed;
   }
 
   /**
@@ -90,6 +101,7 @@ export class Consumer extends WorkerHandle {
       now,
       maxReadCt: this.ctx.config.maxReadCt,
     });
+    if (batchSize > 0) this.#noteClaim(result.messages.length);
     return { archived: result.archived, messages: result.messages as QueueMessage<T>[] };
   }
 
@@ -117,7 +129,15 @@ export class Consumer extends WorkerHandle {
     if (!backend.capabilities.listenNotify || backend.listen === undefined) return async () => stopLocal();
     // Any role that can connect may NOTIFY the channel: its wake-ups are rate-limited on the store clock, so a
     // flood cannot make this consumer claim in a loop (security review L6).
-    const remote = coalesceWakeups(this.timers, REMOTE_WAKE_MIN_INTERVAL_MS, () => onMessages("remote"));
+    const remote = coalesceWakeups(
+      this.timers,
+      REMOTE_WAKE_MIN_INTERVAL_MS,
+      () => {
+        this.#afterRemoteWake = "pending";
+        onMessages("remote");
+      },
+      { idleIntervalMs: this.ctx.config.pollIntervalMs, fruitless: () => this.#afterRemoteWake === "fruitless" },
+    );
     let stopRemote: () => Promise<void>;
     try {
       stopRemote = await backend.listen({ queueId: this.queue.id, onNotify: () => remote.notify() });
