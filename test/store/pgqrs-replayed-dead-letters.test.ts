@@ -20,13 +20,19 @@ describe.each(BACKENDS)("dead letters replayed by pgqrs on %s", (name: BackendNa
   let raw: RawSql;
   const time = (d: Date) => (name === "sqlite" ? encodeTime(d) : d);
 
+  // A store of its own for the dashboard reads, whose totals span every queue.
+  const dash = {} as { backend: StoreBackend; raw: RawSql };
   beforeAll(async () => {
     const { store, dsn, schema } = await openTestStore(name);
     b = store.context.backend;
     raw = await rawSql(name, dsn, schema);
+    const other = await openTestStore(name);
+    dash.backend = other.store.context.backend;
+    dash.raw = await rawSql(name, other.dsn, other.schema);
   });
   afterAll(async () => {
     await raw.close();
+    await dash.raw.close();
   });
 
   /** pgqrs 0.15.3's replay statement, with its NOW() bound. */
@@ -150,5 +156,45 @@ describe.each(BACKENDS)("dead letters replayed by pgqrs on %s", (name: BackendNa
       archivedAt: null,
       deadLetteredAt: null,
     });
+  });
+
+  it("the dashboard's paged reads use the same rule: a replayed, then completed message is completed, never dead", async () => {
+    const d = dash.backend;
+    const q = await d.createQueue({ name: uniqueName("dash"), now: t() });
+    const w = await d.registerWorker({ name: uniqueName("w"), queueId: q.id, now: t() });
+    const [m] = await d.enqueue({
+      queueId: q.id,
+      payloads: ['"x"'],
+      producerWorkerId: null,
+      enqueuedAt: t(),
+      visibleAt: t(),
+    });
+    await d.dequeue({ queueId: q.id, workerId: w.id, limit: 1, leaseMs: 1, now: t(), maxReadCt: MAX });
+    await d.deadLetter({ queueId: q.id, maxReadCt: MAX, now: t(10) });
+    const dashboard = async (at: Date) => {
+      const totals = await d.metricsTotals({ now: at, maxReadCt: MAX });
+      const page = await d.queueMetricsPage({ limit: 10, offset: 0, now: at, maxReadCt: MAX });
+      const completed = await d.completedPerMinute({ since: t(), queueIds: [q.id] });
+      return {
+        totalsDead: totals.deadLetteredMessages,
+        totalsPending: totals.pendingMessages,
+        pageDead: page.rows[0]?.deadLetteredMessages,
+        completed: completed.reduce((n, c) => n + c.count, 0),
+      };
+    };
+    expect(await dashboard(t(20))).toEqual({ totalsDead: 1, totalsPending: 0, pageDead: 1, completed: 0 });
+    // pgqrs's replay: pending again, not dead.
+    await dash.raw.run(
+      {
+        sqlite: "UPDATE pgqrs_messages SET archived_at = NULL, read_ct = 0, consumer_worker_id = NULL WHERE id = ?",
+        postgres:
+          "UPDATE {{schema}}.pgqrs_messages SET archived_at = NULL, read_ct = 0, consumer_worker_id = NULL WHERE id = $1",
+      },
+      [m!.id],
+    );
+    expect(await dashboard(t(30))).toEqual({ totalsDead: 0, totalsPending: 1, pageDead: 0, completed: 0 });
+    await d.dequeue({ queueId: q.id, workerId: w.id, limit: 1, leaseMs: 1000, now: t(30), maxReadCt: MAX });
+    expect(await d.archive({ ids: [m!.id], workerId: w.id, now: t(40) })).toEqual([true]);
+    expect(await dashboard(t(50))).toEqual({ totalsDead: 0, totalsPending: 0, pageDead: 0, completed: 1 });
   });
 });

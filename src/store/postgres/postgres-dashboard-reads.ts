@@ -8,6 +8,10 @@ import { WORKFLOW_STATUSES } from "../../types.js";
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection, Row } from "./postgres-connection.js";
 import { cols, countOf, toQueue, toWorkflow } from "./postgres-rows.js";
+import { DEAD } from "./postgres-stats.js";
+
+/** An archived row that is not a dead letter (the rule of postgres-stats.ts's DEAD, for rows known archived). */
+const NOT_DEAD_ARCHIVED = "m.dead_lettered_at IS DISTINCT FROM m.archived_at";
 
 export type DashboardReadOps = Pick<
   StoreBackend,
@@ -33,7 +37,7 @@ const COUNTS = `
   pg_catalog.count(m.id) FILTER (WHERE ${DELAYED}) AS delayed,
   pg_catalog.count(m.id) FILTER (WHERE ${LEASED}) AS leased,
   pg_catalog.count(m.id) FILTER (WHERE m.archived_at IS NOT NULL) AS archived,
-  pg_catalog.count(m.id) FILTER (WHERE m.dead_lettered_at IS NOT NULL) AS dead`;
+  pg_catalog.count(m.id) FILTER (WHERE ${DEAD}) AS dead`;
 
 /** `$n` is a search text or NULL: a case-insensitive substring test of `column`. */
 function matches(column: string, n: number): string {
@@ -130,10 +134,10 @@ export function createDashboardReadOps(conn: PostgresConnection): DashboardReadO
         "completedPerMinute",
         perQueue
           ? `SELECT m.queue_id, ${minute} AS minute, pg_catalog.count(*) AS n FROM ${messages} m
-              WHERE m.queue_id = ANY($2::int8[]) AND m.archived_at >= $1::timestamptz AND m.dead_lettered_at IS NULL
+              WHERE m.queue_id = ANY($2::int8[]) AND m.archived_at >= $1::timestamptz AND ${NOT_DEAD_ARCHIVED}
               GROUP BY 1, 2`
           : `SELECT NULL::int8 AS queue_id, ${minute} AS minute, pg_catalog.count(*) AS n FROM ${messages} m
-              WHERE m.archived_at >= $1::timestamptz AND m.dead_lettered_at IS NULL
+              WHERE m.archived_at >= $1::timestamptz AND ${NOT_DEAD_ARCHIVED}
               GROUP BY 2`,
         perQueue ? [since, queueIds] : [since],
       );

@@ -18,7 +18,7 @@ const LEASED = "m.archived_at IS NULL AND m.vt > $1 AND m.consumer_worker_id IS 
  * Archived by the dead-letter sweep (it sets both columns to one time). A message pgqrs replayed (archived_at
  * cleared, dead_lettered_at kept) is pending, never dead as well.
  */
-const DEAD = "m.archived_at IS NOT NULL AND m.dead_lettered_at = m.archived_at";
+export const DEAD = "m.archived_at IS NOT NULL AND m.dead_lettered_at = m.archived_at";
 
 const MESSAGE_COUNTS = `
   pg_catalog.count(m.id) FILTER (WHERE m.archived_at IS NULL) AS total,

@@ -24,7 +24,7 @@ const COUNTS = `
   COALESCE(SUM(m.archived_at IS NULL AND m.consumer_worker_id IS NULL AND m.vt > @now), 0) AS delayed,
   COALESCE(SUM(m.archived_at IS NULL AND m.consumer_worker_id IS NOT NULL AND m.vt > @now), 0) AS leased,
   COALESCE(SUM(m.archived_at IS NOT NULL), 0) AS archived,
-  COALESCE(SUM(m.dead_lettered_at IS NOT NULL), 0) AS dead`;
+  COALESCE(SUM(m.archived_at IS NOT NULL AND m.dead_lettered_at = m.archived_at), 0) AS dead`;
 
 /** A case-insensitive (ASCII) substring test of `column` against `@search`, or every row when it is NULL. */
 const matches = (column: string) => `(@search IS NULL OR instr(lower(${column}), lower(@search)) > 0)`;
@@ -122,7 +122,7 @@ export function completedPerMinute(c: SqliteConnection, p: CompletedPerMinutePar
     p.queueIds === undefined
       ? c.all<{ queue_id: null; minute: string; n: number }>(
           `SELECT NULL AS queue_id, substr(archived_at, 1, 16) AS minute, COUNT(*) AS n FROM pgqrs_messages
-            WHERE archived_at >= ? AND dead_lettered_at IS NULL GROUP BY 2`,
+            WHERE archived_at >= ? AND dead_lettered_at IS NOT archived_at GROUP BY 2`,
           since,
         )
       : p.queueIds.length === 0
@@ -130,7 +130,7 @@ export function completedPerMinute(c: SqliteConnection, p: CompletedPerMinutePar
         : c.all<{ queue_id: number; minute: string; n: number }>(
             `SELECT queue_id, substr(archived_at, 1, 16) AS minute, COUNT(*) AS n FROM pgqrs_messages
               WHERE queue_id IN (${placeholders(p.queueIds.length)}) AND archived_at >= ?
-                AND dead_lettered_at IS NULL GROUP BY 1, 2`,
+                AND dead_lettered_at IS NOT archived_at GROUP BY 1, 2`,
             ...p.queueIds,
             since,
           );
