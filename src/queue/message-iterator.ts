@@ -5,6 +5,8 @@
  */
 import { PgqrsError } from "../errors.js";
 import type { QueueMessage } from "../types.js";
+import { assertCount, MAX_DEQUEUE_BATCH } from "../validation/arguments.js";
+import { assertIntervalMs } from "../validation/time-arguments.js";
 import type { Consumer } from "./consumer.js";
 import { assertMayTakeWork, enterPolling } from "./terminal-status.js";
 import { createWaker, type Waker } from "./wait.js";
@@ -44,18 +46,8 @@ export interface ResolvedIteratorSettings {
 /** Check the options of {@link Consumer.messages}; VALIDATION_FAILED naming the first bad one. */
 export function checkIteratorOptions(options: MessageIteratorOptions): void {
   const { batchSize, pollIntervalMs } = options;
-  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) {
-    throw new PgqrsError(
-      "VALIDATION_FAILED",
-      `Validation failed: batchSize must be an integer >= 1, got ${String(batchSize)}`,
-    );
-  }
-  if (pollIntervalMs !== undefined && !(Number.isFinite(pollIntervalMs) && pollIntervalMs >= 0)) {
-    throw new PgqrsError(
-      "VALIDATION_FAILED",
-      `Validation failed: pollIntervalMs must be a finite number >= 0, got ${String(pollIntervalMs)}`,
-    );
-  }
+  if (batchSize !== undefined) assertCount("batchSize", batchSize, { min: 1, max: MAX_DEQUEUE_BATCH });
+  if (pollIntervalMs !== undefined) assertIntervalMs("pollIntervalMs", pollIntervalMs);
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };

@@ -146,6 +146,9 @@ describe.each(BACKENDS)("consumer.messages() on %s", (backend) => {
     expect(await errorCode(async () => consumer.messages({ batchSize: 0 }))).toBe("VALIDATION_FAILED");
     expect(await errorCode(async () => consumer.messages({ batchSize: 1.5 }))).toBe("VALIDATION_FAILED");
     expect(await errorCode(async () => consumer.messages({ pollIntervalMs: Number.NaN }))).toBe("VALIDATION_FAILED");
+    // Past the longest Node timer (2^31 - 1 ms) a wait would fire at once: refused, as are batches past 10,000.
+    expect(await errorCode(async () => consumer.messages({ pollIntervalMs: 2 ** 31 }))).toBe("VALIDATION_FAILED");
+    expect(await errorCode(async () => consumer.messages({ batchSize: 10_001 }))).toBe("VALIDATION_FAILED");
     expect((await message(sent?.id as number))?.readCt).toBe(0);
   });
 });
