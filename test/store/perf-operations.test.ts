@@ -325,19 +325,14 @@ describe.each(factories)("hot-path operations: $name", (factory) => {
             visibleAt: t(),
           });
         let calls = 0;
-        let resolveFirst: () => void = () => undefined;
-        const first = new Promise<void>((resolve) => {
-          resolveFirst = resolve;
-        });
+        // listen() resolves once the connection listens; a first connection wakes no one (every subscriber claims
+        // after subscribing anyway).
         const stop = await mine.listen!({
           queueId: q.id,
           onNotify: () => {
             calls += 1;
-            resolveFirst();
           },
         });
-        await first; // the wake-up sent once the connection listens
-        calls = 0;
         await put(theirs, other, 3);
         // Its own enqueues wake its consumers in-process (the engine does that), so the listener skips them.
         await put(mine, q, 2);
