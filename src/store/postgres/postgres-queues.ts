@@ -38,9 +38,11 @@ export function createQueueOps(conn: PostgresConnection): QueueOps {
     },
 
     async getQueueByName(name) {
-      const rows = await conn.prepared("queue_by_name", `SELECT ${cols.queue()} FROM ${queues} WHERE queue_name OPERATOR(pg_catalog.=) $1`, [
-        name,
-      ]);
+      const rows = await conn.prepared(
+        "queue_by_name",
+        `SELECT ${cols.queue()} FROM ${queues} WHERE queue_name OPERATOR(pg_catalog.=) $1`,
+        [name],
+      );
       return rows[0] === undefined ? null : toQueue(rows[0]);
     },
 
@@ -75,9 +77,11 @@ export function createQueueOps(conn: PostgresConnection): QueueOps {
             { queueName, workers: busyWorkers },
           );
         }
-        const refs = await tx.query("deleteQueue", `SELECT pg_catalog.count(*) AS n FROM ${messages} WHERE queue_id = $1`, [
-          queueId,
-        ]);
+        const refs = await tx.query(
+          "deleteQueue",
+          `SELECT pg_catalog.count(*) AS n FROM ${messages} WHERE queue_id = $1`,
+          [queueId],
+        );
         const messageRefs = countOf(refs);
         if (messageRefs > 0) {
           throw new ValidationError(

@@ -319,7 +319,9 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
 
     async countRuns(p) {
       const { sql, values } = runFilter(p, statusType);
-      return countOf(await conn.query("countRuns", `SELECT pg_catalog.count(*) AS n FROM ${runs} WHERE ${sql}`, values));
+      return countOf(
+        await conn.query("countRuns", `SELECT pg_catalog.count(*) AS n FROM ${runs} WHERE ${sql}`, values),
+      );
     },
 
     async transitionRun(p) {
