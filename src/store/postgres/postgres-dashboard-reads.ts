@@ -8,7 +8,7 @@ import { WORKFLOW_STATUSES } from "../../types.js";
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection, Row } from "./postgres-connection.js";
 import { cols, countOf, toQueue, toWorkflow } from "./postgres-rows.js";
-import { DEAD } from "./postgres-stats.js";
+import { MESSAGE_COUNTS, PENDING } from "./postgres-stats.js";
 
 /** An archived row that is not a dead letter (the rule of postgres-stats.ts's DEAD, for rows known archived). */
 const NOT_DEAD_ARCHIVED = "m.dead_lettered_at IS DISTINCT FROM m.archived_at";
@@ -25,19 +25,6 @@ export type DashboardReadOps = Pick<
   | "countZombies"
   | "workerActivity"
 >;
-
-/** FILTER predicates over `m`; `$1` = now, `$2` = maxReadCt (as the stats of postgres-stats.ts). */
-const PENDING = "m.archived_at IS NULL AND m.vt <= $1::timestamptz AND m.read_ct < $2::int4";
-const DELAYED = "m.archived_at IS NULL AND m.vt > $1::timestamptz AND m.consumer_worker_id IS NULL";
-const LEASED = "m.archived_at IS NULL AND m.vt > $1::timestamptz AND m.consumer_worker_id IS NOT NULL";
-
-const COUNTS = `
-  pg_catalog.count(m.id) FILTER (WHERE m.archived_at IS NULL) AS total,
-  pg_catalog.count(m.id) FILTER (WHERE ${PENDING}) AS pending,
-  pg_catalog.count(m.id) FILTER (WHERE ${DELAYED}) AS delayed,
-  pg_catalog.count(m.id) FILTER (WHERE ${LEASED}) AS leased,
-  pg_catalog.count(m.id) FILTER (WHERE m.archived_at IS NOT NULL) AS archived,
-  pg_catalog.count(m.id) FILTER (WHERE ${DEAD}) AS dead`;
 
 /** `$n` is a search text or NULL: a case-insensitive substring test of `column`. */
 function matches(column: string, n: number): string {
@@ -84,7 +71,7 @@ export function createDashboardReadOps(conn: PostgresConnection): DashboardReadO
       const rows = await conn.query(
         "queueMetricsPage",
         `WITH f AS (SELECT q.id, q.queue_name FROM ${queues} q WHERE ${matches("q.queue_name", 3)}),
-              c AS (SELECT m.queue_id, ${COUNTS},
+              c AS (SELECT m.queue_id, ${MESSAGE_COUNTS},
                            pg_catalog.min(m.enqueued_at) FILTER (WHERE ${PENDING}) AS oldest_pending,
                            pg_catalog.max(m.enqueued_at) AS newest
                       FROM ${messages} m WHERE m.queue_id IN (SELECT f.id FROM f) GROUP BY m.queue_id)
@@ -110,7 +97,7 @@ export function createDashboardReadOps(conn: PostgresConnection): DashboardReadO
         "metricsTotals",
         `SELECT (SELECT pg_catalog.count(*) FROM ${queues}) AS queues,
                 (SELECT pg_catalog.count(*) FROM ${workflows}) AS workflows, c.*
-           FROM (SELECT ${COUNTS} FROM ${messages} m) c`,
+           FROM (SELECT ${MESSAGE_COUNTS} FROM ${messages} m) c`,
         [now, maxReadCt],
       );
       const n = (k: string) => countOf(rows, k);

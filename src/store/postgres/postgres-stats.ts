@@ -10,17 +10,17 @@ import { countOf } from "./postgres-rows.js";
 
 export type StatsOps = Pick<StoreBackend, "queueMetrics" | "systemStats" | "workerHealthStats" | "queueWorkerCounts">;
 
-/** FILTER predicates over `pgqrs_messages m`; `$1` = now, `$2` = maxReadCt. */
-const PENDING = "m.archived_at IS NULL AND m.vt <= $1 AND m.read_ct < $2";
+/** FILTER predicates over `pgqrs_messages m`; `$1` = now, `$2` = maxReadCt (also used by the dashboard reads). */
+export const PENDING = "m.archived_at IS NULL AND m.vt <= $1 AND m.read_ct < $2";
 const DELAYED = "m.archived_at IS NULL AND m.vt > $1 AND m.consumer_worker_id IS NULL";
 const LEASED = "m.archived_at IS NULL AND m.vt > $1 AND m.consumer_worker_id IS NOT NULL";
 /**
  * Archived by the dead-letter sweep (it sets both columns to one time). A message pgqrs replayed (archived_at
  * cleared, dead_lettered_at kept) is pending, never dead as well.
  */
-export const DEAD = "m.archived_at IS NOT NULL AND m.dead_lettered_at = m.archived_at";
+const DEAD = "m.archived_at IS NOT NULL AND m.dead_lettered_at = m.archived_at";
 
-const MESSAGE_COUNTS = `
+export const MESSAGE_COUNTS = `
   pg_catalog.count(m.id) FILTER (WHERE m.archived_at IS NULL) AS total,
   pg_catalog.count(m.id) FILTER (WHERE ${PENDING}) AS pending,
   pg_catalog.count(m.id) FILTER (WHERE ${DELAYED}) AS delayed,

@@ -16,15 +16,7 @@ import type {
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { type QueueRow, toQueue, toWorkflow, type WorkflowRow } from "./sqlite-rows.js";
 import { decodeTimeOrNull, encodeTime } from "./sqlite-time.js";
-
-/** Sums over `m` (as sqlite-stats.ts); `@now`, `@maxReadCt`. */
-const COUNTS = `
-  COALESCE(SUM(m.archived_at IS NULL), 0) AS total,
-  COALESCE(SUM(m.archived_at IS NULL AND m.vt <= @now AND m.read_ct < @maxReadCt), 0) AS pending,
-  COALESCE(SUM(m.archived_at IS NULL AND m.consumer_worker_id IS NULL AND m.vt > @now), 0) AS delayed,
-  COALESCE(SUM(m.archived_at IS NULL AND m.consumer_worker_id IS NOT NULL AND m.vt > @now), 0) AS leased,
-  COALESCE(SUM(m.archived_at IS NOT NULL), 0) AS archived,
-  COALESCE(SUM(m.archived_at IS NOT NULL AND m.dead_lettered_at = m.archived_at), 0) AS dead`;
+import { MESSAGE_COUNTS } from "./sqlite-stats.js";
 
 /** A case-insensitive (ASCII) substring test of `column` against `@search`, or every row when it is NULL. */
 const matches = (column: string) => `(@search IS NULL OR instr(lower(${column}), lower(@search)) > 0)`;
@@ -59,7 +51,7 @@ export function queueMetricsPage(c: SqliteConnection, p: QueueMetricsPageParams)
   // The match count comes from its own one-row side, so a page past the end still reports it.
   const rows = c.all<PageRow>(
     `WITH f AS (SELECT q.id, q.queue_name FROM pgqrs_queues q WHERE ${matches("q.queue_name")}),
-          c AS (SELECT m.queue_id, ${COUNTS},
+          c AS (SELECT m.queue_id, ${MESSAGE_COUNTS},
                        MIN(CASE WHEN m.archived_at IS NULL AND m.vt <= @now AND m.read_ct < @maxReadCt
                                 THEN m.enqueued_at END) AS oldest_pending,
                        MAX(m.enqueued_at) AS newest
@@ -100,7 +92,7 @@ export function queueMetricsPage(c: SqliteConnection, p: QueueMetricsPageParams)
 export function metricsTotals(c: SqliteConnection, p: { now: Date; maxReadCt: number }): MetricsTotals {
   const r = c.get<Counts & { queues: number; workflows: number }>(
     `SELECT (SELECT COUNT(*) FROM pgqrs_queues) AS queues, (SELECT COUNT(*) FROM pgqrs_workflows) AS workflows, c.*
-       FROM (SELECT ${COUNTS} FROM pgqrs_messages m) c`,
+       FROM (SELECT ${MESSAGE_COUNTS} FROM pgqrs_messages m) c`,
     { now: encodeTime(p.now), maxReadCt: p.maxReadCt },
   )!;
   return {
