@@ -11,6 +11,7 @@
  * - **workflow**: a definition (`pgqrs_workflows`) owning a queue of the same name; a **run** is one execution,
  *   keyed by its trigger message; a **step** is one durable unit of a run, keyed by `(runId, stepName)`.
  */
+import type { RunWaitingFor } from "./store/run-primitives.js";
 
 /** Worker lifecycle states (lowercase, as pgqrs stores them). */
 export type WorkerStatus = "ready" | "polling" | "suspended" | "interrupted" | "stopped";
@@ -89,6 +90,10 @@ export interface RunRecord {
   pausedAt: Date | null;
   completedAt: Date | null;
   workerId: number | null;
+  /** The run that started this one with `run.startChild`, or `null`. */
+  parentRunId: number | null;
+  /** What a PAUSED run waits for (sleep, message, event, child, retry, pause); `null` when it is not waiting. */
+  waitingFor: RunWaitingFor | null;
 }
 
 export interface StepRecord {
@@ -107,6 +112,11 @@ export interface StepRecord {
   retryAt: Date | null;
   /** Retries scheduled so far (the first execution is not a retry). */
   retryCount: number;
+  /**
+   * The operation the row records: `step` (a `run.step`), `sleep`, `recv`, `send`, `child` (a `startChild`) or
+   * `child-result`. Rows written by pgqrs (Rust/Python) are `step`.
+   */
+  kind: string;
 }
 
 /** Per-queue message counts. Times are those of the store's clock. */

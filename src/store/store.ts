@@ -30,6 +30,7 @@ import type {
   SearchPageParams,
   WorkerActivity,
 } from "./page-reads.js";
+import type { RunPrimitiveOps } from "./run-primitives.js";
 
 /** What a backend can do; the engine branches on these, never on a backend's name. */
 export interface StoreCapabilities {
@@ -167,6 +168,11 @@ export interface TransitionRunParams {
   /** Written when given (`undefined` leaves the column alone). JSON text. */
   output?: string | null;
   error?: string | null;
+  /**
+   * JSON text of a `RunWaitingFor`, written with a transition to PAUSED. Any transition to a status other than
+   * PAUSED clears `waiting_for`.
+   */
+  waitingFor?: string | null;
 }
 
 export interface AcquireStepParams {
@@ -234,7 +240,7 @@ export interface ListRunsParams extends Page {
  * Persistence operations. Implemented once per backend under `store/<backend>/`.
  * Semantics are those of `pgqrs-reference.md` as amended by `DECISIONS.md`.
  */
-export interface StoreBackend {
+export interface StoreBackend extends RunPrimitiveOps {
   readonly capabilities: StoreCapabilities;
 
   // --- schema -----------------------------------------------------------------------------------------------
