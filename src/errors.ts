@@ -31,6 +31,7 @@ export type PgqrsErrorCode =
   | "CANCELLED"
   | "EXECUTION_FAILED"
   | "CONFLICT"
+  | "CHILD_FAILED"
   | "INTERNAL";
 
 /** Extra, code-specific facts kept on the error object for programmatic use. */

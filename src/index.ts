@@ -22,6 +22,7 @@ export {
 export { EnqueueBuilder, enqueue } from "./api/enqueue-builder.js";
 export { Store } from "./api/pgqrs-store.js";
 export { RunBuilder, run } from "./api/run-builder.js";
+export { getEvent, send } from "./api/run-messaging.js";
 export { StepBuilder, step } from "./api/step-builder.js";
 export { MessageTable, QueueTable, RunTable, StepTable, Tables, WorkerTable, WorkflowTable } from "./api/tables.js";
 export { tables } from "./api/tables-builder.js";
@@ -94,6 +95,11 @@ export {
   shouldRetry,
 } from "./workflow/retry-policy.js";
 export { Run, type StepResult } from "./workflow/run.js";
+export type { ChildRunHandle, StartChildOptions } from "./workflow/run-children.js";
+export type { GetEventOptions } from "./workflow/run-events.js";
+export type { RecvOptions, SendOptions } from "./workflow/run-messages.js";
+export { RunWaitSignal } from "./workflow/run-waits.js";
+export type { RunEventRecord, RunMessageRecord, RunWaitingFor } from "./store/run-primitives.js";
 export type { ResultOptions } from "./workflow/run-result.js";
 export { StepGuard } from "./workflow/step-guard.js";
 export { pauseError, type StepErrorJson } from "./workflow/workflow-errors.js";

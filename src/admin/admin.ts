@@ -5,6 +5,7 @@ import type {
   QueueMessage,
   QueueMetrics,
   QueueRecord,
+  RunRecord,
   SystemStats,
   WorkerHealthStats,
   WorkerRecord,
@@ -16,7 +17,9 @@ import { WORKER_TRANSITIONS, type WorkerOperation } from "../workers/worker-tran
 import { defaultZombieThresholdMs } from "../workers/zombie-reclaim.js";
 import { assertId, assertIds, assertOneOf, assertPage } from "../validation/arguments.js";
 import { assertMilliseconds, cutoffBefore } from "../validation/time-arguments.js";
+import { childRuns, getRunRecord, runEvents, runMessages } from "./run-inspection.js";
 import { computeWorkerStats } from "./worker-stats.js";
+import type { RunEventRecord, RunMessageRecord } from "../store/run-primitives.js";
 
 /** A queue named, or given as its record. */
 export type QueueRef = string | QueueRecord;
@@ -360,6 +363,26 @@ export class Admin {
     }
     const [ok] = await this.#backend.archive({ ids: [id], workerId: m.consumerWorkerId, now: this.#now() });
     return ok ?? false;
+  }
+
+  /** Workflow run `runId` (with `waitingFor` while it is PAUSED). RUN_NOT_FOUND when there is none. */
+  getRun(runId: number): Promise<RunRecord> {
+    return getRunRecord(this.#store.context, runId);
+  }
+
+  /** Messages sent to run `runId` (`send`, `run.send`), oldest first, received ones included. */
+  runMessages(runId: number): Promise<RunMessageRecord[]> {
+    return runMessages(this.#store.context, runId);
+  }
+
+  /** Events set by run `runId` (`run.setEvent`), by key. */
+  runEvents(runId: number): Promise<RunEventRecord[]> {
+    return runEvents(this.#store.context, runId);
+  }
+
+  /** Runs started by run `runId` with `run.startChild`, oldest first. */
+  childRuns(runId: number): Promise<RunRecord[]> {
+    return childRuns(this.#store.context, runId);
   }
 
   async #resolve(queue: QueueRef | undefined): Promise<QueueRecord> {

@@ -14,6 +14,8 @@ import { assertCount, assertId, assertOptionalOneOf, assertPage, MAX_DEQUEUE_BAT
 import { assertIntervalMs, assertSeconds } from "../validation/time-arguments.js";
 import { isWorkflowDefinition, type WorkflowDefinition } from "../workflow/definition.js";
 import { runForMessage } from "../workflow/workflow-handler.js";
+import { assertName as assertOpName } from "../workflow/run-op.js";
+import { serializePayload } from "../queue/payload-validation.js";
 import { serveWorkflow } from "../workflow/workflow-worker.js";
 import type { Store } from "./pgqrs-store.js";
 
@@ -191,6 +193,7 @@ export class TriggerBuilder {
   readonly #name: string;
   readonly #input: unknown;
   readonly #producer: Producer | undefined;
+  #idempotencyKey: string | undefined;
 
   constructor(name: string, input: unknown, producer: Producer | undefined) {
     this.#name = name;
@@ -198,8 +201,45 @@ export class TriggerBuilder {
     this.#producer = producer;
   }
 
-  /** Enqueue `{ input }` on the workflow's queue; WORKFLOW_NOT_FOUND when it is not defined. */
+  /**
+   * Make the trigger idempotent: a second trigger of the same workflow with the same key (1 to 255 characters)
+   * returns the first trigger's message and run, and creates nothing. The key is kept on the run
+   * (`pgqrs_workflow_runs.idempotency_key`) for as long as the run exists.
+   */
+  idempotencyKey(key: string): this {
+    this.#idempotencyKey = assertOpName("idempotencyKey", key);
+    return this;
+  }
+
+  /**
+   * Enqueue `{ input }` on the workflow's queue and create its run QUEUED, in one transaction; resolves with both
+   * (with an idempotency key already used: the first trigger's, `created: false`). WORKFLOW_NOT_FOUND when the
+   * workflow is not defined.
+   */
+  async start(store: Store): Promise<{ message: QueueMessage<{ input: unknown }>; run: RunRecord; created: boolean }> {
+    const ctx = store.context;
+    ctx.assertOpen();
+    const payload = serializePayload(
+      { input: this.#input === undefined ? null : this.#input },
+      ctx.config.validationConfig,
+    );
+    const started = await ctx.backend.triggerRun({
+      workflowName: this.#name,
+      payload,
+      idempotencyKey: this.#idempotencyKey ?? null,
+      parentRunId: null,
+      now: ctx.clock.now(),
+    });
+    if (started.created) ctx.enqueueSignals.signal(started.message.queueId);
+    return { ...started, message: started.message as QueueMessage<{ input: unknown }> };
+  }
+
+  /**
+   * Enqueue `{ input }` on the workflow's queue; WORKFLOW_NOT_FOUND when it is not defined. With an
+   * {@link idempotencyKey}, as {@link start}: a repeated key returns the first trigger's message.
+   */
   async execute(store: Store): Promise<QueueMessage<{ input: unknown }>> {
+    if (this.#idempotencyKey !== undefined) return (await this.start(store)).message;
     store.context.assertOpen();
     const known = store.knowsWorkflow(this.#name);
     if (!known) await this.#lookUp(store);

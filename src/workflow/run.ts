@@ -6,6 +6,15 @@ import type { RunRecord, StepRecord, WorkflowStatus } from "../types.js";
 import { assertDate } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { resolveRetryPolicy, type StepRetryPolicy } from "./retry-policy.js";
+import type { ChildRunHandle, StartChildOptions } from "./run-children.js";
+import { callChild, startChild } from "./run-children.js";
+import { setEvent } from "./run-events.js";
+import { type RecvOptions, recvInRun, sendFromRun } from "./run-messages.js";
+import { RunActivity } from "./run-activity.js";
+import { sleepFor, sleepUntil } from "./run-sleep.js";
+import { waitingForJson } from "./run-waits.js";
+import type { WorkflowDefinition } from "./definition.js";
+import { type WorkflowStepOptions, workflowStep } from "./workflow-step.js";
 import { beginStepAcquisition } from "./step-acquisitions.js";
 import { StepGuard } from "./step-guard.js";
 import { assertDelayMs, cancelledError, retriesExhaustedError, toJsonText } from "./workflow-errors.js";
@@ -56,6 +65,8 @@ export class Run {
   /** A deferred success being written on its own (nothing followed it soon enough). */
   #flushing: Promise<void> | undefined;
   #flushError: unknown;
+  /** @internal The durable operations of this execution in flight, and the waits they asked for. */
+  readonly activity = new RunActivity();
 
   constructor(ctx: EngineContext, record: RunRecord, retryPolicy?: Partial<StepRetryPolicy>, attemptOwner?: string) {
     this.#ctx = ctx;
@@ -107,6 +118,69 @@ export class Run {
 
   now(): Date {
     return (this.#clock ?? this.#ctx.clock).now();
+  }
+
+  /** The run that started this one with `startChild`, or `null`. */
+  get parentRunId(): number | null {
+    return this.#record.parentRunId;
+  }
+
+  /**
+   * Run `fn` as durable step `name` (the same as `workflowStep(run, name, fn, opts)`): a step that already
+   * succeeded returns its stored output without calling `fn`.
+   */
+  step<T>(name: string, fn: () => Promise<T> | T, options?: WorkflowStepOptions): Promise<T> {
+    return workflowStep(this, name, fn, options);
+  }
+
+  /**
+   * Sleep `ms` milliseconds (0 to 100 years) from the first time the run reaches `name`. The run is PAUSED
+   * meanwhile, holding no worker slot, lease or connection; once woken, a replay does not sleep again.
+   */
+  sleep(name: string, ms: number): Promise<void> {
+    return sleepFor(this, name, ms);
+  }
+
+  /** Sleep until `until` (a Date from 1970 to 9999); a time in the past returns at once. See {@link sleep}. */
+  sleepUntil(name: string, until: Date): Promise<void> {
+    return sleepUntil(this, name, until);
+  }
+
+  /** Send `payload` on `topic` to run `runId`, once per `name` however often this run is replayed. */
+  send(name: string, runId: number, topic: string, payload: unknown): Promise<void> {
+    return sendFromRun(this, name, runId, topic, payload);
+  }
+
+  /**
+   * The payload of the oldest message on `topic` sent to this run and not received yet, waiting (PAUSED, no slot
+   * held) until one arrives; `null` once `timeoutMs` (counted from the first time the run reaches `name`) has
+   * passed. Without `timeoutMs` it waits indefinitely. A replay returns the same payload for the same name.
+   */
+  recv<T = unknown>(name: string, topic: string, options?: RecvOptions): Promise<T | null> {
+    return recvInRun<T>(this, name, topic, options);
+  }
+
+  /** Set this run's event `key` to `value` (any JSON value); the last write wins. Read it with `getEvent`. */
+  setEvent(key: string, value: unknown): Promise<void> {
+    return setEvent(this, key, value);
+  }
+
+  /**
+   * Start `definition` with `input` as a child run, once per `name`; its `result()` waits for it durably.
+   * Cancelling this run cancels its unfinished children.
+   */
+  startChild<I, O>(
+    name: string,
+    definition: WorkflowDefinition<I, O> | string,
+    input: I,
+    options?: StartChildOptions,
+  ): Promise<ChildRunHandle<O>> {
+    return startChild(this, name, definition, input, options);
+  }
+
+  /** `startChild` then `result()`: the child's output, or CHILD_FAILED. */
+  callChild<I, O>(name: string, definition: WorkflowDefinition<I, O> | string, input: I): Promise<O> {
+    return callChild(this, name, definition, input);
   }
 
   /** Re-read the row. */
@@ -220,7 +294,15 @@ export class Run {
   async pause(message: string, resumeAfterMs: number): Promise<this> {
     assertDelayMs("resume_after", "resumeAfterMs", resumeAfterMs);
     const error = toJsonText({ message, resume_after: resumeAfterMs / 1000 });
-    await this.#guarded(["QUEUED", "RUNNING", "PAUSED"], "PAUSED", { error });
+    const until = new Date(this.now().getTime() + resumeAfterMs);
+    const waitingFor = waitingForJson({ kind: "pause", until });
+    await this.#guarded(["QUEUED", "RUNNING", "PAUSED"], "PAUSED", { error, waitingFor });
+    return this;
+  }
+
+  /** @internal → PAUSED with `waitingFor` (JSON text of a `RunWaitingFor`), for a run no consumer holds. */
+  async pauseFor(waitingFor: string): Promise<this> {
+    await this.#guarded(["QUEUED", "RUNNING", "PAUSED"], "PAUSED", { waitingFor });
     return this;
   }
 
@@ -229,9 +311,13 @@ export class Run {
    * when a worker picks the run up. CANCELLING stays; terminal states raise INVALID_STATE_TRANSITION.
    */
   async cancel(): Promise<this> {
-    const row = await this.#transition(["QUEUED", "RUNNING", "PAUSED"], "CANCELLING", {});
-    if (row !== null || this.#record.status === "CANCELLING") return this;
-    throw new InvalidStateTransitionError(this.#record.status, "CANCELLING", `Run ${this.id} is already finished`);
+    this.#ctx.assertOpen();
+    await this.#settle();
+    const row = await this.#ctx.backend.cancelRunTree({ runId: this.id, now: this.now() });
+    if (row === null) throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id '${this.id}' not found`);
+    this.#record = row;
+    if (row.status === "CANCELLING") return this;
+    throw new InvalidStateTransitionError(row.status, "CANCELLING", `Run ${this.id} is already finished`);
   }
 
   /** @internal CANCELLING → CANCELLED. */
@@ -273,6 +359,12 @@ export class Run {
       }
       const { step, acquired } = found;
       if (step === null) throw new PgqrsError("RUN_NOT_FOUND", `Step '${name}' of run ${this.id} not found`);
+      if (step.kind !== "step") {
+        throw new ValidationError(
+          `name '${name}' of run ${this.id} is already used by a ${step.kind} operation; it cannot be reused for a step`,
+          { argument: "name", name, runId: this.id, existingKind: step.kind, kind: "step" },
+        );
+      }
       if (step.status === "SUCCESS") return { status: "SKIPPED", value: step.output as T, guard: null, step };
       if (acquired) {
         acquisition.won();
@@ -415,7 +507,7 @@ export class Run {
   async #guarded(
     from: readonly WorkflowStatus[],
     to: WorkflowStatus,
-    fields: { output?: string; error?: string },
+    fields: { output?: string; error?: string; waitingFor?: string },
   ): Promise<void> {
     const row = await this.#transition(from, to, fields);
     if (row === null) {
@@ -430,7 +522,7 @@ export class Run {
   async #transition(
     from: readonly WorkflowStatus[],
     to: WorkflowStatus,
-    fields: { output?: string; error?: string },
+    fields: { output?: string; error?: string; waitingFor?: string },
   ): Promise<RunRecord | null> {
     this.#ctx.assertOpen();
     await this.#settle();

@@ -6,6 +6,7 @@ import type { WorkflowDefinition } from "./definition.js";
 import { retryDelayMs } from "./retry-policy.js";
 import { Run } from "./run.js";
 import { stepErrorJson } from "./workflow-errors.js";
+import { isRunWaitSignal, mergeWaits, waitingForJson } from "./run-waits.js";
 import { assertId } from "../validation/arguments.js";
 
 /** Get the run of a trigger message, creating it QUEUED on first sight. */
@@ -81,8 +82,11 @@ export async function handleWorkflowMessage(
   try {
     output = await def.fn(run, triggerInput(message.payload) as never);
   } catch (err) {
+    if (isRunWaitSignal(err)) return suspendRun(ctx, run, message, now);
     return outcomeOfFailure(run, err, message.readCt, now);
   }
+  // A workflow that swallowed a wait signal is suspended all the same: what it returned rests on a wait not over.
+  if (run.activity.waiting) return suspendRun(ctx, run, message, now);
   try {
     try {
       // A workflow that returns nothing (a void async function) succeeds with output null, as pgqrs stores unit.
@@ -99,6 +103,52 @@ export async function handleWorkflowMessage(
     // The last step's output was fenced off: another delivery holds the run now; it finishes it.
     if (isConflict(err)) return outcomeOfFailure(run, err, message.readCt, now);
     throw err;
+  }
+}
+
+/**
+ * Suspend a run that waits: let its other operations in flight settle (their waits count too), write the last
+ * step's output, then pause the run and release its message until the earliest deadline (or now, when what it
+ * waits for has already happened) in one transaction. The worker's slot is free as soon as this returns.
+ */
+async function suspendRun(
+  ctx: EngineContext,
+  run: Run,
+  message: QueueMessage,
+  now: () => Date,
+): Promise<WorkflowMessageOutcome> {
+  await run.activity.settle();
+  try {
+    await run.flushDeferred();
+  } catch (err) {
+    return outcomeOfFailure(run, err, message.readCt, now);
+  }
+  const wait = mergeWaits(run.activity.takeWaits());
+  if (wait === undefined) return { action: "release", visibleAt: now(), refund: true };
+  const waitingFor = waitingForJson(wait.waitingFor);
+  if (message.consumerWorkerId === null) {
+    await finish(() => run.pauseFor(waitingFor));
+    return { action: "release", visibleAt: wait.until, refund: true };
+  }
+  const result = await ctx.backend.suspendRun({
+    runId: run.id,
+    messageId: message.id,
+    workerId: message.consumerWorkerId,
+    now: now(),
+    waitingFor,
+    until: wait.until,
+    wakeIf: wait.wakeIf,
+  });
+  switch (result.outcome) {
+    case "cancelling":
+      await finish(() => run.finalizeCancel());
+      return { action: "archive" };
+    case "paused":
+      // Woken at once (what it waits for happened meanwhile): this store's idle loops look again now.
+      if (result.woken) ctx.enqueueSignals.signal(message.queueId);
+      return { action: "keep" };
+    default:
+      return { action: "keep" };
   }
 }
 

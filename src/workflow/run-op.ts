@@ -1,0 +1,78 @@
+/**
+ * The durable record of one primitive operation of a run: a step row whose `kind` says what it records. The name
+ * keys it, as for steps: the same name in a run is the same operation on every replay, and a name used for one
+ * kind of operation cannot be reused for another.
+ */
+import { PgqrsError, ValidationError } from "../errors.js";
+import type { StepRecord } from "../types.js";
+import type { Run } from "./run.js";
+import { cancelledError } from "./workflow-errors.js";
+
+/** The kinds of operation a step row records. */
+export type RunOpKind = "step" | "sleep" | "recv" | "send" | "child" | "child-result";
+
+/** Longest operation name, characters (the step name column is VARCHAR(255)). */
+const MAX_NAME_LENGTH = 255;
+
+/** VALIDATION_FAILED unless `value` is a non-empty string of at most 255 characters; returns it. */
+export function assertName(argument: string, value: unknown): string {
+  if (typeof value === "string" && value.length > 0 && value.length <= MAX_NAME_LENGTH) return value;
+  throw new ValidationError(`${argument} must be a non-empty string of at most ${MAX_NAME_LENGTH} characters`, {
+    argument,
+    value: typeof value === "string" ? `${value.slice(0, 40)}…` : String(value),
+  });
+}
+
+/**
+ * The row of operation `name` of `run`, created RUNNING with `input` on first sight. VALIDATION_FAILED when the
+ * name already records another kind of operation; RUN_NOT_FOUND for a deleted run; CANCELLED (finalising a pending
+ * cancellation) for a cancelled one.
+ */
+export async function beginOp(run: Run, name: string, kind: RunOpKind, input: unknown): Promise<StepRecord> {
+  const ctx = run.context;
+  ctx.assertOpen();
+  await run.flushDeferred();
+  const found = await ctx.backend.beginRunOp({
+    runId: run.id,
+    name,
+    kind,
+    input: input === undefined ? null : JSON.stringify(input),
+    now: run.now(),
+  });
+  if (found.runStatus === null || found.step === null) {
+    throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id '${run.id}' not found`, { details: { runId: run.id } });
+  }
+  if (found.runStatus === "CANCELLING") {
+    await run.finalizeCancel();
+    throw cancelledError(run.id);
+  }
+  if (found.runStatus === "CANCELLED") throw cancelledError(run.id);
+  if (found.step.kind !== kind) {
+    throw new ValidationError(
+      `name '${name}' of run ${run.id} is already used by a ${found.step.kind} operation; it cannot be reused for a ${kind}`,
+      { argument: "name", name, runId: run.id, existingKind: found.step.kind, kind },
+    );
+  }
+  return found.step;
+}
+
+/** Record operation `name` as done with `output` (JSON value); returns the stored output. */
+export async function finishOp(run: Run, name: string, output: unknown): Promise<unknown> {
+  const row = await run.context.backend.finishRunOp({
+    runId: run.id,
+    name,
+    output: JSON.stringify(output ?? null),
+    now: run.now(),
+  });
+  if (row === null) {
+    throw new PgqrsError("RUN_NOT_FOUND", `Step '${name}' of run ${run.id} not found`, { details: { runId: run.id } });
+  }
+  return row.output;
+}
+
+/** A stored object field, or undefined. */
+export function field(value: unknown, key: string): unknown {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
+}
