@@ -44,6 +44,9 @@ export const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
     "paused_at",
     "completed_at",
     "worker_id",
+    "parent_run_id",
+    "idempotency_key",
+    "waiting_for",
   ],
   pgqrs_workflow_steps: [
     "id",
@@ -61,7 +64,20 @@ export const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
     "retry_at",
     "last_retry_at",
     "attempt_owner",
+    "kind",
   ],
+  pgqrs_workflow_messages: [
+    "id",
+    "run_id",
+    "topic",
+    "payload",
+    "idempotency_key",
+    "sender_run_id",
+    "created_at",
+    "consumed_at",
+    "consumed_by_step",
+  ],
+  pgqrs_workflow_events: ["run_id", "key", "value", "created_at", "updated_at"],
 };
 
 /** `[table, column]` pairs of {@link REQUIRED_COLUMNS}, in table order. */

@@ -4,6 +4,7 @@ import type { QueueMessage } from "../../types.js";
 import type { ListMessagesParams } from "../store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { type MessageRow, pageOf, perIdResult, toMessage, whereClause } from "./sqlite-rows.js";
+import { wakeRunMessage } from "./sqlite-run-wake.js";
 import { encodeTime } from "./sqlite-time.js";
 
 type MessageFilter = Omit<ListMessagesParams, "limit" | "offset">;
@@ -90,9 +91,10 @@ RETURNING id`;
 const FAIL_DEAD_RUNS_SQL = `UPDATE pgqrs_workflow_runs
 SET status = 'ERROR', updated_at = @now, completed_at = @now,
     error = json_object('code', 'DEAD_LETTERED',
-      'message', printf('message %d reached maxReadCt (%d) deliveries and was dead-lettered', message_id, @maxReadCt))
+      'message', printf('message %d reached maxReadCt (%d) deliveries and was dead-lettered', message_id, @maxReadCt)),
+    waiting_for = NULL
 WHERE message_id IN (SELECT value FROM json_each(@ids)) AND status IN ('QUEUED', 'RUNNING', 'PAUSED', 'CANCELLING')
-RETURNING id`;
+RETURNING id, parent_run_id`;
 
 export function deadLetter(
   c: SqliteConnection,
@@ -105,10 +107,14 @@ export function deadLetter(
       .map((r) => r.id)
       .sort((a, b) => a - b);
     if (ids.length === 0) return { ids, failedRuns: [] };
-    const failedRuns = c
-      .all<{ id: number }>(FAIL_DEAD_RUNS_SQL, { now, maxReadCt: p.maxReadCt, ids: JSON.stringify(ids) })
-      .map((r) => r.id)
-      .sort((a, b) => a - b);
+    const failed = c.all<{ id: number; parent_run_id: number | null }>(FAIL_DEAD_RUNS_SQL, {
+      now,
+      maxReadCt: p.maxReadCt,
+      ids: JSON.stringify(ids),
+    });
+    // A failed child run wakes the parent waiting on it, as any end of a child does.
+    for (const r of failed) if (r.parent_run_id !== null) wakeRunMessage(c, r.parent_run_id, now);
+    const failedRuns = failed.map((r) => r.id).sort((a, b) => a - b);
     return { ids, failedRuns };
   });
 }

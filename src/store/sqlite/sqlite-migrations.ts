@@ -48,11 +48,15 @@ function bringExistingTablesUpToDate(c: SqliteConnection): void {
     if (!columnsOf(c, table).has(column)) c.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${declaration}`);
   }
   for (const index of INDEXES) {
+    // An index of a later migration's table or column: that migration creates it.
+    const present = columnsOf(c, index.table);
+    if (!index.columns.every((column) => present.has(column))) continue;
     const mismatch = indexMismatch(c, index);
     if (mismatch !== undefined && mismatch !== "missing") c.exec(`DROP INDEX ${index.name}`);
     if (index.onlyWherePgqrsCreatedIt !== true) c.exec(createIndexSql(index));
   }
   for (const cascade of CASCADES) {
+    if (columnsOf(c, cascade.child).size === 0) continue; // a later migration's table, created cascading
     if (!deletesCascade(c, cascade)) c.exec(createCascadeTriggerSql(cascade));
   }
 }

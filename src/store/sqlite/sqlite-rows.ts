@@ -10,7 +10,8 @@ import type {
   WorkflowStatus,
 } from "../../types.js";
 import { deadLetteredAtOf } from "../dead-letters.js";
-import { decodeTime, decodeTimeOrNull } from "./sqlite-time.js";
+import type { RunWaitingFor } from "../run-primitives.js";
+import { decodeTime, decodeTimeOrNull, encodeTime } from "./sqlite-time.js";
 
 export interface QueueRow {
   id: number;
@@ -63,6 +64,9 @@ export interface RunRow {
   paused_at: string | null;
   completed_at: string | null;
   worker_id: number | null;
+  parent_run_id: number | null;
+  idempotency_key: string | null;
+  waiting_for: string | null;
 }
 
 export interface StepRow {
@@ -79,11 +83,30 @@ export interface StepRow {
   completed_at: string | null;
   retry_count: number;
   retry_at: string | null;
+  kind: string;
 }
 
 /** A JSON column: SQL NULL reads as `null`, like JSON `null`. */
 function parseJson(text: string | null): unknown {
   return text === null ? null : JSON.parse(text);
+}
+
+/**
+ * `waiting_for` as stored: the engine's JSON of a {@link RunWaitingFor} with `until` rewritten in this schema's
+ * timestamp form (see sqlite-time.ts), like every other time in the file. `null` stays `null`.
+ */
+export function encodeWaitingFor(json: string | null): string | null {
+  if (json === null) return null;
+  const w = JSON.parse(json) as { until?: unknown };
+  if (w.until === undefined || w.until === null) return json;
+  return JSON.stringify({ ...w, until: encodeTime(new Date(w.until as string | number)) });
+}
+
+/** The stored `waiting_for` with `until` as a Date (read tolerantly, as every timestamp: see decodeTime). */
+export function decodeWaitingFor(text: string | null): RunWaitingFor | null {
+  if (text === null) return null;
+  const { until, ...rest } = JSON.parse(text) as Omit<RunWaitingFor, "until"> & { until?: unknown };
+  return typeof until === "string" ? { ...rest, until: decodeTime(until) } : rest;
 }
 
 export function toQueue(r: QueueRow): QueueRecord {
@@ -137,6 +160,8 @@ export function toRun(r: RunRow): RunRecord {
     pausedAt: decodeTimeOrNull(r.paused_at),
     completedAt: decodeTimeOrNull(r.completed_at),
     workerId: r.worker_id,
+    parentRunId: r.parent_run_id,
+    waitingFor: decodeWaitingFor(r.waiting_for),
   };
 }
 
@@ -155,6 +180,7 @@ export function toStep(r: StepRow): StepRecord {
     completedAt: decodeTimeOrNull(r.completed_at),
     retryAt: decodeTimeOrNull(r.retry_at),
     retryCount: r.retry_count,
+    kind: r.kind,
   };
 }
 

@@ -90,6 +90,42 @@ export const INDEXES: readonly IndexSpec[] = [
     where: null,
     owner: "pgqrs-ts",
   },
+  // The workflow primitives (migration 0005). Step 3 of an older file skips them: their columns do not exist yet.
+  {
+    name: "idx_workflow_runs_idempotency",
+    table: "pgqrs_workflow_runs",
+    columns: ["workflow_id", "idempotency_key"],
+    where: "idempotency_key IS NOT NULL",
+    owner: "pgqrs-ts",
+  },
+  {
+    name: "idx_workflow_runs_parent",
+    table: "pgqrs_workflow_runs",
+    columns: ["parent_run_id"],
+    where: "parent_run_id IS NOT NULL",
+    owner: "pgqrs-ts",
+  },
+  {
+    name: "idx_workflow_messages_idempotency",
+    table: "pgqrs_workflow_messages",
+    columns: ["run_id", "idempotency_key"],
+    where: "idempotency_key IS NOT NULL",
+    owner: "pgqrs-ts",
+  },
+  {
+    name: "idx_workflow_messages_pending",
+    table: "pgqrs_workflow_messages",
+    columns: ["run_id", "topic", "id"],
+    where: "consumed_at IS NULL",
+    owner: "pgqrs-ts",
+  },
+  {
+    name: "idx_workflow_messages_run",
+    table: "pgqrs_workflow_messages",
+    columns: ["run_id", "id"],
+    where: null,
+    owner: "pgqrs-ts",
+  },
 ];
 
 /** Columns this package adds to pgqrs's tables, with the declaration `ALTER TABLE … ADD COLUMN` uses. */
@@ -129,6 +165,19 @@ export const CASCADES: readonly CascadeSpec[] = [
     column: "run_id",
     parent: "pgqrs_workflow_runs",
     trigger: "pgqrs_ts_delete_run_steps",
+  },
+  // Tables of migration 0005, always created by it with cascading foreign keys (pgqrs has no such tables).
+  {
+    child: "pgqrs_workflow_messages",
+    column: "run_id",
+    parent: "pgqrs_workflow_runs",
+    trigger: "pgqrs_ts_delete_run_messages",
+  },
+  {
+    child: "pgqrs_workflow_events",
+    column: "run_id",
+    parent: "pgqrs_workflow_runs",
+    trigger: "pgqrs_ts_delete_run_events",
   },
 ];
 

@@ -11,6 +11,8 @@ import * as messageQueries from "./sqlite-message-queries.js";
 import * as messages from "./sqlite-messages.js";
 import { install } from "./sqlite-migrations.js";
 import * as queues from "./sqlite-queues.js";
+import * as runMessages from "./sqlite-run-messages.js";
+import * as runPrimitives from "./sqlite-run-primitives.js";
 import { verify } from "./sqlite-schema.js";
 import * as stats from "./sqlite-stats.js";
 import * as steps from "./sqlite-steps.js";
@@ -135,5 +137,19 @@ export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
     countRunsByStatus: call("countRunsByStatus", dashboardReads.countRunsByStatus),
     countZombies: call("countZombies", dashboardReads.countZombies),
     workerActivity: call("workerActivity", dashboardReads.workerActivity),
+
+    beginRunOp: call("beginRunOp", runPrimitives.beginRunOp),
+    finishRunOp: call("finishRunOp", runPrimitives.finishRunOp),
+    suspendRun: call("suspendRun", runPrimitives.suspendRun),
+    wakeRun: call("wakeRun", runPrimitives.wakeRun),
+    triggerRun: call("triggerRun", runPrimitives.triggerRun),
+    cancelRunTree: call("cancelRunTree", runPrimitives.cancelRunTree),
+    listChildRuns: call("listChildRuns", runPrimitives.listChildRuns),
+    sendRunMessage: call("sendRunMessage", runMessages.sendRunMessage),
+    receiveRunMessage: call("receiveRunMessage", runMessages.receiveRunMessage),
+    listRunMessages: call("listRunMessages", runMessages.listRunMessages),
+    setRunEvent: call("setRunEvent", runMessages.setRunEvent),
+    getRunEvent: call("getRunEvent", runMessages.getRunEvent),
+    listRunEvents: call("listRunEvents", runMessages.listRunEvents),
   };
 }

@@ -3,7 +3,16 @@ import { PgqrsError } from "../../errors.js";
 import type { RunRecord, WorkflowRecord } from "../../types.js";
 import type { CompleteRunAndArchiveParams, CreateRunParams, ListRunsParams, TransitionRunParams } from "../store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
-import { pageOf, type RunRow, toRun, toWorkflow, type WorkflowRow, whereClause } from "./sqlite-rows.js";
+import { FINISHED_STATUSES, wakeRunMessage } from "./sqlite-run-wake.js";
+import {
+  encodeWaitingFor,
+  pageOf,
+  type RunRow,
+  toRun,
+  toWorkflow,
+  type WorkflowRow,
+  whereClause,
+} from "./sqlite-rows.js";
 import { encodeTime } from "./sqlite-time.js";
 
 export function createWorkflow(c: SqliteConnection, p: { name: string; now: Date }): WorkflowRecord {
@@ -130,23 +139,39 @@ SET status = @to,
     paused_at = CASE WHEN @to = 'PAUSED' THEN @now ELSE paused_at END,
     completed_at = CASE WHEN @to IN ('SUCCESS', 'ERROR', 'CANCELLED') THEN @now ELSE completed_at END,
     output = CASE WHEN @setOutput THEN @output ELSE output END,
-    error = CASE WHEN @setError THEN @error ELSE error END
+    error = CASE WHEN @setError THEN @error ELSE error END,
+    waiting_for = CASE WHEN @to <> 'PAUSED' THEN NULL WHEN @setWaiting THEN @waitingFor ELSE waiting_for END
 WHERE id = @id AND status IN (SELECT value FROM json_each(@from))
 RETURNING *`;
 
-export function transitionRun(c: SqliteConnection, p: TransitionRunParams): RunRecord | null {
+/**
+ * The transition's statement, then (only for a child run that finished) the wake-up of its parent; the caller
+ * provides the transaction that makes the two one.
+ */
+function transitionRunRow(c: SqliteConnection, p: TransitionRunParams): RunRecord | null {
   if (p.from.length === 0) return null;
+  const now = encodeTime(p.now);
   const row = c.get<RunRow>(TRANSITION_RUN_SQL, {
     id: p.id,
     to: p.to,
-    now: encodeTime(p.now),
+    now,
     from: JSON.stringify(p.from),
     setOutput: p.output === undefined ? 0 : 1,
     output: p.output ?? null,
     setError: p.error === undefined ? 0 : 1,
     error: p.error ?? null,
+    setWaiting: p.waitingFor === undefined ? 0 : 1,
+    waitingFor: encodeWaitingFor(p.waitingFor ?? null),
   });
-  return row === undefined ? null : toRun(row);
+  if (row === undefined) return null;
+  if (row.parent_run_id !== null && FINISHED_STATUSES.has(p.to)) wakeRunMessage(c, row.parent_run_id, now);
+  return toRun(row);
+}
+
+/** A transition to a finished status may wake a parent: one write transaction for both (only then). */
+export function transitionRun(c: SqliteConnection, p: TransitionRunParams): RunRecord | null {
+  if (!FINISHED_STATUSES.has(p.to)) return transitionRunRow(c, p);
+  return c.immediate(() => transitionRunRow(c, p));
 }
 
 /** The run's outcome and its message's acknowledgement commit together (one write transaction). */
@@ -155,7 +180,7 @@ export function completeRunAndArchive(
   p: CompleteRunAndArchiveParams,
 ): { run: RunRecord | null; archived: boolean } {
   return c.immediate(() => {
-    const run = transitionRun(c, p);
+    const run = transitionRunRow(c, p);
     if (run === null) return { run: null, archived: false };
     const archived =
       c.run(
