@@ -5,8 +5,8 @@
  * bench/results/latest.json and docs/benchmarks.md (table, machine, method, SVG chart).
  *
  * Flags: --quick (small sizes, one round: for iterating), --rounds N, --only a,b (scenario ids: drain, enqueue,
- * pickup, workflow, sqlite, pgbench, dashboard), --systems a,b (queue systems by name: pgqrs, raw SQL, graphile-worker,
- * pg-boss).
+ * pickup, workflow, sqlite, pgbench, dashboard, primitives), --systems a,b (queue systems by name: pgqrs, raw SQL,
+ * graphile-worker, pg-boss).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -15,6 +15,10 @@ import { dashboardScale } from "./dashboard-scale.mjs";
 import { openDatabase } from "./lib/postgres.mjs";
 import { advantage, markdownTable, svgChart, tableRows, terminalTable } from "./lib/report.mjs";
 import { median, percentile } from "./lib/stats.mjs";
+import { childThroughput } from "./primitives/children.mjs";
+import { childFigures, primitivesMarkdown, sleepingFigures, wakeUpFigures } from "./primitives/report.mjs";
+import { sleepingRuns } from "./primitives/sleeping.mjs";
+import { wakeUpLatency } from "./primitives/wake-up.mjs";
 import { dbosSystem } from "./systems/dbos.mjs";
 import { graphileSystem } from "./systems/graphile.mjs";
 import { pgbenchSystem } from "./systems/pgbench.mjs";
@@ -35,6 +39,10 @@ const SYSTEMS = flag("--systems")?.split(",");
 const SIZES = quick
   ? { drain: 2_000, enqueue: 1_000, pickup: 60, gapMs: 25, runs: 200 }
   : { drain: 10_000, enqueue: 5_000, pickup: 200, gapMs: 25, runs: 1_000 };
+/** The workflow primitives (issue 15): runs asleep at once, send → recv samples, callChild parents. */
+const PRIMITIVES = quick
+  ? { sleepers: 2_000, windowSeconds: 5, wakes: 50, gapMs: 50, childRuns: 200, k: 16 }
+  : { sleepers: 10_000, windowSeconds: 10, wakes: 200, gapMs: 50, childRuns: 1_000, k: 16 };
 const CONFIGS = [
   { k: 1, b: 1 },
   { k: 4, b: 1 },
@@ -66,6 +74,11 @@ function record(id, meta, system, value, extra = {}) {
   if (extra.capped) v.capped = true;
   if (extra.note) v.note = extra.note;
 }
+
+const primitives = { wakeUp: [], children: [], noChild: [] };
+const recordAll = (system, rows) => {
+  for (const [id, meta, value, extra] of rows) record(id, meta, system, value, extra);
+};
 
 const failures = {};
 async function attempt(system, what, fn) {
@@ -215,6 +228,24 @@ async function main() {
           record("workflow_p50", { label: "workflow run p50", unit: "ms", higherIsBetter: false }, s.name, r.p50);
         }
       }
+      if (enabled("primitives")) {
+        const p = PRIMITIVES;
+        const w = await attempt("pgqrs", "send → recv", () =>
+          wakeUpLatency({ dsn, count: p.wakes, gapMs: p.gapMs, log }),
+        );
+        if (w !== undefined) {
+          primitives.wakeUp.push(w);
+          recordAll("pgqrs", wakeUpFigures(w));
+        }
+        for (const withChild of [true, false]) {
+          const c = await attempt("pgqrs", withChild ? "callChild" : "one-step runs", () =>
+            childThroughput({ dsn, runs: p.childRuns, concurrency: p.k, limitMs: 120_000, withChild, log }),
+          );
+          if (c === undefined) continue;
+          (withChild ? primitives.children : primitives.noChild).push(c);
+          recordAll("pgqrs", childFigures(c, withChild));
+        }
+      }
       if (enabled("sqlite")) {
         for (const b of [1, 50]) {
           for (const [key, s] of [
@@ -262,6 +293,17 @@ async function main() {
         record("dashboard_overview", meta, "pgqrs", r.warmMs, { note });
       }
     }
+    if (enabled("primitives")) {
+      // Once, not per round: 10,000 runs put to sleep, and two idle windows (bench/primitives/sleeping.mjs).
+      const p = PRIMITIVES;
+      const r = await attempt("pgqrs", "sleeping runs", () =>
+        sleepingRuns({ dsn, runs: p.sleepers, windowSeconds: p.windowSeconds, log }),
+      );
+      if (r !== undefined) {
+        primitives.sleeping = r;
+        recordAll("pgqrs", sleepingFigures(r));
+      }
+    }
   } finally {
     await dbos.close().catch(() => undefined);
     await db.stop().catch(() => undefined);
@@ -285,6 +327,7 @@ async function main() {
     figures: all,
     floors,
     deadTuplesAfterDrain: bloat,
+    ...(enabled("primitives") ? { primitives } : {}),
     failures,
   };
 
@@ -454,7 +497,7 @@ ${floors.join("\n")}
 Dead and live tuples of \`pgqrs_messages\` right after each ${result.sizes.drain}-job drain at K=16 B=50 (claim and
 archive are two non-HOT updates per message, since both touch indexed columns; migration 0004 sets per-table
 autovacuum at 2% + 1,000 rows without cost delay): \`${JSON.stringify(result.deadTuplesAfterDrain)}\`.
-
+${primitivesMarkdown(result.primitives)}
 ## Machine
 
 - CPU: ${m.cpu}; memory ${m.memoryGiB} GiB; ${m.os}; Node.js ${m.node}

@@ -1,0 +1,71 @@
+/**
+ * Throughput of runs that each call one child: `runs` parent triggers are enqueued up front (batches of 1,000), then
+ * one workflow worker per workflow (parent and child) in this process, each at concurrency K, runs them. runs/s from
+ * the workers' start to the last parent's `callChild` returning. For scale, the same parents doing the child's work
+ * as a step of their own (no child) are measured the same way.
+ */
+import * as pgqrs from "../../dist/index.js";
+import { now, sleep, waitUntil } from "../lib/stats.mjs";
+import { openCountedStore, probeClient, table } from "./common.mjs";
+
+export async function childThroughput({ dsn, runs, concurrency, limitMs, withChild = true, log = () => undefined }) {
+  const db = await openCountedStore(dsn, { maxConnections: 2 * concurrency + 4, tag: "child" });
+  const client = await probeClient(dsn);
+  const stop = new AbortController();
+  const workers = [];
+  try {
+    let done = 0;
+    const child = pgqrs.defineWorkflow({ name: "bench_child" }, async (run, input) =>
+      run.step("work", async () => input * 2),
+    );
+    const parent = pgqrs.defineWorkflow({ name: "bench_parent" }, async (run, input) => {
+      const out = withChild
+        ? await run.callChild("child", child, input)
+        : await run.step("work", async () => input * 2);
+      done += 1;
+      return out;
+    });
+    for (const def of [parent, child]) await pgqrs.workflow().name(def).create(db.store);
+    const producer = await db.store.producer(parent.name);
+    for (let i = 0; i < runs; i += 1000) {
+      const len = Math.min(1000, runs - i);
+      await producer.enqueueBatch(Array.from({ length: len }, (_, j) => ({ input: i + j })));
+    }
+    const onError = (err) => log(`  ! callChild worker: ${err instanceof Error ? err.message : String(err)}`);
+    const t0 = now();
+    for (const def of withChild ? [parent, child] : [parent]) {
+      const consumer = await db.store.consumer(def.name);
+      workers.push(
+        pgqrs
+          .workflow()
+          .name(def)
+          .consumer(consumer)
+          .concurrency(concurrency)
+          .signal(stop.signal)
+          .onError(onError)
+          .poll(db.store),
+      );
+    }
+    const finished = await waitUntil(() => done >= runs, limitMs, 2);
+    const elapsed = now() - t0;
+    // Every parent (and child) must end SUCCESS: a throughput of failed runs would be meaningless.
+    await sleep(200);
+    const { rows } = await client.query(
+      `SELECT w.name, pg_catalog.count(*) FILTER (WHERE r.status OPERATOR(pg_catalog.=) 'SUCCESS') AS ok,
+              pg_catalog.count(*) AS total
+         FROM ${table(db.schema, "pgqrs_workflow_runs")} r JOIN ${table(db.schema, "pgqrs_workflows")} w
+           ON w.id OPERATOR(pg_catalog.=) r.workflow_id GROUP BY w.name`,
+    );
+    const outcome = Object.fromEntries(rows.map((r) => [r.name, { success: Number(r.ok), total: Number(r.total) }]));
+    const perSec = (done / elapsed) * 1000;
+    log(
+      `  primitives: ${runs} runs ${withChild ? "calling one child" : "with one step, no child"}, K=${concurrency}: ${perSec.toFixed(1)} runs/s${finished ? "" : " (capped)"}; ${JSON.stringify(outcome)}`,
+    );
+    return { runs, concurrency, perSec, capped: !finished, done, outcome };
+  } finally {
+    stop.abort();
+    await Promise.all(workers.map((w) => w.catch(() => undefined)));
+    await client.end().catch(() => undefined);
+    await db.close();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Wake-up latency of `send` → `recv`: a run waits in `run.recv("ping", "ping")` (PAUSED, no slot held) on an idle
+ * worker in this process; the bench sends from another store (its own pool, as another process would) and measures
+ * from just before the `pgqrs.send` call to the workflow's next statement after `recv` returned (both
+ * `performance.now()` in this process). One fresh run per sample, so no sample replays earlier ones.
+ */
+import * as pgqrs from "../../dist/index.js";
+import { now, percentile, sleep, waitUntil } from "../lib/stats.mjs";
+import { openCountedStore, pollUntil, probeClient, table } from "./common.mjs";
+
+export async function wakeUpLatency({ dsn, count, gapMs, log = () => undefined }) {
+  const db = await openCountedStore(dsn, { maxConnections: 4, tag: "wake" });
+  const client = await probeClient(dsn);
+  const stop = new AbortController();
+  let worker;
+  try {
+    const runIds = new Map();
+    const woke = new Map();
+    const wf = pgqrs.defineWorkflow({ name: "bench_recv" }, async (run, input) => {
+      runIds.set(input, run.id);
+      const m = await run.recv("ping", "ping");
+      woke.set(input, now());
+      return m;
+    });
+    await pgqrs.workflow().name(wf).create(db.store);
+    const consumer = await db.store.consumer(wf.name);
+    worker = pgqrs
+      .workflow()
+      .name(wf)
+      .consumer(consumer)
+      .signal(stop.signal)
+      .onError((err) => log(`  ! wake-up worker: ${err instanceof Error ? err.message : String(err)}`))
+      .poll(db.store);
+    const sender = await db.other();
+    await pgqrs.workflow().name(wf).create(sender);
+    const runsTable = table(db.schema, "pgqrs_workflow_runs");
+    await sleep(300);
+    const latencies = [];
+    const sendMs = [];
+    for (let i = 0; i < count; i++) {
+      await pgqrs.workflow().name(wf).trigger(i).execute(sender);
+      await waitUntil(() => runIds.has(i), 10_000, 1);
+      const runId = runIds.get(i);
+      if (runId === undefined) throw new Error(`run ${i} did not start within 10 s`);
+      await pollUntil(
+        async () =>
+          (await client.query(`SELECT status FROM ${runsTable} WHERE id OPERATOR(pg_catalog.=) $1`, [runId])).rows[0]
+            ?.status,
+        (status) => status === "PAUSED",
+        { limitMs: 10_000, stepMs: 1, what: `run ${runId} waiting in recv` },
+      );
+      await sleep(gapMs); // the worker idles
+      const t = now();
+      await pgqrs.send(sender, runId, "ping", { i });
+      sendMs.push(now() - t);
+      if (!(await waitUntil(() => woke.has(i), 10_000, 1))) throw new Error(`run ${runId} not woken within 10 s`);
+      latencies.push(woke.get(i) - t);
+    }
+    const [p50, p99] = [0.5, 0.99].map((p) => percentile(latencies, p));
+    log(
+      `  primitives: send → recv p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (send call alone p50 ${percentile(sendMs, 0.5).toFixed(2)} ms; ${count} runs)`,
+    );
+    return { count, gapMs, p50, p99, sendP50: percentile(sendMs, 0.5), max: Math.max(...latencies) };
+  } finally {
+    stop.abort();
+    await worker?.catch(() => undefined);
+    await client.end().catch(() => undefined);
+    await db.close();
+  }
+}
