@@ -15,9 +15,11 @@ import { sleepFor, sleepUntil } from "./run-sleep.js";
 import { waitingForJson } from "./run-waits.js";
 import type { WorkflowDefinition } from "./definition.js";
 import { type WorkflowStepOptions, workflowStep } from "./workflow-step.js";
+import { type DeferredSuccess, DeferredStepWrites } from "./deferred-step-writes.js";
 import { beginStepAcquisition } from "./step-acquisitions.js";
+import { stepNoLongerHeld, stepRaceConflict, unavailableStepError } from "./step-errors.js";
 import { StepGuard } from "./step-guard.js";
-import { assertDelayMs, cancelledError, retriesExhaustedError, toJsonText } from "./workflow-errors.js";
+import { assertDelayMs, cancelledError, toJsonText } from "./workflow-errors.js";
 
 /** What `acquireStep` found: run the step (`EXECUTE`, with a guard to record its outcome) or replay it. */
 export type StepResult<T = unknown> =
@@ -28,13 +30,6 @@ const NOT_TERMINAL: readonly WorkflowStatus[] = ["QUEUED", "RUNNING", "PAUSED", 
 
 /** What the acquiring statement found. */
 type AcquiredStep = Awaited<ReturnType<EngineContext["backend"]["acquireStepOfRun"]>>;
-
-/** A step success not written yet, with the owner token of the attempt that ran the step (its write is fenced). */
-interface DeferredSuccess {
-  stepName: string;
-  output: string;
-  owner: string;
-}
 
 /**
  * One workflow run (the row keyed by its trigger message) and the operations on it. Terminal states (SUCCESS,
@@ -60,11 +55,8 @@ export class Run {
    * read the step table right after a step returns.
    */
   defersStepWrites = false;
-  /** A step success `workflowStep` returned but has not written yet: it rides on this run's next write. */
-  #deferred: DeferredSuccess | undefined;
-  /** A deferred success being written on its own (nothing followed it soon enough). */
-  #flushing: Promise<void> | undefined;
-  #flushError: unknown;
+  /** Step successes `workflowStep` returned but has not written yet: they ride on this run's next write. */
+  readonly #writes = new DeferredStepWrites((pending) => this.#writeStepSuccess(pending));
   /** @internal The durable operations of this execution in flight, and the waits they asked for. */
   readonly activity = new RunActivity();
 
@@ -186,7 +178,7 @@ export class Run {
   /** Re-read the row. */
   async refresh(): Promise<this> {
     this.#ctx.assertOpen();
-    await this.#settle();
+    await this.#writes.settle();
     const row = await this.#ctx.backend.getRun(this.id);
     if (row === null) throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id '${this.id}' not found`);
     this.#record = row;
@@ -250,7 +242,7 @@ export class Run {
       workerId: message.consumerWorkerId,
     };
     const backend = this.#ctx.backend;
-    const pending = await this.#takeDeferred();
+    const pending = await this.#writes.take();
     let result: { run: RunRecord | null; archived: boolean };
     if (pending !== undefined && backend.completeStepThenRunAndArchive !== undefined) {
       const combined = await backend.completeStepThenRunAndArchive({
@@ -312,7 +304,7 @@ export class Run {
    */
   async cancel(): Promise<this> {
     this.#ctx.assertOpen();
-    await this.#settle();
+    await this.#writes.settle();
     const row = await this.#ctx.backend.cancelRunTree({ runId: this.id, now: this.now() });
     if (row === null) throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id '${this.id}' not found`);
     this.#record = row;
@@ -385,7 +377,7 @@ export class Run {
   async #acquireWithPending(name: string, now: Date): Promise<AcquiredStep> {
     const acquire = { runId: this.id, stepName: name, now, owner: this.attemptOwner };
     const backend = this.#ctx.backend;
-    const pending = await this.#takeDeferred(name);
+    const pending = await this.#writes.take(name);
     // The combined statement fences the completion with the acquisition's owner: a step taken over under a token
     // of its own is written separately.
     if (pending !== undefined && pending.owner === this.attemptOwner && backend.completeStepThenAcquire !== undefined) {
@@ -439,65 +431,19 @@ export class Run {
    * that awaits something else between steps.
    */
   deferStepSuccess(stepName: string, output: string, owner: string): void {
-    if (this.#deferred !== undefined) this.#startFlush();
-    this.#deferred = { stepName, output, owner };
-    setImmediate(() => {
-      if (this.#deferred !== undefined) this.#startFlush();
-    });
+    this.#writes.defer({ stepName, output, owner });
   }
 
   /** @internal Write a deferred step success now (before the run's message is released or left alone). */
   async flushDeferred(): Promise<void> {
-    await this.#settle();
+    await this.#writes.settle();
   }
 
   /** The run's steps in creation order. */
   async steps(): Promise<StepRecord[]> {
     this.#ctx.assertOpen();
-    await this.#settle();
+    await this.#writes.settle();
     return this.#ctx.backend.listSteps({ runId: this.id });
-  }
-
-  /** Wait for a deferred write in flight and rethrow its failure; write a pending one. */
-  async #settle(): Promise<void> {
-    if (this.#deferred !== undefined) this.#startFlush();
-    if (this.#flushing !== undefined) await this.#flushing;
-    if (this.#flushError !== undefined) {
-      const err = this.#flushError;
-      this.#flushError = undefined;
-      throw err;
-    }
-  }
-
-  /**
-   * The deferred success to combine with the next write, once earlier writes have settled. A success of the step
-   * about to be acquired (a reused name) is written first instead: one statement cannot change that row twice.
-   */
-  async #takeDeferred(nextStep?: string): Promise<DeferredSuccess | undefined> {
-    if (this.#deferred !== undefined && this.#deferred.stepName === nextStep) this.#startFlush();
-    if (this.#flushing !== undefined || this.#flushError !== undefined) await this.#settle();
-    const pending = this.#deferred;
-    this.#deferred = undefined;
-    return pending;
-  }
-
-  #startFlush(): void {
-    const pending = this.#deferred;
-    if (pending === undefined) return;
-    this.#deferred = undefined;
-    const previous = this.#flushing ?? Promise.resolve();
-    const flushing: Promise<void> = previous
-      .then(() => this.#writeStepSuccess(pending))
-      .then(
-        () => undefined,
-        (err: unknown) => {
-          this.#flushError ??= err;
-        },
-      )
-      .finally(() => {
-        if (this.#flushing === flushing) this.#flushing = undefined;
-      });
-    this.#flushing = flushing;
   }
 
   async #writeStepSuccess(pending: DeferredSuccess): Promise<void> {
@@ -525,7 +471,7 @@ export class Run {
     fields: { output?: string; error?: string; waitingFor?: string },
   ): Promise<RunRecord | null> {
     this.#ctx.assertOpen();
-    await this.#settle();
+    await this.#writes.settle();
     const row = await this.#ctx.backend.transitionRun({ id: this.id, from, to, now: this.now(), ...fields });
     if (row !== null) {
       this.#record = row;
@@ -534,34 +480,4 @@ export class Run {
     await this.refresh();
     return null;
   }
-}
-
-/** The write of a step's output was fenced off: another delivery of the run's message holds the step now. */
-function stepNoLongerHeld(runId: number, stepName: string): PgqrsError {
-  return new PgqrsError("CONFLICT", `Conflict: step '${stepName}' of run ${runId} is no longer held by this attempt`, {
-    details: { runId, stepName },
-  });
-}
-
-/** Another acquisition of this delivery won the step while this one was in flight: do not run it twice. */
-function stepRaceConflict(runId: number, stepName: string): PgqrsError {
-  return new PgqrsError(
-    "CONFLICT",
-    `Conflict: step '${stepName}' of run ${runId} is being executed by another attempt`,
-    {
-      details: { stepName, runId },
-    },
-  );
-}
-
-/** Why an ERROR step was not acquired: its retry is not due yet, or it failed for good. */
-function unavailableStepError(runId: number, step: StepRecord): PgqrsError {
-  if (step.retryAt !== null) {
-    return new PgqrsError(
-      "STEP_NOT_READY",
-      `Step not ready for execution (retry scheduled for ${step.retryAt.toISOString()})`,
-      { details: { stepName: step.stepName, runId, retryAt: step.retryAt, retryCount: step.retryCount } },
-    );
-  }
-  return retriesExhaustedError(runId, step.stepName, step.error, step.retryCount);
 }

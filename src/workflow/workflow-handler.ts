@@ -6,6 +6,7 @@ import type { WorkflowDefinition } from "./definition.js";
 import { retryDelayMs } from "./retry-policy.js";
 import { Run } from "./run.js";
 import { stepErrorJson } from "./workflow-errors.js";
+import { signalRunQueue } from "./run-messages.js";
 import { isRunWaitSignal, mergeWaits, waitingForJson } from "./run-waits.js";
 import { assertId } from "../validation/arguments.js";
 
@@ -63,6 +64,23 @@ export async function handleWorkflowMessage(
   // snapshot falls back to the guarded start.
   const record = options.startedRun ?? (await ctx.backend.startRun({ message, now: ctx.clock.now() }));
   const run = new Run(ctx, record, def.retry, deliveryOwner(message));
+  if (run.parentRunId === null) return driveRun(ctx, def, message, run, now, options);
+  const outcome = await driveRun(ctx, def, message, run, now, options);
+  // The database woke the parent with the child's end (and notified other processes); wake this store's loops.
+  if (FINISHED.includes(run.status)) await signalRunQueue(ctx, run.parentRunId);
+  return outcome;
+}
+
+const FINISHED: readonly string[] = ["SUCCESS", "ERROR", "CANCELLED"];
+
+async function driveRun(
+  ctx: EngineContext,
+  def: WorkflowDefinition,
+  message: QueueMessage,
+  run: Run,
+  now: () => Date,
+  options: HandleWorkflowMessageOptions,
+): Promise<WorkflowMessageOutcome> {
   if (options.at !== undefined) run.withTime(options.at);
   run.defersStepWrites = true;
   switch (run.status) {
