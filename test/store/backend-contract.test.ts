@@ -691,6 +691,8 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
         pausedAt: null,
         completedAt: null,
         workerId: null,
+        parentRunId: null,
+        waitingFor: null,
       });
       expect(await b.getOrCreateRun({ message: m1!, now: t(2) })).toEqual(run);
       const [r2, r2again] = await Promise.all([

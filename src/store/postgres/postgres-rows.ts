@@ -2,6 +2,7 @@
  * Column lists and row → record mapping. Statements name their columns (never `*`) so rows keep one shape even in
  * a database shared with pgqrs releases that add columns of their own.
  */
+import type { RunEventRecord, RunMessageRecord, RunWaitingFor } from "../run-primitives.js";
 import type {
   QueueMessage,
   QueueRecord,
@@ -43,6 +44,8 @@ const RUN = [
   "paused_at",
   "completed_at",
   "worker_id",
+  "parent_run_id",
+  "waiting_for",
 ];
 const STEP = [
   "id",
@@ -58,6 +61,7 @@ const STEP = [
   "completed_at",
   "retry_at",
   "retry_count",
+  "kind",
 ];
 
 /** The run columns of `alias` renamed with `prefix`, for a row that also carries another table's columns. */
@@ -157,7 +161,17 @@ export function toRun(r: Row): RunRecord {
     pausedAt: dateOrNull(r.paused_at),
     completedAt: dateOrNull(r.completed_at),
     workerId: numOrNull(r.worker_id),
+    parentRunId: numOrNull(r.parent_run_id),
+    waitingFor: waitingFor(r.waiting_for),
   };
+}
+
+/** `waiting_for` (JSONB, parsed): `until` back to a Date; `null` when absent or not an object. */
+function waitingFor(v: unknown): RunWaitingFor | null {
+  if (v === null || v === undefined || typeof v !== "object") return null;
+  const { until, ...rest } = v as Record<string, unknown>;
+  const w = rest as unknown as RunWaitingFor;
+  return until === null || until === undefined ? w : { ...w, until: date(until) };
 }
 
 export function toStep(r: Row): StepRecord {
@@ -175,6 +189,50 @@ export function toStep(r: Row): StepRecord {
     completedAt: dateOrNull(r.completed_at),
     retryAt: dateOrNull(r.retry_at),
     retryCount: num(r.retry_count ?? 0),
+    kind: r.kind === null || r.kind === undefined ? "step" : String(r.kind),
+  };
+}
+
+const RUN_MESSAGE = [
+  "id",
+  "run_id",
+  "topic",
+  "payload",
+  "idempotency_key",
+  "sender_run_id",
+  "created_at",
+  "consumed_at",
+  "consumed_by_step",
+];
+const RUN_EVENT = ["run_id", "key", "value", "created_at", "updated_at"];
+
+/** Column lists of the workflow primitives' tables, optionally qualified by a table alias. */
+export const primitiveCols = {
+  runMessage: (alias?: string) => columns(RUN_MESSAGE, alias),
+  runEvent: (alias?: string) => columns(RUN_EVENT, alias),
+};
+
+export function toRunMessage(r: Row): RunMessageRecord {
+  return {
+    id: num(r.id),
+    runId: num(r.run_id),
+    topic: String(r.topic),
+    payload: json(r.payload),
+    idempotencyKey: r.idempotency_key === null || r.idempotency_key === undefined ? null : String(r.idempotency_key),
+    senderRunId: numOrNull(r.sender_run_id),
+    createdAt: date(r.created_at),
+    consumedAt: dateOrNull(r.consumed_at),
+    consumedByStep: r.consumed_by_step === null || r.consumed_by_step === undefined ? null : String(r.consumed_by_step),
+  };
+}
+
+export function toRunEvent(r: Row): RunEventRecord {
+  return {
+    runId: num(r.run_id),
+    key: String(r.key),
+    value: json(r.value),
+    createdAt: date(r.created_at),
+    updatedAt: date(r.updated_at),
   };
 }
 

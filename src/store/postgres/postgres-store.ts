@@ -13,6 +13,7 @@ import { createMessageLeaseOps } from "./postgres-message-leases.js";
 import { notifyOrigin, PostgresListener } from "./postgres-listener.js";
 import { install } from "./postgres-migrations.js";
 import { createQueueOps } from "./postgres-queues.js";
+import { createRunPrimitiveOps } from "./postgres-run-primitives.js";
 import { createStatsOps } from "./postgres-stats.js";
 import { createStepOps } from "./postgres-steps.js";
 import { verify } from "./postgres-verify.js";
@@ -104,6 +105,7 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     ...createStatsOps(conn),
     ...createWorkflowOps(conn, origin),
     ...createStepOps(conn),
+    ...createRunPrimitiveOps(conn),
     ...createDashboardReadOps(conn),
     listen: ({ queueId, onNotify }: { queueId: number; onNotify: () => void }) => listener.subscribe(queueId, onNotify),
   } satisfies Omit<StoreBackend, "capabilities" | "close">;

@@ -26,6 +26,11 @@ export const REQUIRED_INDEXES: readonly string[] = [
   "idx_pgqrs_messages_claim",
   "idx_pgqrs_messages_dead_lettered",
   "idx_pgqrs_workflow_runs_workflow_id",
+  "idx_pgqrs_workflow_runs_idempotency",
+  "idx_pgqrs_workflow_runs_parent",
+  "idx_pgqrs_workflow_messages_idempotency",
+  "idx_pgqrs_workflow_messages_pending",
+  "idx_pgqrs_workflow_messages_run",
 ];
 
 /** Constraints pgqrs's later migrations refer to by name. */

@@ -4,6 +4,7 @@ import type { ListRunsParams, StoreBackend, TransitionRunParams } from "../store
 import type { PostgresConnection } from "./postgres-connection.js";
 import { leasedInsertMessage, leasedInsertSql, leasedInsertValues } from "./postgres-leased-insert.js";
 import { asyncCommit, claimUpdate } from "./postgres-message-leases.js";
+import { notifyWoken, wakeRunsCte } from "./postgres-run-wakes.js";
 import {
   byEnqueuedThenId,
   cols,
@@ -42,6 +43,11 @@ const TERMINAL = "('SUCCESS', 'ERROR', 'CANCELLED')";
 
 function transitionValues(p: TransitionRunParams): unknown[] {
   return [p.id, p.from, p.to, p.now, p.output !== undefined, p.output ?? null, p.error !== undefined, p.error ?? null];
+}
+
+/** `waiting_for` of a transition, the statement's last parameter (JSON text or null). */
+function waitingForValue(p: TransitionRunParams): string | null {
+  return p.waitingFor ?? null;
 }
 
 function runFilter(p: Omit<ListRunsParams, "limit" | "offset">, statusType: string) {
@@ -98,28 +104,48 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
     UNION ALL SELECT ${cols.run()} FROM ${runs} WHERE message_id = $1
     LIMIT 1`;
 
-  const transitionRunSet = `
+  // `waitingFor`: the parameter holding `TransitionRunParams.waitingFor`, written with a transition to PAUSED (a
+  // PAUSED → PAUSED transition without one keeps the old value); any other status clears the column.
+  const transitionRunSet = (waitingFor: string) => `
     SET status = $3::text::${statusType},
         updated_at = $4,
         started_at = CASE WHEN $3::text = 'RUNNING' THEN COALESCE(started_at, $4) ELSE started_at END,
         paused_at = CASE WHEN $3::text = 'PAUSED' THEN $4 ELSE paused_at END,
         completed_at = CASE WHEN $3::text IN ${TERMINAL} THEN $4 ELSE completed_at END,
         output = CASE WHEN $5::boolean THEN $6::jsonb ELSE output END,
-        error = CASE WHEN $7::boolean THEN $8::jsonb ELSE error END
+        error = CASE WHEN $7::boolean THEN $8::jsonb ELSE error END,
+        waiting_for = CASE WHEN $3::text <> 'PAUSED' THEN NULL
+                           WHEN ${waitingFor}::jsonb IS NOT NULL THEN ${waitingFor}::jsonb ELSE waiting_for END
     WHERE id = $1 AND status OPERATOR(pg_catalog.=) ANY($2::${statusType}[])`;
 
-  const transitionRunSql = `UPDATE ${runs} ${transitionRunSet} RETURNING ${cols.run()}`;
+  // A run with a parent that reaches SUCCESS, ERROR or CANCELLED wakes the parent in the same statement. For the
+  // usual run (no parent) the wake costs an index probe with a NULL key; for a non-terminal target the planner
+  // folds it into a one-time filter that never runs.
+  const wakeParent = wakeRunsCte(conn, {
+    name: "pw",
+    now: "$4",
+    runIds: "(SELECT r.parent_run_id FROM r)",
+    mode: "scalar",
+    gate: `$3::text IN ${TERMINAL}`,
+  });
+  const parentNotified = notifyWoken(conn, "pw", "parent_notified");
+
+  const transitionRunSql = `
+    WITH r AS (UPDATE ${runs} ${transitionRunSet("$9")} RETURNING ${cols.run()}),
+    ${wakeParent}
+    SELECT r.*, ${parentNotified} FROM r`;
 
   // One statement, so the run's outcome and the acknowledgement of its message commit together: a crash can no
   // longer leave a finished run whose message is redelivered. The archive is owner-checked like \`archive\` and
   // applies only when the guarded transition did.
   const completeRunAndArchiveSql = `
-    WITH r AS (UPDATE ${runs} ${transitionRunSet} RETURNING ${cols.run()}),
+    WITH r AS (UPDATE ${runs} ${transitionRunSet("$11")} RETURNING ${cols.run()}),
     a AS (
       UPDATE ${messages} SET archived_at = $4
        WHERE id = $9 AND consumer_worker_id = $10 AND archived_at IS NULL AND EXISTS (SELECT 1 FROM r)
-      RETURNING id)
-    SELECT r.*, EXISTS (SELECT 1 FROM a) AS archived FROM r`;
+      RETURNING id),
+    ${wakeParent}
+    SELECT r.*, EXISTS (SELECT 1 FROM a) AS archived, ${parentNotified} FROM r`;
 
   // The last step's output, the run's outcome and the message's archive in one statement: the run is finished only
   // when the step completion (fenced by its owner) applied.
@@ -128,12 +154,13 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
       UPDATE ${steps} SET status = 'SUCCESS', output = $12::jsonb, completed_at = $4, updated_at = $4, retry_at = NULL
        WHERE run_id = $1 AND step_name OPERATOR(pg_catalog.=) $11 AND status OPERATOR(pg_catalog.=) 'RUNNING' AND attempt_owner = $13::text
       RETURNING 1),
-    r AS (UPDATE ${runs} ${transitionRunSet} AND EXISTS (SELECT 1 FROM s) RETURNING ${cols.run()}),
+    r AS (UPDATE ${runs} ${transitionRunSet("$14")} AND EXISTS (SELECT 1 FROM s) RETURNING ${cols.run()}),
     a AS (
       UPDATE ${messages} SET archived_at = $4
        WHERE id = $9 AND consumer_worker_id = $10 AND archived_at IS NULL AND EXISTS (SELECT 1 FROM r)
-      RETURNING id)
-    SELECT EXISTS (SELECT 1 FROM s) AS step_completed, EXISTS (SELECT 1 FROM a) AS archived, r.*
+      RETURNING id),
+    ${wakeParent}
+    SELECT EXISTS (SELECT 1 FROM s) AS step_completed, EXISTS (SELECT 1 FROM a) AS archived, r.*, ${parentNotified}
       FROM (SELECT 1) one LEFT JOIN r ON TRUE`;
 
   // Create-or-start the runs of the messages in CTE `c` (id, queue_id, payload) at `$2`; a run in any status but
@@ -148,7 +175,7 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
         FROM c JOIN ${workflows} w ON w.queue_id = c.queue_id
        ORDER BY c.id, w.id
       ON CONFLICT (message_id) DO UPDATE
-         SET status = 'RUNNING', updated_at = $2, started_at = COALESCE(r.started_at, $2)
+         SET status = 'RUNNING', updated_at = $2, started_at = COALESCE(r.started_at, $2), waiting_for = NULL
        WHERE r.status OPERATOR(pg_catalog.=) ANY ('{QUEUED,PAUSED}')
       RETURNING ${cols.run("r")}),
     rr AS (
@@ -325,7 +352,10 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
     },
 
     async transitionRun(p) {
-      const rows = await conn.prepared("transition_run", transitionRunSql, transitionValues(p));
+      const rows = await conn.prepared("transition_run", transitionRunSql, [
+        ...transitionValues(p),
+        waitingForValue(p),
+      ]);
       return rows[0] === undefined ? null : toRun(rows[0]);
     },
 
@@ -337,6 +367,7 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
         complete.stepName,
         complete.output,
         complete.owner,
+        waitingForValue(run),
       ]);
       const row = rows[0];
       const completed = row?.step_completed === true;
@@ -350,6 +381,7 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
         ...transitionValues(p),
         p.messageId,
         p.workerId,
+        waitingForValue(p),
       ]);
       const row = rows[0];
       if (row === undefined) return { run: null, archived: false };

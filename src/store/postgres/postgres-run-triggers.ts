@@ -1,0 +1,120 @@
+/** Idempotent triggers: a workflow's trigger message and its QUEUED run, written together. */
+import { PgqrsError } from "../../errors.js";
+import type { QueueMessage, RunRecord } from "../../types.js";
+import type { RunPrimitiveOps, TriggerRunParams } from "../run-primitives.js";
+import type { PostgresConnection, Queryable, Row } from "./postgres-connection.js";
+import { enqueueChannel } from "./postgres-listener.js";
+import { cols, prefixedRun, prefixedRunColumns, toMessage } from "./postgres-rows.js";
+
+export type RunTriggerOps = Pick<RunPrimitiveOps, "triggerRun">;
+
+/** Thrown inside the keyed trigger's transaction to roll back a message whose run lost the key to another. */
+class KeyTaken extends Error {}
+
+/** Attempts of a keyed trigger whose key's first run disappeared between the conflict and the read. */
+const TRIGGER_ATTEMPTS = 3;
+
+export function createRunTriggerOps(conn: PostgresConnection): RunTriggerOps {
+  const messages = conn.t("pgqrs_messages");
+  const workflows = conn.t("pgqrs_workflows");
+  const runs = conn.t("pgqrs_workflow_runs");
+
+  // The message, its run and the queue's notification (as an enqueue's, without origin) in one statement; with a
+  // key already used (as this statement's snapshot shows) nothing is inserted and the first trigger comes back.
+  // A key taken by a transaction committing after the snapshot makes the run insert conflict (after waiting for
+  // that transaction): the caller then rolls the message back.
+  const triggerSql = `
+    WITH wf AS (SELECT id, queue_id FROM ${workflows} WHERE name OPERATOR(pg_catalog.=) $1),
+    old AS (
+      SELECT r.id FROM ${runs} r JOIN wf ON r.workflow_id = wf.id
+       WHERE $3::text IS NOT NULL AND r.idempotency_key = $3::text),
+    m AS (
+      INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt)
+      SELECT wf.queue_id, $2::jsonb, 0, $5, $5 FROM wf WHERE NOT EXISTS (SELECT 1 FROM old)
+      RETURNING ${cols.message()}),
+    r AS (
+      INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, parent_run_id,
+                           idempotency_key)
+      SELECT wf.id, m.id, 'QUEUED', m.payload, $5, $5, $4, $3 FROM m CROSS JOIN wf
+      ON CONFLICT (workflow_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+      RETURNING ${cols.run()})
+    SELECT (SELECT pg_catalog.count(*) FROM wf) AS workflows, (SELECT id FROM old) AS old_run_id,
+           ${cols.message("m")}, ${prefixedRunColumns("r", "run__")},
+           (SELECT pg_catalog.pg_notify('${enqueueChannel(conn.schema)}', m.queue_id::text) WHERE r.id IS NOT NULL)
+             AS notified
+      FROM (SELECT 1) one LEFT JOIN m ON TRUE LEFT JOIN r ON TRUE`;
+
+  const firstSql = `
+    SELECT ${cols.message("m")}, ${prefixedRunColumns("r", "run__")}
+      FROM ${runs} r JOIN ${messages} m ON m.id = r.message_id
+     WHERE r.id = $1`;
+
+  function notFound(name: string): PgqrsError {
+    return new PgqrsError("WORKFLOW_NOT_FOUND", `Workflow '${name}' not found; create it first`, {
+      details: { name },
+    });
+  }
+
+  /** One attempt: the new trigger, the first one of its key, or `null` when the key's run vanished meanwhile. */
+  async function attempt(db: Queryable, p: TriggerRunParams) {
+    const [row] = await db.prepared("trigger_run", triggerSql, [
+      p.workflowName,
+      p.payload,
+      p.idempotencyKey,
+      p.parentRunId,
+      p.now,
+    ]);
+    if (row === undefined || Number(row.workflows) === 0) throw notFound(p.workflowName);
+    const run = prefixedRun(row, "run__");
+    if (run !== null) return { message: toMessage(row), run, created: true };
+    if (row.id !== null && row.id !== undefined) throw new KeyTaken();
+    return row.old_run_id === null || row.old_run_id === undefined ? null : first(db, Number(row.old_run_id));
+  }
+
+  async function first(db: Queryable, runId: number) {
+    const [row] = await db.query("triggerRun", firstSql, [runId]);
+    return row === undefined ? null : found(row);
+  }
+
+  function found(row: Row): { message: QueueMessage; run: RunRecord; created: boolean } | null {
+    const run = prefixedRun(row, "run__");
+    return run === null ? null : { message: toMessage(row), run, created: false };
+  }
+
+  async function byKey(p: TriggerRunParams) {
+    const [row] = await conn.query(
+      "triggerRun",
+      `SELECT ${cols.message("m")}, ${prefixedRunColumns("r", "run__")}
+         FROM ${runs} r JOIN ${workflows} w ON w.id = r.workflow_id JOIN ${messages} m ON m.id = r.message_id
+        WHERE w.name OPERATOR(pg_catalog.=) $1 AND r.idempotency_key = $2`,
+      [p.workflowName, p.idempotencyKey],
+    );
+    return row === undefined ? null : found(row);
+  }
+
+  return {
+    async triggerRun(p) {
+      // Without a key nothing can conflict: one statement, one round trip.
+      if (p.idempotencyKey === null) {
+        const made = await attempt(conn, p);
+        if (made === null) throw new PgqrsError("INTERNAL", "triggerRun inserted no run");
+        return made;
+      }
+      for (let n = 1; ; n++) {
+        try {
+          const made = await conn.transaction("triggerRun", (tx) => attempt(tx, p));
+          if (made !== null) return made;
+        } catch (err) {
+          if (!(err instanceof KeyTaken)) throw err;
+          const existing = await byKey(p);
+          if (existing !== null) return existing;
+        }
+        if (n >= TRIGGER_ATTEMPTS) {
+          throw new PgqrsError("CONFLICT", `Conflict: trigger key '${p.idempotencyKey}' kept changing; retry`, {
+            details: { workflowName: p.workflowName, idempotencyKey: p.idempotencyKey },
+          });
+        }
+      }
+    },
+  };
+}
