@@ -73,7 +73,12 @@ const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS pgqrs_migrations (
 )`;
 
 export function install(c: SqliteConnection): void {
-  const migrations = loadMigrations();
+  installUpTo(c, Number.POSITIVE_INFINITY);
+}
+
+/** @internal {@link install}, applying versions up to `last` only (tests build a file as an older release left it). */
+export function installUpTo(c: SqliteConnection, last: number): void {
+  const migrations = loadMigrations().filter((m) => m.version <= last);
   // BEGIN IMMEDIATE takes the file's write lock before reading which versions are applied, so a second process
   // installing at the same time waits (busy_timeout) and then finds nothing left to do.
   c.immediate(() => {
