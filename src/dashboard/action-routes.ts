@@ -2,12 +2,24 @@
 import { type ActionResult, type DashboardActions, WORKER_ACTIONS, type WorkerAction } from "./actions.js";
 import { routeId } from "./route-id.js";
 
-/** `null` when no action has that path; `"bad-id"` when the path names a malformed id. */
-export async function routeAction(actions: DashboardActions, path: string): Promise<ActionResult | null | "bad-id"> {
+/**
+ * `null` when no action has that path; `"bad-id"` when the path names a malformed id. `form` is the posted body
+ * (fields of actions that take input).
+ */
+export async function routeAction(
+  actions: DashboardActions,
+  path: string,
+  form: URLSearchParams = new URLSearchParams(),
+): Promise<ActionResult | null | "bad-id"> {
   let m = /^\/actions\/runs\/([^/]+)\/cancel$/.exec(path);
   if (m !== null) {
     const id = routeId(m[1]);
     return id === null ? "bad-id" : actions.cancelRun(id);
+  }
+  m = /^\/actions\/runs\/([^/]+)\/messages$/.exec(path);
+  if (m !== null) {
+    const id = routeId(m[1]);
+    return id === null ? "bad-id" : actions.sendMessage(id, form.get("topic") ?? "", form.get("payload") ?? "");
   }
   m = /^\/actions\/queues\/([^/]+)\/messages\/([^/]+)\/replay$/.exec(path);
   if (m !== null) {

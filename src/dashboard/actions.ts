@@ -1,11 +1,12 @@
 /**
- * The dashboard's writes, each through the library's public API: cancel a run, replay a dead letter, move a
- * worker through its lifecycle, reclaim zombies. Every action answers with a sentence for the UI.
+ * The dashboard's writes, each through the library's public API: cancel a run, send a run a message, replay a dead
+ * letter, move a worker through its lifecycle, reclaim zombies. Every action answers with a sentence for the UI.
  */
 import type { Admin } from "../admin/admin.js";
 import type { Store } from "../api/pgqrs-store.js";
 import { workflow } from "../api/workflow-builder.js";
-import { PgqrsError } from "../errors.js";
+import { isPgqrsError, PgqrsError } from "../errors.js";
+import { send } from "../api/run-messaging.js";
 
 export type WorkerAction = "suspend" | "resume" | "shutdown";
 export const WORKER_ACTIONS: readonly WorkerAction[] = ["suspend", "resume", "shutdown"];
@@ -15,7 +16,12 @@ export interface ActionResult {
   message: string;
   /** The target does not exist (answered 404). */
   missing?: boolean;
+  /** The form's input is malformed (answered 400). */
+  invalid?: boolean;
 }
+
+/** Runs that take no more messages. */
+const FINISHED_RUNS = new Set(["SUCCESS", "ERROR", "CANCELLING", "CANCELLED"]);
 
 export class DashboardActions {
   readonly #store: Store;
@@ -34,6 +40,36 @@ export class DashboardActions {
     if (wf === null) return { ok: false, message: `Workflow of run ${runId} not found` };
     const after = await workflow(wf.name).cancel(run.messageId, this.#store);
     return { ok: true, message: `Run ${runId} is ${after.status.toLowerCase()}` };
+  }
+
+  /**
+   * Send a message to a run (as `pgqrs.send` does from outside), from the form's topic and JSON payload text. A
+   * missing run, an empty topic, a payload that is not JSON and a finished run are refused with nothing written.
+   */
+  async sendMessage(runId: number, topic: string, payloadText: string): Promise<ActionResult> {
+    const run = await this.#store.tables().workflowRuns().get(runId);
+    if (run === null) return { ok: false, missing: true, message: `Run ${runId} not found` };
+    if (topic === "") return { ok: false, invalid: true, message: "A message needs a topic" };
+    let payload: unknown;
+    try {
+      payload = JSON.parse(payloadText);
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return { ok: false, invalid: true, message: `The payload is not valid JSON (${why}); nothing was sent` };
+    }
+    if (FINISHED_RUNS.has(run.status)) {
+      return {
+        ok: false,
+        message: `Run ${runId} is ${run.status.toLowerCase()}: a finished run takes no messages; nothing was sent`,
+      };
+    }
+    try {
+      const sent = await send(this.#store, runId, topic, payload);
+      return { ok: true, message: `Message ${sent.id} ("${topic}") sent to run ${runId}` };
+    } catch (err) {
+      if (isPgqrsError(err, "VALIDATION_FAILED")) return { ok: false, invalid: true, message: err.message };
+      throw err;
+    }
   }
 
   async replayDeadLetter(queueId: number, messageId: number): Promise<ActionResult> {

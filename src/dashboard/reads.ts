@@ -8,6 +8,7 @@
 import { type Admin, admin } from "../admin/admin.js";
 import { PagedReads } from "../api/paged-reads.js";
 import type { Store } from "../api/pgqrs-store.js";
+import type { RunEventRecord, RunMessageRecord } from "../store/run-primitives.js";
 import type { MetricsTotals } from "../store/store.js";
 import type {
   QueueMessage,
@@ -56,6 +57,17 @@ export interface Overview {
   workers: WorkerHealthStats;
   zombies: number;
   runsByStatus: Record<WorkflowStatus, number>;
+}
+
+/** What the run page shows. */
+export interface RunDetail {
+  run: RunRecord;
+  workflow: WorkflowRecord | null;
+  steps: StepRecord[];
+  messages: RunMessageRecord[];
+  events: RunEventRecord[];
+  children: RunRecord[];
+  childNames: Map<number, string>;
 }
 
 export interface WorkerRow {
@@ -209,14 +221,20 @@ export class DashboardReads {
     return (await runs.get(id)) ?? (await runs.getByMessageId(id));
   }
 
-  async run(id: number): Promise<{ run: RunRecord; workflow: WorkflowRecord | null; steps: StepRecord[] } | null> {
+  /** A run with its steps, messages, events and child runs (and the names of the children's workflows). */
+  async run(id: number): Promise<RunDetail | null> {
     const run = await this.store.tables().workflowRuns().get(id);
     if (run === null) return null;
-    const [workflow, steps] = await Promise.all([
+    const [workflow, steps, messages, events, children] = await Promise.all([
       this.store.tables().workflows().get(run.workflowId),
       this.store.tables().workflowSteps().listForRun(run.id),
+      this.admin.runMessages(run.id),
+      this.admin.runEvents(run.id),
+      this.admin.childRuns(run.id),
     ]);
-    return { run, workflow, steps };
+    const childNames =
+      children.length === 0 ? new Map<number, string>() : await this.workflowNames(children.map((c) => c.workflowId));
+    return { run, workflow, steps, messages, events, children, childNames };
   }
 }
 

@@ -178,7 +178,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<{ url: str
     if (refused !== null) return replyAction(req, res, refused.status, { ok: false, message: refused.reason });
     let result: Awaited<ReturnType<typeof routeAction>>;
     try {
-      result = await routeAction(actions, url.pathname);
+      result = await routeAction(actions, url.pathname, form);
     } catch (err) {
       const shown = describeFailure(err);
       if (shown === null) throw err;
@@ -186,7 +186,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<{ url: str
     }
     if (result === null) return replyAction(req, res, 404, { ok: false, message: "No such action" });
     if (result === "bad-id") return replyAction(req, res, 400, { ok: false, message: "Malformed id in the path" });
-    replyAction(req, res, result.ok ? 200 : result.missing ? 404 : 409, result);
+    replyAction(req, res, result.ok ? 200 : result.missing ? 404 : result.invalid ? 400 : 409, result);
   }
 
   /** Details go to the server's log only: a 500 page names no database user, host or database. */

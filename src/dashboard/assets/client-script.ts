@@ -14,12 +14,18 @@ export const CLIENT_SCRIPT = `
 
   function dialogOpen() { return document.querySelector("dialog[open]") !== null; }
 
+  // A form marked data-keep-input (the run page's "send message") is not wiped by a refresh while it is being edited.
+  function editing() {
+    return [...document.querySelectorAll("main form[data-keep-input] :is(input, textarea)")].some(
+      (f) => f === document.activeElement || f.value !== f.defaultValue);
+  }
+
   function openKeys() {
     return new Set([...document.querySelectorAll("main details[open][data-key]")].map((d) => d.dataset.key));
   }
 
   async function refresh(force) {
-    if (busy || (!force && (document.hidden || dialogOpen()))) return;
+    if (busy || (!force && (document.hidden || dialogOpen() || editing()))) return;
     busy = true;
     try {
       const headers = { "x-pgqrs-fragment": "1" };
@@ -86,7 +92,9 @@ export const CLIENT_SCRIPT = `
       const out = await res.json().catch(() => ({ ok: false, message: "HTTP " + res.status }));
       if (res.status === 401) { location.reload(); return; }
       toast(out.message, out.ok);
-    } catch (err) { toast("Request failed: " + err, false); }
+      // A refused form keeps what was typed (to fix it); the refresh comes when it is no longer edited.
+      if (!out.ok && form.dataset.keepInput) return;
+    } catch (err) { toast("Request failed: " + err, false); if (form.dataset.keepInput) return; }
     refresh(true);
   });
 

@@ -141,4 +141,11 @@ dialog input { width: 100%; }
   box-shadow: 0 10px 30px rgba(0,0,0,0.2); font-weight: 500; max-width: 420px; }
 .toast.bad { background: var(--red); color: #fff; }
 .note { font-size: 12px; color: var(--muted); margin-top: 8px; }
+.card.wait { display: flex; gap: 12px; align-items: center; background: var(--blue-bg); border-color: color-mix(in srgb, var(--blue) 30%, var(--line)); }
+.card.wait .wait-dot { flex: none; width: 8px; height: 8px; border-radius: 50%; background: var(--blue); box-shadow: 0 0 0 3px color-mix(in srgb, var(--blue) 25%, transparent); }
+h2 .count { font-variant-numeric: tabular-nums; opacity: 0.8; margin-left: 4px; }
+form.send-message { display: grid; grid-template-columns: minmax(160px, 260px) 1fr auto; gap: 12px; align-items: end; }
+form.send-message label { display: grid; gap: 4px; font-size: 12px; color: var(--muted); }
+form.send-message input, form.send-message textarea { font: 12px/1.5 var(--mono); padding: 6px 10px; border: 1px solid var(--line);
+  border-radius: 6px; background: var(--panel); color: var(--text); width: 100%; resize: vertical; }
 `;

@@ -1,13 +1,26 @@
-/** One run: its steps on a shared time axis (attempts, retry times, inputs, outputs, errors), its input and output. */
+/**
+ * One run: what it waits for while PAUSED, its steps on a shared time axis (attempts, retry times, inputs, outputs,
+ * errors), its input and output, its parent and child runs, its messages and events, and a form to send it a message.
+ */
+import type { RunEventRecord, RunMessageRecord } from "../../store/run-primitives.js";
 import type { RunRecord, StepRecord, WorkflowRecord } from "../../types.js";
 import { ago, duration, num, pill, prettyJson, stamp } from "../format.js";
 import { type Html, html } from "../html.js";
 import { actionForm, query } from "./layout.js";
+import { familyCard, messagesAndEvents, sendMessageCard, waitBanner } from "./run-primitives-view.js";
 
 export interface RunView {
   run: RunRecord;
   workflow: WorkflowRecord | null;
   steps: StepRecord[];
+  /** Messages sent to the run, oldest first. */
+  messages: RunMessageRecord[];
+  /** The run's events, by key. */
+  events: RunEventRecord[];
+  /** Runs started by this one, oldest first. */
+  children: RunRecord[];
+  /** Workflow names of the child runs, by workflow id. */
+  childNames: Map<number, string>;
   now: Date;
 }
 
@@ -26,12 +39,15 @@ export function runPage(v: RunView): Html {
   const end = r.completedAt ?? (r.startedAt === null ? null : v.now);
   const took = r.startedAt === null || end === null ? null : end.getTime() - r.startedAt.getTime();
   const cancellable = !TERMINAL.has(r.status) && r.status !== "CANCELLING";
+  const primitives = { run: r, messages: v.messages, events: v.events, children: v.children, names: v.childNames };
   return html`
   <div class="toolbar">
     <div>
       <h1>Run #${r.id} ${pill(r.status)}</h1>
       <p class="sub" style="margin:0"><a href="${query("/workflows", { workflow: r.workflowId })}">${name}</a> · trigger message
-        <span class="mono">${r.messageId}</span></p>
+        <span class="mono">${r.messageId}</span>${
+          r.parentRunId === null ? "" : html` · child of <a href="/runs/${r.parentRunId}">run #${r.parentRunId}</a>`
+        }</p>
     </div>
     ${
       cancellable
@@ -45,6 +61,7 @@ export function runPage(v: RunView): Html {
         : ""
     }
   </div>
+  ${waitBanner(r, v.now)}
   <div class="card kv">
     <div><span>Created</span><b>${ago(r.createdAt, v.now)}</b></div>
     <div><span>Started</span><b>${ago(r.startedAt, v.now)}</b></div>
@@ -60,9 +77,16 @@ export function runPage(v: RunView): Html {
   <div class="card">
     <h2>Run input, output and error</h2>
     <div class="io">${io("Input", unwrapInput(r.input))}${io("Output", r.output)}${
-      r.error === null || r.error === undefined ? "" : io("Error", r.error, true)
+      r.error === null || r.error === undefined
+        ? ""
+        : r.status === "PAUSED"
+          ? io("Pause reason", r.error)
+          : io("Error", r.error, true)
     }</div>
-  </div>`;
+  </div>
+  ${familyCard({ ...primitives, now: v.now })}
+  ${messagesAndEvents({ ...primitives, now: v.now })}
+  ${sendMessageCard(r)}`;
 }
 
 function timeline(v: RunView): Html {
