@@ -1,14 +1,18 @@
 import * as pgqrs from "../../index.js";
-import type { RunRecord, StepRecord, Store, WorkflowRecord, WorkflowStatus } from "../../index.js";
+import type { RunRecord, WorkflowRecord, WorkflowStatus } from "../../index.js";
 import { UsageError } from "../cli-errors.js";
 import type { CommandSpec } from "../command.js";
-import { type Column, duration, keyValues, preview, table } from "../output.js";
+import { type Column, duration, preview, table } from "../output.js";
 import { idArg } from "../parse-args.js";
+import { workflowMessageCommands } from "./workflow-message-commands.js";
+import { workflowRunCommands } from "./workflow-run-commands.js";
+import { describeWait } from "./workflow-run-view.js";
 
 const RUN_COLUMNS: Column<RunRecord>[] = [
   { header: "RUN", get: (r) => r.id, right: true },
   { header: "MESSAGE", get: (r) => r.messageId, right: true },
   { header: "STATUS", get: (r) => r.status },
+  { header: "WAITING FOR", get: (r) => describeWait(r.waitingFor) },
   { header: "CREATED", get: (r) => r.createdAt },
   {
     header: "TOOK",
@@ -17,38 +21,6 @@ const RUN_COLUMNS: Column<RunRecord>[] = [
   { header: "WORKER", get: (r) => r.workerId },
   { header: "OUTPUT / ERROR", get: (r) => preview(r.status === "ERROR" ? r.error : r.output, 50) },
 ];
-
-const STEP_COLUMNS: Column<StepRecord>[] = [
-  { header: "STEP", get: (s) => s.stepName },
-  { header: "STATUS", get: (s) => s.status },
-  { header: "RETRIES", get: (s) => s.retryCount, right: true },
-  { header: "STARTED", get: (s) => s.startedAt },
-  {
-    header: "TOOK",
-    get: (s) =>
-      s.completedAt === null || s.startedAt === null ? "-" : duration(s.completedAt.getTime() - s.startedAt.getTime()),
-  },
-  { header: "RETRY AT", get: (s) => s.retryAt },
-  { header: "OUTPUT / ERROR", get: (s) => preview(s.status === "ERROR" || s.error !== null ? s.error : s.output, 50) },
-];
-
-async function findRun(store: Store, raw: string | undefined, byMessage: boolean, command: string) {
-  const id = idArg(raw, byMessage ? "message id" : "run id", command);
-  const runs = store.tables().workflowRuns();
-  const run = byMessage ? await runs.getByMessageId(id) : await runs.get(id);
-  if (run === null) {
-    throw new pgqrs.PgqrsError(
-      "RUN_NOT_FOUND",
-      byMessage ? `No run for message ${id} yet (no worker has picked it up)` : `Run with id '${id}' not found`,
-      { details: { id } },
-    );
-  }
-  return run;
-}
-
-const byMessage = {
-  message: { type: "boolean", description: "The id is the trigger message's id, not the run's" },
-} as const;
 
 export const workflowCommands: CommandSpec[] = [
   {
@@ -147,7 +119,7 @@ export const workflowCommands: CommandSpec[] = [
   },
   {
     name: "workflow runs",
-    summary: "List a workflow's runs, newest first",
+    summary: "List a workflow's runs, newest first, with what each paused run waits for",
     args: [{ name: "name", required: true }],
     flags: {
       status: { type: "string", placeholder: "STATUS", description: pgqrs.WORKFLOW_STATUSES.join(", ") },
@@ -165,51 +137,14 @@ export const workflowCommands: CommandSpec[] = [
         limit: ctx.flags.int("limit") ?? 50,
         offset: ctx.flags.int("offset") ?? 0,
       });
-      return { data: rows, human: table(rows, RUN_COLUMNS, "No runs.") };
-    },
-  },
-  {
-    name: "workflow run",
-    summary: "One run: status, input, output or error, and its steps",
-    args: [{ name: "id", required: true }],
-    flags: byMessage,
-    examples: ["pgqrs workflow run 12", "pgqrs workflow run 57 --message --json"],
-    async run(ctx) {
-      const store = await ctx.store();
-      const run = await findRun(store, ctx.args[0], ctx.flags.bool("message"), "workflow run");
-      const wf = await store.tables().workflows().get(run.workflowId);
-      const steps = await store.tables().workflowSteps().listForRun(run.id);
       return {
-        data: { ...run, workflow: wf?.name ?? null, steps },
-        human: `${keyValues([
-          ["run", run.id],
-          ["workflow", wf?.name ?? run.workflowId],
-          ["message", run.messageId],
-          ["status", run.status],
-          ["worker", run.workerId],
-          ["created", run.createdAt],
-          ["started", run.startedAt],
-          ["completed", run.completedAt],
-          ["input", JSON.stringify(run.input)],
-          ["output", JSON.stringify(run.output)],
-          ["error", run.error === null ? null : JSON.stringify(run.error)],
-        ])}\n\n${table(steps, STEP_COLUMNS, "No steps yet.")}`,
+        data: rows.map((r) => ({ ...r, waiting: describeWait(r.waitingFor) })),
+        human: table(rows, RUN_COLUMNS, "No runs."),
       };
     },
   },
-  {
-    name: "workflow steps",
-    summary: "The steps of a run, in order: status, retries, timing, output or error",
-    args: [{ name: "id", required: true }],
-    flags: byMessage,
-    examples: ["pgqrs workflow steps 12", "pgqrs workflow steps 12 --json"],
-    async run(ctx) {
-      const store = await ctx.store();
-      const run = await findRun(store, ctx.args[0], ctx.flags.bool("message"), "workflow steps");
-      const steps = await store.tables().workflowSteps().listForRun(run.id);
-      return { data: steps, human: table(steps, STEP_COLUMNS, "No steps yet.") };
-    },
-  },
+  ...workflowRunCommands,
+  ...workflowMessageCommands,
   {
     name: "workflow cancel",
     summary: "Cancel the run of a trigger message (at its next step boundary)",

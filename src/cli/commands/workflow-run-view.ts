@@ -1,0 +1,84 @@
+/** How the workflow commands show a run: what it waits for, its steps, its messages and its events. */
+import * as pgqrs from "../../index.js";
+import type { RunEventRecord, RunMessageRecord, RunWaitingFor, StepRecord, Store } from "../../index.js";
+import { type Column, duration, preview } from "../output.js";
+import { idArg } from "../parse-args.js";
+
+/** A time as `2026-12-02T12:00:00Z` (UTC, whole seconds). */
+export function isoSeconds(d: Date): string {
+  return `${d.toISOString().slice(0, 19)}Z`;
+}
+
+/**
+ * One line for what a PAUSED run waits for: `sleeping until 2026-12-02T12:00:00Z`, `message "approval" until …`,
+ * `child #42`, `retry of "charge" at …`, `paused until …`; `null` when the run does not wait.
+ */
+export function describeWait(w: RunWaitingFor | null | undefined): string | null {
+  if (w === null || w === undefined) return null;
+  const at = w.until === undefined || w.until === null ? null : isoSeconds(new Date(w.until));
+  const until = at === null ? "" : ` until ${at}`;
+  const named = (prefix: string) => (w.name === undefined ? "" : ` ${prefix}${JSON.stringify(w.name)}`);
+  switch (w.kind) {
+    case "sleep":
+      return `sleeping${until}`;
+    case "message":
+      return `message ${JSON.stringify(w.topic ?? "")}${until}`;
+    case "event":
+      return `event${named("")}${until}`;
+    case "child":
+      return `child #${w.childRunId ?? "?"}`;
+    case "retry":
+      return `retry${named("of ")}${at === null ? "" : ` at ${at}`}`;
+    case "pause":
+      return `paused${until}`;
+    default:
+      return `${String(w.kind)}${until}`;
+  }
+}
+
+export const STEP_COLUMNS: Column<StepRecord>[] = [
+  { header: "STEP", get: (s) => s.stepName },
+  { header: "STATUS", get: (s) => s.status },
+  { header: "RETRIES", get: (s) => s.retryCount, right: true },
+  { header: "STARTED", get: (s) => s.startedAt },
+  {
+    header: "TOOK",
+    get: (s) =>
+      s.completedAt === null || s.startedAt === null ? "-" : duration(s.completedAt.getTime() - s.startedAt.getTime()),
+  },
+  { header: "RETRY AT", get: (s) => s.retryAt },
+  { header: "KIND", get: (s) => s.kind },
+  { header: "OUTPUT / ERROR", get: (s) => preview(s.status === "ERROR" || s.error !== null ? s.error : s.output, 50) },
+];
+
+export const MESSAGE_COLUMNS: Column<RunMessageRecord>[] = [
+  { header: "MESSAGE", get: (m) => m.id, right: true },
+  { header: "TOPIC", get: (m) => m.topic },
+  { header: "CREATED", get: (m) => m.createdAt },
+  { header: "FROM", get: (m) => (m.senderRunId === null ? "outside" : `run #${m.senderRunId}`) },
+  { header: "RECEIVED", get: (m) => m.consumedAt },
+  { header: "BY STEP", get: (m) => m.consumedByStep },
+  { header: "KEY", get: (m) => m.idempotencyKey },
+  { header: "PAYLOAD", get: (m) => preview(m.payload, 50) },
+];
+
+export const EVENT_COLUMNS: Column<RunEventRecord>[] = [
+  { header: "EVENT", get: (e) => e.key },
+  { header: "UPDATED", get: (e) => e.updatedAt },
+  { header: "VALUE", get: (e) => preview(e.value, 60) },
+];
+
+/** The run `raw` names (a run id, or with `byMessage` its trigger message's id); RUN_NOT_FOUND otherwise. */
+export async function findRun(store: Store, raw: string | undefined, byMessage: boolean, command: string) {
+  const id = idArg(raw, byMessage ? "message id" : "run id", command);
+  const runs = store.tables().workflowRuns();
+  const run = byMessage ? await runs.getByMessageId(id) : await runs.get(id);
+  if (run === null) {
+    throw new pgqrs.PgqrsError(
+      "RUN_NOT_FOUND",
+      byMessage ? `No run for message ${id} yet (no worker has picked it up)` : `Run with id '${id}' not found`,
+      { details: { id } },
+    );
+  }
+  return run;
+}
