@@ -32,6 +32,8 @@ export async function childThroughput({ dsn, runs, concurrency, limitMs, withChi
       await producer.enqueueBatch(Array.from({ length: len }, (_, j) => ({ input: i + j })));
     }
     const onError = (err) => log(`  ! callChild worker: ${err instanceof Error ? err.message : String(err)}`);
+    const statements0 = db.counter.statements;
+    const mix0 = new Map(db.counter.byStatement);
     const t0 = now();
     for (const def of withChild ? [parent, child] : [parent]) {
       const consumer = await db.store.consumer(def.name);
@@ -48,6 +50,14 @@ export async function childThroughput({ dsn, runs, concurrency, limitMs, withChi
     }
     const finished = await waitUntil(() => done >= runs, limitMs, 2);
     const elapsed = now() - t0;
+    const statementsPerRun = (db.counter.statements - statements0) / Math.max(1, done);
+    const statementMix = Object.fromEntries(
+      [...db.counter.byStatement]
+        .map(([key, c]) => [key.replace(/^pgqrs_[0-9a-f]{12}_/, ""), (c - (mix0.get(key) ?? 0)) / Math.max(1, done)])
+        .filter(([, c]) => c >= 0.05)
+        .sort((a, b) => b[1] - a[1])
+        .map(([key, c]) => [key, Number(c.toFixed(2))]),
+    );
     // Every parent (and child) must end SUCCESS: a throughput of failed runs would be meaningless.
     await sleep(200);
     const { rows } = await client.query(
@@ -59,9 +69,9 @@ export async function childThroughput({ dsn, runs, concurrency, limitMs, withChi
     const outcome = Object.fromEntries(rows.map((r) => [r.name, { success: Number(r.ok), total: Number(r.total) }]));
     const perSec = (done / elapsed) * 1000;
     log(
-      `  primitives: ${runs} runs ${withChild ? "calling one child" : "with one step, no child"}, K=${concurrency}: ${perSec.toFixed(1)} runs/s${finished ? "" : " (capped)"}; ${JSON.stringify(outcome)}`,
+      `  primitives: ${runs} runs ${withChild ? "calling one child" : "with one step, no child"}, K=${concurrency}: ${perSec.toFixed(1)} runs/s${finished ? "" : " (capped)"}, ${statementsPerRun.toFixed(1)} statements per run; ${JSON.stringify(outcome)}`,
     );
-    return { runs, concurrency, perSec, capped: !finished, done, outcome };
+    return { runs, concurrency, perSec, capped: !finished, done, statementsPerRun, statementMix, outcome };
   } finally {
     stop.abort();
     await Promise.all(workers.map((w) => w.catch(() => undefined)));

@@ -53,16 +53,16 @@ export async function openCountedStore(dsn, { maxConnections = 8, tag = "prim" }
   };
 }
 
-/** A short name for a statement: its prepared name, else its first words. */
+/** A short name for a statement: its prepared name, else its first words (schema qualifiers dropped). */
 function statementKey(q) {
-  if (typeof q === "string") return q.replace(/\s+/g, " ").slice(0, 60);
-  if (q !== null && typeof q === "object")
-    return (
-      q.name ??
-      String(q.text ?? "?")
-        .replace(/\s+/g, " ")
-        .slice(0, 60)
-    );
+  const words = (text) =>
+    String(text)
+      .replace(/"[^"]+"\./g, "")
+      .replace(/\s+/g, " ")
+      .trim()
+      .slice(0, 60);
+  if (typeof q === "string") return words(q);
+  if (q !== null && typeof q === "object") return q.name ?? words(q.text ?? "?");
   return "?";
 }
 

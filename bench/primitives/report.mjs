@@ -12,6 +12,12 @@ const mix = (m = {}) =>
     .map(([k, c]) => `\`${k.replace(/^pgqrs_[0-9a-f]{12}_/, "")}\` ×${c}`)
     .join(", ") || "none";
 
+/** `name ×count` per run, for a mix already divided by the number of runs. */
+const perRun = (m = {}) =>
+  Object.entries(m)
+    .map(([k, c]) => `\`${k.length > 40 ? `${k.slice(0, 40)}…` : k}\` ×${c}`)
+    .join(", ") || "none";
+
 /** Figures for the main table, from one scenario's result: `[id, meta, value, extra]`. */
 export function sleepingFigures(r) {
   const meta = (count) => ({
@@ -92,7 +98,9 @@ export function primitivesMarkdown(p) {
       "process would) and measures from just before the call to the workflow's first statement after `recv` returned.",
       "The send inserts the message and makes the run's trigger message visible and notifies the queue in one",
       "transaction; the worker is woken by LISTEN/NOTIFY, claims the message, replays the run to its `recv` and",
-      "receives the message: the figure includes the send's durable commit and the receive's.",
+      "receives the message: the figure includes the send's durable commit and the receive's. The replay entered the",
+      `workflow function p50 ${f2(w("toReplayP50"))} ms after the send began, and the worker sent ${f1(w("workerStatements"))} statements from`,
+      `the send to \`recv\` returning (median); ${wakes.map((r) => r.over100Ms).join(", ")} of ${r0.count} samples took over 100 ms.`,
       "",
     );
   }
@@ -109,6 +117,8 @@ export function primitivesMarkdown(p) {
       "A parent starts its child (its trigger and run in one transaction), is PAUSED while the child runs (no slot",
       "held), and is woken by the child's final transition in the same transaction, then replays to `result()`: two",
       "deliveries of the parent and one of the child per parent run.",
+      `Statements per parent run (the worker process's, child included; median over rounds): ${f1(median(kids.map((r) => r.statementsPerRun)))}${flat.length > 0 ? ` with a child, ${f1(median(flat.map((r) => r.statementsPerRun)))} without` : ""};`,
+      `by statement, per parent run: ${perRun(kids[kids.length - 1].statementMix)}.`,
       "",
     );
   }

@@ -31,10 +31,12 @@ export async function sleepingRuns({ dsn, runs, windowSeconds, concurrency = 64,
       .onError((err) => log(`  ! sleeping worker: ${err instanceof Error ? err.message : String(err)}`))
       .poll(db.store);
     const tables = ["pgqrs_messages", "pgqrs_workflow_runs", "pgqrs_workflow_steps"].map((t) => table(db.schema, t));
-    // The same preparation before both windows: fresh planner statistics, no autovacuum due, stats flushed.
+    // The same preparation before both windows: fresh planner statistics and no autovacuum due. Then 12 s of
+    // idling: a PostgreSQL 15 backend that goes idle less than 1 s after its last report holds its counts back for
+    // up to 10 s, so the statistics of putting the runs to sleep would otherwise land in the window.
     const settle = async () => {
       for (const t of tables) await client.query(`VACUUM ANALYZE ${t}`);
-      await sleep(3_000);
+      await sleep(12_000);
     };
     const measure = async () => idleCost({ client, schema: db.schema, counter: db.counter, seconds: windowSeconds });
 

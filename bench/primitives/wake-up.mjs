@@ -16,8 +16,10 @@ export async function wakeUpLatency({ dsn, count, gapMs, log = () => undefined }
   try {
     const runIds = new Map();
     const woke = new Map();
+    const entered = new Map();
     const wf = pgqrs.defineWorkflow({ name: "bench_recv" }, async (run, input) => {
       runIds.set(input, run.id);
+      entered.set(input, now());
       const m = await run.recv("ping", "ping");
       woke.set(input, now());
       return m;
@@ -37,6 +39,8 @@ export async function wakeUpLatency({ dsn, count, gapMs, log = () => undefined }
     await sleep(300);
     const latencies = [];
     const sendMs = [];
+    const toReplayMs = [];
+    const workerStatements = [];
     for (let i = 0; i < count; i++) {
       await pgqrs.workflow().name(wf).trigger(i).execute(sender);
       await waitUntil(() => runIds.has(i), 10_000, 1);
@@ -50,17 +54,34 @@ export async function wakeUpLatency({ dsn, count, gapMs, log = () => undefined }
         { limitMs: 10_000, stepMs: 1, what: `run ${runId} waiting in recv` },
       );
       await sleep(gapMs); // the worker idles
+      const before = db.counter.statements;
       const t = now();
       await pgqrs.send(sender, runId, "ping", { i });
       sendMs.push(now() - t);
       if (!(await waitUntil(() => woke.has(i), 10_000, 1))) throw new Error(`run ${runId} not woken within 10 s`);
       latencies.push(woke.get(i) - t);
+      toReplayMs.push(entered.get(i) - t);
+      workerStatements.push(db.counter.statements - before);
     }
     const [p50, p99] = [0.5, 0.99].map((p) => percentile(latencies, p));
     log(
       `  primitives: send → recv p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms (send call alone p50 ${percentile(sendMs, 0.5).toFixed(2)} ms; ${count} runs)`,
     );
-    return { count, gapMs, p50, p99, sendP50: percentile(sendMs, 0.5), max: Math.max(...latencies) };
+    return {
+      count,
+      gapMs,
+      p50,
+      p90: percentile(latencies, 0.9),
+      p99,
+      max: Math.max(...latencies),
+      /** Samples slower than 100 ms: woken by a poll rather than by the notification. */
+      over100Ms: latencies.filter((l) => l > 100).length,
+      sendP50: percentile(sendMs, 0.5),
+      /** From the send to the replay entering the workflow function (notification, claim, run start). */
+      toReplayP50: percentile(toReplayMs, 0.5),
+      /** Statements the worker's store sent from the send to the `recv` returning (median). */
+      workerStatements: percentile(workerStatements, 0.5),
+    };
   } finally {
     stop.abort();
     await worker?.catch(() => undefined);
