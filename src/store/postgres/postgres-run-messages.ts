@@ -66,7 +66,8 @@ export function createRunMessageOps(conn: PostgresConnection): RunMessageOps {
       RETURNING 1)
     SELECT c.*, (SELECT pg_catalog.count(*) FROM s) AS steps FROM c`;
 
-  // The event's run's parent is woken: a parent is the run that can wait on a child's event.
+  // Waiters of an event are the run itself and its parent (a run can wait on a child's event): whichever of them
+  // is PAUSED waiting for an event is woken, and its suspension's check then finds the event set.
   const setEventSql = `
     WITH run AS (SELECT id, parent_run_id FROM ${runs} WHERE id = $1),
     up AS (
@@ -77,8 +78,9 @@ export function createRunMessageOps(conn: PostgresConnection): RunMessageOps {
     ${wakeRunsCte(conn, {
       name: "w",
       now: "$4",
-      runIds: "(SELECT run.parent_run_id FROM run WHERE EXISTS (SELECT 1 FROM up))",
-      mode: "scalar",
+      runIds: "(SELECT ARRAY[run.id, run.parent_run_id] FROM run WHERE EXISTS (SELECT 1 FROM up))::bigint[]",
+      mode: "array",
+      runFilter: `wr.status OPERATOR(pg_catalog.=) 'PAUSED' AND (wr.waiting_for OPERATOR(pg_catalog.->>) 'kind') = 'event'`,
     })}
     SELECT up.*, ${notifyWoken(conn, "w", "notified")} FROM up`;
 

@@ -67,7 +67,7 @@ export function createRunPrimitiveOps(conn: PostgresConnection): RunPrimitiveOps
   // The suspension's first statement: both rows locked (NO KEY UPDATE, as the claim locks messages, so foreign-key
   // checks of inserts referencing them are not blocked). Every waker updates the message row, so it waits here.
   const suspendLockSql = `
-    SELECT r.status::text AS st, m.consumer_worker_id, m.archived_at
+    SELECT ${cols.run("r")}, m.consumer_worker_id AS holder, m.archived_at AS message_archived_at
       FROM ${runs} r JOIN ${messages} m ON m.id = $2
      WHERE r.id = $1 AND r.message_id = m.id
        FOR NO KEY UPDATE OF r, m`;
@@ -148,11 +148,11 @@ export function createRunPrimitiveOps(conn: PostgresConnection): RunPrimitiveOps
         const [locked] = await tx.prepared("suspend_run_lock", suspendLockSql, [p.runId, p.messageId]);
         const lost = { outcome: "lost" as const, woken: false, run: null };
         if (locked === undefined) return lost;
-        const status = String(locked.st);
-        if (status === "CANCELLING") return { outcome: "cancelling" as const, woken: false, run: null };
-        if (TERMINAL.includes(status)) return lost;
-        if (Number(locked.consumer_worker_id) !== p.workerId || locked.consumer_worker_id === null) return lost;
-        if (locked.archived_at !== null && locked.archived_at !== undefined) return lost;
+        const run = toRun(locked);
+        if (run.status === "CANCELLING") return { outcome: "cancelling" as const, woken: false, run };
+        if (TERMINAL.includes(run.status)) return lost;
+        if (locked.holder === null || Number(locked.holder) !== p.workerId) return lost;
+        if (locked.message_archived_at !== null && locked.message_archived_at !== undefined) return lost;
         const [row] = await tx.prepared("suspend_run_write", suspendWriteSql, [
           p.runId,
           p.messageId,

