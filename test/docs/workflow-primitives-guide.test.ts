@@ -155,7 +155,10 @@ describe("the workflow primitives guide", () => {
       expect(r.output, r.output).not.toContain("Error");
       expect(r.code, r.output).toBe(0);
       const printed = r.stdout.split("\n");
-      expect(inOrder(printed, expectedOutput(code)), `expected, in order:\n${expectedOutput(code).join("\n")}\n---\n${r.stdout}`).toBe(true);
+      expect(
+        inOrder(printed, expectedOutput(code)),
+        `expected, in order:\n${expectedOutput(code).join("\n")}\n---\n${r.stdout}`,
+      ).toBe(true);
     });
 
     it("its SQL queries run on what the samples left, and show the waiting expense", async () => {
