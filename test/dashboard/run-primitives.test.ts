@@ -31,7 +31,7 @@ describe.each(BACKENDS)("run page: waits, messages, events, children and sending
   let base = "";
   let guarded = "";
   const closers: (() => Promise<unknown>)[] = [];
-  const ids = { sleeper: 0, parent: 0, child: 0 };
+  const ids = { sleeper: 0, parent: 0, child: 0, pauser: 0 };
   let n = 0;
 
   const runOf = async (id: number): Promise<RunRecord> => {
@@ -57,7 +57,7 @@ describe.each(BACKENDS)("run page: waits, messages, events, children and sending
       `run of message ${messageId} to pause`,
     );
     // A run that ended instead of pausing fails the setup at once, with its error.
-    expect({ status: run?.status, error: run?.error }).toEqual({ status: "PAUSED", error: null });
+    expect(run?.status, JSON.stringify(run?.error)).toBe("PAUSED");
     return run?.id ?? 0;
   };
   const get = async (path: string): Promise<{ status: number; body: string }> => {
@@ -104,6 +104,9 @@ describe.each(BACKENDS)("run page: waits, messages, events, children and sending
       await run.sleep("nap", HOUR);
       return "rested";
     });
+    const pauser = pgqrs.defineWorkflow({ name: `dash_pauser_${n}` }, async () => {
+      throw pgqrs.pauseError("out of <b>stock</b>", 2 * HOUR);
+    });
     const child = pgqrs.defineWorkflow({ name: `dash_child_${n}` }, async (run) => {
       const got = await run.recv<typeof PAYLOAD>("approval", TOPIC, { timeoutMs: HOUR / 2 });
       return { got };
@@ -123,6 +126,7 @@ describe.each(BACKENDS)("run page: waits, messages, events, children and sending
       loops.push(pgqrs.workflow().name(def).consumer(consumer).poll(store));
     };
     await serve(sleeper);
+    await serve(pauser);
     await serve(child);
     await serve(parent);
     closers.unshift(async () => {
@@ -138,6 +142,7 @@ describe.each(BACKENDS)("run page: waits, messages, events, children and sending
     guarded = `http://127.0.0.1:${new URL(beyond.url).port}`;
 
     ids.sleeper = await pausedRunOf((await pgqrs.workflow().name(sleeper).trigger({}).execute(store)).id);
+    ids.pauser = await pausedRunOf((await pgqrs.workflow().name(pauser).trigger({}).execute(store)).id);
     ids.parent = await pausedRunOf((await pgqrs.workflow().name(parent).trigger({}).execute(store)).id);
     const parentRun = await until(
       () => runOf(ids.parent),
@@ -176,6 +181,20 @@ describe.each(BACKENDS)("run page: waits, messages, events, children and sending
     // An unfinished run can be sent a message: the form is there, confirmed by the page script.
     expect(body).toContain(`action="/actions/runs/${ids.sleeper}/messages"`);
     expect(body).toMatch(/<form class="send-message"[^>]*data-confirm="[^"]+"/);
+  });
+
+  it("shows a run paused by its code with its reason and resume time, neutral (the pause is stored as its error)", async () => {
+    const run = await runOf(ids.pauser);
+    expect(run.waitingFor).toMatchObject({ kind: "pause", until: new Date(NOW.getTime() + 2 * HOUR) });
+    expect(run.error).toMatchObject({ message: "out of <b>stock</b>" });
+    const { body } = await get(`/runs/${ids.pauser}`);
+    expect(body).toContain('data-wait="pause"');
+    expect(body).toContain(
+      'Paused: out of &lt;b&gt;stock&lt;/b&gt; (resumes at <time datetime="2026-01-01T02:00:00.000Z">2026-01-01 02:00:00.000 UTC</time>',
+    );
+    expect(body).toContain("<h3>Pause reason</h3>");
+    expect(body).not.toContain('class="json error"');
+    expect(body).not.toContain("<b>stock</b>");
   });
 
   it("shows a parent waiting for its child with a link, its events and its child runs, escaped", async () => {
