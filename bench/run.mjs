@@ -41,8 +41,8 @@ const SIZES = quick
   : { drain: 10_000, enqueue: 5_000, pickup: 200, gapMs: 25, runs: 1_000 };
 /** The workflow primitives (issue 15): runs asleep at once, send → recv samples, callChild parents. */
 const PRIMITIVES = quick
-  ? { sleepers: 2_000, windowSeconds: 5, wakes: 50, gapMs: 50, childRuns: 200, k: 16 }
-  : { sleepers: 10_000, windowSeconds: 10, wakes: 200, gapMs: 50, childRuns: 1_000, k: 16 };
+  ? { sleepers: 2_000, windowSeconds: 5, wakes: 30, gapMs: 300, childRuns: 200, k: 16 }
+  : { sleepers: 10_000, windowSeconds: 10, wakes: 100, gapMs: 300, childRuns: 1_000, k: 16 };
 const CONFIGS = [
   { k: 1, b: 1 },
   { k: 4, b: 1 },

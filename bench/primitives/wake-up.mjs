@@ -17,11 +17,14 @@ export async function wakeUpLatency({ dsn, count, gapMs, log = () => undefined }
     const runIds = new Map();
     const woke = new Map();
     const entered = new Map();
+    /** The worker store's statement count when `recv` returned. */
+    const wokeAt = new Map();
     const wf = pgqrs.defineWorkflow({ name: "bench_recv" }, async (run, input) => {
       runIds.set(input, run.id);
       entered.set(input, now());
       const m = await run.recv("ping", "ping");
       woke.set(input, now());
+      wokeAt.set(input, db.counter.statements);
       return m;
     });
     await pgqrs.workflow().name(wf).create(db.store);
@@ -46,13 +49,10 @@ export async function wakeUpLatency({ dsn, count, gapMs, log = () => undefined }
       await waitUntil(() => runIds.has(i), 10_000, 1);
       const runId = runIds.get(i);
       if (runId === undefined) throw new Error(`run ${i} did not start within 10 s`);
-      await pollUntil(
-        async () =>
-          (await client.query(`SELECT status FROM ${runsTable} WHERE id OPERATOR(pg_catalog.=) $1`, [runId])).rows[0]
-            ?.status,
-        (status) => status === "PAUSED",
-        { limitMs: 10_000, stepMs: 1, what: `run ${runId} waiting in recv` },
-      );
+      const status = async () =>
+        (await client.query(`SELECT status FROM ${runsTable} WHERE id OPERATOR(pg_catalog.=) $1`, [runId])).rows[0]
+          ?.status;
+      await pollUntil(status, (st) => st === "PAUSED", { limitMs: 10_000, stepMs: 1, what: `run ${runId} in recv` });
       await sleep(gapMs); // the worker idles
       const before = db.counter.statements;
       const t = now();
@@ -60,8 +60,11 @@ export async function wakeUpLatency({ dsn, count, gapMs, log = () => undefined }
       sendMs.push(now() - t);
       if (!(await waitUntil(() => woke.has(i), 10_000, 1))) throw new Error(`run ${runId} not woken within 10 s`);
       latencies.push(woke.get(i) - t);
+      // The run ends before the next is triggered: the worker is idle again, not claiming a new trigger while it
+      // archives this one.
+      await pollUntil(status, (st) => st === "SUCCESS", { limitMs: 10_000, stepMs: 1, what: `run ${runId} to end` });
       toReplayMs.push(entered.get(i) - t);
-      workerStatements.push(db.counter.statements - before);
+      workerStatements.push(wokeAt.get(i) - before);
     }
     const [p50, p99] = [0.5, 0.99].map((p) => percentile(latencies, p));
     log(
