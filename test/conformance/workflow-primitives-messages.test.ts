@@ -163,6 +163,32 @@ describe.each(BACKENDS)("send and recv on %s", (backend) => {
     }
   });
 
+  it("gives concurrent recvs (Promise.all) a message each; the one left waiting is woken by the next send", async () => {
+    const p = await openPrimitives(backend);
+    const { store } = p;
+    const name = wfName("fan_in");
+    let calls = 0;
+    const def = pgqrs.defineWorkflow({ name }, async (run) => {
+      calls += 1;
+      return Promise.all([run.recv<string>("x", "t"), run.recv<string>("y", "t")]);
+    });
+    await store.createWorkflow(name);
+    const { message, run } = await pgqrs.workflow(name).trigger(null).start(store);
+    await pgqrs.send(store, run.id, "t", "one");
+    await p.serve(def);
+    const paused = await p.runWhen(message, p.byStatus("PAUSED"));
+    expect(paused.waitingFor).toMatchObject({ kind: "message", topic: "t" });
+    const [first] = await pgqrs.admin(store).runMessages(run.id);
+    expect(["x", "y"]).toContain(first?.consumedByStep);
+    await pgqrs.send(store, run.id, "t", "two");
+    const done = await p.runWhen(message, p.byStatus("SUCCESS"));
+    const byName = first?.consumedByStep === "x" ? ["one", "two"] : ["two", "one"];
+    expect(done.output).toEqual(byName);
+    const listed = await pgqrs.admin(store).runMessages(run.id);
+    expect(new Set(listed.map((m) => m.consumedByStep))).toEqual(new Set(["x", "y"]));
+    expect(calls).toBe(2);
+  });
+
   it("dedups sends by idempotency key, per run", async () => {
     const p = await openPrimitives(backend);
     const { store } = p;

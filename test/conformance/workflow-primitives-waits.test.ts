@@ -66,6 +66,28 @@ describe.each(BACKENDS)("what a paused run waits for, on %s", (backend) => {
     expect(done.waitingFor).toBeNull();
   });
 
+  it("suspends a workflow that swallowed its wait, instead of finishing it early", async () => {
+    const p = await openPrimitives(backend);
+    const { store, clock } = p;
+    const name = wfName("swallower");
+    const def = pgqrs.defineWorkflow({ name }, async (run) => {
+      try {
+        await run.sleep("nap", DAY_MS);
+      } catch {
+        // Swallowed: the run must wait all the same.
+      }
+      return "after the nap";
+    });
+    await p.serve(def);
+    const msg = await pgqrs.workflow(name).trigger(null).execute(store);
+    const paused = await p.runWhen(msg, p.byStatus("PAUSED"));
+    expect(paused.waitingFor?.kind).toBe("sleep");
+    expect(paused.output).toBeNull();
+    clock.set(paused.waitingFor!.until!);
+    const done = await p.runWhen(msg, p.byStatus("SUCCESS"));
+    expect(done.output).toBe("after the nap");
+  });
+
   it("a RUNNING run waits for nothing", async () => {
     const p = await openPrimitives(backend);
     const { store } = p;
