@@ -7,6 +7,7 @@
  * nothing written, and a good send wakes the run that waits for it.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { waitBanner } from "../../src/dashboard/pages/run-primitives-view.js";
 import { startDashboard } from "../../src/dashboard/server.js";
 import * as pgqrs from "../../src/index.js";
 import type { RunRecord, Store, WorkflowDefinition } from "../../src/index.js";
@@ -340,5 +341,40 @@ describe.each(BACKENDS)("run page: waits, messages, events, children and sending
       message: expect.stringMatching(/is success: a finished run takes no messages/),
     });
     expect((await pgqrs.admin(store).runMessages(ids.child)).map((m) => m.topic)).toEqual([TOPIC]);
+  });
+});
+
+describe("run page: the wait sentences of kinds the engine does not record yet (retry, event)", () => {
+  const paused = (waitingFor: RunRecord["waitingFor"]): RunRecord => ({
+    id: 9,
+    workflowId: 1,
+    messageId: 9,
+    status: "PAUSED",
+    input: null,
+    output: null,
+    error: null,
+    createdAt: NOW,
+    updatedAt: NOW,
+    startedAt: NOW,
+    pausedAt: NOW,
+    completedAt: null,
+    workerId: null,
+    parentRunId: null,
+    waitingFor,
+  });
+  const until = new Date(NOW.getTime() + 90_000);
+
+  it("says when a retry is scheduled, and what event a run waits for, escaped", () => {
+    expect(waitBanner(paused({ kind: "retry", until }), NOW).text).toContain(
+      'Retry scheduled at <time datetime="2026-01-01T00:01:30.000Z">2026-01-01 00:01:30.000 UTC</time>',
+    );
+    const event = waitBanner(paused({ kind: "event", name: "<x>", until }), NOW).text;
+    expect(event).toContain('data-wait="event"');
+    expect(event).toContain("Waiting for event <code>&lt;x&gt;</code> (until <time");
+    expect(waitBanner(paused({ kind: "child" }), NOW).text).toContain("Waiting for a child run");
+    // No wait recorded at all: still "Paused", never an error.
+    expect(waitBanner(paused(null), NOW).text).toMatch(/<div>Paused<\/div>/);
+    // Only PAUSED runs have a banner.
+    expect(waitBanner({ ...paused({ kind: "sleep", until }), status: "RUNNING" }, NOW).text).toBe("");
   });
 });
