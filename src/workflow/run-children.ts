@@ -5,7 +5,7 @@ import type { WorkflowStatus } from "../types.js";
 import type { WorkflowDefinition } from "./definition.js";
 import { isWorkflowDefinition } from "./definition.js";
 import type { Run } from "./run.js";
-import { assertName, beginOp, field, finishOp } from "./run-op.js";
+import { assertName, beginOp, field, finishOp, peekOp } from "./run-op.js";
 import { RunWaitSignal, WAIT_BACKSTOP_MS } from "./run-waits.js";
 
 /** Options of `run.startChild`. */
@@ -51,8 +51,9 @@ export async function startChild<Input, Output>(
   const payload = serializePayload({ input: input === undefined ? null : input }, ctx.config.validationConfig);
   const ids = await run.activity.track(
     (async () => {
-      const step = await beginOp(run, name, "child", { workflow: workflowName });
-      if (step.status === "SUCCESS") return childIds(step.output);
+      // Triggered first (idempotent by its key), recorded after: a refused trigger writes nothing.
+      const seen = await peekOp(run, name, "child");
+      if (seen?.status === "SUCCESS") return childIds(seen.output);
       const trigger = {
         workflowName,
         payload,
@@ -71,6 +72,7 @@ export async function startChild<Input, Output>(
         started = await ctx.backend.triggerRun(trigger);
       }
       if (started.created) ctx.enqueueSignals.signal(started.message.queueId);
+      await beginOp(run, name, "child", { workflow: workflowName });
       return childIds(await finishOp(run, name, { childRunId: started.run.id, messageId: started.message.id }));
     })(),
   );

@@ -6,7 +6,7 @@ import { assertId } from "../validation/arguments.js";
 import { assertMilliseconds, timeAfter } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import type { Run } from "./run.js";
-import { assertName, beginOp, field, finishOp } from "./run-op.js";
+import { assertName, beginOp, field, finishOp, peekOp } from "./run-op.js";
 import { RunWaitSignal, WAIT_BACKSTOP_MS } from "./run-waits.js";
 
 /** Options of {@link sendMessage}. */
@@ -75,13 +75,15 @@ export async function sendFromRun(
   serializePayload(payload === undefined ? null : payload, run.context.config.validationConfig);
   await run.activity.track(
     (async () => {
-      const step = await beginOp(run, name, "send", { runId, topic });
-      if (step.status === "SUCCESS") return;
+      // Sent first (idempotent by its key), recorded after: a refused send writes nothing.
+      const seen = await peekOp(run, name, "send");
+      if (seen?.status === "SUCCESS") return;
       const message = await sendMessage(run.context, runId, topic, payload, {
         idempotencyKey: `run:${run.id}:${name}`,
         senderRunId: run.id,
         now: run.now(),
       });
+      await beginOp(run, name, "send", { runId, topic });
       await finishOp(run, name, { messageId: message.id });
     })(),
   );

@@ -47,13 +47,29 @@ export async function beginOp(run: Run, name: string, kind: RunOpKind, input: un
     throw cancelledError(run.id);
   }
   if (found.runStatus === "CANCELLED") throw cancelledError(run.id);
-  if (found.step.kind !== kind) {
-    throw new ValidationError(
-      `name '${name}' of run ${run.id} is already used by a ${found.step.kind} operation; it cannot be reused for a ${kind}`,
-      { argument: "name", name, runId: run.id, existingKind: found.step.kind, kind },
-    );
-  }
+  if (found.step.kind !== kind) throw kindMismatch(run, name, found.step.kind, kind);
   return found.step;
+}
+
+/** VALIDATION_FAILED: a name reused for another kind of operation. */
+export function kindMismatch(run: Run, name: string, existingKind: string, kind: string): ValidationError {
+  return new ValidationError(
+    `name '${name}' of run ${run.id} is already used by a ${existingKind} operation; it cannot be reused for a ${kind}`,
+    { argument: "name", name, runId: run.id, existingKind, kind },
+  );
+}
+
+/**
+ * The row of operation `name` of `run` if there is one, read without writing: VALIDATION_FAILED when it records
+ * another kind of operation. Operations whose effect is idempotent by itself (a send, a child's trigger) look first,
+ * act, and record themselves only once they have acted, so a refused one writes nothing.
+ */
+export async function peekOp(run: Run, name: string, kind: RunOpKind): Promise<StepRecord | null> {
+  run.context.assertOpen();
+  await run.flushDeferred();
+  const step = await run.context.backend.getStep({ runId: run.id, stepName: name });
+  if (step !== null && step.kind !== kind) throw kindMismatch(run, name, step.kind, kind);
+  return step;
 }
 
 /** Record operation `name` as done with `output` (JSON value); returns the stored output. */

@@ -17,11 +17,21 @@ export interface WorkflowStepOptions {
  * until the retry is due); a `pauseError` pauses the run; anything else fails the step, and the run, for good.
  * Step names must be unique within a run: reusing one replays the first result.
  */
-export async function workflowStep<T>(
+export function workflowStep<T>(
   run: Run,
   name: string,
   fn: () => Promise<T> | T,
   options: WorkflowStepOptions = {},
+): Promise<T> {
+  // Followed by the run, so a wait elsewhere in a fan-out suspends the run only once this step has settled.
+  return run.activity.track(executeStep(run, name, fn, options));
+}
+
+async function executeStep<T>(
+  run: Run,
+  name: string,
+  fn: () => Promise<T> | T,
+  options: WorkflowStepOptions,
 ): Promise<T> {
   const acquired = await run.acquireStep<T>(name, options.retry === undefined ? {} : { retry: options.retry });
   if (acquired.status === "SKIPPED") return acquired.value;
