@@ -177,4 +177,77 @@ describe.each(BACKENDS)("run.sleep on %s", (backend) => {
     });
     expect(await store.tables().workflowSteps().listForRun(done.id)).toEqual([]);
   });
+
+  it("a sleep beside steps in Promise.all: the steps run once and are stored before the run waits", async () => {
+    const p = await openPrimitives(backend);
+    const { store, clock } = p;
+    const name = wfName("nap_beside");
+    const calls = { a: 0, b: 0 };
+    const def = pgqrs.defineWorkflow({ name }, async (run) => {
+      const [, x, y] = await Promise.all([
+        run.sleep("nap", 60_000),
+        run.step("a", async () => {
+          calls.a += 1;
+          return 1;
+        }),
+        run.step("b", async () => {
+          calls.b += 1;
+          return 2;
+        }),
+      ]);
+      return x + y;
+    });
+    await p.serve(def);
+    const msg = await pgqrs.workflow(name).trigger(null).execute(store);
+    const paused = await p.runWhen(msg, p.byStatus("PAUSED"));
+    const steps = await store.tables().workflowSteps().listForRun(paused.id);
+    expect(steps.filter((s) => s.kind === "step").map((s) => [s.stepName, s.status, s.output])).toEqual([
+      ["a", "SUCCESS", 1],
+      ["b", "SUCCESS", 2],
+    ]);
+    clock.set(paused.waitingFor!.until!);
+    const done = await p.runWhen(msg, p.byStatus("SUCCESS"));
+    expect(done.output).toBe(3);
+    expect(calls).toEqual({ a: 1, b: 1 });
+  });
+
+  it("two sleeps at once: the run comes back at the earlier wake-up time, then waits again for the later", async () => {
+    const p = await openPrimitives(backend);
+    const { store, clock } = p;
+    const name = wfName("two_naps");
+    const HOUR = 3_600_000;
+    const def = pgqrs.defineWorkflow({ name }, async (run) => {
+      await Promise.all([run.sleep("short", HOUR), run.sleep("long", DAY_MS)]);
+      return "rested";
+    });
+    await p.serve(def);
+    const t0 = clock.now().getTime();
+    const msg = await pgqrs.workflow(name).trigger(null).execute(store);
+    const paused = await p.runWhen(msg, p.byStatus("PAUSED"));
+    const t1 = clock.now().getTime();
+    const firstVt = (await store.tables().messages().get(msg.id))!.vt.getTime();
+    expect(firstVt).toBeGreaterThanOrEqual(t0 + HOUR);
+    expect(firstVt).toBeLessThanOrEqual(t1 + HOUR);
+    expect(paused.waitingFor?.kind).toBe("sleep");
+    clock.set(firstVt);
+    // Replayed at the earlier time: the short sleep is over, the long one is not.
+    await expect
+      .poll(
+        async () => {
+          const [run, message] = await Promise.all([p.runOf(msg), store.tables().messages().get(msg.id)]);
+          return [run?.status, message?.consumerWorkerId, (message?.vt.getTime() ?? 0) > firstVt];
+        },
+        { timeout: 15_000 },
+      )
+      .toEqual(["PAUSED", null, true]);
+    const again = await p.runOf(msg);
+    expect(again?.waitingFor).toMatchObject({ kind: "sleep", name: "long" });
+    const until = again?.waitingFor?.until?.getTime() ?? Number.NaN;
+    expect(until).toBeGreaterThanOrEqual(t0 + DAY_MS);
+    expect(until).toBeLessThanOrEqual(t1 + DAY_MS);
+    expect((await store.tables().messages().get(msg.id))?.vt.getTime()).toBe(until);
+    expect((await store.tables().workflowSteps().get(paused.id, "short"))?.status).toBe("SUCCESS");
+    clock.set(until);
+    expect((await p.runWhen(msg, p.byStatus("SUCCESS"))).output).toBe("rested");
+  });
 });

@@ -84,4 +84,30 @@ describe.each(BACKENDS)("idempotent triggers on %s", (backend) => {
     const queue = await store.tables().queues().getByName(name);
     expect(await store.tables().messages().count({ queueId: queue!.id, state: "all" })).toBe(1);
   });
+
+  it("refuses bad keys, bad input and unknown workflows of keyed triggers, writing nothing", async () => {
+    const p = await openPrimitives(backend);
+    const { store } = p;
+    const name = wfName("keyed_bad");
+    await store.createWorkflow(name);
+    for (const key of ["", "k".repeat(256), 42 as unknown as string]) {
+      await p.expectNothingWritten("VALIDATION_FAILED", async () =>
+        pgqrs.workflow(name).trigger(1).idempotencyKey(key).execute(store),
+      );
+    }
+    await p.expectNothingWritten("VALIDATION_FAILED", () =>
+      pgqrs
+        .workflow(name)
+        .trigger({ f: () => 1 })
+        .idempotencyKey("k")
+        .start(store),
+    );
+    await p.expectNothingWritten("WORKFLOW_NOT_FOUND", () =>
+      pgqrs.workflow("no_such_workflow").trigger(1).idempotencyKey("k").start(store),
+    );
+    // The refused key is still free.
+    const first = await pgqrs.workflow(name).trigger(1).idempotencyKey("k").start(store);
+    expect(first.created).toBe(true);
+    expect(first.run.input).toEqual({ input: 1 });
+  });
 });
