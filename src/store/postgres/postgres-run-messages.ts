@@ -52,7 +52,7 @@ export function createRunMessageOps(conn: PostgresConnection): RunMessageOps {
        FOR UPDATE SKIP LOCKED),
     c AS (
       UPDATE ${wmessages} m SET consumed_at = $4, consumed_by_step = $3
-        FROM pick WHERE m.id = pick.id AND m.consumed_at IS NULL
+       WHERE m.id = (SELECT id FROM pick) AND m.consumed_at IS NULL
       RETURNING ${primitiveCols.runMessage("m")}),
     s AS (
       INSERT INTO ${steps} AS st (run_id, step_name, status, kind, output, started_at, completed_at, retry_count,
@@ -68,6 +68,7 @@ export function createRunMessageOps(conn: PostgresConnection): RunMessageOps {
 
   // Waiters of an event are the run itself and its parent (a run can wait on a child's event): whichever of them
   // is PAUSED waiting for an event is woken, and its suspension's check then finds the event set.
+  // (`status::text`: the two ids are the way in, never the status index.)
   const setEventSql = `
     WITH run AS (SELECT id, parent_run_id FROM ${runs} WHERE id = $1),
     up AS (
@@ -80,7 +81,7 @@ export function createRunMessageOps(conn: PostgresConnection): RunMessageOps {
       now: "$4",
       runIds: "(SELECT ARRAY[run.id, run.parent_run_id] FROM run WHERE EXISTS (SELECT 1 FROM up))::bigint[]",
       mode: "array",
-      runFilter: `wr.status OPERATOR(pg_catalog.=) 'PAUSED' AND (wr.waiting_for OPERATOR(pg_catalog.->>) 'kind') = 'event'`,
+      runFilter: `wr.status::text = 'PAUSED' AND (wr.waiting_for OPERATOR(pg_catalog.->>) 'kind') = 'event'`,
     })}
     SELECT up.*, ${notifyWoken(conn, "w", "notified")} FROM up`;
 

@@ -13,9 +13,9 @@ function wakeSet(alias: string, now: string): string {
 }
 
 /**
- * A CTE `name` waking the runs whose ids the expression `runIds` (a `bigint` scalar subquery or array, per `mode`)
- * yields (and `runFilter`, a condition on the run `wr`, accepts); it returns `queue_id` per woken message. `gate` is a condition on parameters only (folded into a one-time
- * filter by the planner), `now` the parameter of the wake time.
+ * A CTE `name` waking the runs whose ids the expression `runIds` (a `bigint` scalar or array, per `mode`) yields
+ * and `runFilter` (a condition on the run `wr`) accepts; it returns `queue_id` per woken message. `gate` is a
+ * condition on parameters only (folded into a one-time filter by the planner), `now` the parameter of the wake time.
  */
 export function wakeRunsCte(
   conn: PostgresConnection,
@@ -23,17 +23,20 @@ export function wakeRunsCte(
 ): string {
   const messages = conn.t("pgqrs_messages");
   const runs = conn.t("pgqrs_workflow_runs");
-  const match = p.mode === "scalar" ? `wr.id = ${p.runIds}` : `wr.id = ANY(${p.runIds})`;
+  // The message ids come from an InitPlan, so the update is a primary-key probe (a NULL id finds nothing): joined
+  // instead, the planner may walk every unarchived message of the table.
+  const which = p.mode === "scalar" ? `wr.id = ${p.runIds}` : `wr.id = ANY(${p.runIds})`;
+  const ids = `SELECT wr.message_id FROM ${runs} wr WHERE ${which} AND ${p.runFilter ?? "TRUE"}`;
+  const match = p.mode === "scalar" ? `wm.id = (${ids})` : `wm.id = ANY(ARRAY(${ids}))`;
   return `${p.name} AS (
       UPDATE ${messages} wm SET ${wakeSet("wm", p.now)}
-        FROM ${runs} wr
-       WHERE ${p.gate ?? "TRUE"} AND ${match} AND ${p.runFilter ?? "TRUE"} AND wm.id = wr.message_id AND wm.archived_at IS NULL
+       WHERE ${p.gate ?? "TRUE"} AND ${match} AND wm.archived_at IS NULL
       RETURNING wm.queue_id)`;
 }
 
 /**
  * A select-list expression sending one enqueue notification per distinct queue of the wake CTE `cte` (same
- * channel and payload as an enqueue, without origin): `NULL` when nothing was woken.
+ * channel and payload as an enqueue, without origin); its value is the number of queues notified.
  */
 export function notifyWoken(conn: PostgresConnection, cte: string, as: string): string {
   return `(SELECT pg_catalog.count(pg_catalog.pg_notify('${enqueueChannel(conn.schema)}', q.queue_id::text))
