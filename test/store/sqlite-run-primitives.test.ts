@@ -504,6 +504,36 @@ describe("workflow primitives on SQLite", () => {
     });
     expect((await messageOf(parent.messageId)).vt).toEqual(s.clock(7));
     expect(await b.listChildRuns({ runId: parent.run.id })).toEqual([await b.getRun(child.run.id)]);
+
+    // transitionRun alone: a child's end wakes the parent too; a refused transition of a child changes nothing.
+    await b.dequeue({ queueId: s.queueId, workerId: s.workerId, limit: 1, leaseMs: 1, now: s.clock(7), maxReadCt: 10 });
+    await b.suspendRun({
+      runId: parent.run.id,
+      messageId: parent.messageId,
+      workerId: s.workerId,
+      now: s.clock(8),
+      waitingFor: '{"kind":"child"}',
+      until,
+      wakeIf: [],
+    });
+    const second = await trigger(s, { parentRunId: parent.run.id, at: 9 });
+    expect(
+      await b.transitionRun({ id: second.run.id, from: ["RUNNING"], to: "CANCELLED", now: s.clock(10) }),
+    ).toBeNull();
+    expect((await messageOf(parent.messageId)).vt).toEqual(until);
+    expect(await b.getRun(second.run.id)).toEqual(second.run);
+    const cancelled = await b.transitionRun({ id: second.run.id, from: ["QUEUED"], to: "CANCELLED", now: s.clock(11) });
+    expect(cancelled).toMatchObject({ status: "CANCELLED", completedAt: s.clock(11) });
+    expect((await messageOf(parent.messageId)).vt).toEqual(s.clock(11));
+    // A run without a parent finishes as before.
+    const lone = await trigger(s, { at: 12 });
+    expect(
+      await b.transitionRun({ id: lone.run.id, from: ["QUEUED"], to: "SUCCESS", now: s.clock(13), output: "2" }),
+    ).toMatchObject({
+      status: "SUCCESS",
+      output: 2,
+      parentRunId: null,
+    });
   });
 
   it("a dead-lettered child run fails and wakes its parent", async () => {

@@ -141,17 +141,18 @@ SET status = @to,
     output = CASE WHEN @setOutput THEN @output ELSE output END,
     error = CASE WHEN @setError THEN @error ELSE error END,
     waiting_for = CASE WHEN @to <> 'PAUSED' THEN NULL WHEN @setWaiting THEN @waitingFor ELSE waiting_for END
-WHERE id = @id AND status IN (SELECT value FROM json_each(@from))
+WHERE id = @id AND status IN (SELECT value FROM json_each(@from)) AND (@parentless = 0 OR parent_run_id IS NULL)
 RETURNING *`;
 
 /**
  * The transition's statement, then (only for a child run that finished) the wake-up of its parent; the caller
- * provides the transaction that makes the two one.
+ * provides the transaction that makes the two one. With `parentless`, a run with a parent is left alone (`null`).
  */
-function transitionRunRow(c: SqliteConnection, p: TransitionRunParams): RunRecord | null {
+function transitionRunRow(c: SqliteConnection, p: TransitionRunParams, parentless = false): RunRecord | null {
   if (p.from.length === 0) return null;
   const now = encodeTime(p.now);
   const row = c.get<RunRow>(TRANSITION_RUN_SQL, {
+    parentless: parentless ? 1 : 0,
     id: p.id,
     to: p.to,
     now,
@@ -168,10 +169,15 @@ function transitionRunRow(c: SqliteConnection, p: TransitionRunParams): RunRecor
   return toRun(row);
 }
 
-/** A transition to a finished status may wake a parent: one write transaction for both (only then). */
+/**
+ * A transition to a finished status wakes the run's parent in the same write transaction. A run without a parent
+ * (nearly all) finishes in one statement outside any transaction: BEGIN IMMEDIATE … COMMIT around one UPDATE
+ * measured nearly twice as slow. Only when that statement changed nothing (a child run, or a guard that fails) does
+ * the transition run again, with the wake-up, under one transaction.
+ */
 export function transitionRun(c: SqliteConnection, p: TransitionRunParams): RunRecord | null {
   if (!FINISHED_STATUSES.has(p.to)) return transitionRunRow(c, p);
-  return c.immediate(() => transitionRunRow(c, p));
+  return transitionRunRow(c, p, true) ?? c.immediate(() => transitionRunRow(c, p));
 }
 
 /** The run's outcome and its message's acknowledgement commit together (one write transaction). */
