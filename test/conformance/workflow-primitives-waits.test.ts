@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
-import { DAY_MS, openPrimitives, wfName } from "../support/primitives.js";
+import { DAY_MS, drive, openPrimitives, wfName } from "../support/primitives.js";
 import { gate } from "../support/virtual-time.js";
 
 describe.each(BACKENDS)("what a paused run waits for, on %s", (backend) => {
@@ -129,5 +129,34 @@ describe.each(BACKENDS)("what a paused run waits for, on %s", (backend) => {
     const until = paused.waitingFor?.until?.getTime() ?? Number.NaN;
     expect(until).toBeGreaterThanOrEqual(start + 60_000);
     expect(until).toBeLessThanOrEqual(clock.now().getTime() + 60_000);
+  });
+
+  it("a spurious wake-up replays a waiting run, which waits again until the deadline it recorded first", async () => {
+    const p = await openPrimitives(backend);
+    const { store } = p;
+    const name = wfName("spurious");
+    let calls = 0;
+    const def = pgqrs.defineWorkflow({ name }, async (run, input: { kind: string }) => {
+      calls += 1;
+      // A replay asks for a shorter wait: the deadline recorded at first sight holds.
+      const ms = calls === 1 ? DAY_MS : 1;
+      if (input.kind === "sleep") await run.sleep("nap", ms);
+      else await run.recv("approval", "decision", { timeoutMs: ms });
+      return "over";
+    });
+    await p.serve(def);
+    for (const kind of ["sleep", "recv"]) {
+      calls = 0;
+      const msg = await pgqrs.workflow(name).trigger({ kind }).execute(store);
+      const paused = await p.runWhen(msg, p.byStatus("PAUSED"));
+      const until = paused.waitingFor!.until!.getTime();
+      // A message on a topic nobody waits for wakes the run: it is replayed and suspended again.
+      await pgqrs.send(store, paused.id, "unrelated", 1);
+      // Replayed (calls counted before the run is read: a PAUSED read after that is the new suspension).
+      await drive(p.clock, async () => calls >= 2 && (await p.runOf(msg))?.status === "PAUSED");
+      const again = await p.runOf(msg);
+      expect(again?.waitingFor?.until?.getTime()).toBe(until);
+      expect(again?.status).toBe("PAUSED");
+    }
   });
 });
