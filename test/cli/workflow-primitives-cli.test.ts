@@ -42,6 +42,8 @@ describe.each(BACKENDS)("workflow primitives in the CLI on %s", (backend) => {
           await run.setEvent("progress", { stage: "waiting" });
           const answer = await run.recv<{ ok: boolean }>("wait-approval", "approval", { timeoutMs: HOUR_MS });
           await run.setEvent("decision", answer);
+          // Open until the test closes it: a repeated send below always finds the run unfinished.
+          await run.recv("wait-close", "close");
           return answer;
         }
         case "nap":
@@ -145,6 +147,10 @@ describe.each(BACKENDS)("workflow primitives in the CLI on %s", (backend) => {
     );
     expect(sent).toMatchObject({ runId: run.id, topic: "approval", payload: { ok: true }, idempotencyKey: "review-1" });
     expect(Number.isNaN(Date.parse(sent.createdAt))).toBe(false);
+
+    const waited = await decision;
+    expect(waited.code, waited.stderr).toBe(0);
+    expect(JSON.parse(waited.stdout)).toMatchObject({ runId: run.id, key: "decision", value: { ok: true } });
     const again = await db.ok(
       "workflow",
       "send",
@@ -156,27 +162,31 @@ describe.each(BACKENDS)("workflow primitives in the CLI on %s", (backend) => {
     );
     expect(again).toMatch(new RegExp(`^Sent message ${sent.id} to run ${run.id} on topic "approval" \\(created `));
 
-    const waited = await decision;
-    expect(waited.code, waited.stderr).toBe(0);
-    expect(JSON.parse(waited.stdout)).toMatchObject({ runId: run.id, key: "decision", value: { ok: true } });
+    await expect.poll(async () => (await getRun(run.id)).waitingFor?.topic, { timeout: 30_000 }).toBe("close");
+    const open = await db.ok("workflow", "run", String(run.id));
+    expect(lineOf(open, "waiting")).toMatch(/^waiting\s+message "close"$/);
+    expect(lineOf(open, String(sent.id))).toMatch(
+      /approval\s+.*\soutside\s+.*\swait-approval\s+review-1\s+\{"ok":true\}/,
+    );
+    const close = await db.json<{ id: number }>("workflow", "send", String(run.id), "close", "null");
     await until(run.id, "SUCCESS");
 
     const done = await db.ok("workflow", "run", String(run.id));
     expect(lineOf(done, "waiting")).toMatch(/^waiting\s+-$/);
-    expect(lineOf(done, String(sent.id))).toMatch(
-      /approval\s+.*\soutside\s+.*\swait-approval\s+review-1\s+\{"ok":true\}/,
-    );
     const doneJson = await db.json<{ messages: { id: number; consumedByStep: string }[]; events: { key: string }[] }>(
       "workflow",
       "run",
       String(run.id),
     );
-    expect(doneJson.messages.map((m) => [m.id, m.consumedByStep])).toEqual([[sent.id, "wait-approval"]]);
+    expect(doneJson.messages.map((m) => [m.id, m.consumedByStep])).toEqual([
+      [sent.id, "wait-approval"],
+      [close.id, "wait-close"],
+    ]);
     expect(doneJson.events.map((e) => e.key).sort()).toEqual(["decision", "progress"]);
 
     const finished = await db.run("workflow", "send", String(run.id), "approval", "{}", "--json");
     expect([finished.code, JSON.parse(finished.stdout).error.code]).toEqual([1, "INVALID_STATE_TRANSITION"]);
-    expect(await pgqrs.admin(store).runMessages(run.id)).toHaveLength(1);
+    expect(await pgqrs.admin(store).runMessages(run.id)).toHaveLength(2);
   });
 
   it("a sleeping run, and a parent waiting for its child that waits for a message", async () => {
