@@ -200,6 +200,56 @@ describe("search-path shadowing (PostgreSQL)", () => {
     await backend.countZombies({ olderThan: now });
     const workerIds = (await admin.listWorkers()).map((w) => w.id);
     expect((await backend.workerActivity({ workerIds, olderThan: now })).length).toBe(workerIds.length);
+    // The workflow primitives' statements (issue 15).
+    const trig = (key: string | null, parentRunId: number | null) =>
+      backend.triggerRun({
+        workflowName: "sp_flow",
+        payload: '{"input":{"x":3}}',
+        idempotencyKey: key,
+        parentRunId,
+        now,
+      });
+    const parent = await trig("p-1", null);
+    expect((await trig("p-1", null)).created).toBe(false);
+    const child = await trig(null, parent.run.id);
+    expect((await backend.listChildRuns({ runId: parent.run.id })).map((r) => r.id)).toEqual([child.run.id]);
+    const spWorker = await backend.registerWorker({ name: "sp-primitives", queueId: parent.message.queueId, now });
+    const claimed = await backend.dequeueAndStartRuns!({
+      queueId: parent.message.queueId,
+      workerId: spWorker.id,
+      limit: 10,
+      leaseMs: 30_000,
+      now,
+      maxReadCt: 5,
+    });
+    expect(claimed.map((c) => c.run?.id)).toContain(parent.run.id);
+    const op = { runId: parent.run.id, now };
+    expect((await backend.beginRunOp({ ...op, name: "nap", kind: "sleep", input: "{}" })).step?.kind).toBe("sleep");
+    expect((await backend.finishRunOp({ ...op, name: "nap", output: "1" }))?.status).toBe("SUCCESS");
+    const sendOne = { ...op, topic: "go", payload: "1", idempotencyKey: "m-1", senderRunId: null };
+    expect((await backend.sendRunMessage(sendOne)).created).toBe(true);
+    expect((await backend.sendRunMessage(sendOne)).created).toBe(false);
+    expect((await backend.receiveRunMessage({ ...op, topic: "go", stepName: "r" }))?.payload).toBe(1);
+    expect((await backend.listRunMessages(op)).length).toBe(1);
+    await backend.setRunEvent({ runId: child.run.id, key: "k", value: "1", now });
+    expect((await backend.getRunEvent({ runId: child.run.id, key: "k" })).event?.value).toBe(1);
+    expect((await backend.listRunEvents({ runId: child.run.id })).length).toBe(1);
+    const suspended = await backend.suspendRun({
+      ...op,
+      messageId: parent.message.id,
+      workerId: spWorker.id,
+      waitingFor: JSON.stringify({ kind: "child", childRunId: child.run.id }),
+      until: new Date(now.getTime() + 60_000),
+      wakeIf: [
+        { kind: "message", topic: "go" },
+        { kind: "child", childRunId: child.run.id },
+        { kind: "event", runId: child.run.id, key: "k" },
+      ],
+    });
+    expect(suspended).toMatchObject({ outcome: "paused", woken: true });
+    expect(await backend.wakeRun(op)).toBe(true);
+    await backend.transitionRun({ id: child.run.id, from: ["QUEUED"], to: "CANCELLED", now });
+    expect((await backend.cancelRunTree(op))?.status).toBe("CANCELLING");
     await store.close();
     await owner.close();
 
@@ -242,6 +292,7 @@ describe("search-path shadowing (PostgreSQL)", () => {
         "node_modules/vitest/vitest.mjs",
         "run",
         "test/store/backend-contract.test.ts",
+        "test/store/run-primitives-contract.test.ts",
         "test/conformance/workflow-runs.test.ts",
         "test/conformance/workers.test.ts",
         "-t",
