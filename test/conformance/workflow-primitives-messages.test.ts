@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
-import { DAY_MS, openPrimitives, PROMPT_MS, wfName } from "../support/primitives.js";
+import { DAY_MS, drive, openPrimitives, PROMPT_MS, wfName } from "../support/primitives.js";
 
 describe.each(BACKENDS)("send and recv on %s", (backend) => {
   it("keeps messages sent before the recv; recv takes the oldest first, each message once per name", async () => {
@@ -120,17 +120,20 @@ describe.each(BACKENDS)("send and recv on %s", (backend) => {
     const waiting = await store.tables().messages().get(msg.id);
     expect(waiting?.consumerWorkerId).toBeNull();
     expect(waiting?.vt.getTime()).toBeLessThanOrEqual(until);
-    // One millisecond before the deadline the run is re-checked, finds nothing and waits again, until the deadline.
+    // A minute before the deadline the run is re-checked, finds nothing and waits again, until the deadline (time
+    // passes in steps meanwhile, never up to the deadline).
+    clock.set(until - 60_000);
+    await drive(
+      clock,
+      async () => {
+        const [run, message] = await Promise.all([p.runOf(msg), store.tables().messages().get(msg.id)]);
+        return run?.status === "PAUSED" && message?.consumerWorkerId === null && message?.vt.getTime() === until;
+      },
+      { maxMs: 59_000 },
+    );
     clock.set(until - 1);
-    await expect
-      .poll(
-        async () => {
-          const [run, message] = await Promise.all([p.runOf(msg), store.tables().messages().get(msg.id)]);
-          return [run?.status, message?.consumerWorkerId, message?.vt.getTime()];
-        },
-        { timeout: 15_000 },
-      )
-      .toEqual(["PAUSED", null, until]);
+    expect(await (await store.consumer(name)).dequeue()).toEqual([]);
+    expect((await p.runOf(msg))?.status).toBe("PAUSED");
     clock.advance(1);
     const done = await p.runWhen(msg, p.byStatus("SUCCESS"));
     expect(done.output).toEqual({ got: null });

@@ -103,7 +103,7 @@ describe.each(BACKENDS)("what a paused run waits for, on %s", (backend) => {
     );
     await p.serve(def);
     const msg = await pgqrs.workflow(name).trigger(null).execute(store);
-    await expect.poll(() => entered, { timeout: 15_000 }).toBe(true);
+    await drive(p.clock, async () => entered);
     const running = await p.runOf(msg);
     expect(running?.status).toBe("RUNNING");
     expect(running?.waitingFor).toBeNull();
