@@ -91,7 +91,16 @@ export async function serverCounters(client, schema) {
        FROM pg_catalog.pg_stat_user_tables WHERE schemaname OPERATOR(pg_catalog.=) $1`,
     [schema],
   );
-  return { xacts: Number(r.xacts), scans: Number(r.scans), rowsRead: Number(r.rows_read) };
+  const { rows: parts } = await client.query(
+    `SELECT indexrelname AS name, idx_scan AS scans, idx_tup_fetch AS rows_read
+       FROM pg_catalog.pg_stat_user_indexes WHERE schemaname OPERATOR(pg_catalog.=) $1
+     UNION ALL
+     SELECT relname || ' (seq)', seq_scan, seq_tup_read
+       FROM pg_catalog.pg_stat_user_tables WHERE schemaname OPERATOR(pg_catalog.=) $1`,
+    [schema],
+  );
+  const byRelation = Object.fromEntries(parts.map((p) => [p.name, [Number(p.scans ?? 0), Number(p.rows_read ?? 0)]]));
+  return { xacts: Number(r.xacts), scans: Number(r.scans), rowsRead: Number(r.rows_read), byRelation };
 }
 
 /**
@@ -119,6 +128,15 @@ export async function idleCost({ client, schema, counter, seconds }) {
     xactsPerSec: per(after.xacts - before.xacts - 1),
     scansPerSec: per(after.scans - before.scans),
     rowsReadPerSec: per(after.rowsRead - before.rowsRead),
+    /** `[scans, rows read]` in the window per index (and per table's sequential scans), where any changed. */
+    scansByRelation: Object.fromEntries(
+      Object.entries(after.byRelation)
+        .map(([name, [scans, rows]]) => {
+          const [s0, r0] = before.byRelation[name] ?? [0, 0];
+          return [name, [scans - s0, rows - r0]];
+        })
+        .filter(([, [scans, rows]]) => scans > 0 || rows > 0),
+    ),
     /** Statements sent in the window by kind (prepared name or first words), most frequent first. */
     statementMix: Object.fromEntries(mix),
   };

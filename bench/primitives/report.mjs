@@ -12,6 +12,12 @@ const mix = (m = {}) =>
     .map(([k, c]) => `\`${k.replace(/^pgqrs_[0-9a-f]{12}_/, "")}\` ×${c}`)
     .join(", ") || "none";
 
+/** `name [scans, rows]` per relation. */
+const rel = (m = {}) =>
+  Object.entries(m)
+    .map(([k, [scans, rows]]) => `\`${k}\` [${scans}, ${rows}]`)
+    .join(", ") || "none";
+
 /** `name ×count` per run, for a mix already divided by the number of runs. */
 const perRun = (m = {}) =>
   Object.entries(m)
@@ -63,10 +69,10 @@ export function primitivesMarkdown(p) {
     const row = (label, c) =>
       `| ${label} | ${f1(c.statementsPerSec)} | ${f1(c.xactsPerSec)} | ${f1(c.scansPerSec)} | ${f1(c.rowsReadPerSec)} |`;
     out.push(
-      `**Sleeping runs cost no polling.** One idle workflow worker (concurrency ${s.concurrency}, the default 250 ms poll`,
-      `interval), measured over ${s.windowSeconds} s with no runs, then again after ${n(s.runs)} runs were triggered, started by`,
-      `the worker and put to sleep with \`run.sleep("nap", 1 hour)\` (all asleep ${f1(s.asleepSeconds)} s after the first`,
-      `trigger; ${n(s.asleep.waitingForSleep)} PAUSED runs waiting for "sleep", ${n(s.asleep.heldByAConsumer)} trigger messages held by a`,
+      `**Sleeping runs cost no polling.** An idle workflow worker (concurrency ${s.concurrency}, the default 250 ms poll`,
+      `interval) measured over ${s.windowSeconds} s with no runs, and another (same settings, a schema of its own) after ${n(s.runs)}`,
+      `runs were triggered, started by it and put to sleep with \`run.sleep("nap", 1 hour)\` (all asleep ${f1(s.asleepSeconds)} s after the`,
+      `worker started; ${n(s.asleep.waitingForSleep)} PAUSED runs waiting for "sleep", ${n(s.asleep.heldByAConsumer)} trigger messages held by a`,
       `consumer, ${n(s.asleep.dueInAnHour)} due in about an hour). Statements are counted on the worker's pool (client side,`,
       "exact); commits come from `pg_stat_database` (the whole database, where nothing else runs), scans and rows read",
       "from `pg_stat_user_tables` over the pgqrs tables (sequential plus index scans; tuples read by them). The tables",
@@ -79,10 +85,13 @@ export function primitivesMarkdown(p) {
       row(n(s.runs), s.idleN),
       "",
       `With ${n(s.runs)} runs asleep the worker sends ${ratio(s.idleN.statementsPerSec, s.idle0.statementsPerSec)} the statements per second it sends with none; what it`,
-      `sent in that window, by statement: ${mix(s.idleN.statementMix)}.`,
+      `sent in that window, by statement: ${mix(s.idleN.statementMix)}. Scans and rows read per index (and per table's`,
+      `sequential scans) in the windows, as [scans, rows]: with no runs ${rel(s.idle0.scansByRelation)}; with ${n(s.runs)} asleep`,
+      `${rel(s.idleN.scansByRelation)}. Scans that read no rows are index probes finding nothing (on empty tables the`,
+      "planner scans sequentially instead); the rows read are what would grow if a claim walked the sleeping runs.",
       "",
       "A sleeping run is a PAUSED row and a trigger message whose visibility time is its wake-up time: the worker's",
-      "idle claims look only at visible messages through the claim index, so what an idle worker costs per second is",
+      "idle claims look only at visible messages through the (queue, visibility time) index, so what an idle worker costs per second is",
       "its poll interval, heartbeat and maintenance, the same with no runs as with thousands asleep.",
       "",
     );
