@@ -39,6 +39,7 @@ export async function wakeUpLatency({ dsn, count, gapMs, log = () => undefined }
     const sender = await db.other();
     await pgqrs.workflow().name(wf).create(sender);
     const runsTable = table(db.schema, "pgqrs_workflow_runs");
+    const commitP50 = await durableCommitP50(client, table(db.schema, "bench_commit_probe"));
     await sleep(300);
     const latencies = [];
     const sendMs = [];
@@ -80,6 +81,8 @@ export async function wakeUpLatency({ dsn, count, gapMs, log = () => undefined }
       /** Samples slower than 100 ms: woken by a poll rather than by the notification. */
       over100Ms: latencies.filter((l) => l > 100).length,
       sendP50: percentile(sendMs, 0.5),
+      /** A durable single-row INSERT from node-postgres on the same database, p50 (the unit of what a wake-up costs). */
+      commitP50,
       /** From the send to the replay entering the workflow function (notification, claim, run start). */
       toReplayP50: percentile(toReplayMs, 0.5),
       /** Statements the worker's store sent from the send to the `recv` returning (median). */
@@ -91,4 +94,17 @@ export async function wakeUpLatency({ dsn, count, gapMs, log = () => undefined }
     await client.end().catch(() => undefined);
     await db.close();
   }
+}
+
+/** p50 of 50 single-row INSERTs, each its own durable commit, into a scratch table of the scenario's schema. */
+async function durableCommitP50(client, probe) {
+  await client.query(`CREATE TABLE ${probe} (id bigserial PRIMARY KEY, v int NOT NULL)`);
+  const ms = [];
+  for (let i = 0; i < 50; i++) {
+    const t = now();
+    await client.query(`INSERT INTO ${probe} (v) VALUES ($1)`, [i]);
+    ms.push(now() - t);
+  }
+  await client.query(`DROP TABLE ${probe}`);
+  return percentile(ms, 0.5);
 }
