@@ -100,6 +100,7 @@ export type { GetEventOptions } from "./workflow/run-events.js";
 export type { RecvOptions, SendOptions } from "./workflow/run-messages.js";
 export { RunWaitSignal } from "./workflow/run-waits.js";
 export type { RunEventRecord, RunMessageRecord, RunWaitingFor } from "./store/run-primitives.js";
+export type { ForkRunOptions } from "./workflow/run-operations.js";
 export type { ResultOptions } from "./workflow/run-result.js";
 export { StepGuard } from "./workflow/step-guard.js";
 export { pauseError, type StepErrorJson } from "./workflow/workflow-errors.js";

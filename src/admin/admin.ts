@@ -18,6 +18,7 @@ import { defaultZombieThresholdMs } from "../workers/zombie-reclaim.js";
 import { assertId, assertIds, assertOneOf, assertPage } from "../validation/arguments.js";
 import { assertMilliseconds, cutoffBefore } from "../validation/time-arguments.js";
 import { childRuns, getRunRecord, runEvents, runMessages } from "./run-inspection.js";
+import { adminForkRun, adminResumeRun, adminRetryRun, type ForkRunOptions } from "./run-operations.js";
 import { computeWorkerStats } from "./worker-stats.js";
 import type { RunEventRecord, RunMessageRecord } from "../store/run-primitives.js";
 
@@ -383,6 +384,35 @@ export class Admin {
   /** Runs started by run `runId` with `run.startChild`, oldest first. */
   childRuns(runId: number): Promise<RunRecord[]> {
     return childRuns(this.#store.context, runId);
+  }
+
+  /**
+   * Put an ERROR or CANCELLED workflow run back to work: QUEUED, its trigger message visible now (read count
+   * reset); steps that succeeded replay their outputs, failed steps run again with a fresh retry budget. Resolves
+   * with the run. RUN_NOT_FOUND; INVALID_STATE_TRANSITION (naming the run's status) for any other status, with
+   * nothing written.
+   */
+  retryRun(runId: number): Promise<RunRecord> {
+    return adminRetryRun(this.#store.context, runId);
+  }
+
+  /**
+   * Wake a waiting workflow run now: a PAUSED run (its sleep ends now, its pause or retry wait is due now; a recv,
+   * event or child wait checks again), or a RUNNING run waiting for a step retry. Resolves with the run.
+   * RUN_NOT_FOUND; INVALID_STATE_TRANSITION (naming the run's status) when it is not waiting, with nothing written.
+   */
+  resumeRun(runId: number): Promise<RunRecord> {
+    return adminResumeRun(this.#store.context, runId);
+  }
+
+  /**
+   * Start a new run of the same workflow with the same input that replays the original's successful steps created
+   * before `options.fromStep` and executes that step and the rest; the original (in any status) is unchanged.
+   * Resolves with the new run (QUEUED, `forkedFromRunId` = `runId`). RUN_NOT_FOUND; VALIDATION_FAILED when
+   * `fromStep` is not a step of the run, with nothing written.
+   */
+  forkRun(runId: number, options: ForkRunOptions): Promise<RunRecord> {
+    return adminForkRun(this.#store.context, runId, options);
   }
 
   async #resolve(queue: QueueRef | undefined): Promise<QueueRecord> {

@@ -31,6 +31,7 @@ import type {
   WorkerActivity,
 } from "./page-reads.js";
 import type { RunPrimitiveOps } from "./run-primitives.js";
+import type { RunOperationOps } from "./run-operations.js";
 
 /** What a backend can do; the engine branches on these, never on a backend's name. */
 export interface StoreCapabilities {
@@ -240,7 +241,7 @@ export interface ListRunsParams extends Page {
  * Persistence operations. Implemented once per backend under `store/<backend>/`.
  * Semantics are those of `pgqrs-reference.md` as amended by `DECISIONS.md`.
  */
-export interface StoreBackend extends RunPrimitiveOps {
+export interface StoreBackend extends RunPrimitiveOps, RunOperationOps {
   readonly capabilities: StoreCapabilities;
 
   // --- schema -----------------------------------------------------------------------------------------------

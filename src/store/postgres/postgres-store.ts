@@ -14,6 +14,7 @@ import { notifyOrigin, PostgresListener } from "./postgres-listener.js";
 import { install } from "./postgres-migrations.js";
 import { createQueueOps } from "./postgres-queues.js";
 import { createRunPrimitiveOps } from "./postgres-run-primitives.js";
+import { createRunOperationOps } from "./postgres-run-operations.js";
 import { createStatsOps } from "./postgres-stats.js";
 import { createStepOps } from "./postgres-steps.js";
 import { verify } from "./postgres-verify.js";
@@ -106,6 +107,7 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     ...createWorkflowOps(conn, origin),
     ...createStepOps(conn),
     ...createRunPrimitiveOps(conn),
+    ...createRunOperationOps(conn),
     ...createDashboardReadOps(conn),
     listen: ({ queueId, onNotify }: { queueId: number; onNotify: () => void }) => listener.subscribe(queueId, onNotify),
   } satisfies Omit<StoreBackend, "capabilities" | "close">;

@@ -13,6 +13,7 @@ import { install } from "./sqlite-migrations.js";
 import * as queues from "./sqlite-queues.js";
 import * as runMessages from "./sqlite-run-messages.js";
 import * as runPrimitives from "./sqlite-run-primitives.js";
+import * as runOperations from "./sqlite-run-operations.js";
 import { verify } from "./sqlite-schema.js";
 import * as stats from "./sqlite-stats.js";
 import * as steps from "./sqlite-steps.js";
@@ -151,5 +152,8 @@ export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
     setRunEvent: call("setRunEvent", runMessages.setRunEvent),
     getRunEvent: call("getRunEvent", runMessages.getRunEvent),
     listRunEvents: call("listRunEvents", runMessages.listRunEvents),
+    retryRun: call("retryRun", runOperations.retryRun),
+    resumeRun: call("resumeRun", runOperations.resumeRun),
+    forkRun: call("forkRun", runOperations.forkRun),
   };
 }
