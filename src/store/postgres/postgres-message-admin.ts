@@ -2,6 +2,7 @@
 import type { ListMessagesParams, StoreBackend } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { cols, countOf, page, perIdResult, toMessage } from "./postgres-rows.js";
+import { notifyWoken, wakeRunsCte } from "./postgres-run-wakes.js";
 
 export type MessageAdminOps = Pick<
   StoreBackend,
@@ -104,7 +105,8 @@ export function createMessageAdminOps(conn: PostgresConnection): MessageAdminOps
       // One statement, so the dead-lettering and the failure of the messages' workflow runs commit together: a
       // crash can no longer leave a run waiting for a message that will never be delivered again. A message under
       // a live lease is left to its holder; the owner check of archive and the archived_at re-check here (after
-      // any row lock wait) keep the two from both archiving it.
+      // any row lock wait) keep the two from both archiving it. A failed run with a parent wakes the parent, as
+      // any child's end does (postgres-run-wakes.ts).
       const rows = await conn.query(
         "deadLetter",
         `WITH d AS (
@@ -114,17 +116,20 @@ export function createMessageAdminOps(conn: PostgresConnection): MessageAdminOps
            RETURNING id),
          f AS (
            UPDATE ${runs} r
-              SET status = 'ERROR', updated_at = $3, completed_at = $3,
+              SET status = 'ERROR', updated_at = $3, completed_at = $3, waiting_for = NULL,
                   error = pg_catalog.jsonb_build_object(
                     'code', 'DEAD_LETTERED',
                     'message', pg_catalog.format(
                       'message %s reached maxReadCt (%s) deliveries and was dead-lettered', d.id, $2::integer))
              FROM d
             WHERE r.message_id = d.id AND r.status::text IN ${UNFINISHED_RUN}
-           RETURNING r.id)
+           RETURNING r.id, r.parent_run_id),
+         ${wakeRunsCte(conn, { name: "pw", now: "$3", runIds: "ARRAY(SELECT parent_run_id FROM f)", mode: "array" })}
          SELECT 'message' AS kind, id FROM d
          UNION ALL
-         SELECT 'run' AS kind, id FROM f`,
+         SELECT 'run' AS kind, id FROM f
+         UNION ALL
+         SELECT 'woken' AS kind, ${notifyWoken(conn, "pw", "id")}`,
         [queueId ?? null, maxReadCt, now],
       );
       const ids = (kind: string) =>
