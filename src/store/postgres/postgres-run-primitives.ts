@@ -125,11 +125,13 @@ export function createRunPrimitiveOps(conn: PostgresConnection): RunPrimitiveOps
         return { runStatus: (row.run_status as WorkflowStatus | null) ?? null, step: toStep(row) };
       }
       // No row: the run is missing, or a concurrent insert committed after this statement's snapshot.
-      const [run] = await conn.prepared("run_status", `SELECT status::text AS status FROM ${runs} WHERE id = $1`, [
-        p.runId,
-      ]);
+      const [run] = await conn.prepared(
+        "run_op_run_status",
+        `SELECT status::text AS status FROM ${runs} WHERE id = $1`,
+        [p.runId],
+      );
       if (run === undefined) return { runStatus: null, step: null };
-      const [step] = await conn.prepared("step_by_key", getStepSql, [p.runId, p.name]);
+      const [step] = await conn.prepared("run_op_by_key", getStepSql, [p.runId, p.name]);
       return { runStatus: run.status as WorkflowStatus, step: step === undefined ? null : toStep(step) };
     },
 
@@ -139,7 +141,7 @@ export function createRunPrimitiveOps(conn: PostgresConnection): RunPrimitiveOps
       const step = toStep(row);
       if (step.status === "SUCCESS") return step;
       // A concurrent finish committed after this statement's snapshot (the update's re-check skipped the row).
-      const [latest] = await conn.prepared("step_by_key", getStepSql, [p.runId, p.name]);
+      const [latest] = await conn.prepared("run_op_by_key", getStepSql, [p.runId, p.name]);
       return latest === undefined ? null : toStep(latest);
     },
 
