@@ -147,6 +147,19 @@ export interface RunPrimitiveOps {
    * transaction; concurrent receivers never get the same message. `null` (nothing written) when there is none.
    */
   receiveRunMessage(p: { runId: number; topic: string; stepName: string; now: Date }): Promise<RunMessageRecord | null>;
+  /**
+   * Optional one-round-trip `recv`: `beginRunOp(kind "recv")` then, unless the row is SUCCESS already, of another
+   * kind, or the run is CANCELLING/CANCELLED, `receiveRunMessage`. Returns the run's status (`null`: no run,
+   * nothing written), the step row after the statement and the message it consumed (`null` when none).
+   */
+  recvRunOp?(p: {
+    runId: number;
+    stepName: string;
+    topic: string;
+    /** JSON text stored as the step's input on first sight. */
+    input: string;
+    now: Date;
+  }): Promise<{ runStatus: WorkflowStatus | null; step: StepRecord | null; message: RunMessageRecord | null }>;
   /** Messages of a run, oldest first (consumed ones included). */
   listRunMessages(p: { runId: number }): Promise<RunMessageRecord[]>;
   /** Upsert event `(runId, key)` (last write wins) and wake the run's waiters. RUN_NOT_FOUND for an unknown run. */

@@ -2,11 +2,12 @@
 import { ValidationError } from "../errors.js";
 import { serializePayload } from "../queue/payload-validation.js";
 import type { RunMessageRecord } from "../store/run-primitives.js";
+import type { StepRecord } from "../types.js";
 import { assertId } from "../validation/arguments.js";
 import { assertMilliseconds, timeAfter } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import type { Run } from "./run.js";
-import { assertName, beginOp, field, finishOp, peekOp } from "./run-op.js";
+import { assertName, beginOp, checkOpRow, field, finishOp, peekOp } from "./run-op.js";
 import { RunWaitSignal, WAIT_BACKSTOP_MS } from "./run-waits.js";
 
 /** Options of {@link sendMessage}. */
@@ -108,7 +109,10 @@ export async function recvInRun<T>(
 }
 
 async function recvOp<T>(run: Run, name: string, topic: string, deadline: Date | null): Promise<T | null> {
-  const step = await beginOp(run, name, "recv", { topic, until: deadline?.toISOString() ?? null });
+  const input = { topic, until: deadline?.toISOString() ?? null };
+  const combined = await recvInOneStatement(run, name, topic, input);
+  if (combined?.message !== undefined && combined.message !== null) return combined.message.payload as T;
+  const step = combined?.step ?? (await beginOp(run, name, "recv", input));
   if (step.status === "SUCCESS") return received<T>(step.output);
   const storedTopic = field(step.input, "topic");
   if (typeof storedTopic === "string" && storedTopic !== topic) {
@@ -117,8 +121,16 @@ async function recvOp<T>(run: Run, name: string, topic: string, deadline: Date |
       name,
     });
   }
-  const message = await run.context.backend.receiveRunMessage({ runId: run.id, topic, stepName: name, now: run.now() });
-  if (message !== null) return message.payload as T;
+  // The one-statement form already looked for a message.
+  if (combined === undefined) {
+    const message = await run.context.backend.receiveRunMessage({
+      runId: run.id,
+      topic,
+      stepName: name,
+      now: run.now(),
+    });
+    if (message !== null) return message.payload as T;
+  }
   const storedUntil = field(step.input, "until");
   const until = typeof storedUntil === "string" ? new Date(storedUntil) : null;
   const now = run.now();
@@ -133,6 +145,31 @@ async function recvOp<T>(run: Run, name: string, topic: string, deadline: Date |
   };
   run.activity.addWait(wait);
   throw new RunWaitSignal(run.id, wait);
+}
+
+/**
+ * The backend's one-statement `recv` (the operation's row and the message it takes), checked as `beginOp` checks;
+ * `undefined` when the backend has none.
+ */
+async function recvInOneStatement(
+  run: Run,
+  name: string,
+  topic: string,
+  input: unknown,
+): Promise<{ step: StepRecord; message: RunMessageRecord | null } | undefined> {
+  const ctx = run.context;
+  if (ctx.backend.recvRunOp === undefined) return undefined;
+  ctx.assertOpen();
+  await run.flushDeferred();
+  const found = await ctx.backend.recvRunOp({
+    runId: run.id,
+    stepName: name,
+    topic,
+    input: JSON.stringify(input),
+    now: run.now(),
+  });
+  const step = await checkOpRow(run, name, "recv", found);
+  return { step, message: found.message };
 }
 
 /** A `recv` step's stored output: `{ messageId, payload }` or `{ timedOut: true }`. */

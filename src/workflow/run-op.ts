@@ -4,7 +4,7 @@
  * kind of operation cannot be reused for another.
  */
 import { PgqrsError, ValidationError } from "../errors.js";
-import type { StepRecord } from "../types.js";
+import type { StepRecord, WorkflowStatus } from "../types.js";
 import type { Run } from "./run.js";
 import { cancelledError } from "./workflow-errors.js";
 
@@ -39,6 +39,19 @@ export async function beginOp(run: Run, name: string, kind: RunOpKind, input: un
     input: input === undefined ? null : JSON.stringify(input),
     now: run.now(),
   });
+  return checkOpRow(run, name, kind, found);
+}
+
+/**
+ * The row an operation statement returned, checked: RUN_NOT_FOUND for a deleted run, CANCELLED (finalising a
+ * pending cancellation) for a cancelled one, VALIDATION_FAILED for a name recording another kind of operation.
+ */
+export async function checkOpRow(
+  run: Run,
+  name: string,
+  kind: RunOpKind,
+  found: { runStatus: WorkflowStatus | null; step: StepRecord | null },
+): Promise<StepRecord> {
   if (found.runStatus === null || found.step === null) {
     throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id '${run.id}' not found`, { details: { runId: run.id } });
   }
