@@ -10,6 +10,7 @@
 
 // Administration and tables
 export { Admin, admin, type QueueRef } from "./admin/admin.js";
+export type { ListRunsOptions, RunPage, RunSummary } from "./admin/run-queries.js";
 // Connecting and configuration
 export { type ConnectOptions, connect, connectWithConfig } from "./api/connect.js";
 export {
@@ -30,6 +31,8 @@ export { tables } from "./api/tables-builder.js";
 export { ConsumerBuilder, consumer, ProducerBuilder, producer, WorkflowWorkerStarter } from "./api/worker-builders.js";
 // Durable workflows
 export { TriggerBuilder, WorkflowBuilder, workflow } from "./api/workflow-builder.js";
+export type { StartedTrigger } from "./api/trigger-builder.js";
+export type { TriggerControls, TriggerMessage } from "./api/trigger-message.js";
 export {
   type Clock,
   fixedClock,
@@ -48,6 +51,7 @@ export { type BackendKind, Config, type ConfigInput, detectBackend, maskDsn, val
 export {
   InvalidStateTransitionError,
   isPgqrsError,
+  NonRetryableError,
   PgqrsError,
   type PgqrsErrorCode,
   type PgqrsErrorDetails,
@@ -66,6 +70,7 @@ export {
   type QueueMetrics,
   type QueueRecord,
   type RunRecord,
+  type StepAttemptError,
   type StepRecord,
   type SystemStats,
   WORKER_STATUSES,
@@ -90,6 +95,7 @@ export {
 export {
   BackoffStrategy,
   defaultRetryPolicy,
+  type RetryOption,
   retryDelayMs,
   type StepRetryPolicy,
   shouldRetry,
@@ -101,7 +107,7 @@ export type { RecvOptions, SendOptions } from "./workflow/run-messages.js";
 export { RunWaitSignal } from "./workflow/run-waits.js";
 export type { RunEventRecord, RunMessageRecord, RunWaitingFor } from "./store/run-primitives.js";
 export type { ForkRunOptions } from "./workflow/run-operations.js";
-export type { ResultOptions } from "./workflow/run-result.js";
+export type { ResultOptions, TypedRunRecord } from "./workflow/run-result.js";
 export { StepGuard } from "./workflow/step-guard.js";
 export { pauseError, type StepErrorJson } from "./workflow/workflow-errors.js";
 export { workflowHandler, workflowHandlerWithTime } from "./workflow/workflow-message-handler.js";

@@ -3,7 +3,7 @@ import type { QueueMessage } from "../types.js";
 import { assertId } from "../validation/arguments.js";
 import { assertIntervalMs, assertTimeoutMs } from "../validation/time-arguments.js";
 import type { Run } from "../workflow/run.js";
-import { type ResultOptions, settledOutput, waitForResult } from "../workflow/run-result.js";
+import { assertTriggerQueue, type ResultOptions, settledOutput, waitForResult } from "../workflow/run-result.js";
 import { runForMessage } from "../workflow/workflow-handler.js";
 import type { Store } from "./pgqrs-store.js";
 
@@ -30,21 +30,27 @@ export class RunBuilder {
 
   /**
    * The output now: SUCCESS → output; ERROR → rejects EXECUTION_FAILED; CANCELLED → rejects CANCELLED;
-   * not finished (or not created yet) → `undefined`.
+   * not finished (or not created yet) → `undefined`. VALIDATION_FAILED for a message that is not a workflow
+   * trigger (its queue has no workflow).
    */
   async get<T = unknown>(): Promise<T | undefined> {
     const [store, message] = this.#require("get");
     store.context.assertOpen();
-    const state = settledOutput<T>(await store.context.backend.getRunByMessageId(message.id));
+    const record = await store.context.backend.getRunByMessageId(message.id);
+    if (record === null) await assertTriggerQueue(store.context, message.id, message.queueId);
+    const state = settledOutput<T>(record);
     return state.done ? state.value : undefined;
   }
 
-  /** Wait for the output (bounded by `timeoutMs` / `signal`); rejects as {@link get} does for failed runs. */
+  /**
+   * Wait for the output (bounded by `timeoutMs` / `signal`); rejects as {@link get} does for failed runs, and at
+   * once with VALIDATION_FAILED for a message that is not a workflow trigger.
+   */
   async result<T = unknown>(options: ResultOptions = {}): Promise<T> {
     const [store, message] = this.#require("result");
     if (options.timeoutMs !== undefined) assertTimeoutMs("timeoutMs", options.timeoutMs);
     if (options.pollIntervalMs !== undefined) assertIntervalMs("pollIntervalMs", options.pollIntervalMs);
-    return waitForResult<T>(store.context, message.id, options);
+    return waitForResult<T>(store.context, message, options);
   }
 
   #require(op: string): [Store, QueueMessage] {

@@ -3,21 +3,17 @@ import type { Consumer } from "../queue/consumer.js";
 import type { PollLoopEnd } from "../queue/poll-loop.js";
 import type { Producer } from "../queue/producer.js";
 import type { ListRunsParams } from "../store/store.js";
-import {
-  type QueueMessage,
-  type RunRecord,
-  type StepRecord,
-  WORKFLOW_STATUSES,
-  type WorkflowRecord,
-} from "../types.js";
+import { type RunRecord, type StepRecord, WORKFLOW_STATUSES, type WorkflowRecord } from "../types.js";
 import { assertCount, assertId, assertOptionalOneOf, assertPage, MAX_DEQUEUE_BATCH } from "../validation/arguments.js";
 import { assertIntervalMs, assertSeconds } from "../validation/time-arguments.js";
 import { isWorkflowDefinition, type WorkflowDefinition } from "../workflow/definition.js";
 import { runForMessage } from "../workflow/workflow-handler.js";
-import { assertName as assertOpName } from "../workflow/run-op.js";
-import { serializePayload } from "../queue/payload-validation.js";
+import type { TypedRunRecord } from "../workflow/run-result.js";
 import { serveWorkflow } from "../workflow/workflow-worker.js";
 import type { Store } from "./pgqrs-store.js";
+import { TriggerBuilder, workflowNotFound } from "./trigger-builder.js";
+
+export { TriggerBuilder } from "./trigger-builder.js";
 
 /**
  * `pgqrs.workflow()` / `pgqrs.workflow(name)`: create, trigger, serve, inspect and cancel a workflow.
@@ -99,9 +95,13 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
     return store.createWorkflow(this.#requireName());
   }
 
-  /** Prepare a trigger with `input` (validated like any payload); `.execute(store)` enqueues `{ input }`. */
-  trigger(input: Input): TriggerBuilder {
-    return new TriggerBuilder(this.#requireName(), input, this.#producer);
+  /**
+   * Prepare a trigger with `input` (typed by the definition; validated like any payload); `.execute(store)`
+   * enqueues `{ input }` and resolves with the trigger message, which carries `result()`, `status()`, `runId()`
+   * and `cancel()`.
+   */
+  trigger(input: Input): TriggerBuilder<Input, Output> {
+    return new TriggerBuilder<Input, Output>(this.#requireName(), input, this.#producer);
   }
 
   /**
@@ -131,8 +131,11 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
     return serveWorkflow(store.context, this.#def as WorkflowDefinition, this.#consumer, options);
   }
 
-  /** The run of a trigger message. RUN_NOT_FOUND until a worker (or `run().execute()`) created it. */
-  async getRun(messageId: number, store: Store): Promise<RunRecord> {
+  /**
+   * The run of a trigger message, its `output` typed by the definition. RUN_NOT_FOUND until a worker (or
+   * `run().execute()`) created it.
+   */
+  async getRun(messageId: number, store: Store): Promise<TypedRunRecord<Output>> {
     store.context.assertOpen();
     assertId("messageId", messageId);
     const run = await store.context.backend.getRunByMessageId(messageId);
@@ -141,7 +144,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
         details: { messageId },
       });
     }
-    return run;
+    return run as TypedRunRecord<Output>;
   }
 
   /** Request cancellation of the run of a trigger message (creating the run if no worker has seen it yet). */
@@ -186,85 +189,6 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
     }
     return this.#name;
   }
-}
-
-/** Enqueues a workflow trigger. */
-export class TriggerBuilder {
-  readonly #name: string;
-  readonly #input: unknown;
-  readonly #producer: Producer | undefined;
-  #idempotencyKey: string | undefined;
-
-  constructor(name: string, input: unknown, producer: Producer | undefined) {
-    this.#name = name;
-    this.#input = input;
-    this.#producer = producer;
-  }
-
-  /**
-   * Make the trigger idempotent: a second trigger of the same workflow with the same key (1 to 255 characters)
-   * returns the first trigger's message and run, and creates nothing. The key is kept on the run
-   * (`pgqrs_workflow_runs.idempotency_key`) for as long as the run exists.
-   */
-  idempotencyKey(key: string): this {
-    this.#idempotencyKey = assertOpName("idempotencyKey", key);
-    return this;
-  }
-
-  /**
-   * Enqueue `{ input }` on the workflow's queue and create its run QUEUED, in one transaction; resolves with both
-   * (with an idempotency key already used: the first trigger's, `created: false`). WORKFLOW_NOT_FOUND when the
-   * workflow is not defined.
-   */
-  async start(store: Store): Promise<{ message: QueueMessage<{ input: unknown }>; run: RunRecord; created: boolean }> {
-    const ctx = store.context;
-    ctx.assertOpen();
-    const payload = serializePayload(
-      { input: this.#input === undefined ? null : this.#input },
-      ctx.config.validationConfig,
-    );
-    const started = await ctx.backend.triggerRun({
-      workflowName: this.#name,
-      payload,
-      idempotencyKey: this.#idempotencyKey ?? null,
-      parentRunId: null,
-      now: ctx.clock.now(),
-    });
-    if (started.created) ctx.enqueueSignals.signal(started.message.queueId);
-    return { ...started, message: started.message as QueueMessage<{ input: unknown }> };
-  }
-
-  /**
-   * Enqueue `{ input }` on the workflow's queue; WORKFLOW_NOT_FOUND when it is not defined. With an
-   * {@link idempotencyKey}, as {@link start}: a repeated key returns the first trigger's message.
-   */
-  async execute(store: Store): Promise<QueueMessage<{ input: unknown }>> {
-    if (this.#idempotencyKey !== undefined) return (await this.start(store)).message;
-    store.context.assertOpen();
-    const known = store.knowsWorkflow(this.#name);
-    if (!known) await this.#lookUp(store);
-    const producer = this.#producer ?? (await store.ephemeralProducer(this.#name));
-    try {
-      return await producer.enqueue({ input: this.#input === undefined ? null : this.#input });
-    } catch (err) {
-      // The workflow may have been deleted by another process since this store saw it: say so if it was.
-      if (known && !(err instanceof PgqrsError && err.code === "VALIDATION_FAILED")) {
-        store.markWorkflow(this.#name, false);
-        await this.#lookUp(store);
-      }
-      throw err;
-    }
-  }
-
-  async #lookUp(store: Store): Promise<void> {
-    const wf = await store.context.backend.getWorkflowByName(this.#name);
-    if (wf === null) throw workflowNotFound(this.#name);
-    store.markWorkflow(this.#name, true);
-  }
-}
-
-function workflowNotFound(name: string): PgqrsError {
-  return new PgqrsError("WORKFLOW_NOT_FOUND", `Workflow '${name}' not found; create it first`, { details: { name } });
 }
 
 /** Start a workflow builder, optionally with the workflow's name or definition. */

@@ -34,16 +34,47 @@ export function settledOutput<T>(record: RunRecord | null): { done: true; value:
   }
 }
 
-/** Wait until the run of `messageId` is terminal; see {@link settledOutput}. */
-export async function waitForResult<T>(ctx: EngineContext, messageId: number, options: ResultOptions = {}): Promise<T> {
+/** A run record whose `output` has the type of its definition's output (`null` until the run succeeds). */
+export type TypedRunRecord<Output> = Omit<RunRecord, "output"> & { output: Output | null };
+
+/**
+ * VALIDATION_FAILED unless `queueId` is the queue of a workflow: a message of a plain queue never gets a run, so
+ * waiting for one would only end at the timeout. Called when the message has no run yet (a run proves a trigger).
+ */
+export async function assertTriggerQueue(ctx: EngineContext, messageId: number, queueId: number): Promise<void> {
+  const workflows = await ctx.backend.listWorkflows();
+  if (workflows.some((w) => w.queueId === queueId)) return;
+  throw new PgqrsError(
+    "VALIDATION_FAILED",
+    `Validation failed: message ${messageId} is not a workflow trigger (its queue has no workflow), so it has no run or result`,
+    { details: { messageId, queueId } },
+  );
+}
+
+/**
+ * Wait until the run of `message` is terminal; see {@link settledOutput}. VALIDATION_FAILED at once when the
+ * message has no run and its queue has no workflow (see {@link assertTriggerQueue}).
+ */
+export async function waitForResult<T>(
+  ctx: EngineContext,
+  message: { id: number; queueId: number },
+  options: ResultOptions = {},
+): Promise<T> {
+  const messageId = message.id;
   // Waits run on the store clock's timers (real, or virtual in tests).
   const timers = timersOf(ctx.clock);
   const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : timers.nowMs() + options.timeoutMs;
   const interval = options.pollIntervalMs ?? 100;
   const waker = createWaker(timers);
+  let checked = false;
   while (true) {
     ctx.assertOpen();
-    const state = settledOutput<T>(await ctx.backend.getRunByMessageId(messageId));
+    const record = await ctx.backend.getRunByMessageId(messageId);
+    if (record === null && !checked) {
+      await assertTriggerQueue(ctx, messageId, message.queueId);
+      checked = true;
+    }
+    const state = settledOutput<T>(record);
     if (state.done) return state.value;
     if (options.signal?.aborted) {
       throw new PgqrsError("TIMEOUT", `Operation timeout: waiting for the result of message ${messageId} was aborted`, {
