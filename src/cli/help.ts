@@ -6,7 +6,7 @@ const GROUPS: Record<string, string> = {
   message: "Messages: enqueue, list, show, archive, delete, replay",
   dlq: "Dead letters: list, replay",
   worker: "Workers: run (serve a module), list, health, suspend, resume, shutdown, reclaim, purge",
-  workflow: "Workflows: create, list, trigger, runs, run, steps, send, event, cancel, result",
+  workflow: "Workflows: create, list, trigger, runs, run, steps, send, event, retry, resume, fork, cancel, result",
 };
 
 /** `pgqrs --help`. */

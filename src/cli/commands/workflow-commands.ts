@@ -5,6 +5,7 @@ import type { CommandSpec } from "../command.js";
 import { type Column, duration, preview, table } from "../output.js";
 import { idArg } from "../parse-args.js";
 import { workflowMessageCommands } from "./workflow-message-commands.js";
+import { workflowOperationCommands } from "./workflow-operation-commands.js";
 import { workflowRunCommands } from "./workflow-run-commands.js";
 import { describeWait } from "./workflow-run-view.js";
 
@@ -145,6 +146,7 @@ export const workflowCommands: CommandSpec[] = [
   },
   ...workflowRunCommands,
   ...workflowMessageCommands,
+  ...workflowOperationCommands,
   {
     name: "workflow cancel",
     summary: "Cancel the run of a trigger message (at its next step boundary)",
