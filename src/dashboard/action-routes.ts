@@ -21,6 +21,14 @@ export async function routeAction(
     const id = routeId(m[1]);
     return id === null ? "bad-id" : actions.sendMessage(id, form.get("topic") ?? "", form.get("payload") ?? "");
   }
+  m = /^\/actions\/runs\/([^/]+)\/(retry|resume|fork)$/.exec(path);
+  if (m !== null) {
+    const id = routeId(m[1]);
+    if (id === null) return "bad-id";
+    if (m[2] === "retry") return actions.retryRun(id);
+    if (m[2] === "resume") return actions.resumeRun(id);
+    return actions.forkRun(id, form.get("fromStep") ?? "");
+  }
   m = /^\/actions\/queues\/([^/]+)\/messages\/([^/]+)\/replay$/.exec(path);
   if (m !== null) {
     const queueId = routeId(m[1]);

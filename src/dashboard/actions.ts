@@ -1,6 +1,6 @@
 /**
- * The dashboard's writes, each through the library's public API: cancel a run, send a run a message, replay a dead
- * letter, move a worker through its lifecycle, reclaim zombies. Every action answers with a sentence for the UI.
+ * The dashboard's writes, each through the library's public API: cancel a run, send a run a message, retry, resume
+ * or fork a run, replay a dead letter, move a worker through its lifecycle, reclaim zombies. Every action answers with a sentence for the UI.
  */
 import type { Admin } from "../admin/admin.js";
 import type { Store } from "../api/pgqrs-store.js";
@@ -18,6 +18,8 @@ export interface ActionResult {
   missing?: boolean;
   /** The form's input is malformed (answered 400). */
   invalid?: boolean;
+  /** A page of this dashboard the outcome is shown on (a fork's new run): linked from the toast. */
+  location?: string;
 }
 
 /** Runs that take no more messages. */
@@ -68,6 +70,47 @@ export class DashboardActions {
       return { ok: true, message: `Message ${sent.id} ("${topic}") sent to run ${runId}` };
     } catch (err) {
       if (isPgqrsError(err, "VALIDATION_FAILED")) return { ok: false, invalid: true, message: err.message };
+      throw err;
+    }
+  }
+
+  /** `admin.retryRun`: an ERROR or CANCELLED run back to work. Refusals (wrong state) write nothing. */
+  async retryRun(runId: number): Promise<ActionResult> {
+    return this.#runOperation(async () => {
+      const after = await this.#admin.retryRun(runId);
+      return { ok: true, message: `Run ${runId} is ${after.status.toLowerCase()}: it runs again from its failed step` };
+    });
+  }
+
+  /** `admin.resumeRun`: a PAUSED run wakes now. Refusals (wrong state) write nothing. */
+  async resumeRun(runId: number): Promise<ActionResult> {
+    return this.#runOperation(async () => {
+      const after = await this.#admin.resumeRun(runId);
+      return { ok: true, message: `Run ${runId} resumes now (${after.status.toLowerCase()})` };
+    });
+  }
+
+  /** `admin.forkRun`: a new run from step `fromStep` of run `runId`, linked in the answer. Refusals write nothing. */
+  async forkRun(runId: number, fromStep: string): Promise<ActionResult> {
+    if (fromStep === "") return { ok: false, invalid: true, message: "Choose the step to fork from" };
+    return this.#runOperation(async () => {
+      const fork = await this.#admin.forkRun(runId, { fromStep });
+      return {
+        ok: true,
+        message: `Run ${runId} forked from step "${fromStep}": new run #${fork.id}`,
+        location: `/runs/${fork.id}`,
+      };
+    });
+  }
+
+  /** The operation's refusals as answers: 404 for an unknown run, 400 for bad input, 409 for a wrong state. */
+  async #runOperation(act: () => Promise<ActionResult>): Promise<ActionResult> {
+    try {
+      return await act();
+    } catch (err) {
+      if (isPgqrsError(err, "RUN_NOT_FOUND")) return { ok: false, missing: true, message: err.message };
+      if (isPgqrsError(err, "VALIDATION_FAILED")) return { ok: false, invalid: true, message: err.message };
+      if (isPgqrsError(err, "INVALID_STATE_TRANSITION")) return { ok: false, message: err.message };
       throw err;
     }
   }

@@ -72,13 +72,13 @@ export function replyAction(
   req: IncomingMessage,
   res: ServerResponse,
   status: number,
-  body: { ok: boolean; message: string },
+  body: { ok: boolean; message: string; location?: string },
 ): void {
   if ((req.headers.accept ?? "").includes("application/json") || status !== 200) {
     send(res, status, "application/json; charset=utf-8", JSON.stringify(body));
     return;
   }
-  redirect(res, "/");
+  redirect(res, body.location ?? "/");
 }
 
 /** The body as text; {@link BodyTooLarge} past {@link MAX_BODY} (declared or sent). */

@@ -57,13 +57,21 @@ export const CLIENT_SCRIPT = `
   setInterval(tick, 1000);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) refresh(false); });
 
-  function toast(text, ok) {
+  // href: a page of this dashboard the outcome is on (a fork's new run), linked from the toast, which then stays longer.
+  function toast(text, ok, href) {
     const t = document.createElement("div");
     t.className = "toast" + (ok ? "" : " bad");
     t.setAttribute("role", "status");
     t.textContent = text;
+    if (typeof href === "string" && href.startsWith("/") && !href.startsWith("//")) {
+      const a = document.createElement("a");
+      a.href = href;
+      a.className = "toast-link";
+      a.textContent = "Open it";
+      t.append(" ", a);
+    }
     document.body.appendChild(t);
-    setTimeout(() => t.remove(), 4000);
+    setTimeout(() => t.remove(), href ? 15000 : 4000);
   }
 
   const confirmDialog = document.getElementById("confirm");
@@ -91,7 +99,7 @@ export const CLIENT_SCRIPT = `
       const res = await fetch(form.action, { method: "POST", headers, body: new URLSearchParams(new FormData(form)) });
       const out = await res.json().catch(() => ({ ok: false, message: "HTTP " + res.status }));
       if (res.status === 401) { location.reload(); return; }
-      toast(out.message, out.ok);
+      toast(out.message, out.ok, out.ok ? out.location : undefined);
       // A refused form keeps what was typed (to fix it); the refresh comes when it is no longer edited.
       if (!out.ok && form.dataset.keepInput) return;
     } catch (err) { toast("Request failed: " + err, false); if (form.dataset.keepInput) return; }

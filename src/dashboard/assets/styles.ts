@@ -140,6 +140,7 @@ dialog input { width: 100%; }
 .toast { position: fixed; right: 20px; bottom: 20px; z-index: 20; padding: 10px 14px; border-radius: 8px; background: var(--text); color: var(--bg);
   box-shadow: 0 10px 30px rgba(0,0,0,0.2); font-weight: 500; max-width: 420px; }
 .toast.bad { background: var(--red); color: #fff; }
+.toast a.toast-link { color: inherit; font-weight: 600; text-decoration: underline; }
 .note { font-size: 12px; color: var(--muted); margin-top: 8px; }
 .card.wait { display: flex; gap: 12px; align-items: center; background: var(--blue-bg); border-color: color-mix(in srgb, var(--blue) 30%, var(--line)); }
 .card.wait .wait-dot { flex: none; width: 8px; height: 8px; border-radius: 50%; background: var(--blue); box-shadow: 0 0 0 3px color-mix(in srgb, var(--blue) 25%, transparent); }

@@ -7,6 +7,7 @@ import type { RunRecord, StepRecord, WorkflowRecord } from "../../types.js";
 import { ago, duration, num, pill, prettyJson, stamp } from "../format.js";
 import { type Html, html } from "../html.js";
 import { actionForm, query } from "./layout.js";
+import { runOperations } from "./run-operations-view.js";
 import { familyCard, messagesAndEvents, sendMessageCard, waitBanner } from "./run-primitives-view.js";
 
 export interface RunView {
@@ -49,7 +50,7 @@ export function runPage(v: RunView): Html {
           r.parentRunId === null ? "" : html` · child of <a href="/runs/${r.parentRunId}">run #${r.parentRunId}</a>`
         }</p>
     </div>
-    ${
+    <div class="actions">${runOperations(r, v.steps, name, v.now)}${
       cancellable
         ? actionForm({
             action: `/actions/runs/${r.id}/cancel`,
@@ -59,7 +60,7 @@ export function runPage(v: RunView): Html {
             danger: true,
           })
         : ""
-    }
+    }</div>
   </div>
   ${waitBanner(r, v.now)}
   <div class="card kv">
