@@ -89,7 +89,10 @@ export interface RunRecord {
   startedAt: Date | null;
   pausedAt: Date | null;
   completedAt: Date | null;
+  /** The worker that last started the run (its trigger's consumer), or `null` when no worker has started it. */
   workerId: number | null;
+  /** How many times a worker started the run: its first start and each restart (after a pause, a retry, a crash). */
+  attempts: number;
   /** The run that started this one with `run.startChild`, or `null`. */
   parentRunId: number | null;
   /** What a PAUSED run waits for (sleep, message, event, child, retry, pause); `null` when it is not waiting. */

@@ -6,6 +6,7 @@ import type {
   QueueMetrics,
   QueueRecord,
   RunRecord,
+  StepRecord,
   SystemStats,
   WorkerHealthStats,
   WorkerRecord,
@@ -20,6 +21,7 @@ import { assertMilliseconds, cutoffBefore } from "../validation/time-arguments.j
 import { childRuns, getRunRecord, runEvents, runMessages } from "./run-inspection.js";
 import { adminForkRun, adminResumeRun, adminRetryRun, type ForkRunOptions } from "./run-operations.js";
 import { computeWorkerStats } from "./worker-stats.js";
+import { type ListRunsOptions, listRuns, listSteps, type RunPage } from "./run-queries.js";
 import type { RunEventRecord, RunMessageRecord } from "../store/run-primitives.js";
 
 /** A queue named, or given as its record. */
@@ -384,6 +386,19 @@ export class Admin {
   /** Runs started by run `runId` with `run.startChild`, oldest first. */
   childRuns(runId: number): Promise<RunRecord[]> {
     return childRuns(this.#store.context, runId);
+  }
+
+  /**
+   * One page of runs, newest first, filtered by workflow name, status and creation time; pass `nextCursor` back as
+   * `cursor` for the next page. Index-backed: one statement per page, whatever the number of runs.
+   */
+  listRuns(options: ListRunsOptions = {}): Promise<RunPage> {
+    return listRuns(this.#store.context, options);
+  }
+
+  /** The steps of run `runId`, in creation order. RUN_NOT_FOUND for an unknown run. */
+  listSteps(runId: number): Promise<StepRecord[]> {
+    return listSteps(this.#store.context, runId);
   }
 
   /**

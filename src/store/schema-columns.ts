@@ -47,6 +47,7 @@ export const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
     "parent_run_id",
     "idempotency_key",
     "waiting_for",
+    "attempts",
   ],
   pgqrs_workflow_steps: [
     "id",

@@ -32,6 +32,7 @@ import type {
 } from "./page-reads.js";
 import type { RunPrimitiveOps } from "./run-primitives.js";
 import type { RunOperationOps } from "./run-operations.js";
+import type { RunQueryOps } from "./run-queries.js";
 
 /** What a backend can do; the engine branches on these, never on a backend's name. */
 export interface StoreCapabilities {
@@ -241,7 +242,7 @@ export interface ListRunsParams extends Page {
  * Persistence operations. Implemented once per backend under `store/<backend>/`.
  * Semantics are those of `pgqrs-reference.md` as amended by `DECISIONS.md`.
  */
-export interface StoreBackend extends RunPrimitiveOps, RunOperationOps {
+export interface StoreBackend extends RunPrimitiveOps, RunOperationOps, RunQueryOps {
   readonly capabilities: StoreCapabilities;
 
   // --- schema -----------------------------------------------------------------------------------------------
@@ -385,7 +386,9 @@ export interface StoreBackend extends RunPrimitiveOps, RunOperationOps {
   getOrCreateRun(p: CreateRunParams): Promise<RunRecord>;
   /**
    * `getOrCreateRun`, then QUEUED|PAUSED → RUNNING (`started_at` kept when set), in one round trip; a run in any
-   * other status is returned unchanged. The same errors as `getOrCreateRun`. The row may be a snapshot older than a
+   * other status is returned unchanged, but a RUNNING one (a new delivery after a crash, a lost lease or a release)
+   * is restarted too. Each start records the message's consumer as `worker_id` and adds 1 to `attempts`. The same
+   * errors as `getOrCreateRun`. The row may be a snapshot older than a
    * concurrent transition (then still QUEUED or PAUSED): callers fall back to `transitionRun`.
    */
   startRun(p: CreateRunParams): Promise<RunRecord>;

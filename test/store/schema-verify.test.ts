@@ -158,7 +158,7 @@ describe("verify() index definitions", () => {
         updated_at TEXT NOT NULL DEFAULT (datetime('now')), started_at TEXT, paused_at TEXT, completed_at TEXT,
         worker_id INTEGER REFERENCES pgqrs_workers(id),
         parent_run_id INTEGER REFERENCES pgqrs_workflow_runs(id) ON DELETE SET NULL, idempotency_key TEXT,
-        waiting_for TEXT);
+        waiting_for TEXT, attempts INTEGER NOT NULL DEFAULT 0);
       CREATE INDEX idx_workflow_runs_message_id ON pgqrs_workflow_runs(message_id);
       CREATE INDEX idx_workflow_runs_status ON pgqrs_workflow_runs(status);
       CREATE INDEX idx_workflow_runs_workflow_id ON pgqrs_workflow_runs(workflow_id);

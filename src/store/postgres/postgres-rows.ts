@@ -46,6 +46,7 @@ const RUN = [
   "worker_id",
   "parent_run_id",
   "waiting_for",
+  "attempts",
 ];
 const STEP = [
   "id",
@@ -161,6 +162,7 @@ export function toRun(r: Row): RunRecord {
     pausedAt: dateOrNull(r.paused_at),
     completedAt: dateOrNull(r.completed_at),
     workerId: numOrNull(r.worker_id),
+    attempts: num(r.attempts ?? 0),
     parentRunId: numOrNull(r.parent_run_id),
     waitingFor: waitingFor(r.waiting_for),
   };

@@ -15,6 +15,7 @@ import { install } from "./postgres-migrations.js";
 import { createQueueOps } from "./postgres-queues.js";
 import { createRunPrimitiveOps } from "./postgres-run-primitives.js";
 import { createRunOperationOps } from "./postgres-run-operations.js";
+import { createRunQueryOps } from "./postgres-run-queries.js";
 import { createStatsOps } from "./postgres-stats.js";
 import { createStepOps } from "./postgres-steps.js";
 import { verify } from "./postgres-verify.js";
@@ -108,6 +109,7 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     ...createStepOps(conn),
     ...createRunPrimitiveOps(conn),
     ...createRunOperationOps(conn),
+    ...createRunQueryOps(conn),
     ...createDashboardReadOps(conn),
     listen: ({ queueId, onNotify }: { queueId: number; onNotify: () => void }) => listener.subscribe(queueId, onNotify),
   } satisfies Omit<StoreBackend, "capabilities" | "close">;

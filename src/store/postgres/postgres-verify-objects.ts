@@ -25,7 +25,8 @@ export const REQUIRED_INDEXES: readonly string[] = [
   // this package
   "idx_pgqrs_messages_claim",
   "idx_pgqrs_messages_dead_lettered",
-  "idx_pgqrs_workflow_runs_workflow_id",
+  "idx_pgqrs_workflow_runs_created",
+  "idx_pgqrs_workflow_runs_workflow_created",
   "idx_pgqrs_workflow_runs_idempotency",
   "idx_pgqrs_workflow_runs_parent",
   "idx_pgqrs_workflow_messages_idempotency",

@@ -163,20 +163,24 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
     SELECT EXISTS (SELECT 1 FROM s) AS step_completed, EXISTS (SELECT 1 FROM a) AS archived, r.*, ${parentNotified}
       FROM (SELECT 1) one LEFT JOIN r ON TRUE`;
 
-  // Create-or-start the runs of the messages in CTE `c` (id, queue_id, payload) at `$2`; a run in any status but
-  // QUEUED/PAUSED is left alone, and `rr` returns it as this statement's snapshot shows it. The write is redoable
-  // (a lost start only means the next delivery starts the run again), so both statements using it commit
-  // asynchronously: no WAL flush wait of their own. WAL is written in order, so any later synchronous commit (a
-  // step's output, the run's outcome, the message's archive) makes it durable too.
+  // Create-or-start the runs of the messages in CTE `c` (id, queue_id, payload, consumer_worker_id) at `$2`; a run
+  // in any status but QUEUED/PAUSED/RUNNING is left alone, and `rr` returns it as this statement's snapshot shows
+  // it. Each start records the message's consumer as the run's worker and counts an attempt; a RUNNING run is
+  // started again only by a new delivery of its message (its last one crashed, lost its lease or was released).
+  // The write is redoable (a lost start only means the next delivery starts the run again), so both statements
+  // using it commit asynchronously: no WAL flush wait of their own. WAL is written in order, so any later
+  // synchronous commit (a step's output, the run's outcome, the message's archive) makes it durable too.
   const startRunsOf = `
     up AS (
-      INSERT INTO ${runs} AS r (workflow_id, message_id, status, input, created_at, updated_at, started_at)
-      SELECT DISTINCT ON (c.id) w.id, c.id, 'RUNNING', c.payload, $2, $2, $2
+      INSERT INTO ${runs} AS r (workflow_id, message_id, status, input, created_at, updated_at, started_at,
+                                worker_id, attempts)
+      SELECT DISTINCT ON (c.id) w.id, c.id, 'RUNNING', c.payload, $2, $2, $2, c.consumer_worker_id, 1
         FROM c JOIN ${workflows} w ON w.queue_id = c.queue_id
        ORDER BY c.id, w.id
       ON CONFLICT (message_id) DO UPDATE
-         SET status = 'RUNNING', updated_at = $2, started_at = COALESCE(r.started_at, $2), waiting_for = NULL
-       WHERE r.status OPERATOR(pg_catalog.=) ANY ('{QUEUED,PAUSED}')
+         SET status = 'RUNNING', updated_at = $2, started_at = COALESCE(r.started_at, $2), waiting_for = NULL,
+             worker_id = COALESCE(excluded.worker_id, r.worker_id), attempts = r.attempts + 1
+       WHERE r.status OPERATOR(pg_catalog.=) ANY ('{QUEUED,PAUSED,RUNNING}')
       RETURNING ${cols.run("r")}),
     rr AS (
       SELECT ${cols.run()} FROM up
@@ -186,7 +190,7 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
 
   const startRunSql = `
     WITH ${asyncCommit},
-    c AS (SELECT id, queue_id, payload FROM ${messages} CROSS JOIN sc WHERE id = $1),
+    c AS (SELECT id, queue_id, payload, consumer_worker_id FROM ${messages} CROSS JOIN sc WHERE id = $1),
     ${startRunsOf}
     SELECT ${cols.run()} FROM rr LIMIT 1`;
 
@@ -207,8 +211,9 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
   const enqueueAndStartRunSql = `
     WITH m AS (${leasedInsertSql(conn)}),
     r AS (
-      INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, started_at)
-      SELECT w.id, m.id, 'RUNNING', m.payload, $7, $7, $7
+      INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, started_at,
+                           worker_id, attempts)
+      SELECT w.id, m.id, 'RUNNING', m.payload, $7, $7, $7, m.consumer_worker_id, 1
         FROM m JOIN ${workflows} w ON w.queue_id = m.queue_id
        WHERE m.consumer_worker_id IS NOT NULL
        ORDER BY w.id

@@ -67,6 +67,7 @@ export interface RunRow {
   parent_run_id: number | null;
   idempotency_key: string | null;
   waiting_for: string | null;
+  attempts: number;
 }
 
 export interface StepRow {
@@ -160,6 +161,7 @@ export function toRun(r: RunRow): RunRecord {
     pausedAt: decodeTimeOrNull(r.paused_at),
     completedAt: decodeTimeOrNull(r.completed_at),
     workerId: r.worker_id,
+    attempts: r.attempts ?? 0,
     parentRunId: r.parent_run_id,
     waitingFor: decodeWaitingFor(r.waiting_for),
   };

@@ -83,10 +83,18 @@ export const INDEXES: readonly IndexSpec[] = [
     owner: "pgqrs-ts",
   },
   { name: "idx_workflows_queue_id", table: "pgqrs_workflows", columns: ["queue_id"], where: null, owner: "pgqrs-ts" },
+  // Run listings (migration 0008): the composite replaced idx_workflow_runs_workflow_id of 0001.
   {
-    name: "idx_workflow_runs_workflow_id",
+    name: "idx_workflow_runs_created",
     table: "pgqrs_workflow_runs",
-    columns: ["workflow_id"],
+    columns: ["created_at", "id"],
+    where: null,
+    owner: "pgqrs-ts",
+  },
+  {
+    name: "idx_workflow_runs_workflow_created",
+    table: "pgqrs_workflow_runs",
+    columns: ["workflow_id", "created_at", "id"],
     where: null,
     owner: "pgqrs-ts",
   },

@@ -14,6 +14,7 @@ import * as queues from "./sqlite-queues.js";
 import * as runMessages from "./sqlite-run-messages.js";
 import * as runPrimitives from "./sqlite-run-primitives.js";
 import * as runOperations from "./sqlite-run-operations.js";
+import * as runQueries from "./sqlite-run-queries.js";
 import { verify } from "./sqlite-schema.js";
 import * as stats from "./sqlite-stats.js";
 import * as steps from "./sqlite-steps.js";
@@ -155,5 +156,6 @@ export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
     retryRun: call("retryRun", runOperations.retryRun),
     resumeRun: call("resumeRun", runOperations.resumeRun),
     forkRun: call("forkRun", runOperations.forkRun),
+    listRunsPage: call("listRunsPage", runQueries.listRunsPage),
   };
 }

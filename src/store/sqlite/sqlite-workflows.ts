@@ -199,11 +199,27 @@ export function completeRunAndArchive(
   });
 }
 
+/*
+ * The start of a run by a delivery of its message: RUNNING, with the message's consumer as the run's worker and one
+ * more attempt. A RUNNING run is started again only by a new delivery (its last one crashed, lost its lease or was
+ * released), so it counts too.
+ */
+const START_RUN_SQL = `UPDATE pgqrs_workflow_runs
+SET status = 'RUNNING',
+    updated_at = @now,
+    started_at = COALESCE(started_at, @now),
+    waiting_for = NULL,
+    worker_id = COALESCE((SELECT consumer_worker_id FROM pgqrs_messages WHERE id = @messageId), worker_id),
+    attempts = attempts + 1
+WHERE id = @id AND status IN ('QUEUED', 'PAUSED', 'RUNNING')
+RETURNING *`;
+
 /** Create-or-start under one write transaction. */
 export function startRun(c: SqliteConnection, p: CreateRunParams): RunRecord {
   return c.immediate(() => {
     const run = getOrCreateRun(c, p);
-    if (run.status !== "QUEUED" && run.status !== "PAUSED") return run;
-    return transitionRun(c, { id: run.id, from: ["QUEUED", "PAUSED"], to: "RUNNING", now: p.now }) ?? run;
+    if (run.status !== "QUEUED" && run.status !== "PAUSED" && run.status !== "RUNNING") return run;
+    const row = c.get<RunRow>(START_RUN_SQL, { id: run.id, messageId: p.message.id, now: encodeTime(p.now) });
+    return row === undefined ? run : toRun(row);
   });
 }
