@@ -215,6 +215,44 @@ describe("workflow primitives on PostgreSQL", () => {
     expect(await vtOf(parent.run.messageId)).toEqual(t(40));
   });
 
+  it("a trigger and a wake-up notify the queue's listeners, this store's own included", async () => {
+    const wf = await b.createWorkflow({ name: uniqueName("wf"), now: t() });
+    let heard = 0;
+    let hear: () => void = () => undefined;
+    const unlisten = await b.listen!({ queueId: wf.queueId, onNotify: () => hear() });
+    const next = () =>
+      new Promise<void>((resolve) => {
+        hear = () => {
+          heard += 1;
+          resolve();
+        };
+      });
+    try {
+      const triggered = next();
+      const { run } = await b.triggerRun({
+        workflowName: wf.name,
+        payload: "{}",
+        idempotencyKey: "n-1",
+        parentRunId: null,
+        now: t(),
+      });
+      await triggered;
+      const woken = next();
+      await b.sendRunMessage({
+        runId: run.id,
+        topic: "t",
+        payload: "1",
+        idempotencyKey: null,
+        senderRunId: null,
+        now: t(),
+      });
+      await woken;
+      expect(heard).toBe(2);
+    } finally {
+      await unlisten();
+    }
+  });
+
   it("a dead-lettered child fails and wakes its suspended parent", async () => {
     const parent = await running();
     const child = await running(parent.run.id);
