@@ -95,6 +95,8 @@ export interface RunRecord {
   attempts: number;
   /** The run that started this one with `run.startChild`, or `null`. */
   parentRunId: number | null;
+  /** The run this one was forked from (`admin(store).forkRun`), or `null`. */
+  forkedFromRunId: number | null;
   /** What a PAUSED run waits for (sleep, message, event, child, retry, pause); `null` when it is not waiting. */
   waitingFor: RunWaitingFor | null;
 }

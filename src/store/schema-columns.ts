@@ -45,6 +45,7 @@ export const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
     "completed_at",
     "worker_id",
     "parent_run_id",
+    "forked_from_run_id",
     "idempotency_key",
     "waiting_for",
     "attempts",

@@ -158,13 +158,16 @@ describe("verify() index definitions", () => {
         updated_at TEXT NOT NULL DEFAULT (datetime('now')), started_at TEXT, paused_at TEXT, completed_at TEXT,
         worker_id INTEGER REFERENCES pgqrs_workers(id),
         parent_run_id INTEGER REFERENCES pgqrs_workflow_runs(id) ON DELETE SET NULL, idempotency_key TEXT,
-        waiting_for TEXT, attempts INTEGER NOT NULL DEFAULT 0);
+        waiting_for TEXT, attempts INTEGER NOT NULL DEFAULT 0,
+        forked_from_run_id INTEGER REFERENCES pgqrs_workflow_runs(id) ON DELETE SET NULL);
       CREATE INDEX idx_workflow_runs_message_id ON pgqrs_workflow_runs(message_id);
       CREATE INDEX idx_workflow_runs_status ON pgqrs_workflow_runs(status);
       CREATE INDEX idx_workflow_runs_workflow_id ON pgqrs_workflow_runs(workflow_id);
       CREATE UNIQUE INDEX idx_workflow_runs_idempotency ON pgqrs_workflow_runs(workflow_id, idempotency_key)
         WHERE idempotency_key IS NOT NULL;
-      CREATE INDEX idx_workflow_runs_parent ON pgqrs_workflow_runs(parent_run_id) WHERE parent_run_id IS NOT NULL;`);
+      CREATE INDEX idx_workflow_runs_parent ON pgqrs_workflow_runs(parent_run_id) WHERE parent_run_id IS NOT NULL;
+      CREATE INDEX idx_workflow_runs_forked_from ON pgqrs_workflow_runs(forked_from_run_id)
+        WHERE forked_from_run_id IS NOT NULL;`);
     expect(await verifyError(db.backend)).toContain(
       "deleting from pgqrs_messages does not delete its pgqrs_workflow_runs rows",
     );

@@ -45,6 +45,7 @@ const RUN = [
   "completed_at",
   "worker_id",
   "parent_run_id",
+  "forked_from_run_id",
   "waiting_for",
   "attempts",
 ];
@@ -164,6 +165,7 @@ export function toRun(r: Row): RunRecord {
     workerId: numOrNull(r.worker_id),
     attempts: num(r.attempts ?? 0),
     parentRunId: numOrNull(r.parent_run_id),
+    forkedFromRunId: numOrNull(r.forked_from_run_id),
     waitingFor: waitingFor(r.waiting_for),
   };
 }

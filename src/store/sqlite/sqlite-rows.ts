@@ -65,6 +65,8 @@ export interface RunRow {
   completed_at: string | null;
   worker_id: number | null;
   parent_run_id: number | null;
+  /** Absent on a file not migrated yet. */
+  forked_from_run_id?: number | null;
   idempotency_key: string | null;
   waiting_for: string | null;
   attempts: number;
@@ -163,6 +165,7 @@ export function toRun(r: RunRow): RunRecord {
     workerId: r.worker_id,
     attempts: r.attempts ?? 0,
     parentRunId: r.parent_run_id,
+    forkedFromRunId: r.forked_from_run_id ?? null,
     waitingFor: decodeWaitingFor(r.waiting_for),
   };
 }

@@ -113,6 +113,14 @@ export const INDEXES: readonly IndexSpec[] = [
     where: "parent_run_id IS NOT NULL",
     owner: "pgqrs-ts",
   },
+  // Forks of runs (migration 0007).
+  {
+    name: "idx_workflow_runs_forked_from",
+    table: "pgqrs_workflow_runs",
+    columns: ["forked_from_run_id"],
+    where: "forked_from_run_id IS NOT NULL",
+    owner: "pgqrs-ts",
+  },
   {
     name: "idx_workflow_messages_idempotency",
     table: "pgqrs_workflow_messages",
