@@ -28,17 +28,22 @@ export const asyncCommit = "sc AS MATERIALIZED (SELECT pg_catalog.set_config('sy
  * {@link asyncCommit} in its WITH clause.
  */
 export function claimUpdate(messages: string): string {
+  // The claimed ids come from an ARRAY(…) sub-select, which the planner always runs once (an InitPlan). As a joined
+  // sub-select it could be rescanned once per message row under a plan cached while the table looked empty
+  // (VACUUM on an empty table, then idle claims): each rescan skipped the rows the statement had just locked and
+  // returned the next ones, so one claim of 10 leased a whole backlog, in quadratic time.
   return `UPDATE ${messages} m
        SET read_ct = m.read_ct + 1,
            vt = $5,
            consumer_worker_id = $6,
            dequeued_at = COALESCE(m.dequeued_at, $2)
-      FROM (SELECT id FROM ${messages}
-             WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3
-             ORDER BY enqueued_at, id
-             LIMIT $4
-             FOR NO KEY UPDATE SKIP LOCKED) c CROSS JOIN sc
-     WHERE m.id = c.id
+      FROM sc
+     WHERE m.id = ANY (ARRAY(
+             SELECT id FROM ${messages}
+              WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3
+              ORDER BY enqueued_at, id
+              LIMIT $4
+              FOR NO KEY UPDATE SKIP LOCKED))
     RETURNING ${cols.message("m")}`;
 }
 
@@ -100,7 +105,7 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
         FROM pg_catalog.unnest($7::bigint[]) AS t(id)
        WHERE am.id = t.id AND am.consumer_worker_id = $6 AND am.archived_at IS NULL
       RETURNING am.id),
-    c AS (
+    c AS MATERIALIZED (
       SELECT id FROM ${messages}
        WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3 AND id <> ALL($7::bigint[])
        ORDER BY enqueued_at, id
