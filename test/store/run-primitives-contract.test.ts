@@ -279,6 +279,10 @@ describe.each(BACKEND_FACTORIES)("run primitives contract: $name", (factory) => 
       expect(await send('{"a":2}', "k1")).toEqual({ message: first.message, created: false });
       expect((await b.listRunMessages({ runId: run.id })).length).toBe(1);
       expect(await codeOf(() => send("1", null, run.id + 1_000_000))).toBe("RUN_NOT_FOUND");
+      // A repeated send (a sender replaying its run.send) gets its message back even once the run has finished.
+      await b.transitionRun({ id: run.id, from: ["PAUSED"], to: "CANCELLED", now: t(60) });
+      expect(await send('{"a":3}', "k1")).toEqual({ message: first.message, created: false });
+      expect(await codeOf(() => send('{"a":4}', "k2"))).toBe("INVALID_STATE_TRANSITION");
       for (const status of ["SUCCESS", "ERROR", "CANCELLING", "CANCELLED"] as const) {
         const r = await running();
         await b.transitionRun({ id: r.run.id, from: ["RUNNING"], to: status, now: t(1) });

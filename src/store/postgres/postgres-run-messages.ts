@@ -163,8 +163,9 @@ export function createRunMessageOps(conn: PostgresConnection): RunMessageOps {
       if (row !== undefined && row.id !== null && row.id !== undefined) {
         return { message: toRunMessage(row), created: true };
       }
-      if (p.idempotencyKey !== null && !["SUCCESS", "ERROR", "CANCELLING", "CANCELLED"].includes(String(status))) {
-        // The key was used already (maybe by a send committed after this statement's snapshot).
+      if (p.idempotencyKey !== null) {
+        // The key was used already (maybe by a send committed after this statement's snapshot). A repeated send
+        // gets its message back even once the run has finished: a sender replaying its `run.send` must not fail.
         const [first] = await conn.query("sendRunMessage", byKeySql, [p.runId, p.idempotencyKey]);
         if (first !== undefined) return { message: toRunMessage(first), created: false };
       }
