@@ -1,9 +1,9 @@
 /**
  * Run queries on PostgreSQL (store/run-queries.ts): one keyset page of runs, newest first. The statement walks
- * `idx_pgqrs_workflow_runs_created` (created_at, id) or, for one workflow, `idx_pgqrs_workflow_runs_workflow_created`
- * (workflow_id, created_at, id) backwards from the page key, and stops after `limit` rows; a status filter is
- * checked on the walk or served by pgqrs's status index (the planner picks by the status's frequency). Sent as an
- * unnamed statement, so each page is planned with its own values (a generic plan cannot weigh a rare status).
+ * `idx_pgqrs_workflow_runs_created` (created_at, id), or for one workflow `…_workflow_created` (workflow_id,
+ * created_at, id), or for one status `…_status_created` (status, created_at, id), backwards from the page key, and
+ * stops after `limit` rows; the other filters are checked on the walk. Sent as an unnamed statement, so each page is
+ * planned with its own values (a generic plan cannot weigh a rare status against a common one).
  */
 import { ValidationError } from "../../errors.js";
 import type { ListRunsPageParams, RunPageRow, RunQueryFilter, RunQueryOps } from "../run-queries.js";

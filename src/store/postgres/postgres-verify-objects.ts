@@ -27,6 +27,7 @@ export const REQUIRED_INDEXES: readonly string[] = [
   "idx_pgqrs_messages_dead_lettered",
   "idx_pgqrs_workflow_runs_created",
   "idx_pgqrs_workflow_runs_workflow_created",
+  "idx_pgqrs_workflow_runs_status_created",
   "idx_pgqrs_workflow_runs_idempotency",
   "idx_pgqrs_workflow_runs_parent",
   "idx_pgqrs_workflow_runs_forked_from",

@@ -1,8 +1,8 @@
 /**
  * Run queries on SQLite (store/run-queries.ts): one keyset page of runs, newest first. The statement walks
- * `idx_workflow_runs_created` (created_at, id) or, for one workflow, `idx_workflow_runs_workflow_created`
- * (workflow_id, created_at, id) backwards from the page key with a row-value comparison, and stops after `limit`
- * rows. The key's `at` is the stored created_at text itself, so rows another program wrote in another timestamp
+ * `idx_workflow_runs_created` (created_at, id), or for one workflow `…_workflow_created` (workflow_id, created_at,
+ * id), or for one status `…_status_created` (status, created_at, id), backwards from the page key with a row-value
+ * comparison, and stops after `limit` rows: never a sort. The key's `at` is the stored created_at text itself, so rows another program wrote in another timestamp
  * form still compare exactly.
  */
 import type { ListRunsPageParams, RunPageRow, RunQueryFilter } from "../run-queries.js";

@@ -98,6 +98,13 @@ export const INDEXES: readonly IndexSpec[] = [
     where: null,
     owner: "pgqrs-ts",
   },
+  {
+    name: "idx_workflow_runs_status_created",
+    table: "pgqrs_workflow_runs",
+    columns: ["status", "created_at", "id"],
+    where: null,
+    owner: "pgqrs-ts",
+  },
   // The workflow primitives (migration 0005). Step 3 of an older file skips them: their columns do not exist yet.
   {
     name: "idx_workflow_runs_idempotency",

@@ -11,9 +11,10 @@ CREATE TRIGGER IF NOT EXISTS pgqrs_ts_delete_worker_runs BEFORE DELETE ON pgqrs_
   BEGIN UPDATE pgqrs_workflow_runs SET worker_id = NULL WHERE worker_id = OLD.id; END;
 
 -- Every listing walks one of these backwards from its cursor and stops after a page: all runs (and a created_at
--- range), or one workflow's. A status filter uses pgqrs's status index or filters the walk. Few on purpose: each
--- index costs every insert and every status change of a run. The composite replaces idx_workflow_runs_workflow_id
--- (it serves the same lookups, and the ON DELETE CASCADE from pgqrs_workflows).
+-- range), one workflow's, or one status's (pgqrs's status index alone makes SQLite sort every run of the status).
+-- Few on purpose: each index costs every insert and every status change of a run. The workflow composite replaces
+-- idx_workflow_runs_workflow_id (it serves the same lookups, and the ON DELETE CASCADE from pgqrs_workflows).
 CREATE INDEX IF NOT EXISTS idx_workflow_runs_created ON pgqrs_workflow_runs (created_at, id);
 CREATE INDEX IF NOT EXISTS idx_workflow_runs_workflow_created ON pgqrs_workflow_runs (workflow_id, created_at, id);
+CREATE INDEX IF NOT EXISTS idx_workflow_runs_status_created ON pgqrs_workflow_runs (status, created_at, id);
 DROP INDEX IF EXISTS idx_workflow_runs_workflow_id;
