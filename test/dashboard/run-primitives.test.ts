@@ -360,6 +360,7 @@ describe("run page: the wait sentences of kinds the engine does not record yet (
     completedAt: null,
     workerId: null,
     parentRunId: null,
+    forkedFromRunId: null,
     waitingFor,
   });
   const until = new Date(NOW.getTime() + 90_000);

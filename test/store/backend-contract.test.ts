@@ -692,6 +692,7 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
         completedAt: null,
         workerId: null,
         parentRunId: null,
+        forkedFromRunId: null,
         waitingFor: null,
       });
       expect(await b.getOrCreateRun({ message: m1!, now: t(2) })).toEqual(run);

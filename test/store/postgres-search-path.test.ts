@@ -248,7 +248,14 @@ describe("search-path shadowing (PostgreSQL)", () => {
     });
     expect(suspended).toMatchObject({ outcome: "paused", woken: true });
     expect(await backend.wakeRun(op)).toBe(true);
+    // Retry, resume and fork of runs (issue 16).
+    expect((await backend.resumeRun(op)).outcome).toBe("done");
+    expect((await backend.retryRun(op)).outcome).toBe("refused");
+    expect(await backend.forkRun({ ...op, fromStep: "r" })).toMatchObject({ outcome: "done", copied: 1 });
     await backend.transitionRun({ id: child.run.id, from: ["QUEUED"], to: "CANCELLED", now });
+    const failedChild = { id: child.run.id, to: "ERROR" as const, now, error: "{}" };
+    await backend.transitionRun({ ...failedChild, from: ["QUEUED", "RUNNING", "CANCELLED"] });
+    expect((await backend.retryRun({ runId: child.run.id, now })).outcome).toBe("done");
     expect((await backend.cancelRunTree(op))?.status).toBe("CANCELLING");
     await store.close();
     await owner.close();

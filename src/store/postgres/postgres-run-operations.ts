@@ -89,7 +89,7 @@ export function createRunOperationOps(conn: PostgresConnection): RunOperationOps
          SET updated_at = $2,
              waiting_for = CASE
                WHEN (waiting_for OPERATOR(pg_catalog.->>) 'kind') OPERATOR(pg_catalog.=) ANY ('{sleep,retry,pause}'::text[])
-               THEN pg_catalog.jsonb_set(waiting_for, '{until}', pg_catalog.to_jsonb($3::text))
+               THEN waiting_for OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('until', $3::text)
                ELSE waiting_for END
        WHERE id = $1
       RETURNING ${cols.run()}),
