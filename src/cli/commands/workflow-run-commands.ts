@@ -3,7 +3,15 @@ import * as pgqrs from "../../index.js";
 import type { RunRecord } from "../../index.js";
 import type { CommandSpec } from "../command.js";
 import { keyValues, table } from "../output.js";
-import { describeWait, EVENT_COLUMNS, findRun, MESSAGE_COLUMNS, STEP_COLUMNS } from "./workflow-run-view.js";
+import { pauseInfo } from "../../workflow/pause-info.js";
+import {
+  describeWait,
+  EVENT_COLUMNS,
+  findRun,
+  isoSeconds,
+  MESSAGE_COLUMNS,
+  STEP_COLUMNS,
+} from "./workflow-run-view.js";
 
 const byMessage = {
   message: { type: "boolean", description: "The id is the trigger message's id, not the run's" },
@@ -41,11 +49,15 @@ export const workflowRunCommands: CommandSpec[] = [
         admin.runEvents(run.id),
         admin.childRuns(run.id),
       ]);
+      const pause = pauseInfo(run);
+      const waiting =
+        describeWait(run.waitingFor) ??
+        (pause?.resumesAt ? `paused until ${isoSeconds(pause.resumesAt)}` : pause ? "paused" : null);
       return {
         data: {
           ...run,
           workflow: wf?.name ?? null,
-          waiting: describeWait(run.waitingFor),
+          waiting,
           steps,
           messages,
           events,
@@ -57,7 +69,7 @@ export const workflowRunCommands: CommandSpec[] = [
             ["workflow", wf?.name ?? run.workflowId],
             ["message", run.messageId],
             ["status", run.status],
-            ["waiting", describeWait(run.waitingFor)],
+            ["waiting", waiting],
             ["parent", run.parentRunId === null ? null : `#${run.parentRunId}`],
             ["children", childList(children)],
             ["worker", run.workerId],
@@ -66,7 +78,10 @@ export const workflowRunCommands: CommandSpec[] = [
             ["completed", run.completedAt],
             ["input", JSON.stringify(run.input)],
             ["output", JSON.stringify(run.output)],
-            ["error", run.error === null ? null : JSON.stringify(run.error)],
+            // A pause is stored as the run's error, `{ message, resume_after }` in seconds: show its reason instead.
+            pause === null
+              ? ["error", run.error === null ? null : JSON.stringify(run.error)]
+              : ["reason", pause.reason],
           ]),
           table(steps, STEP_COLUMNS, "No steps yet."),
           table(messages, MESSAGE_COLUMNS, "No messages sent to this run."),

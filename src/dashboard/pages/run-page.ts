@@ -8,7 +8,7 @@ import { ago, duration, num, pill, prettyJson, stamp } from "../format.js";
 import { type Html, html } from "../html.js";
 import { actionForm, query } from "./layout.js";
 import { runOperations } from "./run-operations-view.js";
-import { familyCard, messagesAndEvents, sendMessageCard, waitBanner } from "./run-primitives-view.js";
+import { familyCard, messagesAndEvents, pauseReasonBox, sendMessageCard, waitBanner } from "./run-primitives-view.js";
 
 export interface RunView {
   run: RunRecord;
@@ -81,7 +81,7 @@ export function runPage(v: RunView): Html {
       r.error === null || r.error === undefined
         ? ""
         : r.status === "PAUSED"
-          ? io("Pause reason", r.error)
+          ? pauseReasonBox(r)
           : io("Error", r.error, true)
     }</div>
   </div>

@@ -5,7 +5,8 @@
  */
 import type { RunEventRecord, RunMessageRecord } from "../../store/run-primitives.js";
 import type { RunRecord } from "../../types.js";
-import { ago, jsonPreview, num, pill, stamp } from "../format.js";
+import { pauseInfo } from "../../workflow/pause-info.js";
+import { ago, jsonPreview, num, pill, prettyJson, stamp } from "../format.js";
 import { type Html, html } from "../html.js";
 
 /** Rows shown per list (messages, events, child runs); the rest is counted. */
@@ -61,13 +62,20 @@ function waitSentence(run: RunRecord, now: Date): Html {
 
 /** `run.pause(message, resumeAfterMs)` records `{ message, resume_after }` (seconds) as the run's error. */
 function pausedSentence(run: RunRecord, until: Date | null, now: Date): Html {
-  const e = run.error;
-  const reason =
-    e !== null && typeof e === "object" && "message" in e && typeof e.message === "string" ? e.message : null;
-  const after = e !== null && typeof e === "object" && "resume_after" in e ? Number(e.resume_after) : Number.NaN;
-  const resumes =
-    until ?? (run.pausedAt !== null && Number.isFinite(after) ? new Date(run.pausedAt.getTime() + after * 1000) : null);
+  const info = pauseInfo(run);
+  const reason = info?.reason ?? null;
+  const resumes = until ?? info?.resumesAt ?? null;
   return html`Paused${reason === null ? "" : html`: ${reason}`}${resumes === null ? "" : html` (resumes at ${at(resumes, now)})`}`;
+}
+
+/**
+ * The "Pause reason" box of a run paused by its code: the reason as text, never the stored `{ message,
+ * resume_after }` (seconds) beside the banner's times; the stored error of any other PAUSED run as JSON.
+ */
+export function pauseReasonBox(run: RunRecord): Html {
+  const info = pauseInfo(run);
+  const text = info === null ? prettyJson(run.error) : (info.reason ?? "—");
+  return html`<div><h3>Pause reason</h3><pre class="json" data-testid="pause-reason">${text}</pre></div>`;
 }
 
 /** Parent link and child runs, when the run has either. */
