@@ -43,6 +43,8 @@ export interface RunSummary {
   id: number;
   /** The workflow's name. */
   workflow: string;
+  /** The run's trigger message (what `workflow result`, `workflow cancel` and `run().message(…)` take). */
+  messageId: number;
   status: WorkflowStatus;
   /** The workflow's input (the `input` of the trigger payload `{ input }`). */
   input: unknown;
@@ -110,6 +112,7 @@ function toSummary(row: RunPageRow): RunSummary {
   return {
     id: r.id,
     workflow: row.workflowName,
+    messageId: r.messageId,
     status: r.status,
     input: triggerInput(r.input),
     output: r.output,

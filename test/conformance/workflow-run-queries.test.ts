@@ -64,6 +64,7 @@ describe.each(BACKENDS)("admin listRuns and listSteps on %s", (backend) => {
     expect(first).toEqual({
       id: a2.id,
       workflow: a,
+      messageId: a2.messageId,
       status: "ERROR",
       input: { n: 2 },
       output: null,

@@ -691,6 +691,7 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
         pausedAt: null,
         completedAt: null,
         workerId: null,
+        attempts: 0,
         parentRunId: null,
         forkedFromRunId: null,
         waitingFor: null,

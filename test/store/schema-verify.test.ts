@@ -162,7 +162,9 @@ describe("verify() index definitions", () => {
         forked_from_run_id INTEGER REFERENCES pgqrs_workflow_runs(id) ON DELETE SET NULL);
       CREATE INDEX idx_workflow_runs_message_id ON pgqrs_workflow_runs(message_id);
       CREATE INDEX idx_workflow_runs_status ON pgqrs_workflow_runs(status);
-      CREATE INDEX idx_workflow_runs_workflow_id ON pgqrs_workflow_runs(workflow_id);
+      CREATE INDEX idx_workflow_runs_created ON pgqrs_workflow_runs(created_at, id);
+      CREATE INDEX idx_workflow_runs_workflow_created ON pgqrs_workflow_runs(workflow_id, created_at, id);
+      CREATE INDEX idx_workflow_runs_status_created ON pgqrs_workflow_runs(status, created_at, id);
       CREATE UNIQUE INDEX idx_workflow_runs_idempotency ON pgqrs_workflow_runs(workflow_id, idempotency_key)
         WHERE idempotency_key IS NOT NULL;
       CREATE INDEX idx_workflow_runs_parent ON pgqrs_workflow_runs(parent_run_id) WHERE parent_run_id IS NOT NULL;

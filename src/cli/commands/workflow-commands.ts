@@ -1,27 +1,13 @@
 import * as pgqrs from "../../index.js";
-import type { RunRecord, WorkflowRecord, WorkflowStatus } from "../../index.js";
+import type { WorkflowRecord, WorkflowStatus } from "../../index.js";
 import { UsageError } from "../cli-errors.js";
 import type { CommandSpec } from "../command.js";
-import { type Column, duration, preview, table } from "../output.js";
+import { table } from "../output.js";
 import { idArg } from "../parse-args.js";
 import { workflowMessageCommands } from "./workflow-message-commands.js";
 import { workflowOperationCommands } from "./workflow-operation-commands.js";
 import { workflowRunCommands } from "./workflow-run-commands.js";
-import { describeWait } from "./workflow-run-view.js";
-
-const RUN_COLUMNS: Column<RunRecord>[] = [
-  { header: "RUN", get: (r) => r.id, right: true },
-  { header: "MESSAGE", get: (r) => r.messageId, right: true },
-  { header: "STATUS", get: (r) => r.status },
-  { header: "WAITING FOR", get: (r) => describeWait(r.waitingFor) },
-  { header: "CREATED", get: (r) => r.createdAt },
-  {
-    header: "TOOK",
-    get: (r) => (r.completedAt === null ? "-" : duration(r.completedAt.getTime() - r.createdAt.getTime())),
-  },
-  { header: "WORKER", get: (r) => r.workerId },
-  { header: "OUTPUT / ERROR", get: (r) => preview(r.status === "ERROR" ? r.error : r.output, 50) },
-];
+import { describeWait, RUN_SUMMARY_COLUMNS, runsAfterOffset, timeFlag } from "./workflow-run-view.js";
 
 export const workflowCommands: CommandSpec[] = [
   {
@@ -124,23 +110,48 @@ export const workflowCommands: CommandSpec[] = [
     args: [{ name: "name", required: true }],
     flags: {
       status: { type: "string", placeholder: "STATUS", description: pgqrs.WORKFLOW_STATUSES.join(", ") },
-      limit: { type: "int", placeholder: "N", description: "Rows to show (default 50)" },
+      since: { type: "string", placeholder: "TIME", description: "Runs created at or after: ISO time or age (2h, 7d)" },
+      until: { type: "string", placeholder: "TIME", description: "Runs created before: ISO time or age (2h, 7d)" },
+      limit: { type: "int", placeholder: "N", description: "Rows to show, 1 to 1000 (default 50)" },
+      cursor: {
+        type: "string",
+        placeholder: "CURSOR",
+        description: "Show the page after this one (printed on stderr)",
+      },
       offset: { type: "int", placeholder: "N", description: "Rows to skip" },
     },
-    examples: ["pgqrs workflow runs process_task", "pgqrs workflow runs process_task --status ERROR --json"],
+    examples: [
+      "pgqrs workflow runs process_task",
+      "pgqrs workflow runs process_task --status ERROR --since 24h --json",
+    ],
     async run(ctx) {
+      const command = "workflow runs";
       const status = ctx.flags.string("status")?.toUpperCase();
       if (status !== undefined && !pgqrs.WORKFLOW_STATUSES.includes(status as WorkflowStatus)) {
-        throw new UsageError(`--status takes ${pgqrs.WORKFLOW_STATUSES.join(", ")}; got '${status}'`, "workflow runs");
+        throw new UsageError(`--status takes ${pgqrs.WORKFLOW_STATUSES.join(", ")}; got '${status}'`, command);
       }
-      const rows = await pgqrs.workflow(ctx.args[0] as string).runs(await ctx.store(), {
-        ...(status === undefined ? {} : { status: status as WorkflowStatus }),
-        limit: ctx.flags.int("limit") ?? 50,
-        offset: ctx.flags.int("offset") ?? 0,
-      });
+      const store = await ctx.store();
+      const now = store.clock.now();
+      const since = timeFlag(ctx.flags.string("since"), "since", now, command);
+      const until = timeFlag(ctx.flags.string("until"), "until", now, command);
+      const cursor = ctx.flags.string("cursor");
+      const page = await runsAfterOffset(
+        await ctx.admin(),
+        {
+          workflow: ctx.args[0] as string,
+          limit: ctx.flags.int("limit") ?? 50,
+          ...(status === undefined ? {} : { status: status as WorkflowStatus }),
+          ...(since === undefined ? {} : { since }),
+          ...(until === undefined ? {} : { until }),
+          ...(cursor === undefined ? {} : { cursor }),
+        },
+        ctx.flags.int("offset") ?? 0,
+      );
+      // stdout keeps one shape (a table, or a JSON array of runs); how to read on goes to stderr.
+      if (page.nextCursor !== null) ctx.err.write(`More runs: add --cursor ${page.nextCursor}\n`);
       return {
-        data: rows.map((r) => ({ ...r, waiting: describeWait(r.waitingFor) })),
-        human: table(rows, RUN_COLUMNS, "No runs."),
+        data: page.runs.map((r) => ({ ...r, waiting: describeWait(r.waitingFor) })),
+        human: table(page.runs, RUN_SUMMARY_COLUMNS, "No runs."),
       };
     },
   },

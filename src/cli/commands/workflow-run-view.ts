@@ -3,6 +3,7 @@ import * as pgqrs from "../../index.js";
 import type { RunEventRecord, RunMessageRecord, RunWaitingFor, StepRecord, Store } from "../../index.js";
 import { type Column, duration, preview } from "../output.js";
 import { idArg } from "../parse-args.js";
+import { UsageError } from "../cli-errors.js";
 
 /** A time as `2026-12-02T12:00:00Z` (UTC, whole seconds). */
 export function isoSeconds(d: Date): string {
@@ -81,4 +82,65 @@ export async function findRun(store: Store, raw: string | undefined, byMessage: 
     );
   }
   return run;
+}
+
+/** The `workflow runs` table: one row per run of a `listRuns` page. */
+export const RUN_SUMMARY_COLUMNS: Column<pgqrs.RunSummary>[] = [
+  { header: "RUN", get: (r) => r.id, right: true },
+  { header: "MESSAGE", get: (r) => r.messageId, right: true },
+  { header: "STATUS", get: (r) => r.status },
+  { header: "WAITING FOR", get: (r) => describeWait(r.waitingFor) },
+  { header: "CREATED", get: (r) => r.createdAt },
+  {
+    header: "TOOK",
+    get: (r) => (r.completedAt === null ? "-" : duration(r.completedAt.getTime() - r.createdAt.getTime())),
+  },
+  { header: "WORKER", get: (r) => r.workerId },
+  { header: "ATTEMPTS", get: (r) => r.attempts, right: true },
+  { header: "OUTPUT / ERROR", get: (r) => preview(r.status === "ERROR" ? r.error : r.output, 50) },
+];
+
+const AGE = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const AGE_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A `--since`/`--until` value: an ISO time (`2026-12-01T09:00:00Z`) or an age before `now` (`90s`, `15m`, `2h`,
+ * `7d`). UsageError otherwise.
+ */
+export function timeFlag(raw: string | undefined, flag: string, now: Date, command: string): Date | undefined {
+  if (raw === undefined) return undefined;
+  const age = AGE.exec(raw.trim());
+  if (age !== null) return new Date(now.getTime() - Number(age[1]) * (AGE_MS[age[2]!] ?? 0));
+  const at = /^\d{4}-\d{2}-\d{2}/.test(raw) ? new Date(raw) : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime())) {
+    throw new UsageError(
+      `--${flag} takes an ISO time (2026-12-01T09:00:00Z) or an age (15m, 2h, 7d); got '${raw}'`,
+      command,
+    );
+  }
+  return at;
+}
+
+/**
+ * One page of `listRuns`, after skipping `offset` runs (the `--offset` flag, from before cursors): the skipped runs
+ * are paged over, 1,000 at a time.
+ */
+export async function runsAfterOffset(
+  admin: pgqrs.Admin,
+  options: pgqrs.ListRunsOptions,
+  offset: number,
+): Promise<pgqrs.RunPage> {
+  let left = offset;
+  let cursor = options.cursor;
+  while (left > 0) {
+    const skipped = await admin.listRuns({
+      ...options,
+      limit: Math.min(left, 1_000),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    left -= skipped.runs.length;
+    if (skipped.nextCursor === null) return { runs: [], nextCursor: null };
+    cursor = skipped.nextCursor;
+  }
+  return admin.listRuns({ ...options, ...(cursor === undefined ? {} : { cursor }) });
 }
