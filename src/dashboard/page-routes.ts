@@ -114,10 +114,9 @@ async function workflows(reads: DashboardReads, q: URLSearchParams): Promise<Pag
   const [definitions, counts, runs] = await Promise.all([
     reads.definitions(searchOf(q.get("dq")), pageOf(q, "dpage")),
     reads.runCounts(workflowId),
-    reads.runs(workflowId, status, pageOf(q)),
+    reads.runs(workflowId, status, q.get("cursor") ?? undefined),
   ]);
-  const ids = runs.rows.map((r) => r.workflowId);
-  const names = await reads.workflowNames(workflowId === undefined ? ids : [...ids, workflowId]);
+  const names = workflowId === undefined ? new Map<number, string>() : await reads.workflowNames([workflowId]);
   const main = workflowsPage({
     definitions: definitions.list,
     queueOf: definitions.queueOf,

@@ -6,6 +6,8 @@
  * for {@link CACHE_TTL_MS} so many open tabs cost one read.
  */
 import { type Admin, admin } from "../admin/admin.js";
+import type { RunSummary } from "../admin/run-queries.js";
+import { PgqrsError } from "../errors.js";
 import { PagedReads } from "../api/paged-reads.js";
 import type { Store } from "../api/pgqrs-store.js";
 import type { RunEventRecord, RunMessageRecord } from "../store/run-primitives.js";
@@ -34,6 +36,13 @@ const CACHE_TTL_MS = 1_000;
 
 export type MessageFilter = "active" | "archived" | "dead" | "all";
 export const MESSAGE_FILTERS: readonly MessageFilter[] = ["active", "dead", "archived", "all"];
+
+/** A page of runs: `cursor` is the one it was read after (absent: the newest), `nextCursor` the next page's. */
+export interface RunsPage {
+  rows: RunSummary[];
+  cursor: string | undefined;
+  nextCursor: string | null;
+}
 
 export interface Paged<T> {
   rows: T[];
@@ -179,14 +188,30 @@ export class DashboardReads {
     return { health: health[0] ?? emptyHealth(), zombies };
   }
 
-  async runs(workflowId: number | undefined, status: WorkflowStatus | undefined, page: number) {
-    const params = {
-      limit: PAGE_SIZE + 1,
-      offset: page * PAGE_SIZE,
-      ...(workflowId === undefined ? {} : { workflowId }),
-      ...(status === undefined ? {} : { status }),
-    };
-    return paged(await this.store.tables().workflowRuns().list(params), page);
+  /**
+   * One page of runs (`admin.listRuns`), newest first, after `cursor` (absent: the newest). A workflow id that names
+   * no definition, or a cursor that is not one listRuns wrote, shows no runs.
+   */
+  async runs(
+    workflowId: number | undefined,
+    status: WorkflowStatus | undefined,
+    cursor: string | undefined,
+  ): Promise<RunsPage> {
+    const empty: RunsPage = { rows: [], cursor, nextCursor: null };
+    const wf = workflowId === undefined ? undefined : await this.store.tables().workflows().get(workflowId);
+    if (wf === null) return empty;
+    try {
+      const page = await this.admin.listRuns({
+        limit: PAGE_SIZE,
+        ...(wf === undefined ? {} : { workflow: wf.name }),
+        ...(status === undefined ? {} : { status }),
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      return { rows: page.runs, cursor, nextCursor: page.nextCursor };
+    } catch (err) {
+      if (err instanceof PgqrsError && err.code === "VALIDATION_FAILED") return empty;
+      throw err;
+    }
   }
 
   runCounts(workflowId: number | undefined): Promise<Record<WorkflowStatus, number>> {

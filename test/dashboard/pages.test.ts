@@ -119,6 +119,24 @@ describe.each(BACKENDS)("dashboard pages (%s)", (backend) => {
     const runs = check.tables().workflowRuns();
     expect(await page.locator("[data-run]").count()).toBe(Math.min(50, await runs.count()));
     await shot(page, "workflows");
+    // Cursor pages of runs (admin listRuns): every run once, until there is no older page (60 more runs make two).
+    await check.createWorkflow("paging_probe");
+    for (let i = 0; i < 60; i++) await pgqrs.workflow("paging_probe").trigger(i).start(check);
+    await page.goto(`${url}/workflows`);
+    expect(await page.locator("[data-run]").count()).toBe(50);
+    const seen: number[] = [];
+    for (;;) {
+      const ids = await page.locator("[data-run]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-run")));
+      seen.push(...ids.map(Number));
+      const older = page.locator(".card", { has: page.getByTestId("runs") }).locator("a[rel=next]");
+      if ((await older.count()) === 0) break;
+      const next = await older.getAttribute("href");
+      expect(next).toContain("cursor=");
+      await page.goto(`${url}${next}`);
+    }
+    expect(seen.length).toBe(await runs.count());
+    expect(new Set(seen).size).toBe(seen.length);
+    await page.goto(`${url}/workflows`);
     await page.locator("a", { hasText: "error" }).first().click();
     await page.waitForURL(/status=ERROR/);
     expect(await page.locator("[data-run]").count()).toBe(await runs.count({ status: "ERROR" }));

@@ -2,23 +2,24 @@
  * Workflows: one page of definitions (by name, with a name search), runs filtered by workflow and status, search
  * by run or message id.
  */
-import type { RunRecord, WorkflowRecord, WorkflowStatus } from "../../types.js";
+import type { WorkflowRecord, WorkflowStatus } from "../../types.js";
 import { WORKFLOW_STATUSES } from "../../types.js";
 import { ago, duration, jsonPreview, num, pill } from "../format.js";
 import { type Html, html } from "../html.js";
-import type { Paged, Searched } from "../reads.js";
+import type { RunsPage, Searched } from "../reads.js";
 import { pager, query, tabs } from "./layout.js";
 
 export interface WorkflowsView {
   definitions: Searched<WorkflowRecord>;
   /** Queue names of the definitions on the page. */
   queueOf: Map<number, string>;
-  /** Workflow names of the runs on the page (and of `workflowId`). */
+  /** The name of `workflowId`. */
   names: Map<number, string>;
   workflowId: number | undefined;
   status: WorkflowStatus | undefined;
   counts: Record<WorkflowStatus, number>;
-  runs: Paged<RunRecord>;
+  /** One page of `admin.listRuns`, newest first. */
+  runs: RunsPage;
   searched: string | undefined;
   now: Date;
 }
@@ -27,8 +28,8 @@ export function workflowsPage(v: WorkflowsView): Html {
   const names = v.names;
   const d = v.definitions;
   const total = WORKFLOW_STATUSES.reduce((a, s) => a + v.counts[s], 0);
-  const href = (status: WorkflowStatus | undefined, page?: number) =>
-    query("/workflows", { workflow: v.workflowId, status, page, dq: d.search, dpage: d.page });
+  const href = (status: WorkflowStatus | undefined, cursor?: string) =>
+    query("/workflows", { workflow: v.workflowId, status, cursor, dq: d.search, dpage: d.page });
   const defHref = (page: number) =>
     query("/workflows", { workflow: v.workflowId, status: v.status, dq: d.search, dpage: page });
   return html`
@@ -70,25 +71,41 @@ export function workflowsPage(v: WorkflowsView): Html {
         count: v.counts[s],
       })),
     ])}
-    ${v.runs.rows.length === 0 ? html`<div class="empty">No runs</div>` : runTable(v, names)}
-    ${pager(v.runs.page, v.runs.hasNext, (p) => href(v.status, p))}
+    ${v.runs.rows.length === 0 ? html`<div class="empty">No runs</div>` : runTable(v)}
+    ${runsPager(v.runs, (cursor) => href(v.status, cursor))}
   </div>`;
 }
 
-function runTable(v: WorkflowsView, names: Map<number, string>): Html {
+/** Cursor paging: back to the newest runs, or on to older ones (a keyset page cannot step back one page). */
+function runsPager(runs: RunsPage, href: (cursor?: string) => string): Html {
+  if (runs.cursor === undefined && runs.nextCursor === null) return html``;
+  const newest =
+    runs.cursor === undefined
+      ? html`<span class="off">← Newest</span>`
+      : html`<a href="${href()}" rel="first">← Newest</a>`;
+  const older =
+    runs.nextCursor === null
+      ? html`<span class="off">Older →</span>`
+      : html`<a href="${href(runs.nextCursor)}" rel="next">Older →</a>`;
+  return html`<div class="pager">${newest}${older}</div>`;
+}
+
+function runTable(v: WorkflowsView): Html {
   return html`<table data-testid="runs">
     <thead><tr><th>Run</th><th>Workflow</th><th>Status</th><th>Message</th><th>Created</th><th class="n">Duration</th>
-      <th>Error</th></tr></thead>
+      <th class="n">Worker</th><th class="n">Attempts</th><th>Error</th></tr></thead>
     <tbody>${v.runs.rows.map((r) => {
       const end = r.completedAt ?? (r.startedAt === null ? null : v.now);
       const took = r.startedAt === null || end === null ? null : end.getTime() - r.startedAt.getTime();
       return html`<tr data-run="${r.id}">
         <td class="mono"><a href="/runs/${r.id}">#${r.id}</a></td>
-        <td>${names.get(r.workflowId) ?? `#${r.workflowId}`}</td>
+        <td>${r.workflow}</td>
         <td>${pill(r.status)}</td>
         <td class="mono">${r.messageId}</td>
         <td>${ago(r.createdAt, v.now)}</td>
         <td class="n">${took === null ? html`<span class="muted">—</span>` : duration(took)}</td>
+        <td class="n mono">${r.workerId === null ? html`<span class="muted">—</span>` : `#${r.workerId}`}</td>
+        <td class="n">${num(r.attempts)}</td>
         <td class="mono muted">${r.error === null || r.error === undefined ? "" : jsonPreview(r.error, 60)}</td>
       </tr>`;
     })}</tbody></table>`;
