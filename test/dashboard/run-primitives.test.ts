@@ -359,6 +359,7 @@ describe("run page: the wait sentences of kinds the engine does not record yet (
     pausedAt: NOW,
     completedAt: null,
     workerId: null,
+    attempts: 0,
     parentRunId: null,
     forkedFromRunId: null,
     waitingFor,
