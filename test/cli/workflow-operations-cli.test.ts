@@ -15,7 +15,7 @@ beforeAll(assertBuilt);
 vi.setConfig({ testTimeout: 120_000 });
 
 type Mode = "steps" | "nap";
-type JsonRun = { id: number; status: string; workflow: string | null; workflowId: number };
+type JsonRun = { id: number; status: string; workflow: string | null; forkedFromRunId: number | null };
 
 const HOUR_MS = 3_600_000;
 
@@ -152,7 +152,7 @@ describe.each(BACKENDS)("workflow retry, resume and fork in the CLI on %s", (bac
     expect(await snapshot()).toEqual(before);
 
     const fork = await db.json<JsonRun>("workflow", "fork", String(original), "--from-step", "b");
-    expect(fork).toMatchObject({ status: "QUEUED", workflow: name });
+    expect(fork).toMatchObject({ status: "QUEUED", workflow: name, forkedFromRunId: original });
     expect(fork.id).toBeGreaterThan(original);
     expect((await until(fork.id, "SUCCESS")).output).toEqual({ a: "A", b: "B", c: "C" });
     expect(executed).toEqual({ a: start.a, b: start.b + 1, c: start.c + 1 });

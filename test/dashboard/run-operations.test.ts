@@ -260,7 +260,12 @@ describe.each(BACKENDS)("run page: retry, resume and fork (%s)", (backend) => {
     expect(fork.output).toEqual({ a: "A", b: "B", c: "C" });
     expect(executed).toEqual({ a: 1, b: 3, c: 2 });
     expect((await runOf(ids.failed)).status).toBe("SUCCESS");
-    expect(await page(newId)).toContain(`Run #${newId}`);
+    const forkPage = await page(newId);
+    expect(forkPage).toContain(`Run #${newId}`);
+    expect(forkPage).toContain(
+      ` · forked from <a href="/runs/${ids.failed}" data-testid="forked-from">run #${ids.failed}</a>`,
+    );
+    expect(await page(ids.failed)).not.toContain('data-testid="forked-from"');
     // A plain form post (no script) is sent to the new run's page.
     const csrf = await csrfOf(base);
     const res = await fetch(`${base}/actions/runs/${ids.failed}/fork`, {

@@ -48,6 +48,10 @@ export function runPage(v: RunView): Html {
       <p class="sub" style="margin:0"><a href="${query("/workflows", { workflow: r.workflowId })}">${name}</a> · trigger message
         <span class="mono">${r.messageId}</span>${
           r.parentRunId === null ? "" : html` · child of <a href="/runs/${r.parentRunId}">run #${r.parentRunId}</a>`
+        }${
+          r.forkedFromRunId === null
+            ? ""
+            : html` · forked from <a href="/runs/${r.forkedFromRunId}" data-testid="forked-from">run #${r.forkedFromRunId}</a>`
         }</p>
     </div>
     <div class="actions">${runOperations(r, v.steps, name, v.now)}${
