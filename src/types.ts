@@ -99,6 +99,12 @@ export interface RunRecord {
   forkedFromRunId: number | null;
   /** What a PAUSED run waits for (sleep, message, event, child, retry, pause); `null` when it is not waiting. */
   waitingFor: RunWaitingFor | null;
+  /**
+   * The version of the workflow definition that triggered the run (`defineWorkflow({ version })`), or `null` (an
+   * unversioned definition, pgqrs, or a run older than versions): a run with a version is executed only by workers
+   * of that version (or serving any); a run without one by any worker.
+   */
+  version: string | null;
 }
 
 export interface StepRecord {

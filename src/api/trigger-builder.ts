@@ -4,6 +4,7 @@ import { serializePayload } from "../queue/payload-validation.js";
 import type { Producer } from "../queue/producer.js";
 import type { QueueMessage, RunRecord } from "../types.js";
 import { assertName as assertOpName } from "../workflow/run-op.js";
+import { triggerPayload } from "../workflow/workflow-versions.js";
 import type { Store } from "./pgqrs-store.js";
 import { type TriggerMessage, triggerMessage } from "./trigger-message.js";
 
@@ -22,12 +23,15 @@ export class TriggerBuilder<Input = unknown, Output = unknown> {
   readonly #name: string;
   readonly #input: Input;
   readonly #producer: Producer | undefined;
+  readonly #version: string | undefined;
   #idempotencyKey: string | undefined;
 
-  constructor(name: string, input: Input, producer: Producer | undefined) {
+  /** `version`: the definition's, recorded on the run (carried in the payload, `{ input, version }`). */
+  constructor(name: string, input: Input, producer: Producer | undefined, version?: string) {
     this.#name = name;
     this.#input = input;
     this.#producer = producer;
+    this.#version = version;
   }
 
   /**
@@ -48,10 +52,7 @@ export class TriggerBuilder<Input = unknown, Output = unknown> {
   async start(store: Store): Promise<StartedTrigger<Input, Output>> {
     const ctx = store.context;
     ctx.assertOpen();
-    const payload = serializePayload(
-      { input: this.#input === undefined ? null : this.#input },
-      ctx.config.validationConfig,
-    );
+    const payload = serializePayload(triggerPayload(this.#input, this.#version), ctx.config.validationConfig);
     const started = await ctx.backend.triggerRun({
       workflowName: this.#name,
       payload,
@@ -76,7 +77,7 @@ export class TriggerBuilder<Input = unknown, Output = unknown> {
     if (!known) await this.#lookUp(store);
     const producer = this.#producer ?? (await store.ephemeralProducer(this.#name));
     try {
-      const message = await producer.enqueue({ input: this.#input === undefined ? null : this.#input });
+      const message = await producer.enqueue(triggerPayload(this.#input, this.#version));
       return triggerMessage<Input, Output>(message as QueueMessage<{ input: Input }>, store);
     } catch (err) {
       // The workflow may have been deleted by another process since this store saw it: say so if it was.

@@ -29,6 +29,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
   #vtSeconds: number | undefined;
   #signal: AbortSignal | undefined;
   #onError: ((err: unknown) => void) | undefined;
+  #anyVersion = false;
 
   constructor(name?: string | WorkflowDefinition<Input, Output>) {
     if (name !== undefined) this.name(name);
@@ -90,6 +91,15 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
     return this;
   }
 
+  /**
+   * Serve runs of every version, not only the definition's own (see `defineWorkflow({ version })`): for a worker
+   * that drains the runs of older versions with code that handles them all.
+   */
+  anyVersion(): this {
+    this.#anyVersion = true;
+    return this;
+  }
+
   /** Create the definition (and its queue); idempotent. */
   create(store: Store): Promise<WorkflowRecord> {
     return store.createWorkflow(this.#requireName());
@@ -97,11 +107,11 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
 
   /**
    * Prepare a trigger with `input` (typed by the definition; validated like any payload); `.execute(store)`
-   * enqueues `{ input }` and resolves with the trigger message, which carries `result()`, `status()`, `runId()`
+   * enqueues `{ input }` (`{ input, version }` for a definition with a version, recorded on its run) and resolves with the trigger message, which carries `result()`, `status()`, `runId()`
    * and `cancel()`.
    */
   trigger(input: Input): TriggerBuilder<Input, Output> {
-    return new TriggerBuilder<Input, Output>(this.#requireName(), input, this.#producer);
+    return new TriggerBuilder<Input, Output>(this.#requireName(), input, this.#producer, this.#def?.version);
   }
 
   /**
@@ -128,6 +138,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
     if (this.#vtSeconds !== undefined) options.vtSeconds = this.#vtSeconds;
     if (this.#signal !== undefined) options.signal = this.#signal;
     if (this.#onError !== undefined) options.onError = this.#onError;
+    if (this.#anyVersion) options.versions = "any";
     return serveWorkflow(store.context, this.#def as WorkflowDefinition, this.#consumer, options);
   }
 

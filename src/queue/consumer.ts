@@ -58,24 +58,31 @@ export class Consumer extends WorkerHandle {
 
   /**
    * @internal A workflow worker's claim: up to `limit` messages with their runs created or started in the same
-   * round trip (`run: null` when the backend could not tell). `undefined` when the backend has no such claim.
+   * round trip (`run: null` when the backend could not tell). `undefined` when the backend has no such claim and
+   * `versions` is not given. With `versions`, only messages of those versions or of none (`DequeueParams.versions`).
    */
   async dequeueStartingRuns(
     limit: number,
     vtSeconds: number,
+    versions?: readonly string[],
   ): Promise<{ message: QueueMessage; run: RunRecord | null }[] | undefined> {
     this.ctx.assertOpen();
     const backend = this.ctx.backend;
-    if (backend.dequeueAndStartRuns === undefined) return undefined;
+    if (backend.dequeueAndStartRuns === undefined && versions === undefined) return undefined;
     if (this.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${this.id}' not found`);
-    const claimed = await backend.dequeueAndStartRuns({
+    const params = {
       queueId: this.queue.id,
       workerId: this.id,
       limit,
       leaseMs: Math.round(vtSeconds * 1000),
       now: this.now(),
       maxReadCt: this.ctx.config.maxReadCt,
-    });
+      ...(versions === undefined ? {} : { versions }),
+    };
+    const claimed =
+      backend.dequeueAndStartRuns === undefined
+        ? (await backend.dequeue(params)).map((message) => ({ message, run: null }))
+        : await backend.dequeueAndStartRuns(params);
     this.#noteClaim(claimed.length);
     return claimed;
   }

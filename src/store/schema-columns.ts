@@ -49,6 +49,7 @@ export const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
     "idempotency_key",
     "waiting_for",
     "attempts",
+    "version",
   ],
   pgqrs_workflow_steps: [
     "id",

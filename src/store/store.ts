@@ -78,6 +78,11 @@ export interface DequeueParams {
   now: Date;
   /** Messages with `read_ct >= maxReadCt` are never claimed. */
   maxReadCt: number;
+  /**
+   * A versioned workflow worker's claim: only messages whose payload has no `version` or one of these. Honoured by
+   * `dequeueAndStartRuns`, and by `dequeue` of backends without `dequeueAndStartRuns` (SQLite). Absent: any.
+   */
+  versions?: readonly string[];
 }
 
 /** Acknowledge held messages and claim the next ones in one round trip (single-message and batch loops). */

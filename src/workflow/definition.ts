@@ -1,6 +1,7 @@
 import { PgqrsError } from "../errors.js";
 import type { StepRetryPolicy } from "./retry-policy.js";
 import type { Run } from "./run.js";
+import { assertVersion } from "./workflow-versions.js";
 
 /** A workflow function: receives its run and the trigger input, returns the output. */
 export type WorkflowFn<Input, Output> = (run: Run, input: Input) => Promise<Output>;
@@ -11,6 +12,8 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   /** Default retry policy of this workflow's steps. */
   readonly retry: Partial<StepRetryPolicy> | undefined;
   readonly fn: WorkflowFn<Input, Output>;
+  /** The definition's version (see {@link WorkflowOptions.version}), or `undefined`. */
+  readonly version?: string;
 }
 
 /** Options of {@link defineWorkflow}. */
@@ -19,6 +22,12 @@ export interface WorkflowOptions {
   name: string;
   /** Retry policy of its steps. Default 3 retries, exponential backoff with jitter, base 1 s, cap 60 s. */
   retry?: Partial<StepRetryPolicy>;
+  /**
+   * Version of this code (1 to 64 characters, e.g. `"2026-12-02"` or `"v2"`): its triggers record it on their runs,
+   * and its workers execute only runs of this version (or of none) unless told otherwise. Default: none (its runs
+   * have no version, and its workers execute runs of every version). See docs/guides/workflow-versions.md.
+   */
+  version?: string;
 }
 
 /** Define a workflow: `defineWorkflow({ name: "process_task" }, async (run, input: Input) => output)`. */
@@ -33,7 +42,13 @@ export function defineWorkflow<Input = unknown, Output = unknown>(
   if (typeof fn !== "function") {
     throw new PgqrsError("VALIDATION_FAILED", `Validation failed: workflow '${opts.name}' needs a function`);
   }
-  return Object.freeze({ name: opts.name, retry: opts.retry, fn });
+  if (opts.version !== undefined) assertVersion("version", opts.version);
+  return Object.freeze({
+    name: opts.name,
+    retry: opts.retry,
+    fn,
+    ...(opts.version === undefined ? {} : { version: opts.version }),
+  });
 }
 
 /** True for values made by {@link defineWorkflow}. */

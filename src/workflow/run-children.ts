@@ -7,6 +7,7 @@ import { isWorkflowDefinition } from "./definition.js";
 import type { Run } from "./run.js";
 import { assertName, beginOp, field, finishOp, peekOp } from "./run-op.js";
 import { RunWaitSignal, WAIT_BACKSTOP_MS } from "./run-waits.js";
+import { triggerPayload } from "./workflow-versions.js";
 
 /** Options of `run.startChild`. */
 export interface StartChildOptions {
@@ -48,7 +49,8 @@ export async function startChild<Input, Output>(
   const workflowName = isWorkflowDefinition(definition) ? definition.name : assertName("definition", definition);
   if (options.idempotencyKey !== undefined) assertName("idempotencyKey", options.idempotencyKey);
   const ctx = run.context;
-  const payload = serializePayload({ input: input === undefined ? null : input }, ctx.config.validationConfig);
+  const version = isWorkflowDefinition(definition) ? definition.version : undefined;
+  const payload = serializePayload(triggerPayload(input, version), ctx.config.validationConfig);
   const ids = await run.activity.track(
     (async () => {
       // Triggered first (idempotent by its key), recorded after: a refused trigger writes nothing.

@@ -7,6 +7,7 @@ import type { EngineContext } from "../workers/engine-context.js";
 import { zombieReclaimTask } from "../workers/zombie-reclaim.js";
 import type { WorkflowDefinition } from "./definition.js";
 import { handleWorkflowMessage } from "./workflow-handler.js";
+import { resolveWorkerVersions, type WorkerVersions } from "./workflow-versions.js";
 
 /** Settings of a workflow worker loop. */
 export interface WorkflowWorkerOptions {
@@ -19,6 +20,12 @@ export interface WorkflowWorkerOptions {
   signal?: AbortSignal;
   /** Errors that do not stop the loop (a workflow's own failures are recorded on its run instead). */
   onError?: (err: unknown) => void;
+  /**
+   * Runs of which versions it executes (runs without a version: always): `"any"`, or a non-empty list of versions
+   * (1 to 64 characters each). Default: the definition's version, or `"any"` for an unversioned definition. Runs of
+   * other versions are never claimed: they wait for a worker of their version.
+   */
+  versions?: WorkerVersions;
 }
 
 /**
@@ -31,6 +38,7 @@ export function checkWorkflowWorkerOptions(options: WorkflowWorkerOptions): void
   }
   if (options.pollIntervalMs !== undefined) assertIntervalMs("pollIntervalMs", options.pollIntervalMs);
   if (options.vtSeconds !== undefined) assertSeconds("vtSeconds", options.vtSeconds);
+  if (options.versions !== undefined) resolveWorkerVersions(undefined, options.versions);
 }
 
 /** Serve a workflow with a consumer until it is interrupted or the signal aborts. */
@@ -41,10 +49,12 @@ export function serveWorkflow(
   options: WorkflowWorkerOptions = {},
 ): Promise<PollLoopEnd> {
   const vtSeconds = options.vtSeconds ?? ctx.config.defaultVtSeconds;
+  // `null`: any version, with the claim of an unversioned workflow unchanged.
+  const versions = resolveWorkerVersions(def.version, options.versions) ?? undefined;
   // Runs started by the claim itself, by message id, until their message's handler picks them up.
   const started = new Map<number, RunRecord>();
   const claim = async (limit: number): Promise<QueueMessage[]> => {
-    const claimed = await consumer.dequeueStartingRuns(limit, vtSeconds);
+    const claimed = await consumer.dequeueStartingRuns(limit, vtSeconds, versions);
     if (claimed === undefined) return consumer.dequeue({ batchSize: limit, vtSeconds });
     for (const { message, run } of claimed) if (run !== null) started.set(message.id, run);
     return claimed.map((c) => c.message);
@@ -55,8 +65,9 @@ export function serveWorkflow(
     concurrency: options.concurrency ?? 1,
     vtSeconds,
     claim,
-    // A trigger enqueued through this store while the worker idles comes straight from its insert, run started.
-    acceptHandoffs: ctx.backend.enqueueAndStartRun !== undefined,
+    // A trigger enqueued through this store while the worker idles comes straight from its insert, run started;
+    // not to a versioned worker, which must not take a trigger of another version (it claims them instead).
+    acceptHandoffs: ctx.backend.enqueueAndStartRun !== undefined && versions === undefined,
     onHandedOffRun: (message, run) => {
       if (run !== null) started.set(message.id, run);
     },

@@ -28,6 +28,7 @@ const paused = (over: Partial<RunRecord> = {}): RunRecord => ({
   parentRunId: null,
   forkedFromRunId: null,
   waitingFor: { kind: "pause", until: RESUMES },
+  version: null,
   ...over,
 });
 

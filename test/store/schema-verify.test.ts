@@ -159,7 +159,7 @@ describe("verify() index definitions", () => {
         worker_id INTEGER REFERENCES pgqrs_workers(id),
         parent_run_id INTEGER REFERENCES pgqrs_workflow_runs(id) ON DELETE SET NULL, idempotency_key TEXT,
         waiting_for TEXT, attempts INTEGER NOT NULL DEFAULT 0,
-        forked_from_run_id INTEGER REFERENCES pgqrs_workflow_runs(id) ON DELETE SET NULL);
+        forked_from_run_id INTEGER REFERENCES pgqrs_workflow_runs(id) ON DELETE SET NULL, version TEXT);
       CREATE INDEX idx_workflow_runs_message_id ON pgqrs_workflow_runs(message_id);
       CREATE INDEX idx_workflow_runs_status ON pgqrs_workflow_runs(status);
       CREATE INDEX idx_workflow_runs_created ON pgqrs_workflow_runs(created_at, id);
@@ -169,7 +169,9 @@ describe("verify() index definitions", () => {
         WHERE idempotency_key IS NOT NULL;
       CREATE INDEX idx_workflow_runs_parent ON pgqrs_workflow_runs(parent_run_id) WHERE parent_run_id IS NOT NULL;
       CREATE INDEX idx_workflow_runs_forked_from ON pgqrs_workflow_runs(forked_from_run_id)
-        WHERE forked_from_run_id IS NOT NULL;`);
+        WHERE forked_from_run_id IS NOT NULL;
+      CREATE INDEX idx_workflow_runs_version_created ON pgqrs_workflow_runs(version, created_at, id)
+        WHERE version IS NOT NULL;`);
     expect(await verifyError(db.backend)).toContain(
       "deleting from pgqrs_messages does not delete its pgqrs_workflow_runs rows",
     );

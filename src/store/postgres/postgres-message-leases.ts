@@ -25,9 +25,9 @@ export const asyncCommit = "sc AS MATERIALIZED (SELECT pg_catalog.set_config('sy
 
 /**
  * The claim (see `dequeueSql`): $1 queue, $2 now, $3 maxReadCt, $4 limit, $5 lease end, $6 worker. Needs
- * {@link asyncCommit} in its WITH clause.
+ * {@link asyncCommit} in its WITH clause. `filter`: more conditions on the candidate rows (` AND …`).
  */
-export function claimUpdate(messages: string): string {
+export function claimUpdate(messages: string, filter = ""): string {
   // The claimed ids come from an ARRAY(…) sub-select, which the planner always runs once (an InitPlan). As a joined
   // sub-select it could be rescanned once per message row under a plan cached while the table looked empty
   // (VACUUM on an empty table, then idle claims): each rescan skipped the rows the statement had just locked and
@@ -40,7 +40,7 @@ export function claimUpdate(messages: string): string {
       FROM sc
      WHERE m.id = ANY (ARRAY(
              SELECT id FROM ${messages}
-              WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3
+              WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3${filter}
               ORDER BY enqueued_at, id
               LIMIT $4
               FOR NO KEY UPDATE SKIP LOCKED))

@@ -48,6 +48,7 @@ const RUN = [
   "forked_from_run_id",
   "waiting_for",
   "attempts",
+  "version",
 ];
 const STEP = [
   "id",
@@ -167,6 +168,7 @@ export function toRun(r: Row): RunRecord {
     parentRunId: numOrNull(r.parent_run_id),
     forkedFromRunId: numOrNull(r.forked_from_run_id),
     waitingFor: waitingFor(r.waiting_for),
+    version: typeof r.version === "string" ? r.version : null,
   };
 }
 

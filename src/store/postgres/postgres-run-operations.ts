@@ -113,8 +113,10 @@ export function createRunOperationOps(conn: PostgresConnection): RunOperationOps
       SELECT $2, o.input, 0, $3, $3 FROM ${runs} o WHERE o.id = $1
       RETURNING id, queue_id, payload),
     r AS (
-      INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, forked_from_run_id)
-      SELECT o.workflow_id, m.id, 'QUEUED', m.payload, $3, $3, o.id FROM ${runs} o CROSS JOIN m WHERE o.id = $1
+      INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, forked_from_run_id,
+                           version)
+      SELECT o.workflow_id, m.id, 'QUEUED', m.payload, $3, $3, o.id, o.version FROM ${runs} o CROSS JOIN m
+       WHERE o.id = $1
       RETURNING ${cols.run()}),
     f AS (SELECT id, created_at FROM ${steps} WHERE run_id = $1 AND step_name OPERATOR(pg_catalog.=) $4),
     c AS (

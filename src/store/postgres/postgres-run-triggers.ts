@@ -34,8 +34,8 @@ export function createRunTriggerOps(conn: PostgresConnection): RunTriggerOps {
       RETURNING ${cols.message()}),
     r AS (
       INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, parent_run_id,
-                           idempotency_key)
-      SELECT wf.id, m.id, 'QUEUED', m.payload, $5, $5, $4, $3 FROM m CROSS JOIN wf
+                           idempotency_key, version)
+      SELECT wf.id, m.id, 'QUEUED', m.payload, $5, $5, $4, $3, (m.payload OPERATOR(pg_catalog.->>) 'version') FROM m CROSS JOIN wf
       ON CONFLICT (workflow_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING ${cols.run()})
     SELECT (SELECT pg_catalog.count(*) FROM wf) AS workflows, (SELECT id FROM old) AS old_run_id,

@@ -31,6 +31,7 @@ export const REQUIRED_INDEXES: readonly string[] = [
   "idx_pgqrs_workflow_runs_idempotency",
   "idx_pgqrs_workflow_runs_parent",
   "idx_pgqrs_workflow_runs_forked_from",
+  "idx_pgqrs_workflow_runs_version_created",
   "idx_pgqrs_workflow_messages_idempotency",
   "idx_pgqrs_workflow_messages_pending",
   "idx_pgqrs_workflow_messages_run",

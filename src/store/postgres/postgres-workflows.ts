@@ -92,8 +92,8 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
   // The unique message_id makes concurrent creators of one run converge on a single row.
   const createRunSql = `
     WITH ins AS (
-      INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at)
-      SELECT w.id, m.id, 'QUEUED', m.payload, $2, $2
+      INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, version)
+      SELECT w.id, m.id, 'QUEUED', m.payload, $2, $2, (m.payload OPERATOR(pg_catalog.->>) 'version')
         FROM ${messages} m JOIN ${workflows} w ON w.queue_id = m.queue_id
        WHERE m.id = $1
        ORDER BY w.id
@@ -173,8 +173,9 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
   const startRunsOf = `
     up AS (
       INSERT INTO ${runs} AS r (workflow_id, message_id, status, input, created_at, updated_at, started_at,
-                                worker_id, attempts)
-      SELECT DISTINCT ON (c.id) w.id, c.id, 'RUNNING', c.payload, $2, $2, $2, c.consumer_worker_id, 1
+                                worker_id, attempts, version)
+      SELECT DISTINCT ON (c.id) w.id, c.id, 'RUNNING', c.payload, $2, $2, $2, c.consumer_worker_id, 1,
+             (c.payload OPERATOR(pg_catalog.->>) 'version')
         FROM c JOIN ${workflows} w ON w.queue_id = c.queue_id
        ORDER BY c.id, w.id
       ON CONFLICT (message_id) DO UPDATE
@@ -196,12 +197,19 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
 
   // A workflow worker's claim: the messages and their runs, created or started as `startRunSql` does, in one
   // statement.
-  const dequeueAndStartRunsSql = `
+  const dequeueAndStartRunsOf = (filter: string) => `
     WITH ${asyncCommit},
-    c AS (${claimUpdate(messages)}),
+    c AS (${claimUpdate(messages, filter)}),
     ${startRunsOf}
     SELECT ${cols.message("c")}, ${prefixedRunColumns("rr", "run__")}
       FROM c LEFT JOIN rr ON rr.message_id = c.id`;
+  const dequeueAndStartRunsSql = dequeueAndStartRunsOf("");
+  // A versioned worker's claim ($7: its versions): messages of another version are never claimed, so never
+  // counted as a delivery; they wait for a worker of theirs. Unversioned workers keep the statement above.
+  const dequeueVersionedSql = dequeueAndStartRunsOf(
+    ` AND ((payload OPERATOR(pg_catalog.->>) 'version') IS NULL
+                     OR (payload OPERATOR(pg_catalog.->>) 'version') OPERATOR(pg_catalog.=) ANY ($7::text[]))`,
+  );
 
   // A trigger handed straight to an idle worker of this store: the message inserted leased to it and its run
   // created RUNNING, as the worker's claim would have left them. Like any handed-off message it notifies nobody.
@@ -212,8 +220,8 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
     WITH m AS (${leasedInsertSql(conn)}),
     r AS (
       INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, started_at,
-                           worker_id, attempts)
-      SELECT w.id, m.id, 'RUNNING', m.payload, $7, $7, $7, m.consumer_worker_id, 1
+                           worker_id, attempts, version)
+      SELECT w.id, m.id, 'RUNNING', m.payload, $7, $7, $7, m.consumer_worker_id, 1, (m.payload OPERATOR(pg_catalog.->>) 'version')
         FROM m JOIN ${workflows} w ON w.queue_id = m.queue_id
        WHERE m.consumer_worker_id IS NOT NULL
        ORDER BY w.id
@@ -295,14 +303,11 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
     async dequeueAndStartRuns(p) {
       if (p.limit <= 0) return [];
       const vt = new Date(p.now.getTime() + p.leaseMs);
-      const rows = await conn.prepared("dequeue_and_start_runs", dequeueAndStartRunsSql, [
-        p.queueId,
-        p.now,
-        p.maxReadCt,
-        p.limit,
-        vt,
-        p.workerId,
-      ]);
+      const values = [p.queueId, p.now, p.maxReadCt, p.limit, vt, p.workerId];
+      const rows =
+        p.versions === undefined
+          ? await conn.prepared("dequeue_and_start_runs", dequeueAndStartRunsSql, values)
+          : await conn.prepared("dequeue_versioned_runs", dequeueVersionedSql, [...values, p.versions]);
       return rows
         .map((row) => ({ message: toMessage(row), run: prefixedRun(row, "run__") }))
         .sort((a, b) => byEnqueuedThenId(a.message, b.message));

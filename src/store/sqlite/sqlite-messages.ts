@@ -154,18 +154,33 @@ WHERE id IN (
 )
 RETURNING ${CLAIMED_COLUMNS}`;
 
+/*
+ * A versioned workflow worker's claim (`DequeueParams.versions`): messages of another version are never claimed,
+ * so never counted as a delivery; they wait for a worker of theirs. Other claims keep DEQUEUE_SQL.
+ */
+const DEQUEUE_VERSIONED_SQL = DEQUEUE_SQL.replace(
+  "AND read_ct < @maxReadCt",
+  `AND read_ct < @maxReadCt
+    AND (json_extract(payload, '$.version') IS NULL
+         OR json_extract(payload, '$.version') IN (SELECT value FROM json_each(@versions)))`,
+);
+
 export function dequeue(c: SqliteConnection, p: DequeueParams): QueueMessage[] {
   if (p.limit <= 0) return [];
   const leaseEnd = encodeTime(new Date(p.now.getTime() + p.leaseMs));
   const now = encodeTime(p.now);
-  const rows = c.tuples<ClaimedTuple>(DEQUEUE_SQL, {
+  const params = {
     leaseEnd,
     workerId: p.workerId,
     now,
     queueId: p.queueId,
     maxReadCt: p.maxReadCt,
     limit: p.limit,
-  });
+  };
+  const rows =
+    p.versions === undefined
+      ? c.tuples<ClaimedTuple>(DEQUEUE_SQL, params)
+      : c.tuples<ClaimedTuple>(DEQUEUE_VERSIONED_SQL, { ...params, versions: JSON.stringify(p.versions) });
   return claimedMessages(rows, { queueId: p.queueId, workerId: p.workerId, leaseEnd, now });
 }
 

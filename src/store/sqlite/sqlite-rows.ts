@@ -70,6 +70,8 @@ export interface RunRow {
   idempotency_key: string | null;
   waiting_for: string | null;
   attempts: number;
+  /** Absent on a file not migrated yet. */
+  version?: string | null;
 }
 
 export interface StepRow {
@@ -167,6 +169,7 @@ export function toRun(r: RunRow): RunRecord {
     parentRunId: r.parent_run_id,
     forkedFromRunId: r.forked_from_run_id ?? null,
     waitingFor: decodeWaitingFor(r.waiting_for),
+    version: r.version ?? null,
   };
 }
 

@@ -103,8 +103,9 @@ const FORK_MESSAGE_SQL = `INSERT INTO pgqrs_messages (queue_id, payload, read_ct
 VALUES (@queueId, @payload, 0, @now, @now) RETURNING id`;
 
 const FORK_RUN_SQL = `INSERT INTO pgqrs_workflow_runs
-  (workflow_id, message_id, status, input, created_at, updated_at, forked_from_run_id)
-VALUES (@workflowId, @messageId, 'QUEUED', @payload, @now, @now, @runId)
+  (workflow_id, message_id, status, input, created_at, updated_at, forked_from_run_id, version)
+VALUES (@workflowId, @messageId, 'QUEUED', @payload, @now, @now, @runId,
+        (SELECT version FROM pgqrs_workflow_runs WHERE id = @runId))
 RETURNING *`;
 
 /* Creation order is id order on SQLite (as listSteps reads it); the copies keep it. */

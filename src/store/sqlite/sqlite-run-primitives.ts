@@ -127,8 +127,8 @@ const INSERT_TRIGGER_SQL = `INSERT INTO pgqrs_messages (queue_id, payload, read_
 VALUES (@queueId, @payload, 0, @now, @now) RETURNING *`;
 
 const INSERT_RUN_SQL = `INSERT INTO pgqrs_workflow_runs
-  (workflow_id, message_id, status, input, parent_run_id, idempotency_key, created_at, updated_at)
-VALUES (@workflowId, @messageId, 'QUEUED', @payload, @parentRunId, @key, @now, @now)
+  (workflow_id, message_id, status, input, parent_run_id, idempotency_key, created_at, updated_at, version)
+VALUES (@workflowId, @messageId, 'QUEUED', @payload, @parentRunId, @key, @now, @now, json_extract(@payload, '$.version'))
 RETURNING *`;
 
 type TriggerResult = { message: QueueMessage; run: RunRecord; created: boolean };

@@ -128,6 +128,14 @@ export const INDEXES: readonly IndexSpec[] = [
     where: "forked_from_run_id IS NOT NULL",
     owner: "pgqrs-ts",
   },
+  // Workflow versions (migration 0009).
+  {
+    name: "idx_workflow_runs_version_created",
+    table: "pgqrs_workflow_runs",
+    columns: ["version", "created_at", "id"],
+    where: "version IS NOT NULL",
+    owner: "pgqrs-ts",
+  },
   {
     name: "idx_workflow_messages_idempotency",
     table: "pgqrs_workflow_messages",

@@ -58,8 +58,9 @@ function runByMessageId(c: SqliteConnection, messageId: number): RunRow | undefi
  * ON CONFLICT (message_id) DO NOTHING makes a concurrent creation for the same message harmless: both callers
  * then read the one row.
  */
-const CREATE_RUN_SQL = `INSERT INTO pgqrs_workflow_runs (workflow_id, message_id, status, input, created_at, updated_at)
-SELECT w.id, m.id, 'QUEUED', m.payload, @now, @now
+const CREATE_RUN_SQL = `INSERT INTO pgqrs_workflow_runs
+  (workflow_id, message_id, status, input, created_at, updated_at, version)
+SELECT w.id, m.id, 'QUEUED', m.payload, @now, @now, json_extract(m.payload, '$.version')
 FROM pgqrs_messages m JOIN pgqrs_workflows w ON w.queue_id = m.queue_id
 WHERE m.id = @messageId
 ON CONFLICT (message_id) DO NOTHING`;

@@ -1,0 +1,170 @@
+/**
+ * Workflow versions (issue 16, item 6), in virtual time on both backends: a definition's version is recorded on
+ * every run its triggers create (plain, started, keyed, child); a worker executes only runs of its own version (and
+ * runs without one) unless it serves any version; a run of another version is never claimed (no delivery counted,
+ * not started) and waits for a worker of its version; a bad version is VALIDATION_FAILED with nothing written.
+ */
+import { describe, expect, it, onTestFinished } from "vitest";
+import * as pgqrs from "../../src/index.js";
+import { BACKENDS } from "../support/backends.js";
+import { openPrimitives, type PrimitivesStore, wfName } from "../support/primitives.js";
+
+type Def = pgqrs.WorkflowDefinition<{ n: number }, string>;
+
+/** A definition of `name` at `version` whose runs output the version of the code that executed them. */
+function versioned(name: string, version: string | undefined): Def {
+  const tag = version ?? "unversioned";
+  return pgqrs.defineWorkflow<{ n: number }, string>(
+    version === undefined ? { name } : { name, version },
+    async (run) => run.step("which", async () => tag),
+  );
+}
+
+/** Serve `def` until the test ends; `anyVersion` through the builder. */
+async function serve(p: PrimitivesStore, def: Def, anyVersion = false) {
+  const consumer = await p.store.consumer(def.name);
+  let builder = pgqrs
+    .workflow()
+    .name(def as pgqrs.WorkflowDefinition)
+    .consumer(consumer)
+    .withVt(3600);
+  if (anyVersion) builder = builder.anyVersion();
+  const loop = builder.poll(p.store);
+  onTestFinished(async () => {
+    await Promise.race([
+      consumer.interrupt().then(() => loop),
+      new Promise((resolve) => setTimeout(resolve, 5_000)),
+    ]).catch(() => undefined);
+  });
+  return consumer;
+}
+
+/** The message row of a trigger (read_ct shows whether it was ever claimed). */
+async function messageOf(p: PrimitivesStore, id: number) {
+  return p.store.tables().messages().get(id);
+}
+
+describe.each(BACKENDS)("workflow versions on %s", (backend) => {
+  it("records the definition's version on runs of every trigger path, and null without one", async () => {
+    const p = await openPrimitives(backend);
+    const name = wfName("rec");
+    const v1 = versioned(name, "v1");
+    await p.store.createWorkflow(name);
+    const started = await pgqrs.workflow().name(v1).trigger({ n: 1 }).start(p.store);
+    expect(started.run.version).toBe("v1");
+    const keyed = await pgqrs.workflow().name(v1).trigger({ n: 2 }).idempotencyKey("k").execute(p.store);
+    expect((await p.runOf(keyed))?.version).toBe("v1");
+    const plain = await pgqrs.workflow().name(v1).trigger({ n: 3 }).execute(p.store);
+    const byName = await pgqrs.workflow(name).trigger({ n: 4 }).execute(p.store);
+    // The payload keeps pgqrs's `{ input }`, with the version beside it.
+    expect(plain.payload).toEqual({ input: { n: 3 }, version: "v1" });
+    expect(byName.payload).toEqual({ input: { n: 4 } });
+    await serve(p, v1);
+    const plainRun = await p.runWhen(plain, p.byStatus("SUCCESS"));
+    expect(plainRun.version).toBe("v1");
+    expect(plainRun.output).toBe("v1");
+    const byNameRun = await p.runWhen(byName, p.byStatus("SUCCESS"));
+    expect(byNameRun.version).toBeNull();
+    expect((await p.runWhen(started.message, p.byStatus("SUCCESS"))).version).toBe("v1");
+
+    // A child started from a versioned definition records the child's version.
+    const childName = wfName("child");
+    const child = versioned(childName, "c7");
+    const parent = pgqrs.defineWorkflow({ name: wfName("parent"), version: "p1" }, async (run) => {
+      const handle = await run.startChild("kid", child, { n: 5 });
+      return handle.runId;
+    });
+    await p.store.createWorkflow(parent.name);
+    const pm = await pgqrs.workflow().name(parent).trigger(undefined).execute(p.store);
+    await serve(p, parent as unknown as Def);
+    const parentRun = await p.runWhen(pm, p.byStatus("SUCCESS"));
+    expect(parentRun.version).toBe("p1");
+    const childRun = await p.store
+      .tables()
+      .workflowRuns()
+      .get(parentRun.output as number);
+    expect(childRun?.version).toBe("c7");
+  });
+
+  it("v1 and v2 workers side by side: each executes only its own version's runs; runs without one go to either", async () => {
+    const p = await openPrimitives(backend);
+    const name = wfName("side");
+    const v1 = versioned(name, "v1");
+    const v2 = versioned(name, "v2");
+    await p.store.createWorkflow(name);
+    const ones = [];
+    const twos = [];
+    for (let n = 0; n < 3; n++) {
+      ones.push(await pgqrs.workflow().name(v1).trigger({ n }).execute(p.store));
+      twos.push(await pgqrs.workflow().name(v2).trigger({ n }).execute(p.store));
+    }
+    const none = [
+      await pgqrs.workflow(name).trigger({ n: 10 }).execute(p.store),
+      await pgqrs.workflow(name).trigger({ n: 11 }).execute(p.store),
+    ];
+
+    // Only v2's worker: it executes v2's runs and the unversioned ones; v1's are never claimed.
+    await serve(p, v2);
+    for (const m of [...twos, ...none]) {
+      const run = await p.runWhen(m, p.byStatus("SUCCESS"));
+      expect(run.output).toBe("v2");
+      expect(run.attempts).toBe(1);
+    }
+    for (const m of ones) {
+      expect(await p.runOf(m)).toBeNull(); // never started: no run created on first sight
+      const msg = await messageOf(p, m.id);
+      expect(msg?.readCt).toBe(0); // never delivered
+      expect(msg?.archivedAt ?? null).toBeNull();
+    }
+
+    // A v1 trigger through this store while v2's worker idles is not handed to it either.
+    const late = await pgqrs.workflow().name(v1).trigger({ n: 9 }).execute(p.store);
+    const after = await pgqrs.workflow().name(v2).trigger({ n: 9 }).execute(p.store);
+    expect((await p.runWhen(after, p.byStatus("SUCCESS"))).output).toBe("v2");
+    expect(await p.runOf(late)).toBeNull();
+    expect((await messageOf(p, late.id))?.readCt).toBe(0);
+    ones.push(late);
+
+    // v1's worker arrives: it drains v1's runs, each started once.
+    await serve(p, v1);
+    for (const m of ones) {
+      const run = await p.runWhen(m, p.byStatus("SUCCESS"));
+      expect(run.output).toBe("v1");
+      expect(run.version).toBe("v1");
+      expect(run.attempts).toBe(1);
+      expect((await messageOf(p, m.id))?.readCt).toBe(1);
+    }
+  });
+
+  it("anyVersion() and an unversioned definition's worker execute runs of every version", async () => {
+    const p = await openPrimitives(backend);
+    const name = wfName("any");
+    await p.store.createWorkflow(name);
+    const a = await pgqrs.workflow().name(versioned(name, "v1")).trigger({ n: 1 }).execute(p.store);
+    const b = await pgqrs.workflow().name(versioned(name, "v2")).trigger({ n: 2 }).execute(p.store);
+    await serve(p, versioned(name, "v3"), true);
+    expect((await p.runWhen(a, p.byStatus("SUCCESS"))).output).toBe("v3");
+    expect((await p.runWhen(b, p.byStatus("SUCCESS"))).output).toBe("v3");
+
+    const other = wfName("plain");
+    await p.store.createWorkflow(other);
+    const c = await pgqrs.workflow().name(versioned(other, "v9")).trigger({ n: 3 }).execute(p.store);
+    await serve(p, versioned(other, undefined));
+    const run = await p.runWhen(c, p.byStatus("SUCCESS"));
+    expect(run.output).toBe("unversioned");
+    expect(run.version).toBe("v9");
+  });
+
+  it("a bad version is VALIDATION_FAILED, with nothing written", async () => {
+    const p = await openPrimitives(backend);
+    const name = wfName("bad");
+    await p.store.createWorkflow(name);
+    for (const version of ["", "x".repeat(65), 7 as unknown as string]) {
+      await p.expectNothingWritten("VALIDATION_FAILED", async () => {
+        const def = pgqrs.defineWorkflow({ name, version }, async () => null);
+        await pgqrs.workflow().name(def).trigger(undefined).execute(p.store);
+      });
+    }
+    expect(pgqrs.defineWorkflow({ name, version: "x".repeat(64) }, async () => null).version).toHaveLength(64);
+  });
+});
