@@ -7,6 +7,7 @@
  * that replays the steps before the chosen one, and its answer links to the new run.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { forkPoints, runOperations } from "../../src/dashboard/pages/run-operations-view.js";
 import { startDashboard } from "../../src/dashboard/server.js";
 import * as pgqrs from "../../src/index.js";
 import type { RunRecord, StepRecord, Store } from "../../src/index.js";
@@ -168,6 +169,22 @@ describe.each(BACKENDS)("run page: retry, resume and fork (%s)", (backend) => {
     const cancelled = await page(ids.cancelled);
     expect(cancelled).toContain(`action="/actions/runs/${ids.cancelled}/retry"`);
     expect(cancelled).not.toContain(`/actions/runs/${ids.cancelled}/resume`);
+  });
+
+  it('offers "Resume now" on a RUNNING run only while one of its steps waits for a scheduled retry', async () => {
+    // Rendered directly from the failed run's real records, put in the state under test.
+    const run = { ...(await runOf(ids.failed)), status: "RUNNING" as const, completedAt: null };
+    const steps = await stepsOf(ids.failed);
+    const failedStep = steps.find((s) => s.stepName === "b");
+    if (failedStep === undefined) throw new Error("step b is missing");
+    const withRetry = (retryAt: Date | null) =>
+      steps.map((s) => (s === failedStep ? { ...s, status: "ERROR" as const, retryAt } : s));
+    const resume = `action="/actions/runs/${run.id}/resume"`;
+    expect(runOperations(run, withRetry(new Date(NOW.getTime() + 60_000)), "w", NOW).text).toContain(resume);
+    expect(runOperations(run, withRetry(new Date(NOW.getTime() - 1)), "w", NOW).text).not.toContain(resume);
+    expect(runOperations(run, withRetry(null), "w", NOW).text).not.toContain(resume);
+    // Steps are offered to fork from once each, in the order the run first recorded them.
+    expect(forkPoints([...steps, ...steps].reverse()).map((p) => p.name)).toEqual(["a", "b"]);
   });
 
   it("refuses a wrong state, an unknown step, an unknown run and a malformed id with a clear message, writing nothing", async () => {
