@@ -32,6 +32,7 @@ export type PgqrsErrorCode =
   | "EXECUTION_FAILED"
   | "CONFLICT"
   | "CHILD_FAILED"
+  | "NON_RETRYABLE"
   | "INTERNAL";
 
 /** Extra, code-specific facts kept on the error object for programmatic use. */
@@ -101,6 +102,19 @@ export class TransientStepError extends PgqrsError {
     this.transientCode = transientCode;
     this.transientMessage = message;
     this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/**
+ * A step failure that must not be retried: thrown from a step (`run.step` / `workflowStep`), it fails the step for
+ * good whatever its retry policy, and the run with it. Any other error a step throws is retried under the step's
+ * policy (default 3 retries). The step's stored error is `{ is_transient: false, code: "NON_RETRYABLE", message }`,
+ * pgqrs's form of a permanent failure.
+ */
+export class NonRetryableError extends PgqrsError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super("NON_RETRYABLE", message, options.cause === undefined ? {} : { cause: options.cause });
+    this.name = "NonRetryableError";
   }
 }
 

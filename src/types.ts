@@ -128,6 +128,18 @@ export interface StepRecord {
    * `child-result`. Rows written by pgqrs (Rust/Python) are `step`.
    */
   kind: string;
+  /** The error of each failed execution of the step, oldest first (empty when none failed). */
+  attemptErrors: StepAttemptError[];
+}
+
+/** One failed execution of a step, kept on the step. */
+export interface StepAttemptError {
+  /** The execution's number under the step's retry budget: 1 is the first, each scheduled retry adds one. */
+  attempt: number;
+  /** When the failure was recorded (the run's clock). */
+  at: Date;
+  /** The error as stored in the step's `error` then: `{ is_transient, code, message, … }`. */
+  error: unknown;
 }
 
 /** Per-queue message counts. Times are those of the store's clock. */

@@ -68,6 +68,7 @@ export const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
     "last_retry_at",
     "attempt_owner",
     "kind",
+    "attempt_errors",
   ],
   pgqrs_workflow_messages: [
     "id",

@@ -212,6 +212,11 @@ export interface FailStepParams extends FinishStepParams {
   /** When the step may run again; `null` = permanently failed. */
   retryAt: Date | null;
   retryCount: number;
+  /**
+   * The number of the execution that failed (1 = the first): when given, `{ attempt, at: now, error }` is appended
+   * to the step's attempt errors by the same statement. Omitted for a pause, which is not a failure.
+   */
+  attempt?: number;
 }
 
 /** What `deadLetter` did. */

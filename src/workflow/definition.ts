@@ -1,5 +1,5 @@
 import { PgqrsError } from "../errors.js";
-import type { StepRetryPolicy } from "./retry-policy.js";
+import { type RetryOption, resolveRetryPolicy } from "./retry-policy.js";
 import type { Run } from "./run.js";
 import { assertVersion } from "./workflow-versions.js";
 
@@ -9,8 +9,8 @@ export type WorkflowFn<Input, Output> = (run: Run, input: Input) => Promise<Outp
 /** A workflow definition as a value (pgqrs's `#[pgqrs_workflow]` / `@workflow`). */
 export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   readonly name: string;
-  /** Default retry policy of this workflow's steps. */
-  readonly retry: Partial<StepRetryPolicy> | undefined;
+  /** Default retry policy of this workflow's steps (`false`: no retries). */
+  readonly retry: RetryOption | undefined;
   readonly fn: WorkflowFn<Input, Output>;
   /** The definition's version (see {@link WorkflowOptions.version}), or `undefined`. */
   readonly version?: string;
@@ -20,8 +20,12 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
 export interface WorkflowOptions {
   /** Name of the workflow and of its queue. */
   name: string;
-  /** Retry policy of its steps. Default 3 retries, exponential backoff with jitter, base 1 s, cap 60 s. */
-  retry?: Partial<StepRetryPolicy>;
+  /**
+   * Retry policy of its steps, for any error a step throws except a `NonRetryableError`: `{ maxAttempts, backoff }`
+   * (retries after the first execution; missing fields take the defaults) or `false` (no retries). Default 3
+   * retries, exponential backoff with jitter, base 1 s, cap 60 s. A step's own `retry` replaces it.
+   */
+  retry?: RetryOption;
   /**
    * Version of this code (1 to 64 characters, e.g. `"2026-12-02"` or `"v2"`): its triggers record it on their runs,
    * and its workers execute only runs of this version (or of none) unless told otherwise. Default: none (its runs
@@ -42,6 +46,8 @@ export function defineWorkflow<Input = unknown, Output = unknown>(
   if (typeof fn !== "function") {
     throw new PgqrsError("VALIDATION_FAILED", `Validation failed: workflow '${opts.name}' needs a function`);
   }
+  // Checked here, so a bad policy is an error of the definition, before any run is triggered or written.
+  if (opts.retry !== undefined) resolveRetryPolicy(opts.retry);
   if (opts.version !== undefined) assertVersion("version", opts.version);
   return Object.freeze({
     name: opts.name,

@@ -32,22 +32,52 @@ export function defaultRetryPolicy(): StepRetryPolicy {
 }
 
 /**
- * A full policy from a partial one; VALIDATION_FAILED unless `maxAttempts` is an integer >= 0 and every delay of
- * the backoff is 0 to 100 years of milliseconds (the range of every delay: see `validation/time-arguments.ts`).
+ * A retry policy as given on a workflow definition or a step: fields left out take the defaults (3 retries,
+ * exponential from 1 s with ±25% jitter, capped at 60 s); `false` means no retries (the first failure is final).
  */
-export function resolveRetryPolicy(partial?: Partial<StepRetryPolicy>): StepRetryPolicy {
+export type RetryOption = Partial<StepRetryPolicy> | false;
+
+/**
+ * A full policy from a {@link RetryOption}; VALIDATION_FAILED, naming `argument`, unless it is `false`, `undefined`
+ * or an object whose `maxAttempts` is an integer >= 0 and whose `backoff` is a {@link BackoffStrategy} with every
+ * delay 0 to 100 years of milliseconds (the range of every delay: see `validation/time-arguments.ts`).
+ */
+export function resolveRetryPolicy(option?: RetryOption, argument = "retry"): StepRetryPolicy {
   const base = defaultRetryPolicy();
-  const policy = { maxAttempts: partial?.maxAttempts ?? base.maxAttempts, backoff: partial?.backoff ?? base.backoff };
-  const delays = Object.values(policy.backoff).filter((v) => typeof v !== "string");
-  const badDelay = delays.some((n) => typeof n !== "number" || !(n >= 0 && n <= MAX_DURATION_MS));
-  if (!(Number.isSafeInteger(policy.maxAttempts) && policy.maxAttempts >= 0) || badDelay) {
-    throw new PgqrsError(
-      "VALIDATION_FAILED",
-      `Validation failed: retry policy maxAttempts must be an integer >= 0 and its delays 0 to ${MAX_DURATION_MS} ms`,
-      { details: { argument: "retry" } },
-    );
+  if (option === false) return { ...base, maxAttempts: 0 };
+  if (option !== undefined && (option === null || typeof option !== "object" || Array.isArray(option))) {
+    throw badPolicy(argument, `must be false or an object { maxAttempts, backoff }, got ${String(option)}`);
+  }
+  const policy = {
+    maxAttempts: option?.maxAttempts === undefined ? base.maxAttempts : option.maxAttempts,
+    backoff: option?.backoff === undefined ? base.backoff : option.backoff,
+  };
+  if (!(Number.isSafeInteger(policy.maxAttempts) && policy.maxAttempts >= 0)) {
+    throw badPolicy(argument, `maxAttempts must be an integer >= 0, got ${String(policy.maxAttempts)}`);
+  }
+  const kind: unknown = policy.backoff !== null && typeof policy.backoff === "object" ? policy.backoff.kind : undefined;
+  const fields = typeof kind === "string" && Object.hasOwn(BACKOFF_FIELDS, kind) ? BACKOFF_FIELDS[kind] : undefined;
+  if (fields === undefined) {
+    throw badPolicy(argument, "backoff must be one of BackoffStrategy.fixed, .exponential or .exponentialWithJitter");
+  }
+  const delays = fields.map((f) => (policy.backoff as unknown as Record<string, unknown>)[f]);
+  if (delays.some((n) => typeof n !== "number" || !(n >= 0 && n <= MAX_DURATION_MS))) {
+    throw badPolicy(argument, `backoff delays (${fields.join(", ")}) must be 0 to ${MAX_DURATION_MS} ms`);
   }
   return policy;
+}
+
+/** The delay fields of each backoff kind, milliseconds. */
+const BACKOFF_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  fixed: ["delayMs"],
+  exponential: ["baseMs", "maxMs"],
+  exponentialWithJitter: ["baseMs", "maxMs"],
+};
+
+function badPolicy(argument: string, reason: string): PgqrsError {
+  return new PgqrsError("VALIDATION_FAILED", `Validation failed: retry policy ${reason}`, {
+    details: { argument },
+  });
 }
 
 /** True when a step that has been retried `retryCount` times may be retried again. */

@@ -5,7 +5,7 @@ import { serializePayload } from "../queue/payload-validation.js";
 import type { RunRecord, StepRecord, WorkflowStatus } from "../types.js";
 import { assertDate } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
-import { resolveRetryPolicy, type StepRetryPolicy } from "./retry-policy.js";
+import { type RetryOption, resolveRetryPolicy, type StepRetryPolicy } from "./retry-policy.js";
 import type { ChildRunHandle, StartChildOptions } from "./run-children.js";
 import { callChild, startChild } from "./run-children.js";
 import { setEvent } from "./run-events.js";
@@ -60,7 +60,10 @@ export class Run {
   /** @internal The durable operations of this execution in flight, and the waits they asked for. */
   readonly activity = new RunActivity();
 
-  constructor(ctx: EngineContext, record: RunRecord, retryPolicy?: Partial<StepRetryPolicy>, attemptOwner?: string) {
+  /** Errors steps of this execution threw with a retry scheduled, and when the retry is due. */
+  readonly #stepRetries = new Map<unknown, Date>();
+
+  constructor(ctx: EngineContext, record: RunRecord, retryPolicy?: RetryOption, attemptOwner?: string) {
     this.#ctx = ctx;
     this.#record = record;
     this.attemptOwner = attemptOwner ?? `run:${record.id}`;
@@ -326,7 +329,7 @@ export class Run {
    */
   async acquireStep<T = unknown>(
     name: string,
-    options: { currentTime?: Date | undefined; retry?: Partial<StepRetryPolicy> } = {},
+    options: { currentTime?: Date | undefined; retry?: RetryOption } = {},
   ): Promise<StepResult<T>> {
     this.#ctx.assertOpen();
     if (typeof name !== "string" || name.length === 0) {
@@ -402,6 +405,26 @@ export class Run {
       await this.refresh();
       throw cancelledError(this.id);
     }
+  }
+
+  /** @internal A step threw `err` and its retry is due at `retryAt`: see {@link stepRetryOf}. */
+  noteStepRetry(err: unknown, retryAt: Date): void {
+    this.#stepRetries.set(err, retryAt);
+  }
+
+  /**
+   * @internal When the step that threw `err` (or an error in its `cause` chain: workflow code may wrap it) is
+   * retried; `undefined` when `err` is not a step error with a retry scheduled.
+   */
+  stepRetryOf(err: unknown): Date | undefined {
+    let current = err;
+    for (let depth = 0; depth < 8; depth += 1) {
+      const at = this.#stepRetries.get(current);
+      if (at !== undefined) return at;
+      if (!(current instanceof Error) || current.cause === undefined) return undefined;
+      current = current.cause;
+    }
+    return undefined;
   }
 
   /** Record step `name` as SUCCESS with `output` (acquiring it first); a finished step's output is replaced. */

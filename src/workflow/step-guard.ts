@@ -4,7 +4,7 @@ import type { StepRecord } from "../types.js";
 import { timeAfter } from "../validation/time-arguments.js";
 import { retryDelayMs, type StepRetryPolicy, shouldRetry } from "./retry-policy.js";
 import type { Run } from "./run.js";
-import { assertDelayMs, stepErrorJson, toJsonText } from "./workflow-errors.js";
+import { assertDelayMs, stepErrorJson, thrownStepErrorJson, toJsonText } from "./workflow-errors.js";
 
 /** Records the outcome of one acquired step execution. */
 export class StepGuard {
@@ -55,7 +55,18 @@ export class StepGuard {
   /** Failed for good: the next acquisition raises RETRIES_EXHAUSTED. */
   async fail(error: unknown): Promise<StepRecord> {
     const json = error instanceof Error || typeof error === "string" ? stepErrorJson(error) : error;
-    return this.#write(toJsonText(json), null, this.#step.retryCount);
+    return this.#write(toJsonText(json), null, this.#step.retryCount, true);
+  }
+
+  /**
+   * Fail the step for good with `error` (any thrown value), whatever its retry policy, as a `NonRetryableError`
+   * thrown from the step would: stored as `{ is_transient: false, code, message }` (code `NON_RETRYABLE` unless
+   * `error` is a PgqrsError) and kept with the step's attempt errors; the next acquisition raises RETRIES_EXHAUSTED.
+   * Throw the error on out of the workflow to fail the run at once.
+   */
+  async failPermanent(error: unknown): Promise<StepRecord> {
+    const { code, message } = stepErrorJson(error);
+    return this.#write(toJsonText({ is_transient: false, code, message }), null, this.#step.retryCount, true);
   }
 
   /**
@@ -73,11 +84,16 @@ export class StepGuard {
     return this.recordFailure(err);
   }
 
-  /** @internal Record any thrown value: transient and paused errors schedule a retry, others fail for good. */
+  /**
+   * @internal Record any value a step threw: a pause puts the step back until it resumes; any error schedules a
+   * retry under the policy (a TransientStepError after its `retryAfterMs` when given) while the budget lasts, except
+   * those that are never retried (a NonRetryableError, engine signals: see `isRetriedStepError`), which fail it for
+   * good.
+   */
   async recordFailure(err: unknown): Promise<StepRecord> {
     const override = err instanceof TransientStepError ? err.retryAfterMs : undefined;
     if (override !== undefined) assertDelayMs("retry_after", "retryAfterMs", override);
-    const json = stepErrorJson(err);
+    const json = thrownStepErrorJson(err);
     if (err instanceof PgqrsError && err.code === "PAUSED") {
       return this.#record(json, { delayMs: Number(err.details.resumeAfterMs ?? 0), paused: true });
     }
@@ -109,14 +125,17 @@ export class StepGuard {
   #record(json: object, how: { delayMs: number | undefined; paused: boolean }): Promise<StepRecord> {
     const text = toJsonText(json);
     const retryCount = this.#step.retryCount;
-    if (how.paused) return this.#write(text, timeAfter("resumeAfterMs", this.#now, how.delayMs ?? 0), retryCount);
+    if (how.paused) {
+      return this.#write(text, timeAfter("resumeAfterMs", this.#now, how.delayMs ?? 0), retryCount, false);
+    }
     const transient = (json as { is_transient?: unknown }).is_transient === true;
-    if (!transient || !shouldRetry(this.#policy, retryCount)) return this.#write(text, null, retryCount);
+    if (!transient || !shouldRetry(this.#policy, retryCount)) return this.#write(text, null, retryCount, true);
     const delay = how.delayMs ?? retryDelayMs(this.#policy.backoff, retryCount);
-    return this.#write(text, timeAfter("retryAfterMs", this.#now, delay), retryCount + 1);
+    return this.#write(text, timeAfter("retryAfterMs", this.#now, delay), retryCount + 1, true);
   }
 
-  #write(error: string, retryAt: Date | null, retryCount: number): Promise<StepRecord> {
+  /** `failed`: an attempt's failure, kept in the step's attempt errors (a pause is not one). */
+  #write(error: string, retryAt: Date | null, retryCount: number, failed: boolean): Promise<StepRecord> {
     const ctx = this.#run.context;
     return ctx.backend.failStep({
       runId: this.#run.id,
@@ -126,6 +145,8 @@ export class StepGuard {
       retryAt,
       retryCount,
       owner: this.#owner,
+      // The execution's number: the first is 1, each scheduled retry adds one.
+      ...(failed ? { attempt: this.#step.retryCount + 1 } : {}),
     });
   }
 }

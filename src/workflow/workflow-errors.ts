@@ -1,4 +1,4 @@
-import { describeThrown, PgqrsError, TransientStepError, ValidationError } from "../errors.js";
+import { describeThrown, NonRetryableError, PgqrsError, TransientStepError, ValidationError } from "../errors.js";
 import { MAX_DURATION_MS } from "../validation/time-arguments.js";
 
 /** The JSON stored in a failed step's `error` column (pgqrs's shape, snake_case keys). */
@@ -96,6 +96,47 @@ export function stepErrorJson(err: unknown): StepErrorJson {
   }
   if (err instanceof PgqrsError) return { is_transient: false, code: err.code, message: err.message };
   return { is_transient: false, code: "NON_RETRYABLE", message: describeThrown(err) };
+}
+
+/**
+ * Engine signals and final outcomes that a step's retry policy does not apply to when a step throws them: a
+ * `NonRetryableError`; CANCELLED (the run is being cancelled), CONFLICT (another delivery holds the step) and
+ * STORE_CLOSED keep their handling by the worker; RETRIES_EXHAUSTED and CHILD_FAILED are a nested step's or a child
+ * run's final outcome, which another attempt would only meet again. TRANSIENT and PAUSED have their own handling.
+ */
+const NOT_RETRIED: ReadonlySet<string> = new Set([
+  "NON_RETRYABLE",
+  "CANCELLED",
+  "CONFLICT",
+  "STORE_CLOSED",
+  "RETRIES_EXHAUSTED",
+  "CHILD_FAILED",
+]);
+
+/**
+ * True when an error thrown by a step is retried under the step's retry policy: any error (retries by default,
+ * unlike pgqrs, which retries only transient errors) except those in {@link NOT_RETRIED}. A pause is not a failure.
+ */
+export function isRetriedStepError(err: unknown): boolean {
+  if (err instanceof NonRetryableError) return false;
+  if (err instanceof PgqrsError) return err.code !== "PAUSED" && !NOT_RETRIED.has(err.code);
+  return true;
+}
+
+/**
+ * The stored error JSON of a value a step threw: pgqrs's form ({@link stepErrorJson}) for transient errors, pauses
+ * and errors that are not retried; `{ is_transient: true, code, message }` for any other error, which is retried,
+ * with `code` its PgqrsError code, else its class name (`TypeError`), else `ERROR`.
+ */
+export function thrownStepErrorJson(err: unknown): StepErrorJson {
+  if (err instanceof TransientStepError || !isRetriedStepError(err)) return stepErrorJson(err);
+  const code =
+    err instanceof PgqrsError
+      ? err.code
+      : err instanceof Error && typeof err.name === "string" && err.name.length > 0
+        ? err.name
+        : "ERROR";
+  return { is_transient: true, code, message: describeThrown(err) };
 }
 
 /** Serialise any value for an `error`/`output` column; never throws (falls back to a readable string). */

@@ -207,6 +207,9 @@ async function outcomeOfFailure(
   // A step that succeeded just before the failure still has its output to write. If that write fails too, the
   // step runs again at the next delivery (at least once), which is what a crash at this point would mean.
   await run.flushDeferred().catch(() => undefined);
+  // A step's error with a retry scheduled (as thrown, or wrapped as a cause): the run waits for the retry.
+  const stepRetryAt = run.stepRetryOf(err);
+  if (stepRetryAt !== undefined) return { action: "release", visibleAt: stepRetryAt, refund: true, cause: err };
   if (err instanceof PgqrsError) {
     switch (err.code) {
       case "CANCELLED":

@@ -1,21 +1,28 @@
 import { PgqrsError, TransientStepError } from "../errors.js";
 import { serializePayload } from "../queue/payload-validation.js";
-import type { StepRetryPolicy } from "./retry-policy.js";
+import type { RetryOption } from "./retry-policy.js";
 import type { Run } from "./run.js";
-import { retriesExhaustedError, stepErrorJson } from "./workflow-errors.js";
+import { isRetriedStepError, retriesExhaustedError, thrownStepErrorJson } from "./workflow-errors.js";
 
 /** Options of one step call. */
 export interface WorkflowStepOptions {
-  /** Retry policy of this step; default the workflow definition's, else 3 retries with exponential backoff. */
-  retry?: Partial<StepRetryPolicy>;
+  /**
+   * Retry policy of this step, replacing the workflow definition's: `{ maxAttempts, backoff }` (missing fields take
+   * the defaults) or `false` (no retries). Default the definition's, else 3 retries with exponential backoff from
+   * 1 s (±25% jitter, capped at 60 s).
+   */
+  retry?: RetryOption;
 }
 
 /**
  * Run `fn` as durable step `name` of `run`: a step that already succeeded returns its stored output without
- * calling `fn` (also when that output is `null`); otherwise `fn` runs and its result is stored. Throwing a
- * {@link TransientStepError} schedules a retry (the error propagates, and the worker puts the run's message back
- * until the retry is due); a `pauseError` pauses the run; anything else fails the step, and the run, for good.
- * Step names must be unique within a run: reusing one replays the first result.
+ * calling `fn` (also when that output is `null`); otherwise `fn` runs and its result is stored. Any thrown
+ * error schedules a retry under the step's retry policy (the error propagates, and the worker puts the run's
+ * message back until the retry is due; a {@link TransientStepError}'s `retryAfterMs` sets the delay); once the
+ * retries are used up the step throws RETRIES_EXHAUSTED and the run fails. A `NonRetryableError` fails the step,
+ * and the run, at once; so do CANCELLED, CONFLICT, STORE_CLOSED, RETRIES_EXHAUSTED and CHILD_FAILED, which are
+ * outcomes of the engine, not of the step's code. A `pauseError` pauses the run. Each failed attempt's error is kept
+ * in the step's `attemptErrors`. Step names must be unique within a run: reusing one replays the first result.
  */
 export function workflowStep<T>(
   run: Run,
@@ -39,15 +46,16 @@ async function executeStep<T>(
   try {
     value = await fn();
   } catch (err) {
-    const json = stepErrorJson(err);
+    const json = thrownStepErrorJson(err);
     const row = await acquired.guard.recordFailure(err);
-    if (err instanceof TransientStepError && row.retryAt === null) {
+    const paused = err instanceof PgqrsError && err.code === "PAUSED";
+    if (!paused && isRetriedStepError(err)) {
       // The error as this step wrote it (the row's copy may have its keys reordered by the backend).
-      throw retriesExhaustedError(run.id, name, json, row.retryCount, err);
+      if (row.retryAt === null) throw retriesExhaustedError(run.id, name, json, row.retryCount, err);
+      // Thrown on as it is, for the workflow code to see; the worker finds the retry time on the run.
+      run.noteStepRetry(err, row.retryAt);
     }
-    if (err instanceof TransientStepError || (err instanceof PgqrsError && err.code === "PAUSED")) {
-      throw stampRetryAt(err, row.retryAt);
-    }
+    if (err instanceof TransientStepError || paused) throw stampRetryAt(err, row.retryAt);
     throw err;
   }
   if (!run.defersStepWrites) {

@@ -98,7 +98,8 @@ describe.each(BACKENDS)("workflow workers on %s", (backend) => {
     const def = pgqrs.defineWorkflow({ name }, async (run, input: { kind: string }) => {
       if (input.kind === "throw-error") {
         await pgqrs.workflowStep(run, "s1", async () => {
-          throw new Error("File not found");
+          // Permanent: any other error a step throws is retried (issue 16).
+          throw new pgqrs.NonRetryableError("File not found");
         });
       }
       if (input.kind === "throw-string") throw "plain string";

@@ -14,6 +14,7 @@ import type {
   WorkflowStatus,
 } from "../../types.js";
 import { deadLetteredAtOf } from "../dead-letters.js";
+import { toAttemptErrors } from "../step-attempt-errors.js";
 import type { Row } from "./postgres-connection.js";
 
 const MESSAGE = [
@@ -65,6 +66,7 @@ const STEP = [
   "retry_at",
   "retry_count",
   "kind",
+  "attempt_errors",
 ];
 
 /** The run columns of `alias` renamed with `prefix`, for a row that also carries another table's columns. */
@@ -196,6 +198,7 @@ export function toStep(r: Row): StepRecord {
     retryAt: dateOrNull(r.retry_at),
     retryCount: num(r.retry_count ?? 0),
     kind: r.kind === null || r.kind === undefined ? "step" : String(r.kind),
+    attemptErrors: toAttemptErrors(json(r.attempt_errors)),
   };
 }
 

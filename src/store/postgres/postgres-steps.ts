@@ -3,6 +3,7 @@ import { InvalidStateTransitionError, PgqrsError } from "../../errors.js";
 import type { StepRecord, WorkflowStatus } from "../../types.js";
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection, Row } from "./postgres-connection.js";
+import { attemptErrorEntry } from "../step-attempt-errors.js";
 import { cols, toStep } from "./postgres-rows.js";
 
 export type StepOps = Pick<
@@ -174,15 +175,20 @@ export function createStepOps(conn: PostgresConnection): StepOps {
       return rows.length > 0 ? toStep(rows[0]!) : fenced(runId, stepName, "SUCCESS");
     },
 
-    async failStep({ runId, stepName, now, error, retryAt, retryCount, owner }) {
+    // An attempt's failure is appended to attempt_errors by the same statement ($8, a one-entry array; NULL for a
+    // pause, which is not one).
+    async failStep({ runId, stepName, now, error, retryAt, retryCount, owner, attempt }) {
+      const entry = attempt === undefined ? null : `[${attemptErrorEntry(attempt, now, error)}]`;
       const rows = await conn.prepared(
         "fail_step",
         `UPDATE ${steps}
-            SET status = 'ERROR', error = $3::jsonb, retry_at = $4, retry_count = $5, completed_at = $6, updated_at = $6
+            SET status = 'ERROR', error = $3::jsonb, retry_at = $4, retry_count = $5, completed_at = $6, updated_at = $6,
+                attempt_errors = CASE WHEN $8::jsonb IS NULL THEN attempt_errors
+                  ELSE COALESCE(attempt_errors, '[]'::jsonb) OPERATOR(pg_catalog.||) $8::jsonb END
           WHERE run_id = $1 AND step_name OPERATOR(pg_catalog.=) $2
             AND ($7::text IS NULL OR (status OPERATOR(pg_catalog.=) 'RUNNING' AND attempt_owner = $7::text))
          RETURNING ${cols.step()}`,
-        [runId, stepName, error, retryAt, retryCount, now, owner ?? null],
+        [runId, stepName, error, retryAt, retryCount, now, owner ?? null, entry],
       );
       return rows.length > 0 ? toStep(rows[0]!) : fenced(runId, stepName, "ERROR");
     },

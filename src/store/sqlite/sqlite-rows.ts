@@ -11,6 +11,7 @@ import type {
 } from "../../types.js";
 import { deadLetteredAtOf } from "../dead-letters.js";
 import type { RunWaitingFor } from "../run-primitives.js";
+import { toAttemptErrors } from "../step-attempt-errors.js";
 import { decodeTime, decodeTimeOrNull, encodeTime } from "./sqlite-time.js";
 
 export interface QueueRow {
@@ -89,6 +90,8 @@ export interface StepRow {
   retry_count: number;
   retry_at: string | null;
   kind: string;
+  /** NULL until a failure is recorded (and in rows of files older than migration 0006). */
+  attempt_errors?: string | null;
 }
 
 /** A JSON column: SQL NULL reads as `null`, like JSON `null`. */
@@ -189,6 +192,7 @@ export function toStep(r: StepRow): StepRecord {
     retryAt: decodeTimeOrNull(r.retry_at),
     retryCount: r.retry_count,
     kind: r.kind,
+    attemptErrors: toAttemptErrors(parseJson(r.attempt_errors ?? null)),
   };
 }
 

@@ -3,6 +3,7 @@ import { InvalidStateTransitionError, PgqrsError } from "../../errors.js";
 import type { StepRecord, WorkflowStatus } from "../../types.js";
 import type { AcquireStepParams, CompleteStepParams, FailStepParams } from "../store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
+import { attemptErrorEntry } from "../step-attempt-errors.js";
 import { type StepRow, toStep } from "./sqlite-rows.js";
 import { encodeTime } from "./sqlite-time.js";
 
@@ -79,15 +80,19 @@ export function completeStep(c: SqliteConnection, p: CompleteStepParams): StepRe
   return finished(c, row, p, "SUCCESS");
 }
 
+/** An attempt's failure is appended to attempt_errors by the same statement (a pause, @entry NULL, is not one). */
 export function failStep(c: SqliteConnection, p: FailStepParams): StepRecord {
   const now = encodeTime(p.now);
   const row = c.get<StepRow>(
     `UPDATE pgqrs_workflow_steps
      SET status = 'ERROR', error = @error, retry_at = @retryAt, retry_count = @retryCount,
-         completed_at = @now, updated_at = @now
+         completed_at = @now, updated_at = @now,
+         attempt_errors = CASE WHEN @entry IS NULL THEN attempt_errors
+           ELSE json_insert(COALESCE(attempt_errors, '[]'), '$[#]', json(@entry)) END
      WHERE run_id = @runId AND step_name = @stepName ${FENCE}
      RETURNING *`,
     {
+      entry: p.attempt === undefined ? null : attemptErrorEntry(p.attempt, p.now, p.error),
       owner: p.owner ?? null,
       error: p.error,
       retryAt: p.retryAt === null ? null : encodeTime(p.retryAt),
