@@ -363,6 +363,7 @@ describe("run page: the wait sentences of kinds the engine does not record yet (
     parentRunId: null,
     forkedFromRunId: null,
     waitingFor,
+    version: null,
   });
   const until = new Date(NOW.getTime() + 90_000);
 

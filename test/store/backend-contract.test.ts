@@ -695,6 +695,7 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
         parentRunId: null,
         forkedFromRunId: null,
         waitingFor: null,
+        version: null,
       });
       expect(await b.getOrCreateRun({ message: m1!, now: t(2) })).toEqual(run);
       const [r2, r2again] = await Promise.all([
