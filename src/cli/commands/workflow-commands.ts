@@ -7,6 +7,7 @@ import { idArg } from "../parse-args.js";
 import { workflowMessageCommands } from "./workflow-message-commands.js";
 import { workflowOperationCommands } from "./workflow-operation-commands.js";
 import { workflowRunCommands } from "./workflow-run-commands.js";
+import { watchWorkers } from "./workflow-liveness.js";
 import { describeWait, RUN_SUMMARY_COLUMNS, runsAfterOffset, timeFlag } from "./workflow-run-view.js";
 
 export const workflowCommands: CommandSpec[] = [
@@ -66,7 +67,10 @@ export const workflowCommands: CommandSpec[] = [
       { name: "input", required: false },
     ],
     flags: {
-      wait: { type: "boolean", description: "Wait for the run's result and print it" },
+      wait: {
+        type: "boolean",
+        description: "Wait for the run's result and print it (warns on stderr when no live worker serves it)",
+      },
       timeout: {
         type: "int",
         placeholder: "SECONDS",
@@ -96,11 +100,14 @@ export const workflowCommands: CommandSpec[] = [
         };
       }
       if (!ctx.json) ctx.err.write(`Triggered '${name}' (message ${msg.id}); waiting for the result…\n`);
-      const output = await pgqrs
-        .run()
-        .message(msg)
-        .store(store)
-        .result({ timeoutMs: (ctx.flags.int("timeout") ?? 60) * 1000 });
+      // Warn at once (and again if workers go away) when no live worker serves the workflow.
+      const watch = watchWorkers(store, name, msg.queueId, (text) => ctx.err.write(text));
+      let output: unknown;
+      try {
+        output = await msg.result({ timeoutMs: (ctx.flags.int("timeout") ?? 60) * 1000 });
+      } finally {
+        watch.stop();
+      }
       return { data: { workflow: name, messageId: msg.id, output }, human: JSON.stringify(output, null, 2) };
     },
   },
