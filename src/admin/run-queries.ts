@@ -15,6 +15,7 @@ import { assertCount, assertOptionalOneOf } from "../validation/arguments.js";
 import { assertOptionalDate } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { triggerInput } from "../workflow/workflow-handler.js";
+import { assertVersion } from "../workflow/workflow-versions.js";
 import { getRunRecord } from "./run-inspection.js";
 
 /** Runs per page when `limit` is not given. */
@@ -36,6 +37,8 @@ export interface ListRunsOptions {
   limit?: number;
   /** The `nextCursor` of the previous page, to read the page after it; absent: the newest runs. */
   cursor?: string;
+  /** Only runs of this workflow version (1 to 64 characters; see `defineWorkflow({ version })`). */
+  version?: string;
 }
 
 /** A run as `listRuns` shows it: stable fields only, times of the store's clock. */
@@ -63,6 +66,8 @@ export interface RunSummary {
   attempts: number;
   /** What a PAUSED run waits for (with `until`, a Date); `null` when it does not wait. */
   waitingFor: RunWaitingFor | null;
+  /** The workflow version that triggered the run; `null` for a run without one. */
+  version: string | null;
 }
 
 /** One page of `listRuns`. */
@@ -123,13 +128,16 @@ function toSummary(row: RunPageRow): RunSummary {
     workerId: r.workerId,
     attempts: r.attempts,
     waitingFor: r.waitingFor,
+    version: r.version,
   };
 }
 
 /** One page of runs matching `options`, newest first. VALIDATION_FAILED for a bad option, before any read. */
 export async function listRuns(ctx: EngineContext, options: ListRunsOptions = {}): Promise<RunPage> {
   if (options === null || typeof options !== "object") {
-    throw new ValidationError("listRuns takes an options object ({ workflow, status, since, until, limit, cursor })");
+    throw new ValidationError(
+      "listRuns takes an options object ({ workflow, status, since, until, limit, cursor, version })",
+    );
   }
   const limit =
     options.limit === undefined
@@ -139,6 +147,7 @@ export async function listRuns(ctx: EngineContext, options: ListRunsOptions = {}
   const since = assertOptionalDate("since", options.since);
   const until = assertOptionalDate("until", options.until);
   const after = options.cursor === undefined ? undefined : decodeRunCursor(options.cursor);
+  const version = options.version === undefined ? undefined : assertVersion("version", options.version);
   if (options.workflow !== undefined && (typeof options.workflow !== "string" || options.workflow === "")) {
     throw new ValidationError(`workflow must be a workflow's name, got ${JSON.stringify(options.workflow)}`, {
       argument: "workflow",
@@ -162,6 +171,7 @@ export async function listRuns(ctx: EngineContext, options: ListRunsOptions = {}
     ...(since === undefined ? {} : { since }),
     ...(until === undefined ? {} : { until }),
     ...(after === undefined ? {} : { after }),
+    ...(version === undefined ? {} : { version }),
   });
   const page = rows.slice(0, limit);
   const last = page.at(-1);

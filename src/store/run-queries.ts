@@ -17,6 +17,8 @@ export interface RunQueryFilter {
   since?: Date;
   /** Runs created before this time. */
   until?: Date;
+  /** Runs of this workflow version (`RunRecord.version`). */
+  version?: string;
 }
 
 /**

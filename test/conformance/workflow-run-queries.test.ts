@@ -75,6 +75,7 @@ describe.each(BACKENDS)("admin listRuns and listSteps on %s", (backend) => {
       workerId: null,
       attempts: 0,
       waitingFor: null,
+      version: null,
     });
     expect(all.runs.find((r) => r.id === b1.id)).toMatchObject({ workflow: b, status: "SUCCESS", output: 42 });
 

@@ -167,4 +167,31 @@ describe.each(BACKENDS)("workflow versions on %s", (backend) => {
     }
     expect(pgqrs.defineWorkflow({ name, version: "x".repeat(64) }, async () => null).version).toHaveLength(64);
   });
+
+  it("admin listRuns filters by version and shows it; a bad version filter is VALIDATION_FAILED", async () => {
+    const p = await openPrimitives(backend);
+    const name = wfName("list");
+    await p.store.createWorkflow(name);
+    const a = await pgqrs.workflow().name(versioned(name, "v1")).trigger({ n: 1 }).start(p.store);
+    const b = await pgqrs.workflow().name(versioned(name, "v2")).trigger({ n: 2 }).start(p.store);
+    const c = await pgqrs.workflow().name(versioned(name, "v1")).trigger({ n: 3 }).start(p.store);
+    const d = await pgqrs.workflow(name).trigger({ n: 4 }).start(p.store);
+    const admin = pgqrs.admin(p.store);
+    const v1 = await admin.listRuns({ version: "v1" });
+    expect(v1.runs.map((r) => r.id)).toEqual([c.run.id, a.run.id]);
+    expect(v1.runs.map((r) => r.version)).toEqual(["v1", "v1"]);
+    expect(v1.runs[0]?.input).toEqual({ n: 3 });
+    expect((await admin.listRuns({ version: "v2", workflow: name })).runs.map((r) => r.id)).toEqual([b.run.id]);
+    expect((await admin.listRuns({ version: "v3" })).runs).toEqual([]);
+    const all = await admin.listRuns({ workflow: name });
+    expect(all.runs.find((r) => r.id === d.run.id)?.version).toBeNull();
+    // Pages of one keep the filter.
+    const first = await admin.listRuns({ version: "v1", limit: 1 });
+    expect(first.runs.map((r) => r.id)).toEqual([c.run.id]);
+    const next = await admin.listRuns({ version: "v1", limit: 1, cursor: first.nextCursor as string });
+    expect(next.runs.map((r) => r.id)).toEqual([a.run.id]);
+    for (const version of ["", "x".repeat(65), 3 as unknown as string]) {
+      await p.expectNothingWritten("VALIDATION_FAILED", () => admin.listRuns({ version }));
+    }
+  });
 });

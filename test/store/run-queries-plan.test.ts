@@ -22,7 +22,7 @@ const at = (g: number) => new Date(BASE + g * 1_000);
 
 /**
  * Every combination of the filters: no workflow or one; no status, a common one (SUCCESS, 96%) or a rare one (ERROR,
- * 1%); since and until absent or in the middle; from the newest or after a page key.
+ * 1%); since and until absent or in the middle; from the newest or after a page key; no version or a rare one (v2, 2%).
  */
 function combinations(workflowId: number, key: RunPageKey): ListRunsPageParams[] {
   const out: ListRunsPageParams[] = [];
@@ -30,16 +30,18 @@ function combinations(workflowId: number, key: RunPageKey): ListRunsPageParams[]
     for (const status of [undefined, "SUCCESS", "ERROR"] as (WorkflowStatus | undefined)[])
       for (const since of [undefined, at(RUNS / 4)])
         for (const until of [undefined, at((RUNS * 3) / 4)])
-          for (const after of [undefined, key]) {
-            out.push({
-              limit: 51,
-              ...(wf === undefined ? {} : { workflowId: wf }),
-              ...(status === undefined ? {} : { status }),
-              ...(since === undefined ? {} : { since }),
-              ...(until === undefined ? {} : { until }),
-              ...(after === undefined ? {} : { after }),
-            });
-          }
+          for (const after of [undefined, key])
+            for (const version of [undefined, "v2"]) {
+              out.push({
+                limit: 51,
+                ...(wf === undefined ? {} : { workflowId: wf }),
+                ...(status === undefined ? {} : { status }),
+                ...(since === undefined ? {} : { since }),
+                ...(until === undefined ? {} : { until }),
+                ...(after === undefined ? {} : { after }),
+                ...(version === undefined ? {} : { version }),
+              });
+            }
   return out;
 }
 
@@ -91,9 +93,10 @@ describe("run listings on PostgreSQL plan no sequential scan of runs or steps", 
            FROM pg_catalog.generate_series(1, ${RUNS}) g
          RETURNING id),
        r AS (
-         INSERT INTO ${q}.pgqrs_workflow_runs (workflow_id, message_id, status, input, created_at, updated_at)
+         INSERT INTO ${q}.pgqrs_workflow_runs (workflow_id, message_id, status, input, created_at, updated_at,
+                                               version)
          SELECT ($2::bigint[])[1 + (n % 4)], id, (${statusOf("n")})::${q}.pgqrs_workflow_status, '{"input":1}',
-                $3::timestamptz + n * interval '1 second', $3::timestamptz
+                $3::timestamptz + n * interval '1 second', $3::timestamptz, CASE WHEN n % 50 = 7 THEN 'v2' END
            FROM (SELECT id, pg_catalog.row_number() OVER (ORDER BY id) AS n FROM m) s
          RETURNING id)
        INSERT INTO ${q}.pgqrs_workflow_steps (run_id, step_name, status, created_at, updated_at)
@@ -124,7 +127,7 @@ describe("run listings on PostgreSQL plan no sequential scan of runs or steps", 
     await b.listSteps({ runId: firstPage[0]!.run.id });
     plans.push({ params: "listSteps", scans: await explain() });
     expect(plans.filter((p) => p.scans.length > 0)).toEqual([]);
-    expect(plans).toHaveLength(49);
+    expect(plans).toHaveLength(97);
   }, 300_000);
 });
 
@@ -156,9 +159,11 @@ describe("run listings on SQLite plan no full scan of runs or steps", () => {
       SELECT ${wfs[0]!.queueId}, '{}', ${stamp("'+' || n || ' seconds'")}, '2026-01-01 00:00:00.000000', 1,
              '2026-01-01 00:00:00.000000' FROM g`);
     // One run per message, in message order: run g is created at BASE + g seconds.
-    db.exec(`INSERT INTO pgqrs_workflow_runs (workflow_id, message_id, status, input, created_at, updated_at)
+    db.exec(`INSERT INTO pgqrs_workflow_runs
+        (workflow_id, message_id, status, input, created_at, updated_at, version)
       SELECT CASE id % 4 WHEN 0 THEN ${ids[0]} WHEN 1 THEN ${ids[1]} WHEN 2 THEN ${ids[2]} ELSE ${ids[3]} END,
-             id, ${statusOf("id")}, '{"input":1}', ${stamp("'+' || id || ' seconds'")}, '2026-01-01 00:00:00.000000'
+             id, ${statusOf("id")}, '{"input":1}', ${stamp("'+' || id || ' seconds'")}, '2026-01-01 00:00:00.000000',
+             CASE WHEN id % 50 = 7 THEN 'v2' END
         FROM pgqrs_messages ORDER BY id`);
     db.exec(`INSERT INTO pgqrs_workflow_steps (run_id, step_name, status, created_at, updated_at)
       SELECT r.id, s.name, 'SUCCESS', r.created_at, r.created_at
@@ -193,6 +198,6 @@ describe("run listings on SQLite plan no full scan of runs or steps", () => {
       scans: scansOf("SELECT * FROM pgqrs_workflow_steps WHERE run_id = ? ORDER BY id", [firstPage[0]!.run.id], true),
     });
     expect(plans.filter((p) => p.scans.length > 0)).toEqual([]);
-    expect(plans).toHaveLength(49);
+    expect(plans).toHaveLength(97);
   }, 300_000);
 });

@@ -20,6 +20,11 @@ const FILTER_CLAUSES: readonly FilterClause[] = [
     p.status === undefined ? null : `r.status OPERATOR(pg_catalog.=) ${bind(p.status)}::${statusType}`,
   (p, bind) => (p.since === undefined ? null : `r.created_at >= ${bind(p.since)}::timestamptz`),
   (p, bind) => (p.until === undefined ? null : `r.created_at < ${bind(p.until)}::timestamptz`),
+  // Walks the partial idx_pgqrs_workflow_runs_version_created (version, created_at, id) WHERE version IS NOT NULL.
+  (p, bind) =>
+    p.version === undefined
+      ? null
+      : `r.version IS NOT NULL AND r.version OPERATOR(pg_catalog.=) ${bind(p.version)}::text`,
 ];
 
 /** The page key's `at`: created_at in UTC with all six fractional digits, which `::timestamptz` reads back exactly. */

@@ -21,6 +21,8 @@ const FILTER_CLAUSES: readonly FilterClause[] = [
   (p) => (p.status === undefined ? null : { sql: "r.status = ?", values: [p.status] }),
   (p) => (p.since === undefined ? null : { sql: "r.created_at >= ?", values: [encodeTime(p.since)] }),
   (p) => (p.until === undefined ? null : { sql: "r.created_at < ?", values: [encodeTime(p.until)] }),
+  // Walks the partial idx_workflow_runs_version_created (version, created_at, id) WHERE version IS NOT NULL.
+  (p) => (p.version === undefined ? null : { sql: "r.version IS NOT NULL AND r.version = ?", values: [p.version] }),
 ];
 
 /** @internal The statement of one page (exported for the query-plan test, which EXPLAINs it). */
