@@ -33,8 +33,10 @@ const processTask = pgqrs.defineWorkflow({ name: "process_task" }, async (run, i
 await pgqrs.workflow().name(processTask).create(store);
 const trigger = await pgqrs.workflow().name(processTask).trigger({ id: 2 }).execute(store);
 const worker = pgqrs.workflow().name(processTask).consumer(consumer).poll(store); // runs until interrupted
-const result = await pgqrs.run().message(trigger).store(store).result({ timeoutMs: 30_000 });
+// The trigger message is typed by the definition: result() resolves with its output type.
+const result = await trigger.result({ timeoutMs: 30_000 }); // { processed: string; id: number; status: string }
 console.log("definition-driven:", JSON.stringify(result));
+console.log(`task ${result.id}: ${result.status}`); // typed: no cast needed
 await consumer.interrupt();
 await worker;
 
