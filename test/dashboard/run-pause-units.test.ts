@@ -42,7 +42,9 @@ describe("run page of a paused run", () => {
     expect(body).toContain("Paused: waiting for &lt;b&gt;approval&lt;/b&gt; (resumes at");
     expect(body).toContain('<time datetime="2026-01-01T02:00:00.000Z">2026-01-01 02:00:00.000 UTC</time>');
     expect(body).toMatch(/>in 2\.0 h<\/time>\)/);
-    expect(body).toContain('<pre class="json" data-testid="pause-reason">waiting for &lt;b&gt;approval&lt;/b&gt;</pre>');
+    expect(body).toContain(
+      '<pre class="json" data-testid="pause-reason">waiting for &lt;b&gt;approval&lt;/b&gt;</pre>',
+    );
     expect(body).not.toContain("resume_after");
     expect(body).not.toContain("7200");
     expect(body).not.toContain('class="json error"');
