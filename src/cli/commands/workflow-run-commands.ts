@@ -5,6 +5,8 @@ import type { CommandSpec } from "../command.js";
 import { keyValues, table } from "../output.js";
 import { pauseInfo } from "../../workflow/pause-info.js";
 import {
+  ATTEMPT_ERROR_COLUMNS,
+  attemptErrorRows,
   describeWait,
   EVENT_COLUMNS,
   findRun,
@@ -36,7 +38,8 @@ export const workflowRunCommands: CommandSpec[] = [
     details:
       "A PAUSED run shows what it waits for and until when: `sleeping until 2026-12-02T12:00:00Z`, `message " +
       '"approval" until …` (a `recv`), `child #42` (a child run), `retry of "charge" at …`. The messages sent to ' +
-      "the run (received or not) and its events follow its steps.",
+      "the run (received or not) and its events follow its steps; each failed attempt of a step (its number, time " +
+      "and error) is listed after the steps.",
     examples: ["pgqrs workflow run 12", "pgqrs workflow run 57 --message --json"],
     async run(ctx) {
       const store = await ctx.store();
@@ -84,6 +87,8 @@ export const workflowRunCommands: CommandSpec[] = [
               : ["reason", pause.reason],
           ]),
           table(steps, STEP_COLUMNS, "No steps yet."),
+          // Each failed execution of a step, as kept by the step (errors retry by default).
+          ...(attemptErrorRows(steps).length === 0 ? [] : [table(attemptErrorRows(steps), ATTEMPT_ERROR_COLUMNS)]),
           table(messages, MESSAGE_COLUMNS, "No messages sent to this run."),
           table(events, EVENT_COLUMNS, "No events."),
         ].join("\n\n"),

@@ -1,6 +1,13 @@
 /** How the workflow commands show a run: what it waits for, its steps, its messages and its events. */
 import * as pgqrs from "../../index.js";
-import type { RunEventRecord, RunMessageRecord, RunWaitingFor, StepRecord, Store } from "../../index.js";
+import type {
+  RunEventRecord,
+  RunMessageRecord,
+  RunWaitingFor,
+  StepAttemptError,
+  StepRecord,
+  Store,
+} from "../../index.js";
 import { type Column, duration, preview } from "../output.js";
 import { idArg } from "../parse-args.js";
 import { UsageError } from "../cli-errors.js";
@@ -50,6 +57,27 @@ export const STEP_COLUMNS: Column<StepRecord>[] = [
   { header: "RETRY AT", get: (s) => s.retryAt },
   { header: "KIND", get: (s) => s.kind },
   { header: "OUTPUT / ERROR", get: (s) => preview(s.status === "ERROR" || s.error !== null ? s.error : s.output, 50) },
+];
+
+/** One failed attempt of a step, for the attempt errors table. */
+export type StepAttemptRow = StepAttemptError & { stepName: string };
+
+/** The failed attempts of `steps`, step by step, oldest first. */
+export function attemptErrorRows(steps: readonly StepRecord[]): StepAttemptRow[] {
+  return steps.flatMap((s) => s.attemptErrors.map((e) => ({ ...e, stepName: s.stepName })));
+}
+
+/** A stored step error in one line: `TypeError: fetch failed`, or its JSON when it has no code and message. */
+export function errorLine(error: unknown): string {
+  const e = (error ?? {}) as { code?: unknown; message?: unknown };
+  return typeof e.code === "string" && typeof e.message === "string" ? `${e.code}: ${e.message}` : preview(error, 70);
+}
+
+export const ATTEMPT_ERROR_COLUMNS: Column<StepAttemptRow>[] = [
+  { header: "STEP", get: (a) => a.stepName },
+  { header: "ATTEMPT", get: (a) => a.attempt, right: true },
+  { header: "FAILED AT", get: (a) => a.at },
+  { header: "ERROR", get: (a) => errorLine(a.error) },
 ];
 
 export const MESSAGE_COLUMNS: Column<RunMessageRecord>[] = [

@@ -130,9 +130,17 @@ function timeline(v: RunView): Html {
       </summary>
       <div class="body io">${io("Input", s.input)}${io("Output", s.output)}${
         s.error === null || s.error === undefined ? "" : io("Error", s.error, true)
-      }</div>
+      }${attemptErrors(s)}</div>
     </details>`;
   })}</div>`;
+}
+
+/** Each failed execution of a step (errors retry by default), oldest first; nothing when none failed. */
+function attemptErrors(s: StepRecord): Html | string {
+  if (s.attemptErrors.length === 0) return "";
+  return html`<div data-testid="attempt-errors-${s.stepName}"><h3>Failed attempts</h3><ol class="attempt-errors">${s.attemptErrors.map(
+    (a) => html`<li>attempt ${a.attempt} · ${stamp(a.at)}<pre class="json error">${prettyJson(a.error)}</pre></li>`,
+  )}</ol></div>`;
 }
 
 function io(label: string, value: unknown, error = false): Html {
