@@ -68,10 +68,14 @@ export class TriggerBuilder<Input = unknown, Output = unknown> {
   /**
    * Enqueue `{ input }` on the workflow's queue; WORKFLOW_NOT_FOUND when it is not defined. Resolves with the
    * trigger message (`id` is the message id) carrying `result()`, `status()`, `runId()` and `cancel()`. With an
-   * {@link idempotencyKey}, as {@link start}: a repeated key returns the first trigger's message.
+   * {@link idempotencyKey}, as {@link start}: a repeated key returns the first trigger's message. A definition with
+   * a version triggers as {@link start} too (unless through a registered producer): its run exists, with its
+   * version, from the trigger on, so `listRuns({ version })` shows it before any worker of that version saw it.
    */
   async execute(store: Store): Promise<TriggerMessage<Input, Output>> {
     if (this.#idempotencyKey !== undefined) return (await this.start(store)).message;
+    // Versioned workers take no hand-offs, so a versioned trigger loses nothing by skipping the producer.
+    if (this.#version !== undefined && this.#producer === undefined) return (await this.start(store)).message;
     store.context.assertOpen();
     const known = store.knowsWorkflow(this.#name);
     if (!known) await this.#lookUp(store);

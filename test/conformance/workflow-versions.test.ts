@@ -54,7 +54,12 @@ describe.each(BACKENDS)("workflow versions on %s", (backend) => {
     expect(started.run.version).toBe("v1");
     const keyed = await pgqrs.workflow().name(v1).trigger({ n: 2 }).idempotencyKey("k").execute(p.store);
     expect((await p.runOf(keyed))?.version).toBe("v1");
-    const plain = await pgqrs.workflow().name(v1).trigger({ n: 3 }).execute(p.store);
+    // Through a registered producer the trigger is a plain enqueue: the worker creates the run on first sight.
+    const producer = await p.store.producer(name);
+    const plain = await pgqrs.workflow().name(v1).producer(producer).trigger({ n: 3 }).execute(p.store);
+    expect(await p.runOf(plain)).toBeNull();
+    const direct = await pgqrs.workflow().name(v1).trigger({ n: 6 }).execute(p.store);
+    expect((await p.runOf(direct))?.version).toBe("v1");
     const byName = await pgqrs.workflow(name).trigger({ n: 4 }).execute(p.store);
     // The payload keeps pgqrs's `{ input }`, with the version beside it.
     expect(plain.payload).toEqual({ input: { n: 3 }, version: "v1" });
@@ -111,7 +116,8 @@ describe.each(BACKENDS)("workflow versions on %s", (backend) => {
       expect(run.attempts).toBe(1);
     }
     for (const m of ones) {
-      expect(await p.runOf(m)).toBeNull(); // never started: no run created on first sight
+      // Created QUEUED by its trigger (a versioned trigger creates its run), never started.
+      expect(await p.runOf(m)).toMatchObject({ status: "QUEUED", attempts: 0, version: "v1", workerId: null });
       const msg = await messageOf(p, m.id);
       expect(msg?.readCt).toBe(0); // never delivered
       expect(msg?.archivedAt ?? null).toBeNull();
@@ -121,7 +127,7 @@ describe.each(BACKENDS)("workflow versions on %s", (backend) => {
     const late = await pgqrs.workflow().name(v1).trigger({ n: 9 }).execute(p.store);
     const after = await pgqrs.workflow().name(v2).trigger({ n: 9 }).execute(p.store);
     expect((await p.runWhen(after, p.byStatus("SUCCESS"))).output).toBe("v2");
-    expect(await p.runOf(late)).toBeNull();
+    expect(await p.runOf(late)).toMatchObject({ status: "QUEUED", attempts: 0 });
     expect((await messageOf(p, late.id))?.readCt).toBe(0);
     ones.push(late);
 

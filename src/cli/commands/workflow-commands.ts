@@ -126,10 +126,16 @@ export const workflowCommands: CommandSpec[] = [
         description: "Show the page after this one (printed on stderr)",
       },
       offset: { type: "int", placeholder: "N", description: "Rows to skip" },
+      version: {
+        type: "string",
+        placeholder: "VERSION",
+        description: "Runs of this workflow version (defineWorkflow({ version }))",
+      },
     },
     examples: [
       "pgqrs workflow runs process_task",
       "pgqrs workflow runs process_task --status ERROR --since 24h --json",
+      "pgqrs workflow runs process_task --version v1 --status RUNNING",
     ],
     async run(ctx) {
       const command = "workflow runs";
@@ -142,6 +148,7 @@ export const workflowCommands: CommandSpec[] = [
       const since = timeFlag(ctx.flags.string("since"), "since", now, command);
       const until = timeFlag(ctx.flags.string("until"), "until", now, command);
       const cursor = ctx.flags.string("cursor");
+      const version = ctx.flags.string("version");
       const page = await runsAfterOffset(
         await ctx.admin(),
         {
@@ -151,6 +158,7 @@ export const workflowCommands: CommandSpec[] = [
           ...(since === undefined ? {} : { since }),
           ...(until === undefined ? {} : { until }),
           ...(cursor === undefined ? {} : { cursor }),
+          ...(version === undefined ? {} : { version }),
         },
         ctx.flags.int("offset") ?? 0,
       );
