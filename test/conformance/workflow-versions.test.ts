@@ -200,4 +200,31 @@ describe.each(BACKENDS)("workflow versions on %s", (backend) => {
       await p.expectNothingWritten("VALIDATION_FAILED", () => admin.listRuns({ version }));
     }
   });
+
+  it("the worker option versions: a list serves those versions; a bad list is VALIDATION_FAILED before anything is written", async () => {
+    const p = await openPrimitives(backend);
+    const name = wfName("opt");
+    await p.store.createWorkflow(name);
+    const a = await pgqrs.workflow().name(versioned(name, "v1")).trigger({ n: 1 }).execute(p.store);
+    const b = await pgqrs.workflow().name(versioned(name, "v2")).trigger({ n: 2 }).execute(p.store);
+    const c = await pgqrs.workflow().name(versioned(name, "v3")).trigger({ n: 3 }).execute(p.store);
+    for (const versions of [[], [""], ["x".repeat(65)], "all" as unknown as string[]]) {
+      await p.expectNothingWritten("VALIDATION_FAILED", () =>
+        pgqrs.consumer(`bad-${p.schema}`, name).handler(versioned(name, "v3"), { versions }).create(p.store),
+      );
+    }
+    const worker = await pgqrs
+      .consumer(`w-${name}`, name)
+      .handler(versioned(name, "v3"), { versions: ["v1", "v2"], pollIntervalMs: 100 })
+      .create(p.store);
+    try {
+      expect((await p.runWhen(a, p.byStatus("SUCCESS"))).output).toBe("v3");
+      expect((await p.runWhen(b, p.byStatus("SUCCESS"))).output).toBe("v3");
+      // Its own version is not in the list: v3's run waits.
+      expect(await p.runOf(c)).toMatchObject({ status: "QUEUED", attempts: 0 });
+      expect((await messageOf(p, c.id))?.readCt).toBe(0);
+    } finally {
+      await worker.interrupt();
+    }
+  });
 });
