@@ -31,7 +31,8 @@ function random(seed: number): () => number {
 
 describe.each(BACKENDS)("durable primitives under repeated SIGKILLs on %s", (backend) => {
   it("every run ends SUCCESS, no committed step body runs again, each message is received once", async () => {
-    const seed = Number(process.env.PGQRS_CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000));
+    // A fixed seed by default, so every run of the suite makes the same choices; PGQRS_CHAOS_SEED explores others.
+    const seed = Number(process.env.PGQRS_CHAOS_SEED ?? 271_828);
     const rand = random(seed);
     const h = await openCrashHarness(backend, RUNS);
     /** Messages sent: `${runId}:${v}`. */
