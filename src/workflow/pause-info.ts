@@ -17,7 +17,9 @@ export interface PauseInfo {
  * For a PAUSED run whose wait is a pause (`waitingFor.kind === "pause"`, or no `waitingFor` as pgqrs writes it):
  * its reason and resume time (`waitingFor.until`, else `pausedAt + resume_after`); `null` for any other run.
  */
-export function pauseInfo(run: RunRecord): PauseInfo | null {
+export function pauseInfo(
+  run: Pick<RunRecord, "status" | "error" | "waitingFor"> & { pausedAt?: Date | null },
+): PauseInfo | null {
   if (run.status !== "PAUSED") return null;
   const w = run.waitingFor;
   if (w !== null && w.kind !== "pause") return null;
@@ -27,6 +29,6 @@ export function pauseInfo(run: RunRecord): PauseInfo | null {
   const afterS = typeof stored.resume_after === "number" ? stored.resume_after : Number.NaN;
   const resumesAt =
     w?.until ??
-    (run.pausedAt !== null && Number.isFinite(afterS) ? new Date(run.pausedAt.getTime() + afterS * 1000) : null);
+    (run.pausedAt != null && Number.isFinite(afterS) ? new Date(run.pausedAt.getTime() + afterS * 1000) : null);
   return { reason, resumesAt };
 }

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { runPage } from "../../src/dashboard/pages/run-page.js";
-import type { RunRecord } from "../../src/index.js";
+import { workflowsPage } from "../../src/dashboard/pages/workflows-page.js";
+import type { RunRecord, RunSummary, WorkflowStatus } from "../../src/index.js";
 import { pauseInfo } from "../../src/workflow/pause-info.js";
 
 const NOW = new Date("2026-01-01T00:00:00.000Z");
@@ -64,5 +65,52 @@ describe("run page of a paused run", () => {
   it("has no pause info for runs that do not wait for a pause", () => {
     expect(pauseInfo(paused({ waitingFor: { kind: "sleep", until: RESUMES } }))).toBeNull();
     expect(pauseInfo(paused({ status: "RUNNING" }))).toBeNull();
+  });
+});
+
+describe("runs table of the workflows page", () => {
+  const summary = (over: Partial<RunSummary>): RunSummary => ({
+    id: 9,
+    workflow: "approvals",
+    messageId: 9,
+    status: "PAUSED",
+    input: null,
+    output: null,
+    error: { message: "waiting for approval", resume_after: 7200 },
+    createdAt: NOW,
+    startedAt: NOW,
+    completedAt: null,
+    workerId: null,
+    attempts: 1,
+    waitingFor: { kind: "pause", until: RESUMES },
+    version: null,
+    ...over,
+  });
+  const counts = Object.fromEntries(
+    ["QUEUED", "RUNNING", "PAUSED", "SUCCESS", "ERROR", "CANCELLING", "CANCELLED"].map((s) => [s, 0]),
+  ) as Record<WorkflowStatus, number>;
+  const table = (rows: RunSummary[]) =>
+    workflowsPage({
+      definitions: { rows: [], page: 1, hasNext: false, matching: 0, search: undefined },
+      queueOf: new Map(),
+      names: new Map(),
+      workflowId: undefined,
+      status: undefined,
+      counts,
+      runs: { rows, cursor: undefined, nextCursor: null },
+      searched: undefined,
+      now: NOW,
+    }).text;
+
+  it("shows a paused run's reason and resume time in its error column, not the stored seconds", () => {
+    const body = table([summary({})]);
+    expect(body).toMatch(
+      /<span data-testid="paused-run">paused: waiting for approval \(resumes <time[^>]*>in 2\.0 h<\/time>\)/,
+    );
+    expect(body).not.toContain("resume_after");
+    // A failed run still shows its error.
+    const failed = table([summary({ status: "ERROR", waitingFor: null, error: { message: "boom" } })]);
+    expect(failed).toContain("boom");
+    expect(failed).not.toContain("paused-run");
   });
 });

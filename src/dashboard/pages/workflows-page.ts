@@ -7,6 +7,7 @@ import { WORKFLOW_STATUSES } from "../../types.js";
 import { ago, duration, jsonPreview, num, pill } from "../format.js";
 import { type Html, html } from "../html.js";
 import type { RunsPage, Searched } from "../reads.js";
+import { pauseInfo } from "../../workflow/pause-info.js";
 import { pager, query, tabs } from "./layout.js";
 
 export interface WorkflowsView {
@@ -90,6 +91,16 @@ function runsPager(runs: RunsPage, href: (cursor?: string) => string): Html {
   return html`<div class="pager">${newest}${older}</div>`;
 }
 
+/** A run's error; for a run paused by its code, its reason and resume time (never the stored seconds). */
+function errorCell(r: WorkflowsView["runs"]["rows"][number], now: Date): Html | string {
+  const pause = pauseInfo(r);
+  if (pause !== null) {
+    const reason = pause.reason === null ? "" : `: ${pause.reason}`;
+    return html`<span data-testid="paused-run">paused${reason}${pause.resumesAt === null ? "" : html` (resumes ${ago(pause.resumesAt, now)})`}</span>`;
+  }
+  return r.error === null || r.error === undefined ? "" : jsonPreview(r.error, 60);
+}
+
 function runTable(v: WorkflowsView): Html {
   return html`<table data-testid="runs">
     <thead><tr><th>Run</th><th>Workflow</th><th>Status</th><th>Message</th><th>Created</th><th class="n">Duration</th>
@@ -106,7 +117,7 @@ function runTable(v: WorkflowsView): Html {
         <td class="n">${took === null ? html`<span class="muted">—</span>` : duration(took)}</td>
         <td class="n mono">${r.workerId === null ? html`<span class="muted">—</span>` : `#${r.workerId}`}</td>
         <td class="n">${num(r.attempts)}</td>
-        <td class="mono muted">${r.error === null || r.error === undefined ? "" : jsonPreview(r.error, 60)}</td>
+        <td class="mono muted">${errorCell(r, v.now)}</td>
       </tr>`;
     })}</tbody></table>`;
 }
