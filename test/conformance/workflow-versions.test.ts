@@ -68,6 +68,9 @@ describe.each(BACKENDS)("workflow versions on %s", (backend) => {
     const plainRun = await p.runWhen(plain, p.byStatus("SUCCESS"));
     expect(plainRun.version).toBe("v1");
     expect(plainRun.output).toBe("v1");
+    // A fork keeps its original's version.
+    const fork = await pgqrs.admin(p.store).forkRun(plainRun.id, { fromStep: "which" });
+    expect(fork.version).toBe("v1");
     const byNameRun = await p.runWhen(byName, p.byStatus("SUCCESS"));
     expect(byNameRun.version).toBeNull();
     expect((await p.runWhen(started.message, p.byStatus("SUCCESS"))).version).toBe("v1");
