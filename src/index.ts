@@ -114,6 +114,7 @@ export { pauseError, type StepErrorJson } from "./workflow/workflow-errors.js";
 export { workflowHandler, workflowHandlerWithTime } from "./workflow/workflow-message-handler.js";
 export { type WorkflowStepOptions, workflowStep } from "./workflow/workflow-step.js";
 export { WorkflowWorker, type WorkflowWorkerOptions } from "./workflow/workflow-worker.js";
+export { MAX_VERSION_LENGTH, type WorkerVersions } from "./workflow/workflow-versions.js";
 
 // `import pgqrs from "pgqrs"` works as well as `import * as pgqrs from "pgqrs"`.
 export { default } from "./default-export.js";
