@@ -11,7 +11,6 @@
 // Administration and tables
 export { Admin, admin, type QueueRef } from "./admin/admin.js";
 export type { ListRunsOptions, RunPage, RunSummary } from "./admin/run-queries.js";
-export type { ListRunsOptions, RunPage, RunSummary } from "./admin/run-queries.js";
 // Connecting and configuration
 export { type ConnectOptions, connect, connectWithConfig } from "./api/connect.js";
 export {
