@@ -210,6 +210,7 @@ export const FUNCTION_SHADOWS: Readonly<Record<string, readonly FunctionShadow[]
     fn("jsonb_build_object", ["text", "text"], "jsonb"),
   ],
   concat: [fn("concat", ["text", "name"], "text"), fn("concat", ["text", "text"], "text")],
+  to_char: [fn("to_char", ["timestamp", "varchar"], "text"), fn("to_char", ["timestamptz", "text"], "text")],
   format: [
     fn("format", ["text", "text"], "text"),
     fn("format", ["text", "name", "name"], "text"),
