@@ -170,6 +170,8 @@ describe.each(BACKENDS)("workflow workers on %s", (backend) => {
     );
     const run = await store.run(msg);
     expect(run.status).toBe("RUNNING");
+    // The step's failure is written before the worker puts the message back: wait for the release itself.
+    await waitFor(async () => (await store.tables().messages().get(msg.id))?.consumerWorkerId === null);
     const m = await store.tables().messages().get(msg.id);
     expect(m?.archivedAt).toBeNull();
     expect(m?.vt.getTime()).toBe(clock.now().getTime() + 5_000);
