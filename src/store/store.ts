@@ -12,8 +12,6 @@ import type {
   QueueMessage,
   QueueMetrics,
   QueueRecord,
-  RunRecord,
-  StepRecord,
   SystemStats,
   WorkerHealthStats,
   WorkerRecord,
@@ -30,6 +28,7 @@ import type {
   SearchPageParams,
   WorkerActivity,
 } from "./page-reads.js";
+import type { WorkflowStoreOps } from "./workflow-store.js";
 import type { RunPrimitiveOps } from "./run-primitives.js";
 import type { RunOperationOps } from "./run-operations.js";
 import type { RunQueryOps } from "./run-queries.js";
@@ -98,13 +97,6 @@ export interface ArchiveAndDequeueResult {
   messages: QueueMessage[];
 }
 
-/** Finish a run and archive its trigger message atomically. */
-export interface CompleteRunAndArchiveParams extends TransitionRunParams {
-  /** The run's trigger message, archived when the transition applies and this worker still holds it. */
-  messageId: number;
-  workerId: number;
-}
-
 /** A subscription to enqueue notifications of one queue (backends with `listenNotify`). */
 export interface EnqueueListenParams {
   queueId: number;
@@ -161,64 +153,6 @@ export interface TransitionWorkerParams {
   now: Date;
 }
 
-export interface CreateRunParams {
-  message: QueueMessage;
-  now: Date;
-}
-
-export interface TransitionRunParams {
-  id: number;
-  /** Allowed current statuses. */
-  from: readonly WorkflowStatus[];
-  to: WorkflowStatus;
-  now: Date;
-  /** Written when given (`undefined` leaves the column alone). JSON text. */
-  output?: string | null;
-  error?: string | null;
-  /**
-   * JSON text of a `RunWaitingFor`, written with a transition to PAUSED. Any transition to a status other than
-   * PAUSED clears `waiting_for`.
-   */
-  waitingFor?: string | null;
-}
-
-export interface AcquireStepParams {
-  runId: number;
-  stepName: string;
-  now: Date;
-  /** The delivery acquiring the step (consumer id and read count of the run's message). */
-  owner: string;
-}
-
-export interface FinishStepParams {
-  runId: number;
-  stepName: string;
-  now: Date;
-  /**
-   * The delivery that acquired the step. When given, the write applies only while the step is RUNNING under this
-   * owner; a late writer whose attempt was taken over gets CONFLICT and changes nothing.
-   */
-  owner?: string;
-}
-
-export interface CompleteStepParams extends FinishStepParams {
-  /** JSON text. */
-  output: string;
-}
-
-export interface FailStepParams extends FinishStepParams {
-  /** JSON text. */
-  error: string;
-  /** When the step may run again; `null` = permanently failed. */
-  retryAt: Date | null;
-  retryCount: number;
-  /**
-   * The number of the execution that failed (1 = the first): when given, `{ attempt, at: now, error }` is appended
-   * to the step's attempt errors by the same statement. Omitted for a pause, which is not a failure.
-   */
-  attempt?: number;
-}
-
 /** What `deadLetter` did. */
 export interface DeadLetterResult {
   /** The dead-lettered messages, ascending. */
@@ -243,16 +177,11 @@ export interface QueueWorkerCounts {
   newestHeartbeatAt: Date | null;
 }
 
-export interface ListRunsParams extends Page {
-  workflowId?: number;
-  status?: WorkflowStatus;
-}
-
 /**
  * Persistence operations. Implemented once per backend under `store/<backend>/`.
  * Semantics are those of `pgqrs-reference.md` as amended by `DECISIONS.md`.
  */
-export interface StoreBackend extends RunPrimitiveOps, RunOperationOps, RunQueryOps {
+export interface StoreBackend extends WorkflowStoreOps, RunPrimitiveOps, RunOperationOps, RunQueryOps {
   readonly capabilities: StoreCapabilities;
 
   // --- schema -----------------------------------------------------------------------------------------------
@@ -383,96 +312,6 @@ export interface StoreBackend extends RunPrimitiveOps, RunOperationOps, RunQuery
   systemStats(p: { now: Date; maxReadCt: number }): Promise<SystemStats>;
   workerHealthStats(p: { staleBefore: Date; groupByQueue: boolean }): Promise<WorkerHealthStats[]>;
 
-  // --- workflows --------------------------------------------------------------------------------------------
-  /** Idempotent: creates the queue of that name if missing and the definition if missing; returns it. */
-  createWorkflow(p: { name: string; now: Date }): Promise<WorkflowRecord>;
-  getWorkflowByName(name: string): Promise<WorkflowRecord | null>;
-  getWorkflowById(id: number): Promise<WorkflowRecord | null>;
-  listWorkflows(): Promise<WorkflowRecord[]>;
-  /**
-   * Get the run of this message, or create it QUEUED with `input = payload`. WORKFLOW_NOT_FOUND when the message's
-   * queue has no workflow definition. Safe under concurrency (unique `message_id`).
-   */
-  getOrCreateRun(p: CreateRunParams): Promise<RunRecord>;
-  /**
-   * `getOrCreateRun`, then QUEUED|PAUSED → RUNNING (`started_at` kept when set), in one round trip; a run in any
-   * other status is returned unchanged, but a RUNNING one (a new delivery after a crash, a lost lease or a release)
-   * is restarted too. Each start records the message's consumer as `worker_id` and adds 1 to `attempts`. The same
-   * errors as `getOrCreateRun`. The row may be a snapshot older than a
-   * concurrent transition (then still QUEUED or PAUSED): callers fall back to `transitionRun`.
-   */
-  startRun(p: CreateRunParams): Promise<RunRecord>;
-  /**
-   * Optional: `dequeue(p)` and `startRun` for every claimed message of a workflow queue, in one round trip (the
-   * claim of a workflow worker). `run` is what `startRun` would return, or `null` when the statement could not
-   * tell (no workflow for the queue, a creation racing ours): the caller then calls `startRun` itself.
-   */
-  dequeueAndStartRuns?(p: DequeueParams): Promise<{ message: QueueMessage; run: RunRecord | null }[]>;
-  /**
-   * Optional: `enqueue` of ONE payload leased as `p.leaseTo` says, and its workflow run created RUNNING
-   * (`started_at = leaseTo.now`), in one round trip: a trigger handed straight to an idle workflow worker of this
-   * store. `run` is `null` when the queue has no workflow; the caller then calls `startRun` itself.
-   */
-  enqueueAndStartRun?(
-    p: EnqueueParams & { leaseTo: NonNullable<EnqueueParams["leaseTo"]> },
-  ): Promise<{ message: QueueMessage; run: RunRecord | null }>;
-  getRun(id: number): Promise<RunRecord | null>;
-  getRunByMessageId(messageId: number): Promise<RunRecord | null>;
-  /** Newest first. */
-  listRuns(p: ListRunsParams): Promise<RunRecord[]>;
-  countRuns(p: Omit<ListRunsParams, keyof Page>): Promise<number>;
-  /**
-   * Guarded update of a run's status (`updated_at = now`; `started_at` on first RUNNING; `paused_at` on PAUSED;
-   * `completed_at` on SUCCESS/ERROR/CANCELLED). `null` when missing or not in `from`.
-   */
-  transitionRun(p: TransitionRunParams): Promise<RunRecord | null>;
-  /**
-   * `transitionRun` and, when it applies, `archive([messageId])` for `workerId`, in one transaction. `run` is
-   * `null` (and nothing is archived) when the run is missing or not in `from`.
-   */
-  completeRunAndArchive(p: CompleteRunAndArchiveParams): Promise<{ run: RunRecord | null; archived: boolean }>;
-  /**
-   * Atomic upsert of step `(runId, stepName)`:
-   * absent → insert RUNNING (`retry_count 0`, `started_at now`); SUCCESS → unchanged; ERROR with
-   * `retry_at <= now` → RUNNING with `retry_at`/`error` cleared (`retry_count` kept); other ERROR → unchanged;
-   * RUNNING held by another `owner` (a crashed or expired delivery) → RUNNING with `started_at = now`; RUNNING held
-   * by the same owner → unchanged (the retry race). The row records `attempt_owner = owner` when acquired. Returns
-   * the row after the statement and whether this call moved it to RUNNING (`acquired`).
-   */
-  acquireStep(p: AcquireStepParams): Promise<{ step: StepRecord; acquired: boolean }>;
-  /**
-   * `acquireStep` guarded by the run's status, in one round trip: `runStatus` is the run's status (`null` when the
-   * run does not exist), and nothing is acquired when it is CANCELLING or CANCELLED (then `step` is the existing row
-   * or `null`). Otherwise as `acquireStep`.
-   */
-  acquireStepOfRun(
-    p: AcquireStepParams,
-  ): Promise<{ runStatus: WorkflowStatus | null; step: StepRecord | null; acquired: boolean }>;
-  /**
-   * Optional one-round-trip form of `completeStep(complete)` followed by `acquireStepOfRun(acquire)`, in one
-   * transaction (the engine makes the two calls itself when a backend lacks it). The completion is fenced by its
-   * owner; when it does not apply (`completed: false`) nothing is acquired and the other fields describe nothing.
-   */
-  completeStepThenAcquire?(p: {
-    complete: CompleteStepParams & { owner: string };
-    acquire: AcquireStepParams;
-  }): Promise<{ completed: boolean; runStatus: WorkflowStatus | null; step: StepRecord | null; acquired: boolean }>;
-  /**
-   * Optional one-round-trip form of `completeStep(complete)` followed by `completeRunAndArchive(run)`, in one
-   * transaction; the run is finished only when the fenced step completion applied (`completed`).
-   */
-  completeStepThenRunAndArchive?(p: {
-    complete: CompleteStepParams & { owner: string };
-    run: CompleteRunAndArchiveParams;
-  }): Promise<{ completed: boolean; run: RunRecord | null; archived: boolean }>;
-  /** SUCCESS with output, `completed_at = now`. */
-  completeStep(p: CompleteStepParams): Promise<StepRecord>;
-  /** ERROR with error, retry_at, retry_count, `completed_at = now`. */
-  failStep(p: FailStepParams): Promise<StepRecord>;
-  getStep(p: { runId: number; stepName: string }): Promise<StepRecord | null>;
-  /** In creation order. */
-  listSteps(p: { runId: number }): Promise<StepRecord[]>;
-
   // --- paged reads (dashboards): one statement each, rows returned bounded by the caller's page ---------------
   /**
    * Metrics of one page of queues, most pending first (then most unarchived, then by name and id), and how many
@@ -509,3 +348,13 @@ export type {
   SearchPageParams,
   WorkerActivity,
 } from "./page-reads.js";
+export type {
+  CompleteRunAndArchiveParams,
+  CreateRunParams,
+  TransitionRunParams,
+  AcquireStepParams,
+  FinishStepParams,
+  CompleteStepParams,
+  FailStepParams,
+  ListRunsParams,
+} from "./workflow-store.js";
