@@ -11,6 +11,7 @@
  * - **workflow**: a definition (`pgqrs_workflows`) owning a queue of the same name; a **run** is one execution,
  *   keyed by its trigger message; a **step** is one durable unit of a run, keyed by `(runId, stepName)`.
  */
+import type { MessageError, QueueSettings } from "./queue-controls-types.js";
 import type { RunWaitingFor } from "./store/run-primitives.js";
 
 /** Worker lifecycle states (lowercase, as pgqrs stores them). */
@@ -29,7 +30,7 @@ export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
   "CANCELLED",
 ];
 
-export interface QueueRecord {
+export interface QueueRecord extends QueueSettings {
   id: number;
   queueName: string;
   createdAt: Date;
@@ -55,6 +56,19 @@ export interface QueueMessage<T = unknown> {
    * replayed, by this package or by pgqrs's `replay_dlq`).
    */
   deadLetteredAt: Date | null;
+  /** Claimed before messages of lower priority; higher first, then oldest first. Default 0. */
+  priority: number;
+  /** At most one unarchived message of the queue has this key (`enqueue(p, { dedupKey })`); `null` when none. */
+  dedupKey: string | null;
+  /**
+   * Messages of one group are delivered one at a time in enqueue order: the next only once the previous is
+   * archived or dead-lettered (`enqueue(p, { groupKey })`); `null` when none.
+   */
+  groupKey: string | null;
+  /** The error of the last failed delivery, while there is one; `null` otherwise. */
+  lastError: MessageError | null;
+  /** Set on what `enqueue` returns when a message with the same `dedupKey` already existed and nothing was written. */
+  deduplicated?: true;
 }
 
 export interface WorkerRecord {

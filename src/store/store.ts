@@ -28,6 +28,7 @@ import type {
   SearchPageParams,
   WorkerActivity,
 } from "./page-reads.js";
+import type { MessageError, QueueSettingsOptions } from "../queue-controls-types.js";
 import type { WorkflowStoreOps } from "./workflow-store.js";
 import type { RunPrimitiveOps } from "./run-primitives.js";
 import type { RunOperationOps } from "./run-operations.js";
@@ -66,6 +67,26 @@ export interface EnqueueParams {
    * Otherwise the row is a plain enqueue; the returned message's `consumerWorkerId` says which happened.
    */
   leaseTo?: { workerId: number; now: Date; leaseEnd: Date; maxReadCt: number };
+  /** Every row's priority (higher is claimed first). Default 0. */
+  priority?: number;
+  /** Every row's group key (ordered groups). Default none. */
+  groupKey?: string;
+  /**
+   * Only with ONE payload: at most one unarchived message of the queue has this key. When one exists (or, with
+   * `dedupWindowMs`, one archived at or after `enqueuedAt - dedupWindowMs`), nothing is written and that message is
+   * returned with `deduplicated: true`. Race-free: concurrent enqueues of one key make one row (a unique index).
+   */
+  dedupKey?: string;
+  /** With `dedupKey`: also match messages archived within this many ms before `enqueuedAt`. Default 0. */
+  dedupWindowMs?: number;
+  /**
+   * The application's own open transaction to insert in (outbox): a node-postgres client (PostgreSQL) or a
+   * better-sqlite3 Database with an open transaction (SQLite; the insert then runs synchronously, before this call
+   * returns its promise, so it works inside `db.transaction(fn)`). The row exists if and only if that transaction
+   * commits; on PostgreSQL its NOTIFY is delivered at that commit to every listener, this store's included. Never
+   * combined with `leaseTo`. VALIDATION_FAILED when it is not such an object.
+   */
+  tx?: unknown;
 }
 
 export interface DequeueParams {
@@ -82,6 +103,15 @@ export interface DequeueParams {
    * `dequeueAndStartRuns`, and by `dequeue` of backends without `dequeueAndStartRuns` (SQLite). Absent: any.
    */
   versions?: readonly string[];
+  /**
+   * The claim of a queue with a concurrency limit or a rate limit (`QueueRecord.concurrencyLimit`, `rateLimit`):
+   * takes at most `concurrencyLimit − (messages of the queue under a live lease)` and what the rate limit's window
+   * allows, recording the claims in the window, serialised across every process (PostgreSQL: a lock on the queue's
+   * settings row inside one function call). Without `limited`, a claim (`dequeue`, `archiveAndDequeue`,
+   * `dequeueAndStartRuns`, and a `leaseTo` enqueue) takes NOTHING from a queue that has either limit, so a process
+   * whose view of the settings is stale can never exceed them. On a queue without limits `limited` claims as usual.
+   */
+  limited?: boolean;
 }
 
 /** Acknowledge held messages and claim the next ones in one round trip (single-message and batch loops). */
@@ -123,6 +153,14 @@ export interface ReleaseParams extends OwnedIdsParams {
    * rescheduled (a workflow retry or pause), so it must not count toward `maxReadCt`. Default false.
    */
   refundDelivery?: boolean;
+  /** Stored as the messages' `last_error` (a handler's failure). Default: `last_error` unchanged. */
+  error?: MessageError;
+  /**
+   * Rows whose `read_ct >= deadLetterAtReadCt` are dead-lettered instead of released, in the same statement
+   * (`archived_at = dead_lettered_at = now`, with `error`), and their unfinished workflow runs fail as in
+   * `deadLetter`. Such rows still count as `true`. Default: never.
+   */
+  deadLetterAtReadCt?: number;
 }
 
 export interface ListMessagesParams extends Page {
@@ -193,8 +231,17 @@ export interface StoreBackend extends WorkflowStoreOps, RunPrimitiveOps, RunOper
   close(): Promise<void>;
 
   // --- queues -----------------------------------------------------------------------------------------------
-  /** QUEUE_ALREADY_EXISTS on a duplicate name. */
-  createQueue(p: { name: string; now: Date }): Promise<QueueRecord>;
+  /**
+   * Insert the queue and its settings (when any is given) in one transaction. QUEUE_ALREADY_EXISTS on a duplicate
+   * name, unless `ifNotExists`: then the existing queue is returned, settings unchanged (race-free: two processes
+   * creating one name both get the one row).
+   */
+  createQueue(p: { name: string; now: Date; settings?: QueueSettingsOptions; ifNotExists?: boolean }): Promise<QueueRecord>;
+  /**
+   * Change a queue's settings (a field left out keeps its value, `null` clears it); returns the queue with its new
+   * settings, `null` when the queue does not exist. Settings are already validated by the engine.
+   */
+  updateQueueSettings(p: { queueId: number; settings: QueueSettingsOptions; now: Date }): Promise<QueueRecord | null>;
   getQueueByName(name: string): Promise<QueueRecord | null>;
   getQueueById(id: number): Promise<QueueRecord | null>;
   listQueues(): Promise<QueueRecord[]>;
@@ -212,9 +259,11 @@ export interface StoreBackend extends WorkflowStoreOps, RunPrimitiveOps, RunOper
   enqueue(p: EnqueueParams): Promise<QueueMessage[]>;
   /**
    * Claim up to `limit` messages of the queue with `archived_at IS NULL AND vt <= now AND read_ct < maxReadCt`
-   * (unleased, or leased with an expired lease), oldest first by (`enqueued_at`, `id`), in ONE statement:
-   * `read_ct + 1`, `vt = now + lease`, `consumer_worker_id = worker`, `dequeued_at = COALESCE(dequeued_at, now)`.
-   * Rows come back ordered by (`enqueued_at`, `id`).
+   * (unleased, or leased with an expired lease), highest `priority` first, then oldest first by (`enqueued_at`,
+   * `id`), in ONE statement: `read_ct + 1`, `vt = now + lease`, `consumer_worker_id = worker`,
+   * `dequeued_at = COALESCE(dequeued_at, now)`. A message with a `group_key` is claimable only while no unarchived
+   * message of its queue and group has a smaller id (the group's head; so one at a time, in enqueue order). Rows
+   * come back in claim order (`priority` descending, `enqueued_at`, `id`). See `DequeueParams.limited`.
    */
   dequeue(p: DequeueParams): Promise<QueueMessage[]>;
   /** Per-id: set `archived_at = now` where owned by the worker and not archived. */
