@@ -2,12 +2,7 @@ import * as pgqrs from "pgqrs";
 
 const store = await pgqrs.connect(process.env.PGQRS_DSN ?? "sqlite://./quickstart.db");
 await pgqrs.admin(store).install();
-await pgqrs
-  .admin(store)
-  .createQueue("emails")
-  .catch((err) => {
-    if (!pgqrs.isPgqrsError(err, "QUEUE_ALREADY_EXISTS")) throw err;
-  });
+await pgqrs.admin(store).createQueue("emails", { ifNotExists: true }); // safe to run again
 
 // Produce: one message, then a batch (one insert, all or nothing).
 const producer = await store.producer("emails");

@@ -1,0 +1,113 @@
+/**
+ * Shared by the docs tests that execute samples (queue-controls-guide, samples-run-twice): extract fenced blocks
+ * from markdown, run a TypeScript sample as its own process (it imports "pgqrs", which resolves to the built dist/
+ * by package self-reference), and give each test a fresh database of a backend.
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import pg from "pg";
+import { type BackendName, freshSqlitePath, postgresDsn, uniqueName } from "../support/backends.js";
+
+const ROOT = process.cwd();
+const SAMPLES = join(ROOT, "test-artifacts", "docs-samples");
+// Samples run in a scratch directory (their SQLite fallbacks land there), so tsx is named by path.
+const TSX = pathToFileURL(join(ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
+
+/** A fenced block: its language, the line its code starts on (1-based), and the code. */
+export interface Block {
+  lang: string;
+  line: number;
+  code: string;
+}
+
+/** The fenced blocks of a markdown text whose language matches `lang`. */
+export function fencedBlocks(markdown: string, lang: RegExp): Block[] {
+  const out: Block[] = [];
+  const lines = markdown.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^```(\w+)\s*$/.exec(lines[i] as string);
+    if (m === null) continue;
+    const start = i + 1;
+    let end = start;
+    while (end < lines.length && lines[end] !== "```") end++;
+    if (lang.test(m[1] as string)) out.push({ lang: m[1] as string, line: start + 1, code: lines.slice(start, end).join("\n") });
+    i = end;
+  }
+  return out;
+}
+
+/** What a sample announces it prints: the trailing comment of each `console.log(…); // …` line, in order. */
+export function expectedOutput(code: string): string[] {
+  return code
+    .split("\n")
+    .map((l) => /^\s*console\.log\(.*\);\s*\/\/ (.+)$/.exec(l)?.[1])
+    .filter((l): l is string => l !== undefined);
+}
+
+/** Whether `expected` occurs in `lines` in order (other lines may come between). */
+export function inOrder(lines: string[], expected: string[]): boolean {
+  let at = 0;
+  for (const line of lines) if (at < expected.length && line === expected[at]) at++;
+  return at === expected.length;
+}
+
+/** The outcome of one sample run. */
+export interface SampleRun {
+  code: number;
+  output: string;
+  stdout: string;
+}
+
+/** Run `code` (a TypeScript module) with `PGQRS_DSN=dsn`, in a scratch working directory (or `cwd`). */
+export function runSample(code: string, dsn: string, cwd?: string): Promise<SampleRun> {
+  mkdirSync(SAMPLES, { recursive: true });
+  const file = join(mkdtempSync(join(SAMPLES, "s-")), "sample.ts");
+  writeFileSync(file, code);
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", TSX, file],
+      {
+        cwd: cwd ?? mkdtempSync(join(tmpdir(), "pgqrs-doc-")),
+        env: { ...process.env, PGQRS_DSN: dsn },
+        timeout: 90_000,
+      },
+      (err, stdout, stderr) =>
+        resolve({
+          code: err === null ? 0 : typeof err.code === "number" ? err.code : 1,
+          output: stdout + stderr,
+          stdout,
+        }),
+    );
+  });
+}
+
+/** A brand-new database of the backend (SQLite file, or a Postgres database dropped by `drop`). */
+export async function createDatabase(backend: BackendName): Promise<{ dsn: string; drop: () => Promise<void> }> {
+  if (backend === "sqlite") return { dsn: `sqlite://${freshSqlitePath()}`, drop: async () => {} };
+  const name = uniqueName("doc");
+  const admin = new pg.Client({ connectionString: postgresDsn() });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(postgresDsn());
+  url.pathname = `/${name}`;
+  return {
+    dsn: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: postgresDsn() });
+      await c.connect();
+      try {
+        await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await c.end();
+      }
+    },
+  };
+}
