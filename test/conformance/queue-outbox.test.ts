@@ -1,0 +1,272 @@
+/**
+ * Queue controls, enqueue in your own transaction (issue 17 item 1): `enqueue(p, { tx })` and `enqueueBatch(ps,
+ * { tx })` with the application's node-postgres client in its transaction (PostgreSQL) or its better-sqlite3
+ * database in a transaction (SQLite): the message exists if and only if the transaction commits, and consumers
+ * (this store's and another process's) are woken at commit; `pgqrs_enqueue(...)` enqueues from SQL (PostgreSQL).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import * as pgqrs from "../../src/index.js";
+import { postgresDsn } from "../support/backends.js";
+import { openTestStore, thrown } from "../support/stores.js";
+import { openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
+
+const CHILD = fileURLToPath(new URL("../fixtures/queue-controls-consumer.ts", import.meta.url));
+
+interface ChildLine {
+  ready?: number;
+  sleeping?: true;
+  handled?: unknown;
+  id?: number;
+}
+
+/** The consumer process: every stdout line it printed so far, parsed. */
+function spawnConsumer(args: string[]): { child: ChildProcess; lines: ChildLine[]; stderr: () => string } {
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const lines: ChildLine[] = [];
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  createInterface({ input: child.stdout! }).on("line", (line) => lines.push(JSON.parse(line) as ChildLine));
+  afterAll(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  return { child, lines, stderr: () => stderr };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  await gone;
+}
+
+const sleepCount = (lines: ChildLine[]) => lines.filter((l) => l.sleeping === true).length;
+const handled = (lines: ChildLine[]) => lines.filter((l) => l.handled !== undefined).map((l) => l.handled);
+
+describe("outbox on postgres", () => {
+  const open = async (opts: Parameters<typeof openTestStore>[1] = {}) => {
+    const t = await openTestStore("postgres", opts);
+    await pgqrs.admin(t.store).createQueue("outbox");
+    const app = new pg.Client({ connectionString: postgresDsn() });
+    await app.connect();
+    afterAll(() => app.end());
+    return { ...t, app, producer: await t.store.producer("outbox") };
+  };
+  const count = (store: pgqrs.Store) => store.tables().messages().count();
+
+  it("rollback leaves nothing; commit is seen; uncommitted is invisible to the store", async () => {
+    const { store, app, producer } = await open();
+    await app.query("BEGIN");
+    const rolledBack = await producer.enqueue({ order: 1 }, { tx: app });
+    expect(rolledBack.payload).toEqual({ order: 1 });
+    const batch = await producer.enqueueBatch([{ order: 2 }, { order: 3 }], { tx: app, priority: 3 });
+    expect(batch).toHaveLength(2);
+    expect(await count(store)).toBe(0);
+    await app.query("ROLLBACK");
+    expect(await count(store)).toBe(0);
+
+    await app.query("BEGIN");
+    const one = await producer.enqueue({ order: 4 }, { tx: app });
+    const two = await producer.enqueueBatch([{ order: 5 }, { order: 6 }], { tx: app, groupKey: "g" });
+    expect(await count(store)).toBe(0);
+    await app.query("COMMIT");
+    expect(await count(store)).toBe(3);
+    const stored = await store.tables().messages().get(one.id);
+    expect(stored?.payload).toEqual({ order: 4 });
+    expect((await store.tables().messages().get(two[1]!.id))?.groupKey).toBe("g");
+    const c = await store.consumer("outbox");
+    const claimed = await c.dequeue({ batchSize: 10 });
+    expect(claimed.map((m) => m.payload)).toEqual([{ order: 4 }, { order: 5 }, { order: 6 }]);
+  });
+
+  it("the message commits or rolls back with the application's own writes", async () => {
+    const { store, app, producer, schema } = await open();
+    await app.query(`CREATE TABLE "${schema}".orders (id int primary key)`);
+    for (const outcome of ["ROLLBACK", "COMMIT"] as const) {
+      await app.query("BEGIN");
+      await app.query(`INSERT INTO "${schema}".orders VALUES (1)`);
+      await producer.enqueue({ orderId: 1 }, { tx: app, dedupKey: "order-1" });
+      await app.query(outcome);
+    }
+    const orders = await app.query(`SELECT count(*)::int AS n FROM "${schema}".orders`);
+    expect(orders.rows[0].n).toBe(1);
+    expect(await count(store)).toBe(1);
+    // A duplicate inside another transaction finds the committed one.
+    await app.query("BEGIN");
+    const dup = await producer.enqueue({ orderId: 1 }, { tx: app, dedupKey: "order-1" });
+    await app.query("COMMIT");
+    expect(dup.deduplicated).toBe(true);
+    expect(await count(store)).toBe(1);
+  });
+
+  it("refuses a tx that is not a client, writing nothing", async () => {
+    const { store, producer } = await open();
+    for (const tx of [{}, "client", 42, { query: "not a function" }]) {
+      const err = await thrown(() => producer.enqueue("x", { tx }));
+      expect(err.code).toBe("VALIDATION_FAILED");
+      expect(err.message).toContain("tx");
+    }
+    expect(await count(store)).toBe(0);
+  });
+
+  it("this store's sleeping loop is woken at commit (no time passes)", async () => {
+    const t = await openVirtualStore("postgres");
+    await pgqrs.admin(t.store).createQueue("outbox");
+    const app = new pg.Client({ connectionString: postgresDsn() });
+    await app.connect();
+    afterAll(() => app.end());
+    const producer = await t.store.producer("outbox");
+    const seen: unknown[] = [];
+    const ctl = new AbortController();
+    const loop = pgqrs
+      .dequeue()
+      .from("outbox")
+      .pollInterval(60_000)
+      .signal(ctl.signal)
+      .handle(async (m) => {
+        seen.push(m.payload);
+      })
+      .poll(t.store);
+    await untilTimerAt(t.clock, 60_000);
+    await app.query("BEGIN");
+    await producer.enqueue("woken", { tx: app });
+    await app.query("COMMIT");
+    await expect.poll(() => seen, { timeout: 15_000 }).toEqual(["woken"]);
+    ctl.abort();
+    await loop;
+  });
+
+  it("a consumer in another process, asleep for 60 s, is woken at commit and by pgqrs_enqueue", async () => {
+    const { store, app, producer, dsn, schema } = await open({ clock: pgqrs.systemClock });
+    const { child, lines, stderr } = spawnConsumer([dsn, schema, "outbox", "60000"]);
+    await expect.poll(() => sleepCount(lines), { timeout: 20_000, message: stderr() }).toBeGreaterThan(0);
+    await app.query("BEGIN");
+    await producer.enqueue({ via: "tx" }, { tx: app });
+    await app.query("COMMIT");
+    // Handled long before the 60 s poll interval could have ended its sleep.
+    await expect.poll(() => handled(lines), { timeout: 20_000 }).toEqual([{ via: "tx" }]);
+    const asleep = sleepCount(lines);
+    await expect.poll(() => sleepCount(lines), { timeout: 20_000 }).toBeGreaterThan(asleep);
+    const r = await app.query(`SELECT "${schema}".pgqrs_enqueue('outbox', '{"via":"sql"}'::jsonb) AS id`);
+    const id = Number(r.rows[0].id);
+    expect(id).toBeGreaterThan(0);
+    await expect.poll(() => handled(lines), { timeout: 20_000 }).toEqual([{ via: "tx" }, { via: "sql" }]);
+    expect(lines.find((l) => l.handled !== undefined && (l.handled as { via: string }).via === "sql")?.id).toBe(id);
+    await stopChild(child);
+    expect((await store.tables().messages().get(id))?.archivedAt).not.toBeNull();
+  });
+
+  it("pgqrs_enqueue: delay, priority, dedup and group keys; the existing id on a dedup hit; unknown queue raises", async () => {
+    const { store, app, schema } = await open({ clock: pgqrs.systemClock });
+    const fn = `"${schema}".pgqrs_enqueue`;
+    const call = async (sql: string, values: unknown[] = []) =>
+      Number((await app.query(`SELECT ${fn}(${sql}) AS id`, values)).rows[0].id);
+    const plain = await call(`'outbox', '{"a":1}'::jsonb`);
+    const delayed = await call(`'outbox', '2'::jsonb, 3600`);
+    const named = await call(
+      `queue_name => 'outbox', payload => '"p"'::jsonb, priority => 7, dedup_key => 'dk', group_key => 'gk'`,
+    );
+    const dup = await call(`queue_name => 'outbox', payload => '"other"'::jsonb, dedup_key => 'dk'`);
+    expect(dup).toBe(named);
+    const m = await store.tables().messages().get(named);
+    expect(m).toMatchObject({ payload: "p", priority: 7, dedupKey: "dk", groupKey: "gk", readCt: 0 });
+    const d = await store.tables().messages().get(delayed);
+    expect(d!.vt.getTime() - d!.enqueuedAt.getTime()).toBe(3_600_000);
+    expect((await store.tables().messages().get(plain))?.payload).toEqual({ a: 1 });
+    expect(await count(store)).toBe(3);
+    await expect(app.query(`SELECT ${fn}('no_such_queue', '1'::jsonb)`)).rejects.toThrow(/no_such_queue/);
+    expect(await count(store)).toBe(3);
+    // Inside a transaction it rolls back with it.
+    await app.query("BEGIN");
+    await call(`'outbox', '"gone"'::jsonb`);
+    await app.query("ROLLBACK");
+    expect(await count(store)).toBe(3);
+    // Claimed in priority order with the rest.
+    const c = await store.consumer("outbox");
+    expect((await c.dequeue({ batchSize: 5 })).map((x) => x.id)).toEqual([named, plain]);
+  });
+});
+
+describe("outbox on sqlite", () => {
+  const open = async () => {
+    const t = await openTestStore("sqlite", { clock: pgqrs.systemClock });
+    await pgqrs.admin(t.store).createQueue("outbox");
+    const path = t.dsn.slice("sqlite://".length);
+    const db = new Database(path);
+    db.pragma("busy_timeout = 5000");
+    afterAll(() => db.close());
+    return { ...t, db, path, producer: await t.store.producer("outbox") };
+  };
+  const count = (store: pgqrs.Store) => store.tables().messages().count();
+
+  it("rollback leaves nothing; commit is seen (BEGIN … COMMIT on the application's database)", async () => {
+    const { store, db, producer } = await open();
+    db.exec("BEGIN IMMEDIATE");
+    const m = await producer.enqueue({ order: 1 }, { tx: db });
+    expect(m.payload).toEqual({ order: 1 });
+    await producer.enqueueBatch([{ order: 2 }, { order: 3 }], { tx: db });
+    expect(await count(store)).toBe(0);
+    db.exec("ROLLBACK");
+    expect(await count(store)).toBe(0);
+    db.exec("BEGIN");
+    const kept = await producer.enqueue({ order: 4 }, { tx: db, priority: 2 });
+    await producer.enqueueBatch([{ order: 5 }], { tx: db });
+    db.exec("COMMIT");
+    expect(await count(store)).toBe(2);
+    expect(await store.tables().messages().get(kept.id)).toMatchObject({ payload: { order: 4 }, priority: 2 });
+  });
+
+  it("works inside db.transaction(fn): the insert runs synchronously; a throw rolls it back", async () => {
+    const { store, db, producer } = await open();
+    db.exec("CREATE TABLE app_orders (id INTEGER PRIMARY KEY)");
+    // A transaction function must not return a promise: the enqueues' promises are kept aside and awaited after.
+    let enqueued: Promise<[pgqrs.QueueMessage, pgqrs.QueueMessage[]]> | undefined;
+    const placeOrder = db.transaction((id: number, fail: boolean) => {
+      db.prepare("INSERT INTO app_orders (id) VALUES (?)").run(id);
+      const pending = producer.enqueue({ orderId: id }, { tx: db });
+      const batch = producer.enqueueBatch([{ orderId: id, n: 2 }], { tx: db });
+      enqueued = Promise.all([pending, batch]);
+      if (fail) throw new Error("payment declined");
+    });
+    expect(() => placeOrder(1, true)).toThrow("payment declined");
+    await enqueued;
+    expect(await count(store)).toBe(0);
+    placeOrder(2, false);
+    const [one, [two]] = await (enqueued as NonNullable<typeof enqueued>);
+    expect(await count(store)).toBe(2);
+    expect((await store.tables().messages().get(one.id))?.payload).toEqual({ orderId: 2 });
+    expect((await store.tables().messages().get(two!.id))?.payload).toEqual({ orderId: 2, n: 2 });
+    expect(db.prepare("SELECT count(*) AS n FROM app_orders").get()).toEqual({ n: 1 });
+  });
+
+  it("refuses a database outside a transaction and anything else, writing nothing", async () => {
+    const { store, db, producer } = await open();
+    expect(db.inTransaction).toBe(false);
+    for (const tx of [db, {}, "db", { prepare: 1, inTransaction: true }]) {
+      const err = await thrown(() => producer.enqueue("x", { tx }));
+      expect(err.code).toBe("VALIDATION_FAILED");
+      expect(err.message).toContain("tx");
+    }
+    expect(await count(store)).toBe(0);
+  });
+
+  it("a consumer in another process sees the committed message", async () => {
+    const { store, db, producer, dsn } = await open();
+    const { child, lines, stderr } = spawnConsumer([dsn, "public", "outbox", "100"]);
+    await expect.poll(() => sleepCount(lines), { timeout: 20_000, message: stderr() }).toBeGreaterThan(0);
+    let pending: Promise<pgqrs.QueueMessage> | undefined;
+    db.transaction(() => {
+      pending = producer.enqueue({ via: "tx" }, { tx: db });
+    })();
+    const m = await (pending as Promise<pgqrs.QueueMessage>);
+    await expect.poll(() => handled(lines), { timeout: 20_000 }).toEqual([{ via: "tx" }]);
+    await stopChild(child);
+    expect((await store.tables().messages().get(m.id))?.archivedAt).not.toBeNull();
+  });
+});
