@@ -58,10 +58,20 @@ export {
   TransientStepError,
   ValidationError,
 } from "./errors.js";
-export { Consumer, type DequeueOptions } from "./queue/consumer.js";
+export { Consumer, type DequeueOptions, type ReleaseOptions, type StopOptions } from "./queue/consumer.js";
 export type { MessageIterator, MessageIteratorOptions } from "./queue/message-iterator.js";
 export type { PollLoopEnd } from "./queue/poll-loop.js";
-export { type EnqueueOptions, Producer } from "./queue/producer.js";
+export { type BatchEnqueueOptions, type EnqueueOptions, Producer } from "./queue/producer.js";
+export type {
+  CreateQueueOptions,
+  MessageError,
+  QueueSettings,
+  QueueSettingsOptions,
+  RateLimit,
+  RetryOptions,
+  RetryPolicy,
+} from "./queue-controls-types.js";
+export { DEFAULT_RETRY } from "./queue/retry-backoff.js";
 export type { RateLimitStatus } from "./queue/token-bucket.js";
 // Records
 export {

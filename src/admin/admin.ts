@@ -13,6 +13,9 @@ import type {
   WorkerStats,
   WorkerStatus,
 } from "../types.js";
+import type { CreateQueueOptions, QueueSettingsOptions } from "../queue-controls-types.js";
+import { maxAttemptsOf } from "../queue/retry-backoff.js";
+import { assertQueueSettings } from "../validation/queue-settings.js";
 import type { WorkerHandle } from "../workers/worker-handle.js";
 import { WORKER_TRANSITIONS, type WorkerOperation } from "../workers/worker-transitions.js";
 import { defaultZombieThresholdMs } from "../workers/zombie-reclaim.js";
@@ -126,8 +129,27 @@ export class Admin {
     await this.#backend.verify();
   }
 
-  async createQueue(name: string): Promise<QueueRecord> {
-    return this.#store.queue(name);
+  /**
+   * Create a queue with its settings (retry policy, concurrency limit, rate limit; see {@link CreateQueueOptions}).
+   * QUEUE_ALREADY_EXISTS when the name is taken, unless `ifNotExists: true` (then the existing queue, its settings
+   * unchanged). VALIDATION_FAILED naming the field for a bad setting, nothing written.
+   */
+  async createQueue(name: string, options?: CreateQueueOptions): Promise<QueueRecord> {
+    return this.#store.queue(name, options);
+  }
+
+  /**
+   * Change a queue's settings: a field left out keeps its value, `null` clears it (retry back to the defaults, no
+   * limit). Loops of other processes pick the change up within their maintenance period (a few seconds); until
+   * then a limit just set makes their claims take nothing, never more than the limit. QUEUE_NOT_FOUND,
+   * VALIDATION_FAILED naming the field (nothing written).
+   */
+  async updateQueue(queue: QueueRef, settings: QueueSettingsOptions): Promise<QueueRecord> {
+    const checked = assertQueueSettings(settings);
+    const q = await this.#resolve(queue);
+    const updated = await this.#backend.updateQueueSettings({ queueId: q.id, settings: checked, now: this.#now() });
+    if (updated === null) throw queueNotFound(q.queueName);
+    return updated;
   }
 
   /** QUEUE_NOT_FOUND when missing. */
@@ -251,10 +273,10 @@ export class Admin {
    * of the message does not revive the run (trigger it again instead).
    */
   async dlq(queue?: QueueRef): Promise<number[]> {
-    const queueId = queue === undefined ? undefined : (await this.#resolve(queue)).id;
+    const q = queue === undefined ? undefined : await this.#resolve(queue);
     const { ids } = await this.#backend.deadLetter({
-      ...(queueId === undefined ? {} : { queueId }),
-      maxReadCt: this.#store.config.maxReadCt,
+      ...(q === undefined ? {} : { queueId: q.id }),
+      maxReadCt: q === undefined ? this.#store.config.maxReadCt : maxAttemptsOf(q, this.#store.config.maxReadCt),
       now: this.#now(),
     });
     return ids;

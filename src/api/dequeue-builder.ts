@@ -4,8 +4,11 @@ import { type MessageOutcome, type PollLoopEnd, runPollLoop } from "../queue/pol
 import { defaultPrefetch } from "../queue/prefetch.js";
 import { assertMayTakeWork, enterPolling } from "../queue/terminal-status.js";
 import { createWaker } from "../queue/wait.js";
+import type { MessageError, RetryOptions } from "../queue-controls-types.js";
+import { backoffMs, resolveRetryPolicy, toMessageError } from "../queue/retry-backoff.js";
 import type { QueueMessage } from "../types.js";
-import { zombieReclaimTask } from "../workers/zombie-reclaim.js";
+import { assertRetryOptions } from "../validation/queue-settings.js";
+import { queueMaintenanceTask } from "../queue/queue-maintenance.js";
 import { assertCount, MAX_DEQUEUE_BATCH } from "../validation/arguments.js";
 import { assertDate, assertIntervalMs, assertMilliseconds, assertSeconds } from "../validation/time-arguments.js";
 import type { Store } from "./pgqrs-store.js";
@@ -29,7 +32,8 @@ export class DequeueBuilder<T = unknown> {
   protected atTime: Date | undefined;
   protected abortSignal: AbortSignal | undefined;
   protected concurrencyLimit = 1;
-  protected releaseDelaySeconds = 0;
+  protected releaseDelaySeconds: number | undefined;
+  protected retryOptions: RetryOptions | undefined;
   protected prefetchLimit: number | undefined;
   protected errorListener: ((err: unknown) => void) | undefined;
 
@@ -107,9 +111,24 @@ export class DequeueBuilder<T = unknown> {
     return this;
   }
 
-  /** Visibility delay after a handler fails, seconds. Default 0 (visible again at once). */
+  /**
+   * A fixed visibility delay after a handler fails, seconds, instead of the retry policy's backoff (the attempts
+   * and the dead-lettering still follow the policy). Default: the backoff of {@link retry}.
+   */
   releaseDelay(seconds: number): this {
     this.releaseDelaySeconds = seconds;
+    return this;
+  }
+
+  /**
+   * This loop's retry policy for handler failures, over the queue's (`createQueue(name, { retry })`) and the
+   * defaults: a failed message is visible again after `min(maxMs, baseMs × factor^(attempt − 1))` ms, shortened by
+   * up to `jitter` of itself (defaults: baseMs 1,000, factor 2, maxMs 300,000, jitter 0.2), and the failure of
+   * attempt `maxAttempts` (default the queue's, else `config.maxReadCt`, 5) dead-letters it in the same statement.
+   * The error is kept on the message (`lastError`).
+   */
+  retry(options: RetryOptions): this {
+    this.retryOptions = options;
     return this;
   }
 
@@ -190,7 +209,8 @@ export class DequeueBuilder<T = unknown> {
     if (this.pollMs !== undefined) assertIntervalMs("pollInterval", this.pollMs);
     if (this.untilMs !== undefined) assertMilliseconds("until", this.untilMs);
     if (this.atTime !== undefined) assertDate("at", this.atTime);
-    assertSeconds("releaseDelay", this.releaseDelaySeconds);
+    if (this.releaseDelaySeconds !== undefined) assertSeconds("releaseDelay", this.releaseDelaySeconds);
+    if (this.retryOptions !== undefined) assertRetryOptions("retry", this.retryOptions);
     assertCount("concurrency", this.concurrencyLimit, { min: 1, max: MAX_DEQUEUE_BATCH });
     if (this.prefetchLimit !== undefined) assertCount("prefetch", this.prefetchLimit, { max: MAX_DEQUEUE_BATCH });
     const claim = this.concurrencyLimit * this.batchSize + (this.prefetchLimit ?? 0);
@@ -242,6 +262,7 @@ export class DequeueBuilder<T = unknown> {
       signal: this.abortSignal,
       concurrency: this.concurrencyLimit,
       releaseDelaySeconds: this.releaseDelaySeconds,
+      retry: this.retryOptions,
       prefetch: this.prefetchLimit,
       onError: this.errorListener,
       at: this.atTime,
@@ -278,11 +299,8 @@ export class HandlerBuilder<T = unknown> {
         await this.#batch?.(messages);
       }
     } catch (err) {
-      const visibleAt = new Date((s.at ?? consumer.now()).getTime() + s.releaseDelaySeconds * 1000);
-      await consumer.releaseMany(
-        messages.map((m) => m.id),
-        visibleAt,
-      );
+      const failure = failureRelease(consumer, s, s.at ?? consumer.now(), err);
+      await applyFailure(consumer, messages, failure);
       throw err;
     }
     await consumer.archiveMany(messages.map((m) => m.id));
@@ -291,7 +309,8 @@ export class HandlerBuilder<T = unknown> {
 
   /**
    * Serve until the worker is interrupted (resolves `"interrupted"`, worker `suspended`) or the signal aborts
-   * (resolves `"aborted"`, worker `ready`). A failing handler releases its message(s) and the loop goes on.
+   * or `consumer.stop()` (resolves `"aborted"`, worker `stopped`, what it held released). A failing handler releases
+   * its message(s) with the retry policy's backoff (see {@link DequeueBuilder.retry}) and the loop goes on.
    */
   async poll(store: Store): Promise<PollLoopEnd> {
     this.#checkBatch();
@@ -303,10 +322,7 @@ export class HandlerBuilder<T = unknown> {
     // With `.at(time)` the loop lives at that time: its claims, and the releases of failed messages.
     const at = s.at;
     const now = () => at ?? consumer.now();
-    const release = (): MessageOutcome => ({
-      action: "release",
-      visibleAt: new Date(now().getTime() + s.releaseDelaySeconds * 1000),
-    });
+    const release = (err: unknown) => failureRelease(consumer, s, now(), err);
     const single = this.#single;
     const batch = this.#batch;
     const onError = s.onError;
@@ -321,7 +337,7 @@ export class HandlerBuilder<T = unknown> {
       pollIntervalMs: s.pollMs ?? store.config.pollIntervalMs,
       now,
       ...(at === undefined ? {} : { at }),
-      maintenance: zombieReclaimTask(store.context, consumer.queue.id),
+      maintenance: queueMaintenanceTask(store.context, consumer),
       ...(s.signal === undefined ? {} : { signal: s.signal }),
       ...(onError === undefined ? {} : { onError }),
       process: async (messages) => {
@@ -331,7 +347,8 @@ export class HandlerBuilder<T = unknown> {
           return messages.map(() => ({ action: "archive" }) as const);
         } catch (err) {
           onError?.(err);
-          return messages.map(release);
+          const failed = release(err);
+          return messages.map((m) => failed(m));
         }
       },
     });
@@ -355,6 +372,60 @@ export class HandlerBuilder<T = unknown> {
         `Validation failed: single-message handlers require batch size = 1, got ${batchSize}`,
       );
     }
+  }
+}
+
+/** The loop settings a failure release needs. */
+interface FailureSettings {
+  releaseDelaySeconds: number | undefined;
+  retry: RetryOptions | undefined;
+}
+
+/**
+ * What to do with each message of a unit whose handler threw `err` at `now`: released after the policy's backoff
+ * (or the fixed `releaseDelay`) with the error kept, and dead-lettered in the same statement at its last attempt.
+ * One random draw per unit, so a failed batch is one statement.
+ */
+function failureRelease(
+  consumer: Consumer,
+  s: FailureSettings,
+  now: Date,
+  err: unknown,
+): (m: QueueMessage) => MessageOutcome {
+  const policy = resolveRetryPolicy(consumer.queue, consumer.maxAttemptsDefault, s.retry);
+  const draw = Math.random();
+  const errors = new Map<number, MessageError>();
+  return (m) => {
+    const attempt = Math.max(1, m.readCt);
+    const delayMs =
+      s.releaseDelaySeconds === undefined ? backoffMs(policy, attempt, () => draw) : s.releaseDelaySeconds * 1000;
+    let error = errors.get(attempt);
+    if (error === undefined) {
+      error = toMessageError(err, attempt, now);
+      errors.set(attempt, error);
+    }
+    return {
+      action: "release",
+      visibleAt: new Date(now.getTime() + delayMs),
+      error,
+      deadLetterAtReadCt: policy.maxAttempts,
+    };
+  };
+}
+
+/** Apply a failure release to a one-shot claim's messages (`execute`). */
+async function applyFailure(
+  consumer: Consumer,
+  messages: readonly QueueMessage[],
+  failed: (m: QueueMessage) => MessageOutcome,
+): Promise<void> {
+  for (const m of messages) {
+    const o = failed(m);
+    if (o.action !== "release") continue;
+    await consumer.releaseMany([m.id], o.visibleAt, {
+      ...(o.error === undefined ? {} : { error: o.error }),
+      ...(o.deadLetterAtReadCt === undefined ? {} : { deadLetterAtReadCt: o.deadLetterAtReadCt }),
+    });
   }
 }
 

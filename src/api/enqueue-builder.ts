@@ -1,4 +1,5 @@
 import { PgqrsError } from "../errors.js";
+import { resolveMessageOptions } from "../queue/enqueue-options.js";
 import { type EnqueueOptions, type Producer, resolveEnqueueTimes } from "../queue/producer.js";
 import { assertDate, assertMilliseconds, assertSeconds } from "../validation/time-arguments.js";
 import type { Store } from "./pgqrs-store.js";
@@ -14,6 +15,7 @@ export class EnqueueBuilder<T = unknown> {
   /** The delay as given, with the name of the method that gave it, checked at `execute`. */
   #delay: { argument: string; value: unknown; unitMs: number } | undefined;
   #at: Date | undefined;
+  #extra: EnqueueOptions = {};
 
   /** One payload. */
   message(payload: T): this {
@@ -57,6 +59,38 @@ export class EnqueueBuilder<T = unknown> {
     return this;
   }
 
+  /** Priority of every message: an integer −1,000,000 to 1,000,000, higher claimed first. Default 0. */
+  priority(n: number): this {
+    this.#extra.priority = n;
+    return this;
+  }
+
+  /**
+   * Deduplication key of the (one) message: while an unarchived message of the queue has it, nothing is written
+   * and `execute` returns that message's id. With `windowSeconds`, also a message archived that recently.
+   */
+  dedupKey(key: string, windowSeconds?: number): this {
+    this.#extra.dedupKey = key;
+    if (windowSeconds !== undefined) this.#extra.dedupWindowSeconds = windowSeconds;
+    else delete this.#extra.dedupWindowSeconds;
+    return this;
+  }
+
+  /** Ordered group of every message: one at a time per group, in enqueue order. */
+  groupKey(key: string): this {
+    this.#extra.groupKey = key;
+    return this;
+  }
+
+  /**
+   * Insert in the application's own open transaction (outbox): a node-postgres client inside `BEGIN`, or a
+   * better-sqlite3 Database with a transaction open. The messages exist if and only if it commits.
+   */
+  tx(client: unknown): this {
+    this.#extra.tx = client;
+    return this;
+  }
+
   /** Insert and return the ids, in payload order. */
   async execute(store: Store): Promise<number[]> {
     if (this.#payloads === undefined || this.#payloads.length === 0) {
@@ -66,10 +100,12 @@ export class EnqueueBuilder<T = unknown> {
       );
     }
     // Checked before the producer is registered: a bad argument writes nothing, not even a worker row.
-    const options: EnqueueOptions = { delaySeconds: this.#delaySeconds() };
+    const options: EnqueueOptions = { ...this.#extra, delaySeconds: this.#delaySeconds() };
     if (this.#at !== undefined) options.at = assertDate("at", this.#at);
     resolveEnqueueTimes(store.clock.now(), options);
+    resolveMessageOptions(options, this.#payloads.length);
     const producer = await this.#resolveProducer(store);
+    if (options.dedupKey !== undefined) return [(await producer.enqueue(this.#payloads[0], options)).id];
     const rows = await producer.enqueueBatch(this.#payloads, options);
     return rows.map((m) => m.id);
   }

@@ -3,7 +3,9 @@ import { hostname } from "node:os";
 import { Admin } from "../admin/admin.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
-import { PgqrsError } from "../errors.js";
+import { PgqrsError, ValidationError } from "../errors.js";
+import type { CreateQueueOptions } from "../queue-controls-types.js";
+import { assertQueueSettings } from "../validation/queue-settings.js";
 import { Consumer } from "../queue/consumer.js";
 import { Producer } from "../queue/producer.js";
 import type { StoreBackend, StoreCapabilities } from "../store/store.js";
@@ -73,11 +75,27 @@ export class Store {
     return this.#closed;
   }
 
-  /** Create a queue. QUEUE_ALREADY_EXISTS when the name is taken. */
-  async queue(name: string): Promise<QueueRecord> {
+  /**
+   * Create a queue with its settings (see `CreateQueueOptions`: retry policy, concurrency limit, rate limit).
+   * QUEUE_ALREADY_EXISTS when the name is taken, unless `ifNotExists: true` (then the existing queue is returned,
+   * its settings unchanged). VALIDATION_FAILED naming the field for a bad option, nothing written.
+   */
+  async queue(name: string, options?: CreateQueueOptions): Promise<QueueRecord> {
     this.#ctx.assertOpen();
     assertName("queue", name);
-    return this.#backend.createQueue({ name, now: this.clock.now() });
+    const settings = assertQueueSettings(options, ["ifNotExists"]);
+    const ifNotExists = options?.ifNotExists;
+    if (ifNotExists !== undefined && typeof ifNotExists !== "boolean") {
+      throw new ValidationError(`ifNotExists must be a boolean, got ${String(ifNotExists)}`, {
+        argument: "ifNotExists",
+      });
+    }
+    return this.#backend.createQueue({
+      name,
+      now: this.clock.now(),
+      ...(Object.keys(settings).length === 0 ? {} : { settings }),
+      ...(ifNotExists === true ? { ifNotExists: true } : {}),
+    });
   }
 
   /** The queue of that name. QUEUE_NOT_FOUND when missing. */
@@ -225,7 +243,7 @@ interface Cached<H extends WorkerHandle> {
 
 function cached<H extends WorkerHandle>(map: Map<string, Cached<H>>, key: string, make: () => Promise<H>): Promise<H> {
   const hit = map.get(key);
-  if (hit !== undefined && hit.handle?.lost !== true) return hit.promise;
+  if (hit !== undefined && hit.handle?.lost !== true && hit.handle?.stopped !== true) return hit.promise;
   const entry: Cached<H> = { promise: make() };
   map.set(key, entry);
   entry.promise.then(

@@ -1,12 +1,26 @@
 import { PgqrsError } from "../errors.js";
+import type { MessageError } from "../queue-controls-types.js";
+import { maxAttemptsOf } from "./retry-backoff.js";
 import type { QueueMessage, QueueRecord, RunRecord, WorkerRecord } from "../types.js";
 import { assertCount, assertId, assertIds, MAX_DEQUEUE_BATCH } from "../validation/arguments.js";
 import { assertDate, assertSeconds, timeAfter } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { WorkerHandle } from "../workers/worker-handle.js";
+
+export type { StopOptions } from "../workers/worker-handle.js";
 import type { HandoffOffer } from "./enqueue-signals.js";
 import { checkIteratorOptions, MessageIterator, type MessageIteratorOptions } from "./message-iterator.js";
 import { coalesceWakeups, REMOTE_WAKE_MIN_INTERVAL_MS } from "./wake-coalescer.js";
+
+/** How a release treats the messages (see `Consumer.releaseMany`). */
+export interface ReleaseOptions {
+  /** The delivery does not count toward the attempts (the message was rescheduled, not failed). Default false. */
+  refundDelivery?: boolean;
+  /** The failure to keep on the messages (`QueueMessage.lastError`). Default: unchanged. */
+  error?: MessageError;
+  /** Dead-letter, in the same statement, the messages whose `readCt` reached this (their last attempt). */
+  deadLetterAtReadCt?: number;
+}
 
 /** How many messages to take and for how long. */
 export interface DequeueOptions {
@@ -23,13 +37,44 @@ export interface DequeueOptions {
  * the message's lease, so a consumer whose lease expired and was taken over gets `false`.
  */
 export class Consumer extends WorkerHandle {
-  readonly queue: QueueRecord;
+  #queue: QueueRecord;
   /** What the claims since the last wake-up from a notification found: nothing yet claimed, nothing, or messages. */
   #afterRemoteWake: "pending" | "fruitless" | "found" = "found";
 
   constructor(ctx: EngineContext, queue: QueueRecord, record: WorkerRecord) {
     super(ctx, record);
-    this.queue = queue;
+    this.#queue = queue;
+  }
+
+  /** The queue, with its settings as last read (at registration, then at each loop maintenance). */
+  get queue(): QueueRecord {
+    return this.#queue;
+  }
+
+  /**
+   * Read the queue's settings again (loops do this in their maintenance), so a limit or retry policy changed by
+   * `updateQueue` in another process applies here. Keeps the old view when the queue is gone.
+   */
+  async refreshQueue(): Promise<QueueRecord> {
+    this.ctx.assertOpen();
+    const fresh = await this.ctx.backend.getQueueById(this.#queue.id);
+    if (fresh !== null) this.#queue = fresh;
+    return this.#queue;
+  }
+
+  /** True when the queue has a concurrency or rate limit: claims then go through the limited claim. */
+  get limited(): boolean {
+    return this.#queue.concurrencyLimit !== null || this.#queue.rateLimit !== null;
+  }
+
+  /** @internal `config.maxReadCt`: the attempts when neither the queue nor the loop sets `maxAttempts`. */
+  get maxAttemptsDefault(): number {
+    return this.ctx.config.maxReadCt;
+  }
+
+  /** Deliveries a message of this queue gets: the queue's `retry.maxAttempts`, else `config.maxReadCt`. */
+  get maxAttempts(): number {
+    return maxAttemptsOf(this.#queue, this.ctx.config.maxReadCt);
   }
 
   /** Claim up to `batchSize` messages, oldest first, in one statement. */
@@ -44,7 +89,8 @@ export class Consumer extends WorkerHandle {
       limit: batchSize,
       leaseMs,
       now,
-      maxReadCt: this.ctx.config.maxReadCt,
+      maxReadCt: this.maxAttempts,
+      ...(this.limited ? { limited: true } : {}),
     });
     this.#noteClaim(rows.length);
     return rows as QueueMessage<T>[];
@@ -76,11 +122,13 @@ export class Consumer extends WorkerHandle {
       limit,
       leaseMs: Math.round(vtSeconds * 1000),
       now: this.now(),
-      maxReadCt: this.ctx.config.maxReadCt,
+      maxReadCt: this.maxAttempts,
       ...(versions === undefined ? {} : { versions }),
+      ...(this.limited ? { limited: true } : {}),
     };
+    // A limited queue's claim is the backend's limited `dequeue`; runs then start per message.
     const claimed =
-      backend.dequeueAndStartRuns === undefined
+      backend.dequeueAndStartRuns === undefined || this.limited
         ? (await backend.dequeue(params)).map((message) => ({ message, run: null }))
         : await backend.dequeueAndStartRuns(params);
     this.#noteClaim(claimed.length);
@@ -99,6 +147,12 @@ export class Consumer extends WorkerHandle {
     assertIds("ids", ids);
     const { batchSize, leaseMs, now } = this.#claimArguments(options);
     if (this.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${this.id}' not found`);
+    if (this.limited) {
+      // The limited claim counts live leases, so the acknowledgement goes first, in its own statement.
+      const archived = ids.length === 0 ? [] : await this.archiveMany(ids);
+      const messages = batchSize === 0 ? [] : await this.dequeue<T>(options);
+      return { archived, messages };
+    }
     const result = await this.ctx.backend.archiveAndDequeue({
       archiveIds: ids,
       queueId: this.queue.id,
@@ -106,7 +160,7 @@ export class Consumer extends WorkerHandle {
       limit: batchSize,
       leaseMs,
       now,
-      maxReadCt: this.ctx.config.maxReadCt,
+      maxReadCt: this.maxAttempts,
     });
     if (batchSize > 0) this.#noteClaim(result.messages.length);
     return { archived: result.archived, messages: result.messages as QueueMessage<T>[] };
@@ -269,11 +323,7 @@ export class Consumer extends WorkerHandle {
    * Give held messages back, visible at `visibleAt` (default now); one result per id. With `refundDelivery` the
    * lease does not count toward `maxReadCt` (the message was rescheduled, not failed).
    */
-  async releaseMany(
-    ids: readonly number[],
-    visibleAt?: Date,
-    options: { refundDelivery?: boolean } = {},
-  ): Promise<boolean[]> {
+  async releaseMany(ids: readonly number[], visibleAt?: Date, options: ReleaseOptions = {}): Promise<boolean[]> {
     this.ctx.assertOpen();
     assertIds("ids", ids);
     if (visibleAt !== undefined) assertDate("visibleAt", visibleAt);
@@ -284,6 +334,8 @@ export class Consumer extends WorkerHandle {
       now: this.now(),
       visibleAt: visibleAt ?? this.now(),
       refundDelivery: options.refundDelivery === true,
+      ...(options.error === undefined ? {} : { error: options.error }),
+      ...(options.deadLetterAtReadCt === undefined ? {} : { deadLetterAtReadCt: options.deadLetterAtReadCt }),
     });
   }
 

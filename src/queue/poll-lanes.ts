@@ -1,7 +1,8 @@
 import type { Timer } from "../clock.js";
 import type { QueueMessage } from "../types.js";
 import type { AckQueue } from "./ack-queue.js";
-import type { Consumer } from "./consumer.js";
+import type { MessageError } from "../queue-controls-types.js";
+import type { Consumer, ReleaseOptions } from "./consumer.js";
 import type { MessageOutcome, PollLoopOptions } from "./poll-loop.js";
 import type { Prefetch } from "./prefetch.js";
 
@@ -231,18 +232,28 @@ async function applyOutcomes(
   outcomes: readonly MessageOutcome[],
 ): Promise<void> {
   const archive: number[] = [];
-  const releases = new Map<string, { at: Date; refund: boolean; ids: number[] }>();
+  // Releases that agree on every setting go in one statement (a failed batch shares one error and one delay).
+  const releases = new Map<string, { at: Date; options: ReleaseOptions; ids: number[] }>();
+  const errorKeys = new Map<MessageError, number>();
   messages.forEach((m, i) => {
     const o = outcomes[i] ?? { action: "release", visibleAt: new Date(0) };
     if (o.action === "archive") archive.push(m.id);
     else if (o.action === "release") {
       const refund = o.refund === true;
-      const key = `${o.visibleAt.getTime()}:${refund}`;
-      const group = releases.get(key) ?? { at: o.visibleAt, refund, ids: [] };
+      let errorKey = -1;
+      if (o.error !== undefined) {
+        errorKey = errorKeys.get(o.error) ?? errorKeys.size;
+        errorKeys.set(o.error, errorKey);
+      }
+      const key = `${o.visibleAt.getTime()}:${refund}:${errorKey}:${o.deadLetterAtReadCt ?? ""}`;
+      const options: ReleaseOptions = { refundDelivery: refund };
+      if (o.error !== undefined) options.error = o.error;
+      if (o.deadLetterAtReadCt !== undefined) options.deadLetterAtReadCt = o.deadLetterAtReadCt;
+      const group = releases.get(key) ?? { at: o.visibleAt, options, ids: [] };
       group.ids.push(m.id);
       releases.set(key, group);
     }
   });
   if (archive.length > 0) await consumer.archiveMany(archive);
-  for (const g of releases.values()) await consumer.releaseMany(g.ids, g.at, { refundDelivery: g.refund });
+  for (const g of releases.values()) await consumer.releaseMany(g.ids, g.at, g.options);
 }

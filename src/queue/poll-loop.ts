@@ -1,4 +1,5 @@
 import { PgqrsError } from "../errors.js";
+import type { MessageError } from "../queue-controls-types.js";
 import type { QueueMessage, RunRecord } from "../types.js";
 import type { Consumer, DequeueOptions } from "./consumer.js";
 import { assertMayTakeWork, enterPolling } from "./terminal-status.js";
@@ -11,7 +12,15 @@ import { type AckQueue, createAckQueue } from "./ack-queue.js";
 export type MessageOutcome =
   | { action: "archive" }
   /** `refund`: the message was rescheduled, not attempted and failed; the delivery does not count toward maxReadCt. */
-  | { action: "release"; visibleAt: Date; refund?: boolean }
+  | {
+      action: "release";
+      visibleAt: Date;
+      refund?: boolean;
+      /** The failure to keep on the message. */
+      error?: MessageError;
+      /** Dead-letter it instead when its `readCt` reached this (its last attempt failed). */
+      deadLetterAtReadCt?: number;
+    }
   /** Leave it leased (its owner already acted on it, or a crash is being simulated). */
   | { action: "keep" };
 
@@ -72,8 +81,8 @@ export type PollLoopEnd = "interrupted" | "aborted";
 
 /**
  * Serve a consumer until it is interrupted, suspended, shut down, or the signal aborts (DECISIONS.md item 3): a
- * failing handler never ends the loop. Resolves when interrupted (the worker is left `suspended`) or aborted (left
- * `ready`), after in-flight handlers finish. Rejects with SUSPENDED when the worker is suspended or stopped by
+ * failing handler never ends the loop. Resolves when interrupted (the worker is left `suspended`) or aborted (by
+ * the signal or `consumer.stop()`: left `stopped`, what it held released), after in-flight handlers finish. Rejects with SUSPENDED when the worker is suspended or stopped by
  * someone else, and with WORKER_NOT_FOUND when its row was deleted.
  */
 export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd> {
@@ -112,6 +121,19 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   // One listener for the loop's life, so the waits on the hot path need not register their own.
   const onAbort = () => waker.wake();
   signal?.addEventListener("abort", onAbort, { once: true });
+  // `consumer.stop()` ends the loop as the signal would.
+  let stopRequested = false;
+  let loopDone: () => void = () => undefined;
+  const detachLoop = consumer.attachLoop({
+    requestStop: () => {
+      stopRequested = true;
+      waker.wake();
+    },
+    done: new Promise<void>((resolve) => {
+      loopDone = resolve;
+    }),
+  });
+  const ending = () => stopRequested || signal?.aborted === true;
   // This loop is the consumer's only claimer: units hand their acknowledgements here, and the next statement
   // archives all of them and claims work for every free slot at once. Concurrent units therefore never compete
   // for the head of the queue with each other, and K units cost one round trip, not K.
@@ -155,7 +177,8 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
             const quiet = drainedSinceShortClaim(concurrency > 1);
             // In units: a handed-off message is a unit of its own, also in a batch loop.
             const freeUnits = concurrency - lanes.units() - handoffsInFlight;
-            if (ended || signal?.aborted === true || !quiet || freeUnits <= 0) return false;
+            // Not on a limited queue: a handed-off message would bypass the limits' claim.
+            if (ended || ending() || !quiet || freeUnits <= 0 || consumer.limited) return false;
             handoffsInFlight += 1;
             return true;
           },
@@ -181,14 +204,18 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   };
   try {
     while (true) {
-      if (signal?.aborted) {
+      if (ending()) {
         await stopLanes();
         await flushAcks(consumer, acks, options.onError);
-        await consumer.completePoll().catch(() => undefined);
+        // Ended on purpose: the worker stops (what it still holds is released), so it is not left `ready` with
+        // no one heartbeating or serving it.
+        await consumer.markStopped().catch((err: unknown) => options.onError?.(err));
         return "aborted";
       }
       if (consumer.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${consumer.id}' not found`);
-      const depth = prefetch.depth(lanes.meanUnitMs());
+      // A queue with a concurrency or rate limit is claimed only for free slots: a message claimed ahead would
+      // hold one of the queue's few leases while waiting for a slot here.
+      const depth = consumer.limited ? 0 : prefetch.depth(lanes.meanUnitMs());
       const capacity = concurrency * options.batchSize + depth;
       const room = capacity - lanes.held();
       // Over a network, acknowledgements pile up during each round trip and ride on the next claim together. A
@@ -290,6 +317,8 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
     }
     throw err;
   } finally {
+    detachLoop();
+    loopDone();
     withdrawOffer?.();
     unsubscribe();
     signal?.removeEventListener("abort", onAbort);

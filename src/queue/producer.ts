@@ -1,23 +1,20 @@
+import type { Timers } from "../clock.js";
 import { PgqrsError } from "../errors.js";
 import type { QueueMessage, QueueRecord, RunRecord, WorkerRecord } from "../types.js";
 import { assertId } from "../validation/arguments.js";
-import { assertDate, assertSeconds, timeAfter } from "../validation/time-arguments.js";
 import type { ValidationConfig } from "../validation-config.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { WorkerHandle } from "../workers/worker-handle.js";
+import {
+  type BatchEnqueueOptions,
+  type EnqueueOptions,
+  resolveEnqueueTimes,
+  resolveMessageOptions,
+} from "./enqueue-options.js";
 import { serializeBatch, serializePayload } from "./payload-validation.js";
-import { type RateLimitStatus, TokenBucket } from "./token-bucket.js";
 
-/** When a message becomes visible. */
-export interface EnqueueOptions {
-  /** Visible this many seconds after the reference time: 0 to 100 years (3,155,760,000 s). Default 0. */
-  delaySeconds?: number;
-  /**
-   * Reference time: the message's `enqueuedAt`, and visible at `at + delaySeconds`; a Date from 1970-01-01 to
-   * 9999-12-31T23:59:59.999Z. Default the clock's now.
-   */
-  at?: Date;
-}
+export { type BatchEnqueueOptions, type EnqueueOptions, resolveEnqueueTimes } from "./enqueue-options.js";
+import { type RateLimitStatus, TokenBucket } from "./token-bucket.js";
 
 /** A registered producer of one queue: validates payloads, rate-limits (when configured) and inserts messages. */
 export class Producer extends WorkerHandle {
@@ -36,7 +33,10 @@ export class Producer extends WorkerHandle {
         : new TokenBucket(rate, this.#validation.maxEnqueueBurst ?? 50, ctx.clock);
   }
 
-  /** Enqueue one payload; returns the stored message. */
+  /**
+   * Enqueue one payload; returns the stored message (with `deduplicated: true` when its `dedupKey` matched an
+   * existing message, and nothing was written).
+   */
   async enqueue<T>(payload: T, options: EnqueueOptions = {}): Promise<QueueMessage<T>> {
     const [msg] = await this.#insert([serializePayload(payload, this.#validation)], options);
     return msg as QueueMessage<T>;
@@ -56,7 +56,7 @@ export class Producer extends WorkerHandle {
    * Enqueue many payloads in one multi-row insert, all or nothing: one bad payload inserts none and the error
    * names its index. Returns the messages in payload order. An empty array inserts nothing.
    */
-  async enqueueBatch<T>(payloads: readonly T[], options: EnqueueOptions = {}): Promise<QueueMessage<T>[]> {
+  async enqueueBatch<T>(payloads: readonly T[], options: BatchEnqueueOptions = {}): Promise<QueueMessage<T>[]> {
     if (!Array.isArray(payloads)) {
       throw new PgqrsError("VALIDATION_FAILED", "Validation failed: enqueueBatch takes an array of payloads");
     }
@@ -65,7 +65,7 @@ export class Producer extends WorkerHandle {
   }
 
   /** pgqrs's name for {@link enqueueBatch}. */
-  async batchEnqueue<T>(payloads: readonly T[], options: EnqueueOptions = {}): Promise<QueueMessage<T>[]> {
+  async batchEnqueue<T>(payloads: readonly T[], options: BatchEnqueueOptions = {}): Promise<QueueMessage<T>[]> {
     return this.enqueueBatch(payloads, options);
   }
 
@@ -97,17 +97,30 @@ export class Producer extends WorkerHandle {
     this.ctx.assertOpen();
     const now = this.now();
     const { enqueuedAt, visibleAt } = resolveEnqueueTimes(now, options);
+    const extra = resolveMessageOptions(options, payloads.length);
     this.#bucket?.acquire(payloads.length);
     const visibleNow = visibleAt.getTime() <= now.getTime();
+    const params = { queueId: this.queue.id, payloads, producerWorkerId: this.id, enqueuedAt, visibleAt, ...extra };
+    const backend = this.ctx.backend;
+    if (extra.tx !== undefined) {
+      // Called synchronously from here (no await before it), so a SQLite backend writes inside the caller's
+      // synchronous transaction function.
+      const inserted = backend.enqueue(params);
+      const messages = await inserted;
+      if (visibleNow) signalAfterCommit(extra.tx, () => this.ctx.enqueueSignals.signal(this.queue.id), this.timers);
+      return messages;
+    }
     // A single message visible now goes straight to an idle handler loop of this store, if one offers: inserted
-    // leased to it, so it starts without a claim round trip. Messages with an explicit time or a delay do not, so
-    // they keep their place in the queue's order.
+    // leased to it, so it starts without a claim round trip. Messages with an explicit time, a delay, a group or a
+    // dedup key do not, so they keep their place in the queue's order and rules.
     const handoff =
-      payloads.length === 1 && visibleNow && options.at === undefined
+      payloads.length === 1 &&
+      visibleNow &&
+      options.at === undefined &&
+      extra.groupKey === undefined &&
+      extra.dedupKey === undefined
         ? this.ctx.enqueueSignals.take(this.queue.id)
         : undefined;
-    const params = { queueId: this.queue.id, payloads, producerWorkerId: this.id, enqueuedAt, visibleAt };
-    const backend = this.ctx.backend;
     let messages: QueueMessage[];
     let run: RunRecord | null | undefined;
     try {
@@ -140,18 +153,30 @@ export class Producer extends WorkerHandle {
       return [{ ...first, vt: visibleAt, readCt: 0, dequeuedAt: null, consumerWorkerId: null }];
     }
     handoff?.cancel();
-    if (visibleNow) this.ctx.enqueueSignals.signal(this.queue.id);
+    if (visibleNow && first?.deduplicated !== true) this.ctx.enqueueSignals.signal(this.queue.id);
     return messages;
   }
 }
 
 /**
- * `enqueuedAt` and first visibility. VALIDATION_FAILED naming the argument, before anything is written, for an
- * `at` that is not a Date in 1970-9999, a `delaySeconds` that is not 0 to 100 years, or a visibility time past 9999
- * (see `validation/time-arguments.ts`).
+ * Wake this store's consumers once the caller's transaction has ended. A better-sqlite3 Database says whether a
+ * transaction is open (`inTransaction`): checked from the event loop, backing off to 1 s, for at most 10 minutes.
+ * A node-postgres client says nothing: there the database's notification, sent at commit, wakes every listener.
  */
-export function resolveEnqueueTimes(now: Date, options: EnqueueOptions): { enqueuedAt: Date; visibleAt: Date } {
-  const at = options.at === undefined ? now : assertDate("at", options.at);
-  const delay = options.delaySeconds === undefined ? 0 : assertSeconds("delaySeconds", options.delaySeconds);
-  return { enqueuedAt: at, visibleAt: timeAfter("delaySeconds", at, delay * 1000) };
+function signalAfterCommit(tx: unknown, signal: () => void, timers: Timers): void {
+  const probe = tx as { inTransaction?: unknown };
+  if (typeof probe.inTransaction !== "boolean") return;
+  let waitMs = 0;
+  let waited = 0;
+  const check = () => {
+    if (probe.inTransaction !== true) {
+      signal();
+      return;
+    }
+    waited += waitMs;
+    if (waited > 600_000) return;
+    waitMs = Math.min(1_000, Math.max(1, waitMs * 2));
+    timers.setTimeout(check, waitMs, { unref: true });
+  };
+  setImmediate(check);
 }

@@ -4,6 +4,20 @@ import type { WorkerRecord, WorkerStatus } from "../types.js";
 import type { EngineContext } from "./engine-context.js";
 import { WORKER_TRANSITIONS, type WorkerOperation } from "./worker-transitions.js";
 
+/** `worker.stop(options)`. */
+export interface StopOptions {
+  /** How long handlers in flight may run before their messages are released, ms, 0 to 2^31 − 1. Default 30,000. */
+  timeoutMs?: number;
+}
+
+/** @internal What `stop` needs of a poll loop serving the worker. */
+export interface LoopControl {
+  /** End the loop as its AbortSignal would: claim nothing more, let handlers in flight finish. */
+  requestStop(): void;
+  /** Settles when the loop has ended. */
+  done: Promise<unknown>;
+}
+
 /**
  * A registered worker (producer, consumer or workflow worker): its row in `pgqrs_workers` and its lifecycle.
  * While it is not stopped, the store heartbeats it in the background.
@@ -14,6 +28,7 @@ export class WorkerHandle {
   #clock: Clock | undefined;
   #lost = false;
   readonly #statusListeners = new Set<() => void>();
+  readonly #loops = new Set<LoopControl>();
 
   constructor(ctx: EngineContext, record: WorkerRecord) {
     this.ctx = ctx;
@@ -126,6 +141,75 @@ export class WorkerHandle {
   async isHealthy(maxAgeMs: number): Promise<boolean> {
     const row = await this.refresh();
     return row.heartbeatAt.getTime() > this.now().getTime() - maxAgeMs;
+  }
+
+  /** True once this handle saw the worker stopped (by `stop`, `shutdown`, or an aborted loop). */
+  get stopped(): boolean {
+    return this.#record.status === "stopped";
+  }
+
+  /**
+   * @internal A poll loop serving this worker registers here, so {@link stop} can end it; returns the function
+   * that unregisters it.
+   */
+  attachLoop(control: LoopControl): () => void {
+    this.#loops.add(control);
+    return () => this.#loops.delete(control);
+  }
+
+  /**
+   * Stop this worker in one call: its loops stop claiming, handlers in flight may finish until `timeoutMs`
+   * (acknowledged as usual), then whatever it still holds is released (visible again at once) and the worker is
+   * `stopped` (heartbeats end). Idempotent; a stopped worker stays stopped.
+   */
+  async stop(options: StopOptions = {}): Promise<void> {
+    this.ctx.assertOpen();
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0 && timeoutMs <= 2_147_483_647)) {
+      throw new PgqrsError(
+        "VALIDATION_FAILED",
+        `Validation failed: timeoutMs must be 0 to 2147483647 ms, got ${timeoutMs}`,
+        {
+          details: { argument: "timeoutMs" },
+        },
+      );
+    }
+    const loops = [...this.#loops];
+    for (const loop of loops) loop.requestStop();
+    if (loops.length > 0) {
+      const timers = this.timers;
+      let timer: { cancel(): void } | undefined;
+      const expired = new Promise<void>((resolve) => {
+        timer = timers.setTimeout(resolve, timeoutMs, { unref: true });
+      });
+      await Promise.race([Promise.allSettled(loops.map((l) => l.done)), expired]);
+      timer?.cancel();
+    }
+    await this.markStopped();
+  }
+
+  /**
+   * @internal Release what this worker still holds and move it to `stopped` from any other status (no-op when it
+   * already is). Used by {@link stop} and by a loop its AbortSignal ended.
+   */
+  async markStopped(): Promise<void> {
+    if (this.#lost) return;
+    const now = this.now();
+    await this.ctx.backend.releaseWorkerMessages({ workerId: this.id, now });
+    const row = await this.ctx.backend.transitionWorker({
+      id: this.id,
+      from: ["ready", "polling", "interrupted", "suspended"],
+      to: "stopped",
+      now,
+    });
+    if (row !== null) this.#record = row;
+    else {
+      const current = await this.ctx.backend.getWorker(this.id);
+      if (current === null) throw this.#notFound();
+      this.#record = current;
+    }
+    this.ctx.heartbeats.remove(this.id);
+    for (const listener of this.#statusListeners) listener();
   }
 
   /** Run a guarded transition; INVALID_STATE_TRANSITION (row unchanged) when the current status forbids it. */

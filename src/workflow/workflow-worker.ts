@@ -4,7 +4,7 @@ import type { QueueMessage, RunRecord } from "../types.js";
 import { assertCount, MAX_DEQUEUE_BATCH } from "../validation/arguments.js";
 import { assertIntervalMs, assertSeconds } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
-import { zombieReclaimTask } from "../workers/zombie-reclaim.js";
+import { queueMaintenanceTask } from "../queue/queue-maintenance.js";
 import type { WorkflowDefinition } from "./definition.js";
 import { handleWorkflowMessage } from "./workflow-handler.js";
 import { resolveWorkerVersions, type WorkerVersions } from "./workflow-versions.js";
@@ -73,7 +73,7 @@ export function serveWorkflow(
     },
     pollIntervalMs: options.pollIntervalMs ?? ctx.config.pollIntervalMs,
     now: () => consumer.now(),
-    maintenance: zombieReclaimTask(ctx, consumer.queue.id),
+    maintenance: queueMaintenanceTask(ctx, consumer),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
     process: async ([message]) => {
