@@ -2,7 +2,7 @@
 // `defineWorkflow` value and the queue handlers of the exported `handlers` object.
 //
 //   pgqrs install --dsn sqlite://./app.db
-//   pgqrs queue create emails --dsn sqlite://./app.db
+//   pgqrs queue create emails --if-not-exists --dsn sqlite://./app.db
 //   pgqrs worker run --module examples/worker-module.mjs --dsn sqlite://./app.db      # in one shell
 //   pgqrs workflow trigger send_welcome '{"email":"ada@example.com"}' --wait --dsn sqlite://./app.db
 //   pgqrs message enqueue emails '{"to":"alan@example.com"}' --dsn sqlite://./app.db

@@ -33,7 +33,8 @@ export function fencedBlocks(markdown: string, lang: RegExp): Block[] {
     const start = i + 1;
     let end = start;
     while (end < lines.length && lines[end] !== "```") end++;
-    if (lang.test(m[1] as string)) out.push({ lang: m[1] as string, line: start + 1, code: lines.slice(start, end).join("\n") });
+    if (lang.test(m[1] as string))
+      out.push({ lang: m[1] as string, line: start + 1, code: lines.slice(start, end).join("\n") });
     i = end;
   }
   return out;
