@@ -2,7 +2,7 @@ import { type CommandSpec, type FlagSpec, GLOBAL_FLAGS } from "./command.js";
 import { COMMANDS } from "./commands/registry.js";
 
 const GROUPS: Record<string, string> = {
-  queue: "Queues: create, list, show, metrics, purge, delete",
+  queue: "Queues: create, update (settings), list, show, metrics, purge, delete",
   message: "Messages: enqueue, list, show, archive, delete, replay",
   dlq: "Dead letters: list, replay",
   worker: "Workers: run (serve a module), list, health, suspend, resume, shutdown, reclaim, purge",

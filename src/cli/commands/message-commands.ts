@@ -1,31 +1,12 @@
 import * as pgqrs from "../../index.js";
-import type { QueueMessage } from "../../index.js";
+import { resolveEnqueueTimes } from "../../queue/producer.js";
+import { assertMessageKey, assertPriority } from "../../validation/queue-settings.js";
 import { UsageError } from "../cli-errors.js";
-import type { CommandSpec } from "../command.js";
-import { type Column, keyValues, preview, table } from "../output.js";
+import type { CommandContext, CommandSpec } from "../command.js";
+import { table } from "../output.js";
 import { idArg } from "../parse-args.js";
+import { messageColumns, messageDetails, messageState } from "./message-view.js";
 import { requireYes, yes } from "./queue-commands.js";
-
-/** Where a message is in its life, for display. */
-export function messageState(m: QueueMessage, now: Date): string {
-  if (m.deadLetteredAt !== null) return "dead";
-  if (m.archivedAt !== null) return "archived";
-  if (m.consumerWorkerId !== null && m.vt > now) return "leased";
-  if (m.vt > now) return "delayed";
-  return "pending";
-}
-
-function messageColumns(now: Date): Column<QueueMessage>[] {
-  return [
-    { header: "ID", get: (m) => m.id, right: true },
-    { header: "STATE", get: (m) => messageState(m, now) },
-    { header: "READS", get: (m) => m.readCt, right: true },
-    { header: "ENQUEUED", get: (m) => m.enqueuedAt },
-    { header: "VISIBLE AT", get: (m) => m.vt },
-    { header: "CONSUMER", get: (m) => m.consumerWorkerId },
-    { header: "PAYLOAD", get: (m) => preview(m.payload) },
-  ];
-}
 
 const page = {
   limit: { type: "int", placeholder: "N", description: "Rows to show (default 50)" },
@@ -51,24 +32,53 @@ export const messageCommands: CommandSpec[] = [
     flags: {
       delay: { type: "int", placeholder: "SECONDS", description: "Invisible for this long first (default 0)" },
       batch: { type: "boolean", description: "The payload is an array: enqueue each element, all or nothing" },
+      priority: {
+        type: "string",
+        placeholder: "N",
+        description: "Claimed before lower priorities, an integer -1000000 to 1000000 (default 0)",
+      },
+      "dedup-key": {
+        type: "string",
+        placeholder: "KEY",
+        description: "At most one unarchived message of the queue has this key: a duplicate writes nothing",
+      },
+      "group-key": {
+        type: "string",
+        placeholder: "KEY",
+        description: "Messages of one group are delivered one at a time, in enqueue order",
+      },
     },
     examples: [
       `pgqrs message enqueue emails '{"to":"ada@example.com"}'`,
       `pgqrs message enqueue emails '[{"n":1},{"n":2}]' --batch --delay 60`,
+      `pgqrs message enqueue emails '{"to":"ada@example.com"}' --priority 10 --dedup-key welcome-ada`,
+      `pgqrs message enqueue orders '{"order":7,"step":"pay"}' --group-key order-7`,
     ],
     async run(ctx) {
       const [queue, text] = ctx.args as [string, string];
       const payload = parsePayload(text, "message enqueue");
-      if (ctx.flags.bool("batch") && !Array.isArray(payload)) {
+      const batch = ctx.flags.bool("batch");
+      if (batch && !Array.isArray(payload)) {
         throw new UsageError("--batch needs a JSON array payload", "message enqueue");
       }
-      const payloads = ctx.flags.bool("batch") ? (payload as unknown[]) : [payload];
-      const ids = await pgqrs
-        .enqueue()
-        .messages(payloads)
-        .to(queue)
-        .delay(ctx.flags.int("delay") ?? 0)
-        .execute(await ctx.store());
+      const keys = enqueueKeys(ctx);
+      if (batch && keys.dedupKey !== undefined) {
+        throw new UsageError("--dedup-key takes one payload: enqueue without --batch", "message enqueue");
+      }
+      const options = { delaySeconds: ctx.flags.int("delay") ?? 0, ...keys };
+      const store = await ctx.store();
+      resolveEnqueueTimes(store.clock.now(), options); // a bad delay writes nothing, not even the producer's row
+      const producer = await store.ephemeralProducer(queue);
+      const rows = batch
+        ? await producer.enqueueBatch(payload as unknown[], options)
+        : [await producer.enqueue(payload, options)];
+      const ids = rows.map((m) => m.id);
+      if (rows[0]?.deduplicated === true) {
+        return {
+          data: { queue, ids, deduplicated: true },
+          human: `Message ${ids[0]} with dedup key '${keys.dedupKey ?? ""}' is already on '${queue}': nothing enqueued.`,
+        };
+      }
       return { data: { queue, ids }, human: `Enqueued ${ids.length} message(s) on '${queue}': ${ids.join(", ")}` };
     },
   },
@@ -106,28 +116,17 @@ export const messageCommands: CommandSpec[] = [
   },
   {
     name: "message show",
-    summary: "One message with its full payload",
+    summary: "One message with its full payload and last error",
     args: [{ name: "id", required: true }],
     examples: ["pgqrs message show 42", "pgqrs message show 42 --json"],
     async run(ctx) {
       const store = await ctx.store();
       const m = await (await ctx.admin()).getMessage(idArg(ctx.args[0], "id", "message show"));
       const q = await store.tables().queues().get(m.queueId);
+      const now = store.clock.now();
       return {
-        data: { ...m, queueName: q?.queueName ?? null, state: messageState(m, store.clock.now()) },
-        human: `${keyValues([
-          ["id", m.id],
-          ["queue", q?.queueName ?? m.queueId],
-          ["state", messageState(m, store.clock.now())],
-          ["reads", m.readCt],
-          ["enqueued", m.enqueuedAt],
-          ["visible at", m.vt],
-          ["first dequeued", m.dequeuedAt],
-          ["producer", m.producerWorkerId],
-          ["consumer", m.consumerWorkerId],
-          ["archived", m.archivedAt],
-          ["dead-lettered", m.deadLetteredAt],
-        ])}\npayload:\n${JSON.stringify(m.payload, null, 2)}`,
+        data: { ...m, queueName: q?.queueName ?? null, state: messageState(m, now) },
+        human: messageDetails(m, q?.queueName ?? m.queueId, now),
       };
     },
   },
@@ -195,23 +194,20 @@ export const messageCommands: CommandSpec[] = [
   },
   {
     name: "dlq list",
-    summary: "Dead-letter a queue's exhausted messages (read maxReadCt times), then list its dead letters",
+    summary: "List a queue's dead letters, newest first, with the error that killed each (reads only)",
     args: [{ name: "queue", required: true }],
     flags: page,
     examples: ["pgqrs dlq list emails", "pgqrs dlq list emails --json"],
     async run(ctx) {
       const store = await ctx.store();
-      const admin = await ctx.admin();
       const queue = ctx.args[0] as string;
-      const moved = await admin.dlq(queue);
-      const rows = await admin.listDlq(queue, {
+      const rows = await (await ctx.admin()).listDlq(queue, {
         limit: ctx.flags.int("limit") ?? 50,
         offset: ctx.flags.int("offset") ?? 0,
       });
-      const note = moved.length > 0 ? `Dead-lettered ${moved.length} exhausted message(s) now.\n` : "";
       return {
-        data: { deadLettered: moved, messages: rows },
-        human: note + table(rows, messageColumns(store.clock.now()), `No dead letters on '${queue}'.`),
+        data: { messages: rows },
+        human: table(rows, messageColumns(store.clock.now()), `No dead letters on '${queue}'.`),
       };
     },
   },
@@ -243,3 +239,28 @@ export const messageCommands: CommandSpec[] = [
     },
   },
 ];
+
+/** `--priority`, `--dedup-key`, `--group-key`, checked by the library's rules before anything is written. */
+function enqueueKeys(ctx: CommandContext): { priority?: number; dedupKey?: string; groupKey?: string } {
+  const command = "message enqueue";
+  const out: { priority?: number; dedupKey?: string; groupKey?: string } = {};
+  const asUsage = <T>(flag: string, check: () => T): T => {
+    try {
+      return check();
+    } catch (err) {
+      if (!pgqrs.isPgqrsError(err, "VALIDATION_FAILED")) throw err;
+      const reason = typeof err.details.reason === "string" ? err.details.reason : err.message;
+      throw new UsageError(`--${flag}: ${reason}; nothing was enqueued`, command);
+    }
+  };
+  const priority = ctx.flags.string("priority");
+  if (priority !== undefined) {
+    const n = priority.trim() === "" ? Number.NaN : Number(priority);
+    out.priority = asUsage("priority", () => assertPriority(n));
+  }
+  const dedup = ctx.flags.string("dedup-key");
+  if (dedup !== undefined) out.dedupKey = asUsage("dedup-key", () => assertMessageKey("dedupKey", dedup));
+  const group = ctx.flags.string("group-key");
+  if (group !== undefined) out.groupKey = asUsage("group-key", () => assertMessageKey("groupKey", group));
+  return out;
+}

@@ -1,7 +1,10 @@
-import type { QueueMetrics } from "../../index.js";
+import { isPgqrsError, type QueueMetrics } from "../../index.js";
+import { resolveRetryPolicy } from "../../queue/retry-backoff.js";
 import { UsageError } from "../cli-errors.js";
 import type { CommandContext, CommandSpec } from "../command.js";
 import { type Column, duration, keyValues, table } from "../output.js";
+import { hasSettingsFlags, SETTINGS_FLAGS, settingsFromFlags } from "./queue-settings-flags.js";
+import { type SettingsOf, settingsLines, settingsOf, settingsSummary } from "./queue-settings-view.js";
 
 const METRIC_COLUMNS: Column<QueueMetrics>[] = [
   { header: "QUEUE", get: (m) => m.name },
@@ -11,6 +14,12 @@ const METRIC_COLUMNS: Column<QueueMetrics>[] = [
   { header: "ARCHIVED", get: (m) => m.archivedMessages, right: true },
   { header: "DEAD", get: (m) => m.deadLetteredMessages, right: true },
   { header: "OLDEST PENDING", get: (m) => (m.oldestPendingMessage === null ? "-" : duration(m.oldestPendingAgeMs)) },
+];
+
+/** `queue list`: the counts, then what the queue sets (limits, retry). */
+const LIST_COLUMNS: Column<QueueMetrics & SettingsOf>[] = [
+  ...METRIC_COLUMNS,
+  { header: "SETTINGS", get: (m) => settingsSummary(m) },
 ];
 
 function metricsBlock(m: QueueMetrics): string {
@@ -39,34 +48,102 @@ export const queueCommands: CommandSpec[] = [
     name: "queue create",
     summary: "Create a queue",
     args: [{ name: "name", required: true }],
-    examples: ["pgqrs queue create emails"],
+    flags: {
+      "if-not-exists": {
+        type: "boolean",
+        description: "An existing queue of that name is not an error (its settings stay: use `queue update`)",
+      },
+      ...SETTINGS_FLAGS,
+    },
+    examples: [
+      "pgqrs queue create emails",
+      "pgqrs queue create emails --if-not-exists",
+      "pgqrs queue create reports --concurrency-limit 3 --rate-limit 10/1 --retry-base-ms 500 --max-attempts 8",
+    ],
     async run(ctx) {
-      const q = await (await ctx.admin()).createQueue(ctx.args[0] as string);
-      return { data: q, human: `Created queue '${q.queueName}' (id ${q.id}).` };
+      const name = ctx.args[0] as string;
+      // Checked before anything is read or written.
+      const settings = settingsFromFlags(ctx.flags, "queue create");
+      const admin = await ctx.admin();
+      const ifNotExists = ctx.flags.bool("if-not-exists");
+      const existed = ifNotExists && (await queueExists(ctx, name));
+      const q = await admin.createQueue(name, { ...settings, ...(ifNotExists ? { ifNotExists } : {}) });
+      if (existed && hasSettingsFlags(ctx.flags)) {
+        ctx.err.write(
+          `pgqrs: queue '${q.queueName}' exists: its settings are unchanged; set them with \`pgqrs queue update\`\n`,
+        );
+      }
+      return {
+        data: { ...q, created: !existed },
+        human: existed
+          ? `Queue '${q.queueName}' exists (id ${q.id}); nothing created.`
+          : `Created queue '${q.queueName}' (id ${q.id}).`,
+      };
+    },
+  },
+  {
+    name: "queue update",
+    summary: "Change a queue's settings: concurrency limit, rate limit, retry policy (none clears one)",
+    args: [{ name: "name", required: true }],
+    flags: SETTINGS_FLAGS,
+    details:
+      "A setting whose flag is not given keeps its value; `none` clears it (no limit, or the retry field's default).\n" +
+      "The retry flags change the queue's policy field by field. Loops apply new settings at their next\n" +
+      "maintenance; the limits hold across every process from the next claim on.",
+    examples: [
+      "pgqrs queue update emails --concurrency-limit 3",
+      "pgqrs queue update emails --rate-limit 100/60 --retry-max-ms 60000",
+      "pgqrs queue update emails --concurrency-limit none --rate-limit none --max-attempts none",
+    ],
+    async run(ctx) {
+      const name = ctx.args[0] as string;
+      if (!hasSettingsFlags(ctx.flags)) {
+        throw new UsageError(
+          `nothing to update: give a setting (--${Object.keys(SETTINGS_FLAGS).join(", --")})`,
+          "queue update",
+        );
+      }
+      const admin = await ctx.admin();
+      const current = await admin.getQueue(name);
+      const settings = settingsFromFlags(ctx.flags, "queue update", current.retry);
+      const q = await admin.updateQueue(name, settings);
+      const m = await admin.queueMetrics(q);
+      return {
+        data: q,
+        human: `Updated queue '${q.queueName}'.\n${keyValues(settingsLines(q, ctx.config().maxReadCt, m.leasedMessages))}`,
+      };
     },
   },
   {
     name: "queue list",
-    summary: "List queues with their message counts",
+    summary: "List queues with their message counts and settings",
     examples: ["pgqrs queue list", "pgqrs queue list --json"],
     async run(ctx) {
-      const metrics = await (await ctx.admin()).allQueuesMetrics();
+      const admin = await ctx.admin();
+      const [metrics, queues] = await Promise.all([admin.allQueuesMetrics(), admin.listQueues()]);
+      const byId = new Map(queues.map((q) => [q.id, settingsOf(q)]));
+      const none: SettingsOf = { retry: null, concurrencyLimit: null, rateLimit: null };
+      const rows = metrics.map((m) => ({ ...m, ...(byId.get(m.queueId) ?? none) }));
       return {
-        data: metrics,
-        human: table(metrics, METRIC_COLUMNS, "No queues. Create one with `pgqrs queue create NAME`."),
+        data: rows,
+        human: table(rows, LIST_COLUMNS, "No queues. Create one with `pgqrs queue create NAME`."),
       };
     },
   },
   {
     name: "queue show",
-    summary: "One queue: its record and message counts",
+    summary: "One queue: its record, settings and message counts",
     args: [{ name: "name", required: true }],
-    examples: ["pgqrs queue show emails"],
+    examples: ["pgqrs queue show emails", "pgqrs queue show emails --json"],
     async run(ctx) {
       const admin = await ctx.admin();
       const q = await admin.getQueue(ctx.args[0] as string);
       const m = await admin.queueMetrics(q);
-      return { data: { ...q, metrics: m }, human: `${metricsBlock(m)}\n${keyValues([["created", q.createdAt]])}` };
+      const maxReadCt = ctx.config().maxReadCt;
+      return {
+        data: { ...q, retryPolicy: resolveRetryPolicy(q, maxReadCt), metrics: m },
+        human: `${metricsBlock(m)}\n${keyValues([["created", q.createdAt], ...settingsLines(q, maxReadCt, m.leasedMessages)])}`,
+      };
     },
   },
   {
@@ -112,3 +189,13 @@ export const queueCommands: CommandSpec[] = [
     },
   },
 ];
+
+async function queueExists(ctx: CommandContext, name: string): Promise<boolean> {
+  try {
+    await (await ctx.admin()).getQueue(name);
+    return true;
+  } catch (err) {
+    if (isPgqrsError(err, "QUEUE_NOT_FOUND")) return false;
+    throw err;
+  }
+}

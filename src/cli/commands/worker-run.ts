@@ -3,9 +3,11 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pgqrs from "../../index.js";
 import type { Consumer, MessageHandler, PollLoopEnd, QueueMessage, WorkflowDefinition } from "../../index.js";
+import type { RetryOptions } from "../../queue-controls-types.js";
 import { UsageError } from "../cli-errors.js";
 import type { CommandSpec } from "../command.js";
 import { escapeControls } from "../output.js";
+import { loopRetryOptions, RETRY_FLAGS } from "./queue-settings-flags.js";
 
 /** What a user module offers: its exported workflow definitions and queue handlers. */
 export interface WorkerModule {
@@ -70,17 +72,21 @@ export const workerRunCommand: CommandSpec = {
   flags: {
     module: { type: "string", placeholder: "FILE", description: "The module to load (.js/.mjs; .ts with tsx)" },
     concurrency: { type: "int", placeholder: "N", description: "Runs or messages in flight per consumer (default 4)" },
+    ...RETRY_FLAGS,
   },
   examples: [
     "pgqrs worker run --module ./my-workflows.js",
     "PGQRS_DSN=postgresql://app@db/app pgqrs worker run --module ./dist/workflows.js --concurrency 16",
     "node --import tsx node_modules/.bin/pgqrs worker run --module ./src/workflows.ts",
+    "pgqrs worker run --module ./handlers.js --retry-base-ms 200 --retry-factor 3 --max-attempts 10",
   ],
   async run(ctx) {
     const path = ctx.flags.string("module");
     if (path === undefined) throw new UsageError("worker run needs --module FILE", "worker run");
     const concurrency = ctx.flags.int("concurrency") ?? 4;
     if (concurrency < 1) throw new UsageError("--concurrency takes a whole number >= 1", "worker run");
+    // The queue handlers' retry policy over each queue's own (checked before anything is loaded or written).
+    const retry = loopRetryOptions(ctx.flags, "worker run");
     const mod = await loadWorkerModule(path, process.cwd());
     const store = await ctx.store();
     const log = (line: string) => {
@@ -130,11 +136,12 @@ export const workerRunCommand: CommandSpec = {
         counts.set(queue, (counts.get(queue) ?? 0) + 1);
       };
       loops.push(
-        serve(consumer, () =>
-          pgqrs.dequeue().worker(consumer).concurrency(concurrency).onError(onError).handle(counted).poll(store),
-        ),
+        serve(consumer, () => {
+          const loop = pgqrs.dequeue().worker(consumer).concurrency(concurrency).onError(onError);
+          return (retry === undefined ? loop : loop.retry(retry)).handle(counted).poll(store);
+        }),
       );
-      log(`serving queue '${queue}' as worker ${consumer.id} (concurrency ${concurrency})`);
+      log(`serving queue '${queue}' as worker ${consumer.id} (concurrency ${concurrency}${retryNote(retry)})`);
     }
     log(`ready on ${store.backendName()} (${pgqrs.maskDsn(store.config.dsn)}); Ctrl-C or SIGTERM stops cleanly`);
 
@@ -181,4 +188,12 @@ async function heldIds(store: pgqrs.Store, workerId: number): Promise<number[]> 
   const held = await store.tables().messages().list({ consumerWorkerId: workerId, state: "active", limit: 10_000 });
   const now = store.clock.now();
   return held.filter((m) => m.vt > now).map((m) => m.id);
+}
+
+/** `, retry base 200 ms factor 3 …` for the start line, when the flags override the queues' policies. */
+function retryNote(retry: RetryOptions | undefined): string {
+  if (retry === undefined) return "";
+  return `, retry ${Object.entries(retry)
+    .map(([k, v]) => `${k} ${String(v)}`)
+    .join(" ")}`;
 }
