@@ -60,6 +60,7 @@ export class SqliteConnection {
   readonly #tupleStatements = new Map<string, Statement>();
   readonly #transaction: Database.Transaction<(fn: () => unknown) => unknown>;
   #closed = false;
+  #mainFile: string | undefined;
 
   constructor(opts: SqliteConnectionOptions) {
     const busyTimeoutMs = Math.max(0, Math.trunc(opts.busyTimeoutMs));
@@ -80,6 +81,15 @@ export class SqliteConnection {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The main database's file as SQLite resolved it (`PRAGMA database_list`); `""` in memory. */
+  get mainFile(): string {
+    if (this.#mainFile === undefined) {
+      const rows = this.#db.pragma("database_list") as { name: string; file: string }[];
+      this.#mainFile = rows.find((r) => r.name === "main")?.file ?? "";
+    }
+    return this.#mainFile;
   }
 
   /** The cached prepared statement for this SQL text. */
@@ -117,6 +127,11 @@ export class SqliteConnection {
   immediate<T>(fn: () => T): T {
     this.#assertOpen();
     return this.#transaction.immediate(fn) as T;
+  }
+
+  /** {@link immediate}: the all-or-nothing of an enqueue on this store's own connection (sqlite-app-tx.ts). */
+  atomic<T>(fn: () => T): T {
+    return this.immediate(fn);
   }
 
   close(): void {

@@ -14,7 +14,7 @@ import type {
   WorkerActivity,
 } from "../store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
-import { type QueueRow, toQueue, toWorkflow, type WorkflowRow } from "./sqlite-rows.js";
+import { QUEUE_COLUMNS, QUEUE_FROM, type QueueRow, toQueue, toWorkflow, type WorkflowRow } from "./sqlite-rows.js";
 import { decodeTimeOrNull, encodeTime } from "./sqlite-time.js";
 import { MESSAGE_COUNTS } from "./sqlite-stats.js";
 
@@ -138,7 +138,7 @@ export function getQueuesByIds(c: SqliteConnection, ids: readonly number[]) {
   if (ids.length === 0) return [];
   return c
     .all<QueueRow>(
-      `SELECT id, queue_name, created_at FROM pgqrs_queues WHERE id IN (${placeholders(ids.length)}) ORDER BY id`,
+      `SELECT ${QUEUE_COLUMNS} FROM ${QUEUE_FROM} WHERE q.id IN (${placeholders(ids.length)}) ORDER BY q.id`,
       ...ids,
     )
     .map(toQueue);

@@ -6,7 +6,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import { PgqrsError } from "../../errors.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { columnsOf, deletesCascade, indexMismatch } from "./sqlite-schema-inspect.js";
-import { ADDED_COLUMNS, CASCADES, createCascadeTriggerSql, createIndexSql, INDEXES } from "./sqlite-schema-spec.js";
+import {
+  ADDED_COLUMNS,
+  CASCADES,
+  columnName,
+  createCascadeTriggerSql,
+  createIndexSql,
+  INDEXES,
+} from "./sqlite-schema-spec.js";
 import { encodeTime } from "./sqlite-time.js";
 
 interface Migration {
@@ -50,7 +57,7 @@ function bringExistingTablesUpToDate(c: SqliteConnection): void {
   for (const index of INDEXES) {
     // An index of a later migration's table or column: that migration creates it.
     const present = columnsOf(c, index.table);
-    if (!index.columns.every((column) => present.has(column))) continue;
+    if (!index.columns.every((column) => present.has(columnName(column)))) continue;
     const mismatch = indexMismatch(c, index);
     if (mismatch !== undefined && mismatch !== "missing") c.exec(`DROP INDEX ${index.name}`);
     if (index.onlyWherePgqrsCreatedIt !== true) c.exec(createIndexSql(index));

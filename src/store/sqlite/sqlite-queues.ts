@@ -1,43 +1,58 @@
 /** Queue rows: create, look up, delete, purge. */
 import { PgqrsError, ValidationError } from "../../errors.js";
+import type { QueueSettingsOptions } from "../../queue-controls-types.js";
 import type { QueueRecord } from "../../types.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { isUniqueViolation } from "./sqlite-errors.js";
-import { type QueueRow, toQueue } from "./sqlite-rows.js";
+import { insertSettings, readQueue } from "./sqlite-queue-settings.js";
+import { QUEUE_COLUMNS, QUEUE_FROM, type QueueRow, toQueue } from "./sqlite-rows.js";
 import { encodeTime } from "./sqlite-time.js";
 
-export function createQueue(c: SqliteConnection, p: { name: string; now: Date }): QueueRecord {
-  try {
-    const row = c.get<QueueRow>(
-      "INSERT INTO pgqrs_queues (queue_name, created_at) VALUES (?, ?) RETURNING *",
-      p.name,
-      encodeTime(p.now),
-    );
-    return toQueue(row!);
-  } catch (err) {
-    if (isUniqueViolation(err)) {
+/**
+ * The queue and its settings in one transaction. A duplicate name is QUEUE_ALREADY_EXISTS, or with `ifNotExists`
+ * the existing queue (its settings unchanged); the write lock makes that race-free across processes.
+ */
+export function createQueue(
+  c: SqliteConnection,
+  p: { name: string; now: Date; settings?: QueueSettingsOptions; ifNotExists?: boolean },
+): QueueRecord {
+  return c.immediate(() => {
+    let row: QueueRow | undefined;
+    try {
+      row = c.get<QueueRow>(
+        "INSERT INTO pgqrs_queues (queue_name, created_at) VALUES (?, ?) RETURNING id, queue_name, created_at",
+        p.name,
+        encodeTime(p.now),
+      );
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      const existing = p.ifNotExists === true ? getQueueByName(c, p.name) : null;
+      if (existing !== null) return existing;
       throw new PgqrsError("QUEUE_ALREADY_EXISTS", `Queue '${p.name}' already exists`, {
         cause: err,
         details: { name: p.name },
       });
     }
-    throw err;
-  }
+    if (p.settings === undefined) return toQueue(row!);
+    insertSettings(c, row!.id, p.settings, p.now);
+    return readQueue(c, row!.id)!;
+  });
 }
 
 export function getQueueByName(c: SqliteConnection, name: string): QueueRecord | null {
-  const row = c.get<QueueRow>("SELECT * FROM pgqrs_queues WHERE queue_name = ?", name);
+  const row = c.get<QueueRow>(`SELECT ${QUEUE_COLUMNS} FROM ${QUEUE_FROM} WHERE q.queue_name = ?`, name);
   return row === undefined ? null : toQueue(row);
 }
 
 export function getQueueById(c: SqliteConnection, id: number): QueueRecord | null {
-  const row = c.get<QueueRow>("SELECT * FROM pgqrs_queues WHERE id = ?", id);
-  return row === undefined ? null : toQueue(row);
+  return readQueue(c, id);
 }
 
 /** pgqrs's order: newest first. */
 export function listQueues(c: SqliteConnection): QueueRecord[] {
-  return c.all<QueueRow>("SELECT * FROM pgqrs_queues ORDER BY created_at DESC, id DESC").map(toQueue);
+  return c
+    .all<QueueRow>(`SELECT ${QUEUE_COLUMNS} FROM ${QUEUE_FROM} ORDER BY q.created_at DESC, q.id DESC`)
+    .map(toQueue);
 }
 
 /** Every message row of the queue; split so that each half is answered by one of the partial indexes. */

@@ -9,6 +9,7 @@ import type {
   WorkflowRecord,
   WorkflowStatus,
 } from "../../types.js";
+import type { MessageError, RetryOptions } from "../../queue-controls-types.js";
 import { deadLetteredAtOf } from "../dead-letters.js";
 import type { RunWaitingFor } from "../run-primitives.js";
 import { toAttemptErrors } from "../step-attempt-errors.js";
@@ -18,7 +19,17 @@ export interface QueueRow {
   id: number;
   queue_name: string;
   created_at: string;
+  /** The settings columns, from `LEFT JOIN pgqrs_queue_settings` (see QUEUE_COLUMNS); NULL without a settings row. */
+  retry?: string | null;
+  concurrency_limit?: number | null;
+  rate_max?: number | null;
+  rate_per_ms?: number | null;
 }
+
+/** A queue with its settings: `SELECT ${QUEUE_COLUMNS} FROM ${QUEUE_FROM}`. */
+export const QUEUE_COLUMNS =
+  "q.id, q.queue_name, q.created_at, s.retry, s.concurrency_limit, s.rate_max, s.rate_per_ms";
+export const QUEUE_FROM = "pgqrs_queues q LEFT JOIN pgqrs_queue_settings s ON s.queue_id = q.id";
 
 export interface MessageRow {
   id: number;
@@ -32,6 +43,11 @@ export interface MessageRow {
   consumer_worker_id: number | null;
   archived_at: string | null;
   dead_lettered_at: string | null;
+  /** Columns of migration 0010 (absent on a file not migrated yet). */
+  priority?: number;
+  dedup_key?: string | null;
+  group_key?: string | null;
+  last_error?: string | null;
 }
 
 export interface WorkerRow {
@@ -118,7 +134,21 @@ export function decodeWaitingFor(text: string | null): RunWaitingFor | null {
 }
 
 export function toQueue(r: QueueRow): QueueRecord {
-  return { id: r.id, queueName: r.queue_name, createdAt: decodeTime(r.created_at) };
+  const rateMax = r.rate_max ?? null;
+  const ratePerMs = r.rate_per_ms ?? null;
+  return {
+    id: r.id,
+    queueName: r.queue_name,
+    createdAt: decodeTime(r.created_at),
+    retry: (parseJson(r.retry ?? null) as RetryOptions | null) ?? null,
+    concurrencyLimit: r.concurrency_limit ?? null,
+    rateLimit: rateMax === null || ratePerMs === null ? null : { max: rateMax, perSeconds: ratePerMs / 1000 },
+  };
+}
+
+/** `last_error` as stored (JSON of a MessageError) or NULL. */
+export function decodeMessageError(text: string | null | undefined): MessageError | null {
+  return text === null || text === undefined ? null : (JSON.parse(text) as MessageError);
 }
 
 export function toMessage(r: MessageRow): QueueMessage {
@@ -134,6 +164,10 @@ export function toMessage(r: MessageRow): QueueMessage {
     consumerWorkerId: r.consumer_worker_id,
     archivedAt: decodeTimeOrNull(r.archived_at),
     deadLetteredAt: deadLetteredAtOf(decodeTimeOrNull(r.archived_at), decodeTimeOrNull(r.dead_lettered_at)),
+    priority: r.priority ?? 0,
+    dedupKey: r.dedup_key ?? null,
+    groupKey: r.group_key ?? null,
+    lastError: decodeMessageError(r.last_error),
   };
 }
 

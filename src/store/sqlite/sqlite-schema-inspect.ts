@@ -19,13 +19,18 @@ export function indexMismatch(c: SqliteConnection, spec: IndexSpec): string | un
   );
   if (row === undefined) return "missing";
   const columns = c
-    .all<{ name: string | null }>("SELECT name FROM pragma_index_info(?) ORDER BY seqno", spec.name)
-    .map((r) => r.name ?? "<expression>");
+    .all<{ name: string | null; desc: number }>(
+      "SELECT name, desc FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno",
+      spec.name,
+    )
+    .map((r) => `${r.name ?? "<expression>"}${r.desc === 1 ? " DESC" : ""}`);
+  const unique = /^\s*create\s+unique\b/i.test(row.sql ?? "");
   const where = /\bwhere\b([\s\S]*)$/i.exec(row.sql ?? "")?.[1];
-  const expected = `${spec.table} (${spec.columns.join(", ")})${spec.where === null ? "" : ` WHERE ${spec.where}`}`;
-  const actual = `${row.tbl_name} (${columns.join(", ")})${where === undefined ? "" : ` WHERE ${where.trim()}`}`;
+  const expected = `${spec.unique === true ? "UNIQUE " : ""}${spec.table} (${spec.columns.join(", ")})${spec.where === null ? "" : ` WHERE ${spec.where}`}`;
+  const actual = `${unique ? "UNIQUE " : ""}${row.tbl_name} (${columns.join(", ")})${where === undefined ? "" : ` WHERE ${where.trim()}`}`;
   const same =
     row.tbl_name === spec.table &&
+    (spec.unique !== true || unique) &&
     columns.join(",") === spec.columns.join(",") &&
     (where === undefined ? spec.where === null : spec.where !== null && normalise(where) === normalise(spec.where));
   return same ? undefined : `is ${actual}, expected ${expected}`;

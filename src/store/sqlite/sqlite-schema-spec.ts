@@ -7,7 +7,10 @@
 export interface IndexSpec {
   name: string;
   table: string;
+  /** Key columns in order; a descending one reads `"priority DESC"`. */
   columns: readonly string[];
+  /** A UNIQUE index (checked by verify only where set). */
+  unique?: true;
   /** The partial index's condition as written in its CREATE INDEX, or null for a full index. */
   where: string | null;
   /** `pgqrs`: created by pgqrs's own migrations, kept exactly as pgqrs defines it. */
@@ -71,15 +74,40 @@ export const INDEXES: readonly IndexSpec[] = [
     owner: "pgqrs-ts",
   },
   { name: "idx_workers_heartbeat", table: "pgqrs_workers", columns: ["heartbeat_at"], where: null, owner: "pgqrs-ts" },
-  // The claim: queue_id = ? AND archived_at IS NULL AND +vt <= ? ORDER BY enqueued_at, id LIMIT ?. Walking
-  // (enqueued_at, id) lets it stop after LIMIT rows, checking vt inside the index; pgqrs's hot-path index (vt
-  // second), on files pgqrs created, makes SQLite sort the whole visible backlog on every claim (measured 4k vs 20k
-  // msgs/s draining a 22k backlog in batches of 10), which is why the claim's `+vt` keeps the planner off it.
+  // The claim: queue_id = ? AND archived_at IS NULL AND +vt <= ? ORDER BY priority DESC, enqueued_at, id LIMIT ?.
+  // Walking (priority DESC, enqueued_at, id) lets it stop after LIMIT rows, checking vt inside the index; pgqrs's
+  // hot-path index (vt second), on files pgqrs created, makes SQLite sort the whole visible backlog on every claim
+  // (measured 4k vs 20k msgs/s draining a 22k backlog in batches of 10), which is why the claim's `+vt` keeps the
+  // planner off it. Migration 0010 added `priority` (before it: (queue_id, enqueued_at, id, vt)).
   {
     name: "idx_messages_claim",
     table: "pgqrs_messages",
-    columns: ["queue_id", "enqueued_at", "id", "vt"],
+    columns: ["queue_id", "priority DESC", "enqueued_at", "id", "vt"],
     where: "archived_at IS NULL",
+    owner: "pgqrs-ts",
+  },
+  // Queue controls (migration 0010): one unarchived message per dedup key, recent archived ones of a key (dedup
+  // windows), and the group head check of the claim.
+  {
+    name: "idx_messages_dedup_active",
+    table: "pgqrs_messages",
+    columns: ["queue_id", "dedup_key"],
+    unique: true,
+    where: "archived_at IS NULL AND dedup_key IS NOT NULL",
+    owner: "pgqrs-ts",
+  },
+  {
+    name: "idx_messages_dedup_archived",
+    table: "pgqrs_messages",
+    columns: ["queue_id", "dedup_key", "archived_at"],
+    where: "dedup_key IS NOT NULL AND archived_at IS NOT NULL",
+    owner: "pgqrs-ts",
+  },
+  {
+    name: "idx_messages_group",
+    table: "pgqrs_messages",
+    columns: ["queue_id", "group_key", "id"],
+    where: "archived_at IS NULL AND group_key IS NOT NULL",
     owner: "pgqrs-ts",
   },
   { name: "idx_workflows_queue_id", table: "pgqrs_workflows", columns: ["queue_id"], where: null, owner: "pgqrs-ts" },
@@ -162,6 +190,7 @@ export const INDEXES: readonly IndexSpec[] = [
 /** Columns this package adds to pgqrs's tables, with the declaration `ALTER TABLE … ADD COLUMN` uses. */
 export const ADDED_COLUMNS: readonly (readonly [table: string, column: string, declaration: string])[] = [
   ["pgqrs_messages", "dead_lettered_at", "TEXT"],
+  // The columns of migration 0010 are added by its SQL (migrations run in order, so never before it).
   ["pgqrs_workflow_steps", "attempt_owner", "TEXT"],
 ];
 
@@ -210,11 +239,23 @@ export const CASCADES: readonly CascadeSpec[] = [
     parent: "pgqrs_workflow_runs",
     trigger: "pgqrs_ts_delete_run_events",
   },
+  // Migration 0010's table, created with a cascading foreign key: deleting a queue takes its settings along.
+  {
+    child: "pgqrs_queue_settings",
+    column: "queue_id",
+    parent: "pgqrs_queues",
+    trigger: "pgqrs_ts_delete_queue_settings",
+  },
 ];
+
+/** A key column's name without its direction (`"priority DESC"` → `"priority"`). */
+export function columnName(column: string): string {
+  return column.replace(/\s+(ASC|DESC)$/i, "");
+}
 
 export function createIndexSql(i: IndexSpec): string {
   const where = i.where === null ? "" : ` WHERE ${i.where}`;
-  return `CREATE INDEX IF NOT EXISTS ${i.name} ON ${i.table} (${i.columns.join(", ")})${where}`;
+  return `CREATE ${i.unique === true ? "UNIQUE " : ""}INDEX IF NOT EXISTS ${i.name} ON ${i.table} (${i.columns.join(", ")})${where}`;
 }
 
 export function createCascadeTriggerSql(k: CascadeSpec): string {

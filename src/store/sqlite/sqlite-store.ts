@@ -10,6 +10,7 @@ import * as dashboardReads from "./sqlite-dashboard-reads.js";
 import * as messageQueries from "./sqlite-message-queries.js";
 import * as messages from "./sqlite-messages.js";
 import { install } from "./sqlite-migrations.js";
+import * as queueSettings from "./sqlite-queue-settings.js";
 import * as queues from "./sqlite-queues.js";
 import * as runMessages from "./sqlite-run-messages.js";
 import * as runPrimitives from "./sqlite-run-primitives.js";
@@ -70,6 +71,7 @@ export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
     },
 
     createQueue: call("createQueue", queues.createQueue),
+    updateQueueSettings: call("updateQueueSettings", queueSettings.updateQueueSettings),
     getQueueByName: call("getQueueByName", queues.getQueueByName),
     getQueueById: call("getQueueById", queues.getQueueById),
     listQueues: call("listQueues", queues.listQueues),
