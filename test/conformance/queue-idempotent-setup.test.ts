@@ -153,20 +153,22 @@ describe.each(BACKENDS)("queue setup and settings on %s", (backend) => {
     expect(again).toMatchObject({ concurrencyLimit: null, rateLimit: null, retry: null });
   });
 
-  it.each(BAD_SETTINGS)("refuses %s (createQueue, store.queue, updateQueue), nothing written", async (field, opts) => {
+  it("refuses every bad setting (createQueue, store.queue, updateQueue) naming the field, nothing written", async () => {
     const { store } = await openTestStore(backend);
     const adm = pgqrs.admin(store);
     await adm.createQueue("existing", { concurrencyLimit: 1 });
     const before = await queuesState(store);
-    for (const call of [
-      () => adm.createQueue("fresh", opts),
-      () => store.queue("fresh", opts),
-      () => adm.createQueue("existing", { ...opts, ifNotExists: true }),
-      () => adm.updateQueue("existing", opts),
-    ]) {
-      const err = await thrown(call);
-      expect(err.code, err.message).toBe("VALIDATION_FAILED");
-      expect(err.message).toContain(field);
+    for (const [field, opts] of BAD_SETTINGS) {
+      for (const call of [
+        () => adm.createQueue("fresh", opts),
+        () => store.queue("fresh", opts),
+        () => adm.createQueue("existing", { ...opts, ifNotExists: true }),
+        () => adm.updateQueue("existing", opts),
+      ]) {
+        const err = await thrown(call);
+        expect(err.code, `${field}: ${err.message}`).toBe("VALIDATION_FAILED");
+        expect(err.message).toContain(field);
+      }
     }
     expect(await queuesState(store)).toBe(before);
   });
