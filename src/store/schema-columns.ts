@@ -28,7 +28,12 @@ export const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
     "consumer_worker_id",
     "archived_at",
     "dead_lettered_at",
+    "priority",
+    "dedup_key",
+    "group_key",
+    "last_error",
   ],
+  pgqrs_queue_settings: ["queue_id", "retry", "concurrency_limit", "rate_max", "rate_per_ms", "rate_log", "updated_at"],
   pgqrs_workflows: ["id", "name", "queue_id", "created_at"],
   pgqrs_workflow_runs: [
     "id",

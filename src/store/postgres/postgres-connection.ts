@@ -225,6 +225,28 @@ async function runOn<R extends Row>(
   }
 }
 
+/**
+ * One unnamed statement on a client this package does not own (the application's transaction, `EnqueueParams.tx`),
+ * with this package's result parsing and error translation. Unnamed: nothing is left prepared on that connection.
+ */
+export async function runOnClient(
+  client: { query(config: { text: string; values: unknown[] }): Promise<{ rows: Row[] }> },
+  text: string,
+  values: readonly unknown[],
+  operation: string,
+  conn: PostgresConnection,
+): Promise<Row[]> {
+  try {
+    const result = await client.query({ text, values: [...values], types: RESULT_TYPES } as {
+      text: string;
+      values: unknown[];
+    });
+    return result.rows;
+  } catch (err) {
+    throw translatePgError(err, operation, conn.target);
+  }
+}
+
 export function storeClosed(operation: string): PgqrsError {
   return new PgqrsError("STORE_CLOSED", `Store is closed: cannot run ${operation}. Connect again to continue.`, {
     details: { operation },

@@ -7,6 +7,7 @@ import type { QueueMetrics, WorkflowStatus } from "../../types.js";
 import { WORKFLOW_STATUSES } from "../../types.js";
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection, Row } from "./postgres-connection.js";
+import { queueWithSettings } from "./postgres-queue-settings.js";
 import { cols, countOf, toQueue, toWorkflow } from "./postgres-rows.js";
 import { MESSAGE_COUNTS, PENDING } from "./postgres-stats.js";
 
@@ -139,7 +140,7 @@ export function createDashboardReadOps(conn: PostgresConnection): DashboardReadO
       if (ids.length === 0) return [];
       const rows = await conn.query(
         "getQueuesByIds",
-        `SELECT ${cols.queue()} FROM ${queues} WHERE id = ANY($1::int8[]) ORDER BY id`,
+        `${queueWithSettings(conn)} WHERE q.id = ANY($1::int8[]) ORDER BY q.id`,
         [ids],
       );
       return rows.map(toQueue);

@@ -15,21 +15,29 @@ type LeasedInsert = EnqueueParams & { leaseTo: NonNullable<EnqueueParams["leaseT
 /**
  * `INSERT … RETURNING id, consumer_worker_id` as a data-modifying statement usable alone or as a CTE. Parameters:
  * $1 queue, $2 payload, $3 enqueued at, $4 lease end, $5 producer, $6 consumer, $7 claim time, $8 maxReadCt,
- * $9 visible at, $10 notification origin suffix.
+ * $9 visible at, $10 notification origin suffix, $11 priority, $12 group key.
+ *
+ * Never leased on a queue with a concurrency or rate limit (those claim only through `pgqrs_claim_limited`, see
+ * `DequeueParams.limited`), nor while an unarchived message of its group exists (it is not its group's head).
+ * Priority needs no check: nothing else is claimable, so the new message is first whatever its priority.
  */
 export function leasedInsertSql(conn: PostgresConnection): string {
   const messages = conn.t("pgqrs_messages");
   const workers = conn.t("pgqrs_workers");
   return `
     INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, consumer_worker_id,
-                             dequeued_at)
+                             dequeued_at, priority, group_key)
     SELECT $1::bigint, $2::jsonb, CASE WHEN f.ok THEN 1 ELSE 0 END, $3::timestamptz,
            CASE WHEN f.ok THEN $4::timestamptz ELSE $9::timestamptz END, $5::bigint,
-           CASE WHEN f.ok THEN $6::bigint END, CASE WHEN f.ok THEN $7::timestamptz END
+           CASE WHEN f.ok THEN $6::bigint END, CASE WHEN f.ok THEN $7::timestamptz END, $11::int, $12::text
       FROM (SELECT NOT EXISTS (SELECT 1 FROM ${messages}
                                 WHERE queue_id = $1::bigint AND archived_at IS NULL AND vt <= $7::timestamptz
                                   AND read_ct < $8::int)
-               AND EXISTS (SELECT 1 FROM ${workers} WHERE id = $6::bigint AND status OPERATOR(pg_catalog.=) ANY ('{ready,polling}')) AS ok) f
+               AND EXISTS (SELECT 1 FROM ${workers} WHERE id = $6::bigint AND status OPERATOR(pg_catalog.=) ANY ('{ready,polling}'))
+               AND ${noLimits(conn, "$1::bigint")}
+               AND ($12::text IS NULL OR NOT EXISTS (
+                     SELECT 1 FROM ${messages}
+                      WHERE queue_id = $1::bigint AND group_key OPERATOR(pg_catalog.=) $12::text AND archived_at IS NULL)) AS ok) f
     RETURNING id, queue_id, payload, consumer_worker_id,
               (SELECT pg_catalog.pg_notify('${enqueueChannel(conn.schema)}', $1::bigint::text || $10::text)
                 WHERE consumer_worker_id IS NULL) AS notified`;
@@ -47,6 +55,8 @@ export function leasedInsertValues(p: LeasedInsert, originSuffix: string): unkno
     p.leaseTo.maxReadCt,
     p.visibleAt,
     originSuffix,
+    p.priority ?? 0,
+    p.groupKey ?? null,
   ];
 }
 
@@ -65,7 +75,21 @@ export function leasedInsertMessage(id: number, consumerWorkerId: unknown, p: Le
     consumerWorkerId: leased ? p.leaseTo.workerId : null,
     archivedAt: null,
     deadLetteredAt: null,
+    priority: p.priority ?? 0,
+    dedupKey: null,
+    groupKey: p.groupKey ?? null,
+    lastError: null,
   };
+}
+
+/**
+ * True when the queue ($queue) has no concurrency or rate limit: the guard of every claim that is not
+ * `limited`. Uncorrelated, so the planner evaluates it once per statement (an InitPlan: one primary-key probe of
+ * `pgqrs_queue_settings`, which has no row at all for a queue without settings).
+ */
+export function noLimits(conn: PostgresConnection, queue: string): string {
+  return `NOT EXISTS (SELECT 1 FROM ${conn.t("pgqrs_queue_settings")} WHERE queue_id = ${queue}
+                        AND (concurrency_limit IS NOT NULL OR rate_max IS NOT NULL))`;
 }
 
 export type { LeasedInsert };

@@ -25,7 +25,7 @@ const STATE_PREDICATES = {
 } as const;
 
 /** Statuses a run of a dead-lettered message leaves for ERROR (it would otherwise wait forever). */
-const UNFINISHED_RUN = "('QUEUED', 'RUNNING', 'PAUSED', 'CANCELLING')";
+export const UNFINISHED_RUN = "('QUEUED', 'RUNNING', 'PAUSED', 'CANCELLING')";
 
 /** WHERE clause and values of a listing filter; only constant SQL is interpolated. */
 function where(f: MessageFilter): { sql: string; values: unknown[] } {

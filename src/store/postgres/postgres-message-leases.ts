@@ -4,9 +4,10 @@
  */
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
-import { leasedInsertMessage, leasedInsertSql, leasedInsertValues } from "./postgres-leased-insert.js";
-import { enqueueChannel } from "./postgres-listener.js";
-import { byEnqueuedThenId, cols, countOf, perIdResult, toMessage } from "./postgres-rows.js";
+import { createEnqueue } from "./postgres-enqueue.js";
+import { noLimits } from "./postgres-leased-insert.js";
+import { releaseFailed } from "./postgres-release-failed.js";
+import { byClaimOrder, cols, countOf, perIdResult, toMessage } from "./postgres-rows.js";
 
 export type MessageLeaseOps = Pick<
   StoreBackend,
@@ -25,13 +26,19 @@ export const asyncCommit = "sc AS MATERIALIZED (SELECT pg_catalog.set_config('sy
 
 /**
  * The claim (see `dequeueSql`): $1 queue, $2 now, $3 maxReadCt, $4 limit, $5 lease end, $6 worker. Needs
- * {@link asyncCommit} in its WITH clause. `filter`: more conditions on the candidate rows (` AND …`).
+ * {@link asyncCommit} in its WITH clause. `filter`: more conditions on the candidate rows (` AND …`, columns of the
+ * candidate unqualified or as `c.`). Mirrored, with the limits, by `pgqrs_claim_limited` (migration 0013).
  */
-export function claimUpdate(messages: string, filter = ""): string {
+export function claimUpdate(conn: PostgresConnection, filter = ""): string {
+  const messages = conn.t("pgqrs_messages");
   // The claimed ids come from an ARRAY(…) sub-select, which the planner always runs once (an InitPlan). As a joined
   // sub-select it could be rescanned once per message row under a plan cached while the table looked empty
   // (VACUUM on an empty table, then idle claims): each rescan skipped the rows the statement had just locked and
   // returned the next ones, so one claim of 10 leased a whole backlog, in quadratic time.
+  //
+  // Order (priority DESC, enqueued_at, id) is idx_pgqrs_messages_claim's, so the scan stops after `limit` rows.
+  // A message with a group key is claimable only as its group's head (see `groupHead`).
+  // The limits guard (see `noLimits`) is uncorrelated: one probe per statement, not per row.
   return `UPDATE ${messages} m
        SET read_ct = m.read_ct + 1,
            vt = $5,
@@ -39,35 +46,45 @@ export function claimUpdate(messages: string, filter = ""): string {
            dequeued_at = COALESCE(m.dequeued_at, $2)
       FROM sc
      WHERE m.id = ANY (ARRAY(
-             SELECT id FROM ${messages}
-              WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3${filter}
-              ORDER BY enqueued_at, id
+             SELECT c.id FROM ${messages} c
+              WHERE c.queue_id = $1 AND c.archived_at IS NULL AND c.vt <= $2 AND c.read_ct < $3${filter}
+                AND ${groupHead(conn, "c")}
+                AND ${noLimits(conn, "$1")}
+              ORDER BY c.priority DESC, c.enqueued_at, c.id
               LIMIT $4
               FOR NO KEY UPDATE SKIP LOCKED))
     RETURNING ${cols.message("m")}`;
+}
+
+/**
+ * The group head rule on candidate `alias`: no key, or no unarchived message of its queue and group with a smaller
+ * id. An OR'ed correlated sub-plan (not an anti-join), so a row without a group key never runs the sub-select.
+ * Race-free: a claimer never archives the head it claims (only an acknowledgement or a dead-lettering does), so a
+ * leased head keeps blocking its group; two claimers that both see a new head both try to lock that one row, and
+ * SKIP LOCKED lets only one have it (the other then sees the head unarchived and skips the rest of the group).
+ */
+export function groupHead(conn: PostgresConnection, alias: string): string {
+  return `(${alias}.group_key IS NULL OR NOT EXISTS (
+                  SELECT 1 FROM ${conn.t("pgqrs_messages")} g
+                   WHERE g.queue_id = ${alias}.queue_id AND g.group_key OPERATOR(pg_catalog.=) ${alias}.group_key
+                     AND g.archived_at IS NULL AND g.id < ${alias}.id))`;
+}
+
+/**
+ * The claim of a queue with limits, as a FROM item yielding message rows: $1 queue, $2 now, $3 maxReadCt, $4 limit,
+ * $5 lease end, $6 worker, then `versions` and `archiveIds` (SQL expressions). The function archives the given ids
+ * first (those rows come back with `archived_at` set), then claims; see migration 0013.
+ */
+export function claimLimited(conn: PostgresConnection, versions: string, archiveIds: string): string {
+  return `${conn.q}.pgqrs_claim_limited($1::bigint, $2::timestamptz, $3::int, $4::int, $5::timestamptz, $6::bigint,
+                                        ${versions}, ${archiveIds})`;
 }
 
 /** `origin`: the tag appended to this store's enqueue notifications (see `notifyOrigin`). */
 export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): MessageLeaseOps {
   const messages = conn.t("pgqrs_messages");
   const runs = conn.t("pgqrs_workflow_runs");
-
-  // The enqueue wakes idle consumers itself: one NOTIFY per statement (an InitPlan, evaluated once whatever the
-  // number of rows), delivered by the server at commit. A trigger did this before (migration 0004) but cost a
-  // third of a single enqueue; the statement only returns the ids, since every other column is known here.
   const originSuffix = origin === "" ? "" : `@${origin}`;
-  const notify = `(SELECT pg_catalog.pg_notify('${enqueueChannel(conn.schema)}', $1::bigint::text || $6::text)) AS notified`;
-  const enqueueOneSql = `
-    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
-    VALUES ($1, $2::jsonb, 0, $3, $4, $5)
-    RETURNING id, ${notify}`;
-  const enqueueLeasedSql = leasedInsertSql(conn);
-  const enqueueManySql = `
-    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
-    SELECT $1, p.payload, 0, $3, $4, $5
-      FROM pg_catalog.unnest($2::jsonb[]) WITH ORDINALITY AS p(payload, ord)
-     ORDER BY p.ord
-    RETURNING id, ${notify}`;
 
   // Concurrent consumers: SKIP LOCKED makes each claimer pass over rows another claimer has locked instead of
   // waiting, and the re-check the row lock does on a row updated since our snapshot drops rows just leased by a
@@ -80,7 +97,11 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
   // flush on the pickup path; an acknowledgement (a synchronous commit) flushes it along with itself.
   const dequeueSql = `
     WITH ${asyncCommit}
-    ${claimUpdate(messages)}`;
+    ${claimUpdate(conn)}`;
+  // A queue with limits: one call of the claim function (no archive ids, any version).
+  const dequeueLimitedSql = `
+    WITH ${asyncCommit}
+    SELECT ${cols.message("m")} FROM sc, ${claimLimited(conn, "NULL::text[]", "NULL::bigint[]")} m`;
 
   // The owner check in the WHERE clause is re-evaluated after waiting for a concurrent claim's row lock, so an
   // owner whose expired lease was just taken by another consumer gets `false`.
@@ -106,9 +127,11 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
        WHERE am.id = t.id AND am.consumer_worker_id = $6 AND am.archived_at IS NULL
       RETURNING am.id),
     c AS MATERIALIZED (
-      SELECT id FROM ${messages}
-       WHERE queue_id = $1 AND archived_at IS NULL AND vt <= $2 AND read_ct < $3 AND id <> ALL($7::bigint[])
-       ORDER BY enqueued_at, id
+      SELECT c.id FROM ${messages} c
+       WHERE c.queue_id = $1 AND c.archived_at IS NULL AND c.vt <= $2 AND c.read_ct < $3 AND c.id <> ALL($7::bigint[])
+         AND ${groupHead(conn, "c")}
+         AND ${noLimits(conn, "$1")}
+       ORDER BY c.priority DESC, c.enqueued_at, c.id
        LIMIT $4
        FOR NO KEY UPDATE SKIP LOCKED),
     u AS (
@@ -122,6 +145,11 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
       RETURNING ${cols.message("m")})
     SELECT CASE WHEN pg_catalog.row_number() OVER () = 1 THEN (SELECT pg_catalog.array_agg(id) FROM a) END AS archived_ids, u.*
       FROM (SELECT 1) one LEFT JOIN u ON TRUE`;
+  // With limits: the function archives, then claims (a fresh snapshot, so its count of leases already sees the
+  // archived rows gone); archived rows come back with archived_at set, claimed ones without. Synchronous commit:
+  // the acknowledgement must be durable.
+  const archiveAndDequeueLimitedSql = `
+    SELECT ${cols.message("m")} FROM ${claimLimited(conn, "NULL::text[]", "$7::bigint[]")} m`;
 
   // Runs reference their trigger message without ON DELETE CASCADE; removing the run in the same statement keeps
   // deleting a workflow message possible (steps cascade from runs).
@@ -143,6 +171,7 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
        SET consumer_worker_id = NULL, vt = $3, read_ct = CASE WHEN $4::boolean THEN GREATEST(read_ct - 1, 0) ELSE read_ct END
      WHERE id = ANY($1::bigint[]) AND consumer_worker_id = $2 AND archived_at IS NULL
     RETURNING id`;
+  const releaseFailedSql = releaseFailed(conn);
 
   const releaseWorkerSql = `
     WITH r AS (
@@ -152,45 +181,17 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
     SELECT pg_catalog.count(*) AS n FROM r`;
 
   return {
-    async enqueue(p) {
-      if (p.payloads.length === 0) return [];
-      const one = p.payloads.length === 1;
-      const leaseTo = p.leaseTo;
-      if (leaseTo !== undefined && one) {
-        const leased = { ...p, leaseTo };
-        const [row] = await conn.prepared("enqueue_leased", enqueueLeasedSql, leasedInsertValues(leased, originSuffix));
-        return [leasedInsertMessage(Number(row?.id), row?.consumer_worker_id, leased)];
-      }
-      const rows = await conn.prepared(one ? "enqueue_one" : "enqueue", one ? enqueueOneSql : enqueueManySql, [
-        p.queueId,
-        one ? p.payloads[0] : p.payloads,
-        p.enqueuedAt,
-        p.visibleAt,
-        p.producerWorkerId,
-        originSuffix,
-      ]);
-      // Ids are drawn from the sequence in insertion (= payload) order, so sorted ids match the payloads' order.
-      const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-      return p.payloads.map((payload, i) => ({
-        id: ids[i] as number,
-        queueId: p.queueId,
-        payload: JSON.parse(payload) as unknown,
-        vt: p.visibleAt,
-        enqueuedAt: p.enqueuedAt,
-        readCt: 0,
-        dequeuedAt: null,
-        producerWorkerId: p.producerWorkerId,
-        consumerWorkerId: null,
-        archivedAt: null,
-        deadLetteredAt: null,
-      }));
-    },
+    enqueue: createEnqueue(conn, originSuffix),
 
     async dequeue(p) {
       if (p.limit <= 0) return [];
       const vt = new Date(p.now.getTime() + p.leaseMs);
-      const rows = await conn.prepared("dequeue", dequeueSql, [p.queueId, p.now, p.maxReadCt, p.limit, vt, p.workerId]);
-      return rows.map(toMessage).sort(byEnqueuedThenId);
+      const values = [p.queueId, p.now, p.maxReadCt, p.limit, vt, p.workerId];
+      const rows =
+        p.limited === true
+          ? await conn.prepared("dequeue_limited", dequeueLimitedSql, values)
+          : await conn.prepared("dequeue", dequeueSql, values);
+      return rows.map(toMessage).sort(byClaimOrder);
     },
 
     async archive(p) {
@@ -201,22 +202,27 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
 
     async archiveAndDequeue(p) {
       const vt = new Date(p.now.getTime() + p.leaseMs);
-      const rows = await conn.prepared("archive_and_dequeue", archiveAndDequeueSql, [
-        p.queueId,
-        p.now,
-        p.maxReadCt,
-        Math.max(0, p.limit),
-        vt,
-        p.workerId,
-        p.archiveIds,
-      ]);
+      const values = [p.queueId, p.now, p.maxReadCt, Math.max(0, p.limit), vt, p.workerId, p.archiveIds];
+      if (p.limited === true) {
+        const rows = (await conn.prepared("archive_and_dequeue_limited", archiveAndDequeueLimitedSql, values)).map(
+          toMessage,
+        );
+        return {
+          archived: perIdResult(
+            p.archiveIds,
+            rows.filter((m) => m.archivedAt !== null).map((m) => ({ id: m.id })),
+          ),
+          messages: rows.filter((m) => m.archivedAt === null).sort(byClaimOrder),
+        };
+      }
+      const rows = await conn.prepared("archive_and_dequeue", archiveAndDequeueSql, values);
       const archivedIds = (rows[0]?.archived_ids ?? []) as unknown[];
       const archived = perIdResult(
         p.archiveIds,
         archivedIds.map((id) => ({ id })),
       );
       const messages = rows.filter((r) => r.id !== null && r.id !== undefined).map(toMessage);
-      return { archived, messages: messages.sort(byEnqueuedThenId) };
+      return { archived, messages: messages.sort(byClaimOrder) };
     },
 
     async deleteOwned(p) {
@@ -233,6 +239,21 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
 
     async release(p) {
       if (p.ids.length === 0) return [];
+      if (p.error !== undefined || p.deadLetterAtReadCt !== undefined) {
+        const rows = await conn.prepared("release_failed", releaseFailedSql, [
+          p.ids,
+          p.workerId,
+          p.visibleAt,
+          p.refundDelivery === true,
+          p.deadLetterAtReadCt ?? null,
+          p.now,
+          p.error === undefined ? null : JSON.stringify(p.error),
+        ]);
+        return perIdResult(
+          p.ids,
+          rows.filter((r) => r.kind === "message"),
+        );
+      }
       const rows = await conn.prepared("release", releaseSql, [
         p.ids,
         p.workerId,

@@ -3,12 +3,27 @@ import { PgqrsError, ValidationError } from "../../errors.js";
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { isUniqueViolation } from "./postgres-errors.js";
-import { cols, countOf, toQueue } from "./postgres-rows.js";
+import { countOf, toQueue } from "./postgres-rows.js";
+import {
+  createQueueSql,
+  queueSettingsValues,
+  queueWithSettings,
+  updateQueueSettingsSql,
+} from "./postgres-queue-settings.js";
 
 export type QueueOps = Pick<
   StoreBackend,
-  "createQueue" | "getQueueByName" | "getQueueById" | "listQueues" | "deleteQueue" | "purgeQueue"
+  | "createQueue"
+  | "updateQueueSettings"
+  | "getQueueByName"
+  | "getQueueById"
+  | "listQueues"
+  | "deleteQueue"
+  | "purgeQueue"
 >;
+
+/** Attempts of `createQueue({ ifNotExists })` whose found queue was deleted before it could be read. */
+const CREATE_ATTEMPTS = 5;
 
 export function createQueueOps(conn: PostgresConnection): QueueOps {
   const queues = conn.t("pgqrs_queues");
@@ -18,14 +33,27 @@ export function createQueueOps(conn: PostgresConnection): QueueOps {
   const runs = conn.t("pgqrs_workflow_runs");
 
   return {
-    async createQueue({ name, now }) {
+    async createQueue({ name, now, settings, ifNotExists }) {
+      const values = [name, now, ...queueSettingsValues(settings ?? {}).values];
       try {
-        const rows = await conn.query(
-          "createQueue",
-          `INSERT INTO ${queues} (queue_name, created_at) VALUES ($1, $2) RETURNING ${cols.queue()}`,
-          [name, now],
-        );
-        return toQueue(rows[0]!);
+        for (let attempt = 1; ; attempt++) {
+          // One statement: the queue and its settings commit together. With `ifNotExists` a concurrent creator's
+          // row makes ON CONFLICT DO NOTHING return nothing (after waiting for that creator's commit), and the
+          // queue is read instead; a read that finds nothing (deleted in between) tries again.
+          const rows = await conn.query("createQueue", createQueueSql(conn, ifNotExists === true), values);
+          if (rows[0] !== undefined) return toQueue(rows[0]);
+          const [found] = await conn.query(
+            "createQueue",
+            `${queueWithSettings(conn)} WHERE q.queue_name OPERATOR(pg_catalog.=) $1`,
+            [name],
+          );
+          if (found !== undefined) return toQueue(found);
+          if (attempt >= CREATE_ATTEMPTS) {
+            throw new PgqrsError("CONFLICT", `Conflict: queue '${name}' kept changing while creating it; retry`, {
+              details: { queueName: name },
+            });
+          }
+        }
       } catch (err) {
         if (err instanceof PgqrsError && isUniqueViolation(err.cause)) {
           throw new PgqrsError("QUEUE_ALREADY_EXISTS", `Queue '${name}' already exists`, {
@@ -37,25 +65,32 @@ export function createQueueOps(conn: PostgresConnection): QueueOps {
       }
     },
 
+    async updateQueueSettings({ queueId, settings, now }) {
+      const rows = await conn.query("updateQueueSettings", updateQueueSettingsSql(conn), [
+        queueId,
+        now,
+        ...queueSettingsValues(settings).values,
+        ...queueSettingsValues(settings).given,
+      ]);
+      return rows[0] === undefined ? null : toQueue(rows[0]);
+    },
+
     async getQueueByName(name) {
       const rows = await conn.prepared(
         "queue_by_name",
-        `SELECT ${cols.queue()} FROM ${queues} WHERE queue_name OPERATOR(pg_catalog.=) $1`,
+        `${queueWithSettings(conn)} WHERE q.queue_name OPERATOR(pg_catalog.=) $1`,
         [name],
       );
       return rows[0] === undefined ? null : toQueue(rows[0]);
     },
 
     async getQueueById(id) {
-      const rows = await conn.prepared("queue_by_id", `SELECT ${cols.queue()} FROM ${queues} WHERE id = $1`, [id]);
+      const rows = await conn.prepared("queue_by_id", `${queueWithSettings(conn)} WHERE q.id = $1`, [id]);
       return rows[0] === undefined ? null : toQueue(rows[0]);
     },
 
     async listQueues() {
-      const rows = await conn.query(
-        "listQueues",
-        `SELECT ${cols.queue()} FROM ${queues} ORDER BY created_at DESC, id DESC`,
-      );
+      const rows = await conn.query("listQueues", `${queueWithSettings(conn)} ORDER BY q.created_at DESC, q.id DESC`);
       return rows.map(toQueue);
     },
 

@@ -13,6 +13,7 @@ import type {
   WorkflowRecord,
   WorkflowStatus,
 } from "../../types.js";
+import type { MessageError, RetryOptions } from "../../queue-controls-types.js";
 import { deadLetteredAtOf } from "../dead-letters.js";
 import { toAttemptErrors } from "../step-attempt-errors.js";
 import type { Row } from "./postgres-connection.js";
@@ -29,7 +30,14 @@ const MESSAGE = [
   "consumer_worker_id",
   "archived_at",
   "dead_lettered_at",
+  "priority",
+  "dedup_key",
+  "group_key",
+  "last_error",
 ];
+/** A queue's columns and its settings' (`pgqrs_queue_settings`, LEFT JOINed: NULL when the queue has none). */
+const QUEUE = ["id", "queue_name", "created_at"];
+const QUEUE_SETTINGS = ["retry", "concurrency_limit", "rate_max", "rate_per_ms"];
 const WORKER = ["id", "name", "queue_id", "started_at", "heartbeat_at", "shutdown_at", "status"];
 const RUN = [
   "id",
@@ -87,7 +95,9 @@ function columns(names: readonly string[], alias?: string): string {
 /** Column list of each table, optionally qualified by a table alias. */
 export const cols = {
   message: (alias?: string) => columns(MESSAGE, alias),
-  queue: (alias?: string) => columns(["id", "queue_name", "created_at"], alias),
+  queue: (alias?: string) => columns(QUEUE, alias),
+  /** The settings columns of a queue row (`toQueue` reads them; absent columns read as no settings). */
+  queueSettings: (alias?: string) => columns(QUEUE_SETTINGS, alias),
   worker: (alias?: string) => columns(WORKER, alias),
   workflow: (alias?: string) => columns(["id", "name", "queue_id", "created_at"], alias),
   run: (alias?: string) => columns(RUN, alias),
@@ -128,11 +138,35 @@ export function toMessage(r: Row): QueueMessage {
     consumerWorkerId: numOrNull(r.consumer_worker_id),
     archivedAt: dateOrNull(r.archived_at),
     deadLetteredAt: deadLetteredAtOf(dateOrNull(r.archived_at), dateOrNull(r.dead_lettered_at)),
+    priority: num(r.priority ?? 0),
+    dedupKey: textOrNull(r.dedup_key),
+    groupKey: textOrNull(r.group_key),
+    lastError: toMessageError(r.last_error),
   };
 }
 
+function textOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v);
+}
+
+/** `last_error` (JSONB, parsed); `null` when absent or not an object. */
+function toMessageError(v: unknown): MessageError | null {
+  if (v === null || v === undefined || typeof v !== "object") return null;
+  return v as MessageError;
+}
+
+/** A queue row, with its settings when the row carries them (see `cols.queueSettings`). */
 export function toQueue(r: Row): QueueRecord {
-  return { id: num(r.id), queueName: String(r.queue_name), createdAt: date(r.created_at) };
+  const perMs = numOrNull(r.rate_per_ms);
+  const max = numOrNull(r.rate_max);
+  return {
+    id: num(r.id),
+    queueName: String(r.queue_name),
+    createdAt: date(r.created_at),
+    retry: r.retry === null || r.retry === undefined || typeof r.retry !== "object" ? null : (r.retry as RetryOptions),
+    concurrencyLimit: numOrNull(r.concurrency_limit),
+    rateLimit: max === null || perMs === null ? null : { max, perSeconds: perMs / 1000 },
+  };
 }
 
 export function toWorker(r: Row): WorkerRecord {
@@ -260,9 +294,9 @@ export function countOf(rows: readonly Row[], column = "n"): number {
   return first === undefined ? 0 : num(first[column] ?? 0);
 }
 
-/** Dequeue order: (`enqueued_at`, `id`). */
-export function byEnqueuedThenId(a: QueueMessage, b: QueueMessage): number {
-  return a.enqueuedAt.getTime() - b.enqueuedAt.getTime() || a.id - b.id;
+/** Dequeue order: (`priority` descending, `enqueued_at`, `id`). */
+export function byClaimOrder(a: QueueMessage, b: QueueMessage): number {
+  return b.priority - a.priority || a.enqueuedAt.getTime() - b.enqueuedAt.getTime() || a.id - b.id;
 }
 
 /** Default page size of listings. */

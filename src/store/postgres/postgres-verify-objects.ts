@@ -25,6 +25,9 @@ export const REQUIRED_INDEXES: readonly string[] = [
   // this package
   "idx_pgqrs_messages_claim",
   "idx_pgqrs_messages_dead_lettered",
+  "idx_pgqrs_messages_dedup",
+  "idx_pgqrs_messages_dedup_archived",
+  "idx_pgqrs_messages_group",
   "idx_pgqrs_workflow_runs_created",
   "idx_pgqrs_workflow_runs_workflow_created",
   "idx_pgqrs_workflow_runs_status_created",
@@ -36,6 +39,9 @@ export const REQUIRED_INDEXES: readonly string[] = [
   "idx_pgqrs_workflow_messages_pending",
   "idx_pgqrs_workflow_messages_run",
 ];
+
+/** Functions of this package in the schema: the limited claim, and the enqueue from SQL (docs). */
+export const REQUIRED_FUNCTIONS: readonly string[] = ["pgqrs_claim_limited", "pgqrs_enqueue"];
 
 /** Constraints pgqrs's later migrations refer to by name. */
 export const REQUIRED_CONSTRAINTS: readonly (readonly [table: string, constraint: string])[] = [
@@ -79,6 +85,19 @@ export async function missingObjects(tx: Queryable, conn: PostgresConnection): P
   if (indexes.length > 0) {
     const list = indexes.map((r) => r.i).join(", ");
     return `index${indexes.length > 1 ? "es" : ""} ${list} missing in schema '${conn.schema}'. Run install().`;
+  }
+  const functions = await tx.query<{ f: string }>(
+    "verify",
+    `SELECT e.f FROM pg_catalog.unnest($2::text[]) WITH ORDINALITY AS e(f, n)
+      WHERE NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace s ON s.oid = p.pronamespace
+         WHERE s.nspname::text = $1 AND p.proname::text = e.f)
+      ORDER BY e.n`,
+    [conn.schema, REQUIRED_FUNCTIONS],
+  );
+  if (functions.length > 0) {
+    const list = functions.map((r) => r.f).join(", ");
+    return `function${functions.length > 1 ? "s" : ""} ${list} missing in schema '${conn.schema}'. Run install().`;
   }
   const constraints = await tx.query<{ t: string; k: string }>(
     "verify",

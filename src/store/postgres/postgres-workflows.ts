@@ -3,10 +3,10 @@ import { PgqrsError } from "../../errors.js";
 import type { ListRunsParams, StoreBackend, TransitionRunParams } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { leasedInsertMessage, leasedInsertSql, leasedInsertValues } from "./postgres-leased-insert.js";
-import { asyncCommit, claimUpdate } from "./postgres-message-leases.js";
+import { asyncCommit, claimLimited, claimUpdate } from "./postgres-message-leases.js";
 import { notifyWoken, wakeRunsCte } from "./postgres-run-wakes.js";
 import {
-  byEnqueuedThenId,
+  byClaimOrder,
   cols,
   countOf,
   page,
@@ -199,7 +199,7 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
   // statement.
   const dequeueAndStartRunsOf = (filter: string) => `
     WITH ${asyncCommit},
-    c AS (${claimUpdate(messages, filter)}),
+    c AS (${claimUpdate(conn, filter)}),
     ${startRunsOf}
     SELECT ${cols.message("c")}, ${prefixedRunColumns("rr", "run__")}
       FROM c LEFT JOIN rr ON rr.message_id = c.id`;
@@ -210,6 +210,14 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
     ` AND ((payload OPERATOR(pg_catalog.->>) 'version') IS NULL
                      OR (payload OPERATOR(pg_catalog.->>) 'version') OPERATOR(pg_catalog.=) ANY ($7::text[]))`,
   );
+
+  // A queue with limits: the claim function instead of the claim update ($7: the versions, or NULL for any).
+  const dequeueLimitedRunsSql = `
+    WITH ${asyncCommit},
+    c AS (SELECT ${cols.message("l")} FROM sc, ${claimLimited(conn, "$7::text[]", "NULL::bigint[]")} l),
+    ${startRunsOf}
+    SELECT ${cols.message("c")}, ${prefixedRunColumns("rr", "run__")}
+      FROM c LEFT JOIN rr ON rr.message_id = c.id`;
 
   // A trigger handed straight to an idle worker of this store: the message inserted leased to it and its run
   // created RUNNING, as the worker's claim would have left them. Like any handed-off message it notifies nobody.
@@ -305,12 +313,14 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
       const vt = new Date(p.now.getTime() + p.leaseMs);
       const values = [p.queueId, p.now, p.maxReadCt, p.limit, vt, p.workerId];
       const rows =
-        p.versions === undefined
-          ? await conn.prepared("dequeue_and_start_runs", dequeueAndStartRunsSql, values)
-          : await conn.prepared("dequeue_versioned_runs", dequeueVersionedSql, [...values, p.versions]);
+        p.limited === true
+          ? await conn.prepared("dequeue_limited_runs", dequeueLimitedRunsSql, [...values, p.versions ?? null])
+          : p.versions === undefined
+            ? await conn.prepared("dequeue_and_start_runs", dequeueAndStartRunsSql, values)
+            : await conn.prepared("dequeue_versioned_runs", dequeueVersionedSql, [...values, p.versions]);
       return rows
         .map((row) => ({ message: toMessage(row), run: prefixedRun(row, "run__") }))
-        .sort((a, b) => byEnqueuedThenId(a.message, b.message));
+        .sort((a, b) => byClaimOrder(a.message, b.message));
     },
 
     async enqueueAndStartRun(p) {

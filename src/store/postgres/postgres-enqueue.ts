@@ -1,0 +1,159 @@
+/**
+ * Enqueue: plain inserts (one named prepared statement per call, whatever the batch size), the hand-off to an idle
+ * consumer (postgres-leased-insert.ts), dedup keys, and inserts through the application's own transaction (`tx`).
+ */
+import { PgqrsError } from "../../errors.js";
+import type { QueueMessage } from "../../types.js";
+import type { EnqueueParams, StoreBackend } from "../store.js";
+import type { PostgresConnection, Row } from "./postgres-connection.js";
+import { runOnClient } from "./postgres-connection.js";
+import { leasedInsertMessage, leasedInsertSql, leasedInsertValues } from "./postgres-leased-insert.js";
+import { enqueueChannel } from "./postgres-listener.js";
+import { cols, toMessage } from "./postgres-rows.js";
+
+/** Statements of a dedup enqueue: a concurrent enqueue of the key whose row we could not yet see makes us retry. */
+const DEDUP_ATTEMPTS = 5;
+
+/** What `tx` must be: something with node-postgres's `query(config)`. */
+interface TxClient {
+  query(config: { text: string; values: unknown[] }): Promise<{ rows: Row[] }>;
+}
+
+/** The caller's transaction client, or VALIDATION_FAILED (nothing written). */
+export function txClient(tx: unknown): TxClient {
+  const bad = (why: string): never => {
+    throw new PgqrsError(
+      "VALIDATION_FAILED",
+      `Validation failed: tx must be a node-postgres client inside the application's transaction (${why})`,
+      { details: { field: "tx" } },
+    );
+  };
+  if (tx === null || typeof tx !== "object") return bad("not an object");
+  const q = (tx as { query?: unknown }).query;
+  if (typeof q !== "function") return bad("it has no query() method");
+  // A pool's query() takes any idle connection: the insert would commit on its own, outside the transaction.
+  if (typeof (tx as { totalCount?: unknown }).totalCount === "number") return bad("a pool is not a transaction");
+  return tx as TxClient;
+}
+
+export function createEnqueue(conn: PostgresConnection, originSuffix: string): StoreBackend["enqueue"] {
+  const messages = conn.t("pgqrs_messages");
+
+  // The enqueue wakes idle consumers itself: one NOTIFY per statement (an InitPlan, evaluated once whatever the
+  // number of rows), delivered by the server at commit. A trigger did this before (migration 0004) but cost a
+  // third of a single enqueue; the statement only returns the ids, since every other column is known here.
+  // $6 is the origin suffix: this store's tag, or '' (every listener wakes, this store's too) for `tx` enqueues,
+  // whose commit happens after this call returns.
+  const notify = `(SELECT pg_catalog.pg_notify('${enqueueChannel(conn.schema)}', $1::bigint::text || $6::text)) AS notified`;
+  const enqueueOneSql = `
+    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key)
+    VALUES ($1, $2::jsonb, 0, $3, $4, $5, $7::int, $8::text)
+    RETURNING id, ${notify}`;
+  const enqueueManySql = `
+    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key)
+    SELECT $1, p.payload, 0, $3, $4, $5, $7::int, $8::text
+      FROM pg_catalog.unnest($2::jsonb[]) WITH ORDINALITY AS p(payload, ord)
+     ORDER BY p.ord
+    RETURNING id, ${notify}`;
+  const enqueueLeasedSql = leasedInsertSql(conn);
+
+  // A dedup enqueue ($9 key, $10 the window's start or NULL). Race-free: the partial unique index on (queue_id,
+  // dedup_key) WHERE archived_at IS NULL admits one unarchived row per key; ON CONFLICT DO NOTHING makes a second
+  // inserter wait for the first one's transaction and then skip. `f` returns the existing row when the insert did
+  // nothing: the unarchived one, else (with a window) the latest archived within it. A row committed after this
+  // statement's snapshot is invisible to `f`, so the caller repeats the statement (a new snapshot) when neither came
+  // back; so does a row archived in between (the next insert then succeeds).
+  const enqueueDedupSql = `
+    WITH i AS (
+      INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key,
+                               dedup_key)
+      SELECT $1, $2::jsonb, 0, $3, $4, $5, $7::int, $8::text, $9::text
+       WHERE $10::timestamptz IS NULL OR NOT EXISTS (
+               SELECT 1 FROM ${messages}
+                WHERE queue_id = $1 AND dedup_key OPERATOR(pg_catalog.=) $9::text AND archived_at >= $10::timestamptz)
+      ON CONFLICT (queue_id, dedup_key) WHERE archived_at IS NULL AND dedup_key IS NOT NULL DO NOTHING
+      RETURNING id, ${notify}),
+    f AS (
+      SELECT ${cols.message()} FROM ${messages}
+       WHERE queue_id = $1 AND dedup_key OPERATOR(pg_catalog.=) $9::text
+         AND (archived_at IS NULL OR archived_at >= $10::timestamptz)
+         AND NOT EXISTS (SELECT 1 FROM i)
+       ORDER BY archived_at DESC NULLS FIRST
+       LIMIT 1)
+    SELECT i.id AS new_id, ${cols.message("f")} FROM (SELECT 1) one LEFT JOIN i ON TRUE LEFT JOIN f ON TRUE`;
+
+  return async function enqueue(p: EnqueueParams): Promise<QueueMessage[]> {
+    if (p.payloads.length === 0) return [];
+    const one = p.payloads.length === 1;
+    const tx = p.tx === undefined ? undefined : txClient(p.tx);
+    if (p.dedupKey !== undefined && !one) {
+      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: dedupKey takes exactly one payload", {
+        details: { field: "dedupKey" },
+      });
+    }
+    const run = (name: string, text: string, values: unknown[]) =>
+      tx === undefined ? conn.prepared(name, text, values) : runOnClient(tx, text, values, name, conn);
+    const suffix = tx === undefined ? originSuffix : "";
+    const base = [
+      p.queueId,
+      one ? p.payloads[0] : p.payloads,
+      p.enqueuedAt,
+      p.visibleAt,
+      p.producerWorkerId,
+      suffix,
+      p.priority ?? 0,
+      p.groupKey ?? null,
+    ];
+
+    if (p.dedupKey !== undefined) {
+      const windowStart =
+        p.dedupWindowMs !== undefined && p.dedupWindowMs > 0
+          ? new Date(p.enqueuedAt.getTime() - p.dedupWindowMs)
+          : null;
+      for (let attempt = 1; ; attempt++) {
+        const [row] = await run("enqueue_dedup", enqueueDedupSql, [...base, p.dedupKey, windowStart]);
+        if (row?.new_id !== null && row?.new_id !== undefined) {
+          return [written(p, Number(row.new_id), p.payloads[0] as string, p.dedupKey)];
+        }
+        if (row?.id !== null && row?.id !== undefined) return [{ ...toMessage(row), deduplicated: true }];
+        if (attempt >= DEDUP_ATTEMPTS) {
+          throw new PgqrsError("CONFLICT", `Conflict: dedup key '${p.dedupKey}' kept changing while enqueuing; retry`, {
+            details: { dedupKey: p.dedupKey },
+          });
+        }
+      }
+    }
+
+    const leaseTo = p.leaseTo;
+    if (leaseTo !== undefined && one && tx === undefined) {
+      const leased = { ...p, leaseTo };
+      const [row] = await conn.prepared("enqueue_leased", enqueueLeasedSql, leasedInsertValues(leased, originSuffix));
+      return [leasedInsertMessage(Number(row?.id), row?.consumer_worker_id, leased)];
+    }
+    const rows = await run(one ? "enqueue_one" : "enqueue", one ? enqueueOneSql : enqueueManySql, base);
+    // Ids are drawn from the sequence in insertion (= payload) order, so sorted ids match the payloads' order.
+    const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+    return p.payloads.map((payload, i) => written(p, ids[i] as number, payload, null));
+  };
+}
+
+/** The message an insert wrote, as a re-read would return it. */
+function written(p: EnqueueParams, id: number, payload: string, dedupKey: string | null): QueueMessage {
+  return {
+    id,
+    queueId: p.queueId,
+    payload: JSON.parse(payload) as unknown,
+    vt: p.visibleAt,
+    enqueuedAt: p.enqueuedAt,
+    readCt: 0,
+    dequeuedAt: null,
+    producerWorkerId: p.producerWorkerId,
+    consumerWorkerId: null,
+    archivedAt: null,
+    deadLetteredAt: null,
+    priority: p.priority ?? 0,
+    dedupKey,
+    groupKey: p.groupKey ?? null,
+    lastError: null,
+  };
+}
