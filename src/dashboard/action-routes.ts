@@ -35,6 +35,11 @@ export async function routeAction(
     const messageId = routeId(m[2]);
     return queueId === null || messageId === null ? "bad-id" : actions.replayDeadLetter(queueId, messageId);
   }
+  m = /^\/actions\/queues\/([^/]+)\/settings$/.exec(path);
+  if (m !== null) {
+    const queueId = routeId(m[1]);
+    return queueId === null ? "bad-id" : actions.updateQueueSettings(queueId, form);
+  }
   m = /^\/actions\/workers\/([^/]+)\/(\w+)$/.exec(path);
   if (m !== null) {
     const action = WORKER_ACTIONS.find((a): a is WorkerAction => a === m?.[2]);

@@ -1,12 +1,13 @@
 /**
  * The dashboard's writes, each through the library's public API: cancel a run, send a run a message, retry, resume
- * or fork a run, replay a dead letter, move a worker through its lifecycle, reclaim zombies. Every action answers with a sentence for the UI.
+ * or fork a run, replay a dead letter, update a queue's settings, move a worker through its lifecycle, reclaim zombies. Every action answers with a sentence for the UI.
  */
 import type { Admin } from "../admin/admin.js";
 import type { Store } from "../api/pgqrs-store.js";
 import { workflow } from "../api/workflow-builder.js";
 import { isPgqrsError, PgqrsError } from "../errors.js";
 import { send } from "../api/run-messaging.js";
+import { settingsFromForm } from "./queue-settings-form.js";
 
 export type WorkerAction = "suspend" | "resume" | "shutdown";
 export const WORKER_ACTIONS: readonly WorkerAction[] = ["suspend", "resume", "shutdown"];
@@ -113,6 +114,27 @@ export class DashboardActions {
       if (isPgqrsError(err, "INVALID_STATE_TRANSITION")) return { ok: false, message: err.message };
       throw err;
     }
+  }
+
+  /**
+   * `admin.updateQueue` from the queue page's settings form (every field; an empty one clears its setting). A form
+   * that cannot be read and values the library refuses answer 400, naming the field, with nothing written.
+   */
+  async updateQueueSettings(queueId: number, form: URLSearchParams): Promise<ActionResult> {
+    const queue = await this.#store.tables().queues().get(queueId);
+    if (queue === null) return { ok: false, missing: true, message: `Queue ${queueId} not found` };
+    const read = settingsFromForm(form);
+    if ("invalid" in read) return { ok: false, invalid: true, message: `${read.invalid}; nothing was changed` };
+    try {
+      await this.#admin.updateQueue(queue.queueName, read.settings);
+    } catch (err) {
+      if (isPgqrsError(err, "VALIDATION_FAILED")) {
+        return { ok: false, invalid: true, message: `${err.message}; nothing was changed` };
+      }
+      if (isPgqrsError(err, "QUEUE_NOT_FOUND")) return { ok: false, missing: true, message: err.message };
+      throw err;
+    }
+    return { ok: true, message: `Settings of ${queue.queueName} updated` };
   }
 
   async replayDeadLetter(queueId: number, messageId: number): Promise<ActionResult> {

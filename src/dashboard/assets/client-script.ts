@@ -106,6 +106,13 @@ export const CLIENT_SCRIPT = `
     refresh(true);
   });
 
+  // The error of the message's last failed delivery, under its payload in the viewer (as text: never markup).
+  function lastError(e) {
+    if (!e) return "";
+    return "\\n\\nLast error (attempt " + e.attempt + ", failed at " + e.failedAt + "):\\n" + e.name + ": " + e.message +
+      (e.stack ? "\\n" + e.stack : "");
+  }
+
   const viewer = document.getElementById("viewer");
   document.addEventListener("click", async (e) => {
     const btn = e.target.closest("[data-payload]");
@@ -117,7 +124,7 @@ export const CLIENT_SCRIPT = `
     try {
       const res = await fetch("/api/messages/" + encodeURIComponent(btn.dataset.payload));
       const m = await res.json();
-      pre.textContent = res.ok ? JSON.stringify(m.payload, null, 2) : m.message;
+      pre.textContent = res.ok ? JSON.stringify(m.payload, null, 2) + lastError(m.lastError) : m.message;
     } catch (err) { pre.textContent = String(err); }
   });
 })();

@@ -149,4 +149,12 @@ form.send-message { display: grid; grid-template-columns: minmax(160px, 260px) 1
 form.send-message label { display: grid; gap: 4px; font-size: 12px; color: var(--muted); }
 form.send-message input, form.send-message textarea { font: 12px/1.5 var(--mono); padding: 6px 10px; border: 1px solid var(--line);
   border-radius: 6px; background: var(--panel); color: var(--text); width: 100%; resize: vertical; }
+form.queue-settings { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; align-items: end; margin-top: 12px; }
+form.queue-settings label { display: grid; gap: 4px; font-size: 12px; color: var(--muted); }
+form.queue-settings input { font: 12px/1.5 var(--mono); padding: 6px 10px; border: 1px solid var(--line); border-radius: 6px;
+  background: var(--panel); color: var(--text); width: 100%; }
+.card.settings details { margin-top: 14px; }
+.card.settings summary { cursor: pointer; color: var(--muted); font-size: 13px; }
+.kv div b span { display: inline; font-weight: 400; font-size: 12px; }
+td.error { max-width: 280px; color: var(--red); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 `;

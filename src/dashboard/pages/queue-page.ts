@@ -1,10 +1,15 @@
-/** One queue: its counts, its messages by state with paging, the payload viewer and dead-letter replay. */
+/**
+ * One queue: its counts, its settings (with the form to change them), its messages by state with paging (priority,
+ * keys, last error), the payload viewer and dead-letter replay.
+ */
 import type { QueueMessage, QueueMetrics, QueueRecord } from "../../types.js";
 import { ago, jsonPreview, messageState, num } from "../format.js";
 import { pill } from "../format.js";
 import { type Html, html } from "../html.js";
 import { MESSAGE_FILTERS, type MessageFilter, type Paged } from "../reads.js";
 import { actionForm, pager, query, stat, tabs } from "./layout.js";
+import { messageKeys, shortError } from "./message-cells.js";
+import { queueSettings } from "./queue-settings-view.js";
 
 export interface QueueView {
   queue: QueueRecord;
@@ -41,6 +46,7 @@ export function queuePage(v: QueueView): Html {
     ${stat("Archived", m.archivedMessages, { id: "archived" })}
     ${stat("Dead letters", m.deadLetteredMessages, { id: "dead", warn: true })}
   </div>
+  ${queueSettings(v.queue, m.leasedMessages, v.maxReadCt)}
   <div class="card">
     ${tabs(
       MESSAGE_FILTERS.map((f) => ({
@@ -57,8 +63,8 @@ export function queuePage(v: QueueView): Html {
 
 function messageTable(v: QueueView): Html {
   return html`<table data-testid="messages">
-    <thead><tr><th>ID</th><th>State</th><th>Payload</th><th class="n">Reads</th><th>Enqueued</th><th>Visible</th>
-      <th>Consumer</th><th></th></tr></thead>
+    <thead><tr><th>ID</th><th>State</th><th>Payload</th><th class="n">Reads</th><th class="n">Priority</th>
+      <th>Keys</th><th>Enqueued</th><th>Visible</th><th>Consumer</th><th>Last error</th><th></th></tr></thead>
     <tbody>${v.messages.rows.map((msg) => {
       const state = messageState(msg, v.now, v.maxReadCt);
       return html`<tr data-message="${msg.id}">
@@ -66,9 +72,12 @@ function messageTable(v: QueueView): Html {
         <td>${pill(state)}</td>
         <td><button class="link" data-payload="${msg.id}" title="View payload">${jsonPreview(msg.payload)}</button></td>
         <td class="n">${num(msg.readCt)}</td>
+        <td class="n" data-testid="priority">${num(msg.priority)}</td>
+        <td>${messageKeys(msg)}</td>
         <td>${ago(msg.enqueuedAt, v.now)}</td>
         <td>${msg.archivedAt === null ? ago(msg.vt, v.now) : html`<span class="muted">archived ${ago(msg.archivedAt, v.now)}</span>`}</td>
         <td class="mono">${msg.consumerWorkerId ?? html`<span class="muted">—</span>`}</td>
+        ${shortError(msg.lastError)}
         <td><div class="actions">${
           state === "dead"
             ? actionForm({
