@@ -107,16 +107,28 @@ export function deadLetter(
       .map((r) => r.id)
       .sort((a, b) => a - b);
     if (ids.length === 0) return { ids, failedRuns: [] };
-    const failed = c.all<{ id: number; parent_run_id: number | null }>(FAIL_DEAD_RUNS_SQL, {
-      now,
-      maxReadCt: p.maxReadCt,
-      ids: JSON.stringify(ids),
-    });
-    // A failed child run wakes the parent waiting on it, as any end of a child does.
-    for (const r of failed) if (r.parent_run_id !== null) wakeRunMessage(c, r.parent_run_id, now);
-    const failedRuns = failed.map((r) => r.id).sort((a, b) => a - b);
-    return { ids, failedRuns };
+    return { ids, failedRuns: failRunsOfDeadMessages(c, ids, now, p.maxReadCt) };
   });
+}
+
+/**
+ * Inside the caller's write transaction: the unfinished runs of these just dead-lettered messages fail (ERROR,
+ * DEAD_LETTERED), waking their parents. Returns the failed run ids, ascending.
+ */
+export function failRunsOfDeadMessages(
+  c: SqliteConnection,
+  ids: readonly number[],
+  now: string,
+  maxReadCt: number,
+): number[] {
+  const failed = c.all<{ id: number; parent_run_id: number | null }>(FAIL_DEAD_RUNS_SQL, {
+    now,
+    maxReadCt,
+    ids: JSON.stringify(ids),
+  });
+  // A failed child run wakes the parent waiting on it, as any end of a child does.
+  for (const r of failed) if (r.parent_run_id !== null) wakeRunMessage(c, r.parent_run_id, now);
+  return failed.map((r) => r.id).sort((a, b) => a - b);
 }
 
 export function replayDeadLetter(

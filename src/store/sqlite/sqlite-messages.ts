@@ -1,17 +1,15 @@
 /** The message hot paths: enqueue, claim, and the owner-checked archive/delete/extend/release. */
 
-import type { QueueMessage } from "../../types.js";
 import type {
   ArchiveAndDequeueParams,
   ArchiveAndDequeueResult,
-  DequeueParams,
-  EnqueueParams,
   ExtendParams,
   OwnedIdsParams,
   ReleaseParams,
 } from "../store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { dequeue } from "./sqlite-claim.js";
+import { failRunsOfDeadMessages } from "./sqlite-message-queries.js";
 import { perIdResult } from "./sqlite-rows.js";
 import { encodeTime } from "./sqlite-time.js";
 
@@ -73,21 +71,48 @@ export function extendVisibility(c: SqliteConnection, p: ExtendParams): boolean[
   return perIdResult(p.ids, rows);
 }
 
+/** `last_error` keeps its value unless an error is given (`COALESCE`). */
+const RELEASE_SQL = `UPDATE pgqrs_messages
+    SET consumer_worker_id = NULL, vt = @visibleAt,
+        read_ct = CASE WHEN @refund = 1 THEN MAX(read_ct - 1, 0) ELSE read_ct END,
+        last_error = COALESCE(@error, last_error)
+  WHERE ${OWNED} RETURNING id`;
+
+/*
+ * The release of a failed delivery that may be its last (`deadLetterAtReadCt`): each row either goes back at
+ * `visibleAt` or, at the limit, is dead-lettered (archived_at = dead_lettered_at = now, holder and vt kept as an
+ * archive keeps them), both with the error. SET expressions read the row as it was. A refunded delivery was no
+ * failure, so it never dead-letters.
+ */
+const DEAD_AT = "(@refund = 0 AND read_ct >= @deadAt)";
+const RELEASE_OR_DEAD_LETTER_SQL = `UPDATE pgqrs_messages
+    SET consumer_worker_id = CASE WHEN ${DEAD_AT} THEN consumer_worker_id END,
+        vt = CASE WHEN ${DEAD_AT} THEN vt ELSE @visibleAt END,
+        read_ct = CASE WHEN @refund = 1 THEN MAX(read_ct - 1, 0) ELSE read_ct END,
+        archived_at = CASE WHEN ${DEAD_AT} THEN @now END,
+        dead_lettered_at = CASE WHEN ${DEAD_AT} THEN @now ELSE dead_lettered_at END,
+        last_error = COALESCE(@error, last_error)
+  WHERE ${OWNED} RETURNING id, archived_at IS NOT NULL AS dead`;
+
 export function release(c: SqliteConnection, p: ReleaseParams): boolean[] {
   if (p.ids.length === 0) return [];
-  const rows = c.all<{ id: number }>(
-    `UPDATE pgqrs_messages
-        SET consumer_worker_id = NULL, vt = @visibleAt,
-            read_ct = CASE WHEN @refund = 1 THEN MAX(read_ct - 1, 0) ELSE read_ct END
-      WHERE ${OWNED} RETURNING id`,
-    {
-      ids: JSON.stringify(p.ids),
-      workerId: p.workerId,
-      visibleAt: encodeTime(p.visibleAt),
-      refund: p.refundDelivery === true ? 1 : 0,
-    },
-  );
-  return perIdResult(p.ids, rows);
+  const params = {
+    ids: JSON.stringify(p.ids),
+    workerId: p.workerId,
+    visibleAt: encodeTime(p.visibleAt),
+    refund: p.refundDelivery === true ? 1 : 0,
+    error: p.error === undefined ? null : JSON.stringify(p.error),
+  };
+  if (p.deadLetterAtReadCt === undefined) return perIdResult(p.ids, c.all<{ id: number }>(RELEASE_SQL, params));
+  const deadAt = p.deadLetterAtReadCt;
+  const now = encodeTime(p.now);
+  // One transaction: the dead-lettered messages' unfinished runs fail with them, as `deadLetter` does.
+  return c.immediate(() => {
+    const rows = c.all<{ id: number; dead: number }>(RELEASE_OR_DEAD_LETTER_SQL, { ...params, deadAt, now });
+    const dead = rows.filter((r) => r.dead === 1).map((r) => r.id);
+    if (dead.length > 0) failRunsOfDeadMessages(c, dead, now, deadAt);
+    return perIdResult(p.ids, rows);
+  });
 }
 
 export function releaseWorkerMessages(c: SqliteConnection, p: { workerId: number; now: Date }): number {
