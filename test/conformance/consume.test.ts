@@ -190,6 +190,7 @@ describe.each(BACKENDS)("consuming on %s", (backend) => {
       const failing = pgqrs
         .dequeue()
         .worker(consumer)
+        .releaseDelay(0)
         .handle(async () => {
           throw boom;
         })
@@ -202,6 +203,8 @@ describe.each(BACKENDS)("consuming on %s", (backend) => {
       const [retry] = await consumer.dequeue();
       expect(retry?.payload).toBe("bad");
       expect(retry?.readCt).toBe(2);
+      // The failure is kept on the message.
+      expect(retry?.lastError).toMatchObject({ name: "Error", message: "boom", attempt: 1 });
     });
 
     it("refuses a single-message handler with batch > 1 and until() in handler loops", async () => {
