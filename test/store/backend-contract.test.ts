@@ -69,7 +69,14 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
       const t = clock();
       const name = uniqueName("q");
       const q = await b.createQueue({ name, now: t() });
-      expect(q).toEqual({ id: expect.any(Number), queueName: name, createdAt: t() });
+      expect(q).toEqual({
+        id: expect.any(Number),
+        queueName: name,
+        createdAt: t(),
+        retry: null,
+        concurrencyLimit: null,
+        rateLimit: null,
+      });
       expect(await codeOf(() => b.createQueue({ name, now: t() }))).toBe("QUEUE_ALREADY_EXISTS");
       expect(await messageOf(() => b.createQueue({ name, now: t() }))).toBe(`Queue '${name}' already exists`);
       expect(await b.getQueueByName(name)).toEqual(q);
@@ -152,6 +159,10 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
         consumerWorkerId: null,
         archivedAt: null,
         deadLetteredAt: null,
+        priority: 0,
+        dedupKey: null,
+        groupKey: null,
+        lastError: null,
       });
       expect(
         await b.enqueue({ queueId: q.id, payloads: [], producerWorkerId: null, enqueuedAt: t(), visibleAt: t() }),

@@ -229,6 +229,32 @@ export const FUNCTION_SHADOWS: Readonly<Record<string, readonly FunctionShadow[]
     fn("date_part", ["varchar", "timestamptz"], "double precision"),
     fn("date_part", ["name", "timestamptz"], "double precision"),
   ],
+  // The queue controls' functions (migration 0013) pin their own search_path; shadowed anyway in case it is not.
+  cardinality: [fn("cardinality", ["bigint[]"], "integer")],
+  jsonb_agg: [
+    {
+      name: "jsonb_agg",
+      args: ["jsonb"],
+      kind: {
+        is: "aggregate",
+        stype: "jsonb",
+        step: "state OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_array(v)",
+        initcond: "[]",
+      },
+    },
+  ],
+  sum: [
+    {
+      name: "sum",
+      args: ["bigint"],
+      kind: { is: "aggregate", stype: "numeric", step: "COALESCE(state, 0) OPERATOR(pg_catalog.+) v" },
+    },
+  ],
+  jsonb_array_elements: [{ name: "jsonb_array_elements", args: ["jsonb"], kind: { is: "setof", returns: "jsonb" } }],
+  jsonb_build_array: [
+    fn("jsonb_build_array", ["bigint", "bigint"], "jsonb"),
+    fn("jsonb_build_array", ["jsonb"], "jsonb"),
+  ],
   make_interval: [
     fn("make_interval", ["integer", "integer", "integer", "integer", "integer", "integer", "numeric"], "interval"),
   ],
