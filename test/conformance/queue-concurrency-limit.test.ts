@@ -1,0 +1,213 @@
+/**
+ * Queue controls, a concurrency limit across processes (issue 17 item 6): `createQueue(name, { concurrencyLimit })`
+ * / `updateQueue`: never more messages of the queue leased at once than the limit, whatever the consumers and
+ * processes; and the limit is reached (the handlers' own log shows it).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import * as pgqrs from "../../src/index.js";
+import { BACKENDS } from "../support/backends.js";
+import { spawnFixture } from "../support/child.js";
+import { openTestStore } from "../support/stores.js";
+import { gate, openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
+
+const WORKER = fileURLToPath(new URL("../fixtures/queue-controls-limited-worker.ts", import.meta.url));
+
+/** The log's events in order: which handlers started and ended, and the most that ran at once. */
+function readLog(path: string): { started: number[]; ended: Set<number>; running: number[]; maxRunning: number } {
+  const started: number[] = [];
+  const ended = new Set<number>();
+  const running = new Set<number>();
+  let maxRunning = 0;
+  const text = (() => {
+    try {
+      return readFileSync(path, "utf8");
+    } catch {
+      return "";
+    }
+  })();
+  for (const line of text.split("\n")) {
+    const [kind, idText] = line.split(" ");
+    const id = Number(idText);
+    if (kind === "start") {
+      started.push(id);
+      running.add(id);
+      maxRunning = Math.max(maxRunning, running.size);
+    } else if (kind === "end") {
+      ended.add(id);
+      running.delete(id);
+    }
+  }
+  return { started, ended, running: [...running], maxRunning };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  await gone;
+}
+
+describe.each(BACKENDS)("queue concurrency limit on %s", (backend) => {
+  it("4 processes, 8 loops, limit 3: never more than 3 handlers at once, and 3 at once each time work waits", async () => {
+    const LIMIT = 3;
+    const TOTAL = 6;
+    const { store, dsn, schema } = await openTestStore(backend, { clock: pgqrs.systemClock });
+    await pgqrs.admin(store).createQueue("limited", { concurrencyLimit: LIMIT });
+    await (await store.producer("limited")).enqueueBatch(Array.from({ length: TOTAL }, (_, i) => ({ i })));
+    const dir = mkdtempSync(join(tmpdir(), "pgqrs-limit-"));
+    const log = join(dir, "handlers.log");
+    writeFileSync(log, "");
+    const children: ChildProcess[] = [];
+    afterAll(() => {
+      for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+    });
+    const spawned = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        spawnFixture<{ ready: number[] }>(WORKER, [dsn, schema, "limited", log, dir, "2", "2"]),
+      ),
+    );
+    for (const s of spawned) children.push(s.child);
+    expect(spawned.flatMap((s) => s.first.ready)).toHaveLength(8);
+    const released = new Set<number>();
+    const maxSeen: number[] = [];
+    while (released.size < TOTAL) {
+      // Work is waiting and slots are free under the limit: the loops must fill the limit.
+      const want = Math.min(LIMIT, TOTAL - released.size);
+      await expect
+        .poll(
+          () => {
+            const now = readLog(log);
+            return [...released].every((id) => now.ended.has(id)) && now.running.length >= want;
+          },
+          { timeout: 20_000 },
+        )
+        .toBe(true);
+      const now = readLog(log);
+      maxSeen.push(now.running.length);
+      expect(now.maxRunning, "handlers running at once").toBeLessThanOrEqual(LIMIT);
+      const oldest = now.started.find((id) => !now.ended.has(id)) as number;
+      released.add(oldest);
+      writeFileSync(join(dir, String(oldest)), "");
+    }
+    await expect
+      .poll(async () => (await pgqrs.admin(store).queueMetrics("limited")).archivedMessages, {
+        timeout: 20_000,
+      })
+      .toBe(TOTAL);
+    const final = readLog(log);
+    expect(final.started).toHaveLength(TOTAL);
+    expect(new Set(final.started).size).toBe(TOTAL);
+    expect(final.maxRunning).toBe(LIMIT);
+    expect(maxSeen.slice(0, TOTAL - LIMIT + 1).every((n) => n === LIMIT)).toBe(true);
+    await Promise.all(children.map(stopChild));
+  });
+
+  it("updateQueue raises and clears the limit for running loops", async () => {
+    const POLL = 100;
+    const { store, clock } = await openVirtualStore(backend);
+    await pgqrs.admin(store).createQueue("adjust", { concurrencyLimit: 1 });
+    await (await store.producer("adjust")).enqueueBatch(["a", "b", "c", "d"]);
+    const running = new Map<unknown, () => void>();
+    let maxRunning = 0;
+    const ctl = new AbortController();
+    const consumers = [await store.consumer("adjust"), await store.consumer("adjust")];
+    const loops = consumers.map((consumer) =>
+      pgqrs
+        .dequeue()
+        .worker(consumer)
+        .concurrency(2)
+        .pollInterval(POLL)
+        .signal(ctl.signal)
+        .handle(async (m) => {
+          const g = gate();
+          running.set(m.payload, g.open);
+          maxRunning = Math.max(maxRunning, running.size);
+          await g.wait;
+          running.delete(m.payload);
+        })
+        .poll(store),
+    );
+    const settle = async (n: number) => {
+      // Let every loop poll a few times; the count must stay put.
+      for (let i = 0; i < 3; i += 1) {
+        clock.advance(POLL);
+        await untilTimerAt(clock, POLL);
+      }
+      await expect.poll(() => running.size, { timeout: 15_000 }).toBe(n);
+    };
+    await expect.poll(() => running.size, { timeout: 15_000 }).toBe(1);
+    await settle(1);
+    expect(maxRunning).toBe(1);
+    expect((await pgqrs.admin(store).queueMetrics("adjust")).leasedMessages).toBe(1);
+    await pgqrs.admin(store).updateQueue("adjust", { concurrencyLimit: 2 });
+    clock.advance(POLL);
+    await expect.poll(() => running.size, { timeout: 15_000 }).toBe(2);
+    await settle(2);
+    expect(maxRunning).toBe(2);
+    await pgqrs.admin(store).updateQueue("adjust", { concurrencyLimit: null });
+    // Without a limit the two loops (2 handlers each) take the rest; maintenance refreshes their view.
+    for (let i = 0; i < 60 && running.size < 4; i += 1) {
+      clock.advance(1_000);
+      // A loop with every slot busy does not sleep for its poll interval.
+      await expect.poll(() => running.size === 4 || clock.pending().includes(POLL), { timeout: 15_000 }).toBe(true);
+    }
+    expect(running.size).toBe(4);
+    for (const open of running.values()) open();
+    await expect
+      .poll(async () => (await pgqrs.admin(store).queueMetrics("adjust")).archivedMessages, {
+        timeout: 15_000,
+      })
+      .toBe(4);
+    ctl.abort();
+    await Promise.all(loops);
+  });
+
+  it("a limit lowered below the leased count lets no new claim in until it is back under", async () => {
+    const POLL = 100;
+    const { store, clock } = await openVirtualStore(backend);
+    await pgqrs.admin(store).createQueue("lower", { concurrencyLimit: 3 });
+    await (await store.producer("lower")).enqueueBatch(["a", "b", "c", "d", "e"]);
+    const running = new Map<unknown, () => void>();
+    const ctl = new AbortController();
+    const loop = pgqrs
+      .dequeue()
+      .from("lower")
+      .concurrency(5)
+      .pollInterval(POLL)
+      .signal(ctl.signal)
+      .handle(async (m) => {
+        const g = gate();
+        running.set(m.payload, g.open);
+        await g.wait;
+        running.delete(m.payload);
+      })
+      .poll(store);
+    await expect.poll(() => running.size, { timeout: 15_000 }).toBe(3);
+    await pgqrs.admin(store).updateQueue("lower", { concurrencyLimit: 1 });
+    // Two finish: 1 still leased = the limit, so nothing new starts.
+    const [first, second] = [...running.values()];
+    first?.();
+    second?.();
+    await expect.poll(() => running.size, { timeout: 15_000 }).toBe(1);
+    for (let i = 0; i < 3; i += 1) {
+      clock.advance(POLL);
+      await untilTimerAt(clock, POLL);
+    }
+    expect(running.size).toBe(1);
+    expect((await pgqrs.admin(store).queueMetrics("lower")).leasedMessages).toBe(1);
+    [...running.values()][0]?.();
+    clock.advance(POLL);
+    await expect.poll(() => running.size, { timeout: 15_000 }).toBe(1);
+    await expect
+      .poll(async () => (await pgqrs.admin(store).queueMetrics("lower")).archivedMessages, { timeout: 15_000 })
+      .toBe(3);
+    ctl.abort();
+    for (const open of running.values()) open();
+    await loop;
+  });
+});
