@@ -3,7 +3,7 @@
  * / `updateQueue`: never more messages of the queue leased at once than the limit, whatever the consumers and
  * processes; and the limit is reached (the handlers' own log shows it).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
