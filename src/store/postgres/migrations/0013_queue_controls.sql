@@ -102,7 +102,7 @@ BEGIN
            COALESCE(pg_catalog.sum((e.v OPERATOR(pg_catalog.->>) 1)::bigint), 0)
       INTO log, used
       FROM pg_catalog.jsonb_array_elements(s.rate_log) WITH ORDINALITY AS e(v, n)
-     WHERE (e.v OPERATOR(pg_catalog.->>) 0)::bigint OPERATOR(pg_catalog.>) now_ms OPERATOR(pg_catalog.-) s.rate_per_ms;
+     WHERE (e.v OPERATOR(pg_catalog.->>) 0)::bigint OPERATOR(pg_catalog.>) (now_ms OPERATOR(pg_catalog.-) s.rate_per_ms);
     allowed := LEAST(allowed, s.rate_max OPERATOR(pg_catalog.-) used);
   END IF;
 
@@ -173,7 +173,7 @@ BEGIN
   LOOP
     INSERT INTO {{schema}}.pgqrs_messages AS m (queue_id, payload, read_ct, enqueued_at, vt, priority, dedup_key, group_key)
     VALUES (q, pgqrs_enqueue.payload, 0, t,
-            t OPERATOR(pg_catalog.+) COALESCE(pgqrs_enqueue.delay_seconds, 0) OPERATOR(pg_catalog.*) interval '1 second',
+            t OPERATOR(pg_catalog.+) (COALESCE(pgqrs_enqueue.delay_seconds, 0) OPERATOR(pg_catalog.*) interval '1 second'),
             COALESCE(pgqrs_enqueue.priority, 0), pgqrs_enqueue.dedup_key, pgqrs_enqueue.group_key)
     ON CONFLICT (queue_id, dedup_key) WHERE archived_at IS NULL AND dedup_key IS NOT NULL DO NOTHING
     RETURNING m.id INTO new_id;
