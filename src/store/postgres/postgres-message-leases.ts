@@ -57,17 +57,21 @@ export function claimUpdate(conn: PostgresConnection, filter = ""): string {
 }
 
 /**
- * The group head rule on candidate `alias`: no key, or no unarchived message of its queue and group with a smaller
- * id. An OR'ed correlated sub-plan (not an anti-join), so a row without a group key never runs the sub-select.
+ * The group head rule on candidate `alias`: no key, or its id is the smallest of the unarchived messages of its
+ * queue and group. An OR'ed correlated sub-plan (not a join), so a row without a group key never runs the
+ * sub-select; the sub-select's ORDER BY is idx_pgqrs_messages_group's order, so it is one index probe (written as
+ * `NOT EXISTS (… g.id < c.id)` the planner may walk the primary key from the table's oldest row instead).
  * Race-free: a claimer never archives the head it claims (only an acknowledgement or a dead-lettering does), so a
  * leased head keeps blocking its group; two claimers that both see a new head both try to lock that one row, and
- * SKIP LOCKED lets only one have it (the other then sees the head unarchived and skips the rest of the group).
+ * SKIP LOCKED lets only one have it (the other still sees the head unarchived, so the rest of the group waits).
  */
 export function groupHead(conn: PostgresConnection, alias: string): string {
-  return `(${alias}.group_key IS NULL OR NOT EXISTS (
-                  SELECT 1 FROM ${conn.t("pgqrs_messages")} g
+  return `(${alias}.group_key IS NULL OR ${alias}.id <= (
+                  SELECT g.id FROM ${conn.t("pgqrs_messages")} g
                    WHERE g.queue_id = ${alias}.queue_id AND g.group_key OPERATOR(pg_catalog.=) ${alias}.group_key
-                     AND g.archived_at IS NULL AND g.id < ${alias}.id))`;
+                     AND g.archived_at IS NULL
+                   ORDER BY g.queue_id, g.group_key, g.id
+                   LIMIT 1))`;
 }
 
 /**

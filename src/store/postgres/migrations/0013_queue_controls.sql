@@ -120,11 +120,13 @@ BEGIN
                   AND (p_archive_ids IS NULL OR c.id OPERATOR(pg_catalog.<>) ALL (p_archive_ids))
                   AND (p_versions IS NULL OR (c.payload OPERATOR(pg_catalog.->>) 'version') IS NULL
                        OR (c.payload OPERATOR(pg_catalog.->>) 'version') OPERATOR(pg_catalog.=) ANY (p_versions))
-                  AND (c.group_key IS NULL OR NOT EXISTS (
-                        SELECT 1 FROM {{schema}}.pgqrs_messages g
+                  AND (c.group_key IS NULL OR c.id OPERATOR(pg_catalog.<=) (
+                        SELECT g.id FROM {{schema}}.pgqrs_messages g
                          WHERE g.queue_id OPERATOR(pg_catalog.=) c.queue_id
                            AND g.group_key OPERATOR(pg_catalog.=) c.group_key
-                           AND g.archived_at IS NULL AND g.id OPERATOR(pg_catalog.<) c.id))
+                           AND g.archived_at IS NULL
+                         ORDER BY g.queue_id, g.group_key, g.id
+                         LIMIT 1))
                 ORDER BY c.priority DESC, c.enqueued_at, c.id
                 LIMIT allowed
                 FOR NO KEY UPDATE SKIP LOCKED))
