@@ -99,12 +99,9 @@ describe.each(BACKENDS)("admin commands on %s", (backend) => {
       const got = await consumer.dequeue({ batchSize: 1, vtSeconds: 0 });
       expect(got.map((g) => g.id)).toEqual([id]);
     }
-    const env = { PGQRS_MAX_READ_CT: "2" };
-    const r = await import("./cli-harness.js").then((h) =>
-      h.runCli(["dlq", "list", "flaky", "--json"], { env: { ...db.env, ...env } }),
-    );
-    const listed = JSON.parse(r.stdout) as { deadLettered: number[]; messages: { id: number }[] };
-    expect(listed.deadLettered).toEqual([id]);
+    // `dlq list` only reads (issue 17): the exhausted message is dead-lettered here as a loop's maintenance would.
+    expect(await pgqrs.admin(store).dlq("flaky")).toEqual([id]);
+    const listed = await db.json<{ messages: { id: number }[] }>("dlq", "list", "flaky");
     expect(listed.messages.map((x) => x.id)).toEqual([id]);
     expect(await db.ok("dlq", "list", "flaky")).toMatch(new RegExp(`${id}\\s+dead`));
     expect(await db.ok("dlq", "replay", "flaky", String(id))).toContain("Replayed 1 message(s)");
