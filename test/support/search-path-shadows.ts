@@ -251,6 +251,7 @@ export const FUNCTION_SHADOWS: Readonly<Record<string, readonly FunctionShadow[]
     },
   ],
   jsonb_array_elements: [{ name: "jsonb_array_elements", args: ["jsonb"], kind: { is: "setof", returns: "jsonb" } }],
+  hashtextextended: [fn("hashtextextended", ["varchar", "bigint"], "bigint", ["text", "bigint"])],
   jsonb_build_array: [
     fn("jsonb_build_array", ["bigint", "bigint"], "jsonb"),
     fn("jsonb_build_array", ["jsonb"], "jsonb"),

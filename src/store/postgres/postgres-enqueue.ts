@@ -38,6 +38,14 @@ export function txClient(tx: unknown): TxClient {
 
 export function createEnqueue(conn: PostgresConnection, originSuffix: string): StoreBackend["enqueue"] {
   const messages = conn.t("pgqrs_messages");
+  // Ordered groups need ids drawn in commit order within a group: were a producer to commit id 10 after another
+  // committed id 11 of the same group, a claimer could lease 11 as the head and then 10 too. So an insert with a
+  // group key ($8) first takes a transaction-scoped advisory lock of (queue, group) and draws its ids only then; a
+  // second producer of the group waits for the first one's commit (an outbox `tx` holds it until the
+  // application's commit). A CTE that yields no row when there is no group key; the insert joins it first.
+  const groupLock = `l AS MATERIALIZED (
+      SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended($8::text, $1::bigint)) AS locked
+        FROM (SELECT 1) one WHERE $8::text IS NOT NULL)`;
 
   // The enqueue wakes idle consumers itself: one NOTIFY per statement (an InitPlan, evaluated once whatever the
   // number of rows), delivered by the server at commit. A trigger did this before (migration 0004) but cost a
@@ -55,6 +63,22 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
       FROM pg_catalog.unnest($2::jsonb[]) WITH ORDINALITY AS p(payload, ord)
      ORDER BY p.ord
     RETURNING id, ${notify}`;
+
+  // With a group key ($8): the group's lock first (see `groupLock`), then the rows, so ids within a group are drawn
+  // in commit order. Separate statements: enqueues without a group key never pay for the lock.
+  const enqueueOneGroupedSql = `
+    WITH ${groupLock}
+    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key)
+    SELECT $1, $2::jsonb, 0, $3, $4, $5, $7::int, $8::text FROM (SELECT 1) one LEFT JOIN l ON TRUE
+    RETURNING id, ${notify}`;
+  const enqueueManyGroupedSql = `
+    WITH ${groupLock}
+    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key)
+    SELECT $1, p.payload, 0, $3, $4, $5, $7::int, $8::text
+      FROM (SELECT 1) one LEFT JOIN l ON TRUE
+           CROSS JOIN pg_catalog.unnest($2::jsonb[]) WITH ORDINALITY AS p(payload, ord)
+     ORDER BY p.ord
+    RETURNING id, ${notify}`;
   const enqueueLeasedSql = leasedInsertSql(conn);
 
   // A dedup enqueue ($9 key, $10 the window's start or NULL). Race-free: the partial unique index on (queue_id,
@@ -64,10 +88,11 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
   // statement's snapshot is invisible to `f`, so the caller repeats the statement (a new snapshot) when neither came
   // back; so does a row archived in between (the next insert then succeeds).
   const enqueueDedupSql = `
-    WITH i AS (
+    WITH ${groupLock},
+    i AS (
       INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key,
                                dedup_key)
-      SELECT $1, $2::jsonb, 0, $3, $4, $5, $7::int, $8::text, $9::text
+      SELECT $1, $2::jsonb, 0, $3, $4, $5, $7::int, $8::text, $9::text FROM (SELECT 1) one LEFT JOIN l ON TRUE
        WHERE $10::timestamptz IS NULL OR NOT EXISTS (
                SELECT 1 FROM ${messages}
                 WHERE queue_id = $1 AND dedup_key OPERATOR(pg_catalog.=) $9::text AND archived_at >= $10::timestamptz)
@@ -125,12 +150,20 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
     }
 
     const leaseTo = p.leaseTo;
-    if (leaseTo !== undefined && one && tx === undefined) {
+    const grouped = p.groupKey !== undefined;
+    // A grouped message is never handed off: it must take its group's lock (above) before its id.
+    if (leaseTo !== undefined && one && tx === undefined && !grouped) {
       const leased = { ...p, leaseTo };
       const [row] = await conn.prepared("enqueue_leased", enqueueLeasedSql, leasedInsertValues(leased, originSuffix));
       return [leasedInsertMessage(Number(row?.id), row?.consumer_worker_id, leased)];
     }
-    const rows = await run(one ? "enqueue_one" : "enqueue", one ? enqueueOneSql : enqueueManySql, base);
+    const rows = grouped
+      ? await run(
+          one ? "enqueue_one_grouped" : "enqueue_grouped",
+          one ? enqueueOneGroupedSql : enqueueManyGroupedSql,
+          base,
+        )
+      : await run(one ? "enqueue_one" : "enqueue", one ? enqueueOneSql : enqueueManySql, base);
     // Ids are drawn from the sequence in insertion (= payload) order, so sorted ids match the payloads' order.
     const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
     return p.payloads.map((payload, i) => written(p, ids[i] as number, payload, null));

@@ -18,7 +18,8 @@ type LeasedInsert = EnqueueParams & { leaseTo: NonNullable<EnqueueParams["leaseT
  * $9 visible at, $10 notification origin suffix, $11 priority, $12 group key.
  *
  * Never leased on a queue with a concurrency or rate limit (those claim only through `pgqrs_claim_limited`, see
- * `DequeueParams.limited`), nor while an unarchived message of its group exists (it is not its group's head).
+ * `DequeueParams.limited`), nor with a group key (a grouped insert takes its group's lock first, see
+ * postgres-enqueue.ts, so it is a plain insert).
  * Priority needs no check: nothing else is claimable, so the new message is first whatever its priority.
  */
 export function leasedInsertSql(conn: PostgresConnection): string {
@@ -35,9 +36,7 @@ export function leasedInsertSql(conn: PostgresConnection): string {
                                   AND read_ct < $8::int)
                AND EXISTS (SELECT 1 FROM ${workers} WHERE id = $6::bigint AND status OPERATOR(pg_catalog.=) ANY ('{ready,polling}'))
                AND ${noLimits(conn, "$1::bigint")}
-               AND ($12::text IS NULL OR NOT EXISTS (
-                     SELECT 1 FROM ${messages}
-                      WHERE queue_id = $1::bigint AND group_key OPERATOR(pg_catalog.=) $12::text AND archived_at IS NULL)) AS ok) f
+               AND $12::text IS NULL AS ok) f
     RETURNING id, queue_id, payload, consumer_worker_id,
               (SELECT pg_catalog.pg_notify('${enqueueChannel(conn.schema)}', $1::bigint::text || $10::text)
                 WHERE consumer_worker_id IS NULL) AS notified`;

@@ -52,8 +52,8 @@ export function createQueueSql(conn: PostgresConnection, ifNotExists: boolean): 
 
 /**
  * Upsert a queue's settings ($1 queue id, $2 now, $3..$6 values, $7..$9 whether retry, concurrency and rate were
- * given): a field not given keeps its stored value. The rate log is kept (claims already made still count against a
- * changed limit). Returns the queue with its new settings; nothing when the queue does not exist. Concurrent updates
+ * given): a field not given keeps its stored value. The rate log is kept while a rate limit is set (claims already
+ * made still count against a changed limit) and emptied when it is cleared. Returns the queue with its new settings; nothing when the queue does not exist. Concurrent updates
  * of one queue serialise on the settings row (ON CONFLICT DO UPDATE locks it and re-reads its latest version), so
  * each keeps the fields the other set.
  */
@@ -69,6 +69,7 @@ export function updateQueueSettingsSql(conn: PostgresConnection): string {
              concurrency_limit = CASE WHEN $8::boolean THEN excluded.concurrency_limit ELSE s.concurrency_limit END,
              rate_max = CASE WHEN $9::boolean THEN excluded.rate_max ELSE s.rate_max END,
              rate_per_ms = CASE WHEN $9::boolean THEN excluded.rate_per_ms ELSE s.rate_per_ms END,
+             rate_log = CASE WHEN $9::boolean AND excluded.rate_max IS NULL THEN '[]'::jsonb ELSE s.rate_log END,
              updated_at = excluded.updated_at
       RETURNING ${cols.queueSettings("s")})
     SELECT ${cols.queue("q")}, ${cols.queueSettings("u")} FROM q LEFT JOIN u ON TRUE`;

@@ -172,6 +172,10 @@ BEGIN
   IF q IS NULL THEN
     RAISE EXCEPTION 'Queue ''%'' not found', pgqrs_enqueue.queue_name USING ERRCODE = 'P0002';
   END IF;
+  -- Ids of one group are drawn in commit order (see postgres-enqueue.ts): the group's lock first, held to commit.
+  IF pgqrs_enqueue.group_key IS NOT NULL THEN
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended(pgqrs_enqueue.group_key, q));
+  END IF;
   LOOP
     INSERT INTO {{schema}}.pgqrs_messages AS m (queue_id, payload, read_ct, enqueued_at, vt, priority, dedup_key, group_key)
     VALUES (q, pgqrs_enqueue.payload, 0, t,
