@@ -210,4 +210,23 @@ describe.each(BACKENDS)("queue concurrency limit on %s", (backend) => {
     for (const open of running.values()) open();
     await loop;
   });
+
+  it("a consumer whose view of the queue predates the limit claims nothing (never exceeds it)", async () => {
+    const { store } = await openTestStore(backend);
+    await pgqrs.admin(store).createQueue("stale");
+    await (await store.producer("stale")).enqueueBatch([1, 2, 3, 4]);
+    const stale = await store.consumer("stale");
+    await pgqrs.admin(store).updateQueue("stale", { concurrencyLimit: 2 });
+    const fresh = await store.consumer("stale");
+    expect((await fresh.dequeue({ batchSize: 4, vtSeconds: 600 })).length).toBe(2);
+    expect(await fresh.dequeue({ batchSize: 4, vtSeconds: 600 })).toEqual([]);
+    expect(await stale.dequeue({ batchSize: 4, vtSeconds: 600 })).toEqual([]);
+    expect((await pgqrs.admin(store).queueMetrics("stale")).leasedMessages).toBe(2);
+    // A batch claim of a limited queue takes what the limit allows, no more.
+    const held = (await store.tables().messages().list({ state: "active" })).filter((m) => m.consumerWorkerId !== null);
+    expect(held.map((m) => m.consumerWorkerId)).toEqual([fresh.id, fresh.id]);
+    expect(await fresh.archive(held[0]!.id)).toBe(true);
+    expect((await fresh.dequeue({ batchSize: 4, vtSeconds: 600 })).length).toBe(1);
+    expect((await pgqrs.admin(store).queueMetrics("stale")).leasedMessages).toBe(2);
+  });
 });

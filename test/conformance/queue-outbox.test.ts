@@ -111,6 +111,26 @@ describe("outbox on postgres", () => {
     expect(await count(store)).toBe(1);
   });
 
+  it("the enqueue builder's tx(client) enqueues in the transaction", async () => {
+    const { store, app } = await open();
+    await app.query("BEGIN");
+    await pgqrs.enqueue().message("gone").to("outbox").tx(app).execute(store);
+    await app.query("ROLLBACK");
+    await app.query("BEGIN");
+    const ids = await pgqrs.enqueue().messages(["x", "y"]).to("outbox").tx(app).execute(store);
+    expect(await count(store)).toBe(0);
+    await app.query("COMMIT");
+    expect(await count(store)).toBe(2);
+    expect(
+      (
+        await store
+          .tables()
+          .messages()
+          .get(ids[1] as number)
+      )?.payload,
+    ).toBe("y");
+  });
+
   it("refuses a tx that is not a client, writing nothing", async () => {
     const { store, producer } = await open();
     for (const tx of [{}, "client", 42, { query: "not a function" }]) {
