@@ -1,0 +1,421 @@
+/**
+ * Issue 17 on a real PostgreSQL, store level: outbox enqueues in the application's transaction (and the NOTIFY at
+ * its commit), the `pgqrs_enqueue` SQL function, failed releases that dead-letter in the same statement, and queue
+ * settings (create with settings, ifNotExists under concurrency, partial updates).
+ */
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import type { MessageError } from "../../src/queue-controls-types.js";
+import { createPostgresBackend } from "../../src/store/postgres/postgres-store.js";
+import type { StoreBackend } from "../../src/store/store.js";
+import { postgresDsn, uniqueName } from "../support/backends.js";
+import { errorCode } from "../support/stores.js";
+import { client, clockFrom, lockWaiters, put, usePgStores } from "./pg-queue-controls-support.js";
+
+const stores = usePgStores(2, 4);
+
+async function worker(b: StoreBackend, queueId: number, now: Date): Promise<number> {
+  return (await b.registerWorker({ name: uniqueName("w"), queueId, now })).id;
+}
+
+/**
+ * A promise resolved by the store's next notification for the queue, and whether it came yet. A listener that
+ * reconnects wakes its subscribers once at once (it may have missed notifications); that happens before `listen`
+ * resolves, so only what comes after counts.
+ */
+async function nextWake(b: StoreBackend, queueId: number) {
+  let armed = false;
+  let woke = false;
+  let resolve: () => void = () => undefined;
+  const woken = new Promise<void>((r) => {
+    resolve = r;
+  });
+  const stop = await b.listen!({
+    queueId,
+    onNotify: () => {
+      if (!armed) return;
+      woke = true;
+      resolve();
+    },
+  });
+  armed = true;
+  return { woken, came: () => woke, stop };
+}
+
+describe("outbox: enqueue in the application's transaction (PostgreSQL)", () => {
+  it("rollback leaves nothing; commit makes the rows and wakes this store's own listener at the commit", async () => {
+    const s = stores();
+    const b = s.all[0]!;
+    const t = clockFrom();
+    const q = await b.createQueue({ name: uniqueName("outbox"), now: t() });
+    const count = async () =>
+      Number(
+        (await s.raw.query(`SELECT pg_catalog.count(*) AS n FROM ${s.t("pgqrs_messages")} WHERE queue_id = $1`, [q.id]))
+          .rows[0].n,
+      );
+    const app = await client();
+    try {
+      await app.query("BEGIN");
+      const one = await b.enqueue({
+        queueId: q.id,
+        payloads: ['{"a":1}'],
+        producerWorkerId: null,
+        enqueuedAt: t(),
+        visibleAt: t(),
+        tx: app,
+      });
+      const many = await b.enqueue({
+        queueId: q.id,
+        payloads: ['{"b":1}', '{"b":2}'],
+        producerWorkerId: null,
+        enqueuedAt: t(),
+        visibleAt: t(),
+        tx: app,
+        priority: 3,
+      });
+      expect(many.map((m) => m.priority)).toEqual([3, 3]);
+      // Seen inside the transaction, not outside it.
+      expect(
+        (await app.query(`SELECT pg_catalog.count(*) AS n FROM ${s.t("pgqrs_messages")} WHERE queue_id = $1`, [q.id]))
+          .rows[0].n,
+      ).toBe("3");
+      expect(await count()).toBe(0);
+      await app.query("ROLLBACK");
+      expect(await count()).toBe(0);
+      expect(one).toHaveLength(1);
+
+      const wake = await nextWake(b, q.id);
+      await app.query("BEGIN");
+      const [kept] = await b.enqueue({
+        queueId: q.id,
+        payloads: ['{"c":1}'],
+        producerWorkerId: null,
+        enqueuedAt: t(),
+        visibleAt: t(),
+        tx: app,
+      });
+      // The server holds the notification until the commit.
+      await s.raw.query("SELECT 1");
+      expect(wake.came()).toBe(false);
+      await app.query("COMMIT");
+      await wake.woken;
+      await wake.stop();
+      expect(await count()).toBe(1);
+      expect((await b.getMessage(kept!.id))?.payload).toEqual({ c: 1 });
+    } finally {
+      await app.end();
+    }
+  });
+
+  it("tx must be a client: a pool or a plain object is VALIDATION_FAILED and writes nothing", async () => {
+    const s = stores();
+    const b = s.all[0]!;
+    const t = clockFrom();
+    const q = await b.createQueue({ name: uniqueName("outbox"), now: t() });
+    const pool = new pg.Pool({ connectionString: postgresDsn(), max: 1 });
+    try {
+      for (const tx of [pool, {}, "client", null]) {
+        const p = { queueId: q.id, payloads: ["1"], producerWorkerId: null, enqueuedAt: t(), visibleAt: t(), tx };
+        expect(await errorCode(() => b.enqueue(p))).toBe("VALIDATION_FAILED");
+      }
+    } finally {
+      await pool.end();
+    }
+    const n = await s.raw.query(`SELECT pg_catalog.count(*) AS n FROM ${s.t("pgqrs_messages")} WHERE queue_id = $1`, [
+      q.id,
+    ]);
+    expect(n.rows[0].n).toBe("0");
+  });
+
+  it("a grouped enqueue waits for an open transaction's enqueue of the same group: ids follow commit order", async () => {
+    const s = stores();
+    const b = s.all[0]!;
+    const t = clockFrom();
+    const q = await b.createQueue({ name: uniqueName("groups"), now: t() });
+    const app = await client();
+    try {
+      await app.query("BEGIN");
+      const [inTx] = await b.enqueue({
+        queueId: q.id,
+        payloads: ['"first"'],
+        producerWorkerId: null,
+        enqueuedAt: t(),
+        visibleAt: t(),
+        groupKey: "g",
+        tx: app,
+      });
+      const other = s.all[1]!.enqueue({
+        queueId: q.id,
+        payloads: ['"second"'],
+        producerWorkerId: null,
+        enqueuedAt: t(),
+        visibleAt: t(),
+        groupKey: "g",
+      });
+      // Another group is not held up.
+      const [free] = await s.all[1]!.enqueue({
+        queueId: q.id,
+        payloads: ['"h"'],
+        producerWorkerId: null,
+        enqueuedAt: t(),
+        visibleAt: t(),
+        groupKey: "h",
+      });
+      await lockWaiters(s.raw, 1, s.schema);
+      await app.query("COMMIT");
+      const [second] = await other;
+      expect(second!.id).toBeGreaterThan(inTx!.id);
+      expect(free!.id).toBeLessThan(second!.id);
+      const w = await worker(b, q.id, t());
+      const got = await b.dequeue({ queueId: q.id, workerId: w, limit: 10, leaseMs: 1000, now: t(1), maxReadCt: 5 });
+      expect(got.map((m) => m.payload).sort()).toEqual(["first", "h"]);
+    } finally {
+      await app.end();
+    }
+  });
+});
+
+describe("pgqrs_enqueue (the SQL function)", () => {
+  it("enqueues with delay, priority and keys; returns the existing id on a dedup hit; raises on an unknown queue", async () => {
+    const s = stores();
+    const b = s.all[0]!;
+    const t = clockFrom();
+    const name = uniqueName("sqlfn");
+    const q = await b.createQueue({ name, now: t() });
+    const fn = `"${s.schema}".pgqrs_enqueue`;
+    const call = async (args: string, values: unknown[] = []) =>
+      Number((await s.raw.query(`SELECT ${fn}(${args}) AS id`, values)).rows[0].id);
+
+    const wake = await nextWake(b, q.id);
+    const plain = await call("$1, '{\"a\":1}'::jsonb", [name]);
+    await wake.woken;
+    await wake.stop();
+    const m = await b.getMessage(plain);
+    expect(m).toMatchObject({
+      queueId: q.id,
+      payload: { a: 1 },
+      priority: 0,
+      dedupKey: null,
+      groupKey: null,
+      readCt: 0,
+    });
+    expect(m!.vt).toEqual(m!.enqueuedAt);
+
+    const delayed = await call("$1, '2'::jsonb, delay_seconds => 90, priority => 4, group_key => 'g'", [name]);
+    const d = await b.getMessage(delayed);
+    expect(d!.vt.getTime() - d!.enqueuedAt.getTime()).toBe(90_000);
+    expect(d).toMatchObject({ priority: 4, groupKey: "g" });
+
+    const keyed = await call("$1, '3'::jsonb, dedup_key => 'k'", [name]);
+    expect(await call("$1, '4'::jsonb, dedup_key => 'k'", [name])).toBe(keyed);
+    expect((await b.getMessage(keyed))?.payload).toBe(3);
+
+    await expect(s.raw.query(`SELECT ${fn}('no-such-queue', '1'::jsonb)`)).rejects.toMatchObject({ code: "P0002" });
+  });
+
+  it("inside an application transaction: nothing on rollback, the row and the wake-up at commit", async () => {
+    const s = stores();
+    const b = s.all[0]!;
+    const t = clockFrom();
+    const name = uniqueName("sqlfn");
+    const q = await b.createQueue({ name, now: t() });
+    const app = await client();
+    try {
+      await app.query("BEGIN");
+      await app.query(`SELECT "${s.schema}".pgqrs_enqueue($1, '1'::jsonb)`, [name]);
+      await app.query("ROLLBACK");
+      const wake = await nextWake(b, q.id);
+      await app.query("BEGIN");
+      const id = Number(
+        (await app.query(`SELECT "${s.schema}".pgqrs_enqueue($1, '2'::jsonb) AS id`, [name])).rows[0].id,
+      );
+      expect(wake.came()).toBe(false);
+      await app.query("COMMIT");
+      await wake.woken;
+      await wake.stop();
+      const rows = await s.raw.query(`SELECT id FROM ${s.t("pgqrs_messages")} WHERE queue_id = $1`, [q.id]);
+      expect(rows.rows.map((r) => Number(r.id))).toEqual([id]);
+    } finally {
+      await app.end();
+    }
+  });
+});
+
+describe("release of failed deliveries (PostgreSQL)", () => {
+  const error: MessageError = {
+    name: "Error",
+    message: "boom",
+    stack: "Error: boom\n    at x",
+    attempt: 2,
+    failedAt: "2026-03-01T00:00:00.000Z",
+  };
+
+  it("dead-letters the rows at the limit and releases the others with the error, in one statement", async () => {
+    const dsnPool = new pg.Pool({ connectionString: postgresDsn(), max: 2 });
+    const s = stores();
+    const statements: string[] = [];
+    const seen = new WeakSet<object>();
+    const connect = dsnPool.connect.bind(dsnPool);
+    // Count what the store sends: every client it borrows has its query() wrapped once.
+    (dsnPool as { connect: () => Promise<pg.PoolClient> }).connect = async () => {
+      const c = await connect();
+      if (!seen.has(c)) {
+        seen.add(c);
+        const query = c.query.bind(c) as (...a: unknown[]) => unknown;
+        (c as unknown as { query: (...a: unknown[]) => unknown }).query = (...a: unknown[]) => {
+          const first = a[0] as { text?: string } | string;
+          statements.push(typeof first === "string" ? first : (first.text ?? ""));
+          return query(...a);
+        };
+      }
+      return c;
+    };
+    const b = await createPostgresBackend({
+      pool: dsnPool,
+      schema: s.schema,
+      maxConnections: 2,
+      connectionTimeoutMs: 5_000,
+    });
+    try {
+      const t = clockFrom();
+      const wf = await b.createWorkflow({ name: uniqueName("wf"), now: t() });
+      const [early, last] = await put(b, wf.queueId, 2, t());
+      const w = await worker(b, wf.queueId, t());
+      await b.dequeueAndStartRuns!({
+        queueId: wf.queueId,
+        workerId: w,
+        limit: 2,
+        leaseMs: 1_000,
+        now: t(1),
+        maxReadCt: 5,
+      });
+      // `last` is on its second delivery, `early` on its first.
+      await b.release({ ids: [last!], workerId: w, now: t(2), visibleAt: t(2) });
+      await b.dequeue({ queueId: wf.queueId, workerId: w, limit: 1, leaseMs: 1_000, now: t(3), maxReadCt: 5 });
+      expect((await b.getMessage(last!))?.readCt).toBe(2);
+
+      statements.length = 0;
+      const result = await b.release({
+        ids: [early!, last!, 999_999_999],
+        workerId: w,
+        now: t(4),
+        visibleAt: t(5_000),
+        error,
+        deadLetterAtReadCt: 2,
+      });
+      expect(statements).toHaveLength(1);
+      expect(result).toEqual([true, true, false]);
+
+      const released = await b.getMessage(early!);
+      expect(released).toMatchObject({
+        archivedAt: null,
+        consumerWorkerId: null,
+        vt: t(5_000),
+        lastError: error,
+        readCt: 1,
+      });
+      const dead = await b.getMessage(last!);
+      expect(dead).toMatchObject({ archivedAt: t(4), deadLetteredAt: t(4), lastError: error, readCt: 2 });
+      expect((await b.getRunByMessageId(last!))?.status).toBe("ERROR");
+      expect((await b.getRunByMessageId(last!))?.error).toMatchObject({ code: "DEAD_LETTERED" });
+      expect((await b.getRunByMessageId(early!))?.status).toBe("RUNNING");
+
+      // A refunded delivery is no failure: never dead-lettered, error kept as given.
+      await b.dequeue({ queueId: wf.queueId, workerId: w, limit: 1, leaseMs: 1_000, now: t(6_000), maxReadCt: 5 });
+      const refunded = await b.release({
+        ids: [early!],
+        workerId: w,
+        now: t(6_001),
+        visibleAt: t(6_001),
+        refundDelivery: true,
+        deadLetterAtReadCt: 1,
+      });
+      expect(refunded).toEqual([true]);
+      expect(await b.getMessage(early!)).toMatchObject({ archivedAt: null, readCt: 1, lastError: error });
+    } finally {
+      await b.close();
+      await dsnPool.end();
+    }
+  });
+});
+
+describe("queue settings (PostgreSQL)", () => {
+  it("createQueue stores settings; ifNotExists from 8 callers at once returns the one queue, settings unchanged", async () => {
+    const s = stores();
+    const t = clockFrom();
+    const name = uniqueName("settings");
+    const retry = { maxAttempts: 3, baseMs: 500 };
+    const created = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        s.all[i % 2]!.createQueue({
+          name,
+          now: t(),
+          ifNotExists: true,
+          settings: { retry, concurrencyLimit: 2 + (i % 2), rateLimit: { max: 10, perSeconds: 1.5 } },
+        }),
+      ),
+    );
+    expect(new Set(created.map((q) => q.id)).size).toBe(1);
+    expect(new Set(created.map((q) => q.concurrencyLimit)).size).toBe(1);
+    const q = created[0]!;
+    expect(q).toMatchObject({ queueName: name, retry, rateLimit: { max: 10, perSeconds: 1.5 } });
+    expect(await s.all[1]!.getQueueByName(name)).toEqual(q);
+    expect(await errorCode(() => s.all[0]!.createQueue({ name, now: t() }))).toBe("QUEUE_ALREADY_EXISTS");
+    const rows = await s.raw.query(
+      `SELECT pg_catalog.count(*) AS n FROM ${s.t("pgqrs_queue_settings")} WHERE queue_id = $1`,
+      [q.id],
+    );
+    expect(rows.rows[0].n).toBe("1");
+  });
+
+  it("updateQueueSettings keeps what is left out, clears what is null; null for an unknown queue; delete cascades", async () => {
+    const s = stores();
+    const b = s.all[0]!;
+    const t = clockFrom();
+    const name = uniqueName("settings");
+    const q = await b.createQueue({ name, now: t() });
+    expect(q).toMatchObject({ retry: null, concurrencyLimit: null, rateLimit: null });
+    const a = await b.updateQueueSettings({ queueId: q.id, settings: { concurrencyLimit: 4 }, now: t(1) });
+    expect(a).toMatchObject({ id: q.id, queueName: name, retry: null, concurrencyLimit: 4, rateLimit: null });
+    const c = await b.updateQueueSettings({
+      queueId: q.id,
+      settings: { retry: { factor: 3 }, rateLimit: { max: 2, perSeconds: 60 } },
+      now: t(2),
+    });
+    expect(c).toMatchObject({ retry: { factor: 3 }, concurrencyLimit: 4, rateLimit: { max: 2, perSeconds: 60 } });
+    const d = await b.updateQueueSettings({
+      queueId: q.id,
+      settings: { concurrencyLimit: null, retry: null },
+      now: t(3),
+    });
+    expect(d).toMatchObject({ retry: null, concurrencyLimit: null, rateLimit: { max: 2, perSeconds: 60 } });
+    expect((await b.listQueues()).find((r) => r.id === q.id)).toEqual(d);
+    expect(await b.getQueueById(q.id)).toEqual(d);
+    expect(
+      await b.updateQueueSettings({ queueId: q.id + 1_000_000, settings: { concurrencyLimit: 1 }, now: t(4) }),
+    ).toBeNull();
+    await b.deleteQueue({ queueId: q.id, queueName: name });
+    const left = await s.raw.query(
+      `SELECT pg_catalog.count(*) AS n FROM ${s.t("pgqrs_queue_settings")} WHERE queue_id = $1`,
+      [q.id],
+    );
+    expect(left.rows[0].n).toBe("0");
+  });
+
+  it("a dedup key takes one payload: a batch with one is VALIDATION_FAILED and writes nothing", async () => {
+    const s = stores();
+    const b = s.all[0]!;
+    const t = clockFrom();
+    const q = await b.createQueue({ name: uniqueName("dedup"), now: t() });
+    const p = {
+      queueId: q.id,
+      payloads: ["1", "2"],
+      producerWorkerId: null,
+      enqueuedAt: t(),
+      visibleAt: t(),
+      dedupKey: "k",
+    };
+    expect(await errorCode(() => b.enqueue(p))).toBe("VALIDATION_FAILED");
+    expect(await b.countMessages({ queueId: q.id, state: "all" })).toBe(0);
+  });
+});
