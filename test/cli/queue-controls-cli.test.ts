@@ -139,6 +139,13 @@ describe.each(BACKENDS)("queue controls in the CLI on %s", (backend) => {
     );
     await db.ok("queue", "update", "qc_jobs", "--rate-limit", "none", "--concurrency-limit", "2");
     expect(await settings("qc_jobs")).toEqual({ concurrencyLimit: 2, rateLimit: null, retry: null });
+    // A base over the (default) longest wait is allowed, with a notice: every retry would wait the longest.
+    const capped = await db.run("queue", "update", "qc_fresh", "--retry-base-ms", "600000");
+    expect(capped.code).toBe(0);
+    expect(capped.stderr).toContain(
+      "note: the retry base (600000 ms) is over the longest wait (300000 ms, the default), so every retry waits the longest; raise it with --retry-max-ms",
+    );
+    expect((await settings("qc_fresh")).retry).toEqual({ baseMs: 600_000 });
     const missing = await db.run("queue", "update", "qc_nope", "--concurrency-limit", "2", "--json");
     expect(missing.code).toBe(1);
     expect(JSON.parse(missing.stdout).error.code).toBe("QUEUE_NOT_FOUND");

@@ -71,7 +71,7 @@ describe("queue settings and last errors on the queue page (Chromium)", { timeou
     expect(await viewer.textContent()).toContain(`${JSON.stringify({ order: 7 }, null, 2)}\n\nLast error`);
     expect(await viewer.textContent()).toContain(`Error: ${XSS}`);
     expect(await page.locator("#viewer img, #viewer script").count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   });
 
   it("updates the settings after a confirmation; dismissing it writes nothing", async () => {

@@ -3,7 +3,7 @@ import { resolveRetryPolicy } from "../../queue/retry-backoff.js";
 import { UsageError } from "../cli-errors.js";
 import type { CommandContext, CommandSpec } from "../command.js";
 import { type Column, duration, keyValues, table } from "../output.js";
-import { hasSettingsFlags, SETTINGS_FLAGS, settingsFromFlags } from "./queue-settings-flags.js";
+import { hasSettingsFlags, retryCapNote, SETTINGS_FLAGS, settingsFromFlags } from "./queue-settings-flags.js";
 import { type SettingsOf, settingsLines, settingsOf, settingsSummary } from "./queue-settings-view.js";
 
 const METRIC_COLUMNS: Column<QueueMetrics>[] = [
@@ -64,6 +64,7 @@ export const queueCommands: CommandSpec[] = [
       const name = ctx.args[0] as string;
       // Checked before anything is read or written.
       const settings = settingsFromFlags(ctx.flags, "queue create");
+      notice(ctx, retryCapNote(settings.retry));
       const admin = await ctx.admin();
       const ifNotExists = ctx.flags.bool("if-not-exists");
       const existed = ifNotExists && (await queueExists(ctx, name));
@@ -106,6 +107,7 @@ export const queueCommands: CommandSpec[] = [
       const admin = await ctx.admin();
       const current = await admin.getQueue(name);
       const settings = settingsFromFlags(ctx.flags, "queue update", current.retry);
+      notice(ctx, retryCapNote(settings.retry));
       const q = await admin.updateQueue(name, settings);
       const m = await admin.queueMetrics(q);
       return {
@@ -198,4 +200,9 @@ async function queueExists(ctx: CommandContext, name: string): Promise<boolean> 
     if (isPgqrsError(err, "QUEUE_NOT_FOUND")) return false;
     throw err;
   }
+}
+
+/** A line on stderr (stdout stays the result). */
+function notice(ctx: CommandContext, line: string | null): void {
+  if (line !== null) ctx.err.write(`pgqrs: ${line}\n`);
 }

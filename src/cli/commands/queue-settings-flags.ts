@@ -4,6 +4,7 @@
  * A bad value is a usage error naming the flag, the rule and the command whose help to read.
  */
 import { isPgqrsError } from "../../errors.js";
+import { DEFAULT_RETRY } from "../../queue/retry-backoff.js";
 import type { QueueSettingsOptions, RateLimit, RetryOptions } from "../../queue-controls-types.js";
 import { assertQueueSettings, assertRetryOptions } from "../../validation/queue-settings.js";
 import { UsageError } from "../cli-errors.js";
@@ -172,4 +173,18 @@ export function settingsFromFlags(
 /** Whether any settings flag was given. */
 export function hasSettingsFlags(flags: ParsedFlags): boolean {
   return Object.keys(SETTINGS_FLAGS).some((name) => flags.has(name));
+}
+
+/**
+ * A notice when a retry policy's base delay is over its longest wait (a base given alone stays under the default
+ * cap of 5 minutes): every delay is then the cap. `null` when the policy is consistent.
+ */
+export function retryCapNote(retry: RetryOptions | null | undefined): string | null {
+  if (retry === null || retry === undefined || retry.baseMs === undefined) return null;
+  const maxMs = retry.maxMs ?? DEFAULT_RETRY.maxMs;
+  if (retry.baseMs <= maxMs) return null;
+  return (
+    `note: the retry base (${retry.baseMs} ms) is over the longest wait (${maxMs} ms${retry.maxMs === undefined ? ", the default" : ""}), ` +
+    "so every retry waits the longest; raise it with --retry-max-ms"
+  );
 }
