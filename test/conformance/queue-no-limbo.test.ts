@@ -56,6 +56,8 @@ describe.each(BACKENDS)("no limbo on %s", (backend) => {
       })
       .poll(store);
     await expect.poll(async () => (await message(store, m.id)).lastError?.attempt, { timeout: 15_000 }).toBe(1);
+    // Once the loop sleeps for its poll interval, the next poll finds the message visible again.
+    await untilTimerAt(clock, POLL_MS);
     clock.advance(POLL_MS);
     await expect.poll(async () => (await message(store, m.id)).archivedAt !== null, { timeout: 15_000 }).toBe(true);
     const dead = await message(store, m.id);
@@ -75,6 +77,7 @@ describe.each(BACKENDS)("no limbo on %s", (backend) => {
     expect((await pgqrs.admin(store).listDlq(queue)).map((d) => d.id)).toEqual([m.id]);
     expect((await pgqrs.admin(store).systemStats()).deadLetteredMessages).toBe(1);
     // The loop goes on; no further delivery of the dead message.
+    await untilTimerAt(clock, POLL_MS);
     clock.advance(POLL_MS);
     await untilTimerAt(clock, POLL_MS);
     expect(calls).toBe(2);
@@ -163,7 +166,8 @@ describe.each(BACKENDS)("no limbo on %s", (backend) => {
       .signal(ctl.signal)
       .handle(async () => undefined)
       .poll(store);
-    for (let i = 0; i < 60; i += 1) {
+    // 35 s: more than two maintenance periods.
+    for (let i = 0; i < 35; i += 1) {
       clock.advance(1_000);
       await untilTimerAt(clock, POLL_MS);
     }

@@ -78,6 +78,7 @@ async function walkAttempts(
       await untilTimerAt(t.clock, POLL_MS);
       expect(loop.attempts).toHaveLength(k);
     }
+    await untilTimerAt(t.clock, POLL_MS);
     t.clock.advance(POLL_MS);
     await expect.poll(() => loop.attempts.length, { timeout: 15_000 }).toBe(k + 1);
   }
@@ -168,6 +169,7 @@ describe.each(BACKENDS)("queue retry backoff on %s", (backend) => {
       .poll(t.store);
     const first = await afterFailure(t.store, m.id, 1);
     expect(first.vt.getTime() - (attempts[0] as number)).toBe(7_000);
+    await untilTimerAt(t.clock, POLL_MS);
     t.clock.advance(7_000 + POLL_MS);
     const dead = await afterFailure(t.store, m.id, 2);
     expect(dead.deadLetteredAt).not.toBeNull();
@@ -190,6 +192,7 @@ describe.each(BACKENDS)("queue retry backoff on %s", (backend) => {
       expect(one.lastError?.stack?.split("\n")[0]).toBe("TypeError: first failure");
       expect(one.lastError?.stack?.split("\n").length).toBeLessThanOrEqual(10);
       expect(one.lastError?.failedAt).toBe(new Date(loop.attempts[0] as number).toISOString());
+      await untilTimerAt(t.clock, POLL_MS);
       t.clock.advance(POLL_MS);
       const two = await afterFailure(t.store, m.id, 2);
       expect(two.lastError).toEqual({
@@ -199,6 +202,7 @@ describe.each(BACKENDS)("queue retry backoff on %s", (backend) => {
         attempt: 2,
         failedAt: new Date(loop.attempts[1] as number).toISOString(),
       });
+      await untilTimerAt(t.clock, POLL_MS);
       t.clock.advance(POLL_MS);
       const three = await afterFailure(t.store, m.id, 3);
       expect(three.lastError?.name).toBe("RangeError");
