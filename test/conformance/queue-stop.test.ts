@@ -195,4 +195,39 @@ describe.each(BACKENDS)("stopping workers on %s", (backend) => {
     expect(seen).toEqual([1, 2]);
     expect(await pgqrs.dequeue().from(queue).fetchOne(store)).toBeNull();
   });
+
+  it("two loops on the store's own consumer of a queue, aborted together, both end aborted", async () => {
+    const { store, producer, queue } = await setup();
+    const [m] = await producer.enqueueBatch(["held"]);
+    const hold = gate();
+    let started = 0;
+    let finished = 0;
+    const ctl = new AbortController();
+    const loops = [0, 1].map(() =>
+      track(
+        pgqrs
+          .dequeue()
+          .from(queue)
+          .prefetch(0)
+          .pollInterval(POLL)
+          .signal(ctl.signal)
+          .handle(async () => {
+            started += 1;
+            await hold.wait;
+            finished += 1;
+          })
+          .poll(store),
+      ),
+    );
+    await expect.poll(() => started, { timeout: 15_000 }).toBe(1);
+    ctl.abort();
+    // The idle loop ends; the other still runs its handler, whose message must stay leased meanwhile.
+    await expect.poll(() => loops.filter((l) => l.settled()).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    expect((await message(store, m!.id)).consumerWorkerId).not.toBeNull();
+    hold.open();
+    const ends = await Promise.allSettled(loops.map((l) => l.promise));
+    expect(ends.map((e) => (e.status === "fulfilled" ? e.value : String(e.reason)))).toEqual(["aborted", "aborted"]);
+    expect(finished).toBe(1);
+    expect((await message(store, m!.id)).archivedAt).not.toBeNull();
+  });
 });
