@@ -102,6 +102,22 @@ describe.each(BACKENDS)("ordered groups on %s", (backend) => {
     expect(free[0]?.groupKey).toBeNull();
   });
 
+  it("within a group, enqueue order wins over priority; a delayed head holds its group", async () => {
+    const { store, clock } = await openTestStore(backend);
+    await pgqrs.admin(store).createQueue("order");
+    const producer = await store.producer("order");
+    const low = await producer.enqueue("low first", { groupKey: "p" });
+    clock.advance(1);
+    await producer.enqueue("high second", { groupKey: "p", priority: 100 });
+    const later = await producer.enqueue("delayed head", { groupKey: "d", delaySeconds: 60 });
+    clock.advance(1);
+    await producer.enqueue("behind the delayed head", { groupKey: "d", priority: 5 });
+    const consumer = await store.consumer("order");
+    expect((await consumer.dequeue({ batchSize: 10, vtSeconds: 600 })).map((m) => m.id)).toEqual([low.id]);
+    clock.advance(60_000);
+    expect((await consumer.dequeue({ batchSize: 10, vtSeconds: 600 })).map((m) => m.id)).toEqual([later.id]);
+  });
+
   it("an expired lease on the head is taken over; the next waits for it", async () => {
     const { store, clock } = await openTestStore(backend);
     await pgqrs.admin(store).createQueue("expiry");

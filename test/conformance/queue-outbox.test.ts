@@ -166,6 +166,36 @@ describe("outbox on postgres", () => {
     await loop;
   });
 
+  it("a rolled-back enqueue is never handled by this store's loop (no handoff of uncommitted rows)", async () => {
+    const t = await openVirtualStore("postgres");
+    await pgqrs.admin(t.store).createQueue("outbox");
+    const app = await appClient();
+    const producer = await t.store.producer("outbox");
+    const seen: unknown[] = [];
+    const ctl = new AbortController();
+    const loop = pgqrs
+      .dequeue()
+      .from("outbox")
+      .pollInterval(1_000)
+      .signal(ctl.signal)
+      .handle(async (m) => {
+        seen.push(m.payload);
+      })
+      .poll(t.store);
+    await untilTimerAt(t.clock, 1_000);
+    await app.query("BEGIN");
+    await producer.enqueue("never", { tx: app });
+    await app.query("ROLLBACK");
+    for (let i = 0; i < 3; i += 1) {
+      t.clock.advance(1_000);
+      await untilTimerAt(t.clock, 1_000);
+    }
+    await producer.enqueue("plain");
+    await expect.poll(() => seen, { timeout: 15_000 }).toEqual(["plain"]);
+    ctl.abort();
+    await loop;
+  });
+
   it("a consumer in another process, asleep for 60 s, is woken at commit and by pgqrs_enqueue", async () => {
     const { store, app, producer, dsn, schema } = await open({ clock: pgqrs.systemClock });
     const { child, lines, stderr } = spawnConsumer([dsn, schema, "outbox", "60000"]);
@@ -279,6 +309,37 @@ describe("outbox on sqlite", () => {
       expect(err.message).toContain("tx");
     }
     expect(await count(store)).toBe(0);
+  });
+
+  it("this store's sleeping loop is woken once the application's transaction commits; a rollback is never handled", async () => {
+    const t = await openVirtualStore("sqlite");
+    await pgqrs.admin(t.store).createQueue("outbox");
+    const db = new Database(t.dsn.slice("sqlite://".length));
+    db.pragma("busy_timeout = 5000");
+    afterAll(() => db.close());
+    const producer = await t.store.producer("outbox");
+    const seen: unknown[] = [];
+    const ctl = new AbortController();
+    const loop = pgqrs
+      .dequeue()
+      .from("outbox")
+      .pollInterval(60_000)
+      .signal(ctl.signal)
+      .handle(async (m) => {
+        seen.push(m.payload);
+      })
+      .poll(t.store);
+    await untilTimerAt(t.clock, 60_000);
+    db.exec("BEGIN");
+    await producer.enqueue("rolled back", { tx: db });
+    db.exec("ROLLBACK");
+    db.transaction(() => {
+      void producer.enqueue("committed", { tx: db });
+    })();
+    // No virtual time passes: the commit itself wakes the loop.
+    await expect.poll(() => seen, { timeout: 15_000 }).toEqual(["committed"]);
+    ctl.abort();
+    await loop;
   });
 
   it("a consumer in another process sees the committed message", async () => {

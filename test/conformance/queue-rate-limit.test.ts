@@ -173,4 +173,22 @@ describe.each(BACKENDS)("queue rate limit on %s", (backend) => {
     ctl.abort();
     await loop;
   });
+
+  it("a batch claim takes what the window allows; the next window's claims come as old ones leave it", async () => {
+    const t = await openVirtualStore(backend);
+    await pgqrs.admin(t.store).createQueue("batch", { rateLimit: { max: 3, perSeconds: 10 } });
+    await (await t.store.producer("batch")).enqueueBatch(Array.from({ length: 10 }, (_, i) => i));
+    const a = await t.store.consumer("batch");
+    const b = await t.store.consumer("batch");
+    expect(await a.dequeue({ batchSize: 2, vtSeconds: 600 })).toHaveLength(2);
+    t.clock.advance(4_000);
+    expect(await b.dequeue({ batchSize: 5, vtSeconds: 600 })).toHaveLength(1);
+    expect(await a.dequeue({ batchSize: 5, vtSeconds: 600 })).toEqual([]);
+    // 10 s after the first two: they leave the window, the one at 4 s stays.
+    t.clock.advance(6_001);
+    expect(await b.dequeue({ batchSize: 5, vtSeconds: 600 })).toHaveLength(2);
+    expect(await a.dequeue({ batchSize: 5, vtSeconds: 600 })).toEqual([]);
+    t.clock.advance(4_000);
+    expect(await a.dequeue({ batchSize: 5, vtSeconds: 600 })).toHaveLength(1);
+  });
 });
