@@ -7,6 +7,7 @@ const GROUPS: Record<string, string> = {
   dlq: "Dead letters: list, replay",
   worker: "Workers: run (serve a module), list, health, suspend, resume, shutdown, reclaim, purge",
   workflow: "Workflows: create, list, trigger, runs, run, steps, send, event, retry, resume, fork, cancel, result",
+  schedule: "Cron schedules: create, list, show, pause, resume, trigger-now, delete",
 };
 
 /** `pgqrs --help`. */

@@ -1,6 +1,7 @@
 /** POST routes: the path names the action and its target; the guard has already checked the request. */
 import { type ActionResult, type DashboardActions, WORKER_ACTIONS, type WorkerAction } from "./actions.js";
 import { routeId } from "./route-id.js";
+import { SCHEDULE_ACTIONS, scheduleName } from "./schedule-actions.js";
 
 /**
  * `null` when no action has that path; `"bad-id"` when the path names a malformed id. `form` is the posted body
@@ -46,6 +47,13 @@ export async function routeAction(
     if (action === undefined) return null;
     const id = routeId(m[1]);
     return id === null ? "bad-id" : actions.worker(id, action);
+  }
+  m = /^\/actions\/schedules\/([^/]+)\/(\w+)$/.exec(path);
+  if (m !== null) {
+    const action = SCHEDULE_ACTIONS.find((a) => a === m?.[2]);
+    if (action === undefined) return null;
+    const name = scheduleName(m[1]);
+    return name === null ? "bad-id" : actions.schedule(name, action);
   }
   if (path === "/actions/zombies/reclaim") return actions.reclaimZombies();
   return null;

@@ -8,6 +8,7 @@ import { workflow } from "../api/workflow-builder.js";
 import { isPgqrsError, PgqrsError } from "../errors.js";
 import { send } from "../api/run-messaging.js";
 import { settingsFromForm } from "./queue-settings-form.js";
+import { type ScheduleAction, scheduleAction } from "./schedule-actions.js";
 
 export type WorkerAction = "suspend" | "resume" | "shutdown";
 export const WORKER_ACTIONS: readonly WorkerAction[] = ["suspend", "resume", "shutdown"];
@@ -152,6 +153,11 @@ export class DashboardActions {
     if (record === null) return { ok: false, missing: true, message: `Worker ${id} not found` };
     const after = await this.#admin.transitionWorker(id, action);
     return { ok: true, message: `Worker ${after.name} is ${after.status}` };
+  }
+
+  /** Pause, resume or fire now the schedule named `name` (see schedule-actions.ts). */
+  async schedule(name: string, action: ScheduleAction): Promise<ActionResult> {
+    return scheduleAction(this.#admin, name, action);
   }
 
   /** Release the messages of every zombie worker (default threshold) and stop them, queue by queue. */

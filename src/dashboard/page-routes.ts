@@ -8,6 +8,8 @@ import type { Html } from "./html.js";
 import { overviewPage } from "./pages/overview-page.js";
 import { queuePage } from "./pages/queue-page.js";
 import { runPage } from "./pages/run-page.js";
+import { schedulesPage } from "./pages/schedules-page.js";
+import { scheduleApi } from "../cli/commands/schedule-view.js";
 import { workersPage } from "./pages/workers-page.js";
 import { workflowsPage } from "./pages/workflows-page.js";
 import type { Section } from "./pages/layout.js";
@@ -33,6 +35,10 @@ export async function routePage(reads: DashboardReads, url: URL): Promise<PageRe
   }
   if (path === "/workers") return workers(reads, q);
   if (path === "/workflows") return workflows(reads, q);
+  if (path === "/schedules") {
+    const main = schedulesPage({ schedules: await scheduleApi(reads.admin).listSchedules(), now: reads.now() });
+    return { kind: "page", title: "Schedules", section: "schedules", main };
+  }
   let m = /^\/queues\/([^/]+)$/.exec(path);
   if (m !== null) {
     const id = routeId(m[1]);

@@ -3,6 +3,7 @@ import { dashboardCommand } from "./dashboard-command.js";
 import { demoCommand, demoWorkerCommand } from "./demo-commands.js";
 import { messageCommands } from "./message-commands.js";
 import { queueCommands } from "./queue-commands.js";
+import { scheduleCommands } from "./schedule-commands.js";
 import { schemaCommands } from "./schema-commands.js";
 import { workerCommands } from "./worker-commands.js";
 import { workerRunCommand } from "./worker-run.js";
@@ -17,6 +18,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   workerRunCommand,
   ...workerCommands,
   ...workflowCommands,
+  ...scheduleCommands,
   dashboardCommand,
   demoWorkerCommand,
 ];

@@ -2,7 +2,7 @@
 import { type Html, type HtmlValue, html } from "../html.js";
 import { num } from "../format.js";
 
-export type Section = "overview" | "workers" | "workflows" | "queue" | "run";
+export type Section = "overview" | "workers" | "workflows" | "queue" | "run" | "schedules";
 
 export interface Shell {
   title: string;
@@ -33,6 +33,7 @@ export function layout(shell: Shell, main: Html): Html {
     ${nav("/", "Overview", shell.section === "overview" || shell.section === "queue")}
     ${nav("/workers", "Workers", shell.section === "workers")}
     ${nav("/workflows", "Workflows", shell.section === "workflows" || shell.section === "run")}
+    ${nav("/schedules", "Schedules", shell.section === "schedules")}
   </nav>
   <div class="right">
     <span class="live"><span class="dot"></span><span class="text">Live</span></span>
