@@ -57,6 +57,14 @@ async function appClient(): Promise<pg.Client> {
   return app;
 }
 
+/** The application's own better-sqlite3 connection to the store's file, closed after the file's tests. */
+function appDatabase(dsn: string): Database.Database {
+  const db = new Database(dsn.slice("sqlite://".length));
+  db.pragma("busy_timeout = 5000");
+  afterAll(() => db.close());
+  return db;
+}
+
 describe("outbox on postgres", () => {
   const open = async (opts: Parameters<typeof openTestStore>[1] = {}) => {
     const t = await openTestStore("postgres", opts);
@@ -252,11 +260,7 @@ describe("outbox on sqlite", () => {
   const open = async () => {
     const t = await openTestStore("sqlite", { clock: pgqrs.systemClock });
     await pgqrs.admin(t.store).createQueue("outbox");
-    const path = t.dsn.slice("sqlite://".length);
-    const db = new Database(path);
-    db.pragma("busy_timeout = 5000");
-    afterAll(() => db.close());
-    return { ...t, db, path, producer: await t.store.producer("outbox") };
+    return { ...t, db: appDatabase(t.dsn), producer: await t.store.producer("outbox") };
   };
   const count = (store: pgqrs.Store) => store.tables().messages().count();
 
@@ -314,9 +318,7 @@ describe("outbox on sqlite", () => {
   it("this store's sleeping loop is woken once the application's transaction commits; a rollback is never handled", async () => {
     const t = await openVirtualStore("sqlite");
     await pgqrs.admin(t.store).createQueue("outbox");
-    const db = new Database(t.dsn.slice("sqlite://".length));
-    db.pragma("busy_timeout = 5000");
-    afterAll(() => db.close());
+    const db = appDatabase(t.dsn);
     const producer = await t.store.producer("outbox");
     const seen: unknown[] = [];
     const ctl = new AbortController();
