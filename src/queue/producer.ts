@@ -12,6 +12,7 @@ import {
   resolveMessageOptions,
 } from "./enqueue-options.js";
 import { serializeBatch, serializePayload } from "./payload-validation.js";
+import { maxAttemptsOf } from "./retry-backoff.js";
 
 export { type BatchEnqueueOptions, type EnqueueOptions, resolveEnqueueTimes } from "./enqueue-options.js";
 import { type RateLimitStatus, TokenBucket } from "./token-bucket.js";
@@ -131,7 +132,7 @@ export class Producer extends WorkerHandle {
           workerId: handoff.workerId,
           now,
           leaseEnd: new Date(now.getTime() + handoff.leaseMs),
-          maxReadCt: this.ctx.config.maxReadCt,
+          maxReadCt: maxAttemptsOf(this.queue, this.ctx.config.maxReadCt),
         };
         if (handoff.startsRun && backend.enqueueAndStartRun !== undefined) {
           const started = await backend.enqueueAndStartRun({ ...params, leaseTo });
