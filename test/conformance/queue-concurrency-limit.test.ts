@@ -229,4 +229,61 @@ describe.each(BACKENDS)("queue concurrency limit on %s", (backend) => {
     expect((await fresh.dequeue({ batchSize: 4, vtSeconds: 600 })).length).toBe(1);
     expect((await pgqrs.admin(store).queueMetrics("stale")).leasedMessages).toBe(2);
   });
+
+  it("an expired lease no longer counts toward the limit", async () => {
+    const { store, clock } = await openTestStore(backend);
+    await pgqrs.admin(store).createQueue("expiring", { concurrencyLimit: 1 });
+    await (await store.producer("expiring")).enqueueBatch([1, 2]);
+    const a = await store.consumer("expiring");
+    const b = await store.consumer("expiring");
+    expect(await a.dequeue({ vtSeconds: 10 })).toHaveLength(1);
+    expect(await b.dequeue({ vtSeconds: 10 })).toEqual([]);
+    clock.advance(10_001);
+    expect(await b.dequeue({ vtSeconds: 10 })).toHaveLength(1);
+    expect(await a.dequeue({ vtSeconds: 10 })).toEqual([]);
+  });
+
+  it("a limit set while a loop runs: this store's enqueues are not handed to it past the limit", async () => {
+    const POLL = 100;
+    const { store, clock } = await openVirtualStore(backend);
+    await pgqrs.admin(store).createQueue("handoff");
+    const producer = await store.producer("handoff");
+    await producer.enqueue("first");
+    const running = new Map<unknown, () => void>();
+    const ctl = new AbortController();
+    const loop = pgqrs
+      .dequeue()
+      .worker(await store.consumer("handoff"))
+      .concurrency(2)
+      .pollInterval(POLL)
+      .signal(ctl.signal)
+      .handle(async (m) => {
+        const g = gate();
+        running.set(m.payload, g.open);
+        await g.wait;
+        running.delete(m.payload);
+      })
+      .poll(store);
+    await expect.poll(() => running.size, { timeout: 15_000 }).toBe(1);
+    await untilTimerAt(clock, POLL);
+    await pgqrs.admin(store).updateQueue("handoff", { concurrencyLimit: 1 });
+    // The loop has a free slot and thinks the queue has no limit; the insert must not lease the message to it.
+    const second = await producer.enqueue("second");
+    for (let i = 0; i < 3; i += 1) {
+      clock.advance(POLL);
+      await untilTimerAt(clock, POLL);
+    }
+    expect([...running.keys()]).toEqual(["first"]);
+    expect((await store.tables().messages().get(second.id))?.consumerWorkerId).toBeNull();
+    expect((await pgqrs.admin(store).queueMetrics("handoff")).leasedMessages).toBe(1);
+    running.get("first")?.();
+    for (let i = 0; i < 60 && !running.has("second"); i += 1) {
+      clock.advance(1_000);
+      await expect.poll(() => running.has("second") || clock.pending().includes(POLL), { timeout: 15_000 }).toBe(true);
+    }
+    expect([...running.keys()]).toEqual(["second"]);
+    ctl.abort();
+    running.get("second")?.();
+    await loop;
+  });
 });
