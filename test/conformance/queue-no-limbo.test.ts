@@ -214,4 +214,20 @@ describe.each(BACKENDS)("no limbo on %s", (backend) => {
     await adm.systemStats();
     expect(await snapshot(store)).toBe(before);
   });
+
+  it("a message left at the queue's attempt limit (not yet dead-lettered) is not counted pending", async () => {
+    const { store, clock, queue, producer } = await setup({ retry: { maxAttempts: 2 } });
+    const m = await producer.enqueue("at limit");
+    const c = await store.consumer(queue);
+    for (let i = 0; i < 2; i += 1) {
+      expect((await c.dequeue({ vtSeconds: 30 })).map((x) => x.id)).toEqual([m.id]);
+      expect(await c.releaseMessages([m.id])).toBe(1);
+      clock.advance(1);
+    }
+    // No claim can take it (its 2 attempts are used), so the metrics must not offer it as pending work.
+    expect(await c.dequeue()).toEqual([]);
+    const metrics = await pgqrs.admin(store).queueMetrics(queue);
+    expect(metrics.pendingMessages).toBe(0);
+    expect(metrics.activeMessages).toBe(1);
+  });
 });
