@@ -132,6 +132,35 @@ describe.each(BACKENDS)("queue dedup keys on %s", (backend) => {
     expect(dup.deduplicated).toBe(true);
   });
 
+  it("replaying a dead letter whose key an active message took is refused with a typed error, nothing written", async () => {
+    const { store, queue, producer } = await setup();
+    await pgqrs.admin(store).updateQueue(queue, { retry: { maxAttempts: 1 } });
+    const dead = await producer.enqueue("one", { dedupKey: "k" });
+    await pgqrs
+      .dequeue()
+      .from(queue)
+      .handle(async () => {
+        throw new Error("fails once, dead at once");
+      })
+      .execute(store)
+      .catch(() => undefined);
+    expect((await store.tables().messages().get(dead.id))?.deadLetteredAt).not.toBeNull();
+    const active = await producer.enqueue("two", { dedupKey: "k" });
+    expect(active.deduplicated).toBeUndefined();
+    const before = await allRows(store);
+    const err = await pgqrs
+      .admin(store)
+      .replayDlq(queue, dead.id)
+      .then(
+        () => null,
+        (e: pgqrs.PgqrsError) => e,
+      );
+    expect(err, "the replay would make two active messages with one key").not.toBeNull();
+    expect(err?.code).not.toBe("QUERY_FAILED");
+    expect(err?.message).toContain("dedup");
+    expect(await allRows(store)).toBe(before);
+  });
+
   it("refuses dedupKey in a batch, empty or too long keys, and bad windows, writing nothing", async () => {
     const { store, producer, queue } = await setup();
     const cases: [string, () => Promise<unknown>][] = [
