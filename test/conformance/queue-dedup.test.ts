@@ -168,6 +168,7 @@ describe.each(BACKENDS)("queue dedup keys on %s", (backend) => {
       ["dedupWindowSeconds", () => producer.enqueue("a", { dedupWindowSeconds: 5 })],
       ["dedupKey", () => producer.enqueue("a", { dedupKey: "" })],
       ["dedupKey", () => producer.enqueue("a", { dedupKey: "x".repeat(256) })],
+      ["dedupKey", () => producer.enqueue("a", { dedupKey: "a\u0000b" })],
       ["dedupKey", () => producer.enqueue("a", { dedupKey: 7 } as unknown as pgqrs.EnqueueOptions)],
       ["dedupWindowSeconds", () => producer.enqueue("a", { dedupKey: "k", dedupWindowSeconds: -1 })],
       ["dedupWindowSeconds", () => producer.enqueue("a", { dedupKey: "k", dedupWindowSeconds: Number.NaN })],

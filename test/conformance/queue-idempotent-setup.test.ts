@@ -125,6 +125,9 @@ describe.each(BACKENDS)("queue setup and settings on %s", (backend) => {
       rateLimit: { max: 3, perSeconds: 60 },
       retry: { maxAttempts: 2 },
     });
+    // A retry policy is replaced as a whole, not merged field by field.
+    const replaced = await adm.updateQueue("upd", { retry: { baseMs: 5 } });
+    expect(replaced.retry).toEqual({ baseMs: 5 });
     const c = await adm.updateQueue("upd", { rateLimit: null, retry: null });
     expect(c).toMatchObject({ concurrencyLimit: null, rateLimit: null, retry: null });
     expect(await adm.getQueue("upd")).toMatchObject({ concurrencyLimit: null, rateLimit: null, retry: null });

@@ -169,4 +169,25 @@ describe.each(BACKENDS)("ordered groups on %s", (backend) => {
     ctl.abort();
     await loop;
   });
+
+  it("refuses an empty, too long or non-string group key, writing nothing", async () => {
+    const { store } = await openTestStore(backend);
+    await pgqrs.admin(store).createQueue("badkeys");
+    const producer = await store.producer("badkeys");
+    for (const groupKey of ["", "x".repeat(256), "a\u0000b", 5, null]) {
+      for (const call of [
+        () => producer.enqueue("a", { groupKey } as unknown as pgqrs.EnqueueOptions),
+        () => producer.enqueueBatch(["a", "b"], { groupKey } as unknown as pgqrs.EnqueueOptions),
+      ]) {
+        const err = await call().then(
+          () => null,
+          (e: pgqrs.PgqrsError) => e,
+        );
+        expect(err?.code, `groupKey ${JSON.stringify(groupKey)}`).toBe("VALIDATION_FAILED");
+        expect(err?.message).toContain("groupKey");
+      }
+    }
+    expect(await store.tables().messages().count({ state: "all" })).toBe(0);
+    expect((await producer.enqueue("ok", { groupKey: "x".repeat(255) })).groupKey).toHaveLength(255);
+  });
 });
