@@ -124,7 +124,13 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   // `consumer.stop()` ends the loop as the signal would.
   let stopRequested = false;
   let loopDone: () => void = () => undefined;
-  const detachLoop = consumer.attachLoop({
+  let detached = false;
+  const detachLoop = () => {
+    if (detached) return;
+    detached = true;
+    detachFromConsumer();
+  };
+  const detachFromConsumer = consumer.attachLoop({
     requestStop: () => {
       stopRequested = true;
       waker.wake();
@@ -132,6 +138,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
     done: new Promise<void>((resolve) => {
       loopDone = resolve;
     }),
+    flush: () => flushAcks(consumer, acks, options.onError),
   });
   const ending = () => stopRequested || signal?.aborted === true;
   // This loop is the consumer's only claimer: units hand their acknowledgements here, and the next statement
@@ -208,8 +215,12 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
         await stopLanes();
         await flushAcks(consumer, acks, options.onError);
         // Ended on purpose: the worker stops (what it still holds is released), so it is not left `ready` with
-        // no one heartbeating or serving it.
-        await consumer.markStopped().catch((err: unknown) => options.onError?.(err));
+        // no one heartbeating or serving it. Only by the last of its loops: another loop of the same consumer may
+        // still be finishing a handler whose message must not be released under it.
+        detachLoop();
+        if (consumer.attachedLoops === 0) {
+          await consumer.markStopped().catch((err: unknown) => options.onError?.(err));
+        }
         return "aborted";
       }
       if (consumer.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${consumer.id}' not found`);
