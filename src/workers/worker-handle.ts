@@ -16,6 +16,8 @@ export interface LoopControl {
   requestStop(): void;
   /** Settles when the loop has ended. */
   done: Promise<unknown>;
+  /** Acknowledge now what its finished handlers are waiting to acknowledge (before a stop releases the rest). */
+  flush(): Promise<void>;
 }
 
 /**
@@ -184,8 +186,15 @@ export class WorkerHandle {
       });
       await Promise.race([Promise.allSettled(loops.map((l) => l.done)), expired]);
       timer?.cancel();
+      // Handlers that finished while another outlived the timeout: their work is acknowledged, not released.
+      await Promise.allSettled(loops.map((l) => l.flush()));
     }
     await this.markStopped();
+  }
+
+  /** @internal How many poll loops serve this worker now. */
+  get attachedLoops(): number {
+    return this.#loops.size;
   }
 
   /**
