@@ -46,7 +46,7 @@ export const yes = { yes: { type: "boolean", description: "Confirm a destructive
 export const queueCommands: CommandSpec[] = [
   {
     name: "queue create",
-    summary: "Create a queue",
+    summary: "Create a queue with its settings (--if-not-exists: an existing one is no error)",
     args: [{ name: "name", required: true }],
     flags: {
       "if-not-exists": {
