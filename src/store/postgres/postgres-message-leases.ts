@@ -124,6 +124,12 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
   // unarchived (one of our own expired leases would otherwise be claimed and updated twice in one statement).
   // The LEFT JOIN on a one-row relation returns the archived ids even when nothing was claimed; only the first row
   // carries them (parsing the array once per row was a visible share of a batch loop's CPU).
+  //
+  // The archive runs before the claim's scan (`c` reads `a` in an InitPlan): a claim's SKIP LOCKED scan keeps the
+  // lock of any row it locked and then dropped on the re-check (a row another consumer leased after our snapshot),
+  // so with the archive last, two consumers could each wait in their archive for a row the other's claim had just
+  // locked that way: a deadlock (seen under 16 concurrent batch loops). Archiving first, a statement waits only
+  // before it locks anything.
   const archiveAndDequeueSql = `
     WITH a AS (
       UPDATE ${messages} am SET archived_at = $2
@@ -133,6 +139,7 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
     c AS MATERIALIZED (
       SELECT c.id FROM ${messages} c
        WHERE c.queue_id = $1 AND c.archived_at IS NULL AND c.vt <= $2 AND c.read_ct < $3 AND c.id <> ALL($7::bigint[])
+         AND (SELECT pg_catalog.count(*) FROM a) >= 0
          AND ${groupHead(conn, "c")}
          AND ${noLimits(conn, "$1")}
        ORDER BY c.priority DESC, c.enqueued_at, c.id
