@@ -11,6 +11,18 @@
 // Administration and tables
 export { Admin, admin, type QueueRef } from "./admin/admin.js";
 export type { ListRunsOptions, RunPage, RunSummary } from "./admin/run-queries.js";
+export type {
+  PurgeArchivedOptions,
+  RetentionCounts,
+  RunRetentionOptions,
+} from "./admin/retention.js";
+export {
+  DEFAULT_RETENTION,
+  type RetentionDuration,
+  type RetentionOptions,
+  type RetentionPolicy,
+} from "./retention/retention-policy.js";
+export type { RetentionProgress, RetentionSweepResult } from "./retention/retention-sweep.js";
 // Connecting and configuration
 export { type ConnectOptions, connect, connectWithConfig } from "./api/connect.js";
 export {

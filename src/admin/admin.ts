@@ -26,6 +26,18 @@ import { adminForkRun, adminResumeRun, adminRetryRun, type ForkRunOptions } from
 import { computeWorkerStats } from "./worker-stats.js";
 import { type ListRunsOptions, listRuns, listSteps, type RunPage } from "./run-queries.js";
 import type { RunEventRecord, RunMessageRecord } from "../store/run-primitives.js";
+import type { RetentionOptions, RetentionPolicy } from "../retention/retention-policy.js";
+import type { RetentionSweepResult } from "../retention/retention-sweep.js";
+import {
+  getRetention,
+  type PurgeArchivedOptions,
+  purgeArchived,
+  resetRetention,
+  type RetentionCounts,
+  type RunRetentionOptions,
+  runRetention,
+  setRetention,
+} from "./retention.js";
 
 /** A queue named, or given as its record. */
 export type QueueRef = string | QueueRecord;
@@ -450,6 +462,40 @@ export class Admin {
    */
   forkRun(runId: number, options: ForkRunOptions): Promise<RunRecord> {
     return adminForkRun(this.#store.context, runId, options);
+  }
+
+  /**
+   * Set how long a queue's or workflow's archived messages, dead letters and finished runs are kept (`"7d"`, `"12h"`,
+   * milliseconds; `false` keeps that kind forever); fields left out keep their value. `false` alone keeps
+   * everything. Defaults when never set: archived 7d, deadLetters 30d, finishedRuns 30d. QUEUE_NOT_FOUND;
+   * VALIDATION_FAILED naming the field, with nothing written.
+   */
+  setRetention(name: string, retention: RetentionOptions | false): Promise<RetentionPolicy> {
+    return setRetention(this.#store.context, name, retention);
+  }
+
+  /** The retention in force for a queue or workflow (`isDefault` when none was set). QUEUE_NOT_FOUND. */
+  getRetention(name: string): Promise<RetentionPolicy> {
+    return getRetention(this.#store.context, name);
+  }
+
+  /** Forget a queue's or workflow's retention: the defaults apply again. QUEUE_NOT_FOUND. */
+  resetRetention(name: string): Promise<RetentionPolicy> {
+    return resetRetention(this.#store.context, name);
+  }
+
+  /**
+   * Delete messages archived before `olderThan` (a Date or a duration such as `"7d"`), with their finished runs,
+   * whatever the retention policies, in bounded batches; of one queue or all. Dead letters only with
+   * `deadLetters: true`. Resolves with the counts deleted.
+   */
+  purgeArchived(options: PurgeArchivedOptions): Promise<RetentionCounts> {
+    return purgeArchived(this.#store.context, options);
+  }
+
+  /** Apply the retention policies now, in bounded batches, until nothing more is due. */
+  runRetention(options: RunRetentionOptions = {}): Promise<RetentionSweepResult> {
+    return runRetention(this.#store.context, options);
   }
 
   async #resolve(queue: QueueRef | undefined): Promise<QueueRecord> {

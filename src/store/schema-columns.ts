@@ -87,6 +87,7 @@ export const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
     "consumed_by_step",
   ],
   pgqrs_workflow_events: ["run_id", "key", "value", "created_at", "updated_at"],
+  pgqrs_retention: ["queue_id", "archived_ms", "dead_letters_ms", "finished_runs_ms", "updated_at"],
 };
 
 /** `[table, column]` pairs of {@link REQUIRED_COLUMNS}, in table order. */

@@ -33,6 +33,7 @@ import type { WorkflowStoreOps } from "./workflow-store.js";
 import type { RunPrimitiveOps } from "./run-primitives.js";
 import type { RunOperationOps } from "./run-operations.js";
 import type { RunQueryOps } from "./run-queries.js";
+import type { RetentionStoreOps } from "./retention-store.js";
 
 /** What a backend can do; the engine branches on these, never on a backend's name. */
 export interface StoreCapabilities {
@@ -219,7 +220,12 @@ export interface QueueWorkerCounts {
  * Persistence operations. Implemented once per backend under `store/<backend>/`.
  * Semantics are those of `pgqrs-reference.md` as amended by `DECISIONS.md`.
  */
-export interface StoreBackend extends WorkflowStoreOps, RunPrimitiveOps, RunOperationOps, RunQueryOps {
+export interface StoreBackend
+  extends WorkflowStoreOps,
+    RunPrimitiveOps,
+    RunOperationOps,
+    RunQueryOps,
+    RetentionStoreOps {
   readonly capabilities: StoreCapabilities;
 
   // --- schema -----------------------------------------------------------------------------------------------

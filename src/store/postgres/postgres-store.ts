@@ -13,6 +13,7 @@ import { createMessageLeaseOps } from "./postgres-message-leases.js";
 import { notifyOrigin, PostgresListener } from "./postgres-listener.js";
 import { install } from "./postgres-migrations.js";
 import { createQueueOps } from "./postgres-queues.js";
+import { createRetentionOps } from "./postgres-retention.js";
 import { createRunPrimitiveOps } from "./postgres-run-primitives.js";
 import { createRunOperationOps } from "./postgres-run-operations.js";
 import { createRunQueryOps } from "./postgres-run-queries.js";
@@ -111,6 +112,7 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     ...createRunOperationOps(conn),
     ...createRunQueryOps(conn),
     ...createDashboardReadOps(conn),
+    ...createRetentionOps(conn),
     listen: ({ queueId, onNotify }: { queueId: number; onNotify: () => void }) => listener.subscribe(queueId, onNotify),
   } satisfies Omit<StoreBackend, "capabilities" | "close">;
 

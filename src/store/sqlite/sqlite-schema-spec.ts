@@ -246,6 +246,13 @@ export const CASCADES: readonly CascadeSpec[] = [
     parent: "pgqrs_queues",
     trigger: "pgqrs_ts_delete_queue_settings",
   },
+  // Migration 0012's table (retention periods), cascading like the settings.
+  {
+    child: "pgqrs_retention",
+    column: "queue_id",
+    parent: "pgqrs_queues",
+    trigger: "pgqrs_ts_delete_queue_retention",
+  },
 ];
 
 /** A key column's name without its direction (`"priority DESC"` → `"priority"`). */

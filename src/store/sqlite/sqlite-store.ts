@@ -12,6 +12,7 @@ import * as messages from "./sqlite-messages.js";
 import { install } from "./sqlite-migrations.js";
 import * as queueSettings from "./sqlite-queue-settings.js";
 import * as queues from "./sqlite-queues.js";
+import * as retention from "./sqlite-retention.js";
 import * as runMessages from "./sqlite-run-messages.js";
 import * as runPrimitives from "./sqlite-run-primitives.js";
 import * as runOperations from "./sqlite-run-operations.js";
@@ -159,5 +160,9 @@ export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
     resumeRun: call("resumeRun", runOperations.resumeRun),
     forkRun: call("forkRun", runOperations.forkRun),
     listRunsPage: call("listRunsPage", runQueries.listRunsPage),
+    setRetention: call("setRetention", retention.setRetention),
+    getRetention: call("getRetention", retention.getRetention),
+    clearRetention: call("clearRetention", retention.clearRetention),
+    retentionBatch: call("retentionBatch", retention.retentionBatch),
   };
 }
