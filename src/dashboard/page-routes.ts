@@ -9,7 +9,6 @@ import { overviewPage } from "./pages/overview-page.js";
 import { queuePage } from "./pages/queue-page.js";
 import { runPage } from "./pages/run-page.js";
 import { schedulesPage } from "./pages/schedules-page.js";
-import { scheduleApi } from "../cli/commands/schedule-view.js";
 import { workersPage } from "./pages/workers-page.js";
 import { workflowsPage } from "./pages/workflows-page.js";
 import type { Section } from "./pages/layout.js";
@@ -36,7 +35,7 @@ export async function routePage(reads: DashboardReads, url: URL): Promise<PageRe
   if (path === "/workers") return workers(reads, q);
   if (path === "/workflows") return workflows(reads, q);
   if (path === "/schedules") {
-    const main = schedulesPage({ schedules: await scheduleApi(reads.admin).listSchedules(), now: reads.now() });
+    const main = schedulesPage({ schedules: await reads.admin.listSchedules(), now: reads.now() });
     return { kind: "page", title: "Schedules", section: "schedules", main };
   }
   let m = /^\/queues\/([^/]+)$/.exec(path);

@@ -3,7 +3,6 @@
  * in the path (URL-encoded); a name that does not decode is a malformed request, one that names nothing a 404.
  */
 import type { Admin } from "../admin/admin.js";
-import { scheduleApi } from "../cli/commands/schedule-view.js";
 import { isPgqrsError } from "../errors.js";
 import type { ActionResult } from "./actions.js";
 
@@ -20,8 +19,7 @@ export function scheduleName(segment: string | undefined): string | null {
   }
 }
 
-export async function scheduleAction(adminApi: Admin, name: string, action: ScheduleAction): Promise<ActionResult> {
-  const admin = scheduleApi(adminApi);
+export async function scheduleAction(admin: Admin, name: string, action: ScheduleAction): Promise<ActionResult> {
   try {
     if (action === "pause") {
       await admin.pauseSchedule(name);
@@ -35,8 +33,7 @@ export async function scheduleAction(adminApi: Admin, name: string, action: Sche
     await admin.triggerSchedule(name);
     return { ok: true, message: `Schedule ${name} fired now` };
   } catch (err) {
-    if (isPgqrsError(err) && (err.code as string) === "SCHEDULE_NOT_FOUND")
-      return { ok: false, missing: true, message: err.message };
+    if (isPgqrsError(err, "SCHEDULE_NOT_FOUND")) return { ok: false, missing: true, message: err.message };
     if (isPgqrsError(err, "VALIDATION_FAILED")) return { ok: false, invalid: true, message: err.message };
     throw err;
   }

@@ -4,12 +4,13 @@
  * target) are usage errors before anything is read; the library's own checks (cron, timezone, a schedule with no
  * future tick) are turned into usage errors naming the flag, with nothing written.
  */
+import type { Admin } from "../../admin/admin.js";
 import { isPgqrsError, PgqrsError } from "../../errors.js";
 import { UsageError } from "../cli-errors.js";
 import type { CommandContext, CommandSpec } from "../command.js";
 import { type Column, keyValues, preview, table } from "../output.js";
 import { requireYes, yes } from "./queue-commands.js";
-import { type Schedule, scheduleApi, scheduleState, scheduleTarget } from "./schedule-view.js";
+import { type Schedule, scheduleState, scheduleTarget } from "./schedule-view.js";
 
 const CREATE_FLAGS = {
   cron: {
@@ -37,7 +38,11 @@ const CREATE_FLAGS = {
     description: "Ticks missed while nothing ran: latest (default, one firing), none or all",
   },
   "start-at": { type: "string", placeholder: "TIME", description: "No tick before this ISO time" },
-  "end-at": { type: "string", placeholder: "TIME", description: "No tick after this ISO time" },
+  "end-at": { type: "string", placeholder: "TIME", description: "No tick at or after this ISO time" },
+  "if-not-exists": {
+    type: "boolean",
+    description: "An existing schedule of that name is not an error (it stays as it is)",
+  },
 } as const;
 
 const LIST_COLUMNS: Column<Schedule>[] = [
@@ -105,29 +110,34 @@ function choiceFlag<T extends string>(ctx: CommandContext, flag: string, allowed
   return found;
 }
 
-/** The library's field names → the flags that set them, for its VALIDATION_FAILED messages. */
-const FIELD_FLAGS: [RegExp, string][] = [
-  [/\bcron\b/i, "--cron"],
-  [/\btimezone\b/i, "--timezone"],
-  [/\bcatchUp\b/, "--catch-up"],
-  [/\boverlap\b/, "--overlap"],
-  [/\bstartAt\b/, "--start-at"],
-  [/\bendAt\b/, "--end-at"],
-  [/\bpayload\b/, "--payload"],
-  [/\binput\b/, "--input"],
-];
+/** The library's option names → the flags that set them, for its VALIDATION_FAILED (`details.argument`). */
+const FIELD_FLAGS: Record<string, string> = {
+  cron: "--cron",
+  timezone: "--timezone",
+  workflow: "--workflow",
+  queue: "--queue",
+  input: "--input",
+  payload: "--payload",
+  overlap: "--overlap",
+  catchUp: "--catch-up",
+  startAt: "--start-at",
+  endAt: "--end-at",
+};
 
 /** The library's refusal of a schedule as a usage error naming the flag (nothing was written). */
 function asUsage(err: unknown): unknown {
   if (!isPgqrsError(err, "VALIDATION_FAILED")) return err;
-  const flag = FIELD_FLAGS.find(([re]) => re.test(err.message))?.[1];
-  const hint = flag === undefined ? "" : ` (${flag}); nothing was created`;
-  return new UsageError(`${err.message}${hint}`, "schedule create");
+  const argument = err.details.argument;
+  const flag = typeof argument === "string" ? FIELD_FLAGS[argument] : undefined;
+  return new UsageError(
+    `${err.message}${flag === undefined ? "" : ` (${flag})`}; nothing was created`,
+    "schedule create",
+  );
 }
 
 /** A missing schedule's error, with the command that lists the names there are. */
 function withListHint(err: unknown): unknown {
-  if (isPgqrsError(err) && (err.code as string) === "SCHEDULE_NOT_FOUND") {
+  if (isPgqrsError(err, "SCHEDULE_NOT_FOUND")) {
     return new PgqrsError(err.code, `${err.message}; see the names with \`pgqrs schedule list\``);
   }
   return err;
@@ -156,7 +166,7 @@ export const scheduleCommands: CommandSpec[] = [
     examples: [
       `pgqrs schedule create nightly-report --cron "0 2 * * *" --timezone Europe/Berlin --workflow report --input '{"kind":"daily"}'`,
       `pgqrs schedule create heartbeat --cron "*/30 * * * * *" --queue pings --payload '{"ping":true}' --overlap allow`,
-      `pgqrs schedule create cleanup --cron @daily --queue maintenance --catch-up none`,
+      `pgqrs schedule create cleanup --cron @daily --queue maintenance --catch-up none --if-not-exists`,
     ],
     async run(ctx) {
       const name = ctx.args[0] as string;
@@ -188,7 +198,9 @@ export const scheduleCommands: CommandSpec[] = [
       const catchUp = choiceFlag(ctx, "catch-up", ["none", "latest", "all"] as const);
       const startAt = timeFlag(ctx, "start-at");
       const endAt = timeFlag(ctx, "end-at");
-      const admin = scheduleApi(await ctx.admin());
+      const admin = await ctx.admin();
+      const ifNotExists = ctx.flags.bool("if-not-exists");
+      const existed = ifNotExists && (await scheduleExists(admin, name));
       let created: Schedule;
       try {
         created = await admin.createSchedule({
@@ -203,12 +215,19 @@ export const scheduleCommands: CommandSpec[] = [
           ...(catchUp === undefined ? {} : { catchUp }),
           ...(startAt === undefined ? {} : { startAt }),
           ...(endAt === undefined ? {} : { endAt }),
+          ...(ifNotExists ? { ifNotExists } : {}),
         });
       } catch (err) {
         throw asUsage(err);
       }
+      if (existed) {
+        return {
+          data: { ...created, created: false },
+          human: `Schedule '${created.name}' exists (id ${created.id}); nothing created.`,
+        };
+      }
       return {
-        data: created,
+        data: { ...created, created: true },
         human: `Created schedule '${created.name}' (id ${created.id}): ${scheduleTarget(created)}, next run ${
           created.nextRunAt === null ? "none" : created.nextRunAt.toISOString()
         }.`,
@@ -220,7 +239,7 @@ export const scheduleCommands: CommandSpec[] = [
     summary: "List schedules with their next and last runs",
     examples: ["pgqrs schedule list", "pgqrs schedule list --json"],
     async run(ctx) {
-      const rows = await scheduleApi(await ctx.admin()).listSchedules();
+      const rows = await (await ctx.admin()).listSchedules();
       return {
         data: rows,
         human: table(rows, LIST_COLUMNS, "No schedules. Create one with `pgqrs schedule create NAME --cron EXPR …`."),
@@ -233,7 +252,7 @@ export const scheduleCommands: CommandSpec[] = [
     args: nameArg,
     examples: ["pgqrs schedule show nightly-report", "pgqrs schedule show nightly-report --json"],
     async run(ctx) {
-      const admin = scheduleApi(await ctx.admin());
+      const admin = await ctx.admin();
       const s = await named(ctx, (name) => admin.getSchedule(name));
       return { data: s, human: details(s) };
     },
@@ -244,7 +263,7 @@ export const scheduleCommands: CommandSpec[] = [
     args: nameArg,
     examples: ["pgqrs schedule pause nightly-report"],
     async run(ctx) {
-      const admin = scheduleApi(await ctx.admin());
+      const admin = await ctx.admin();
       const s = await named(ctx, (name) => admin.pauseSchedule(name));
       return { data: s, human: `Paused schedule '${s.name}'. Resume it with \`pgqrs schedule resume ${s.name}\`.` };
     },
@@ -255,7 +274,7 @@ export const scheduleCommands: CommandSpec[] = [
     args: nameArg,
     examples: ["pgqrs schedule resume nightly-report"],
     async run(ctx) {
-      const admin = scheduleApi(await ctx.admin());
+      const admin = await ctx.admin();
       const s = await named(ctx, (name) => admin.resumeSchedule(name));
       const next = s.nextRunAt === null ? "none" : s.nextRunAt.toISOString();
       return { data: s, human: `Resumed schedule '${s.name}': next run ${next}.` };
@@ -267,7 +286,7 @@ export const scheduleCommands: CommandSpec[] = [
     args: nameArg,
     examples: ["pgqrs schedule trigger-now nightly-report", "pgqrs schedule trigger-now nightly-report --json"],
     async run(ctx) {
-      const admin = scheduleApi(await ctx.admin());
+      const admin = await ctx.admin();
       const fired = await named(ctx, (name) => admin.triggerSchedule(name));
       const s = await admin.getSchedule(ctx.args[0] as string);
       return {
@@ -285,18 +304,27 @@ export const scheduleCommands: CommandSpec[] = [
     async run(ctx) {
       const name = ctx.args[0] as string;
       requireYes(ctx, `deleting schedule '${name}'`);
-      const admin = scheduleApi(await ctx.admin());
+      const admin = await ctx.admin();
       await named(ctx, (n) => admin.deleteSchedule(n));
       return { data: { deleted: name }, human: `Deleted schedule '${name}'.` };
     },
   },
 ];
 
+async function scheduleExists(admin: Admin, name: string): Promise<boolean> {
+  try {
+    await admin.getSchedule(name);
+    return true;
+  } catch (err) {
+    if (isPgqrsError(err, "SCHEDULE_NOT_FOUND")) return false;
+    throw err;
+  }
+}
+
 /** `, message 42` when the firing says which message it wrote. */
 function firedMessage(fired: unknown): string {
-  if (typeof fired === "number") return `, message ${fired}`;
-  if (typeof fired === "object" && fired !== null && "messageId" in fired) {
-    const id = (fired as { messageId: unknown }).messageId;
+  if (typeof fired === "object" && fired !== null && "id" in fired) {
+    const id = (fired as { id: unknown }).id;
     if (typeof id === "number") return `, message ${id}`;
   }
   return "";

@@ -2,13 +2,13 @@
  * Schedules: every cron schedule with its target, next run and last firing (issue 18); pause / resume and
  * "trigger now" as confirmed, guarded actions (POST /actions/schedules/<name>/pause|resume|trigger).
  */
-import type { Schedule } from "../../cli/commands/schedule-view.js";
+import type { ScheduleRecord } from "../../store/schedule-store.js";
 import { ago, jsonPreview, num } from "../format.js";
 import { type Html, html } from "../html.js";
 import { actionForm, stat } from "./layout.js";
 
 /** A schedule as the admin API returns it. */
-export type ScheduleRow = Schedule;
+export type ScheduleRow = ScheduleRecord;
 
 export interface SchedulesView {
   schedules: readonly ScheduleRow[];
