@@ -339,6 +339,46 @@ describe("release of failed deliveries (PostgreSQL)", () => {
   });
 });
 
+describe("replaying a dead letter whose dedup key is taken (PostgreSQL)", () => {
+  it("the replayed message gives up its key; the unarchived holder keeps it", async () => {
+    const s = stores();
+    const b = s.all[0]!;
+    const t = clockFrom();
+    const q = await b.createQueue({ name: uniqueName("replay"), now: t() });
+    const w = await worker(b, q.id, t());
+    const keyed = (at: number) =>
+      b.enqueue({
+        queueId: q.id,
+        payloads: [String(at)],
+        producerWorkerId: null,
+        enqueuedAt: t(at),
+        visibleAt: t(at),
+        dedupKey: "k",
+      });
+    const [dead] = await keyed(0);
+    await b.dequeue({ queueId: q.id, workerId: w, limit: 1, leaseMs: 1_000, now: t(1), maxReadCt: 5 });
+    await b.release({ ids: [dead!.id], workerId: w, now: t(2), visibleAt: t(2), deadLetterAtReadCt: 1 });
+    const [holder] = await keyed(3);
+    expect(holder!.id).not.toBe(dead!.id);
+    const replayed = await b.replayDeadLetter({ queueId: q.id, id: dead!.id, now: t(4) });
+    expect(replayed).toMatchObject({ id: dead!.id, archivedAt: null, dedupKey: null });
+    expect((await b.getMessage(holder!.id))?.dedupKey).toBe("k");
+    // Without a holder the message keeps its key.
+    const [lone] = await b.enqueue({
+      queueId: q.id,
+      payloads: ["9"],
+      producerWorkerId: null,
+      enqueuedAt: t(5),
+      visibleAt: t(5),
+      dedupKey: "j",
+    });
+    const claimed = await b.dequeue({ queueId: q.id, workerId: w, limit: 10, leaseMs: 1_000, now: t(6), maxReadCt: 5 });
+    expect(claimed.map((m) => m.id)).toContain(lone!.id);
+    await b.release({ ids: [lone!.id], workerId: w, now: t(7), visibleAt: t(7), deadLetterAtReadCt: 1 });
+    expect((await b.replayDeadLetter({ queueId: q.id, id: lone!.id, now: t(8) }))?.dedupKey).toBe("j");
+  });
+});
+
 describe("queue settings (PostgreSQL)", () => {
   it("createQueue stores settings; ifNotExists from 8 callers at once returns the one queue, settings unchanged", async () => {
     const s = stores();

@@ -141,13 +141,19 @@ export function createMessageAdminOps(conn: PostgresConnection): MessageAdminOps
     },
 
     async replayDeadLetter({ queueId, id, now }) {
+      // A replayed message gives up its dedup key when an unarchived message of the queue already holds it (the
+      // unique index admits one): the replay is an explicit request to run this message again.
       const rows = await conn.query(
         "replayDeadLetter",
-        `UPDATE ${messages}
+        `UPDATE ${messages} m
             SET archived_at = NULL, dead_lettered_at = NULL, read_ct = 0, vt = $3, enqueued_at = $3,
-                consumer_worker_id = NULL, dequeued_at = NULL
-          WHERE id = $2 AND queue_id = $1 AND ${DEAD}
-         RETURNING ${cols.message()}`,
+                consumer_worker_id = NULL, dequeued_at = NULL,
+                dedup_key = CASE WHEN EXISTS (
+                  SELECT 1 FROM ${messages} o
+                   WHERE o.queue_id = $1 AND o.dedup_key OPERATOR(pg_catalog.=) m.dedup_key AND o.archived_at IS NULL)
+                  THEN NULL ELSE m.dedup_key END
+          WHERE m.id = $2 AND m.queue_id = $1 AND ${DEAD}
+         RETURNING ${cols.message("m")}`,
         [queueId, id, now],
       );
       return rows[0] === undefined ? null : toMessage(rows[0]);
