@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { MessageError } from "../../src/queue-controls-types.js";
 import { createPostgresBackend } from "../../src/store/postgres/postgres-store.js";
 import type { StoreBackend } from "../../src/store/store.js";
-import { postgresDsn, uniqueName } from "../support/backends.js";
+import { dropSchema, postgresDsn, uniqueName } from "../support/backends.js";
 import { errorCode } from "../support/stores.js";
 import { client, clockFrom, lockWaiters, put, usePgStores } from "./pg-queue-controls-support.js";
 
@@ -376,6 +376,52 @@ describe("replaying a dead letter whose dedup key is taken (PostgreSQL)", () => 
     expect(claimed.map((m) => m.id)).toContain(lone!.id);
     await b.release({ ids: [lone!.id], workerId: w, now: t(7), visibleAt: t(7), deadLetterAtReadCt: 1 });
     expect((await b.replayDeadLetter({ queueId: q.id, id: lone!.id, now: t(8) }))?.dedupKey).toBe("j");
+  });
+});
+
+describe("verify() and the queue controls' objects (PostgreSQL)", () => {
+  it("names a missing function, settings table or index of migration 0013", async () => {
+    const schema = uniqueName("pgqc_verify");
+    const b = await createPostgresBackend({
+      connectionString: postgresDsn(),
+      schema,
+      maxConnections: 2,
+      connectionTimeoutMs: 5_000,
+    });
+    const raw = await client();
+    try {
+      await b.install();
+      await expect(b.verify()).resolves.toBeUndefined();
+      const cases: [drop: string, named: string][] = [
+        [`DROP FUNCTION "${schema}".pgqrs_claim_limited`, "pgqrs_claim_limited"],
+        [`DROP INDEX "${schema}".idx_pgqrs_messages_dedup`, "idx_pgqrs_messages_dedup"],
+        [`DROP TABLE "${schema}".pgqrs_queue_settings CASCADE`, "pgqrs_queue_settings.queue_id"],
+      ];
+      for (const [drop, named] of cases) {
+        await raw.query("BEGIN");
+        try {
+          await raw.query(drop);
+          // verify() runs on the store's own connection: the drop must be committed for it to see it.
+          await raw.query("COMMIT");
+          const err = await b.verify().then(
+            () => undefined,
+            (e: unknown) => e as { code?: string; message?: string },
+          );
+          expect(err?.code).toBe("SCHEMA_VALIDATION");
+          expect(err?.message).toContain(named);
+        } finally {
+          await raw.query("ROLLBACK").catch(() => undefined);
+        }
+        // Put everything back (a re-run of migration 0013 is idempotent).
+        await raw.query(`DELETE FROM "${schema}".pgqrs_migrations WHERE version = 13`);
+        await b.install();
+        await expect(b.verify()).resolves.toBeUndefined();
+      }
+    } finally {
+      await raw.end();
+      await b.close();
+      await dropSchema(schema);
+    }
   });
 });
 
