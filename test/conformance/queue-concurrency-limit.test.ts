@@ -55,7 +55,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 describe.each(BACKENDS)("queue concurrency limit on %s", (backend) => {
   it("4 processes, 8 loops, limit 3: never more than 3 handlers at once, and 3 at once each time work waits", async () => {
     const LIMIT = 3;
-    const TOTAL = 6;
+    const TOTAL = 9;
     const { store, dsn, schema } = await openTestStore(backend, { clock: pgqrs.systemClock });
     await pgqrs.admin(store).createQueue("limited", { concurrencyLimit: LIMIT });
     await (await store.producer("limited")).enqueueBatch(Array.from({ length: TOTAL }, (_, i) => ({ i })));
@@ -105,7 +105,7 @@ describe.each(BACKENDS)("queue concurrency limit on %s", (backend) => {
     expect(final.maxRunning).toBe(LIMIT);
     expect(maxSeen.slice(0, TOTAL - LIMIT + 1).every((n) => n === LIMIT)).toBe(true);
     await Promise.all(children.map(stopChild));
-  });
+  }, 180_000);
 
   it("updateQueue raises and clears the limit for running loops", async () => {
     const POLL = 100;

@@ -207,23 +207,24 @@ describe("outbox on postgres", () => {
   it("a consumer in another process, asleep for 60 s, is woken at commit and by pgqrs_enqueue", async () => {
     const { store, app, producer, dsn, schema } = await open({ clock: pgqrs.systemClock });
     const { child, lines, stderr } = spawnConsumer([dsn, schema, "outbox", "60000"]);
-    await expect.poll(() => sleepCount(lines), { timeout: 20_000, message: stderr() }).toBeGreaterThan(0);
+    // A child process starts slowly on a loaded machine (tsx compiles the sources).
+    await expect.poll(() => sleepCount(lines), { timeout: 90_000, message: stderr() }).toBeGreaterThan(0);
     await app.query("BEGIN");
     await producer.enqueue({ via: "tx" }, { tx: app });
     await app.query("COMMIT");
     // Handled long before the 60 s poll interval could have ended its sleep.
-    await expect.poll(() => handled(lines), { timeout: 20_000 }).toEqual([{ via: "tx" }]);
+    await expect.poll(() => handled(lines), { timeout: 40_000 }).toEqual([{ via: "tx" }]);
     // Asleep again after handling it.
     const handledAt = lines.findIndex((l) => l.handled !== undefined);
     await expect.poll(() => sleepCount(lines.slice(handledAt)), { timeout: 20_000 }).toBeGreaterThan(0);
     const r = await app.query(`SELECT "${schema}".pgqrs_enqueue('outbox', '{"via":"sql"}'::jsonb) AS id`);
     const id = Number(r.rows[0].id);
     expect(id).toBeGreaterThan(0);
-    await expect.poll(() => handled(lines), { timeout: 20_000 }).toEqual([{ via: "tx" }, { via: "sql" }]);
+    await expect.poll(() => handled(lines), { timeout: 40_000 }).toEqual([{ via: "tx" }, { via: "sql" }]);
     expect(lines.find((l) => l.handled !== undefined && (l.handled as { via: string }).via === "sql")?.id).toBe(id);
     await stopChild(child);
     expect((await store.tables().messages().get(id))?.archivedAt).not.toBeNull();
-  });
+  }, 150_000);
 
   it("pgqrs_enqueue: delay, priority, dedup and group keys; the existing id on a dedup hit; unknown queue raises", async () => {
     const { store, app, schema } = await open({ clock: pgqrs.systemClock });
@@ -347,7 +348,8 @@ describe("outbox on sqlite", () => {
   it("a consumer in another process sees the committed message", async () => {
     const { store, db, producer, dsn } = await open();
     const { child, lines, stderr } = spawnConsumer([dsn, "public", "outbox", "100"]);
-    await expect.poll(() => sleepCount(lines), { timeout: 20_000, message: stderr() }).toBeGreaterThan(0);
+    // A child process starts slowly on a loaded machine (tsx compiles the sources).
+    await expect.poll(() => sleepCount(lines), { timeout: 90_000, message: stderr() }).toBeGreaterThan(0);
     let pending: Promise<pgqrs.QueueMessage> | undefined;
     db.transaction(() => {
       pending = producer.enqueue({ via: "tx" }, { tx: db });
@@ -356,5 +358,5 @@ describe("outbox on sqlite", () => {
     await expect.poll(() => handled(lines), { timeout: 20_000 }).toEqual([{ via: "tx" }]);
     await stopChild(child);
     expect((await store.tables().messages().get(m.id))?.archivedAt).not.toBeNull();
-  });
+  }, 150_000);
 });
