@@ -142,6 +142,23 @@ describe.each(BACKENDS)("queue retry backoff on %s", (backend) => {
     await loop.stop();
   });
 
+  it("a running loop picks up updateQueue's retry policy within its maintenance period", async () => {
+    const { t, queue, producer } = await setup({ retry: { baseMs: 50_000, jitter: 0 } });
+    const loop = failingLoop(t, queue);
+    await untilTimerAt(t.clock, POLL_MS);
+    await pgqrs.admin(t.store).updateQueue(queue, { retry: { baseMs: 7_000, jitter: 0 } });
+    // 20 s in 1 s steps: more than one maintenance period (15 s with the default heartbeat).
+    for (let i = 0; i < 20; i += 1) {
+      t.clock.advance(1_000);
+      await untilTimerAt(t.clock, POLL_MS);
+    }
+    const m = await producer.enqueue("after the update");
+    t.clock.advance(POLL_MS);
+    const failed = await afterFailure(t.store, m.id, 1);
+    expect(failed.vt.getTime() - (loop.attempts[0] as number)).toBe(7_000);
+    await loop.stop();
+  });
+
   it("a loop's retry() wins over the queue's, field by field", async () => {
     const { t, queue, producer } = await setup({ retry: { baseMs: 50_000, factor: 5, jitter: 0, maxAttempts: 9 } });
     const m = await producer.enqueue("l");
