@@ -11,6 +11,16 @@
 // Administration and tables
 export { Admin, admin, type QueueRef } from "./admin/admin.js";
 export type { ListRunsOptions, RunPage, RunSummary } from "./admin/run-queries.js";
+export { ON_TIME_MS, type CreateScheduleOptions, type UpdateSchedulePatch } from "./schedules/schedule-options.js";
+export { MAX_TICKS_PER_ROUND } from "./schedules/firing.js";
+export { SCHEDULE_CHECK_MS } from "./workers/store-tasks.js";
+export type {
+  ScheduleCatchUp,
+  ScheduleOverlap,
+  ScheduleRecord,
+  ScheduleTickRecord,
+  ScheduleTickStatus,
+} from "./store/schedule-store.js";
 export type {
   PurgeArchivedOptions,
   RetentionCounts,

@@ -26,6 +26,9 @@ import { adminForkRun, adminResumeRun, adminRetryRun, type ForkRunOptions } from
 import { computeWorkerStats } from "./worker-stats.js";
 import { type ListRunsOptions, listRuns, listSteps, type RunPage } from "./run-queries.js";
 import type { RunEventRecord, RunMessageRecord } from "../store/run-primitives.js";
+import type { CreateScheduleOptions, UpdateSchedulePatch } from "../schedules/schedule-options.js";
+import type { ScheduleRecord, ScheduleTickRecord } from "../store/schedule-store.js";
+import * as schedules from "./schedules.js";
 import type { RetentionOptions, RetentionPolicy } from "../retention/retention-policy.js";
 import type { RetentionSweepResult } from "../retention/retention-sweep.js";
 import {
@@ -496,6 +499,51 @@ export class Admin {
   /** Apply the retention policies now, in bounded batches, until nothing more is due. */
   runRetention(options: RunRetentionOptions = {}): Promise<RetentionSweepResult> {
     return runRetention(this.#store.context, options);
+  }
+
+  /** Create a cron schedule of a workflow or a queue (see `CreateScheduleOptions`). SCHEDULE_ALREADY_EXISTS. */
+  createSchedule(options: CreateScheduleOptions): Promise<ScheduleRecord> {
+    return schedules.createSchedule(this.#store, options);
+  }
+
+  /** Change some fields of a schedule (see `UpdateSchedulePatch`). SCHEDULE_NOT_FOUND. */
+  updateSchedule(name: string, patch: UpdateSchedulePatch): Promise<ScheduleRecord> {
+    return schedules.updateSchedule(this.#store, name, patch);
+  }
+
+  /** The schedule of that name, with `nextRunAt`, `lastRunAt` and `lastStatus`. SCHEDULE_NOT_FOUND. */
+  getSchedule(name: string): Promise<ScheduleRecord> {
+    return schedules.getSchedule(this.#store, name);
+  }
+
+  /** Every schedule, by name. */
+  listSchedules(): Promise<ScheduleRecord[]> {
+    return schedules.listSchedules(this.#store);
+  }
+
+  /** Pause a schedule: nothing fires until it is resumed (the ticks in between are never fired). */
+  pauseSchedule(name: string): Promise<ScheduleRecord> {
+    return schedules.pauseSchedule(this.#store, name);
+  }
+
+  /** Resume a paused schedule: its next tick is the first after now. */
+  resumeSchedule(name: string): Promise<ScheduleRecord> {
+    return schedules.resumeSchedule(this.#store, name);
+  }
+
+  /** Delete a schedule and its ticks. SCHEDULE_NOT_FOUND. */
+  deleteSchedule(name: string): Promise<void> {
+    return schedules.deleteSchedule(this.#store, name);
+  }
+
+  /** Fire a schedule once now, outside its ticks (`scheduledAt` = now); resolves with the message enqueued. */
+  triggerSchedule(name: string): Promise<QueueMessage> {
+    return schedules.triggerSchedule(this.#store, name);
+  }
+
+  /** A schedule's handled ticks (fired or skipped), newest first; `limit` 1 to 1,000, default 100. */
+  listScheduleTicks(name: string, options: { limit?: number } = {}): Promise<ScheduleTickRecord[]> {
+    return schedules.listScheduleTicks(this.#store, name, options);
   }
 
   async #resolve(queue: QueueRef | undefined): Promise<QueueRecord> {

@@ -13,6 +13,7 @@ import type { QueueMessage, QueueRecord, WorkflowRecord } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { createEnqueueSignals } from "../queue/enqueue-signals.js";
 import { HeartbeatRegistry } from "../workers/heartbeat-registry.js";
+import { storeTasksOf } from "../workers/store-tasks.js";
 import { WorkerHandle } from "../workers/worker-handle.js";
 import type { Run } from "../workflow/run.js";
 import { runForMessage } from "../workflow/workflow-handler.js";
@@ -218,6 +219,7 @@ export class Store {
       }
     }
     for (const handle of this.#handles) handle.detach();
+    await storeTasksOf(this.#ctx).stop();
     await this.#heartbeats.stop();
     this.#closed = true;
     await this.#backend.close();

@@ -34,6 +34,7 @@ import type { RunPrimitiveOps } from "./run-primitives.js";
 import type { RunOperationOps } from "./run-operations.js";
 import type { RunQueryOps } from "./run-queries.js";
 import type { RetentionStoreOps } from "./retention-store.js";
+import type { ScheduleStoreOps } from "./schedule-store.js";
 
 /** What a backend can do; the engine branches on these, never on a backend's name. */
 export interface StoreCapabilities {
@@ -225,7 +226,8 @@ export interface StoreBackend
     RunPrimitiveOps,
     RunOperationOps,
     RunQueryOps,
-    RetentionStoreOps {
+    RetentionStoreOps,
+    ScheduleStoreOps {
   readonly capabilities: StoreCapabilities;
 
   // --- schema -----------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import { type Clock, type Timers, timersOf } from "../clock.js";
 import { InvalidStateTransitionError, PgqrsError } from "../errors.js";
 import type { WorkerRecord, WorkerStatus } from "../types.js";
 import type { EngineContext } from "./engine-context.js";
+import { storeTasksOf } from "./store-tasks.js";
 import { WORKER_TRANSITIONS, type WorkerOperation } from "./worker-transitions.js";
 
 /** `worker.stop(options)`. */
@@ -156,7 +157,12 @@ export class WorkerHandle {
    */
   attachLoop(control: LoopControl): () => void {
     this.#loops.add(control);
-    return () => this.#loops.delete(control);
+    // Every poll loop keeps the store's periodic jobs (schedules firing) running: one timer per store.
+    const releaseTasks = storeTasksOf(this.ctx).acquire();
+    return () => {
+      this.#loops.delete(control);
+      releaseTasks();
+    };
   }
 
   /**

@@ -15,6 +15,7 @@ import { install } from "./postgres-migrations.js";
 import { createQueueOps } from "./postgres-queues.js";
 import { createRetentionOps } from "./postgres-retention.js";
 import { createRunPrimitiveOps } from "./postgres-run-primitives.js";
+import { createScheduleOps } from "./postgres-schedules.js";
 import { createRunOperationOps } from "./postgres-run-operations.js";
 import { createRunQueryOps } from "./postgres-run-queries.js";
 import { createStatsOps } from "./postgres-stats.js";
@@ -112,6 +113,7 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     ...createRunOperationOps(conn),
     ...createRunQueryOps(conn),
     ...createDashboardReadOps(conn),
+    ...createScheduleOps(conn),
     ...createRetentionOps(conn),
     listen: ({ queueId, onNotify }: { queueId: number; onNotify: () => void }) => listener.subscribe(queueId, onNotify),
   } satisfies Omit<StoreBackend, "capabilities" | "close">;

@@ -38,6 +38,11 @@ export const REQUIRED_INDEXES: readonly string[] = [
   "idx_pgqrs_workflow_messages_idempotency",
   "idx_pgqrs_workflow_messages_pending",
   "idx_pgqrs_workflow_messages_run",
+  // schedules (migration 0014)
+  "idx_pgqrs_schedules_name",
+  "idx_pgqrs_schedules_due",
+  "idx_pgqrs_schedules_workflow",
+  "idx_pgqrs_schedules_queue",
 ];
 
 /** Functions of this package in the schema: the limited claim, and the enqueue from SQL (docs). */

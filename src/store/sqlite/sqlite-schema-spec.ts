@@ -185,6 +185,23 @@ export const INDEXES: readonly IndexSpec[] = [
     where: null,
     owner: "pgqrs-ts",
   },
+  // Schedules (migration 0011).
+  { name: "idx_schedules_name", table: "pgqrs_schedules", columns: ["name"], unique: true, where: null, owner: "pgqrs-ts" },
+  {
+    name: "idx_schedules_due",
+    table: "pgqrs_schedules",
+    columns: ["next_run_at"],
+    where: "paused = 0 AND next_run_at IS NOT NULL",
+    owner: "pgqrs-ts",
+  },
+  {
+    name: "idx_schedules_workflow",
+    table: "pgqrs_schedules",
+    columns: ["workflow_id"],
+    where: "workflow_id IS NOT NULL",
+    owner: "pgqrs-ts",
+  },
+  { name: "idx_schedules_queue", table: "pgqrs_schedules", columns: ["queue_id"], where: null, owner: "pgqrs-ts" },
 ];
 
 /** Columns this package adds to pgqrs's tables, with the declaration `ALTER TABLE … ADD COLUMN` uses. */
@@ -245,6 +262,21 @@ export const CASCADES: readonly CascadeSpec[] = [
     column: "queue_id",
     parent: "pgqrs_queues",
     trigger: "pgqrs_ts_delete_queue_settings",
+  },
+  // Migration 0011's tables, created with cascading foreign keys: a schedule goes with its queue or workflow, its
+  // ticks with it.
+  { child: "pgqrs_schedules", column: "queue_id", parent: "pgqrs_queues", trigger: "pgqrs_ts_delete_queue_schedules" },
+  {
+    child: "pgqrs_schedules",
+    column: "workflow_id",
+    parent: "pgqrs_workflows",
+    trigger: "pgqrs_ts_delete_workflow_schedules",
+  },
+  {
+    child: "pgqrs_schedule_ticks",
+    column: "schedule_id",
+    parent: "pgqrs_schedules",
+    trigger: "pgqrs_ts_delete_schedule_ticks",
   },
   // Migration 0012's table (retention periods), cascading like the settings.
   {

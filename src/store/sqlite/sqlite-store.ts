@@ -17,6 +17,7 @@ import * as runMessages from "./sqlite-run-messages.js";
 import * as runPrimitives from "./sqlite-run-primitives.js";
 import * as runOperations from "./sqlite-run-operations.js";
 import * as runQueries from "./sqlite-run-queries.js";
+import * as schedules from "./sqlite-schedules.js";
 import { verify } from "./sqlite-schema.js";
 import * as stats from "./sqlite-stats.js";
 import * as steps from "./sqlite-steps.js";
@@ -160,6 +161,15 @@ export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
     resumeRun: call("resumeRun", runOperations.resumeRun),
     forkRun: call("forkRun", runOperations.forkRun),
     listRunsPage: call("listRunsPage", runQueries.listRunsPage),
+    createSchedule: call("createSchedule", schedules.createSchedule),
+    updateSchedule: call("updateSchedule", schedules.updateSchedule),
+    getSchedule: call("getSchedule", schedules.getSchedule),
+    listSchedules: call("listSchedules", schedules.listSchedules),
+    deleteSchedule: call("deleteSchedule", schedules.deleteSchedule),
+    dueSchedules: call("dueSchedules", schedules.dueSchedules),
+    fireSchedule: call("fireSchedule", schedules.fireSchedule),
+    triggerScheduleNow: call("triggerScheduleNow", schedules.triggerScheduleNow),
+    listScheduleTicks: call("listScheduleTicks", schedules.listScheduleTicks),
     setRetention: call("setRetention", retention.setRetention),
     getRetention: call("getRetention", retention.getRetention),
     clearRetention: call("clearRetention", retention.clearRetention),
