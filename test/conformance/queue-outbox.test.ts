@@ -119,6 +119,26 @@ describe("outbox on postgres", () => {
     expect(await count(store)).toBe(1);
   });
 
+  it("a dedup key held by an open transaction: a concurrent enqueue follows its outcome", async () => {
+    const { store, app, producer } = await open();
+    for (const outcome of ["COMMIT", "ROLLBACK"] as const) {
+      const key = `pending-${outcome}`;
+      await app.query("BEGIN");
+      const inTx = await producer.enqueue({ from: "tx" }, { tx: app, dedupKey: key });
+      const concurrent = producer.enqueue({ from: "store" }, { dedupKey: key });
+      await app.query(outcome);
+      const result = await concurrent;
+      if (outcome === "COMMIT") {
+        expect(result.deduplicated).toBe(true);
+        expect(result.id).toBe(inTx.id);
+      } else {
+        expect(result.deduplicated).toBeUndefined();
+        expect(result.payload).toEqual({ from: "store" });
+      }
+    }
+    expect(await count(store)).toBe(2);
+  });
+
   it("the enqueue builder's tx(client) enqueues in the transaction", async () => {
     const { store, app } = await open();
     await app.query("BEGIN");
