@@ -199,6 +199,10 @@ export const FUNCTION_SHADOWS: Readonly<Record<string, readonly FunctionShadow[]
     fn("pg_advisory_xact_lock", ["integer"], "void", ["bigint"]),
     fn("pg_advisory_xact_lock", ["numeric"], "void", ["bigint"]),
   ],
+  pg_try_advisory_xact_lock: [
+    fn("pg_try_advisory_xact_lock", ["text"], "boolean", ["bigint"]),
+    fn("pg_try_advisory_xact_lock", ["integer"], "boolean", ["bigint"]),
+  ],
   md5: [fn("md5", ["name"], "text"), fn("md5", ["varchar"], "text")],
   to_regclass: [fn("to_regclass", ["varchar"], "regclass"), fn("to_regclass", ["name"], "regclass")],
   to_regnamespace: [
