@@ -213,6 +213,22 @@ describe("concurrency limit under concurrent limited claims (PostgreSQL)", () =>
     await b.updateQueueSettings({ queueId: q.id, settings: { rateLimit: null }, now: t(2) });
     expect(await b.dequeue({ ...p, now: t(3) })).toHaveLength(4);
   });
+
+  it("a workflow queue with a limit: its worker's claim starts runs only through the limited claim", async () => {
+    const s = stores();
+    const b = s.all[0]!;
+    const t = clockFrom();
+    const wf = await b.createWorkflow({ name: uniqueName("wf"), now: t() });
+    await b.updateQueueSettings({ queueId: wf.queueId, settings: { concurrencyLimit: 2 }, now: t() });
+    await put(b, wf.queueId, 3, t());
+    const [w] = await workers(b, wf.queueId, 1, t());
+    const p = { queueId: wf.queueId, workerId: w!, limit: 5, leaseMs: 60_000, now: t(1), maxReadCt: 5 };
+    expect(await b.dequeueAndStartRuns!(p)).toEqual([]);
+    const started = await b.dequeueAndStartRuns!({ ...p, limited: true });
+    expect(started.map((r) => r.run?.status)).toEqual(["RUNNING", "RUNNING"]);
+    expect(started.map((r) => r.run?.messageId)).toEqual(started.map((r) => r.message.id));
+    expect(await b.dequeueAndStartRuns!({ ...p, limited: true, versions: ["v1"] })).toEqual([]);
+  });
 });
 
 describe("rate limit: a sliding window across stores (PostgreSQL)", () => {
