@@ -8,6 +8,7 @@ const GROUPS: Record<string, string> = {
   worker: "Workers: run (serve a module), list, health, suspend, resume, shutdown, reclaim, purge",
   workflow: "Workflows: create, list, trigger, runs, run, steps, send, event, retry, resume, fork, cancel, result",
   schedule: "Cron schedules: create, list, show, pause, resume, trigger-now, delete",
+  retention: "Retention: run (delete what the policies let go, or --older-than), show",
 };
 
 /** `pgqrs --help`. */

@@ -3,6 +3,7 @@ import { dashboardCommand } from "./dashboard-command.js";
 import { demoCommand, demoWorkerCommand } from "./demo-commands.js";
 import { messageCommands } from "./message-commands.js";
 import { queueCommands } from "./queue-commands.js";
+import { retentionCommands } from "./retention-commands.js";
 import { scheduleCommands } from "./schedule-commands.js";
 import { schemaCommands } from "./schema-commands.js";
 import { workerCommands } from "./worker-commands.js";
@@ -19,6 +20,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...workerCommands,
   ...workflowCommands,
   ...scheduleCommands,
+  ...retentionCommands,
   dashboardCommand,
   demoWorkerCommand,
 ];
