@@ -303,3 +303,38 @@ describe("retention on postgres: concurrent sweeps", () => {
     }
   });
 });
+
+describe.each(BACKENDS)("retention maintenance on %s", (backend) => {
+  it("a running poll loop sweeps due rows from the store's maintenance; without loops nothing is swept", async () => {
+    const { openVirtualStore } = await import("../support/virtual-time.js");
+    const { storeTasksOf } = await import("../../src/workers/store-tasks.js");
+    const { RETENTION_SWEEP_MS } = await import("../../src/retention/retention-maintenance.js");
+    const t = await openVirtualStore(backend, { pollIntervalMs: 1_000 });
+    const admin = pgqrs.admin(t.store);
+    const [q, work] = [unique("ret_m"), unique("ret_work")];
+    await admin.createQueue(q);
+    await admin.createQueue(work);
+    await admin.setRetention(q, { archived: "1m" });
+    await archived(t as unknown as TestStore, q, 20);
+    // No loop: time passes, nothing is deleted.
+    t.clock.advance(3 * RETENTION_SWEEP_MS);
+    expect(await count(t as unknown as TestStore, q, "archived")).toBe(20);
+
+    const ctl = new AbortController();
+    const loop = pgqrs
+      .dequeue()
+      .worker(await t.store.consumer(work))
+      .signal(ctl.signal)
+      .handle(async () => undefined)
+      .poll(t.store);
+    await expect.poll(() => storeTasksOf(t.store.context).running, { timeout: 15_000 }).toBe(true);
+    // Time passes in 5 s steps, each step's round (started by the timer the loop keeps running) finished first.
+    for (let elapsed = 0; elapsed <= RETENTION_SWEEP_MS; elapsed += 5_000) {
+      t.clock.advance(5_000);
+      await storeTasksOf(t.store.context).settled();
+    }
+    await expect.poll(() => count(t as unknown as TestStore, q, "archived"), { timeout: 15_000 }).toBe(0);
+    ctl.abort();
+    await loop;
+  });
+});
