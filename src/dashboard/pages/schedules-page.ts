@@ -31,7 +31,8 @@ export function schedulesPage(v: SchedulesView): Html {
   return html`
   <h1>Schedules</h1>
   <p class="sub">Each tick fires once across every process that runs a loop of this database. Overlap "skip": no new
-  firing while the last one is unfinished; catch-up says what a tick missed while nothing ran becomes.</p>
+  firing while the last one is unfinished; catch-up: which ticks missed while no loop ran still fire (latest, all or
+  none).</p>
   <div class="grid cards">
     ${stat("Schedules", v.schedules.length, { id: "schedules-total" })}
     ${stat("Paused", paused, { id: "schedules-paused", warn: true })}
