@@ -103,3 +103,10 @@ export async function put(
   });
   return rows.map((r) => r.id);
 }
+
+/** Register `n` workers of the queue. */
+export async function workers(b: StoreBackend, queueId: number, n: number, now: Date): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) ids.push((await b.registerWorker({ name: uniqueName("w"), queueId, now })).id);
+  return ids;
+}
