@@ -22,8 +22,11 @@ export interface StoreJob {
   run(ctx: EngineContext, onError: (err: unknown) => void): Promise<unknown>;
 }
 
-/** Period of the schedule firing check, in milliseconds: a tick fires at most about this late. */
-export const SCHEDULE_CHECK_MS = 5_000;
+/**
+ * Period of the schedule firing check, in milliseconds (about 5 s): a tick fires at most about this late. Not a round
+ * number, so in virtual time this timer never coincides with the round-number timers of poll loops and stops.
+ */
+export const SCHEDULE_CHECK_MS = 5_003;
 
 /** The jobs every store runs while a poll loop runs. */
 export const STORE_JOBS: StoreJob[] = [

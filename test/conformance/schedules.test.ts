@@ -112,8 +112,8 @@ describe.each(BACKENDS)("schedules on %s", (backend) => {
       .poll(store);
     await expect.poll(() => storeTasksOf(store.context).running, { timeout: 15_000 }).toBe(true);
     // Time passes in 5 s steps, each step's round (started by the timer the loop keeps running) finished first.
-    for (let elapsed = 0; elapsed < 4 * MIN; elapsed += 5_000) {
-      clock.advance(5_000);
+    for (let elapsed = 0; elapsed < 4 * MIN; elapsed += pgqrs.SCHEDULE_CHECK_MS) {
+      clock.advance(pgqrs.SCHEDULE_CHECK_MS);
       await storeTasksOf(store.context).settled();
     }
     await expect
