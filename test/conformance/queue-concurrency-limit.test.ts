@@ -52,61 +52,72 @@ async function stopChild(child: ChildProcess): Promise<void> {
   await gone;
 }
 
-describe.each(BACKENDS)("queue concurrency limit on %s", (backend) => {
-  it("4 processes, 8 loops, limit 3: never more than 3 handlers at once, and 3 at once each time work waits", async () => {
+/**
+ * Release the handlers of one backend's queue one at a time (oldest first) and check the log at each step: never
+ * more than `limit` running, and `limit` running whenever that much work is waiting.
+ */
+async function driveLimitedQueue(store: pgqrs.Store, dir: string, limit: number, total: number): Promise<void> {
+  const log = join(dir, "handlers.log");
+  const released = new Set<number>();
+  const runningAtRelease: number[] = [];
+  while (released.size < total) {
+    // Work is waiting and slots are free under the limit: the loops must fill the limit.
+    const want = Math.min(limit, total - released.size);
+    await expect
+      .poll(
+        () => {
+          const now = readLog(log);
+          return [...released].every((id) => now.ended.has(id)) && now.running.length >= want;
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(true);
+    const now = readLog(log);
+    runningAtRelease.push(now.running.length);
+    expect(now.maxRunning, "handlers running at once").toBeLessThanOrEqual(limit);
+    const oldest = now.started.find((id) => !now.ended.has(id)) as number;
+    released.add(oldest);
+    writeFileSync(join(dir, String(oldest)), "");
+  }
+  await expect
+    .poll(async () => (await pgqrs.admin(store).queueMetrics("limited")).archivedMessages, { timeout: 30_000 })
+    .toBe(total);
+  const final = readLog(log);
+  expect(final.started).toHaveLength(total);
+  expect(new Set(final.started).size).toBe(total);
+  expect(final.maxRunning).toBe(limit);
+  expect(runningAtRelease.slice(0, total - limit + 1).every((n) => n === limit)).toBe(true);
+}
+
+describe("queue concurrency limit across processes", () => {
+  it("4 processes, 8 loops per backend, limit 3: never more than 3 handlers at once, and 3 whenever work waits", async () => {
     const LIMIT = 3;
     const TOTAL = 9;
-    const { store, dsn, schema } = await openTestStore(backend, { clock: pgqrs.systemClock });
-    await pgqrs.admin(store).createQueue("limited", { concurrencyLimit: LIMIT });
-    await (await store.producer("limited")).enqueueBatch(Array.from({ length: TOTAL }, (_, i) => ({ i })));
-    const dir = mkdtempSync(join(tmpdir(), "pgqrs-limit-"));
-    const log = join(dir, "handlers.log");
-    writeFileSync(log, "");
+    const targets = await Promise.all(
+      BACKENDS.map(async (backend) => {
+        const t = await openTestStore(backend, { clock: pgqrs.systemClock });
+        await pgqrs.admin(t.store).createQueue("limited", { concurrencyLimit: LIMIT });
+        await (await t.store.producer("limited")).enqueueBatch(Array.from({ length: TOTAL }, (_, i) => ({ i })));
+        const dir = mkdtempSync(join(tmpdir(), `pgqrs-limit-${backend}-`));
+        writeFileSync(join(dir, "handlers.log"), "");
+        return { ...t, dir };
+      }),
+    );
     const children: ChildProcess[] = [];
     afterAll(() => {
       for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
     });
-    const spawned = await Promise.all(
-      Array.from({ length: 4 }, () =>
-        spawnFixture<{ ready: number[] }>(WORKER, [dsn, schema, "limited", log, dir, "2", "2"]),
-      ),
-    );
+    // Each process serves both backends: 2 loops of 2 handlers on each.
+    const args = ["limited", "2", "2", ...targets.flatMap((t) => [t.dsn, t.schema, t.dir])];
+    const spawned = await Promise.all(Array.from({ length: 4 }, () => spawnFixture<{ ready: number[] }>(WORKER, args)));
     for (const s of spawned) children.push(s.child);
-    expect(spawned.flatMap((s) => s.first.ready)).toHaveLength(8);
-    const released = new Set<number>();
-    const maxSeen: number[] = [];
-    while (released.size < TOTAL) {
-      // Work is waiting and slots are free under the limit: the loops must fill the limit.
-      const want = Math.min(LIMIT, TOTAL - released.size);
-      await expect
-        .poll(
-          () => {
-            const now = readLog(log);
-            return [...released].every((id) => now.ended.has(id)) && now.running.length >= want;
-          },
-          { timeout: 20_000 },
-        )
-        .toBe(true);
-      const now = readLog(log);
-      maxSeen.push(now.running.length);
-      expect(now.maxRunning, "handlers running at once").toBeLessThanOrEqual(LIMIT);
-      const oldest = now.started.find((id) => !now.ended.has(id)) as number;
-      released.add(oldest);
-      writeFileSync(join(dir, String(oldest)), "");
-    }
-    await expect
-      .poll(async () => (await pgqrs.admin(store).queueMetrics("limited")).archivedMessages, {
-        timeout: 20_000,
-      })
-      .toBe(TOTAL);
-    const final = readLog(log);
-    expect(final.started).toHaveLength(TOTAL);
-    expect(new Set(final.started).size).toBe(TOTAL);
-    expect(final.maxRunning).toBe(LIMIT);
-    expect(maxSeen.slice(0, TOTAL - LIMIT + 1).every((n) => n === LIMIT)).toBe(true);
+    expect(spawned.flatMap((s) => s.first.ready)).toHaveLength(8 * targets.length);
+    await Promise.all(targets.map((t) => driveLimitedQueue(t.store, t.dir, LIMIT, TOTAL)));
     await Promise.all(children.map(stopChild));
   }, 180_000);
+});
 
+describe.each(BACKENDS)("queue concurrency limit on %s", (backend) => {
   it("updateQueue raises and clears the limit for running loops", async () => {
     const POLL = 100;
     const { store, clock } = await openVirtualStore(backend);
