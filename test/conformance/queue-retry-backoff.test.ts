@@ -255,6 +255,31 @@ describe.each(BACKENDS)("queue retry backoff on %s", (backend) => {
     expect(after?.consumerWorkerId).toBeNull();
   });
 
+  it("jitter shortens each delay by a random part of up to jitter × delay", async () => {
+    const { t, queue, producer } = await setup({ retry: { baseMs: 10_000, jitter: 0.5 } });
+    const ms = await producer.enqueueBatch(Array.from({ length: 12 }, (_, i) => i));
+    const now = t.clock.now().getTime();
+    for (let i = 0; i < ms.length; i += 1) {
+      await pgqrs
+        .dequeue()
+        .from(queue)
+        .handle(async () => {
+          throw new Error("jittered");
+        })
+        .execute(t.store)
+        .catch(() => undefined);
+    }
+    const delays = await Promise.all(
+      ms.map(async (m) => ((await t.store.tables().messages().get(m.id))?.vt.getTime() ?? 0) - now),
+    );
+    for (const d of delays) {
+      expect(d).toBeGreaterThanOrEqual(5_000);
+      expect(d).toBeLessThanOrEqual(10_000);
+    }
+    // Twelve independent draws are not all the same.
+    expect(new Set(delays).size).toBeGreaterThan(1);
+  });
+
   it("refuses a bad loop retry policy before claiming anything", async () => {
     const { t, queue, producer } = await setup();
     await producer.enqueue("untouched");
