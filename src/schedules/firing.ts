@@ -13,6 +13,12 @@ import { ON_TIME_MS, tickPayload } from "./schedule-options.js";
 /** Most ticks one schedule fires in one round with `catchUp: "all"`; the rest follow in the next rounds. */
 export const MAX_TICKS_PER_ROUND = 1_000;
 
+/**
+ * How long a schedule's tick rows are kept, in milliseconds of tick time (7 days): older rows are deleted when the
+ * schedule fires, so `pgqrs_schedule_ticks` stays bounded. A tick that old is behind `next_run_at` for good.
+ */
+export const TICK_HISTORY_MS = 7 * 86_400_000;
+
 /** Most schedules one round reads. */
 export const DUE_SCHEDULES_PER_ROUND = 100;
 
@@ -50,6 +56,7 @@ export async function fireSchedule(ctx: EngineContext, s: ScheduleRow, now: Date
     ticks,
     nextRunAt: plan.nextRunAt,
     now,
+    pruneBefore: new Date(now.getTime() - TICK_HISTORY_MS),
   });
   if (result.ticks.some((t) => t.messageId !== null)) ctx.enqueueSignals.signal(result.queueId);
   return result;

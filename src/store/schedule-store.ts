@@ -107,6 +107,11 @@ export interface FireScheduleParams {
   /** `next_run_at` afterwards (`null`: no tick left). */
   nextRunAt: Date | null;
   now: Date;
+  /**
+   * Delete this schedule's tick rows older than this, in the same transaction (the history stays bounded; a tick
+   * that old is behind `next_run_at` and can never be fired again). Default: keep every row.
+   */
+  pruneBefore?: Date;
 }
 
 export interface FireScheduleResult {

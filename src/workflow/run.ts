@@ -91,6 +91,18 @@ export class Run {
     return payload;
   }
 
+  /**
+   * The tick a schedule triggered this run for (its trigger payload's `scheduledAt`: the tick time, or the time of
+   * `admin(store).triggerSchedule`), or `null` for a run no schedule triggered.
+   */
+  get scheduledAt(): Date | null {
+    const payload = this.#record.input;
+    if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return null;
+    const at = (payload as { scheduledAt?: unknown }).scheduledAt;
+    const ms = typeof at === "string" ? Date.parse(at) : Number.NaN;
+    return Number.isNaN(ms) ? null : new Date(ms);
+  }
+
   /** The pinned time steps use, if any (`undefined`: the store's clock). */
   get currentTime(): Date | undefined {
     return this.#clock?.now();

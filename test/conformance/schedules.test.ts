@@ -133,6 +133,34 @@ describe.each(BACKENDS)("schedules on %s", (backend) => {
     expect((await scheduled(store, "sq")).length).toBe(before);
   });
 
+  it("a workflow schedule's run sees its input and run.scheduledAt (fired by the workflow worker's own loop)", async () => {
+    const { store, clock } = await openVirtualStore(backend, {
+      pollIntervalMs: 60_000,
+      heartbeatIntervalSeconds: 2_000_000,
+    });
+    const admin = pgqrs.admin(store);
+    const seen: { input: unknown; scheduledAt: string | null }[] = [];
+    const def = pgqrs.defineWorkflow({ name: "nightly" }, async (run, input: { region: string }) => {
+      seen.push({ input, scheduledAt: run.scheduledAt?.toISOString() ?? null });
+      return "ok";
+    });
+    await store.createWorkflow("nightly");
+    await admin.createSchedule({ name: "nightly", cron: "*/10 * * * *", workflow: def, input: { region: "eu" } });
+    const consumer = await store.consumer("nightly");
+    const loop = pgqrs.workflow().name(def).consumer(consumer).withVt(3600).poll(store);
+    await expect.poll(() => storeTasksOf(store.context).running, { timeout: 15_000 }).toBe(true);
+    clock.advance(10 * MIN); // the round started on the way saw nothing due yet
+    await storeTasksOf(store.context).settled();
+    clock.advance(pgqrs.SCHEDULE_CHECK_MS);
+    await storeTasksOf(store.context).settled();
+    expect((await admin.getSchedule("nightly")).lastStatus).toBe("fired");
+    await expect
+      .poll(() => seen, { timeout: 15_000 })
+      .toEqual([{ input: { region: "eu" }, scheduledAt: "2026-01-01T00:10:00.000Z" }]);
+    await consumer.interrupt();
+    await loop;
+  });
+
   it("four stores firing at once over six hours: every tick fires exactly once", async () => {
     const t = await openVirtualStore(backend);
     const { clock } = t;
@@ -184,6 +212,28 @@ describe.each(BACKENDS)("schedules on %s", (backend) => {
     clock.advance(10 * MIN);
     await fireDueSchedules(store.context);
     expect(await scheduled(store, "sq")).toEqual(["2026-01-01T04:10:00.000Z"]);
+  });
+
+  it("tick rows older than TICK_HISTORY_MS (7 days) are pruned when the schedule fires; its messages stay", async () => {
+    const { store, clock } = await openVirtualStore(backend);
+    const admin = pgqrs.admin(store);
+    await admin.createQueue("sq");
+    await admin.createSchedule({ name: "d", cron: "@daily", queue: "sq", overlap: "allow" });
+    for (let day = 1; day <= 10; day++) {
+      clock.set(new Date(Date.parse("2026-01-01T00:00:30Z") + day * 86_400_000));
+      await fireDueSchedules(store.context);
+    }
+    expect((await scheduled(store, "sq")).length).toBe(10);
+    const kept = (await admin.listScheduleTicks("d")).map((k) => k.tickAt.toISOString().slice(0, 10));
+    expect(kept).toEqual([
+      "2026-01-11",
+      "2026-01-10",
+      "2026-01-09",
+      "2026-01-08",
+      "2026-01-07",
+      "2026-01-06",
+      "2026-01-05",
+    ]);
   });
 
   it("catch-up after an outage: none drops the missed ticks, latest fires the last one, all fires each", async () => {

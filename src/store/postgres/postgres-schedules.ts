@@ -219,6 +219,12 @@ export function createScheduleOps(conn: PostgresConnection): ScheduleStoreOps {
             WHERE id = $1`,
           [p.scheduleId, p.nextRunAt, p.now, last?.tickAt ?? null, last?.status ?? null, lastMessageId],
         );
+        if (p.pruneBefore !== undefined) {
+          await tx.query("fireSchedule", `DELETE FROM ${ticks} WHERE schedule_id = $1 AND tick_at < $2`, [
+            p.scheduleId,
+            p.pruneBefore,
+          ]);
+        }
         if (handled.some((t) => t.messageId !== null)) await notify(tx, target.queueId);
         return { applied: true, ticks: handled, queueId: target.queueId };
       });

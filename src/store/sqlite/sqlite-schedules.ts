@@ -219,6 +219,13 @@ export function fireSchedule(c: SqliteConnection, p: FireScheduleParams): FireSc
       lastMessageId,
       p.scheduleId,
     );
+    if (p.pruneBefore !== undefined) {
+      c.run(
+        "DELETE FROM pgqrs_schedule_ticks WHERE schedule_id = ? AND tick_at < ?",
+        p.scheduleId,
+        encodeTime(p.pruneBefore),
+      );
+    }
     return { applied: true, ticks: handled, queueId: s.queue_id };
   });
 }
