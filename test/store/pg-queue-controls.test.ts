@@ -117,42 +117,34 @@ describe("release of failed deliveries (PostgreSQL)", () => {
 });
 
 describe("replaying a dead letter whose dedup key is taken (PostgreSQL)", () => {
-  it("the replayed message gives up its key; the unarchived holder keeps it", async () => {
+  it("is refused with CONFLICT and writes nothing; without a holder the message comes back with its key", async () => {
     const s = stores();
     const b = s.all[0]!;
     const t = clockFrom();
     const q = await b.createQueue({ name: uniqueName("replay"), now: t() });
     const w = await worker(b, q.id, t());
-    const keyed = (at: number) =>
+    const keyed = (at: number, key = "k") =>
       b.enqueue({
         queueId: q.id,
         payloads: [String(at)],
         producerWorkerId: null,
         enqueuedAt: t(at),
         visibleAt: t(at),
-        dedupKey: "k",
+        dedupKey: key,
       });
     const [dead] = await keyed(0);
     await b.dequeue({ queueId: q.id, workerId: w, limit: 1, leaseMs: 1_000, now: t(1), maxReadCt: 5 });
     await b.release({ ids: [dead!.id], workerId: w, now: t(2), visibleAt: t(2), deadLetterAtReadCt: 1 });
     const [holder] = await keyed(3);
     expect(holder!.id).not.toBe(dead!.id);
-    const replayed = await b.replayDeadLetter({ queueId: q.id, id: dead!.id, now: t(4) });
-    expect(replayed).toMatchObject({ id: dead!.id, archivedAt: null, dedupKey: null });
-    expect((await b.getMessage(holder!.id))?.dedupKey).toBe("k");
-    // Without a holder the message keeps its key.
-    const [lone] = await b.enqueue({
-      queueId: q.id,
-      payloads: ["9"],
-      producerWorkerId: null,
-      enqueuedAt: t(5),
-      visibleAt: t(5),
-      dedupKey: "j",
-    });
-    const claimed = await b.dequeue({ queueId: q.id, workerId: w, limit: 10, leaseMs: 1_000, now: t(6), maxReadCt: 5 });
-    expect(claimed.map((m) => m.id)).toContain(lone!.id);
-    await b.release({ ids: [lone!.id], workerId: w, now: t(7), visibleAt: t(7), deadLetterAtReadCt: 1 });
-    expect((await b.replayDeadLetter({ queueId: q.id, id: lone!.id, now: t(8) }))?.dedupKey).toBe("j");
+    const before = await b.getMessage(dead!.id);
+    expect(await errorCode(() => b.replayDeadLetter({ queueId: q.id, id: dead!.id, now: t(4) }))).toBe("CONFLICT");
+    expect(await b.getMessage(dead!.id)).toEqual(before);
+    // Once the holder is archived the key is free: the replay succeeds, key kept.
+    await b.dequeue({ queueId: q.id, workerId: w, limit: 1, leaseMs: 1_000, now: t(5), maxReadCt: 5 });
+    expect(await b.archive({ ids: [holder!.id], workerId: w, now: t(6) })).toEqual([true]);
+    const replayed = await b.replayDeadLetter({ queueId: q.id, id: dead!.id, now: t(7) });
+    expect(replayed).toMatchObject({ id: dead!.id, archivedAt: null, dedupKey: "k" });
   });
 });
 

@@ -1,6 +1,8 @@
 /** Message reads, listings and the administrative writes: unconditional delete, dead-lettering and replay. */
+import { PgqrsError } from "../../errors.js";
 import type { ListMessagesParams, StoreBackend } from "../store.js";
-import type { PostgresConnection } from "./postgres-connection.js";
+import type { PostgresConnection, Row } from "./postgres-connection.js";
+import { isUniqueViolation } from "./postgres-errors.js";
 import { cols, countOf, page, perIdResult, toMessage } from "./postgres-rows.js";
 import { notifyWoken, wakeRunsCte } from "./postgres-run-wakes.js";
 
@@ -141,21 +143,30 @@ export function createMessageAdminOps(conn: PostgresConnection): MessageAdminOps
     },
 
     async replayDeadLetter({ queueId, id, now }) {
-      // A replayed message gives up its dedup key when an unarchived message of the queue already holds it (the
-      // unique index admits one): the replay is an explicit request to run this message again.
-      const rows = await conn.query(
-        "replayDeadLetter",
-        `UPDATE ${messages} m
-            SET archived_at = NULL, dead_lettered_at = NULL, read_ct = 0, vt = $3, enqueued_at = $3,
-                consumer_worker_id = NULL, dequeued_at = NULL,
-                dedup_key = CASE WHEN EXISTS (
-                  SELECT 1 FROM ${messages} o
-                   WHERE o.queue_id = $1 AND o.dedup_key OPERATOR(pg_catalog.=) m.dedup_key AND o.archived_at IS NULL)
-                  THEN NULL ELSE m.dedup_key END
-          WHERE m.id = $2 AND m.queue_id = $1 AND ${DEAD}
-         RETURNING ${cols.message("m")}`,
-        [queueId, id, now],
-      );
+      // A replayed message keeps its dedup key. When an unarchived message of the queue already holds that key, the
+      // unique index refuses the update (race-free: the index decides, also against an enqueue running at the same
+      // moment) and nothing is written: CONFLICT, since two active messages would share the key.
+      let rows: Row[];
+      try {
+        rows = await conn.query(
+          "replayDeadLetter",
+          `UPDATE ${messages}
+              SET archived_at = NULL, dead_lettered_at = NULL, read_ct = 0, vt = $3, enqueued_at = $3,
+                  consumer_worker_id = NULL, dequeued_at = NULL
+            WHERE id = $2 AND queue_id = $1 AND ${DEAD}
+           RETURNING ${cols.message()}`,
+          [queueId, id, now],
+        );
+      } catch (err) {
+        if (err instanceof PgqrsError && isUniqueViolation(err.cause, "idx_pgqrs_messages_dedup")) {
+          throw new PgqrsError(
+            "CONFLICT",
+            `Conflict: dead letter ${id} cannot be replayed: an active message of its queue holds its dedup key`,
+            { cause: err.cause, details: { queueId, messageId: id } },
+          );
+        }
+        throw err;
+      }
       return rows[0] === undefined ? null : toMessage(rows[0]);
     },
   };
