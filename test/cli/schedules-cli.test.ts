@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
+import { storeTasksOf } from "../../src/workers/store-tasks.js";
 import { BACKENDS } from "../support/backends.js";
 import { assertBuilt, CliDatabase } from "./cli-harness.js";
 
@@ -27,7 +28,9 @@ interface Shown {
   nextRunAt: string | null;
   lastRunAt: string | null;
   lastStatus: string | null;
+  lastMessageId: number | null;
 }
+type WithTicks = Shown & { recentTicks: { tickAt: string; status: string; messageId: number | null }[] };
 
 describe.each(BACKENDS)("pgqrs schedule on %s", (backend) => {
   const db = new CliDatabase(backend);
@@ -195,6 +198,33 @@ describe.each(BACKENDS)("pgqrs schedule on %s", (backend) => {
     expect((await db.ok("schedule", "list")).split("\n").find((l) => l.startsWith("sc_hourly"))).toMatch(/\bpaused\b/);
     expect(await db.ok("schedule", "resume", "sc_hourly")).toMatch(/^Resumed schedule 'sc_hourly': next run \d{4}-/);
     expect((await db.json<Shown>("schedule", "show", "sc_hourly")).paused).toBe(false);
+  });
+
+  it("a tick fired by a loop of the database shows as the last run in list, and in show's ticks", async () => {
+    const before = await db.json<WithTicks>("schedule", "show", "sc_hourly");
+    expect(before.recentTicks).toEqual([]);
+    expect(await db.ok("schedule", "show", "sc_hourly")).toContain("none yet: ticks fire while a poll loop");
+    // Another process of the database, its clock just past the next tick, runs one round of its loops' tasks.
+    const tickAt = before.nextRunAt ?? "";
+    const clock = new pgqrs.ManualClock(new Date(new Date(tickAt).getTime() + 1_000));
+    const ticking = await pgqrs.connect(db.dsn, { schema: db.schema, clock });
+    try {
+      await storeTasksOf(ticking.context).runNow();
+    } finally {
+      await ticking.close();
+    }
+    const after = await db.json<WithTicks>("schedule", "show", "sc_hourly");
+    expect(after).toMatchObject({ lastRunAt: tickAt, lastStatus: "fired" });
+    expect(after.recentTicks).toEqual([
+      expect.objectContaining({ tickAt, status: "fired", messageId: after.lastMessageId }),
+    ]);
+    const message = await pgqrs.admin(store).getMessage(after.lastMessageId ?? 0);
+    expect(message.payload).toEqual({ ping: true, scheduledAt: tickAt });
+    const human = await db.ok("schedule", "show", "sc_hourly");
+    const tickText = tickAt.slice(0, 19).replace("T", " ");
+    expect(human).toMatch(new RegExp(`^${tickText}\\s+fired\\s+${after.lastMessageId}\\s`, "m"));
+    const row = (await db.ok("schedule", "list")).split("\n").find((l) => l.startsWith("sc_hourly"));
+    expect(row).toMatch(new RegExp(`${tickText}\\s+fired$`));
   });
 
   it("trigger-now enqueues the payload with the firing time, or triggers a run, once per call", async () => {

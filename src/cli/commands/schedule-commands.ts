@@ -6,6 +6,7 @@
  */
 import type { Admin } from "../../admin/admin.js";
 import { isPgqrsError, PgqrsError } from "../../errors.js";
+import type { ScheduleTickRecord } from "../../store/schedule-store.js";
 import { UsageError } from "../cli-errors.js";
 import type { CommandContext, CommandSpec } from "../command.js";
 import { type Column, keyValues, preview, table } from "../output.js";
@@ -54,6 +55,16 @@ const LIST_COLUMNS: Column<Schedule>[] = [
   { header: "NEXT RUN", get: (s) => s.nextRunAt },
   { header: "LAST RUN", get: (s) => s.lastRunAt },
   { header: "LAST", get: (s) => s.lastStatus },
+];
+
+/** Ticks `schedule show` lists. */
+const RECENT_TICKS = 10;
+
+const TICK_COLUMNS: Column<ScheduleTickRecord>[] = [
+  { header: "TICK", get: (t) => t.tickAt },
+  { header: "STATUS", get: (t) => t.status },
+  { header: "MESSAGE", get: (t) => t.messageId, right: true },
+  { header: "FIRED AT", get: (t) => t.firedAt },
 ];
 
 function details(s: Schedule): string {
@@ -248,13 +259,21 @@ export const scheduleCommands: CommandSpec[] = [
   },
   {
     name: "schedule show",
-    summary: "One schedule: its definition, next run and last firing",
+    summary: "One schedule: its definition, next run, last firing and its last 10 ticks",
     args: nameArg,
     examples: ["pgqrs schedule show nightly-report", "pgqrs schedule show nightly-report --json"],
     async run(ctx) {
       const admin = await ctx.admin();
       const s = await named(ctx, (name) => admin.getSchedule(name));
-      return { data: s, human: details(s) };
+      const recentTicks = await admin.listScheduleTicks(s.name, { limit: RECENT_TICKS });
+      return {
+        data: { ...s, recentTicks },
+        human: `${details(s)}\n\nLast ${RECENT_TICKS} ticks, newest first:\n${table(
+          recentTicks,
+          TICK_COLUMNS,
+          "  none yet: ticks fire while a poll loop of this database runs (e.g. `pgqrs worker run`)",
+        )}`,
+      };
     },
   },
   {
