@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
+import { stopChild } from "../fixtures/queue-controls-spawn.js";
 import { BACKENDS } from "../support/backends.js";
 import { spawnFixture } from "../support/child.js";
 import { openTestStore } from "../support/stores.js";
@@ -43,13 +44,6 @@ function readLog(path: string): { started: number[]; ended: Set<number>; running
     }
   }
   return { started, ended, running: [...running], maxRunning };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  await gone;
 }
 
 /**

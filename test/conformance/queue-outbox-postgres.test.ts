@@ -1,53 +1,16 @@
 /**
- * Queue controls, enqueue in your own transaction (issue 17 item 1): `enqueue(p, { tx })` and `enqueueBatch(ps,
- * { tx })` with the application's node-postgres client in its transaction (PostgreSQL) or its better-sqlite3
- * database in a transaction (SQLite): the message exists if and only if the transaction commits, and consumers
- * (this store's and another process's) are woken at commit; `pgqrs_enqueue(...)` enqueues from SQL (PostgreSQL).
+ * Queue controls, enqueue in your own transaction on PostgreSQL (issue 17 item 1): `enqueue(p, { tx })` and
+ * `enqueueBatch(ps, { tx })` with the application's node-postgres client in its transaction: the message exists if
+ * and only if the transaction commits, and consumers (this store's and another process's) are woken at commit;
+ * `pgqrs_enqueue(...)` enqueues from SQL.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
+import { handled, sleepCount, spawnConsumer, stopChild } from "../fixtures/queue-controls-spawn.js";
 import { postgresDsn } from "../support/backends.js";
 import { openTestStore, thrown } from "../support/stores.js";
 import { openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
-
-const CHILD = fileURLToPath(new URL("../fixtures/queue-controls-consumer.ts", import.meta.url));
-
-interface ChildLine {
-  ready?: number;
-  sleeping?: true;
-  handled?: unknown;
-  id?: number;
-}
-
-/** The consumer process: every stdout line it printed so far, parsed. */
-function spawnConsumer(args: string[]): { child: ChildProcess; lines: ChildLine[]; stderr: () => string } {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  const lines: ChildLine[] = [];
-  let stderr = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  createInterface({ input: child.stdout! }).on("line", (line) => lines.push(JSON.parse(line) as ChildLine));
-  afterAll(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  return { child, lines, stderr: () => stderr };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  await gone;
-}
-
-const sleepCount = (lines: ChildLine[]) => lines.filter((l) => l.sleeping === true).length;
-const handled = (lines: ChildLine[]) => lines.filter((l) => l.handled !== undefined).map((l) => l.handled);
 
 /** The application's own connection, closed after the file's tests. */
 async function appClient(): Promise<pg.Client> {
@@ -55,14 +18,6 @@ async function appClient(): Promise<pg.Client> {
   await app.connect();
   afterAll(() => app.end());
   return app;
-}
-
-/** The application's own better-sqlite3 connection to the store's file, closed after the file's tests. */
-function appDatabase(dsn: string): Database.Database {
-  const db = new Database(dsn.slice("sqlite://".length));
-  db.pragma("busy_timeout = 5000");
-  afterAll(() => db.close());
-  return db;
 }
 
 describe("outbox on postgres", () => {
@@ -275,108 +230,4 @@ describe("outbox on postgres", () => {
     const c = await store.consumer("outbox");
     expect((await c.dequeue({ batchSize: 5 })).map((x) => x.id)).toEqual([named, plain]);
   });
-});
-
-describe("outbox on sqlite", () => {
-  const open = async () => {
-    const t = await openTestStore("sqlite", { clock: pgqrs.systemClock });
-    await pgqrs.admin(t.store).createQueue("outbox");
-    return { ...t, db: appDatabase(t.dsn), producer: await t.store.producer("outbox") };
-  };
-  const count = (store: pgqrs.Store) => store.tables().messages().count();
-
-  it("rollback leaves nothing; commit is seen (BEGIN … COMMIT on the application's database)", async () => {
-    const { store, db, producer } = await open();
-    db.exec("BEGIN IMMEDIATE");
-    const m = await producer.enqueue({ order: 1 }, { tx: db });
-    expect(m.payload).toEqual({ order: 1 });
-    await producer.enqueueBatch([{ order: 2 }, { order: 3 }], { tx: db });
-    expect(await count(store)).toBe(0);
-    db.exec("ROLLBACK");
-    expect(await count(store)).toBe(0);
-    db.exec("BEGIN");
-    const kept = await producer.enqueue({ order: 4 }, { tx: db, priority: 2 });
-    await producer.enqueueBatch([{ order: 5 }], { tx: db });
-    db.exec("COMMIT");
-    expect(await count(store)).toBe(2);
-    expect(await store.tables().messages().get(kept.id)).toMatchObject({ payload: { order: 4 }, priority: 2 });
-  });
-
-  it("works inside db.transaction(fn): the insert runs synchronously; a throw rolls it back", async () => {
-    const { store, db, producer } = await open();
-    db.exec("CREATE TABLE app_orders (id INTEGER PRIMARY KEY)");
-    // A transaction function must not return a promise: the enqueues' promises are kept aside and awaited after.
-    let enqueued: Promise<[pgqrs.QueueMessage, pgqrs.QueueMessage[]]> | undefined;
-    const placeOrder = db.transaction((id: number, fail: boolean) => {
-      db.prepare("INSERT INTO app_orders (id) VALUES (?)").run(id);
-      const pending = producer.enqueue({ orderId: id }, { tx: db });
-      const batch = producer.enqueueBatch([{ orderId: id, n: 2 }], { tx: db });
-      enqueued = Promise.all([pending, batch]);
-      if (fail) throw new Error("payment declined");
-    });
-    expect(() => placeOrder(1, true)).toThrow("payment declined");
-    await enqueued;
-    expect(await count(store)).toBe(0);
-    placeOrder(2, false);
-    const [one, [two]] = await (enqueued as NonNullable<typeof enqueued>);
-    expect(await count(store)).toBe(2);
-    expect((await store.tables().messages().get(one.id))?.payload).toEqual({ orderId: 2 });
-    expect((await store.tables().messages().get(two!.id))?.payload).toEqual({ orderId: 2, n: 2 });
-    expect(db.prepare("SELECT count(*) AS n FROM app_orders").get()).toEqual({ n: 1 });
-  });
-
-  it("refuses a database outside a transaction and anything else, writing nothing", async () => {
-    const { store, db, producer } = await open();
-    expect(db.inTransaction).toBe(false);
-    for (const tx of [db, {}, "db", { prepare: 1, inTransaction: true }]) {
-      const err = await thrown(() => producer.enqueue("x", { tx }));
-      expect(err.code).toBe("VALIDATION_FAILED");
-      expect(err.message).toContain("tx");
-    }
-    expect(await count(store)).toBe(0);
-  });
-
-  it("this store's sleeping loop is woken once the application's transaction commits; a rollback is never handled", async () => {
-    const t = await openVirtualStore("sqlite");
-    await pgqrs.admin(t.store).createQueue("outbox");
-    const db = appDatabase(t.dsn);
-    const producer = await t.store.producer("outbox");
-    const seen: unknown[] = [];
-    const ctl = new AbortController();
-    const loop = pgqrs
-      .dequeue()
-      .from("outbox")
-      .pollInterval(60_000)
-      .signal(ctl.signal)
-      .handle(async (m) => {
-        seen.push(m.payload);
-      })
-      .poll(t.store);
-    await untilTimerAt(t.clock, 60_000);
-    db.exec("BEGIN");
-    await producer.enqueue("rolled back", { tx: db });
-    db.exec("ROLLBACK");
-    db.transaction(() => {
-      void producer.enqueue("committed", { tx: db });
-    })();
-    // No virtual time passes: the commit itself wakes the loop.
-    await expect.poll(() => seen, { timeout: 15_000 }).toEqual(["committed"]);
-    ctl.abort();
-    await loop;
-  });
-
-  it("a consumer in another process sees the committed message", async () => {
-    const { store, db, producer, dsn } = await open();
-    const { child, lines, stderr } = spawnConsumer([dsn, "public", "outbox", "100"]);
-    // A child process starts slowly on a loaded machine (tsx compiles the sources).
-    await expect.poll(() => sleepCount(lines), { timeout: 90_000, message: stderr() }).toBeGreaterThan(0);
-    let pending: Promise<pgqrs.QueueMessage> | undefined;
-    db.transaction(() => {
-      pending = producer.enqueue({ via: "tx" }, { tx: db });
-    })();
-    const m = await (pending as Promise<pgqrs.QueueMessage>);
-    await expect.poll(() => handled(lines), { timeout: 20_000 }).toEqual([{ via: "tx" }]);
-    await stopChild(child);
-    expect((await store.tables().messages().get(m.id))?.archivedAt).not.toBeNull();
-  }, 150_000);
 });
