@@ -313,10 +313,11 @@ export class Admin {
 
   async queueMetrics(queue: QueueRef): Promise<QueueMetrics> {
     const q = await this.#resolve(queue);
+    // Pending means claimable: below the queue's own attempt limit.
     const [m] = await this.#backend.queueMetrics({
       queueId: q.id,
       now: this.#now(),
-      maxReadCt: this.#store.config.maxReadCt,
+      maxReadCt: maxAttemptsOf(q, this.#store.config.maxReadCt),
     });
     if (m === undefined) throw queueNotFound(q.queueName);
     return m;
