@@ -5,8 +5,8 @@
  * bench/results/latest.json and docs/benchmarks.md (table, machine, method, SVG chart).
  *
  * Flags: --quick (small sizes, one round: for iterating), --rounds N, --only a,b (scenario ids: drain, enqueue,
- * pickup, workflow, sqlite, pgbench, dashboard, primitives), --systems a,b (queue systems by name: pgqrs, raw SQL,
- * graphile-worker, pg-boss).
+ * pickup, workflow, sqlite, pgbench, dashboard, primitives, retention), --systems a,b (queue systems by name: pgqrs,
+ * raw SQL, graphile-worker, pg-boss).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -19,6 +19,7 @@ import { childThroughput } from "./primitives/children.mjs";
 import { childFigures, primitivesMarkdown, sleepingFigures, wakeUpFigures } from "./primitives/report.mjs";
 import { sleepingRuns } from "./primitives/sleeping.mjs";
 import { wakeUpLatency } from "./primitives/wake-up.mjs";
+import { retentionFigures, retentionMarkdown, retentionUnderDrain } from "./retention/retention.mjs";
 import { dbosSystem } from "./systems/dbos.mjs";
 import { graphileSystem } from "./systems/graphile.mjs";
 import { pgbenchSystem } from "./systems/pgbench.mjs";
@@ -76,6 +77,7 @@ function record(id, meta, system, value, extra = {}) {
 }
 
 const primitives = { wakeUp: [], children: [], noChild: [] };
+let retention;
 const recordAll = (system, rows) => {
   for (const [id, meta, value, extra] of rows) record(id, meta, system, value, extra);
 };
@@ -304,6 +306,16 @@ async function main() {
         recordAll("pgqrs", sleepingFigures(r));
       }
     }
+    if (enabled("retention")) {
+      // Once, not per round: a drain while a sweep deletes 1,000,000 archived rows (bench/retention/retention.mjs).
+      const r = await attempt("pgqrs", "retention sweep under drain", () =>
+        retentionUnderDrain({ dsn, archived: quick ? 100_000 : 1_000_000, drainJobs: SIZES.drain, log }),
+      );
+      if (r !== undefined) {
+        retention = r;
+        recordAll("pgqrs", retentionFigures(r));
+      }
+    }
   } finally {
     await dbos.close().catch(() => undefined);
     await db.stop().catch(() => undefined);
@@ -328,6 +340,7 @@ async function main() {
     floors,
     deadTuplesAfterDrain: bloat,
     ...(enabled("primitives") ? { primitives } : {}),
+    ...(retention === undefined ? {} : { retention }),
     failures,
   };
 
@@ -497,7 +510,7 @@ ${floors.join("\n")}
 Dead and live tuples of \`pgqrs_messages\` right after each ${result.sizes.drain}-job drain at K=16 B=50 (claim and
 archive are two non-HOT updates per message, since both touch indexed columns; migration 0004 sets per-table
 autovacuum at 2% + 1,000 rows without cost delay): \`${JSON.stringify(result.deadTuplesAfterDrain)}\`.
-${primitivesMarkdown(result.primitives)}
+${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}
 ## Machine
 
 - CPU: ${m.cpu}; memory ${m.memoryGiB} GiB; ${m.os}; Node.js ${m.node}

@@ -37,6 +37,11 @@ export interface RunRetentionOptions {
   queue?: string;
   /** Messages per batch (one transaction each), 1 to 100,000. Default 1,000. */
   batchSize?: number;
+  /**
+   * Pace the run: after each batch wait this many times as long as the batch took (0 to 100), leaving the database
+   * to the workers. Default 0: batches back to back.
+   */
+  pauseRatio?: number;
   /** Called after every batch with the running totals. */
   onProgress?: (p: RetentionProgress) => void;
 }
@@ -126,10 +131,17 @@ export async function runRetention(
   options: RunRetentionOptions = {},
 ): Promise<RetentionSweepResult> {
   const batchSize = assertBatchSize(options.batchSize);
+  const pauseRatio = options.pauseRatio;
+  if (pauseRatio !== undefined && !(typeof pauseRatio === "number" && pauseRatio >= 0 && pauseRatio <= 100)) {
+    throw new ValidationError(`pauseRatio must be a number from 0 to 100, got ${String(pauseRatio)}`, {
+      argument: "pauseRatio",
+    });
+  }
   const q = options.queue === undefined ? undefined : await queueOf(ctx, options.queue);
   ctx.assertOpen();
   return sweepRetention(ctx.backend, ctx.clock, {
     wait: true,
+    ...(pauseRatio === undefined ? {} : { pauseRatio }),
     ...(q === undefined ? {} : { queueId: q.id }),
     ...(batchSize === undefined ? {} : { batchSize }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),

@@ -3,7 +3,7 @@
  * bounded batches. Used by the store's maintenance (a few batches per round), by `admin(store).purgeArchived` and
  * by `pgqrs retention run`.
  */
-import type { Clock } from "../clock.js";
+import { type Clock, sleep, timersOf } from "../clock.js";
 import type { RetentionBatchParams } from "../store/retention-store.js";
 import type { StoreBackend } from "../store/store.js";
 import { DEFAULT_RETENTION } from "./retention-policy.js";
@@ -42,6 +42,11 @@ export interface RetentionSweepOptions {
   batchSize?: number;
   /** Stop after this many batches. Default: until caught up. */
   maxBatches?: number;
+  /**
+   * Pace the sweep: after each batch, wait `pauseRatio` times as long as the batch took (on the clock's timers), so
+   * the sweep uses at most 1 / (1 + pauseRatio) of one connection's time. Default 0 (batches back to back).
+   */
+  pauseRatio?: number;
   /** Wait for a concurrent sweep instead of stopping (`busy`). Default false. */
   wait?: boolean;
   onProgress?: (p: RetentionProgress) => void;
@@ -55,12 +60,15 @@ export async function sweepRetention(
 ): Promise<RetentionSweepResult> {
   const limit = options.batchSize ?? DEFAULT_RETENTION_BATCH;
   const maxBatches = options.maxBatches ?? Number.POSITIVE_INFINITY;
+  const pauseRatio = options.pauseRatio ?? 0;
+  const timers = timersOf(clock);
   const kinds: RetentionBatchParams["kind"][] =
     options.before === undefined || options.deadLetters === true ? ["dead", "archived"] : ["archived"];
   const total = { messages: 0, runs: 0, batches: 0 };
   for (const kind of kinds) {
     for (;;) {
       if (total.batches >= maxBatches) return { ...total, busy: false, caughtUp: false };
+      const started = timers.nowMs();
       const r = await backend.retentionBatch({
         kind,
         now: clock.now(),
@@ -76,6 +84,7 @@ export async function sweepRetention(
       total.runs += r.runs;
       options.onProgress?.({ ...total });
       if (r.messages < limit) break;
+      if (pauseRatio > 0) await sleep(timers, (timers.nowMs() - started) * pauseRatio);
     }
   }
   return { ...total, busy: false, caughtUp: true };
