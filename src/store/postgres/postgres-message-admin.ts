@@ -109,11 +109,14 @@ export function createMessageAdminOps(conn: PostgresConnection): MessageAdminOps
       // a live lease is left to its holder; the owner check of archive and the archived_at re-check here (after
       // any row lock wait) keep the two from both archiving it. A failed run with a parent wakes the parent, as
       // any child's end does (postgres-run-wakes.ts).
+      // `read_ct >= 2` (implied by `read_ct >= $2` whenever maxReadCt >= 2) is written out as a constant so that
+      // the planner can use idx_pgqrs_messages_retried, which holds only retried messages, instead of the backlog.
+      const retried = maxReadCt >= 2 ? " AND read_ct >= 2" : "";
       const rows = await conn.query(
-        "deadLetter",
+        maxReadCt >= 2 ? "deadLetterRetried" : "deadLetter",
         `WITH d AS (
            UPDATE ${messages} SET archived_at = $3, dead_lettered_at = $3
-            WHERE ($1::bigint IS NULL OR queue_id = $1) AND archived_at IS NULL AND read_ct >= $2
+            WHERE ($1::bigint IS NULL OR queue_id = $1) AND archived_at IS NULL AND read_ct >= $2${retried}
               AND (consumer_worker_id IS NULL OR vt <= $3)
            RETURNING id),
          f AS (

@@ -28,6 +28,7 @@ export const REQUIRED_INDEXES: readonly string[] = [
   "idx_pgqrs_messages_dedup",
   "idx_pgqrs_messages_dedup_archived",
   "idx_pgqrs_messages_group",
+  "idx_pgqrs_messages_retried",
   "idx_pgqrs_workflow_runs_created",
   "idx_pgqrs_workflow_runs_workflow_created",
   "idx_pgqrs_workflow_runs_status_created",

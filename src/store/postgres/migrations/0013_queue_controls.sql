@@ -27,6 +27,12 @@ CREATE INDEX IF NOT EXISTS idx_pgqrs_messages_dedup_archived
 CREATE INDEX IF NOT EXISTS idx_pgqrs_messages_group
   ON {{schema}}.pgqrs_messages (queue_id, group_key, id) WHERE archived_at IS NULL AND group_key IS NOT NULL;
 
+-- Dead-lettering (the loops' maintenance, every 15 s) looks for unarchived messages whose attempts are used up.
+-- Retried messages (a second delivery or more) are few, so this index stays small, and a first claim (read_ct
+-- 0 → 1) never writes to it; without it each round scanned the whole backlog (0.5 s at 1,000,000 messages).
+CREATE INDEX IF NOT EXISTS idx_pgqrs_messages_retried
+  ON {{schema}}.pgqrs_messages (queue_id) WHERE archived_at IS NULL AND read_ct >= 2;
+
 -- A queue's settings; a queue without settings has no row. `rate_log` holds the claims of the current sliding
 -- window as [[epoch ms, count], …], oldest first: never more than `rate_max` claims in any `rate_per_ms` window.
 CREATE TABLE IF NOT EXISTS {{schema}}.pgqrs_queue_settings (
