@@ -133,6 +133,39 @@ describe.each(BACKENDS)("schedules on %s", (backend) => {
     expect((await scheduled(store, "sq")).length).toBe(before);
   });
 
+  it("one firing task per store however many loops: one due-schedules read per SCHEDULE_CHECK_MS", async () => {
+    const { store, clock } = await openVirtualStore(backend, { pollIntervalMs: 60_000 });
+    const admin = pgqrs.admin(store);
+    await admin.createQueue("work");
+    const backendOps = store.context.backend as { dueSchedules: pgqrs.Store["context"]["backend"]["dueSchedules"] };
+    const read = backendOps.dueSchedules;
+    let reads = 0;
+    backendOps.dueSchedules = (p) => {
+      reads += 1;
+      return read(p);
+    };
+    const ctl = new AbortController();
+    const consumers = await Promise.all([1, 2, 3, 4].map(() => store.consumer("work")));
+    const loops = consumers.map((c) =>
+      pgqrs
+        .dequeue()
+        .worker(c)
+        .signal(ctl.signal)
+        .handle(async () => undefined)
+        .poll(store),
+    );
+    await expect.poll(() => storeTasksOf(store.context).running, { timeout: 15_000 }).toBe(true);
+    for (let i = 0; i < 12; i++) {
+      clock.advance(pgqrs.SCHEDULE_CHECK_MS);
+      await storeTasksOf(store.context).settled();
+    }
+    expect(reads).toBe(12);
+    ctl.abort();
+    await Promise.all(loops);
+    expect(storeTasksOf(store.context).running).toBe(false);
+    backendOps.dueSchedules = read;
+  });
+
   it("a workflow schedule's run sees its input and run.scheduledAt (fired by the workflow worker's own loop)", async () => {
     const { store, clock } = await openVirtualStore(backend, {
       pollIntervalMs: 60_000,
