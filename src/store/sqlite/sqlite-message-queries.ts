@@ -1,8 +1,10 @@
 /** Admin-side message operations: reads, listings, unconditional delete, dead letters. */
 
+import { PgqrsError } from "../../errors.js";
 import type { QueueMessage } from "../../types.js";
 import type { ListMessagesParams } from "../store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
+import { isUniqueViolation } from "./sqlite-errors.js";
 import { type MessageRow, pageOf, perIdResult, toMessage, whereClause } from "./sqlite-rows.js";
 import { wakeRunMessage } from "./sqlite-run-wake.js";
 import { encodeTime } from "./sqlite-time.js";
@@ -131,17 +133,31 @@ export function failRunsOfDeadMessages(
   return failed.map((r) => r.id).sort((a, b) => a - b);
 }
 
+/**
+ * A replayed message keeps its dedup key. When an unarchived message of the queue already holds that key, the unique
+ * index refuses the update (nothing written): CONFLICT, since two active messages would share the key.
+ */
 export function replayDeadLetter(
   c: SqliteConnection,
   p: { queueId: number; id: number; now: Date },
 ): QueueMessage | null {
-  const row = c.get<MessageRow>(
-    `UPDATE pgqrs_messages
-     SET archived_at = NULL, dead_lettered_at = NULL, read_ct = 0, vt = @now, enqueued_at = @now,
-         consumer_worker_id = NULL, dequeued_at = NULL
-     WHERE id = @id AND queue_id = @queueId AND ${DEAD}
-     RETURNING *`,
-    { now: encodeTime(p.now), id: p.id, queueId: p.queueId },
-  );
+  let row: MessageRow | undefined;
+  try {
+    row = c.get<MessageRow>(
+      `UPDATE pgqrs_messages
+       SET archived_at = NULL, dead_lettered_at = NULL, read_ct = 0, vt = @now, enqueued_at = @now,
+           consumer_worker_id = NULL, dequeued_at = NULL
+       WHERE id = @id AND queue_id = @queueId AND ${DEAD}
+       RETURNING *`,
+      { now: encodeTime(p.now), id: p.id, queueId: p.queueId },
+    );
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    throw new PgqrsError(
+      "CONFLICT",
+      `Conflict: dead letter ${p.id} cannot be replayed: an active message of its queue holds its dedup key`,
+      { cause: err, details: { queueId: p.queueId, messageId: p.id } },
+    );
+  }
   return row === undefined ? null : toMessage(row);
 }
