@@ -1,17 +1,16 @@
 import { PgqrsError, ValidationError } from "../errors.js";
 import type { Consumer } from "../queue/consumer.js";
-import { type MessageOutcome, type PollLoopEnd, runPollLoop } from "../queue/poll-loop.js";
-import { defaultPrefetch } from "../queue/prefetch.js";
 import { assertMayTakeWork, enterPolling } from "../queue/terminal-status.js";
 import { createWaker } from "../queue/wait.js";
-import type { MessageError, RetryOptions } from "../queue-controls-types.js";
-import { backoffMs, resolveRetryPolicy, toMessageError } from "../queue/retry-backoff.js";
+import type { RetryOptions } from "../queue-controls-types.js";
 import type { QueueMessage } from "../types.js";
 import { assertRetryOptions } from "../validation/queue-settings.js";
-import { queueMaintenanceTask } from "../queue/queue-maintenance.js";
 import { assertCount, MAX_DEQUEUE_BATCH } from "../validation/arguments.js";
 import { assertDate, assertIntervalMs, assertMilliseconds, assertSeconds } from "../validation/time-arguments.js";
+import { HandlerBuilder } from "./handler-builder.js";
 import type { Store } from "./pgqrs-store.js";
+
+export { HandlerBuilder } from "./handler-builder.js";
 
 /** A handler of one message. Resolving archives the message; throwing releases it. */
 export type MessageHandler<T = unknown> = (message: QueueMessage<T>) => Promise<unknown> | unknown;
@@ -267,165 +266,6 @@ export class DequeueBuilder<T = unknown> {
       onError: this.errorListener,
       at: this.atTime,
     };
-  }
-}
-
-/** A dequeue builder with a handler: `execute(store)` handles one claim, `poll(store)` loops. */
-export class HandlerBuilder<T = unknown> {
-  readonly #source: DequeueBuilder<T>;
-  readonly #single: MessageHandler<T> | undefined;
-  readonly #batch: BatchHandler<T> | undefined;
-
-  constructor(source: DequeueBuilder<T>, single: MessageHandler<T> | undefined, batch: BatchHandler<T> | undefined) {
-    this.#source = source;
-    this.#single = single;
-    this.#batch = batch;
-  }
-
-  /**
-   * Claim once and handle what came: archive on success; on failure release and reject with the handler's error.
-   * Resolves to the number of messages handled (0 when the queue was empty).
-   */
-  async execute(store: Store): Promise<number> {
-    this.#checkBatch();
-    const s = this.#source.settings();
-    const consumer = await this.#source.resolveConsumer(store);
-    const messages = await this.#source.claim(consumer, s.batchSize);
-    if (messages.length === 0) return 0;
-    try {
-      if (this.#single !== undefined) {
-        for (const m of messages) await this.#single(m);
-      } else {
-        await this.#batch?.(messages);
-      }
-    } catch (err) {
-      const failure = failureRelease(consumer, s, s.at ?? consumer.now(), err);
-      await applyFailure(consumer, messages, failure);
-      throw err;
-    }
-    await consumer.archiveMany(messages.map((m) => m.id));
-    return messages.length;
-  }
-
-  /**
-   * Serve until the worker is interrupted (resolves `"interrupted"`, worker `suspended`) or the signal aborts
-   * or `consumer.stop()` (resolves `"aborted"`, worker `stopped`, what it held released). A failing handler releases
-   * its message(s) with the retry policy's backoff (see {@link DequeueBuilder.retry}) and the loop goes on.
-   */
-  async poll(store: Store): Promise<PollLoopEnd> {
-    this.#checkBatch();
-    const s = this.#source.settings();
-    if (s.untilMs !== undefined) {
-      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: until() is not supported with handler poll loops");
-    }
-    const consumer = await this.#source.resolveConsumer(store);
-    // With `.at(time)` the loop lives at that time: its claims, and the releases of failed messages.
-    const at = s.at;
-    const now = () => at ?? consumer.now();
-    const release = (err: unknown) => failureRelease(consumer, s, now(), err);
-    const single = this.#single;
-    const batch = this.#batch;
-    const onError = s.onError;
-    return runPollLoop({
-      consumer,
-      batchSize: s.batchSize,
-      concurrency: s.concurrency,
-      prefetch: s.prefetch ?? defaultPrefetch(s.concurrency, s.batchSize, store.capabilities.networkRoundTrips),
-      refillAtHalf: !store.capabilities.networkRoundTrips,
-      acceptHandoffs: at === undefined,
-      vtSeconds: s.vtSeconds ?? store.config.defaultVtSeconds,
-      pollIntervalMs: s.pollMs ?? store.config.pollIntervalMs,
-      now,
-      ...(at === undefined ? {} : { at }),
-      maintenance: queueMaintenanceTask(store.context, consumer),
-      ...(s.signal === undefined ? {} : { signal: s.signal }),
-      ...(onError === undefined ? {} : { onError }),
-      process: async (messages) => {
-        try {
-          if (single !== undefined) await single(messages[0] as QueueMessage<T>);
-          else await batch?.(messages as QueueMessage<T>[]);
-          return messages.map(() => ({ action: "archive" }) as const);
-        } catch (err) {
-          onError?.(err);
-          const failed = release(err);
-          return messages.map((m) => failed(m));
-        }
-      },
-    });
-  }
-
-  #checkBatch(): void {
-    this.#source.checkArguments();
-    const { batchSize, prefetch } = this.#source.settings();
-    if (prefetch !== undefined && !(Number.isInteger(prefetch) && prefetch >= 0)) {
-      throw new PgqrsError(
-        "VALIDATION_FAILED",
-        `Validation failed: prefetch must be an integer >= 0, got ${String(prefetch)}`,
-      );
-    }
-    if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: batch size must be >= 1, got ${batchSize}`);
-    }
-    if (this.#single !== undefined && batchSize !== 1) {
-      throw new PgqrsError(
-        "VALIDATION_FAILED",
-        `Validation failed: single-message handlers require batch size = 1, got ${batchSize}`,
-      );
-    }
-  }
-}
-
-/** The loop settings a failure release needs. */
-interface FailureSettings {
-  releaseDelaySeconds: number | undefined;
-  retry: RetryOptions | undefined;
-}
-
-/**
- * What to do with each message of a unit whose handler threw `err` at `now`: released after the policy's backoff
- * (or the fixed `releaseDelay`) with the error kept, and dead-lettered in the same statement at its last attempt.
- * One random draw per unit, so a failed batch is one statement.
- */
-function failureRelease(
-  consumer: Consumer,
-  s: FailureSettings,
-  now: Date,
-  err: unknown,
-): (m: QueueMessage) => MessageOutcome {
-  const policy = resolveRetryPolicy(consumer.queue, consumer.maxAttemptsDefault, s.retry);
-  const draw = Math.random();
-  const errors = new Map<number, MessageError>();
-  return (m) => {
-    const attempt = Math.max(1, m.readCt);
-    const delayMs =
-      s.releaseDelaySeconds === undefined ? backoffMs(policy, attempt, () => draw) : s.releaseDelaySeconds * 1000;
-    let error = errors.get(attempt);
-    if (error === undefined) {
-      error = toMessageError(err, attempt, now);
-      errors.set(attempt, error);
-    }
-    return {
-      action: "release",
-      visibleAt: new Date(now.getTime() + delayMs),
-      error,
-      deadLetterAtReadCt: policy.maxAttempts,
-    };
-  };
-}
-
-/** Apply a failure release to a one-shot claim's messages (`execute`). */
-async function applyFailure(
-  consumer: Consumer,
-  messages: readonly QueueMessage[],
-  failed: (m: QueueMessage) => MessageOutcome,
-): Promise<void> {
-  for (const m of messages) {
-    const o = failed(m);
-    if (o.action !== "release") continue;
-    await consumer.releaseMany([m.id], o.visibleAt, {
-      ...(o.error === undefined ? {} : { error: o.error }),
-      ...(o.deadLetterAtReadCt === undefined ? {} : { deadLetterAtReadCt: o.deadLetterAtReadCt }),
-    });
   }
 }
 
