@@ -1,7 +1,7 @@
 /**
  * Schedules (issue 18), on both backends, in virtual time: the admin API and its validation, firing from the poll
- * loops' store-level task, exactly once across four stores over hours, paused schedules, catch-up after an outage,
- * overlap, and the daylight-saving days of a 02:30 daily job.
+ * loops' store-level task (one per store), exactly once across four stores over hours, paused schedules, overlap,
+ * trigger-now, and run.scheduledAt. Catch-up, tick history and DST: schedules-timing.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
@@ -12,6 +12,11 @@ import { thrown } from "../support/stores.js";
 import { nextTurn, openVirtualStore } from "../support/virtual-time.js";
 
 const MIN = 60_000;
+/**
+ * Stores whose loops run while virtual time passes: heartbeats every ~23 days, so minutes passing faster than a
+ * loaded machine runs the heartbeats never make a live worker look like a zombie (and stop its loop).
+ */
+const LOOP_OPTIONS = { pollIntervalMs: 60_000, heartbeatIntervalSeconds: 2_000_000 };
 const HOUR = 60 * MIN;
 
 /** Every message of a queue, oldest first, with its `scheduledAt`. */
@@ -98,7 +103,7 @@ describe.each(BACKENDS)("schedules on %s", (backend) => {
   });
 
   it("a poll loop of the store fires due ticks (scheduledAt on the payload); once it ends nothing fires", async () => {
-    const { store, clock } = await openVirtualStore(backend, { pollIntervalMs: 1_000 });
+    const { store, clock } = await openVirtualStore(backend, LOOP_OPTIONS);
     const admin = pgqrs.admin(store);
     await admin.createQueue("sq");
     await admin.createQueue("work");
@@ -134,7 +139,7 @@ describe.each(BACKENDS)("schedules on %s", (backend) => {
   });
 
   it("one firing task per store however many loops: one due-schedules read per SCHEDULE_CHECK_MS", async () => {
-    const { store, clock } = await openVirtualStore(backend, { pollIntervalMs: 60_000 });
+    const { store, clock } = await openVirtualStore(backend, LOOP_OPTIONS);
     const admin = pgqrs.admin(store);
     await admin.createQueue("work");
     const backendOps = store.context.backend as { dueSchedules: pgqrs.Store["context"]["backend"]["dueSchedules"] };
@@ -167,10 +172,7 @@ describe.each(BACKENDS)("schedules on %s", (backend) => {
   });
 
   it("a workflow schedule's run sees its input and run.scheduledAt (fired by the workflow worker's own loop)", async () => {
-    const { store, clock } = await openVirtualStore(backend, {
-      pollIntervalMs: 60_000,
-      heartbeatIntervalSeconds: 2_000_000,
-    });
+    const { store, clock } = await openVirtualStore(backend, LOOP_OPTIONS);
     const admin = pgqrs.admin(store);
     const seen: { input: unknown; scheduledAt: string | null }[] = [];
     const def = pgqrs.defineWorkflow({ name: "nightly" }, async (run, input: { region: string }) => {
@@ -247,50 +249,6 @@ describe.each(BACKENDS)("schedules on %s", (backend) => {
     expect(await scheduled(store, "sq")).toEqual(["2026-01-01T04:10:00.000Z"]);
   });
 
-  it("tick rows older than TICK_HISTORY_MS (7 days) are pruned when the schedule fires; its messages stay", async () => {
-    const { store, clock } = await openVirtualStore(backend);
-    const admin = pgqrs.admin(store);
-    await admin.createQueue("sq");
-    await admin.createSchedule({ name: "d", cron: "@daily", queue: "sq", overlap: "allow" });
-    for (let day = 1; day <= 10; day++) {
-      clock.set(new Date(Date.parse("2026-01-01T00:00:30Z") + day * 86_400_000));
-      await fireDueSchedules(store.context);
-    }
-    expect((await scheduled(store, "sq")).length).toBe(10);
-    const kept = (await admin.listScheduleTicks("d")).map((k) => k.tickAt.toISOString().slice(0, 10));
-    expect(kept).toEqual([
-      "2026-01-11",
-      "2026-01-10",
-      "2026-01-09",
-      "2026-01-08",
-      "2026-01-07",
-      "2026-01-06",
-      "2026-01-05",
-    ]);
-  });
-
-  it("catch-up after an outage: none drops the missed ticks, latest fires the last one, all fires each", async () => {
-    const { store, clock } = await openVirtualStore(backend);
-    const admin = pgqrs.admin(store);
-    for (const mode of ["none", "latest", "all"] as const) {
-      await admin.createQueue(mode);
-      await admin.createSchedule({ name: mode, cron: "0 * * * *", queue: mode, catchUp: mode, overlap: "allow" });
-    }
-    clock.set(new Date("2026-01-01T05:30:00Z")); // no poll loop ran for 5.5 hours
-    await fireDueSchedules(store.context);
-    expect(await scheduled(store, "none")).toEqual([]);
-    expect(await scheduled(store, "latest")).toEqual(["2026-01-01T05:00:00.000Z"]);
-    expect(await scheduled(store, "all")).toEqual(isoTimes(Date.parse("2026-01-01T01:00:00Z"), HOUR, 5));
-    for (const mode of ["none", "latest", "all"]) {
-      expect((await admin.getSchedule(mode)).nextRunAt).toEqual(new Date("2026-01-01T06:00:00Z"));
-    }
-    expect((await admin.getSchedule("latest")).lastRunAt).toEqual(new Date("2026-01-01T05:00:00Z"));
-    clock.set(new Date("2026-01-01T06:00:05Z")); // on time again (5 s late: within ON_TIME_MS)
-    await fireDueSchedules(store.context);
-    expect(await scheduled(store, "none")).toEqual(["2026-01-01T06:00:00.000Z"]);
-    expect((await scheduled(store, "all")).length).toBe(6);
-  });
-
   it("overlap skip: a tick while the previous message or run is unfinished is recorded skipped", async () => {
     const { store, clock } = await openVirtualStore(backend);
     const admin = pgqrs.admin(store);
@@ -327,39 +285,5 @@ describe.each(BACKENDS)("schedules on %s", (backend) => {
     const now = await admin.triggerSchedule("q");
     expect(now.payload).toEqual({ job: "sync", scheduledAt: clock.now().toISOString() });
     expect((await admin.getSchedule("q")).lastMessageId).toBe(now.id);
-  });
-
-  it("DST in Europe/Berlin: a 02:30 daily job fires once at 03:00 on spring-forward, once (first 02:30) on fall-back", async () => {
-    const { store, clock } = await openVirtualStore(backend);
-    const admin = pgqrs.admin(store);
-    await admin.createQueue("spring");
-    await admin.createQueue("fall");
-    const days = async (from: string, to: string) => {
-      clock.set(new Date(from));
-      const end = Date.parse(to);
-      while (clock.now().getTime() < end) {
-        clock.advance(HOUR);
-        await fireDueSchedules(store.context);
-      }
-    };
-    const daily = { cron: "30 2 * * *", timezone: "Europe/Berlin", overlap: "allow", catchUp: "all" } as const;
-    clock.set(new Date("2026-03-27T12:00:00Z"));
-    await admin.createSchedule({ name: "spring", queue: "spring", ...daily });
-    await days("2026-03-27T12:00:00Z", "2026-03-31T12:00:00Z");
-    expect(await scheduled(store, "spring")).toEqual([
-      "2026-03-28T01:30:00.000Z", // 02:30 CET
-      "2026-03-29T01:00:00.000Z", // 02:30 does not exist: 03:00 CEST, the first valid time after the gap
-      "2026-03-30T00:30:00.000Z", // 02:30 CEST
-      "2026-03-31T00:30:00.000Z",
-    ]);
-    clock.set(new Date("2026-10-23T12:00:00Z"));
-    await admin.createSchedule({ name: "fall", queue: "fall", ...daily });
-    await days("2026-10-23T12:00:00Z", "2026-10-27T12:00:00Z");
-    expect(await scheduled(store, "fall")).toEqual([
-      "2026-10-24T00:30:00.000Z", // 02:30 CEST
-      "2026-10-25T00:30:00.000Z", // 02:30 happens twice: fires once, at the first (CEST)
-      "2026-10-26T01:30:00.000Z", // 02:30 CET
-      "2026-10-27T01:30:00.000Z",
-    ]);
   });
 });
