@@ -89,6 +89,14 @@ const DEAD_LETTER_SQL = `UPDATE pgqrs_messages SET archived_at = @now, dead_lett
 WHERE (@queueId IS NULL OR queue_id = @queueId) AND archived_at IS NULL AND read_ct >= @maxReadCt
   AND (consumer_worker_id IS NULL OR vt <= @now)
 RETURNING id`;
+/**
+ * The same for `maxReadCt >= 2`: the constant `read_ct >= 2` (implied) lets SQLite use idx_messages_retried, which
+ * holds only retried messages, instead of walking the backlog.
+ */
+const DEAD_LETTER_RETRIED_SQL = DEAD_LETTER_SQL.replace(
+  "read_ct >= @maxReadCt",
+  "read_ct >= @maxReadCt AND read_ct >= 2",
+);
 
 const FAIL_DEAD_RUNS_SQL = `UPDATE pgqrs_workflow_runs
 SET status = 'ERROR', updated_at = @now, completed_at = @now,
@@ -105,7 +113,11 @@ export function deadLetter(
   const now = encodeTime(p.now);
   return c.immediate(() => {
     const ids = c
-      .all<{ id: number }>(DEAD_LETTER_SQL, { now, queueId: p.queueId ?? null, maxReadCt: p.maxReadCt })
+      .all<{ id: number }>(p.maxReadCt >= 2 ? DEAD_LETTER_RETRIED_SQL : DEAD_LETTER_SQL, {
+        now,
+        queueId: p.queueId ?? null,
+        maxReadCt: p.maxReadCt,
+      })
       .map((r) => r.id)
       .sort((a, b) => a - b);
     if (ids.length === 0) return { ids, failedRuns: [] };

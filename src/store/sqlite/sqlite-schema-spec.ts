@@ -110,6 +110,13 @@ export const INDEXES: readonly IndexSpec[] = [
     where: "archived_at IS NULL AND group_key IS NOT NULL",
     owner: "pgqrs-ts",
   },
+  {
+    name: "idx_messages_retried",
+    table: "pgqrs_messages",
+    columns: ["queue_id"],
+    where: "archived_at IS NULL AND read_ct >= 2",
+    owner: "pgqrs-ts",
+  },
   { name: "idx_workflows_queue_id", table: "pgqrs_workflows", columns: ["queue_id"], where: null, owner: "pgqrs-ts" },
   // Run listings (migration 0008): the composite replaced idx_workflow_runs_workflow_id of 0001.
   {

@@ -22,6 +22,11 @@ CREATE INDEX IF NOT EXISTS idx_messages_dedup_archived
 CREATE INDEX IF NOT EXISTS idx_messages_group
   ON pgqrs_messages (queue_id, group_key, id) WHERE archived_at IS NULL AND group_key IS NOT NULL;
 
+-- Dead-lettering (the loops' maintenance) looks for unarchived messages whose attempts are used up; retried
+-- messages are few, so this index stays small and a first claim never writes to it (no backlog scan).
+CREATE INDEX IF NOT EXISTS idx_messages_retried
+  ON pgqrs_messages (queue_id) WHERE archived_at IS NULL AND read_ct >= 2;
+
 -- One row per queue that has settings. rate_log: the claims inside the current window, [[ms, count], ...]
 -- (a sliding window: never more than rate_max claims in any rate_per_ms window).
 CREATE TABLE IF NOT EXISTS pgqrs_queue_settings (
