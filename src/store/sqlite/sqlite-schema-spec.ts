@@ -193,7 +193,14 @@ export const INDEXES: readonly IndexSpec[] = [
     owner: "pgqrs-ts",
   },
   // Schedules (migration 0011).
-  { name: "idx_schedules_name", table: "pgqrs_schedules", columns: ["name"], unique: true, where: null, owner: "pgqrs-ts" },
+  {
+    name: "idx_schedules_name",
+    table: "pgqrs_schedules",
+    columns: ["name"],
+    unique: true,
+    where: null,
+    owner: "pgqrs-ts",
+  },
   {
     name: "idx_schedules_due",
     table: "pgqrs_schedules",
