@@ -1,5 +1,5 @@
 import type { Timers } from "../clock.js";
-import { PgqrsError } from "../errors.js";
+import { PgqrsError, ValidationError } from "../errors.js";
 import type { QueueMessage, QueueRecord, RunRecord, WorkerRecord } from "../types.js";
 import { assertId } from "../validation/arguments.js";
 import type { ValidationConfig } from "../validation-config.js";
@@ -60,6 +60,11 @@ export class Producer extends WorkerHandle {
   async enqueueBatch<T>(payloads: readonly T[], options: BatchEnqueueOptions = {}): Promise<QueueMessage<T>[]> {
     if (!Array.isArray(payloads)) {
       throw new PgqrsError("VALIDATION_FAILED", "Validation failed: enqueueBatch takes an array of payloads");
+    }
+    if ((options as EnqueueOptions).dedupKey !== undefined) {
+      throw new ValidationError("dedupKey applies to one message: use enqueue(payload, { dedupKey }) for each", {
+        argument: "dedupKey",
+      });
     }
     if (payloads.length === 0) return [];
     return (await this.#insert(serializeBatch(payloads, this.#validation), options)) as QueueMessage<T>[];
