@@ -517,9 +517,14 @@ export class Admin {
     return schedules.getSchedule(this.#store, name);
   }
 
-  /** Every schedule, by name. */
-  listSchedules(): Promise<ScheduleRecord[]> {
-    return schedules.listSchedules(this.#store);
+  /** The schedules by name: every one, or one page (`{ limit, offset }`). */
+  listSchedules(page?: Page): Promise<ScheduleRecord[]> {
+    return schedules.listSchedules(this.#store, page);
+  }
+
+  /** How many schedules exist and how many are paused (one statement). */
+  countSchedules(): Promise<{ total: number; paused: number }> {
+    return schedules.countSchedules(this.#store);
   }
 
   /** Pause a schedule: nothing fires until it is resumed (the ticks in between are never fired). */

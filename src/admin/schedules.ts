@@ -15,8 +15,8 @@ import {
   type UpdateSchedulePatch,
 } from "../schedules/schedule-options.js";
 import type { ScheduleDefinition, ScheduleRecord, ScheduleRow, ScheduleTickRecord } from "../store/schedule-store.js";
-import type { QueueMessage } from "../types.js";
-import { assertCount } from "../validation/arguments.js";
+import type { Page, QueueMessage } from "../types.js";
+import { assertCount, assertPage } from "../validation/arguments.js";
 
 const PATCH_FIELDS = new Set([
   "cron",
@@ -77,10 +77,20 @@ export async function getSchedule(store: Store, name: string): Promise<ScheduleR
   return toScheduleRecord(await row(store, name));
 }
 
-/** Every schedule, by name. */
-export async function listSchedules(store: Store): Promise<ScheduleRecord[]> {
+/** The schedules by name: every one, or one page (`limit` 0 to 100,000, `offset` ≥ 0). */
+export async function listSchedules(store: Store, page: Page = {}): Promise<ScheduleRecord[]> {
   store.context.assertOpen();
-  return (await store.context.backend.listSchedules()).map(toScheduleRecord);
+  assertPage(page);
+  const p: { limit?: number; offset?: number } = {};
+  if (page.limit !== undefined) p.limit = page.limit;
+  if (page.offset !== undefined) p.offset = page.offset;
+  return (await store.context.backend.listSchedules(p)).map(toScheduleRecord);
+}
+
+/** How many schedules exist and how many are paused. */
+export async function countSchedules(store: Store): Promise<{ total: number; paused: number }> {
+  store.context.assertOpen();
+  return store.context.backend.countSchedules();
 }
 
 /**

@@ -12,7 +12,7 @@ import { schedulesPage } from "./pages/schedules-page.js";
 import { workersPage } from "./pages/workers-page.js";
 import { workflowsPage } from "./pages/workflows-page.js";
 import type { Section } from "./pages/layout.js";
-import { type DashboardReads, MESSAGE_FILTERS, type MessageFilter } from "./reads.js";
+import { type DashboardReads, MESSAGE_FILTERS, type MessageFilter, PAGE_SIZE } from "./reads.js";
 import { routeId } from "./route-id.js";
 
 export type PageResult =
@@ -35,7 +35,20 @@ export async function routePage(reads: DashboardReads, url: URL): Promise<PageRe
   if (path === "/workers") return workers(reads, q);
   if (path === "/workflows") return workflows(reads, q);
   if (path === "/schedules") {
-    const main = schedulesPage({ schedules: await reads.admin.listSchedules(), now: reads.now() });
+    // One page of schedules and the counts: the page's reads do not grow with the number of schedules.
+    const page = pageOf(q);
+    const [rows, counts] = await Promise.all([
+      reads.admin.listSchedules({ limit: PAGE_SIZE + 1, offset: page * PAGE_SIZE }),
+      reads.admin.countSchedules(),
+    ]);
+    const main = schedulesPage({
+      schedules: rows.slice(0, PAGE_SIZE),
+      total: counts.total,
+      paused: counts.paused,
+      page,
+      hasNext: rows.length > PAGE_SIZE,
+      now: reads.now(),
+    });
     return { kind: "page", title: "Schedules", section: "schedules", main };
   }
   let m = /^\/queues\/([^/]+)$/.exec(path);

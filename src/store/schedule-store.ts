@@ -136,8 +136,10 @@ export interface ScheduleStoreOps {
    */
   updateSchedule(p: { name: string; definition: ScheduleDefinition; now: Date }): Promise<ScheduleRow | null>;
   getSchedule(name: string): Promise<ScheduleRow | null>;
-  /** Every schedule, by name. */
-  listSchedules(): Promise<ScheduleRow[]>;
+  /** The schedules by name (then id); one page with `limit`/`offset`, every one without. */
+  listSchedules(p?: { limit?: number; offset?: number }): Promise<ScheduleRow[]>;
+  /** How many schedules exist, and how many of them are paused; one statement. */
+  countSchedules(): Promise<{ total: number; paused: number }>;
   /** Delete the schedule and its ticks; false when it did not exist. */
   deleteSchedule(name: string): Promise<boolean>;
   /**

@@ -202,4 +202,25 @@ describe.each(BACKENDS)("dashboard Schedules page (%s)", (backend) => {
     expect((await admin().getSchedule("ds_hourly")).paused).toBe(true);
     await admin().resumeSchedule("ds_hourly");
   });
+
+  it("pages the list: 50 schedules a page with the counts of all, so a page's reads do not grow with the data", async () => {
+    const before = await admin().countSchedules();
+    for (let i = 0; i < 55; i += 1) {
+      await admin().createSchedule({ name: `ds_zz_${String(i).padStart(2, "0")}`, cron: "@daily", queue: "ds_pings" });
+    }
+    await admin().pauseSchedule("ds_zz_54");
+    const counts = await admin().countSchedules();
+    expect(counts).toEqual({ total: before.total + 55, paused: before.paused + 1 });
+    const first = await pageText();
+    expect((first.match(/<tr data-schedule="/g) ?? []).length).toBe(50);
+    expect(/data-testid="schedules-total">([^<]*)</.exec(first)?.[1]).toBe(String(counts.total));
+    expect(first).toContain('href="/schedules?page=1"');
+    const res = await fetch(`${base}/schedules?page=1`);
+    const second = await res.text();
+    const rows = (second.match(/<tr data-schedule="/g) ?? []).length;
+    expect(rows).toBe(counts.total - 50);
+    expect(second).toContain('data-schedule="ds_zz_54"');
+    expect(await admin().listSchedules({ limit: 2, offset: 1 })).toHaveLength(2);
+    for (let i = 0; i < 55; i += 1) await admin().deleteSchedule(`ds_zz_${String(i).padStart(2, "0")}`);
+  });
 });

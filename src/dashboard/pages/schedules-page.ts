@@ -5,13 +5,20 @@
 import type { ScheduleRecord } from "../../store/schedule-store.js";
 import { ago, jsonPreview, num } from "../format.js";
 import { type Html, html } from "../html.js";
-import { actionForm, stat } from "./layout.js";
+import { actionForm, pager, stat } from "./layout.js";
 
 /** A schedule as the admin API returns it. */
 export type ScheduleRow = ScheduleRecord;
 
 export interface SchedulesView {
+  /** One page of schedules, by name. */
   schedules: readonly ScheduleRow[];
+  /** Schedules in all, and paused ones. */
+  total: number;
+  paused: number;
+  /** 0-based page number, and whether a next page exists. */
+  page: number;
+  hasNext: boolean;
   now: Date;
 }
 
@@ -27,18 +34,18 @@ function state(s: ScheduleRow): { label: string; tone: string } {
 }
 
 export function schedulesPage(v: SchedulesView): Html {
-  const paused = v.schedules.filter((s) => s.paused).length;
   return html`
   <h1>Schedules</h1>
   <p class="sub">Each tick fires once across every process that runs a loop of this database. Overlap "skip": no new
   firing while the last one is unfinished; catch-up: which ticks missed while no loop ran still fire (latest, all or
   none).</p>
   <div class="grid cards">
-    ${stat("Schedules", v.schedules.length, { id: "schedules-total" })}
-    ${stat("Paused", paused, { id: "schedules-paused", warn: true })}
+    ${stat("Schedules", v.total, { id: "schedules-total" })}
+    ${stat("Paused", v.paused, { id: "schedules-paused", warn: true })}
   </div>
   <div class="card">
-    ${v.schedules.length === 0 ? html`<div class="empty">No schedules. Create one with <code>admin(store).createSchedule(…)</code> or <code>pgqrs schedule create</code>.</div>` : scheduleTable(v)}
+    ${v.total === 0 ? html`<div class="empty">No schedules. Create one with <code>admin(store).createSchedule(…)</code> or <code>pgqrs schedule create</code>.</div>` : scheduleTable(v)}
+    ${pager(v.page, v.hasNext, (p) => `/schedules?page=${p}`)}
   </div>`;
 }
 

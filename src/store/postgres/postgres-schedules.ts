@@ -153,8 +153,21 @@ export function createScheduleOps(conn: PostgresConnection): ScheduleStoreOps {
 
     getSchedule: (name) => byName(conn, name),
 
-    async listSchedules() {
-      return (await conn.query("listSchedules", `${select} ORDER BY s.name, s.id`)).map(toSchedule);
+    async listSchedules(p = {}) {
+      const rows = await conn.query("listSchedules", `${select} ORDER BY s.name, s.id LIMIT $1 OFFSET $2`, [
+        p.limit ?? null,
+        p.offset ?? 0,
+      ]);
+      return rows.map(toSchedule);
+    },
+
+    async countSchedules() {
+      const [r] = await conn.query(
+        "countSchedules",
+        `SELECT pg_catalog.count(*) AS total, pg_catalog.count(*) FILTER (WHERE paused) AS paused
+           FROM ${conn.t("pgqrs_schedules")}`,
+      );
+      return { total: Number(r?.total ?? 0), paused: Number(r?.paused ?? 0) };
     },
 
     async deleteSchedule(name) {

@@ -125,8 +125,17 @@ export function getSchedule(c: SqliteConnection, name: string): ScheduleRow | nu
   return byName(c, name);
 }
 
-export function listSchedules(c: SqliteConnection): ScheduleRow[] {
-  return c.all<ScheduleSqlRow>(`${SELECT} ORDER BY s.name, s.id`).map(toSchedule);
+export function listSchedules(c: SqliteConnection, p: { limit?: number; offset?: number } = {}): ScheduleRow[] {
+  return c
+    .all<ScheduleSqlRow>(`${SELECT} ORDER BY s.name, s.id LIMIT ? OFFSET ?`, p.limit ?? -1, p.offset ?? 0)
+    .map(toSchedule);
+}
+
+export function countSchedules(c: SqliteConnection): { total: number; paused: number } {
+  const r = c.get<{ total: number; paused: number | null }>(
+    "SELECT count(*) AS total, sum(paused) AS paused FROM pgqrs_schedules",
+  );
+  return { total: r?.total ?? 0, paused: r?.paused ?? 0 };
 }
 
 export function deleteSchedule(c: SqliteConnection, name: string): boolean {

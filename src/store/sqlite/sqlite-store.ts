@@ -165,6 +165,7 @@ export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
     updateSchedule: call("updateSchedule", schedules.updateSchedule),
     getSchedule: call("getSchedule", schedules.getSchedule),
     listSchedules: call("listSchedules", schedules.listSchedules),
+    countSchedules: call("countSchedules", schedules.countSchedules),
     deleteSchedule: call("deleteSchedule", schedules.deleteSchedule),
     dueSchedules: call("dueSchedules", schedules.dueSchedules),
     fireSchedule: call("fireSchedule", schedules.fireSchedule),
