@@ -21,6 +21,7 @@ export type PgqrsErrorCode =
   | "MISSING_CONFIG"
   | "SCHEMA_VALIDATION"
   | "CONNECTION_FAILED"
+  | "DRIVER_NOT_INSTALLED"
   | "QUERY_FAILED"
   | "STORE_CLOSED"
   | "BUSY"
