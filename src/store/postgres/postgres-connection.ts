@@ -4,10 +4,11 @@
  * `pg.types` registry, and translates every failure into a {@link PgqrsError}.
  */
 import { createHash } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 import { maskDsn } from "../../config.js";
 import { PgqrsError } from "../../errors.js";
 import { connectionError, errorCode, RETRYABLE_SQLSTATES, translatePgError } from "./postgres-errors.js";
+import { pgDriver } from "./pg-driver.js";
 import { parsePgTimestamp } from "./postgres-time.js";
 
 const INT8_OID = 20;
@@ -28,7 +29,8 @@ const RESULT_TYPES: pg.CustomTypesConfig = {
       if (oid === TIMESTAMPTZ_OID || oid === TIMESTAMP_OID) return parsePgTimestamp;
       if (oid === JSON_OID || oid === JSONB_OID) return (v: string) => JSON.parse(v) as unknown;
     }
-    return format === undefined ? pg.types.getTypeParser(oid) : pg.types.getTypeParser(oid, format);
+    const { types } = pgDriver();
+    return format === undefined ? types.getTypeParser(oid) : types.getTypeParser(oid, format);
   }) as pg.CustomTypesConfig["getTypeParser"],
 };
 

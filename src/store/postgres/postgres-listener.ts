@@ -6,7 +6,8 @@
  * costs latency.
  */
 import { createHash, randomBytes } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
+import { pgDriver } from "./pg-driver.js";
 import { quoteIdent } from "./postgres-connection.js";
 
 export interface PostgresListenerOptions {
@@ -88,7 +89,7 @@ export class PostgresListener {
 
   async #connect(): Promise<void> {
     if (this.#closed) return;
-    const client = new pg.Client({
+    const client = new (pgDriver().Client)({
       ...this.#options.connection,
       connectionTimeoutMillis: this.#options.connectionTimeoutMs,
     });

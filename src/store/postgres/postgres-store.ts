@@ -3,7 +3,7 @@
  * the configured schema (quoted once), so no `search_path` is needed and the backend works through PgBouncer in
  * transaction mode.
  */
-import pg from "pg";
+import type pg from "pg";
 import type { StoreBackend, StoreCapabilities } from "../store.js";
 import { retryTransientConnect, retryWorkerCreation } from "./postgres-connect-retry.js";
 import { describeTarget, PostgresConnection, storeClosed } from "./postgres-connection.js";
@@ -24,6 +24,7 @@ import { verify } from "./postgres-verify.js";
 import { createWorkerOps } from "./postgres-workers.js";
 import { createWorkflowOps } from "./postgres-workflows.js";
 import { createZombieOps } from "./postgres-zombies.js";
+import { pgDriver } from "./pg-driver.js";
 
 export interface PostgresBackendOptions {
   /** DSN used to create a pool when `pool` is not given. */
@@ -56,10 +57,12 @@ const CAPABILITIES: StoreCapabilities = Object.freeze({
  * cannot be reached. The schema is not checked here; `install()` creates it and `verify()` checks it.
  */
 export async function createPostgresBackend(opts: PostgresBackendOptions): Promise<StoreBackend> {
+  // The driver first: without `pg` installed, DRIVER_NOT_INSTALLED names it before anything else is tried.
+  const driver = pgDriver();
   const ownsPool = opts.pool === undefined;
   const pool =
     opts.pool ??
-    new pg.Pool({
+    new driver.Pool({
       connectionString: opts.connectionString,
       max: opts.maxConnections,
       connectionTimeoutMillis: opts.connectionTimeoutMs,

@@ -4,8 +4,9 @@
  * database write lock up front so that a second process on the same file serialises instead of deadlocking
  * on a read-to-write lock upgrade.
  */
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { PgqrsError } from "../../errors.js";
+import { sqliteDriver } from "./sqlite-driver.js";
 
 export interface SqliteConnectionOptions {
   path: string;
@@ -45,7 +46,7 @@ function applyOpenPragmas(db: Database.Database, useWal: boolean, withinMs: numb
       db.pragma("foreign_keys = ON");
       return;
     } catch (err) {
-      const busy = err instanceof Database.SqliteError && err.code.startsWith("SQLITE_BUSY");
+      const busy = err instanceof sqliteDriver().SqliteError && err.code.startsWith("SQLITE_BUSY");
       if (!busy || performance.now() - started >= withinMs) throw err;
       // A synchronous pause: the constructor is synchronous, and this runs once per store, never on a hot path.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, OPEN_RETRY_PAUSE_MS);
@@ -68,7 +69,8 @@ export class SqliteConnection {
     // close, holds an exclusive lock for a moment, and setting the journal mode must wait that out however short the
     // user's timeout (which is for statements, not for opening). The user's value applies once the file is open.
     const openTimeoutMs = Math.max(busyTimeoutMs, OPEN_BUSY_TIMEOUT_MS);
-    this.#db = new Database(opts.path, { timeout: openTimeoutMs });
+    const Driver = sqliteDriver();
+    this.#db = new Driver(opts.path, { timeout: openTimeoutMs });
     try {
       applyOpenPragmas(this.#db, opts.useWal, openTimeoutMs);
       this.#db.pragma(`busy_timeout = ${busyTimeoutMs}`);

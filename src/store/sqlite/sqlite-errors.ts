@@ -1,10 +1,11 @@
 /** Translation of better-sqlite3 errors into {@link PgqrsError} codes, by SQLite extended result code. */
-import Database from "better-sqlite3";
 import { PgqrsError } from "../../errors.js";
+import { loadedSqliteError } from "./sqlite-driver.js";
 
 /** The SQLite extended result code of a driver error (`SQLITE_CONSTRAINT_UNIQUE`, …), else undefined. */
 export function sqliteCode(err: unknown): string | undefined {
-  return err instanceof Database.SqliteError ? err.code : undefined;
+  const SqliteError = loadedSqliteError();
+  return SqliteError !== undefined && err instanceof SqliteError ? err.code : undefined;
 }
 
 export function isUniqueViolation(err: unknown): boolean {
