@@ -35,6 +35,7 @@ export {
 export type { RetentionProgress, RetentionSweepResult } from "./retention/retention-sweep.js";
 // Connecting and configuration
 export { type ConnectOptions, connect, connectWithConfig } from "./api/connect.js";
+export { type LogFields, type Logger, type LogLevel, type LogMethod, silentLogger } from "./observability/logger.js";
 export {
   type BatchHandler,
   DequeueBuilder,

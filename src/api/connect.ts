@@ -2,6 +2,7 @@ import type pg from "pg";
 import { type Clock, systemClock } from "../clock.js";
 import { Config, type ConfigInput, detectBackend, sqlitePathFromDsn } from "../config.js";
 import { PgqrsError } from "../errors.js";
+import { isLogger, type Logger } from "../observability/logger.js";
 import type { StoreBackend } from "../store/store.js";
 import { Store } from "./pgqrs-store.js";
 
@@ -11,6 +12,12 @@ export interface ConnectOptions {
   clock?: Clock;
   /** A `pg.Pool` of your own (Postgres only); pgqrs never ends it. */
   pool?: pg.Pool;
+  /**
+   * Where pgqrs reports background work and failures: `{ debug, info, warn, error }`, each called as
+   * `(fields, message)` (a pino logger fits as is). Default: silent; pgqrs never writes to the console.
+   * Not a {@link Config} field: a logger is an object, not configuration data.
+   */
+  logger?: Logger;
 }
 
 /**
@@ -19,18 +26,25 @@ export interface ConnectOptions {
  * exist is created.
  */
 export async function connect(dsn: string, options: ConnectOptions & Omit<ConfigInput, "dsn"> = {}): Promise<Store> {
-  const { clock, pool, ...rest } = options;
+  const { clock, pool, logger, ...rest } = options;
   const extra: ConnectOptions = {};
   if (clock !== undefined) extra.clock = clock;
   if (pool !== undefined) extra.pool = pool;
+  if (logger !== undefined) extra.logger = logger;
   return connectWithConfig(new Config({ ...rest, dsn }), extra);
 }
 
 /** Connect with a full {@link Config} (or the fields of one). */
 export async function connectWithConfig(config: Config | ConfigInput, options: ConnectOptions = {}): Promise<Store> {
   const resolved = config instanceof Config ? config : new Config(config);
+  if (options.logger !== undefined && !isLogger(options.logger)) {
+    throw new PgqrsError(
+      "INVALID_CONFIG",
+      "Invalid configuration value for logger: it needs debug, info, warn and error methods (a pino logger works)",
+    );
+  }
   const backend = await openBackend(resolved, options);
-  return new Store(backend, resolved, options.clock ?? systemClock);
+  return new Store(backend, resolved, options.clock ?? systemClock, options.logger);
 }
 
 async function openBackend(config: Config, options: ConnectOptions): Promise<StoreBackend> {

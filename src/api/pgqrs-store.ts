@@ -5,6 +5,7 @@ import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import { PgqrsError, ValidationError } from "../errors.js";
 import type { CreateQueueOptions } from "../queue-controls-types.js";
+import { applyRetentionSetting } from "../retention/retention-setting.js";
 import { assertQueueSettings } from "../validation/queue-settings.js";
 import { Consumer } from "../queue/consumer.js";
 import { Producer } from "../queue/producer.js";
@@ -12,6 +13,7 @@ import type { StoreBackend, StoreCapabilities } from "../store/store.js";
 import type { QueueMessage, QueueRecord, WorkflowRecord } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { createEnqueueSignals } from "../queue/enqueue-signals.js";
+import { type Logger, silentLogger } from "../observability/logger.js";
 import { HeartbeatRegistry } from "../workers/heartbeat-registry.js";
 import { storeTasksOf } from "../workers/store-tasks.js";
 import { WorkerHandle } from "../workers/worker-handle.js";
@@ -38,7 +40,7 @@ export class Store {
   #closing: Promise<void> | undefined;
 
   /** @internal Use `connect` / `connectWithConfig`. */
-  constructor(backend: StoreBackend, config: Config, clock: Clock) {
+  constructor(backend: StoreBackend, config: Config, clock: Clock, logger: Logger = silentLogger) {
     this.#backend = backend;
     this.config = config;
     this.clock = clock;
@@ -51,6 +53,7 @@ export class Store {
       config,
       clock,
       heartbeats: this.#heartbeats,
+      logger,
       enqueueSignals: createEnqueueSignals(),
       assertOpen,
     };
@@ -91,12 +94,19 @@ export class Store {
         argument: "ifNotExists",
       });
     }
-    return this.#backend.createQueue({
+    const now = this.clock.now();
+    const q = await this.#backend.createQueue({
       name,
-      now: this.clock.now(),
+      now,
       ...(Object.keys(settings).length === 0 ? {} : { settings }),
       ...(ifNotExists === true ? { ifNotExists: true } : {}),
     });
+    // An existing queue (ifNotExists) keeps its retention, as it keeps its settings.
+    const retention = options?.retention;
+    if (retention !== undefined && retention !== null && q.createdAt.getTime() === now.getTime()) {
+      await applyRetentionSetting(this.#backend, q.id, retention, now);
+    }
+    return q;
   }
 
   /** The queue of that name. QUEUE_NOT_FOUND when missing. */
