@@ -4,6 +4,7 @@
  * (one row per queue that has settings) and in added columns of `pgqrs_messages`; pgqrs's own columns keep their
  * meaning (DECISIONS.md item 18).
  */
+import type { RetentionSetting } from "./retention/retention-setting.js";
 
 /**
  * How a queue handler's failures are retried. Attempt `n` (1-based, the message's `readCt`) that fails makes the
@@ -55,6 +56,12 @@ export interface QueueSettingsOptions {
   retry?: RetryOptions | null;
   concurrencyLimit?: number | null;
   rateLimit?: RateLimit | null;
+  /**
+   * How long archived messages, dead letters and finished runs are kept (`{ archived: "7d", deadLetters: "30d",
+   * finishedRuns: "30d" }`, the defaults), `false` to keep them forever, `null` (updateQueue) for the defaults again.
+   * Same as `admin(store).setRetention(name, retention)`; see docs/guides/retention.md.
+   */
+  retention?: RetentionSetting;
 }
 
 /** `createQueue(name, options)`. */

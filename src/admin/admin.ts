@@ -30,6 +30,7 @@ import type { CreateScheduleOptions, UpdateSchedulePatch } from "../schedules/sc
 import type { ScheduleRecord, ScheduleTickRecord } from "../store/schedule-store.js";
 import * as schedules from "./schedules.js";
 import type { RetentionOptions, RetentionPolicy } from "../retention/retention-policy.js";
+import { applyRetentionSetting } from "../retention/retention-setting.js";
 import type { RetentionSweepResult } from "../retention/retention-sweep.js";
 import {
   getRetention,
@@ -162,8 +163,14 @@ export class Admin {
   async updateQueue(queue: QueueRef, settings: QueueSettingsOptions): Promise<QueueRecord> {
     const checked = assertQueueSettings(settings);
     const q = await this.#resolve(queue);
-    const updated = await this.#backend.updateQueueSettings({ queueId: q.id, settings: checked, now: this.#now() });
+    const now = this.#now();
+    // Retention alone changes no setting: no write to the settings row.
+    const updated =
+      Object.keys(checked).length === 0 && settings.retention !== undefined
+        ? q
+        : await this.#backend.updateQueueSettings({ queueId: q.id, settings: checked, now });
     if (updated === null) throw queueNotFound(q.queueName);
+    if (settings.retention !== undefined) await applyRetentionSetting(this.#backend, q.id, settings.retention, now);
     return updated;
   }
 

@@ -44,7 +44,7 @@ export class Store {
     this.#backend = backend;
     this.config = config;
     this.clock = clock;
-    this.#heartbeats = new HeartbeatRegistry(backend, clock, config.heartbeatIntervalSeconds * 1000);
+    this.#heartbeats = new HeartbeatRegistry(backend, clock, config.heartbeatIntervalSeconds * 1000, logger);
     const assertOpen = (): void => {
       if (this.#closed) throw new PgqrsError("STORE_CLOSED", "The store is closed; connect again to use the database");
     };
@@ -95,17 +95,19 @@ export class Store {
       });
     }
     const now = this.clock.now();
+    const retention = options?.retention ?? undefined;
+    if (retention !== undefined && ifNotExists === true) {
+      // An existing queue keeps its retention, as it keeps its settings.
+      const existing = await this.#backend.getQueueByName(name);
+      if (existing !== null) return existing;
+    }
     const q = await this.#backend.createQueue({
       name,
       now,
       ...(Object.keys(settings).length === 0 ? {} : { settings }),
       ...(ifNotExists === true ? { ifNotExists: true } : {}),
     });
-    // An existing queue (ifNotExists) keeps its retention, as it keeps its settings.
-    const retention = options?.retention;
-    if (retention !== undefined && retention !== null && q.createdAt.getTime() === now.getTime()) {
-      await applyRetentionSetting(this.#backend, q.id, retention, now);
-    }
+    if (retention !== undefined) await applyRetentionSetting(this.#backend, q.id, retention, now);
     return q;
   }
 

@@ -1,3 +1,4 @@
+import { setRetention } from "../admin/retention.js";
 import { PgqrsError } from "../errors.js";
 import type { Consumer } from "../queue/consumer.js";
 import type { PollLoopEnd } from "../queue/poll-loop.js";
@@ -100,9 +101,12 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
     return this;
   }
 
-  /** Create the definition (and its queue); idempotent. */
-  create(store: Store): Promise<WorkflowRecord> {
-    return store.createWorkflow(this.#requireName());
+  /** Create the definition (and its queue); idempotent. Sets the definition's `retention` when it has one. */
+  async create(store: Store): Promise<WorkflowRecord> {
+    const wf = await store.createWorkflow(this.#requireName());
+    const retention = this.#def?.retention;
+    if (retention !== undefined) await setRetention(store.context, wf.name, retention);
+    return wf;
   }
 
   /**

@@ -5,6 +5,7 @@
  */
 import { ValidationError } from "../errors.js";
 import type { QueueSettingsOptions, RateLimit, RetryOptions } from "../queue-controls-types.js";
+import { assertRetentionSetting } from "../retention/retention-setting.js";
 
 /** Highest concurrency limit and rate limit `max`. */
 export const MAX_QUEUE_LIMIT = 10_000;
@@ -77,12 +78,14 @@ export function assertRateLimit(field: string, value: unknown): RateLimit {
 
 /**
  * Queue settings as given to `createQueue` / `updateQueue`: a field left out stays out (keeps its value), `null`
- * clears it. `extra` names further allowed top-level fields (`ifNotExists`).
+ * clears it. `retention` is checked but left out of the result (the caller stores it apart). `extra` names further allowed top-level fields (`ifNotExists`).
  */
 export function assertQueueSettings(value: unknown, extra: readonly string[] = []): QueueSettingsOptions {
   if (value === undefined) return {};
   if (!isPlainObject(value)) fail("options", "an object", value);
-  assertKnownFields("options", value, ["retry", "concurrencyLimit", "rateLimit", ...extra]);
+  assertKnownFields("options", value, ["retry", "concurrencyLimit", "rateLimit", "retention", ...extra]);
+  // Checked here with the rest; stored apart (pgqrs_retention) by the caller, so it stays out of `out`.
+  if (value.retention !== undefined) assertRetentionSetting(value.retention, true);
   const out: QueueSettingsOptions = {};
   if (value.retry !== undefined) out.retry = value.retry === null ? null : assertRetryOptions("retry", value.retry);
   if (value.concurrencyLimit !== undefined) {

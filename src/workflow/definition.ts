@@ -1,4 +1,6 @@
 import { PgqrsError } from "../errors.js";
+import type { RetentionOptions } from "../retention/retention-policy.js";
+import { assertRetentionSetting } from "../retention/retention-setting.js";
 import { type RetryOption, resolveRetryPolicy } from "./retry-policy.js";
 import type { Run } from "./run.js";
 import { assertVersion } from "./workflow-versions.js";
@@ -14,6 +16,8 @@ export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   readonly fn: WorkflowFn<Input, Output>;
   /** The definition's version (see {@link WorkflowOptions.version}), or `undefined`. */
   readonly version?: string;
+  /** The retention its `create` sets (see {@link WorkflowOptions.retention}), or `undefined`. */
+  readonly retention?: RetentionOptions | false;
 }
 
 /** Options of {@link defineWorkflow}. */
@@ -32,6 +36,13 @@ export interface WorkflowOptions {
    * have no version, and its workers execute runs of every version). See docs/guides/workflow-versions.md.
    */
   version?: string;
+  /**
+   * How long its finished runs (with steps, messages and events), archived triggers and dead letters are kept:
+   * `{ finishedRuns: "30d", archived: "7d", deadLetters: "30d" }` (the defaults) or `false` (forever). Set when
+   * the workflow is created (`pgqrs.workflow(def).create(store)`, idempotent: each create sets it again), like
+   * `admin(store).setRetention(name, retention)`. Default: leave the stored policy as it is.
+   */
+  retention?: RetentionOptions | false;
 }
 
 /** Define a workflow: `defineWorkflow({ name: "process_task" }, async (run, input: Input) => output)`. */
@@ -49,11 +60,13 @@ export function defineWorkflow<Input = unknown, Output = unknown>(
   // Checked here, so a bad policy is an error of the definition, before any run is triggered or written.
   if (opts.retry !== undefined) resolveRetryPolicy(opts.retry);
   if (opts.version !== undefined) assertVersion("version", opts.version);
+  if (opts.retention !== undefined) assertRetentionSetting(opts.retention, false);
   return Object.freeze({
     name: opts.name,
     retry: opts.retry,
     fn,
     ...(opts.version === undefined ? {} : { version: opts.version }),
+    ...(opts.retention === undefined ? {} : { retention: opts.retention }),
   });
 }
 
