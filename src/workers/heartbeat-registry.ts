@@ -1,4 +1,5 @@
 import { type Clock, type Timer, timersOf } from "../clock.js";
+import { type Logger, log, silentLogger } from "../observability/logger.js";
 import type { StoreBackend } from "../store/store.js";
 
 /** Called when a registered worker's row turns out to be gone (deleted by an admin). */
@@ -13,14 +14,16 @@ export class HeartbeatRegistry {
   readonly #backend: StoreBackend;
   readonly #clock: Clock;
   readonly #periodMs: number;
+  readonly #logger: Logger;
   readonly #workers = new Map<number, LostWorkerListener>();
   #timer: Timer | undefined;
   #beating: Promise<void> | undefined;
 
-  constructor(backend: StoreBackend, clock: Clock, periodMs: number) {
+  constructor(backend: StoreBackend, clock: Clock, periodMs: number, logger: Logger = silentLogger) {
     this.#backend = backend;
     this.#clock = clock;
     this.#periodMs = periodMs;
+    this.#logger = logger;
   }
 
   add(workerId: number, onLost: LostWorkerListener): void {
@@ -54,9 +57,10 @@ export class HeartbeatRegistry {
     let alive: number[];
     try {
       alive = await this.#backend.heartbeatMany({ ids, now: this.#clock.now() });
-    } catch {
+    } catch (err) {
       // A failed beat (database restarting, pool busy) is retried next period; the zombie threshold is a multiple
       // of the period, so one miss does not make a worker look dead.
+      log(this.#logger, "warn", { workerIds: ids, err }, "pgqrs: heartbeat failed; retrying next period");
       return;
     }
     const aliveSet = new Set(alive);
@@ -64,6 +68,7 @@ export class HeartbeatRegistry {
       if (aliveSet.has(id)) continue;
       const onLost = this.#workers.get(id);
       this.#workers.delete(id);
+      log(this.#logger, "warn", { workerId: id }, "pgqrs: worker row is gone (deleted by an admin?); it stops");
       onLost?.(id);
     }
   }

@@ -5,9 +5,11 @@
  *
  * A job is registered in {@link STORE_JOBS}: adding one is one line. Jobs run one after another, at most one round
  * at a time, each no more often than its `everyMs`, on the store clock's timers (virtual in tests). A failing job
- * never stops the others or the loops; its error goes to the `onError` of the loop that acquired the tasks first.
+ * never stops the others or the loops; its error goes to the store's logger (warn, with the job's name) and to the
+ * `onError` of the loop that acquired the tasks first.
  */
 import { type Timer, timersOf } from "../clock.js";
+import { log } from "../observability/logger.js";
 import { fireDueSchedules } from "../schedules/firing.js";
 import { RETENTION_SWEEP_MS, retentionRound } from "../retention/retention-maintenance.js";
 import type { EngineContext } from "./engine-context.js";
@@ -30,8 +32,24 @@ export const SCHEDULE_CHECK_MS = 5_003;
 
 /** The jobs every store runs while a poll loop runs. */
 export const STORE_JOBS: StoreJob[] = [
-  { name: "schedules", everyMs: SCHEDULE_CHECK_MS, run: (ctx, onError) => fireDueSchedules(ctx, onError) },
-  { name: "retention", everyMs: RETENTION_SWEEP_MS, run: (ctx) => retentionRound(ctx) },
+  {
+    name: "schedules",
+    everyMs: SCHEDULE_CHECK_MS,
+    run: async (ctx, onError) => {
+      const handled = await fireDueSchedules(ctx, onError);
+      if (handled > 0) log(ctx.logger, "debug", { job: "schedules", ticks: handled }, "pgqrs: schedules fired");
+    },
+  },
+  {
+    name: "retention",
+    everyMs: RETENTION_SWEEP_MS,
+    run: async (ctx) => {
+      const r = await retentionRound(ctx);
+      const fields = { job: "retention", messages: r.messages, runs: r.runs, batches: r.batches, busy: r.busy };
+      if (r.messages > 0 || r.runs > 0) log(ctx.logger, "info", fields, "pgqrs: retention round deleted rows");
+      else log(ctx.logger, "debug", fields, "pgqrs: retention round had nothing to delete");
+    },
+  },
 ];
 
 /** The running tasks of one store. */
@@ -100,8 +118,11 @@ export class StoreTasks {
   }
 
   async #runJobs(jobs: readonly StoreJob[]): Promise<void> {
-    const report = (err: unknown) => this.#holders.values().next().value?.(err);
     for (const job of jobs) {
+      const report = (err: unknown) => {
+        log(this.#ctx.logger, "warn", { job: job.name, err }, `pgqrs: store maintenance job '${job.name}' failed`);
+        this.#holders.values().next().value?.(err);
+      };
       try {
         this.#ctx.assertOpen();
       } catch {

@@ -1,3 +1,4 @@
+import { log } from "../observability/logger.js";
 import type { EngineContext } from "./engine-context.js";
 
 /**
@@ -21,7 +22,15 @@ export function zombieReclaimTask(ctx: EngineContext, queueId: number): { everyM
     everyMs: Math.max(5_000, threshold / 2),
     run: async () => {
       const now = ctx.clock.now();
-      await ctx.backend.reclaimZombies({ queueId, olderThan: new Date(now.getTime() - threshold), now });
+      const r = await ctx.backend.reclaimZombies({ queueId, olderThan: new Date(now.getTime() - threshold), now });
+      if (r.workers.length > 0) {
+        log(
+          ctx.logger,
+          "info",
+          { queueId, workerIds: r.workers, released: r.released, thresholdMs: threshold },
+          "pgqrs: reclaimed zombie workers (no heartbeat within the threshold); their messages are available again",
+        );
+      }
     },
   };
 }
