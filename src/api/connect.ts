@@ -1,9 +1,9 @@
-import type pg from "pg";
 import { type Clock, systemClock } from "../clock.js";
 import { Config, type ConfigInput, detectBackend, sqlitePathFromDsn } from "../config.js";
 import { PgqrsError } from "../errors.js";
 import { isLogger, type Logger } from "../observability/logger.js";
 import type { StoreBackend } from "../store/store.js";
+import type { PgPoolLike } from "./pg-pool-like.js";
 import { Store } from "./pgqrs-store.js";
 
 /** Options that are not configuration data. */
@@ -11,7 +11,7 @@ export interface ConnectOptions {
   /** Source of time for leases, delays, retries and heartbeats. Default the system clock. */
   clock?: Clock;
   /** A `pg.Pool` of your own (Postgres only); pgqrs never ends it. */
-  pool?: pg.Pool;
+  pool?: PgPoolLike;
   /**
    * Where pgqrs reports background work and failures: `{ debug, info, warn, error }`, each called as
    * `(fields, message)` (a pino logger fits as is). Default: silent; pgqrs never writes to the console.
@@ -57,7 +57,8 @@ async function openBackend(config: Config, options: ConnectOptions): Promise<Sto
       maxConnections: config.maxConnections,
       connectionTimeoutMs: config.connectionTimeoutSeconds * 1000,
     };
-    if (options.pool !== undefined) pgOptions.pool = options.pool;
+    // Any pg.Pool fits PgPoolLike, which exists only so that the published types do not import `pg`.
+    if (options.pool !== undefined) pgOptions.pool = options.pool as NonNullable<typeof pgOptions.pool>;
     if (config.listenDsn !== undefined) pgOptions.listenConnectionString = config.listenDsn;
     return createPostgresBackend(pgOptions);
   }
