@@ -46,6 +46,7 @@ import type { RunOperationOps } from "./run-operations.js";
 import type { RunQueryOps } from "./run-queries.js";
 import type { RetentionStoreOps } from "./retention-store.js";
 import type { ScheduleStoreOps } from "./schedule-store.js";
+import type { MetricsStoreOps } from "./metrics-store.js";
 
 /** What a backend can do; the engine branches on these, never on a backend's name. */
 export interface StoreCapabilities {
@@ -116,7 +117,8 @@ export interface StoreBackend
     RunOperationOps,
     RunQueryOps,
     RetentionStoreOps,
-    ScheduleStoreOps {
+    ScheduleStoreOps,
+    MetricsStoreOps {
   readonly capabilities: StoreCapabilities;
 
   // --- schema -----------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import { describeTarget, PostgresConnection, storeClosed } from "./postgres-conn
 import { createDashboardReadOps } from "./postgres-dashboard-reads.js";
 import { createMessageAdminOps } from "./postgres-message-admin.js";
 import { createMessageLeaseOps } from "./postgres-message-leases.js";
+import { createMetricsOps } from "./postgres-metrics.js";
 import { notifyOrigin, PostgresListener } from "./postgres-listener.js";
 import { install } from "./postgres-migrations.js";
 import { createQueueOps } from "./postgres-queues.js";
@@ -118,6 +119,7 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     ...createDashboardReadOps(conn),
     ...createScheduleOps(conn),
     ...createRetentionOps(conn),
+    ...createMetricsOps(conn),
     listen: ({ queueId, onNotify }: { queueId: number; onNotify: () => void }) => listener.subscribe(queueId, onNotify),
   } satisfies Omit<StoreBackend, "capabilities" | "close">;
 

@@ -9,6 +9,7 @@ import { translateError } from "./sqlite-errors.js";
 import * as dashboardReads from "./sqlite-dashboard-reads.js";
 import * as messageQueries from "./sqlite-message-queries.js";
 import * as messages from "./sqlite-messages.js";
+import * as metrics from "./sqlite-metrics.js";
 import { install } from "./sqlite-migrations.js";
 import * as queueSettings from "./sqlite-queue-settings.js";
 import * as queues from "./sqlite-queues.js";
@@ -175,5 +176,6 @@ export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
     getRetention: call("getRetention", retention.getRetention),
     clearRetention: call("clearRetention", retention.clearRetention),
     retentionBatch: call("retentionBatch", retention.retentionBatch),
+    metricsSnapshot: call("metricsSnapshot", metrics.metricsSnapshot),
   };
 }
