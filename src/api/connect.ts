@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from "../clock.js";
 import { Config, type ConfigInput, detectBackend, sqlitePathFromDsn } from "../config.js";
 import { PgqrsError } from "../errors.js";
-import { isLogger, type Logger } from "../observability/logger.js";
+import { isLogger, type Logger, log } from "../observability/logger.js";
 import type { StoreBackend } from "../store/store.js";
 import type { PgPoolLike } from "./pg-pool-like.js";
 import { Store } from "./pgqrs-store.js";
@@ -60,6 +60,9 @@ async function openBackend(config: Config, options: ConnectOptions): Promise<Sto
     // Any pg.Pool fits PgPoolLike, which exists only so that the published types do not import `pg`.
     if (options.pool !== undefined) pgOptions.pool = options.pool as NonNullable<typeof pgOptions.pool>;
     if (config.listenDsn !== undefined) pgOptions.listenConnectionString = config.listenDsn;
+    const logger = options.logger;
+    if (logger !== undefined)
+      pgOptions.listenerReport = (level, fields, message) => log(logger, level, fields, message);
     return createPostgresBackend(pgOptions);
   }
   if (options.pool !== undefined) {

@@ -21,7 +21,12 @@ export interface PostgresListenerOptions {
    * notifications are skipped instead of causing a second, usually empty, claim.
    */
   origin?: string;
+  /** Told when the connection drops, fails to open, or is back (the store's logger; silent when absent). */
+  report?: ListenerReport;
 }
+
+/** A sink for the listener's connection events: `(level, fields, message)`. */
+export type ListenerReport = (level: "debug" | "warn", fields: Record<string, unknown>, message: string) => void;
 
 const MAX_RECONNECT_DELAY_MS = 5_000;
 
@@ -65,7 +70,7 @@ export class PostgresListener {
     }
     const callback = () => onNotify();
     set.add(callback);
-    await this.#ensureConnected().catch(() => this.#scheduleReconnect());
+    await this.#ensureConnected().catch((err: unknown) => this.#failed(err));
     return async () => {
       set.delete(callback);
       if (set.size === 0) this.#subscribers.delete(queueId);
@@ -113,6 +118,7 @@ export class PostgresListener {
     // otherwise wait for the next poll. A first connection wakes no one: every subscriber claims after subscribing,
     // and consumers rate-limit their wake-ups, so a needless one would hold back the next real notification.
     const catchUp = this.#failures > 0 || this.#connectedBefore;
+    if (catchUp) this.#options.report?.("debug", { failures: this.#failures }, "pgqrs: LISTEN connection is back");
     this.#failures = 0;
     this.#connectedBefore = true;
     if (catchUp) this.#dispatch(undefined);
@@ -135,6 +141,15 @@ export class PostgresListener {
     if (this.#client !== client) return;
     this.#client = undefined;
     client.end().catch(() => undefined);
+    this.#options.report?.("warn", {}, "pgqrs: LISTEN connection lost; reconnecting (consumers keep polling)");
+    this.#scheduleReconnect();
+  }
+
+  #failed(err: unknown): void {
+    if (!this.#closed) {
+      const fields = { failures: this.#failures + 1, err };
+      this.#options.report?.("warn", fields, "pgqrs: LISTEN connection failed; retrying (consumers keep polling)");
+    }
     this.#scheduleReconnect();
   }
 
@@ -144,7 +159,7 @@ export class PostgresListener {
     const delay = Math.min(MAX_RECONNECT_DELAY_MS, 100 * 2 ** Math.min(this.#failures, 6));
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
-      this.#ensureConnected().catch(() => this.#scheduleReconnect());
+      this.#ensureConnected().catch((err: unknown) => this.#failed(err));
     }, delay);
     this.#reconnectTimer.unref();
   }
