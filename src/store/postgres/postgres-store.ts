@@ -11,7 +11,7 @@ import { createDashboardReadOps } from "./postgres-dashboard-reads.js";
 import { createMessageAdminOps } from "./postgres-message-admin.js";
 import { createMessageLeaseOps } from "./postgres-message-leases.js";
 import { createMetricsOps } from "./postgres-metrics.js";
-import { notifyOrigin, PostgresListener } from "./postgres-listener.js";
+import { type ListenerReport, notifyOrigin, PostgresListener } from "./postgres-listener.js";
 import { install } from "./postgres-migrations.js";
 import { createQueueOps } from "./postgres-queues.js";
 import { createRetentionOps } from "./postgres-retention.js";
@@ -43,6 +43,8 @@ export interface PostgresBackendOptions {
    * settings. Point it at the server itself when the pool goes through PgBouncer in transaction mode.
    */
   listenConnectionString?: string;
+  /** Where the LISTEN connection reports drops and reconnects (the store's logger). Default: nowhere. */
+  listenerReport?: ListenerReport;
 }
 
 const CAPABILITIES: StoreCapabilities = Object.freeze({
@@ -100,6 +102,7 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     schema: opts.schema,
     connectionTimeoutMs: opts.connectionTimeoutMs,
     origin,
+    ...(opts.listenerReport === undefined ? {} : { report: opts.listenerReport }),
   });
 
   const operations = {
