@@ -1,5 +1,6 @@
 import { type Clock, type Timers, timersOf } from "../clock.js";
 import { InvalidStateTransitionError, PgqrsError } from "../errors.js";
+import { log } from "../observability/logger.js";
 import type { WorkerRecord, WorkerStatus } from "../types.js";
 import type { EngineContext } from "./engine-context.js";
 import { storeTasksOf } from "./store-tasks.js";
@@ -37,6 +38,7 @@ export class WorkerHandle {
     this.ctx = ctx;
     this.#record = record;
     if (record.status !== "stopped") this.#startHeartbeats();
+    log(ctx.logger, "debug", workerFields(record), "pgqrs: worker registered");
   }
 
   /** The worker's id in `pgqrs_workers`. */
@@ -224,6 +226,7 @@ export class WorkerHandle {
       this.#record = current;
     }
     this.ctx.heartbeats.remove(this.id);
+    log(this.ctx.logger, "debug", workerFields(this.#record), "pgqrs: worker stopped");
     for (const listener of this.#statusListeners) listener();
   }
 
@@ -239,6 +242,7 @@ export class WorkerHandle {
       throw new InvalidStateTransitionError(current.status, t.to, t.reason);
     }
     this.#record = row;
+    log(this.ctx.logger, "debug", { ...workerFields(row), operation: op }, `pgqrs: worker is now ${row.status}`);
     if (row.status === "stopped") this.ctx.heartbeats.remove(this.id);
     for (const listener of this.#statusListeners) listener();
     return row;
@@ -268,4 +272,8 @@ export class WorkerHandle {
       details: { workerId: this.id },
     });
   }
+}
+
+function workerFields(w: WorkerRecord): Record<string, unknown> {
+  return { workerId: w.id, worker: w.name, queueId: w.queueId, status: w.status };
 }
