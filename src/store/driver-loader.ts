@@ -2,8 +2,6 @@
  * Database drivers are optional peer dependencies: a PostgreSQL user never installs `better-sqlite3`, a SQLite user
  * never installs `pg`. Each backend loads its driver here on first use, and a missing one is a
  * {@link PgqrsError} `DRIVER_NOT_INSTALLED` naming the package and the command that installs it.
- *
- * @internal
  */
 import { createRequire } from "node:module";
 import { PgqrsError } from "../errors.js";

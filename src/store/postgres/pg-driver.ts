@@ -1,8 +1,6 @@
 /**
  * The `pg` (node-postgres) driver, loaded on first use: it is an optional peer dependency, and SQLite users never
  * install it. Type-only imports of `pg` stay where they are; values come from {@link pgDriver}.
- *
- * @internal
  */
 import type pg from "pg";
 import { requireDriver } from "../driver-loader.js";

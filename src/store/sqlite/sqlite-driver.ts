@@ -2,8 +2,6 @@
  * The `better-sqlite3` driver, loaded on first use: it is an optional peer dependency, and PostgreSQL users never
  * install (or compile) it. Type-only imports of `better-sqlite3` stay where they are; values come from
  * {@link sqliteDriver}.
- *
- * @internal
  */
 import type Database from "better-sqlite3";
 import { requireDriver } from "../driver-loader.js";
