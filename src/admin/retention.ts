@@ -42,6 +42,8 @@ export interface RunRetentionOptions {
    * to the workers. Default 0: batches back to back.
    */
   pauseRatio?: number;
+  /** Stop before the next batch once aborted (the batch in progress commits; `caughtUp` is then false). */
+  signal?: AbortSignal;
   /** Called after every batch with the running totals. */
   onProgress?: (p: RetentionProgress) => void;
 }
@@ -142,6 +144,7 @@ export async function runRetention(
   return sweepRetention(ctx.backend, ctx.clock, {
     wait: true,
     ...(pauseRatio === undefined ? {} : { pauseRatio }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(q === undefined ? {} : { queueId: q.id }),
     ...(batchSize === undefined ? {} : { batchSize }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),

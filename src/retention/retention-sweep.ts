@@ -49,6 +49,8 @@ export interface RetentionSweepOptions {
   pauseRatio?: number;
   /** Wait for a concurrent sweep instead of stopping (`busy`). Default false. */
   wait?: boolean;
+  /** Stop before the next batch once aborted (the batch in progress commits). Default: none. */
+  signal?: AbortSignal;
   onProgress?: (p: RetentionProgress) => void;
 }
 
@@ -67,7 +69,9 @@ export async function sweepRetention(
   const total = { messages: 0, runs: 0, batches: 0 };
   for (const kind of kinds) {
     for (;;) {
-      if (total.batches >= maxBatches) return { ...total, busy: false, caughtUp: false };
+      if (total.batches >= maxBatches || options.signal?.aborted === true) {
+        return { ...total, busy: false, caughtUp: false };
+      }
       const started = timers.nowMs();
       const r = await backend.retentionBatch({
         kind,

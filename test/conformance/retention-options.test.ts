@@ -80,4 +80,36 @@ describe.each(BACKENDS)("retention options on %s", (backend) => {
       /retention\.finishedRuns/,
     );
   });
+
+  it("runRetention stops before the next batch once its signal is aborted", async () => {
+    const t = await openTestStore(backend);
+    const admin = pgqrs.admin(t.store);
+    const q = unique("ret_signal");
+    await admin.createQueue(q);
+    const producer = await t.store.producer(q);
+    const consumer = await t.store.consumer(q);
+    await producer.enqueueBatch(Array.from({ length: 12 }, (_, i) => ({ i })));
+    const got = await consumer.dequeueMany(12, 3600);
+    await consumer.archiveMany(got.map((m) => m.id));
+    t.clock.advance(8 * DAY);
+    const aborted = new AbortController();
+    aborted.abort();
+    expect(await admin.runRetention({ queue: q, signal: aborted.signal })).toMatchObject({
+      messages: 0,
+      batches: 0,
+      caughtUp: false,
+    });
+    const stop = new AbortController();
+    // The dead-letter kind runs first (one empty batch), then archived batches of 5: abort after the first of them.
+    const r = await admin.runRetention({
+      queue: q,
+      batchSize: 5,
+      signal: stop.signal,
+      onProgress: (p) => {
+        if (p.messages > 0) stop.abort();
+      },
+    });
+    expect(r).toMatchObject({ messages: 5, caughtUp: false });
+    expect((await admin.runRetention({ queue: q })).messages).toBe(7);
+  });
 });
