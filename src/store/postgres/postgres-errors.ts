@@ -4,6 +4,7 @@
  * always kept as `cause`; the useful fields are copied into `details` too.
  */
 import { PgqrsError, type PgqrsErrorCode } from "../../errors.js";
+import { missingSchemaError } from "./postgres-missing-schema.js";
 
 /** Socket-level failures Node reports with an `errno` code rather than a SQLSTATE. */
 const SOCKET_CODES = new Set([
@@ -67,6 +68,8 @@ function describe(err: unknown): string {
  */
 export function translatePgError(err: unknown, operation: string, target: string): PgqrsError {
   if (err instanceof PgqrsError) return err;
+  const missing = missingSchemaError(err, errorCode(err), operation, target);
+  if (missing !== undefined) return missing;
   const code = classifyPgError(err);
   const details = { operation, ...serverFields(err) };
   const source = describe(err);

@@ -6,6 +6,7 @@
 import type { StoreBackend, StoreCapabilities } from "../store.js";
 import { SqliteConnection } from "./sqlite-connection.js";
 import { translateError } from "./sqlite-errors.js";
+import { missingSchemaError } from "./sqlite-missing-schema.js";
 import * as dashboardReads from "./sqlite-dashboard-reads.js";
 import * as messageQueries from "./sqlite-message-queries.js";
 import * as messages from "./sqlite-messages.js";
@@ -59,7 +60,7 @@ export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
         conn.assertOpen();
         return Promise.resolve(op(conn, ...args));
       } catch (err) {
-        return Promise.reject(translateError(err, name));
+        return Promise.reject(missingSchemaError(err, name, opts.path) ?? translateError(err, name));
       }
     };
   }
