@@ -20,6 +20,7 @@ import { WorkerHandle } from "../workers/worker-handle.js";
 import type { Run } from "../workflow/run.js";
 import { runForMessage } from "../workflow/workflow-handler.js";
 import { Tables } from "./tables.js";
+import { eventsOf, type StoreEvents } from "../observability/events.js";
 
 /**
  * A connection to one pgqrs database (Postgres or SQLite), with its configuration and clock.
@@ -62,6 +63,14 @@ export class Store {
   /** @internal The engine's view of this store. */
   get context(): EngineContext {
     return this.#ctx;
+  }
+
+  /**
+   * In-process hooks on this store's work: `store.events.on("failed", (e) => …)` (events: `enqueued`,
+   * `completed`, `failed`, `deadLettered`, `runStarted`, `runFinished`, `stepFinished`, `workerStopped`).
+   */
+  get events(): StoreEvents {
+    return eventsOf(this.#ctx);
   }
 
   /** What the backend can do. */
