@@ -33,6 +33,9 @@ export {
   type RetentionPolicy,
 } from "./retention/retention-policy.js";
 export type { RetentionProgress, RetentionSweepResult } from "./retention/retention-sweep.js";
+// Observability: in-process events (store.events)
+export type * from "./observability/events-map.js";
+export { StoreEvents } from "./observability/events.js";
 // Connecting and configuration
 export { type ConnectOptions, connect, connectWithConfig } from "./api/connect.js";
 export { type LogFields, type Logger, type LogLevel, type LogMethod, silentLogger } from "./observability/logger.js";
