@@ -55,6 +55,7 @@ export { MessageTable, QueueTable, RunTable, StepTable, Tables, WorkerTable, Wor
 export { tables } from "./api/tables-builder.js";
 // Producing and consuming
 export { ConsumerBuilder, consumer, ProducerBuilder, producer, WorkflowWorkerStarter } from "./api/worker-builders.js";
+export type { ConsumerOptions, ProducerOptions, SwapHint } from "./api/worker-registration.js";
 // Durable workflows
 export { TriggerBuilder, WorkflowBuilder, workflow } from "./api/workflow-builder.js";
 export type { StartedTrigger } from "./api/trigger-builder.js";

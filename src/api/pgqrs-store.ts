@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { Admin } from "../admin/admin.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
-import { PgqrsError, ValidationError } from "../errors.js";
+import { isPgqrsError, PgqrsError, ValidationError } from "../errors.js";
 import type { CreateQueueOptions } from "../queue-controls-types.js";
 import { applyRetentionSetting } from "../retention/retention-setting.js";
 import { assertQueueSettings } from "../validation/queue-settings.js";
@@ -21,6 +21,13 @@ import type { Run } from "../workflow/run.js";
 import { runForMessage } from "../workflow/workflow-handler.js";
 import { Tables } from "./tables.js";
 import { eventsOf, type StoreEvents } from "../observability/events.js";
+import {
+  type ConsumerOptions,
+  type ProducerOptions,
+  type SwapHint,
+  swappedArgumentsError,
+  workerArguments,
+} from "./worker-registration.js";
 
 /**
  * A connection to one pgqrs database (Postgres or SQLite), with its configuration and clock.
@@ -129,9 +136,19 @@ export class Store {
     return q;
   }
 
-  /** Register a producer of `queue` named `name` (default `<hostname>-<uuid>`). */
-  async producer(queue: string, name?: string): Promise<Producer> {
-    const q = await this.getQueue(queue);
+  /**
+   * Register a producer of `queue`: `store.producer("emails", { name: "api-1" })`, or pgqrs's positional
+   * `store.producer("emails", "api-1")`. The name defaults to `<hostname>-<uuid>`. QUEUE_NOT_FOUND when the queue
+   * does not exist (saying the arguments look swapped when a positional name is an existing queue).
+   */
+  async producer(queue: string, options?: ProducerOptions | string): Promise<Producer> {
+    const { name, hint } = workerArguments("producer", options);
+    return this.producerFor(queue, name, hint);
+  }
+
+  /** @internal Register a producer; a QUEUE_NOT_FOUND says how to write the call when `hint` is given. */
+  async producerFor(queue: string, name: string | undefined, hint: SwapHint): Promise<Producer> {
+    const q = await this.#queueFor(queue, name, hint);
     const record = await this.#register(name ?? `${hostname()}-${randomUUID()}`, q.id);
     return this.#track(new Producer(this.#ctx, q, record));
   }
@@ -152,11 +169,33 @@ export class Store {
     return this.#track(new WorkerHandle(this.#ctx, await this.#register(name, null)));
   }
 
-  /** Register a consumer of `queue` named `name` (default `<hostname>-<uuid>`). */
-  async consumer(queue: string, name?: string): Promise<Consumer> {
-    const q = await this.getQueue(queue);
+  /**
+   * Register a consumer of `queue`: `store.consumer("emails", { name: "worker-1" })`, or pgqrs's positional
+   * `store.consumer("emails", "worker-1")`. The name defaults to `<hostname>-<uuid>`. QUEUE_NOT_FOUND when the queue
+   * does not exist (saying the arguments look swapped when a positional name is an existing queue).
+   */
+  async consumer(queue: string, options?: ConsumerOptions | string): Promise<Consumer> {
+    const { name, hint } = workerArguments("consumer", options);
+    return this.consumerFor(queue, name, hint);
+  }
+
+  /** @internal Register a consumer; a QUEUE_NOT_FOUND says how to write the call when `hint` is given. */
+  async consumerFor(queue: string, name: string | undefined, hint: SwapHint): Promise<Consumer> {
+    const q = await this.#queueFor(queue, name, hint);
     const record = await this.#register(name ?? `${hostname()}-${randomUUID()}`, q.id);
     return this.#track(new Consumer(this.#ctx, q, record));
+  }
+
+  /** The queue a worker registers with; when it is missing but the worker's name is a queue, the swap is named. */
+  async #queueFor(queue: string, name: string | undefined, hint: SwapHint): Promise<QueueRecord> {
+    try {
+      return await this.getQueue(queue);
+    } catch (err) {
+      if (hint === undefined || name === undefined || name === queue || !isPgqrsError(err, "QUEUE_NOT_FOUND"))
+        throw err;
+      const named = await this.#backend.getQueueByName(name).catch(() => null);
+      throw named === null ? err : swappedArgumentsError(queue, name, hint);
+    }
   }
 
   /** Create a workflow definition and its queue; returns the existing one when it is already there. */
@@ -178,7 +217,9 @@ export class Store {
 
   /** @internal The one ephemeral producer of this store for `queue`, registered on first use. */
   ephemeralProducer(queue: string): Promise<Producer> {
-    return cached(this.#ephemeralProducers, queue, () => this.producer(queue, `__ephemeral__${randomUUID()}`));
+    return cached(this.#ephemeralProducers, queue, () =>
+      this.producerFor(queue, `__ephemeral__${randomUUID()}`, undefined),
+    );
   }
 
   /**
@@ -195,7 +236,9 @@ export class Store {
 
   /** @internal The one ephemeral consumer of this store for `queue`, registered on first use. */
   ephemeralConsumer(queue: string): Promise<Consumer> {
-    return cached(this.#ephemeralConsumers, queue, () => this.consumer(queue, `__ephemeral__${randomUUID()}`));
+    return cached(this.#ephemeralConsumers, queue, () =>
+      this.consumerFor(queue, `__ephemeral__${randomUUID()}`, undefined),
+    );
   }
 
   /** @internal Whether a workflow of this name was found by this store (and not deleted through it since). */

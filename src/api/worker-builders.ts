@@ -9,19 +9,23 @@ import {
   type WorkflowWorkerOptions,
 } from "../workflow/workflow-worker.js";
 import type { Store } from "./pgqrs-store.js";
+import type { SwapHint } from "./worker-registration.js";
 
 /** `pgqrs.producer(name, queue).create(store)`: register a named producer. */
 export class ProducerBuilder {
   readonly #name: string;
   readonly #queue: string;
+  readonly #hint: SwapHint;
 
-  constructor(name: string, queue: string) {
+  constructor(name: string, queue: string, hint?: SwapHint) {
     this.#name = name;
     this.#queue = queue;
+    this.#hint = hint;
   }
 
+  /** Register the producer. QUEUE_NOT_FOUND names a swap of `(name, queue)` when the name is an existing queue. */
   create(store: Store): Promise<Producer> {
-    return store.producer(this.#queue, this.#name);
+    return store.producerFor(this.#queue, this.#name, this.#hint);
   }
 }
 
@@ -29,15 +33,17 @@ export class ProducerBuilder {
 export class ConsumerBuilder {
   readonly name: string;
   readonly queue: string;
+  readonly #hint: SwapHint;
 
-  constructor(name: string, queue: string) {
+  constructor(name: string, queue: string, hint?: SwapHint) {
     this.name = name;
     this.queue = queue;
+    this.#hint = hint;
   }
 
-  /** Register the consumer. */
+  /** Register the consumer. QUEUE_NOT_FOUND names a swap of `(name, queue)` when the name is an existing queue. */
   create(store: Store): Promise<Consumer> {
-    return store.consumer(this.queue, this.name);
+    return store.consumerFor(this.queue, this.name, this.#hint);
   }
 
   /** Serve a workflow with this consumer: `.handler(def).create(store)` registers it and starts the loop. */
@@ -72,7 +78,7 @@ export function producer(name: string, queue: string): ProducerBuilder;
 export function producer(host: string, port: number, queue: string): ProducerBuilder;
 export function producer(nameOrHost: string, portOrQueue: number | string, maybeQueue?: string): ProducerBuilder {
   const [name, queue] = hostPortName(nameOrHost, portOrQueue, maybeQueue);
-  return new ProducerBuilder(name, queue);
+  return new ProducerBuilder(name, queue, maybeQueue === undefined ? builderHint("producer") : undefined);
 }
 
 /** Start a consumer builder: `consumer(name, queue)` or `consumer(host, port, queue)`. */
@@ -80,7 +86,12 @@ export function consumer(name: string, queue: string): ConsumerBuilder;
 export function consumer(host: string, port: number, queue: string): ConsumerBuilder;
 export function consumer(nameOrHost: string, portOrQueue: number | string, maybeQueue?: string): ConsumerBuilder {
   const [name, queue] = hostPortName(nameOrHost, portOrQueue, maybeQueue);
-  return new ConsumerBuilder(name, queue);
+  return new ConsumerBuilder(name, queue, maybeQueue === undefined ? builderHint("consumer") : undefined);
+}
+
+/** The `(name, queue)` form of the builders: the call with the two strings in their places. */
+function builderHint(kind: "consumer" | "producer"): SwapHint {
+  return (queue, name) => `pgqrs.${kind}(${JSON.stringify(name)}, ${JSON.stringify(queue)})`;
 }
 
 function hostPortName(nameOrHost: string, portOrQueue: number | string, maybeQueue?: string): [string, string] {
