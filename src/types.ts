@@ -67,6 +67,12 @@ export interface QueueMessage<T = unknown> {
   groupKey: string | null;
   /** The error of the last failed delivery, while there is one; `null` otherwise. */
   lastError: MessageError | null;
+  /**
+   * String headers stored beside the payload (never inside it): the W3C trace context (`traceparent`, `tracestate`)
+   * of the enqueue when OpenTelemetry was active there, so the handler's span joins the producer's trace; `null`
+   * when the enqueue had no active trace (and for messages written by pgqrs in Rust or Python).
+   */
+  headers: Record<string, string> | null;
   /** Set on what `enqueue` returns when a message with the same `dedupKey` already existed and nothing was written. */
   deduplicated?: true;
 }

@@ -34,6 +34,11 @@ export interface EnqueueParams {
   /** With `dedupKey`: also match messages archived within this many ms before `enqueuedAt`. Default 0. */
   dedupWindowMs?: number;
   /**
+   * Every row's headers (`QueueMessage.headers`: the trace context of the enqueue), stored as a JSON object of
+   * strings beside the payload. Default none (NULL).
+   */
+  headers?: Record<string, string>;
+  /**
    * The application's own open transaction to insert in (outbox): a node-postgres client (PostgreSQL) or a
    * better-sqlite3 Database with an open transaction (SQLite; the insert then runs synchronously, before this call
    * returns its promise, so it works inside `db.transaction(fn)`). The row exists if and only if that transaction

@@ -54,12 +54,14 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
   // whose commit happens after this call returns.
   const notify = `(SELECT pg_catalog.pg_notify('${enqueueChannel(conn.schema)}', $1::bigint::text || $6::text)) AS notified`;
   const enqueueOneSql = `
-    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key)
-    VALUES ($1, $2::jsonb, 0, $3, $4, $5, $7::int, $8::text)
+    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key,
+                             headers)
+    VALUES ($1, $2::jsonb, 0, $3, $4, $5, $7::int, $8::text, $9::jsonb)
     RETURNING id, ${notify}`;
   const enqueueManySql = `
-    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key)
-    SELECT $1, p.payload, 0, $3, $4, $5, $7::int, $8::text
+    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key,
+                             headers)
+    SELECT $1, p.payload, 0, $3, $4, $5, $7::int, $8::text, $9::jsonb
       FROM pg_catalog.unnest($2::jsonb[]) WITH ORDINALITY AS p(payload, ord)
      ORDER BY p.ord
     RETURNING id, ${notify}`;
@@ -68,20 +70,22 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
   // in commit order. Separate statements: enqueues without a group key never pay for the lock.
   const enqueueOneGroupedSql = `
     WITH ${groupLock}
-    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key)
-    SELECT $1, $2::jsonb, 0, $3, $4, $5, $7::int, $8::text FROM (SELECT 1) one LEFT JOIN l ON TRUE
+    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key,
+                             headers)
+    SELECT $1, $2::jsonb, 0, $3, $4, $5, $7::int, $8::text, $9::jsonb FROM (SELECT 1) one LEFT JOIN l ON TRUE
     RETURNING id, ${notify}`;
   const enqueueManyGroupedSql = `
     WITH ${groupLock}
-    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key)
-    SELECT $1, p.payload, 0, $3, $4, $5, $7::int, $8::text
+    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key,
+                             headers)
+    SELECT $1, p.payload, 0, $3, $4, $5, $7::int, $8::text, $9::jsonb
       FROM (SELECT 1) one LEFT JOIN l ON TRUE
            CROSS JOIN pg_catalog.unnest($2::jsonb[]) WITH ORDINALITY AS p(payload, ord)
      ORDER BY p.ord
     RETURNING id, ${notify}`;
   const enqueueLeasedSql = leasedInsertSql(conn);
 
-  // A dedup enqueue ($9 key, $10 the window's start or NULL). Race-free: the partial unique index on (queue_id,
+  // A dedup enqueue ($10 key, $11 the window's start or NULL). Race-free: the partial unique index on (queue_id,
   // dedup_key) WHERE archived_at IS NULL admits one unarchived row per key; ON CONFLICT DO NOTHING makes a second
   // inserter wait for the first one's transaction and then skip. `f` returns the existing row when the insert did
   // nothing: the unarchived one, else (with a window) the latest archived within it. A row committed after this
@@ -91,17 +95,17 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
     WITH ${groupLock},
     i AS (
       INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key,
-                               dedup_key)
-      SELECT $1, $2::jsonb, 0, $3, $4, $5, $7::int, $8::text, $9::text FROM (SELECT 1) one LEFT JOIN l ON TRUE
-       WHERE $10::timestamptz IS NULL OR NOT EXISTS (
+                               headers, dedup_key)
+      SELECT $1, $2::jsonb, 0, $3, $4, $5, $7::int, $8::text, $9::jsonb, $10::text FROM (SELECT 1) one LEFT JOIN l ON TRUE
+       WHERE $11::timestamptz IS NULL OR NOT EXISTS (
                SELECT 1 FROM ${messages}
-                WHERE queue_id = $1 AND dedup_key OPERATOR(pg_catalog.=) $9::text AND archived_at >= $10::timestamptz)
+                WHERE queue_id = $1 AND dedup_key OPERATOR(pg_catalog.=) $10::text AND archived_at >= $11::timestamptz)
       ON CONFLICT (queue_id, dedup_key) WHERE archived_at IS NULL AND dedup_key IS NOT NULL DO NOTHING
       RETURNING id, ${notify}),
     f AS (
       SELECT ${cols.message()} FROM ${messages}
-       WHERE queue_id = $1 AND dedup_key OPERATOR(pg_catalog.=) $9::text
-         AND (archived_at IS NULL OR archived_at >= $10::timestamptz)
+       WHERE queue_id = $1 AND dedup_key OPERATOR(pg_catalog.=) $10::text
+         AND (archived_at IS NULL OR archived_at >= $11::timestamptz)
          AND NOT EXISTS (SELECT 1 FROM i)
        ORDER BY archived_at DESC NULLS FIRST
        LIMIT 1)
@@ -128,6 +132,7 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
       suffix,
       p.priority ?? 0,
       p.groupKey ?? null,
+      p.headers === undefined ? null : JSON.stringify(p.headers),
     ];
 
     if (p.dedupKey !== undefined) {
@@ -188,5 +193,6 @@ function written(p: EnqueueParams, id: number, payload: string, dedupKey: string
     dedupKey,
     groupKey: p.groupKey ?? null,
     lastError: null,
+    headers: p.headers ?? null,
   };
 }

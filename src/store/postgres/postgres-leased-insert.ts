@@ -15,7 +15,7 @@ type LeasedInsert = EnqueueParams & { leaseTo: NonNullable<EnqueueParams["leaseT
 /**
  * `INSERT … RETURNING id, consumer_worker_id` as a data-modifying statement usable alone or as a CTE. Parameters:
  * $1 queue, $2 payload, $3 enqueued at, $4 lease end, $5 producer, $6 consumer, $7 claim time, $8 maxReadCt,
- * $9 visible at, $10 notification origin suffix, $11 priority, $12 group key.
+ * $9 visible at, $10 notification origin suffix, $11 priority, $12 group key, $13 headers (JSON text or NULL).
  *
  * Never leased on a queue with a concurrency or rate limit (those claim only through `pgqrs_claim_limited`, see
  * `DequeueParams.limited`), nor with a group key (a grouped insert takes its group's lock first, see
@@ -27,10 +27,11 @@ export function leasedInsertSql(conn: PostgresConnection): string {
   const workers = conn.t("pgqrs_workers");
   return `
     INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, consumer_worker_id,
-                             dequeued_at, priority, group_key)
+                             dequeued_at, priority, group_key, headers)
     SELECT $1::bigint, $2::jsonb, CASE WHEN f.ok THEN 1 ELSE 0 END, $3::timestamptz,
            CASE WHEN f.ok THEN $4::timestamptz ELSE $9::timestamptz END, $5::bigint,
-           CASE WHEN f.ok THEN $6::bigint END, CASE WHEN f.ok THEN $7::timestamptz END, $11::int, $12::text
+           CASE WHEN f.ok THEN $6::bigint END, CASE WHEN f.ok THEN $7::timestamptz END, $11::int, $12::text,
+           $13::jsonb
       FROM (SELECT NOT EXISTS (SELECT 1 FROM ${messages}
                                 WHERE queue_id = $1::bigint AND archived_at IS NULL AND vt <= $7::timestamptz
                                   AND read_ct < $8::int)
@@ -56,6 +57,7 @@ export function leasedInsertValues(p: LeasedInsert, originSuffix: string): unkno
     originSuffix,
     p.priority ?? 0,
     p.groupKey ?? null,
+    p.headers === undefined ? null : JSON.stringify(p.headers),
   ];
 }
 
@@ -78,6 +80,7 @@ export function leasedInsertMessage(id: number, consumerWorkerId: unknown, p: Le
     dedupKey: null,
     groupKey: p.groupKey ?? null,
     lastError: null,
+    headers: p.headers ?? null,
   };
 }
 

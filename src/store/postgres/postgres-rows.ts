@@ -34,6 +34,7 @@ const MESSAGE = [
   "dedup_key",
   "group_key",
   "last_error",
+  "headers",
 ];
 /** A queue's columns and its settings' (`pgqrs_queue_settings`, LEFT JOINed: NULL when the queue has none). */
 const QUEUE = ["id", "queue_name", "created_at"];
@@ -142,11 +143,18 @@ export function toMessage(r: Row): QueueMessage {
     dedupKey: textOrNull(r.dedup_key),
     groupKey: textOrNull(r.group_key),
     lastError: toMessageError(r.last_error),
+    headers: toHeaders(r.headers),
   };
 }
 
 function textOrNull(v: unknown): string | null {
   return v === null || v === undefined ? null : String(v);
+}
+
+/** `headers` (JSONB, parsed): an object of strings, or `null` when absent. */
+function toHeaders(v: unknown): Record<string, string> | null {
+  if (v === null || v === undefined || typeof v !== "object") return null;
+  return v as Record<string, string>;
 }
 
 /** `last_error` (JSONB, parsed); `null` when absent or not an object. */

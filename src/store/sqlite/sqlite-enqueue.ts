@@ -12,22 +12,22 @@ import { type MessageRow, toMessage } from "./sqlite-rows.js";
 import { decodeTime, encodeTime } from "./sqlite-time.js";
 
 /**
- * SQLite's SQLITE_MAX_VARIABLE_NUMBER is 32766: plain rows bind five values, rows with a priority or group key
- * seven.
+ * SQLite's SQLITE_MAX_VARIABLE_NUMBER is 32766: plain rows bind five values, rows with a priority, group key or
+ * headers eight.
  */
-const MAX_ROWS_PER_INSERT = { plain: 6_500, keyed: 4_600 } as const;
+const MAX_ROWS_PER_INSERT = { plain: 6_500, keyed: 4_000 } as const;
 
 /**
  * `INSERT … VALUES (…),(…) RETURNING id` for `rows` payloads. Plain `?` placeholders (better-sqlite3 binds numbered
  * ones only by name) with the shared values repeated per row; the text depends only on the batch size (and whether
- * rows carry a priority and group key), so its prepared statement is reused. Rows without them keep the plain
- * statement: their columns take the defaults (priority 0, no group).
+ * rows carry a priority, group key or headers), so its prepared statement is reused. Rows without them keep the plain
+ * statement: their columns take the defaults (priority 0, no group, no headers).
  */
 function insertSql(rows: number, keyed: boolean): string {
   const values: string[] = [];
-  const row = keyed ? "(?, ?, 0, ?, ?, ?, ?, ?)" : "(?, ?, 0, ?, ?, ?)";
+  const row = keyed ? "(?, ?, 0, ?, ?, ?, ?, ?, ?)" : "(?, ?, 0, ?, ?, ?)";
   for (let i = 0; i < rows; i++) values.push(row);
-  const extra = keyed ? ", priority, group_key" : "";
+  const extra = keyed ? ", priority, group_key, headers" : "";
   return `INSERT INTO pgqrs_messages (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id${extra})
 VALUES ${values.join(",")} RETURNING id`;
 }
@@ -47,9 +47,13 @@ function cachedInsertSql(rows: number, keyed: boolean): string {
   return sql;
 }
 
+function isKeyed(v: InsertedValues): boolean {
+  return v.priority !== 0 || v.groupKey !== null || v.headersJson !== null;
+}
+
 function insertChunk(x: SqlExecutor, v: InsertedValues, payloads: readonly string[]): QueueMessage[] {
-  const keyed = v.priority !== 0 || v.groupKey !== null;
-  const params: unknown[] = new Array(payloads.length * (keyed ? 7 : 5));
+  const keyed = isKeyed(v);
+  const params: unknown[] = new Array(payloads.length * (keyed ? 8 : 5));
   let i = 0;
   for (const payload of payloads) {
     params[i++] = v.queueId;
@@ -60,6 +64,7 @@ function insertChunk(x: SqlExecutor, v: InsertedValues, payloads: readonly strin
     if (keyed) {
       params[i++] = v.priority;
       params[i++] = v.groupKey;
+      params[i++] = v.headersJson;
     }
   }
   // An array argument is bound element by element, without spreading thousands of call arguments.
@@ -68,7 +73,7 @@ function insertChunk(x: SqlExecutor, v: InsertedValues, payloads: readonly strin
 }
 
 function insertRows(x: SqlExecutor, v: InsertedValues, payloads: readonly string[]): QueueMessage[] {
-  const max = v.priority !== 0 || v.groupKey !== null ? MAX_ROWS_PER_INSERT.keyed : MAX_ROWS_PER_INSERT.plain;
+  const max = isKeyed(v) ? MAX_ROWS_PER_INSERT.keyed : MAX_ROWS_PER_INSERT.plain;
   if (payloads.length <= max) return insertChunk(x, v, payloads);
   // One transaction so that a batch larger than one statement can hold is still all-or-nothing.
   return x.atomic(() => {
@@ -87,10 +92,11 @@ function insertRows(x: SqlExecutor, v: InsertedValues, payloads: readonly string
  * `limited` claims only), and the consumer is ready or polling.
  */
 const INSERT_LEASED_SQL = `INSERT INTO pgqrs_messages
-  (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, consumer_worker_id, dequeued_at, priority, group_key)
+  (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, consumer_worker_id, dequeued_at, priority, group_key,
+   headers)
 SELECT @queueId, @payload, CASE WHEN f.ok THEN 1 ELSE 0 END, @enqueuedAt,
        CASE WHEN f.ok THEN @leaseEnd ELSE @visibleAt END, @producer,
-       CASE WHEN f.ok THEN @worker END, CASE WHEN f.ok THEN @now END, @priority, @groupKey
+       CASE WHEN f.ok THEN @worker END, CASE WHEN f.ok THEN @now END, @priority, @groupKey, @headers
   FROM (SELECT NOT EXISTS (SELECT 1 FROM pgqrs_messages
                             WHERE queue_id = @queueId AND archived_at IS NULL AND vt <= @now AND read_ct < @maxReadCt)
            AND (@groupKey IS NULL
@@ -122,6 +128,7 @@ function enqueueLeased(c: SqliteConnection, p: EnqueueParams, lease: NonNullable
     maxReadCt: lease.maxReadCt,
     priority,
     groupKey,
+    headers: p.headers === undefined ? null : JSON.stringify(p.headers),
   });
   const leased = row?.[1] !== null && row?.[1] !== undefined;
   const message: QueueMessage = {
@@ -140,6 +147,7 @@ function enqueueLeased(c: SqliteConnection, p: EnqueueParams, lease: NonNullable
     dedupKey: null,
     groupKey,
     lastError: null,
+    headers: p.headers ?? null,
   };
   return [message];
 }
@@ -156,8 +164,8 @@ const DEDUP_EXISTING_SQL = `SELECT * FROM (
 
 /** The insert of a keyed message: nothing when an unarchived message of the key exists (the unique index). */
 const INSERT_DEDUP_SQL = `INSERT INTO pgqrs_messages
-  (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key, dedup_key)
-VALUES (@queueId, @payload, 0, @enqueuedAt, @visibleAt, @producer, @priority, @groupKey, @key)
+  (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, group_key, dedup_key, headers)
+VALUES (@queueId, @payload, 0, @enqueuedAt, @visibleAt, @producer, @priority, @groupKey, @key, @headers)
 ON CONFLICT DO NOTHING RETURNING *`;
 
 /**
@@ -183,6 +191,7 @@ function enqueueDedup(x: SqlExecutor, p: EnqueueParams, key: string): QueueMessa
       priority: p.priority ?? 0,
       groupKey: p.groupKey ?? null,
       key,
+      headers: p.headers === undefined ? null : JSON.stringify(p.headers),
     });
     if (inserted !== undefined) return [toMessage(inserted)];
     const existing = x.get<MessageRow>(DEDUP_EXISTING_SQL, { ...lookup, since: null });
@@ -209,6 +218,8 @@ export function enqueue(c: SqliteConnection, p: EnqueueParams): QueueMessage[] {
     priority: p.priority ?? 0,
     groupKey: p.groupKey ?? null,
     dedupKey: null,
+    headers: p.headers ?? null,
+    headersJson: p.headers === undefined ? null : JSON.stringify(p.headers),
   };
   return insertRows(x ?? c, v, p.payloads);
 }

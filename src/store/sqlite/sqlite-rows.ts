@@ -48,6 +48,8 @@ export interface MessageRow {
   dedup_key?: string | null;
   group_key?: string | null;
   last_error?: string | null;
+  /** Migration 0013's column: JSON of the headers (trace context), or NULL. */
+  headers?: string | null;
 }
 
 export interface WorkerRow {
@@ -168,6 +170,7 @@ export function toMessage(r: MessageRow): QueueMessage {
     dedupKey: r.dedup_key ?? null,
     groupKey: r.group_key ?? null,
     lastError: decodeMessageError(r.last_error),
+    headers: r.headers === null || r.headers === undefined ? null : (JSON.parse(r.headers) as Record<string, string>),
   };
 }
 
