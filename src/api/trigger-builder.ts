@@ -1,5 +1,6 @@
 /** `pgqrs.workflow().name(def).trigger(input)`: enqueue a workflow trigger, typed by its definition. */
 import { PgqrsError } from "../errors.js";
+import { workflowNotCreated } from "../workflow-not-created.js";
 import { serializePayload } from "../queue/payload-validation.js";
 import type { Producer } from "../queue/producer.js";
 import type { QueueMessage, RunRecord } from "../types.js";
@@ -102,5 +103,5 @@ export class TriggerBuilder<Input = unknown, Output = unknown> {
 
 /** WORKFLOW_NOT_FOUND for `name`. */
 export function workflowNotFound(name: string): PgqrsError {
-  return new PgqrsError("WORKFLOW_NOT_FOUND", `Workflow '${name}' not found; create it first`, { details: { name } });
+  return workflowNotCreated(name);
 }

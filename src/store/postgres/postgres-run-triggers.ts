@@ -1,5 +1,6 @@
 /** Idempotent triggers: a workflow's trigger message and its QUEUED run, written together. */
 import { PgqrsError } from "../../errors.js";
+import { workflowNotCreated } from "../../workflow-not-created.js";
 import type { QueueMessage, RunRecord } from "../../types.js";
 import type { RunPrimitiveOps, TriggerRunParams } from "../run-primitives.js";
 import type { PostgresConnection, Queryable, Row } from "./postgres-connection.js";
@@ -50,9 +51,7 @@ export function createRunTriggerOps(conn: PostgresConnection): RunTriggerOps {
      WHERE r.id = $1`;
 
   function notFound(name: string): PgqrsError {
-    return new PgqrsError("WORKFLOW_NOT_FOUND", `Workflow '${name}' not found; create it first`, {
-      details: { name },
-    });
+    return workflowNotCreated(name);
   }
 
   /** One attempt: the new trigger, the first one of its key, or `null` when the key's run vanished meanwhile. */

@@ -1,5 +1,6 @@
 /** Workflow definitions and runs. */
 import { PgqrsError } from "../../errors.js";
+import { createWorkflowHint } from "../../workflow-not-created.js";
 import type { ListRunsParams, StoreBackend, TransitionRunParams } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { leasedInsertMessage, leasedInsertSql, leasedInsertValues } from "./postgres-leased-insert.js";
@@ -303,7 +304,7 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
       const queueName = typeof name === "string" ? name : `#${message.queueId}`;
       throw new PgqrsError(
         "WORKFLOW_NOT_FOUND",
-        `No workflow is defined for queue '${queueName}' (message ${message.id}); create it with createWorkflow('${queueName}')`,
+        `No workflow is defined for queue '${queueName}' (message ${message.id}). ${createWorkflowHint(queueName)}`,
         { details: { queueId: message.queueId, queueName, messageId: message.id } },
       );
     },

@@ -4,7 +4,7 @@
  * Each write that checks before it writes is one `BEGIN IMMEDIATE` transaction: SQLite serialises writers, so
  * nothing can slip in between (what the row locks do on PostgreSQL).
  */
-import { PgqrsError } from "../../errors.js";
+import { workflowNotCreated } from "../../workflow-not-created.js";
 import type { QueueMessage, RunRecord, StepRecord, WorkflowStatus } from "../../types.js";
 import type { BeginRunOpParams, SuspendRunParams, TriggerRunParams, WakeCondition } from "../run-primitives.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
@@ -146,9 +146,7 @@ export function triggerRun(c: SqliteConnection, p: TriggerRunParams): TriggerRes
       p.workflowName,
     );
     if (wf === undefined) {
-      throw new PgqrsError("WORKFLOW_NOT_FOUND", `Workflow '${p.workflowName}' not found`, {
-        details: { workflowName: p.workflowName },
-      });
+      throw workflowNotCreated(p.workflowName, { details: { workflowName: p.workflowName } });
     }
     if (p.idempotencyKey !== null) {
       const first = c.get<RunRow>(

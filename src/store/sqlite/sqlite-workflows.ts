@@ -1,5 +1,6 @@
 /** Workflow definitions and runs. */
 import { PgqrsError } from "../../errors.js";
+import { createWorkflowHint } from "../../workflow-not-created.js";
 import type { RunRecord, WorkflowRecord } from "../../types.js";
 import type { CompleteRunAndArchiveParams, CreateRunParams, ListRunsParams, TransitionRunParams } from "../store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
@@ -82,7 +83,7 @@ export function getOrCreateRun(c: SqliteConnection, p: CreateRunParams): RunReco
     }
     throw new PgqrsError(
       "WORKFLOW_NOT_FOUND",
-      `No workflow is defined for queue '${queueName}' (message ${p.message.id}); create it with createWorkflow('${queueName}')`,
+      `No workflow is defined for queue '${queueName}' (message ${p.message.id}). ${createWorkflowHint(queueName)}`,
       { details: { queueId: p.message.queueId, queueName, messageId: p.message.id } },
     );
   });
