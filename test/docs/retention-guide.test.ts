@@ -36,6 +36,8 @@ describe("the retention guide", () => {
       "purgeArchived(",
       "olderThan:",
       "ManualClock",
+      "retention: {",
+      "retention: null",
     ]) {
       expect(code, api).toContain(api);
     }
