@@ -74,6 +74,14 @@ export {
 } from "./clock.js";
 export { VirtualClock } from "./virtual-clock.js";
 export { type BackendKind, Config, type ConfigInput, detectBackend, maskDsn, validateSchemaName } from "./config.js";
+// Prometheus metrics
+export {
+  createMetricsExporter,
+  MetricsExporter,
+  type MetricsExporterOptions,
+  metrics,
+} from "./metrics/metrics-exporter.js";
+export { DEFAULT_STEP_BUCKETS_SECONDS } from "./metrics/metric-families.js";
 // Errors
 export {
   InvalidStateTransitionError,

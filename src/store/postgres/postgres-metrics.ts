@@ -66,7 +66,7 @@ export function createMetricsOps(conn: PostgresConnection): MetricsStoreOps {
   const stepsSql = `
     SELECT f.name, b.bucket, pg_catalog.count(*) AS n, pg_catalog.sum(e.seconds) AS sum_seconds
       FROM (SELECT s.run_id,
-                   GREATEST(pg_catalog.date_part('epoch', s.completed_at) - pg_catalog.date_part('epoch', s.started_at), 0::float8) AS seconds
+                   GREATEST(pg_catalog.date_part('epoch', s.completed_at OPERATOR(pg_catalog.-) s.started_at), 0::float8) AS seconds
               FROM (SELECT t.run_id, t.status, t.started_at, t.completed_at FROM ${steps} t ORDER BY t.id DESC LIMIT $3::int8) s
              WHERE s.completed_at > $1::timestamptz AND s.completed_at <= $2::timestamptz AND s.started_at IS NOT NULL
                AND s.status::text IN ('SUCCESS', 'ERROR')) e

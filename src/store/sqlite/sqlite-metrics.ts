@@ -62,7 +62,7 @@ const RUNS_SQL = `SELECT f.name, c.status, c.n
 const STEPS_SQL = `SELECT f.name,
     (SELECT COUNT(*) FROM json_each(@bounds) b WHERE b.value < e.seconds) AS bucket,
     COUNT(*) AS n, SUM(e.seconds) AS sum_seconds
-  FROM (SELECT s.run_id, MAX((julianday(s.completed_at) - julianday(s.started_at)) * 86400.0, 0.0) AS seconds
+  FROM (SELECT s.run_id, MAX(ROUND((julianday(s.completed_at) - julianday(s.started_at)) * 86400.0, 3), 0.0) AS seconds
           FROM (SELECT run_id, status, started_at, completed_at FROM pgqrs_workflow_steps ORDER BY id DESC LIMIT @rows) s
          WHERE s.completed_at > @after AND s.completed_at <= @upTo AND s.started_at IS NOT NULL
            AND s.status IN ('SUCCESS', 'ERROR')) e
