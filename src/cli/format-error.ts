@@ -1,6 +1,7 @@
 import { scrubSecrets } from "../config.js";
 import { isPgqrsError, maskDsn } from "../index.js";
 import { EXIT, UsageError } from "./cli-errors.js";
+import { withNextStep } from "./next-steps.js";
 import { escapeControls } from "./output.js";
 
 /** Driver error codes that mean "the database cannot be reached". */
@@ -10,14 +11,24 @@ const UNREACHABLE = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOU
  * One line for an error: its stable code, a message naming the (masked) database when it is unreachable, and the
  * exit code. `dsn` is the resolved DSN, or every DSN the invocation was given (flag, environment) when none
  * resolved: each, and each password it carries, is masked wherever the message repeats it. Control characters
- * in the message (a queue name) are shown as escapes.
+ * in the message (a queue name) are shown as escapes. Every message but a usage error's (whose help pointer the
+ * caller prints) ends with a next step: what to run or check (see next-steps.ts); `command` (`"queue create"`)
+ * names the help to point at when nothing more specific applies.
  */
 export function formatError(
   err: unknown,
   dsn: string | readonly (string | undefined)[] | undefined,
+  command?: string,
 ): { code: string; message: string; exit: number } {
   const out = formatErrorRaw(err, dsn);
-  return { ...out, message: escapeControls(out.message, { keepNewlines: true }) };
+  const message =
+    out.code === "USAGE" ? out.message : withNextStep(out.message, { ...asCoded(err), code: out.code }, command);
+  return { ...out, message: escapeControls(message, { keepNewlines: true }) };
+}
+
+/** The code and details of a PgqrsError (or none), for choosing its next step. */
+function asCoded(err: unknown): { details: Readonly<Record<string, unknown>> } {
+  return { details: isPgqrsError(err) ? err.details : {} };
 }
 
 /** Any text the CLI prints about an error (a `--verbose` trace): DSN passwords masked, controls escaped. */

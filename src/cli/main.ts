@@ -62,6 +62,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const verbose = argv.includes("--verbose");
   let store: Store | undefined;
   let config: Config | undefined;
+  /** The command being run, for the help an error's next step points at. */
+  let command: string | undefined;
   try {
     if (argv.length === 0) {
       io.err.write(`${mainHelp()}\n`);
@@ -73,6 +75,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     if (argv[0] === "help") return help(argv.slice(1), io);
     const { spec, group, rest } = locate(argv);
+    command = spec?.name ?? group;
     const wantsHelp = rest.includes("--help") || rest.includes("-h");
     if (spec === undefined) {
       if (group !== undefined) {
@@ -131,7 +134,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return result?.exitCode ?? EXIT.ok;
   } catch (err) {
     const dsns = [config?.dsn, config?.listenDsn, ...givenDsns(argv, io.env)];
-    const { code, message, exit } = formatError(err, dsns);
+    const { code, message, exit } = formatError(err, dsns, command);
     if (json) io.out.write(`${toJson({ error: { code, message } })}\n`);
     else {
       io.err.write(`pgqrs: ${message}\n`);

@@ -25,10 +25,12 @@ export async function loadWorkerModule(path: string, cwd: string): Promise<Worke
   try {
     mod = (await import(url)) as Record<string, unknown>;
   } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const ts = typeScriptHint(path, cause);
     throw new pgqrs.PgqrsError(
       "INVALID_CONFIG",
-      `Invalid configuration value for module: cannot load '${path}': ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
+      `Invalid configuration value for module: cannot load '${path}': ${reason}${ts === undefined ? "" : `. ${ts}`}`,
+      { cause, details: { module: path } },
     );
   }
   const workflows = new Map<string, WorkflowDefinition>();
@@ -196,4 +198,20 @@ function retryNote(retry: RetryOptions | undefined): string {
   return `, retry ${Object.entries(retry)
     .map(([k, v]) => `${k} ${String(v)}`)
     .join(" ")}`;
+}
+
+/**
+ * How to run a TypeScript module, when `path` is one Node could not load (ERR_UNKNOWN_FILE_EXTENSION: this Node
+ * does not strip types): load it through tsx, or compile it and pass the JavaScript file.
+ */
+export function typeScriptHint(path: string, cause: unknown): string | undefined {
+  if (!/\.(ts|mts|cts|tsx)$/i.test(path)) return undefined;
+  const code = (cause as { code?: unknown } | null)?.code;
+  if (code !== "ERR_UNKNOWN_FILE_EXTENSION" && code !== "ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING") return undefined;
+  const js = path.replace(/\.(ts|mts|cts|tsx)$/i, (ext) => (ext.toLowerCase() === ".mts" ? ".mjs" : ".js"));
+  return (
+    "Node runs TypeScript modules only through a loader: `npm install -D tsx`, then " +
+    `\`node --import tsx node_modules/.bin/pgqrs worker run --module ${path}\`; or compile it first (\`npx tsc\`) ` +
+    `and pass the JavaScript file: \`pgqrs worker run --module ${js.replace(/^(\.\/)?src\//, "$1dist/")}\``
+  );
 }
