@@ -56,6 +56,16 @@ export { tables } from "./api/tables-builder.js";
 // Producing and consuming
 export { ConsumerBuilder, consumer, ProducerBuilder, producer, WorkflowWorkerStarter } from "./api/worker-builders.js";
 export type { ConsumerOptions, ProducerOptions, SwapHint } from "./api/worker-registration.js";
+// Typed queues and JSON payloads
+export { type DefineQueueOptions, defineQueue, QueueDefinition } from "./api/define-queue.js";
+export {
+  type QueueConsumer,
+  type QueueHandler,
+  QueueWorker,
+  type QueueWorkerOptions,
+  type TypedClaims,
+} from "./api/queue-worker.js";
+export type { Json, JsonArray, JsonObject, JsonPrimitive, JsonValue } from "./json-types.js";
 // Durable workflows
 export { TriggerBuilder, WorkflowBuilder, workflow } from "./api/workflow-builder.js";
 export type { StartedTrigger } from "./api/trigger-builder.js";
