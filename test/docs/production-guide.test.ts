@@ -25,6 +25,7 @@ import {
   titled,
   writeProgram,
 } from "./production-fixtures/guide-programs.js";
+import { hasPgbouncer, startPgbouncer } from "./production-fixtures/pgbouncer.js";
 import { createDatabase, expectedOutput, inOrder, runSample } from "./sample-support.js";
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
@@ -39,6 +40,25 @@ const samples = blocks
 const ofLang = (lang: string): GuideBlock[] => blocks.filter((b) => b.lang === lang);
 
 type Db = { dsn: string; drop: () => Promise<void> };
+
+/** The `export PGQRS_…=value` lines of the guide's shell blocks. */
+function guideEnv(): Record<string, string> {
+  return Object.fromEntries(
+    ofLang("sh")
+      .flatMap((b) => b.code.split("\n"))
+      .map((l) => /^export (PGQRS_\w+)=('[^']*'|\S+)/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1] as string, (m[2] as string).replace(/^'(.*)'$/, "$1")]),
+  );
+}
+
+/** `template` (a DSN of the guide) pointed at `target`'s server, database and user, keeping its parameters. */
+function retarget(template: string, target: string): string {
+  const from = new URL(template);
+  const to = new URL(target);
+  to.search = from.search;
+  return to.toString();
+}
 
 /** Queue "emails" with one attempt per message (a handler failure dead-letters it), and what it holds. */
 async function emailsQueue(dsn: string): Promise<void> {
@@ -93,13 +113,7 @@ describe("the production guide", () => {
   });
 
   it("its environment variables are configuration fields (PgBouncer for the pool, a direct address for LISTEN)", () => {
-    const env = Object.fromEntries(
-      ofLang("sh")
-        .flatMap((b) => b.code.split("\n"))
-        .map((l) => /^export (PGQRS_\w+)=(\S+)/.exec(l))
-        .filter((m): m is RegExpExecArray => m !== null)
-        .map((m) => [m[1] as string, m[2] as string]),
-    );
+    const env = guideEnv();
     expect(Object.keys(env).sort()).toEqual(["PGQRS_DSN", "PGQRS_LISTEN_DSN", "PGQRS_MAX_CONNECTIONS"]);
     const config = pgqrs.Config.fromEnv(env);
     expect(config.dsn).toBe(env.PGQRS_DSN);
@@ -413,6 +427,81 @@ describe("the production guide", () => {
         await store.close();
       }
     });
+  });
+});
+
+describe.skipIf(!hasPgbouncer())("the production guide on postgres through PgBouncer (transaction mode)", () => {
+  let db: Db;
+  let bouncer: { dsn: string; stop: () => Promise<void> } | undefined;
+
+  beforeAll(async () => {
+    db = await createDatabase("postgres");
+    bouncer = await startPgbouncer(db.dsn);
+  });
+  afterAll(async () => {
+    await bouncer?.stop();
+    await db?.drop();
+  });
+
+  it("the guide's settings: install and verify through PgBouncer; an idle loop is woken by LISTEN on the direct address", async () => {
+    const guide = guideEnv();
+    const env = {
+      PGQRS_DSN: retarget(guide.PGQRS_DSN ?? "", bouncer?.dsn ?? ""),
+      PGQRS_LISTEN_DSN: retarget(guide.PGQRS_LISTEN_DSN ?? "", db.dsn),
+      PGQRS_MAX_CONNECTIONS: guide.PGQRS_MAX_CONNECTIONS ?? "",
+    };
+    expect(env.PGQRS_DSN).toContain("prepare=false");
+    for (const args of [["install"], ["verify"]]) {
+      const r = await runGuideCommand(["pgqrs", ...args], env);
+      expect(r.code, `${args}: ${r.stdout}${r.stderr}`).toBe(0);
+    }
+    const worker = await pgqrs.connectWithConfig(pgqrs.Config.fromEnv(env));
+    const producer = await pgqrs.connect(db.dsn);
+    const monitor = new pg.Client({ connectionString: db.dsn });
+    await monitor.connect();
+    const stop = new AbortController();
+    try {
+      await pgqrs.admin(worker).createQueue("emails", { ifNotExists: true });
+      const handled = new Set<number>();
+      // Polls once a minute: only a notification can make it claim within the test's deadline.
+      const loop = pgqrs
+        .dequeue()
+        .from("emails")
+        .concurrency(4)
+        .pollInterval(60_000)
+        .signal(stop.signal)
+        .handle((m) => {
+          handled.add(m.id);
+        })
+        .poll(worker);
+      const listening = async () =>
+        (
+          await monitor.query(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+          )
+        ).rows.length > 0;
+      const deadline = Date.now() + 30_000;
+      while (!(await listening())) {
+        if (Date.now() > deadline) throw new Error("the loop never listened");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const enqueuedAt = Date.now();
+      const ids = await pgqrs
+        .enqueue()
+        .messages(Array.from({ length: 20 }, (_, i) => ({ to: `u${i}@example.com` })))
+        .to("emails")
+        .execute(producer);
+      while (handled.size < ids.length && Date.now() - enqueuedAt < 20_000) await new Promise((r) => setTimeout(r, 20));
+      expect([...handled].sort((a, b) => a - b)).toEqual(ids);
+      expect(Date.now() - enqueuedAt).toBeLessThan(20_000);
+      stop.abort();
+      expect(await loop).toBe("aborted");
+    } finally {
+      stop.abort();
+      await monitor.end();
+      await producer.close();
+      await worker.close();
+    }
   });
 });
 
