@@ -92,6 +92,7 @@ export {
   metrics,
 } from "./metrics/metrics-exporter.js";
 export { DEFAULT_STEP_BUCKETS_SECONDS } from "./metrics/metric-families.js";
+export { type MetricsServer, type MetricsServerOptions, startMetricsServer } from "./metrics/metrics-server.js";
 // Errors
 export {
   InvalidStateTransitionError,

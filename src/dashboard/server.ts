@@ -17,6 +17,7 @@ import { asset, BodyTooLarge, readBody, redirect, replyAction, send, sendAsset, 
 import { routePage } from "./page-routes.js";
 import { layout } from "./pages/layout.js";
 import { loginPage, safeNext } from "./pages/login-page.js";
+import { MetricsRoute } from "./metrics-route.js";
 import { DashboardReads } from "./reads.js";
 import { RequestGuard } from "./request-guard.js";
 
@@ -39,6 +40,11 @@ export interface DashboardOptions {
    * name; `name:port` to name its port). Requests for any other name get 403 (DNS rebinding).
    */
   allowedHosts?: readonly string[];
+  /**
+   * A second secret that opens `/metrics` only (Prometheus sends it as `Authorization: Bearer`), so a scraper never
+   * holds the dashboard token. `/metrics` also answers whatever the dashboard's own rules let in.
+   */
+  metricsToken?: string;
   /** Where server-side errors are written (their details never reach the browser). Default: stderr. */
   log?: (line: string) => void;
 }
@@ -52,6 +58,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<{ url: str
   const reads = new DashboardReads(opts.store);
   const actions = new DashboardActions(opts.store, reads.admin);
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const metricsRoute = new MetricsRoute(opts.store, guard, opts.metricsToken, log);
   const assets = {
     "/assets/app.css": asset(STYLES, "text/css; charset=utf-8"),
     "/assets/app.js": asset(CLIENT_SCRIPT, "text/javascript; charset=utf-8"),
@@ -66,6 +73,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<{ url: str
     if (refusal !== null) return sendText(res, 403, refusal);
     const url = new URL(req.url ?? "/", "http://dashboard.invalid");
     if (url.pathname === "/login") return handleLogin(req, res, url);
+    if (url.pathname === "/metrics") return metricsRoute.serve(req, res);
     if (url.pathname === "/logout" && req.method === "POST") {
       const crossSite = guard.checkSameOrigin(req);
       if (crossSite !== null) return sendText(res, 403, crossSite);
