@@ -8,8 +8,10 @@
  * `pg_stat_activity`, and an older release is shown a newer schema. Samples import "pgqrs", which resolves to the
  * built dist/ (npm test builds first).
  */
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import pg from "pg";
 import { parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -29,6 +31,7 @@ import { hasPgbouncer, startPgbouncer } from "./production-fixtures/pgbouncer.js
 import { createDatabase, expectedOutput, inOrder, runSample } from "./sample-support.js";
 
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 60_000 });
+const execFileAsync = promisify(execFile);
 
 const ROOT = process.cwd();
 const GUIDE = "docs/guides/production.md";
@@ -105,6 +108,39 @@ describe("the production guide", () => {
     expect(markdown).toContain("6 × 9 = 54");
     expect(samples.length).toBeGreaterThanOrEqual(2);
     for (const s of samples) expect(expectedOutput(s.code).length, s.name).toBeGreaterThan(0);
+  });
+
+  it("every TypeScript block typechecks in a strict project (Next.js's `@/` alias, bundler resolution)", async () => {
+    const files: Record<string, string> = {
+      "tsconfig.json": JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noUncheckedIndexedAccess: true,
+          exactOptionalPropertyTypes: true,
+          module: "ESNext",
+          moduleResolution: "Bundler",
+          target: "ES2022",
+          lib: ["ES2022", "DOM"],
+          types: ["node"],
+          noEmit: true,
+          skipLibCheck: true,
+          paths: { "@/*": ["./*"] },
+        },
+        include: ["**/*.ts"],
+      }),
+    };
+    blocks
+      .filter((b) => b.lang === "ts")
+      .forEach((b, i) => {
+        files[b.title ?? `sample-${i}.ts`] = `${b.code}\n`;
+      });
+    expect(Object.keys(files).length).toBeGreaterThanOrEqual(9);
+    const dir = writeProgram(files);
+    const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+    const r = await execFileAsync(process.execPath, [tsc, "-p", join(dir, "tsconfig.json")]).catch(
+      (err: { stdout?: string; code?: number }) => ({ stdout: err.stdout ?? String(err), stderr: "" }),
+    );
+    expect(r.stdout).toBe("");
   });
 
   it("is linked from the README and from getting started", () => {
