@@ -2,6 +2,7 @@ import type { CommandSpec } from "../command.js";
 import { dashboardCommand } from "./dashboard-command.js";
 import { demoCommand, demoWorkerCommand } from "./demo-commands.js";
 import { messageCommands } from "./message-commands.js";
+import { metricsCommand } from "./metrics-commands.js";
 import { queueCommands } from "./queue-commands.js";
 import { retentionCommands } from "./retention-commands.js";
 import { scheduleCommands } from "./schedule-commands.js";
@@ -22,6 +23,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...scheduleCommands,
   ...retentionCommands,
   dashboardCommand,
+  metricsCommand,
   demoWorkerCommand,
 ];
 
