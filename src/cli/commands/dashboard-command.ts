@@ -9,6 +9,7 @@ type StartDashboard = (opts: {
   port: number;
   token?: string;
   allowedHosts?: readonly string[];
+  metricsToken?: string;
 }) => Promise<{ url: string; close(): Promise<void> }>;
 
 async function loadDashboard(): Promise<StartDashboard> {
@@ -38,7 +39,8 @@ export const dashboardCommand: CommandSpec = {
     "PGQRS_DASHBOARD_TOKEN, not with --token, which other users can see in `ps`. The dashboard speaks plain HTTP:",
     "beyond one machine, put it behind a reverse proxy that terminates TLS, and name the proxy's host with",
     "--allowed-host. Requests for any host name not allowed (loopback names, the bound address, --allowed-host) are",
-    "refused with 403, which stops DNS-rebinding pages.",
+    "refused with 403, which stops DNS-rebinding pages. Prometheus scrapes /metrics with the dashboard token, or with",
+    "PGQRS_METRICS_TOKEN when set: a bearer token that opens /metrics only.",
   ].join("\n"),
   flags: {
     host: { type: "string", placeholder: "HOST", description: "Interface to listen on (default 127.0.0.1)" },
@@ -70,8 +72,10 @@ export const dashboardCommand: CommandSpec = {
       .split(",")
       .map((h) => h.trim())
       .filter((h) => h !== "");
+    const metricsToken = process.env.PGQRS_METRICS_TOKEN;
     const store = await ctx.store();
     const server = await startDashboard({
+      ...(metricsToken === undefined || metricsToken === "" ? {} : { metricsToken }),
       store,
       host: ctx.flags.string("host") ?? "127.0.0.1",
       port: ctx.flags.int("port") ?? 4000,
