@@ -52,6 +52,7 @@ export { RunBuilder, run } from "./api/run-builder.js";
 export { getEvent, send } from "./api/run-messaging.js";
 export { StepBuilder, step } from "./api/step-builder.js";
 export { MessageTable, QueueTable, RunTable, StepTable, Tables, WorkerTable, WorkflowTable } from "./api/tables.js";
+export { EPHEMERAL_WORKER_PREFIX, isEphemeralWorkerName, type WorkerFilter } from "./store/worker-filter.js";
 export { tables } from "./api/tables-builder.js";
 // Producing and consuming
 export { ConsumerBuilder, consumer, ProducerBuilder, producer, WorkflowWorkerStarter } from "./api/worker-builders.js";

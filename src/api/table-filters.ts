@@ -2,6 +2,7 @@
  * Checks of the filters the table accessors take (ids, states, statuses), at the API, so a bad filter is
  * VALIDATION_FAILED on every backend instead of a database error on one and an empty list on the other.
  */
+import { ValidationError } from "../errors.js";
 import { WORKER_STATUSES, WORKFLOW_STATUSES } from "../types.js";
 import { assertOneOf, assertOptionalId, assertOptionalOneOf } from "../validation/arguments.js";
 
@@ -16,9 +17,20 @@ export function checkMessageFilter(params: { queueId?: unknown; consumerWorkerId
 }
 
 /** `queueId` an id, `status` a worker status. */
-export function checkWorkerFilter(params: { queueId?: unknown; status?: unknown }): void {
+export function checkWorkerFilter(params: {
+  queueId?: unknown;
+  status?: unknown;
+  hideStopped?: unknown;
+  hideEphemeral?: unknown;
+}): void {
   assertOptionalId("queueId", params.queueId);
   assertOptionalOneOf("status", params.status, WORKER_STATUSES);
+  for (const key of ["hideStopped", "hideEphemeral"] as const) {
+    const v = params[key];
+    if (v !== undefined && typeof v !== "boolean") {
+      throw new ValidationError(`${key} must be a boolean, got ${String(v)}`, { argument: key });
+    }
+  }
 }
 
 /** `workflowId` an id, `status` a run status. */

@@ -1,4 +1,5 @@
 import type { ListMessagesParams, ListRunsParams } from "../store/store.js";
+import type { WorkerFilter } from "../store/worker-filter.js";
 import type {
   Page,
   QueueMessage,
@@ -6,7 +7,6 @@ import type {
   RunRecord,
   StepRecord,
   WorkerRecord,
-  WorkerStatus,
   WorkflowRecord,
 } from "../types.js";
 import { assertId, assertIds, assertOptionalId, assertPage } from "../validation/arguments.js";
@@ -118,12 +118,13 @@ export class MessageTable extends TableBase {
 }
 
 export class WorkerTable extends TableBase {
-  async list(params: { queueId?: number; status?: WorkerStatus } & Page = {}): Promise<WorkerRecord[]> {
+  /** Newest first; `hideStopped` / `hideEphemeral` leave out stopped and `__ephemeral__` workers. */
+  async list(params: WorkerFilter & Page = {}): Promise<WorkerRecord[]> {
     checkWorkerFilter(params);
     assertPage(params);
     return this.backend.listWorkers(params);
   }
-  async count(params: { queueId?: number; status?: WorkerStatus } = {}): Promise<number> {
+  async count(params: WorkerFilter = {}): Promise<number> {
     checkWorkerFilter(params);
     return this.backend.countWorkers(params);
   }

@@ -47,6 +47,7 @@ import type { RunQueryOps } from "./run-queries.js";
 import type { RetentionStoreOps } from "./retention-store.js";
 import type { ScheduleStoreOps } from "./schedule-store.js";
 import type { MetricsStoreOps } from "./metrics-store.js";
+import type { WorkerFilter } from "./worker-filter.js";
 
 /** What a backend can do; the engine branches on these, never on a backend's name. */
 export interface StoreCapabilities {
@@ -235,8 +236,8 @@ export interface StoreBackend
   getWorker(id: number): Promise<WorkerRecord | null>;
   getWorkerByName(name: string): Promise<WorkerRecord | null>;
   /** Newest first (`started_at DESC, id DESC`). */
-  listWorkers(p: { queueId?: number; status?: WorkerStatus } & Page): Promise<WorkerRecord[]>;
-  countWorkers(p: { queueId?: number; status?: WorkerStatus }): Promise<number>;
+  listWorkers(p: WorkerFilter & Page): Promise<WorkerRecord[]>;
+  countWorkers(p: WorkerFilter): Promise<number>;
   /** Messages (any state) whose producer or consumer is this worker. */
   countWorkerReferences(id: number): Promise<number>;
   /** Unarchived messages leased to this worker in its queue. */

@@ -1,7 +1,7 @@
 /** Worker rows: registration, guarded status transitions, heartbeats, reads and deletion. */
 import { PgqrsError, ValidationError } from "../../errors.js";
-import type { WorkerStatus } from "../../types.js";
 import type { StoreBackend } from "../store.js";
+import { EPHEMERAL_WORKER_PREFIX, type WorkerFilter } from "../worker-filter.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { cols, countOf, page, toWorker } from "./postgres-rows.js";
 
@@ -23,7 +23,7 @@ export type WorkerOps = Pick<
 /** Registration can race with a concurrent stop or delete of the same name; it retries that many times. */
 const REGISTER_ATTEMPTS = 3;
 
-function filter(p: { queueId?: number; status?: WorkerStatus }, statusType: string) {
+function filter(p: WorkerFilter, statusType: string) {
   const values: unknown[] = [];
   const parts = ["TRUE"];
   if (p.queueId !== undefined) {
@@ -33,6 +33,11 @@ function filter(p: { queueId?: number; status?: WorkerStatus }, statusType: stri
   if (p.status !== undefined) {
     values.push(p.status);
     parts.push(`status OPERATOR(pg_catalog.=) $${values.length}::${statusType}`);
+  }
+  if (p.hideStopped === true) parts.push(`status OPERATOR(pg_catalog.<>) 'stopped'::${statusType}`);
+  if (p.hideEphemeral === true) {
+    values.push(EPHEMERAL_WORKER_PREFIX);
+    parts.push(`NOT pg_catalog.starts_with(name, $${values.length})`);
   }
   return { sql: parts.join(" AND "), values };
 }

@@ -2,6 +2,7 @@
 import { ValidationError } from "../../errors.js";
 import type { Page, WorkerRecord, WorkerStatus } from "../../types.js";
 import type { RegisterWorkerParams, TransitionWorkerParams } from "../store.js";
+import { EPHEMERAL_WORKER_PREFIX, type WorkerFilter } from "../worker-filter.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { pageOf, toWorker, type WorkerRow, whereClause } from "./sqlite-rows.js";
 import { encodeTime } from "./sqlite-time.js";
@@ -70,8 +71,6 @@ export function getWorkerByName(c: SqliteConnection, name: string): WorkerRecord
   return row === undefined ? null : toWorker(row);
 }
 
-type WorkerFilter = { queueId?: number; status?: WorkerStatus };
-
 function filterOf(p: WorkerFilter): { where: string; params: (number | string)[] } {
   const conditions: string[] = [];
   const params: (number | string)[] = [];
@@ -82,6 +81,11 @@ function filterOf(p: WorkerFilter): { where: string; params: (number | string)[]
   if (p.status !== undefined) {
     conditions.push("status = ?");
     params.push(p.status);
+  }
+  if (p.hideStopped === true) conditions.push("status <> 'stopped'");
+  if (p.hideEphemeral === true) {
+    conditions.push("substr(name, 1, ?) <> ?");
+    params.push(EPHEMERAL_WORKER_PREFIX.length, EPHEMERAL_WORKER_PREFIX);
   }
   return { where: whereClause(conditions), params };
 }
