@@ -4,9 +4,10 @@
  * sizes before the sweep, after it, and after a VACUUM.
  *
  * One schema: queue `history` gets `archived` rows archived 30 days ago (one INSERT … SELECT generate_series), queue
- * `drain` is drained. Baseline drains run before the sweep starts and after it ends (median of both); "with sweep"
- * drains run back to back while `admin(store).runRetention()` (another store: another process's maintenance)
- * deletes in its 1,000-row batches. Each drain prefills `drainJobs` messages, then drains them.
+ * `drain` is drained. Drains alternate: one while `admin(store).runRetention()` (another store: another process's
+ * maintenance) deletes in its 1,000-row batches, paced, then one with the sweep paused (aborted after its batch in
+ * progress, resumed for the next pair), until the sweep has deleted every row; the ratio is the median of the
+ * first kind over the median of the second. Each drain prefills `drainJobs` messages, then drains them.
  */
 import * as pgqrs from "../../dist/index.js";
 import { dropSchemas, sql } from "../lib/postgres.mjs";
@@ -14,8 +15,14 @@ import { median, now, waitUntil } from "../lib/stats.mjs";
 
 const K = 16;
 const B = 50;
-/** The sweep pauses as long as each batch took (`runRetention({ pauseRatio: 1 })`): half of one connection's time. */
-const PAUSE_RATIO = 1;
+/**
+ * The sweep pauses 3 times as long as each batch took (`runRetention({ pauseRatio: 3 })`): a quarter of one
+ * connection's time, about 7,500 rows/s on this machine when idle (the store's own maintenance is gentler still:
+ * 8 batches a minute).
+ */
+const PAUSE_RATIO = 3;
+/** Drains with the sweep running per drain with it paused. */
+const WITH_PER_PAUSED = 3;
 
 async function prefill(store, queue, n) {
   const producer = await store.producer(queue);
@@ -88,30 +95,49 @@ export async function retentionUnderDrain({ dsn, archived, drainJobs, log }) {
     log(`  retention: seeded ${archived} archived rows in ${seedSeconds.toFixed(1)} s; ${JSON.stringify(before)}`);
 
     await drainOnce(store, drainJobs); // warm-up (JIT, plan caches, pool), not counted
-    const baseline = [await drainOnce(store, drainJobs), await drainOnce(store, drainJobs)];
-    log(`  retention: drain without sweep ${baseline.map(Math.round).join(", ")} jobs/s`);
 
-    let sweepDone = false;
-    const s0 = now();
-    const sweep = pgqrs
-      .admin(sweeper)
-      .runRetention({ queue: "history", pauseRatio: PAUSE_RATIO })
-      .finally(() => {
-        sweepDone = true;
-      });
+    // Interleaved, so both kinds of drain see the same machine: WITH_PER_PAUSED drains while the sweep runs, then the
+    // sweep is paused (its signal aborted after the batch in progress) for one drain without it; until the sweep has
+    // deleted every row.
+    const baseline = [];
     const during = [];
-    while (!sweepDone) {
-      const rate = await drainOnce(store, drainJobs);
-      // Only drains that ran entirely while the sweep was deleting count.
-      if (!sweepDone) during.push(rate);
+    const swept = { messages: 0, batches: 0 };
+    let sweepMs = 0;
+    let caughtUp = false;
+    while (!caughtUp) {
+      const stop = new AbortController();
+      const s0 = now();
+      let sweepEnded = false;
+      const sweep = pgqrs
+        .admin(sweeper)
+        .runRetention({ queue: "history", pauseRatio: PAUSE_RATIO, signal: stop.signal })
+        .finally(() => {
+          sweepEnded = true;
+        });
+      for (let i = 0; i < WITH_PER_PAUSED && !sweepEnded; i += 1) {
+        const rate = await drainOnce(store, drainJobs);
+        // Only drains that ran entirely while the sweep was deleting count.
+        if (!sweepEnded) during.push(rate);
+      }
+      stop.abort();
+      const r = await sweep;
+      sweepMs += now() - s0;
+      swept.messages += r.messages;
+      swept.batches += r.batches;
+      caughtUp = r.caughtUp;
+      if (!caughtUp) baseline.push(await drainOnce(store, drainJobs));
+      if (baseline.length % 10 === 1) {
+        const ratio = median(during) / median(baseline);
+        log(
+          `  retention: ${swept.messages} rows swept; ${during.length}/${baseline.length} drains; ratio ${ratio.toFixed(2)}`,
+        );
+      }
     }
-    const swept = await sweep;
-    const sweepSeconds = (now() - s0) / 1000;
+    const sweepSeconds = sweepMs / 1000;
     log(
-      `  retention: swept ${swept.messages} rows in ${sweepSeconds.toFixed(1)} s (${swept.batches} batches); drains during it ${during.map(Math.round).join(", ")} jobs/s`,
+      `  retention: swept ${swept.messages} rows in ${sweepSeconds.toFixed(1)} s of sweeping (${swept.batches} batches); drains during it ${during.map(Math.round).join(", ")}; without ${baseline.map(Math.round).join(", ")} jobs/s`,
     );
     const after = await sizes(dsn, schema);
-    baseline.push(await drainOnce(store, drainJobs), await drainOnce(store, drainJobs));
     await sql(dsn, `VACUUM ${q(schema)}.pgqrs_messages`);
     const vacuumed = await sizes(dsn, schema);
     const base = median(baseline);
@@ -158,19 +184,21 @@ export function retentionMarkdown(r) {
   return `
 ## Retention (issue 18)
 
-A K=16 B=50 drain of ${r.drainJobs.toLocaleString("en")} jobs (prefilled each time) while \`admin(store).runRetention()\`
-on another store deletes ${r.archived.toLocaleString("en")} archived rows of the same table (seeded by one
-\`INSERT … SELECT generate_series\` in ${r.seedSeconds.toFixed(1)} s, archived 30 days ago, in another queue), in
-batches of 1,000 rows (one transaction each, under the schema's retention advisory lock, victims taken
-\`FOR UPDATE SKIP LOCKED\`; claims touch only unarchived rows, so they never wait on it).
+Pairs of K=16 B=50 drains of ${r.drainJobs.toLocaleString("en")} jobs each (prefilled each time): one while
+\`admin(store).runRetention({ pauseRatio: ${PAUSE_RATIO} })\` on another store deletes archived rows of the same table, one
+with that sweep paused (aborted after its batch in progress, resumed for the next pair), until the sweep has deleted
+all ${r.archived.toLocaleString("en")} archived rows (seeded by one \`INSERT … SELECT generate_series\` in
+${r.seedSeconds.toFixed(1)} s, archived 30 days ago, in another queue). Interleaving puts both kinds of drain on the
+same machine state. Batches are 1,000 rows, one transaction each, under the schema's retention advisory lock, victims
+taken \`FOR UPDATE SKIP LOCKED\`; claims touch only unarchived rows, so they never wait on it.
 
 | | jobs/s (median) | drains |
 |---|---|---|
-| no sweep (before and after it) | ${Math.round(r.drain.baselineMedian)} | ${r.drain.baseline.map(Math.round).join(", ")} |
-| during the sweep | ${r.drain.duringMedian === null ? "n/a" : Math.round(r.drain.duringMedian)} | ${r.drain.during.map(Math.round).join(", ")} |
+| sweep paused | ${Math.round(r.drain.baselineMedian)} | ${r.drain.baseline.length} |
+| during the sweep | ${r.drain.duringMedian === null ? "n/a" : Math.round(r.drain.duringMedian)} | ${r.drain.during.length} |
 
 During the sweep the drain ran at ${ratio} of its speed without it (${within}). The sweep deleted
-${r.sweep.deleted.toLocaleString("en")} rows in ${r.sweep.seconds.toFixed(1)} s (${r.sweep.batches} batches,
+${r.sweep.deleted.toLocaleString("en")} rows in ${r.sweep.seconds.toFixed(1)} s of sweeping (${r.sweep.batches} batches,
 ${Math.round(r.sweep.deleted / r.sweep.seconds).toLocaleString("en")} rows/s) while the drains ran.
 
 \`pgqrs_messages\` sizes (rows: every message of the table, the drained jobs included; heap; indexes; total with
