@@ -224,6 +224,40 @@ describe("the production guide", () => {
       }
     });
 
+    it("a workflow worker stops with worker.consumer.stop(): the run in flight finishes, done resolves aborted", async () => {
+      const store = await pgqrs.connect(db.dsn);
+      try {
+        await pgqrs.admin(store).install();
+        let started!: () => void;
+        const stepStarted = new Promise<void>((r) => {
+          started = r;
+        });
+        let release!: () => void;
+        const released = new Promise<void>((r) => {
+          release = r;
+        });
+        const slow = pgqrs.defineWorkflow({ name: "guide_slow" }, async (run, input: { n: number }) =>
+          pgqrs.workflowStep(run, "work", async () => {
+            started();
+            await released;
+            return input.n * 2;
+          }),
+        );
+        await pgqrs.workflow().name(slow).create(store);
+        const trigger = await pgqrs.workflow().name(slow).trigger({ n: 21 }).execute(store);
+        const worker = await pgqrs.consumer("guide-wf-worker", "guide_slow").handler(slow).create(store);
+        await stepStarted;
+        const stopping = worker.consumer.stop({ timeoutMs: 60_000 });
+        release();
+        await stopping;
+        expect(await worker.done).toBe("aborted");
+        expect(await worker.consumer.status()).toBe("stopped");
+        expect(await trigger.result({ timeoutMs: 10_000 })).toBe(42);
+      } finally {
+        await store.close();
+      }
+    });
+
     it.each([
       ["server-express.ts", "express"],
       ["server-fastify.ts", "fastify"],
@@ -406,10 +440,16 @@ describe("the production guide", () => {
         expect(stale.code, stale.stdout).toBe(1);
         expect(stale.stdout).toContain("1 stale worker(s)");
 
+        // A restart that takes the dead worker's name is refused until the dead worker is reclaimed.
+        const restart = () => pgqrs.consumer("frozen-worker", "emails").create(store);
+        const refused = await restart().catch((err: unknown) => err);
+        expect(pgqrs.isPgqrsError(refused, "VALIDATION_FAILED"), String(refused)).toBe(true);
+
         // What a live loop of the queue does within about 45 s, or an operator at once.
         const reclaim = await runGuideCommand(["pgqrs", "worker", "reclaim", "emails", "--older-than", "60"], env());
         expect(reclaim.code, reclaim.stderr).toBe(0);
         expect((await runGuideCommand(probe, env())).code).toBe(0);
+        await (await restart()).stop();
         await live.stop();
       } finally {
         await frozen.close();
