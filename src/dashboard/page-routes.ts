@@ -105,9 +105,16 @@ async function queue(reads: DashboardReads, id: number, q: URLSearchParams): Pro
 
 async function workers(reads: DashboardReads, q: URLSearchParams): Promise<PageResult> {
   const status = pick<WorkerStatus>(q.get("status"), WORKER_STATUSES);
-  const [counts, list] = await Promise.all([reads.workerCounts(), reads.workers(status, pageOf(q))]);
+  const all = q.get("all") === "1";
+  const [counts, list, hidden] = await Promise.all([
+    reads.workerCounts(),
+    reads.workers(status, pageOf(q), all),
+    reads.hiddenWorkers(status),
+  ]);
   const main = workersPage({
     status,
+    all,
+    hidden,
     ...counts,
     zombieThresholdMs: reads.admin.defaultZombieThresholdMs(),
     workers: list,

@@ -12,6 +12,7 @@ import { PagedReads } from "../api/paged-reads.js";
 import type { Store } from "../api/pgqrs-store.js";
 import type { RunEventRecord, RunMessageRecord } from "../store/run-primitives.js";
 import type { MetricsTotals } from "../store/store.js";
+import type { WorkerFilter } from "../store/worker-filter.js";
 import type {
   QueueMessage,
   QueueMetrics,
@@ -160,8 +161,9 @@ export class DashboardReads {
     return new Map(queues.map((q) => [q.id, q.queueName]));
   }
 
-  async workers(status: WorkerStatus | undefined, page: number): Promise<Paged<WorkerRow>> {
-    const params = { limit: PAGE_SIZE + 1, offset: page * PAGE_SIZE, ...(status === undefined ? {} : { status }) };
+  /** One page of workers; unless `all`, without ephemeral and (unless `status` asks for them) stopped ones. */
+  async workers(status: WorkerStatus | undefined, page: number, all = false): Promise<Paged<WorkerRow>> {
+    const params = { limit: PAGE_SIZE + 1, offset: page * PAGE_SIZE, ...workerScope(status, all) };
     const result = paged(await this.store.tables().workers().list(params), page);
     const workerIds = result.rows.map((w) => w.id);
     const queueIds = result.rows.map((w) => w.queueId).filter((q): q is number => q !== null);
@@ -177,6 +179,16 @@ export class DashboardReads {
       zombie: byId.get(worker.id)?.zombie ?? false,
     }));
     return { rows, page, hasNext: result.hasNext };
+  }
+
+  /** How many workers of `status` (any) the tidy list leaves out: stopped and ephemeral ones. */
+  async hiddenWorkers(status: WorkerStatus | undefined): Promise<number> {
+    const workers = this.store.tables().workers();
+    const [every, shown] = await Promise.all([
+      workers.count(workerScope(status, true)),
+      workers.count(workerScope(status, false)),
+    ]);
+    return every - shown;
   }
 
   zombieCount(): Promise<number> {
@@ -278,4 +290,10 @@ function emptyHealth(): WorkerHealthStats {
     stoppedWorkers: 0,
     staleWorkers: 0,
   };
+}
+
+/** The Workers page's filter: a status, and unless `all`, no ephemeral workers and (without a status) no stopped. */
+function workerScope(status: WorkerStatus | undefined, all: boolean): WorkerFilter {
+  if (status !== undefined) return all ? { status } : { status, hideEphemeral: true };
+  return all ? {} : { hideStopped: true, hideEphemeral: true };
 }

@@ -1,4 +1,4 @@
-import type { QueueRecord, WorkerHealthStats, WorkerRecord } from "../../index.js";
+import type { QueueRecord, WorkerHealthStats, WorkerRecord, WorkerStatus } from "../../index.js";
 import { UsageError } from "../cli-errors.js";
 import type { CommandSpec } from "../command.js";
 import { type Column, duration, table } from "../output.js";
@@ -45,13 +45,22 @@ function transitionCommand(op: "suspend" | "resume", summary: string, example: s
 export const workerCommands: CommandSpec[] = [
   {
     name: "worker list",
-    summary: "List workers (producers, consumers, workflow workers) with status and heartbeat age",
+    summary: "List live workers (producers, consumers, workflow workers) with status and heartbeat age",
+    details:
+      "Stopped workers and ephemeral ones (named __ephemeral__<uuid>: the workers enqueue() and dequeue() use\n" +
+      "without a named producer or consumer) are hidden unless --all is given, or --status names their status;\n" +
+      "a last line says how many were hidden. `pgqrs worker purge` deletes old stopped workers.",
     flags: {
+      all: { type: "boolean", description: "Also show stopped and ephemeral workers" },
       queue: { type: "string", placeholder: "NAME", description: "Only this queue's workers" },
       status: { type: "string", placeholder: "STATUS", description: `Only this status: ${STATUSES.join(", ")}` },
       limit: { type: "int", placeholder: "N", description: "Rows to show (default 100)" },
     },
-    examples: ["pgqrs worker list", "pgqrs worker list --queue emails --status polling --json"],
+    examples: [
+      "pgqrs worker list",
+      "pgqrs worker list --all",
+      "pgqrs worker list --queue emails --status polling --json",
+    ],
     async run(ctx) {
       const status = ctx.flags.string("status");
       if (status !== undefined && !STATUSES.includes(status)) {
@@ -62,15 +71,24 @@ export const workerCommands: CommandSpec[] = [
       const queues = new Map((await admin.listQueues()).map((q: QueueRecord) => [q.id, q.queueName]));
       const queueName = ctx.flags.string("queue");
       const queueId = queueName === undefined ? undefined : (await admin.getQueue(queueName)).id;
-      const rows = await store
-        .tables()
-        .workers()
-        .list({
-          ...(queueId === undefined ? {} : { queueId }),
-          ...(status === undefined ? {} : { status: status as "ready" }),
-          limit: ctx.flags.int("limit") ?? 100,
-        });
-      return { data: rows, human: table(rows, workerColumns(queues, store.clock.now()), "No workers.") };
+      const all = ctx.flags.bool("all");
+      const filter = {
+        ...(queueId === undefined ? {} : { queueId }),
+        ...(status === undefined ? {} : { status: status as WorkerStatus }),
+      };
+      // An explicit --status stopped shows stopped workers; ephemeral ones still need --all.
+      const tidy = all ? {} : { hideEphemeral: true, ...(status === undefined ? { hideStopped: true } : {}) };
+      const workers = store.tables().workers();
+      const rows = await workers.list({ ...filter, ...tidy, limit: ctx.flags.int("limit") ?? 100 });
+      const hidden = all ? 0 : (await workers.count(filter)) - (await workers.count({ ...filter, ...tidy }));
+      const note =
+        hidden === 0
+          ? ""
+          : `\n${hidden} stopped or ephemeral worker(s) hidden: \`pgqrs worker list --all\` shows them.`;
+      return {
+        data: rows,
+        human: `${table(rows, workerColumns(queues, store.clock.now()), "No live workers.")}${note}`,
+      };
     },
   },
   {

@@ -1,4 +1,8 @@
-/** Workers: status, heartbeat age, held messages, zombies highlighted, lifecycle actions and zombie reclaim. */
+/**
+ * Workers: status, heartbeat age, held messages, zombies highlighted, lifecycle actions and zombie reclaim. The list
+ * leaves out stopped and ephemeral (`__ephemeral__<uuid>`) workers unless "Show all" (`?all=1`) is chosen; a
+ * status tab shows that status (stopped included) but still no ephemeral workers unless "Show all".
+ */
 import type { WorkerHealthStats, WorkerStatus } from "../../types.js";
 import { WORKER_STATUSES } from "../../types.js";
 import { WORKER_TRANSITIONS } from "../../workers/worker-transitions.js";
@@ -10,6 +14,10 @@ import { actionForm, pager, query, stat, tabs } from "./layout.js";
 
 export interface WorkersView {
   status: WorkerStatus | undefined;
+  /** Stopped and ephemeral workers are listed too. */
+  all: boolean;
+  /** How many workers of this tab the list leaves out (0 when `all`). */
+  hidden: number;
   health: WorkerHealthStats;
   /** How many workers are zombies. */
   zombies: number;
@@ -46,10 +54,15 @@ export function workersPage(v: WorkersView): Html {
   <div class="card">
     <div class="toolbar">
       ${tabs([
-        { label: "All", href: "/workers", active: v.status === undefined, count: h.totalWorkers },
+        {
+          label: "All",
+          href: query("/workers", { all: allParam(v) }),
+          active: v.status === undefined,
+          count: h.totalWorkers,
+        },
         ...WORKER_STATUSES.map((s) => ({
           label: s,
-          href: query("/workers", { status: s }),
+          href: query("/workers", { status: s, all: allParam(v) }),
           active: v.status === s,
           count: Number(h[COUNT_OF[s]]),
         })),
@@ -66,8 +79,9 @@ export function workersPage(v: WorkersView): Html {
             })
       }
     </div>
+    ${scopeNote(v)}
     ${v.workers.rows.length === 0 ? html`<div class="empty">No workers</div>` : workerTable(v)}
-    ${pager(v.workers.page, v.workers.hasNext, (p) => query("/workers", { status: v.status, page: p }))}
+    ${pager(v.workers.page, v.workers.hasNext, (p) => query("/workers", { status: v.status, all: allParam(v), page: p }))}
   </div>`;
 }
 
@@ -99,4 +113,19 @@ function workerTable(v: WorkersView): Html {
         )}</div></td>
       </tr>`;
     })}</tbody></table>`;
+}
+
+function allParam(v: WorkersView): string | undefined {
+  return v.all ? "1" : undefined;
+}
+
+/** "N stopped or ephemeral workers hidden · Show all", or the way back to the tidy list. */
+function scopeNote(v: WorkersView): Html {
+  if (v.all) {
+    return html`<p class="sub" data-testid="workers-scope">Showing stopped and ephemeral workers too.
+      <a href="${query("/workers", { status: v.status })}">Hide them</a></p>`;
+  }
+  if (v.hidden === 0) return html``;
+  return html`<p class="sub" data-testid="workers-scope">${num(v.hidden)} stopped or ephemeral worker${v.hidden === 1 ? "" : "s"} hidden.
+    <a href="${query("/workers", { status: v.status, all: "1" })}">Show all</a></p>`;
 }
