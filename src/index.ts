@@ -38,6 +38,7 @@ export type * from "./observability/events-map.js";
 export { StoreEvents } from "./observability/events.js";
 // Connecting and configuration
 export { type ConnectOptions, connect, connectWithConfig } from "./api/connect.js";
+export type { PgPoolClientLike, PgPoolLike } from "./api/pg-pool-like.js";
 export { type LogFields, type Logger, type LogLevel, type LogMethod, silentLogger } from "./observability/logger.js";
 export {
   type BatchHandler,
