@@ -1,8 +1,8 @@
 /**
- * Queue controls (issue 17): the settings a queue carries (retry backoff, a concurrency limit and a rate limit that
+ * Queue controls: the settings a queue carries (retry backoff, a concurrency limit and a rate limit that
  * hold across every process) and what a failed delivery leaves on its message. Stored in `pgqrs_queue_settings`
  * (one row per queue that has settings) and in added columns of `pgqrs_messages`; pgqrs's own columns keep their
- * meaning (DECISIONS.md item 18).
+ * meaning.
  */
 import type { RetentionSetting } from "./retention/retention-setting.js";
 

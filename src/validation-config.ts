@@ -1,4 +1,4 @@
-/** Payload validation and enqueue rate limiting settings (DECISIONS.md item 15 and 7). */
+/** Payload validation and enqueue rate limiting settings. */
 export interface ValidationConfig {
   /** Largest payload accepted, as compact JSON bytes. Default 1 MiB (1_048_576). */
   maxPayloadSizeBytes: number;

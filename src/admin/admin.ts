@@ -48,7 +48,7 @@ export type QueueRef = string | QueueRecord;
 
 /**
  * Administration of one store: schema, queues, workers, dead letters and statistics.
- * Reads register no worker rows (DECISIONS.md item 6).
+ * Reads register no worker rows.
  */
 export class Admin {
   readonly #store: Store;

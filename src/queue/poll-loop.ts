@@ -80,7 +80,7 @@ export interface PollLoopOptions {
 export type PollLoopEnd = "interrupted" | "aborted";
 
 /**
- * Serve a consumer until it is interrupted, suspended, shut down, or the signal aborts (DECISIONS.md item 3): a
+ * Serve a consumer until it is interrupted, suspended, shut down, or the signal aborts: a
  * failing handler never ends the loop. Resolves when interrupted (the worker is left `suspended`) or aborted (by
  * the signal or `consumer.stop()`: left `stopped`, what it held released), after in-flight handlers finish. Rejects with SUSPENDED when the worker is suspended or stopped by
  * someone else, and with WORKER_NOT_FOUND when its row was deleted.

@@ -1,5 +1,5 @@
 /**
- * Retry backoff of queue handler failures (DECISIONS.md item 17): which policy applies to a loop, how long a failed
+ * Retry backoff of queue handler failures: which policy applies to a loop, how long a failed
  * message waits before its next delivery, and the error kept on the message.
  */
 import type { MessageError, RetryOptions, RetryPolicy } from "../queue-controls-types.js";

@@ -9,7 +9,7 @@ export interface RateLimitStatus {
 }
 
 /**
- * A token bucket per producer (reference §1.12, DECISIONS.md item 7): starts full, refills continuously at
+ * A token bucket per producer: starts full, refills continuously at
  * `maxPerSecond`, a batch of N takes N tokens at once or fails.
  */
 export class TokenBucket {

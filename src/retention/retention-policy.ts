@@ -1,5 +1,5 @@
 /**
- * Retention policies (issue 18, DECISIONS 21: retention is on by default): how long archived messages, dead letters
+ * Retention policies (retention is on by default): how long archived messages, dead letters
  * and finished workflow runs are kept, per queue and per workflow (a workflow's policy is its queue's, which has the
  * workflow's name). Durations are written `"30s"`, `"15m"`, `"12h"`, `"7d"` or as milliseconds.
  */
@@ -41,7 +41,7 @@ export interface RetentionPolicy {
 
 const DAY_MS = 86_400_000;
 
-/** The documented defaults (DECISIONS 21): archived 7 days, dead letters 30 days, finished runs 30 days. */
+/** The documented defaults: archived 7 days, dead letters 30 days, finished runs 30 days. */
 export const DEFAULT_RETENTION: Readonly<RetentionDefaults> = Object.freeze({
   archivedMs: 7 * DAY_MS,
   deadLettersMs: 30 * DAY_MS,

@@ -1,5 +1,5 @@
 /**
- * The `retention` option of `createQueue` / `store.queue`, `updateQueue` and `defineWorkflow` (issue 18): checked
+ * The `retention` option of `createQueue` / `store.queue`, `updateQueue` and `defineWorkflow`: checked
  * with the other options before anything is written, applied right after the queue (or workflow) exists.
  */
 import type { StoreBackend } from "../store/store.js";

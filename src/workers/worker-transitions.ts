@@ -1,6 +1,6 @@
 import type { WorkerStatus } from "../types.js";
 
-/** One operation of the worker state machine (reference §1.9.3): where it may start, where it ends, and why not. */
+/** One operation of the worker state machine: where it may start, where it ends, and why not. */
 export interface WorkerTransition {
   readonly from: readonly WorkerStatus[];
   readonly to: WorkerStatus;

@@ -42,7 +42,7 @@ export function cancelledError(runId: number): PgqrsError {
 
 /**
  * RETRIES_EXHAUSTED for a step that failed for good: "Step failed after N attempts: <stored error JSON>", as
- * pgqrs words it (reference §1.14, §3.5). A step that failed without a recorded error reads as pgqrs's
+ * pgqrs words it. A step that failed without a recorded error reads as pgqrs's
  * `{"is_transient":false,"message":"Unknown error"}`.
  */
 export function retriesExhaustedError(
