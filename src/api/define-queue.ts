@@ -6,11 +6,13 @@
  *
  * Decision: a definition creates its queue on first use through each store, with its settings, idempotently
  * (`store.queue(name, { ...settings, ifNotExists: true })`): a queue that already exists keeps its settings (change
- * them with `admin(store).updateQueue`). `create: false` turns this off (the queue must then exist: QUEUE_NOT_FOUND).
+ * them with `admin(store).updateQueue`); one deleted meanwhile is created again. `create: false` turns this off (the queue must then exist: QUEUE_NOT_FOUND).
  */
 import { isPgqrsError, ValidationError } from "../errors.js";
 import type { Json, JsonPrimitive, JsonValue } from "../json-types.js";
-import type { BatchEnqueueOptions, EnqueueOptions } from "../queue/producer.js";
+import { resolveMessageOptions } from "../queue/enqueue-options.js";
+import { serializeBatch } from "../queue/payload-validation.js";
+import { type BatchEnqueueOptions, type EnqueueOptions, resolveEnqueueTimes } from "../queue/producer.js";
 import type { QueueSettingsOptions } from "../queue-controls-types.js";
 import type { QueueMessage } from "../types.js";
 import { assertQueueSettings } from "../validation/queue-settings.js";
@@ -54,6 +56,7 @@ export class QueueDefinition<T> {
    */
   async enqueue(store: Store, payload: T, options: EnqueueOptions = {}): Promise<QueueMessage<T>> {
     assertJsonData(payload, "");
+    this.#precheck(store, [payload], options);
     return this.#use(store, async () => (await store.ephemeralProducer(this.name)).enqueue(payload, options));
   }
 
@@ -68,6 +71,7 @@ export class QueueDefinition<T> {
   ): Promise<QueueMessage<T>[]> {
     if (Array.isArray(payloads)) {
       for (let i = 0; i < payloads.length; i++) assertJsonData(payloads[i], `Payload at index ${i}: `);
+      this.#precheck(store, payloads, options);
     }
     return this.#use(store, async () => (await store.ephemeralProducer(this.name)).enqueueBatch(payloads, options));
   }
@@ -89,26 +93,51 @@ export class QueueDefinition<T> {
     return new QueueWorker(consumer, loop.worker(consumer).handle(handler).poll(store));
   }
 
-  /** Run `fn` once the queue exists in `store`; a QUEUE_NOT_FOUND (the queue was deleted) makes the next call check again. */
+  /**
+   * The producer checks payloads and options before it writes, but only after the queue and the store's producer
+   * exist: on the first call through a store, check them first, so bad input creates neither.
+   */
+  #precheck(store: Store, payloads: readonly unknown[], options: EnqueueOptions): void {
+    if (this.#ready.has(store)) return;
+    resolveEnqueueTimes(store.clock.now(), options);
+    resolveMessageOptions(options, payloads.length);
+    serializeBatch(payloads, store.config.validationConfig);
+  }
+
+  /**
+   * Run `fn` once the queue exists in `store` (created on the first call through each store). When `fn` finds the
+   * queue gone (deleted since; QUEUE_NOT_FOUND writes nothing), the queue is created again and `fn` runs once more.
+   */
   async #use<R>(store: Store, fn: () => Promise<R>): Promise<R> {
-    if (this.options.create !== false) {
-      let ready = this.#ready.get(store);
-      if (ready === undefined) {
-        const { create: _, ...settings } = this.options;
-        ready = store.queue(this.name, { ...settings, ifNotExists: true });
-        this.#ready.set(store, ready);
-      }
-      try {
-        await ready;
-      } catch (err) {
-        if (this.#ready.get(store) === ready) this.#ready.delete(store);
-        throw err;
-      }
+    if (this.options.create === false) {
+      const result = await fn();
+      this.#ready.set(store, Promise.resolve());
+      return result;
     }
+    const known = this.#ready.has(store);
+    await this.#ensure(store);
     try {
       return await fn();
     } catch (err) {
-      if (isPgqrsError(err, "QUEUE_NOT_FOUND")) this.#ready.delete(store);
+      if (!known || !isPgqrsError(err, "QUEUE_NOT_FOUND")) throw err;
+      this.#ready.delete(store);
+      await this.#ensure(store);
+      return fn();
+    }
+  }
+
+  /** Create the queue in `store` unless this definition already did; a failed attempt is not remembered. */
+  async #ensure(store: Store): Promise<void> {
+    let ready = this.#ready.get(store);
+    if (ready === undefined) {
+      const { create: _, ...settings } = this.options;
+      ready = store.queue(this.name, { ...settings, ifNotExists: true });
+      this.#ready.set(store, ready);
+    }
+    try {
+      await ready;
+    } catch (err) {
+      if (this.#ready.get(store) === ready) this.#ready.delete(store);
       throw err;
     }
   }
