@@ -1,4 +1,6 @@
 import { PgqrsError } from "../errors.js";
+import { traceProcess } from "../observability/tracing.js";
+import { otelApi } from "../observability/tracing-api.js";
 import { applyFailure, failureRelease } from "../queue/failure-release.js";
 import { type PollLoopEnd, runPollLoop } from "../queue/poll-loop.js";
 import { defaultPrefetch } from "../queue/prefetch.js";
@@ -29,11 +31,19 @@ export class HandlerBuilder<T = unknown> {
     const consumer = await this.#source.resolveConsumer(store);
     const messages = await this.#source.claim(consumer, s.batchSize);
     if (messages.length === 0) return 0;
+    const api = otelApi();
+    const queue = consumer.queue.queueName;
     try {
-      if (this.#single !== undefined) {
-        for (const m of messages) await this.#single(m);
-      } else {
+      const single = this.#single;
+      if (single !== undefined) {
+        for (const m of messages) {
+          if (api === null) await single(m);
+          else await traceProcess(api, queue, [m], async () => single(m));
+        }
+      } else if (api === null) {
         await this.#batch?.(messages);
+      } else {
+        await traceProcess(api, queue, messages, async () => this.#batch?.(messages));
       }
     } catch (err) {
       const failure = failureRelease(consumer, s, s.at ?? consumer.now(), err);
@@ -63,6 +73,13 @@ export class HandlerBuilder<T = unknown> {
     const single = this.#single;
     const batch = this.#batch;
     const onError = s.onError;
+    // Looked up once per loop: without OpenTelemetry a unit costs nothing more.
+    const api = otelApi();
+    const queue = consumer.queue.queueName;
+    const handle =
+      single !== undefined
+        ? async (messages: QueueMessage[]) => single(messages[0] as QueueMessage<T>)
+        : async (messages: QueueMessage[]) => batch?.(messages as QueueMessage<T>[]);
     return runPollLoop({
       consumer,
       batchSize: s.batchSize,
@@ -79,7 +96,8 @@ export class HandlerBuilder<T = unknown> {
       ...(onError === undefined ? {} : { onError }),
       process: async (messages) => {
         try {
-          if (single !== undefined) await single(messages[0] as QueueMessage<T>);
+          if (api !== null) await traceProcess(api, queue, messages, () => handle(messages));
+          else if (single !== undefined) await single(messages[0] as QueueMessage<T>);
           else await batch?.(messages as QueueMessage<T>[]);
           return messages.map(() => ({ action: "archive" }) as const);
         } catch (err) {

@@ -74,7 +74,8 @@ export interface RunFinishedEvent {
 
 /** A step's code ran to an end in this process (a replayed step, already done, emits nothing). */
 export interface StepFinishedEvent {
-  workflow: string;
+  /** The run's workflow, when a worker drives the run; `null` for a run driven by hand (`pgqrs.run()`). */
+  workflow: string | null;
   runId: number;
   step: string;
   /** SUCCESS, or ERROR for an attempt that threw (see `retryAt`). */

@@ -1,4 +1,8 @@
 import { PgqrsError } from "../errors.js";
+import { eventsOf, type StoreEvents } from "../observability/events.js";
+import { recordReceive } from "../observability/tracing.js";
+import { otelApi } from "../observability/tracing-api.js";
+import { nowMs } from "../observability/tracing-spans.js";
 import type { MessageError } from "../queue-controls-types.js";
 import { maxAttemptsOf } from "./retry-backoff.js";
 import type { QueueMessage, QueueRecord, RunRecord, WorkerRecord } from "../types.js";
@@ -9,6 +13,7 @@ import { WorkerHandle } from "../workers/worker-handle.js";
 
 export type { StopOptions } from "../workers/worker-handle.js";
 import type { HandoffOffer } from "./enqueue-signals.js";
+import { emitCompleted, emitFailed, type MessageEventSource } from "./message-events.js";
 import { checkIteratorOptions, MessageIterator, type MessageIteratorOptions } from "./message-iterator.js";
 import { coalesceWakeups, REMOTE_WAKE_MIN_INTERVAL_MS } from "./wake-coalescer.js";
 
@@ -40,10 +45,26 @@ export class Consumer extends WorkerHandle {
   #queue: QueueRecord;
   /** What the claims since the last wake-up from a notification found: nothing yet claimed, nothing, or messages. */
   #afterRemoteWake: "pending" | "fruitless" | "found" = "found";
+  readonly #events: StoreEvents;
 
   constructor(ctx: EngineContext, queue: QueueRecord, record: WorkerRecord) {
     super(ctx, record);
     this.#queue = queue;
+    this.#events = eventsOf(ctx);
+  }
+
+  /** A `receive` span for a claim begun at `startMs` that returned `messages` (with OpenTelemetry only). */
+  #traceReceive(startMs: number, messages: readonly QueueMessage[]): void {
+    const api = otelApi();
+    if (api !== null) recordReceive(api, this.#queue.queueName, this.name, startMs, messages);
+  }
+
+  #eventSource: MessageEventSource | undefined;
+
+  /** This consumer as the source of message events (made once: the id and queue never change). */
+  get #source(): MessageEventSource {
+    this.#eventSource ??= { workerId: this.id, queue: this.#queue.queueName, queueId: this.#queue.id };
+    return this.#eventSource;
   }
 
   /** The queue, with its settings as last read (at registration, then at each loop maintenance). */
@@ -83,6 +104,7 @@ export class Consumer extends WorkerHandle {
     const { batchSize, leaseMs, now } = this.#claimArguments(options);
     if (batchSize === 0) return [];
     if (this.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${this.id}' not found`);
+    const startMs = otelApi() === null ? 0 : nowMs();
     const rows = await this.ctx.backend.dequeue({
       queueId: this.queue.id,
       workerId: this.id,
@@ -93,6 +115,7 @@ export class Consumer extends WorkerHandle {
       ...(this.limited ? { limited: true } : {}),
     });
     this.#noteClaim(rows.length);
+    if (startMs !== 0) this.#traceReceive(startMs, rows);
     return rows as QueueMessage<T>[];
   }
 
@@ -127,11 +150,17 @@ export class Consumer extends WorkerHandle {
       ...(this.limited ? { limited: true } : {}),
     };
     // A limited queue's claim is the backend's limited `dequeue`; runs then start per message.
+    const startMs = otelApi() === null ? 0 : nowMs();
     const claimed =
       backend.dequeueAndStartRuns === undefined || this.limited
         ? (await backend.dequeue(params)).map((message) => ({ message, run: null }))
         : await backend.dequeueAndStartRuns(params);
     this.#noteClaim(claimed.length);
+    if (startMs !== 0 && claimed.length > 0)
+      this.#traceReceive(
+        startMs,
+        claimed.map((c) => c.message),
+      );
     return claimed;
   }
 
@@ -153,6 +182,7 @@ export class Consumer extends WorkerHandle {
       const messages = batchSize === 0 ? [] : await this.dequeue<T>(options);
       return { archived, messages };
     }
+    const startMs = otelApi() === null ? 0 : nowMs();
     const result = await this.ctx.backend.archiveAndDequeue({
       archiveIds: ids,
       queueId: this.queue.id,
@@ -163,6 +193,8 @@ export class Consumer extends WorkerHandle {
       maxReadCt: this.maxAttempts,
     });
     if (batchSize > 0) this.#noteClaim(result.messages.length);
+    emitCompleted(this.#events, this.#source, ids, result.archived);
+    if (startMs !== 0) this.#traceReceive(startMs, result.messages);
     return { archived: result.archived, messages: result.messages as QueueMessage<T>[] };
   }
 
@@ -295,7 +327,9 @@ export class Consumer extends WorkerHandle {
     this.ctx.assertOpen();
     assertIds("ids", ids);
     if (ids.length === 0) return [];
-    return this.ctx.backend.archive({ ids, workerId: this.id, now: this.now() });
+    const results = await this.ctx.backend.archive({ ids, workerId: this.id, now: this.now() });
+    emitCompleted(this.#events, this.#source, ids, results);
+    return results;
   }
 
   /** Delete a held message. `false` when not held by this consumer. */
@@ -328,15 +362,21 @@ export class Consumer extends WorkerHandle {
     assertIds("ids", ids);
     if (visibleAt !== undefined) assertDate("visibleAt", visibleAt);
     if (ids.length === 0) return [];
-    return this.ctx.backend.release({
+    const at = visibleAt ?? this.now();
+    const results = await this.ctx.backend.release({
       ids,
       workerId: this.id,
       now: this.now(),
-      visibleAt: visibleAt ?? this.now(),
+      visibleAt: at,
       refundDelivery: options.refundDelivery === true,
       ...(options.error === undefined ? {} : { error: options.error }),
       ...(options.deadLetterAtReadCt === undefined ? {} : { deadLetterAtReadCt: options.deadLetterAtReadCt }),
     });
+    if (options.error !== undefined) {
+      const { error, deadLetterAtReadCt } = options;
+      emitFailed(this.#events, this.#source, { ids, results, visibleAt: at, error, deadLetterAtReadCt });
+    }
+    return results;
   }
 
   /** Give a held message back, visible again at `visibleAt` (the primitive for "retry later"). */
@@ -352,6 +392,18 @@ export class Consumer extends WorkerHandle {
     return this.ctx.backend.countHeldMessages({ workerId: this.id });
   }
 
+  /** @internal {@link WorkerHandle.markStopped}, then the `workerStopped` event when this call stopped it. */
+  override async markStopped(): Promise<void> {
+    const wasStopped = this.stopped;
+    await super.markStopped();
+    if (!wasStopped && this.stopped) this.#emitStopped();
+  }
+
+  #emitStopped(): void {
+    if (!this.#events.has("workerStopped")) return;
+    this.#events.emit("workerStopped", { workerId: this.id, name: this.name, queueId: this.#queue.id });
+  }
+
   /** suspended → stopped; refused with WORKER_HAS_PENDING_MESSAGES while this consumer holds messages. */
   override async shutdown(): Promise<void> {
     const held = await this.heldMessageCount();
@@ -363,5 +415,6 @@ export class Consumer extends WorkerHandle {
       );
     }
     await super.shutdown();
+    this.#emitStopped();
   }
 }

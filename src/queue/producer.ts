@@ -1,5 +1,9 @@
 import type { Timers } from "../clock.js";
 import { PgqrsError, ValidationError } from "../errors.js";
+import { eventsOf, type StoreEvents } from "../observability/events.js";
+import { traceSend } from "../observability/tracing.js";
+import { otelApi } from "../observability/tracing-api.js";
+import type { EnqueueParams } from "../store/message-params.js";
 import type { QueueMessage, QueueRecord, RunRecord, WorkerRecord } from "../types.js";
 import { assertId } from "../validation/arguments.js";
 import type { ValidationConfig } from "../validation-config.js";
@@ -22,11 +26,13 @@ export class Producer extends WorkerHandle {
   readonly queue: QueueRecord;
   readonly #validation: ValidationConfig;
   readonly #bucket: TokenBucket | undefined;
+  readonly #events: StoreEvents;
 
   constructor(ctx: EngineContext, queue: QueueRecord, record: WorkerRecord, validation?: ValidationConfig) {
     super(ctx, record);
     this.queue = queue;
     this.#validation = validation ?? ctx.config.validationConfig;
+    this.#events = eventsOf(ctx);
     const rate = this.#validation.maxEnqueuePerSecond;
     this.#bucket =
       rate === null || rate === undefined
@@ -99,14 +105,49 @@ export class Producer extends WorkerHandle {
     return this.#bucket?.status() ?? null;
   }
 
+  /**
+   * Write the messages: inside a `send` span when OpenTelemetry is present and a span is active (its context goes
+   * on the rows as headers), then tell the store's `enqueued` listeners.
+   */
   async #insert(payloads: string[], options: EnqueueOptions): Promise<QueueMessage[]> {
     this.ctx.assertOpen();
+    const api = otelApi();
+    const messages =
+      api === null
+        ? await this.#write(payloads, options, undefined)
+        : await traceSend(api, this.queue.queueName, payloads.length, (headers) =>
+            this.#write(payloads, options, headers),
+          );
+    if (this.#events.has("enqueued") && messages[0]?.deduplicated !== true) {
+      this.#events.emit("enqueued", {
+        queue: this.queue.queueName,
+        queueId: this.queue.id,
+        messageIds: messages.map((m) => m.id),
+        producerWorkerId: this.id,
+      });
+    }
+    return messages;
+  }
+
+  async #write(
+    payloads: string[],
+    options: EnqueueOptions,
+    headers: Record<string, string> | undefined,
+  ): Promise<QueueMessage[]> {
     const now = this.now();
     const { enqueuedAt, visibleAt } = resolveEnqueueTimes(now, options);
     const extra = resolveMessageOptions(options, payloads.length);
     this.#bucket?.acquire(payloads.length);
     const visibleNow = visibleAt.getTime() <= now.getTime();
-    const params = { queueId: this.queue.id, payloads, producerWorkerId: this.id, enqueuedAt, visibleAt, ...extra };
+    const params: EnqueueParams = {
+      queueId: this.queue.id,
+      payloads,
+      producerWorkerId: this.id,
+      enqueuedAt,
+      visibleAt,
+      ...extra,
+    };
+    if (headers !== undefined) params.headers = headers;
     const backend = this.ctx.backend;
     if (extra.tx !== undefined) {
       // Called synchronously from here (no await before it), so a SQLite backend writes inside the caller's

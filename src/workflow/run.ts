@@ -55,6 +55,8 @@ export class Run {
    * read the step table right after a step returns.
    */
   defersStepWrites = false;
+  /** @internal The workflow's name when a worker drives the run (for events and spans); `null` otherwise. */
+  workflowName: string | null = null;
   /** Step successes `workflowStep` returned but has not written yet: they ride on this run's next write. */
   readonly #writes = new DeferredStepWrites((pending) => this.#writeStepSuccess(pending));
   /** @internal The durable operations of this execution in flight, and the waits they asked for. */

@@ -5,6 +5,7 @@ import type { EngineContext } from "../workers/engine-context.js";
 import type { WorkflowDefinition } from "./definition.js";
 import { retryDelayMs } from "./retry-policy.js";
 import { Run } from "./run.js";
+import { emitRunStarted, observeRun } from "./run-observability.js";
 import { stepErrorJson } from "./workflow-errors.js";
 import { signalRunQueue } from "./run-messages.js";
 import { isRunWaitSignal, mergeWaits, waitingForJson } from "./run-waits.js";
@@ -64,8 +65,10 @@ export async function handleWorkflowMessage(
   // snapshot falls back to the guarded start.
   const record = options.startedRun ?? (await ctx.backend.startRun({ message, now: ctx.clock.now() }));
   const run = new Run(ctx, record, def.retry, deliveryOwner(message));
-  if (run.parentRunId === null) return driveRun(ctx, def, message, run, now, options);
-  const outcome = await driveRun(ctx, def, message, run, now, options);
+  run.workflowName = def.name;
+  const drive = () => driveRun(ctx, def, message, run, now, options);
+  if (run.parentRunId === null) return observeRun(ctx, def.name, run, message, drive);
+  const outcome = await observeRun(ctx, def.name, run, message, drive);
   // The database woke the parent with the child's end (and notified other processes); wake this store's loops.
   if (FINISHED.includes(run.status)) await signalRunQueue(ctx, run.parentRunId);
   return outcome;
@@ -96,6 +99,7 @@ async function driveRun(
     default:
       await run.start();
   }
+  emitRunStarted(ctx, def.name, run, message);
   let output: unknown;
   try {
     output = await def.fn(run, triggerInput(message.payload) as never);

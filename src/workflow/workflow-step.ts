@@ -1,4 +1,7 @@
 import { PgqrsError, TransientStepError } from "../errors.js";
+import { eventsOf } from "../observability/events.js";
+import { otelApi } from "../observability/tracing-api.js";
+import { traceStep } from "../observability/tracing-workflow.js";
 import { serializePayload } from "../queue/payload-validation.js";
 import type { RetryOption } from "./retry-policy.js";
 import type { Run } from "./run.js";
@@ -31,7 +34,33 @@ export function workflowStep<T>(
   options: WorkflowStepOptions = {},
 ): Promise<T> {
   // Followed by the run, so a wait elsewhere in a fan-out suspends the run only once this step has settled.
-  return run.activity.track(executeStep(run, name, fn, options));
+  const api = otelApi();
+  if (api === null) return run.activity.track(executeStep(run, name, fn, options));
+  let replayed = false;
+  const traced = traceStep(
+    api,
+    name,
+    run.id,
+    () =>
+      executeStep(run, name, fn, options, () => {
+        replayed = true;
+      }),
+    () => replayed,
+  );
+  return run.activity.track(traced);
+}
+
+/** `stepFinished`, when someone listens: the step's function ran from `startedMs` (store clock) to now. */
+function emitStepFinished(
+  run: Run,
+  step: string,
+  startedMs: number,
+  outcome: { status: "SUCCESS"; retryAt: null } | { status: "ERROR"; error: unknown; retryAt: Date | null },
+): void {
+  const events = eventsOf(run.context);
+  if (!events.has("stepFinished")) return;
+  const durationMs = Math.max(0, run.context.clock.now().getTime() - startedMs);
+  events.emit("stepFinished", { workflow: run.workflowName, runId: run.id, step, durationMs, ...outcome });
 }
 
 async function executeStep<T>(
@@ -39,15 +68,21 @@ async function executeStep<T>(
   name: string,
   fn: () => Promise<T> | T,
   options: WorkflowStepOptions,
+  onReplay?: () => void,
 ): Promise<T> {
   const acquired = await run.acquireStep<T>(name, options.retry === undefined ? {} : { retry: options.retry });
-  if (acquired.status === "SKIPPED") return acquired.value;
+  if (acquired.status === "SKIPPED") {
+    onReplay?.();
+    return acquired.value;
+  }
+  const startedMs = run.context.clock.now().getTime();
   let value: T;
   try {
     value = await fn();
   } catch (err) {
     const json = thrownStepErrorJson(err);
     const row = await acquired.guard.recordFailure(err);
+    emitStepFinished(run, name, startedMs, { status: "ERROR", error: err, retryAt: row.retryAt });
     const paused = err instanceof PgqrsError && err.code === "PAUSED";
     if (!paused && isRetriedStepError(err)) {
       // The error as this step wrote it (the row's copy may have its keys reordered by the backend).
@@ -60,12 +95,14 @@ async function executeStep<T>(
   }
   if (!run.defersStepWrites) {
     await acquired.guard.success(value);
+    emitStepFinished(run, name, startedMs, { status: "SUCCESS", retryAt: null });
     return value;
   }
   // In a worker, the output is stored with the run's next write (the next step's acquisition or the run's
   // outcome), one round trip fewer per step; serialising it here keeps a bad output an error of this step.
   const output = value === undefined ? "null" : serializePayload(value, run.context.config.validationConfig);
   run.deferStepSuccess(name, output, acquired.guard.owner);
+  emitStepFinished(run, name, startedMs, { status: "SUCCESS", retryAt: null });
   return value;
 }
 

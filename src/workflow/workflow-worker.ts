@@ -4,6 +4,8 @@ import type { QueueMessage, RunRecord } from "../types.js";
 import { assertCount, MAX_DEQUEUE_BATCH } from "../validation/arguments.js";
 import { assertIntervalMs, assertSeconds } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
+import { traceProcess } from "../observability/tracing.js";
+import { otelApi } from "../observability/tracing-api.js";
 import { queueMaintenanceTask } from "../queue/queue-maintenance.js";
 import type { WorkflowDefinition } from "./definition.js";
 import { handleWorkflowMessage } from "./workflow-handler.js";
@@ -59,6 +61,8 @@ export function serveWorkflow(
     for (const { message, run } of claimed) if (run !== null) started.set(message.id, run);
     return claimed.map((c) => c.message);
   };
+  // Looked up once per loop: without OpenTelemetry a run costs nothing more.
+  const api = otelApi();
   return runPollLoop({
     consumer,
     batchSize: 1,
@@ -80,7 +84,8 @@ export function serveWorkflow(
       if (message === undefined) return [];
       const run = started.get(message.id);
       started.delete(message.id);
-      return [await handleWorkflowMessage(ctx, def, message, { now: () => consumer.now(), startedRun: run })];
+      const handle = () => handleWorkflowMessage(ctx, def, message, { now: () => consumer.now(), startedRun: run });
+      return [api === null ? await handle() : await traceProcess(api, consumer.queue.queueName, [message], handle)];
     },
   });
 }
