@@ -200,6 +200,8 @@ describe("search-path shadowing (PostgreSQL)", () => {
     await backend.countZombies({ olderThan: now });
     const workerIds = (await admin.listWorkers()).map((w) => w.id);
     expect((await backend.workerActivity({ workerIds, olderThan: now })).length).toBe(workerIds.length);
+    // The Prometheus exporter's reads (issue 19).
+    expect(await pgqrs.metrics(store)).toContain('pgqrs_queue_messages{queue="jobs",state="pending"}');
     // The workflow primitives' statements (issue 15).
     const trig = (key: string | null, parentRunId: number | null) =>
       backend.triggerRun({
