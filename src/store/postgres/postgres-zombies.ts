@@ -1,5 +1,6 @@
 /** Dead-worker detection and clean-up: listing zombies, reclaiming their leases, purging old stopped rows. */
 import type { StoreBackend } from "../store.js";
+import { EPHEMERAL_WORKER_PREFIX } from "../worker-filter.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { cols, countOf, toWorker } from "./postgres-rows.js";
 
@@ -8,6 +9,7 @@ export type ZombieOps = Pick<StoreBackend, "listZombies" | "reclaimZombies" | "p
 export function createZombieOps(conn: PostgresConnection): ZombieOps {
   const workers = conn.t("pgqrs_workers");
   const messages = conn.t("pgqrs_messages");
+  const purgeSql = purgeSqlOf(workers, messages);
 
   /**
    * `$1` = olderThan, `$2` = queue id or NULL for every queue. Only workers that heartbeat in the background
@@ -60,18 +62,35 @@ export function createZombieOps(conn: PostgresConnection): ZombieOps {
     },
 
     async purgeOldWorkers({ olderThan }) {
-      const rows = await conn.query(
-        "purgeOldWorkers",
-        `WITH d AS (
+      return conn.transaction("purgeOldWorkers", async (tx) => {
+        // Stopped ephemeral workers (anonymous, one per process and queue) are referenced by every message they
+        // enqueued or handled, which would keep them forever: their references are cleared first (an admin-time
+        // scan of the messages; producer and consumer ids are informational and nullable in pgqrs's schema too).
+        const gone = `SELECT id FROM ${workers} WHERE status OPERATOR(pg_catalog.=) 'stopped' AND heartbeat_at < $1
+            AND pg_catalog.starts_with(name, $2)`;
+        const args = [olderThan, EPHEMERAL_WORKER_PREFIX];
+        await tx.query(
+          "purgeOldWorkers",
+          `UPDATE ${messages} SET producer_worker_id = NULL WHERE producer_worker_id IN (${gone})`,
+          args,
+        );
+        await tx.query(
+          "purgeOldWorkers",
+          `UPDATE ${messages} SET consumer_worker_id = NULL WHERE consumer_worker_id IN (${gone})`,
+          args,
+        );
+        return countOf(await tx.query("purgeOldWorkers", purgeSql, [olderThan]));
+      });
+    },
+  };
+}
+
+function purgeSqlOf(workers: string, messages: string): string {
+  return `WITH d AS (
            DELETE FROM ${workers} w
             WHERE w.status OPERATOR(pg_catalog.=) 'stopped' AND w.heartbeat_at < $1
               AND NOT EXISTS (SELECT 1 FROM ${messages} m WHERE m.producer_worker_id = w.id)
               AND NOT EXISTS (SELECT 1 FROM ${messages} m WHERE m.consumer_worker_id = w.id)
            RETURNING 1)
-         SELECT pg_catalog.count(*) AS n FROM d`,
-        [olderThan],
-      );
-      return countOf(rows);
-    },
-  };
+         SELECT pg_catalog.count(*) AS n FROM d`;
 }

@@ -1,5 +1,6 @@
 /** Workers that stopped heartbeating: listing, reclaiming their messages, purging old stopped rows. */
 import type { WorkerRecord } from "../../types.js";
+import { EPHEMERAL_WORKER_PREFIX } from "../worker-filter.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { toWorker, type WorkerRow } from "./sqlite-rows.js";
 import { encodeTime } from "./sqlite-time.js";
@@ -58,6 +59,24 @@ export function reclaimZombies(
 }
 
 export function purgeOldWorkers(c: SqliteConnection, p: { olderThan: Date }): number {
+  return c.immediate(() => {
+    // Stopped ephemeral workers are referenced by every message they enqueued or handled, which would keep them
+    // forever: their references are cleared first (see the PostgreSQL backend).
+    const gone = `SELECT id FROM pgqrs_workers WHERE status = 'stopped' AND heartbeat_at < @olderThan
+      AND substr(name, 1, @len) = @prefix`;
+    const args = {
+      olderThan: encodeTime(p.olderThan),
+      len: EPHEMERAL_WORKER_PREFIX.length,
+      prefix: EPHEMERAL_WORKER_PREFIX,
+    };
+    c.run(`UPDATE pgqrs_messages SET producer_worker_id = NULL WHERE producer_worker_id IN (${gone})`, args);
+    c.run(`UPDATE pgqrs_messages SET consumer_worker_id = NULL WHERE consumer_worker_id IN (${gone})`, args);
+    c.run(`UPDATE pgqrs_workflow_runs SET worker_id = NULL WHERE worker_id IN (${gone})`, args);
+    return purgeStopped(c, p);
+  });
+}
+
+function purgeStopped(c: SqliteConnection, p: { olderThan: Date }): number {
   return c.run(
     `DELETE FROM pgqrs_workers AS w
      WHERE w.status = 'stopped' AND w.heartbeat_at < ?
