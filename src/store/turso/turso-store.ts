@@ -31,6 +31,7 @@ import { isLocked, translateTursoError, tursoMissingSchemaError } from "./turso-
 import { type LockRetryPolicy, PGQRS_LOCK_RETRY, retryWhileLocked } from "./turso-lock-retry.js";
 import { replayDeadLetter } from "./turso-message-queries.js";
 import { createQueue } from "./turso-queues.js";
+import { cancelRunTree } from "./turso-run-primitives.js";
 
 export interface TursoBackendOptions {
   /** Database file path (created if missing; its directory must exist). */
@@ -175,7 +176,7 @@ export function createTursoBackend(opts: TursoBackendOptions): StoreBackend {
     suspendRun: write("suspendRun", runPrimitives.suspendRun),
     wakeRun: write("wakeRun", runPrimitives.wakeRun),
     triggerRun: write("triggerRun", runPrimitives.triggerRun),
-    cancelRunTree: write("cancelRunTree", runPrimitives.cancelRunTree),
+    cancelRunTree: write("cancelRunTree", cancelRunTree),
     listChildRuns: read("listChildRuns", runPrimitives.listChildRuns),
     sendRunMessage: write("sendRunMessage", runMessages.sendRunMessage),
     receiveRunMessage: write("receiveRunMessage", runMessages.receiveRunMessage),
