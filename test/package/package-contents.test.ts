@@ -1,0 +1,84 @@
+/**
+ * Issue 19, item 3: what the packed package ships. The license, changelog, README and docs are in it; every
+ * `docs/…` document its README and TSDoc point at is in it; the drivers are optional peers; the declarations carry
+ * no `@internal` member; and no reachable declaration imports a driver (checked by the consumer tests).
+ */
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { packedTarball, runOk } from "./package-fixture.js";
+
+let root: string;
+let files: string[];
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    return statSync(full).isDirectory() ? walk(full) : [relative(root, full)];
+  });
+}
+
+beforeAll(async () => {
+  const tgz = await packedTarball();
+  const dir = mkdtempSync(join(tmpdir(), "pgqrs-unpacked-"));
+  await runOk("tar", ["xzf", tgz, "-C", dir], { cwd: dir });
+  root = join(dir, "package");
+  files = walk(root);
+}, 600_000);
+
+describe("the packed package", () => {
+  it("ships the build, the migrations, the license, the changelog, the README and the docs; no sources or tests", () => {
+    for (const f of ["LICENSE", "CHANGELOG.md", "README.md", "package.json", "dist/index.js", "dist/index.d.ts"]) {
+      expect(files).toContain(f);
+    }
+    expect(files).toContain("dist/cli/main.js");
+    expect(statSync(join(root, "dist/cli/main.js")).mode & 0o111).not.toBe(0);
+    expect(files.some((f) => /^dist\/store\/postgres\/migrations\/.+\.sql$/.test(f))).toBe(true);
+    expect(files.some((f) => /^dist\/store\/sqlite\/migrations\/.+\.sql$/.test(f))).toBe(true);
+    expect(files.filter((f) => f.startsWith("docs/")).length).toBeGreaterThan(5);
+    expect(files.filter((f) => /^(src|test|scripts|bench|examples)\//.test(f))).toEqual([]);
+    expect(readFileSync(join(root, "LICENSE"), "utf8")).toContain("MIT License");
+  });
+
+  it("declares the drivers as optional peers, a require condition and Node.js 20.19", () => {
+    const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+      exports: { ".": Record<string, string> };
+      engines: { node: string };
+      files: string[];
+    };
+    for (const driver of ["pg", "better-sqlite3"]) {
+      expect(pkg.dependencies?.[driver]).toBeUndefined();
+      expect(pkg.peerDependencies[driver]).toBeDefined();
+      expect(pkg.peerDependenciesMeta[driver]?.optional).toBe(true);
+    }
+    expect(pkg.exports["."]).toMatchObject({ types: "./dist/index.d.ts", require: "./dist/index.js" });
+    expect(pkg.engines.node).toBe(">=20.19");
+  });
+
+  it("has every docs/… document that its README and its comments name", () => {
+    const texts = files.filter((f) => /\.(d\.ts|js|md)$/.test(f) && !f.endsWith(".map"));
+    const missing = new Set<string>();
+    let named = 0;
+    for (const f of texts) {
+      const text = readFileSync(join(root, f), "utf8");
+      // A path of this package (not a URL's `…/docs/…`), relative to the package root.
+      for (const m of text.matchAll(/(?<![\w/.-])docs\/[\w./-]*\w\.md/g)) {
+        named += 1;
+        if (!files.includes(m[0])) missing.add(`${m[0]} (named in ${f})`);
+      }
+    }
+    expect(named).toBeGreaterThan(10);
+    expect([...missing]).toEqual([]);
+  });
+
+  it("has no @internal member in its declarations", () => {
+    const internal = files
+      .filter((f) => f.endsWith(".d.ts"))
+      .filter((f) => readFileSync(join(root, f), "utf8").includes("@internal"));
+    expect(internal).toEqual([]);
+  });
+});
