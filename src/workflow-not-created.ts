@@ -29,10 +29,12 @@ export function workflowNotCreated(
 
 /**
  * For a worker of a workflow definition: a QUEUE_NOT_FOUND for the workflow's queue means the workflow itself was
- * never created; anything else passes through unchanged.
+ * never created; anything else (a QUEUE_NOT_FOUND that says the arguments look swapped, too) passes through.
  */
 export function asWorkflowNotCreated(err: unknown, name: string): unknown {
   if (!(err instanceof PgqrsError) || err.code !== "QUEUE_NOT_FOUND") return err;
+  // A call whose arguments look swapped says so already; that is the likelier mistake.
+  if (err.details.swapped === true) return err;
   return workflowNotCreated(name, { cause: err, context: "serving it needs its queue" });
 }
 

@@ -1,4 +1,5 @@
 import { PgqrsError } from "../errors.js";
+import { asWorkflowNotCreated } from "../workflow-not-created.js";
 import type { Consumer } from "../queue/consumer.js";
 import type { Producer } from "../queue/producer.js";
 import type { WorkflowDefinition } from "../workflow/definition.js";
@@ -68,7 +69,10 @@ export class WorkflowWorkerStarter {
   async create(store: Store): Promise<WorkflowWorker> {
     // Checked before the consumer registers: bad options write nothing.
     checkWorkflowWorkerOptions(this.#options);
-    const consumer = await this.#builder.create(store);
+    // The workflow's queue is missing: the workflow was never created; say so, and how to create it.
+    const consumer = await this.#builder.create(store).catch((err: unknown) => {
+      throw asWorkflowNotCreated(err, this.#def.name);
+    });
     return new WorkflowWorker(consumer, serveWorkflow(store.context, this.#def, consumer, this.#options));
   }
 }
