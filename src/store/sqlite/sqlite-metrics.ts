@@ -7,6 +7,7 @@
 import type { WorkerStatus, WorkflowStatus } from "../../types.js";
 import type { MetricsSnapshot, MetricsSnapshotParams } from "../metrics-store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
+import { MESSAGE_COUNTS } from "./sqlite-stats.js";
 import { decodeTimeOrNull, encodeTime } from "./sqlite-time.js";
 
 interface QueueRow {
@@ -21,7 +22,7 @@ interface QueueRow {
   dead_lettered: number;
 }
 
-// The states of sqlite-stats.ts over the unarchived rows. Dead-lettering sets archived_at = dead_lettered_at, so
+// The states of sqlite-stats.ts (its MESSAGE_COUNTS) over the unarchived rows. Dead-lettering sets archived_at = dead_lettered_at, so
 // the archived rows of the window split into completions and dead-letterings.
 const QUEUES_SQL = `SELECT q.queue_name,
     COALESCE(l.pending, 0) AS pending, COALESCE(l.delayed, 0) AS delayed, COALESCE(l.leased, 0) AS leased,
@@ -36,10 +37,7 @@ const QUEUES_SQL = `SELECT q.queue_name,
         AND a.dead_lettered_at = a.archived_at) AS dead_lettered
   FROM pgqrs_queues q
   LEFT JOIN (
-    SELECT queue_id,
-      SUM(vt <= @now AND read_ct < @maxReadCt) AS pending,
-      SUM(consumer_worker_id IS NULL AND vt > @now) AS delayed,
-      SUM(consumer_worker_id IS NOT NULL AND vt > @now) AS leased,
+    SELECT queue_id, ${MESSAGE_COUNTS},
       SUM(last_error IS NOT NULL OR read_ct > 1) AS retrying,
       MIN(CASE WHEN vt <= @now AND read_ct < @maxReadCt THEN enqueued_at END) AS oldest_pending
     FROM pgqrs_messages WHERE archived_at IS NULL GROUP BY queue_id
