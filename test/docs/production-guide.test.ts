@@ -433,7 +433,8 @@ describe("the production guide", () => {
       const frozen = await pgqrs.connect(db.dsn, { clock: new pgqrs.ManualClock(Date.now() - 120_000) });
       try {
         const live = await pgqrs.consumer("live-worker", "emails").create(store);
-        expect((await runGuideCommand(probe, env())).code).toBe(0);
+        const healthy = await runGuideCommand(probe, env());
+        expect(healthy.code, `${healthy.stdout}${healthy.stderr}`).toBe(0);
 
         await pgqrs.consumer("frozen-worker", "emails").create(frozen);
         const stale = await runGuideCommand(probe, env());
@@ -450,6 +451,13 @@ describe("the production guide", () => {
         expect(reclaim.code, reclaim.stderr).toBe(0);
         expect((await runGuideCommand(probe, env())).code).toBe(0);
         await (await restart()).stop();
+
+        // A dead named admin worker has no queue: no loop reclaims it; an operator shuts it down.
+        const admin = await frozen.admin("frozen-admin");
+        expect((await runGuideCommand(probe, env())).code).toBe(1);
+        const shutdown = await runGuideCommand(["pgqrs", "worker", "shutdown", String(await admin.workerId())], env());
+        expect(shutdown.code, shutdown.stderr).toBe(0);
+        expect((await runGuideCommand(probe, env())).code).toBe(0);
         await live.stop();
       } finally {
         await frozen.close();
