@@ -79,7 +79,8 @@ export class MetricsExporter {
   metrics(): Promise<string> {
     const t = this.#store.clock.now().getTime();
     const last = this.#last;
-    if (last !== undefined && (last.pending || t - last.at < this.#cacheMs)) return last.text;
+    // A clock set back (a test's ManualClock) ends the sharing rather than prolonging it.
+    if (last !== undefined && (last.pending || (t >= last.at && t - last.at < this.#cacheMs))) return last.text;
     const entry = { at: t, text: this.#collect(t), pending: true };
     this.#last = entry;
     entry.text.then(
