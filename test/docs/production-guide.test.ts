@@ -205,6 +205,7 @@ describe("the production guide", () => {
           else {
             expect(m?.archivedAt, `message ${id} was not handled`).toBeNull();
             expect((m?.vt ?? now) <= now, `message ${id} is visible again`).toBe(true);
+            expect(m?.readCt, `message ${id}: a delivery that never started is not counted`).toBe(0);
           }
         }
         const metrics = await pgqrs.admin(store).queueMetrics("emails");
