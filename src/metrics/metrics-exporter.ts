@@ -48,7 +48,7 @@ export class MetricsExporter {
   #after: Date;
   #last: { at: number; text: Promise<string>; pending: boolean } | undefined;
 
-  /** @internal Use {@link createMetricsExporter}. */
+  /** The same as {@link createMetricsExporter}`(store, options)`. VALIDATION_FAILED for bad options. */
   constructor(store: Store, options: MetricsExporterOptions = {}) {
     this.#store = store;
     this.#cacheMs = nonNegative("cacheMs", options.cacheMs ?? 1000);
