@@ -51,7 +51,7 @@ describe.each(BACKENDS)("logging on %s", (backend) => {
     const line = logger.find(/store maintenance job 'broken' failed/);
     expect(line?.level).toBe("warn");
     expect(line?.fields.job).toBe("broken");
-    expect((line?.fields.err as Error).message).toBe("disk on fire");
+    expect((line?.fields.err as Error | undefined)?.message).toBe("disk on fire");
   });
 
   it("a retention round is logged (debug when it had nothing to delete)", async () => {
@@ -102,7 +102,7 @@ describe.each(BACKENDS)("logging on %s", (backend) => {
     await registry.beatNow();
     const failed = logger.find(/heartbeat failed/);
     expect(failed?.level).toBe("warn");
-    expect((failed?.fields.err as pgqrs.PgqrsError).code).toBe("STORE_CLOSED");
+    expect((failed?.fields.err as pgqrs.PgqrsError | undefined)?.code).toBe("STORE_CLOSED");
   });
 
   it("a pino-shaped logger works as is: methods called on the object, fields and err serialised", async () => {
