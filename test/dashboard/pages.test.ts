@@ -97,7 +97,8 @@ describe.each(BACKENDS)("dashboard pages (%s)", (backend) => {
     const { check, url, seeded, shot } = fx();
     const page = await fx().page();
     await page.goto(`${url}/workers`);
-    const workers = await check.tables().workers().list({ limit: 1000 });
+    // The page lists live workers (stopped and ephemeral ones only with ?all=1).
+    const workers = await check.tables().workers().list({ limit: 1000, hideStopped: true, hideEphemeral: true });
     expect(await page.locator("[data-worker]").count()).toBe(workers.length);
     const zombieRow = page.locator(`tr[data-worker="${seeded.zombieWorkerId}"]`);
     expect(await zombieRow.getAttribute("class")).toContain("zombie");
