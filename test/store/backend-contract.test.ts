@@ -163,6 +163,7 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
         dedupKey: null,
         groupKey: null,
         lastError: null,
+        headers: null,
       });
       expect(
         await b.enqueue({ queueId: q.id, payloads: [], producerWorkerId: null, enqueuedAt: t(), visibleAt: t() }),
