@@ -2,10 +2,10 @@
  * Issue 19, item 3: `require("pgqrs")` works on Node 20.19 and later (require of an ES module without top-level
  * await), from a CommonJS project that installed the packed package and better-sqlite3.
  */
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshSqlitePath } from "../support/backends.js";
 import { COMMONJS_SAMPLE } from "./consumer-samples.js";
-import { consumerProject, run } from "./package-fixture.js";
+import { consumerProject, removeProject, run } from "./package-fixture.js";
 
 let dir: string;
 
@@ -16,6 +16,8 @@ beforeAll(async () => {
     files: { "main.cjs": COMMONJS_SAMPLE },
   });
 }, 600_000);
+
+afterAll(() => removeProject(dir));
 
 describe("a CommonJS consumer of the packed package", () => {
   it("requires pgqrs and uses it; the missing pg driver is named", async () => {

@@ -4,14 +4,16 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
-import { consumerProject, run } from "./package-fixture.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { consumerProject, removeProject, run } from "./package-fixture.js";
 
 let dir: string;
 
 beforeAll(async () => {
   dir = await consumerProject("demo", { packageJson: {}, links: ["better-sqlite3"] });
 }, 600_000);
+
+afterAll(() => removeProject(dir));
 
 describe("npx pgqrs demo after installing the package", () => {
   it("runs the guide's 100 runs on ./pgqrs-demo.db and exits 0", async () => {

@@ -6,9 +6,10 @@
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
-import { packedTarball, runOk } from "./package-fixture.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { packedTarball, removeProject, runOk } from "./package-fixture.js";
 
+let unpacked: string | undefined;
 let root: string;
 let files: string[];
 
@@ -23,9 +24,12 @@ beforeAll(async () => {
   const tgz = await packedTarball();
   const dir = mkdtempSync(join(tmpdir(), "pgqrs-unpacked-"));
   await runOk("tar", ["xzf", tgz, "-C", dir], { cwd: dir });
+  unpacked = dir;
   root = join(dir, "package");
   files = walk(root);
 }, 600_000);
+
+afterAll(() => removeProject(unpacked));
 
 describe("the packed package", () => {
   it("ships the build, the migrations, the license, the changelog, the README and the docs; no sources or tests", () => {

@@ -149,6 +149,7 @@ async function sharedTarball(): Promise<string> {
       mkdirSync(dir, { recursive: true });
       const file = await buildAndPack(dir);
       writeFileSync(done, file);
+      removeOldBuilds(dir);
       return file;
     } finally {
       rmSync(lock, { recursive: true, force: true });
@@ -237,6 +238,21 @@ export async function consumerProject(prefix: string, options: ConsumerOptions):
     writeFileSync(join(dir, path), text);
   }
   return dir;
+}
+
+/** Remove a consumer project (its symlinks only, never what they point at). */
+export function removeProject(dir: string | undefined): void {
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+}
+
+/** Builds of earlier sources: removed once a newer one exists (an hour later, in case a run still reads one). */
+function removeOldBuilds(keep: string): void {
+  const parent = dirname(keep);
+  for (const name of readdirSync(parent)) {
+    const path = join(parent, name);
+    if (path === keep || name.endsWith(".lock")) continue;
+    if (Date.now() - statSync(path).mtimeMs > 3_600_000) rmSync(path, { recursive: true, force: true });
+  }
 }
 
 /** The strict consumer tsconfig the issue asks for: `strict`, NodeNext, and library checking on. */

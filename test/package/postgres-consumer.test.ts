@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dropSchema, postgresDsn, uniqueName } from "../support/backends.js";
 import { POSTGRES_SAMPLE } from "./consumer-samples.js";
-import { compile, consumerProject, run, STRICT_TSCONFIG } from "./package-fixture.js";
+import { compile, consumerProject, removeProject, run, STRICT_TSCONFIG } from "./package-fixture.js";
 
 let dir: string;
 const schema = uniqueName("pkg");
@@ -21,6 +21,8 @@ beforeAll(async () => {
     files: { "tsconfig.json": STRICT_TSCONFIG, "src/sample.ts": POSTGRES_SAMPLE },
   });
 }, 600_000);
+
+afterAll(() => removeProject(dir));
 
 afterAll(() => dropSchema(schema));
 

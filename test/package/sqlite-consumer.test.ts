@@ -5,10 +5,10 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshSqlitePath } from "../support/backends.js";
 import { SQLITE_SAMPLE } from "./consumer-samples.js";
-import { compile, consumerProject, run, STRICT_TSCONFIG } from "./package-fixture.js";
+import { compile, consumerProject, removeProject, run, STRICT_TSCONFIG } from "./package-fixture.js";
 
 let dir: string;
 
@@ -19,6 +19,8 @@ beforeAll(async () => {
     files: { "tsconfig.json": STRICT_TSCONFIG, "src/sample.ts": SQLITE_SAMPLE },
   });
 }, 600_000);
+
+afterAll(() => removeProject(dir));
 
 describe("a SQLite-only consumer of the packed package", () => {
   it("installs no PostgreSQL driver and no pg types", () => {
