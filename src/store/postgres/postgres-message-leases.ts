@@ -7,6 +7,7 @@ import type { PostgresConnection } from "./postgres-connection.js";
 import { createEnqueue } from "./postgres-enqueue.js";
 import { noLimits } from "./postgres-leased-insert.js";
 import { releaseFailed } from "./postgres-release-failed.js";
+import { claimedReturning, toClaimedMessage } from "./postgres-claimed-rows.js";
 import { byClaimOrder, cols, countOf, perIdResult, toMessage } from "./postgres-rows.js";
 
 export type MessageLeaseOps = Pick<
@@ -27,7 +28,8 @@ export const asyncCommit = "sc AS MATERIALIZED (SELECT pg_catalog.set_config('sy
 /**
  * The claim (see `dequeueSql`): $1 queue, $2 now, $3 maxReadCt, $4 limit, $5 lease end, $6 worker. Needs
  * {@link asyncCommit} in its WITH clause. `filter`: more conditions on the candidate rows (` AND …`, columns of the
- * candidate unqualified or as `c.`). Mirrored, with the limits, by `pgqrs_claim_limited` (migration 0013).
+ * candidate unqualified or as `c.`). Mirrored, with the limits, by `pgqrs_claim_limited` (migration 0013). Returns
+ * the claimed rows' {@link claimedReturning} columns (read with `toClaimedMessage`).
  */
 export function claimUpdate(conn: PostgresConnection, filter = ""): string {
   const messages = conn.t("pgqrs_messages");
@@ -53,7 +55,7 @@ export function claimUpdate(conn: PostgresConnection, filter = ""): string {
               ORDER BY c.priority DESC, c.enqueued_at, c.id
               LIMIT $4
               FOR NO KEY UPDATE SKIP LOCKED))
-    RETURNING ${cols.message("m")}`;
+    RETURNING ${claimedReturning("m")}`;
 }
 
 /**
@@ -153,7 +155,7 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
              dequeued_at = COALESCE(m.dequeued_at, $2)
         FROM c
        WHERE m.id = c.id
-      RETURNING ${cols.message("m")})
+      RETURNING ${claimedReturning("m")})
     SELECT CASE WHEN pg_catalog.row_number() OVER () = 1 THEN (SELECT pg_catalog.array_agg(id) FROM a) END AS archived_ids, u.*
       FROM (SELECT 1) one LEFT JOIN u ON TRUE`;
   // With limits: the function archives, then claims (a fresh snapshot, so its count of leases already sees the
@@ -198,11 +200,12 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
       if (p.limit <= 0) return [];
       const vt = new Date(p.now.getTime() + p.leaseMs);
       const values = [p.queueId, p.now, p.maxReadCt, p.limit, vt, p.workerId];
-      const rows =
-        p.limited === true
-          ? await conn.prepared("dequeue_limited", dequeueLimitedSql, values)
-          : await conn.prepared("dequeue", dequeueSql, values);
-      return rows.map(toMessage).sort(byClaimOrder);
+      if (p.limited === true) {
+        return (await conn.prepared("dequeue_limited", dequeueLimitedSql, values)).map(toMessage).sort(byClaimOrder);
+      }
+      const wrote = { queueId: p.queueId, workerId: p.workerId, leaseEnd: vt };
+      const rows = await conn.prepared("dequeue", dequeueSql, values);
+      return rows.map((r) => toClaimedMessage(r, wrote)).sort(byClaimOrder);
     },
 
     async archive(p) {
@@ -232,7 +235,8 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
         p.archiveIds,
         archivedIds.map((id) => ({ id })),
       );
-      const messages = rows.filter((r) => r.id !== null && r.id !== undefined).map(toMessage);
+      const wrote = { queueId: p.queueId, workerId: p.workerId, leaseEnd: vt };
+      const messages = rows.filter((r) => r.id !== null && r.id !== undefined).map((r) => toClaimedMessage(r, wrote));
       return { archived, messages: messages.sort(byClaimOrder) };
     },
 

@@ -2,8 +2,9 @@
 import { PgqrsError } from "../../errors.js";
 import { createWorkflowHint } from "../../workflow-not-created.js";
 import type { ListRunsParams, StoreBackend, TransitionRunParams } from "../store.js";
-import type { PostgresConnection } from "./postgres-connection.js";
+import type { PostgresConnection, Row } from "./postgres-connection.js";
 import { leasedInsertMessage, leasedInsertSql, leasedInsertValues } from "./postgres-leased-insert.js";
+import { claimedColumns, toClaimedMessage } from "./postgres-claimed-rows.js";
 import { asyncCommit, claimLimited, claimUpdate } from "./postgres-message-leases.js";
 import { notifyWoken, wakeRunsCte } from "./postgres-run-wakes.js";
 import {
@@ -197,12 +198,14 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
     SELECT ${cols.run()} FROM rr LIMIT 1`;
 
   // A workflow worker's claim: the messages and their runs, created or started as `startRunSql` does, in one
-  // statement.
+  // statement. The claim returns only what it did not write (see postgres-claimed-rows.ts); `c` adds the queue and
+  // the consumer, its own parameters, for the runs' insert.
   const dequeueAndStartRunsOf = (filter: string) => `
     WITH ${asyncCommit},
-    c AS (${claimUpdate(conn, filter)}),
+    cu AS (${claimUpdate(conn, filter)}),
+    c AS (SELECT cu.*, $1::bigint AS queue_id, $6::bigint AS consumer_worker_id FROM cu),
     ${startRunsOf}
-    SELECT ${cols.message("c")}, ${prefixedRunColumns("rr", "run__")}
+    SELECT ${claimedColumns("c")}, ${prefixedRunColumns("rr", "run__")}
       FROM c LEFT JOIN rr ON rr.message_id = c.id`;
   const dequeueAndStartRunsSql = dequeueAndStartRunsOf("");
   // A versioned worker's claim ($7: its versions): messages of another version are never claimed, so never
@@ -319,8 +322,11 @@ export function createWorkflowOps(conn: PostgresConnection, origin = ""): Workfl
           : p.versions === undefined
             ? await conn.prepared("dequeue_and_start_runs", dequeueAndStartRunsSql, values)
             : await conn.prepared("dequeue_versioned_runs", dequeueVersionedSql, [...values, p.versions]);
+      // The limited claim function returns whole message rows; the claim update only what it did not write.
+      const wrote = { queueId: p.queueId, workerId: p.workerId, leaseEnd: vt };
+      const message = p.limited === true ? toMessage : (row: Row) => toClaimedMessage(row, wrote);
       return rows
-        .map((row) => ({ message: toMessage(row), run: prefixedRun(row, "run__") }))
+        .map((row) => ({ message: message(row), run: prefixedRun(row, "run__") }))
         .sort((a, b) => byClaimOrder(a.message, b.message));
     },
 
