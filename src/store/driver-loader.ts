@@ -42,12 +42,34 @@ export function requireDriver<T>(info: DriverInfo): T {
   try {
     return requireFromHere(info.packageName) as T;
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new PgqrsError(
-      "DRIVER_NOT_INSTALLED",
-      `The ${info.backend} backend could not load the "${info.packageName}" package: ${reason}. ` +
-        `Reinstall it: npm install ${info.packageName} (or npm rebuild ${info.packageName})`,
-      { cause: err, details: { package: info.packageName, backend: info.backend } },
-    );
+    throw loadFailed(info, err);
+  }
+}
+
+/** An installed driver that fails to load (a native module built for another Node.js version, a broken install). */
+function loadFailed(info: DriverInfo, err: unknown): PgqrsError {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new PgqrsError(
+    "DRIVER_NOT_INSTALLED",
+    `The ${info.backend} backend could not load the "${info.packageName}" package: ${reason}. ` +
+      `Reinstall it: npm install ${info.packageName} (or npm rebuild ${info.packageName})`,
+    { cause: err, details: { package: info.packageName, backend: info.backend } },
+  );
+}
+
+/**
+ * Load an ES-module driver (one `require` cannot load, e.g. one with top-level await), uncached (the caller keeps the module).
+ * Missing → `DRIVER_NOT_INSTALLED`; failing to load → `DRIVER_NOT_INSTALLED` saying to reinstall it.
+ */
+export async function importDriver<T>(info: DriverInfo): Promise<T> {
+  try {
+    import.meta.resolve(info.packageName);
+  } catch (err) {
+    throw driverNotInstalled(info, err);
+  }
+  try {
+    return (await import(info.packageName)) as T;
+  } catch (err) {
+    throw loadFailed(info, err);
   }
 }

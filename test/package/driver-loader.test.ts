@@ -6,7 +6,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { isPgqrsError } from "../../src/errors.js";
-import { requireDriver } from "../../src/store/driver-loader.js";
+import { importDriver, requireDriver } from "../../src/store/driver-loader.js";
 import { pgDriver } from "../../src/store/postgres/pg-driver.js";
 import { sqliteDriver } from "../../src/store/sqlite/sqlite-driver.js";
 
@@ -33,6 +33,17 @@ describe("driver loading", () => {
     expect(caught.details).toMatchObject({
       package: "pgqrs-no-such-driver",
       install: "npm install pgqrs-no-such-driver",
+    });
+  });
+});
+
+describe("ES-module driver loading (for drivers require cannot load)", () => {
+  it("imports an installed package and names a missing one", async () => {
+    const yaml = await importDriver<{ parse(text: string): unknown }>({ packageName: "yaml", backend: "Example" });
+    expect(yaml.parse("a: 1")).toEqual({ a: 1 });
+    await expect(importDriver({ packageName: "pgqrs-no-such-driver", backend: "Example" })).rejects.toMatchObject({
+      code: "DRIVER_NOT_INSTALLED",
+      message: expect.stringContaining("npm install pgqrs-no-such-driver"),
     });
   });
 });
