@@ -44,14 +44,17 @@ function stepFor(err: PgqrsError, command: string | undefined): NextStep {
     case "DRIVER_NOT_INSTALLED":
       return { text: "Install the driver package named above next to pgqrs.", saidBy: "npm install" };
     case "QUEUE_NOT_FOUND": {
-      const n = named(err, "name", "queue");
+      const n = named(err, "name", "queueName", "queue");
       return {
         text: `List the queues with \`pgqrs queue list\`, or create it: \`pgqrs queue create ${n}\` (a workflow: \`pgqrs workflow create ${n}\`).`,
         saidBy: "pgqrs queue list",
       };
     }
     case "QUEUE_ALREADY_EXISTS":
-      return { text: `See it with \`pgqrs queue show ${named(err, "name", "queue")}\`.`, saidBy: "pgqrs queue show" };
+      return {
+        text: `See it with \`pgqrs queue show ${named(err, "name", "queueName", "queue")}\`.`,
+        saidBy: "pgqrs queue show",
+      };
     case "WORKFLOW_NOT_FOUND":
       return {
         text: `List the workflows with \`pgqrs workflow list\`, or create it: \`pgqrs workflow create ${named(err, "name", "workflowName", "queueName")}\`.`,
@@ -90,9 +93,10 @@ function stepFor(err: PgqrsError, command: string | undefined): NextStep {
     case "TIMEOUT":
     case "RATE_LIMITED":
       return { text: "Retry the command.", saidBy: "retry" };
+    case "INTERNAL":
+      return { text: "Run it again with --verbose for details.", saidBy: "--verbose" };
     case "QUERY_FAILED":
     case "STORE_CLOSED":
-    case "INTERNAL":
       return {
         text: "Run it again with --verbose for the database's full error; `pgqrs verify` checks the schema.",
         saidBy: "--verbose",
