@@ -305,6 +305,7 @@ describe("the production guide", () => {
 
           expect((await call("/emails", JSON.stringify({ to: 42 }))).status).toBe(400);
           expect((await call("/emails/999999999")).status).toBe(404);
+          expect((await call("/emails/not-a-number")).status).toBe(404);
           await consumer.suspend();
           await consumer.shutdown();
 
@@ -338,6 +339,7 @@ describe("the production guide", () => {
           { step: "done", status: 200, body: { id, status: "done" } },
           { step: "bad", status: 400, body: { error: "body.to must be a string" } },
           { step: "missing", status: 404, body: { error: "no such message" } },
+          { step: "not a number", status: 404, body: { error: "no such message" } },
         ]);
       } finally {
         await killProgram(program);

@@ -44,6 +44,7 @@ await consumer.archive(created.id);
 await report("done", await get(String(created.id)));
 await report("bad", await post("{"));
 await report("missing", await get("999999999"));
+await report("not a number", await get("abc"));
 await consumer.suspend();
 await consumer.shutdown();
 await store.close();
