@@ -109,16 +109,18 @@ export class Producer extends WorkerHandle {
    * Write the messages: inside a `send` span when OpenTelemetry is present and a span is active (its context goes
    * on the rows as headers), then tell the store's `enqueued` listeners.
    */
-  async #insert(payloads: string[], options: EnqueueOptions): Promise<QueueMessage[]> {
+  #insert(payloads: string[], options: EnqueueOptions): Promise<QueueMessage[]> {
     this.ctx.assertOpen();
     const api = otelApi();
-    const messages =
+    const written =
       api === null
-        ? await this.#write(payloads, options, undefined)
-        : await traceSend(api, this.queue.queueName, payloads.length, (headers) =>
-            this.#write(payloads, options, headers),
-          );
-    if (this.#events.has("enqueued") && messages[0]?.deduplicated !== true) {
+        ? this.#write(payloads, options, undefined)
+        : traceSend(api, this.queue.queueName, payloads.length, (headers) => this.#write(payloads, options, headers));
+    return this.#events.has("enqueued") ? written.then((messages) => this.#emitEnqueued(messages)) : written;
+  }
+
+  #emitEnqueued(messages: QueueMessage[]): QueueMessage[] {
+    if (messages[0]?.deduplicated !== true) {
       this.#events.emit("enqueued", {
         queue: this.queue.queueName,
         queueId: this.queue.id,

@@ -6,6 +6,8 @@ import type { WorkflowDefinition } from "./definition.js";
 import { retryDelayMs } from "./retry-policy.js";
 import { Run } from "./run.js";
 import { emitRunStarted, observeRun } from "./run-observability.js";
+import { eventsOf } from "../observability/events.js";
+import { otelApi } from "../observability/tracing-api.js";
 import { stepErrorJson } from "./workflow-errors.js";
 import { signalRunQueue } from "./run-messages.js";
 import { isRunWaitSignal, mergeWaits, waitingForJson } from "./run-waits.js";
@@ -66,9 +68,11 @@ export async function handleWorkflowMessage(
   const record = options.startedRun ?? (await ctx.backend.startRun({ message, now: ctx.clock.now() }));
   const run = new Run(ctx, record, def.retry, deliveryOwner(message));
   run.workflowName = def.name;
+  // Observed (a span, the runFinished event) only when someone looks: otherwise the run is driven directly.
+  const observed = otelApi() !== null || eventsOf(ctx).has("runFinished");
   const drive = () => driveRun(ctx, def, message, run, now, options);
-  if (run.parentRunId === null) return observeRun(ctx, def.name, run, message, drive);
-  const outcome = await observeRun(ctx, def.name, run, message, drive);
+  if (run.parentRunId === null) return observed ? observeRun(ctx, def.name, run, message, drive) : drive();
+  const outcome = await (observed ? observeRun(ctx, def.name, run, message, drive) : drive());
   // The database woke the parent with the child's end (and notified other processes); wake this store's loops.
   if (FINISHED.includes(run.status)) await signalRunQueue(ctx, run.parentRunId);
   return outcome;

@@ -75,14 +75,16 @@ async function executeStep<T>(
     onReplay?.();
     return acquired.value;
   }
-  const startedMs = run.context.clock.now().getTime();
+  // Timed only for a stepFinished listener (undefined: nobody listens).
+  const startedMs = eventsOf(run.context).has("stepFinished") ? run.context.clock.now().getTime() : undefined;
   let value: T;
   try {
     value = await fn();
   } catch (err) {
     const json = thrownStepErrorJson(err);
     const row = await acquired.guard.recordFailure(err);
-    emitStepFinished(run, name, startedMs, { status: "ERROR", error: err, retryAt: row.retryAt });
+    if (startedMs !== undefined)
+      emitStepFinished(run, name, startedMs, { status: "ERROR", error: err, retryAt: row.retryAt });
     const paused = err instanceof PgqrsError && err.code === "PAUSED";
     if (!paused && isRetriedStepError(err)) {
       // The error as this step wrote it (the row's copy may have its keys reordered by the backend).
@@ -95,14 +97,14 @@ async function executeStep<T>(
   }
   if (!run.defersStepWrites) {
     await acquired.guard.success(value);
-    emitStepFinished(run, name, startedMs, { status: "SUCCESS", retryAt: null });
+    if (startedMs !== undefined) emitStepFinished(run, name, startedMs, { status: "SUCCESS", retryAt: null });
     return value;
   }
   // In a worker, the output is stored with the run's next write (the next step's acquisition or the run's
   // outcome), one round trip fewer per step; serialising it here keeps a bad output an error of this step.
   const output = value === undefined ? "null" : serializePayload(value, run.context.config.validationConfig);
   run.deferStepSuccess(name, output, acquired.guard.owner);
-  emitStepFinished(run, name, startedMs, { status: "SUCCESS", retryAt: null });
+  if (startedMs !== undefined) emitStepFinished(run, name, startedMs, { status: "SUCCESS", retryAt: null });
   return value;
 }
 

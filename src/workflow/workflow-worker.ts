@@ -84,8 +84,10 @@ export function serveWorkflow(
       if (message === undefined) return [];
       const run = started.get(message.id);
       started.delete(message.id);
-      const handle = () => handleWorkflowMessage(ctx, def, message, { now: () => consumer.now(), startedRun: run });
-      return [api === null ? await handle() : await traceProcess(api, consumer.queue.queueName, [message], handle)];
+      const options = { now: () => consumer.now(), startedRun: run };
+      if (api === null) return [await handleWorkflowMessage(ctx, def, message, options)];
+      const handle = () => handleWorkflowMessage(ctx, def, message, options);
+      return [await traceProcess(api, consumer.queue.queueName, [message], handle)];
     },
   });
 }
