@@ -129,7 +129,11 @@ describe.each(BACKENDS)("store events on %s", (backend) => {
     const seen = record(store, ["runStarted", "stepFinished", "runFinished", "workerStopped"]);
     const wf = pgqrs.defineWorkflow({ name }, async (run, input: { fail: boolean }) => {
       const v = await pgqrs.workflowStep(run, "first", async () => 1);
-      if (input.fail) throw new pgqrs.NonRetryableError("gave up");
+      if (input.fail) {
+        await pgqrs.workflowStep(run, "second", async () => {
+          throw new pgqrs.NonRetryableError("gave up");
+        });
+      }
       return v;
     });
     await pgqrs.workflow().name(wf).create(store);
@@ -150,7 +154,9 @@ describe.each(BACKENDS)("store events on %s", (backend) => {
     expect(of("stepFinished").map((e) => [e.workflow, e.step, e.status, e.retryAt])).toEqual([
       [name, "first", "SUCCESS", null],
       [name, "first", "SUCCESS", null],
+      [name, "second", "ERROR", null],
     ]);
+    expect(of("stepFinished")[2]?.error).toBeInstanceOf(pgqrs.NonRetryableError);
     const finished = of("runFinished");
     expect(finished.map((e) => [e.messageId, e.status])).toEqual([
       [ok.id, "SUCCESS"],

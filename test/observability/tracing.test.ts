@@ -6,7 +6,7 @@
 import { SpanKind, trace } from "@opentelemetry/api";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { setOtelApiLoader } from "../../src/observability/tracing-api.js";
+import { requireOtelApi, setOtelApiLoader } from "../../src/observability/tracing-api.js";
 import { BACKENDS } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 import { parentOf, setUpTracing } from "./otel-setup.js";
@@ -155,6 +155,8 @@ describe.each(BACKENDS)("tracing on %s", (backend) => {
   });
 
   it("without @opentelemetry/api the library works and writes no headers", async () => {
+    // The default loader finds the installed package; a loader that finds nothing stands for its absence.
+    expect(typeof requireOtelApi()?.trace.getTracer).toBe("function");
     const { store, name } = await setup();
     setOtelApiLoader(() => null);
     try {
