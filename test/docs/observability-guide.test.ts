@@ -41,7 +41,9 @@ describe("the observability guide", () => {
 
   it("lists the library's span names and attribute keys", () => {
     // Every attribute key (the dotted strings of semconv.ts) is documented.
-    const keys = Object.values(semconv).filter((v): v is string => typeof v === "string" && v.includes("."));
+    const keys = (Object.values(semconv) as unknown[]).filter(
+      (v): v is string => typeof v === "string" && v.includes("."),
+    );
     expect(keys.length).toBeGreaterThan(10);
     for (const key of keys) expect(markdown, key).toContain(`\`${key}\``);
     for (const name of ["send <queue>", "receive <queue>", "process <queue>", "run <workflow>", "step <name>"]) {
