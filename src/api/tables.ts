@@ -1,14 +1,6 @@
 import type { ListMessagesParams, ListRunsParams } from "../store/store.js";
 import type { WorkerFilter } from "../store/worker-filter.js";
-import type {
-  Page,
-  QueueMessage,
-  QueueRecord,
-  RunRecord,
-  StepRecord,
-  WorkerRecord,
-  WorkflowRecord,
-} from "../types.js";
+import type { Page, QueueMessage, QueueRecord, RunRecord, StepRecord, WorkerRecord, WorkflowRecord } from "../types.js";
 import { assertId, assertIds, assertOptionalId, assertPage } from "../validation/arguments.js";
 import { assertMilliseconds, cutoffBefore } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
