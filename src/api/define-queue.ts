@@ -44,7 +44,7 @@ export class QueueDefinition<T> {
   /** Stores in which the queue is known to exist (or being created), so each store checks once. */
   readonly #ready = new WeakMap<Store, Promise<unknown>>();
 
-  /** @internal Use {@link defineQueue}. */
+  /** Not for direct use: use {@link defineQueue}. */
   constructor(name: string, options: DefineQueueOptions) {
     this.name = name;
     this.options = options;

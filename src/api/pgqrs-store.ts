@@ -47,7 +47,7 @@ export class Store {
   #closed = false;
   #closing: Promise<void> | undefined;
 
-  /** @internal Use `connect` / `connectWithConfig`. */
+  /** Not for direct use: use `connect` / `connectWithConfig`. */
   constructor(backend: StoreBackend, config: Config, clock: Clock, logger: Logger = silentLogger) {
     this.#backend = backend;
     this.config = config;

@@ -112,7 +112,7 @@ export class QueueWorker<T> {
    */
   readonly done: Promise<PollLoopEnd>;
 
-  /** @internal Use `defineQueue(…).worker(store, handler, options)`. */
+  /** Not for direct use: use `defineQueue(…).worker(store, handler, options)`. */
   constructor(consumer: QueueConsumer<T>, done: Promise<PollLoopEnd>) {
     this.consumer = consumer;
     this.done = done;

@@ -20,7 +20,7 @@ export class StoreEvents {
   readonly #listeners = new Map<PgqrsEventName, AnyListener[]>();
   readonly #logger: () => ErrorSink | undefined;
 
-  /** @internal Use `store.events`. `logger` is read when a listener fails. */
+  /** Not for direct use: use `store.events`. `logger` is read when a listener fails. */
   constructor(logger: () => ErrorSink | undefined = () => undefined) {
     this.#logger = logger;
   }

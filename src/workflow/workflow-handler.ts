@@ -185,7 +185,7 @@ function isConflict(err: unknown): boolean {
 function isStoreFailure(err: unknown): boolean {
   return (
     err instanceof PgqrsError &&
-    ["CONNECTION_FAILED", "QUERY_FAILED", "STORE_CLOSED", "BUSY", "TIMEOUT"].includes(err.code)
+    ["CONNECTION_FAILED", "QUERY_FAILED", "SCHEMA_NOT_INSTALLED", "STORE_CLOSED", "BUSY", "TIMEOUT"].includes(err.code)
   );
 }
 

@@ -141,14 +141,14 @@ export class PostgresListener {
     if (this.#client !== client) return;
     this.#client = undefined;
     client.end().catch(() => undefined);
-    this.#options.report?.("warn", {}, "pgqrs: LISTEN connection lost; reconnecting (consumers keep polling)");
+    this.#options.report?.("warn", {}, "pgqrs: LISTEN connection lost, reconnecting; consumers keep polling");
     this.#scheduleReconnect();
   }
 
   #failed(err: unknown): void {
     if (!this.#closed) {
       const fields = { failures: this.#failures + 1, err };
-      this.#options.report?.("warn", fields, "pgqrs: LISTEN connection failed; retrying (consumers keep polling)");
+      this.#options.report?.("warn", fields, "pgqrs: LISTEN connection failed, retrying; consumers keep polling");
     }
     this.#scheduleReconnect();
   }
