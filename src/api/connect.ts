@@ -1,7 +1,9 @@
 import { type Clock, systemClock } from "../clock.js";
-import { Config, type ConfigInput, detectBackend, sqlitePathFromDsn } from "../config.js";
+import { Config, type ConfigInput } from "../config.js";
 import { PgqrsError } from "../errors.js";
-import { isLogger, type Logger, log } from "../observability/logger.js";
+import { isLogger, type Logger } from "../observability/logger.js";
+import type { BackendOpenOptions } from "../store/backend-definition.js";
+import { backendOfKind } from "../store/backend-registry.js";
 import type { StoreBackend } from "../store/store.js";
 import type { PgPoolLike } from "./pg-pool-like.js";
 import { Store } from "./pgqrs-store.js";
@@ -21,9 +23,10 @@ export interface ConnectOptions {
 }
 
 /**
- * Connect to a database named by a DSN: `postgres://…`, `postgresql://…`, `sqlite://path.db`, `sqlite:///abs.db`
- * or `sqlite::memory:`. All other settings take their defaults (reads no environment). A SQLite file that does not
- * exist is created.
+ * Connect to a database named by a DSN: `postgres://…`, `postgresql://…`, `sqlite://path.db`, `sqlite:///abs.db`,
+ * `sqlite::memory:`, `turso:///abs.db`, `turso://rel.db` or `turso:rel.db` (every registered backend's forms;
+ * INVALID_CONFIG lists them). All other settings take their defaults (reads no environment). A SQLite or Turso file
+ * that does not exist is created.
  */
 export async function connect(dsn: string, options: ConnectOptions & Omit<ConfigInput, "dsn"> = {}): Promise<Store> {
   const { clock, pool, logger, ...rest } = options;
@@ -48,33 +51,17 @@ export async function connectWithConfig(config: Config | ConfigInput, options: C
 }
 
 async function openBackend(config: Config, options: ConnectOptions): Promise<StoreBackend> {
-  const kind = detectBackend(config.dsn);
-  if (kind === "postgres") {
-    const { createPostgresBackend } = await import("../store/postgres/postgres-store.js");
-    const pgOptions: Parameters<typeof createPostgresBackend>[0] = {
-      connectionString: config.dsn,
-      schema: config.schema,
-      maxConnections: config.maxConnections,
-      connectionTimeoutMs: config.connectionTimeoutSeconds * 1000,
-    };
-    // Any pg.Pool fits PgPoolLike, which exists only so that the published types do not import `pg`.
-    if (options.pool !== undefined) pgOptions.pool = options.pool as NonNullable<typeof pgOptions.pool>;
-    if (config.listenDsn !== undefined) pgOptions.listenConnectionString = config.listenDsn;
-    const logger = options.logger;
-    if (logger !== undefined)
-      pgOptions.listenerReport = (level, fields, message) => log(logger, level, fields, message);
-    return createPostgresBackend(pgOptions);
-  }
-  if (options.pool !== undefined) {
+  const definition = backendOfKind(config.backend);
+  if (definition === undefined) throw new Error(`unreachable: ${config.backend} is not registered`);
+  definition.parseDsn(config.dsn);
+  if (options.pool !== undefined && !definition.acceptsPool) {
     throw new PgqrsError(
       "INVALID_CONFIG",
       "Invalid configuration value for pool: a pg.Pool only works with a Postgres DSN",
     );
   }
-  const { createSqliteBackend } = await import("../store/sqlite/sqlite-store.js");
-  return createSqliteBackend({
-    path: sqlitePathFromDsn(config.dsn),
-    useWal: config.sqlite.useWal,
-    busyTimeoutMs: config.sqlite.busyTimeoutMs,
-  });
+  const open: BackendOpenOptions = { config };
+  if (options.pool !== undefined) open.pool = options.pool;
+  if (options.logger !== undefined) open.logger = options.logger;
+  return definition.open(open);
 }

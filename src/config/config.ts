@@ -21,7 +21,11 @@ export interface SqliteConfig {
  * snake_case (`max_read_ct`), as in a config file; unknown keys are an INVALID_CONFIG naming the closest valid one.
  */
 export interface ConfigInput {
-  /** `postgres://…`, `postgresql://…`, `sqlite://path.db`, `sqlite:///abs.db` or `sqlite::memory:`. Required. */
+  /**
+   * Names the backend and the database: `postgres://…`, `postgresql://…`, `sqlite://path.db`, `sqlite:///abs.db`,
+   * `sqlite::memory:`, `turso:///abs.db`, `turso://rel.db` or `turso:rel.db` (every registered backend's forms).
+   * Required.
+   */
   dsn: string;
   /** Postgres schema holding the tables. Default `"public"`; created by `install()` when missing. */
   schema?: string;

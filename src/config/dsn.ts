@@ -1,38 +1,26 @@
 import { PgqrsError } from "../errors.js";
+import { acceptedDsnForms, type BackendKind, findBackend } from "../store/backend-registry.js";
 
-/** The backends a DSN can name. */
-export type BackendKind = "postgres" | "sqlite";
+export type { BackendKind } from "../store/backend-registry.js";
+export { sqlitePathFromDsn } from "../store/sqlite/sqlite-dsn.js";
 
-/** The DSN forms {@link detectBackend} accepts, for error messages. */
-export const ACCEPTED_DSNS =
-  "postgres://…, postgresql://…, sqlite://relative/or/absolute/path.db, sqlite:///absolute/path.db, sqlite::memory:";
+/** The DSN forms {@link detectBackend} accepts (every registered backend's), for error messages. */
+export const ACCEPTED_DSNS = acceptedDsnForms();
 
-/** Which backend a DSN names; INVALID_CONFIG listing the accepted forms otherwise. */
+/**
+ * Which registered backend a DSN names; INVALID_CONFIG listing the accepted forms otherwise, or when the DSN has
+ * the backend's scheme but is malformed (a file backend's DSN without a path).
+ */
 export function detectBackend(dsn: string): BackendKind {
-  if (dsn.startsWith("postgres://") || dsn.startsWith("postgresql://")) return "postgres";
-  if (dsn.startsWith("sqlite:")) return "sqlite";
-  throw new PgqrsError(
-    "INVALID_CONFIG",
-    `Invalid configuration value for dsn: Unsupported DSN format: ${maskDsn(dsn)}. Accepted forms: ${ACCEPTED_DSNS}`,
-    { details: { field: "dsn" } },
-  );
-}
-
-/** The SQLite file path a `sqlite:` DSN names (`:memory:` for an in-memory database). */
-export function sqlitePathFromDsn(dsn: string): string {
-  let rest = dsn.slice("sqlite:".length);
-  if (rest === ":memory:" || rest === "//:memory:") return ":memory:";
-  if (rest.startsWith("//")) rest = rest.slice(2);
-  const q = rest.indexOf("?");
-  if (q >= 0) rest = rest.slice(0, q);
-  if (rest === "") {
+  const backend = findBackend(dsn);
+  if (backend === undefined) {
     throw new PgqrsError(
       "INVALID_CONFIG",
-      `Invalid configuration value for dsn: SQLite DSN has no path. Accepted forms: ${ACCEPTED_DSNS}`,
+      `Invalid configuration value for dsn: Unsupported DSN format: ${maskDsn(dsn)}. Accepted forms: ${ACCEPTED_DSNS}`,
       { details: { field: "dsn" } },
     );
   }
-  return rest;
+  return backend.kind;
 }
 
 /** The mask that replaces a secret. */

@@ -51,13 +51,15 @@ import type { WorkerFilter } from "./worker-filter.js";
 
 /** What a backend can do; the engine branches on these, never on a backend's name. */
 export interface StoreCapabilities {
-  /** `"postgres"` or `"sqlite"`; for display only. */
+  /** The backend's kind (`"postgres"`, `"sqlite"`, `"turso"`, …); for display only. */
   readonly backendName: string;
-  /** Several processes may share the database. */
-  readonly multiProcess: boolean;
-  /** Claims skip rows other claimers hold (`FOR NO KEY UPDATE SKIP LOCKED`). */
-  readonly skipLocked: boolean;
-  /** The backend can wake idle consumers on enqueue. */
+  /**
+   * How many processes may open one database at a time: `"many"` (PostgreSQL; SQLite, whose processes take turns
+   * on the write lock) or `"one"` (Turso locks its file). Crash recovery by another process, `pgqrs demo --crash`
+   * and workers in several processes need `"many"`.
+   */
+  readonly processesPerDatabase: "one" | "many";
+  /** The backend can wake idle consumers on enqueue (`listen`). */
   readonly listenNotify: boolean;
   /**
    * Each statement is a network round trip to a server (not a call into this process), so claiming ahead of the

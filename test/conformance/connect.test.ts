@@ -12,7 +12,7 @@ describe("connecting", () => {
     await pgqrs.admin(store).install();
     expect(existsSync(path)).toBe(true);
     expect(store.backendName()).toBe("sqlite");
-    expect(store.capabilities.multiProcess).toBe(false);
+    expect(store.capabilities.processesPerDatabase).toBe("many");
     await store.close();
   });
 
@@ -28,7 +28,7 @@ describe("connecting", () => {
     const schema = uniqueName("conn");
     const store = await pgqrs.connectWithConfig(new pgqrs.Config({ dsn: postgresDsn(), schema }));
     expect(store.backendName()).toBe("postgres");
-    expect(store.capabilities.skipLocked).toBe(true);
+    expect(store.capabilities).toMatchObject({ processesPerDatabase: "many", listenNotify: true });
     expect(await errorCode(() => pgqrs.admin(store).verify())).toBe("SCHEMA_VALIDATION");
     await pgqrs.admin(store).install();
     await pgqrs.admin(store).verify();

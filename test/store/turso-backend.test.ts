@@ -48,7 +48,7 @@ describe("the Turso backend", () => {
     const { store } = await tursoStore();
     await pgqrs.admin(store).install();
     await pgqrs.admin(store).verify();
-    expect(store.context.backend.capabilities).toMatchObject({ backendName: "turso", multiProcess: false });
+    expect(store.context.backend.capabilities).toMatchObject({ backendName: "turso", processesPerDatabase: "one" });
   });
 
   it("enqueues, claims oldest first under a lease, archives owner-checked, and dead-letters", async () => {

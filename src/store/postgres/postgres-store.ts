@@ -4,7 +4,8 @@
  * transaction mode.
  */
 import type pg from "pg";
-import type { StoreBackend, StoreCapabilities } from "../store.js";
+import type { StoreBackend } from "../store.js";
+import { POSTGRES_CAPABILITIES } from "./postgres-backend.js";
 import { retryTransientConnect, retryWorkerCreation } from "./postgres-connect-retry.js";
 import { describeTarget, PostgresConnection, storeClosed } from "./postgres-connection.js";
 import { createDashboardReadOps } from "./postgres-dashboard-reads.js";
@@ -46,14 +47,6 @@ export interface PostgresBackendOptions {
   /** Where the LISTEN connection reports drops and reconnects (the store's logger). Default: nowhere. */
   listenerReport?: ListenerReport;
 }
-
-const CAPABILITIES: StoreCapabilities = Object.freeze({
-  backendName: "postgres",
-  multiProcess: true,
-  skipLocked: true,
-  listenNotify: true,
-  networkRoundTrips: true,
-});
 
 /**
  * Create the backend and open one connection to fail fast: CONNECTION_FAILED (password masked) when the server
@@ -128,7 +121,7 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
 
   return {
     ...rejectWhenClosed(conn, { ...operations, ...retryWorkerCreation(operations, opts.connectionTimeoutMs) }),
-    capabilities: CAPABILITIES,
+    capabilities: POSTGRES_CAPABILITIES,
     close: async () => {
       await listener.close();
       await conn.close();

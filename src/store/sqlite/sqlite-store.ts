@@ -3,7 +3,8 @@
  * other `sqlite-*.ts` modules. The driver is synchronous; every method still returns a Promise, and every
  * failure becomes a rejected {@link PgqrsError}.
  */
-import type { StoreBackend, StoreCapabilities } from "../store.js";
+import type { StoreBackend } from "../store.js";
+import { SQLITE_CAPABILITIES } from "./sqlite-backend.js";
 import { SqliteConnection } from "./sqlite-connection.js";
 import { translateError } from "./sqlite-errors.js";
 import { missingSchemaError } from "./sqlite-missing-schema.js";
@@ -36,14 +37,6 @@ export interface SqliteBackendOptions {
   busyTimeoutMs: number;
 }
 
-const CAPABILITIES: StoreCapabilities = Object.freeze({
-  backendName: "sqlite",
-  multiProcess: false,
-  skipLocked: false,
-  listenNotify: false,
-  networkRoundTrips: false,
-});
-
 type Op<A extends unknown[], R> = (c: SqliteConnection, ...args: A) => R;
 
 export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
@@ -66,7 +59,7 @@ export function createSqliteBackend(opts: SqliteBackendOptions): StoreBackend {
   }
 
   return {
-    capabilities: CAPABILITIES,
+    capabilities: SQLITE_CAPABILITIES,
     install: call("install", install),
     verify: call("verify", verify),
     close: () => {

@@ -8,7 +8,12 @@
 import { PgqrsError } from "../../errors.js";
 
 /** The Turso DSN forms, for error messages. */
-export const TURSO_DSN_FORMS = "turso:///absolute/path.db, turso://relative/path.db, turso:path.db, turso::memory:";
+export const TURSO_DSN_FORMS = [
+  "turso:///absolute/path.db",
+  "turso://relative/path.db",
+  "turso:path.db",
+  "turso::memory:",
+] as const;
 
 /** Whether the DSN names the Turso backend. */
 export function isTursoDsn(dsn: string): boolean {
@@ -34,7 +39,7 @@ export function parseTursoDsn(dsn: string): TursoDsn {
 function invalid(reason: string): PgqrsError {
   return new PgqrsError(
     "INVALID_CONFIG",
-    `Invalid configuration value for dsn: ${reason}. Accepted forms: ${TURSO_DSN_FORMS}`,
+    `Invalid configuration value for dsn: ${reason}. Accepted forms: ${TURSO_DSN_FORMS.join(", ")}`,
     {
       details: { field: "dsn" },
     },

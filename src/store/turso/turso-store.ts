@@ -5,7 +5,8 @@
  * for reads and schema changes (turso-lock-retry.ts) and the two operations that recognise a unique violation.
  * A Turso file serves one process (the engine locks it), which the capabilities say.
  */
-import type { StoreBackend, StoreCapabilities } from "../store.js";
+import type { StoreBackend } from "../store.js";
+import { TURSO_CAPABILITIES } from "./turso-backend.js";
 import type { SqliteConnection } from "../sqlite/sqlite-connection.js";
 import * as dashboardReads from "../sqlite/sqlite-dashboard-reads.js";
 import * as messageQueries from "../sqlite/sqlite-message-queries.js";
@@ -46,14 +47,6 @@ export interface TursoBackendOptions {
   lockRetry?: LockRetryPolicy;
 }
 
-const CAPABILITIES: StoreCapabilities = Object.freeze({
-  backendName: "turso",
-  multiProcess: false,
-  skipLocked: false,
-  listenNotify: false,
-  networkRoundTrips: false,
-});
-
 type Op<A extends unknown[], R> = (c: SqliteConnection, ...args: A) => R;
 
 /** How an operation meets a locked database: reads and DDL are retried, writes are not. */
@@ -91,7 +84,7 @@ export function createTursoBackend(opts: TursoBackendOptions): StoreBackend {
   const write = <A extends unknown[], R>(name: string, fn: Op<A, R>) => op("write", name, fn);
 
   return {
-    capabilities: CAPABILITIES,
+    capabilities: TURSO_CAPABILITIES,
     install: op("ddl", "install", install),
     verify: read("verify", verify),
     close: () => {
