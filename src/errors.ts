@@ -22,6 +22,8 @@ export type PgqrsErrorCode =
   | "SCHEMA_VALIDATION"
   | "SCHEMA_NOT_INSTALLED"
   | "CONNECTION_FAILED"
+  /** A write sent to a read-only server (a hot standby, or `default_transaction_read_only`): use the primary. */
+  | "READ_ONLY"
   | "DRIVER_NOT_INSTALLED"
   | "QUERY_FAILED"
   | "STORE_CLOSED"

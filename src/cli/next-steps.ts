@@ -37,6 +37,11 @@ function stepFor(err: PgqrsError, command: string | undefined): NextStep {
         text: "Check that the server is running and reachable, and the DSN (--dsn, PGQRS_DSN or the config file).",
         saidBy: "Check that the server",
       };
+    case "READ_ONLY":
+      return {
+        text: "Check the DSN: point it at the primary (or list every server with target_session_attrs=read-write).",
+        saidBy: "primary",
+      };
     case "SCHEMA_NOT_INSTALLED":
       return { text: "Run `pgqrs install` (with the same --dsn and --schema).", saidBy: "pgqrs install" };
     case "SCHEMA_VALIDATION":

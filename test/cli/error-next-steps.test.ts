@@ -126,6 +126,7 @@ describe("formatError's next step for every code", () => {
     SCHEMA_NOT_INSTALLED: true,
     DRIVER_NOT_INSTALLED: true,
     CONNECTION_FAILED: true,
+    READ_ONLY: true,
     QUERY_FAILED: true,
     STORE_CLOSED: true,
     BUSY: true,

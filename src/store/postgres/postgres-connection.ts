@@ -179,8 +179,9 @@ export class PostgresConnection implements Queryable {
     try {
       return await fn(client, discard);
     } catch (err) {
-      // A connection-level failure leaves the socket unusable; destroy it instead of returning it to the pool.
-      if (err instanceof PgqrsError && err.code === "CONNECTION_FAILED") broken ??= err;
+      // A connection-level failure leaves the socket unusable; destroy it instead of returning it to the pool. So is
+      // a session on a server that turned out read-only: its replacement goes through host selection again.
+      if (err instanceof PgqrsError && (err.code === "CONNECTION_FAILED" || err.code === "READ_ONLY")) broken ??= err;
       throw err;
     } finally {
       client.off("error", discard);

@@ -39,10 +39,14 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   return (err as { constraint?: unknown }).constraint === constraint;
 }
 
+/** read_only_sql_transaction: a write on a hot standby (or with default_transaction_read_only on). */
+const READ_ONLY_SQLSTATE = "25006";
+
 /** The code a driver error maps to. */
 export function classifyPgError(err: unknown): PgqrsErrorCode {
   const code = errorCode(err);
   if (code === undefined) return "QUERY_FAILED";
+  if (code === READ_ONLY_SQLSTATE) return "READ_ONLY";
   if (SOCKET_CODES.has(code) || code.startsWith("08") || CONNECTION_SQLSTATES.has(code)) return "CONNECTION_FAILED";
   if (RETRYABLE_SQLSTATES.has(code)) return "CONFLICT";
   return "QUERY_FAILED";
@@ -79,6 +83,14 @@ export function translatePgError(err: unknown, operation: string, target: string
         cause: err,
         details,
       });
+    case "READ_ONLY":
+      return new PgqrsError(
+        code,
+        `The database is read-only (a standby, or default_transaction_read_only is on): cannot run ${operation} on ` +
+          `${target} (${source}). Writes need the primary: use its DSN, or list every server with ` +
+          "target_session_attrs=read-write",
+        { cause: err, details },
+      );
     case "CONFLICT":
       return new PgqrsError(code, `Conflict: ${source} (in ${operation}); retry the operation`, {
         cause: err,
