@@ -46,6 +46,23 @@ export interface EnqueueParams {
    * combined with `leaseTo`. VALIDATION_FAILED when it is not such an object.
    */
   tx?: unknown;
+  /**
+   * Per-payload values, one per payload in the same order: several callers' enqueues in one insert (group commit,
+   * see queue/enqueue-group.ts). Each replaces `enqueuedAt`, `visibleAt`, `priority` and `headers` for its row.
+   * Never combined with `groupKey`, `dedupKey`, `leaseTo` or `tx` (VALIDATION_FAILED). Default: the shared values.
+   */
+  rows?: readonly EnqueueRowValues[];
+}
+
+/** The values of one row of a group-commit insert (`EnqueueParams.rows`). */
+export interface EnqueueRowValues {
+  enqueuedAt: Date;
+  /** First visibility time. */
+  visibleAt: Date;
+  /** Default 0. */
+  priority?: number;
+  /** The row's headers (its caller's trace context). Default none (NULL). */
+  headers?: Record<string, string>;
 }
 
 export interface DequeueParams {
