@@ -3,7 +3,7 @@ import { PgqrsError, ValidationError } from "../errors.js";
 import { eventsOf, type StoreEvents } from "../observability/events.js";
 import { traceSend } from "../observability/tracing.js";
 import { otelApi } from "../observability/tracing-api.js";
-import type { EnqueueParams } from "../store/message-params.js";
+import type { EnqueueParams, EnqueueRowValues } from "../store/message-params.js";
 import type { QueueMessage, QueueRecord, RunRecord, WorkerRecord } from "../types.js";
 import { assertId } from "../validation/arguments.js";
 import type { ValidationConfig } from "../validation-config.js";
@@ -15,6 +15,7 @@ import {
   resolveEnqueueTimes,
   resolveMessageOptions,
 } from "./enqueue-options.js";
+import { EnqueueGroup } from "./enqueue-group.js";
 import { serializeBatch, serializePayload } from "./payload-validation.js";
 import { maxAttemptsOf } from "./retry-backoff.js";
 
@@ -27,12 +28,19 @@ export class Producer extends WorkerHandle {
   readonly #validation: ValidationConfig;
   readonly #bucket: TokenBucket | undefined;
   readonly #events: StoreEvents;
+  /** Single enqueues of concurrent callers, inserted together (group commit). */
+  readonly #group: EnqueueGroup;
 
   constructor(ctx: EngineContext, queue: QueueRecord, record: WorkerRecord, validation?: ValidationConfig) {
     super(ctx, record);
     this.queue = queue;
     this.#validation = validation ?? ctx.config.validationConfig;
     this.#events = eventsOf(ctx);
+    this.#group = new EnqueueGroup({
+      queueId: queue.id,
+      producerWorkerId: record.id,
+      write: (p) => ctx.backend.enqueue(p),
+    });
     const rate = this.#validation.maxEnqueuePerSecond;
     this.#bucket =
       rate === null || rate === undefined
@@ -131,6 +139,15 @@ export class Producer extends WorkerHandle {
     return messages;
   }
 
+  /**
+   * Whether these messages ride in the group commit (see enqueue-group.ts): one message without a dedup key (which
+   * needs its own answer, the existing message) or a group key (which takes its group's lock before its id).
+   * Batches are already one insert; `tx` enqueues and handoffs never reach here.
+   */
+  #rides(payloads: readonly string[], extra: { dedupKey?: string; groupKey?: string }): boolean {
+    return payloads.length === 1 && extra.dedupKey === undefined && extra.groupKey === undefined;
+  }
+
   async #write(
     payloads: string[],
     options: EnqueueOptions,
@@ -170,6 +187,14 @@ export class Producer extends WorkerHandle {
       extra.dedupKey === undefined
         ? this.ctx.enqueueSignals.take(this.queue.id)
         : undefined;
+    if (handoff === undefined && this.#rides(payloads, extra)) {
+      const row: EnqueueRowValues = { enqueuedAt, visibleAt };
+      if (extra.priority !== undefined) row.priority = extra.priority;
+      if (headers !== undefined) row.headers = headers;
+      const message = await this.#group.add(payloads[0] as string, row);
+      if (visibleNow) this.ctx.enqueueSignals.signal(this.queue.id);
+      return [message];
+    }
     let messages: QueueMessage[];
     let run: RunRecord | null | undefined;
     try {

@@ -4,6 +4,7 @@
  */
 import { PgqrsError } from "../../errors.js";
 import type { QueueMessage } from "../../types.js";
+import type { EnqueueRowValues } from "../message-params.js";
 import type { EnqueueParams, StoreBackend } from "../store.js";
 import type { PostgresConnection, Row } from "./postgres-connection.js";
 import { runOnClient } from "./postgres-connection.js";
@@ -85,6 +86,16 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
     RETURNING id, ${notify}`;
   const enqueueLeasedSql = leasedInsertSql(conn);
 
+  // Group commit (`EnqueueParams.rows`): several callers' messages, each with its own times, priority and headers,
+  // in one statement and so one commit. Never a group key, so no group lock.
+  const enqueueRowsSql = `
+    INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, headers)
+    SELECT $1, r.payload, 0, r.enqueued_at, r.vt, $5, r.priority, r.headers
+      FROM pg_catalog.unnest($2::jsonb[], $3::timestamptz[], $4::timestamptz[], $7::int[], $8::jsonb[])
+           WITH ORDINALITY AS r(payload, enqueued_at, vt, priority, headers, ord)
+     ORDER BY r.ord
+    RETURNING id, ${notify}`;
+
   // A dedup enqueue ($10 key, $11 the window's start or NULL). Race-free: the partial unique index on (queue_id,
   // dedup_key) WHERE archived_at IS NULL admits one unarchived row per key; ON CONFLICT DO NOTHING makes a second
   // inserter wait for the first one's transaction and then skip. `f` returns the existing row when the insert did
@@ -118,6 +129,33 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
     if (p.dedupKey !== undefined && !one) {
       throw new PgqrsError("VALIDATION_FAILED", "Validation failed: dedupKey takes exactly one payload", {
         details: { field: "dedupKey" },
+      });
+    }
+    if (p.rows !== undefined) {
+      const rows = groupRows(p);
+      const values = [
+        p.queueId,
+        p.payloads,
+        rows.map((r) => r.enqueuedAt),
+        rows.map((r) => r.visibleAt),
+        p.producerWorkerId,
+        originSuffix,
+        rows.map((r) => r.priority ?? 0),
+        rows.map((r) => (r.headers === undefined ? null : JSON.stringify(r.headers))),
+      ];
+      const ids = (await conn.prepared("enqueue_rows", enqueueRowsSql, values)).map((r) => Number(r.id));
+      ids.sort((a, b) => a - b);
+      return p.payloads.map((payload, i) => {
+        const r = rows[i] as EnqueueRowValues;
+        const own: EnqueueParams = {
+          ...p,
+          enqueuedAt: r.enqueuedAt,
+          visibleAt: r.visibleAt,
+          priority: r.priority ?? 0,
+        };
+        delete own.headers;
+        if (r.headers !== undefined) own.headers = r.headers;
+        return written(own, ids[i] as number, payload, null);
       });
     }
     const run = (name: string, text: string, values: unknown[]) =>
@@ -173,6 +211,27 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
     const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
     return p.payloads.map((payload, i) => written(p, ids[i] as number, payload, null));
   };
+}
+
+/** `p.rows`, checked: one per payload, and none of the options a shared insert cannot carry. */
+function groupRows(p: EnqueueParams): readonly EnqueueRowValues[] {
+  const rows = p.rows ?? [];
+  const clash = [
+    ["groupKey", p.groupKey],
+    ["dedupKey", p.dedupKey],
+    ["leaseTo", p.leaseTo],
+    ["tx", p.tx],
+  ].find(([, v]) => v !== undefined);
+  if (rows.length !== p.payloads.length || clash !== undefined) {
+    throw new PgqrsError(
+      "VALIDATION_FAILED",
+      clash === undefined
+        ? `Validation failed: rows has ${rows.length} entries for ${p.payloads.length} payloads`
+        : `Validation failed: rows (one insert for several callers) cannot carry ${clash[0]}`,
+      { details: { field: "rows" } },
+    );
+  }
+  return rows;
 }
 
 /** The message an insert wrote, as a re-read would return it. */

@@ -4,6 +4,7 @@
  */
 import { ValidationError } from "../../errors.js";
 import type { QueueMessage } from "../../types.js";
+import type { EnqueueRowValues } from "../message-params.js";
 import type { EnqueueParams } from "../store.js";
 import { appTxExecutor, type SqlExecutor } from "./sqlite-app-tx.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
@@ -200,8 +201,61 @@ function enqueueDedup(x: SqlExecutor, p: EnqueueParams, key: string): QueueMessa
   });
 }
 
+/**
+ * Group commit (`EnqueueParams.rows`): several callers' messages, each with its own times, priority and headers, in
+ * one multi-row insert (the keyed statement with each row's own values), all or nothing.
+ */
+function enqueueRows(x: SqlExecutor, p: EnqueueParams, rows: readonly EnqueueRowValues[]): QueueMessage[] {
+  const clash = (["groupKey", "dedupKey", "leaseTo", "tx"] as const).find((k) => p[k] !== undefined);
+  if (clash !== undefined || rows.length !== p.payloads.length) {
+    throw new ValidationError(
+      clash === undefined
+        ? `rows has ${rows.length} entries for ${p.payloads.length} payloads`
+        : `rows (one insert for several callers) cannot carry ${clash}`,
+      { argument: "rows" },
+    );
+  }
+  const chunk = (from: number, to: number): QueueMessage[] => {
+    const params: unknown[] = [];
+    for (let i = from; i < to; i++) {
+      const r = rows[i] as EnqueueRowValues;
+      const headers = r.headers === undefined ? null : JSON.stringify(r.headers);
+      const times = [encodeTime(r.enqueuedAt), encodeTime(r.visibleAt)];
+      params.push(p.queueId, p.payloads[i], ...times, p.producerWorkerId, r.priority ?? 0, null, headers);
+    }
+    const ids = x.tuples<[number]>(cachedInsertSql(to - from, true), params).map((row) => row[0]);
+    // One INSERT … VALUES assigns AUTOINCREMENT ids in VALUES order; RETURNING order itself is unspecified.
+    ids.sort((a, b) => a - b);
+    return ids.map((id, k) => {
+      const r = rows[from + k] as EnqueueRowValues;
+      const v: InsertedValues = {
+        queueId: p.queueId,
+        producerWorkerId: p.producerWorkerId,
+        enqueuedAt: "",
+        visibleAt: "",
+        enqueuedMs: r.enqueuedAt.getTime(),
+        visibleMs: r.visibleAt.getTime(),
+        priority: r.priority ?? 0,
+        groupKey: null,
+        dedupKey: null,
+        headers: r.headers ?? null,
+        headersJson: null,
+      };
+      return insertedMessages([id], [p.payloads[from + k] as string], v)[0] as QueueMessage;
+    });
+  };
+  const max = MAX_ROWS_PER_INSERT.keyed;
+  if (rows.length <= max) return chunk(0, rows.length);
+  return x.atomic(() => {
+    const all: QueueMessage[] = [];
+    for (let i = 0; i < rows.length; i += max) all.push(...chunk(i, Math.min(rows.length, i + max)));
+    return all;
+  });
+}
+
 export function enqueue(c: SqliteConnection, p: EnqueueParams): QueueMessage[] {
   if (p.payloads.length === 0) return [];
+  if (p.rows !== undefined) return enqueueRows(c, p, p.rows);
   const x = p.tx === undefined ? undefined : appTxExecutor(c, p.tx);
   if (p.dedupKey !== undefined && p.payloads.length !== 1) {
     throw new ValidationError("dedupKey needs exactly one payload", { argument: "dedupKey" });
