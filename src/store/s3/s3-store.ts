@@ -1,0 +1,118 @@
+/**
+ * The S3 backend: a SQLite database cached in a local file and published to S3 as one object (spec §4.3). Every
+ * store operation is the SQLite backend's, run on the cache; this module only adds what S3 needs around it, one
+ * operation at a time (the gate):
+ * - `durable` mode (default): before each operation the cache is brought to the object's current revision (one
+ *   HEAD; a GET when another writer published), and a write is published with a conditional PUT before its call
+ *   resolves. Whether an operation wrote is read from SQLite's file change counter, so reads and writes that
+ *   change nothing (an empty dequeue) cost no PUT, and no list of write operations can fall out of date.
+ * - `local` mode: operations touch only the cache; `asS3(store).sync()` publishes, `snapshot()` pulls.
+ */
+import { PgqrsError } from "../../errors.js";
+import type { StoreBackend } from "../store.js";
+import { createSqliteBackend } from "../sqlite/sqlite-store.js";
+import { cacheFilePath, ensureCacheDir } from "./s3-cache-file.js";
+import { parseS3Dsn } from "./s3-dsn.js";
+import { Gate } from "./s3-gate.js";
+import { registerS3Handle, type S3Mode, type S3StoreHandle } from "./s3-handle.js";
+import { openObjectStore, type S3ObjectStore } from "./s3-object-store.js";
+import { S3Replica } from "./s3-replica.js";
+
+export interface S3BackendOptions {
+  /** `s3://bucket/key`. */
+  dsn: string;
+  /** Directory of the local cache (created when missing). One store per cache file at a time. */
+  cacheDir: string;
+  /** `durable` or `local`. */
+  mode: S3Mode;
+  /** How long a statement waits for a SQLite lock on the cache file, in milliseconds. */
+  busyTimeoutMs: number;
+  /** Connection and request timeout of S3 calls, in milliseconds. */
+  requestTimeoutMs: number;
+  /** The object store to use instead of the AWS SDK's (tests of the sync rules). Default: the SDK from env. */
+  objectStore?: S3ObjectStore;
+}
+
+/** Cache files open in this process: two stores on one file would overwrite each other's revisions. */
+const openCacheFiles = new Set<string>();
+
+/** Open an S3 store backend. INVALID_CONFIG for a bad DSN; DRIVER_NOT_INSTALLED without `@aws-sdk/client-s3`. */
+export async function createS3Backend(opts: S3BackendOptions): Promise<StoreBackend> {
+  const dsn = parseS3Dsn(opts.dsn);
+  const objects = opts.objectStore ?? (await openObjectStore(dsn, opts.requestTimeoutMs));
+  ensureCacheDir(opts.cacheDir);
+  const file = cacheFilePath(opts.cacheDir, dsn);
+  if (openCacheFiles.has(file)) {
+    throw new PgqrsError(
+      "INVALID_CONFIG",
+      `Invalid configuration value for s3.cache_dir: another open store in this process caches ${opts.dsn} in ` +
+        `${opts.cacheDir}; give each store its own s3.cacheDir (or close the other store first)`,
+      { details: { field: "s3.cache_dir", cacheDir: opts.cacheDir } },
+    );
+  }
+  // The whole file is the unit of publication, so no WAL: a committed transaction is entirely in the file.
+  const replica = new S3Replica(dsn, file, objects, (path) =>
+    createSqliteBackend({ path, useWal: false, busyTimeoutMs: opts.busyTimeoutMs }),
+  );
+  openCacheFiles.add(file);
+  const gate = new Gate();
+  const durable = opts.mode === "durable";
+
+  let closed = false;
+  const run = <T>(op: (db: StoreBackend) => Promise<T>): Promise<T> =>
+    gate.run(async () => {
+      if (closed) throw new PgqrsError("STORE_CLOSED", "The store is closed; connect again to use the database");
+      if (durable) await replica.refresh();
+      let result: T;
+      try {
+        result = await op(replica.db);
+      } catch (err) {
+        // A failed operation rolled its transaction back; one that committed part of its work is published.
+        if (durable) await replica.publish();
+        throw err;
+      }
+      if (durable) await replica.publish();
+      return result;
+    });
+
+  const backend: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(replica.db)) {
+    if (typeof value !== "function" || name === "close" || name === "listen") continue;
+    backend[name] = (...args: unknown[]) =>
+      run((db) => (db[name as keyof StoreBackend] as (...a: unknown[]) => Promise<unknown>)(...args));
+  }
+  backend.close = () =>
+    gate.run(async () => {
+      if (closed) return;
+      closed = true;
+      openCacheFiles.delete(file);
+      try {
+        await replica.close();
+      } finally {
+        objects.close();
+      }
+    });
+  backend.capabilities = Object.freeze({ ...replica.db.capabilities, backendName: "s3", networkRoundTrips: true });
+  const store = backend as unknown as StoreBackend;
+
+  const handle: S3StoreHandle = {
+    mode: opts.mode,
+    bucket: dsn.bucket,
+    key: dsn.key,
+    cacheFile: file,
+    bootstrap: () =>
+      run(async () => {
+        // Local mode: pull an existing object before the schema is installed over an empty cache.
+        if (!durable && !replica.dirty()) {
+          const s = await replica.state();
+          if (s.state === "RemoteChanges" || s.state === "LocalMissing") await replica.snapshot();
+        }
+        await replica.db.install();
+      }),
+    snapshot: (options) => gate.run(() => replica.snapshot(options)),
+    sync: () => gate.run(() => replica.sync()),
+    state: () => gate.run(() => replica.state()),
+  };
+  registerS3Handle(store, handle);
+  return store;
+}
