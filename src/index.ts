@@ -38,6 +38,15 @@ export type * from "./observability/events-map.js";
 export { StoreEvents } from "./observability/events.js";
 // Connecting and configuration
 export { type ConnectOptions, connect, connectWithConfig } from "./api/connect.js";
+export {
+  asS3,
+  type S3Mode,
+  type S3SnapshotResult,
+  type S3StoreHandle,
+  type S3SyncResult,
+  type S3SyncState,
+  type S3SyncStateName,
+} from "./api/as-s3.js";
 export type { PgPoolClientLike, PgPoolLike } from "./api/pg-pool-like.js";
 export { type LogFields, type Logger, type LogLevel, type LogMethod, silentLogger } from "./observability/logger.js";
 export {
