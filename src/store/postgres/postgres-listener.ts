@@ -7,8 +7,8 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
-import { pgDriver } from "./pg-driver.js";
 import { quoteIdent } from "./postgres-connection.js";
+import { createPgClient } from "./postgres-multi-host.js";
 
 export interface PostgresListenerOptions {
   /** Where to LISTEN; a direct server address when the pool goes through a transaction-mode pooler. */
@@ -94,7 +94,8 @@ export class PostgresListener {
 
   async #connect(): Promise<void> {
     if (this.#closed) return;
-    const client = new (pgDriver().Client)({
+    // A multi-host DSN LISTENs on the server its target_session_attrs picks (the primary after a failover).
+    const client = createPgClient({
       ...this.#options.connection,
       connectionTimeoutMillis: this.#options.connectionTimeoutMs,
     });
