@@ -13,6 +13,13 @@ export interface ConditionalProxy {
   readonly endpoint: string;
   /** Requests seen, by method (`PUT`, `GET`, `HEAD`, …), and conditional PUTs refused. */
   readonly counts: Record<string, number>;
+  /**
+   * Hold the next `n` conditional PUTs until all `n` have arrived, then let them through in arrival order: two
+   * writers' publishes are made to race for certain (the first wins, the others meet its ETag).
+   */
+  raceNextPuts(n: number): void;
+  /** Delay every conditional PUT by this many milliseconds before it is checked (latency, to widen races). */
+  putDelayMs: number;
   stop(): Promise<void>;
 }
 
@@ -24,6 +31,19 @@ export async function startConditionalProxy(upstream: string): Promise<Condition
   const target = new URL(upstream);
   const locks = new Map<string, Promise<void>>();
   const counts: Record<string, number> = {};
+  let race: { remaining: number; waiting: (() => void)[] } | undefined;
+  const control = { putDelayMs: 0 };
+  const joinRace = async (): Promise<void> => {
+    if (race === undefined) return;
+    const current = race;
+    current.remaining -= 1;
+    if (current.remaining === 0) {
+      race = undefined;
+      for (const go of current.waiting) go();
+      return;
+    }
+    await new Promise<void>((resolve) => current.waiting.push(resolve));
+  };
 
   const forward = (req: IncomingMessage, body: Buffer, method = req.method ?? "GET") =>
     new Promise<{ status: number; headers: IncomingMessage["headers"]; body: Buffer }>((resolve, reject) => {
@@ -74,6 +94,8 @@ export async function startConditionalProxy(upstream: string): Promise<Condition
       return;
     }
     const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (control.putDelayMs > 0) await new Promise((r) => setTimeout(r, control.putDelayMs));
+    await joinRace();
     await withLock(path, async () => {
       const head = await forward(req, Buffer.alloc(0), "HEAD");
       const exists = head.status === 200;
@@ -119,6 +141,15 @@ export async function startConditionalProxy(upstream: string): Promise<Condition
   return {
     endpoint: `http://127.0.0.1:${port}`,
     counts,
+    raceNextPuts(n: number) {
+      race = { remaining: n, waiting: [] };
+    },
+    get putDelayMs() {
+      return control.putDelayMs;
+    },
+    set putDelayMs(ms: number) {
+      control.putDelayMs = ms;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -17,6 +17,8 @@ export interface S3TestServer {
   readonly bucket: string;
   /** Requests the proxy saw, by method, and `refused` conditional PUTs. */
   readonly counts: ConditionalProxy["counts"];
+  /** The proxy's race and latency controls. */
+  readonly proxy: ConditionalProxy;
   /** A fresh `s3://bucket/<unique>.sqlite` DSN. */
   freshDsn(stem?: string): string;
   /** The object's ETag now, or null when it does not exist. */
@@ -58,6 +60,7 @@ export async function startS3TestServer(bucket = "pgqrs-test"): Promise<S3TestSe
     endpoint: proxy.endpoint,
     bucket,
     counts: proxy.counts,
+    proxy,
     freshDsn(stem = "queue") {
       counter += 1;
       return `s3://${bucket}/${stem}-${process.pid}-${Date.now().toString(36)}-${counter}.sqlite`;
