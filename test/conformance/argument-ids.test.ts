@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { expectRefused } from "../support/row-snapshot.js";
 import { openTestStore } from "../support/stores.js";
 
@@ -11,7 +11,7 @@ import { openTestStore } from "../support/stores.js";
 
 const BAD_IDS: unknown[] = [2 ** 63, 2 ** 53 + 1, Number.NaN, 1.5, "1 OR 1=1", 0, -1, Number.POSITIVE_INFINITY];
 
-describe.each(BACKENDS)("ids, counts and options on %s", (backend) => {
+describe.each(EVERY_BACKEND)("ids, counts and options on %s", (backend) => {
   let store: pgqrs.Store;
   let admin: pgqrs.Admin;
   let producer: pgqrs.Producer;

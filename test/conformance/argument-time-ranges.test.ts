@@ -7,7 +7,7 @@ import {
   MAX_TIME_MS,
   MIN_TIME_MS,
 } from "../../src/validation/time-arguments.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { expectRefused, rowSnapshot } from "../support/row-snapshot.js";
 import { openTestStore } from "../support/stores.js";
 
@@ -19,7 +19,7 @@ const YEAR_20000 = new Date("+020000-01-01T00:00:00.000Z");
 const BC = new Date(-2e14);
 const INVALID = new Date(Number.NaN);
 
-describe.each(BACKENDS)("time arguments on %s", (backend) => {
+describe.each(EVERY_BACKEND)("time arguments on %s", (backend) => {
   let store: pgqrs.Store;
   let producer: pgqrs.Producer;
   let consumer: pgqrs.Consumer;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { errorCode, openTestStore } from "../support/stores.js";
 
-describe.each(BACKENDS)("consuming on %s", (backend) => {
+describe.each(EVERY_BACKEND)("consuming on %s", (backend) => {
   let n = 0;
   const setup = async (opts: { maxReadCt?: number } = {}) => {
     const t = await openTestStore(backend, opts);

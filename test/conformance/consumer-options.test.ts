@@ -7,10 +7,10 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore, thrown } from "../support/stores.js";
 
-describe.each(BACKENDS)("registering producers and consumers on %s", (backend) => {
+describe.each(EVERY_BACKEND)("registering producers and consumers on %s", (backend) => {
   const setup = async () => {
     const { store } = await openTestStore(backend);
     await store.queue("emails");

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore, thrown } from "../support/stores.js";
 import { gate, openVirtualStore } from "../support/virtual-time.js";
 
@@ -17,7 +17,7 @@ interface Email {
   attempt: number;
 }
 
-describe.each(BACKENDS)("typed queues on %s", (backend) => {
+describe.each(EVERY_BACKEND)("typed queues on %s", (backend) => {
   let n = 0;
   const queueName = () => {
     n += 1;

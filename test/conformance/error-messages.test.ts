@@ -4,16 +4,16 @@
  */
 import { afterAll, describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS, dropSchema, freshDatabase } from "../support/backends.js";
+import { databaseFile, dropDatabase, EVERY_BACKEND, freshDatabase } from "../support/backends.js";
 import { openTestStore, thrown } from "../support/stores.js";
 
-describe.each(BACKENDS)("error messages on %s", (backend) => {
+describe.each(EVERY_BACKEND)("error messages on %s", (backend) => {
   it("a database without the schema: SCHEMA_NOT_INSTALLED naming the place and both ways to install", async () => {
     const { dsn, schema } = freshDatabase(backend);
     const store = await pgqrs.connect(dsn, { schema });
     afterAll(async () => {
       await store.close();
-      if (backend === "postgres") await dropSchema(schema);
+      await dropDatabase(backend, schema);
     });
     const calls: [string, () => Promise<unknown>][] = [
       ["createQueue", () => pgqrs.admin(store).createQueue("emails")],
@@ -29,7 +29,7 @@ describe.each(BACKENDS)("error messages on %s", (backend) => {
       expect(err.message, what).toContain("run `npx pgqrs install` or `await pgqrs.admin(store).install()`".slice(4));
       expect(err.message, what).toContain("pgqrs_");
       if (backend === "postgres") expect(err.message, what).toContain(`(schema ${schema})`);
-      else expect(err.message, what).toContain(dsn.replace(/^sqlite:\/\//, ""));
+      else expect(err.message, what).toContain(databaseFile(dsn));
       expect(err.cause, what).toBeDefined();
     }
     // verify() keeps its own answer (it reads the catalog and writes nothing).

@@ -1,12 +1,12 @@
 import { PassThrough } from "node:stream";
-import Database from "better-sqlite3";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
 import { startDashboard } from "../../src/dashboard/server.js";
 import * as pgqrs from "../../src/index.js";
 import { MAX_TIME_MS, MIN_TIME_MS } from "../../src/validation/time-arguments.js";
-import { BACKENDS, type BackendName, postgresDsn } from "../support/backends.js";
+import { type BackendName, databaseFile, EVERY_BACKEND, postgresDsn } from "../support/backends.js";
+import { openFile } from "../support/raw-sql.js";
 import { openTestStore } from "../support/stores.js";
 
 // Issue 14 item 3 (review M1): rows another program wrote with dates this package would refuse (BC dates, years
@@ -37,7 +37,7 @@ async function writeForeignRows(backend: BackendName, dsn: string, schema: strin
       await client.end();
     }
   }
-  const db = new Database(dsn.slice("sqlite://".length));
+  const db = openFile(backend, databaseFile(dsn));
   try {
     const insert = db.prepare(
       "INSERT INTO pgqrs_messages (queue_id, payload, vt, enqueued_at, archived_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -79,7 +79,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   return { code, ...chunks };
 }
 
-describe.each(BACKENDS)("timestamps written by another program on %s", (backend) => {
+describe.each(EVERY_BACKEND)("timestamps written by another program on %s", (backend) => {
   it("read back clamped to the range through the API, the dashboard and the CLI", async () => {
     const { store, dsn, schema } = await openTestStore(backend);
     const admin = pgqrs.admin(store);

@@ -7,7 +7,7 @@ import pg from "pg";
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { runPollLoop } from "../../src/queue/poll-loop.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 import { openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
 
@@ -30,7 +30,7 @@ async function idleLoop(store: pgqrs.Store, clock: pgqrs.VirtualClock, queue: st
   return { consumer, seen, loop };
 }
 
-describe.each(BACKENDS)("handoffs on %s", (backend) => {
+describe.each(EVERY_BACKEND)("handoffs on %s", (backend) => {
   it("an idle loop takes its store's next message straight from the insert, leased to its consumer", async () => {
     const { store, clock } = await openVirtualStore(backend, { pollIntervalMs: 60_000 });
     await store.queue("direct");

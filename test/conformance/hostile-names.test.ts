@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore, thrown } from "../support/stores.js";
 
 const HOSTILE_NAMES = [
@@ -19,7 +19,7 @@ const HOSTILE_NAMES = [
   "%s%n",
 ];
 
-describe.each(BACKENDS)("hostile names on %s", (backend) => {
+describe.each(EVERY_BACKEND)("hostile names on %s", (backend) => {
   it("queue and worker names are plain data or a clear error, never SQL", async () => {
     const { store } = await openTestStore(backend);
     const admin = pgqrs.admin(store);

@@ -1,13 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore, thrown } from "../support/stores.js";
 
 /** What JSON can carry: JSON.parse(JSON.stringify(v)) (−0 becomes 0, key order is not kept by jsonb). */
 const asJson = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
 
-describe.each(BACKENDS)("hostile payloads on %s", (backend) => {
+describe.each(EVERY_BACKEND)("hostile payloads on %s", (backend) => {
   it("random JSON values (any Unicode, quotes, backslashes, SQL text) round-trip exactly", async () => {
     const { store } = await openTestStore(backend);
     await pgqrs.admin(store).createQueue("fuzz");

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { QueueMessage } from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { errorCode, openTestStore } from "../support/stores.js";
 
 /** Resolves once the consumer's row says `status` (the iterator sets it before it claims or waits). */
@@ -13,7 +13,7 @@ async function statusReached(consumer: { status(): Promise<string> }, status: st
   while ((await consumer.status()) !== status) await new Promise((r) => setImmediate(r));
 }
 
-describe.each(BACKENDS)("consumer.messages() on %s", (backend) => {
+describe.each(EVERY_BACKEND)("consumer.messages() on %s", (backend) => {
   const setup = async (queue: string, pollIntervalMs = 60_000) => {
     const t = await openTestStore(backend, { pollIntervalMs });
     await t.store.queue(queue);

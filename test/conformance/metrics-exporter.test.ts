@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { createMetricsExporter } from "../../src/metrics/metrics-exporter.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import {
   conventionProblems,
   family,
@@ -61,7 +61,7 @@ async function finishedRun(t: TestStore, wf: string): Promise<void> {
   expect(r.archived).toBe(true);
 }
 
-describe.each(BACKENDS)("Prometheus exporter on %s", (backend) => {
+describe.each(EVERY_BACKEND)("Prometheus exporter on %s", (backend) => {
   it("reports backlog, failures, dead letters, completions, workers, runs and step durations", async () => {
     const t = await openTestStore(backend);
     const exporter = createMetricsExporter(t.store, { cacheMs: 0 });

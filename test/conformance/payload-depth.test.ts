@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { MAX_PAYLOAD_DEPTH } from "../../src/queue/payload-validation.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { expectRefused } from "../support/row-snapshot.js";
 import { openTestStore } from "../support/stores.js";
 
@@ -22,7 +22,7 @@ function nestedObject(depth: number): unknown {
   return v;
 }
 
-describe.each(BACKENDS)("payload depth on %s", (backend) => {
+describe.each(EVERY_BACKEND)("payload depth on %s", (backend) => {
   it("100,000 levels are VALIDATION_FAILED (not RangeError) for enqueue, batches, triggers, outputs and steps", async () => {
     const { store } = await openTestStore(backend);
     expect(store.config.validationConfig.maxObjectDepth).toBeNull();

@@ -8,11 +8,11 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { runPollLoop } from "../../src/queue/poll-loop.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 import { gate, nextTurn, openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
 
-describe.each(BACKENDS)("fast poll loops on %s", (backend) => {
+describe.each(EVERY_BACKEND)("fast poll loops on %s", (backend) => {
   it.each([
     { concurrency: 1, batch: 1 },
     { concurrency: 4, batch: 1 },
@@ -155,7 +155,7 @@ async function pickedUpLongBeforeThePoll(
   expect(await loop).toBe("interrupted");
 }
 
-describe.each(BACKENDS)("enqueue wake-up on %s", (backend) => {
+describe.each(EVERY_BACKEND)("enqueue wake-up on %s", (backend) => {
   it("a loop with a 60 s poll interval picks up a message enqueued through its store long before its next poll", async () => {
     const { store, clock } = await openVirtualStore(backend, { pollIntervalMs: 60_000 });
     await store.queue("wake");
@@ -164,7 +164,7 @@ describe.each(BACKENDS)("enqueue wake-up on %s", (backend) => {
   });
 });
 
-describe.each(BACKENDS)("claims after a short claim on %s", (backend) => {
+describe.each(EVERY_BACKEND)("claims after a short claim on %s", (backend) => {
   it("a freed slot does not claim again until an enqueue hint arrives or the poll interval passes", async () => {
     const { store } = await openVirtualStore(backend, { pollIntervalMs: 60_000 });
     await store.queue("short");

@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 
 const HOUR_MS = 3_600_000;
 
-describe.each(BACKENDS)("handler loops honour dequeue().at(time) on %s", (backend) => {
+describe.each(EVERY_BACKEND)("handler loops honour dequeue().at(time) on %s", (backend) => {
   /**
    * Runs a batch loop at `at` until it has handled two batches: `early` is visible before the loop starts, `late`
    * (enqueued by the first batch's handler) is claimed by the claim that acknowledges the first batch.

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { errorCode, openTestStore, thrown } from "../support/stores.js";
 import { openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
 
-describe.each(BACKENDS)("one-shot polls and worker administration on %s", (backend) => {
+describe.each(EVERY_BACKEND)("one-shot polls and worker administration on %s", (backend) => {
   const setup = async () => {
     const t = await openTestStore(backend, { pollIntervalMs: 10 });
     await t.store.queue("p");

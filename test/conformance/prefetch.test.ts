@@ -7,11 +7,11 @@
 import { describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { STALLED_WAIT_MS } from "../../src/queue/poll-lanes.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { errorCode, thrown } from "../support/stores.js";
 import { gate, nextTurn, openVirtualStore } from "../support/virtual-time.js";
 
-describe.each(BACKENDS)("prefetching handler loops on %s", (backend) => {
+describe.each(EVERY_BACKEND)("prefetching handler loops on %s", (backend) => {
   let n = 0;
   const setup = async (count: number) => {
     const { store, clock } = await openVirtualStore(backend, { pollIntervalMs: 20 });

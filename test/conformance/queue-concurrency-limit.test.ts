@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { stopChild } from "../fixtures/queue-controls-spawn.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND, manyProcesses } from "../support/backends.js";
 import { spawnFixture } from "../support/child.js";
 import { openTestStore } from "../support/stores.js";
 import { gate, openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
@@ -88,7 +88,7 @@ describe("queue concurrency limit across processes", () => {
     const LIMIT = 3;
     const TOTAL = 9;
     const targets = await Promise.all(
-      BACKENDS.map(async (backend) => {
+      EVERY_BACKEND.filter(manyProcesses).map(async (backend) => {
         const t = await openTestStore(backend, { clock: pgqrs.systemClock });
         await pgqrs.admin(t.store).createQueue("limited", { concurrencyLimit: LIMIT });
         await (await t.store.producer("limited")).enqueueBatch(Array.from({ length: TOTAL }, (_, i) => ({ i })));
@@ -111,7 +111,7 @@ describe("queue concurrency limit across processes", () => {
   }, 180_000);
 });
 
-describe.each(BACKENDS)("queue concurrency limit on %s", (backend) => {
+describe.each(EVERY_BACKEND)("queue concurrency limit on %s", (backend) => {
   it("updateQueue raises and clears the limit for running loops", async () => {
     const POLL = 100;
     const { store, clock } = await openVirtualStore(backend);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 
 /** Every message row of the store, archived ones included, as comparable text. */
@@ -16,7 +16,7 @@ async function allRows(store: pgqrs.Store): Promise<string> {
   );
 }
 
-describe.each(BACKENDS)("queue dedup keys on %s", (backend) => {
+describe.each(EVERY_BACKEND)("queue dedup keys on %s", (backend) => {
   let n = 0;
   const setup = async (opts: Parameters<typeof openTestStore>[1] = {}) => {
     const t = await openTestStore(backend, opts);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import type { CreateQueueOptions } from "../../src/queue-controls-types.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore, thrown } from "../support/stores.js";
 
 type Options = CreateQueueOptions;
@@ -49,7 +49,7 @@ const BAD_SETTINGS: [string, Options][] = [
   ["rateLimit", { rateLimit: 3 as unknown as { max: number; perSeconds: number } }],
 ];
 
-describe.each(BACKENDS)("queue setup and settings on %s", (backend) => {
+describe.each(EVERY_BACKEND)("queue setup and settings on %s", (backend) => {
   it("createQueue twice with ifNotExists returns the same queue, its settings unchanged", async () => {
     const { store } = await openTestStore(backend);
     const adm = pgqrs.admin(store);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
 
 const POLL_MS = 100;
@@ -29,7 +29,7 @@ async function message(store: pgqrs.Store, id: number): Promise<pgqrs.QueueMessa
   return m;
 }
 
-describe.each(BACKENDS)("no limbo on %s", (backend) => {
+describe.each(EVERY_BACKEND)("no limbo on %s", (backend) => {
   let n = 0;
   const setup = async (options?: Parameters<pgqrs.Admin["createQueue"]>[1]) => {
     const t = await openVirtualStore(backend);

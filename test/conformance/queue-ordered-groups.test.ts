@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 import { gate, openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
 
@@ -13,7 +13,7 @@ interface Job {
   seq: number;
 }
 
-describe.each(BACKENDS)("ordered groups on %s", (backend) => {
+describe.each(EVERY_BACKEND)("ordered groups on %s", (backend) => {
   it("8 consumers, 20 keys × 50 messages: per key no overlap and enqueue order; keys run in parallel", async () => {
     const KEYS = 20;
     const PER_KEY = 50;

@@ -4,10 +4,10 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore, thrown } from "../support/stores.js";
 
-describe.each(BACKENDS)("queue priorities on %s", (backend) => {
+describe.each(EVERY_BACKEND)("queue priorities on %s", (backend) => {
   let n = 0;
   const setup = async () => {
     const t = await openTestStore(backend);

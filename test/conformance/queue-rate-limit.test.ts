@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openVirtualStore } from "../support/virtual-time.js";
 
 /** Poll interval of the loops: an odd value, so no other timer of the store is pending at exactly this delay. */
@@ -23,7 +23,7 @@ function maxInWindow(times: number[], perMs: number): number {
   return max;
 }
 
-describe.each(BACKENDS)("queue rate limit on %s", (backend) => {
+describe.each(EVERY_BACKEND)("queue rate limit on %s", (backend) => {
   it("two stores, four loops: at most max claims in any window; the rest wait for the window to move", async () => {
     const MAX = 3;
     const PER_MS = 10_000;

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import type { RetryOptions } from "../../src/queue-controls-types.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
 
 const POLL_MS = 100;
@@ -89,7 +89,7 @@ async function walkAttempts(
   return delays;
 }
 
-describe.each(BACKENDS)("queue retry backoff on %s", (backend) => {
+describe.each(EVERY_BACKEND)("queue retry backoff on %s", (backend) => {
   let n = 0;
   const setup = async (options?: Parameters<pgqrs.Admin["createQueue"]>[1]) => {
     const t = await openVirtualStore(backend);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { thrown } from "../support/stores.js";
 import { gate, nextTurn, openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
 
@@ -26,7 +26,7 @@ function track<T>(p: Promise<T>): { settled: () => boolean; promise: Promise<T> 
   return { settled: () => settled, promise };
 }
 
-describe.each(BACKENDS)("stopping workers on %s", (backend) => {
+describe.each(EVERY_BACKEND)("stopping workers on %s", (backend) => {
   let n = 0;
   const setup = async () => {
     const t = await openVirtualStore(backend);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { errorCode, openTestStore, thrown } from "../support/stores.js";
 
-describe.each(BACKENDS)("queues and admin on %s", (backend) => {
+describe.each(EVERY_BACKEND)("queues and admin on %s", (backend) => {
   it("creates, gets, lists and refuses duplicates", async () => {
     const { store } = await openTestStore(backend);
     const admin = pgqrs.admin(store);

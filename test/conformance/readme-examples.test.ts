@@ -3,11 +3,18 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { BACKENDS, freshSqlitePath, postgresDsn, uniqueName } from "../support/backends.js";
+import {
+  type BackendName,
+  dialectOf,
+  EVERY_BACKEND,
+  freshDatabase,
+  postgresDsn,
+  uniqueName,
+} from "../support/backends.js";
 
 /** Run `fn` with the DSN of a brand-new database of the backend (the examples use the default schema). */
-async function withFreshDatabase(backend: string, fn: (dsn: string) => void): Promise<void> {
-  if (backend === "sqlite") return fn(`sqlite://${freshSqlitePath()}`);
+async function withFreshDatabase(backend: BackendName, fn: (dsn: string) => void): Promise<void> {
+  if (dialectOf(backend) === "sqlite") return fn(freshDatabase(backend).dsn);
   const name = uniqueName("ex");
   const admin = new pg.Client({ connectionString: postgresDsn() });
   await admin.connect();
@@ -58,7 +65,7 @@ describe.each([
     expect(readme).toContain(readFileSync(file, "utf8").trim());
   });
 
-  it.each(BACKENDS)(
+  it.each(EVERY_BACKEND)(
     "runs as written on %s",
     async (backend) => {
       await withFreshDatabase(backend, (dsn) => check(runExample(file, dsn)));

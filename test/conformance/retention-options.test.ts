@@ -5,14 +5,14 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { errorCode, openTestStore } from "../support/stores.js";
 
 const DAY = 86_400_000;
 let counter = 0;
 const unique = (prefix: string) => `${prefix}_${++counter}_${Math.random().toString(36).slice(2, 7)}`;
 
-describe.each(BACKENDS)("retention options on %s", (backend) => {
+describe.each(EVERY_BACKEND)("retention options on %s", (backend) => {
   it("createQueue and store.queue take retention; an existing queue (ifNotExists) keeps its own", async () => {
     const t = await openTestStore(backend);
     const admin = pgqrs.admin(t.store);

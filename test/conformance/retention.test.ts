@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { errorCode, openTestStore, type TestStore } from "../support/stores.js";
 
 const DAY = 86_400_000;
@@ -56,7 +56,7 @@ async function finishedRun(t: TestStore, wf: string, to: "SUCCESS" | "ERROR" | "
   return run;
 }
 
-describe.each(BACKENDS)("retention on %s", (backend) => {
+describe.each(EVERY_BACKEND)("retention on %s", (backend) => {
   it("defaults: archived 7d, dead letters 30d, finished runs 30d; setRetention merges, false keeps all", async () => {
     const t = await openTestStore(backend);
     const admin = pgqrs.admin(t.store);
@@ -306,7 +306,7 @@ describe("retention on postgres: concurrent sweeps", () => {
   });
 });
 
-describe.each(BACKENDS)("retention maintenance on %s", (backend) => {
+describe.each(EVERY_BACKEND)("retention maintenance on %s", (backend) => {
   it("a running poll loop sweeps due rows from the store's maintenance; without loops nothing is swept", async () => {
     const { openVirtualStore } = await import("../support/virtual-time.js");
     const { storeTasksOf } = await import("../../src/workers/store-tasks.js");

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { fireDueSchedules } from "../../src/schedules/firing.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openVirtualStore } from "../support/virtual-time.js";
 
 const HOUR = 3_600_000;
@@ -21,7 +21,7 @@ function isoTimes(from: number, stepMs: number, count: number): string[] {
   return Array.from({ length: count }, (_, i) => new Date(from + i * stepMs).toISOString());
 }
 
-describe.each(BACKENDS)("schedules and time on %s", (backend) => {
+describe.each(EVERY_BACKEND)("schedules and time on %s", (backend) => {
   it("tick rows older than TICK_HISTORY_MS (7 days) are pruned when the schedule fires; its messages stay", async () => {
     const { store, clock } = await openVirtualStore(backend);
     const admin = pgqrs.admin(store);

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { fireDueSchedules } from "../../src/schedules/firing.js";
 import { storeTasksOf } from "../../src/workers/store-tasks.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { thrown } from "../support/stores.js";
 import { nextTurn, openVirtualStore } from "../support/virtual-time.js";
 
@@ -30,7 +30,7 @@ function isoTimes(from: number, stepMs: number, count: number): string[] {
   return Array.from({ length: count }, (_, i) => new Date(from + i * stepMs).toISOString());
 }
 
-describe.each(BACKENDS)("schedules on %s", (backend) => {
+describe.each(EVERY_BACKEND)("schedules on %s", (backend) => {
   it("create, read, list, update, pause, resume, delete; bad input is VALIDATION_FAILED naming the field", async () => {
     const { store } = await openVirtualStore(backend);
     const admin = pgqrs.admin(store);

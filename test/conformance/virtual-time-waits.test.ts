@@ -5,12 +5,12 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
 
 const TEN_MINUTES = 600_000;
 
-describe.each(BACKENDS)("bounded waits in virtual time on %s", (backend) => {
+describe.each(EVERY_BACKEND)("bounded waits in virtual time on %s", (backend) => {
   it("a bounded poll returns [] at its until() deadline of the store's clock", async () => {
     const { store, clock } = await openVirtualStore(backend);
     await store.queue("bounded");

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openVirtualStore } from "../support/virtual-time.js";
 
 /** The output of the run of `message` once it is SUCCESS, polled in real time (results wait on the virtual clock). */
@@ -22,7 +22,7 @@ async function outputOf(store: pgqrs.Store, message: { id: number }): Promise<un
   return (rec as pgqrs.RunRecord | null)?.output;
 }
 
-describe.each(BACKENDS)("workflow primitives through a worker on %s", (backend) => {
+describe.each(EVERY_BACKEND)("workflow primitives through a worker on %s", (backend) => {
   let n = 0;
   const setup = async () => {
     const t = await openVirtualStore(backend, { pollIntervalMs: 50 });

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS, freshDatabase } from "../support/backends.js";
+import { EVERY_BACKEND, freshDatabase, manyProcesses } from "../support/backends.js";
 import { kill9, spawnFixture } from "../support/child.js";
 import { errorCode, openTestStore, thrown } from "../support/stores.js";
 import { gate, openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
@@ -33,7 +33,7 @@ const PATH: Record<pgqrs.WorkerStatus, Op[]> = {
   stopped: ["suspend", "shutdown"],
 };
 
-describe.each(BACKENDS)("worker lifecycle on %s", (backend) => {
+describe.each(EVERY_BACKEND)("worker lifecycle on %s", (backend) => {
   it("follows the five-state transition table exactly", async () => {
     const { store } = await openTestStore(backend);
     await store.queue("life");
@@ -168,39 +168,43 @@ describe.each(BACKENDS)("worker lifecycle on %s", (backend) => {
     expect((err as pgqrs.PgqrsError).code).toBe("WORKER_NOT_FOUND");
   });
 
-  it("reclaims the messages of a worker process killed with SIGKILL", async () => {
-    const { dsn, schema } = freshDatabase(backend);
-    // The child heartbeats in real time; this store reads time from a clock the test moves past its last beat.
-    const clock = new pgqrs.ManualClock();
-    const store = await pgqrs.connect(dsn, { schema, clock });
-    const admin = pgqrs.admin(store);
-    await admin.install();
-    await store.queue("zombies");
-    const producer = await store.producer("zombies");
-    const sent = await producer.enqueueBatch(Array.from({ length: 20 }, (_, i) => i));
-    const { child, first } = await spawnFixture<{ workerId: number; held: number[] }>(
-      "test/fixtures/hold-messages-child.ts",
-      [dsn, schema, "zombies", "20"],
-    );
-    expect(first.held).toHaveLength(20);
-    await kill9(child);
-    // 1.5 s after the dead child's last heartbeat (it beat at most at the real time now), in this store's time.
-    clock.set(Date.now() + 1_500);
-    await producer.heartbeat();
-    const consumer = await store.consumer("zombies");
-    expect(await consumer.dequeue({ batchSize: 20 })).toEqual([]);
-    expect((await admin.listZombies({ queue: "zombies", olderThanMs: 1_000 })).map((w) => w.id)).toEqual([
-      first.workerId,
-    ]);
-    expect(await admin.reclaimMessages("zombies", 1_000)).toBe(20);
-    expect((await store.tables().workers().get(first.workerId))?.status).toBe("stopped");
-    const got = await consumer.dequeue({ batchSize: 50 });
-    expect(got.map((m) => m.id).sort((a, b) => a - b)).toEqual(sent.map((m) => m.id));
-    expect(got.every((m) => m.readCt === 2)).toBe(true);
-    expect((await consumer.archiveMany(got.map((m) => m.id))).every(Boolean)).toBe(true);
-    expect((await admin.queueMetrics("zombies")).archivedMessages).toBe(20);
-    await store.close();
-  }, 60_000);
+  it.skipIf(!manyProcesses(backend))(
+    "reclaims the messages of a worker process killed with SIGKILL",
+    async () => {
+      const { dsn, schema } = freshDatabase(backend);
+      // The child heartbeats in real time; this store reads time from a clock the test moves past its last beat.
+      const clock = new pgqrs.ManualClock();
+      const store = await pgqrs.connect(dsn, { schema, clock });
+      const admin = pgqrs.admin(store);
+      await admin.install();
+      await store.queue("zombies");
+      const producer = await store.producer("zombies");
+      const sent = await producer.enqueueBatch(Array.from({ length: 20 }, (_, i) => i));
+      const { child, first } = await spawnFixture<{ workerId: number; held: number[] }>(
+        "test/fixtures/hold-messages-child.ts",
+        [dsn, schema, "zombies", "20"],
+      );
+      expect(first.held).toHaveLength(20);
+      await kill9(child);
+      // 1.5 s after the dead child's last heartbeat (it beat at most at the real time now), in this store's time.
+      clock.set(Date.now() + 1_500);
+      await producer.heartbeat();
+      const consumer = await store.consumer("zombies");
+      expect(await consumer.dequeue({ batchSize: 20 })).toEqual([]);
+      expect((await admin.listZombies({ queue: "zombies", olderThanMs: 1_000 })).map((w) => w.id)).toEqual([
+        first.workerId,
+      ]);
+      expect(await admin.reclaimMessages("zombies", 1_000)).toBe(20);
+      expect((await store.tables().workers().get(first.workerId))?.status).toBe("stopped");
+      const got = await consumer.dequeue({ batchSize: 50 });
+      expect(got.map((m) => m.id).sort((a, b) => a - b)).toEqual(sent.map((m) => m.id));
+      expect(got.every((m) => m.readCt === 2)).toBe(true);
+      expect((await consumer.archiveMany(got.map((m) => m.id))).every(Boolean)).toBe(true);
+      expect((await admin.queueMetrics("zombies")).archivedMessages).toBe(20);
+      await store.close();
+    },
+    60_000,
+  );
 
   it("dead-letters per queue and replays only that queue's dead letters", async () => {
     const { store, clock } = await openTestStore(backend, { maxReadCt: 1 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS, freshDatabase } from "../support/backends.js";
+import { EVERY_BACKEND, freshDatabase } from "../support/backends.js";
 import { errorCode, openTestStore, thrown } from "../support/stores.js";
 import { openVirtualStore } from "../support/virtual-time.js";
 
-describe.each(BACKENDS)("worker registration on %s", (backend) => {
+describe.each(EVERY_BACKEND)("worker registration on %s", (backend) => {
   it("registers named producers and consumers, host:port for the three-argument form", async () => {
     const { store } = await openTestStore(backend);
     await store.queue("tasks");

@@ -1,10 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore, thrown } from "../support/stores.js";
 import { gate, openVirtualStore } from "../support/virtual-time.js";
 
-describe.each(BACKENDS)("workflow deliveries and leases on %s", (backend) => {
+describe.each(EVERY_BACKEND)("workflow deliveries and leases on %s", (backend) => {
   it("does not count rescheduled retries toward maxReadCt", async () => {
     const { store } = await openTestStore(backend, { maxReadCt: 2, pollIntervalMs: 5 });
     let calls = 0;
@@ -94,7 +94,7 @@ describe.each(BACKENDS)("workflow deliveries and leases on %s", (backend) => {
   });
 });
 
-describe.each(BACKENDS)("dead-lettered workflow messages on %s", (backend) => {
+describe.each(EVERY_BACKEND)("dead-lettered workflow messages on %s", (backend) => {
   it("fail their run visibly instead of leaving it RUNNING", async () => {
     const { store, clock } = await openTestStore(backend, { maxReadCt: 1 });
     await store.createWorkflow("poison_wf");

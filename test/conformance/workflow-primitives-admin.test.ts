@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openPrimitives, wfName } from "../support/primitives.js";
 import { errorCode } from "../support/stores.js";
 
-describe.each(BACKENDS)("admin views and removal of primitive rows on %s", (backend) => {
+describe.each(EVERY_BACKEND)("admin views and removal of primitive rows on %s", (backend) => {
   it("lists a run's messages, events and children, and removes them with the workflow's queue", async () => {
     const p = await openPrimitives(backend);
     const { store } = p;

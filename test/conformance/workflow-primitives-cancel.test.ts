@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { DAY_MS, drive, openPrimitives, PROMPT_MS, wfName } from "../support/primitives.js";
 
-describe.each(BACKENDS)("cancelling waiting runs on %s", (backend) => {
+describe.each(EVERY_BACKEND)("cancelling waiting runs on %s", (backend) => {
   it("wakes a run asleep or waiting for a message and cancels it, long before its deadline", async () => {
     const p = await openPrimitives(backend);
     const { store, clock } = p;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { drive, openPrimitives, type PrimitivesStore, wfName } from "../support/primitives.js";
 
 /** A child workflow that multiplies by ten, and fails for negative input; counts its calls. */
@@ -20,7 +20,7 @@ async function childWorkflow(p: PrimitivesStore) {
   return { def, calls };
 }
 
-describe.each(BACKENDS)("child workflows on %s", (backend) => {
+describe.each(EVERY_BACKEND)("child workflows on %s", (backend) => {
   it("startChild creates the child run at once; result() pauses the parent until the child ends", async () => {
     const p = await openPrimitives(backend);
     const { store } = p;

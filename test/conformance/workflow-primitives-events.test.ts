@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { DAY_MS, drive, openPrimitives, wfName } from "../support/primitives.js";
 import { errorCode } from "../support/stores.js";
 import { untilTimerAt } from "../support/virtual-time.js";
 
-describe.each(BACKENDS)("run events on %s", (backend) => {
+describe.each(EVERY_BACKEND)("run events on %s", (backend) => {
   it("setEvent: last write wins; runEvents lists one event per key", async () => {
     const p = await openPrimitives(backend);
     const { store } = p;

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { DAY_MS, drive, openPrimitives, PROMPT_MS, wfName } from "../support/primitives.js";
 
-describe.each(BACKENDS)("send and recv on %s", (backend) => {
+describe.each(EVERY_BACKEND)("send and recv on %s", (backend) => {
   it("keeps messages sent before the recv; recv takes the oldest first, each message once per name", async () => {
     const p = await openPrimitives(backend);
     const { store, clock } = p;

@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openPrimitives, wfName } from "../support/primitives.js";
 import { errorCode } from "../support/stores.js";
 
-describe.each(BACKENDS)("rules of the workflow primitives on %s", (backend) => {
+describe.each(EVERY_BACKEND)("rules of the workflow primitives on %s", (backend) => {
   it("refuses a name reused for another kind of operation with VALIDATION_FAILED", async () => {
     const p = await openPrimitives(backend);
     const { store } = p;

@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { DAY_MS, drive, openPrimitives, PROMPT_MS, wfName } from "../support/primitives.js";
 import { errorCode } from "../support/stores.js";
 
-describe.each(BACKENDS)("run.sleep on %s", (backend) => {
+describe.each(EVERY_BACKEND)("run.sleep on %s", (backend) => {
   it("pauses the run until its wake-up time, holding no lease, and wakes it a day later, once", async () => {
     const p = await openPrimitives(backend);
     const { store, clock } = p;

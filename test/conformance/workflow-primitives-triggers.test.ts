@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openPrimitives, wfName } from "../support/primitives.js";
 
-describe.each(BACKENDS)("idempotent triggers on %s", (backend) => {
+describe.each(EVERY_BACKEND)("idempotent triggers on %s", (backend) => {
   it("returns the first trigger's message for a repeated key and creates nothing; another key triggers anew", async () => {
     const p = await openPrimitives(backend);
     const { store } = p;

@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { DAY_MS, drive, openPrimitives, wfName } from "../support/primitives.js";
 import { gate } from "../support/virtual-time.js";
 
-describe.each(BACKENDS)("what a paused run waits for, on %s", (backend) => {
+describe.each(EVERY_BACKEND)("what a paused run waits for, on %s", (backend) => {
   it("says sleep, message (with topic) or child (with its run id), until when, and under which name", async () => {
     const p = await openPrimitives(backend);
     const { store, clock } = p;

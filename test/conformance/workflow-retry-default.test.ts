@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { drive, openPrimitives, POLL_MS, type PrimitivesStore, wfName } from "../support/primitives.js";
 import { thrown } from "../support/stores.js";
 
@@ -49,7 +49,7 @@ async function finishedAfterRetries(p: PrimitivesStore, message: { id: number })
   return (await p.runOf(message)) as pgqrs.RunRecord;
 }
 
-describe.each(BACKENDS)("errors retry by default on %s", (backend) => {
+describe.each(EVERY_BACKEND)("errors retry by default on %s", (backend) => {
   afterEach(() => {
     vi.restoreAllMocks();
   });

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { DAY_MS, drive, openPrimitives, PROMPT_MS, wfName } from "../support/primitives.js";
 
 /** A workflow of three counted steps; step `s2` throws while `failing.s2` says so (the error from `fail`). */
@@ -33,7 +33,7 @@ function threeSteps(name: string, options: { retry?: { maxAttempts: number } } =
   return { def, calls, failing };
 }
 
-describe.each(BACKENDS)("retry, resume and fork of runs on %s", (backend) => {
+describe.each(EVERY_BACKEND)("retry, resume and fork of runs on %s", (backend) => {
   it("retryRun re-executes only the failed step after a permanent failure; the message is delivered afresh", async () => {
     const p = await openPrimitives(backend);
     const { store, clock } = p;

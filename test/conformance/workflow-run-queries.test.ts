@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openPrimitives, wfName } from "../support/primitives.js";
 import { errorCode } from "../support/stores.js";
 
@@ -33,7 +33,7 @@ async function allPages(admin: pgqrs.Admin, options: pgqrs.ListRunsOptions): Pro
 
 const ids = (runs: readonly { id: number }[]) => runs.map((r) => r.id);
 
-describe.each(BACKENDS)("admin listRuns and listSteps on %s", (backend) => {
+describe.each(EVERY_BACKEND)("admin listRuns and listSteps on %s", (backend) => {
   it("lists runs newest first with stable fields, filtered by workflow, status and creation time", async () => {
     const p = await openPrimitives(backend);
     const { store, clock } = p;

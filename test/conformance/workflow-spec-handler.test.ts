@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 
 // `dequeue().worker(consumer).handle(workflowHandler(store, def)).poll(store)` (reference §1.10.4, §3.5, §8 item 8).
-describe.each(BACKENDS)("workflowHandler served by a dequeue loop on %s", (backend) => {
+describe.each(EVERY_BACKEND)("workflowHandler served by a dequeue loop on %s", (backend) => {
   let n = 0;
   const setup = async () => {
     const t = await openTestStore(backend, { pollIntervalMs: 10 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 
 // Run outcomes of a workflow worker as the reference's §1.10.4 maps them.
-describe.each(BACKENDS)("workflow outcomes per spec on %s", (backend) => {
+describe.each(EVERY_BACKEND)("workflow outcomes per spec on %s", (backend) => {
   let n = 0;
   const setup = async () => {
     const t = await openTestStore(backend, { pollIntervalMs: 10 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore, thrown } from "../support/stores.js";
 
 // Step failures and the retry schedule as the reference's §1.10.5 describes them.
@@ -27,7 +27,7 @@ describe("the default retry delay", () => {
   });
 });
 
-describe.each(BACKENDS)("workflow step retries per spec on %s", (backend) => {
+describe.each(EVERY_BACKEND)("workflow step retries per spec on %s", (backend) => {
   afterEach(() => {
     vi.restoreAllMocks();
   });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore, thrown } from "../support/stores.js";
 
 // Run and step handles as the reference's §1.10.5 and §3.3-3.4 describe them.
-describe.each(BACKENDS)("workflow run handles per spec on %s", (backend) => {
+describe.each(EVERY_BACKEND)("workflow run handles per spec on %s", (backend) => {
   let n = 0;
   const setup = async () => {
     const t = await openTestStore(backend);

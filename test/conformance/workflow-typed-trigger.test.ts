@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openPrimitives, wfName } from "../support/primitives.js";
 
 interface Order {
@@ -23,7 +23,7 @@ const codeOf = async (p: Promise<unknown>): Promise<string | undefined> => {
   }
 };
 
-describe.each(BACKENDS)("typed trigger messages on %s", (backend) => {
+describe.each(EVERY_BACKEND)("typed trigger messages on %s", (backend) => {
   it("runId, status and result on the returned message; the message is still the plain trigger message", async () => {
     const p = await openPrimitives(backend);
     const { store } = p;

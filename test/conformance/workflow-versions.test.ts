@@ -6,7 +6,7 @@
  */
 import { describe, expect, it, onTestFinished } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openPrimitives, type PrimitivesStore, wfName } from "../support/primitives.js";
 
 type Def = pgqrs.WorkflowDefinition<{ n: number }, string>;
@@ -44,7 +44,7 @@ async function messageOf(p: PrimitivesStore, id: number) {
   return p.store.tables().messages().get(id);
 }
 
-describe.each(BACKENDS)("workflow versions on %s", (backend) => {
+describe.each(EVERY_BACKEND)("workflow versions on %s", (backend) => {
   it("records the definition's version on runs of every trigger path, and null without one", async () => {
     const p = await openPrimitives(backend);
     const name = wfName("rec");

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 
 interface Input {
   id: number;
 }
 
-describe.each(BACKENDS)("workflow workers on %s", (backend) => {
+describe.each(EVERY_BACKEND)("workflow workers on %s", (backend) => {
   let n = 0;
   const setup = async () => {
     const t = await openTestStore(backend, { pollIntervalMs: 10 });

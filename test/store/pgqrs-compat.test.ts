@@ -9,7 +9,7 @@ import * as pgqrs from "../../src/index.js";
 import { DEQUEUE_SQL } from "../../src/store/sqlite/sqlite-messages.js";
 import { type CompatDb, compatDb } from "../fixtures/pgqrs-ddl/compat-databases.js";
 import { pgqrsSqlxRows } from "../fixtures/pgqrs-ddl/sqlx-migrator.js";
-import { BACKENDS, type BackendName } from "../support/backends.js";
+import { BACKENDS, type SqliteOrPostgres } from "../support/backends.js";
 import { thrown } from "../support/stores.js";
 
 const opened: CompatDb[] = [];
@@ -19,7 +19,7 @@ afterAll(async () => {
   for (const db of opened) await db.cleanup();
 });
 
-function freshDb(backend: BackendName): CompatDb {
+function freshDb(backend: SqliteOrPostgres): CompatDb {
   const db = compatDb(backend);
   opened.push(db);
   return db;

@@ -1,38 +1,35 @@
-/** StoreBackend instances for the backend-level tests: a fresh SQLite file, and a fresh Postgres schema. */
+/**
+ * StoreBackend instances for the backend-level tests, opened through the backend registry's `open` (as `connect`
+ * does) on a fresh database of each backend: a new file, or a new Postgres schema.
+ */
 import { afterAll, beforeAll } from "vitest";
-import { createPostgresBackend } from "../../src/store/postgres/postgres-store.js";
-import { createSqliteBackend } from "../../src/store/sqlite/sqlite-store.js";
+import { Config } from "../../src/config.js";
+import { backendOfKind } from "../../src/store/backend-registry.js";
 import type { StoreBackend } from "../../src/store/store.js";
-import { dropSchema, freshSqlitePath, postgresDsn, uniqueName } from "./backends.js";
+import { BACKENDS, type BackendName, dropDatabase, freshDatabase, type SqliteOrPostgres } from "./backends.js";
 
-export interface BackendFactory {
-  name: "sqlite" | "postgres";
+export interface BackendFactory<N extends BackendName = BackendName> {
+  name: N;
   open(): Promise<{ backend: StoreBackend; cleanup(): Promise<void> }>;
 }
 
-/** Both backends, always: a missing PGQRS_TEST_DSN fails loudly instead of silently testing SQLite alone. */
-export const BACKEND_FACTORIES: readonly BackendFactory[] = [
-  {
-    name: "sqlite",
-    open: async () => ({
-      backend: createSqliteBackend({ path: freshSqlitePath(), useWal: true, busyTimeoutMs: 5_000 }),
-      cleanup: async () => undefined,
-    }),
-  },
-  {
-    name: "postgres",
+/** A factory of fresh, uninstalled backends of that kind. */
+export function backendFactory<N extends BackendName>(name: N): BackendFactory<N> {
+  return {
+    name,
     open: async () => {
-      const schema = uniqueName("backend");
-      const backend = await createPostgresBackend({
-        connectionString: postgresDsn(),
-        schema,
-        maxConnections: 5,
-        connectionTimeoutMs: 5_000,
-      });
-      return { backend, cleanup: () => dropSchema(schema) };
+      const definition = backendOfKind(name);
+      if (definition === undefined) throw new Error(`"${name}" is not a registered backend`);
+      const { dsn, schema } = freshDatabase(name);
+      const config = new Config({ dsn, schema, maxConnections: 5, connectionTimeoutSeconds: 5 });
+      const backend = await definition.open({ config });
+      return { backend, cleanup: () => dropDatabase(name, schema) };
     },
-  },
-];
+  };
+}
+
+/** The backends of {@link BACKENDS}, always: a missing PGQRS_TEST_DSN fails loudly instead of silently testing SQLite alone. */
+export const BACKEND_FACTORIES: readonly BackendFactory<SqliteOrPostgres>[] = BACKENDS.map(backendFactory);
 
 let epoch = 0;
 

@@ -1,6 +1,6 @@
 import { afterAll } from "vitest";
 import { admin, type Clock, type ConfigInput, connect, ManualClock, type Store } from "../../src/index.js";
-import { type BackendName, dropSchema, freshDatabase } from "./backends.js";
+import { type BackendName, dropDatabase, freshDatabase } from "./backends.js";
 
 export interface TestStore {
   store: Store;
@@ -23,7 +23,7 @@ export async function openTestStore(
   await admin(store).install();
   afterAll(async () => {
     await store.close();
-    if (backend === "postgres") await dropSchema(schema);
+    await dropDatabase(backend, schema);
   });
   return { store, clock, dsn, schema };
 }
