@@ -2,6 +2,7 @@
 import { log } from "../../observability/logger.js";
 import type { BackendDefinition } from "../backend-definition.js";
 import type { StoreCapabilities } from "../store.js";
+import { isKeywordDsn, parsePgTargets } from "./postgres-multi-host-dsn.js";
 
 /** What PostgreSQL can do: many processes and machines, skip-locked claims, LISTEN/NOTIFY wake-ups. */
 export const POSTGRES_CAPABILITIES: StoreCapabilities = Object.freeze({
@@ -14,12 +15,16 @@ export const POSTGRES_CAPABILITIES: StoreCapabilities = Object.freeze({
 export const POSTGRES_BACKEND: BackendDefinition<"postgres"> = {
   kind: "postgres",
   label: "PostgreSQL",
-  dsnForms: ["postgres://…", "postgresql://…"],
+  dsnForms: ["postgres://…", "postgresql://…", "host=… port=… dbname=… (libpq keywords)"],
   driver: { packageName: "pg", backend: "PostgreSQL" },
   capabilities: POSTGRES_CAPABILITIES,
   acceptsPool: true,
-  matchesDsn: (dsn) => dsn.startsWith("postgres://") || dsn.startsWith("postgresql://"),
-  parseDsn: () => ({ kind: "postgres" }),
+  matchesDsn: (dsn) => dsn.startsWith("postgres://") || dsn.startsWith("postgresql://") || isKeywordDsn(dsn),
+  // Host lists and target_session_attrs are checked here: INVALID_CONFIG before anything is opened.
+  parseDsn: (dsn) => {
+    parsePgTargets(dsn);
+    return { kind: "postgres" };
+  },
   async open({ config, pool, logger }) {
     const { createPostgresBackend } = await import("./postgres-store.js");
     const options: Parameters<typeof createPostgresBackend>[0] = {

@@ -27,6 +27,7 @@ import { createWorkerOps } from "./postgres-workers.js";
 import { createWorkflowOps } from "./postgres-workflows.js";
 import { createZombieOps } from "./postgres-zombies.js";
 import { pgDriver } from "./pg-driver.js";
+import { createPgPool } from "./postgres-multi-host.js";
 
 export interface PostgresBackendOptions {
   /** DSN used to create a pool when `pool` is not given. */
@@ -54,11 +55,11 @@ export interface PostgresBackendOptions {
  */
 export async function createPostgresBackend(opts: PostgresBackendOptions): Promise<StoreBackend> {
   // The driver first: without `pg` installed, DRIVER_NOT_INSTALLED names it before anything else is tried.
-  const driver = pgDriver();
+  pgDriver();
   const ownsPool = opts.pool === undefined;
   const pool =
     opts.pool ??
-    new driver.Pool({
+    createPgPool({
       connectionString: opts.connectionString,
       max: opts.maxConnections,
       connectionTimeoutMillis: opts.connectionTimeoutMs,
