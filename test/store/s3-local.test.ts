@@ -7,6 +7,7 @@ import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import pgqrs from "../../src/default-export.js";
 import { isPgqrsError } from "../../src/errors.js";
+import type { Store } from "../../src/index.js";
 import { freshSqlitePath } from "../support/backends.js";
 import { freshCacheDir, type S3TestServer, startS3TestServer } from "../support/s3-server.js";
 import { openS3Store } from "../support/s3-stores.js";
@@ -19,7 +20,7 @@ afterAll(async () => {
   await s3?.stop();
 });
 
-async function queueNames(store: pgqrs.Store): Promise<string[]> {
+async function queueNames(store: Store): Promise<string[]> {
   return (await store.context.backend.listQueues()).map((q) => q.queueName).sort();
 }
 
