@@ -5,6 +5,8 @@
  * priorities are as without grouping; the options that cannot share an insert (dedup keys, group keys) still
  * give each caller its own answer.
  */
+// The package first, as an application would import it (the test support modules reach into the store registry).
+import "../../src/index.js";
 import { describe, expect, it } from "vitest";
 import type * as pgqrs from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";

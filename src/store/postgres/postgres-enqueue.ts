@@ -91,7 +91,9 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
   const enqueueRowsSql = `
     INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id, priority, headers)
     SELECT $1, r.payload, 0, r.enqueued_at, r.vt, $5, r.priority, r.headers
-      FROM pg_catalog.unnest($2::jsonb[], $3::timestamptz[], $4::timestamptz[], $7::int[], $8::jsonb[])
+      FROM ROWS FROM (pg_catalog.unnest($2::jsonb[]), pg_catalog.unnest($3::timestamptz[]),
+                      pg_catalog.unnest($4::timestamptz[]), pg_catalog.unnest($7::int[]),
+                      pg_catalog.unnest($8::jsonb[]))
            WITH ORDINALITY AS r(payload, enqueued_at, vt, priority, headers, ord)
      ORDER BY r.ord
     RETURNING id, ${notify}`;
