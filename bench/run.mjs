@@ -5,13 +5,14 @@
  * bench/results/latest.json and docs/benchmarks.md (table, machine, method, SVG chart).
  *
  * Flags: --quick (small sizes, one round: for iterating), --rounds N, --only a,b (scenario ids: drain, enqueue,
- * pickup, workflow, sqlite, pgbench, dashboard, primitives, retention), --systems a,b (queue systems by name: pgqrs,
- * raw SQL, graphile-worker, pg-boss).
+ * pickup, workflow, sqlite, pgbench, dashboard, primitives, retention, scaling), --systems a,b (queue systems by
+ * name: pgqrs, raw SQL, graphile-worker, pg-boss).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { dashboardScale } from "./dashboard-scale.mjs";
+import { enqueueConcurrentMethod, enqueueFloors, runEnqueueConcurrent, runOwnTableRaw } from "./enqueue-concurrent.mjs";
 import { openDatabase } from "./lib/postgres.mjs";
 import { advantage, markdownTable, svgChart, tableRows, terminalTable } from "./lib/report.mjs";
 import { median, percentile } from "./lib/stats.mjs";
@@ -20,6 +21,8 @@ import { childFigures, primitivesMarkdown, sleepingFigures, wakeUpFigures } from
 import { sleepingRuns } from "./primitives/sleeping.mjs";
 import { wakeUpLatency } from "./primitives/wake-up.mjs";
 import { retentionFigures, retentionMarkdown, retentionUnderDrain } from "./retention/retention.mjs";
+import { scalingCharts, scalingMarkdown } from "./scaling/report.mjs";
+import { runScaling } from "./scaling/scaling.mjs";
 import { dbosSystem } from "./systems/dbos.mjs";
 import { graphileSystem } from "./systems/graphile.mjs";
 import { pgbenchSystem } from "./systems/pgbench.mjs";
@@ -78,6 +81,7 @@ function record(id, meta, system, value, extra = {}) {
 
 const primitives = { wakeUp: [], children: [], noChild: [] };
 let retention;
+let scaling;
 const recordAll = (system, rows) => {
   for (const [id, meta, value, extra] of rows) record(id, meta, system, value, extra);
 };
@@ -191,6 +195,20 @@ async function main() {
             record("enqueue_table", meta, "pgbench", t.perSec);
           }
         }
+        await runOwnTableRaw({ dsn, n: SIZES.enqueue, limitMs: LIMIT_MS.default, record, attempt, log });
+      }
+      if (enabled("enqueue-concurrent")) {
+        const [pgqrsOurs, graphile] = [pgqrsSystem(dsn), graphileSystem(dsn)];
+        await runEnqueueConcurrent({
+          dsn,
+          n: SIZES.enqueue,
+          quick,
+          limitMs: LIMIT_MS.default,
+          systems: { pgqrs: pgqrsOurs, graphile, pgbench, sqlitePgqrs: sqliteOurs, sqliteRaw },
+          record,
+          attempt,
+          log,
+        });
       }
       if (enabled("pickup")) {
         for (const s of queueSystems) {
@@ -316,6 +334,10 @@ async function main() {
         recordAll("pgqrs", retentionFigures(r));
       }
     }
+    if (enabled("scaling")) {
+      // Once, not per round: backlogs, history, many queues, idle workers, memory, processes (bench/scaling/).
+      scaling = await attempt("pgqrs", "scaling", () => runScaling({ dsn, quick, log }));
+    }
   } finally {
     await dbos.close().catch(() => undefined);
     await db.stop().catch(() => undefined);
@@ -341,6 +363,7 @@ async function main() {
     deadTuplesAfterDrain: bloat,
     ...(enabled("primitives") ? { primitives } : {}),
     ...(retention === undefined ? {} : { retention }),
+    ...(scaling === undefined ? {} : { scaling }),
     failures,
   };
 
@@ -360,6 +383,7 @@ async function main() {
   );
   mkdirSync(`${here}../docs`, { recursive: true });
   writeFileSync(`${here}../docs/benchmarks-throughput.svg`, `${svg}\n`);
+  for (const c of scalingCharts(result.scaling)) writeFileSync(`${here}../docs/${c.file}`, `${c.svg}\n`);
   writeFileSync(`${here}../docs/benchmarks.md`, markdown(result, table));
 
   process.stdout.write(`\n${terminalTable(table)}\n\n`);
@@ -397,6 +421,7 @@ function checkFloors(figures) {
     a4 === null ? null : a4 >= 0.9,
     `${ratio(a4)} raw (node-postgres loop); ${ratio(adv("enqueue", "pgbench"))} pgbench; ${ratio(adv("enqueue_table", "pgbench"))} of pgbench inserting into pgqrs's own table`,
   );
+  enqueueFloors({ adv, floor, ratio });
   const p50 = val("pickup_p50", "pgqrs");
   const g50 = val("pickup_p50", "graphile-worker");
   const p99 = val("pickup_p99", "pgqrs");
@@ -510,7 +535,7 @@ ${floors.join("\n")}
 Dead and live tuples of \`pgqrs_messages\` right after each ${result.sizes.drain}-job drain at K=16 B=50 (claim and
 archive are two non-HOT updates per message, since both touch indexed columns; migration 0004 sets per-table
 autovacuum at 2% + 1,000 rows without cost delay): \`${JSON.stringify(result.deadTuplesAfterDrain)}\`.
-${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}
+${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${scalingMarkdown(result.scaling)}
 ## Machine
 
 - CPU: ${m.cpu}; memory ${m.memoryGiB} GiB; ${m.os}; Node.js ${m.node}
@@ -539,6 +564,7 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}
   named single-row INSERT, graphile-worker \`addJob\`, pg-boss \`send\`); pgbench runs single-row INSERTs from one
   C client for a few seconds, into the raw table and (the row "vs pgqrs's own table") pgqrs's exact enqueue
   statement into a pgqrs schema.
+${enqueueConcurrentMethod(result.sizes)}
 - **pickup latency**: idle workers (concurrency 1), then ${result.sizes.pickup} jobs enqueued ${result.sizes.gapMs} ms
   apart; latency from just before the enqueue call to the handler's start (both in this process). Raw SQL is
   LISTEN/NOTIFY (the insert notifies in the same statement; the listener claims on each notification).
