@@ -3,7 +3,7 @@
  * split under `src/config/`; this module keeps the import path `./config.js` working.
  */
 export { type Check, configError } from "./config/config-checks.js";
-export { Config, type ConfigInput, type LoadConfigOptions, type SqliteConfig } from "./config/config.js";
+export { Config, type ConfigInput, type LoadConfigOptions, type S3Config, type SqliteConfig } from "./config/config.js";
 export { CONFIG_FIELDS, CONFIG_GROUPS, type FieldSpec, type GroupSpec } from "./config/config-fields.js";
 export { DEFAULT_CONFIG_FILES } from "./config/config-sources.js";
 export {

@@ -38,7 +38,7 @@ export interface FieldSpec {
 
 /** A nested mapping of fields (`validation_config:`, `sqlite:`). */
 export interface GroupSpec {
-  name: "validationConfig" | "sqlite";
+  name: "validationConfig" | "sqlite" | "s3";
   fileKey: string;
   /** A variable holding the whole group as JSON (`PGQRS_VALIDATION_CONFIG`). */
   jsonEnv?: string;
@@ -196,6 +196,31 @@ export const CONFIG_GROUPS: readonly GroupSpec[] = [
         unit: "milliseconds",
         default: 5000,
         check: int("milliseconds", 0, MAX_TIMER_MS),
+      },
+    ],
+  },
+  {
+    name: "s3",
+    fileKey: "s3",
+    fields: [
+      {
+        name: "mode",
+        fileKey: "mode",
+        env: { name: "PGQRS_S3_MODE", kind: "string" },
+        unit: "",
+        default: "durable",
+        check: {
+          expected: '"durable" or "local"',
+          test: (v): v is "durable" | "local" => v === "durable" || v === "local",
+        } satisfies Check<"durable" | "local">,
+      },
+      {
+        name: "cacheDir",
+        fileKey: "cache_dir",
+        env: { name: "PGQRS_S3_CACHE_DIR", kind: "string" },
+        unit: "",
+        default: undefined,
+        check: text,
       },
     ],
   },

@@ -16,6 +16,17 @@ export interface SqliteConfig {
   busyTimeoutMs: number;
 }
 
+/** Settings of the S3 backend (`s3://bucket/key` DSNs). */
+export interface S3Config {
+  /**
+   * `"durable"`: each write is published to S3 before its call resolves; `"local"`: writes stay in the local cache
+   * until `asS3(store).sync()`. Default `"durable"`. Env `PGQRS_S3_MODE`.
+   */
+  mode: "durable" | "local";
+  /** Directory of the local SQLite cache; required for S3 stores. Default none. Env `PGQRS_S3_CACHE_DIR`. */
+  cacheDir: string | undefined;
+}
+
 /**
  * Fields a {@link Config} can be built from; everything but `dsn` is optional. Keys may also be written in
  * snake_case (`max_read_ct`), as in a config file; unknown keys are an INVALID_CONFIG naming the closest valid one.
@@ -51,6 +62,8 @@ export interface ConfigInput {
   validationConfig?: Partial<ValidationConfig>;
   /** SQLite settings; fields not given keep their defaults. */
   sqlite?: Partial<SqliteConfig>;
+  /** S3 settings; fields not given keep their defaults (`cacheDir` is required by S3 stores). */
+  s3?: Partial<S3Config>;
   /**
    * Postgres DSN of a direct connection for LISTEN (enqueue wake-ups) when `dsn` goes through PgBouncer in
    * transaction mode. Default: `dsn` itself.
@@ -111,6 +124,8 @@ export class Config {
   validationConfig: ValidationConfig;
   /** SQLite settings. Defaults: WAL on, busy timeout 5000 ms. */
   sqlite: SqliteConfig;
+  /** S3 settings. Defaults: durable mode, no cache directory. */
+  s3: S3Config;
   /** Direct Postgres DSN for LISTEN. Default `undefined` (the `dsn`). */
   listenDsn: string | undefined;
 
@@ -138,6 +153,7 @@ export class Config {
     this.pollIntervalMs = all.pollIntervalMs as number;
     this.validationConfig = structuredClone(all.validationConfig) as ValidationConfig;
     this.sqlite = { ...(all.sqlite as SqliteConfig) };
+    this.s3 = { ...(all.s3 as S3Config) };
     this.listenDsn = all.listenDsn as string | undefined;
   }
 

@@ -26,5 +26,5 @@ it("docs/configuration.md has one row per field, matching the table", () => {
     ),
   ];
   for (const r of rows) expect(doc).toContain(r);
-  expect(doc.split("\n").filter((l) => /^\| `[a-zA-Z.]+` \| `/.test(l))).toHaveLength(rows.length);
+  expect(doc.split("\n").filter((l) => /^\| `[a-zA-Z0-9.]+` \| `/.test(l))).toHaveLength(rows.length);
 });
