@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { BACKEND_DEFINITIONS, type BackendKind, findBackend } from "../../src/store/backend-registry.js";
+import { freshS3SuiteDsn } from "./s3-suite.js";
 
 export type BackendName = BackendKind;
 
@@ -23,7 +24,7 @@ interface DatabaseFixture {
   drop(schema: string): Promise<void>;
 }
 
-const FIXTURES: Partial<Record<BackendName, DatabaseFixture>> = {
+const FIXTURES: Partial<Record<string, DatabaseFixture>> = {
   sqlite: {
     dialect: "sqlite",
     fresh: () => ({ dsn: `sqlite://${freshSqlitePath()}`, schema: "public" }),
@@ -32,6 +33,11 @@ const FIXTURES: Partial<Record<BackendName, DatabaseFixture>> = {
   turso: {
     dialect: "sqlite",
     fresh: () => ({ dsn: `turso://${freshSqlitePath()}`, schema: "public" }),
+    drop: async () => undefined,
+  },
+  s3: {
+    dialect: "sqlite",
+    fresh: () => ({ dsn: freshS3SuiteDsn(), schema: "public" }),
     drop: async () => undefined,
   },
   postgres: {
@@ -49,10 +55,16 @@ function fixture(backend: BackendName): DatabaseFixture {
   return found;
 }
 
-/** The kinds PGQRS_TEST_BACKENDS names (all of `kinds` when unset), in `kinds`' order. */
+/**
+ * Kinds that run only when PGQRS_TEST_BACKENDS names them: S3 needs its emulator (started by
+ * s3-global-setup.ts when named), and every operation is S3 round trips.
+ */
+const OPT_IN: readonly string[] = ["s3"];
+
+/** The kinds PGQRS_TEST_BACKENDS names (all of `kinds` but the opt-in ones when unset), in `kinds`' order. */
 function selected(kinds: readonly BackendName[]): readonly BackendName[] {
   const env = process.env.PGQRS_TEST_BACKENDS?.trim();
-  if (!env) return kinds;
+  if (!env) return kinds.filter((k) => !OPT_IN.includes(k));
   const wanted = env.split(",").map((k) => k.trim());
   const registered: readonly string[] = BACKEND_DEFINITIONS.map((b) => b.kind);
   for (const k of wanted) {
