@@ -11,6 +11,7 @@
 import { PgqrsError } from "../../errors.js";
 import type { StoreBackend } from "../store.js";
 import { createSqliteBackend } from "../sqlite/sqlite-store.js";
+import { S3_CAPABILITIES } from "./s3-backend.js";
 import { cacheFilePath, ensureCacheDir } from "./s3-cache-file.js";
 import { parseS3Dsn } from "./s3-dsn.js";
 import { Gate } from "./s3-gate.js";
@@ -92,7 +93,7 @@ export async function createS3Backend(opts: S3BackendOptions): Promise<StoreBack
         objects.close();
       }
     });
-  backend.capabilities = Object.freeze({ ...replica.db.capabilities, backendName: "s3", networkRoundTrips: true });
+  backend.capabilities = S3_CAPABILITIES;
   const store = backend as unknown as StoreBackend;
 
   const handle: S3StoreHandle = {
