@@ -4,6 +4,7 @@
  */
 import type { BackendDefinition } from "./backend-definition.js";
 import { POSTGRES_BACKEND } from "./postgres/postgres-backend.js";
+import { S3_BACKEND } from "./s3/s3-backend.js";
 import { SQLITE_BACKEND } from "./sqlite/sqlite-backend.js";
 import { TURSO_BACKEND } from "./turso/turso-backend.js";
 
@@ -12,6 +13,7 @@ export const BACKEND_DEFINITIONS = [
   POSTGRES_BACKEND,
   SQLITE_BACKEND,
   TURSO_BACKEND,
+  S3_BACKEND,
 ] as const satisfies readonly BackendDefinition[];
 
 /** The kind of a registered backend: `"postgres"`, `"sqlite"`, … */
