@@ -7,7 +7,6 @@ export { Config, type ConfigInput, type LoadConfigOptions, type S3Config, type S
 export { CONFIG_FIELDS, CONFIG_GROUPS, type FieldSpec, type GroupSpec } from "./config/config-fields.js";
 export { DEFAULT_CONFIG_FILES } from "./config/config-sources.js";
 export {
-  ACCEPTED_DSNS,
   type BackendKind,
   detectBackend,
   dsnSecrets,
