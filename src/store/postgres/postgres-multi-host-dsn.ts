@@ -5,7 +5,7 @@
  * (see postgres-multi-host-client.ts); this file only reads the DSN into the host list, the wanted session kind and
  * a single-host URL that node-postgres parses for everything else (user, password, database, ssl, options, …).
  */
-import { maskDsn } from "../../config.js";
+import { maskDsn } from "../../config/dsn-mask.js";
 import { PgqrsError } from "../../errors.js";
 
 /**
