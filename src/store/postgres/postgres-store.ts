@@ -4,7 +4,22 @@
  * transaction mode.
  */
 import type pg from "pg";
-import type { StoreBackend } from "../store.js";
+import type {
+  DashboardReadStoreOps,
+  MessageStoreOps,
+  MetricsStoreOps,
+  QueueStoreOps,
+  RetentionStoreOps,
+  RunOperationOps,
+  RunPrimitiveOps,
+  RunQueryOps,
+  ScheduleStoreOps,
+  SchemaStoreOps,
+  StatsStoreOps,
+  StoreBackend,
+  WorkerStoreOps,
+  WorkflowStoreOps,
+} from "../store.js";
 import { POSTGRES_CAPABILITIES } from "./postgres-backend.js";
 import { retryTransientConnect, retryWorkerCreation } from "./postgres-connect-retry.js";
 import { describeTarget, PostgresConnection, storeClosed } from "./postgres-connection.js";
@@ -99,25 +114,26 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     ...(opts.listenerReport === undefined ? {} : { report: opts.listenerReport }),
   });
 
+  // One object per operation group of the Store contract, each checked against its interface.
   const operations = {
-    install: () => install(conn),
-    verify: () => verify(conn),
-    ...createQueueOps(conn),
-    ...createMessageLeaseOps(conn, origin),
-    ...createMessageAdminOps(conn),
-    ...createWorkerOps(conn),
-    ...createZombieOps(conn),
-    ...createStatsOps(conn),
-    ...createWorkflowOps(conn, origin),
-    ...createStepOps(conn),
-    ...createRunPrimitiveOps(conn),
-    ...createRunOperationOps(conn),
-    ...createRunQueryOps(conn),
-    ...createDashboardReadOps(conn),
-    ...createScheduleOps(conn),
-    ...createRetentionOps(conn),
-    ...createMetricsOps(conn),
-    listen: ({ queueId, onNotify }: { queueId: number; onNotify: () => void }) => listener.subscribe(queueId, onNotify),
+    ...({ install: () => install(conn), verify: () => verify(conn) } satisfies Omit<SchemaStoreOps, "close">),
+    ...(createQueueOps(conn) satisfies QueueStoreOps),
+    ...({
+      ...createMessageLeaseOps(conn, origin),
+      ...createMessageAdminOps(conn),
+      listen: ({ queueId, onNotify }: { queueId: number; onNotify: () => void }) =>
+        listener.subscribe(queueId, onNotify),
+    } satisfies MessageStoreOps),
+    ...({ ...createWorkerOps(conn), ...createZombieOps(conn) } satisfies WorkerStoreOps),
+    ...(createStatsOps(conn) satisfies StatsStoreOps),
+    ...(createDashboardReadOps(conn) satisfies DashboardReadStoreOps),
+    ...({ ...createWorkflowOps(conn, origin), ...createStepOps(conn) } satisfies WorkflowStoreOps),
+    ...(createRunPrimitiveOps(conn) satisfies RunPrimitiveOps),
+    ...(createRunOperationOps(conn) satisfies RunOperationOps),
+    ...(createRunQueryOps(conn) satisfies RunQueryOps),
+    ...(createScheduleOps(conn) satisfies ScheduleStoreOps),
+    ...(createRetentionOps(conn) satisfies RetentionStoreOps),
+    ...(createMetricsOps(conn) satisfies MetricsStoreOps),
   } satisfies Omit<StoreBackend, "capabilities" | "close">;
 
   return {
