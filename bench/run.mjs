@@ -5,13 +5,14 @@
  * bench/results/latest.json and docs/benchmarks.md (table, machine, method, SVG chart).
  *
  * Flags: --quick (small sizes, one round: for iterating), --rounds N, --only a,b (scenario ids: drain, enqueue,
- * pickup, workflow, sqlite, pgbench, dashboard, primitives, retention, scaling), --systems a,b (queue systems by
- * name: pgqrs, raw SQL, graphile-worker, pg-boss).
+ * enqueue-concurrent, pickup, workflow, sqlite, pgbench, dashboard, primitives, retention, scaling), --systems a,b
+ * (queue systems by name: pgqrs, raw SQL, graphile-worker, pg-boss).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { dashboardScale } from "./dashboard-scale.mjs";
+import { enqueueConcurrentMethod, enqueueFloors, runEnqueueConcurrent, runOwnTableRaw } from "./enqueue-concurrent.mjs";
 import { openDatabase } from "./lib/postgres.mjs";
 import { advantage, markdownTable, svgChart, tableRows, terminalTable } from "./lib/report.mjs";
 import { median, percentile } from "./lib/stats.mjs";
@@ -194,6 +195,20 @@ async function main() {
             record("enqueue_table", meta, "pgbench", t.perSec);
           }
         }
+        await runOwnTableRaw({ dsn, n: SIZES.enqueue, limitMs: LIMIT_MS.default, record, attempt, log });
+      }
+      if (enabled("enqueue-concurrent")) {
+        const [pgqrsOurs, graphile] = [pgqrsSystem(dsn), graphileSystem(dsn)];
+        await runEnqueueConcurrent({
+          dsn,
+          n: SIZES.enqueue,
+          quick,
+          limitMs: LIMIT_MS.default,
+          systems: { pgqrs: pgqrsOurs, graphile, pgbench, sqlitePgqrs: sqliteOurs, sqliteRaw },
+          record,
+          attempt,
+          log,
+        });
       }
       if (enabled("pickup")) {
         for (const s of queueSystems) {
@@ -406,6 +421,7 @@ function checkFloors(figures) {
     a4 === null ? null : a4 >= 0.9,
     `${ratio(a4)} raw (node-postgres loop); ${ratio(adv("enqueue", "pgbench"))} pgbench; ${ratio(adv("enqueue_table", "pgbench"))} of pgbench inserting into pgqrs's own table`,
   );
+  enqueueFloors({ adv, floor, ratio });
   const p50 = val("pickup_p50", "pgqrs");
   const g50 = val("pickup_p50", "graphile-worker");
   const p99 = val("pickup_p99", "pgqrs");
@@ -548,6 +564,7 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
   named single-row INSERT, graphile-worker \`addJob\`, pg-boss \`send\`); pgbench runs single-row INSERTs from one
   C client for a few seconds, into the raw table and (the row "vs pgqrs's own table") pgqrs's exact enqueue
   statement into a pgqrs schema.
+${enqueueConcurrentMethod(result.sizes)}
 - **pickup latency**: idle workers (concurrency 1), then ${result.sizes.pickup} jobs enqueued ${result.sizes.gapMs} ms
   apart; latency from just before the enqueue call to the handler's start (both in this process). Raw SQL is
   LISTEN/NOTIFY (the insert notifies in the same statement; the listener claims on each notification).

@@ -3,15 +3,18 @@
  * B at a time) with completions batched (`completeJobBatchDelay: 0`); K is `concurrentJobs`.
  */
 import { Logger, makeWorkerUtils, run } from "graphile-worker";
+import { concurrentCallers } from "../lib/callers.mjs";
 import { dropSchemas } from "../lib/postgres.mjs";
 import { now, sleep, waitUntil, wallMs } from "../lib/stats.mjs";
 
 const silent = new Logger(() => () => undefined);
 let seq = 0;
 
-async function utilsFor(dsn) {
+async function utilsFor(dsn, maxPoolSize) {
   const schema = `bench_gw_${process.pid}_${++seq}`;
-  const utils = await makeWorkerUtils({ connectionString: dsn, schema, logger: silent });
+  const options = { connectionString: dsn, schema, logger: silent };
+  if (maxPoolSize !== undefined) options.maxPoolSize = maxPoolSize;
+  const utils = await makeWorkerUtils(options);
   await utils.migrate();
   return { schema, utils };
 }
@@ -69,6 +72,17 @@ export function graphileSystem(dsn) {
         let i = 0;
         for (; i < n && now() < deadline; i++) await utils.addJob("job", { kind: "benchmark", i });
         return { perSec: (i / (now() - t0)) * 1000, capped: i < n, done: i };
+      } finally {
+        await utils.release();
+        await dropSchemas(dsn, [schema]);
+      }
+    },
+
+    /** `callers` async callers sharing one WorkerUtils (a pool of `callers` connections), each awaiting its own `addJob`. */
+    async enqueueConcurrent({ n, callers, limitMs = Number.POSITIVE_INFINITY }) {
+      const { schema, utils } = await utilsFor(dsn, callers);
+      try {
+        return await concurrentCallers({ n, callers, limitMs }, (i) => utils.addJob("job", { kind: "benchmark", i }));
       } finally {
         await utils.release();
         await dropSchemas(dsn, [schema]);

@@ -73,10 +73,11 @@ export function pgbenchSystem(dsn) {
       }
     },
     /**
-     * pgqrs's own enqueue statement (the insert with its notification) into a pgqrs-installed schema, one client:
-     * transactions/s. The ceiling of pgqrs's schema for sequential enqueues, with no Node.js in the way.
+     * pgqrs's own enqueue statement (the insert with its notification) into a pgqrs-installed schema, from `clients`
+     * C clients (default one): transactions/s. The ceiling of pgqrs's schema for that many concurrent enqueuers,
+     * each committing its own row, with no Node.js in the way.
      */
-    async insertPgqrsTable({ seconds }) {
+    async insertPgqrsTable({ seconds, clients = 1 }) {
       const schema = `bench_pgbench_table_${process.pid}`;
       const store = await pgqrs.connect(dsn, { schema });
       try {
@@ -87,7 +88,7 @@ export function pgbenchSystem(dsn) {
         const script = `INSERT INTO "${schema}".pgqrs_messages (queue_id, payload, read_ct, enqueued_at, vt, producer_worker_id)
   VALUES (${queue.id}, '{"kind":"benchmark"}', 0, now(), now(), ${producer.id})
   RETURNING id, (SELECT pg_notify('${channel}', '${queue.id}@pgbench')) AS notified;\n`;
-        return { perSec: run(bin, dsn, script.replaceAll("\n  ", " "), 1, seconds) };
+        return { perSec: run(bin, dsn, script.replaceAll("\n  ", " "), clients, seconds) };
       } finally {
         await store.close();
         await dropSchemas(dsn, [schema]);

@@ -1,5 +1,6 @@
 /** pgqrs, the library under test, imported from this repository's build (`npm run build` first). */
 import * as pgqrs from "../../dist/index.js";
+import { concurrentCallers } from "../lib/callers.mjs";
 import { dropSchemas, sql } from "../lib/postgres.mjs";
 import { now, percentile, sleep, waitUntil, wallMs } from "../lib/stats.mjs";
 
@@ -85,6 +86,18 @@ export function pgqrsSystem(dsn) {
         let i = 0;
         for (; i < n && now() < deadline; i++) await producer.enqueue({ kind: "benchmark", i });
         return { perSec: (i / (now() - t0)) * 1000, capped: i < n, done: i };
+      } finally {
+        await db.close();
+      }
+    },
+
+    /** `callers` async callers sharing one producer, each awaiting its own `enqueue()` (issue 21). */
+    async enqueueConcurrent({ n, callers, limitMs = Number.POSITIVE_INFINITY }) {
+      const db = await open(dsn, callers + 1);
+      try {
+        await db.store.queue("enq");
+        const producer = await db.store.producer("enq");
+        return await concurrentCallers({ n, callers, limitMs }, (i) => producer.enqueue({ kind: "benchmark", i }));
       } finally {
         await db.close();
       }

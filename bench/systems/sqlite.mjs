@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import * as pgqrs from "../../dist/index.js";
+import { concurrentCallers } from "../lib/callers.mjs";
 import { now, waitUntil } from "../lib/stats.mjs";
 
 function tempFile() {
@@ -64,6 +65,20 @@ export function pgqrsSqliteSystem() {
         const t0 = now();
         for (let i = 0; i < n; i++) await producer.enqueue({ kind: "benchmark", i });
         return { perSec: (n / (now() - t0)) * 1000 };
+      } finally {
+        await store.close();
+        file.remove();
+      }
+    },
+    /** `callers` async callers sharing one producer, each awaiting its own `enqueue()` (issue 21). */
+    async enqueueConcurrent({ n, callers }) {
+      const file = tempFile();
+      const store = await pgqrs.connect(`sqlite://${file.path}`);
+      try {
+        await pgqrs.admin(store).install();
+        await store.queue("enq");
+        const producer = await store.producer("enq");
+        return await concurrentCallers({ n, callers }, (i) => producer.enqueue({ kind: "benchmark", i }));
       } finally {
         await store.close();
         file.remove();
