@@ -44,6 +44,8 @@ const lines = [
       `| ${f.scenario} | ${f.fault} | ${f.faultsInjected} | ${f.messagesIn} | ${f.archived} | **${f.lost}** | ${f.duplicateExecutions} | ${f.workerExitsUnplanned} | ${f.seconds} |`,
   ),
   `| **total** | | ${total("faultsInjected")} | ${total("messagesIn")} | ${total("archived")} | **${total("lost")}** | ${total("duplicateExecutions")} | ${total("workerExitsUnplanned")} | |`,
+  // Scenarios with more to say than a table row (the failover) add their own section.
+  ...figures.filter((f) => f.section).flatMap((f) => ["", `## ${f.section.title}`, "", ...f.section.lines]),
   "",
   "## Why the duplicates happened",
   "",

@@ -2,7 +2,8 @@
 # The fault-injection suite (`npm run test:faults`): starts its OWN PostgreSQL cluster (port 54331, which it restarts
 # during the run: never the shared one) and a PgBouncer in transaction mode in front of it, runs test/faults/*.fault.ts
 # and the queue/workflow conformance tests through PgBouncer, writes docs/reliability.md from the figures, and
-# prints one plain closing line "faults: N passed, N failed".
+# prints one plain closing line "faults: N passed, N failed". The failover test starts its own primary and
+# synchronous standby (scripts/start-standby-pair.sh, ports 54511/54512) and stops them; the cleanup below makes sure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,7 @@ export PGQRS_PGBOUNCER_PORT="${PGQRS_FAULT_PGBOUNCER_PORT:-64331}"
 started_pg=0
 cleanup() {
   bash scripts/stop-pgbouncer.sh || true
+  PGQRS_PAIR_PRIMARY_PORT="${PGQRS_FAILOVER_PRIMARY_PORT:-54511}" bash scripts/stop-standby-pair.sh || true
   if [ "$started_pg" = 1 ]; then bash scripts/stop-postgres.sh || true; fi
 }
 trap cleanup EXIT

@@ -42,10 +42,19 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
 /** read_only_sql_transaction: a write on a hot standby (or with default_transaction_read_only on). */
 const READ_ONLY_SQLSTATE = "25006";
 
+/**
+ * node-postgres' own errors for a session that ended under (or before) a statement: the server process died
+ * (SIGKILL, a crashed or failed-over primary) without sending a SQLSTATE, and the socket closed without a socket
+ * error code. Recognised by their fixed text, the only thing they carry.
+ */
+const SESSION_LOST =
+  /^(Connection terminated( unexpectedly)?|Client has encountered a connection error and is not queryable|Client was closed and is not queryable)$/;
+
 /** The code a driver error maps to. */
 export function classifyPgError(err: unknown): PgqrsErrorCode {
   const code = errorCode(err);
-  if (code === undefined) return "QUERY_FAILED";
+  if (code === undefined)
+    return err instanceof Error && SESSION_LOST.test(err.message) ? "CONNECTION_FAILED" : "QUERY_FAILED";
   if (code === READ_ONLY_SQLSTATE) return "READ_ONLY";
   if (SOCKET_CODES.has(code) || code.startsWith("08") || CONNECTION_SQLSTATES.has(code)) return "CONNECTION_FAILED";
   if (RETRYABLE_SQLSTATES.has(code)) return "CONFLICT";
