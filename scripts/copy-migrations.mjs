@@ -1,7 +1,9 @@
-// tsc copies no .sql files; the backends read their migrations next to their compiled code.
-import { cpSync, existsSync } from "node:fs";
+// tsc copies no .sql files; every backend reads its migrations next to its compiled code
+// (src/store/migration-files.ts), so each src/store/<kind>/migrations folder is copied, whatever the backends are.
+import { cpSync, existsSync, readdirSync } from "node:fs";
 
-for (const backend of ["postgres", "sqlite"]) {
-  const from = `src/store/${backend}/migrations`;
-  if (existsSync(from)) cpSync(from, `dist/store/${backend}/migrations`, { recursive: true });
+for (const kind of readdirSync("src/store", { withFileTypes: true })) {
+  if (!kind.isDirectory()) continue;
+  const from = `src/store/${kind.name}/migrations`;
+  if (existsSync(from)) cpSync(from, `dist/store/${kind.name}/migrations`, { recursive: true });
 }

@@ -2,20 +2,15 @@
  * Numbered `.sql` migrations (`migrations/NNNN_name.sql`, written with a `{{schema}}` placeholder), applied in
  * order and recorded in `<schema>.pgqrs_migrations`.
  */
-import { readdir, readFile } from "node:fs/promises";
 import { PgqrsError } from "../../errors.js";
+import { type MigrationFile, readMigrationFiles } from "../migration-files.js";
 import type { PostgresConnection, Queryable } from "./postgres-connection.js";
 import { countOf } from "./postgres-rows.js";
 
-export interface Migration {
-  version: number;
-  name: string;
-  /** SQL with `{{schema}}` still in place. */
-  sql: string;
-}
+/** A numbered migration, SQL with `{{schema}}` still in place. */
+export type Migration = MigrationFile;
 
 const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
-const FILE_PATTERN = /^(\d+)_([A-Za-z0-9_]+)\.sql$/;
 
 /**
  * Key of the install lock: one constant for every schema, because `CREATE SCHEMA IF NOT EXISTS` and
@@ -23,24 +18,9 @@ const FILE_PATTERN = /^(\d+)_([A-Za-z0-9_]+)\.sql$/;
  */
 const INSTALL_LOCK_KEY = 0x70677172; // "pgqr"
 
-let cached: Promise<Migration[]> | undefined;
-
 /** The migrations shipped with this package, by version. */
-export function loadMigrations(): Promise<Migration[]> {
-  cached ??= readMigrations();
-  return cached;
-}
-
-async function readMigrations(): Promise<Migration[]> {
-  const files = await readdir(MIGRATIONS_DIR);
-  const migrations: Migration[] = [];
-  for (const file of files) {
-    const m = FILE_PATTERN.exec(file);
-    if (m?.[1] === undefined || m[2] === undefined) continue;
-    const sql = await readFile(new URL(file, MIGRATIONS_DIR), "utf8");
-    migrations.push({ version: Number(m[1]), name: m[2], sql });
-  }
-  return migrations.sort((a, b) => a.version - b.version);
+export async function loadMigrations(): Promise<readonly Migration[]> {
+  return readMigrationFiles(MIGRATIONS_DIR);
 }
 
 /** The migration SQL for one schema. */

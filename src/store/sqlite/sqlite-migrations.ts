@@ -2,8 +2,8 @@
  * Numbered `.sql` migrations read from `./migrations/` next to this module (copied into dist by
  * scripts/copy-migrations.mjs), applied in order and recorded in `pgqrs_migrations`.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { PgqrsError } from "../../errors.js";
+import { type MigrationFile, readMigrationFiles } from "../migration-files.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { columnsOf, deletesCascade, indexMismatch } from "./sqlite-schema-inspect.js";
 import {
@@ -16,32 +16,10 @@ import {
 } from "./sqlite-schema-spec.js";
 import { encodeTime } from "./sqlite-time.js";
 
-interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
 const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
-const FILE_NAME = /^(\d+)_(.+)\.sql$/;
 
-let cached: Migration[] | undefined;
-
-function loadMigrations(): Migration[] {
-  if (cached !== undefined) return cached;
-  const migrations: Migration[] = [];
-  for (const file of readdirSync(MIGRATIONS_DIR)) {
-    const m = FILE_NAME.exec(file);
-    if (m === null) continue;
-    migrations.push({
-      version: Number(m[1]),
-      name: m[2]!,
-      sql: readFileSync(new URL(file, MIGRATIONS_DIR), "utf8"),
-    });
-  }
-  migrations.sort((a, b) => a.version - b.version);
-  cached = migrations;
-  return migrations;
+function loadMigrations(): readonly MigrationFile[] {
+  return readMigrationFiles(MIGRATIONS_DIR);
 }
 
 /**
