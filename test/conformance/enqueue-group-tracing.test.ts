@@ -7,7 +7,7 @@
 import "../../src/index.js";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { setUpTracing } from "../observability/otel-setup.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 
 const tracing = setUpTracing();
@@ -16,7 +16,7 @@ beforeEach(() => tracing.exporter.reset());
 
 const CALLERS = 16;
 
-describe.each(BACKENDS)("group commit traced on %s", (backend) => {
+describe.each(EVERY_BACKEND)("group commit traced on %s", (backend) => {
   it("each message carries its own caller's context, each send span its own message id", async () => {
     const { store } = await openTestStore(backend);
     const queue = `traced_${backend}`;

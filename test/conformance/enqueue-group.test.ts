@@ -9,14 +9,14 @@
 import "../../src/index.js";
 import { describe, expect, it } from "vitest";
 import type * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { rawSql } from "../support/raw-sql.js";
 import { errorCode, openTestStore } from "../support/stores.js";
 
 const CALLERS = 16;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-describe.each(BACKENDS)("group commit on %s", (backend) => {
+describe.each(EVERY_BACKEND)("group commit on %s", (backend) => {
   let n = 0;
   const setup = async () => {
     const t = await openTestStore(backend);
