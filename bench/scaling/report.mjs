@@ -100,7 +100,9 @@ function backlogPart(b) {
   );
   const h = b.history;
   return `**Backlog.** A K=16 B=50 loop drains ${int(b.window)} messages from a queue topped up to the backlog
-before each window (medians of ${b.rounds} windows per case, interleaved):
+before each window (medians of ${b.rounds} windows per case, interleaved; a loop claims up to K×B = ${int(b.k * b.b)}
+at a time, so a window may handle up to that many more). The smallest backlog is drained to empty, so its window also
+holds the loop's last, partial claims:
 
 | backlog | jobs/s | vs ${int(f.small.size)} | windows |
 |---|---:|---:|---|
