@@ -50,7 +50,10 @@ export class Producer extends WorkerHandle {
 
   /**
    * Enqueue one payload; returns the stored message (with `deduplicated: true` when its `dedupKey` matched an
-   * existing message, and nothing was written).
+   * existing message, and nothing was written). Resolves once the row is committed. Concurrent calls on one
+   * producer share inserts (group commit): calls made while an insert is in flight go together in the next one, each
+   * with its own row, options and error; a lone call is inserted at once. Calls with a `dedupKey`, a `groupKey` or a
+   * `tx` are inserted on their own.
    */
   async enqueue<T>(payload: T, options: EnqueueOptions = {}): Promise<QueueMessage<T>> {
     const [msg] = await this.#insert([serializePayload(payload, this.#validation)], options);
