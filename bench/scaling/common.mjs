@@ -3,6 +3,7 @@
  * with one INSERT … SELECT generate_series into pgqrs's own table (a million enqueue calls would measure the
  * producer, not the claim), and an in-process K×B drain of a given number of messages.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import * as pgqrs from "../../dist/index.js";
 import { dropSchemas, sql } from "../lib/postgres.mjs";
 import { now, waitUntil } from "../lib/stats.mjs";
@@ -112,4 +113,30 @@ export async function drainCount(store, queue, { n, k, b, limitMs = 120_000 }) {
   stop.abort();
   await loop;
   return { perSec: (processed / elapsed) * 1000, processed, ms: elapsed, capped: !finished };
+}
+
+/** CPU seconds used so far by the server's processes (postmaster and its children), or null when not local. */
+export async function serverCpuSeconds(client) {
+  try {
+    const {
+      rows: [r],
+    } = await client.query("SELECT pg_catalog.current_setting('data_directory') AS dir");
+    const postmaster = Number(readFileSync(`${r.dir}/postmaster.pid`, "utf8").split("\n")[0]);
+    let ticks = 0;
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      // Fields after the command name (which may hold spaces): state ppid … utime(14) stime(15).
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(entry) === postmaster || Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+    }
+    return ticks / 100;
+  } catch {
+    return null;
+  }
 }

@@ -7,11 +7,10 @@
  * its processes (/proc). Reported per worker, for a few workers and for many: flat means a worker costs the same
  * however many there are.
  */
-import { readFileSync, readdirSync } from "node:fs";
 import pg from "pg";
 import * as pgqrs from "../../dist/index.js";
 import { now, sleep } from "../lib/stats.mjs";
-import { openSchema } from "./common.mjs";
+import { openSchema, serverCpuSeconds } from "./common.mjs";
 
 /** Settle before each window: statistics reach pg_stat_database within ~1 s, an idle backend's within 10 s. */
 const SETTLE_MS = 12_000;
@@ -49,32 +48,6 @@ async function openWorker(dsn, schema, counter, withLoop) {
       await pool.end().catch(() => undefined);
     },
   };
-}
-
-/** CPU seconds used so far by the server's processes (postmaster and its children), or null when not local. */
-async function serverCpuSeconds(client) {
-  try {
-    const {
-      rows: [r],
-    } = await client.query("SELECT pg_catalog.current_setting('data_directory') AS dir");
-    const postmaster = Number(readFileSync(`${r.dir}/postmaster.pid`, "utf8").split("\n")[0]);
-    let ticks = 0;
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      } catch {
-        continue;
-      }
-      // Fields after the command name (which may hold spaces): state ppid … utime(14) stime(15).
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(entry) === postmaster || Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
-    }
-    return ticks / 100;
-  } catch {
-    return null;
-  }
 }
 
 async function xacts(client) {

@@ -172,14 +172,16 @@ heap ${mib(g.heapEarly)} MiB; over its last tenth RSS ${mib(g.rssLate)} MiB, hea
 function processesPart(p) {
   const one = p.counts.find((c) => c.processes === 1)?.perSec;
   const rows = p.counts.map(
-    (c) => `| ${c.processes} | ${int(c.perSec)} | ${ratio(c.perSec, one)} | ${c.passes.map(int).join(", ")} |`,
+    (c) =>
+      `| ${c.processes} | ${int(c.perSec)} | ${ratio(c.perSec, one)} | ${dec(c.workersCpu)} | ${dec(c.serverCpu)} | ${c.passes.map(int).join(", ")} |`,
   );
   return `**Worker processes.** n processes, each one consumer loop (K=16 B=50, no-op handler), drain one queue
 (${int(p.backlog)} waiting) for ${dec(p.windowMs / 1000, 0)} s windows that open 1.5 s after they start; counts
-up then down, ${p.rounds} pass(es), median:
+up then down, ${p.rounds} pass(es), median; CPU in cores busy over the window (this machine has
+${p.cores}), for the worker processes together and for the database server:
 
-| processes | jobs/s (all) | vs 1 process | passes |
-|---:|---:|---:|---|
+| processes | jobs/s (all) | vs 1 process | workers' CPU (cores) | server CPU (cores) | passes |
+|---:|---:|---:|---:|---:|---|
 ${rows.join("\n")}
 
 ![Worker processes](benchmarks-scaling-processes.svg)

@@ -4,7 +4,7 @@
  * schema and queue. It says `ready` once connected, starts on `go`, and ends when it has handled `count` messages
  * or the window ends, whichever comes first, then reports `done` and exits. The window opens `warmupMs` after `go`
  * (connections, plans and JIT warmed; every process of a pass gets `go` at once, so their windows coincide) and
- * lasts `windowMs`; `processed` counts only the messages handled inside it.
+ * lasts `windowMs`; `processed` counts only the messages handled inside it, and `cpuMs` the process's CPU time in it.
  *
  * Every `sampleEvery` messages it reports a sample: messages handled, ms since `go`, and its memory (RSS and, after
  * a full collection when run with --expose-gc, the live heap) — the memory curve of a long drain.
@@ -39,8 +39,10 @@ async function main() {
     finish = resolve;
   });
   let base = 0;
+  let cpu0 = process.cpuUsage();
   const warmup = setTimeout(() => {
     base = processed;
+    cpu0 = process.cpuUsage();
   }, opts.warmupMs ?? 0);
   const timer = setTimeout(() => finish(), (opts.warmupMs ?? 0) + (opts.windowMs ?? 2 ** 31 - 1));
   const loop = pgqrs
@@ -63,12 +65,20 @@ async function main() {
   await finished;
   const ms = performance.now() - t0 - (opts.warmupMs ?? 0);
   const handled = processed - base;
+  const cpu = process.cpuUsage(cpu0);
   clearTimeout(timer);
   clearTimeout(warmup);
   stop.abort();
   await loop;
   await store.close();
-  await send({ type: "done", processed: handled, ms, samples: samples.length, end: memory() });
+  await send({
+    type: "done",
+    processed: handled,
+    ms,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    samples: samples.length,
+    end: memory(),
+  });
   process.disconnect();
 }
 
