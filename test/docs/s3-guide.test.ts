@@ -5,14 +5,15 @@
  * `console.log(…); // expected` comment announces, in order. Samples import "pgqrs", which resolves to the built
  * dist/ (npm test builds first).
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { CONFIG_GROUPS } from "../../src/config.js";
 import { type S3TestServer, startS3TestServer } from "../support/s3-server.js";
 import { expectedOutput, fencedBlocks, inOrder, runSample } from "./sample-support.js";
 
-vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 60_000 });
 
 const ROOT = process.cwd();
 const GUIDE = "docs/guides/s3.md";
@@ -54,8 +55,12 @@ describe("the S3 guide", () => {
     for (const s of samples) expect(expectedOutput(s.code).length, s.name).toBeGreaterThan(0);
   });
 
-  it.each(samples)("$name runs and prints what it says", async ({ code }) => {
-    const r = await runSample(code, s3.freshDsn("guide"));
+  // Run twice in a row on one object and one working directory (caches resumed), as every docs sample is on the
+  // other backends (test/docs/samples-run-twice.test.ts, which leaves this guide to this file).
+  it.each(samples)("$name runs twice and prints what it says", async ({ code }) => {
+    const dsn = s3.freshDsn("guide");
+    const cwd = mkdtempSync(join(tmpdir(), "pgqrs-doc-s3-"));
+    const r = await runSample(code, dsn, cwd);
     expect(r.output, r.output).not.toContain("Error");
     expect(r.code, r.output).toBe(0);
     const expected = expectedOutput(code);
@@ -63,5 +68,8 @@ describe("the S3 guide", () => {
       inOrder(r.stdout.split("\n"), expected),
       `expected, in order:\n${expected.join("\n")}\n---\n${r.stdout}`,
     ).toBe(true);
+    const again = await runSample(code, dsn, cwd);
+    expect(again.output, `second run:\n${again.output}`).not.toContain("Error");
+    expect(again.code, `second run:\n${again.output}`).toBe(0);
   });
 });
