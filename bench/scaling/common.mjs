@@ -131,9 +131,11 @@ export async function serverCpuSeconds(client) {
       } catch {
         continue;
       }
-      // Fields after the command name (which may hold spaces): state ppid … utime(14) stime(15).
+      // Fields after the command name (which may hold spaces): state ppid … utime(14) stime(15) cutime(16) cstime(17).
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(entry) === postmaster || Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+      if (Number(f[1]) === postmaster) ticks += Number(f[11]) + Number(f[12]);
+      // The postmaster's own time, and (cutime, cstime) that of its children that have exited: backends come and go.
+      if (Number(entry) === postmaster) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
     }
     return ticks / 100;
   } catch {
