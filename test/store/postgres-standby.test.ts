@@ -225,6 +225,19 @@ describe("multi-host DSNs select the server target_session_attrs asks for", () =
     }
   });
 
+  it("read-write with only the standby listed: CONNECTION_FAILED after the connect retries, saying why", async () => {
+    const dsn = `postgresql://postgres@127.0.0.1:${pair.standbyPort}/pgqrs_test?target_session_attrs=read-write`;
+    const err = await pgqrs.connect(dsn, { schema: SCHEMA, connectionTimeoutSeconds: 2 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(PgqrsError);
+    expect((err as PgqrsError).code).toBe("CONNECTION_FAILED");
+    expect((err as PgqrsError).message).toContain(`no server of 127.0.0.1:${pair.standbyPort} accepts a read-write`);
+    // Retried as a server that will be back (a promotion under way), not failed at once.
+    expect((err as PgqrsError).details.attempts).toBeGreaterThan(1);
+  });
+
   it("a malformed host list or target_session_attrs is INVALID_CONFIG before anything is opened", async () => {
     for (const dsn of [
       "host=127.0.0.1,127.0.0.1 port=1,2,3 dbname=x",
