@@ -1,4 +1,5 @@
 import type { Admin, Config, Store } from "../index.js";
+import { BACKEND_DEFINITIONS } from "../store/backend-registry.js";
 
 /** One flag of a command. `int` flags take whole numbers >= 0. */
 export interface FlagSpec {
@@ -87,7 +88,7 @@ export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
   dsn: {
     type: "string",
     placeholder: "DSN",
-    description: "Database: postgresql://… or sqlite://path.db (env PGQRS_DSN)",
+    description: `Database: ${BACKEND_DEFINITIONS.map((b) => b.dsnForms[0]).join(", ")}, … (env PGQRS_DSN)`,
   },
   schema: { type: "string", placeholder: "NAME", description: "Postgres schema (env PGQRS_SCHEMA, default public)" },
   config: {

@@ -1,4 +1,5 @@
 import { type CommandSpec, type FlagSpec, GLOBAL_FLAGS } from "./command.js";
+import { BACKEND_DEFINITIONS } from "../store/backend-registry.js";
 import { COMMANDS } from "./commands/registry.js";
 
 const GROUPS: Record<string, string> = {
@@ -11,12 +12,17 @@ const GROUPS: Record<string, string> = {
   retention: "Retention: run (delete what the policies let go, or --older-than), show",
 };
 
+/** `a, b or c`. */
+function inWords(items: readonly string[]): string {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
+}
+
 /** `pgqrs --help`. */
 export function mainHelp(): string {
   const top = COMMANDS.filter((c) => !c.hidden && !c.name.includes(" "));
   const width = 11;
   const lines = [
-    "pgqrs: durable job queue and workflows on PostgreSQL or SQLite",
+    `pgqrs: durable job queue and workflows on ${inWords(BACKEND_DEFINITIONS.map((b) => b.label))}`,
     "",
     "Usage: pgqrs <command> [arguments] [--dsn DSN] [--json]",
     "",

@@ -6,7 +6,9 @@
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
 import * as pgqrs from "../../src/index.js";
 import { BACKEND_DEFINITIONS } from "../../src/store/backend-registry.js";
 import { freshSqlitePath } from "../support/backends.js";
@@ -58,5 +60,40 @@ describe("the backend registry", () => {
       expect(pgqrs.detectBackend(sample)).toBe(b.kind);
       expect(b.capabilities.backendName).toBe(b.kind);
     }
+  });
+});
+
+/** Run the CLI in this process; exit code and what it wrote. */
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const chunks = { out: "", err: "" };
+  out.on("data", (c: Buffer) => {
+    chunks.out += c.toString();
+  });
+  err.on("data", (c: Buffer) => {
+    chunks.err += c.toString();
+  });
+  const io = { out, err, env: {}, cwd: process.cwd() } as unknown as Parameters<typeof main>[1];
+  const code = await main(args, io);
+  return { code, ...chunks };
+}
+
+describe("the CLI on Turso", () => {
+  it("installs and creates a queue with --dsn turso://…, and names every backend in its help", async () => {
+    const dsn = `turso://${freshSqlitePath()}`;
+    expect((await cli(["install", "--dsn", dsn])).code).toBe(0);
+    expect((await cli(["queue", "create", "jobs", "--dsn", dsn])).code).toBe(0);
+    const listed = await cli(["queue", "list", "--dsn", dsn, "--json"]);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain('"jobs"');
+    const help = await cli(["--help"]);
+    for (const b of BACKEND_DEFINITIONS) expect(help.out + help.err).toContain(b.label);
+  });
+
+  it("refuses demo --crash on a backend whose database serves one process, by its capability", async () => {
+    const r = await cli(["demo", "--crash", "--runs", "1", "--dsn", `turso://${freshSqlitePath()}`]);
+    expect(r.code).not.toBe(0);
+    expect(r.err).toContain("--crash needs a database other processes can open");
   });
 });

@@ -1,4 +1,5 @@
 import * as pgqrs from "../../index.js";
+import { backendOfKind } from "../../store/backend-registry.js";
 import { UsageError } from "../cli-errors.js";
 import type { CommandSpec } from "../command.js";
 import { runDemo } from "../demo.js";
@@ -34,7 +35,8 @@ export const demoCommand: CommandSpec = {
     const concurrency = ctx.flags.int("concurrency") ?? 8;
     if (runs < 1 || concurrency < 1) throw new UsageError("--runs and --concurrency take numbers >= 1", "demo");
     const base = ctx.config();
-    if (ctx.flags.bool("crash") && base.dsn.includes(":memory:")) {
+    const oneProcess = backendOfKind(base.backend)?.capabilities.processesPerDatabase === "one";
+    if (ctx.flags.bool("crash") && (oneProcess || base.dsn.includes(":memory:"))) {
       throw new UsageError("--crash needs a database other processes can open (a file or Postgres)", "demo");
     }
     // Each transient retry is a redelivery of the run's message and counts toward maxReadCt; with injected
