@@ -21,6 +21,7 @@ export interface S3ClientOptions {
   forcePathStyle?: boolean;
   requestHandler?: { connectionTimeout?: number; requestTimeout?: number };
   maxAttempts?: number;
+  requestChecksumCalculation?: "WHEN_SUPPORTED" | "WHEN_REQUIRED";
 }
 
 type Command = new (input: Record<string, unknown>) => unknown;

@@ -35,6 +35,9 @@ export function s3ClientOptions(timeoutMs: number, env: NodeJS.ProcessEnv = proc
   const options: S3ClientOptions = {
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || "us-east-1",
     requestHandler: { connectionTimeout: timeoutMs, requestTimeout: timeoutMs },
+    // The SDK's default CRC32 of every upload costs CPU on each publish of the whole file, and several S3-compatible
+    // servers refuse its headers; checksums are still sent where an operation requires them.
+    requestChecksumCalculation: "WHEN_REQUIRED",
   };
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
   if (endpoint) {
