@@ -301,6 +301,7 @@ async function main() {
         }
       }
       if (enabled("s3")) await (await import("./systems/s3.mjs")).s3Round({ quick, attempt, record, log });
+      if (enabled("turso")) await (await import("./systems/turso.mjs")).tursoRound({ quick, attempt, record, log });
     }
     if (enabled("dashboard")) {
       // Once, not per round: the overview of a 10,000-queue database (bench/dashboard-scale.mjs).
