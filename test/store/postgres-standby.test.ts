@@ -1,6 +1,6 @@
 /**
- * Reads from a hot standby, writes refused there, and host selection, against a real primary with a synchronous
- * streaming standby that this file starts for itself (scripts/start-standby-pair.sh, ports 54521/54522).
+ * Reads from a hot standby, writes refused there, and host selection, against a real primary with a streaming
+ * standby that this file starts for itself (scripts/start-standby-pair.sh, ports 54521/54522).
  *
  * The dashboard, `stats` and every read-only CLI command work with the standby's DSN (opening a store writes
  * nothing); a write fails with READ_ONLY saying the database is read-only and to use the primary, never a raw SQL
@@ -22,7 +22,8 @@ let seedStore: Store;
 let seeded: Seeded;
 
 beforeAll(async () => {
-  pair = startStandbyPair(54521, 54522);
+  // Asynchronous: these tests only read from the standby, after waiting for it to replay.
+  pair = startStandbyPair(54521, 54522, false);
   const clock = new OffsetClock();
   seedStore = await pgqrs.connect(pair.primaryDsn, { schema: SCHEMA, clock });
   await pgqrs.admin(seedStore).install();

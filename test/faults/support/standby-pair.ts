@@ -34,9 +34,11 @@ function asPostgres(bin: string, args: string[]): string {
   });
 }
 
-export function startStandbyPair(primaryPort: number, standbyPort: number): StandbyPair {
+/** `synchronous: false` streams asynchronously (faster commits, for tests that only read from the standby). */
+export function startStandbyPair(primaryPort: number, standbyPort: number, synchronous = true): StandbyPair {
   const env = {
     ...process.env,
+    PGQRS_PAIR_SYNC: synchronous ? "1" : "0",
     PGQRS_PAIR_PRIMARY_PORT: String(primaryPort),
     PGQRS_PAIR_STANDBY_PORT: String(standbyPort),
   };
