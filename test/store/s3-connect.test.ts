@@ -3,9 +3,10 @@
  * before anything is opened, the mode and cache directory come from every configuration source, and a store
  * connects through the backend registry with the standard AWS environment.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Config } from "../../src/config.js";
+import { S3_BACKEND } from "../../src/store/s3/s3-backend.js";
 import pgqrs from "../../src/default-export.js";
 import { freshCacheDir, type S3TestServer, startS3TestServer } from "../support/s3-server.js";
 import { thrown } from "../support/stores.js";
@@ -67,6 +68,16 @@ describe("connecting to s3://bucket/key", () => {
     } finally {
       await store.close();
     }
+  });
+
+  it("loads @aws-sdk/client-s3 on first use, an optional peer dependency", async () => {
+    expect(S3_BACKEND.driver).toEqual({ packageName: "@aws-sdk/client-s3", backend: "S3" });
+    const pkg = JSON.parse(readFileSync("package.json", "utf8")) as {
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional?: boolean }>;
+    };
+    expect(pkg.peerDependencies["@aws-sdk/client-s3"]).toBeDefined();
+    expect(pkg.peerDependenciesMeta["@aws-sdk/client-s3"]?.optional).toBe(true);
   });
 
   it("reports its capabilities: one process per object, network round trips", async () => {
