@@ -1,8 +1,8 @@
 /**
  * The Turso backend (issue 20) on a real Turso file through the public API: install, queues, enqueue, claim,
  * archive, a workflow run with steps, schedules and retention; Turso's own error reports (unique violations,
- * missing tables, a file another process holds); DSN forms. Not yet registered with `connect` (issue 20 item 1):
- * the store is built from `createTursoBackend` here.
+ * missing tables, a file another process holds); DSN forms. The store is built from `createTursoBackend` here;
+ * turso-connect.test.ts goes through `connect` and the backend registry.
  */
 import { spawnSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
