@@ -210,14 +210,21 @@ describe("S3 local mode", () => {
     }
   });
 
-  it("two open stores on one cache file are refused; asS3 on another backend is a VALIDATION_FAILED", async () => {
+  it("two stores of one process on one cache file share it; a different mode is refused; asS3 on another backend is a VALIDATION_FAILED", async () => {
     const dsn = s3.freshDsn("twice");
     const cacheDir = freshCacheDir();
     const store = await openS3Store({ dsn, cacheDir, mode: "local" });
     try {
-      await expect(openS3Store({ dsn, cacheDir, mode: "local" })).rejects.toMatchObject({
+      const second = await openS3Store({ dsn, cacheDir, mode: "local" });
+      await pgqrs.asS3(store).bootstrap();
+      await store.queue("shared");
+      expect(await queueNames(second)).toEqual(["shared"]);
+      await second.close();
+      // Still open for the first store.
+      expect(await queueNames(store)).toEqual(["shared"]);
+      await expect(openS3Store({ dsn, cacheDir, mode: "durable" })).rejects.toMatchObject({
         code: "INVALID_CONFIG",
-        message: expect.stringContaining("s3.cache_dir"),
+        message: expect.stringContaining("s3.mode"),
       });
     } finally {
       await store.close();

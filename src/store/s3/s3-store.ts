@@ -13,7 +13,7 @@ import type { StoreBackend } from "../store.js";
 import { createSqliteBackend } from "../sqlite/sqlite-store.js";
 import { S3_CAPABILITIES } from "./s3-backend.js";
 import { cacheFilePath, ensureCacheDir } from "./s3-cache-file.js";
-import { parseS3Dsn } from "./s3-dsn.js";
+import { parseS3Dsn, type S3Dsn } from "./s3-dsn.js";
 import { Gate } from "./s3-gate.js";
 import { registerS3Handle, type S3Mode, type S3StoreHandle } from "./s3-handle.js";
 import { openObjectStore, type S3ObjectStore } from "./s3-object-store.js";
@@ -34,29 +34,60 @@ export interface S3BackendOptions {
   objectStore?: S3ObjectStore;
 }
 
-/** Cache files open in this process: two stores on one file would overwrite each other's revisions. */
-const openCacheFiles = new Set<string>();
+/** One cache file's replica, shared by the stores of this process that open it (like connections to one file). */
+interface SharedCache {
+  replica: S3Replica;
+  gate: Gate;
+  objects: S3ObjectStore;
+  mode: S3Mode;
+  refs: number;
+}
 
-/** Open an S3 store backend. INVALID_CONFIG for a bad DSN; DRIVER_NOT_INSTALLED without `@aws-sdk/client-s3`. */
-export async function createS3Backend(opts: S3BackendOptions): Promise<StoreBackend> {
-  const dsn = parseS3Dsn(opts.dsn);
+/** Cache files open in this process: two replicas of one file would overwrite each other's revisions. */
+const openCaches = new Map<string, SharedCache>();
+
+async function openShared(opts: S3BackendOptions, dsn: S3Dsn, file: string): Promise<SharedCache> {
+  const existing = openCaches.get(file);
+  if (existing !== undefined) {
+    if (existing.mode !== opts.mode) {
+      throw new PgqrsError(
+        "INVALID_CONFIG",
+        `Invalid configuration value for s3.mode: another open store in this process caches ${opts.dsn} in ` +
+          `${opts.cacheDir} in ${existing.mode} mode; stores sharing a cache directory share its mode (or give ` +
+          "this one its own s3.cacheDir)",
+        { details: { field: "s3.mode", mode: opts.mode, cacheDir: opts.cacheDir } },
+      );
+    }
+    existing.refs += 1;
+    return existing;
+  }
   const objects = opts.objectStore ?? (await openObjectStore(dsn, opts.requestTimeoutMs));
-  ensureCacheDir(opts.cacheDir);
-  const file = cacheFilePath(opts.cacheDir, dsn);
-  if (openCacheFiles.has(file)) {
-    throw new PgqrsError(
-      "INVALID_CONFIG",
-      `Invalid configuration value for s3.cache_dir: another open store in this process caches ${opts.dsn} in ` +
-        `${opts.cacheDir}; give each store its own s3.cacheDir (or close the other store first)`,
-      { details: { field: "s3.cache_dir", cacheDir: opts.cacheDir } },
-    );
+  // Opened while the SDK loaded? Share that one.
+  const raced = openCaches.get(file);
+  if (raced !== undefined) {
+    if (opts.objectStore === undefined) objects.close();
+    return openShared(opts, dsn, file);
   }
   // The whole file is the unit of publication, so no WAL: a committed transaction is entirely in the file.
   const replica = new S3Replica(dsn, file, objects, (path) =>
     createSqliteBackend({ path, useWal: false, busyTimeoutMs: opts.busyTimeoutMs }),
   );
-  openCacheFiles.add(file);
-  const gate = new Gate();
+  const shared: SharedCache = { replica, gate: new Gate(), objects, mode: opts.mode, refs: 1 };
+  openCaches.set(file, shared);
+  return shared;
+}
+
+/**
+ * Open an S3 store backend. INVALID_CONFIG for a bad DSN; DRIVER_NOT_INSTALLED without `@aws-sdk/client-s3`. Stores
+ * of one process on the same object and cache directory share one replica, one at a time, as connections to one
+ * database file would.
+ */
+export async function createS3Backend(opts: S3BackendOptions): Promise<StoreBackend> {
+  const dsn = parseS3Dsn(opts.dsn);
+  ensureCacheDir(opts.cacheDir);
+  const file = cacheFilePath(opts.cacheDir, dsn);
+  const shared = await openShared(opts, dsn, file);
+  const { replica, gate, objects } = shared;
   const durable = opts.mode === "durable";
 
   let closed = false;
@@ -86,7 +117,9 @@ export async function createS3Backend(opts: S3BackendOptions): Promise<StoreBack
     gate.run(async () => {
       if (closed) return;
       closed = true;
-      openCacheFiles.delete(file);
+      shared.refs -= 1;
+      if (shared.refs > 0) return;
+      openCaches.delete(file);
       try {
         await replica.close();
       } finally {
