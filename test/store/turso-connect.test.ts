@@ -3,7 +3,7 @@
  * are accepted and listed, a malformed DSN of a known scheme and a pool for a file backend are refused before
  * anything is opened.
  */
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { PassThrough } from "node:stream";
@@ -44,6 +44,14 @@ describe("connect with a Turso DSN", () => {
 });
 
 describe("the backend registry", () => {
+  it("is what the conformance suite loops over: no conformance file uses the SQLite-and-PostgreSQL list", () => {
+    const dir = join(process.cwd(), "test/conformance");
+    const files = readdirSync(dir).filter((f) => f.endsWith(".test.ts"));
+    expect(files.length).toBeGreaterThan(50);
+    const narrowed = files.filter((f) => /\bBACKENDS\b/.test(readFileSync(join(dir, f), "utf8")));
+    expect(narrowed, "use EVERY_BACKEND from test/support/backends.ts").toEqual([]);
+  });
+
   it("names every registered backend's DSN forms when a DSN matches none", async () => {
     const err = await thrown(() => pgqrs.connect("mysql://root:secret@h/db"));
     expect(err.code).toBe("INVALID_CONFIG");
