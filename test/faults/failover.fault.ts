@@ -142,6 +142,18 @@ describe("failover: primary SIGKILLed, synchronous standby promoted (multi-host 
       if (Number(row?.open) === 0 && Number(row?.total) >= ackedTotal) break;
       await sleep(100);
     }
+    // The workers' LISTEN connections moved too (they reconnect with a backoff; consumers poll meanwhile).
+    const listenDeadline = Date.now() + 15_000;
+    let listening = 0;
+    while (Date.now() < listenDeadline) {
+      const [row] = await query<{ n: string }>(
+        newPrimary,
+        "SELECT count(*) AS n FROM pg_catalog.pg_stat_activity WHERE query LIKE 'LISTEN %'",
+      );
+      listening = Number(row?.n);
+      if (listening >= WORKERS) break;
+      await sleep(200);
+    }
     for (const { child } of workers) child.kill("SIGTERM");
     const workerResults = await Promise.all(workerExits);
     const seconds = Math.round((Date.now() - started) / 100) / 10;
@@ -260,6 +272,7 @@ describe("failover: primary SIGKILLed, synchronous standby promoted (multi-host 
     expect(lostArchives).toBe(0);
     expect(notArchivedAtEnd).toBe(0);
     expect(acked.size).toBe(expected);
+    expect(listening).toBeGreaterThanOrEqual(WORKERS);
     // Work went on after the promotion, on the promoted standby, in the same processes.
     expect(enqueueAfterPromotionMs).toBeLessThan(Number.POSITIVE_INFINITY);
     expect(archiveAfterPromotionMs).toBeLessThan(Number.POSITIVE_INFINITY);
