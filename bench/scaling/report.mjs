@@ -26,6 +26,26 @@ export function memoryGrowth(memory) {
   };
 }
 
+/** The drain rate of one long drain: medians of its first and last quarter of stretches, and the extremes. */
+export function sustainedDrain(memory) {
+  const s = memory.stretches.map((x) => x.perSec).filter((v) => Number.isFinite(v));
+  const q = Math.max(1, Math.floor(s.length / 4));
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const first = med(s.slice(0, q));
+  const last = med(s.slice(-q));
+  const dead = memory.stretches.map((x) => x.deadTuples).filter((v) => v !== undefined);
+  const vacuums = memory.stretches.map((x) => x.vacuums).filter((v) => v !== undefined);
+  return {
+    first,
+    last,
+    ratio: first ? last / first : null,
+    min: Math.min(...s),
+    max: Math.max(...s),
+    maxDead: dead.length > 0 ? Math.max(...dead) : undefined,
+    vacuums: vacuums.length > 0 ? vacuums.at(-1) - vacuums[0] : undefined,
+  };
+}
+
 /** The floor of item 3: drain at the largest backlog within 15 % of the smallest. */
 export function backlogFloor(backlog) {
   const small = backlog.sizes[0];
@@ -158,6 +178,7 @@ ${rows.join("\n")}
 
 function memoryPart(m) {
   const g = memoryGrowth(m);
+  const d = sustainedDrain(m);
   return `**Memory.** One worker process (K=16 B=50, no-op handler, run with \`--expose-gc\`) handles
 ${int(m.processed)} messages written up front (${int(m.perSec)} jobs/s over ${dec(m.seconds, 0)} s), sampling its
 memory every ${int(m.sampleEvery)} messages, the heap after a full collection. At start RSS ${mib(m.first.rss)} MiB,
@@ -166,6 +187,15 @@ heap ${mib(g.heapEarly)} MiB; over its last tenth RSS ${mib(g.rssLate)} MiB, hea
 (RSS ${ratio(g.rssLate, g.rssEarly)}, heap ${ratio(g.heapLate, g.heapEarly)} of the early figure).
 
 ![A worker's memory](benchmarks-scaling-memory.svg)
+
+**Sustained drain.** The same run's rate per ${int(m.sampleEvery)}-message stretch (dashed in the backlog chart):
+median ${int(d.first)} jobs/s over the first quarter (${int(m.messages)} waiting and down), ${int(d.last)} over the
+last (**${dec(d.ratio)}x**), stretches from ${int(d.min)} to ${int(d.max)} jobs/s${
+    d.maxDead === undefined
+      ? ""
+      : `; up to ${int(d.maxDead)} dead tuples in \`pgqrs_messages\`, ${d.vacuums} vacuum pass(es) completed during the drain`
+  }. The likely cause: every claim and archive leaves a dead row version whose entries stay in the claim index until
+a vacuum removes them, at the head of the queue's range, where every next claim's scan starts.
 `;
 }
 
