@@ -107,6 +107,13 @@ export async function createS3Backend(opts: S3BackendOptions): Promise<StoreBack
       return result;
     });
 
+  /** The handle's own operations: no durable refresh around them (they are the sync steps themselves). */
+  const direct = <T>(fn: () => Promise<T>): Promise<T> =>
+    gate.run(async () => {
+      if (closed) throw new PgqrsError("STORE_CLOSED", "The store is closed; connect again to use the database");
+      return fn();
+    });
+
   const backend: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(replica.db)) {
     if (typeof value !== "function" || name === "close" || name === "listen") continue;
@@ -143,9 +150,9 @@ export async function createS3Backend(opts: S3BackendOptions): Promise<StoreBack
         }
         await replica.db.install();
       }),
-    snapshot: (options) => gate.run(() => replica.snapshot(options)),
-    sync: () => gate.run(() => replica.sync()),
-    state: () => gate.run(() => replica.state()),
+    snapshot: (options) => direct(() => replica.snapshot(options)),
+    sync: () => direct(() => replica.sync()),
+    state: () => direct(() => replica.state()),
   };
   registerS3Handle(store, handle);
   return store;
