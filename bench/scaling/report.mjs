@@ -35,10 +35,20 @@ export function sustainedDrain(memory) {
   const last = med(s.slice(-q));
   const dead = memory.stretches.map((x) => x.deadTuples).filter((v) => v !== undefined);
   const vacuums = memory.stretches.map((x) => x.vacuums).filter((v) => v !== undefined);
+  // Rate against the dead tuples at the end of each stretch: stretches below a fifth of the most seen, and above
+  // four fifths (a vacuum pass mid-drain resets the count, so first/last quarters alone can hide it).
+  const most = dead.length > 0 ? Math.max(...dead) : 0;
+  const withDead = memory.stretches.filter((x) => x.deadTuples !== undefined && Number.isFinite(x.perSec));
+  const fewRates = withDead.filter((x) => x.deadTuples < most / 5).map((x) => x.perSec);
+  const manyRates = withDead.filter((x) => x.deadTuples > (most * 4) / 5).map((x) => x.perSec);
+  const fewDead = fewRates.length > 0 ? med(fewRates) : undefined;
+  const manyDead = manyRates.length > 0 ? med(manyRates) : undefined;
   return {
     first,
     last,
     ratio: first ? last / first : null,
+    fewDead,
+    manyDead,
     min: Math.min(...s),
     max: Math.max(...s),
     maxDead: dead.length > 0 ? Math.max(...dead) : undefined,
@@ -193,7 +203,7 @@ median ${int(d.first)} jobs/s over the first quarter (${int(m.messages)} waiting
 last (**${dec(d.ratio)}x**), stretches from ${int(d.min)} to ${int(d.max)} jobs/s${
     d.maxDead === undefined
       ? ""
-      : `; up to ${int(d.maxDead)} dead tuples in \`pgqrs_messages\`, ${d.vacuums} vacuum pass(es) completed during the drain`
+      : `; up to ${int(d.maxDead)} dead tuples in \`pgqrs_messages\`, ${d.vacuums} vacuum pass(es) completed during the drain. Median rate of the stretches that ended with under a fifth of that many dead tuples: ${int(d.fewDead)} jobs/s; with over four fifths: ${int(d.manyDead)} jobs/s (**${ratio(d.manyDead, d.fewDead)}**)`
   }. The likely cause: every claim and archive leaves a dead row version whose entries stay in the claim index until
 a vacuum removes them, at the head of the queue's range, where every next claim's scan starts.
 `;
