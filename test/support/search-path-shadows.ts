@@ -260,6 +260,12 @@ export const FUNCTION_SHADOWS: Readonly<Record<string, readonly FunctionShadow[]
     fn("jsonb_build_array", ["bigint", "bigint"], "jsonb"),
     fn("jsonb_build_array", ["jsonb"], "jsonb"),
   ],
+  // Failover's session check (postgres-multi-host.ts) and the worker filters (postgres-workers.ts, postgres-zombies.ts).
+  current_setting: [fn("current_setting", ["varchar"], "text"), fn("current_setting", ["name"], "text")],
+  starts_with: [
+    fn("starts_with", ["varchar", "text"], "boolean"),
+    fn("starts_with", ["varchar", "varchar"], "boolean"),
+  ],
   make_interval: [
     fn("make_interval", ["integer", "integer", "integer", "integer", "integer", "integer", "numeric"], "interval"),
   ],
@@ -276,6 +282,7 @@ export const UNSHADOWABLE = new Set([
   "row_number",
   "clock_timestamp",
   "statement_timestamp",
+  "pg_is_in_recovery",
 ]);
 
 /** The CREATE statements of one function shadow; `i` keeps helper names unique. */
