@@ -5,8 +5,8 @@
  * bench/results/latest.json and docs/benchmarks.md (table, machine, method, SVG chart).
  *
  * Flags: --quick (small sizes, one round: for iterating), --rounds N, --only a,b (scenario ids: drain, enqueue,
- * enqueue-concurrent, pickup, workflow, sqlite, pgbench, dashboard, primitives, retention, scaling), --systems a,b
- * (queue systems by name: pgqrs, raw SQL, graphile-worker, pg-boss).
+ * enqueue-concurrent, pickup, workflow, sqlite, pgbench, dashboard, primitives, retention, scaling, s3, turso),
+ * --systems a,b (queue systems by name: pgqrs, raw SQL, graphile-worker, pg-boss).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
