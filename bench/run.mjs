@@ -54,7 +54,14 @@ const CONFIGS = [
   { k: 1, b: 50 },
   { k: 4, b: 50 },
   { k: 16, b: 50 },
+  // Issue 21: K=16 as 16 competing consumers (each its own loop at concurrency 1) instead of one loop's concurrency.
+  { k: 16, b: 50, consumers: 16 },
 ];
+/** The systems whose drain takes `consumers` (raw SQL's K loops are K competing consumers already). */
+const CONSUMER_SYSTEMS = ["pgqrs", "raw SQL", "graphile-worker"];
+const drainId = ({ k, b, consumers }) => (consumers === undefined ? `drain_k${k}_b${b}` : `drain_c${consumers}_b${b}`);
+const drainLabel = ({ k, b, consumers }) =>
+  consumers === undefined ? `drain K=${k} B=${b}` : `drain ${consumers} consumers B=${b}`;
 /**
  * Every timed run is capped (the rate over the cap is reported, marked `*`): pg-boss polls at best every 0.5 s,
  * and where a durable commit takes milliseconds, draining 10,000 jobs one commit at a time takes minutes.
@@ -114,21 +121,18 @@ async function main() {
     for (let round = 1; round <= ROUNDS; round++) {
       log(`round ${round}/${ROUNDS}`);
       if (enabled("drain")) {
-        for (const { k, b } of CONFIGS) {
+        for (const config of CONFIGS) {
+          const { k, b, consumers } = config;
+          const label = drainLabel(config);
           for (const s of queueSystems) {
+            if (consumers !== undefined && !CONSUMER_SYSTEMS.includes(s.name)) continue;
             const limitMs = LIMIT_MS[s.name] ?? LIMIT_MS.default;
-            const r = await attempt(s.name, `drain K=${k} B=${b}`, () => s.drain({ n: SIZES.drain, k, b, limitMs }));
+            const r = await attempt(s.name, label, () => s.drain({ n: SIZES.drain, k, b, limitMs, consumers }));
             if (r === undefined) continue;
             log(
-              `  drain K=${k} B=${b} ${s.name}: ${Math.round(r.perSec)} jobs/s${r.capped ? ` (capped: ${r.processed} in ${limitMs} ms)` : ""}`,
+              `  ${label} ${s.name}: ${Math.round(r.perSec)} jobs/s${r.capped ? ` (capped: ${r.processed} in ${limitMs} ms)` : ""}`,
             );
-            record(
-              `drain_k${k}_b${b}`,
-              { label: `drain K=${k} B=${b}`, unit: "jobs/s", higherIsBetter: true },
-              s.name,
-              r.perSec,
-              r,
-            );
+            record(drainId(config), { label, unit: "jobs/s", higherIsBetter: true }, s.name, r.perSec, r);
             record(
               "prefill",
               { label: `prefill ${SIZES.drain}`, unit: "jobs/s", higherIsBetter: true },
@@ -411,6 +415,12 @@ function checkFloors(figures) {
     both(a1 === null ? null : a1 >= 0.8, a2 === null ? null : a2 >= 1.5),
     `${ratio(a1)} raw, ${ratio(a2)} graphile-worker`,
   );
+  const c1 = adv("drain_c16_b50", "raw SQL");
+  floor(
+    "drain 16 consumers B=50 >= 0.8x raw",
+    c1 === null ? null : c1 >= 0.8,
+    `${ratio(c1)} raw, ${ratio(adv("drain_c16_b50", "graphile-worker"))} graphile-worker`,
+  );
   const a3 = adv("drain_k1_b1", "graphile-worker");
   floor(
     "drain K=1 B=1 ahead of graphile-worker",
@@ -561,7 +571,9 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
   LOCKED) RETURNING\`) and one named archive statement. pgbench: K C clients running claim-and-archive as one
   statement for a few seconds (the server's limit, no Node.js). graphile-worker: \`concurrentJobs\` K, and for B>1
   its local queue of size B with batched completions. pg-boss: K \`work()\` loops with \`batchSize\` B at its
-  minimum 0.5 s polling interval, capped at ${LIMIT_MS["pg-boss"] / 1000} s.
+  minimum 0.5 s polling interval, capped at ${LIMIT_MS["pg-boss"] / 1000} s. The row "drain 16 consumers B=50": pgqrs
+  with 16 consumers of one store, each its own loop at concurrency 1; raw SQL its 16 claim loops (K competing
+  consumers already); graphile-worker 16 runners at \`concurrentJobs\` 1; pg-boss not run.
 - **enqueue**: ${result.sizes.enqueue} sequential single enqueues from one client (pgqrs \`producer.enqueue\`, a raw
   named single-row INSERT, graphile-worker \`addJob\`, pg-boss \`send\`); pgbench runs single-row INSERTs from one
   C client for a few seconds, into the raw table and (the row "vs pgqrs's own table") pgqrs's exact enqueue

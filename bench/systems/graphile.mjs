@@ -38,7 +38,8 @@ function start(dsn, schema, k, b, task) {
 export function graphileSystem(dsn) {
   return {
     name: "graphile-worker",
-    async drain({ n, k, b, limitMs }) {
+    /** `consumers` (default 1): that many runners (each its own pool and local queue) at `concurrentJobs` k / consumers. */
+    async drain({ n, k, b, limitMs, consumers = 1 }) {
       const { schema, utils } = await utilsFor(dsn);
       try {
         const t0 = now();
@@ -51,12 +52,16 @@ export function graphileSystem(dsn) {
         const prefillPerSec = (n / (now() - t0)) * 1000;
         let processed = 0;
         const start0 = now();
-        const runner = await start(dsn, schema, k, b, async () => {
-          processed += 1;
-        });
+        const runners = await Promise.all(
+          Array.from({ length: consumers }, () =>
+            start(dsn, schema, Math.max(1, Math.round(k / consumers)), b, async () => {
+              processed += 1;
+            }),
+          ),
+        );
         const finished = await waitUntil(() => processed >= n, limitMs, 1);
         const elapsed = now() - start0;
-        await runner.stop();
+        await Promise.all(runners.map((r) => r.stop()));
         return { prefillPerSec, perSec: (processed / elapsed) * 1000, processed, capped: !finished };
       } finally {
         await utils.release();

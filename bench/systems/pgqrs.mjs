@@ -1,4 +1,5 @@
 /** pgqrs, the library under test, imported from this repository's build (`npm run build` first). */
+import { setMaxListeners } from "node:events";
 import * as pgqrs from "../../dist/index.js";
 import { concurrentCallers } from "../lib/callers.mjs";
 import { dropSchemas, sql } from "../lib/postgres.mjs";
@@ -42,31 +43,43 @@ async function prefill(store, queue, n) {
 export function pgqrsSystem(dsn) {
   return {
     name: "pgqrs",
-    async drain({ n, k, b, limitMs }) {
+    /**
+     * `consumers` (default 1): that many consumers of one store compete for the queue, each with its own loop at
+     * `.concurrency(k / consumers)`; with 1, one loop at `.concurrency(k)`.
+     */
+    async drain({ n, k, b, limitMs, consumers = 1 }) {
       const db = await open(dsn, k + 2);
       try {
         await db.store.queue("drain");
         const prefillPerSec = await prefill(db.store, "drain", n);
-        const consumer = await db.store.consumer("drain");
+        const workers = await Promise.all(Array.from({ length: consumers }, () => db.store.consumer("drain")));
         let processed = 0;
         const stop = new AbortController();
-        const builder = pgqrs.dequeue().worker(consumer).batch(b).concurrency(k).signal(stop.signal);
+        setMaxListeners(consumers + 10, stop.signal);
         const t0 = now();
-        const loop = (
-          b === 1
-            ? builder.handle(async () => {
-                processed += 1;
-              })
-            : builder.handleBatch(async (ms) => {
-                processed += ms.length;
-              })
-        ).poll(db.store);
+        const loops = workers.map((consumer) => {
+          const builder = pgqrs
+            .dequeue()
+            .worker(consumer)
+            .batch(b)
+            .concurrency(Math.max(1, Math.round(k / consumers)))
+            .signal(stop.signal);
+          return (
+            b === 1
+              ? builder.handle(async () => {
+                  processed += 1;
+                })
+              : builder.handleBatch(async (ms) => {
+                  processed += ms.length;
+                })
+          ).poll(db.store);
+        });
         const finished = await waitUntil(() => processed >= n, limitMs, 1);
         const elapsed = now() - t0;
         stop.abort();
-        await loop;
+        await Promise.all(loops);
         let bloat;
-        if (k === 16 && b === 50) {
+        if (k === 16 && b === 50 && consumers === 1) {
           await db.closeStore();
           bloat = await deadTuples(dsn, db.schema);
         }

@@ -38,7 +38,11 @@ async function client(dsn) {
 export function rawSystem(dsn) {
   return {
     name: "raw SQL",
-    async drain({ n, k, b, limitMs }) {
+    /**
+     * K clients, each its own claim loop: K competing consumers already, so `consumers` (the row "drain 16
+     * consumers") runs the same K loops.
+     */
+    async drain({ n, k, b, limitMs, consumers = k }) {
       const schema = await createTable(dsn);
       try {
         const t0 = now();
@@ -51,7 +55,7 @@ export function rawSystem(dsn) {
           );
         }
         const prefillPerSec = (n / (now() - t0)) * 1000;
-        const clients = await Promise.all(Array.from({ length: k }, () => client(dsn)));
+        const clients = await Promise.all(Array.from({ length: Math.max(k, consumers) }, () => client(dsn)));
         let processed = 0;
         const deadline = now() + limitMs;
         const start = now();
