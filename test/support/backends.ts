@@ -55,16 +55,12 @@ function fixture(backend: BackendName): DatabaseFixture {
   return found;
 }
 
-/**
- * Kinds that run only when PGQRS_TEST_BACKENDS names them: S3 needs its emulator (started by
- * s3-global-setup.ts when named), and every operation is S3 round trips.
- */
-const OPT_IN: readonly string[] = ["s3"];
 
-/** The kinds PGQRS_TEST_BACKENDS names (all of `kinds` but the opt-in ones when unset), in `kinds`' order. */
+
+/** The kinds PGQRS_TEST_BACKENDS names (all of `kinds` when unset), in `kinds`' order. */
 function selected(kinds: readonly BackendName[]): readonly BackendName[] {
   const env = process.env.PGQRS_TEST_BACKENDS?.trim();
-  if (!env) return kinds.filter((k) => !OPT_IN.includes(k));
+  if (!env) return kinds;
   const wanted = env.split(",").map((k) => k.trim());
   const registered: readonly string[] = BACKEND_DEFINITIONS.map((b) => b.kind);
   for (const k of wanted) {

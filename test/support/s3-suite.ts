@@ -1,5 +1,5 @@
 /**
- * S3 databases for the suites that loop over backends (`PGQRS_TEST_BACKENDS=s3`): the S3 global setup
+ * S3 databases for the suites that loop over backends: the S3 global setup
  * (s3-global-setup.ts) starts one emulator for the run and points the AWS environment at it; each fresh database
  * is a new key with a cache directory of its own, named in the DSN (`?cache_dir=`). Imports no SDK.
  */
@@ -16,7 +16,7 @@ let counter = 0;
 export function freshS3SuiteDsn(): string {
   if (!process.env.AWS_ENDPOINT_URL) {
     throw new Error(
-      "no S3 server for the suite: run with PGQRS_TEST_BACKENDS naming s3 (the S3 global setup starts one)",
+      "no S3 server for the suite: the S3 global setup (test/support/s3-global-setup.ts) starts one unless PGQRS_TEST_BACKENDS leaves s3 out",
     );
   }
   counter += 1;
