@@ -57,15 +57,44 @@ export class EnqueueGroup {
    * resolves with the stored message once its insert has committed.
    */
   add(payload: string, row: EnqueueRowValues): Promise<QueueMessage> {
+    if (!this.#busy) return this.#lone(payload, row);
     return new Promise<QueueMessage>((resolve, reject) => {
       this.#pending.push({ payload, row, resolve, reject });
-      if (!this.#busy) this.#drain().catch(reject);
     });
   }
 
-  async #drain(): Promise<void> {
+  /**
+   * Nothing in flight: the plain single-row insert at once, straight to the store (no member record, no drain
+   * loop), exactly what {@link #alone} sends. Calls that arrive meanwhile wait, and go together once it returns.
+   */
+  #lone(payload: string, row: EnqueueRowValues): Promise<QueueMessage> {
+    this.#busy = true;
+    let written: Promise<QueueMessage[]>;
+    try {
+      written = this.#target.write(this.#single(payload, row));
+    } catch (err) {
+      written = Promise.reject(err);
+    }
+    // Registered before the caller's own continuation, so the group is idle again (or flushing what waits) first.
+    written.then(this.#afterLone, this.#afterLone);
+    return written.then(firstMessage);
+  }
+
+  readonly #afterLone = (): void => {
+    if (this.#pending.length === 0) {
+      this.#busy = false;
+      return;
+    }
+    // Members waited during the lone insert: one turn first, so the caller just answered can ride along too.
+    this.#drain(true).catch((err: unknown) => {
+      for (const m of this.#pending.splice(0)) m.reject(err);
+    });
+  };
+
+  async #drain(yieldFirst = false): Promise<void> {
     this.#busy = true;
     try {
+      if (yieldFirst) await nextTurn();
       while (this.#pending.length > 0) {
         const batch = this.#take();
         await this.#flush(batch);
@@ -118,23 +147,32 @@ export class EnqueueGroup {
 
   /** One member's own insert: the plain single-row enqueue, exactly as without a group. */
   async #alone(m: Member): Promise<void> {
-    const { enqueuedAt, visibleAt, priority, headers } = m.row;
-    const params: EnqueueParams = {
-      queueId: this.#target.queueId,
-      producerWorkerId: this.#target.producerWorkerId,
-      payloads: [m.payload],
-      enqueuedAt,
-      visibleAt,
-    };
-    if (priority !== undefined) params.priority = priority;
-    if (headers !== undefined) params.headers = headers;
     try {
-      const [message] = await this.#target.write(params);
+      const [message] = await this.#target.write(this.#single(m.payload, m.row));
       m.resolve(message as QueueMessage);
     } catch (err) {
       m.reject(err);
     }
   }
+
+  /** The store parameters of one row inserted on its own. */
+  #single(payload: string, row: EnqueueRowValues): EnqueueParams {
+    const { enqueuedAt, visibleAt, priority, headers } = row;
+    const params: EnqueueParams = {
+      queueId: this.#target.queueId,
+      producerWorkerId: this.#target.producerWorkerId,
+      payloads: [payload],
+      enqueuedAt,
+      visibleAt,
+    };
+    if (priority !== undefined) params.priority = priority;
+    if (headers !== undefined) params.headers = headers;
+    return params;
+  }
+}
+
+function firstMessage(messages: QueueMessage[]): QueueMessage {
+  return messages[0] as QueueMessage;
 }
 
 /** One turn of the event loop: every continuation already queued (callers just answered) runs first. */

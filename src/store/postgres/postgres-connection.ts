@@ -99,7 +99,8 @@ export class PostgresConnection implements Queryable {
   }
 
   async query<R extends Row = Row>(operation: string, text: string, values: readonly unknown[] = []): Promise<R[]> {
-    return this.#withClient(operation, (client) => runOn<R>(client, { text, values: [...values] }, operation, this));
+    const config: StatementConfig = { text, values: values as unknown[], types: RESULT_TYPES };
+    return this.#withClient(operation, (client) => runOn<R>(client, config, operation, this));
   }
 
   /** The server-side name of a prepared statement of this schema. */
@@ -107,11 +108,15 @@ export class PostgresConnection implements Queryable {
     return this.#statementPrefix + name;
   }
 
-  /** The query config of a hot-path statement: named, or unnamed when named statements are off. */
+  /**
+   * The query config of a hot-path statement (named, or unnamed when named statements are off), built once and
+   * handed to the driver as is. The values are not copied: the driver only reads them, and every caller builds
+   * them for this one statement.
+   */
   statementConfig(name: string, text: string, values: readonly unknown[]): StatementConfig {
     return this.#namedStatements
-      ? { name: this.statementName(name), text, values: [...values] }
-      : { text, values: [...values] };
+      ? { name: this.#statementPrefix + name, text, values: values as unknown[], types: RESULT_TYPES }
+      : { text, values: values as unknown[], types: RESULT_TYPES };
   }
 
   async prepared<R extends Row = Row>(name: string, text: string, values: readonly unknown[]): Promise<R[]> {
@@ -128,10 +133,10 @@ export class PostgresConnection implements Queryable {
       try {
         return await this.#withClient(operation, async (client, discard) => {
           const tx = new ClientQueryable(client, this);
-          await runOn(client, { text: "BEGIN" }, operation, this);
+          await runOn(client, BEGIN, operation, this);
           try {
             const result = await fn(tx);
-            await runOn(client, { text: "COMMIT" }, operation, this);
+            await runOn(client, COMMIT, operation, this);
             return result;
           } catch (err) {
             // A client whose ROLLBACK failed may still be inside the transaction; never hand it out again.
@@ -200,7 +205,7 @@ class ClientQueryable implements Queryable {
   }
 
   query<R extends Row = Row>(operation: string, text: string, values: readonly unknown[] = []): Promise<R[]> {
-    return runOn<R>(this.#client, { text, values: [...values] }, operation, this.#conn);
+    return runOn<R>(this.#client, { text, values: values as unknown[], types: RESULT_TYPES }, operation, this.#conn);
   }
 
   prepared<R extends Row = Row>(name: string, text: string, values: readonly unknown[]): Promise<R[]> {
@@ -208,11 +213,16 @@ class ClientQueryable implements Queryable {
   }
 }
 
+/** A statement as the driver takes it, with this package's result parsers. */
 interface StatementConfig {
   name?: string;
   text: string;
   values?: unknown[];
+  types: pg.CustomTypesConfig;
 }
+
+const BEGIN: StatementConfig = { text: "BEGIN", types: RESULT_TYPES };
+const COMMIT: StatementConfig = { text: "COMMIT", types: RESULT_TYPES };
 
 async function runOn<R extends Row>(
   client: pg.PoolClient,
@@ -221,7 +231,7 @@ async function runOn<R extends Row>(
   conn: PostgresConnection,
 ): Promise<R[]> {
   try {
-    const result = await client.query<R>({ ...config, types: RESULT_TYPES });
+    const result = await client.query<R>(config);
     return result.rows;
   } catch (err) {
     throw translatePgError(err, operation, conn.target);

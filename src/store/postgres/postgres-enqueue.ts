@@ -160,6 +160,23 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
         return written(own, ids[i] as number, payload, null);
       });
     }
+    if (one && tx === undefined && p.dedupKey === undefined && p.groupKey === undefined && p.leaseTo === undefined) {
+      // The common single enqueue (and every lone caller of a group commit): one statement, nothing else built.
+      const payload = p.payloads[0] as string;
+      const headers = p.headers === undefined ? null : JSON.stringify(p.headers);
+      const [row] = await conn.prepared("enqueue_one", enqueueOneSql, [
+        p.queueId,
+        payload,
+        p.enqueuedAt,
+        p.visibleAt,
+        p.producerWorkerId,
+        originSuffix,
+        p.priority ?? 0,
+        null,
+        headers,
+      ]);
+      return [written(p, Number(row?.id), payload, null)];
+    }
     const run = (name: string, text: string, values: unknown[]) =>
       tx === undefined ? conn.prepared(name, text, values) : runOnClient(tx, text, values, name, conn);
     const suffix = tx === undefined ? originSuffix : "";
