@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import type pg from "pg";
 import { maskDsn } from "../../config.js";
 import { PgqrsError } from "../../errors.js";
+import { type ClientLease, ClientLeases } from "./postgres-client-leases.js";
 import { connectionError, errorCode, RETRYABLE_SQLSTATES, translatePgError } from "./postgres-errors.js";
 import { pgDriver } from "./pg-driver.js";
 import { parsePgTimestamp } from "./postgres-time.js";
@@ -74,6 +75,7 @@ export class PostgresConnection implements Queryable {
   readonly target: string;
   readonly #pool: pg.Pool;
   readonly #ownsPool: boolean;
+  readonly #leases: ClientLeases;
   /** Prepared-statement names must differ per statement text, and two schemas may share one pool. */
   readonly #statementPrefix: string;
   readonly #namedStatements: boolean;
@@ -85,6 +87,7 @@ export class PostgresConnection implements Queryable {
     this.target = opts.target;
     this.#pool = opts.pool;
     this.#ownsPool = opts.ownsPool;
+    this.#leases = new ClientLeases(opts.pool, opts.ownsPool);
     this.#statementPrefix = `pgqrs_${createHash("sha256").update(opts.schema).digest("hex").slice(0, 12)}_`;
     this.#namedStatements = opts.namedStatements ?? namedStatementsAllowed(poolConnectionString(opts.pool));
   }
@@ -157,7 +160,10 @@ export class PostgresConnection implements Queryable {
   }
 
   async close(): Promise<void> {
-    this.#closing ??= this.#ownsPool ? this.#pool.end() : Promise.resolve();
+    if (this.#closing === undefined) {
+      this.#leases.close();
+      this.#closing = this.#ownsPool ? this.#pool.end() : Promise.resolve();
+    }
     await this.#closing;
   }
 
@@ -166,31 +172,31 @@ export class PostgresConnection implements Queryable {
     fn: (client: pg.PoolClient, discard: (reason: unknown) => void) => Promise<T>,
   ): Promise<T> {
     if (this.closed) throw storeClosed(operation);
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (err) {
-      throw connectionError(err, this.target);
+    let lease: ClientLease | undefined = this.#leases.take();
+    if (lease === undefined) {
+      try {
+        lease = await this.#leases.checkout();
+      } catch (err) {
+        throw connectionError(err, this.target);
+      }
     }
-    let broken: Error | undefined;
+    const held = lease;
+    // A session that failed mid-statement, or whose ROLLBACK failed: the client is destroyed on release.
     const discard = (reason: unknown) => {
-      broken = reason instanceof Error ? reason : new Error(String(reason));
+      held.broken = reason instanceof Error ? reason : new Error(String(reason));
     };
-    // The pool listens for errors only on idle clients. A checked-out client whose server session ends between
-    // two statements (pg_terminate_backend, a restart) emits 'error' with no query to deliver it to; unheard, that
-    // event would crash the process. Mark the client broken instead: the next statement fails with
-    // CONNECTION_FAILED and the client is destroyed on release.
-    client.on("error", discard);
     try {
-      return await fn(client, discard);
+      // A session that died while the client was held (see ClientLeases) fails here with CONNECTION_FAILED.
+      return await fn(held.client, discard);
     } catch (err) {
       // A connection-level failure leaves the socket unusable; destroy it instead of returning it to the pool. So is
       // a session on a server that turned out read-only: its replacement goes through host selection again.
-      if (err instanceof PgqrsError && (err.code === "CONNECTION_FAILED" || err.code === "READ_ONLY")) broken ??= err;
+      if (err instanceof PgqrsError && (err.code === "CONNECTION_FAILED" || err.code === "READ_ONLY")) {
+        held.broken ??= err;
+      }
       throw err;
     } finally {
-      client.off("error", discard);
-      client.release(broken);
+      this.#leases.release(held);
     }
   }
 }
