@@ -57,6 +57,25 @@ export interface CompleteStepParams extends FinishStepParams {
   output: string;
 }
 
+/**
+ * One run's step boundary in a group (`stepBoundaries`): `acquire` is `completeStepThenAcquire` (or
+ * `acquireStepOfRun` without `complete`), `finish` is `completeStepThenRunAndArchive` (or `completeRunAndArchive`).
+ */
+export type StepBoundary =
+  | { kind: "acquire"; complete?: CompleteStepParams & { owner: string }; acquire: AcquireStepParams }
+  | { kind: "finish"; complete?: CompleteStepParams & { owner: string }; run: CompleteRunAndArchiveParams };
+
+/** What a boundary's single call would return (`completed` is true for a boundary with nothing to complete). */
+export type StepBoundaryResult =
+  | {
+      kind: "acquire";
+      completed: boolean;
+      runStatus: WorkflowStatus | null;
+      step: StepRecord | null;
+      acquired: boolean;
+    }
+  | { kind: "finish"; completed: boolean; run: RunRecord | null; archived: boolean };
+
 export interface FailStepParams extends FinishStepParams {
   /** JSON text. */
   error: string;
@@ -159,6 +178,12 @@ export interface WorkflowStoreOps {
     complete: CompleteStepParams & { owner: string };
     run: CompleteRunAndArchiveParams;
   }): Promise<{ completed: boolean; run: RunRecord | null; archived: boolean }>;
+  /**
+   * Optional group commit of concurrent runs: each boundary exactly as its single call, all in one transaction (one
+   * durable commit; asynchronous when none completes a step or finishes a run), results in order. At most one
+   * boundary per run, and no finish of a run with a parent.
+   */
+  stepBoundaries?(boundaries: readonly StepBoundary[]): Promise<StepBoundaryResult[]>;
   /** SUCCESS with output, `completed_at = now`. */
   completeStep(p: CompleteStepParams): Promise<StepRecord>;
   /** ERROR with error, retry_at, retry_count, `completed_at = now`. */
