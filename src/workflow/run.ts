@@ -17,6 +17,7 @@ import type { WorkflowDefinition } from "./definition.js";
 import { type WorkflowStepOptions, workflowStep } from "./workflow-step.js";
 import { type DeferredSuccess, DeferredStepWrites } from "./deferred-step-writes.js";
 import { beginStepAcquisition } from "./step-acquisitions.js";
+import { stepBoundaryGroup } from "./step-boundary-group.js";
 import { stepNoLongerHeld, stepRaceConflict, unavailableStepError } from "./step-errors.js";
 import { StepGuard } from "./step-guard.js";
 import { assertDelayMs, cancelledError, toJsonText } from "./workflow-errors.js";
@@ -261,7 +262,14 @@ export class Run {
     const backend = this.#ctx.backend;
     const pending = await this.#writes.take();
     let result: { run: RunRecord | null; archived: boolean };
-    if (pending !== undefined && backend.completeStepThenRunAndArchive !== undefined) {
+    // A worker's runs share statements (group commit), except a child's finish, whose statement wakes its parent.
+    const group = this.defersStepWrites && this.parentRunId === null ? stepBoundaryGroup(this.#ctx) : undefined;
+    if (group !== undefined) {
+      const complete = pending === undefined ? {} : { complete: { runId: this.id, now: params.now, ...pending } };
+      const r = await group.add(this.id, { kind: "finish", ...complete, run: params });
+      if (r.kind !== "finish" || !r.completed) throw stepNoLongerHeld(this.id, pending?.stepName ?? "");
+      result = r;
+    } else if (pending !== undefined && backend.completeStepThenRunAndArchive !== undefined) {
       const combined = await backend.completeStepThenRunAndArchive({
         complete: { runId: this.id, now: params.now, ...pending },
         run: params,
@@ -395,6 +403,14 @@ export class Run {
     const acquire = { runId: this.id, stepName: name, now, owner: this.attemptOwner };
     const backend = this.#ctx.backend;
     const pending = await this.#writes.take(name);
+    // A worker's runs share statements (group commit); the completion is fenced with the acquisition's owner.
+    const group = this.defersStepWrites ? stepBoundaryGroup(this.#ctx) : undefined;
+    if (group !== undefined && (pending === undefined || pending.owner === this.attemptOwner)) {
+      const complete = pending === undefined ? {} : { complete: { runId: this.id, now, ...pending } };
+      const r = await group.add(this.id, { kind: "acquire", ...complete, acquire });
+      if (r.kind !== "acquire" || !r.completed) throw stepNoLongerHeld(this.id, pending?.stepName ?? name);
+      return r;
+    }
     // The combined statement fences the completion with the acquisition's owner: a step taken over under a token
     // of its own is written separately.
     if (pending !== undefined && pending.owner === this.attemptOwner && backend.completeStepThenAcquire !== undefined) {

@@ -5,10 +5,18 @@ import type { StoreBackend } from "../store.js";
 import type { PostgresConnection, Row } from "./postgres-connection.js";
 import { attemptErrorEntry } from "../step-attempt-errors.js";
 import { cols, toStep } from "./postgres-rows.js";
+import { createStepBoundaryOps } from "./postgres-step-boundaries.js";
 
 export type StepOps = Pick<
   StoreBackend,
-  "acquireStep" | "acquireStepOfRun" | "completeStepThenAcquire" | "completeStep" | "failStep" | "getStep" | "listSteps"
+  | "acquireStep"
+  | "acquireStepOfRun"
+  | "completeStepThenAcquire"
+  | "completeStep"
+  | "failStep"
+  | "getStep"
+  | "listSteps"
+  | "stepBoundaries"
 >;
 
 export function createStepOps(conn: PostgresConnection): StepOps {
@@ -117,6 +125,7 @@ export function createStepOps(conn: PostgresConnection): StepOps {
   }
 
   return {
+    ...createStepBoundaryOps(conn),
     async acquireStep({ runId, stepName, now, owner }) {
       const rows = await conn.prepared("acquire_step", acquireSql, [runId, stepName, now, owner]);
       const row = rows[0];
