@@ -2,7 +2,10 @@
  * The raw baseline of issue 21's enqueue floors: node-postgres clients running pgqrs's own single-row enqueue
  * statement (the same text, parameters and types, notification included) as a named statement, into a
  * pgqrs-installed schema: same table, foreign keys, indexes and commit settings as pgqrs's enqueue, and no engine
- * around it. One client for sequential enqueues; one client per caller for concurrent ones.
+ * around it. One client per caller for concurrent enqueues. Sequential enqueues run side by side with pgqrs's
+ * `producer.enqueue` on the same schema, queue and producer, in alternating blocks (`enqueueSideBySide`): on a shared
+ * machine a durable commit's cost drifts by several times within a minute, so only figures taken in the same window
+ * compare the engine with the bare statement.
  */
 import { createHash } from "node:crypto";
 import pg from "pg";
@@ -33,6 +36,9 @@ function enqueueSql(schema) {
     RETURNING id, (SELECT pg_catalog.pg_notify('${channel}', $1::bigint::text || $6::text)) AS notified`;
 }
 
+/** Calls per block of the side-by-side run: small enough that both systems see the same drift. */
+const BLOCK = 100;
+
 export function rawPgqrsTableSystem(dsn) {
   /** `callers` clients (one each) inserting `n` messages between them. */
   async function run({ n, callers, limitMs }) {
@@ -57,10 +63,62 @@ export function rawPgqrsTableSystem(dsn) {
       await dropSchemas(dsn, [t.schema]);
     }
   }
+  /**
+   * `n` sequential `producer.enqueue` calls (a store with a pool of 2, as the enqueue scenario's) and `n` raw
+   * inserts from one client, alternating in blocks of {@link BLOCK} (which goes first alternates too), into one
+   * queue of one pgqrs schema; each system's rate is its calls over its own blocks' time. Stops when either system
+   * has spent `limitMs`.
+   */
+  async function sideBySide({ n, limitMs = Number.POSITIVE_INFINITY }) {
+    const schema = `bench_rawtable_${process.pid}_${++seq}`;
+    const store = await pgqrs.connect(dsn, { schema, maxConnections: 2 });
+    const client = new pg.Client({ connectionString: dsn });
+    try {
+      await pgqrs.admin(store).install();
+      const queue = await store.queue("enq");
+      const producer = await store.producer("enq");
+      await client.connect();
+      const text = enqueueSql(schema);
+      const raw = (i) => {
+        const at = new Date();
+        const payload = JSON.stringify({ kind: "benchmark", i });
+        const values = [queue.id, payload, at, at, producer.id, "@raw", 0, null, null];
+        return client.query({ name: "enqueue_one", text, values });
+      };
+      const calls = { pgqrs: (i) => producer.enqueue({ kind: "benchmark", i }), raw };
+      const spent = { pgqrs: 0, raw: 0 };
+      const done = { pgqrs: 0, raw: 0 };
+      // Both warm (prepared statements, JIT) before anything counts.
+      for (let i = 0; i < 20; i++) {
+        await calls.pgqrs(i);
+        await calls.raw(i);
+      }
+      for (let block = 0; done.pgqrs < n && Math.max(spent.pgqrs, spent.raw) < limitMs; block++) {
+        const size = Math.min(BLOCK, n - done.pgqrs);
+        for (const name of block % 2 === 0 ? ["pgqrs", "raw"] : ["raw", "pgqrs"]) {
+          const t0 = performance.now();
+          for (let i = 0; i < size; i++) await calls[name](done[name] + i);
+          spent[name] += performance.now() - t0;
+          done[name] += size;
+        }
+      }
+      const rate = (name) => ({
+        perSec: (done[name] / spent[name]) * 1000,
+        capped: done[name] < n,
+        done: done[name],
+      });
+      return { pgqrs: rate("pgqrs"), raw: rate("raw") };
+    } finally {
+      await client.end().catch(() => undefined);
+      await store.close();
+      await dropSchemas(dsn, [schema]);
+    }
+  }
   return {
     name: "raw SQL",
     /** Sequential single-row enqueues from one client. */
     enqueue: ({ n, limitMs }) => run({ n, callers: 1, limitMs }),
+    enqueueSideBySide: sideBySide,
     /** `callers` clients, each awaiting its own insert. */
     enqueueConcurrent: ({ n, callers, limitMs }) => run({ n, callers, limitMs }),
   };
