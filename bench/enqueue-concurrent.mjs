@@ -91,7 +91,8 @@ export function enqueueConcurrentMethod(sizes) {
   ${CALLERS} callers on one producer against the raw better-sqlite3 single-row loop (the driver is synchronous, so
   callers cannot overlap there). The row "sequential enqueues vs pgqrs's own table" compares pgqrs's
   \`producer.enqueue\` with the raw node-postgres loop of that statement from one client (issue 21's floor for
-  sequential enqueues) side by side: ${sizes.enqueue} calls each, in alternating blocks of 100 on one schema, queue
-  and producer (a durable commit's cost drifts too much on a shared machine for runs minutes apart to compare); its
-  pgbench figure is pgbench running that statement for a few seconds.`;
+  sequential enqueues) side by side: ${sizes.enqueue} calls each, in alternating blocks of 20 on one schema, queue
+  and producer, each system's figure the median of its blocks' rates (a durable commit's cost drifts too much on a
+  shared machine for runs minutes apart to compare); its pgbench figure is pgbench running that statement for a few
+  seconds.`;
 }

@@ -12,6 +12,7 @@ import pg from "pg";
 import * as pgqrs from "../../dist/index.js";
 import { concurrentCallers } from "../lib/callers.mjs";
 import { dropSchemas } from "../lib/postgres.mjs";
+import { median } from "../lib/stats.mjs";
 
 let seq = 0;
 
@@ -36,8 +37,12 @@ function enqueueSql(schema) {
     RETURNING id, (SELECT pg_catalog.pg_notify('${channel}', $1::bigint::text || $6::text)) AS notified`;
 }
 
-/** Calls per block of the side-by-side run: small enough that both systems see the same drift. */
-const BLOCK = 100;
+/**
+ * Calls per block of the side-by-side run: short enough (tens of milliseconds) that a burst of load on the machine
+ * hits both systems' neighbouring blocks alike; each system's figure is the median of its blocks' rates, so a burst
+ * that spans a few blocks does not decide it.
+ */
+const BLOCK = 20;
 
 export function rawPgqrsTableSystem(dsn) {
   /** `callers` clients (one each) inserting `n` messages between them. */
@@ -66,8 +71,8 @@ export function rawPgqrsTableSystem(dsn) {
   /**
    * `n` sequential `producer.enqueue` calls (a store with a pool of 2, as the enqueue scenario's) and `n` raw
    * inserts from one client, alternating in blocks of {@link BLOCK} (which goes first alternates too), into one
-   * queue of one pgqrs schema; each system's rate is its calls over its own blocks' time. Stops when either system
-   * has spent `limitMs`.
+   * queue of one pgqrs schema; each system's rate is the median of its blocks' rates. Stops when either system has
+   * spent `limitMs`.
    */
   async function sideBySide({ n, limitMs = Number.POSITIVE_INFINITY }) {
     const schema = `bench_rawtable_${process.pid}_${++seq}`;
@@ -88,6 +93,7 @@ export function rawPgqrsTableSystem(dsn) {
       const calls = { pgqrs: (i) => producer.enqueue({ kind: "benchmark", i }), raw };
       const spent = { pgqrs: 0, raw: 0 };
       const done = { pgqrs: 0, raw: 0 };
+      const rates = { pgqrs: [], raw: [] };
       // Both warm (prepared statements, JIT) before anything counts.
       for (let i = 0; i < 20; i++) {
         await calls.pgqrs(i);
@@ -98,12 +104,15 @@ export function rawPgqrsTableSystem(dsn) {
         for (const name of block % 2 === 0 ? ["pgqrs", "raw"] : ["raw", "pgqrs"]) {
           const t0 = performance.now();
           for (let i = 0; i < size; i++) await calls[name](done[name] + i);
-          spent[name] += performance.now() - t0;
+          const ms = performance.now() - t0;
+          spent[name] += ms;
           done[name] += size;
+          rates[name].push((size / ms) * 1000);
         }
       }
       const rate = (name) => ({
-        perSec: (done[name] / spent[name]) * 1000,
+        perSec: median(rates[name]),
+        meanPerSec: (done[name] / spent[name]) * 1000,
         capped: done[name] < n,
         done: done[name],
       });
