@@ -2,13 +2,26 @@
  * Throughput of runs that each call one child: `runs` parent triggers are enqueued up front (batches of 1,000), then
  * one workflow worker per workflow (parent and child) in this process, each at concurrency K, runs them. runs/s from
  * the workers' start to the last parent's `callChild` returning. For scale, the same parents doing the child's work
- * as a step of their own (no child) are measured the same way.
+ * as a step of their own (no child) are measured the same way, and so are parents that sleep once
+ * (`run.sleep("nap", SLEEP_MS)`, PAUSED without a slot, woken by their message's visibility time) before that step.
  */
 import * as pgqrs from "../../dist/index.js";
 import { now, sleep, waitUntil } from "../lib/stats.mjs";
 import { openCountedStore, probeClient, table } from "./common.mjs";
 
-export async function childThroughput({ dsn, runs, concurrency, limitMs, withChild = true, log = () => undefined }) {
+/** How long a run of the sleep-once mode sleeps, ms: long enough to pause it (its message is released), short
+ * against the run. */
+export const SLEEP_MS = 50;
+
+export async function childThroughput({
+  dsn,
+  runs,
+  concurrency,
+  limitMs,
+  withChild = true,
+  sleepOnce = false,
+  log = () => undefined,
+}) {
   const db = await openCountedStore(dsn, { maxConnections: 2 * concurrency + 4, tag: "child" });
   const client = await probeClient(dsn);
   const stop = new AbortController();
@@ -19,6 +32,7 @@ export async function childThroughput({ dsn, runs, concurrency, limitMs, withChi
       run.step("work", async () => input * 2),
     );
     const parent = pgqrs.defineWorkflow({ name: "bench_parent" }, async (run, input) => {
+      if (sleepOnce) await run.sleep("nap", SLEEP_MS);
       const out = withChild
         ? await run.callChild("child", child, input)
         : await run.step("work", async () => input * 2);
@@ -31,6 +45,11 @@ export async function childThroughput({ dsn, runs, concurrency, limitMs, withChi
       const len = Math.min(1000, runs - i);
       await producer.enqueueBatch(Array.from({ length: len }, (_, j) => ({ input: i + j })));
     }
+    const what = withChild
+      ? "calling one child"
+      : sleepOnce
+        ? `sleeping once (${SLEEP_MS} ms), then one step`
+        : "with one step, no child";
     const onError = (err) => log(`  ! callChild worker: ${err instanceof Error ? err.message : String(err)}`);
     const statements0 = db.counter.statements;
     const mix0 = new Map(db.counter.byStatement);
@@ -69,9 +88,19 @@ export async function childThroughput({ dsn, runs, concurrency, limitMs, withChi
     const outcome = Object.fromEntries(rows.map((r) => [r.name, { success: Number(r.ok), total: Number(r.total) }]));
     const perSec = (done / elapsed) * 1000;
     log(
-      `  primitives: ${runs} runs ${withChild ? "calling one child" : "with one step, no child"}, K=${concurrency}: ${perSec.toFixed(1)} runs/s${finished ? "" : " (capped)"}, ${statementsPerRun.toFixed(1)} statements per run; ${JSON.stringify(outcome)}`,
+      `  primitives: ${runs} runs ${what}, K=${concurrency}: ${perSec.toFixed(1)} runs/s${finished ? "" : " (capped)"}, ${statementsPerRun.toFixed(1)} statements per run; ${JSON.stringify(outcome)}`,
     );
-    return { runs, concurrency, perSec, capped: !finished, done, statementsPerRun, statementMix, outcome };
+    return {
+      runs,
+      concurrency,
+      perSec,
+      capped: !finished,
+      done,
+      statementsPerRun,
+      statementMix,
+      outcome,
+      ...(sleepOnce ? { sleepMs: SLEEP_MS } : {}),
+    };
   } finally {
     stop.abort();
     await Promise.all(workers.map((w) => w.catch(() => undefined)));

@@ -45,13 +45,17 @@ export function wakeUpFigures(r) {
   ];
 }
 
-export function childFigures(r, withChild) {
-  const label = withChild
-    ? `${n(r.runs)} runs calling one child, K=${r.concurrency}`
-    : `${n(r.runs)} one-step runs (no child), K=${r.concurrency}`;
+/** `mode`: `true` or "child" (runs calling one child), `false` or "step" (one step), "sleep" (sleep once, one step). */
+export function childFigures(r, mode) {
+  const kind = mode === true ? "child" : mode === false ? "step" : mode;
+  const label = {
+    child: `${n(r.runs)} runs calling one child, K=${r.concurrency}`,
+    step: `${n(r.runs)} one-step runs (no child), K=${r.concurrency}`,
+    sleep: `${n(r.runs)} runs that sleep once (${r.sleepMs} ms), K=${r.concurrency}`,
+  }[kind];
   return [
     [
-      withChild ? "primitives_child_rate" : "primitives_nochild_rate",
+      { child: "primitives_child_rate", step: "primitives_nochild_rate", sleep: "primitives_sleep_rate" }[kind],
       { label, unit: "runs/s", higherIsBetter: true },
       r.perSec,
       { capped: r.capped },
@@ -62,7 +66,11 @@ export function childFigures(r, withChild) {
 /** The "Workflow primitives" section of docs/benchmarks.md; empty when the group did not run. */
 export function primitivesMarkdown(p) {
   const none = (xs) => xs === undefined || xs.length === 0;
-  if (p === undefined || (p.sleeping === undefined && none(p.wakeUp) && none(p.children) && none(p.noChild))) return "";
+  if (
+    p === undefined ||
+    (p.sleeping === undefined && none(p.wakeUp) && none(p.children) && none(p.noChild) && none(p.sleepOnce))
+  )
+    return "";
   const out = ["", "## Workflow primitives (issue 15)", ""];
   const s = p.sleeping;
   if (s !== undefined) {
@@ -133,6 +141,19 @@ export function primitivesMarkdown(p) {
       "deliveries of the parent and one of the child per parent run.",
       `Statements per parent run (the worker process's, child included; median over rounds): ${f1(median(kids.map((r) => r.statementsPerRun)))}${flat.length > 0 ? ` with a child, ${f1(median(flat.map((r) => r.statementsPerRun)))} without` : ""};`,
       `by statement, per parent run: ${perRun(kids[kids.length - 1].statementMix)}.`,
+      "",
+    );
+  }
+  const sleepers = p.sleepOnce ?? [];
+  if (sleepers.length > 0) {
+    const z = sleepers[0];
+    out.push(
+      `**Runs that sleep once**: ${n(z.runs)} runs, each \`await run.sleep("nap", ${z.sleepMs})\` then one step, triggered up`,
+      `front, one workflow worker at concurrency ${z.concurrency}: ${f1(median(sleepers.map((r) => r.perSec)))} runs/s from the worker's start to the last`,
+      "run's end. The sleep pauses the run (PAUSED, its message released until the wake-up time, no slot held); the",
+      "worker claims it again when it is due and replays it past the sleep: two deliveries per run.",
+      `Statements per run (median over rounds): ${f1(median(sleepers.map((r) => r.statementsPerRun)))}; by statement, per run:`,
+      `${perRun(sleepers[sleepers.length - 1].statementMix)}.`,
       "",
     );
   }
