@@ -86,7 +86,7 @@ function record(id, meta, system, value, extra = {}) {
   if (extra.note) v.note = extra.note;
 }
 
-const primitives = { wakeUp: [], children: [], noChild: [] };
+const primitives = { wakeUp: [], children: [], noChild: [], sleepOnce: [] };
 let retention;
 let scaling;
 const recordAll = (system, rows) => {
@@ -261,13 +261,16 @@ async function main() {
           primitives.wakeUp.push(w);
           recordAll("pgqrs", wakeUpFigures(w));
         }
-        for (const withChild of [true, false]) {
-          const c = await attempt("pgqrs", withChild ? "callChild" : "one-step runs", () =>
-            childThroughput({ dsn, runs: p.childRuns, concurrency: p.k, limitMs: 120_000, withChild, log }),
+        for (const mode of ["child", "step", "sleep"]) {
+          const withChild = mode === "child";
+          const sleepOnce = mode === "sleep";
+          const what = { child: "callChild", step: "one-step runs", sleep: "runs that sleep once" }[mode];
+          const c = await attempt("pgqrs", what, () =>
+            childThroughput({ dsn, runs: p.childRuns, concurrency: p.k, limitMs: 120_000, withChild, sleepOnce, log }),
           );
           if (c === undefined) continue;
-          (withChild ? primitives.children : primitives.noChild).push(c);
-          recordAll("pgqrs", childFigures(c, withChild));
+          ({ child: primitives.children, step: primitives.noChild, sleep: primitives.sleepOnce })[mode].push(c);
+          recordAll("pgqrs", childFigures(c, mode));
         }
       }
       if (enabled("sqlite")) {
