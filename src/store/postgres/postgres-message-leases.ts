@@ -6,6 +6,7 @@ import type { StoreBackend } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { createEnqueue } from "./postgres-enqueue.js";
 import { noLimits } from "./postgres-leased-insert.js";
+import { createClaimGate } from "./postgres-claim-gate.js";
 import { releaseFailed } from "./postgres-release-failed.js";
 import { claimedReturning, toClaimedMessage } from "./postgres-claimed-rows.js";
 import { byClaimOrder, cols, countOf, perIdResult, toMessage } from "./postgres-rows.js";
@@ -186,6 +187,9 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
     RETURNING id`;
   const releaseFailedSql = releaseFailed(conn);
 
+  // Concurrent claims of one queue from this store take turns, a few at a time (see postgres-claim-gate.ts).
+  const gate = createClaimGate();
+
   const releaseWorkerSql = `
     WITH r AS (
       UPDATE ${messages} SET consumer_worker_id = NULL, vt = $2
@@ -204,7 +208,7 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
         return (await conn.prepared("dequeue_limited", dequeueLimitedSql, values)).map(toMessage).sort(byClaimOrder);
       }
       const wrote = { queueId: p.queueId, workerId: p.workerId, leaseEnd: vt };
-      const rows = await conn.prepared("dequeue", dequeueSql, values);
+      const rows = await gate.run(p.queueId, () => conn.prepared("dequeue", dequeueSql, values));
       return rows.map((r) => toClaimedMessage(r, wrote)).sort(byClaimOrder);
     },
 
@@ -229,7 +233,7 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
           messages: rows.filter((m) => m.archivedAt === null).sort(byClaimOrder),
         };
       }
-      const rows = await conn.prepared("archive_and_dequeue", archiveAndDequeueSql, values);
+      const rows = await gate.run(p.queueId, () => conn.prepared("archive_and_dequeue", archiveAndDequeueSql, values));
       const archivedIds = (rows[0]?.archived_ids ?? []) as unknown[];
       const archived = perIdResult(
         p.archiveIds,
