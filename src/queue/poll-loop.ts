@@ -307,15 +307,19 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
         idle.cancel();
         continue;
       }
-      statusChanged = false;
-      lastCheck = timers.nowMs();
-      try {
-        await checkStatus(consumer);
-      } catch (err) {
-        if (isLoopEnding(err)) throw err;
-        // A status read can fail while the database restarts: the loop backs off and carries on.
-        await backOff(err);
-        continue;
+      // Before going idle, the status as of at most one poll interval ago: read only if the check at the top of this
+      // pass did not just read it (an idle loop reads its worker's row once per poll, not twice).
+      if (statusChanged || timers.nowMs() - lastCheck >= options.pollIntervalMs) {
+        statusChanged = false;
+        lastCheck = timers.nowMs();
+        try {
+          await checkStatus(consumer);
+        } catch (err) {
+          if (isLoopEnding(err)) throw err;
+          // A status read can fail while the database restarts: the loop backs off and carries on.
+          await backOff(err);
+          continue;
+        }
       }
       await waker.wait(options.pollIntervalMs, signal);
     }
