@@ -56,8 +56,8 @@ export class Producer extends WorkerHandle {
    * `tx` are inserted on their own.
    */
   async enqueue<T>(payload: T, options: EnqueueOptions = {}): Promise<QueueMessage<T>> {
-    const [msg] = await this.#insert([serializePayload(payload, this.#validation)], options);
-    return msg as QueueMessage<T>;
+    const messages = await this.#insert([serializePayload(payload, this.#validation)], options);
+    return messages[0] as QueueMessage<T>;
   }
 
   /** Enqueue one payload that becomes visible `delaySeconds` from now. */
@@ -161,6 +161,27 @@ export class Producer extends WorkerHandle {
     const extra = resolveMessageOptions(options, payloads.length);
     this.#bucket?.acquire(payloads.length);
     const visibleNow = visibleAt.getTime() <= now.getTime();
+    // A single message visible now goes straight to an idle handler loop of this store, if one offers: inserted
+    // leased to it, so it starts without a claim round trip. Messages with an explicit time, a delay, a group or a
+    // dedup key do not, so they keep their place in the queue's order and rules.
+    const handoff =
+      payloads.length === 1 &&
+      visibleNow &&
+      extra.tx === undefined &&
+      options.at === undefined &&
+      extra.groupKey === undefined &&
+      extra.dedupKey === undefined
+        ? this.ctx.enqueueSignals.take(this.queue.id)
+        : undefined;
+    if (handoff === undefined && extra.tx === undefined && this.#rides(payloads, extra)) {
+      // The group's own insert (alone when nothing is in flight): no store parameters to build here.
+      const row: EnqueueRowValues = { enqueuedAt, visibleAt };
+      if (extra.priority !== undefined) row.priority = extra.priority;
+      if (headers !== undefined) row.headers = headers;
+      const message = await this.#group.add(payloads[0] as string, row);
+      if (visibleNow) this.ctx.enqueueSignals.signal(this.queue.id);
+      return [message];
+    }
     const params: EnqueueParams = {
       queueId: this.queue.id,
       payloads,
@@ -178,25 +199,6 @@ export class Producer extends WorkerHandle {
       const messages = await inserted;
       if (visibleNow) signalAfterCommit(extra.tx, () => this.ctx.enqueueSignals.signal(this.queue.id), this.timers);
       return messages;
-    }
-    // A single message visible now goes straight to an idle handler loop of this store, if one offers: inserted
-    // leased to it, so it starts without a claim round trip. Messages with an explicit time, a delay, a group or a
-    // dedup key do not, so they keep their place in the queue's order and rules.
-    const handoff =
-      payloads.length === 1 &&
-      visibleNow &&
-      options.at === undefined &&
-      extra.groupKey === undefined &&
-      extra.dedupKey === undefined
-        ? this.ctx.enqueueSignals.take(this.queue.id)
-        : undefined;
-    if (handoff === undefined && this.#rides(payloads, extra)) {
-      const row: EnqueueRowValues = { enqueuedAt, visibleAt };
-      if (extra.priority !== undefined) row.priority = extra.priority;
-      if (headers !== undefined) row.headers = headers;
-      const message = await this.#group.add(payloads[0] as string, row);
-      if (visibleNow) this.ctx.enqueueSignals.signal(this.queue.id);
-      return [message];
     }
     let messages: QueueMessage[];
     let run: RunRecord | null | undefined;
