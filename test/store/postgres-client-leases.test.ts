@@ -12,8 +12,8 @@ import { postgresDsn } from "../support/backends.js";
 
 const pools: pg.Pool[] = [];
 
-function connection(ownsPool = true): { conn: PostgresConnection; pool: pg.Pool } {
-  const pool = new pg.Pool({ connectionString: postgresDsn(), max: 4 });
+function connection(ownsPool = true, max = 4): { conn: PostgresConnection; pool: pg.Pool } {
+  const pool = new pg.Pool({ connectionString: postgresDsn(), max, connectionTimeoutMillis: 20_000 });
   pool.on("error", () => undefined);
   pools.push(pool);
   return { conn: new PostgresConnection({ pool, ownsPool, schema: "public", target: "test" }), pool };
@@ -63,6 +63,16 @@ describe("kept client of an owned pool (postgres)", () => {
     expect(pool.idleCount).toBe(2);
     const again = await pid(conn);
     expect(pids).toContain(again);
+    await conn.close();
+  });
+
+  it("a pool of one serves overlapping statements: the kept client goes back to the pool for the one waiting", async () => {
+    const { conn, pool } = connection(true, 1);
+    const first = await pid(conn);
+    const pids = await Promise.all([pid(conn, 0.05), pid(conn, 0.05), pid(conn), conn.query("q", "SELECT 1")]);
+    expect(pids.slice(0, 3)).toEqual([first, first, first]);
+    expect(pool.totalCount).toBe(1);
+    expect(pool.waitingCount).toBe(0);
     await conn.close();
   });
 

@@ -3,8 +3,9 @@
  * (the kept client), so a caller that runs one statement at a time (a sequential producer, a poll loop) skips the
  * pool's checkout and release: two timers, two events and listener swaps per statement, which cost a lone
  * enqueue about a tenth of the raw statement's time. Statements that overlap take more clients from the pool as
- * before, within its size (the kept client counts toward it). A user-supplied pool is shared with the
- * application, so nothing is kept from it.
+ * before, within its size (the kept client counts toward it); when one of them waits for the pool, the kept client
+ * goes back to it as soon as it is free. A user-supplied pool is shared with the application, so nothing is kept
+ * from it.
  *
  * The kept client's session dying while it is idle (a server restart, a terminated backend) drops it at once, as
  * the pool drops its idle clients; one that fails or turns out read-only during a statement is destroyed, as any
@@ -71,13 +72,15 @@ export class ClientLeases {
   /** The statement is done with the client: kept (idle again, or as the kept client when none is) or released. */
   release(lease: ClientLease): void {
     const { client, broken } = lease;
+    // A statement waiting for the pool (all its clients taken) gets this client rather than waiting while it idles.
+    const waited = this.#pool.waitingCount > 0;
     if (client === this.#kept) {
       this.#keptLease = undefined;
-      if (broken !== undefined || this.#closed) this.#drop(broken);
+      if (broken !== undefined || this.#closed || waited) this.#drop(broken);
       return;
     }
     if (lease instanceof PoolLease) client.off("error", lease.onError);
-    if (broken === undefined && this.#keep && !this.#closed && this.#kept === undefined) {
+    if (broken === undefined && this.#keep && !this.#closed && !waited && this.#kept === undefined) {
       this.#kept = client;
       client.on("error", this.#onKeptError);
       client.on("end", this.#onKeptEnd);
