@@ -83,7 +83,7 @@ describe.each(BACKENDS)("pgqrs worker run --module on %s", (backend) => {
     }
     expect((await db.json<Metrics>("queue", "metrics", "cli_emails")).archivedMessages).toBe(3);
     expect(await db.json<unknown[]>("workflow", "runs", "cli_greet", "--status", "RUNNING")).toEqual([]);
-    const mine = (await db.json<{ name: string; status: string }[]>("worker", "list")).filter((w) =>
+    const mine = (await db.json<{ name: string; status: string }[]>("worker", "list", "--all")).filter((w) =>
       w.name.includes(`-${child.pid}-`),
     );
     expect(mine).toHaveLength(2);
@@ -100,7 +100,7 @@ describe.each(BACKENDS)("pgqrs worker run --module on %s", (backend) => {
     expect(mine).toHaveLength(2);
     for (const w of mine) expect(await db.ok("worker", "shutdown", String(w.id))).toContain("interrupted");
     expect(await exited).toBe(0);
-    const after = await db.json<{ name: string; status: string }[]>("worker", "list");
+    const after = await db.json<{ name: string; status: string }[]>("worker", "list", "--all");
     expect(after.filter((w) => w.name.includes(`-${child.pid}-`)).map((w) => w.status)).toEqual(["stopped", "stopped"]);
   });
 
