@@ -542,8 +542,11 @@ ${floors.join("\n")}
 - Workflows: triggers are enqueued one by one, each waiting for its own durable commit while the worker commits
   too. An idle worker in the triggering process takes each trigger straight from its insert, which also starts the
   run (on PostgreSQL), so a run needs no claim; a step's output is written together with the next step's
-  acquisition, and the last step's output with the run's outcome and the message's archive: a 3-step run costs 3
-  durable commits besides its trigger's.
+  acquisition, and the last step's output with the run's outcome and the message's archive: a 3-step run has 4
+  step boundaries (3 of them durable) besides its trigger. The boundaries of the runs a worker drives at once ride
+  one statement and one durable commit (group commit: those that arrive while one is in flight go together in the
+  next), so at c=16 a run costs its trigger's commit and a fraction of one statement; what bounds the figure is
+  the sequential triggers, each a round trip and a durable commit of its own.
 
 ## Table bloat
 
