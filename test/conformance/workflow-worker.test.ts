@@ -274,12 +274,13 @@ describe.each(EVERY_BACKEND)("workflow workers on %s", (backend) => {
       await Promise.all(msgs.slice(i, i + 20).map((m) => store.run(m)));
     }
     const results = await Promise.all(
-      msgs.map((m) => pgqrs.run().message(m).store(store).result({ timeoutMs: 30_000 })),
+      msgs.map((m) => pgqrs.run().message(m).store(store).result({ timeoutMs: 150_000 })),
     );
     expect(results).toEqual(ids.map((id) => id * 2));
     await consumer.interrupt();
     expect(await loop).toBe("interrupted");
-  });
+    // 600 sequential writes before the first result: on S3 (durable mode) each is a conditional PUT.
+  }, 180_000);
 });
 
 async function waitFor(cond: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
