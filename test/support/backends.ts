@@ -55,8 +55,6 @@ function fixture(backend: BackendName): DatabaseFixture {
   return found;
 }
 
-
-
 /** The kinds PGQRS_TEST_BACKENDS names (all of `kinds` when unset), in `kinds`' order. */
 function selected(kinds: readonly BackendName[]): readonly BackendName[] {
   const env = process.env.PGQRS_TEST_BACKENDS?.trim();
