@@ -6,7 +6,6 @@ import type { StoreBackend } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { createEnqueue } from "./postgres-enqueue.js";
 import { noLimits } from "./postgres-leased-insert.js";
-import { boundedCandidates, createClaimBounds } from "./postgres-claim-bound.js";
 import { createClaimGate } from "./postgres-claim-gate.js";
 import { releaseFailed } from "./postgres-release-failed.js";
 import { claimedReturning, toClaimedMessage } from "./postgres-claimed-rows.js";
@@ -31,10 +30,9 @@ export const asyncCommit = "sc AS MATERIALIZED (SELECT pg_catalog.set_config('sy
  * The claim (see `dequeueSql`): $1 queue, $2 now, $3 maxReadCt, $4 limit, $5 lease end, $6 worker. Needs
  * {@link asyncCommit} in its WITH clause. `filter`: more conditions on the candidate rows (` AND …`, columns of the
  * candidate unqualified or as `c.`). Mirrored, with the limits, by `pgqrs_claim_limited` (migration 0013). Returns
- * the claimed rows' {@link claimedReturning} columns (read with `toClaimedMessage`). `candidates`: another
- * sub-select of the ids to claim (see `boundedCandidates`), which then ignores `filter`.
+ * the claimed rows' {@link claimedReturning} columns (read with `toClaimedMessage`).
  */
-export function claimUpdate(conn: PostgresConnection, filter = "", candidates?: string): string {
+export function claimUpdate(conn: PostgresConnection, filter = ""): string {
   const messages = conn.t("pgqrs_messages");
   // The claimed ids come from an ARRAY(…) sub-select, which the planner always runs once (an InitPlan). As a joined
   // sub-select it could be rescanned once per message row under a plan cached while the table looked empty
@@ -50,17 +48,14 @@ export function claimUpdate(conn: PostgresConnection, filter = "", candidates?: 
            consumer_worker_id = $6,
            dequeued_at = COALESCE(m.dequeued_at, $2)
       FROM sc
-     WHERE m.id = ANY (ARRAY(${
-       candidates ??
-       `
+     WHERE m.id = ANY (ARRAY(
              SELECT c.id FROM ${messages} c
               WHERE c.queue_id = $1 AND c.archived_at IS NULL AND c.vt <= $2 AND c.read_ct < $3${filter}
                 AND ${groupHead(conn, "c")}
                 AND ${noLimits(conn, "$1")}
               ORDER BY c.priority DESC, c.enqueued_at, c.id
               LIMIT $4
-              FOR NO KEY UPDATE SKIP LOCKED`
-     }))
+              FOR NO KEY UPDATE SKIP LOCKED))
     RETURNING ${claimedReturning("m")}`;
 }
 
@@ -110,10 +105,6 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
   const dequeueSql = `
     WITH ${asyncCommit}
     ${claimUpdate(conn)}`;
-  // The same, after the last claimed position (see postgres-claim-bound.ts): the bound at $7, $8, $9.
-  const dequeueBoundedSql = `
-    WITH ${asyncCommit}
-    ${claimUpdate(conn, "", boundedCandidates(conn, 7))}`;
   // A queue with limits: one call of the claim function (no archive ids, any version).
   const dequeueLimitedSql = `
     WITH ${asyncCommit}
@@ -142,24 +133,21 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
   // so with the archive last, two consumers could each wait in their archive for a row the other's claim had just
   // locked that way: a deadlock (seen under 16 concurrent batch loops). Archiving first, a statement waits only
   // before it locks anything.
-  const afterArchive = "c.id <> ALL($7::bigint[]) AND (SELECT pg_catalog.count(*) FROM a) >= 0";
-  const archiveAndDequeueSql = archiveAndDequeue(`
-      SELECT c.id FROM ${messages} c
-       WHERE c.queue_id = $1 AND c.archived_at IS NULL AND c.vt <= $2 AND c.read_ct < $3 AND ${afterArchive}
-         AND ${groupHead(conn, "c")}
-         AND ${noLimits(conn, "$1")}
-       ORDER BY c.priority DESC, c.enqueued_at, c.id
-       LIMIT $4
-       FOR NO KEY UPDATE SKIP LOCKED`);
-  const archiveAndDequeueBoundedSql = archiveAndDequeue(boundedCandidates(conn, 8, ` AND ${afterArchive}`));
-  function archiveAndDequeue(candidates: string): string {
-    return `
+  const archiveAndDequeueSql = `
     WITH a AS (
       UPDATE ${messages} am SET archived_at = $2
         FROM pg_catalog.unnest($7::bigint[]) AS t(id)
        WHERE am.id = t.id AND am.consumer_worker_id = $6 AND am.archived_at IS NULL
       RETURNING am.id),
-    c AS MATERIALIZED (${candidates}),
+    c AS MATERIALIZED (
+      SELECT c.id FROM ${messages} c
+       WHERE c.queue_id = $1 AND c.archived_at IS NULL AND c.vt <= $2 AND c.read_ct < $3 AND c.id <> ALL($7::bigint[])
+         AND (SELECT pg_catalog.count(*) FROM a) >= 0
+         AND ${groupHead(conn, "c")}
+         AND ${noLimits(conn, "$1")}
+       ORDER BY c.priority DESC, c.enqueued_at, c.id
+       LIMIT $4
+       FOR NO KEY UPDATE SKIP LOCKED),
     u AS (
       UPDATE ${messages} m
          SET read_ct = m.read_ct + 1,
@@ -171,7 +159,6 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
       RETURNING ${claimedReturning("m")})
     SELECT CASE WHEN pg_catalog.row_number() OVER () = 1 THEN (SELECT pg_catalog.array_agg(id) FROM a) END AS archived_ids, u.*
       FROM (SELECT 1) one LEFT JOIN u ON TRUE`;
-  }
   // With limits: the function archives, then claims (a fresh snapshot, so its count of leases already sees the
   // archived rows gone); archived rows come back with archived_at set, claimed ones without. Synchronous commit:
   // the acknowledgement must be durable.
@@ -202,8 +189,6 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
 
   // Concurrent claims of one queue from this store take turns, a few at a time (see postgres-claim-gate.ts).
   const gate = createClaimGate();
-  // Where this store's last claim of each queue ended; releases put messages back behind it.
-  const bounds = createClaimBounds();
 
   const releaseWorkerSql = `
     WITH r AS (
@@ -223,15 +208,8 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
         return (await conn.prepared("dequeue_limited", dequeueLimitedSql, values)).map(toMessage).sort(byClaimOrder);
       }
       const wrote = { queueId: p.queueId, workerId: p.workerId, leaseEnd: vt };
-      const bound = bounds.get(p.queueId, p.now);
-      const rows = await gate.run(p.queueId, () =>
-        bound === undefined
-          ? conn.prepared("dequeue", dequeueSql, values)
-          : conn.prepared("dequeue_bounded", dequeueBoundedSql, [...values, ...bound]),
-      );
-      const claimed = rows.map((r) => toClaimedMessage(r, wrote)).sort(byClaimOrder);
-      bounds.claimed(p.queueId, p.now, claimed, bound !== undefined);
-      return claimed;
+      const rows = await gate.run(p.queueId, () => conn.prepared("dequeue", dequeueSql, values));
+      return rows.map((r) => toClaimedMessage(r, wrote)).sort(byClaimOrder);
     },
 
     async archive(p) {
@@ -255,12 +233,7 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
           messages: rows.filter((m) => m.archivedAt === null).sort(byClaimOrder),
         };
       }
-      const bound = bounds.get(p.queueId, p.now);
-      const rows = await gate.run(p.queueId, () =>
-        bound === undefined
-          ? conn.prepared("archive_and_dequeue", archiveAndDequeueSql, values)
-          : conn.prepared("archive_and_dequeue_bounded", archiveAndDequeueBoundedSql, [...values, ...bound]),
-      );
+      const rows = await gate.run(p.queueId, () => conn.prepared("archive_and_dequeue", archiveAndDequeueSql, values));
       const archivedIds = (rows[0]?.archived_ids ?? []) as unknown[];
       const archived = perIdResult(
         p.archiveIds,
@@ -268,7 +241,6 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
       );
       const wrote = { queueId: p.queueId, workerId: p.workerId, leaseEnd: vt };
       const messages = rows.filter((r) => r.id !== null && r.id !== undefined).map((r) => toClaimedMessage(r, wrote));
-      bounds.claimed(p.queueId, p.now, messages, bound !== undefined);
       return { archived, messages: messages.sort(byClaimOrder) };
     },
 
@@ -286,7 +258,6 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
 
     async release(p) {
       if (p.ids.length === 0) return [];
-      bounds.reset();
       if (p.error !== undefined || p.deadLetterAtReadCt !== undefined) {
         const rows = await conn.prepared("release_failed", releaseFailedSql, [
           p.ids,
@@ -312,7 +283,6 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
     },
 
     async releaseWorkerMessages(p) {
-      bounds.reset();
       const rows = await conn.prepared("release_worker", releaseWorkerSql, [p.workerId, p.now]);
       return countOf(rows);
     },
