@@ -204,10 +204,8 @@ last (**${dec(d.ratio)}x**), stretches from ${int(d.min)} to ${int(d.max)} jobs/
     d.maxDead === undefined
       ? ""
       : `; up to ${int(d.maxDead)} dead tuples in \`pgqrs_messages\`, ${d.vacuums} vacuum pass(es) completed during the drain. Median rate of the stretches that ended with under a fifth of that many dead tuples: ${int(d.fewDead)} jobs/s; with over four fifths: ${int(d.manyDead)} jobs/s (**${ratio(d.manyDead, d.fewDead)}**)`
-  }. Every claim and archive leaves a dead row version whose entries stay in the claim index until a vacuum removes
-them, at the head of the queue's range; claims start after the store's last claimed position instead of there (a
-claim from the head once a second), so what is left of the decay is the table and its other indexes growing between
-vacuum passes (docs/scaling.md).
+  }. The likely cause: every claim and archive leaves a dead row version whose entries stay in the claim index until
+a vacuum removes them, at the head of the queue's range, where every next claim's scan starts.
 `;
 }
 
