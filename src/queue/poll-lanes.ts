@@ -3,7 +3,7 @@ import type { QueueMessage } from "../types.js";
 import type { AckQueue } from "./ack-queue.js";
 import type { MessageError } from "../queue-controls-types.js";
 import type { Consumer, ReleaseOptions } from "./consumer.js";
-import type { MessageOutcome, PollLoopOptions } from "./poll-loop.js";
+import type { MessageOutcome, PollLoopOptions } from "./poll-types.js";
 import type { Prefetch } from "./prefetch.js";
 
 /** The handler slots of a poll loop and the claimed units waiting for one. */

@@ -1,83 +1,21 @@
+/**
+ * The poll loop: one consumer's only claimer. It paces claims against free handler slots and prefetch, sends the
+ * lanes' acknowledgements with the next claim, checks the worker's status and runs maintenance between claims,
+ * and backs off on transient errors. Its options and types are in `poll-types.ts`, the handler slots in
+ * `poll-lanes.ts`, hand-offs in `handoff-acceptor.ts`.
+ */
 import { PgqrsError } from "../errors.js";
-import type { MessageError } from "../queue-controls-types.js";
-import type { QueueMessage, RunRecord } from "../types.js";
+import type { QueueMessage } from "../types.js";
 import type { Consumer, DequeueOptions } from "./consumer.js";
+import { acceptHandoffs } from "./handoff-acceptor.js";
+import type { PollLoopEnd, PollLoopOptions } from "./poll-types.js";
 import { assertMayTakeWork, enterPolling } from "./terminal-status.js";
 import { createLanes } from "./poll-lanes.js";
 import { createPrefetch } from "./prefetch.js";
 import { createWaker } from "./wait.js";
 import { type AckQueue, createAckQueue } from "./ack-queue.js";
 
-/** What to do with a message once its handler is done. */
-export type MessageOutcome =
-  | { action: "archive" }
-  /** `refund`: the message was rescheduled, not attempted and failed; the delivery does not count toward maxReadCt. */
-  | {
-      action: "release";
-      visibleAt: Date;
-      refund?: boolean;
-      /** The failure to keep on the message. */
-      error?: MessageError;
-      /** Dead-letter it instead when its `readCt` reached this (its last attempt failed). */
-      deadLetterAtReadCt?: number;
-    }
-  /** Leave it leased (its owner already acted on it, or a crash is being simulated). */
-  | { action: "keep" };
-
-/** Processes one claimed unit (one message, or one batch) and says what to do with each message, in order. */
-export type UnitProcessor = (messages: QueueMessage[]) => Promise<MessageOutcome[]>;
-
-export interface PollLoopOptions {
-  consumer: Consumer;
-  process: UnitProcessor;
-  /** Messages per unit (1 for single-message handlers). */
-  batchSize: number;
-  /** Units in flight at once. Default 1. */
-  concurrency?: number;
-  /** Lease per claim, seconds. */
-  vtSeconds: number;
-  /** Idle wait between empty polls and the period of status checks, ms. */
-  pollIntervalMs: number;
-  signal?: AbortSignal;
-  /** The loop's clock (release times). */
-  now: () => Date;
-  /** A periodic task (zombie reclaim) run between claims, never concurrently with itself. */
-  maintenance?: { everyMs: number; run: () => Promise<void> };
-  /**
-   * Messages claimed ahead of the free handler slots, at most (see {@link createPrefetch}). Default 0: claim only
-   * for free slots.
-   */
-  prefetch?: number;
-  /**
-   * Refill the prefetch only once half of it is used up (for backends whose claims are local calls, not round
-   * trips). Default false: refill whenever a unit settles.
-   */
-  refillAtHalf?: boolean;
-  /**
-   * While the queue is drained and a slot is free, take single messages that producers of this store enqueue
-   * straight from their insert (leased to this consumer, no claim round trip; see `EnqueueSignals`). Default false.
-   */
-  acceptHandoffs?: boolean;
-  /**
-   * With `acceptHandoffs`: handed-off messages come with their workflow run started by the same insert (where the
-   * backend can), given here before the message is queued for a lane.
-   */
-  onHandedOffRun?: (message: QueueMessage, run: RunRecord | null) => void;
-  /** Claims `limit` messages when no acknowledgement is pending. Default: the consumer's `dequeue`. */
-  claim?: (limit: number) => Promise<QueueMessage[]>;
-  /**
-   * Reference time of every claim the loop sends (its plain claims and the claims riding on acknowledgements), as
-   * `dequeue().at(time)`: a message is claimable when it is visible at this time. A custom `claim` keeps its own
-   * time. While set, handoffs are refused: a handed-off message is leased at its producer's time, not this one.
-   * Default: the consumer's clock at each claim.
-   */
-  at?: Date;
-  /** Called with errors that do not end the loop (failed acknowledgements, transient database errors). */
-  onError?: (err: unknown) => void;
-}
-
-/** Why a poll loop ended normally. */
-export type PollLoopEnd = "interrupted" | "aborted";
+export type { MessageOutcome, PollLoopEnd, PollLoopOptions, UnitProcessor } from "./poll-types.js";
 
 /**
  * Serve a consumer until it is interrupted, suspended, shut down, or the signal aborts: a
@@ -149,52 +87,16 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   // one without waiting for the loop's round trip, so with prefetch the handlers and the database overlap.
   const prefetch = createPrefetch(options.prefetch ?? 0, options.vtSeconds);
   const lanes = createLanes(consumer, options, acks, concurrency, prefetch, () => waker.wake());
-  // Set once the lanes stop: a handed-off message that arrives later is given back instead of queued for a lane.
-  let ended = false;
   const stopLanes = async () => {
-    ended = true;
+    handoffs?.end();
     await lanes.stop();
   };
   // Handoffs: while the queue is drained (the last claim came back short and no enqueue was hinted since) and a
   // slot is free, this store's producers insert single messages already leased to this consumer and hand them
-  // over, so they start without a claim. Another process's enqueue is a hint that ends the drained state until
-  // the next short claim, so messages waiting in the queue are claimed first.
-  let handoffsInFlight = 0;
-  const deliverHandoff = (message: QueueMessage, run?: RunRecord | null) => {
-    handoffsInFlight -= 1;
-    if (!ended) {
-      if (run !== undefined) options.onHandedOffRun?.(message, run);
-      // In line at once, so no later claim runs ahead of it; started from the event loop, so the producer's
-      // enqueue returns before the handler runs.
-      lanes.add([message], { deferStart: true });
-      waker.wake();
-      return;
-    }
-    consumer
-      .releaseMany([message.id], options.now(), { refundDelivery: true })
-      .catch((err: unknown) => options.onError?.(err));
-  };
-  const withdrawOffer =
+  // over, so they start without a claim.
+  const handoffs =
     options.acceptHandoffs === true && options.at === undefined
-      ? consumer.offerHandoffs(options.vtSeconds, options.onHandedOffRun !== undefined, {
-          reserve: () => {
-            // At concurrency 1 the queue must be drained, so a handoff never runs ahead of an older message. With
-            // more slots, runs overlap anyway: this store's own enqueues since the last short claim (which missed
-            // a handoff and wait for the next claim) may be overtaken by a round trip, never another process's.
-            const quiet = drainedSinceShortClaim(concurrency > 1);
-            // In units: a handed-off message is a unit of its own, also in a batch loop.
-            const freeUnits = concurrency - lanes.units() - handoffsInFlight;
-            // Not on a limited queue: a handed-off message would bypass the limits' claim.
-            if (ended || ending() || !quiet || freeUnits <= 0 || consumer.limited) return false;
-            handoffsInFlight += 1;
-            return true;
-          },
-          deliver: deliverHandoff,
-          cancel: () => {
-            handoffsInFlight -= 1;
-            waker.wake();
-          },
-        })
+      ? acceptHandoffs({ consumer, options, concurrency, lanes, waker, ending, drainedSinceShortClaim })
       : undefined;
   const claimOptions = (limit: number): DequeueOptions =>
     options.at === undefined
@@ -334,7 +236,7 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
   } finally {
     detachLoop();
     loopDone();
-    withdrawOffer?.();
+    handoffs?.withdraw();
     unsubscribe();
     signal?.removeEventListener("abort", onAbort);
     await stopListening?.().catch(() => undefined);
