@@ -1,12 +1,11 @@
+/** The `Store` facade: one connection to a pgqrs database and the workers, builders and admin it hands out. */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { Admin } from "../admin/admin.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
-import { isPgqrsError, PgqrsError, ValidationError } from "../errors.js";
+import { isPgqrsError, PgqrsError } from "../errors.js";
 import type { CreateQueueOptions } from "../queue-controls-types.js";
-import { applyRetentionSetting } from "../retention/retention-setting.js";
-import { assertQueueSettings } from "../validation/queue-settings.js";
 import { Consumer } from "../queue/consumer.js";
 import { Producer } from "../queue/producer.js";
 import type { StoreBackend, StoreCapabilities } from "../store/store.js";
@@ -19,6 +18,9 @@ import { storeTasksOf } from "../workers/store-tasks.js";
 import { WorkerHandle } from "../workers/worker-handle.js";
 import type { Run } from "../workflow/run.js";
 import { runForMessage } from "../workflow/workflow-handler.js";
+import { assertName, queueNotFound } from "../validation/names.js";
+import { createQueue } from "./create-queue.js";
+import { EphemeralWorkers } from "./ephemeral-workers.js";
 import { Tables } from "./tables.js";
 import { eventsOf, type StoreEvents } from "../observability/events.js";
 import {
@@ -40,8 +42,7 @@ export class Store {
   readonly #heartbeats: HeartbeatRegistry;
   readonly #ctx: EngineContext;
   readonly #handles = new Set<WorkerHandle>();
-  readonly #ephemeralProducers = new Map<string, Cached<Producer>>();
-  readonly #ephemeralConsumers = new Map<string, Cached<Consumer>>();
+  readonly #ephemeral = new EphemeralWorkers();
   /** Workflow names this store has seen defined, so triggers skip the lookup (like the ephemeral producers). */
   readonly #knownWorkflows = new Set<string>();
   #closed = false;
@@ -101,30 +102,7 @@ export class Store {
    * its settings unchanged). VALIDATION_FAILED naming the field for a bad option, nothing written.
    */
   async queue(name: string, options?: CreateQueueOptions): Promise<QueueRecord> {
-    this.#ctx.assertOpen();
-    assertName("queue", name);
-    const settings = assertQueueSettings(options, ["ifNotExists"]);
-    const ifNotExists = options?.ifNotExists;
-    if (ifNotExists !== undefined && typeof ifNotExists !== "boolean") {
-      throw new ValidationError(`ifNotExists must be a boolean, got ${String(ifNotExists)}`, {
-        argument: "ifNotExists",
-      });
-    }
-    const now = this.clock.now();
-    const retention = options?.retention ?? undefined;
-    if (retention !== undefined && ifNotExists === true) {
-      // An existing queue keeps its retention, as it keeps its settings.
-      const existing = await this.#backend.getQueueByName(name);
-      if (existing !== null) return existing;
-    }
-    const q = await this.#backend.createQueue({
-      name,
-      now,
-      ...(Object.keys(settings).length === 0 ? {} : { settings }),
-      ...(ifNotExists === true ? { ifNotExists: true } : {}),
-    });
-    if (retention !== undefined) await applyRetentionSetting(this.#backend, q.id, retention, now);
-    return q;
+    return createQueue(this.#ctx, name, options);
   }
 
   /** The queue of that name. QUEUE_NOT_FOUND when missing. */
@@ -217,9 +195,7 @@ export class Store {
 
   /** @internal The one ephemeral producer of this store for `queue`, registered on first use. */
   ephemeralProducer(queue: string): Promise<Producer> {
-    return cached(this.#ephemeralProducers, queue, () =>
-      this.producerFor(queue, `__ephemeral__${randomUUID()}`, undefined),
-    );
+    return this.#ephemeral.producer(queue, () => this.producerFor(queue, `__ephemeral__${randomUUID()}`, undefined));
   }
 
   /**
@@ -227,18 +203,12 @@ export class Store {
    * so the next builder call registers fresh ones instead of writing with a worker id that no longer exists.
    */
   forgetEphemeralWorkers(queue: string): void {
-    for (const map of [this.#ephemeralProducers, this.#ephemeralConsumers] as Map<string, Cached<WorkerHandle>>[]) {
-      const entry = map.get(queue);
-      map.delete(queue);
-      entry?.handle?.detach();
-    }
+    this.#ephemeral.forget(queue);
   }
 
   /** @internal The one ephemeral consumer of this store for `queue`, registered on first use. */
   ephemeralConsumer(queue: string): Promise<Consumer> {
-    return cached(this.#ephemeralConsumers, queue, () =>
-      this.consumerFor(queue, `__ephemeral__${randomUUID()}`, undefined),
-    );
+    return this.#ephemeral.consumer(queue, () => this.consumerFor(queue, `__ephemeral__${randomUUID()}`, undefined));
   }
 
   /** @internal Whether a workflow of this name was found by this store (and not deleted through it since). */
@@ -267,21 +237,7 @@ export class Store {
   }
 
   async #close(): Promise<void> {
-    const ephemeral = [...this.#ephemeralProducers.values(), ...this.#ephemeralConsumers.values()];
-    for (const { promise } of ephemeral) {
-      try {
-        const handle = await promise;
-        await this.#backend.releaseWorkerMessages({ workerId: handle.id, now: this.clock.now() });
-        await this.#backend.transitionWorker({
-          id: handle.id,
-          from: ["ready", "polling", "interrupted", "suspended"],
-          to: "stopped",
-          now: this.clock.now(),
-        });
-      } catch {
-        // Closing must not fail because one ephemeral worker could not be stopped (e.g. the database is gone).
-      }
-    }
+    await this.#ephemeral.stopAll(this.#backend, this.clock);
     for (const handle of this.#handles) handle.detach();
     await storeTasksOf(this.#ctx).stop();
     await this.#heartbeats.stop();
@@ -301,49 +257,5 @@ export class Store {
   }
 }
 
-interface Cached<H extends WorkerHandle> {
-  promise: Promise<H>;
-  /** Set once registered, so a handle whose row turned out to be gone can be replaced without awaiting. */
-  handle?: H;
-}
-
-function cached<H extends WorkerHandle>(map: Map<string, Cached<H>>, key: string, make: () => Promise<H>): Promise<H> {
-  const hit = map.get(key);
-  if (hit !== undefined && hit.handle?.lost !== true && hit.handle?.stopped !== true) return hit.promise;
-  const entry: Cached<H> = { promise: make() };
-  map.set(key, entry);
-  entry.promise.then(
-    (handle) => {
-      entry.handle = handle;
-    },
-    // A failed registration (unknown queue) must not be cached.
-    () => {
-      if (map.get(key) === entry) map.delete(key);
-    },
-  );
-  return entry.promise;
-}
-
-/** QUEUE_NOT_FOUND naming the queue. */
-export function queueNotFound(name: string): PgqrsError {
-  return new PgqrsError("QUEUE_NOT_FOUND", `Queue '${name}' not found`, { details: { name } });
-}
-
-/** Names are plain data (any unicode), but must be non-empty strings without NUL bytes. */
-export function assertName(kind: string, name: unknown): asserts name is string {
-  if (typeof name !== "string" || name.length === 0) {
-    throw new PgqrsError("VALIDATION_FAILED", `Validation failed: ${kind} name must be a non-empty string`, {
-      details: { kind },
-    });
-  }
-  if (name.includes("\u0000")) {
-    throw new PgqrsError("VALIDATION_FAILED", `Validation failed: ${kind} name must not contain NUL bytes`, {
-      details: { kind },
-    });
-  }
-  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(name)) {
-    throw new PgqrsError("VALIDATION_FAILED", `Validation failed: ${kind} name contains a lone UTF-16 surrogate`, {
-      details: { kind },
-    });
-  }
-}
+// Moved to validation/names.ts; still exported here for the modules that import them from this one.
+export { assertName, queueNotFound };
