@@ -1,6 +1,7 @@
 /**
- * Column lists and row → record mapping. Statements name their columns (never `*`) so rows keep one shape even in
- * a database shared with pgqrs releases that add columns of their own.
+ * Row → record mapping of the PostgreSQL backend. The column lists (`cols`) live in postgres-columns.ts and the
+ * result readers (`countOf`, `perIdResult`, ...) in postgres-results.ts; both are exported here too, for the
+ * statements that import them from this module.
  */
 import type { RunEventRecord, RunMessageRecord, RunWaitingFor } from "../run-primitives.js";
 import type {
@@ -17,113 +18,16 @@ import type { MessageError, RetryOptions } from "../../queue-controls-types.js";
 import { deadLetteredAtOf } from "../dead-letters.js";
 import { toAttemptErrors } from "../step-attempt-errors.js";
 import type { Row } from "./postgres-connection.js";
+import { RUN } from "./postgres-columns.js";
+import { date, dateOrNull, json, num, numOrNull, textOrNull } from "./postgres-row-values.js";
 
-const MESSAGE = [
-  "id",
-  "queue_id",
-  "payload",
-  "vt",
-  "enqueued_at",
-  "read_ct",
-  "dequeued_at",
-  "producer_worker_id",
-  "consumer_worker_id",
-  "archived_at",
-  "dead_lettered_at",
-  "priority",
-  "dedup_key",
-  "group_key",
-  "last_error",
-  "headers",
-];
-/** A queue's columns and its settings' (`pgqrs_queue_settings`, LEFT JOINed: NULL when the queue has none). */
-const QUEUE = ["id", "queue_name", "created_at"];
-const QUEUE_SETTINGS = ["retry", "concurrency_limit", "rate_max", "rate_per_ms"];
-const WORKER = ["id", "name", "queue_id", "started_at", "heartbeat_at", "shutdown_at", "status"];
-const RUN = [
-  "id",
-  "workflow_id",
-  "message_id",
-  "status",
-  "input",
-  "output",
-  "error",
-  "created_at",
-  "updated_at",
-  "started_at",
-  "paused_at",
-  "completed_at",
-  "worker_id",
-  "parent_run_id",
-  "forked_from_run_id",
-  "waiting_for",
-  "attempts",
-  "version",
-];
-const STEP = [
-  "id",
-  "run_id",
-  "step_name",
-  "status",
-  "input",
-  "output",
-  "error",
-  "created_at",
-  "updated_at",
-  "started_at",
-  "completed_at",
-  "retry_at",
-  "retry_count",
-  "kind",
-  "attempt_errors",
-];
-
-/** The run columns of `alias` renamed with `prefix`, for a row that also carries another table's columns. */
-export function prefixedRunColumns(alias: string, prefix: string): string {
-  return RUN.map((c) => `${alias}.${c} AS ${prefix}${c}`).join(", ");
-}
+export { cols, prefixedRunColumns, primitiveCols } from "./postgres-columns.js";
+export { byClaimOrder, countOf, page, perIdResult } from "./postgres-results.js";
 
 /** The run in a row whose run columns carry `prefix`; `null` when the row has none. */
 export function prefixedRun(r: Row, prefix: string): RunRecord | null {
   if (r[`${prefix}id`] === null || r[`${prefix}id`] === undefined) return null;
   return toRun(Object.fromEntries(RUN.map((c) => [c, r[`${prefix}${c}`]])));
-}
-
-function columns(names: readonly string[], alias?: string): string {
-  return names.map((c) => (alias === undefined ? c : `${alias}.${c}`)).join(", ");
-}
-
-/** Column list of each table, optionally qualified by a table alias. */
-export const cols = {
-  message: (alias?: string) => columns(MESSAGE, alias),
-  queue: (alias?: string) => columns(QUEUE, alias),
-  /** The settings columns of a queue row (`toQueue` reads them; absent columns read as no settings). */
-  queueSettings: (alias?: string) => columns(QUEUE_SETTINGS, alias),
-  worker: (alias?: string) => columns(WORKER, alias),
-  workflow: (alias?: string) => columns(["id", "name", "queue_id", "created_at"], alias),
-  run: (alias?: string) => columns(RUN, alias),
-  step: (alias?: string) => columns(STEP, alias),
-};
-
-function num(v: unknown): number {
-  return typeof v === "number" ? v : Number(v);
-}
-
-function numOrNull(v: unknown): number | null {
-  return v === null || v === undefined ? null : num(v);
-}
-
-function date(v: unknown): Date {
-  return v instanceof Date ? v : new Date(String(v));
-}
-
-function dateOrNull(v: unknown): Date | null {
-  return v === null || v === undefined ? null : date(v);
-}
-
-/** A JSONB column: SQL NULL reads as `null`. */
-function json(v: unknown): unknown {
-  return v === undefined ? null : v;
 }
 
 export function toMessage(r: Row): QueueMessage {
@@ -145,10 +49,6 @@ export function toMessage(r: Row): QueueMessage {
     lastError: toMessageError(r.last_error),
     headers: toHeaders(r.headers),
   };
-}
-
-function textOrNull(v: unknown): string | null {
-  return v === null || v === undefined ? null : String(v);
 }
 
 /** `headers` (JSONB, parsed): an object of strings, or `null` when absent. */
@@ -244,25 +144,6 @@ export function toStep(r: Row): StepRecord {
   };
 }
 
-const RUN_MESSAGE = [
-  "id",
-  "run_id",
-  "topic",
-  "payload",
-  "idempotency_key",
-  "sender_run_id",
-  "created_at",
-  "consumed_at",
-  "consumed_by_step",
-];
-const RUN_EVENT = ["run_id", "key", "value", "created_at", "updated_at"];
-
-/** Column lists of the workflow primitives' tables, optionally qualified by a table alias. */
-export const primitiveCols = {
-  runMessage: (alias?: string) => columns(RUN_MESSAGE, alias),
-  runEvent: (alias?: string) => columns(RUN_EVENT, alias),
-};
-
 export function toRunMessage(r: Row): RunMessageRecord {
   return {
     id: num(r.id),
@@ -285,29 +166,4 @@ export function toRunEvent(r: Row): RunEventRecord {
     createdAt: date(r.created_at),
     updatedAt: date(r.updated_at),
   };
-}
-
-/**
- * Map RETURNING ids onto the caller's ids: `true` where that id came back. A repeated id is `true` only at its
- * first position, since the statement changed the row once.
- */
-export function perIdResult(ids: readonly number[], returned: readonly Row[]): boolean[] {
-  const hit = new Set(returned.map((r) => num(r.id)));
-  return ids.map((id) => hit.delete(id));
-}
-
-/** `count(*)` comes back as int8. */
-export function countOf(rows: readonly Row[], column = "n"): number {
-  const first = rows[0];
-  return first === undefined ? 0 : num(first[column] ?? 0);
-}
-
-/** Dequeue order: (`priority` descending, `enqueued_at`, `id`). */
-export function byClaimOrder(a: QueueMessage, b: QueueMessage): number {
-  return b.priority - a.priority || a.enqueuedAt.getTime() - b.enqueuedAt.getTime() || a.id - b.id;
-}
-
-/** Default page size of listings. */
-export function page(p: { limit?: number; offset?: number }): { limit: number; offset: number } {
-  return { limit: p.limit ?? 100, offset: p.offset ?? 0 };
 }
