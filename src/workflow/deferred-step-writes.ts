@@ -4,6 +4,7 @@
  * current turn of the event loop, it is written on its own, so a step's output never waits on workflow code that
  * awaits something else between steps.
  */
+import type { EngineContext } from "../workers/engine-context.js";
 
 /** A step success not written yet, with the owner token of the attempt that ran the step (its write is fenced). */
 export interface DeferredSuccess {
@@ -74,4 +75,16 @@ export class DeferredStepWrites {
       });
     this.#flushing = flushing;
   }
+}
+
+/** What writing a success on its own needs of its run. */
+export interface StepSuccessWriter {
+  readonly id: number;
+  readonly context: EngineContext;
+  now(): Date;
+}
+
+/** Write `pending` on its own (not carried by the run's next write), fenced with its owner token. */
+export async function writeStepSuccess(run: StepSuccessWriter, pending: DeferredSuccess): Promise<void> {
+  await run.context.backend.completeStep({ runId: run.id, now: run.now(), ...pending });
 }

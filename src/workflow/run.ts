@@ -1,36 +1,38 @@
-import { randomUUID } from "node:crypto";
+/**
+ * `Run`: the handle of one workflow run. It holds the run's row, its clock and its deferred step writes, and is
+ * the surface workflow code calls. The work is done in the modules it delegates to: status transitions and the
+ * finish in `run-transitions.ts`, step acquisition in `run-step-acquisition.ts`, durable operations (sleep,
+ * messages, events, children) in their `run-*.ts` modules.
+ */
 import type { Clock } from "../clock.js";
-import { InvalidStateTransitionError, PgqrsError, ValidationError } from "../errors.js";
-import { serializePayload } from "../queue/payload-validation.js";
 import type { RunRecord, StepRecord, WorkflowStatus } from "../types.js";
 import { assertDate } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
+import type { WorkflowDefinition } from "./definition.js";
+import { DeferredStepWrites, writeStepSuccess } from "./deferred-step-writes.js";
 import { type RetryOption, resolveRetryPolicy, type StepRetryPolicy } from "./retry-policy.js";
-import type { ChildRunHandle, StartChildOptions } from "./run-children.js";
-import { callChild, startChild } from "./run-children.js";
+import { RunActivity } from "./run-activity.js";
+import { type ChildRunHandle, callChild, type StartChildOptions, startChild } from "./run-children.js";
 import { setEvent } from "./run-events.js";
 import { type RecvOptions, recvInRun, sendFromRun } from "./run-messages.js";
-import { RunActivity } from "./run-activity.js";
 import { sleepFor, sleepUntil } from "./run-sleep.js";
-import { waitingForJson } from "./run-waits.js";
-import type { WorkflowDefinition } from "./definition.js";
+import { acquireRunStep, completeRunStep, failRunStep, type StepResult } from "./run-step-acquisition.js";
+import {
+  cancelRun,
+  completeRun,
+  failRun,
+  finishRunAndArchive,
+  pauseRun,
+  pauseRunFor,
+  refreshRun,
+  startRun,
+  transitionRun,
+} from "./run-transitions.js";
+import { noteOfStepRetry, type StepRetryNotes } from "./step-retry-notes.js";
+import { triggerInput, triggerScheduledAt } from "./trigger-payload.js";
 import { type WorkflowStepOptions, workflowStep } from "./workflow-step.js";
-import { type DeferredSuccess, DeferredStepWrites } from "./deferred-step-writes.js";
-import { beginStepAcquisition } from "./step-acquisitions.js";
-import { stepBoundaryGroup } from "./step-boundary-group.js";
-import { stepNoLongerHeld, stepRaceConflict, unavailableStepError } from "./step-errors.js";
-import { StepGuard } from "./step-guard.js";
-import { assertDelayMs, cancelledError, toJsonText } from "./workflow-errors.js";
 
-/** What `acquireStep` found: run the step (`EXECUTE`, with a guard to record its outcome) or replay it. */
-export type StepResult<T = unknown> =
-  | { status: "EXECUTE"; value: null; guard: StepGuard; step: StepRecord }
-  | { status: "SKIPPED"; value: T; guard: null; step: StepRecord };
-
-const NOT_TERMINAL: readonly WorkflowStatus[] = ["QUEUED", "RUNNING", "PAUSED", "CANCELLING"];
-
-/** What the acquiring statement found. */
-type AcquiredStep = Awaited<ReturnType<EngineContext["backend"]["acquireStepOfRun"]>>;
+export type { StepResult } from "./run-step-acquisition.js";
 
 /**
  * One workflow run (the row keyed by its trigger message) and the operations on it. Terminal states (SUCCESS,
@@ -59,12 +61,12 @@ export class Run {
   /** @internal The workflow's name when a worker drives the run (for events and spans); `null` otherwise. */
   workflowName: string | null = null;
   /** Step successes `workflowStep` returned but has not written yet: they ride on this run's next write. */
-  readonly #writes = new DeferredStepWrites((pending) => this.#writeStepSuccess(pending));
+  readonly #writes = new DeferredStepWrites((pending) => writeStepSuccess(this, pending));
   /** @internal The durable operations of this execution in flight, and the waits they asked for. */
   readonly activity = new RunActivity();
 
   /** Errors steps of this execution threw with a retry scheduled, and when the retry is due. */
-  readonly #stepRetries = new Map<unknown, Date>();
+  readonly #stepRetries: StepRetryNotes = new Map<unknown, Date>();
 
   constructor(ctx: EngineContext, record: RunRecord, retryPolicy?: RetryOption, attemptOwner?: string) {
     this.#ctx = ctx;
@@ -87,11 +89,7 @@ export class Run {
 
   /** The trigger payload's `input`. */
   get input(): unknown {
-    const payload = this.#record.input;
-    if (payload !== null && typeof payload === "object" && !Array.isArray(payload) && "input" in payload) {
-      return (payload as { input: unknown }).input;
-    }
-    return payload;
+    return triggerInput(this.#record.input);
   }
 
   /**
@@ -99,11 +97,7 @@ export class Run {
    * `admin(store).triggerSchedule`), or `null` for a run no schedule triggered.
    */
   get scheduledAt(): Date | null {
-    const payload = this.#record.input;
-    if (payload === null || typeof payload !== "object" || Array.isArray(payload)) return null;
-    const at = (payload as { scheduledAt?: unknown }).scheduledAt;
-    const ms = typeof at === "string" ? Date.parse(at) : Number.NaN;
-    return Number.isNaN(ms) ? null : new Date(ms);
+    return triggerScheduledAt(this.#record.input);
   }
 
   /** The pinned time steps use, if any (`undefined`: the store's clock). */
@@ -194,13 +188,8 @@ export class Run {
   }
 
   /** Re-read the row. */
-  async refresh(): Promise<this> {
-    this.#ctx.assertOpen();
-    await this.#writes.settle();
-    const row = await this.#ctx.backend.getRun(this.id);
-    if (row === null) throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id '${this.id}' not found`);
-    this.#record = row;
-    return this;
+  refresh(): Promise<this> {
+    return refreshRun(this, this.#writes);
   }
 
   /**
@@ -208,21 +197,13 @@ export class Run {
    * SUCCESS, ERROR, CANCELLING and CANCELLED, as pgqrs's `start` (DECISIONS.md item 9 covers only the writes
    * complete/fail/pause, which raise INVALID_STATE_TRANSITION).
    */
-  async start(): Promise<this> {
-    const row = await this.#transition(["QUEUED", "PAUSED"], "RUNNING", {});
-    if (row !== null) return this;
-    if (this.#record.status === "RUNNING") return this;
-    throw new ValidationError(`Run ${this.id} is in terminal ${this.#record.status} state`, {
-      runId: this.id,
-      status: this.#record.status,
-    });
+  start(): Promise<this> {
+    return startRun(this, this.#writes);
   }
 
   /** → SUCCESS with `output`. */
-  async complete(output: unknown): Promise<this> {
-    const json = output === undefined ? "null" : serializePayload(output, this.#ctx.config.validationConfig);
-    await this.#guarded(NOT_TERMINAL, "SUCCESS", { output: json });
-    return this;
+  complete(output: unknown): Promise<this> {
+    return completeRun(this, this.#writes, output);
   }
 
   /**
@@ -230,67 +211,11 @@ export class Run {
    * trigger message for its consumer, in one transaction. Resolves with whether the message was archived (false
    * when the consumer no longer holds it). INVALID_STATE_TRANSITION when the run is already terminal.
    */
-  async finishAndArchive(
+  finishAndArchive(
     outcome: { output: unknown } | { error: unknown },
     message: { id: number; consumerWorkerId: number | null },
   ): Promise<boolean> {
-    this.#ctx.assertOpen();
-    const fields =
-      "output" in outcome
-        ? {
-            to: "SUCCESS" as const,
-            output:
-              outcome.output === undefined
-                ? "null"
-                : serializePayload(outcome.output, this.#ctx.config.validationConfig),
-          }
-        : { to: "ERROR" as const, error: toJsonText(outcome.error) };
-    if (message.consumerWorkerId === null) {
-      await this.#guarded(NOT_TERMINAL, fields.to, fields);
-      return false;
-    }
-    const { to, ...values } = fields;
-    const params = {
-      id: this.id,
-      from: NOT_TERMINAL,
-      to,
-      now: this.now(),
-      ...values,
-      messageId: message.id,
-      workerId: message.consumerWorkerId,
-    };
-    const backend = this.#ctx.backend;
-    const pending = await this.#writes.take();
-    let result: { run: RunRecord | null; archived: boolean };
-    // A worker's runs share statements (group commit), except a child's finish, whose statement wakes its parent.
-    const group = this.defersStepWrites && this.parentRunId === null ? stepBoundaryGroup(this.#ctx) : undefined;
-    if (group !== undefined) {
-      const complete = pending === undefined ? {} : { complete: { runId: this.id, now: params.now, ...pending } };
-      const r = await group.add(this.id, { kind: "finish", ...complete, run: params });
-      if (r.kind !== "finish" || !r.completed) throw stepNoLongerHeld(this.id, pending?.stepName ?? "");
-      result = r;
-    } else if (pending !== undefined && backend.completeStepThenRunAndArchive !== undefined) {
-      const combined = await backend.completeStepThenRunAndArchive({
-        complete: { runId: this.id, now: params.now, ...pending },
-        run: params,
-      });
-      if (!combined.completed) throw stepNoLongerHeld(this.id, pending.stepName);
-      result = combined;
-    } else {
-      if (pending !== undefined) await this.#writeStepSuccess(pending);
-      result = await backend.completeRunAndArchive(params);
-    }
-    const { run, archived } = result;
-    if (run !== null) {
-      this.#record = run;
-      return archived;
-    }
-    await this.refresh();
-    throw new InvalidStateTransitionError(
-      this.#record.status,
-      to,
-      `Run ${this.id} is in terminal ${this.#record.status} state`,
-    );
+    return finishRunAndArchive(this, this.#writes, outcome, message);
   }
 
   /** Alias of {@link complete}. */
@@ -299,47 +224,34 @@ export class Run {
   }
 
   /** → ERROR with `error` (any value; stored as JSON). */
-  async fail(error: unknown): Promise<this> {
-    await this.#guarded(NOT_TERMINAL, "ERROR", { error: toJsonText(error) });
-    return this;
+  fail(error: unknown): Promise<this> {
+    return failRun(this, this.#writes, error);
   }
 
   /**
    * RUNNING|QUEUED → PAUSED until `resumeAfterMs` from now; `error` records `{ message, resume_after }` (seconds).
    * VALIDATION_FAILED, with nothing written, unless `resumeAfterMs` is a finite number >= 0.
    */
-  async pause(message: string, resumeAfterMs: number): Promise<this> {
-    assertDelayMs("resume_after", "resumeAfterMs", resumeAfterMs);
-    const error = toJsonText({ message, resume_after: resumeAfterMs / 1000 });
-    const until = new Date(this.now().getTime() + resumeAfterMs);
-    const waitingFor = waitingForJson({ kind: "pause", until });
-    await this.#guarded(["QUEUED", "RUNNING", "PAUSED"], "PAUSED", { error, waitingFor });
-    return this;
+  pause(message: string, resumeAfterMs: number): Promise<this> {
+    return pauseRun(this, this.#writes, message, resumeAfterMs);
   }
 
   /** @internal → PAUSED with `waitingFor` (JSON text of a `RunWaitingFor`), for a run no consumer holds. */
-  async pauseFor(waitingFor: string): Promise<this> {
-    await this.#guarded(["QUEUED", "RUNNING", "PAUSED"], "PAUSED", { waitingFor });
-    return this;
+  pauseFor(waitingFor: string): Promise<this> {
+    return pauseRunFor(this, this.#writes, waitingFor);
   }
 
   /**
    * Request cancellation: QUEUED|RUNNING|PAUSED → CANCELLING; it becomes CANCELLED at the next step boundary or
    * when a worker picks the run up. CANCELLING stays; terminal states raise INVALID_STATE_TRANSITION.
    */
-  async cancel(): Promise<this> {
-    this.#ctx.assertOpen();
-    await this.#writes.settle();
-    const row = await this.#ctx.backend.cancelRunTree({ runId: this.id, now: this.now() });
-    if (row === null) throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id '${this.id}' not found`);
-    this.#record = row;
-    if (row.status === "CANCELLING") return this;
-    throw new InvalidStateTransitionError(row.status, "CANCELLING", `Run ${this.id} is already finished`);
+  cancel(): Promise<this> {
+    return cancelRun(this, this.#writes);
   }
 
   /** @internal CANCELLING → CANCELLED. */
   async finalizeCancel(): Promise<void> {
-    await this.#transition(["CANCELLING"], "CANCELLED", {});
+    await transitionRun(this, this.#writes, ["CANCELLING"], "CANCELLED", {});
   }
 
   /**
@@ -349,92 +261,11 @@ export class Run {
    * run was cancelled (a pending cancellation is finalised here), STEP_NOT_READY while a retry is scheduled,
    * RETRIES_EXHAUSTED when it failed for good, CONFLICT when a concurrent acquisition of this delivery won the step.
    */
-  async acquireStep<T = unknown>(
+  acquireStep<T = unknown>(
     name: string,
     options: { currentTime?: Date | undefined; retry?: RetryOption } = {},
   ): Promise<StepResult<T>> {
-    this.#ctx.assertOpen();
-    if (typeof name !== "string" || name.length === 0) {
-      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Step name is required");
-    }
-    const now = options.currentTime === undefined ? this.now() : assertDate("currentTime", options.currentTime);
-    // Resolved (and checked) before the acquisition writes the step: a bad policy writes nothing.
-    const policy = options.retry === undefined ? this.retryPolicy : resolveRetryPolicy(options.retry);
-    const acquisition = beginStepAcquisition(this.#ctx, this.id, name);
-    try {
-      let owner = this.attemptOwner;
-      let found = await this.#acquireWithPending(name, now);
-      await this.#throwIfCancelled(found.runStatus);
-      if (found.step?.status === "RUNNING" && !found.acquired) {
-        // Not taken, yet RUNNING: this delivery holds it. Lost to a concurrent acquisition (the retry race), or
-        // left by an earlier attempt of this delivery, which a fresh owner token takes over in one statement.
-        if (acquisition.lostRace()) throw stepRaceConflict(this.id, name);
-        acquisition.won();
-        owner = `${this.attemptOwner}~${randomUUID()}`;
-        found = await this.#ctx.backend.acquireStepOfRun({ runId: this.id, stepName: name, now, owner });
-        await this.#throwIfCancelled(found.runStatus);
-      }
-      const { step, acquired } = found;
-      if (step === null) throw new PgqrsError("RUN_NOT_FOUND", `Step '${name}' of run ${this.id} not found`);
-      if (step.kind !== "step") {
-        throw new ValidationError(
-          `name '${name}' of run ${this.id} is already used by a ${step.kind} operation; it cannot be reused for a step`,
-          { argument: "name", name, runId: this.id, existingKind: step.kind, kind: "step" },
-        );
-      }
-      if (step.status === "SUCCESS") return { status: "SKIPPED", value: step.output as T, guard: null, step };
-      if (acquired) {
-        acquisition.won();
-        return { status: "EXECUTE", value: null, guard: new StepGuard(this, step, now, policy, owner), step };
-      }
-      // Still RUNNING after the takeover: another token took it in between.
-      if (step.status === "RUNNING") throw stepRaceConflict(this.id, name);
-      throw unavailableStepError(this.id, step);
-    } finally {
-      acquisition.end();
-    }
-  }
-
-  /**
-   * The acquiring statement. The run's status is checked in it, and the previous step's deferred output is written
-   * by it too: one round trip per step boundary.
-   */
-  async #acquireWithPending(name: string, now: Date): Promise<AcquiredStep> {
-    const acquire = { runId: this.id, stepName: name, now, owner: this.attemptOwner };
-    const backend = this.#ctx.backend;
-    const pending = await this.#writes.take(name);
-    // A worker's runs share statements (group commit); the completion is fenced with the acquisition's owner.
-    const group = this.defersStepWrites ? stepBoundaryGroup(this.#ctx) : undefined;
-    if (group !== undefined && (pending === undefined || pending.owner === this.attemptOwner)) {
-      const complete = pending === undefined ? {} : { complete: { runId: this.id, now, ...pending } };
-      const r = await group.add(this.id, { kind: "acquire", ...complete, acquire });
-      if (r.kind !== "acquire" || !r.completed) throw stepNoLongerHeld(this.id, pending?.stepName ?? name);
-      return r;
-    }
-    // The combined statement fences the completion with the acquisition's owner: a step taken over under a token
-    // of its own is written separately.
-    if (pending !== undefined && pending.owner === this.attemptOwner && backend.completeStepThenAcquire !== undefined) {
-      const combined = await backend.completeStepThenAcquire({
-        complete: { runId: this.id, now, ...pending },
-        acquire,
-      });
-      if (!combined.completed) throw stepNoLongerHeld(this.id, pending.stepName);
-      return combined;
-    }
-    if (pending !== undefined) await this.#writeStepSuccess(pending);
-    return backend.acquireStepOfRun(acquire);
-  }
-
-  async #throwIfCancelled(runStatus: WorkflowStatus | null): Promise<void> {
-    if (runStatus === null) throw new PgqrsError("RUN_NOT_FOUND", `RunRecord with id '${this.id}' not found`);
-    if (runStatus === "CANCELLING") {
-      await this.finalizeCancel();
-      throw cancelledError(this.id);
-    }
-    if (runStatus === "CANCELLED") {
-      await this.refresh();
-      throw cancelledError(this.id);
-    }
+    return acquireRunStep<T>(this, this.#writes, name, options);
   }
 
   /** @internal A step threw `err` and its retry is due at `retryAt`: see {@link stepRetryOf}. */
@@ -447,34 +278,20 @@ export class Run {
    * retried; `undefined` when `err` is not a step error with a retry scheduled.
    */
   stepRetryOf(err: unknown): Date | undefined {
-    let current = err;
-    for (let depth = 0; depth < 8; depth += 1) {
-      const at = this.#stepRetries.get(current);
-      if (at !== undefined) return at;
-      if (!(current instanceof Error) || current.cause === undefined) return undefined;
-      current = current.cause;
-    }
-    return undefined;
+    return noteOfStepRetry(this.#stepRetries, err);
   }
 
   /** Record step `name` as SUCCESS with `output` (acquiring it first); a finished step's output is replaced. */
-  async completeStep(name: string, output: unknown): Promise<StepRecord> {
-    const r = await this.acquireStep(name);
-    if (r.status === "EXECUTE") return r.guard.success(output);
-    // An explicit completion of a finished step replaces its output, as pgqrs's `complete_step` does: the write
-    // is not fenced, since no attempt holds a SUCCESS step.
-    const json = output === undefined ? "null" : serializePayload(output, this.#ctx.config.validationConfig);
-    return this.#ctx.backend.completeStep({ runId: this.id, stepName: name, now: this.now(), output: json });
+  completeStep(name: string, output: unknown): Promise<StepRecord> {
+    return completeRunStep(this, name, output);
   }
 
   /**
    * Acquire step `name` and record `error` as {@link StepGuard.failWithJson} does (an `is_transient: true` error
    * schedules a retry; anything else fails the step for good). A step that already succeeded is left as it is.
    */
-  async failStep(name: string, error: unknown, options: { currentTime?: Date } = {}): Promise<StepRecord> {
-    const r = await this.acquireStep(name, options);
-    if (r.status === "SKIPPED") return r.step;
-    return r.guard.failWithJson(error);
+  failStep(name: string, error: unknown, options: { currentTime?: Date } = {}): Promise<StepRecord> {
+    return failRunStep(this, name, error, options);
   }
 
   /**
@@ -499,38 +316,8 @@ export class Run {
     return this.#ctx.backend.listSteps({ runId: this.id });
   }
 
-  async #writeStepSuccess(pending: DeferredSuccess): Promise<void> {
-    await this.#ctx.backend.completeStep({ runId: this.id, now: this.now(), ...pending });
-  }
-
-  async #guarded(
-    from: readonly WorkflowStatus[],
-    to: WorkflowStatus,
-    fields: { output?: string; error?: string; waitingFor?: string },
-  ): Promise<void> {
-    const row = await this.#transition(from, to, fields);
-    if (row === null) {
-      throw new InvalidStateTransitionError(
-        this.#record.status,
-        to,
-        `Run ${this.id} is in terminal ${this.#record.status} state`,
-      );
-    }
-  }
-
-  async #transition(
-    from: readonly WorkflowStatus[],
-    to: WorkflowStatus,
-    fields: { output?: string; error?: string; waitingFor?: string },
-  ): Promise<RunRecord | null> {
-    this.#ctx.assertOpen();
-    await this.#writes.settle();
-    const row = await this.#ctx.backend.transitionRun({ id: this.id, from, to, now: this.now(), ...fields });
-    if (row !== null) {
-      this.#record = row;
-      return row;
-    }
-    await this.refresh();
-    return null;
+  /** @internal Take `row`, which a write of this run returned, as its record. */
+  adoptRecord(row: RunRecord): void {
+    this.#record = row;
   }
 }

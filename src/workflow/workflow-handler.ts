@@ -12,6 +12,9 @@ import { stepErrorJson } from "./workflow-errors.js";
 import { signalRunQueue } from "./run-messages.js";
 import { isRunWaitSignal, mergeWaits, waitingForJson } from "./run-waits.js";
 import { assertId } from "../validation/arguments.js";
+import { triggerInput } from "./trigger-payload.js";
+
+export { triggerInput } from "./trigger-payload.js";
 
 /** Get the run of a trigger message, creating it QUEUED on first sight. */
 export async function runForMessage(ctx: EngineContext, message: QueueMessage, def?: WorkflowDefinition): Promise<Run> {
@@ -27,14 +30,6 @@ export async function runForMessage(ctx: EngineContext, message: QueueMessage, d
  */
 function deliveryOwner(message: QueueMessage): string {
   return `${message.consumerWorkerId ?? "none"}:${message.readCt}`;
-}
-
-/** The workflow input inside a trigger payload (`{ input: … }`), or the whole payload. */
-export function triggerInput(payload: unknown): unknown {
-  if (payload !== null && typeof payload === "object" && !Array.isArray(payload) && "input" in payload) {
-    return (payload as { input: unknown }).input;
-  }
-  return payload;
 }
 
 /** What to do with a workflow's message, and for a message put back, the error that put it back. */
