@@ -1,41 +1,26 @@
+/**
+ * `Consumer`: a registered consumer of one queue. It holds the queue's settings as last read and is the surface
+ * callers and loops use; its claims are in `consumer-claims.ts`, listening for messages in `message-listening.ts`,
+ * the options of claims and releases in `consumer-options.ts`. Operations on held messages (extend, archive,
+ * delete, release) and its shutdown are here.
+ */
 import { PgqrsError } from "../errors.js";
 import { eventsOf, type StoreEvents } from "../observability/events.js";
-import { recordReceive } from "../observability/tracing.js";
-import { otelApi } from "../observability/tracing-api.js";
-import { nowMs } from "../observability/tracing-spans.js";
-import type { MessageError } from "../queue-controls-types.js";
 import { maxAttemptsOf } from "./retry-backoff.js";
 import type { QueueMessage, QueueRecord, RunRecord, WorkerRecord } from "../types.js";
-import { assertCount, assertId, assertIds, MAX_DEQUEUE_BATCH } from "../validation/arguments.js";
-import { assertDate, assertSeconds, timeAfter } from "../validation/time-arguments.js";
+import { assertId, assertIds } from "../validation/arguments.js";
+import { assertDate, assertSeconds } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { WorkerHandle } from "../workers/worker-handle.js";
-
-export type { StopOptions } from "../workers/worker-handle.js";
+import { archiveAndClaim, claimMessages, claimStartingRuns } from "./consumer-claims.js";
+import type { DequeueOptions, ReleaseOptions } from "./consumer-options.js";
 import type { HandoffOffer } from "./enqueue-signals.js";
 import { emitCompleted, emitFailed, type MessageEventSource } from "./message-events.js";
 import { checkIteratorOptions, MessageIterator, type MessageIteratorOptions } from "./message-iterator.js";
-import { coalesceWakeups, REMOTE_WAKE_MIN_INTERVAL_MS } from "./wake-coalescer.js";
+import { listenForQueueMessages, RemoteWakeOutcome } from "./message-listening.js";
 
-/** How a release treats the messages (see `Consumer.releaseMany`). */
-export interface ReleaseOptions {
-  /** The delivery does not count toward the attempts (the message was rescheduled, not failed). Default false. */
-  refundDelivery?: boolean;
-  /** The failure to keep on the messages (`QueueMessage.lastError`). Default: unchanged. */
-  error?: MessageError;
-  /** Dead-letter, in the same statement, the messages whose `readCt` reached this (their last attempt). */
-  deadLetterAtReadCt?: number;
-}
-
-/** How many messages to take and for how long. */
-export interface DequeueOptions {
-  /** At most this many messages: an integer from 0 to 10,000. Default 1. */
-  batchSize?: number;
-  /** Lease length in seconds, 0 to 100 years. Default `config.defaultVtSeconds` (30). */
-  vtSeconds?: number;
-  /** Reference time of the claim (tests), a Date in 1970-9999; default the store's clock. */
-  at?: Date;
-}
+export type { DequeueOptions, ReleaseOptions } from "./consumer-options.js";
+export type { StopOptions } from "../workers/worker-handle.js";
 
 /**
  * A registered consumer of one queue. Every mutation is owner-checked: it succeeds only while this consumer holds
@@ -43,20 +28,14 @@ export interface DequeueOptions {
  */
 export class Consumer extends WorkerHandle {
   #queue: QueueRecord;
-  /** What the claims since the last wake-up from a notification found: nothing yet claimed, nothing, or messages. */
-  #afterRemoteWake: "pending" | "fruitless" | "found" = "found";
+  /** What the claims since the last wake-up from a notification found (the wake-up backoff). */
+  readonly #wakes = new RemoteWakeOutcome();
   readonly #events: StoreEvents;
 
   constructor(ctx: EngineContext, queue: QueueRecord, record: WorkerRecord) {
     super(ctx, record);
     this.#queue = queue;
     this.#events = eventsOf(ctx);
-  }
-
-  /** A `receive` span for a claim begun at `startMs` that returned `messages` (with OpenTelemetry only). */
-  #traceReceive(startMs: number, messages: readonly QueueMessage[]): void {
-    const api = otelApi();
-    if (api !== null) recordReceive(api, this.#queue.queueName, this.name, startMs, messages);
   }
 
   #eventSource: MessageEventSource | undefined;
@@ -99,30 +78,8 @@ export class Consumer extends WorkerHandle {
   }
 
   /** Claim up to `batchSize` messages, oldest first, in one statement. */
-  async dequeue<T = unknown>(options: DequeueOptions = {}): Promise<QueueMessage<T>[]> {
-    this.ctx.assertOpen();
-    const { batchSize, leaseMs, now } = this.#claimArguments(options);
-    if (batchSize === 0) return [];
-    if (this.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${this.id}' not found`);
-    const startMs = otelApi() === null ? 0 : nowMs();
-    const rows = await this.ctx.backend.dequeue({
-      queueId: this.queue.id,
-      workerId: this.id,
-      limit: batchSize,
-      leaseMs,
-      now,
-      maxReadCt: this.maxAttempts,
-      ...(this.limited ? { limited: true } : {}),
-    });
-    this.#noteClaim(rows.length);
-    if (startMs !== 0) this.#traceReceive(startMs, rows);
-    return rows as QueueMessage<T>[];
-  }
-
-  /** Feeds the wake-up backoff: a claim that found messages resets it; one after a wake-up that found none sets it. */
-  #noteClaim(found: number): void {
-    if (found > 0) this.#afterRemoteWake = "found";
-    else if (this.#afterRemoteWake === "pending") this.#afterRemoteWake = "fruitless";
+  dequeue<T = unknown>(options: DequeueOptions = {}): Promise<QueueMessage<T>[]> {
+    return claimMessages<T>(this, this.ctx, this.#wakes, options);
   }
 
   /**
@@ -130,85 +87,23 @@ export class Consumer extends WorkerHandle {
    * round trip (`run: null` when the backend could not tell). `undefined` when the backend has no such claim and
    * `versions` is not given. With `versions`, only messages of those versions or of none (`DequeueParams.versions`).
    */
-  async dequeueStartingRuns(
+  dequeueStartingRuns(
     limit: number,
     vtSeconds: number,
     versions?: readonly string[],
   ): Promise<{ message: QueueMessage; run: RunRecord | null }[] | undefined> {
-    this.ctx.assertOpen();
-    const backend = this.ctx.backend;
-    if (backend.dequeueAndStartRuns === undefined && versions === undefined) return undefined;
-    if (this.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${this.id}' not found`);
-    const params = {
-      queueId: this.queue.id,
-      workerId: this.id,
-      limit,
-      leaseMs: Math.round(vtSeconds * 1000),
-      now: this.now(),
-      maxReadCt: this.maxAttempts,
-      ...(versions === undefined ? {} : { versions }),
-      ...(this.limited ? { limited: true } : {}),
-    };
-    // A limited queue's claim is the backend's limited `dequeue`; runs then start per message.
-    const startMs = otelApi() === null ? 0 : nowMs();
-    const claimed =
-      backend.dequeueAndStartRuns === undefined || this.limited
-        ? (await backend.dequeue(params)).map((message) => ({ message, run: null }))
-        : await backend.dequeueAndStartRuns(params);
-    this.#noteClaim(claimed.length);
-    if (startMs !== 0 && claimed.length > 0)
-      this.#traceReceive(
-        startMs,
-        claimed.map((c) => c.message),
-      );
-    return claimed;
+    return claimStartingRuns(this, this.ctx, this.#wakes, limit, vtSeconds, versions);
   }
 
   /**
    * Archive held messages and claim the next ones in one round trip (the acknowledgement of a poll loop). The
    * archive is owner-checked as in {@link archiveMany}; the claim is {@link dequeue}'s.
    */
-  async archiveAndDequeue<T = unknown>(
+  archiveAndDequeue<T = unknown>(
     ids: readonly number[],
     options: DequeueOptions = {},
   ): Promise<{ archived: boolean[]; messages: QueueMessage<T>[] }> {
-    this.ctx.assertOpen();
-    assertIds("ids", ids);
-    const { batchSize, leaseMs, now } = this.#claimArguments(options);
-    if (this.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${this.id}' not found`);
-    if (this.limited) {
-      // The limited claim counts live leases, so the acknowledgement goes first, in its own statement.
-      const archived = ids.length === 0 ? [] : await this.archiveMany(ids);
-      const messages = batchSize === 0 ? [] : await this.dequeue<T>(options);
-      return { archived, messages };
-    }
-    const startMs = otelApi() === null ? 0 : nowMs();
-    const result = await this.ctx.backend.archiveAndDequeue({
-      archiveIds: ids,
-      queueId: this.queue.id,
-      workerId: this.id,
-      limit: batchSize,
-      leaseMs,
-      now,
-      maxReadCt: this.maxAttempts,
-    });
-    if (batchSize > 0) this.#noteClaim(result.messages.length);
-    emitCompleted(this.#events, this.#source, ids, result.archived);
-    if (startMs !== 0) this.#traceReceive(startMs, result.messages);
-    return { archived: result.archived, messages: result.messages as QueueMessage<T>[] };
-  }
-
-  /**
-   * A claim's arguments, checked before anything is written (VALIDATION_FAILED naming the argument): `batchSize`
-   * an integer from 0 to 10,000, `vtSeconds` 0 to 100 years, `at` a Date in 1970-9999, and the lease's end too.
-   */
-  #claimArguments(options: DequeueOptions): { batchSize: number; leaseMs: number; now: Date } {
-    const batchSize = assertCount("batchSize", options.batchSize ?? 1, { max: MAX_DEQUEUE_BATCH });
-    const vtSeconds = assertSeconds("vtSeconds", options.vtSeconds ?? this.ctx.config.defaultVtSeconds);
-    const now = options.at === undefined ? this.now() : assertDate("at", options.at);
-    const leaseMs = Math.round(vtSeconds * 1000);
-    timeAfter("vtSeconds", now, leaseMs);
-    return { batchSize, leaseMs, now };
+    return archiveAndClaim<T>(this, this.ctx, this.#wakes, this.#events, this.#source, ids, options);
   }
 
   /**
@@ -216,33 +111,8 @@ export class Consumer extends WorkerHandle {
    * once for enqueues through this store (`"local"`), and on the database's notifications for other processes'
    * enqueues when the backend has them (`"remote"`). Resolves with the function that stops listening.
    */
-  async listenForMessages(onMessages: (from: "local" | "remote") => void): Promise<() => Promise<void>> {
-    const stopLocal = this.ctx.enqueueSignals.subscribe(this.queue.id, () => onMessages("local"));
-    const backend = this.ctx.backend;
-    if (!backend.capabilities.listenNotify || backend.listen === undefined) return async () => stopLocal();
-    // Any role that can connect may NOTIFY the channel: its wake-ups are rate-limited on the store clock, so a
-    // flood cannot make this consumer claim in a loop (security review L6).
-    const remote = coalesceWakeups(
-      this.timers,
-      REMOTE_WAKE_MIN_INTERVAL_MS,
-      () => {
-        this.#afterRemoteWake = "pending";
-        onMessages("remote");
-      },
-      { idleIntervalMs: this.ctx.config.pollIntervalMs, fruitless: () => this.#afterRemoteWake === "fruitless" },
-    );
-    let stopRemote: () => Promise<void>;
-    try {
-      stopRemote = await backend.listen({ queueId: this.queue.id, onNotify: () => remote.notify() });
-    } catch (err) {
-      stopLocal();
-      throw err;
-    }
-    return async () => {
-      stopLocal();
-      remote.cancel();
-      await stopRemote();
-    };
+  listenForMessages(onMessages: (from: "local" | "remote") => void): Promise<() => Promise<void>> {
+    return listenForQueueMessages(this.ctx, this, this.#wakes, onMessages);
   }
 
   /**
