@@ -1,7 +1,8 @@
 /**
  * Group commit for one producer's single enqueues: the enqueues that arrive while an insert is in flight wait, and
  * go together in the next one, one multi-row insert and so one durable commit for all of them
- * (`EnqueueParams.rows`: each row keeps its own times, priority and headers).
+ * (`EnqueueParams.rows`: each row keeps its own times, priority and headers). The mechanism (lone caller at once,
+ * waiting, one turn between inserts, settling after the commit, the one-by-one retry) is store/group-commit.ts's.
  *
  * What each caller still gets of its own:
  * - its row and id: rows come back in member order, ids drawn in that order (earlier callers get smaller ids);
@@ -20,6 +21,7 @@
  * them taking the next insert alone.
  */
 import { isPgqrsError } from "../errors.js";
+import { GroupCommit, type GroupMember } from "../store/group-commit.js";
 import type { EnqueueParams, EnqueueRowValues } from "../store/message-params.js";
 import type { QueueMessage } from "../types.js";
 
@@ -36,20 +38,23 @@ export const MAX_ROWS_PER_FLUSH = 1_000;
 /** At most this many characters of payload per insert (one statement's parameters stay small). */
 export const MAX_CHARS_PER_FLUSH = 4 * 1_048_576;
 
-interface Member {
-  readonly payload: string;
-  readonly row: EnqueueRowValues;
-  resolve(message: QueueMessage): void;
-  reject(err: unknown): void;
-}
+/** A waiting enqueue: its serialised payload and its row's values. */
+type Member = GroupMember<string, EnqueueRowValues, QueueMessage>;
 
+/** One producer's group commit of single enqueues (see the module comment); one per producer. */
 export class EnqueueGroup {
   readonly #target: EnqueueGroupTarget;
-  #pending: Member[] = [];
-  #busy = false;
+  readonly #commit: GroupCommit<string, EnqueueRowValues, QueueMessage>;
 
   constructor(target: EnqueueGroupTarget) {
     this.#target = target;
+    this.#commit = new GroupCommit({
+      // Nothing in flight (or a member retried alone): the plain single-row insert, exactly as without a group.
+      one: (payload, row) => target.write(this.#single(payload, row)).then(firstMessage),
+      many: (batch) => this.#insertMany(batch),
+      take: takeWithinCaps,
+      failsAll: (err) => isPgqrsError(err, "CONNECTION_FAILED"),
+    });
   }
 
   /**
@@ -57,102 +62,20 @@ export class EnqueueGroup {
    * resolves with the stored message once its insert has committed.
    */
   add(payload: string, row: EnqueueRowValues): Promise<QueueMessage> {
-    if (!this.#busy) return this.#lone(payload, row);
-    return new Promise<QueueMessage>((resolve, reject) => {
-      this.#pending.push({ payload, row, resolve, reject });
+    return this.#commit.add(payload, row);
+  }
+
+  /** One multi-row insert of several members, each row with its own values. */
+  #insertMany(batch: readonly Member[]): Promise<QueueMessage[]> {
+    return this.#target.write({
+      queueId: this.#target.queueId,
+      producerWorkerId: this.#target.producerWorkerId,
+      payloads: batch.map((m) => m.first),
+      // The shared values are unused: every row carries its own.
+      enqueuedAt: batch[0]?.second.enqueuedAt as Date,
+      visibleAt: batch[0]?.second.visibleAt as Date,
+      rows: batch.map((m) => m.second),
     });
-  }
-
-  /**
-   * Nothing in flight: the plain single-row insert at once, straight to the store (no member record, no drain
-   * loop), exactly what {@link #alone} sends. Calls that arrive meanwhile wait, and go together once it returns.
-   */
-  #lone(payload: string, row: EnqueueRowValues): Promise<QueueMessage> {
-    this.#busy = true;
-    let written: Promise<QueueMessage[]>;
-    try {
-      written = this.#target.write(this.#single(payload, row));
-    } catch (err) {
-      written = Promise.reject(err);
-    }
-    // Registered before the caller's own continuation, so the group is idle again (or flushing what waits) first.
-    written.then(this.#afterLone, this.#afterLone);
-    return written.then(firstMessage);
-  }
-
-  readonly #afterLone = (): void => {
-    if (this.#pending.length === 0) {
-      this.#busy = false;
-      return;
-    }
-    // Members waited during the lone insert: one turn first, so the caller just answered can ride along too.
-    this.#drain(true).catch((err: unknown) => {
-      for (const m of this.#pending.splice(0)) m.reject(err);
-    });
-  };
-
-  async #drain(yieldFirst = false): Promise<void> {
-    this.#busy = true;
-    try {
-      if (yieldFirst) await nextTurn();
-      while (this.#pending.length > 0) {
-        const batch = this.#take();
-        await this.#flush(batch);
-        if (this.#pending.length > 0 || batch.length > 1) await nextTurn();
-      }
-    } finally {
-      this.#busy = false;
-    }
-  }
-
-  /** The next insert's members: the oldest waiting, within the row and size caps (at least one). */
-  #take(): Member[] {
-    let chars = 0;
-    let n = 0;
-    for (const m of this.#pending) {
-      chars += m.payload.length;
-      if (n > 0 && (n >= MAX_ROWS_PER_FLUSH || chars > MAX_CHARS_PER_FLUSH)) break;
-      n += 1;
-    }
-    return this.#pending.splice(0, n);
-  }
-
-  async #flush(batch: readonly Member[]): Promise<void> {
-    const [first] = batch;
-    if (batch.length === 1 && first !== undefined) return this.#alone(first);
-    let messages: QueueMessage[];
-    try {
-      messages = await this.#target.write({
-        queueId: this.#target.queueId,
-        producerWorkerId: this.#target.producerWorkerId,
-        payloads: batch.map((m) => m.payload),
-        // The shared values are unused: every row carries its own.
-        enqueuedAt: batch[0]?.row.enqueuedAt as Date,
-        visibleAt: batch[0]?.row.visibleAt as Date,
-        rows: batch.map((m) => m.row),
-      });
-    } catch (err) {
-      if (isPgqrsError(err, "CONNECTION_FAILED")) {
-        for (const m of batch) m.reject(err);
-        return;
-      }
-      // Refused as a whole, nothing written: each member alone gets its own answer.
-      for (const m of batch) await this.#alone(m);
-      return;
-    }
-    batch.forEach((m, i) => {
-      m.resolve(messages[i] as QueueMessage);
-    });
-  }
-
-  /** One member's own insert: the plain single-row enqueue, exactly as without a group. */
-  async #alone(m: Member): Promise<void> {
-    try {
-      const [message] = await this.#target.write(this.#single(m.payload, m.row));
-      m.resolve(message as QueueMessage);
-    } catch (err) {
-      m.reject(err);
-    }
   }
 
   /** The store parameters of one row inserted on its own. */
@@ -171,11 +94,18 @@ export class EnqueueGroup {
   }
 }
 
-function firstMessage(messages: QueueMessage[]): QueueMessage {
-  return messages[0] as QueueMessage;
+/** The next insert's members: the oldest waiting, within the row and size caps (at least one). */
+function takeWithinCaps(pending: Member[]): Member[] {
+  let chars = 0;
+  let n = 0;
+  for (const m of pending) {
+    chars += m.first.length;
+    if (n > 0 && (n >= MAX_ROWS_PER_FLUSH || chars > MAX_CHARS_PER_FLUSH)) break;
+    n += 1;
+  }
+  return pending.splice(0, n);
 }
 
-/** One turn of the event loop: every continuation already queued (callers just answered) runs first. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+function firstMessage(messages: QueueMessage[]): QueueMessage {
+  return messages[0] as QueueMessage;
 }
