@@ -15,8 +15,11 @@
  * No timers: a boundary that finds nothing in flight is written at once, alone, with the single statement; those
  * arriving meanwhile wait for the next statement. At most one boundary per run goes in a statement (a run's parallel
  * steps take the next ones), and a finish of a run with a parent never joins (its single statement wakes the parent).
+ * The mechanism (lone boundary at once, waiting, one turn between statements, settling after the commit, the
+ * one-by-one retry) is store/group-commit.ts's.
  */
 import { isPgqrsError } from "../errors.js";
+import { GroupCommit, type GroupMember } from "../store/group-commit.js";
 import type { StoreBackend } from "../store/store.js";
 import type { StepBoundary, StepBoundaryResult } from "../store/workflow-store.js";
 import type { EngineContext } from "../workers/engine-context.js";
@@ -24,12 +27,8 @@ import type { EngineContext } from "../workers/engine-context.js";
 /** At most this many boundaries per statement; the rest wait for the next one. */
 export const MAX_BOUNDARIES_PER_FLUSH = 256;
 
-interface Member {
-  readonly runId: number;
-  readonly boundary: StepBoundary;
-  resolve(result: StepBoundaryResult): void;
-  reject(err: unknown): void;
-}
+/** A waiting boundary: its run's id and the boundary. */
+type Member = GroupMember<number, StepBoundary, StepBoundaryResult>;
 
 /** The backend calls a group makes: `stepBoundaries` and the single statements it stands for. */
 export interface GroupBackend {
@@ -40,82 +39,45 @@ export interface GroupBackend {
   completeRunAndArchive: StoreBackend["completeRunAndArchive"];
 }
 
+/** One store's group commit of step boundaries (see the module comment); see {@link stepBoundaryGroup}. */
 export class StepBoundaryGroup {
-  readonly #backend: GroupBackend;
-  #pending: Member[] = [];
-  #busy = false;
+  readonly #commit: GroupCommit<number, StepBoundary, StepBoundaryResult>;
 
   constructor(backend: GroupBackend) {
-    this.#backend = backend;
+    this.#commit = new GroupCommit({
+      // Nothing in flight (or a member retried alone): the boundary's own statement, exactly as without a group.
+      one: (_runId, boundary) => singleBoundary(backend, boundary),
+      many: (batch) => backend.stepBoundaries(batch.map((m) => m.second)),
+      take: takeOnePerRun,
+      failsAll: (err) => isPgqrsError(err, "CONNECTION_FAILED") || isPgqrsError(err, "STORE_CLOSED"),
+    });
   }
 
   /** Write `boundary` of run `runId` with whatever else is waiting; resolves once its statement has committed. */
   add(runId: number, boundary: StepBoundary): Promise<StepBoundaryResult> {
-    return new Promise<StepBoundaryResult>((resolve, reject) => {
-      this.#pending.push({ runId, boundary, resolve, reject });
-      if (!this.#busy) this.#drain().catch(reject);
-    });
+    return this.#commit.add(runId, boundary);
   }
+}
 
-  async #drain(): Promise<void> {
-    this.#busy = true;
-    try {
-      while (this.#pending.length > 0) {
-        const batch = this.#take();
-        await this.#flush(batch);
-        // The runs just answered run their next step at once: let them join the next statement.
-        if (this.#pending.length > 0 || batch.length > 1) await nextTurn();
-      }
-    } finally {
-      this.#busy = false;
+/**
+ * The next statement's members: the oldest waiting, one per run, within the cap (at least one). A run's other
+ * boundaries (its parallel steps) stay waiting, in order, for the next statements.
+ */
+function takeOnePerRun(pending: Member[]): Member[] {
+  const runs = new Set<number>();
+  const batch: Member[] = [];
+  let kept = 0;
+  for (const m of pending) {
+    if (batch.length < MAX_BOUNDARIES_PER_FLUSH && !runs.has(m.first)) {
+      runs.add(m.first);
+      batch.push(m);
+    } else {
+      pending[kept] = m;
+      kept += 1;
     }
   }
-
-  /** The next statement's members: the oldest waiting, one per run, within the cap (at least one). */
-  #take(): Member[] {
-    const runs = new Set<number>();
-    const batch: Member[] = [];
-    const rest: Member[] = [];
-    for (const m of this.#pending) {
-      if (batch.length < MAX_BOUNDARIES_PER_FLUSH && !runs.has(m.runId)) {
-        runs.add(m.runId);
-        batch.push(m);
-      } else {
-        rest.push(m);
-      }
-    }
-    this.#pending = rest;
-    return batch;
-  }
-
-  async #flush(batch: readonly Member[]): Promise<void> {
-    const [first] = batch;
-    if (batch.length === 1 && first !== undefined) return this.#alone(first);
-    let results: StepBoundaryResult[];
-    try {
-      results = await this.#backend.stepBoundaries(batch.map((m) => m.boundary));
-    } catch (err) {
-      if (isPgqrsError(err, "CONNECTION_FAILED") || isPgqrsError(err, "STORE_CLOSED")) {
-        for (const m of batch) m.reject(err);
-        return;
-      }
-      // Refused as a whole, nothing written: each boundary alone gets its own answer.
-      for (const m of batch) await this.#alone(m);
-      return;
-    }
-    batch.forEach((m, i) => {
-      m.resolve(results[i] as StepBoundaryResult);
-    });
-  }
-
-  /** One boundary's own statement, exactly as without a group. */
-  async #alone(m: Member): Promise<void> {
-    try {
-      m.resolve(await singleBoundary(this.#backend, m.boundary));
-    } catch (err) {
-      m.reject(err);
-    }
-  }
+  pending.length = kept;
+  return batch;
 }
 
 async function singleBoundary(backend: GroupBackend, b: StepBoundary): Promise<StepBoundaryResult> {
@@ -172,9 +134,4 @@ function groupBackend(ctx: EngineContext): GroupBackend | undefined {
     acquireStepOfRun: b.acquireStepOfRun.bind(b),
     completeRunAndArchive: b.completeRunAndArchive.bind(b),
   };
-}
-
-/** One turn of the event loop: every continuation already queued (runs just answered) runs first. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
 }
