@@ -42,7 +42,7 @@ const ONLY = flag("--only")?.split(",");
 const SYSTEMS = flag("--systems")?.split(",");
 const SIZES = quick
   ? { drain: 2_000, enqueue: 1_000, pickup: 60, gapMs: 25, runs: 200 }
-  : { drain: 10_000, enqueue: 5_000, pickup: 200, gapMs: 25, runs: 1_000 };
+  : { drain: 10_000, enqueue: 5_000, pickup: 600, gapMs: 25, runs: 1_000 };
 /** The workflow primitives (issue 15): runs asleep at once, send → recv samples, callChild parents. */
 const PRIMITIVES = quick
   ? { sleepers: 2_000, windowSeconds: 5, wakes: 30, gapMs: 300, childRuns: 200, k: 16 }
@@ -234,6 +234,13 @@ async function main() {
               { label, unit: "ms", higherIsBetter: false },
               s.name,
               percentile(r.enqueueMs, 0.5),
+            );
+            // Its tail: a pickup cannot be quicker than the commit it waits for, so this bounds the pickup's p99.
+            record(
+              "pickup_enqueue_p99",
+              { label: "pickup: the enqueue call alone p99", unit: "ms", higherIsBetter: false },
+              s.name,
+              percentile(r.enqueueMs, 0.99),
             );
           }
         }
@@ -454,7 +461,7 @@ function checkFloors(figures) {
   floor(
     "pickup p99 <= 2x p50 (issue 21)",
     spread === null ? null : spread <= 2,
-    `p99 ${p99?.toFixed(2)} ms = ${spread === null ? "n/a" : spread.toFixed(2)}x p50 (raw NOTIFY loop ${ratioOf(val("pickup_p99", "raw SQL"), val("pickup_p50", "raw SQL"))})`,
+    `p99 ${p99?.toFixed(2)} ms = ${spread === null ? "n/a" : spread.toFixed(2)}x p50 (raw NOTIFY loop ${ratioOf(val("pickup_p99", "raw SQL"), val("pickup_p50", "raw SQL"))}; the enqueue call alone: p99 ${val("pickup_enqueue_p99", "pgqrs")?.toFixed(2)} ms = ${ratioOf(val("pickup_enqueue_p99", "pgqrs"), val("pickup_enqueue_p50", "pgqrs"))} its p50)`,
   );
   const dbos = val("workflow_rate", "DBOS");
   const absurd = val("workflow_rate", "Absurd");
