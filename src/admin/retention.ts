@@ -2,7 +2,7 @@
  * Retention administration (issue 18): `admin(store).setRetention`, `getRetention`, `resetRetention`,
  * `purgeArchived` and `runRetention`. Admin delegates here.
  */
-import { assertName, queueNotFound } from "../api/pgqrs-store.js";
+import { assertName, queueNotFound } from "../validation/names.js";
 import { ValidationError } from "../errors.js";
 import {
   parseDuration,

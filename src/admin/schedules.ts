@@ -4,7 +4,8 @@
  * definitions. Errors: VALIDATION_FAILED naming the field (nothing written), SCHEDULE_NOT_FOUND,
  * SCHEDULE_ALREADY_EXISTS, WORKFLOW_NOT_FOUND / QUEUE_NOT_FOUND for a missing target.
  */
-import { assertName, type Store } from "../api/pgqrs-store.js";
+import type { Store } from "../api/pgqrs-store.js";
+import { assertName } from "../validation/names.js";
 import { PgqrsError, ValidationError } from "../errors.js";
 import { serializePayload } from "../queue/payload-validation.js";
 import {
