@@ -1,12 +1,10 @@
 /**
- * `Run`: the handle of one workflow run. It holds the run's row, its clock and its deferred step writes, and is
- * the surface workflow code calls. The work is done in the modules it delegates to: status transitions and the
- * finish in `run-transitions.ts`, step acquisition in `run-step-acquisition.ts`, durable operations (sleep,
+ * `Run`: the handle of one workflow run, the surface workflow code calls. Its row, engine and clock are in its base
+ * `RunState` (run-state.ts); it holds the deferred step writes. The work is done in the modules it delegates to:
+ * status transitions and the finish in `run-transitions.ts`, step acquisition in `run-step-acquisition.ts`, durable operations (sleep,
  * messages, events, children) in their `run-*.ts` modules.
  */
-import type { Clock } from "../clock.js";
-import type { RunRecord, StepRecord, WorkflowStatus } from "../types.js";
-import { assertDate } from "../validation/time-arguments.js";
+import type { RunRecord, StepRecord } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import type { WorkflowDefinition } from "./definition.js";
 import { DeferredStepWrites, writeStepSuccess } from "./deferred-step-writes.js";
@@ -29,7 +27,7 @@ import {
   transitionRun,
 } from "./run-transitions.js";
 import { noteOfStepRetry, type StepRetryNotes } from "./step-retry-notes.js";
-import { triggerInput, triggerScheduledAt } from "./trigger-payload.js";
+import { RunState } from "./run-state.js";
 import { type WorkflowStepOptions, workflowStep } from "./workflow-step.js";
 
 export type { StepResult } from "./run-step-acquisition.js";
@@ -39,10 +37,7 @@ export type { StepResult } from "./run-step-acquisition.js";
  * ERROR, CANCELLED) are final: writes to a terminal run raise INVALID_STATE_TRANSITION (DECISIONS.md item 9), and
  * starting one raises VALIDATION_FAILED (reference §1.10.5).
  */
-export class Run {
-  readonly #ctx: EngineContext;
-  #record: RunRecord;
-  #clock: Clock | undefined;
+export class Run extends RunState {
   /** Retry policy used by steps of this run unless a step names its own. */
   retryPolicy: StepRetryPolicy;
 
@@ -69,64 +64,9 @@ export class Run {
   readonly #stepRetries: StepRetryNotes = new Map<unknown, Date>();
 
   constructor(ctx: EngineContext, record: RunRecord, retryPolicy?: RetryOption, attemptOwner?: string) {
-    this.#ctx = ctx;
-    this.#record = record;
+    super(ctx, record);
     this.attemptOwner = attemptOwner ?? `run:${record.id}`;
     this.retryPolicy = resolveRetryPolicy(retryPolicy);
-  }
-
-  get id(): number {
-    return this.#record.id;
-  }
-
-  get record(): RunRecord {
-    return this.#record;
-  }
-
-  get status(): WorkflowStatus {
-    return this.#record.status;
-  }
-
-  /** The trigger payload's `input`. */
-  get input(): unknown {
-    return triggerInput(this.#record.input);
-  }
-
-  /**
-   * The tick a schedule triggered this run for (its trigger payload's `scheduledAt`: the tick time, or the time of
-   * `admin(store).triggerSchedule`), or `null` for a run no schedule triggered.
-   */
-  get scheduledAt(): Date | null {
-    return triggerScheduledAt(this.#record.input);
-  }
-
-  /** The pinned time steps use, if any (`undefined`: the store's clock). */
-  get currentTime(): Date | undefined {
-    return this.#clock?.now();
-  }
-
-  /**
-   * Pin this run's "now" (tests, deterministic retries), a Date in 1970-9999; `undefined` returns to the store's
-   * clock.
-   */
-  withTime(at: Date | undefined): this {
-    if (at !== undefined) assertDate("at", at);
-    this.#clock = at === undefined ? undefined : { now: () => new Date(at.getTime()) };
-    return this;
-  }
-
-  /** @internal */
-  get context(): EngineContext {
-    return this.#ctx;
-  }
-
-  now(): Date {
-    return (this.#clock ?? this.#ctx.clock).now();
-  }
-
-  /** The run that started this one with `startChild`, or `null`. */
-  get parentRunId(): number | null {
-    return this.#record.parentRunId;
   }
 
   /**
@@ -311,13 +251,8 @@ export class Run {
 
   /** The run's steps in creation order. */
   async steps(): Promise<StepRecord[]> {
-    this.#ctx.assertOpen();
+    this.context.assertOpen();
     await this.#writes.settle();
-    return this.#ctx.backend.listSteps({ runId: this.id });
-  }
-
-  /** @internal Take `row`, which a write of this run returned, as its record. */
-  adoptRecord(row: RunRecord): void {
-    this.#record = row;
+    return this.context.backend.listSteps({ runId: this.id });
   }
 }
