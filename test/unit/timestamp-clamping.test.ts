@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parsePgTimestamp } from "../../src/store/postgres/postgres-time.js";
+import { parsePgTimestamp, readPgTimestamp } from "../../src/store/postgres/postgres-time.js";
 import { decodeTime, encodeTime } from "../../src/store/sqlite/sqlite-time.js";
 import { MAX_TIME_MS, MIN_TIME_MS } from "../../src/validation/time-arguments.js";
 
@@ -24,6 +24,34 @@ describe("PostgreSQL timestamp text", () => {
     ["not a timestamp", EARLIEST],
   ])("%s reads as %s", (text, iso) => {
     expect(parsePgTimestamp(text).toISOString()).toBe(iso);
+  });
+
+  it("the shape PostgreSQL sends reads as the general reader reads it (its fast path)", () => {
+    const two = (n: number) => String(n).padStart(2, "0");
+    const text = fc
+      .record({
+        year: fc.integer({ min: 1890, max: 10_001 }),
+        month: fc.integer({ min: 1, max: 12 }),
+        day: fc.integer({ min: 1, max: 28 }),
+        hour: fc.integer({ min: 0, max: 23 }),
+        minute: fc.integer({ min: 0, max: 59 }),
+        second: fc.integer({ min: 0, max: 59 }),
+        fraction: fc.option(fc.stringMatching(/^[0-9]{1,7}$/), { nil: undefined }),
+        sign: fc.constantFrom("+", "-"),
+        offset: fc.constantFrom("00", "05:30", "14", "00:19:32", "0530", "09:3", ""),
+        suffix: fc.constantFrom("", "", "", " BC", "x"),
+      })
+      .map(
+        (t) =>
+          `${String(t.year).padStart(4, "0")}-${two(t.month)}-${two(t.day)} ${two(t.hour)}:${two(t.minute)}:${two(t.second)}` +
+          `${t.fraction === undefined ? "" : `.${t.fraction}`}${t.offset === "" ? "" : `${t.sign}${t.offset}`}${t.suffix}`,
+      );
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(parsePgTimestamp(s).getTime()).toBe(readPgTimestamp(s).getTime());
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it("a timestamp without a zone is local time, as node-postgres reads it", () => {
