@@ -11,7 +11,7 @@
 import { isPgqrsError, ValidationError } from "../errors.js";
 import type { Json, JsonPrimitive, JsonValue } from "../json-types.js";
 import { resolveMessageOptions } from "../queue/enqueue-options.js";
-import { serializeBatch } from "../queue/payload-validation.js";
+import { MAX_PAYLOAD_DEPTH, serializeBatch } from "../queue/payload-validation.js";
 import { type BatchEnqueueOptions, type EnqueueOptions, resolveEnqueueTimes } from "../queue/producer.js";
 import type { QueueSettingsOptions } from "../queue-controls-types.js";
 import type { QueueMessage } from "../types.js";
@@ -168,8 +168,10 @@ export function defineQueue<T extends Json<T> & (JsonPrimitive | object) = JsonV
  */
 function assertJsonData(value: unknown, prefix: string): void {
   const seen = new Set<object>();
-  const visit = (v: unknown, path: string): void => {
-    if (typeof v !== "object" || v === null || seen.has(v)) return;
+  const visit = (v: unknown, path: string, depth: number): void => {
+    // Deeper than the ceiling: the producer's validation refuses the payload (VALIDATION_FAILED naming the depth),
+    // so stop here rather than recurse until the stack overflows (a RangeError).
+    if (typeof v !== "object" || v === null || seen.has(v) || depth > MAX_PAYLOAD_DEPTH) return;
     if (typeof (v as { toJSON?: unknown }).toJSON === "function") {
       const date = v instanceof Date;
       const what = date
@@ -181,8 +183,8 @@ function assertJsonData(value: unknown, prefix: string): void {
       });
     }
     seen.add(v);
-    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) visit(v[i], `${path}[${i}]`);
-    else for (const [key, child] of Object.entries(v)) visit(child, `${path}.${key}`);
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) visit(v[i], `${path}[${i}]`, depth + 1);
+    else for (const [key, child] of Object.entries(v)) visit(child, `${path}.${key}`, depth + 1);
   };
-  visit(value, "$");
+  visit(value, "$", 0);
 }
