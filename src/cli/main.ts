@@ -58,8 +58,11 @@ function locate(argv: readonly string[]): { spec?: CommandSpec; group?: string; 
 
 /** Run the CLI; resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
-  const json = argv.includes("--json");
-  const verbose = argv.includes("--verbose");
+  // Output switches count before `--` only: after it, `--json` is an argument (a queue named `--json`).
+  const end = argv.indexOf("--");
+  const switches = end === -1 ? argv : argv.slice(0, end);
+  const json = switches.includes("--json");
+  const verbose = switches.includes("--verbose");
   let store: Store | undefined;
   let config: Config | undefined;
   /** The command being run, for the help an error's next step points at. */
