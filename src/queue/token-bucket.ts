@@ -37,7 +37,10 @@ export class TokenBucket {
     this.#last = clock.now().getTime();
   }
 
-  /** Take `n` tokens or throw RATE_LIMITED (VALIDATION_FAILED when `n` can never fit the burst). */
+  /**
+   * Take `n` tokens or throw RATE_LIMITED; also RATE_LIMITED (with `retryAfterMs: null`) when `n` can never fit the
+   * burst, as pgqrs answers `Error::RateLimited` for a batch larger than `max_enqueue_burst`.
+   */
   acquire(n: number): void {
     if (n > this.#burst) {
       throw new PgqrsError(
