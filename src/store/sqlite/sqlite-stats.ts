@@ -10,8 +10,8 @@ import { decodeTimeOrNull, encodeTime } from "./sqlite-time.js";
  * delayed = unleased and not yet visible; leased = under a live lease.
  * dead = archived by the dead-letter sweep (it sets both columns to one time); a message pgqrs replayed
  * (archived_at cleared, dead_lettered_at kept) is pending, never dead as well.
+ * Also summed by the dashboard reads (over `pgqrs_messages` alone, so the columns need no prefix).
  */
-/** Also summed by the dashboard reads (over `pgqrs_messages` alone, so the columns need no prefix). */
 export const MESSAGE_COUNTS = `
   COALESCE(SUM(archived_at IS NULL), 0) AS total,
   COALESCE(SUM(archived_at IS NULL AND vt <= @now AND read_ct < @maxReadCt), 0) AS pending,
