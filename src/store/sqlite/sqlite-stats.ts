@@ -4,7 +4,7 @@ import type { QueueWorkerCounts } from "../store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { decodeTimeOrNull, encodeTime } from "./sqlite-time.js";
 
-/*
+/**
  * One pass over the messages with the states of `types.ts` (they partition the unarchived rows):
  * pending = visible and below maxReadCt (what dequeue can take, expired leases included);
  * delayed = unleased and not yet visible; leased = under a live lease.
