@@ -85,6 +85,11 @@ function stepFor(err: PgqrsError, command: string | undefined): NextStep {
       };
     case "MISSING_CONFIG":
     case "INVALID_CONFIG":
+      // Not every configuration error is about the database settings: a module or a listener names its own fix.
+      if (typeof err.details.module === "string") {
+        return { text: "Check the --module path: a .js or .mjs file (a .ts one through tsx).", saidBy: "--import tsx" };
+      }
+      if (err.details.option === "token" || err.details.option === "port") return help;
       return {
         text: "Check --dsn, --schema, --config and the PGQRS_* environment variables (docs/cli.md, Configuration).",
         saidBy: "PGQRS_* environment",

@@ -39,6 +39,7 @@ export class RequestGuard {
         "INVALID_CONFIG",
         `The dashboard refuses to listen on ${options.host} without a token: anyone who can reach it could read ` +
           "every payload and act. Set PGQRS_DASHBOARD_TOKEN (or --token) to a long random secret, or bind to 127.0.0.1",
+        { details: { option: "token" } },
       );
     }
     this.auth = new SessionAuth(token);

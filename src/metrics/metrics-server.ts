@@ -51,6 +51,7 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
       "INVALID_CONFIG",
       `pgqrs metrics refuses to listen on ${opts.host} without a token: anyone who can reach it could read your queue ` +
         "and workflow names. Set PGQRS_METRICS_TOKEN (and give Prometheus the same bearer token), or bind to 127.0.0.1",
+      { details: { option: "token" } },
     );
   }
   const hosts = new HostAllowList(opts.host, opts.allowedHosts ?? []);

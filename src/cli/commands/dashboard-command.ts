@@ -1,6 +1,7 @@
 import type { Store } from "../../index.js";
 import { PgqrsError } from "../../index.js";
 import type { CommandSpec } from "../command.js";
+import { listenOrExplain } from "../port-in-use.js";
 
 /** The dashboard module's entry point (src/dashboard/server.ts). */
 type StartDashboard = (opts: {
@@ -74,14 +75,18 @@ export const dashboardCommand: CommandSpec = {
       .filter((h) => h !== "");
     const metricsToken = process.env.PGQRS_METRICS_TOKEN;
     const store = await ctx.store();
-    const server = await startDashboard({
-      ...(metricsToken === undefined || metricsToken === "" ? {} : { metricsToken }),
-      store,
-      host: ctx.flags.string("host") ?? "127.0.0.1",
-      port: ctx.flags.int("port") ?? 4000,
-      allowedHosts,
-      ...(token === undefined || token === "" ? {} : { token }),
-    });
+    const host = ctx.flags.string("host") ?? "127.0.0.1";
+    const port = ctx.flags.int("port") ?? 4000;
+    const server = await listenOrExplain("dashboard", host, port, () =>
+      startDashboard({
+        ...(metricsToken === undefined || metricsToken === "" ? {} : { metricsToken }),
+        store,
+        host,
+        port,
+        allowedHosts,
+        ...(token === undefined || token === "" ? {} : { token }),
+      }),
+    );
     if (ctx.json) ctx.out.write(`${JSON.stringify({ url: server.url })}\n`);
     else ctx.out.write(`pgqrs dashboard: ${server.url} (Ctrl-C stops)\n`);
     await new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 import { startMetricsServer } from "../../index.js";
 import { UsageError } from "../cli-errors.js";
 import type { CommandSpec } from "../command.js";
+import { listenOrExplain } from "../port-in-use.js";
 
 /** `pgqrs metrics`: serve Prometheus metrics of the database until SIGINT or SIGTERM. */
 export const metricsCommand: CommandSpec = {
@@ -45,14 +46,17 @@ export const metricsCommand: CommandSpec = {
       .map((h) => h.trim())
       .filter((h) => h !== "");
     const store = await ctx.store();
-    const server = await startMetricsServer({
-      store,
-      host: ctx.flags.string("host") ?? "127.0.0.1",
-      port,
-      allowedHosts,
-      ...(token === undefined || token === "" ? {} : { token }),
-      log: (line) => ctx.err.write(`${line}\n`),
-    });
+    const host = ctx.flags.string("host") ?? "127.0.0.1";
+    const server = await listenOrExplain("metrics", host, port, () =>
+      startMetricsServer({
+        store,
+        host,
+        port,
+        allowedHosts,
+        ...(token === undefined || token === "" ? {} : { token }),
+        log: (line) => ctx.err.write(`${line}\n`),
+      }),
+    );
     if (ctx.json) ctx.out.write(`${JSON.stringify({ url: server.url })}\n`);
     else ctx.out.write(`pgqrs metrics: serving ${server.url} (Ctrl-C or SIGTERM stops)\n`);
     await new Promise<void>((resolve) => {

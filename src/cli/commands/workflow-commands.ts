@@ -105,6 +105,15 @@ export const workflowCommands: CommandSpec[] = [
       let output: unknown;
       try {
         output = await msg.result({ timeoutMs: (ctx.flags.int("timeout") ?? 60) * 1000 });
+      } catch (err) {
+        // Running the command again would trigger a second run: point at the run that is already there.
+        if (!pgqrs.isPgqrsError(err, "TIMEOUT")) throw err;
+        throw new pgqrs.PgqrsError(
+          "TIMEOUT",
+          `${err.message}. The run was triggered once and is still pending: do not retry this command (it would ` +
+            `start a second run); wait for this one with \`pgqrs workflow result ${msg.id} --wait\``,
+          { cause: err, details: { messageId: msg.id } },
+        );
       } finally {
         watch.stop();
       }
