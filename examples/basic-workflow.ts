@@ -10,6 +10,8 @@ await pgqrs.admin(store).install();
 // Shape 1, step by step (the guide's steps 1-4).
 await store.createWorkflow("process_task"); // idempotent
 const msg = await pgqrs.workflow("process_task").trigger({ id: 1 }).execute(store);
+// pgqrs's (host, port, queue) form names the consumer "worker-1:8080" (the port is only part of the name);
+// pgqrs.consumer("worker-1", "process_task") or store.consumer("process_task") register one without it.
 const consumer = await pgqrs.consumer("worker-1", 8080, "process_task").create(store);
 const [m] = await consumer.dequeue({ batchSize: 1 });
 if (m === undefined) throw new Error("the trigger message should be there");
