@@ -51,8 +51,8 @@ export interface SchemaStoreOps {
 
 /**
  * Persistence operations, in groups (one interface each, in its own module); each backend wires every group
- * (`satisfies` the group's interface) under `store/<backend>/`. Semantics are those of `pgqrs-reference.md` as
- * amended by `DECISIONS.md`.
+ * (`satisfies` the group's interface) under `store/<backend>/`. Semantics are pgqrs's; every backend passes
+ * the same conformance suite.
  */
 export interface StoreBackend
   extends SchemaStoreOps,

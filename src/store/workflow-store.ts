@@ -1,5 +1,5 @@
 /**
- * The Store contract's workflow part: definitions, runs and steps (reference §3 as amended by DECISIONS.md). Part
+ * The Store contract's workflow part: definitions, runs and steps, with pgqrs's semantics. Part
  * of `StoreBackend` (store.ts); the primitives, run operations and run queries have files of their own.
  */
 import type { Page, QueueMessage, RunRecord, StepRecord, WorkflowRecord, WorkflowStatus } from "../types.js";

@@ -6,7 +6,7 @@ import type { StoreBackend } from "../store/store.js";
 export type LostWorkerListener = (workerId: number) => void;
 
 /**
- * Background heartbeats for every live worker of one store (DECISIONS.md item 5): one timer and one statement per
+ * Background heartbeats for every live worker of one store: one timer and one statement per
  * period for all of them, so a worker busy in a long handler is never taken for dead. The timer runs on the store
  * clock's timers and is unref'd: it never keeps a process alive by itself.
  */

@@ -34,8 +34,8 @@ export type { StepResult } from "./run-step-acquisition.js";
 
 /**
  * One workflow run (the row keyed by its trigger message) and the operations on it. Terminal states (SUCCESS,
- * ERROR, CANCELLED) are final: writes to a terminal run raise INVALID_STATE_TRANSITION (DECISIONS.md item 9), and
- * starting one raises VALIDATION_FAILED (reference §1.10.5).
+ * ERROR, CANCELLED) are final: writes to a terminal run raise INVALID_STATE_TRANSITION, and starting one
+ * raises VALIDATION_FAILED, as in pgqrs.
  */
 export class Run extends RunState {
   /** Retry policy used by steps of this run unless a step names its own. */
@@ -134,8 +134,8 @@ export class Run extends RunState {
 
   /**
    * QUEUED|PAUSED → RUNNING; RUNNING stays. VALIDATION_FAILED ("Run <id> is in terminal <STATUS> state") from
-   * SUCCESS, ERROR, CANCELLING and CANCELLED, as pgqrs's `start` (DECISIONS.md item 9 covers only the writes
-   * complete/fail/pause, which raise INVALID_STATE_TRANSITION).
+   * SUCCESS, ERROR, CANCELLING and CANCELLED, as pgqrs's `start` (the writes complete/fail/pause raise
+   * INVALID_STATE_TRANSITION instead).
    */
   start(): Promise<this> {
     return startRun(this, this.#writes);

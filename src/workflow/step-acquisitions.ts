@@ -5,10 +5,10 @@ import type { EngineContext } from "../workers/engine-context.js";
  *
  * The store's acquiring statement takes over a RUNNING step only from another delivery of the run's message; a
  * step RUNNING under the acquirer's own delivery is left alone, so that of two acquisitions racing for a
- * retry-ready step exactly one gets EXECUTE (DECISIONS.md item 10). Yet a step RUNNING under one's own delivery
+ * retry-ready step exactly one gets EXECUTE. Yet a step RUNNING under one's own delivery
  * is usually not a race: it is the same handle asking again, or a handle whose holder crashed or gave up (a
  * never-dequeued trigger's handles all share one delivery, and so does a redelivery after a refunded release), and
- * the reference (§1.10.5) resets it to RUNNING and executes it again. What tells the two apart is timing within
+ * pgqrs resets it to RUNNING and executes it again. What tells the two apart is timing within
  * this process: an acquisition lost the race when another acquisition of the same step won it after this one
  * began, or is still in flight (its outcome is not known yet, and it may have won).
  */

@@ -46,7 +46,7 @@ export interface HandleWorkflowMessageOptions {
 }
 
 /**
- * Drive one run for one delivery of its message (reference §3.5 with DECISIONS.md items 3, 9): finalise a pending
+ * Drive one run for one delivery of its message, as pgqrs's workflow handler: finalise a pending
  * cancellation, start, call the workflow, record the outcome, and say what to do with the message. Retries and
  * pauses put the message back until they are due; terminal runs archive it.
  */

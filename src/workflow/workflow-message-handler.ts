@@ -7,7 +7,7 @@ import { handleWorkflowMessage } from "./workflow-handler.js";
 
 /**
  * A `dequeue().handle()` handler that runs workflow `definition` for each message it is given, pgqrs's
- * `workflow_handler` (reference §1.10.4):
+ * `workflow_handler`:
  *
  * ```ts
  * await pgqrs.dequeue().worker(consumer).handle(pgqrs.workflowHandler(store, def)).poll(store);
@@ -17,8 +17,8 @@ import { handleWorkflowMessage } from "./workflow-handler.js";
  * resolves, and the loop archives the message (already archived together with the run's outcome, when the
  * consumer still held it). A retry, a pause or a step not ready yet puts the message back, visible when it is due
  * and not counted toward `maxReadCt`, then rejects with the error that caused it, so the loop neither archives nor
- * releases it again (its owner-checked release then finds nothing to release) and goes on serving (DECISIONS.md
- * item 3). The loop's `onError` sees those errors. A single-message handler: the loop's batch size must be 1.
+ * releases it again (its owner-checked release then finds nothing to release) and goes on serving. The
+ * loop's `onError` sees those errors. A single-message handler: the loop's batch size must be 1.
  */
 export function workflowHandler<Input, Output>(
   store: Store,

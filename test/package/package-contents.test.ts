@@ -1,7 +1,8 @@
 /**
  * Issue 19, item 3: what the packed package ships. The license, changelog, README and docs are in it; every
  * `docs/…` document its README and TSDoc point at is in it; the drivers are optional peers; the declarations carry
- * no `@internal` member; and no reachable declaration imports a driver (checked by the consumer tests).
+ * no `@internal` member and cite no unshipped document; and no reachable declaration imports a driver (checked by
+ * the consumer tests).
  */
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -84,5 +85,12 @@ describe("the packed package", () => {
       .filter((f) => f.endsWith(".d.ts"))
       .filter((f) => readFileSync(join(root, f), "utf8").includes("@internal"));
     expect(internal).toEqual([]);
+  });
+
+  it("cites in its declarations no document it does not ship (the project's DECISIONS.md, pgqrs's reference)", () => {
+    const citing = files
+      .filter((f) => f.endsWith(".d.ts"))
+      .filter((f) => /DECISIONS\.md|pgqrs-reference|reference §|§\d/.test(readFileSync(join(root, f), "utf8")));
+    expect(citing).toEqual([]);
   });
 });
