@@ -3,7 +3,7 @@
  * act as (pgqrs's `admin(&store).name(..)`), with that worker's identity and lifecycle.
  */
 import type { Store } from "../api/pgqrs-store.js";
-import { PgqrsError } from "../errors.js";
+import { ValidationError } from "../errors.js";
 import type { StoreBackend } from "../store/store.js";
 import type { WorkerRecord, WorkerStatus } from "../types.js";
 import { assertMilliseconds } from "../validation/time-arguments.js";
@@ -30,10 +30,7 @@ export class AdminBase {
 
   async #handle(): Promise<WorkerHandle> {
     if (this.#worker === undefined) {
-      throw new PgqrsError(
-        "VALIDATION_FAILED",
-        "Validation failed: this admin acts as no worker; use pgqrs.admin(store).name(name) or store.admin(name)",
-      );
+      throw new ValidationError("this admin acts as no worker; use pgqrs.admin(store).name(name) or store.admin(name)");
     }
     return this.#worker;
   }

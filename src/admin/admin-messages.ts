@@ -1,5 +1,5 @@
 /** The messages part of `Admin`: messages by id whoever holds them, and the dead-letter queue. */
-import { PgqrsError } from "../errors.js";
+import { PgqrsError, ValidationError } from "../errors.js";
 import { maxAttemptsOf } from "../queue/retry-backoff.js";
 import type { Page, QueueMessage } from "../types.js";
 import { assertId, assertIds, assertPage } from "../validation/arguments.js";
@@ -70,10 +70,9 @@ export class AdminMessages extends AdminWorkers {
     const m = await this.getMessage(id);
     if (m.archivedAt !== null) return false;
     if (m.consumerWorkerId === null) {
-      throw new PgqrsError(
-        "VALIDATION_FAILED",
-        `Validation failed: message ${id} has not been delivered to a consumer, so it cannot be archived; delete it instead`,
-        { details: { id } },
+      throw new ValidationError(
+        `message ${id} has not been delivered to a consumer, so it cannot be archived; delete it instead`,
+        { id },
       );
     }
     const [ok] = await this.#backend.archive({ ids: [id], workerId: m.consumerWorkerId, now: this.#now() });

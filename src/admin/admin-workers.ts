@@ -2,7 +2,7 @@
  * The workers part of `Admin`: worker rows and their held messages, zombies and their reclaim, worker health and
  * statistics, and moving any worker through its state machine by id.
  */
-import { InvalidStateTransitionError, PgqrsError } from "../errors.js";
+import { InvalidStateTransitionError, PgqrsError, ValidationError } from "../errors.js";
 import type { Page, QueueMessage, WorkerHealthStats, WorkerRecord, WorkerStats } from "../types.js";
 import { assertId, assertOneOf, assertPage } from "../validation/arguments.js";
 import { assertMilliseconds, cutoffBefore } from "../validation/time-arguments.js";
@@ -47,8 +47,7 @@ export class AdminWorkers extends AdminQueues {
     assertPage(page);
     const w = await this.#backend.getWorker(id);
     if (w === null) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${id}' not found`);
-    if (w.queueId === null)
-      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Cannot get messages for admin worker");
+    if (w.queueId === null) throw new ValidationError("Cannot get messages for admin worker");
     return this.#backend.listMessages({ ...page, consumerWorkerId: id, state: "all" });
   }
 

@@ -1,6 +1,6 @@
 /** How admin calls name a queue (by name or by its record), and turning that into the queue's record. */
 import type { Store } from "../api/pgqrs-store.js";
-import { PgqrsError } from "../errors.js";
+import { PgqrsError, ValidationError } from "../errors.js";
 import type { QueueRecord } from "../types.js";
 import { assertName } from "../validation/names.js";
 import { openBackend } from "./admin-base.js";
@@ -12,7 +12,7 @@ export type QueueRef = string | QueueRecord;
 export async function resolveQueue(store: Store, queue: QueueRef | undefined): Promise<QueueRecord> {
   // Plain JavaScript callers can leave the queue out; say so instead of failing on a property of undefined.
   if (queue === undefined || queue === null) {
-    throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Queue name is required");
+    throw new ValidationError("Queue name is required");
   }
   if (typeof queue !== "string") return queue;
   assertName("queue", queue);

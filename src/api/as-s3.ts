@@ -2,7 +2,7 @@
  * `pgqrs.asS3(store)`: the S3 operations of a store opened on an `s3://bucket/key` DSN (bootstrap, snapshot, sync,
  * state), as pgqrs's `as_s3` gives them.
  */
-import { PgqrsError } from "../errors.js";
+import { ValidationError } from "../errors.js";
 import { s3HandleOf, type S3StoreHandle } from "../store/s3/s3-handle.js";
 import type { Store } from "./pgqrs-store.js";
 
@@ -24,11 +24,9 @@ export function asS3(store: Store): S3StoreHandle {
   const handle = s3HandleOf(store.context.backend);
   if (handle === undefined) {
     const backend = store.backendName();
-    throw new PgqrsError(
-      "VALIDATION_FAILED",
-      `Validation failed: asS3 needs a store opened on an S3 DSN (s3://bucket/key); this store's backend is ` +
-        `'${backend}', expected 's3'`,
-      { details: { argument: "store", backend, expected: "s3" } },
+    throw new ValidationError(
+      `asS3 needs a store opened on an S3 DSN (s3://bucket/key); this store's backend is '${backend}', expected 's3'`,
+      { argument: "store", backend, expected: "s3" },
     );
   }
   return handle;

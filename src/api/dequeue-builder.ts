@@ -158,7 +158,7 @@ export class DequeueBuilder<T = unknown> {
    */
   async poll(store: Store): Promise<QueueMessage<T>[]> {
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
-      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: batch size must be >= 1 for poll");
+      throw new ValidationError("batch size must be >= 1 for poll");
     }
     this.checkArguments();
     const consumer = await this.resolveConsumer(store);
@@ -225,10 +225,7 @@ export class DequeueBuilder<T = unknown> {
   async resolveConsumer(store: Store): Promise<Consumer> {
     if (this.consumer !== undefined) return this.consumer;
     if (this.queueName === undefined) {
-      throw new PgqrsError(
-        "VALIDATION_FAILED",
-        'Validation failed: Queue name is required. Use .from("queue-name") or .worker(consumer)',
-      );
+      throw new ValidationError('Queue name is required. Use .from("queue-name") or .worker(consumer)');
     }
     return store.ephemeralConsumer(this.queueName);
   }

@@ -1,4 +1,4 @@
-import { PgqrsError } from "../errors.js";
+import { ValidationError } from "../errors.js";
 import { resolveMessageOptions } from "../queue/enqueue-options.js";
 import { type EnqueueOptions, type Producer, resolveEnqueueTimes } from "../queue/producer.js";
 import { assertDate, assertMilliseconds, assertSeconds } from "../validation/time-arguments.js";
@@ -94,10 +94,7 @@ export class EnqueueBuilder<T = unknown> {
   /** Insert and return the ids, in payload order. */
   async execute(store: Store): Promise<number[]> {
     if (this.#payloads === undefined || this.#payloads.length === 0) {
-      throw new PgqrsError(
-        "VALIDATION_FAILED",
-        "Validation failed: No messages to enqueue. Use .message() or .messages() before .execute().",
-      );
+      throw new ValidationError("No messages to enqueue. Use .message() or .messages() before .execute().");
     }
     // Checked before the producer is registered: a bad argument writes nothing, not even a worker row.
     const options: EnqueueOptions = { ...this.#extra, delaySeconds: this.#delaySeconds() };
@@ -119,10 +116,7 @@ export class EnqueueBuilder<T = unknown> {
   async #resolveProducer(store: Store): Promise<Producer> {
     if (this.#producer !== undefined) return this.#producer;
     if (this.#queue === undefined) {
-      throw new PgqrsError(
-        "VALIDATION_FAILED",
-        'Validation failed: Queue name is required. Use .to("queue-name") or .worker(producer)',
-      );
+      throw new ValidationError('Queue name is required. Use .to("queue-name") or .worker(producer)');
     }
     return store.ephemeralProducer(this.#queue);
   }

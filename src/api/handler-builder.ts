@@ -1,4 +1,4 @@
-import { PgqrsError } from "../errors.js";
+import { ValidationError } from "../errors.js";
 import { traceProcess } from "../observability/tracing.js";
 import { otelApi } from "../observability/tracing-api.js";
 import { applyFailure, failureRelease } from "../queue/failure-release.js";
@@ -63,7 +63,7 @@ export class HandlerBuilder<T = unknown> {
     this.#checkBatch();
     const s = this.#source.settings();
     if (s.untilMs !== undefined) {
-      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: until() is not supported with handler poll loops");
+      throw new ValidationError("until() is not supported with handler poll loops");
     }
     const consumer = await this.#source.resolveConsumer(store);
     // With `.at(time)` the loop lives at that time: its claims, and the releases of failed messages.
@@ -113,19 +113,13 @@ export class HandlerBuilder<T = unknown> {
     this.#source.checkArguments();
     const { batchSize, prefetch } = this.#source.settings();
     if (prefetch !== undefined && !(Number.isInteger(prefetch) && prefetch >= 0)) {
-      throw new PgqrsError(
-        "VALIDATION_FAILED",
-        `Validation failed: prefetch must be an integer >= 0, got ${String(prefetch)}`,
-      );
+      throw new ValidationError(`prefetch must be an integer >= 0, got ${String(prefetch)}`);
     }
     if (!Number.isInteger(batchSize) || batchSize < 1) {
-      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: batch size must be >= 1, got ${batchSize}`);
+      throw new ValidationError(`batch size must be >= 1, got ${batchSize}`);
     }
     if (this.#single !== undefined && batchSize !== 1) {
-      throw new PgqrsError(
-        "VALIDATION_FAILED",
-        `Validation failed: single-message handlers require batch size = 1, got ${batchSize}`,
-      );
+      throw new ValidationError(`single-message handlers require batch size = 1, got ${batchSize}`);
     }
   }
 }

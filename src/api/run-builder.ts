@@ -1,4 +1,4 @@
-import { PgqrsError } from "../errors.js";
+import { ValidationError } from "../errors.js";
 import type { QueueMessage } from "../types.js";
 import { assertId } from "../validation/arguments.js";
 import { assertIntervalMs, assertTimeoutMs } from "../validation/time-arguments.js";
@@ -55,10 +55,10 @@ export class RunBuilder {
 
   #require(op: string): [Store, QueueMessage] {
     if (this.#store === undefined) {
-      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: Store is required for RunBuilder::${op}`);
+      throw new ValidationError(`Store is required for RunBuilder::${op}`);
     }
     if (this.#message === undefined) {
-      throw new PgqrsError("VALIDATION_FAILED", `Validation failed: QueueMessage is required for RunBuilder::${op}`);
+      throw new ValidationError(`QueueMessage is required for RunBuilder::${op}`);
     }
     assertId("message.id", this.#message.id);
     return [this.#store, this.#message];

@@ -1,4 +1,4 @@
-import { PgqrsError } from "../errors.js";
+import { ValidationError } from "../errors.js";
 import { assertDate } from "../validation/time-arguments.js";
 import type { Run, StepResult } from "../workflow/run.js";
 
@@ -31,10 +31,10 @@ export class StepBuilder {
 
   async execute<T = unknown>(): Promise<StepResult<T>> {
     if (this.#run === undefined) {
-      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Run handle is required for StepBuilder::execute");
+      throw new ValidationError("Run handle is required for StepBuilder::execute");
     }
     if (this.#name === undefined) {
-      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Step name is required for StepBuilder::execute");
+      throw new ValidationError("Step name is required for StepBuilder::execute");
     }
     if (this.#time !== undefined) assertDate("withTime", this.#time);
     return this.#run.acquireStep<T>(this.#name, { currentTime: this.#time ?? this.#run.currentTime });

@@ -1,4 +1,4 @@
-import { PgqrsError } from "../errors.js";
+import { ValidationError } from "../errors.js";
 import { asWorkflowNotCreated } from "../workflow-not-created.js";
 import type { Consumer } from "../queue/consumer.js";
 import type { Producer } from "../queue/producer.js";
@@ -101,7 +101,7 @@ function builderHint(kind: "consumer" | "producer"): SwapHint {
 function hostPortName(nameOrHost: string, portOrQueue: number | string, maybeQueue?: string): [string, string] {
   if (typeof portOrQueue === "number") {
     if (maybeQueue === undefined) {
-      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: (host, port, queue) form needs a queue name");
+      throw new ValidationError("(host, port, queue) form needs a queue name");
     }
     return [`${nameOrHost}:${portOrQueue}`, maybeQueue];
   }

@@ -1,5 +1,5 @@
 import { setRetention } from "../admin/retention.js";
-import { PgqrsError } from "../errors.js";
+import { PgqrsError, ValidationError } from "../errors.js";
 import type { Consumer } from "../queue/consumer.js";
 import type { PollLoopEnd } from "../queue/poll-loop.js";
 import type { Producer } from "../queue/producer.js";
@@ -45,7 +45,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
     } else if (typeof def === "string" && def.length > 0) {
       self.#name = def;
     } else {
-      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: workflow definition is required");
+      throw new ValidationError("workflow definition is required");
     }
     return self;
   }
@@ -124,10 +124,10 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
    */
   poll(store: Store): Promise<PollLoopEnd> {
     if (this.#def === undefined) {
-      return Promise.reject(new PgqrsError("VALIDATION_FAILED", "Validation failed: workflow definition is required"));
+      return Promise.reject(new ValidationError("workflow definition is required"));
     }
     if (this.#consumer === undefined) {
-      return Promise.reject(new PgqrsError("VALIDATION_FAILED", "Validation failed: consumer is required"));
+      return Promise.reject(new ValidationError("consumer is required"));
     }
     try {
       // A workflow worker claims one message per free slot: concurrency is bounded as a claim's batch is.
@@ -200,7 +200,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
 
   #requireName(): string {
     if (this.#name === undefined) {
-      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: workflow definition is required");
+      throw new ValidationError("workflow definition is required");
     }
     return this.#name;
   }

@@ -18,10 +18,9 @@ export function serializePayload(value: unknown, config: ValidationConfig, prefi
         details: limits,
       });
     }
-    throw new PgqrsError(
-      "VALIDATION_FAILED",
-      `Validation failed: ${prefix.replace(/: $/, "")} too large: ${size} bytes exceeds limit ${limits.maxBytes}`,
-      { details: { ...limits, kind: "PAYLOAD_TOO_LARGE" } },
+    throw new ValidationError(
+      `${prefix.replace(/: $/, "")} too large: ${size} bytes exceeds limit ${limits.maxBytes}`,
+      { ...limits, kind: "PAYLOAD_TOO_LARGE" },
     );
   }
   return json;
@@ -43,10 +42,9 @@ export const MAX_BATCH_BYTES = 64 * 1_048_576;
 /** Serialise a batch all-or-nothing; errors name the index of the first bad payload, or the batch limit broken. */
 export function serializeBatch(values: readonly unknown[], config: ValidationConfig): string[] {
   if (values.length > MAX_BATCH_MESSAGES) {
-    throw new PgqrsError(
-      "VALIDATION_FAILED",
-      `Validation failed: batch of ${values.length} payloads exceeds limit ${MAX_BATCH_MESSAGES}; split it into smaller batches`,
-      { details: { actual: values.length, max: MAX_BATCH_MESSAGES, kind: "BATCH_TOO_LARGE" } },
+    throw new ValidationError(
+      `batch of ${values.length} payloads exceeds limit ${MAX_BATCH_MESSAGES}; split it into smaller batches`,
+      { actual: values.length, max: MAX_BATCH_MESSAGES, kind: "BATCH_TOO_LARGE" },
     );
   }
   let total = 0;
@@ -54,10 +52,9 @@ export function serializeBatch(values: readonly unknown[], config: ValidationCon
     const json = serializePayload(v, config, values.length > 1 ? `Payload at index ${i}: ` : "");
     total += Buffer.byteLength(json, "utf8");
     if (total > MAX_BATCH_BYTES) {
-      throw new PgqrsError(
-        "VALIDATION_FAILED",
-        `Validation failed: batch size exceeds limit ${MAX_BATCH_BYTES} bytes at index ${i}; split it into smaller batches`,
-        { details: { actualBytes: total, maxBytes: MAX_BATCH_BYTES, kind: "BATCH_TOO_LARGE" } },
+      throw new ValidationError(
+        `batch size exceeds limit ${MAX_BATCH_BYTES} bytes at index ${i}; split it into smaller batches`,
+        { actualBytes: total, maxBytes: MAX_BATCH_BYTES, kind: "BATCH_TOO_LARGE" },
       );
     }
     return json;

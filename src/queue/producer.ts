@@ -1,5 +1,5 @@
 import type { Timers } from "../clock.js";
-import { PgqrsError, ValidationError } from "../errors.js";
+import { ValidationError } from "../errors.js";
 import { eventsOf, type StoreEvents } from "../observability/events.js";
 import { traceSend } from "../observability/tracing.js";
 import { otelApi } from "../observability/tracing-api.js";
@@ -76,7 +76,7 @@ export class Producer extends WorkerHandle {
    */
   async enqueueBatch<T>(payloads: readonly T[], options: BatchEnqueueOptions = {}): Promise<QueueMessage<T>[]> {
     if (!Array.isArray(payloads)) {
-      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: enqueueBatch takes an array of payloads");
+      throw new ValidationError("enqueueBatch takes an array of payloads");
     }
     if ((options as EnqueueOptions).dedupKey !== undefined) {
       throw new ValidationError("dedupKey applies to one message: use enqueue(payload, { dedupKey }) for each", {

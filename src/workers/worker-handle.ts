@@ -1,5 +1,5 @@
 import { type Clock, type Timers, timersOf } from "../clock.js";
-import { InvalidStateTransitionError, PgqrsError } from "../errors.js";
+import { InvalidStateTransitionError, PgqrsError, ValidationError } from "../errors.js";
 import { log } from "../observability/logger.js";
 import type { WorkerRecord, WorkerStatus } from "../types.js";
 import type { EngineContext } from "./engine-context.js";
@@ -176,13 +176,7 @@ export class WorkerHandle {
     this.ctx.assertOpen();
     const timeoutMs = options.timeoutMs ?? 30_000;
     if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0 && timeoutMs <= 2_147_483_647)) {
-      throw new PgqrsError(
-        "VALIDATION_FAILED",
-        `Validation failed: timeoutMs must be 0 to 2147483647 ms, got ${timeoutMs}`,
-        {
-          details: { argument: "timeoutMs" },
-        },
-      );
+      throw new ValidationError(`timeoutMs must be 0 to 2147483647 ms, got ${timeoutMs}`, { argument: "timeoutMs" });
     }
     const loops = [...this.#loops];
     for (const loop of loops) loop.requestStop();

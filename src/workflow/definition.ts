@@ -1,4 +1,4 @@
-import { PgqrsError } from "../errors.js";
+import { ValidationError } from "../errors.js";
 import type { RetentionOptions } from "../retention/retention-policy.js";
 import { assertRetentionSetting } from "../retention/retention-setting.js";
 import { type RetryOption, resolveRetryPolicy } from "./retry-policy.js";
@@ -52,10 +52,10 @@ export function defineWorkflow<Input = unknown, Output = unknown>(
 ): WorkflowDefinition<Input, Output> {
   const opts = typeof options === "string" ? { name: options } : options;
   if (typeof opts?.name !== "string" || opts.name.length === 0) {
-    throw new PgqrsError("VALIDATION_FAILED", "Validation failed: a workflow needs a non-empty name");
+    throw new ValidationError("a workflow needs a non-empty name");
   }
   if (typeof fn !== "function") {
-    throw new PgqrsError("VALIDATION_FAILED", `Validation failed: workflow '${opts.name}' needs a function`);
+    throw new ValidationError(`workflow '${opts.name}' needs a function`);
   }
   // Checked here, so a bad policy is an error of the definition, before any run is triggered or written.
   if (opts.retry !== undefined) resolveRetryPolicy(opts.retry);

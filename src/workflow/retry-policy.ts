@@ -1,4 +1,4 @@
-import { PgqrsError } from "../errors.js";
+import { ValidationError } from "../errors.js";
 import { MAX_DURATION_MS } from "../validation/time-arguments.js";
 
 /** How long to wait before retry number `attempt` (0-based: the first retry is attempt 0). */
@@ -74,10 +74,8 @@ const BACKOFF_FIELDS: Readonly<Record<string, readonly string[]>> = {
   exponentialWithJitter: ["baseMs", "maxMs"],
 };
 
-function badPolicy(argument: string, reason: string): PgqrsError {
-  return new PgqrsError("VALIDATION_FAILED", `Validation failed: retry policy ${reason}`, {
-    details: { argument },
-  });
+function badPolicy(argument: string, reason: string): ValidationError {
+  return new ValidationError(`retry policy ${reason}`, { argument });
 }
 
 /** True when a step that has been retried `retryCount` times may be retried again. */

@@ -1,5 +1,5 @@
 import { timersOf } from "../clock.js";
-import { PgqrsError } from "../errors.js";
+import { PgqrsError, ValidationError } from "../errors.js";
 import { createWaker } from "../queue/wait.js";
 import type { RunRecord } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
@@ -44,10 +44,9 @@ export type TypedRunRecord<Output> = Omit<RunRecord, "output"> & { output: Outpu
 export async function assertTriggerQueue(ctx: EngineContext, messageId: number, queueId: number): Promise<void> {
   const workflows = await ctx.backend.listWorkflows();
   if (workflows.some((w) => w.queueId === queueId)) return;
-  throw new PgqrsError(
-    "VALIDATION_FAILED",
-    `Validation failed: message ${messageId} is not a workflow trigger (its queue has no workflow), so it has no run or result`,
-    { details: { messageId, queueId } },
+  throw new ValidationError(
+    `message ${messageId} is not a workflow trigger (its queue has no workflow), so it has no run or result`,
+    { messageId, queueId },
   );
 }
 

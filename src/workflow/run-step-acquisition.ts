@@ -36,7 +36,7 @@ export async function acquireRunStep<T = unknown>(
   const ctx = run.context;
   ctx.assertOpen();
   if (typeof name !== "string" || name.length === 0) {
-    throw new PgqrsError("VALIDATION_FAILED", "Validation failed: Step name is required");
+    throw new ValidationError("Step name is required");
   }
   const now = options.currentTime === undefined ? run.now() : assertDate("currentTime", options.currentTime);
   // Resolved (and checked) before the acquisition writes the step: a bad policy writes nothing.

@@ -3,7 +3,7 @@
  * (`{ input, version }`), every statement that creates a run records it (`pgqrs_workflow_runs.version`), and a
  * worker of a version claims only the messages of its version or of none.
  */
-import { PgqrsError } from "../errors.js";
+import { ValidationError } from "../errors.js";
 
 /** Longest version, in characters. */
 export const MAX_VERSION_LENGTH = 64;
@@ -14,11 +14,9 @@ export type WorkerVersions = "any" | readonly string[];
 /** `version`, checked: VALIDATION_FAILED unless a string of 1 to 64 characters. */
 export function assertVersion(name: string, version: unknown): string {
   if (typeof version !== "string" || version.length === 0 || version.length > MAX_VERSION_LENGTH) {
-    throw new PgqrsError(
-      "VALIDATION_FAILED",
-      `Validation failed: ${name} must be a string of 1 to ${MAX_VERSION_LENGTH} characters`,
-      { details: { [name]: typeof version === "string" ? version.slice(0, 100) : typeof version } },
-    );
+    throw new ValidationError(`${name} must be a string of 1 to ${MAX_VERSION_LENGTH} characters`, {
+      [name]: typeof version === "string" ? version.slice(0, 100) : typeof version,
+    });
   }
   return version;
 }
@@ -50,9 +48,7 @@ export function resolveWorkerVersions(
   if (versions === "any") return null;
   if (versions === undefined) return version === undefined ? null : [version];
   if (!Array.isArray(versions) || versions.length === 0) {
-    throw new PgqrsError("VALIDATION_FAILED", 'Validation failed: versions must be "any" or a non-empty array', {
-      details: { versions: String(versions) },
-    });
+    throw new ValidationError('versions must be "any" or a non-empty array', { versions: String(versions) });
   }
   return versions.map((v, i) => assertVersion(`versions[${i}]`, v));
 }

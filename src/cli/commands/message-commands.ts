@@ -180,10 +180,7 @@ export const messageCommands: CommandSpec[] = [
         return { data: { id, replayed: "revived", newId: id }, human: `Message ${id} is back on '${q.queueName}'.` };
       }
       if (m.archivedAt === null) {
-        throw new pgqrs.PgqrsError(
-          "VALIDATION_FAILED",
-          `Validation failed: message ${id} is not archived or dead-lettered; there is nothing to replay`,
-        );
+        throw new pgqrs.ValidationError(`message ${id} is not archived or dead-lettered; there is nothing to replay`);
       }
       const [newId] = await pgqrs.enqueue().message(m.payload).to(q.queueName).execute(store);
       return {

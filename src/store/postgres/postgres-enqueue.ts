@@ -2,7 +2,7 @@
  * Enqueue: plain inserts (one named prepared statement per call, whatever the batch size), the hand-off to an idle
  * consumer (postgres-leased-insert.ts), dedup keys, and inserts through the application's own transaction (`tx`).
  */
-import { PgqrsError } from "../../errors.js";
+import { PgqrsError, ValidationError } from "../../errors.js";
 import type { QueueMessage } from "../../types.js";
 import type { EnqueueRowValues } from "../message-params.js";
 import type { EnqueueParams, StoreBackend } from "../store.js";
@@ -23,11 +23,9 @@ interface TxClient {
 /** The caller's transaction client, or VALIDATION_FAILED (nothing written). */
 export function txClient(tx: unknown): TxClient {
   const bad = (why: string): never => {
-    throw new PgqrsError(
-      "VALIDATION_FAILED",
-      `Validation failed: tx must be a node-postgres client inside the application's transaction (${why})`,
-      { details: { field: "tx" } },
-    );
+    throw new ValidationError(`tx must be a node-postgres client inside the application's transaction (${why})`, {
+      field: "tx",
+    });
   };
   if (tx === null || typeof tx !== "object") return bad("not an object");
   const q = (tx as { query?: unknown }).query;
@@ -129,9 +127,7 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
     const one = p.payloads.length === 1;
     const tx = p.tx === undefined ? undefined : txClient(p.tx);
     if (p.dedupKey !== undefined && !one) {
-      throw new PgqrsError("VALIDATION_FAILED", "Validation failed: dedupKey takes exactly one payload", {
-        details: { field: "dedupKey" },
-      });
+      throw new ValidationError("dedupKey takes exactly one payload", { field: "dedupKey" });
     }
     if (p.rows !== undefined) {
       const rows = groupRows(p);
@@ -242,12 +238,11 @@ function groupRows(p: EnqueueParams): readonly EnqueueRowValues[] {
     ["tx", p.tx],
   ].find(([, v]) => v !== undefined);
   if (rows.length !== p.payloads.length || clash !== undefined) {
-    throw new PgqrsError(
-      "VALIDATION_FAILED",
+    throw new ValidationError(
       clash === undefined
-        ? `Validation failed: rows has ${rows.length} entries for ${p.payloads.length} payloads`
-        : `Validation failed: rows (one insert for several callers) cannot carry ${clash[0]}`,
-      { details: { field: "rows" } },
+        ? `rows has ${rows.length} entries for ${p.payloads.length} payloads`
+        : `rows (one insert for several callers) cannot carry ${clash[0]}`,
+      { field: "rows" },
     );
   }
   return rows;

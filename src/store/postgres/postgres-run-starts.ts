@@ -2,7 +2,7 @@
  * Starting workflow runs on PostgreSQL: creating a message's run, starting it, a workflow worker's claim that
  * starts the runs of the messages it takes, and a trigger handed straight to an idle worker with its run started.
  */
-import { PgqrsError } from "../../errors.js";
+import { PgqrsError, ValidationError } from "../../errors.js";
 import { createWorkflowHint } from "../../workflow-not-created.js";
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection, Row } from "./postgres-connection.js";
@@ -171,7 +171,7 @@ export function createRunStartOps(
     async enqueueAndStartRun(p) {
       const payload = p.payloads[0];
       if (p.payloads.length !== 1 || payload === undefined) {
-        throw new PgqrsError("VALIDATION_FAILED", "Validation failed: enqueueAndStartRun takes exactly one payload");
+        throw new ValidationError("enqueueAndStartRun takes exactly one payload");
       }
       const [row] = await conn.prepared(
         "enqueue_and_start_run",
