@@ -58,8 +58,10 @@ async function roleOf(client: pg.Client): Promise<Role> {
 /** The error of a list with no fitting server: SQLSTATE 08001 (unable to establish a connection). */
 function noServer(targets: PgTargets, last: unknown): Error {
   const why = last instanceof Error ? ` (last failure: ${last.message})` : "";
+  // `any` and `prefer-standby` take any server that answers: no kind to name ("accepts a session").
+  const kind = targets.attrs === "any" || targets.attrs === "prefer-standby" ? "" : `${targets.attrs} `;
   const err = new Error(
-    `no server of ${describeHosts(targets.hosts)} accepts a ${targets.attrs} session${why}; ` +
+    `no server of ${describeHosts(targets.hosts)} accepts a ${kind}session${why}; ` +
       (targets.attrs === "read-write" || targets.attrs === "primary"
         ? "the primary may be down and no standby promoted yet"
         : "check that the servers are up"),
