@@ -235,10 +235,17 @@ describe.each(EVERY_BACKEND)("workflow workers on %s", (backend) => {
     const { store, name } = await setup();
     let inFlight = 0;
     let peak = 0;
+    // No timing bet: every run holds at the gate until two runs are inside the function at once (which only a
+    // worker running runs concurrently can reach), then all go on.
+    let openGate = (): void => undefined;
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
     const def = pgqrs.defineWorkflow({ name }, async (run, input: Input) => {
       inFlight += 1;
       peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, 20));
+      if (inFlight >= 2) openGate();
+      await gate;
       inFlight -= 1;
       return pgqrs.workflowStep(run, "double", async () => input.id * 2);
     });
@@ -247,6 +254,13 @@ describe.each(EVERY_BACKEND)("workflow workers on %s", (backend) => {
     const msgs = [];
     for (let i = 0; i < 20; i++) msgs.push(await pgqrs.workflow(name).trigger({ id: i }).execute(store));
     const loop = pgqrs.workflow().name(def).consumer(consumer).concurrency(8).poll(store);
+    // A worker running one run at a time never opens the gate: fail with that, not with the results' timeout.
+    let bound: ReturnType<typeof setTimeout> | undefined;
+    const stuck = new Promise<never>((_, reject) => {
+      bound = setTimeout(() => reject(new Error("the worker never had two runs in flight at once")), 15_000);
+    });
+    await Promise.race([gate, stuck]).finally(() => clearTimeout(bound));
+    expect(peak).toBeGreaterThan(1);
     const results = await Promise.all(
       msgs.map((m) => pgqrs.run().message(m).store(store).result({ timeoutMs: 20_000 })),
     );
