@@ -157,4 +157,18 @@ form.queue-settings input { font: 12px/1.5 var(--mono); padding: 6px 10px; borde
 .card.settings summary { cursor: pointer; color: var(--muted); font-size: 13px; }
 .kv div b span { display: inline; font-weight: 400; font-size: 12px; }
 td.error { max-width: 280px; color: var(--red); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+/* Phones: the page never scrolls sideways; the nav and each wide table scroll within themselves instead. */
+@media (max-width: 640px) {
+  header.top { gap: 12px; padding: 0 12px; }
+  nav { overflow-x: auto; min-width: 0; }
+  nav a { padding: 6px 8px; white-space: nowrap; }
+  .top .right { display: none; }
+  main { padding: 16px 12px 48px; }
+  h1 { overflow-wrap: anywhere; }
+  .card { padding: 12px; }
+  table { display: block; overflow-x: auto; }
+  .step > summary, .tl-axis { grid-template-columns: minmax(0, 1.2fr) minmax(0, 1fr); gap: 8px; }
+  .tl-axis > :nth-child(3) { display: none; }
+  .step .meta { grid-column: 1 / -1; text-align: left; }
+}
 `;
