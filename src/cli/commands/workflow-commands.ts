@@ -193,7 +193,7 @@ export const workflowCommands: CommandSpec[] = [
       const m = await (await ctx.admin()).getMessage(id);
       const wf = (await store.tables().workflows().list()).find((w) => w.queueId === m.queueId);
       if (wf === undefined) {
-        throw new pgqrs.PgqrsError("VALIDATION_FAILED", `Validation failed: message ${id} is not a workflow trigger`);
+        throw new pgqrs.ValidationError(`message ${id} is not a workflow trigger`, { messageId: id });
       }
       const run = await pgqrs.workflow(wf.name).cancel(id, store);
       return { data: run, human: `Run ${run.id} of '${wf.name}' is ${run.status}.` };
