@@ -81,6 +81,22 @@ export function useDashboard(backend: BackendName, options: { token?: string; ho
   };
 }
 
+/**
+ * A dashboard of `store` on a free loopback port and a Chromium to browse it, both put first in `closers` (closed
+ * before what was opened earlier); `base` is the dashboard's address.
+ */
+export async function dashboardInChromium(
+  store: Store,
+  closers: (() => Promise<unknown>)[],
+): Promise<{ base: string; browser: Browser }> {
+  const dashboard = await startDashboard({ store, host: "127.0.0.1", port: 0 });
+  closers.unshift(() => dashboard.close());
+  const base = `http://127.0.0.1:${new URL(dashboard.url).port}`;
+  const browser = await launchChromium();
+  closers.unshift(() => browser.close());
+  return { base, browser };
+}
+
 /** Chromium; `extraArgs` e.g. `--host-resolver-rules=MAP evil.example 127.0.0.1` (a DNS-rebinding stand-in). */
 export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run does this)`);

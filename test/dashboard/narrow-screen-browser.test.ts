@@ -6,11 +6,10 @@
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDashboard } from "../../src/dashboard/server.js";
 import * as pgqrs from "../../src/index.js";
 import type { Store } from "../../src/index.js";
 import { freshDatabase } from "../support/backends.js";
-import { launchChromium } from "./harness.js";
+import { dashboardInChromium } from "./harness.js";
 
 const WIDTH = 420;
 const closers: (() => Promise<unknown>)[] = [];
@@ -53,11 +52,7 @@ beforeAll(async () => {
   await loop;
   runId = (await pgqrs.workflow().name(def).getRun(trigger.id, store)).id;
 
-  const dashboard = await startDashboard({ store, host: "127.0.0.1", port: 0 });
-  closers.unshift(() => dashboard.close());
-  base = `http://127.0.0.1:${new URL(dashboard.url).port}`;
-  browser = await launchChromium();
-  closers.unshift(() => browser.close());
+  ({ base, browser } = await dashboardInChromium(store, closers));
 }, 90_000);
 
 afterAll(async () => {

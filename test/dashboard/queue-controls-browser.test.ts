@@ -8,11 +8,10 @@
 import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDashboard } from "../../src/dashboard/server.js";
 import * as pgqrs from "../../src/index.js";
 import type { QueueRecord, Store } from "../../src/index.js";
 import { freshDatabase } from "../support/backends.js";
-import { ARTIFACTS, launchChromium } from "./harness.js";
+import { ARTIFACTS, dashboardInChromium } from "./harness.js";
 
 const XSS = `<img src=x onerror="window.__pwned = 1"><script>window.__pwned = 2</script>`;
 
@@ -39,11 +38,7 @@ beforeAll(async () => {
     .execute(store)
     .catch(() => undefined);
   expect((await pgqrs.admin(store).getMessage(failedId)).lastError?.message).toBe(XSS);
-  const dashboard = await startDashboard({ store, host: "127.0.0.1", port: 0 });
-  closers.unshift(() => dashboard.close());
-  base = `http://127.0.0.1:${new URL(dashboard.url).port}`;
-  browser = await launchChromium();
-  closers.unshift(() => browser.close());
+  ({ base, browser } = await dashboardInChromium(store, closers));
 }, 90_000);
 
 afterAll(async () => {

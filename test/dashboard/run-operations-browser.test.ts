@@ -7,11 +7,10 @@
 import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startDashboard } from "../../src/dashboard/server.js";
 import * as pgqrs from "../../src/index.js";
 import type { Store } from "../../src/index.js";
 import { freshDatabase } from "../support/backends.js";
-import { ARTIFACTS, launchChromium } from "./harness.js";
+import { ARTIFACTS, dashboardInChromium } from "./harness.js";
 
 const closers: (() => Promise<unknown>)[] = [];
 let store: Store;
@@ -59,11 +58,7 @@ beforeAll(async () => {
     },
     { timeout: 30_000, interval: 20 },
   );
-  const dashboard = await startDashboard({ store, host: "127.0.0.1", port: 0 });
-  closers.unshift(() => dashboard.close());
-  base = `http://127.0.0.1:${new URL(dashboard.url).port}`;
-  browser = await launchChromium();
-  closers.unshift(() => browser.close());
+  ({ base, browser } = await dashboardInChromium(store, closers));
 }, 90_000);
 
 afterAll(async () => {
