@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { MAX_PAYLOAD_DEPTH } from "../../src/queue/payload-validation.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { expectRefused } from "../support/row-snapshot.js";
 import { openTestStore } from "../support/stores.js";
 
@@ -18,7 +18,7 @@ function nestedObject(depth: number): pgqrs.JsonValue {
   return v;
 }
 
-describe.each(BACKENDS)("typed queue payload depth on %s", (backend) => {
+describe.each(EVERY_BACKEND)("typed queue payload depth on %s", (backend) => {
   it("100,000 levels are VALIDATION_FAILED (not RangeError) for enqueue and enqueueBatch, before and after first use", async () => {
     const { store } = await openTestStore(backend);
     const q = pgqrs.defineQueue("deep_typed");

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore, thrown } from "../support/stores.js";
 
 /** Assert `err` is a ValidationError with the given message, and `details` holding `reason` and `extra`. */
@@ -24,7 +24,7 @@ function expectValidationError(
   expect(err.details, what).toEqual({ reason: message.slice("Validation failed: ".length), ...extra });
 }
 
-describe.each(BACKENDS)("bad input is a ValidationError on %s", (backend) => {
+describe.each(EVERY_BACKEND)("bad input is a ValidationError on %s", (backend) => {
   it("builders, admin and producers refuse bad input with a ValidationError and the same message", async () => {
     const { store } = await openTestStore(backend);
     await pgqrs.admin(store).createQueue("q");
