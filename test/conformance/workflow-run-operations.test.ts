@@ -291,9 +291,15 @@ describe.each(EVERY_BACKEND)("retry, resume and fork of runs on %s", (backend) =
     expect(calls).toEqual({ fn: 2, s1: 1, s2: 2, s3: 1 });
 
     const fromStart = await admin.forkRun(failed.id, { fromStep: "s1" });
-    expect(await store.tables().workflowSteps().listForRun(fromStart.id)).toEqual([]);
     await p.runWhen({ id: fromStart.messageId }, p.byStatus("SUCCESS"));
+    // Nothing was copied: s1 ran again (its steps cannot be listed empty right after the fork, since the serving
+    // worker may already be running it).
     expect(calls).toEqual({ fn: 3, s1: 2, s2: 3, s3: 2 });
+    expect((await store.tables().workflowSteps().listForRun(fromStart.id)).map((s) => s.stepName)).toEqual([
+      "s1",
+      "s2",
+      "s3",
+    ]);
     expect((await admin.getRun(failed.id)).status).toBe("ERROR");
   });
 
