@@ -58,7 +58,7 @@ export {
 } from "./api/dequeue-builder.js";
 export { EnqueueBuilder, enqueue } from "./api/enqueue-builder.js";
 export { Store } from "./api/pgqrs-store.js";
-export { RunBuilder, run } from "./api/run-builder.js";
+export { RunBuilder, type RunOutputOf, run } from "./api/run-builder.js";
 export { getEvent, send } from "./api/run-messaging.js";
 export { StepBuilder, step } from "./api/step-builder.js";
 export { MessageTable, QueueTable, RunTable, StepTable, Tables, WorkerTable, WorkflowTable } from "./api/tables.js";

@@ -6,17 +6,32 @@ import type { Run } from "../workflow/run.js";
 import { assertTriggerQueue, type ResultOptions, settledOutput, waitForResult } from "../workflow/run-result.js";
 import { runForMessage } from "../workflow/workflow-handler.js";
 import type { Store } from "./pgqrs-store.js";
+import type { TriggerControls } from "./trigger-message.js";
 
-/** `pgqrs.run().message(m).store(s)`: the run of a trigger message. */
-export class RunBuilder {
+/**
+ * The output type a message's run resolves with: `Output` of a {@link TriggerMessage} (what
+ * `workflow(def).trigger(input).execute(store)` returns), `unknown` for a plain queue message.
+ */
+export type RunOutputOf<M> = M extends TriggerControls<infer Output> ? Output : unknown;
+
+/**
+ * `pgqrs.run().message(m).store(s)`: the run of a trigger message. `Output`: the type `get()` and `result()`
+ * resolve with, taken from a typed trigger message (default `unknown`).
+ */
+export class RunBuilder<Output = unknown> {
   #message: QueueMessage | undefined;
   #store: Store | undefined;
 
-  message(message: QueueMessage): this {
+  /**
+   * The trigger message whose run this is (required). A {@link TriggerMessage} carries its definition's output
+   * type, which `get()` and `result()` then resolve with.
+   */
+  message<M extends QueueMessage>(message: M): RunBuilder<RunOutputOf<M>> {
     this.#message = message;
-    return this;
+    return this as unknown as RunBuilder<RunOutputOf<M>>;
   }
 
+  /** The store the message was enqueued on (required). */
   store(store: Store): this {
     this.#store = store;
     return this;
@@ -33,7 +48,7 @@ export class RunBuilder {
    * not finished (or not created yet) → `undefined`. VALIDATION_FAILED for a message that is not a workflow
    * trigger (its queue has no workflow).
    */
-  async get<T = unknown>(): Promise<T | undefined> {
+  async get<T = Output>(): Promise<T | undefined> {
     const [store, message] = this.#require("get");
     store.context.assertOpen();
     const record = await store.context.backend.getRunByMessageId(message.id);
@@ -46,7 +61,7 @@ export class RunBuilder {
    * Wait for the output (bounded by `timeoutMs` / `signal`); rejects as {@link get} does for failed runs, and at
    * once with VALIDATION_FAILED for a message that is not a workflow trigger.
    */
-  async result<T = unknown>(options: ResultOptions = {}): Promise<T> {
+  async result<T = Output>(options: ResultOptions = {}): Promise<T> {
     const [store, message] = this.#require("result");
     if (options.timeoutMs !== undefined) assertTimeoutMs("timeoutMs", options.timeoutMs);
     if (options.pollIntervalMs !== undefined) assertIntervalMs("pollIntervalMs", options.pollIntervalMs);
@@ -65,7 +80,7 @@ export class RunBuilder {
   }
 }
 
-/** Start a run builder. */
+/** Start a run builder: `pgqrs.run().message(m).store(s)`, then `execute()`, `get()` or `result()`. */
 export function run(): RunBuilder {
   return new RunBuilder();
 }

@@ -58,6 +58,14 @@ async function triggers(store: pgqrs.Store): Promise<void> {
   expectTypeOf(await msg.result({ timeoutMs: 1000 })).not.toBeUnknown();
   expectTypeOf((await msg.result()).total).toEqualTypeOf<number>();
   expectTypeOf(msg.runId).returns.resolves.toEqualTypeOf<number>();
+  // pgqrs.run() over a typed trigger message resolves with the definition's output; over a plain message, unknown.
+  const ran = pgqrs.run().message(msg).store(store);
+  expectTypeOf(ran).toEqualTypeOf<pgqrs.RunBuilder<Receipt>>();
+  expectTypeOf(await ran.result({ timeoutMs: 1000 })).toEqualTypeOf<Receipt>();
+  expectTypeOf(await ran.get()).toEqualTypeOf<Receipt | undefined>();
+  const plain: pgqrs.QueueMessage = msg;
+  expectTypeOf(await pgqrs.run().message(plain).store(store).result()).toBeUnknown();
+  expectTypeOf(await pgqrs.run().message(plain).store(store).result<number>()).toEqualTypeOf<number>();
   expectTypeOf(msg.status).returns.resolves.toEqualTypeOf<pgqrs.WorkflowStatus>();
   expectTypeOf(msg.cancel).returns.resolves.toEqualTypeOf<pgqrs.RunRecord>();
 
