@@ -103,4 +103,23 @@ describe.each(BACKENDS)("clear answers in the CLI on %s", (backend) => {
     expect(shown).not.toContain("resume_after");
     expect(shown).not.toMatch(/^error\s/m);
   });
+  it("workflow result and cancel take a run id with --run, as workflow run does; an unknown run id writes nothing", async () => {
+    const done = await pgqrs.workflow().name(def).trigger({ n: 4 }).execute(store);
+    expect(await done.result({ timeoutMs: 30_000 })).toBe(8);
+    const doneRun = await done.runId();
+    // Not the message's id: the two differ here, so a run id read as a message id would answer for another one.
+    expect(doneRun).not.toBe(done.id);
+    const byRun = JSON.parse((await db.run("workflow", "result", String(doneRun), "--run", "--json")).stdout);
+    expect(byRun).toEqual({ messageId: done.id, done: true, output: 8 });
+    const paused = await pgqrs.workflow().name(def).trigger({ n: 5, pause: true }).execute(store);
+    await expect.poll(() => paused.status(), { timeout: 30_000 }).toBe("PAUSED");
+    const unknown = 1 + Math.max(doneRun, await paused.runId()) * 1000;
+    const missing = await db.run("workflow", "cancel", String(unknown), "--run", "--json");
+    expect(missing.code).not.toBe(0);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ error: { code: "RUN_NOT_FOUND" } });
+    expect(await paused.status()).toBe("PAUSED");
+    const cancelled = await db.ok("workflow", "cancel", String(await paused.runId()), "--run");
+    expect(cancelled).toMatch(/^Run \d+ of 'answers_served' is CANCELL(ING|ED)\.$/m);
+    expect(["CANCELLING", "CANCELLED"]).toContain(await paused.status());
+  });
 });

@@ -8,7 +8,12 @@ import { workflowMessageCommands } from "./workflow-message-commands.js";
 import { workflowOperationCommands } from "./workflow-operation-commands.js";
 import { workflowRunCommands } from "./workflow-run-commands.js";
 import { watchWorkers } from "./workflow-liveness.js";
-import { describeWait, RUN_SUMMARY_COLUMNS, runsAfterOffset, timeFlag } from "./workflow-run-view.js";
+import { describeWait, findRun, RUN_SUMMARY_COLUMNS, runsAfterOffset, timeFlag } from "./workflow-run-view.js";
+
+/** `--run` of `workflow cancel` and `workflow result`, whose id is otherwise the trigger message's. */
+const byRun = {
+  run: { type: "boolean", description: "The id is the run's (as `workflow runs` lists it), not its trigger message's" },
+} as const;
 
 export const workflowCommands: CommandSpec[] = [
   {
@@ -185,11 +190,12 @@ export const workflowCommands: CommandSpec[] = [
   {
     name: "workflow cancel",
     summary: "Cancel the run of a trigger message (at its next step boundary)",
-    args: [{ name: "message-id", required: true }],
-    examples: ["pgqrs workflow cancel 57"],
+    args: [{ name: "id", required: true }],
+    flags: byRun,
+    examples: ["pgqrs workflow cancel 57", "pgqrs workflow cancel 12 --run"],
     async run(ctx) {
-      const id = idArg(ctx.args[0], "message id", "workflow cancel");
       const store = await ctx.store();
+      const id = await triggerMessageId(ctx.args[0], ctx.flags.bool("run"), store, "workflow cancel");
       const m = await (await ctx.admin()).getMessage(id);
       const wf = (await store.tables().workflows().list()).find((w) => w.queueId === m.queueId);
       if (wf === undefined) {
@@ -202,8 +208,9 @@ export const workflowCommands: CommandSpec[] = [
   {
     name: "workflow result",
     summary: "The output of the run of a trigger message (exit 1 if it failed or was cancelled)",
-    args: [{ name: "message-id", required: true }],
+    args: [{ name: "id", required: true }],
     flags: {
+      ...byRun,
       wait: { type: "boolean", description: "Wait until the run finishes" },
       timeout: {
         type: "int",
@@ -211,10 +218,14 @@ export const workflowCommands: CommandSpec[] = [
         description: "With --wait: give up after this long (default 60)",
       },
     },
-    examples: ["pgqrs workflow result 57", "pgqrs workflow result 57 --wait --timeout 120 --json"],
+    examples: [
+      "pgqrs workflow result 57",
+      "pgqrs workflow result 57 --wait --timeout 120 --json",
+      "pgqrs workflow result 12 --run",
+    ],
     async run(ctx) {
-      const id = idArg(ctx.args[0], "message id", "workflow result");
       const store = await ctx.store();
+      const id = await triggerMessageId(ctx.args[0], ctx.flags.bool("run"), store, "workflow result");
       const m = await (await ctx.admin()).getMessage(id);
       const builder = pgqrs.run().message(m).store(store);
       if (ctx.flags.bool("wait")) {
@@ -231,3 +242,14 @@ export const workflowCommands: CommandSpec[] = [
     },
   },
 ];
+
+/** The trigger message id `raw` names: itself, or with `byRun` the message of run `raw` (RUN_NOT_FOUND if none). */
+async function triggerMessageId(
+  raw: string | undefined,
+  byRun: boolean,
+  store: pgqrs.Store,
+  command: string,
+): Promise<number> {
+  if (!byRun) return idArg(raw, "message id", command);
+  return (await findRun(store, raw, false, command)).messageId;
+}
