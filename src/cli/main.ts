@@ -9,6 +9,7 @@ import { COMMANDS, topLevelNames } from "./commands/registry.js";
 import { formatError, givenDsns, scrubErrorText } from "./format-error.js";
 import { commandHelp, groupHelp, mainHelp } from "./help.js";
 import { escapeControls, toJson } from "./output.js";
+import { colourEnabled, colourErrorPrefix, colourHuman } from "./colour.js";
 import { parseCommandArgs } from "./parse-args.js";
 import { resolveConfig } from "./resolve-config.js";
 import { didYouMean } from "./suggest.js";
@@ -132,7 +133,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const result = await spec.run(ctx);
     if (result !== undefined && !result.printed) {
       if (json) io.out.write(`${toJson(result.data)}\n`);
-      else if (result.human !== "") io.out.write(`${escapeControls(result.human, { keepNewlines: true })}\n`);
+      else if (result.human !== "") {
+        const text = escapeControls(result.human, { keepNewlines: true });
+        io.out.write(`${colourEnabled(io.out, io.env) ? colourHuman(text) : text}\n`);
+      }
     }
     return result?.exitCode ?? EXIT.ok;
   } catch (err) {
@@ -140,7 +144,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const { code, message, exit } = formatError(err, dsns, command);
     if (json) io.out.write(`${toJson({ error: { code, message } })}\n`);
     else {
-      io.err.write(`pgqrs: ${message}\n`);
+      io.err.write(`${colourEnabled(io.err, io.env) ? colourErrorPrefix("pgqrs:") : "pgqrs:"} ${message}\n`);
       if (err instanceof UsageError && !message.includes("\n")) {
         io.err.write(`Run 'pgqrs ${err.command ?? ""}${err.command ? " " : ""}--help' for usage.\n`);
       }

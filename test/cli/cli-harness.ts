@@ -16,9 +16,18 @@ export function assertBuilt(): void {
   if (!existsSync(CLI)) throw new Error("dist/cli/main.js is missing: run `npm run build` (npm test does)");
 }
 
+/**
+ * This process's environment without the colour switches (`FORCE_COLOR`, `NO_COLOR`), so the CLI's output is plain
+ * text whatever the machine running the tests sets; a test that wants colour passes them itself.
+ */
+export function plainEnv(): NodeJS.ProcessEnv {
+  const { FORCE_COLOR: _force, NO_COLOR: _no, ...env } = process.env;
+  return env;
+}
+
 /** Run the CLI with no database configured beyond what `env` says. */
 export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PGQRS_DSN: "", PGQRS_SCHEMA: "", ...options.env };
+  const env: NodeJS.ProcessEnv = { ...plainEnv(), PGQRS_DSN: "", PGQRS_SCHEMA: "", ...options.env };
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -71,7 +80,7 @@ export class CliDatabase {
   /** Start a long-running CLI process (e.g. `worker run`). */
   spawn(...args: string[]): ChildProcess {
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, ...this.env },
+      env: { ...plainEnv(), ...this.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     this.#children.add(child);
