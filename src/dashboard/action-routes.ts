@@ -36,6 +36,14 @@ export async function routeAction(
     const messageId = routeId(m[2]);
     return queueId === null || messageId === null ? "bad-id" : actions.replayDeadLetter(queueId, messageId);
   }
+  m = /^\/actions\/queues\/([^/]+)\/(enqueue|purge|dead-letters\/replay)$/.exec(path);
+  if (m !== null) {
+    const queueId = routeId(m[1]);
+    if (queueId === null) return "bad-id";
+    if (m[2] === "enqueue") return actions.queue.enqueueMessage(queueId, form);
+    if (m[2] === "purge") return actions.queue.purgeQueue(queueId);
+    return actions.queue.replayDeadLetters(queueId);
+  }
   m = /^\/actions\/queues\/([^/]+)\/settings$/.exec(path);
   if (m !== null) {
     const queueId = routeId(m[1]);

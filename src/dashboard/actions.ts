@@ -1,12 +1,14 @@
 /**
  * The dashboard's writes, each through the library's public API: cancel a run, send a run a message, retry, resume
- * or fork a run, replay a dead letter, update a queue's settings, move a worker through its lifecycle, reclaim zombies. Every action answers with a sentence for the UI.
+ * or fork a run, replay a dead letter, update a queue's settings, move a worker through its lifecycle, reclaim zombies;
+ * a queue's enqueue, purge and bulk replay are in queue-actions.ts. Every action answers with a sentence for the UI.
  */
 import type { Admin } from "../admin/admin.js";
 import type { Store } from "../api/pgqrs-store.js";
 import { workflow } from "../api/workflow-builder.js";
 import { isPgqrsError, PgqrsError } from "../errors.js";
 import { send } from "../api/run-messaging.js";
+import { QueueActions } from "./queue-actions.js";
 import { settingsFromForm } from "./queue-settings-form.js";
 import { type ScheduleAction, scheduleAction } from "./schedule-actions.js";
 
@@ -22,6 +24,10 @@ export interface ActionResult {
   invalid?: boolean;
   /** A page of this dashboard the outcome is shown on (a fork's new run): linked from the toast. */
   location?: string;
+  /** The PgqrsError code of a refusal (e.g. `VALIDATION_FAILED`), for scripts; the message names it too. */
+  code?: string;
+  /** How many items a bulk action handled (dead letters replayed). */
+  count?: number;
 }
 
 /** Runs that take no more messages. */
@@ -30,10 +36,13 @@ const FINISHED_RUNS = new Set(["SUCCESS", "ERROR", "CANCELLING", "CANCELLED"]);
 export class DashboardActions {
   readonly #store: Store;
   readonly #admin: Admin;
+  /** Enqueue, purge and bulk dead-letter replay of a queue (queue-actions.ts). */
+  readonly queue: QueueActions;
 
   constructor(store: Store, adminApi: Admin) {
     this.#store = store;
     this.#admin = adminApi;
+    this.queue = new QueueActions(store, adminApi);
   }
 
   async cancelRun(runId: number): Promise<ActionResult> {

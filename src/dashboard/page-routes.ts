@@ -2,7 +2,7 @@
  * GET routes: each turns a URL into the `<main>` markup of a page (or a redirect / JSON). Query parameters go
  * through allow-lists (statuses, filters) or integer parsing; anything else is ignored.
  */
-import type { WorkerStatus, WorkflowStatus } from "../types.js";
+import type { QueueMessage, WorkerRecord, WorkerStatus, WorkflowStatus } from "../types.js";
 import { WORKER_STATUSES, WORKFLOW_STATUSES } from "../types.js";
 import type { Html } from "./html.js";
 import { overviewPage } from "./pages/overview-page.js";
@@ -97,10 +97,18 @@ async function queue(reads: DashboardReads, id: number, q: URLSearchParams): Pro
     ...found,
     state,
     messages,
+    consumers: await consumersOf(reads, messages.rows),
     now: reads.now(),
     maxReadCt: reads.store.config.maxReadCt,
   });
   return { kind: "page", title: found.queue.queueName, section: "queue", main };
+}
+
+/** The workers named as consumers of a page of messages (at most one page's worth of distinct ids), by id. */
+async function consumersOf(reads: DashboardReads, rows: readonly QueueMessage[]): Promise<Map<number, WorkerRecord>> {
+  const ids = [...new Set(rows.map((m) => m.consumerWorkerId).filter((w): w is number => w !== null))];
+  const found = await Promise.all(ids.map((w) => reads.store.tables().workers().get(w)));
+  return new Map(found.filter((w): w is WorkerRecord => w !== null).map((w) => [w.id, w]));
 }
 
 async function workers(reads: DashboardReads, q: URLSearchParams): Promise<PageResult> {

@@ -154,6 +154,8 @@ form.queue-settings label { display: grid; gap: 4px; font-size: 12px; color: var
 form.queue-settings input { font: 12px/1.5 var(--mono); padding: 6px 10px; border: 1px solid var(--line); border-radius: 6px;
   background: var(--panel); color: var(--text); width: 100%; }
 .card.settings details { margin-top: 14px; }
+form.send-message.enqueue { grid-template-columns: 1fr minmax(120px, 180px) auto; }
+tr:target td { background: var(--blue-bg); }
 .card.settings summary { cursor: pointer; color: var(--muted); font-size: 13px; }
 .kv div b span { display: inline; font-weight: 400; font-size: 12px; }
 td.error { max-width: 280px; color: var(--red); white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }

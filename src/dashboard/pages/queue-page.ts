@@ -1,14 +1,15 @@
 /**
- * One queue: its counts, its settings (with the form to change them), its messages by state with paging (priority,
- * keys, last error), the payload viewer and dead-letter replay.
+ * One queue: its counts, its settings (with the form to change them), the enqueue form, bulk replay and purge, its
+ * messages by state with paging (priority, keys, consumer, last error), the payload viewer and dead-letter replay.
  */
-import type { QueueMessage, QueueMetrics, QueueRecord } from "../../types.js";
+import type { QueueMessage, QueueMetrics, QueueRecord, WorkerRecord } from "../../types.js";
 import { ago, jsonPreview, messageState, num } from "../format.js";
 import { pill } from "../format.js";
 import { type Html, html } from "../html.js";
 import { MESSAGE_FILTERS, type MessageFilter, type Paged } from "../reads.js";
 import { actionForm, pager, query, stat, tabs } from "./layout.js";
 import { messageKeys, shortError } from "./message-cells.js";
+import { queueActions } from "./queue-actions-view.js";
 import { queueSettings } from "./queue-settings-view.js";
 
 export interface QueueView {
@@ -18,6 +19,8 @@ export interface QueueView {
   messages: Paged<QueueMessage>;
   now: Date;
   maxReadCt: number;
+  /** The workers holding or last holding the listed messages, by id (a deleted one is missing). */
+  consumers: ReadonlyMap<number, WorkerRecord>;
 }
 
 const FILTER_LABELS: Record<MessageFilter, string> = {
@@ -47,6 +50,7 @@ export function queuePage(v: QueueView): Html {
     ${stat("Dead letters", m.deadLetteredMessages, { id: "dead", warn: true })}
   </div>
   ${queueSettings(v.queue, m.leasedMessages, v.maxReadCt)}
+  ${queueActions(v.queue, m)}
   <div class="card">
     ${tabs(
       MESSAGE_FILTERS.map((f) => ({
@@ -76,7 +80,7 @@ function messageTable(v: QueueView): Html {
         <td>${messageKeys(msg)}</td>
         <td>${ago(msg.enqueuedAt, v.now)}</td>
         <td>${msg.archivedAt === null ? ago(msg.vt, v.now) : html`<span class="muted">archived ${ago(msg.archivedAt, v.now)}</span>`}</td>
-        <td class="mono">${msg.consumerWorkerId ?? html`<span class="muted">—</span>`}</td>
+        ${consumerCell(msg.consumerWorkerId, v.consumers)}
         ${shortError(msg.lastError)}
         <td><div class="actions">${
           state === "dead"
@@ -91,4 +95,18 @@ function messageTable(v: QueueView): Html {
         }</div></td>
       </tr>`;
     })}</tbody></table>`;
+}
+
+/** Longest worker name shown in full in a message row; longer ones (ephemeral `__ephemeral__<uuid>`) are cut. */
+const NAME_CHARS = 28;
+
+/** The consumer's name (as the workers page lists it, linked to its row there) and its id. */
+function consumerCell(id: number | null, workers: ReadonlyMap<number, WorkerRecord>): Html {
+  if (id === null) return html`<td><span class="muted">—</span></td>`;
+  const w = workers.get(id);
+  if (w === undefined)
+    return html`<td class="mono" data-testid="consumer">#${id} <span class="muted">(deleted)</span></td>`;
+  const name = w.name.length > NAME_CHARS ? `${w.name.slice(0, NAME_CHARS - 1)}…` : w.name;
+  return html`<td data-testid="consumer"><a class="mono" href="/workers?all=1#worker-${id}" title="${w.name}">${name}</a>
+    <span class="muted mono">#${id}</span></td>`;
 }

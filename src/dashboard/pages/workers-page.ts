@@ -93,7 +93,7 @@ function workerTable(v: WorkersView): Html {
       const actions = WORKER_ACTIONS.filter((a) =>
         (WORKER_TRANSITIONS[a].from as readonly string[]).includes(w.status),
       );
-      return html`<tr data-worker="${w.id}" class="${zombie ? "zombie" : ""}">
+      return html`<tr id="worker-${w.id}" data-worker="${w.id}" class="${zombie ? "zombie" : ""}">
         <td class="mono">${w.id}</td>
         <td class="mono">${w.name}</td>
         <td>${w.queueId === null ? html`<span class="muted">${queueName}</span>` : html`<a href="/queues/${w.queueId}">${queueName}</a>`}</td>
