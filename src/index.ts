@@ -50,10 +50,12 @@ export {
 export type { PgPoolClientLike, PgPoolLike } from "./api/pg-pool-like.js";
 export { type LogFields, type Logger, type LogLevel, type LogMethod, silentLogger } from "./observability/logger.js";
 export {
+  type BatchContext,
   type BatchHandler,
   DequeueBuilder,
   dequeue,
   HandlerBuilder,
+  type MessageContext,
   type MessageHandler,
 } from "./api/dequeue-builder.js";
 export { EnqueueBuilder, enqueue } from "./api/enqueue-builder.js";
@@ -177,7 +179,11 @@ export type { ForkRunOptions } from "./workflow/run-operations.js";
 export type { ResultOptions, TypedRunRecord } from "./workflow/run-result.js";
 export { StepGuard } from "./workflow/step-guard.js";
 export { pauseError, type StepErrorJson } from "./workflow/workflow-errors.js";
-export { workflowHandler, workflowHandlerWithTime } from "./workflow/workflow-message-handler.js";
+export {
+  type WorkflowMessageHandler,
+  workflowHandler,
+  workflowHandlerWithTime,
+} from "./workflow/workflow-message-handler.js";
 export { type WorkflowStepOptions, workflowStep } from "./workflow/workflow-step.js";
 export { WorkflowWorker, type WorkflowWorkerOptions } from "./workflow/workflow-worker.js";
 export { MAX_VERSION_LENGTH, type WorkerVersions } from "./workflow/workflow-versions.js";

@@ -11,6 +11,7 @@
  * - **workflow**: a definition (`pgqrs_workflows`) owning a queue of the same name; a **run** is one execution,
  *   keyed by its trigger message; a **step** is one durable unit of a run, keyed by `(runId, stepName)`.
  */
+import type { JsonValue } from "./json-types.js";
 import type { MessageError, QueueSettings } from "./queue-controls-types.js";
 import type { RunWaitingFor } from "./store/run-primitives.js";
 
@@ -73,6 +74,12 @@ export interface QueueMessage<T = unknown> {
    * when the enqueue had no active trace (and for messages written by pgqrs in Rust or Python).
    */
   headers: Record<string, string> | null;
+  /**
+   * The last value a consumer holding the message reported with `consumer.updateProgress` (or a handler with its
+   * context's `updateProgress`): any JSON value. Kept across redeliveries (a crash, an expired lease, a release) and
+   * by the archive, so a handler can resume from its checkpoint; `null` until reported.
+   */
+  progress: JsonValue | null;
   /** Set on what `enqueue` returns when a message with the same `dedupKey` already existed and nothing was written. */
   deduplicated?: true;
 }

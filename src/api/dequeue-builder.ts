@@ -8,14 +8,25 @@ import { assertRetryOptions } from "../validation/queue-settings.js";
 import { assertCount, MAX_DEQUEUE_BATCH } from "../validation/arguments.js";
 import { assertDate, assertIntervalMs, assertMilliseconds, assertSeconds } from "../validation/time-arguments.js";
 import { HandlerBuilder } from "./handler-builder.js";
+import type { BatchContext, MessageContext } from "./handler-context.js";
 import type { Store } from "./pgqrs-store.js";
 
 export { HandlerBuilder } from "./handler-builder.js";
+export type { BatchContext, MessageContext } from "./handler-context.js";
 
-/** A handler of one message. Resolving archives the message; throwing releases it. */
-export type MessageHandler<T = unknown> = (message: QueueMessage<T>) => Promise<unknown> | unknown;
-/** A handler of a batch. Resolving archives the batch; throwing releases it. */
-export type BatchHandler<T = unknown> = (messages: QueueMessage<T>[]) => Promise<unknown> | unknown;
+/**
+ * A handler of one message. Resolving archives the message; throwing releases it. `context` (optional to take)
+ * reports progress on it and names its consumer.
+ */
+export type MessageHandler<T = unknown> = (
+  message: QueueMessage<T>,
+  context: MessageContext,
+) => Promise<unknown> | unknown;
+/** A handler of a batch. Resolving archives the batch; throwing releases it. `context`: see {@link BatchContext}. */
+export type BatchHandler<T = unknown> = (
+  messages: QueueMessage<T>[],
+  context: BatchContext,
+) => Promise<unknown> | unknown;
 
 /**
  * `pgqrs.dequeue()`: claim messages from a queue, once (`fetchOne`, `fetchAll`, `poll`) or in a loop

@@ -7,6 +7,7 @@ import { defaultPrefetch } from "../queue/prefetch.js";
 import { queueMaintenanceTask } from "../queue/queue-maintenance.js";
 import type { QueueMessage } from "../types.js";
 import type { BatchHandler, DequeueBuilder, MessageHandler } from "./dequeue-builder.js";
+import { batchContext, messageContext } from "./handler-context.js";
 import type { Store } from "./pgqrs-store.js";
 
 /** A dequeue builder with a handler: `execute(store)` handles one claim, `poll(store)` loops. */
@@ -37,13 +38,13 @@ export class HandlerBuilder<T = unknown> {
       const single = this.#single;
       if (single !== undefined) {
         for (const m of messages) {
-          if (api === null) await single(m);
-          else await traceProcess(api, queue, [m], async () => single(m));
+          if (api === null) await single(m, messageContext(consumer, m));
+          else await traceProcess(api, queue, [m], async () => single(m, messageContext(consumer, m)));
         }
       } else if (api === null) {
-        await this.#batch?.(messages);
+        await this.#batch?.(messages, batchContext(consumer));
       } else {
-        await traceProcess(api, queue, messages, async () => this.#batch?.(messages));
+        await traceProcess(api, queue, messages, async () => this.#batch?.(messages, batchContext(consumer)));
       }
     } catch (err) {
       const failure = failureRelease(consumer, s, s.at ?? consumer.now(), err);
@@ -76,10 +77,12 @@ export class HandlerBuilder<T = unknown> {
     // Looked up once per loop: without OpenTelemetry a unit costs nothing more.
     const api = otelApi();
     const queue = consumer.queue.queueName;
+    const batchCtx = batchContext(consumer);
+    const runSingle = (m: QueueMessage) => single?.(m as QueueMessage<T>, messageContext(consumer, m));
     const handle =
       single !== undefined
-        ? async (messages: QueueMessage[]) => single(messages[0] as QueueMessage<T>)
-        : async (messages: QueueMessage[]) => batch?.(messages as QueueMessage<T>[]);
+        ? async (messages: QueueMessage[]) => runSingle(messages[0] as QueueMessage)
+        : async (messages: QueueMessage[]) => batch?.(messages as QueueMessage<T>[], batchCtx);
     return runPollLoop({
       consumer,
       batchSize: s.batchSize,
@@ -97,8 +100,8 @@ export class HandlerBuilder<T = unknown> {
       process: async (messages) => {
         try {
           if (api !== null) await traceProcess(api, queue, messages, () => handle(messages));
-          else if (single !== undefined) await single(messages[0] as QueueMessage<T>);
-          else await batch?.(messages as QueueMessage<T>[]);
+          else if (single !== undefined) await runSingle(messages[0] as QueueMessage);
+          else await batch?.(messages as QueueMessage<T>[], batchCtx);
           return messages.map(() => ({ action: "archive" }) as const);
         } catch (err) {
           onError?.(err);

@@ -9,6 +9,7 @@ import type { PollLoopEnd } from "../queue/poll-loop.js";
 import type { RetryOptions } from "../queue-controls-types.js";
 import type { QueueMessage } from "../types.js";
 import { type DequeueBuilder, dequeue } from "./dequeue-builder.js";
+import type { MessageContext } from "./handler-context.js";
 
 /**
  * A consumer of a typed queue: a {@link Consumer} whose claims carry the queue's payload type (`dequeue`,
@@ -26,8 +27,11 @@ export interface TypedClaims<T> {
   messages(options?: MessageIteratorOptions): AsyncIterableIterator<QueueMessage<T>>;
 }
 
-/** Handles one message of a typed queue. Resolving archives the message; throwing releases it for a retry. */
-export type QueueHandler<T> = (message: QueueMessage<T>) => Promise<unknown> | unknown;
+/**
+ * Handles one message of a typed queue. Resolving archives the message; throwing releases it for a retry.
+ * `context` (optional to take) reports progress on it (see {@link MessageContext}).
+ */
+export type QueueHandler<T> = (message: QueueMessage<T>, context: MessageContext) => Promise<unknown> | unknown;
 
 /** How a typed queue's worker runs. Every field is optional. */
 export interface QueueWorkerOptions {

@@ -17,6 +17,7 @@ import type { DequeueOptions, ReleaseOptions } from "./consumer-options.js";
 import type { HandoffOffer } from "./enqueue-signals.js";
 import { emitCompleted, emitFailed, type MessageEventSource } from "./message-events.js";
 import { checkIteratorOptions, MessageIterator, type MessageIteratorOptions } from "./message-iterator.js";
+import { serializeProgress } from "./message-progress.js";
 import { listenForQueueMessages, RemoteWakeOutcome } from "./message-listening.js";
 
 export type { DequeueOptions, ReleaseOptions } from "./consumer-options.js";
@@ -200,6 +201,20 @@ export class Consumer extends WorkerHandle {
     const results = await this.ctx.backend.archive({ ids, workerId: this.id, now: this.now() });
     emitCompleted(this.#events, this.#source, ids, results);
     return results;
+  }
+
+  /**
+   * Report progress on a held message (BullMQ's `job.updateProgress`): any JSON value, replacing the last one, read
+   * back as `QueueMessage.progress` everywhere (admin reads, and the claim of a redelivery, so a handler can resume
+   * from its checkpoint). Owner-checked as {@link archive}: `false`, nothing written, once this consumer no longer
+   * holds it (lease taken over, archived, deleted). VALIDATION_FAILED or PAYLOAD_TOO_LARGE as for a payload, before
+   * anything is written; `null` clears it.
+   */
+  async updateProgress(id: number, progress: unknown): Promise<boolean> {
+    this.ctx.assertOpen();
+    assertId("id", id);
+    const progressJson = serializeProgress(progress, this.ctx.config.validationConfig);
+    return this.ctx.backend.updateProgress({ id, workerId: this.id, progressJson });
   }
 
   /** Delete a held message. `false` when not held by this consumer. */

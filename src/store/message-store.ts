@@ -12,6 +12,15 @@ import type {
   ReleaseParams,
 } from "./message-params.js";
 
+/** What `updateProgress` writes. */
+export interface ProgressParams {
+  id: number;
+  /** The consumer that must hold the message (owner check). */
+  workerId: number;
+  /** The progress as JSON text (validated by the caller), or `null` to clear it. */
+  progressJson: string | null;
+}
+
 /** What `deadLetter` did. */
 export interface DeadLetterResult {
   /** The dead-lettered messages, ascending. */
@@ -44,6 +53,11 @@ export interface MessageStoreOps {
   deleteOwned(p: OwnedIdsParams): Promise<boolean[]>;
   /** Per-id: extend owned, unarchived leases. */
   extendVisibility(p: ExtendParams): Promise<boolean[]>;
+  /**
+   * Owned (by `workerId`), unarchived → `progress = progressJson`; nothing else changes. `false` (nothing written)
+   * when the message is archived, gone or held by another consumer.
+   */
+  updateProgress(p: ProgressParams): Promise<boolean>;
   /** Per-id: owned, unarchived → `consumer_worker_id = NULL, vt = visibleAt` (`read_ct` unchanged). */
   release(p: ReleaseParams): Promise<boolean[]>;
   /** Release every unarchived message held by the worker; returns the count. */

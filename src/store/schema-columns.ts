@@ -33,6 +33,7 @@ export const REQUIRED_COLUMNS: Readonly<Record<string, readonly string[]>> = {
     "group_key",
     "last_error",
     "headers",
+    "progress",
   ],
   pgqrs_queue_settings: ["queue_id", "retry", "concurrency_limit", "rate_max", "rate_per_ms", "rate_log", "updated_at"],
   pgqrs_workflows: ["id", "name", "queue_id", "created_at"],

@@ -72,7 +72,7 @@ export interface StoreBackend
 }
 
 export type { DashboardReadStoreOps } from "./dashboard-read-store.js";
-export type { DeadLetterResult, MessageStoreOps } from "./message-store.js";
+export type { DeadLetterResult, MessageStoreOps, ProgressParams } from "./message-store.js";
 export type { MetricsStoreOps } from "./metrics-store.js";
 export type { QueueStoreOps } from "./queue-store.js";
 export type { RetentionStoreOps } from "./retention-store.js";

@@ -1,9 +1,14 @@
-import type { MessageHandler } from "../api/dequeue-builder.js";
 import type { Store } from "../api/pgqrs-store.js";
 import { PgqrsError } from "../errors.js";
 import type { QueueMessage } from "../types.js";
 import type { WorkflowDefinition } from "./definition.js";
 import { handleWorkflowMessage } from "./workflow-handler.js";
+
+/**
+ * A `dequeue().handle()` handler of workflow messages (a `MessageHandler` that needs no context, so it may also be
+ * called with the message alone).
+ */
+export type WorkflowMessageHandler = (message: QueueMessage) => Promise<void>;
 
 /**
  * A `dequeue().handle()` handler that runs workflow `definition` for each message it is given, pgqrs's
@@ -23,7 +28,7 @@ import { handleWorkflowMessage } from "./workflow-handler.js";
 export function workflowHandler<Input, Output>(
   store: Store,
   definition: WorkflowDefinition<Input, Output>,
-): MessageHandler {
+): WorkflowMessageHandler {
   return handlerOf(store, definition, undefined);
 }
 
@@ -35,7 +40,7 @@ export function workflowHandlerWithTime<Input, Output>(
   store: Store,
   definition: WorkflowDefinition<Input, Output>,
   time: Date,
-): MessageHandler {
+): WorkflowMessageHandler {
   return handlerOf(store, definition, new Date(time.getTime()));
 }
 
@@ -43,7 +48,7 @@ function handlerOf<Input, Output>(
   store: Store,
   definition: WorkflowDefinition<Input, Output>,
   at: Date | undefined,
-): MessageHandler {
+): WorkflowMessageHandler {
   const def = definition as WorkflowDefinition;
   return async (message: QueueMessage) => {
     const ctx = store.context;

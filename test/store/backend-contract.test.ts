@@ -164,6 +164,7 @@ describe.each(factories)("StoreBackend contract: $name", (factory) => {
         groupKey: null,
         lastError: null,
         headers: null,
+        progress: null,
       });
       expect(
         await b.enqueue({ queueId: q.id, payloads: [], producerWorkerId: null, enqueuedAt: t(), visibleAt: t() }),

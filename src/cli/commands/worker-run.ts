@@ -2,7 +2,14 @@ import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pgqrs from "../../index.js";
-import type { Consumer, MessageHandler, PollLoopEnd, QueueMessage, WorkflowDefinition } from "../../index.js";
+import type {
+  Consumer,
+  MessageContext,
+  MessageHandler,
+  PollLoopEnd,
+  QueueMessage,
+  WorkflowDefinition,
+} from "../../index.js";
 import type { RetryOptions } from "../../queue-controls-types.js";
 import { UsageError } from "../cli-errors.js";
 import type { CommandSpec } from "../command.js";
@@ -133,8 +140,8 @@ export const workerRunCommand: CommandSpec = {
     for (const [queue, handler] of mod.handlers) {
       const consumer = await pgqrs.consumer(name(queue), queue).create(store);
       consumers.push(consumer);
-      const counted = async (m: QueueMessage) => {
-        await handler(m);
+      const counted = async (m: QueueMessage, context: MessageContext) => {
+        await handler(m, context);
         counts.set(queue, (counts.get(queue) ?? 0) + 1);
       };
       loops.push(

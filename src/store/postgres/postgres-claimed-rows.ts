@@ -1,10 +1,11 @@
 /**
  * The rows a claim returns: only what the claim did not write itself. The lease end, the consumer and the queue are
- * the claim's own parameters, and a claimed row is unarchived (so never dead); the queue-control columns and the
- * headers (priority, dedup key, group key, last error, headers) come packed in one JSONB value that is NULL for the
- * usual row (priority 0, no keys, no error, no headers). Every returned column costs a value conversion per row in
+ * the claim's own parameters, and a claimed row is unarchived (so never dead); the queue-control columns, the
+ * headers and the progress (priority, dedup key, group key, last error, headers, progress) come packed in one JSONB
+ * value that is NULL for the usual row (priority 0, no keys, no error, no headers, no progress). Every returned column costs a value conversion per row in
  * the driver (a timestamp is a Date to build), and the claim is the drain's hot path.
  */
+import type { JsonValue } from "../../json-types.js";
 import type { MessageError } from "../../queue-controls-types.js";
 import type { QueueMessage } from "../../types.js";
 import type { Row } from "./postgres-connection.js";
@@ -14,9 +15,9 @@ export function claimedReturning(alias: string): string {
   const a = alias;
   return `${a}.id, ${a}.payload, ${a}.enqueued_at, ${a}.read_ct, ${a}.dequeued_at, ${a}.producer_worker_id,
            CASE WHEN ${a}.priority = 0 AND ${a}.dedup_key IS NULL AND ${a}.group_key IS NULL
-                     AND ${a}.last_error IS NULL AND ${a}.headers IS NULL THEN NULL
+                     AND ${a}.last_error IS NULL AND ${a}.headers IS NULL AND ${a}.progress IS NULL THEN NULL
                 ELSE pg_catalog.jsonb_build_array(${a}.priority, ${a}.dedup_key, ${a}.group_key, ${a}.last_error,
-                                                  ${a}.headers) END AS extras`;
+                                                  ${a}.headers, ${a}.progress) END AS extras`;
 }
 
 /** The columns of {@link claimedReturning}, selected from a CTE or sub-select `alias` that returned them. */
@@ -32,6 +33,7 @@ type Extras = [
   groupKey: string | null,
   lastError: MessageError | null,
   headers: Record<string, string> | null,
+  progress: JsonValue | null,
 ];
 
 /** What the claim wrote to every row it claimed. */
@@ -63,5 +65,6 @@ export function toClaimedMessage(r: Row, w: ClaimWrote): QueueMessage {
     groupKey: extras === null ? null : extras[2],
     lastError: extras === null ? null : extras[3],
     headers: extras === null ? null : extras[4],
+    progress: extras === null ? null : (extras[5] ?? null),
   };
 }

@@ -20,6 +20,7 @@ const MESSAGE = [
   "group_key",
   "last_error",
   "headers",
+  "progress",
 ];
 /** A queue's columns and its settings' (`pgqrs_queue_settings`, LEFT JOINed: NULL when the queue has none). */
 const QUEUE = ["id", "queue_name", "created_at"];

@@ -267,5 +267,6 @@ function written(p: EnqueueParams, id: number, payload: string, dedupKey: string
     groupKey: p.groupKey ?? null,
     lastError: null,
     headers: p.headers ?? null,
+    progress: null,
   };
 }

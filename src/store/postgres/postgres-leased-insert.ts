@@ -81,6 +81,7 @@ export function leasedInsertMessage(id: number, consumerWorkerId: unknown, p: Le
     groupKey: p.groupKey ?? null,
     lastError: null,
     headers: p.headers ?? null,
+    progress: null,
   };
 }
 

@@ -14,6 +14,7 @@ import type {
   WorkflowRecord,
   WorkflowStatus,
 } from "../../types.js";
+import type { JsonValue } from "../../json-types.js";
 import type { MessageError, RetryOptions } from "../../queue-controls-types.js";
 import { deadLetteredAtOf } from "../dead-letters.js";
 import { toAttemptErrors } from "../step-attempt-errors.js";
@@ -48,6 +49,7 @@ export function toMessage(r: Row): QueueMessage {
     groupKey: textOrNull(r.group_key),
     lastError: toMessageError(r.last_error),
     headers: toHeaders(r.headers),
+    progress: r.progress === undefined ? null : (r.progress as JsonValue | null),
   };
 }
 

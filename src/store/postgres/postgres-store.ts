@@ -26,6 +26,7 @@ import { describeTarget, PostgresConnection, storeClosed } from "./postgres-conn
 import { createDashboardReadOps } from "./postgres-dashboard-reads.js";
 import { createMessageAdminOps } from "./postgres-message-admin.js";
 import { createMessageLeaseOps } from "./postgres-message-leases.js";
+import { createMessageProgressOps } from "./postgres-message-progress.js";
 import { createMetricsOps } from "./postgres-metrics.js";
 import { type ListenerReport, notifyOrigin, PostgresListener } from "./postgres-listener.js";
 import { install } from "./postgres-migrations.js";
@@ -121,6 +122,7 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     ...({
       ...createMessageLeaseOps(conn, origin),
       ...createMessageAdminOps(conn),
+      ...createMessageProgressOps(conn),
       listen: ({ queueId, onNotify }: { queueId: number; onNotify: () => void }) =>
         listener.subscribe(queueId, onNotify),
     } satisfies MessageStoreOps),

@@ -149,6 +149,7 @@ function enqueueLeased(c: SqliteConnection, p: EnqueueParams, lease: NonNullable
     groupKey,
     lastError: null,
     headers: p.headers ?? null,
+    progress: null,
   };
   return [message];
 }

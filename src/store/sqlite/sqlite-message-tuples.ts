@@ -5,6 +5,7 @@
  * not set, as tuples. Written times are decoded from their stored text, so a message reads exactly as a re-read
  * of its row would.
  */
+import type { JsonValue } from "../../json-types.js";
 import type { MessageError } from "../../queue-controls-types.js";
 import type { QueueMessage } from "../../types.js";
 import { decodeTime } from "./sqlite-time.js";
@@ -49,18 +50,20 @@ export function insertedMessages(ids: number[], payloads: readonly string[], v: 
     groupKey: v.groupKey,
     lastError: null,
     headers: v.headers,
+    progress: null,
   }));
 }
 
 /**
  * The claim's RETURNING list: what it did not write itself. `archived_at` is NULL, the claim requires it. The queue
- * control columns and the headers come packed in one JSON value that is NULL for the usual row (priority 0, no
- * keys, no error, no headers): each column returned costs a value conversion per row in the driver (measured: four
+ * control columns, the headers and the progress come packed in one JSON value that is NULL for the usual row
+ * (priority 0, no keys, no error, no headers, no progress): each column returned costs a value conversion per row in the driver (measured: four
  * separate columns made 50-message claims about 3% dearer in SQLite alone).
  */
 export const CLAIMED_COLUMNS = `id, payload, enqueued_at, read_ct, dequeued_at, producer_worker_id,
   CASE WHEN priority = 0 AND dedup_key IS NULL AND group_key IS NULL AND last_error IS NULL AND headers IS NULL
-       THEN NULL ELSE json_array(priority, dedup_key, group_key, json(last_error), json(headers)) END`;
+            AND progress IS NULL
+       THEN NULL ELSE json_array(priority, dedup_key, group_key, json(last_error), json(headers), json(progress)) END`;
 
 export type ClaimedTuple = [
   id: number,
@@ -69,7 +72,7 @@ export type ClaimedTuple = [
   readCt: number | null,
   dequeuedAt: string | null,
   producerWorkerId: number | null,
-  /** JSON `[priority, dedupKey, groupKey, lastError, headers]`, or NULL for priority 0 without keys, error or headers. */
+  /** JSON `[priority, dedupKey, groupKey, lastError, headers, progress]`, or NULL for the usual row (see above). */
   controls: string | null,
 ];
 
@@ -79,9 +82,10 @@ type Controls = [
   groupKey: string | null,
   lastError: MessageError | null,
   headers: Record<string, string> | null,
+  progress: JsonValue | null,
 ];
 
-const NO_CONTROLS: Controls = [0, null, null, null, null];
+const NO_CONTROLS: Controls = [0, null, null, null, null, null];
 
 /** What the claim wrote to every claimed row, times as stored. */
 export interface ClaimedValues {
@@ -117,7 +121,7 @@ export function claimedMessages(rows: ClaimedTuple[], v: ClaimedValues): QueueMe
       lastEnqueued = enqueuedAt;
       lastEnqueuedMs = decodeTime(enqueuedAt).getTime();
     }
-    const [priority, dedupKey, groupKey, lastError, headers] = controls?.get(id) ?? NO_CONTROLS;
+    const [priority, dedupKey, groupKey, lastError, headers, progress] = controls?.get(id) ?? NO_CONTROLS;
     return {
       id,
       queueId: v.queueId,
@@ -136,6 +140,7 @@ export function claimedMessages(rows: ClaimedTuple[], v: ClaimedValues): QueueMe
       groupKey,
       lastError,
       headers: headers ?? null,
+      progress: progress ?? null,
     };
   });
 }

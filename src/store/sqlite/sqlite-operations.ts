@@ -20,6 +20,7 @@ import type { WorkflowStoreOps } from "../workflow-store.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import * as dashboardReads from "./sqlite-dashboard-reads.js";
 import * as messageQueries from "./sqlite-message-queries.js";
+import * as progress from "./sqlite-message-progress.js";
 import * as messages from "./sqlite-messages.js";
 import * as metrics from "./sqlite-metrics.js";
 import { install } from "./sqlite-migrations.js";
@@ -89,6 +90,7 @@ export function sqliteOperations(
     deleteOwned: write("deleteOwned", messages.deleteOwned),
     extendVisibility: write("extendVisibility", messages.extendVisibility),
     release: write("release", messages.release),
+    updateProgress: write("updateProgress", progress.updateProgress),
     releaseWorkerMessages: write("releaseWorkerMessages", messages.releaseWorkerMessages),
     deleteMessages: write("deleteMessages", messageQueries.deleteMessages),
     getMessage: read("getMessage", messageQueries.getMessage),

@@ -9,6 +9,7 @@ import type {
   WorkflowRecord,
   WorkflowStatus,
 } from "../../types.js";
+import type { JsonValue } from "../../json-types.js";
 import type { MessageError, RetryOptions } from "../../queue-controls-types.js";
 import { deadLetteredAtOf } from "../dead-letters.js";
 import type { RunWaitingFor } from "../run-primitives.js";
@@ -50,6 +51,8 @@ export interface MessageRow {
   last_error?: string | null;
   /** Migration 0013's column: JSON of the headers (trace context), or NULL. */
   headers?: string | null;
+  /** Migration 0014's column: JSON of the last reported progress, or NULL. */
+  progress?: string | null;
 }
 
 export interface WorkerRow {
@@ -171,6 +174,7 @@ export function toMessage(r: MessageRow): QueueMessage {
     groupKey: r.group_key ?? null,
     lastError: decodeMessageError(r.last_error),
     headers: r.headers === null || r.headers === undefined ? null : (JSON.parse(r.headers) as Record<string, string>),
+    progress: r.progress === null || r.progress === undefined ? null : (JSON.parse(r.progress) as JsonValue),
   };
 }
 
