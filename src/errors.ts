@@ -1,3 +1,8 @@
+import type { ValidationFailedDetails } from "./error-details-entities.js";
+import type { PgqrsErrorDetailsMap, PgqrsErrorDetailsOf } from "./error-details.js";
+
+export type { PgqrsErrorDetailsMap } from "./error-details.js";
+
 /**
  * Every failure pgqrs raises on purpose is a {@link PgqrsError} with a stable string `code`.
  * Callers branch on `code` (or `instanceof` a subclass), never on message text.
@@ -41,29 +46,63 @@ export type PgqrsErrorCode =
   | "NON_RETRYABLE"
   | "INTERNAL";
 
-/** Extra, code-specific facts kept on the error object for programmatic use. */
+/**
+ * Extra, code-specific facts kept on the error object for programmatic use, as an open record: the `details` of a
+ * {@link PgqrsError} whose code is not narrowed. `PgqrsErrorDetailsMap[code]` is the shape for one code.
+ */
 export type PgqrsErrorDetails = Readonly<Record<string, unknown>>;
 
-export interface PgqrsErrorOptions {
+/**
+ * The options of `new PgqrsError(code, message, options)`. `details` is typed by the code
+ * ({@link PgqrsErrorDetailsMap}): a field the map does not declare for that code fails to compile, and `details`
+ * must be given when the code has required fields.
+ */
+export type PgqrsErrorOptions<C extends PgqrsErrorCode = PgqrsErrorCode> = {
+  /** The underlying error (a driver error, the error a wrapper caught); becomes `Error.cause`. */
   cause?: unknown;
-  details?: PgqrsErrorDetails;
-}
+} & (Record<string, never> extends PgqrsErrorDetailsOf<C>
+  ? {
+      /** Facts about the failure; `{}` when omitted. */
+      details?: PgqrsErrorDetailsOf<C>;
+    }
+  : {
+      /** Facts about the failure. */
+      details: PgqrsErrorDetailsOf<C>;
+    });
 
-/** The one error type of pgqrs. `code` is stable; `message` names the offending value and the fix. */
-export class PgqrsError extends Error {
-  readonly code: PgqrsErrorCode;
-  readonly details: PgqrsErrorDetails;
+/** The constructor's optional `options` argument: required when the code's details have required fields. */
+type OptionsArgument<C extends PgqrsErrorCode> =
+  Record<string, never> extends PgqrsErrorDetailsOf<C>
+    ? [options?: PgqrsErrorOptions<C>]
+    : [options: PgqrsErrorOptions<C>];
 
-  constructor(code: PgqrsErrorCode, message: string, options: PgqrsErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+/**
+ * The one error type of pgqrs. `code` is stable; `message` names the offending value and the fix; `details` holds
+ * the code's facts, typed by `C` ({@link PgqrsErrorDetailsMap}). `PgqrsError` alone (any code) has open
+ * `details`; `isPgqrsError(err, code)` narrows to `PgqrsError<code>`.
+ *
+ * @typeParam C - The code (or codes) of the error; all of {@link PgqrsErrorCode} by default.
+ * @typeParam D - The type of `details`, derived from `C`: leave it out.
+ */
+export class PgqrsError<
+  C extends PgqrsErrorCode = PgqrsErrorCode,
+  D extends PgqrsErrorDetails = PgqrsErrorDetailsOf<C>,
+> extends Error {
+  /** The stable code callers branch on. */
+  readonly code: C;
+  /** Facts about the failure, by code ({@link PgqrsErrorDetailsMap}); `{}` when the site gave none. */
+  readonly details: D;
+
+  constructor(code: C, message: string, ...[options]: OptionsArgument<C>) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "PgqrsError";
     this.code = code;
-    this.details = options.details ?? {};
+    this.details = (options?.details ?? {}) as D;
   }
 }
 
 /** Raised when a worker, run or step is asked to move between states its state machine forbids. */
-export class InvalidStateTransitionError extends PgqrsError {
+export class InvalidStateTransitionError extends PgqrsError<"INVALID_STATE_TRANSITION"> {
   readonly from: string;
   readonly to: string;
   readonly reason: string;
@@ -80,8 +119,9 @@ export class InvalidStateTransitionError extends PgqrsError {
 }
 
 /** Raised by payload and argument validation; nothing was written. */
-export class ValidationError extends PgqrsError {
-  constructor(reason: string, details: PgqrsErrorDetails = {}) {
+export class ValidationError extends PgqrsError<"VALIDATION_FAILED"> {
+  /** `details` are the check's facts besides `reason` (see `PgqrsErrorDetailsMap["VALIDATION_FAILED"]`). */
+  constructor(reason: string, details: Omit<ValidationFailedDetails, "reason"> = {}) {
     super("VALIDATION_FAILED", `Validation failed: ${reason}`, { details: { reason, ...details } });
     this.name = "ValidationError";
   }
@@ -92,7 +132,7 @@ export class ValidationError extends PgqrsError {
  * "Transient error (CODE): text", as pgqrs displays it; the step's stored error keeps the text alone
  * (`transientMessage`).
  */
-export class TransientStepError extends PgqrsError {
+export class TransientStepError extends PgqrsError<"TRANSIENT"> {
   readonly transientCode: string;
   /** The message as given, without the code: what the step's error JSON stores. */
   readonly transientMessage: string;
@@ -117,14 +157,20 @@ export class TransientStepError extends PgqrsError {
  * policy (default 3 retries). The step's stored error is `{ is_transient: false, code: "NON_RETRYABLE", message }`,
  * pgqrs's form of a permanent failure.
  */
-export class NonRetryableError extends PgqrsError {
+export class NonRetryableError extends PgqrsError<"NON_RETRYABLE"> {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super("NON_RETRYABLE", message, options.cause === undefined ? {} : { cause: options.cause });
     this.name = "NonRetryableError";
   }
 }
 
-/** True when `err` is a {@link PgqrsError} with the given code. */
+/**
+ * True when `err` is a {@link PgqrsError} with the given code (any code when omitted). With a code, `err` narrows
+ * to `PgqrsError<code>`, so `err.details` has that code's fields (`isPgqrsError(err, "RATE_LIMITED")` →
+ * `err.details.retryAfterMs: number | null`).
+ */
+export function isPgqrsError<C extends PgqrsErrorCode>(err: unknown, code: C): err is PgqrsError<C>;
+export function isPgqrsError(err: unknown): err is PgqrsError;
 export function isPgqrsError(err: unknown, code?: PgqrsErrorCode): err is PgqrsError {
   return err instanceof PgqrsError && (code === undefined || err.code === code);
 }

@@ -114,6 +114,7 @@ export {
   PgqrsError,
   type PgqrsErrorCode,
   type PgqrsErrorDetails,
+  type PgqrsErrorDetailsMap,
   TransientStepError,
   ValidationError,
 } from "./errors.js";

@@ -3,7 +3,7 @@
  * or trigger started before the definition was created says what to run. Shared by the API and both backends
  * (like errors.ts, it depends on nothing else).
  */
-import { PgqrsError, type PgqrsErrorDetails } from "./errors.js";
+import { PgqrsError, type PgqrsErrorDetailsMap } from "./errors.js";
 
 /** The calls that create the workflow `name` (code, store shortcut, CLI), as one sentence. */
 export function createWorkflowHint(name: string): string {
@@ -17,7 +17,11 @@ export function createWorkflowHint(name: string): string {
 /** WORKFLOW_NOT_FOUND: the workflow `name` was never created in this database (or was deleted). */
 export function workflowNotCreated(
   name: string,
-  options: { cause?: unknown; details?: PgqrsErrorDetails; context?: string } = {},
+  options: {
+    cause?: unknown;
+    details?: Omit<PgqrsErrorDetailsMap["WORKFLOW_NOT_FOUND"], "name">;
+    context?: string;
+  } = {},
 ): PgqrsError {
   const context = options.context === undefined ? "" : ` (${options.context})`;
   return new PgqrsError(

@@ -1,4 +1,4 @@
-import { PgqrsError } from "../errors.js";
+import { PgqrsError, type PgqrsErrorDetailsMap } from "../errors.js";
 
 /**
  * A value check of the configuration field table: `expected` says what a valid value is ("an integer number of
@@ -61,7 +61,7 @@ export const stringList: Check<string[]> = {
 export function configError(
   field: string,
   message: string,
-  extra: { cause?: unknown; [k: string]: unknown } = {},
+  extra: { cause?: unknown } & Omit<PgqrsErrorDetailsMap["INVALID_CONFIG"], "field"> = {},
 ): PgqrsError {
   const { cause, ...details } = extra;
   return new PgqrsError("INVALID_CONFIG", `Invalid configuration value for ${field}: ${message}`, {

@@ -85,7 +85,7 @@ export async function waitForResult<T>(
       throw new PgqrsError(
         "TIMEOUT",
         `Operation timeout: run of message ${messageId} did not finish within ${options.timeoutMs} ms`,
-        { details: { messageId, timeoutMs: options.timeoutMs } },
+        { details: { messageId, timeoutMs: options.timeoutMs as number } },
       );
     }
     await waker.wait(Math.min(interval, left), options.signal);

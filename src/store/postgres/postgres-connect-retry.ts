@@ -58,14 +58,14 @@ export async function retryTransientConnect<T>(fn: () => Promise<T>, timeoutMs: 
       const elapsed = Date.now() - started;
       if (!isTransientConnectFailure(err)) throw err;
       const left = timeoutMs - elapsed;
-      if (left <= 0) throw gaveUp(err as PgqrsError, attempt, elapsed);
+      if (left <= 0) throw gaveUp(err as PgqrsError<"CONNECTION_FAILED">, attempt, elapsed);
       await new Promise((resolve) => setTimeout(resolve, Math.min(delay, left)));
       delay = Math.min(MAX_DELAY_MS, delay * 2);
     }
   }
 }
 
-function gaveUp(last: PgqrsError, attempts: number, elapsedMs: number): PgqrsError {
+function gaveUp(last: PgqrsError<"CONNECTION_FAILED">, attempts: number, elapsedMs: number): PgqrsError {
   if (attempts === 1) return last;
   return new PgqrsError(
     "CONNECTION_FAILED",

@@ -3,6 +3,7 @@
  * The original error (a `pg.DatabaseError` with every server field: code, detail, hint, constraint, table, …) is
  * always kept as `cause`; the useful fields are copied into `details` too.
  */
+import type { PostgresServerFields } from "../../error-details-store.js";
 import { PgqrsError, type PgqrsErrorCode } from "../../errors.js";
 import { missingSchemaError } from "./postgres-missing-schema.js";
 
@@ -61,14 +62,14 @@ export function classifyPgError(err: unknown): PgqrsErrorCode {
   return "QUERY_FAILED";
 }
 
-function serverFields(err: unknown): Record<string, unknown> {
+function serverFields(err: unknown): PostgresServerFields {
   if (typeof err !== "object" || err === null) return {};
   const out: Record<string, unknown> = {};
   for (const key of ["code", "severity", "detail", "hint", "schema", "table", "column", "constraint", "routine"]) {
     const value = (err as Record<string, unknown>)[key];
     if (value !== undefined) out[key] = value;
   }
-  return out;
+  return out as PostgresServerFields;
 }
 
 function describe(err: unknown): string {

@@ -2,7 +2,7 @@
  * `verify()`: the tables exist in the configured schema (never another schema on the search_path) and message
  * references are intact. Only SELECTs, in a READ ONLY transaction, so it provably writes nothing.
  */
-import { PgqrsError } from "../../errors.js";
+import { PgqrsError, type PgqrsErrorDetailsMap } from "../../errors.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { countOf } from "./postgres-rows.js";
 import { missingObjects } from "./postgres-verify-objects.js";
@@ -17,7 +17,7 @@ const TABLES: readonly (readonly [table: string, description: string])[] = [
   ["pgqrs_migrations", "Migrations table"],
 ];
 
-function invalid(message: string, details: Record<string, unknown> = {}): PgqrsError {
+function invalid(message: string, details: PgqrsErrorDetailsMap["SCHEMA_VALIDATION"] = {}): PgqrsError {
   return new PgqrsError("SCHEMA_VALIDATION", `Schema validation failed: ${message}`, { details });
 }
 
