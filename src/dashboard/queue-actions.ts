@@ -84,17 +84,19 @@ export class QueueActions {
     if (queue === null) return notFound(queueId);
     let replayed = 0;
     let skipped = 0;
-    for (;;) {
-      const room = MAX_BULK_REPLAY - replayed - skipped;
-      if (room <= 0) break;
+    // Every attempt counts against the bound, also one another process got to first (gone from the list).
+    let tried = 0;
+    while (tried < MAX_BULK_REPLAY) {
+      const limit = Math.min(REPLAY_PAGE, MAX_BULK_REPLAY - tried);
       // Replayed rows leave the list; the skipped ones stay in it, ahead of the rest.
-      const page = await this.#admin.listDlq(queue, { limit: Math.min(REPLAY_PAGE, room), offset: skipped });
+      const page = await this.#admin.listDlq(queue, { limit, offset: skipped });
       for (const m of page) {
+        tried += 1;
         const outcome = await this.#replayOne(queue, m.id);
         if (outcome === "replayed") replayed += 1;
         else if (outcome === "conflict") skipped += 1;
       }
-      if (page.length < Math.min(REPLAY_PAGE, room)) break;
+      if (page.length < limit) break;
     }
     const left = await this.#store.tables().messages().count({ queueId, state: "dead" });
     const parts = [`Replayed ${plural(replayed, "dead letter")} of ${queue.queueName}`];
