@@ -116,7 +116,7 @@ export const messageCommands: CommandSpec[] = [
   },
   {
     name: "message show",
-    summary: "One message with its full payload and last error",
+    summary: "One message with its full payload, progress and last error",
     args: [{ name: "id", required: true }],
     examples: ["pgqrs message show 42", "pgqrs message show 42 --json"],
     async run(ctx) {

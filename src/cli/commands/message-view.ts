@@ -41,7 +41,10 @@ export function messageColumns(now: Date): Column<QueueMessage>[] {
   ];
 }
 
-/** `message show`: the record's fields, the last error in full (message, attempt, time, head of the stack). */
+/**
+ * `message show`: the record's fields, the progress its consumer last reported (compact JSON, in full), the last
+ * error in full (message, attempt, time, head of the stack).
+ */
 export function messageDetails(m: QueueMessage, queue: string | number, now: Date): string {
   const pairs: [string, Cell][] = [
     ["id", m.id],
@@ -58,6 +61,7 @@ export function messageDetails(m: QueueMessage, queue: string | number, now: Dat
     ["consumer", m.consumerWorkerId],
     ["archived", m.archivedAt],
     ["dead-lettered", m.deadLetteredAt],
+    ["progress", m.progress === null ? null : JSON.stringify(m.progress)],
     ["last error", m.lastError === null ? null : `attempt ${m.lastError.attempt}, ${failedAt(m.lastError)}`],
   ];
   const parts = [keyValues(pairs)];
