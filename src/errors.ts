@@ -88,6 +88,15 @@ export class PgqrsError<
   C extends PgqrsErrorCode = PgqrsErrorCode,
   D extends PgqrsErrorDetails = PgqrsErrorDetailsOf<C>,
 > extends Error {
+  /**
+   * `err instanceof PgqrsError` (or a subclass): the built-in check, unchanged; declared so that the narrowed type is
+   * `PgqrsError` with open `details` (or the subclass), not `PgqrsError<any>`.
+   */
+  static override [Symbol.hasInstance]<T>(this: abstract new (...args: never) => T, value: unknown): value is T {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class right of instanceof (a subclass too).
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
   /** The stable code callers branch on. */
   readonly code: C;
   /** Facts about the failure, by code ({@link PgqrsErrorDetailsMap}); `{}` when the site gave none. */
