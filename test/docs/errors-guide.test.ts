@@ -1,0 +1,109 @@
+/**
+ * docs/errors.md, checked two ways. Type-checked: its ```ts sample compiles under `tsc --strict` (NodeNext, as a
+ * user's project would) against the package's published types, so `isPgqrsError(err, "RATE_LIMITED")` gives typed
+ * details and the `// @ts-expect-error` line (a field RATE_LIMITED does not have) is still an error. Executed: on
+ * each backend the sample runs as written in a fresh database, exits 0, prints no "Error", and prints every line a
+ * `console.log(…); // expected` comment announces. Samples import "pgqrs", which resolves to the built dist/
+ * (npm test builds first).
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { BACKENDS, type BackendName } from "../support/backends.js";
+import { createDatabase, expectedOutput, fencedBlocks, inOrder, runSample } from "./sample-support.js";
+
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
+
+const ROOT = process.cwd();
+const PAGE = "docs/errors.md";
+const markdown = readFileSync(join(ROOT, PAGE), "utf8");
+const samples = fencedBlocks(markdown, /^(ts|typescript)$/)
+  .filter((b) => b.code.includes('from "pgqrs"'))
+  .map((b) => ({ name: `${PAGE}:${b.line}`, ...b }));
+
+/** Type-check `files` (name → code) as a strict NodeNext project inside the repository; returns tsc's output. */
+function typecheck(files: Record<string, string>): Promise<{ code: number; output: string }> {
+  const base = join(ROOT, "test-artifacts", "docs-typecheck");
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(join(base, "errors-"));
+  for (const [name, code] of Object.entries(files)) writeFileSync(join(dir, name), code);
+  const compilerOptions = {
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    lib: ["ES2023"],
+    types: ["node"],
+    noEmit: true,
+    skipLibCheck: true,
+  };
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["*.ts"] }));
+  const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+  return new Promise((resolve) => {
+    execFile(process.execPath, [tsc, "-p", dir], { timeout: 90_000 }, (err, stdout, stderr) =>
+      resolve({ code: err === null ? 0 : typeof err.code === "number" ? err.code : 1, output: stdout + stderr }),
+    );
+  });
+}
+
+describe("the errors page", () => {
+  it("shows narrowing by code in a sample that announces its output", () => {
+    expect(samples.length).toBe(1);
+    const code = samples.map((s) => s.code).join("\n");
+    for (const api of ['pgqrs.isPgqrsError(err, "RATE_LIMITED")', "err.details.retryAfterMs", "@ts-expect-error"]) {
+      expect(code, api).toContain(api);
+    }
+    expect(code).not.toMatch(/details as /);
+    for (const s of samples) expect(expectedOutput(s.code).length, s.name).toBe(2);
+  });
+
+  it("lists every code's details", () => {
+    const codes = readFileSync(join(ROOT, "src/errors.ts"), "utf8").match(/\| "([A-Z_]+)"/g) ?? [];
+    expect(codes.length).toBeGreaterThan(30);
+    const table = markdown.slice(markdown.indexOf("## What the details hold"));
+    for (const c of codes.map((m) => m.slice(3, -1))) expect(table, c).toContain(`\`${c}\``);
+  });
+
+  it("type-checks under strict TypeScript: details typed by code, the wrong field an error", async () => {
+    const files = Object.fromEntries(samples.map((s, i) => [`sample-${i}.ts`, `${s.code}\nexport {};\n`]));
+    // Without the @ts-expect-error directive the wrong field must be reported: the line is a real check.
+    files["wrong-field.ts"] = [
+      'import * as pgqrs from "pgqrs";',
+      "export function f(err: unknown): number | null | undefined {",
+      '  if (!pgqrs.isPgqrsError(err, "RATE_LIMITED")) return undefined;',
+      "  const ms: number | null = err.details.retryAfterMs;",
+      "  void ms;",
+      "  return err.details.queueName;",
+      "}",
+    ].join("\n");
+    const r = await typecheck(files);
+    expect(r.output).toContain("wrong-field.ts(6,");
+    expect(r.output).toContain("Property 'queueName' does not exist");
+    expect(r.output.split("\n").filter((l) => l.includes("error TS")).length, r.output).toBe(1);
+  });
+
+  describe.each(BACKENDS)("on %s", (backend: BackendName) => {
+    let db: { dsn: string; drop: () => Promise<void> };
+
+    beforeAll(async () => {
+      db = await createDatabase(backend);
+    });
+
+    afterAll(async () => {
+      await db?.drop();
+    });
+
+    it.each(samples)("$name runs and prints what it says", async ({ code }) => {
+      const r = await runSample(code, db.dsn);
+      expect(r.output, r.output).not.toContain("Error");
+      expect(r.code, r.output).toBe(0);
+      const expected = expectedOutput(code);
+      expect(
+        inOrder(r.stdout.split("\n"), expected),
+        `expected, in order:\n${expected.join("\n")}\n---\n${r.stdout}`,
+      ).toBe(true);
+    });
+  });
+});
