@@ -154,6 +154,26 @@ describe.each(EVERY_BACKEND)("message progress on %s", (backend) => {
     expect(await progressOf(store, b!.id)).toEqual({ index: 1 });
   });
 
+  it("is reported by a typed queue's worker handler in its poll loop", async () => {
+    const { store } = await setup();
+    const imports = pgqrs.defineQueue<{ rows: number }>(`progress_typed_${n}`);
+    const m = await imports.enqueue(store, { rows: 2 });
+    const reported: boolean[] = [];
+    const worker = await imports.worker(store, async (message, { updateProgress, consumer }) => {
+      for (let row = 1; row <= message.payload.rows; row++) reported.push(await updateProgress({ row }));
+      reported.push(await consumer.updateProgress(message.id, { row: "done" }));
+    });
+    // Poll for the handler's end with a generous bound (no fixed sleep).
+    for (let i = 0; i < 2_000 && (await pgqrs.admin(store).getMessage(m.id)).archivedAt === null; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await worker.stop();
+    expect(reported).toEqual([true, true, true]);
+    const done = await pgqrs.admin(store).getMessage(m.id);
+    expect(done.archivedAt).not.toBeNull();
+    expect(done.progress).toEqual({ row: "done" });
+  });
+
   it("comes back from the claim of a queue with a concurrency limit", async () => {
     const { store } = await setup();
     await pgqrs.admin(store).createQueue("progress_limited", { concurrencyLimit: 1 });
