@@ -16,15 +16,10 @@ export interface EntityErrorDetailsMap {
     /** True when the queue and worker name arguments look swapped (the worker name is an existing queue). */
     swapped?: true;
   }>;
-  /**
-   * `createQueue` of a name that is taken. The SQLite and Turso backends set `name`, the PostgreSQL backend
-   * `queueName`; read whichever is present.
-   */
+  /** `createQueue` of a name that is taken (every backend). */
   QUEUE_ALREADY_EXISTS: Readonly<{
-    /** The queue name (SQLite, Turso). */
-    name?: string;
-    /** The queue name (PostgreSQL). */
-    queueName?: string;
+    /** The queue name. */
+    name: string;
   }>;
   /** A workflow that was never created in this database (or was deleted). */
   WORKFLOW_NOT_FOUND: Readonly<{

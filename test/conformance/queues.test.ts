@@ -14,6 +14,8 @@ describe.each(EVERY_BACKEND)("queues and admin on %s", (backend) => {
     const dup = await thrown(() => store.queue("emails"));
     expect(dup.code).toBe("QUEUE_ALREADY_EXISTS");
     expect(dup.message).toContain("emails");
+    // The same details on every backend (the PostgreSQL backend once said `queueName`).
+    expect(dup.details).toEqual({ name: "emails" });
     const missing = await thrown(() => admin.getQueue("nope"));
     expect(missing.code).toBe("QUEUE_NOT_FOUND");
     expect(missing.message).toContain("'nope'");

@@ -58,7 +58,7 @@ export function createQueueOps(conn: PostgresConnection): QueueOps {
         if (err instanceof PgqrsError && isUniqueViolation(err.cause)) {
           throw new PgqrsError("QUEUE_ALREADY_EXISTS", `Queue '${name}' already exists`, {
             cause: err.cause,
-            details: { queueName: name },
+            details: { name },
           });
         }
         throw err;
