@@ -42,8 +42,6 @@ export interface EntityErrorDetailsMap {
     runId?: number;
     /** The trigger message whose run was asked for. */
     messageId?: number;
-    /** The run id, as the CLI's `workflow run` view names it. */
-    id?: number;
   }>;
   /** A schedule that does not exist. */
   SCHEDULE_NOT_FOUND: Readonly<{

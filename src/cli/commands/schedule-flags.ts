@@ -69,7 +69,10 @@ export function asUsage(err: unknown): unknown {
 /** A missing schedule's error, with the command that lists the names there are. */
 export function withListHint(err: unknown): unknown {
   if (isPgqrsError(err, "SCHEDULE_NOT_FOUND")) {
-    return new PgqrsError(err.code, `${err.message}; see the names with \`pgqrs schedule list\``);
+    return new PgqrsError(err.code, `${err.message}; see the names with \`pgqrs schedule list\``, {
+      cause: err.cause,
+      details: err.details,
+    });
   }
   return err;
 }

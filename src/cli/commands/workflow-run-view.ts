@@ -106,7 +106,7 @@ export async function findRun(store: Store, raw: string | undefined, byMessage: 
     throw new pgqrs.PgqrsError(
       "RUN_NOT_FOUND",
       byMessage ? `No run for message ${id} yet (no worker has picked it up)` : `Run with id '${id}' not found`,
-      { details: { id } },
+      { details: byMessage ? { messageId: id } : { runId: id } },
     );
   }
   return run;
