@@ -17,7 +17,7 @@ function markdownFiles(dir: string): string[] {
 }
 
 /** GitHub's id for a heading's text. */
-export function headingId(text: string): string {
+function headingId(text: string): string {
   return text
     .trim()
     .toLowerCase()
