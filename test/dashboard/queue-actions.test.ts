@@ -231,6 +231,24 @@ describe.each(BACKENDS)("queue page: enqueue, purge, bulk replay (%s)", (backend
     expect(workers).toContain(`<tr id="worker-${consumer.id}" data-worker="${consumer.id}"`);
   });
 
+  it("shows a message's reported progress, cut in the cell and whole (escaped) in the tooltip", async () => {
+    const consumer = await store.consumer(jobs.queueName, "progress-host");
+    const [held] = await consumer.dequeue({ batchSize: 1, vtSeconds: 600 });
+    const progress = { done: 40, of: 100, note: "<b>resizing</b> images in the background batch" };
+    expect(await consumer.updateProgress(held?.id ?? 0, progress)).toBe(true);
+    const body = await (await fetch(`${base}/queues/${jobs.id}?state=all`)).text();
+    const row = /<tr data-message="\d+">.*?<\/tr>/gs.exec(body.slice(body.indexOf(`<tr data-message="${held?.id}"`)));
+    const cell = /<td class="mono" data-testid="progress" title="([^"]*)">([^<]*)<\/td>/.exec(row?.[0] ?? "");
+    // As stored (PostgreSQL's jsonb orders an object's keys its own way), escaped by the page.
+    const text = JSON.stringify((await messages().get(held?.id ?? 0))?.progress);
+    expect(JSON.parse(text)).toEqual(progress);
+    const escape = (t: string) =>
+      t.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+    expect(cell?.[1]).toBe(escape(text));
+    expect(cell?.[2]).toBe(escape(`${text.slice(0, 39)}…`));
+    expect(body).not.toContain("<b>resizing</b>");
+  });
+
   it("purges the queue: every message, their runs and its workers; the queue and the other queues stay", async () => {
     expect(await messages().count({ queueId: jobs.id, state: "all" })).toBeGreaterThan(0);
     expect(await store.tables().workers().count({ queueId: jobs.id })).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 /**
- * Cells of a message row (issue 17): its group and dedup keys, and the error of its last failed delivery, short in
- * the cell and in full (message, attempt, time, head of the stack) in the tooltip. Everything is escaped by the
+ * Cells of a message row (issue 17): its group and dedup keys, its reported progress, and the error of its last failed
+ * delivery, short in the cell and in full (message, attempt, time, head of the stack) in the tooltip. Everything is escaped by the
  * `html` template, so an error message or key holding markup shows as text.
  */
 import type { MessageError } from "../../queue-controls-types.js";
@@ -22,6 +22,16 @@ export function messageKeys(m: Pick<QueueMessage, "groupKey" | "dedupKey">): Htm
       ? ""
       : html`<div><span class="muted">${label}</span> <span class="mono" title="${k}" data-testid="${id}">${clip(k, SHORT_KEY)}</span></div>`;
   return html`${key("group", m.groupKey, "group-key")}${key("dedup", m.dedupKey, "dedup-key")}`;
+}
+
+/** Longest progress shown in a cell; the whole value is in the tooltip. */
+const SHORT_PROGRESS = 40;
+
+/** The progress a consumer reported (`updateProgress`), as compact JSON cut to a cell, whole in the tooltip. */
+export function progressCell(progress: QueueMessage["progress"]): Html {
+  if (progress === null) return html`<td><span class="muted">—</span></td>`;
+  const text = JSON.stringify(progress);
+  return html`<td class="mono" data-testid="progress" title="${text}">${clip(text, SHORT_PROGRESS)}</td>`;
 }
 
 /** The whole error as text: `Name: message`, the attempt and when, then the stack's head. */

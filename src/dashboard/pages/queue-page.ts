@@ -8,7 +8,7 @@ import { pill } from "../format.js";
 import { type Html, html } from "../html.js";
 import { MESSAGE_FILTERS, type MessageFilter, type Paged } from "../reads.js";
 import { actionForm, pager, query, stat, tabs } from "./layout.js";
-import { messageKeys, shortError } from "./message-cells.js";
+import { messageKeys, progressCell, shortError } from "./message-cells.js";
 import { queueActions } from "./queue-actions-view.js";
 import { queueSettings } from "./queue-settings-view.js";
 
@@ -67,7 +67,7 @@ export function queuePage(v: QueueView): Html {
 
 function messageTable(v: QueueView): Html {
   return html`<table data-testid="messages">
-    <thead><tr><th>ID</th><th>State</th><th>Payload</th><th class="n">Reads</th><th class="n">Priority</th>
+    <thead><tr><th>ID</th><th>State</th><th>Payload</th><th>Progress</th><th class="n">Reads</th><th class="n">Priority</th>
       <th>Keys</th><th>Enqueued</th><th>Visible</th><th>Consumer</th><th>Last error</th><th></th></tr></thead>
     <tbody>${v.messages.rows.map((msg) => {
       const state = messageState(msg, v.now, v.maxReadCt);
@@ -75,6 +75,7 @@ function messageTable(v: QueueView): Html {
         <td class="mono">${msg.id}</td>
         <td>${pill(state)}</td>
         <td><button class="link" data-payload="${msg.id}" title="View payload">${jsonPreview(msg.payload)}</button></td>
+        ${progressCell(msg.progress)}
         <td class="n">${num(msg.readCt)}</td>
         <td class="n" data-testid="priority">${num(msg.priority)}</td>
         <td>${messageKeys(msg)}</td>
