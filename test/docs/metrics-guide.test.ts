@@ -7,12 +7,11 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { BACKENDS, type BackendName } from "../support/backends.js";
 import { parsePrometheus } from "../support/prometheus-text.js";
 import { openTestStore } from "../support/stores.js";
-import { createDatabase, expectedOutput, fencedBlocks, inOrder, runSample } from "./sample-support.js";
+import { expectedOutput, fencedBlocks, samplesPrintWhatTheySay } from "./sample-support.js";
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
@@ -71,26 +70,5 @@ describe("the metrics guide", () => {
     for (const s of samples) expect(expectedOutput(s.code).length, s.name).toBeGreaterThan(0);
   });
 
-  describe.each(BACKENDS)("on %s", (backend: BackendName) => {
-    let db: { dsn: string; drop: () => Promise<void> };
-
-    beforeAll(async () => {
-      db = await createDatabase(backend);
-    });
-
-    afterAll(async () => {
-      await db?.drop();
-    });
-
-    it.each(samples)("$name runs and prints what it says", async ({ code }) => {
-      const r = await runSample(code, db.dsn);
-      expect(r.output, r.output).not.toContain("Error");
-      expect(r.code, r.output).toBe(0);
-      const expected = expectedOutput(code);
-      expect(
-        inOrder(r.stdout.split("\n"), expected),
-        `expected, in order:\n${expected.join("\n")}\n---\n${r.stdout}`,
-      ).toBe(true);
-    });
-  });
+  samplesPrintWhatTheySay(samples);
 });

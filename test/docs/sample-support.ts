@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
-import { type BackendName, freshSqlitePath, postgresDsn, uniqueName } from "../support/backends.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BACKENDS, type BackendName, freshSqlitePath, postgresDsn, uniqueName } from "../support/backends.js";
 
 const ROOT = process.cwd();
 const SAMPLES = join(ROOT, "test-artifacts", "docs-samples");
@@ -111,4 +112,33 @@ export async function createDatabase(backend: BackendName): Promise<{ dsn: strin
       }
     },
   };
+}
+
+/**
+ * On each backend, in ONE fresh database: every sample runs in order, as written, exits 0, prints no "Error", and
+ * prints every line its `console.log(…); // expected` comments announce, in order.
+ */
+export function samplesPrintWhatTheySay(samples: readonly { name: string; code: string }[]): void {
+  describe.each(BACKENDS)("on %s", (backend: BackendName) => {
+    let db: { dsn: string; drop: () => Promise<void> };
+
+    beforeAll(async () => {
+      db = await createDatabase(backend);
+    });
+
+    afterAll(async () => {
+      await db?.drop();
+    });
+
+    it.each(samples)("$name runs and prints what it says", async ({ code }) => {
+      const r = await runSample(code, db.dsn);
+      expect(r.output, r.output).not.toContain("Error");
+      expect(r.code, r.output).toBe(0);
+      const expected = expectedOutput(code);
+      expect(
+        inOrder(r.stdout.split("\n"), expected),
+        `expected, in order:\n${expected.join("\n")}\n---\n${r.stdout}`,
+      ).toBe(true);
+    });
+  });
 }

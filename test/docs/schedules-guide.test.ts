@@ -8,9 +8,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { BACKENDS, type BackendName } from "../support/backends.js";
-import { createDatabase, expectedOutput, fencedBlocks, inOrder, runSample } from "./sample-support.js";
+import { describe, expect, it, vi } from "vitest";
+import { expectedOutput, fencedBlocks, samplesPrintWhatTheySay } from "./sample-support.js";
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
@@ -74,26 +73,5 @@ describe("the schedules guide", () => {
     expect(readFileSync(join(ROOT, "docs/cli.md"), "utf8")).toContain("guides/schedules.md");
   });
 
-  describe.each(BACKENDS)("on %s", (backend: BackendName) => {
-    let db: { dsn: string; drop: () => Promise<void> };
-
-    beforeAll(async () => {
-      db = await createDatabase(backend);
-    });
-
-    afterAll(async () => {
-      await db?.drop();
-    });
-
-    it.each(samples)("$name runs and prints what it says", async ({ code }) => {
-      const r = await runSample(code, db.dsn);
-      expect(r.output, r.output).not.toContain("Error");
-      expect(r.code, r.output).toBe(0);
-      const expected = expectedOutput(code);
-      expect(
-        inOrder(r.stdout.split("\n"), expected),
-        `expected, in order:\n${expected.join("\n")}\n---\n${r.stdout}`,
-      ).toBe(true);
-    });
-  });
+  samplesPrintWhatTheySay(samples);
 });
