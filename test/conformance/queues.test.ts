@@ -4,6 +4,17 @@ import { EVERY_BACKEND } from "../support/backends.js";
 import { errorCode, openTestStore, thrown } from "../support/stores.js";
 
 describe.each(EVERY_BACKEND)("queues and admin on %s", (backend) => {
+  it("a refused duplicate uses up no queue id: the next queue's id follows the last one's", async () => {
+    const { store } = await openTestStore(backend);
+    const admin = pgqrs.admin(store);
+    const first = await admin.createQueue("ids_first");
+    for (let i = 0; i < 3; i++)
+      expect((await thrown(() => admin.createQueue("ids_first"))).code).toBe("QUEUE_ALREADY_EXISTS");
+    expect((await admin.createQueue("ids_first", { ifNotExists: true })).id).toBe(first.id);
+    const next = await admin.createQueue("ids_next");
+    expect(next.id).toBe(first.id + 1);
+  });
+
   it("creates, gets, lists and refuses duplicates", async () => {
     const { store } = await openTestStore(backend);
     const admin = pgqrs.admin(store);

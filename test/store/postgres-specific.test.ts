@@ -445,15 +445,42 @@ describe("combined workflow writes", () => {
 });
 
 describe("error translation", () => {
-  it("a duplicate queue is QUEUE_ALREADY_EXISTS with the server error as cause", async () => {
-    const b = await backend(freshSchema());
+  it("a duplicate queue is QUEUE_ALREADY_EXISTS: found before inserting, or the server's error when racing", async () => {
+    const schema = freshSchema();
+    const b = await backend(schema);
     await b.install();
     const now = new Date();
     await b.createQueue({ name: "dup", now });
     const err = await b.createQueue({ name: "dup", now }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PgqrsError);
     expect(err).toMatchObject({ code: "QUEUE_ALREADY_EXISTS", message: "Queue 'dup' already exists" });
-    expect((err as PgqrsError).cause).toMatchObject({ code: "23505" });
+    expect((err as PgqrsError).details).toEqual({ name: "dup" });
+    // Racing another creator's uncommitted insert: the create waits on the unique index, then the server refuses it.
+    const other = new pg.Client({ connectionString: postgresDsn() });
+    await other.connect();
+    try {
+      await other.query("BEGIN");
+      await other.query(`INSERT INTO "${schema}".pgqrs_queues (queue_name) VALUES ('raced')`);
+      const racing = b.createQueue({ name: "raced", now }).catch((e: unknown) => e);
+      await expect
+        .poll(
+          async () =>
+            (
+              await other.query(
+                "SELECT count(*)::int AS n FROM pg_catalog.pg_stat_activity WHERE wait_event_type = 'Lock' AND strpos(query, $1) > 0",
+                [schema],
+              )
+            ).rows[0].n,
+          { timeout: 30_000 },
+        )
+        .toBe(1);
+      await other.query("COMMIT");
+      const raced = await racing;
+      expect(raced).toMatchObject({ code: "QUEUE_ALREADY_EXISTS", message: "Queue 'raced' already exists" });
+      expect((raced as PgqrsError).cause).toMatchObject({ code: "23505" });
+    } finally {
+      await other.end();
+    }
   });
 
   it("an unreachable server is CONNECTION_FAILED without the password", async () => {

@@ -34,12 +34,18 @@ export function queueSettingsValues(s: QueueSettingsOptions): { values: unknown[
 
 /**
  * Insert a queue and, when any setting is non-null, its settings row, in one statement ($1 name, $2 now, $3..$6 the
- * settings values). Returns the queue with its settings; with `ifNotExists`, nothing when the name exists.
+ * settings values). Returns the queue with its settings; nothing when the name exists (committed). A taken name
+ * inserts no row, so it draws no id from the sequence (an id is drawn per inserted row): a refused duplicate leaves
+ * no gap in the queue ids, as on SQLite. Only a creator racing another's uncommitted insert of the same name still
+ * draws one (the unique index refuses it, or with `ifNotExists` ON CONFLICT skips it).
  */
 export function createQueueSql(conn: PostgresConnection, ifNotExists: boolean): string {
+  const queues = conn.t("pgqrs_queues");
   return `
     WITH q AS (
-      INSERT INTO ${conn.t("pgqrs_queues")} (queue_name, created_at) VALUES ($1, $2)
+      INSERT INTO ${queues} (queue_name, created_at)
+      SELECT $1::varchar, $2::timestamptz
+       WHERE NOT EXISTS (SELECT 1 FROM ${queues} WHERE queue_name OPERATOR(pg_catalog.=) $1::varchar)
       ${ifNotExists ? "ON CONFLICT (queue_name) DO NOTHING" : ""}
       RETURNING ${cols.queue()}),
     s AS (

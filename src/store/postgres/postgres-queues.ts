@@ -42,6 +42,8 @@ export function createQueueOps(conn: PostgresConnection): QueueOps {
           // queue is read instead; a read that finds nothing (deleted in between) tries again.
           const rows = await conn.query("createQueue", createQueueSql(conn, ifNotExists === true), values);
           if (rows[0] !== undefined) return toQueue(rows[0]);
+          // The name is taken: the statement inserted nothing (and drew no id).
+          if (ifNotExists !== true) throw queueAlreadyExists(name);
           const [found] = await conn.query(
             "createQueue",
             `${queueWithSettings(conn)} WHERE q.queue_name OPERATOR(pg_catalog.=) $1`,
@@ -55,12 +57,7 @@ export function createQueueOps(conn: PostgresConnection): QueueOps {
           }
         }
       } catch (err) {
-        if (err instanceof PgqrsError && isUniqueViolation(err.cause)) {
-          throw new PgqrsError("QUEUE_ALREADY_EXISTS", `Queue '${name}' already exists`, {
-            cause: err.cause,
-            details: { name },
-          });
-        }
+        if (err instanceof PgqrsError && isUniqueViolation(err.cause)) throw queueAlreadyExists(name, err.cause);
         throw err;
       }
     },
@@ -149,4 +146,9 @@ export function createQueueOps(conn: PostgresConnection): QueueOps {
       });
     },
   };
+}
+
+/** QUEUE_ALREADY_EXISTS for `name` (`cause`: the unique violation of a creator that raced another). */
+function queueAlreadyExists(name: string, cause?: unknown): PgqrsError<"QUEUE_ALREADY_EXISTS"> {
+  return new PgqrsError("QUEUE_ALREADY_EXISTS", `Queue '${name}' already exists`, { cause, details: { name } });
 }
