@@ -242,10 +242,10 @@ describe.each(BACKENDS)("queue page: enqueue, purge, bulk replay (%s)", (backend
     // As stored (PostgreSQL's jsonb orders an object's keys its own way), escaped by the page.
     const text = JSON.stringify((await messages().get(held?.id ?? 0))?.progress);
     expect(JSON.parse(text)).toEqual(progress);
-    const escape = (t: string) =>
+    const escaped = (t: string) =>
       t.replaceAll("&", "&amp;").replaceAll('"', "&quot;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
-    expect(cell?.[1]).toBe(escape(text));
-    expect(cell?.[2]).toBe(escape(`${text.slice(0, 39)}…`));
+    expect(cell?.[1]).toBe(escaped(text));
+    expect(cell?.[2]).toBe(escaped(`${text.slice(0, 39)}…`));
     expect(body).not.toContain("<b>resizing</b>");
   });
 
