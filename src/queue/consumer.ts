@@ -1,21 +1,22 @@
 /**
  * `Consumer`: a registered consumer of one queue. It holds the queue's settings as last read and is the surface
- * callers and loops use; its claims are in `consumer-claims.ts`, listening for messages in `message-listening.ts`,
- * the options of claims and releases in `consumer-options.ts`. Operations on held messages (extend, archive,
- * delete, release) and its shutdown are here.
+ * callers and loops use; its claims are in `consumer-claims.ts`, its releases in `consumer-release.ts`, listening
+ * for messages in `message-listening.ts`, the options of claims and releases in `consumer-options.ts`. Operations
+ * on held messages (extend, archive, delete, release) and its shutdown are here.
  */
 import { PgqrsError } from "../errors.js";
 import { eventsOf, type StoreEvents } from "../observability/events.js";
 import { maxAttemptsOf } from "./retry-backoff.js";
 import type { QueueMessage, QueueRecord, RunRecord, WorkerRecord } from "../types.js";
 import { assertId, assertIds } from "../validation/arguments.js";
-import { assertDate, assertSeconds } from "../validation/time-arguments.js";
+import { assertSeconds } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import { WorkerHandle } from "../workers/worker-handle.js";
 import { archiveAndClaim, claimMessages, claimStartingRuns } from "./consumer-claims.js";
 import type { DequeueOptions, ReleaseOptions } from "./consumer-options.js";
+import { releaseHeld } from "./consumer-release.js";
 import type { HandoffOffer } from "./enqueue-signals.js";
-import { emitCompleted, emitFailed, type MessageEventSource } from "./message-events.js";
+import { emitCompleted, type MessageEventSource } from "./message-events.js";
 import { checkIteratorOptions, MessageIterator, type MessageIteratorOptions } from "./message-iterator.js";
 import { serializeProgress } from "./message-progress.js";
 import { listenForQueueMessages, RemoteWakeOutcome } from "./message-listening.js";
@@ -242,26 +243,8 @@ export class Consumer extends WorkerHandle {
    * Give held messages back, visible at `visibleAt` (default now); one result per id. With `refundDelivery` the
    * lease does not count toward `maxReadCt` (the message was rescheduled, not failed).
    */
-  async releaseMany(ids: readonly number[], visibleAt?: Date, options: ReleaseOptions = {}): Promise<boolean[]> {
-    this.ctx.assertOpen();
-    assertIds("ids", ids);
-    if (visibleAt !== undefined) assertDate("visibleAt", visibleAt);
-    if (ids.length === 0) return [];
-    const at = visibleAt ?? this.now();
-    const results = await this.ctx.backend.release({
-      ids,
-      workerId: this.id,
-      now: this.now(),
-      visibleAt: at,
-      refundDelivery: options.refundDelivery === true,
-      ...(options.error === undefined ? {} : { error: options.error }),
-      ...(options.deadLetterAtReadCt === undefined ? {} : { deadLetterAtReadCt: options.deadLetterAtReadCt }),
-    });
-    if (options.error !== undefined) {
-      const { error, deadLetterAtReadCt } = options;
-      emitFailed(this.#events, this.#source, { ids, results, visibleAt: at, error, deadLetterAtReadCt });
-    }
-    return results;
+  releaseMany(ids: readonly number[], visibleAt?: Date, options: ReleaseOptions = {}): Promise<boolean[]> {
+    return releaseHeld(this, this.ctx, this.#events, this.#source, ids, visibleAt, options);
   }
 
   /** Give a held message back, visible again at `visibleAt` (the primitive for "retry later"). */
