@@ -1,7 +1,8 @@
 /**
  * Shared by the docs tests that execute samples (queue-controls-guide, samples-run-twice): extract fenced blocks
  * from markdown, run a TypeScript sample as its own process (it imports "pgqrs", which resolves to the built dist/
- * by package self-reference), and give each test a fresh database of a backend.
+ * by package self-reference), give each test a fresh database of a backend, and type-check samples as a user's
+ * strict project would (errors-guide, typed-queues-guide).
  */
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -83,6 +84,47 @@ export function runSample(code: string, dsn: string, cwd?: string): Promise<Samp
           output: stdout + stderr,
           stdout,
         }),
+    );
+  });
+}
+
+/** The outcome of a type-check: tsc's exit code (0 when clean) and everything it printed. */
+export interface TypecheckResult {
+  code: number;
+  output: string;
+}
+
+/**
+ * Type-check `files` (file name → code) with tsc as a strict NodeNext project (ES2022, lib ES2023, node types,
+ * `skipLibCheck`), in a fresh directory `test-artifacts/docs-typecheck/<prefix>XXXXXX` inside the repository, so
+ * `"pgqrs"` resolves to the built package's published types (dist/). `compilerOptions` adds to or overrides those
+ * defaults (e.g. `{ exactOptionalPropertyTypes: true }`); default none. tsc is given 90 seconds.
+ */
+export function typecheckSamples(
+  prefix: string,
+  files: Record<string, string>,
+  compilerOptions: Record<string, unknown> = {},
+): Promise<TypecheckResult> {
+  const base = join(ROOT, "test-artifacts", "docs-typecheck");
+  mkdirSync(base, { recursive: true });
+  const dir = mkdtempSync(join(base, prefix));
+  for (const [name, code] of Object.entries(files)) writeFileSync(join(dir, name), code);
+  const options = {
+    strict: true,
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    lib: ["ES2023"],
+    types: ["node"],
+    noEmit: true,
+    skipLibCheck: true,
+    ...compilerOptions,
+  };
+  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions: options, include: ["*.ts"] }));
+  const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+  return new Promise((resolve) => {
+    execFile(process.execPath, [tsc, "-p", dir], { timeout: 90_000 }, (err, stdout, stderr) =>
+      resolve({ code: err === null ? 0 : typeof err.code === "number" ? err.code : 1, output: stdout + stderr }),
     );
   });
 }

@@ -6,11 +6,10 @@
  * 0, print no "Error", and print every line a `console.log(…); // expected` comment announces, in order. Samples
  * import "pgqrs", which resolves to the built dist/ by package self-reference (npm test builds first).
  */
-import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { expectedOutput, fencedBlocks, samplesPrintWhatTheySay } from "./sample-support.js";
+import { expectedOutput, fencedBlocks, samplesPrintWhatTheySay, typecheckSamples } from "./sample-support.js";
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
@@ -20,31 +19,6 @@ const markdown = readFileSync(join(ROOT, GUIDE), "utf8");
 const samples = fencedBlocks(markdown, /^(ts|typescript)$/)
   .filter((b) => b.code.includes('from "pgqrs"'))
   .map((b) => ({ name: `${GUIDE}:${b.line}`, ...b }));
-
-/** Type-check `files` (name → code) as a strict NodeNext project inside the repository; returns tsc's output. */
-function typecheck(files: Record<string, string>): Promise<{ code: number; output: string }> {
-  const base = join(ROOT, "test-artifacts", "docs-typecheck");
-  mkdirSync(base, { recursive: true });
-  const dir = mkdtempSync(join(base, "typed-queues-"));
-  for (const [name, code] of Object.entries(files)) writeFileSync(join(dir, name), code);
-  const compilerOptions = {
-    strict: true,
-    target: "ES2022",
-    module: "NodeNext",
-    moduleResolution: "NodeNext",
-    lib: ["ES2023"],
-    types: ["node"],
-    noEmit: true,
-    skipLibCheck: true,
-  };
-  writeFileSync(join(dir, "tsconfig.json"), JSON.stringify({ compilerOptions, include: ["*.ts"] }));
-  const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
-  return new Promise((resolve) => {
-    execFile(process.execPath, [tsc, "-p", dir], { timeout: 90_000 }, (err, stdout, stderr) =>
-      resolve({ code: err === null ? 0 : typeof err.code === "number" ? err.code : 1, output: stdout + stderr }),
-    );
-  });
-}
 
 describe("the typed queues guide", () => {
   it("shows each part of the API in a sample that announces its output", () => {
@@ -110,7 +84,7 @@ describe("the typed queues guide", () => {
       "  void [to, cc];",
       "}",
     ].join("\n");
-    const r = await typecheck(files);
+    const r = await typecheckSamples("typed-queues-", files);
     expect(r.output, r.output).toBe("");
     expect(r.code, r.output).toBe(0);
   });
