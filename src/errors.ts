@@ -27,7 +27,10 @@ export type PgqrsErrorCode =
   | "SCHEMA_VALIDATION"
   | "SCHEMA_NOT_INSTALLED"
   | "CONNECTION_FAILED"
-  /** A write sent to a read-only server (a hot standby, or `default_transaction_read_only`): use the primary. */
+  /**
+   * A write sent to a read-only server (a hot standby, or `default_transaction_read_only`): use the primary. Also
+   * the code of every action a read-only dashboard (`readOnly`, `--read-only`) refuses.
+   */
   | "READ_ONLY"
   | "DRIVER_NOT_INSTALLED"
   | "QUERY_FAILED"

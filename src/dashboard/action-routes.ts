@@ -1,7 +1,85 @@
-/** POST routes: the path names the action and its target; the guard has already checked the request. */
-import { type ActionResult, type DashboardActions, WORKER_ACTIONS, type WorkerAction } from "./actions.js";
+/**
+ * POST routes: the path names the action and its target; the guard has already checked the request. Every action is
+ * one entry of {@link ACTION_ROUTES}, so whatever must hold for all of them (read-only mode refuses each one) can be
+ * checked against the whole list.
+ */
+import { type ActionResult, type DashboardActions, WORKER_ACTIONS } from "./actions.js";
 import { routeId } from "./route-id.js";
 import { SCHEDULE_ACTIONS, scheduleName } from "./schedule-actions.js";
+
+/** What a path segment names: an id (digits) or a URL-encoded schedule name. */
+export type ActionParam = "run" | "queue" | "message" | "worker" | "schedule";
+
+/** One POST action: its path, with `{param}` segments, and what it does. */
+export interface ActionRoute {
+  /** The path, e.g. `/actions/runs/{run}/cancel`; each `{param}` is one path segment. */
+  readonly template: string;
+  /** The action on the decoded parameters (ids as numbers, the schedule name as text) and the posted form. */
+  readonly run: (actions: DashboardActions, p: ActionParams, form: URLSearchParams) => Promise<ActionResult>;
+}
+
+/** The decoded parameters of a matched route; only those its template names are set. */
+export type ActionParams = { readonly [K in Exclude<ActionParam, "schedule">]: number } & { readonly schedule: string };
+
+const field = (form: URLSearchParams, name: string): string => form.get(name) ?? "";
+
+/** Every action of the dashboard. */
+export const ACTION_ROUTES: readonly ActionRoute[] = [
+  { template: "/actions/runs/{run}/cancel", run: (a, p) => a.cancelRun(p.run) },
+  {
+    template: "/actions/runs/{run}/messages",
+    run: (a, p, f) => a.sendMessage(p.run, field(f, "topic"), field(f, "payload")),
+  },
+  { template: "/actions/runs/{run}/retry", run: (a, p) => a.retryRun(p.run) },
+  { template: "/actions/runs/{run}/resume", run: (a, p) => a.resumeRun(p.run) },
+  { template: "/actions/runs/{run}/fork", run: (a, p, f) => a.forkRun(p.run, field(f, "fromStep")) },
+  {
+    template: "/actions/queues/{queue}/messages/{message}/replay",
+    run: (a, p) => a.replayDeadLetter(p.queue, p.message),
+  },
+  { template: "/actions/queues/{queue}/enqueue", run: (a, p, f) => a.queue.enqueueMessage(p.queue, f) },
+  { template: "/actions/queues/{queue}/purge", run: (a, p) => a.queue.purgeQueue(p.queue) },
+  { template: "/actions/queues/{queue}/dead-letters/replay", run: (a, p) => a.queue.replayDeadLetters(p.queue) },
+  { template: "/actions/queues/{queue}/settings", run: (a, p, f) => a.updateQueueSettings(p.queue, f) },
+  ...WORKER_ACTIONS.map(
+    (action): ActionRoute => ({
+      template: `/actions/workers/{worker}/${action}`,
+      run: (a, p) => a.worker(p.worker, action),
+    }),
+  ),
+  ...SCHEDULE_ACTIONS.map(
+    (action): ActionRoute => ({
+      template: `/actions/schedules/{schedule}/${action}`,
+      run: (a, p) => a.schedule(p.schedule, action),
+    }),
+  ),
+  { template: "/actions/zombies/reclaim", run: (a) => a.reclaimZombies() },
+];
+
+interface Compiled {
+  route: ActionRoute;
+  pattern: RegExp;
+  params: ActionParam[];
+}
+
+const COMPILED: readonly Compiled[] = ACTION_ROUTES.map((route) => {
+  const params: ActionParam[] = [];
+  const source = route.template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    params.push(name as ActionParam);
+    return "([^/]+)";
+  });
+  return { route, pattern: new RegExp(`^${source}$`), params };
+});
+
+/** The route of a POST path and its raw segments, or `null` when no action has that path. */
+export function findActionRoute(path: string): { route: ActionRoute; segments: Map<ActionParam, string> } | null {
+  for (const c of COMPILED) {
+    const m = c.pattern.exec(path);
+    if (m === null) continue;
+    return { route: c.route, segments: new Map(c.params.map((name, i) => [name, m[i + 1] ?? ""])) };
+  }
+  return null;
+}
 
 /**
  * `null` when no action has that path; `"bad-id"` when the path names a malformed id. `form` is the posted body
@@ -12,57 +90,13 @@ export async function routeAction(
   path: string,
   form: URLSearchParams = new URLSearchParams(),
 ): Promise<ActionResult | null | "bad-id"> {
-  let m = /^\/actions\/runs\/([^/]+)\/cancel$/.exec(path);
-  if (m !== null) {
-    const id = routeId(m[1]);
-    return id === null ? "bad-id" : actions.cancelRun(id);
+  const found = findActionRoute(path);
+  if (found === null) return null;
+  const params: Record<string, number | string> = {};
+  for (const [name, segment] of found.segments) {
+    const value = name === "schedule" ? scheduleName(segment) : routeId(segment);
+    if (value === null) return "bad-id";
+    params[name] = value;
   }
-  m = /^\/actions\/runs\/([^/]+)\/messages$/.exec(path);
-  if (m !== null) {
-    const id = routeId(m[1]);
-    return id === null ? "bad-id" : actions.sendMessage(id, form.get("topic") ?? "", form.get("payload") ?? "");
-  }
-  m = /^\/actions\/runs\/([^/]+)\/(retry|resume|fork)$/.exec(path);
-  if (m !== null) {
-    const id = routeId(m[1]);
-    if (id === null) return "bad-id";
-    if (m[2] === "retry") return actions.retryRun(id);
-    if (m[2] === "resume") return actions.resumeRun(id);
-    return actions.forkRun(id, form.get("fromStep") ?? "");
-  }
-  m = /^\/actions\/queues\/([^/]+)\/messages\/([^/]+)\/replay$/.exec(path);
-  if (m !== null) {
-    const queueId = routeId(m[1]);
-    const messageId = routeId(m[2]);
-    return queueId === null || messageId === null ? "bad-id" : actions.replayDeadLetter(queueId, messageId);
-  }
-  m = /^\/actions\/queues\/([^/]+)\/(enqueue|purge|dead-letters\/replay)$/.exec(path);
-  if (m !== null) {
-    const queueId = routeId(m[1]);
-    if (queueId === null) return "bad-id";
-    if (m[2] === "enqueue") return actions.queue.enqueueMessage(queueId, form);
-    if (m[2] === "purge") return actions.queue.purgeQueue(queueId);
-    return actions.queue.replayDeadLetters(queueId);
-  }
-  m = /^\/actions\/queues\/([^/]+)\/settings$/.exec(path);
-  if (m !== null) {
-    const queueId = routeId(m[1]);
-    return queueId === null ? "bad-id" : actions.updateQueueSettings(queueId, form);
-  }
-  m = /^\/actions\/workers\/([^/]+)\/(\w+)$/.exec(path);
-  if (m !== null) {
-    const action = WORKER_ACTIONS.find((a): a is WorkerAction => a === m?.[2]);
-    if (action === undefined) return null;
-    const id = routeId(m[1]);
-    return id === null ? "bad-id" : actions.worker(id, action);
-  }
-  m = /^\/actions\/schedules\/([^/]+)\/(\w+)$/.exec(path);
-  if (m !== null) {
-    const action = SCHEDULE_ACTIONS.find((a) => a === m?.[2]);
-    if (action === undefined) return null;
-    const name = scheduleName(m[1]);
-    return name === null ? "bad-id" : actions.schedule(name, action);
-  }
-  if (path === "/actions/zombies/reclaim") return actions.reclaimZombies();
-  return null;
+  return found.route.run(actions, params as ActionParams, form);
 }

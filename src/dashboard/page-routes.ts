@@ -25,14 +25,21 @@ export type PageResult =
 /** Longest search text used; the rest is ignored. */
 const MAX_SEARCH = 200;
 
-export async function routePage(reads: DashboardReads, url: URL): Promise<PageResult> {
+/** How pages are rendered, the same for every request of one dashboard. */
+export interface PageOptions {
+  /** Leave out every action form and button (the dashboard is read-only). */
+  readOnly: boolean;
+}
+
+export async function routePage(reads: DashboardReads, url: URL, opts: PageOptions): Promise<PageResult> {
+  const { readOnly } = opts;
   const path = url.pathname;
   const q = url.searchParams;
   if (path === "/") {
     const overview = await reads.overview(searchOf(q.get("q")), pageOf(q));
     return { kind: "page", title: "Overview", section: "overview", main: overviewPage(overview) };
   }
-  if (path === "/workers") return workers(reads, q);
+  if (path === "/workers") return workers(reads, q, readOnly);
   if (path === "/workflows") return workflows(reads, q);
   if (path === "/schedules") {
     // One page of schedules and the counts: the page's reads do not grow with the number of schedules.
@@ -48,13 +55,14 @@ export async function routePage(reads: DashboardReads, url: URL): Promise<PageRe
       page,
       hasNext: rows.length > PAGE_SIZE,
       now: reads.now(),
+      readOnly,
     });
     return { kind: "page", title: "Schedules", section: "schedules", main };
   }
   let m = /^\/queues\/([^/]+)$/.exec(path);
   if (m !== null) {
     const id = routeId(m[1]);
-    return id === null ? badId("queue", m[1]) : queue(reads, id, q);
+    return id === null ? badId("queue", m[1]) : queue(reads, id, q, readOnly);
   }
   m = /^\/runs\/([^/]+)$/.exec(path);
   if (m !== null) {
@@ -62,7 +70,12 @@ export async function routePage(reads: DashboardReads, url: URL): Promise<PageRe
     if (id === null) return badId("run", m[1]);
     const data = await reads.run(id);
     if (data === null) return { kind: "not-found", what: `Run ${id}` };
-    return { kind: "page", title: `Run #${data.run.id}`, section: "run", main: runPage({ ...data, now: reads.now() }) };
+    return {
+      kind: "page",
+      title: `Run #${data.run.id}`,
+      section: "run",
+      main: runPage({ ...data, now: reads.now(), readOnly }),
+    };
   }
   m = /^\/api\/messages\/([^/]+)$/.exec(path);
   if (m !== null) {
@@ -88,7 +101,7 @@ function decodeSafely(text: string): string {
   }
 }
 
-async function queue(reads: DashboardReads, id: number, q: URLSearchParams): Promise<PageResult> {
+async function queue(reads: DashboardReads, id: number, q: URLSearchParams, readOnly: boolean): Promise<PageResult> {
   const found = await reads.queue(id);
   if (found === null) return { kind: "not-found", what: `Queue ${id}` };
   const state = pick(q.get("state"), MESSAGE_FILTERS) ?? ("active" satisfies MessageFilter);
@@ -100,6 +113,7 @@ async function queue(reads: DashboardReads, id: number, q: URLSearchParams): Pro
     consumers: await consumersOf(reads, messages.rows),
     now: reads.now(),
     maxReadCt: reads.store.config.maxReadCt,
+    readOnly,
   });
   return { kind: "page", title: found.queue.queueName, section: "queue", main };
 }
@@ -111,7 +125,7 @@ async function consumersOf(reads: DashboardReads, rows: readonly QueueMessage[])
   return new Map(found.filter((w): w is WorkerRecord => w !== null).map((w) => [w.id, w]));
 }
 
-async function workers(reads: DashboardReads, q: URLSearchParams): Promise<PageResult> {
+async function workers(reads: DashboardReads, q: URLSearchParams, readOnly: boolean): Promise<PageResult> {
   const status = pick<WorkerStatus>(q.get("status"), WORKER_STATUSES);
   const all = q.get("all") === "1";
   const [counts, list, hidden] = await Promise.all([
@@ -127,6 +141,7 @@ async function workers(reads: DashboardReads, q: URLSearchParams): Promise<PageR
     zombieThresholdMs: reads.admin.defaultZombieThresholdMs(),
     workers: list,
     now: reads.now(),
+    readOnly,
   });
   return { kind: "page", title: "Workers", section: "workers", main };
 }

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { Store } from "../api/pgqrs-store.js";
 import { isPgqrsError } from "../errors.js";
 import { routeAction } from "./action-routes.js";
-import { DashboardActions, describeFailure } from "./actions.js";
+import { type ActionResult, DashboardActions, describeFailure } from "./actions.js";
 import { CLIENT_SCRIPT } from "./assets/client-script.js";
 import { STYLES } from "./assets/styles.js";
 import { html } from "./html.js";
@@ -47,7 +47,20 @@ export interface DashboardOptions {
   metricsToken?: string;
   /** Where server-side errors are written (their details never reach the browser). Default: stderr. */
   log?: (line: string) => void;
+  /**
+   * Serve a view only: pages show no action buttons or forms, the header says "read-only", and every action
+   * (POST under `/actions/`) is refused with 403 and code `READ_ONLY`, writing nothing, whoever sends it. Pages,
+   * `/metrics`, sign-in and sign-out work as usual. Default: false.
+   */
+  readOnly?: boolean;
 }
+
+/** The answer to every action of a read-only dashboard. */
+export const READ_ONLY_REFUSAL = {
+  ok: false,
+  code: "READ_ONLY",
+  message: "This dashboard is read-only (started with --read-only): it takes no actions; nothing was done",
+} as const satisfies ActionResult;
 
 /**
  * Serve the dashboard for `store` on `host:port` until `close()`; the store stays open. INVALID_CONFIG when `host`
@@ -57,6 +70,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<{ url: str
   const guard = new RequestGuard({ host: opts.host, token: opts.token, allowedHosts: opts.allowedHosts ?? [] });
   const reads = new DashboardReads(opts.store);
   const actions = new DashboardActions(opts.store, reads.admin);
+  const readOnly = opts.readOnly ?? false;
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const metricsRoute = new MetricsRoute(opts.store, guard, opts.metricsToken, log);
   const assets = {
@@ -87,7 +101,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<{ url: str
     }
     const file = assets[url.pathname as keyof typeof assets];
     if (file !== undefined) return sendAsset(req, res, file);
-    const result = await routePage(reads, url);
+    const result = await routePage(reads, url, { readOnly });
     switch (result.kind) {
       case "redirect":
         return redirect(res, result.location);
@@ -174,6 +188,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<{ url: str
       section,
       csrf: guard.csrf,
       signedIn: guard.tokenRequired,
+      readOnly,
       backend: opts.store.backendName(),
       refreshMs: REFRESH_MS,
     };
@@ -182,6 +197,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<{ url: str
 
   async function handleAction(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const form = new URLSearchParams(await readBody(req));
+    // Checked here, on the server, for every path: hiding the buttons alone would leave the routes open.
+    if (readOnly) return replyAction(req, res, 403, READ_ONLY_REFUSAL);
     const refused = guard.checkWrite(req, form);
     if (refused !== null) return replyAction(req, res, refused.status, { ok: false, message: refused.reason });
     let result: Awaited<ReturnType<typeof routeAction>>;

@@ -11,6 +11,7 @@ type StartDashboard = (opts: {
   token?: string;
   allowedHosts?: readonly string[];
   metricsToken?: string;
+  readOnly?: boolean;
 }) => Promise<{ url: string; close(): Promise<void> }>;
 
 async function loadDashboard(): Promise<StartDashboard> {
@@ -41,7 +42,8 @@ export const dashboardCommand: CommandSpec = {
     "beyond one machine, put it behind a reverse proxy that terminates TLS, and name the proxy's host with",
     "--allowed-host. Requests for any host name not allowed (loopback names, the bound address, --allowed-host) are",
     "refused with 403, which stops DNS-rebinding pages. Prometheus scrapes /metrics with the dashboard token, or with",
-    "PGQRS_METRICS_TOKEN when set: a bearer token that opens /metrics only.",
+    "PGQRS_METRICS_TOKEN when set: a bearer token that opens /metrics only. With --read-only it shows everything and",
+    "acts on nothing: no action buttons, and every action request is refused with 403 (code READ_ONLY).",
   ].join("\n"),
   flags: {
     host: { type: "string", placeholder: "HOST", description: "Interface to listen on (default 127.0.0.1)" },
@@ -57,9 +59,14 @@ export const dashboardCommand: CommandSpec = {
       placeholder: "HOSTS",
       description: "Extra Host names to serve, comma-separated, e.g. a reverse proxy's dash.example.com[:port]",
     },
+    "read-only": {
+      type: "boolean",
+      description: "Show only: no action buttons; every action is refused with 403 (READ_ONLY), nothing written",
+    },
   },
   examples: [
     "pgqrs dashboard",
+    "pgqrs dashboard --read-only",
     "PGQRS_DASHBOARD_TOKEN=$(openssl rand -hex 32) pgqrs dashboard --host 0.0.0.0 --port 8080 --allowed-host dash.example.com",
   ],
   async run(ctx) {
@@ -84,6 +91,7 @@ export const dashboardCommand: CommandSpec = {
         host,
         port,
         allowedHosts,
+        readOnly: ctx.flags.bool("read-only"),
         ...(token === undefined || token === "" ? {} : { token }),
       }),
     );

@@ -10,6 +10,8 @@ export interface Shell {
   csrf: string;
   /** The dashboard has a token, so the user signed in (a sign-out button is shown). */
   signedIn: boolean;
+  /** The dashboard serves a view only (`readOnly`): the header says so. */
+  readOnly: boolean;
   backend: string;
   refreshMs: number;
 }
@@ -38,6 +40,7 @@ export function layout(shell: Shell, main: Html): Html {
   <div class="right">
     <span class="live"><span class="dot"></span><span class="text">Live</span></span>
     <span class="badge">${shell.backend}</span>
+    ${shell.readOnly ? html`<span class="badge read-only" data-testid="read-only" title="This dashboard shows; it takes no actions">read-only</span>` : ""}
     ${shell.signedIn ? html`<form method="post" action="/logout" class="inline"><button type="submit" class="small" data-testid="sign-out">Sign out</button></form>` : ""}
   </div>
 </header>

@@ -21,6 +21,8 @@ export interface QueueView {
   maxReadCt: number;
   /** The workers holding or last holding the listed messages, by id (a deleted one is missing). */
   consumers: ReadonlyMap<number, WorkerRecord>;
+  /** Leave out the action forms (a read-only dashboard). Default false. */
+  readOnly?: boolean;
 }
 
 const FILTER_LABELS: Record<MessageFilter, string> = {
@@ -49,8 +51,8 @@ export function queuePage(v: QueueView): Html {
     ${stat("Archived", m.archivedMessages, { id: "archived" })}
     ${stat("Dead letters", m.deadLetteredMessages, { id: "dead", warn: true })}
   </div>
-  ${queueSettings(v.queue, m.leasedMessages, v.maxReadCt)}
-  ${queueActions(v.queue, m)}
+  ${queueSettings(v.queue, m.leasedMessages, v.maxReadCt, { readOnly: v.readOnly === true })}
+  ${v.readOnly === true ? "" : queueActions(v.queue, m)}
   <div class="card">
     ${tabs(
       MESSAGE_FILTERS.map((f) => ({
@@ -84,7 +86,7 @@ function messageTable(v: QueueView): Html {
         ${consumerCell(msg.consumerWorkerId, v.consumers)}
         ${shortError(msg.lastError)}
         <td><div class="actions">${
-          state === "dead"
+          state === "dead" && v.readOnly !== true
             ? actionForm({
                 action: `/actions/queues/${v.queue.id}/messages/${msg.id}/replay`,
                 label: "Replay",

@@ -21,8 +21,13 @@ const RETRY_ROWS: readonly { field: Field; label: string; show: (v: number) => s
   { field: "jitter", label: "Jitter", show: (v) => `up to ${Math.round(v * 100)} % shorter` },
 ];
 
-/** The settings card: what limits the queue, how failures are retried, and the form to change it. */
-export function queueSettings(queue: QueueRecord, leasedNow: number, maxReadCt: number): Html {
+/** The settings card: what limits the queue, how failures are retried, and the form to change it (not when read-only). */
+export function queueSettings(
+  queue: QueueRecord,
+  leasedNow: number,
+  maxReadCt: number,
+  opts: { readOnly?: boolean } = {},
+): Html {
   const policy = resolveRetryPolicy(queue, maxReadCt);
   const own = queue.retry ?? {};
   const limit =
@@ -47,7 +52,7 @@ export function queueSettings(queue: QueueRecord, leasedNow: number, maxReadCt: 
           }</b></div>`,
       )}
     </div>
-    ${settingsForm(queue, maxReadCt)}
+    ${opts.readOnly === true ? "" : settingsForm(queue, maxReadCt)}
   </div>`;
 }
 

@@ -23,6 +23,8 @@ export interface RunView {
   /** Workflow names of the child runs, by workflow id. */
   childNames: Map<number, string>;
   now: Date;
+  /** Leave out the action forms (a read-only dashboard). Default false. */
+  readOnly?: boolean;
 }
 
 const TERMINAL = new Set(["SUCCESS", "ERROR", "CANCELLED"]);
@@ -54,8 +56,8 @@ export function runPage(v: RunView): Html {
             : html` · forked from <a href="/runs/${r.forkedFromRunId}" data-testid="forked-from">run #${r.forkedFromRunId}</a>`
         }</p>
     </div>
-    <div class="actions">${runOperations(r, v.steps, name, v.now)}${
-      cancellable
+    <div class="actions">${v.readOnly === true ? "" : runOperations(r, v.steps, name, v.now)}${
+      cancellable && v.readOnly !== true
         ? actionForm({
             action: `/actions/runs/${r.id}/cancel`,
             label: "Cancel run",
@@ -91,7 +93,7 @@ export function runPage(v: RunView): Html {
   </div>
   ${familyCard({ ...primitives, now: v.now })}
   ${messagesAndEvents({ ...primitives, now: v.now })}
-  ${sendMessageCard(r)}`;
+  ${v.readOnly === true ? "" : sendMessageCard(r)}`;
 }
 
 function timeline(v: RunView): Html {

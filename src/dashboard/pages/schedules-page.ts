@@ -20,6 +20,8 @@ export interface SchedulesView {
   page: number;
   hasNext: boolean;
   now: Date;
+  /** Leave out the action forms (a read-only dashboard). Default false. */
+  readOnly?: boolean;
 }
 
 /** The path of an action on one schedule (its name, URL-encoded). */
@@ -66,32 +68,35 @@ function scheduleTable(v: SchedulesView): Html {
         <td data-testid="last-${s.id}">${ago(s.lastRunAt, v.now)}</td>
         <td data-testid="last-status-${s.id}">${s.lastStatus === null ? html`<span class="muted">—</span>` : html`<span class="pill ${s.lastStatus === "fired" ? "green" : "gray"}">${s.lastStatus}</span>`}</td>
         <td class="n mono">${s.lastMessageId === null ? html`<span class="muted">—</span>` : `#${num(s.lastMessageId)}`}</td>
-        <td><div class="actions">
-          ${
-            s.paused
-              ? actionForm({
-                  action: scheduleActionPath(s.name, "resume"),
-                  label: "Resume",
-                  title: `Resume schedule ${s.name}?`,
-                  confirm: `It fires again from its next tick; ticks missed while paused follow its catch-up rule (${s.catchUp}).`,
-                  small: true,
-                })
-              : actionForm({
-                  action: scheduleActionPath(s.name, "pause"),
-                  label: "Pause",
-                  title: `Pause schedule ${s.name}?`,
-                  confirm: "It fires nothing until resumed.",
-                  small: true,
-                })
-          }
+        <td><div class="actions">${v.readOnly === true ? "" : scheduleActions(s)}</div></td>
+      </tr>`;
+    })}</tbody></table>`;
+}
+
+/** Pause or resume, and trigger now. */
+function scheduleActions(s: ScheduleRow): Html {
+  return html`${
+    s.paused
+      ? actionForm({
+          action: scheduleActionPath(s.name, "resume"),
+          label: "Resume",
+          title: `Resume schedule ${s.name}?`,
+          confirm: `It fires again from its next tick; ticks missed while paused follow its catch-up rule (${s.catchUp}).`,
+          small: true,
+        })
+      : actionForm({
+          action: scheduleActionPath(s.name, "pause"),
+          label: "Pause",
+          title: `Pause schedule ${s.name}?`,
+          confirm: "It fires nothing until resumed.",
+          small: true,
+        })
+  }
           ${actionForm({
             action: scheduleActionPath(s.name, "trigger"),
             label: "Trigger now",
             title: `Trigger schedule ${s.name} now?`,
             confirm: `One extra firing now: ${s.workflow !== null ? `a run of ${s.workflow}` : `a message on ${s.queue ?? "its queue"}`}. Its ticks stay as they are.`,
             small: true,
-          })}
-        </div></td>
-      </tr>`;
-    })}</tbody></table>`;
+          })}`;
 }

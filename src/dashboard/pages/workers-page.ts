@@ -24,6 +24,8 @@ export interface WorkersView {
   zombieThresholdMs: number;
   workers: Paged<WorkerRow>;
   now: Date;
+  /** Leave out the action forms (a read-only dashboard). Default false. */
+  readOnly?: boolean;
 }
 
 const COUNT_OF: Record<WorkerStatus, keyof WorkerHealthStats> = {
@@ -68,7 +70,7 @@ export function workersPage(v: WorkersView): Html {
         })),
       ])}
       ${
-        v.zombies === 0
+        v.zombies === 0 || v.readOnly === true
           ? ""
           : actionForm({
               action: "/actions/zombies/reclaim",
@@ -90,9 +92,10 @@ function workerTable(v: WorkersView): Html {
     <thead><tr><th>ID</th><th>Name</th><th>Queue</th><th>Status</th><th>Heartbeat</th><th>Started</th>
       <th class="n">Held</th><th></th></tr></thead>
     <tbody>${v.workers.rows.map(({ worker: w, queueName, held, zombie }) => {
-      const actions = WORKER_ACTIONS.filter((a) =>
-        (WORKER_TRANSITIONS[a].from as readonly string[]).includes(w.status),
-      );
+      const actions =
+        v.readOnly === true
+          ? []
+          : WORKER_ACTIONS.filter((a) => (WORKER_TRANSITIONS[a].from as readonly string[]).includes(w.status));
       return html`<tr id="worker-${w.id}" data-worker="${w.id}" class="${zombie ? "zombie" : ""}">
         <td class="mono">${w.id}</td>
         <td class="mono">${w.name}</td>
