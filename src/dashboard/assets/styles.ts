@@ -35,6 +35,7 @@ nav a.active { color: var(--text); background: var(--soft); }
 .live .dot { width: 8px; height: 8px; border-radius: 50%; background: var(--green); box-shadow: 0 0 0 3px var(--green-bg); }
 .live.paused .dot, .live.error .dot { background: var(--amber); box-shadow: 0 0 0 3px var(--amber-bg); }
 .badge { border: 1px solid var(--line); border-radius: 999px; padding: 2px 8px; font-family: var(--mono); font-size: 11px; }
+.badge.read-only { color: var(--amber); background: var(--amber-bg); border-color: var(--amber); font-family: inherit; }
 main { max-width: 1280px; margin: 0 auto; padding: 24px 28px 64px; }
 h1 { font-size: 20px; margin: 0 0 4px; letter-spacing: -0.01em; display: flex; align-items: center; gap: 10px; flex-wrap: wrap; }
 h2 { font-size: 13px; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted); margin: 0 0 12px; font-weight: 600; }
