@@ -17,7 +17,9 @@
  * {@link GroupCommitWrites.one} (no member record, no promise of the group's own, no drain loop), so a sequential
  * caller never waits. After a lone write that others waited for, and after a statement of several members (or when
  * members still wait), the group yields one turn of the event loop before the next statement, so the callers just
- * answered can write again and ride along instead of one of them taking the next statement alone.
+ * answered can write again and ride along instead of one of them taking the next statement alone. An owner whose
+ * callers run long continuations ({@link GroupCommitWrites.answerOnePerTurn}) has a shared statement's members
+ * answered one per turn instead of all at once.
  *
  * A call carries two values (`first`, `second`: the owner's own two arguments, e.g. a payload and its row's
  * values) rather than one object, so that a lone call allocates nothing for the group.
@@ -49,6 +51,14 @@ export interface GroupCommitWrites<First, Second, Result> {
    * oldest waiting within the owner's caps, at least one. Members left in `pending` keep their order.
    */
   take(pending: GroupMember<First, Second, Result>[]): GroupMember<First, Second, Result>[];
+  /**
+   * Answer a shared statement's members one per turn of the event loop (default: all at once). For callers whose
+   * continuation is long (a workflow run's next step and user code): the process's other I/O that arrived meanwhile
+   * (another statement's reply, a trigger's insert coming back) is then handled between two members' answers
+   * instead of after the whole batch's continuations. Worth it there (a worker driving 16 runs beside the code that
+   * triggers them); for short continuations (enqueue callers) the extra turns cost more than they give.
+   */
+  readonly answerOnePerTurn?: boolean;
   /**
    * Whether an error of the shared statement is every member's own answer (a lost connection, a closed store), so
    * they all fail with it; otherwise the members are retried one by one.
@@ -132,9 +142,17 @@ export class GroupCommit<First, Second, Result> {
       for (const m of batch) await this.#alone(m);
       return;
     }
-    batch.forEach((m, i) => {
-      m.resolve(results[i] as Result);
-    });
+    if (this.#writes.answerOnePerTurn !== true) {
+      batch.forEach((m, i) => {
+        m.resolve(results[i] as Result);
+      });
+      return;
+    }
+    // The next statement still waits for every member, so the callers that write again ride in it together.
+    for (let i = 0; i < batch.length; i++) {
+      if (i > 0) await nextTurn();
+      (batch[i] as GroupMember<First, Second, Result>).resolve(results[i] as Result);
+    }
   }
 
   /** One member's own statement, exactly as without a group. */

@@ -16,7 +16,8 @@
  * arriving meanwhile wait for the next statement. At most one boundary per run goes in a statement (a run's parallel
  * steps take the next ones), and a finish of a run with a parent never joins (its single statement wakes the parent).
  * The mechanism (lone boundary at once, waiting, one turn between statements, settling after the commit, the
- * one-by-one retry) is store/group-commit.ts's.
+ * one-by-one retry) is store/group-commit.ts's; a shared statement's runs are answered one per turn of the event
+ * loop (`answerOnePerTurn`).
  */
 import { isPgqrsError } from "../errors.js";
 import { GroupCommit, type GroupMember } from "../store/group-commit.js";
@@ -50,6 +51,10 @@ export class StepBoundaryGroup {
       many: (batch) => backend.stepBoundaries(batch.map((m) => m.second)),
       take: takeOnePerRun,
       failsAll: (err) => isPgqrsError(err, "CONNECTION_FAILED") || isPgqrsError(err, "STORE_CLOSED"),
+      // A run's continuation is its next step and user code: I/O that arrives meanwhile (a trigger's insert coming
+      // back in the process that drives these runs) is handled between two runs, not after all of them. Measured
+      // with bench/run.mjs --only workflow: 3-step runs/s +9 % beside a trigger loop in the same process.
+      answerOnePerTurn: true,
     });
   }
 

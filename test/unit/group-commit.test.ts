@@ -46,6 +46,7 @@ function setup(
     refuse?: (text: string) => Error | "throw" | undefined;
     take?: GroupCommitWrites<string, number, string>["take"];
     failsAll?: (err: unknown) => boolean;
+    answerOnePerTurn?: boolean;
   } = {},
 ) {
   const statements: Statement[] = [];
@@ -71,6 +72,7 @@ function setup(
       ),
     take: opts.take ?? ((pending: Member[]) => pending.splice(0)),
     failsAll: opts.failsAll ?? (() => false),
+    ...(opts.answerOnePerTurn === undefined ? {} : { answerOnePerTurn: opts.answerOnePerTurn }),
   });
   const add = (item: string) => group.add(item, item.length);
   const texts = () => statements.map((s) => s.text);
@@ -105,6 +107,34 @@ describe("GroupCommit", () => {
     statements[1]?.answer();
     await turns(1);
     expect(waiting.map((w) => w.state)).toEqual(["ok:B", "ok:C", "ok:D"]);
+  });
+
+  it("answerOnePerTurn: a shared statement's members are answered one per turn, the next statement waits for all", async () => {
+    const { add, statements, texts } = setup({ manual: true, answerOnePerTurn: true });
+    const lone = watch(add("a"));
+    const waiting = ["b", "c", "d"].map((item) => watch(add(item)));
+    statements[0]?.answer();
+    await turns(3);
+    expect(lone.state).toBe("ok:A");
+    expect(texts()).toEqual(["one:a", "many:b,c,d"]);
+    expect(waiting.map((w) => w.state)).toEqual(["pending", "pending", "pending"]);
+    statements[1]?.answer();
+    // Whatever else waits for the event loop (here this test, in a worker a trigger's reply) runs between two
+    // members' answers instead of after the whole batch.
+    await turns(1);
+    expect(waiting.map((w) => w.state)).toEqual(["ok:B", "pending", "pending"]);
+    const late = watch(add("e"));
+    await turns(1);
+    expect(waiting.map((w) => w.state)).toEqual(["ok:B", "ok:C", "pending"]);
+    await turns(1);
+    expect(waiting.map((w) => w.state)).toEqual(["ok:B", "ok:C", "ok:D"]);
+    // A call made while the batch was being answered waits for the next statement, after every member.
+    await turns(2);
+    expect(texts()).toEqual(["one:a", "many:b,c,d", "one:e"]);
+    expect(late.state).toBe("pending");
+    statements[2]?.answer();
+    await turns(1);
+    expect(late.state).toBe("ok:E");
   });
 
   it("the owner's take decides each statement; what it leaves waits, in order, and a lone pick goes alone", async () => {
