@@ -13,8 +13,7 @@ import type { ManualClock, QueueRecord, Store } from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 import { TOKEN } from "./harness.js";
-
-type Reply = { status: number; body: { ok?: boolean; message?: string; code?: string; count?: number } };
+import { type ActionReply, csrfOf, postAction } from "./post-action.js";
 
 describe.each(BACKENDS)("queue page: enqueue, purge, bulk replay (%s)", (backend) => {
   let store: Store;
@@ -27,29 +26,8 @@ describe.each(BACKENDS)("queue page: enqueue, purge, bulk replay (%s)", (backend
 
   const admin = () => pgqrs.admin(store);
   const messages = () => store.tables().messages();
-  const csrfOf = async (url: string, headers: Record<string, string> = {}): Promise<string> => {
-    const body = await (await fetch(`${url}/`, { headers })).text();
-    return /data-csrf="([^"]+)"/.exec(body)?.[1] ?? "";
-  };
-  const post = async (
-    url: string,
-    path: string,
-    headers: Record<string, string>,
-    fields: Record<string, string> = {},
-  ): Promise<Reply> => {
-    const res = await fetch(`${url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", ...headers },
-      body: new URLSearchParams(fields).toString(),
-    });
-    const text = await res.text();
-    try {
-      return { status: res.status, body: JSON.parse(text) as Reply["body"] };
-    } catch {
-      return { status: res.status, body: { message: text } };
-    }
-  };
-  const act = async (path: string, fields: Record<string, string> = {}): Promise<Reply> =>
+  const post = postAction;
+  const act = async (path: string, fields: Record<string, string> = {}): Promise<ActionReply> =>
     post(base, path, { "x-pgqrs-csrf": await csrfOf(base) }, fields);
   /** What a refusal must leave unchanged: every message of the store and every worker row. */
   const snapshot = async () => ({

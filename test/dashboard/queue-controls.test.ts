@@ -12,11 +12,10 @@ import type { QueueRecord, Store } from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 import { TOKEN } from "./harness.js";
+import { type ActionReply, csrfOf, postAction } from "./post-action.js";
 
 /** What a failing handler throws: markup that would run in the page if it were not escaped. */
 const XSS = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">`;
-
-type Reply = { status: number; body: { ok?: boolean; message?: string } };
 
 describe.each(BACKENDS)("queue page: settings and message controls (%s)", (backend) => {
   let store: Store;
@@ -46,29 +45,8 @@ describe.each(BACKENDS)("queue page: settings and message controls (%s)", (backe
       .replace(/\s+/g, " ")
       .trim();
   };
-  const csrfOf = async (url: string, headers: Record<string, string> = {}): Promise<string> => {
-    const body = await (await fetch(`${url}/`, { headers })).text();
-    return /data-csrf="([^"]+)"/.exec(body)?.[1] ?? "";
-  };
-  const post = async (
-    url: string,
-    path: string,
-    headers: Record<string, string>,
-    fields: Record<string, string> = {},
-  ): Promise<Reply> => {
-    const res = await fetch(`${url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", ...headers },
-      body: new URLSearchParams(fields).toString(),
-    });
-    const text = await res.text();
-    try {
-      return { status: res.status, body: JSON.parse(text) as Reply["body"] };
-    } catch {
-      return { status: res.status, body: { message: text } };
-    }
-  };
-  const act = async (path: string, fields: Record<string, string>): Promise<Reply> =>
+  const post = postAction;
+  const act = async (path: string, fields: Record<string, string>): Promise<ActionReply> =>
     post(base, path, { "x-pgqrs-csrf": await csrfOf(base) }, fields);
   /** Every field of the form, as the page posts it (empty: cleared). */
   const form = (fields: Record<string, string>): Record<string, string> => ({

@@ -13,12 +13,11 @@ import type { ManualClock, Store } from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 import { TOKEN } from "./harness.js";
+import { type ActionReply, csrfOf, postAction } from "./post-action.js";
 
 /** A form that posts an action (the login and sign-out forms post elsewhere). */
 const ACTION_FORM = /<form\b[^>]*\bmethod="post"[^>]*\baction="\/actions\//;
 const BADGE = 'data-testid="read-only"';
-
-type Reply = { status: number; body: { ok?: boolean; code?: string; message?: string } };
 
 /** Fields that would make each action do its work (the settings form clears every setting). */
 const FIELDS = {
@@ -55,21 +54,9 @@ describe.each(BACKENDS)("read-only dashboard (%s)", (backend) => {
       schedules: await admin().listSchedules(),
     });
   };
-  const csrfOf = async (url: string): Promise<string> =>
-    /data-csrf="([^"]+)"/.exec(await (await fetch(url)).text())?.[1] ?? "";
-  const post = async (url: string, path: string, headers: Record<string, string>): Promise<Reply> => {
-    const res = await fetch(new URL(path, url), {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", ...headers },
-      body: new URLSearchParams(FIELDS).toString(),
-    });
-    const text = await res.text();
-    try {
-      return { status: res.status, body: JSON.parse(text) as Reply["body"] };
-    } catch {
-      return { status: res.status, body: { message: text } };
-    }
-  };
+  /** Every action posted with fields that would make it do its work. */
+  const post = (url: string, path: string, headers: Record<string, string>): Promise<ActionReply> =>
+    postAction(url, path, headers, FIELDS);
   /** Each route of the router, its parameters filled with this database's ids. */
   const paths = (): string[] =>
     ACTION_ROUTES.map((r) =>

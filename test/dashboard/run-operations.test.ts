@@ -13,14 +13,13 @@ import * as pgqrs from "../../src/index.js";
 import type { RunRecord, StepRecord, Store } from "../../src/index.js";
 import { BACKENDS, dropSchema, freshDatabase } from "../support/backends.js";
 import { TOKEN } from "./harness.js";
+import { type ActionReply, csrfOf, postAction } from "./post-action.js";
 
 /** The store's manual clock stands still here: a sleep only ends when the test resumes it. */
 const NOW = new Date("2026-01-01T00:00:00.000Z");
 const HOUR = 3_600_000;
 
 type Mode = "steps" | "nap" | "hold";
-type Reply = { status: number; body: { ok?: boolean; message?: string; location?: string } };
-
 describe.each(BACKENDS)("run page: retry, resume and fork (%s)", (backend) => {
   const { dsn, schema } = freshDatabase(backend);
   let store: Store;
@@ -87,30 +86,9 @@ describe.each(BACKENDS)("run page: retry, resume and fork (%s)", (backend) => {
     return res.text();
   };
   /** A dashboard's page secret (what its pages embed). */
-  const csrfOf = async (url: string, headers: Record<string, string> = {}): Promise<string> => {
-    const body = await (await fetch(`${url}/`, { headers })).text();
-    return /data-csrf="([^"]+)"/.exec(body)?.[1] ?? "";
-  };
-  const post = async (
-    url: string,
-    path: string,
-    headers: Record<string, string>,
-    fields: Record<string, string> = {},
-  ): Promise<Reply> => {
-    const res = await fetch(`${url}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json", ...headers },
-      body: new URLSearchParams(fields).toString(),
-    });
-    const text = await res.text();
-    try {
-      return { status: res.status, body: JSON.parse(text) as Reply["body"] };
-    } catch {
-      return { status: res.status, body: { message: text } };
-    }
-  };
   /** A loopback write with the page secret, as the page script sends it. */
-  const act = async (path: string, fields: Record<string, string> = {}): Promise<Reply> =>
+  const post = postAction;
+  const act = async (path: string, fields: Record<string, string> = {}): Promise<ActionReply> =>
     post(base, path, { "x-pgqrs-csrf": await csrfOf(base) }, fields);
 
   beforeAll(async () => {
