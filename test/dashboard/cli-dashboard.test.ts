@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { assertBuilt, CLI, runCli } from "../cli/cli-harness.js";
 import { freshSqlitePath } from "../support/backends.js";
 import { TOKEN } from "./harness.js";
+import { printedUrl } from "./cli-url.js";
 
 describe("pgqrs dashboard (CLI)", () => {
   it("refuses 0.0.0.0 without a token, naming PGQRS_DASHBOARD_TOKEN", async () => {
@@ -34,15 +35,7 @@ describe("pgqrs dashboard (CLI)", () => {
     );
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        child.stdout.on("data", (d: Buffer) => {
-          out += d.toString();
-          const m = /"url":"([^"]+)"/.exec(out);
-          if (m?.[1] !== undefined) resolve(m[1]);
-        });
-        child.once("exit", (code) => reject(new Error(`exited ${code}`)));
-      });
+      const url = await printedUrl(child);
       const local = `http://127.0.0.1:${new URL(url).port}`;
       expect((await fetch(`${local}/`)).status).toBe(401);
       expect((await fetch(`${local}/`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { assertBuilt, CLI, runCli } from "../cli/cli-harness.js";
 import { freshSqlitePath } from "../support/backends.js";
+import { printedUrl } from "./cli-url.js";
 
 describe("pgqrs dashboard --read-only (CLI)", () => {
   it("is the command docs/cli.md shows, and --help lists the flag", async () => {
@@ -28,15 +29,7 @@ describe("pgqrs dashboard --read-only (CLI)", () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        child.stdout.on("data", (d: Buffer) => {
-          out += d.toString();
-          const m = /"url":"([^"]+)"/.exec(out);
-          if (m?.[1] !== undefined) resolve(m[1]);
-        });
-        child.once("exit", (code) => reject(new Error(`exited ${code}`)));
-      });
+      const url = await printedUrl(child);
       const page = await (await fetch(new URL("/queues/1", url))).text();
       expect(page).toContain("ro_cli");
       expect(page).toContain('data-testid="read-only"');
