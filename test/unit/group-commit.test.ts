@@ -91,33 +91,35 @@ describe("GroupCommit", () => {
     expect(texts()).toEqual(["one:a", "one:bb", "one:ccc"]);
   });
 
-  it("calls made during a write share the next statement, each settled only when it returns, with its own result", async () => {
-    const { add, statements, texts } = setup({ manual: true });
-    const lone = watch(add("a"));
-    const waiting = ["b", "c", "d"].map((item) => watch(add(item)));
+  /**
+   * A lone call "a" in flight, then "b", "c", "d" made meanwhile: "a" answered, so "b,c,d" is the next statement,
+   * sent and not answered yet.
+   */
+  async function sharedStatementSent(answerOnePerTurn: boolean) {
+    const group = setup({ manual: true, answerOnePerTurn });
+    const lone = watch(group.add("a"));
+    const waiting = ["b", "c", "d"].map((item) => watch(group.add(item)));
     await turns(3);
-    expect(texts()).toEqual(["one:a"]);
+    expect(group.texts()).toEqual(["one:a"]);
     expect(lone.state).toBe("pending");
-    statements[0]?.answer();
+    group.statements[0]?.answer();
     await turns(3);
     expect(lone.state).toBe("ok:A");
-    expect(texts()).toEqual(["one:a", "many:b,c,d"]);
+    expect(group.texts()).toEqual(["one:a", "many:b,c,d"]);
     // Not durable yet: nobody is answered before their statement returns.
     expect(waiting.map((w) => w.state)).toEqual(["pending", "pending", "pending"]);
+    return { ...group, waiting };
+  }
+
+  it("calls made during a write share the next statement, each settled only when it returns, with its own result", async () => {
+    const { statements, waiting } = await sharedStatementSent(false);
     statements[1]?.answer();
     await turns(1);
     expect(waiting.map((w) => w.state)).toEqual(["ok:B", "ok:C", "ok:D"]);
   });
 
   it("answerOnePerTurn: a shared statement's members are answered one per turn, the next statement waits for all", async () => {
-    const { add, statements, texts } = setup({ manual: true, answerOnePerTurn: true });
-    const lone = watch(add("a"));
-    const waiting = ["b", "c", "d"].map((item) => watch(add(item)));
-    statements[0]?.answer();
-    await turns(3);
-    expect(lone.state).toBe("ok:A");
-    expect(texts()).toEqual(["one:a", "many:b,c,d"]);
-    expect(waiting.map((w) => w.state)).toEqual(["pending", "pending", "pending"]);
+    const { add, statements, texts, waiting } = await sharedStatementSent(true);
     statements[1]?.answer();
     // Whatever else waits for the event loop (here this test, in a worker a trigger's reply) runs between two
     // members' answers instead of after the whole batch.
