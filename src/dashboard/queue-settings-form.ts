@@ -20,6 +20,9 @@ const LABELS: Record<string, string> = {
   jitter: "Jitter",
 };
 
+/** Every field of the form, in its order (an empty value clears that setting). */
+export const SETTINGS_FORM_FIELDS: readonly string[] = Object.keys(LABELS);
+
 /** The settings the form states, or why it cannot be read (a field that is not a number, half a rate limit). */
 export function settingsFromForm(form: URLSearchParams): { settings: QueueSettingsOptions } | { invalid: string } {
   const numbers = new Map<string, number | null>();

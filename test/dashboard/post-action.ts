@@ -2,6 +2,12 @@
  * The HTTP side of the dashboard's action tests: POST a form to an action route as the page's script does (asking
  * for JSON) and read the reply, whatever it is (a refusal before the router may answer in plain text).
  */
+import { SETTINGS_FORM_FIELDS } from "../../src/dashboard/queue-settings-form.js";
+
+/** The queue settings form as the page posts it: every field, empty (cleared) unless `fields` gives it a value. */
+export function settingsForm(fields: Record<string, string> = {}): Record<string, string> {
+  return { ...Object.fromEntries(SETTINGS_FORM_FIELDS.map((name) => [name, ""])), ...fields };
+}
 
 /** A dashboard's answer to an action: its HTTP status and its JSON body (`{ message }` when it was not JSON). */
 export interface ActionReply {

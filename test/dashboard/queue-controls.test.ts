@@ -12,7 +12,7 @@ import type { QueueRecord, Store } from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 import { TOKEN } from "./harness.js";
-import { type ActionReply, csrfOf, postAction } from "./post-action.js";
+import { type ActionReply, csrfOf, postAction, settingsForm } from "./post-action.js";
 
 /** What a failing handler throws: markup that would run in the page if it were not escaped. */
 const XSS = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">`;
@@ -49,17 +49,7 @@ describe.each(BACKENDS)("queue page: settings and message controls (%s)", (backe
   const act = async (path: string, fields: Record<string, string>): Promise<ActionReply> =>
     post(base, path, { "x-pgqrs-csrf": await csrfOf(base) }, fields);
   /** Every field of the form, as the page posts it (empty: cleared). */
-  const form = (fields: Record<string, string>): Record<string, string> => ({
-    concurrencyLimit: "",
-    rateMax: "",
-    ratePerSeconds: "",
-    maxAttempts: "",
-    baseMs: "",
-    factor: "",
-    maxMs: "",
-    jitter: "",
-    ...fields,
-  });
+  const form = settingsForm;
 
   beforeAll(async () => {
     ({ store } = await openTestStore(backend));

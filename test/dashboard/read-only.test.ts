@@ -13,27 +13,14 @@ import type { ManualClock, Store } from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 import { TOKEN } from "./harness.js";
-import { type ActionReply, csrfOf, postAction } from "./post-action.js";
+import { type ActionReply, csrfOf, postAction, settingsForm } from "./post-action.js";
 
 /** A form that posts an action (the login and sign-out forms post elsewhere). */
 const ACTION_FORM = /<form\b[^>]*\bmethod="post"[^>]*\baction="\/actions\//;
 const BADGE = 'data-testid="read-only"';
 
 /** Fields that would make each action do its work (the settings form clears every setting). */
-const FIELDS = {
-  topic: "go",
-  payload: '{"x":1}',
-  fromStep: "a",
-  delay: "",
-  concurrencyLimit: "",
-  rateMax: "",
-  ratePerSeconds: "",
-  maxAttempts: "",
-  baseMs: "",
-  factor: "",
-  maxMs: "",
-  jitter: "",
-};
+const FIELDS = settingsForm({ topic: "go", payload: '{"x":1}', fromStep: "a", delay: "" });
 
 describe.each(BACKENDS)("read-only dashboard (%s)", (backend) => {
   let store: Store;
