@@ -46,6 +46,8 @@ function call(
   });
 }
 
+/** The secret payload the refused requests must never show: a full card number, which no port or id can contain by chance. */
+const CARD = "4111-1111-1111-1111";
 let store: Store;
 let messageId: number;
 let workerId: number;
@@ -63,7 +65,7 @@ beforeAll(async () => {
   await pgqrs.admin(store).install();
   await pgqrs.admin(store).createQueue("secrets");
   const producer = await store.producer("secrets", "guard-producer");
-  [messageId] = (await producer.enqueueBatch([{ card: "4111-1111-1111-1111" }])).map((m) => m.id) as [number];
+  [messageId] = (await producer.enqueueBatch([{ card: CARD }])).map((m) => m.id) as [number];
   workerId = producer.workerId();
 });
 
@@ -88,7 +90,7 @@ describe("Host allow-list (every bind)", () => {
     ]) {
       const r = await call(port, `/api/messages/${messageId}`, { headers: { host } });
       expect(r.status, host).toBe(403);
-      expect(r.body).not.toContain("4111");
+      expect(r.body).not.toContain(CARD);
     }
   });
 
@@ -100,7 +102,7 @@ describe("Host allow-list (every bind)", () => {
     for (const host of [`evil.example:${port}`, `proxy.example:${port}`, `dash.example:${port + 1}`, "0.0.0.0:1"]) {
       const r = await call(port, `/api/messages/${messageId}`, { headers: { ...bearer, host } });
       expect(r.status, host).toBe(403);
-      expect(r.body).not.toContain("4111");
+      expect(r.body).not.toContain(CARD);
     }
   });
 
@@ -130,7 +132,7 @@ describe("token beyond loopback", () => {
       const r = await call(port, path);
       expect(r.status, path).toBe(401);
       expect(r.headers["www-authenticate"]).toContain("Bearer");
-      expect(r.body).not.toContain("4111");
+      expect(r.body).not.toContain(CARD);
     }
     expect((await call(port, "/", { headers: { ...html, "x-pgqrs-fragment": "1" } })).status).toBe(401);
     expect((await call(port, "/actions/zombies/reclaim", { method: "POST" })).status).toBe(401);
@@ -157,7 +159,7 @@ describe("token beyond loopback", () => {
     const cookie = setCookie.split(";")[0] ?? "";
     const msg = await call(port, `/api/messages/${messageId}`, { headers: { cookie } });
     expect(msg.status).toBe(200);
-    expect(msg.body).toContain("4111");
+    expect(msg.body).toContain(CARD);
     expect((await call(port, "/assets/app.js", { headers: { cookie } })).status).toBe(200);
     expect((await call(port, `/api/messages/${messageId}`, { headers: { cookie: "pgqrs_session=x" } })).status).toBe(
       401,

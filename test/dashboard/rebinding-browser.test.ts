@@ -66,7 +66,7 @@ async function attackFrom(page: Page, origin: string): Promise<{ read: number; l
       headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
       body: "csrf=guess",
     });
-    return { read: read.status, leaked: text.includes("4111"), act: act.status };
+    return { read: read.status, leaked: text.includes("4111-1111-1111-1111"), act: act.status };
   }, messageId);
 }
 
