@@ -41,8 +41,8 @@ const ROUNDS = Number(flag("--rounds") ?? (quick ? 1 : 3));
 const ONLY = flag("--only")?.split(",");
 const SYSTEMS = flag("--systems")?.split(",");
 const SIZES = quick
-  ? { drain: 2_000, enqueue: 1_000, pickup: 60, gapMs: 25, runs: 200 }
-  : { drain: 10_000, enqueue: 5_000, pickup: 600, gapMs: 25, runs: 1_000 };
+  ? { drain: 2_000, enqueue: 1_000, pickup: 60, gapMs: 25, runs: 200, warmupRuns: 20 }
+  : { drain: 10_000, enqueue: 5_000, pickup: 600, gapMs: 25, runs: 1_000, warmupRuns: 200 };
 /** The workflow primitives (issue 15): runs asleep at once, send → recv samples, callChild parents. */
 const PRIMITIVES = quick
   ? { sleepers: 2_000, windowSeconds: 5, wakes: 30, gapMs: 300, childRuns: 200, k: 16 }
@@ -248,7 +248,7 @@ async function main() {
       if (enabled("workflow")) {
         for (const s of [queueSystems[0], dbos]) {
           const r = await attempt(s.name, "workflow", () =>
-            s.workflow({ runs: SIZES.runs, concurrency: 16, limitMs: 120_000 }),
+            s.workflow({ runs: SIZES.runs, concurrency: 16, limitMs: 120_000, warmup: SIZES.warmupRuns }),
           );
           if (r === undefined) continue;
           log(
@@ -610,7 +610,8 @@ ${enqueueConcurrentMethod(result.sizes)}
   LISTEN/NOTIFY (the insert notifies in the same statement; the listener claims on each notification).
 - **workflow**: ${result.sizes.runs} runs of a 3-step workflow triggered one by one through the queue while a worker
   runs them at concurrency 16: runs/s from the first trigger to the last completion; p50 from the workflow
-  function's start to its last step's end. DBOS Transact: \`DBOS.registerWorkflow\` with three \`DBOS.runStep\`s,
+  function's start to its last step's end. Before the timed runs, each system runs ${result.sizes.warmupRuns ?? 0}
+  warm-up runs, not counted, in every round (pgqrs opens a new store each round; DBOS keeps its runtime). DBOS Transact: \`DBOS.registerWorkflow\` with three \`DBOS.runStep\`s,
   started with \`DBOS.startWorkflow(…, { queueName })\` on a queue of concurrency 16.
 - **SQLite**: pgqrs on a SQLite file (K=1) against a raw \`better-sqlite3\` loop on a file opened the same way (WAL,
   synchronous=NORMAL), claim and archive as two statements, and single-row inserts. Every raw statement runs to

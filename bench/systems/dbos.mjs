@@ -40,8 +40,12 @@ async function launch(dsn, concurrency) {
 export function dbosSystem(dsn) {
   return {
     name: "DBOS",
-    async workflow({ runs, concurrency, limitMs }) {
+    async workflow({ runs, concurrency, limitMs, warmup = 0 }) {
       const { wf, queue } = await launch(dsn, concurrency);
+      // Warm-up runs, not timed, as pgqrs's.
+      done = 0;
+      for (let i = 0; i < warmup; i++) await DBOS.startWorkflow(wf, { queueName: queue.name })(i);
+      await waitUntil(() => done >= warmup, limitMs, 2);
       latencies = [];
       done = 0;
       const t0 = now();
