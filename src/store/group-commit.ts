@@ -142,15 +142,11 @@ export class GroupCommit<First, Second, Result> {
       for (const m of batch) await this.#alone(m);
       return;
     }
-    if (this.#writes.answerOnePerTurn !== true) {
-      batch.forEach((m, i) => {
-        m.resolve(results[i] as Result);
-      });
-      return;
-    }
-    // The next statement still waits for every member, so the callers that write again ride in it together.
+    // All at once, or one per turn of the event loop (`answerOnePerTurn`): the next statement still waits for
+    // every member, so the callers that write again ride in it together.
+    const onePerTurn = this.#writes.answerOnePerTurn === true;
     for (let i = 0; i < batch.length; i++) {
-      if (i > 0) await nextTurn();
+      if (i > 0 && onePerTurn) await nextTurn();
       (batch[i] as GroupMember<First, Second, Result>).resolve(results[i] as Result);
     }
   }
