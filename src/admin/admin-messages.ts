@@ -18,16 +18,31 @@ export class AdminMessages extends AdminWorkers {
   }
 
   /**
-   * Dead-letter the queue's messages that reached `maxReadCt` and are not under a live lease; without a queue,
-   * every queue's (pgqrs's `dlq()`). Returns their ids, ascending. A dead-lettered workflow message will not be
-   * delivered again, so its unfinished run fails (ERROR, `code: "DEAD_LETTERED"`) in the same transaction; a replay
-   * of the message does not revive the run (trigger it again instead).
+   * Dead-letter the queue's messages that reached their queue's attempt limit (`retry.maxAttempts`, else the
+   * store's `maxReadCt`) and are not under a live lease; without a queue, every queue's (pgqrs's `dlq()`), each
+   * against its own limit. Returns their ids, ascending. A dead-lettered workflow message will not be delivered
+   * again, so its unfinished run fails (ERROR, `code: "DEAD_LETTERED"`) in the same transaction; a replay of the
+   * message does not revive the run (trigger it again instead).
    */
   async dlq(queue?: QueueRef): Promise<number[]> {
-    const q = queue === undefined ? undefined : await resolveQueue(this.store, queue);
+    const maxReadCt = this.store.config.maxReadCt;
+    if (queue !== undefined) {
+      const q = await resolveQueue(this.store, queue);
+      return this.#deadLetter(q.id, maxAttemptsOf(q, maxReadCt));
+    }
+    // One statement for every queue when they all share the store's limit, as pgqrs's; else one per queue, so a
+    // queue that allows more attempts keeps the messages that still have some.
+    const queues = await this.#backend.listQueues();
+    if (queues.every((q) => maxAttemptsOf(q, maxReadCt) === maxReadCt)) return this.#deadLetter(undefined, maxReadCt);
+    const ids: number[] = [];
+    for (const q of queues) ids.push(...(await this.#deadLetter(q.id, maxAttemptsOf(q, maxReadCt))));
+    return ids.sort((a, b) => a - b);
+  }
+
+  async #deadLetter(queueId: number | undefined, maxReadCt: number): Promise<number[]> {
     const { ids } = await this.#backend.deadLetter({
-      ...(q === undefined ? {} : { queueId: q.id }),
-      maxReadCt: q === undefined ? this.store.config.maxReadCt : maxAttemptsOf(q, this.store.config.maxReadCt),
+      ...(queueId === undefined ? {} : { queueId }),
+      maxReadCt,
       now: this.#now(),
     });
     return ids;
