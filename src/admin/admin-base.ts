@@ -45,22 +45,43 @@ export class AdminBase {
     return (await this.#handle()).record;
   }
 
+  /**
+   * The admin worker's status as stored now (re-read). VALIDATION_FAILED for an admin without a worker;
+   * WORKER_NOT_FOUND when its row is gone.
+   */
   async status(): Promise<WorkerStatus> {
     return (await this.#handle()).status();
   }
 
+  /**
+   * Move the admin worker from ready, polling or interrupted to suspended. INVALID_STATE_TRANSITION (row unchanged)
+   * from any other status; WORKER_NOT_FOUND when its row is gone; VALIDATION_FAILED for an admin without a worker.
+   */
   async suspend(): Promise<void> {
     await (await this.#handle()).suspend();
   }
 
+  /**
+   * Move the suspended admin worker back to ready. INVALID_STATE_TRANSITION (row unchanged) unless suspended;
+   * WORKER_NOT_FOUND when its row is gone; VALIDATION_FAILED for an admin without a worker.
+   */
   async resume(): Promise<void> {
     await (await this.#handle()).resume();
   }
 
+  /**
+   * Stop the suspended admin worker (`shutdown_at` = now; its heartbeats end): {@link suspend} first.
+   * INVALID_STATE_TRANSITION (row unchanged) unless suspended; WORKER_NOT_FOUND when its row is gone;
+   * VALIDATION_FAILED for an admin without a worker.
+   */
   async shutdown(): Promise<void> {
     await (await this.#handle()).shutdown();
   }
 
+  /**
+   * Write the admin worker's `heartbeat_at` = now (the store's clock). WORKER_NOT_FOUND when its row is gone;
+   * VALIDATION_FAILED for an admin without a worker; STORE_CLOSED.
+   */
   async heartbeat(): Promise<void> {
     await (await this.#handle()).heartbeat();
   }
@@ -71,6 +92,7 @@ export class AdminBase {
     return (await this.#handle()).isHealthy(maxAgeMs);
   }
 
+  /** The store this admin administers. */
   get store(): Store {
     return this.#store;
   }

@@ -62,11 +62,12 @@ export class AdminQueues extends AdminBase {
     return updated;
   }
 
-  /** QUEUE_NOT_FOUND when missing. */
+  /** The queue named `name`. QUEUE_NOT_FOUND when missing; VALIDATION_FAILED for an empty name; STORE_CLOSED. */
   async getQueue(name: string): Promise<QueueRecord> {
     return this.store.getQueue(name);
   }
 
+  /** Every queue (workflow queues included), newest first; not paginated. STORE_CLOSED once the store is closed. */
   async listQueues(): Promise<QueueRecord[]> {
     return this.#backend.listQueues();
   }
@@ -83,6 +84,10 @@ export class AdminQueues extends AdminBase {
     this.store.forgetEphemeralWorkers(q.queueName);
   }
 
+  /**
+   * {@link deleteQueue} by name (pgqrs's `delete_queue_by_name`): the same refusals (VALIDATION_FAILED while live
+   * workers are assigned or messages exist, nothing deleted), QUEUE_NOT_FOUND when no queue has that name.
+   */
   async deleteQueueByName(name: string): Promise<void> {
     await this.deleteQueue(name);
   }
@@ -94,6 +99,12 @@ export class AdminQueues extends AdminBase {
     this.store.forgetEphemeralWorkers(q.queueName);
   }
 
+  /**
+   * Message counts of one queue, derived at the store clock's now in one statement (see {@link QueueMetrics}):
+   * `pending` counts messages visible now, unleased and below the queue's attempt limit (`retry.maxAttempts`, else
+   * the store's `maxReadCt`, default 5); `oldestPendingAgeMs` is in milliseconds. QUEUE_NOT_FOUND; VALIDATION_FAILED
+   * for an empty name; STORE_CLOSED.
+   */
   async queueMetrics(queue: QueueRef): Promise<QueueMetrics> {
     const q = await resolveQueue(this.store, queue);
     // Pending means claimable: below the queue's own attempt limit.
@@ -106,10 +117,21 @@ export class AdminQueues extends AdminBase {
     return m;
   }
 
+  /**
+   * {@link queueMetrics} of every queue, ordered by queue name, in one statement. `pending` is counted against the
+   * store's `maxReadCt` (default 5) for every queue, not each queue's `retry.maxAttempts`: ask {@link queueMetrics}
+   * for one queue's own limit. An empty array when there are no queues. STORE_CLOSED.
+   */
   async allQueuesMetrics(): Promise<QueueMetrics[]> {
     return this.#backend.queueMetrics({ now: this.#now(), maxReadCt: this.store.config.maxReadCt });
   }
 
+  /**
+   * Store-wide totals in one statement (see {@link SystemStats}): queues, workers (`activeWorkers`: ready or
+   * polling), unarchived messages by state (pending against the store's `maxReadCt`, default 5), archived and
+   * dead-lettered messages, workflows, runs, and `schemaVersion`, the highest applied migration number as a string.
+   * STORE_CLOSED.
+   */
   async systemStats(): Promise<SystemStats> {
     return this.#backend.systemStats({ now: this.#now(), maxReadCt: this.store.config.maxReadCt });
   }

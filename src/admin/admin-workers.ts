@@ -23,6 +23,11 @@ export class AdminWorkers extends AdminQueues {
     return this.store.clock.now();
   }
 
+  /**
+   * One page of worker rows (every status, admin and ephemeral workers included), newest first (`started_at`, then
+   * id, descending); with `queue`, only that queue's. `limit` defaults to 100 (0 to 100,000) and `offset` to 0.
+   * QUEUE_NOT_FOUND for an unknown queue; VALIDATION_FAILED for a bad page; STORE_CLOSED.
+   */
   async listWorkers(params: { queue?: QueueRef } & Page = {}): Promise<WorkerRecord[]> {
     const { queue, ...page } = params;
     assertPage(page);

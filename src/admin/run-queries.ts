@@ -43,11 +43,13 @@ export interface ListRunsOptions {
 
 /** A run as `listRuns` shows it: stable fields only, times of the store's clock. */
 export interface RunSummary {
+  /** The run's id. */
   id: number;
   /** The workflow's name. */
   workflow: string;
   /** The run's trigger message (what `workflow result`, `workflow cancel` and `run().message(…)` take). */
   messageId: number;
+  /** The run's status (QUEUED, RUNNING, PAUSED, CANCELLING, SUCCESS, ERROR or CANCELLED). */
   status: WorkflowStatus;
   /** The workflow's input (the `input` of the trigger payload `{ input }`). */
   input: unknown;
@@ -55,6 +57,7 @@ export interface RunSummary {
   output: unknown;
   /** Why the run failed (ERROR, or a cancellation's reason), else `null`. */
   error: unknown;
+  /** When the run was created (triggered). */
   createdAt: Date;
   /** First start by a worker; `null` until then. */
   startedAt: Date | null;

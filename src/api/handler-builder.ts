@@ -16,6 +16,10 @@ export class HandlerBuilder<T = unknown> {
   readonly #single: MessageHandler<T> | undefined;
   readonly #batch: BatchHandler<T> | undefined;
 
+  /**
+   * The handler (`single`, one message at a time, or `batch`) of the claims `source` describes. Use
+   * `dequeue().handle(fn)` or `.handleBatch(fn)`.
+   */
   constructor(source: DequeueBuilder<T>, single: MessageHandler<T> | undefined, batch: BatchHandler<T> | undefined) {
     this.#source = source;
     this.#single = single;

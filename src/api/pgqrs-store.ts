@@ -36,7 +36,9 @@ import {
  * Create with `connect(dsn)` or `connectWithConfig(config)`; close with `close()`.
  */
 export class Store {
+  /** The configuration the store was opened with (DSN, schema, `maxReadCt`, timeouts, …), as validated. */
   readonly config: Config;
+  /** The clock every time the store reads or writes comes from: `connect(dsn, { clock })`, default `systemClock`. */
   readonly clock: Clock;
   readonly #backend: StoreBackend;
   readonly #heartbeats: HeartbeatRegistry;

@@ -8,11 +8,13 @@ export class StepBuilder {
   #name: string | undefined;
   #time: Date | undefined;
 
+  /** The run whose step is acquired (required). */
   run(run: Run): this {
     this.#run = run;
     return this;
   }
 
+  /** The step's name, unique within the run (required). */
   name(name: string): this {
     this.#name = name;
     return this;
@@ -29,6 +31,12 @@ export class StepBuilder {
     return this;
   }
 
+  /**
+   * Acquire the step (see `Run.acquireStep`): `SKIPPED` with the stored output when it already succeeded, else
+   * `EXECUTE` with a guard to complete or fail it. The reference time defaults to the run's current time.
+   * VALIDATION_FAILED when the run or the name is missing or `withTime` is out of range; CANCELLED, STEP_NOT_READY,
+   * RETRIES_EXHAUSTED and CONFLICT as `Run.acquireStep`.
+   */
   async execute<T = unknown>(): Promise<StepResult<T>> {
     if (this.#run === undefined) {
       throw new ValidationError("Run handle is required for StepBuilder::execute");

@@ -18,6 +18,10 @@ export class ProducerBuilder {
   readonly #queue: string;
   readonly #hint: SwapHint;
 
+  /**
+   * A builder of producer `name` on `queue`; `hint` (internal) words the QUEUE_NOT_FOUND of swapped arguments. Use
+   * `pgqrs.producer(name, queue)`.
+   */
   constructor(name: string, queue: string, hint?: SwapHint) {
     this.#name = name;
     this.#queue = queue;
@@ -32,10 +36,16 @@ export class ProducerBuilder {
 
 /** `pgqrs.consumer(name, queue)` or `pgqrs.consumer(host, port, queue)` (named `host:port`). */
 export class ConsumerBuilder {
+  /** The consumer's worker name (`host:port` in the three-argument form). */
   readonly name: string;
+  /** The name of the queue it consumes. */
   readonly queue: string;
   readonly #hint: SwapHint;
 
+  /**
+   * A builder of consumer `name` on `queue`; `hint` (internal) words the QUEUE_NOT_FOUND of swapped arguments. Use
+   * `pgqrs.consumer(name, queue)`.
+   */
   constructor(name: string, queue: string, hint?: SwapHint) {
     this.name = name;
     this.queue = queue;
@@ -59,6 +69,7 @@ export class WorkflowWorkerStarter {
   readonly #def: WorkflowDefinition;
   readonly #options: WorkflowWorkerOptions;
 
+  /** Serve `def` with the consumer `builder` registers, with `options`. Use `consumer(..).handler(def, options)`. */
   constructor(builder: ConsumerBuilder, def: WorkflowDefinition, options: WorkflowWorkerOptions) {
     this.#builder = builder;
     this.#def = def;
@@ -77,16 +88,24 @@ export class WorkflowWorkerStarter {
   }
 }
 
-/** Start a producer builder: `producer(name, queue)` or `producer(host, port, queue)` (named `host:port`). */
+/** Start a builder of producer `name` on `queue`: `producer(name, queue).create(store)`. */
 export function producer(name: string, queue: string): ProducerBuilder;
+/**
+ * Start a builder of a producer on `queue` named `host:port` (pgqrs's form). VALIDATION_FAILED when `queue` is
+ * missing.
+ */
 export function producer(host: string, port: number, queue: string): ProducerBuilder;
 export function producer(nameOrHost: string, portOrQueue: number | string, maybeQueue?: string): ProducerBuilder {
   const [name, queue] = hostPortName(nameOrHost, portOrQueue, maybeQueue);
   return new ProducerBuilder(name, queue, maybeQueue === undefined ? builderHint("producer") : undefined);
 }
 
-/** Start a consumer builder: `consumer(name, queue)` or `consumer(host, port, queue)`. */
+/** Start a builder of consumer `name` on `queue`: `consumer(name, queue).create(store)`. */
 export function consumer(name: string, queue: string): ConsumerBuilder;
+/**
+ * Start a builder of a consumer on `queue` named `host:port` (pgqrs's form). VALIDATION_FAILED when `queue` is
+ * missing.
+ */
 export function consumer(host: string, port: number, queue: string): ConsumerBuilder;
 export function consumer(nameOrHost: string, portOrQueue: number | string, maybeQueue?: string): ConsumerBuilder {
   const [name, queue] = hostPortName(nameOrHost, portOrQueue, maybeQueue);

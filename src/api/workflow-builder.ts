@@ -32,6 +32,7 @@ export class WorkflowBuilder<Input = unknown, Output = unknown> {
   #onError: ((err: unknown) => void) | undefined;
   #anyVersion = false;
 
+  /** A builder of the workflow `name` (a definition or a name; see {@link name}), or of none yet. */
   constructor(name?: string | WorkflowDefinition<Input, Output>) {
     if (name !== undefined) this.name(name);
   }
