@@ -66,11 +66,43 @@ describe("install", () => {
     expect(versions.map((r) => r.version)).toEqual(shipped);
   });
 
-  it("is idempotent", async () => {
-    const b = await backend(freshSchema());
+  it("is idempotent: a second install changes no migration row, relation or data", async () => {
+    const schema = freshSchema();
+    const b = await backend(schema);
     await b.install();
+    const now = new Date();
+    const q = await b.createQueue({ name: "kept", now });
+    const [m] = await b.enqueue({
+      queueId: q.id,
+      payloads: ['{"n":1}'],
+      producerWorkerId: null,
+      enqueuedAt: now,
+      visibleAt: now,
+    });
+    // The applied migrations with their times, and every relation (table, index, sequence) by oid: a migration run
+    // again would add a row or fail on the key; a table dropped and created again would get a new oid.
+    const migrations = () =>
+      sql<{ version: number; name: string; applied_at: string }>(
+        `SELECT version, name, applied_at::text FROM "${schema}".pgqrs_migrations ORDER BY version`,
+      );
+    const relations = () =>
+      sql<{ relname: string; relkind: string; oid: string }>(
+        `SELECT c.relname, c.relkind::text, c.oid::int8::text AS oid FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ORDER BY c.relname`,
+        [schema],
+      );
+    const migrationsBefore = await migrations();
+    const relationsBefore = await relations();
+    expect(migrationsBefore.map((r) => r.version)).toEqual((await loadMigrations()).map((x) => x.version));
+    expect(relationsBefore.map((r) => r.relname)).toEqual(expect.arrayContaining(["pgqrs_messages", "pgqrs_queues"]));
+
     await b.install();
+
+    expect(await migrations()).toEqual(migrationsBefore);
+    expect(await relations()).toEqual(relationsBefore);
     await b.verify();
+    expect((await b.getQueueById(q.id))?.queueName).toBe("kept");
+    expect((await b.getMessage(m!.id))?.payload).toEqual({ n: 1 });
   });
 
   it("is safe when four backends with their own pools install the same fresh schema at once", async () => {
