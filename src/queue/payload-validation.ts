@@ -27,6 +27,14 @@ export function serializePayload(value: unknown, config: ValidationConfig, prefi
 }
 
 /**
+ * Serialise a step's or run's output as {@link serializePayload} does, with `undefined` (a function that returned
+ * nothing) stored as JSON `null` instead of refused. Same checks and errors as `serializePayload` with no prefix.
+ */
+export function serializeOutput(value: unknown, config: ValidationConfig): string {
+  return value === undefined ? "null" : serializePayload(value, config);
+}
+
+/**
  * Deepest nesting any payload, output or step result may have (the root is depth 0), whatever `maxObjectDepth`
  * says: deeper JSON cannot be validated, serialised or parsed without running out of stack (a RangeError instead
  * of VALIDATION_FAILED), and SQLite's JSON functions refuse more than 1,000 levels. `maxObjectDepth` (off by

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { PgqrsError, ValidationError } from "../errors.js";
-import { serializePayload } from "../queue/payload-validation.js";
+import { serializeOutput } from "../queue/payload-validation.js";
 import type { StepRecord, WorkflowStatus } from "../types.js";
 import { assertDate } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
@@ -131,7 +131,7 @@ export async function completeRunStep(run: Run, name: string, output: unknown): 
   // An explicit completion of a finished step replaces its output, as pgqrs's `complete_step` does: the write
   // is not fenced, since no attempt holds a SUCCESS step.
   const ctx = run.context;
-  const json = output === undefined ? "null" : serializePayload(output, ctx.config.validationConfig);
+  const json = serializeOutput(output, ctx.config.validationConfig);
   return ctx.backend.completeStep({ runId: run.id, stepName: name, now: run.now(), output: json });
 }
 

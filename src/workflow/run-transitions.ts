@@ -5,7 +5,7 @@
  * none of them (the guarded form raises INVALID_STATE_TRANSITION then).
  */
 import { InvalidStateTransitionError, PgqrsError, ValidationError } from "../errors.js";
-import { serializePayload } from "../queue/payload-validation.js";
+import { serializeOutput } from "../queue/payload-validation.js";
 import type { RunRecord, WorkflowStatus } from "../types.js";
 import { type DeferredStepWrites, writeStepSuccess } from "./deferred-step-writes.js";
 import type { Run } from "./run.js";
@@ -97,7 +97,7 @@ export async function startRun<R extends Run>(run: R, writes: DeferredStepWrites
 
 /** `run.complete(output)`: → SUCCESS with `output`. */
 export async function completeRun<R extends Run>(run: R, writes: DeferredStepWrites, output: unknown): Promise<R> {
-  const json = output === undefined ? "null" : serializePayload(output, run.context.config.validationConfig);
+  const json = serializeOutput(output, run.context.config.validationConfig);
   await guardedTransition(run, writes, NOT_TERMINAL, "SUCCESS", { output: json });
   return run;
 }
@@ -142,7 +142,7 @@ export async function finishRunAndArchive(
     "output" in outcome
       ? {
           to: "SUCCESS" as const,
-          output: outcome.output === undefined ? "null" : serializePayload(outcome.output, ctx.config.validationConfig),
+          output: serializeOutput(outcome.output, ctx.config.validationConfig),
         }
       : { to: "ERROR" as const, error: toJsonText(outcome.error) };
   if (message.consumerWorkerId === null) {

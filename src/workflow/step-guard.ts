@@ -1,5 +1,5 @@
 import { PgqrsError, TransientStepError } from "../errors.js";
-import { serializePayload } from "../queue/payload-validation.js";
+import { serializeOutput } from "../queue/payload-validation.js";
 import type { StepRecord } from "../types.js";
 import { timeAfter } from "../validation/time-arguments.js";
 import { retryDelayMs, type StepRetryPolicy, shouldRetry } from "./retry-policy.js";
@@ -37,7 +37,7 @@ export class StepGuard {
   /** SUCCESS with `output` (must be JSON-serialisable; `undefined` is stored as null). */
   async success(output: unknown): Promise<StepRecord> {
     const ctx = this.#run.context;
-    const json = output === undefined ? "null" : serializePayload(output, ctx.config.validationConfig);
+    const json = serializeOutput(output, ctx.config.validationConfig);
     return ctx.backend.completeStep({
       runId: this.#run.id,
       stepName: this.#step.stepName,

@@ -2,7 +2,7 @@ import { PgqrsError, TransientStepError } from "../errors.js";
 import { eventsOf } from "../observability/events.js";
 import { otelApi } from "../observability/tracing-api.js";
 import { traceStep } from "../observability/tracing-workflow.js";
-import { serializePayload } from "../queue/payload-validation.js";
+import { serializeOutput } from "../queue/payload-validation.js";
 import type { RetryOption } from "./retry-policy.js";
 import type { Run } from "./run.js";
 import { isRetriedStepError, retriesExhaustedError, thrownStepErrorJson } from "./workflow-errors.js";
@@ -102,7 +102,7 @@ async function executeStep<T>(
   }
   // In a worker, the output is stored with the run's next write (the next step's acquisition or the run's
   // outcome), one round trip fewer per step; serialising it here keeps a bad output an error of this step.
-  const output = value === undefined ? "null" : serializePayload(value, run.context.config.validationConfig);
+  const output = serializeOutput(value, run.context.config.validationConfig);
   run.deferStepSuccess(name, output, acquired.guard.owner);
   if (startedMs !== undefined) emitStepFinished(run, name, startedMs, { status: "SUCCESS", retryAt: null });
   return value;
