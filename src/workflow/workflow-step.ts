@@ -108,7 +108,12 @@ async function executeStep<T>(
   return value;
 }
 
-/** Remember on the error when the step may run again, for the worker that reschedules the message. */
+/**
+ * Remember on the error when the step may run again, for the worker that reschedules the message (and for the
+ * workflow code, as the documented `details.retryAt`). The error is the step's own object, thrown on unchanged
+ * (same identity, class and stack), and `retryAt` is known only once the failure is recorded, so it cannot be
+ * built in: the one write into `details` after construction.
+ */
 function stampRetryAt<E extends PgqrsError>(err: E, retryAt: Date | null): E {
   (err.details as Record<string, unknown>).retryAt = retryAt;
   return err;
