@@ -198,3 +198,17 @@ export function describeThrown(err: unknown): string {
     return String(err);
   }
 }
+
+/**
+ * STORE_CLOSED, the one error every backend raises for a call after `store.close()`: the store was closed and
+ * cannot be used again; open a new one with `pgqrs.connect()`. `operation` (the store operation refused, when the
+ * site knows it) goes into the message and `details.operation`.
+ */
+export function storeClosed(operation?: string): PgqrsError<"STORE_CLOSED"> {
+  const refused = operation === undefined ? "" : ` (${operation} was refused)`;
+  return new PgqrsError(
+    "STORE_CLOSED",
+    `The store was closed${refused}; open a new one with pgqrs.connect() to use the database again`,
+    operation === undefined ? undefined : { details: { operation } },
+  );
+}

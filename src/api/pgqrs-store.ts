@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { Admin } from "../admin/admin.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
-import { isPgqrsError, PgqrsError } from "../errors.js";
+import { isPgqrsError, storeClosed } from "../errors.js";
 import type { CreateQueueOptions } from "../queue-controls-types.js";
 import { Consumer } from "../queue/consumer.js";
 import { Producer } from "../queue/producer.js";
@@ -57,7 +57,7 @@ export class Store {
     this.clock = clock;
     this.#heartbeats = new HeartbeatRegistry(backend, clock, config.heartbeatIntervalSeconds * 1000, logger);
     const assertOpen = (): void => {
-      if (this.#closed) throw new PgqrsError("STORE_CLOSED", "The store is closed; connect again to use the database");
+      if (this.#closed) throw storeClosed();
     };
     this.#ctx = {
       backend,

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
 import { maskDsn } from "../../config.js";
-import { PgqrsError } from "../../errors.js";
+import { PgqrsError, storeClosed } from "../../errors.js";
 import { type ClientLease, ClientLeases } from "./postgres-client-leases.js";
 import { connectionError, errorCode, RETRYABLE_SQLSTATES, translatePgError } from "./postgres-errors.js";
 import { RESULT_TYPES } from "./postgres-result-types.js";
@@ -240,12 +240,6 @@ export async function runOnClient(
   } catch (err) {
     throw translatePgError(err, operation, conn.target);
   }
-}
-
-export function storeClosed(operation: string): PgqrsError {
-  return new PgqrsError("STORE_CLOSED", `Store is closed: cannot run ${operation}. Connect again to continue.`, {
-    details: { operation },
-  });
 }
 
 /** The connection string a pool was made with, if any (node-postgres keeps its options on the pool). */

@@ -20,9 +20,10 @@ import type {
   WorkerStoreOps,
   WorkflowStoreOps,
 } from "../store.js";
+import { storeClosed } from "../../errors.js";
 import { POSTGRES_CAPABILITIES } from "./postgres-backend.js";
 import { retryTransientConnect, retryWorkerCreation } from "./postgres-connect-retry.js";
-import { describeTarget, PostgresConnection, storeClosed } from "./postgres-connection.js";
+import { describeTarget, PostgresConnection } from "./postgres-connection.js";
 import { createDashboardReadOps } from "./postgres-dashboard-reads.js";
 import { createMessageAdminOps } from "./postgres-message-admin.js";
 import { createMessageLeaseOps } from "./postgres-message-leases.js";

@@ -8,7 +8,7 @@
  *   change nothing (an empty dequeue) cost no PUT, and no list of write operations can fall out of date.
  * - `local` mode: operations touch only the cache; `asS3(store).sync()` publishes, `snapshot()` pulls.
  */
-import { PgqrsError } from "../../errors.js";
+import { PgqrsError, storeClosed } from "../../errors.js";
 import type { StoreBackend } from "../store.js";
 import { createSqliteBackend } from "../sqlite/sqlite-store.js";
 import { S3_CAPABILITIES } from "./s3-backend.js";
@@ -93,7 +93,7 @@ export async function createS3Backend(opts: S3BackendOptions): Promise<StoreBack
   let closed = false;
   const run = <T>(op: (db: StoreBackend) => Promise<T>): Promise<T> =>
     gate.run(async () => {
-      if (closed) throw new PgqrsError("STORE_CLOSED", "The store is closed; connect again to use the database");
+      if (closed) throw storeClosed();
       if (durable) await replica.refresh();
       let result: T;
       try {
@@ -110,7 +110,7 @@ export async function createS3Backend(opts: S3BackendOptions): Promise<StoreBack
   /** The handle's own operations: no durable refresh around them (they are the sync steps themselves). */
   const direct = <T>(fn: () => Promise<T>): Promise<T> =>
     gate.run(async () => {
-      if (closed) throw new PgqrsError("STORE_CLOSED", "The store is closed; connect again to use the database");
+      if (closed) throw storeClosed();
       return fn();
     });
 

@@ -5,7 +5,7 @@
  * on a read-to-write lock upgrade.
  */
 import type Database from "better-sqlite3";
-import { PgqrsError } from "../../errors.js";
+import { storeClosed } from "../../errors.js";
 import { sqliteDriver } from "./sqlite-driver.js";
 
 export interface SqliteConnectionOptions {
@@ -165,6 +165,6 @@ export class SqliteConnection {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new PgqrsError("STORE_CLOSED", "The SQLite store is closed; create a new one to continue");
+    if (this.#closed) throw storeClosed();
   }
 }

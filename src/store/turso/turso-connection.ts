@@ -7,7 +7,7 @@
  * (busy timeout 0: waiting synchronously would block the very event loop the holder needs to finish). Reads and
  * DDL are retried later by the backend (turso-lock-retry.ts); DML is not.
  */
-import { PgqrsError } from "../../errors.js";
+import { PgqrsError, storeClosed } from "../../errors.js";
 import type { SqliteConnection } from "../sqlite/sqlite-connection.js";
 import { tursoDdl } from "./turso-ddl.js";
 import { type TursoDatabase, type TursoStatement, tursoDriver } from "./turso-driver.js";
@@ -214,6 +214,6 @@ export class TursoConnection implements SqliteStatementHost {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new PgqrsError("STORE_CLOSED", "The Turso store is closed; create a new one to continue");
+    if (this.#closed) throw storeClosed();
   }
 }
