@@ -52,6 +52,17 @@ export function messageState(m: QueueMessage, now: Date, maxReadCt: number): Mes
   return m.readCt >= maxReadCt ? "exhausted" : "pending";
 }
 
+/** The colour of each run (and step) status: the pill, the overview's bars and the run page's step segments. */
+export const RUN_STATUS_TONES: Readonly<Record<WorkflowStatus, string>> = {
+  QUEUED: "gray",
+  RUNNING: "blue",
+  PAUSED: "amber",
+  SUCCESS: "green",
+  ERROR: "red",
+  CANCELLING: "amber",
+  CANCELLED: "gray",
+};
+
 const TONES: Record<string, string> = {
   pending: "blue",
   delayed: "gray",
@@ -65,13 +76,7 @@ const TONES: Record<string, string> = {
   interrupted: "amber",
   stopped: "gray",
   zombie: "red",
-  QUEUED: "gray",
-  RUNNING: "blue",
-  PAUSED: "amber",
-  SUCCESS: "green",
-  ERROR: "red",
-  CANCELLING: "amber",
-  CANCELLED: "gray",
+  ...RUN_STATUS_TONES,
 };
 
 /** A coloured status pill. */

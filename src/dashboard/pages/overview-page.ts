@@ -3,21 +3,11 @@
  * search), workers and runs by status. Its size does not depend on the number of queues.
  */
 import { WORKFLOW_STATUSES } from "../../types.js";
-import { duration, num } from "../format.js";
+import { duration, num, RUN_STATUS_TONES } from "../format.js";
 import { type Html, html } from "../html.js";
 import { OVERVIEW_QUEUES, type Overview } from "../reads.js";
 import { sparkline, statusBars, throughputChart } from "./charts.js";
 import { cell, pager, query, stat } from "./layout.js";
-
-const RUN_TONES: Record<string, string> = {
-  QUEUED: "gray",
-  RUNNING: "blue",
-  PAUSED: "amber",
-  SUCCESS: "green",
-  ERROR: "red",
-  CANCELLING: "amber",
-  CANCELLED: "gray",
-};
 
 export function overviewPage(o: Overview): Html {
   const t = o.totals;
@@ -82,7 +72,7 @@ export function overviewPage(o: Overview): Html {
         WORKFLOW_STATUSES.map((s) => ({
           label: s.toLowerCase(),
           value: o.runsByStatus[s],
-          tone: RUN_TONES[s] ?? "gray",
+          tone: RUN_STATUS_TONES[s] ?? "gray",
           id: `runs-${s}`,
           href: query("/workflows", { status: s }),
         })),

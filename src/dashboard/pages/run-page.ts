@@ -4,7 +4,7 @@
  */
 import type { RunEventRecord, RunMessageRecord } from "../../store/run-primitives.js";
 import type { RunRecord, StepRecord, WorkflowRecord } from "../../types.js";
-import { ago, duration, num, pill, prettyJson, stamp } from "../format.js";
+import { ago, duration, num, pill, prettyJson, RUN_STATUS_TONES, stamp } from "../format.js";
 import { type Html, html } from "../html.js";
 import { actionForm, query } from "./layout.js";
 import { runOperations } from "./run-operations-view.js";
@@ -28,13 +28,6 @@ export interface RunView {
 }
 
 const TERMINAL = new Set(["SUCCESS", "ERROR", "CANCELLED"]);
-const SEG_TONE: Record<string, string> = {
-  SUCCESS: "green",
-  ERROR: "red",
-  RUNNING: "blue",
-  PAUSED: "amber",
-  CANCELLED: "gray",
-};
 
 export function runPage(v: RunView): Html {
   const r = v.run;
@@ -114,7 +107,8 @@ function timeline(v: RunView): Html {
     const attempts = s.retryCount + 1;
     const from = (s.startedAt ?? s.createdAt).getTime();
     const to = (s.completedAt ?? (terminal ? s.updatedAt : v.now)).getTime();
-    const tone = SEG_TONE[s.status] ?? "gray";
+    // As a run's status, except CANCELLING (a run's state only; no step is ever written with it), gray as before.
+    const tone = s.status === "CANCELLING" ? "gray" : (RUN_STATUS_TONES[s.status] ?? "gray");
     const waited = s.startedAt !== null && s.startedAt.getTime() > s.createdAt.getTime();
     return html`<details class="step" data-key="step-${s.id}" data-step="${s.stepName}">
       <summary>
