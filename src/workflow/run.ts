@@ -38,8 +38,8 @@ export type { StepResult } from "./run-step-acquisition.js";
  * raises VALIDATION_FAILED, as in pgqrs.
  */
 export class Run extends RunState {
-  /** Retry policy used by steps of this run unless a step names its own. */
-  retryPolicy: StepRetryPolicy;
+  /** Retry policy used by steps of this run unless a step names its own (fixed when the handle is made). */
+  readonly retryPolicy: StepRetryPolicy;
 
   /**
    * The delivery of the run's message this handle acts for (consumer id and read count): the owner its step
