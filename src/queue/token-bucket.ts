@@ -8,6 +8,9 @@ export interface RateLimitStatus {
   burstCapacity: number;
 }
 
+/** Tokens short of a request that still let it through: float noise of the refill, far below one token. */
+const TOKEN_EPSILON = 1e-6;
+
 /**
  * A token bucket per producer: starts full, refills continuously at
  * `maxPerSecond`, a batch of N takes N tokens at once or fails.
@@ -50,7 +53,9 @@ export class TokenBucket {
       );
     }
     this.#refill();
-    if (this.#tokens < n) {
+    // Within float noise of enough counts as enough: refills summed step by step can leave a bucket at 386.99999…
+    // after the exact wait it reported for 387.
+    if (n - this.#tokens > TOKEN_EPSILON) {
       const retryAfterMs = this.#rate > 0 ? Math.ceil(((n - this.#tokens) / this.#rate) * 1000) : null;
       throw new PgqrsError(
         "RATE_LIMITED",
@@ -58,7 +63,7 @@ export class TokenBucket {
         { details: { requested: n, availableTokens: Math.floor(this.#tokens), retryAfterMs } },
       );
     }
-    this.#tokens -= n;
+    this.#tokens = Math.max(0, this.#tokens - n);
   }
 
   status(): RateLimitStatus {
