@@ -42,8 +42,8 @@ export function parseCommandArgs(spec: CommandSpec, words: readonly string[]): {
     else raw = words[++i];
     if (raw === undefined) throw new UsageError(`--${name} needs a value (${flag.placeholder ?? "VALUE"})`, spec.name);
     if (flag.type === "int") {
-      const n = Number(raw);
-      if (!Number.isInteger(n) || n < 0) {
+      const n = wholeNumber(raw);
+      if (n === undefined) {
         throw new UsageError(`--${name} takes a whole number >= 0, got '${raw}'`, spec.name);
       }
       values.set(name, n);
@@ -70,9 +70,17 @@ function checkPositionals(spec: CommandSpec, args: string[]): void {
 
 /** A positional that must be a whole number (an id). */
 export function idArg(value: string | undefined, what: string, command: string): number {
-  const n = Number(value);
-  if (value === undefined || !Number.isInteger(n) || n < 0) {
-    throw new UsageError(`${what} must be a whole number, got '${value ?? ""}'`, command);
-  }
+  const n = value === undefined ? undefined : wholeNumber(value);
+  if (n === undefined) throw new UsageError(`${what} must be a whole number, got '${value ?? ""}'`, command);
   return n;
+}
+
+/**
+ * Decimal digits only, as a safe integer; else `undefined`. `Number()` alone would read "" and " " as 0 (so an
+ * unset `$ID` in a script would name worker 0) and accept "0x10", "1e3" and "1.0".
+ */
+function wholeNumber(raw: string): number | undefined {
+  if (!/^[0-9]+$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) ? n : undefined;
 }

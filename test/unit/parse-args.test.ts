@@ -114,12 +114,30 @@ describe("parseCommandArgs: flags", () => {
   });
 
   it("refuses an int flag that is not a whole number >= 0", () => {
-    for (const bad of ["-1", "1.5", "abc", "NaN", "Infinity"]) {
+    // "" and " " would be 0 through Number() (an unset variable in a script); hex, exponent and "1.0" are not
+    // whole numbers as written.
+    for (const bad of [
+      "-1",
+      "1.5",
+      "abc",
+      "NaN",
+      "Infinity",
+      "",
+      " ",
+      "0x10",
+      "1e3",
+      "1.0",
+      " 7",
+      "9007199254740993",
+    ]) {
       const err = usageError(() => parseCommandArgs(SHOW, ["n", "--limit", bad]));
       expect(err.message).toBe(`--limit takes a whole number >= 0, got '${bad}'`);
       expect(err.command).toBe("thing show");
     }
     expect(parseCommandArgs(SHOW, ["n", "--limit", "0"]).flags.int("limit")).toBe(0);
+    expect(usageError(() => parseCommandArgs(SHOW, ["n", "--limit="])).message).toBe(
+      "--limit takes a whole number >= 0, got ''",
+    );
   });
 
   it("refuses a value flag with no word left for its value, naming the placeholder", () => {
@@ -232,7 +250,7 @@ describe("idArg", () => {
   });
 
   it("refuses anything else with a UsageError naming what it is", () => {
-    for (const bad of [undefined, "-1", "1.5", "x", "NaN"]) {
+    for (const bad of [undefined, "-1", "1.5", "x", "NaN", "", " ", "0x10", "1e3", "1.0"]) {
       const err = usageError(() => idArg(bad, "message id", "thing rm"));
       expect(err.message).toBe(`message id must be a whole number, got '${bad ?? ""}'`);
       expect(err.command).toBe("thing rm");
