@@ -62,7 +62,8 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
 
 /** Constant-time equality of two secrets of any length (digests first, so lengths do not leak). */
 export function sameSecret(given: string, expected: string): boolean {
-  const a = createHash("sha256").update(given).digest();
-  const b = createHash("sha256").update(expected).digest();
+  // Hashed as UTF-16 code units: as UTF-8, a lone surrogate would turn into U+FFFD and match one.
+  const a = createHash("sha256").update(given, "utf16le").digest();
+  const b = createHash("sha256").update(expected, "utf16le").digest();
   return timingSafeEqual(a, b) && given.length > 0;
 }

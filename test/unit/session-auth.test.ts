@@ -26,6 +26,13 @@ describe("sameSecret", () => {
     expect(sameSecret("token\n", "token")).toBe(false);
   });
 
+  it("tells a lone surrogate from U+FFFD and from another lone surrogate (compared as UTF-16 code units)", () => {
+    expect(sameSecret("a\uD800", "a\uFFFD")).toBe(false);
+    expect(sameSecret("a\uFFFD", "a\uD800")).toBe(false);
+    expect(sameSecret("a\uD800", "a\uDC00")).toBe(false);
+    expect(sameSecret("a\uD800", "a\uD800")).toBe(true);
+  });
+
   it("answers false, without throwing, when the lengths differ", () => {
     expect(() => sameSecret("short", "a much longer secret")).not.toThrow();
     expect(sameSecret("short", "a much longer secret")).toBe(false);
