@@ -105,6 +105,10 @@ export class PgqrsError<
   /** Facts about the failure, by code ({@link PgqrsErrorDetailsMap}); `{}` when the site gave none. */
   readonly details: D;
 
+  /**
+   * `code` is the stable code, `message` the human-readable text (name the offending value and the fix);
+   * `options.details` the code's facts (`{}` when omitted), `options.cause` the underlying error.
+   */
   constructor(code: C, message: string, ...[options]: OptionsArgument<C>) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "PgqrsError";
@@ -115,10 +119,17 @@ export class PgqrsError<
 
 /** Raised when a worker, run or step is asked to move between states its state machine forbids. */
 export class InvalidStateTransitionError extends PgqrsError<"INVALID_STATE_TRANSITION"> {
+  /** The current state, as stored (lowercase for a worker, e.g. `"ready"`; uppercase for a run or step). */
   readonly from: string;
+  /** The state (or action, e.g. `"message"`) that was asked for, in the same form as `from`. */
   readonly to: string;
+  /** Why the transition is refused (e.g. `"Worker must be in Suspended state to shutdown"`). */
   readonly reason: string;
 
+  /**
+   * Builds the error with message `Invalid state transition from <from> to <to>: <reason>` and the three fields as
+   * `details`.
+   */
   constructor(from: string, to: string, reason: string) {
     super("INVALID_STATE_TRANSITION", `Invalid state transition from ${from} to ${to}: ${reason}`, {
       details: { from, to, reason },
@@ -145,12 +156,17 @@ export class ValidationError extends PgqrsError<"VALIDATION_FAILED"> {
  * (`transientMessage`).
  */
 export class TransientStepError extends PgqrsError<"TRANSIENT"> {
+  /** The caller's short code for the failure (e.g. `"TIMEOUT"`, `"HTTP_429"`); stored as the step error's `code`. */
   readonly transientCode: string;
   /** The message as given, without the code: what the step's error JSON stores. */
   readonly transientMessage: string;
   /** Overrides the policy's backoff when set, in milliseconds. */
   readonly retryAfterMs: number | undefined;
 
+  /**
+   * `transientCode` and `message` as stored on the step; `options.retryAfterMs` (milliseconds, default: the policy's
+   * backoff) and `options.cause` (the underlying error).
+   */
   constructor(transientCode: string, message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
     super("TRANSIENT", `Transient error (${transientCode}): ${message}`, {
       cause: options.cause,
@@ -170,6 +186,7 @@ export class TransientStepError extends PgqrsError<"TRANSIENT"> {
  * pgqrs's form of a permanent failure.
  */
 export class NonRetryableError extends PgqrsError<"NON_RETRYABLE"> {
+  /** `message` is stored as the step error's `message`; `options.cause` is the underlying error, if any. */
   constructor(message: string, options: { cause?: unknown } = {}) {
     super("NON_RETRYABLE", message, options.cause === undefined ? {} : { cause: options.cause });
     this.name = "NonRetryableError";

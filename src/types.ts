@@ -17,10 +17,15 @@ import type { RunWaitingFor } from "./store/run-primitives.js";
 
 /** Worker lifecycle states (lowercase, as pgqrs stores them). */
 export type WorkerStatus = "ready" | "polling" | "suspended" | "interrupted" | "stopped";
+/** Every {@link WorkerStatus}, in lifecycle order (`ready` first, `stopped` last). */
 export const WORKER_STATUSES: readonly WorkerStatus[] = ["ready", "polling", "suspended", "interrupted", "stopped"];
 
 /** Run and step states (uppercase, as pgqrs stores them). */
 export type WorkflowStatus = "QUEUED" | "RUNNING" | "PAUSED" | "SUCCESS" | "ERROR" | "CANCELLING" | "CANCELLED";
+/**
+ * Every {@link WorkflowStatus}: the live states first (`QUEUED`, `RUNNING`, `PAUSED`), then the terminal and cancelling
+ * ones.
+ */
 export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
   "QUEUED",
   "RUNNING",
@@ -31,26 +36,37 @@ export const WORKFLOW_STATUSES: readonly WorkflowStatus[] = [
   "CANCELLED",
 ];
 
+/** A queue row (`pgqrs_queues`) with its settings. */
 export interface QueueRecord extends QueueSettings {
+  /** Queue id (database-assigned, from 1). */
   id: number;
+  /** The queue's unique name. */
   queueName: string;
+  /** When the queue was created (the store's clock). */
   createdAt: Date;
 }
 
 /** A message row. `payload` is the parsed JSON value the producer enqueued. */
 export interface QueueMessage<T = unknown> {
+  /** Message id (database-assigned, increasing; kept by a dead-letter replay). */
   id: number;
+  /** Id of the queue ({@link QueueRecord.id}) the message belongs to. */
   queueId: number;
+  /** The JSON payload the producer enqueued, parsed. */
   payload: T;
   /** Not visible before this time; for a leased message, when the lease ends. */
   vt: Date;
+  /** When the message was enqueued (reset to the replay time by a dead-letter replay). */
   enqueuedAt: Date;
   /** How many times the message was leased. */
   readCt: number;
   /** First lease time; kept across redeliveries. */
   dequeuedAt: Date | null;
+  /** The producer worker that enqueued the message; `null` when it was enqueued without one. */
   producerWorkerId: number | null;
+  /** The consumer holding (or, once archived, that last held) the lease; `null` when never leased or released. */
   consumerWorkerId: number | null;
+  /** When the message was archived (done or dead-lettered); `null` while it is live. */
   archivedAt: Date | null;
   /**
    * When the message was moved to its queue's dead-letter set, while it is there; `null` otherwise (also once
@@ -84,37 +100,67 @@ export interface QueueMessage<T = unknown> {
   deduplicated?: true;
 }
 
+/**
+ * A worker row (`pgqrs_workers`): a producer, consumer or admin handle. Times are those of the store's clock (UTC
+ * `Date`s).
+ */
 export interface WorkerRecord {
+  /** Worker id (database-assigned, from 1). */
   id: number;
+  /** The worker's unique name (re-registering a `stopped` worker of that name reuses its row). */
   name: string;
   /** `null` for admin workers. */
   queueId: number | null;
+  /** When the worker registered (reset when a stopped worker of the same name registers again). */
   startedAt: Date;
+  /** The worker's last heartbeat (its registration time until the first one). */
   heartbeatAt: Date;
+  /** When the worker became `stopped` (shutdown or zombie reclaim); `null` while it is not stopped. */
   shutdownAt: Date | null;
+  /** Current lifecycle state (see {@link WorkerStatus}). */
   status: WorkerStatus;
 }
 
+/** A workflow definition row (`pgqrs_workflows`); its trigger queue has the same name. */
 export interface WorkflowRecord {
+  /** Workflow id (database-assigned, from 1). */
   id: number;
+  /** The workflow's unique name, also the name of its trigger queue. */
   name: string;
+  /** Id of the trigger queue ({@link QueueRecord.id}). */
   queueId: number;
+  /** When the workflow was created (the store's clock). */
   createdAt: Date;
 }
 
+/** A workflow run row (`pgqrs_workflow_runs`), one per trigger message. Times are those of the store's clock. */
 export interface RunRecord {
+  /** Run id (database-assigned, from 1). */
   id: number;
+  /** Id of the workflow ({@link WorkflowRecord.id}) the run executes. */
   workflowId: number;
+  /** Id of the trigger message ({@link QueueMessage.id}); unique: one run per message. */
   messageId: number;
+  /** Current state (see {@link WorkflowStatus}). */
   status: WorkflowStatus;
   /** The trigger payload, `{ input: … }`. */
   input: unknown;
+  /** The handler's return value once the run is `SUCCESS`; `null` before (and after a rerun resets it). */
   output: unknown;
+  /**
+   * The stored error: `{ is_transient, code, message, … }` once `ERROR`; `run.pause` stores `{ message, resume_after }`
+   * (seconds) here too, kept after the run resumes. `null` when neither happened (cleared by a rerun).
+   */
   error: unknown;
+  /** When the run row was created. */
   createdAt: Date;
+  /** When the run row last changed. */
   updatedAt: Date;
+  /** When a worker first started the run (kept across restarts); `null` until then. */
   startedAt: Date | null;
+  /** When the run last entered `PAUSED`; `null` if it never paused. */
   pausedAt: Date | null;
+  /** When the run reached `SUCCESS`, `ERROR` or `CANCELLED`; `null` while it has not (cleared by a rerun). */
   completedAt: Date | null;
   /** The worker that last started the run (its trigger's consumer), or `null` when no worker has started it. */
   workerId: number | null;
@@ -134,17 +180,29 @@ export interface RunRecord {
   version: string | null;
 }
 
+/** A step row (`pgqrs_workflow_steps`), keyed by `(runId, stepName)`. Times are those of the store's clock. */
 export interface StepRecord {
+  /** Step id (database-assigned, from 1). */
   id: number;
+  /** Id of the run ({@link RunRecord.id}) the step belongs to. */
   runId: number;
+  /** The step's name, unique within its run. */
   stepName: string;
+  /** Current state (see {@link WorkflowStatus}): `RUNNING` while it executes, then `SUCCESS` or `ERROR`. */
   status: WorkflowStatus;
+  /** The step's input as stored; `null` for steps that record none (always for rows written by pgqrs). */
   input: unknown;
+  /** The step's result once `SUCCESS` (what a replay returns instead of running it again); `null` before. */
   output: unknown;
+  /** The stored error (`{ is_transient, code, message, … }`) of a step in `ERROR`; `null` otherwise. */
   error: unknown;
+  /** When the step row was created. */
   createdAt: Date;
+  /** When the step row last changed. */
   updatedAt: Date;
+  /** When the step's latest execution started; `null` when not recorded. */
   startedAt: Date | null;
+  /** When the step reached `SUCCESS` or `ERROR`; `null` while it has not. */
   completedAt: Date | null;
   /** When a failed transient step may run again; `null` when it may not (or is not failed). */
   retryAt: Date | null;
@@ -171,7 +229,9 @@ export interface StepAttemptError {
 
 /** Per-queue message counts. Times are those of the store's clock. */
 export interface QueueMetrics {
+  /** The queue's name. */
   name: string;
+  /** The queue's id ({@link QueueRecord.id}). */
   queueId: number;
   /** Every message row of the queue, archived ones included (pgqrs's meaning). */
   totalMessages: number;
@@ -193,45 +253,74 @@ export interface QueueMetrics {
   oldestPendingMessage: Date | null;
   /** Age of the oldest pending message in milliseconds, 0 when none. */
   oldestPendingAgeMs: number;
+  /** `enqueuedAt` of the most recently enqueued message, archived ones included; `null` when the queue has none. */
   newestMessage: Date | null;
 }
 
+/** Store-wide totals (`admin(store).systemStats()`); message states are counted as in {@link QueueMetrics}. */
 export interface SystemStats {
+  /** Number of queues. */
   totalQueues: number;
+  /** Number of registered workers, every status (admin workers included). */
   totalWorkers: number;
   /** Workers that are `ready` or `polling`. */
   activeWorkers: number;
   /** Messages not archived. */
   totalMessages: number;
+  /** Unarchived messages visible now and below the store's `maxReadCt` (default 5): what dequeues can take. */
   pendingMessages: number;
+  /** Unarchived messages held under a live lease. */
   leasedMessages: number;
+  /** Alias of `leasedMessages`, pgqrs's name. */
   lockedMessages: number;
+  /** Archived messages, dead-lettered ones included. */
   archivedMessages: number;
+  /** Archived messages that were dead-lettered (and not replayed). */
   deadLetteredMessages: number;
+  /** Number of workflow definitions. */
   totalWorkflows: number;
+  /** Number of workflow runs, every status. */
   totalRuns: number;
+  /** The highest applied migration number, as a decimal string (pgqrs reports the literal `"0.5.0"`). */
   schemaVersion: string;
 }
 
+/**
+ * Worker counts by status for one group (`workerHealthStats`): every worker (`"Global"`), one queue's workers, or
+ * the admin workers (`"Admin"`).
+ */
 export interface WorkerHealthStats {
   /** Queue name; `"Global"` when not grouped, `"Admin"` for admin workers. */
   queueName: string;
+  /** Workers in the group, every status. */
   totalWorkers: number;
+  /** Workers in `ready`. */
   readyWorkers: number;
+  /** Workers in `polling`. */
   pollingWorkers: number;
+  /** Workers in `interrupted`. */
   interruptedWorkers: number;
+  /** Workers in `suspended`. */
   suspendedWorkers: number;
+  /** Workers in `stopped`. */
   stoppedWorkers: number;
   /** `ready`/`polling` workers whose heartbeat is older than the timeout. */
   staleWorkers: number;
 }
 
+/** Worker counts and ages for one queue's workers (`workerStats(queueName)`). */
 export interface WorkerStats {
+  /** Workers registered on the queue, every status. */
   totalWorkers: number;
+  /** Workers in `ready`. */
   readyWorkers: number;
+  /** Workers in `polling`. */
   pollingWorkers: number;
+  /** Workers in `interrupted`. */
   interruptedWorkers: number;
+  /** Workers in `suspended`. */
   suspendedWorkers: number;
+  /** Workers in `stopped`. */
   stoppedWorkers: number;
   /** Unarchived messages held by the queue's workers, divided by the number of workers. */
   averageMessagesPerWorker: number;
