@@ -18,6 +18,10 @@ import type { QueueMessage, RunRecord, StepRecord, WorkflowStatus } from "../typ
 
 /** What a PAUSED run waits for (`RunRecord.waitingFor`). Times are those of the store's clock. */
 export interface RunWaitingFor {
+  /**
+   * What the run waits for: a `sleep`, a `message` (`recv`), an `event`, a `child` run, a step `retry`, or the end
+   * of a `run.pause` (`pause`).
+   */
   kind: "sleep" | "message" | "event" | "child" | "retry" | "pause";
   /** When the run's message comes back on its own (the wake-up time, or the timeout). */
   until?: Date;
@@ -31,13 +35,19 @@ export interface RunWaitingFor {
 
 /** A message sent to a run (`pgqrs_workflow_messages`). */
 export interface RunMessageRecord {
+  /** Message id (database-assigned, increasing). */
   id: number;
+  /** The receiving run's id (`RunRecord.id`). */
   runId: number;
+  /** The topic a `recv` of the run must wait on to receive it. */
   topic: string;
+  /** The JSON payload as sent, parsed. */
   payload: unknown;
+  /** The sender's idempotency key (a second send with it to the same run writes nothing); `null` when none. */
   idempotencyKey: string | null;
   /** The run that sent it with `run.send`, or `null` when sent from outside. */
   senderRunId: number | null;
+  /** When the message was sent (the store's clock). */
   createdAt: Date;
   /** When a `recv` consumed it; `null` while it waits for one. */
   consumedAt: Date | null;
@@ -47,10 +57,15 @@ export interface RunMessageRecord {
 
 /** An event of a run (`pgqrs_workflow_events`). */
 export interface RunEventRecord {
+  /** The run's id (`RunRecord.id`). */
   runId: number;
+  /** The event's key, unique within the run. */
   key: string;
+  /** The value last set for the key (JSON, parsed). */
   value: unknown;
+  /** When the key was first set (the store's clock). */
   createdAt: Date;
+  /** When the key was last set (the store's clock). */
   updatedAt: Date;
 }
 
@@ -61,6 +76,7 @@ export type WakeCondition =
   | { kind: "event"; runId: number; key: string };
 
 export interface BeginRunOpParams {
+  /** The run's id. */
   runId: number;
   /** The operation's name (a step name). */
   name: string;
@@ -68,14 +84,18 @@ export interface BeginRunOpParams {
   kind: string;
   /** JSON text stored as the step's `input` on first sight only (a wake-up time, a topic, a deadline). */
   input: string | null;
+  /** The store clock's current time. */
   now: Date;
 }
 
 export interface SuspendRunParams {
+  /** The run's id. */
   runId: number;
   /** The run's trigger message and the consumer holding it (released by this call). */
   messageId: number;
+  /** The worker id of the consumer holding the trigger message. */
   workerId: number;
+  /** The store clock's current time. */
   now: Date;
   /** JSON text of a {@link RunWaitingFor}, stored on the run. */
   waitingFor: string;
@@ -86,23 +106,30 @@ export interface SuspendRunParams {
 }
 
 export interface SendRunMessageParams {
+  /** The receiving run's id. */
   runId: number;
+  /** The topic the message is sent on. */
   topic: string;
   /** JSON text. */
   payload: string;
   /** A second send with the same key to the same run returns the first message and writes nothing. */
   idempotencyKey: string | null;
+  /** The sending run's id, or `null` when sent from outside a run. */
   senderRunId: number | null;
+  /** The store clock's current time. */
   now: Date;
 }
 
 export interface TriggerRunParams {
+  /** The workflow to trigger, by name. */
   workflowName: string;
   /** JSON text of the trigger payload (`{ "input": … }`). */
   payload: string;
   /** A second trigger of the same workflow with the same key returns the first message and run. */
   idempotencyKey: string | null;
+  /** The parent run's id for a child run, or `null`. */
   parentRunId: number | null;
+  /** The store clock's current time. */
   now: Date;
 }
 

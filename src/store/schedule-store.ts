@@ -18,6 +18,7 @@ export type ScheduleTickStatus = "fired" | "skipped";
 
 /** A schedule (`admin(store).getSchedule(name)`). Times are instants (`Date`), ticks computed in `timezone`. */
 export interface ScheduleRecord {
+  /** Schedule id (database-assigned, from 1). */
   id: number;
   /** Unique name. */
   name: string;
@@ -33,21 +34,27 @@ export interface ScheduleRecord {
   input: unknown;
   /** Queue schedules: the message payload's fields (`null` when none). */
   payload: unknown;
+  /** What a tick does while the previous firing's work is unfinished; default `"skip"`. */
   overlap: ScheduleOverlap;
+  /** Which missed ticks fire after downtime; default `"latest"`. */
   catchUp: ScheduleCatchUp;
   /** No tick before this instant (inclusive); `null`: no bound. */
   startAt: Date | null;
   /** No tick at or after this instant (exclusive); `null`: no bound. */
   endAt: Date | null;
+  /** True while the schedule is paused (no tick fires); default false. */
   paused: boolean;
   /** The next tick to fire; `null` when no tick is left (past `endAt`). */
   nextRunAt: Date | null;
   /** The tick time of the last firing (fired or skipped, or a trigger-now); `null` before the first. */
   lastRunAt: Date | null;
+  /** How the last firing ended (`fired` or `skipped`; a trigger-now is `fired`); `null` before the first. */
   lastStatus: ScheduleTickStatus | null;
   /** The message of the last firing that enqueued one (for a workflow: the trigger message of its run). */
   lastMessageId: number | null;
+  /** When the schedule was created (the store's clock). */
   createdAt: Date;
+  /** When the schedule row last changed (a firing or an update). */
   updatedAt: Date;
 }
 
@@ -55,16 +62,21 @@ export interface ScheduleRecord {
 export interface ScheduleRow extends ScheduleRecord {
   /** The queue enqueued on: the workflow's queue for a workflow schedule. */
   queueId: number;
+  /** The workflow's id for a workflow schedule; `null` for a queue schedule. */
   workflowId: number | null;
 }
 
 /** One tick handled (`pgqrs_schedule_ticks`). */
 export interface ScheduleTickRecord {
+  /** The schedule's id (`ScheduleRecord.id`). */
   scheduleId: number;
+  /** The tick's time, computed from the cron expression; unique per schedule. */
   tickAt: Date;
+  /** How the tick ended: `fired` (a message was enqueued) or `skipped` (overlap). */
   status: ScheduleTickStatus;
   /** The message enqueued (`null` when skipped). */
   messageId: number | null;
+  /** When the tick was handled (the store's clock); later than `tickAt` when it fired late or caught up. */
   firedAt: Date;
 }
 
@@ -73,29 +85,41 @@ export type ScheduleTarget = { workflow: string } | { queue: string };
 
 /** The definition fields of a schedule, already validated by the engine; JSON as text. */
 export interface ScheduleDefinition {
+  /** The cron expression as given. */
   cron: string;
+  /** The IANA time zone the expression is read in. */
   timezone: string;
+  /** The workflow or queue each tick triggers. */
   target: ScheduleTarget;
   /** JSON text or `null`. */
   input: string | null;
   /** JSON text or `null`. */
   payload: string | null;
+  /** What a tick does while the previous firing's work is unfinished. */
   overlap: ScheduleOverlap;
+  /** Which missed ticks fire after downtime. */
   catchUp: ScheduleCatchUp;
+  /** No tick before this instant (inclusive); `null`: no bound. */
   startAt: Date | null;
+  /** No tick at or after this instant (exclusive); `null`: no bound. */
   endAt: Date | null;
+  /** Whether the schedule is paused. */
   paused: boolean;
+  /** The first tick to fire; `null` when none is left. */
   nextRunAt: Date | null;
 }
 
 export interface CreateScheduleParams extends ScheduleDefinition {
+  /** The schedule's unique name. */
   name: string;
+  /** The store clock's current time. */
   now: Date;
   /** Return the existing schedule of that name (unchanged) instead of SCHEDULE_ALREADY_EXISTS; race-free. */
   ifNotExists?: boolean;
 }
 
 export interface FireScheduleParams {
+  /** The schedule's id. */
   scheduleId: number;
   /**
    * The `next_run_at` the ticks were computed from: nothing is written unless the row still has it and is not
@@ -106,6 +130,7 @@ export interface FireScheduleParams {
   ticks: readonly { tickAt: Date; payload: string }[];
   /** `next_run_at` afterwards (`null`: no tick left). */
   nextRunAt: Date | null;
+  /** The store clock's current time. */
   now: Date;
   /**
    * Delete this schedule's tick rows older than this, in the same transaction (the history stays bounded; a tick
@@ -135,6 +160,7 @@ export interface ScheduleStoreOps {
    * not exist. WORKFLOW_NOT_FOUND or QUEUE_NOT_FOUND for a missing target (nothing written).
    */
   updateSchedule(p: { name: string; definition: ScheduleDefinition; now: Date }): Promise<ScheduleRow | null>;
+  /** The schedule named `name`, or `null` when there is none. */
   getSchedule(name: string): Promise<ScheduleRow | null>;
   /** The schedules by name (then id); one page with `limit`/`offset`, every one without. */
   listSchedules(p?: { limit?: number; offset?: number }): Promise<ScheduleRow[]>;
