@@ -82,10 +82,12 @@ export const systemClock: Clock = { now: () => new Date(), timers: systemTimers 
 export class ManualClock implements Clock {
   #ms: number;
 
+  /** `start`: the initial time, a `Date` or epoch milliseconds (default the real time now). */
   constructor(start: Date | number = Date.now()) {
     this.#ms = typeof start === "number" ? start : start.getTime();
   }
 
+  /** The clock's current time (moves only with `advance` and `set`). */
   now(): Date {
     return new Date(this.#ms);
   }
@@ -95,6 +97,7 @@ export class ManualClock implements Clock {
     this.#ms += ms;
   }
 
+  /** Jump to `at`, a `Date` or epoch milliseconds (backwards too). */
   set(at: Date | number): void {
     this.#ms = typeof at === "number" ? at : at.getTime();
   }

@@ -53,8 +53,11 @@ export interface QueueSettings {
  * `concurrencyLimit` is an integer 1 to 10,000.
  */
 export interface QueueSettingsOptions {
+  /** How failed deliveries are retried (see {@link RetryOptions}); `null` clears it (back to the defaults). */
   retry?: RetryOptions | null;
+  /** Messages of the queue leased at once, at most, across every consumer and process; `null`: no limit. */
   concurrencyLimit?: number | null;
+  /** Claims per time window across every process (see {@link RateLimit}); `null`: no limit. */
   rateLimit?: RateLimit | null;
   /**
    * How long archived messages, dead letters and finished runs are kept (`{ archived: "7d", deadLetters: "30d",

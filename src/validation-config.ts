@@ -16,6 +16,10 @@ export interface ValidationConfig {
   maxEnqueueBurst: number | null;
 }
 
+/**
+ * A fresh copy of the default validation settings: payloads up to 1 MiB (1,048,576 bytes), no string-length or depth
+ * limit, `__proto__`/`constructor`/`prototype` keys forbidden, no required keys, rate limiting off.
+ */
 export function defaultValidationConfig(): ValidationConfig {
   return {
     maxPayloadSizeBytes: 1_048_576,

@@ -30,6 +30,7 @@ export class VirtualClock implements Clock {
   /** Sorted by due time, then creation order. */
   #queue: Pending[] = [];
   #flushScheduled = false;
+  /** The clock's own timers, in virtual time: `advance` fires those it passes; one due now fires from the event loop. */
   readonly timers: Timers;
 
   /** `start`: the initial time (default the real time now). */
@@ -42,6 +43,7 @@ export class VirtualClock implements Clock {
     };
   }
 
+  /** The clock's current time (moves only with `advance`). */
   now(): Date {
     return new Date(this.#ms);
   }

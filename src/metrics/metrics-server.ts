@@ -17,6 +17,7 @@ import { hasBearer, reply, serveMetrics, unauthorized } from "./metrics-http.js"
 
 /** Options of {@link startMetricsServer}. */
 export interface MetricsServerOptions {
+  /** The store whose metrics are served (read through the exporter). */
   store: Store;
   /** Interface to listen on, e.g. `127.0.0.1` or `0.0.0.0`. Beyond loopback a `token` is required. */
   host: string;

@@ -34,6 +34,10 @@ export class Consumer extends WorkerHandle {
   readonly #wakes = new RemoteWakeOutcome();
   readonly #events: StoreEvents;
 
+  /**
+   * Internal: consumers are created by `store.consumer(...)` or the `consumer(name, queue)` builder, already
+   * registered.
+   */
   constructor(ctx: EngineContext, queue: QueueRecord, record: WorkerRecord) {
     super(ctx, record);
     this.#queue = queue;

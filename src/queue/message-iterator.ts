@@ -79,6 +79,7 @@ export class MessageIterator<T = unknown> implements AsyncIterableIterator<Queue
   /** Calls run one at a time, in call order, even when the caller does not wait for each. */
   #queue: Promise<unknown> = Promise.resolve();
 
+  /** Internal: created by {@link Consumer.messages}. */
   constructor(consumer: Consumer, settings: ResolvedIteratorSettings) {
     this.#consumer = consumer;
     this.#settings = settings;
@@ -90,6 +91,10 @@ export class MessageIterator<T = unknown> implements AsyncIterableIterator<Queue
     return this;
   }
 
+  /**
+   * Archive the message yielded last and resolve with the next one (claiming and waiting as needed); `done` once the
+   * signal aborts or the worker may no longer take work. Calls run one at a time, in call order.
+   */
   next(): Promise<IteratorResult<QueueMessage<T>, undefined>> {
     return this.#serial(() => this.#next());
   }

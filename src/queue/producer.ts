@@ -24,6 +24,7 @@ import { type RateLimitStatus, TokenBucket } from "./token-bucket.js";
 
 /** A registered producer of one queue: validates payloads, rate-limits (when configured) and inserts messages. */
 export class Producer extends WorkerHandle {
+  /** The queue this producer enqueues on. */
   readonly queue: QueueRecord;
   readonly #validation: ValidationConfig;
   readonly #bucket: TokenBucket | undefined;
@@ -31,6 +32,10 @@ export class Producer extends WorkerHandle {
   /** Single enqueues of concurrent callers, inserted together (group commit). */
   readonly #group: EnqueueGroup;
 
+  /**
+   * Internal: producers are created by `store.producer(...)` or the `producer(name, queue)` builder, already
+   * registered.
+   */
   constructor(ctx: EngineContext, queue: QueueRecord, record: WorkerRecord, validation?: ValidationConfig) {
     super(ctx, record);
     this.queue = queue;

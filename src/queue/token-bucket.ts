@@ -3,8 +3,11 @@ import { PgqrsError } from "../errors.js";
 
 /** A snapshot of a producer's rate limiter. */
 export interface RateLimitStatus {
+  /** Whole tokens available now (enqueues allowed at once), from 0 to `burstCapacity`. */
   availableTokens: number;
+  /** Refill rate, tokens (enqueued messages) per second (`maxEnqueuePerSecond`). */
   maxPerSecond: number;
+  /** Most tokens the bucket holds, the largest batch it admits (`maxEnqueueBurst`). */
   burstCapacity: number;
 }
 
@@ -22,6 +25,7 @@ export class TokenBucket {
   #tokens: number;
   #last: number;
 
+  /** Starts full. `maxPerSecond` >= 0 and `burstCapacity` >= 1, else INVALID_CONFIG; times come from `clock`. */
   constructor(maxPerSecond: number, burstCapacity: number, clock: Clock) {
     if (!Number.isFinite(burstCapacity) || burstCapacity < 1) {
       throw new PgqrsError("INVALID_CONFIG", "Invalid configuration value for maxEnqueueBurst: must be at least 1", {
@@ -66,6 +70,7 @@ export class TokenBucket {
     this.#tokens = Math.max(0, this.#tokens - n);
   }
 
+  /** A snapshot of the bucket after refilling to now (see {@link RateLimitStatus}). */
   status(): RateLimitStatus {
     this.#refill();
     return { availableTokens: Math.floor(this.#tokens), maxPerSecond: this.#rate, burstCapacity: this.#burst };

@@ -30,8 +30,11 @@ export interface RetentionOptions {
 export interface RetentionPolicy {
   /** Queue (or workflow) name. */
   name: string;
+  /** How long archived (done) messages are kept, in milliseconds; `false`: forever. Default 7 days. */
   archivedMs: number | false;
+  /** How long dead-lettered messages are kept, in milliseconds; `false`: forever. Default 30 days. */
   deadLettersMs: number | false;
+  /** How long finished workflow runs are kept, in milliseconds; `false`: forever. Default 30 days. */
   finishedRunsMs: number | false;
   /** True when the queue has no policy of its own and the documented defaults apply. */
   isDefault: boolean;

@@ -21,6 +21,7 @@ export interface RetentionProgress {
   batches: number;
 }
 
+/** What a retention sweep deleted (the `RetentionProgress` counts) and how it ended. */
 export interface RetentionSweepResult extends RetentionProgress {
   /** Another process was sweeping; this sweep stopped early (it leaves the work to that process). */
   busy: boolean;

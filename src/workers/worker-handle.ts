@@ -34,6 +34,7 @@ export class WorkerHandle {
   readonly #statusListeners = new Set<() => void>();
   readonly #loops = new Set<LoopControl>();
 
+  /** Internal: handles are created by the store, already registered; heartbeats start unless `record` is `stopped`. */
   constructor(ctx: EngineContext, record: WorkerRecord) {
     this.ctx = ctx;
     this.#record = record;
@@ -51,6 +52,7 @@ export class WorkerHandle {
     return this.#record.id;
   }
 
+  /** The worker's unique name in `pgqrs_workers`. */
   get name(): string {
     return this.#record.name;
   }

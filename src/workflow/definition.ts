@@ -10,9 +10,11 @@ export type WorkflowFn<Input, Output> = (run: Run, input: Input) => Promise<Outp
 
 /** A workflow definition as a value (pgqrs's `#[pgqrs_workflow]` / `@workflow`). */
 export interface WorkflowDefinition<Input = unknown, Output = unknown> {
+  /** The workflow's name, also its trigger queue's name. */
   readonly name: string;
   /** Default retry policy of this workflow's steps (`false`: no retries). */
   readonly retry: RetryOption | undefined;
+  /** The workflow function, run once per execution of a run (replaying finished steps from their rows). */
   readonly fn: WorkflowFn<Input, Output>;
   /** The definition's version (see {@link WorkflowOptions.version}), or `undefined`. */
   readonly version?: string;

@@ -16,6 +16,7 @@ export interface StepRetryPolicy {
   backoff: BackoffStrategy;
 }
 
+/** Builders of {@link BackoffStrategy} values; delays in milliseconds. */
 export const BackoffStrategy = {
   fixed: (delayMs: number): BackoffStrategy => ({ kind: "fixed", delayMs }),
   exponential: (baseMs: number, maxMs: number): BackoffStrategy => ({ kind: "exponential", baseMs, maxMs }),

@@ -31,8 +31,10 @@ export interface RunWait {
  * once it returns, and its return value is ignored).
  */
 export class RunWaitSignal extends PgqrsError {
+  /** What the run waits for and until when (the worker stores it on the run as it suspends it). */
   readonly wait: RunWait;
 
+  /** Internal: thrown by the run's wait operations, with code PAUSED and `details` `{ runId, waitingFor, until }`. */
   constructor(runId: number, wait: RunWait) {
     super("PAUSED", `Workflow run ${runId} is waiting (${describeWait(wait.waitingFor)}); its worker suspends it`, {
       details: { runId, waitingFor: wait.waitingFor, until: wait.until },

@@ -63,6 +63,10 @@ export class Run extends RunState {
   /** Errors steps of this execution threw with a retry scheduled, and when the retry is due. */
   readonly #stepRetries: StepRetryNotes = new Map<unknown, Date>();
 
+  /**
+   * Internal: runs are built by the engine for each trigger message; `retryPolicy` is the steps' default retry,
+   * `attemptOwner` names this delivery (default `run:<id>`).
+   */
   constructor(ctx: EngineContext, record: RunRecord, retryPolicy?: RetryOption, attemptOwner?: string) {
     super(ctx, record);
     this.attemptOwner = attemptOwner ?? `run:${record.id}`;

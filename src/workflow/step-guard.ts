@@ -14,6 +14,7 @@ export class StepGuard {
   readonly #policy: StepRetryPolicy;
   readonly #owner: string;
 
+  /** Internal: created by the run when it acquires a step to execute. */
   constructor(run: Run, step: StepRecord, acquiredAt: Date, policy: StepRetryPolicy, owner: string) {
     this.#run = run;
     this.#step = step;
@@ -22,6 +23,7 @@ export class StepGuard {
     this.#owner = owner;
   }
 
+  /** The step row as acquired. */
   get step(): StepRecord {
     return this.#step;
   }

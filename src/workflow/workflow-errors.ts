@@ -3,8 +3,14 @@ import { MAX_DURATION_MS } from "../validation/time-arguments.js";
 
 /** The JSON stored in a failed step's `error` column (pgqrs's shape, snake_case keys). */
 export interface StepErrorJson {
+  /** True for a {@link TransientStepError} (and a pause); false for any other failure. */
   is_transient: boolean;
+  /**
+   * A {@link TransientStepError}'s `transientCode`, `PAUSED` for a pause, a {@link PgqrsError}'s code, or
+   * `NON_RETRYABLE` for any other throw.
+   */
   code: string;
+  /** The failure's message text. */
   message: string;
   /** Seconds, when the failure asked for a specific delay. */
   retry_after?: number | null;

@@ -19,6 +19,7 @@ export interface WorkflowWorkerOptions {
   pollIntervalMs?: number;
   /** Lease per message, seconds (0 to 100 years). Default `config.defaultVtSeconds`. */
   vtSeconds?: number;
+  /** Aborting it stops the loop (`done` settles `"aborted"`). Default: none. */
   signal?: AbortSignal;
   /** Errors that do not stop the loop (a workflow's own failures are recorded on its run instead). */
   onError?: (err: unknown) => void;
@@ -94,10 +95,14 @@ export function serveWorkflow(
 
 /** A running workflow worker: its consumer and the promise of its loop. */
 export class WorkflowWorker {
+  /** The consumer the loop claims trigger messages with. */
   readonly consumer: Consumer;
   /** Settles when the loop ends: `"interrupted"` or `"aborted"`, or rejects with the error that stopped it. */
   readonly done: Promise<PollLoopEnd>;
 
+  /**
+   * Internal: created by `consumer(...).handler(def).create(store)`, which registers the consumer and starts the loop.
+   */
   constructor(consumer: Consumer, done: Promise<PollLoopEnd>) {
     this.consumer = consumer;
     this.done = done;
