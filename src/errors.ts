@@ -199,7 +199,9 @@ export class NonRetryableError extends PgqrsError<"NON_RETRYABLE"> {
  * `err.details.retryAfterMs: number | null`).
  */
 export function isPgqrsError<C extends PgqrsErrorCode>(err: unknown, code: C): err is PgqrsError<C>;
+/** True when `err` is a {@link PgqrsError} of any code; `err` narrows to `PgqrsError` with open `details`. */
 export function isPgqrsError(err: unknown): err is PgqrsError;
+/** Implementation of the two overloads above. */
 export function isPgqrsError(err: unknown, code?: PgqrsErrorCode): err is PgqrsError {
   return err instanceof PgqrsError && (code === undefined || err.code === code);
 }

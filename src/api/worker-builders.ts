@@ -95,6 +95,7 @@ export function producer(name: string, queue: string): ProducerBuilder;
  * missing.
  */
 export function producer(host: string, port: number, queue: string): ProducerBuilder;
+/** Implementation of the two overloads above. */
 export function producer(nameOrHost: string, portOrQueue: number | string, maybeQueue?: string): ProducerBuilder {
   const [name, queue] = hostPortName(nameOrHost, portOrQueue, maybeQueue);
   return new ProducerBuilder(name, queue, maybeQueue === undefined ? builderHint("producer") : undefined);
@@ -107,6 +108,7 @@ export function consumer(name: string, queue: string): ConsumerBuilder;
  * missing.
  */
 export function consumer(host: string, port: number, queue: string): ConsumerBuilder;
+/** Implementation of the two overloads above. */
 export function consumer(nameOrHost: string, portOrQueue: number | string, maybeQueue?: string): ConsumerBuilder {
   const [name, queue] = hostPortName(nameOrHost, portOrQueue, maybeQueue);
   return new ConsumerBuilder(name, queue, maybeQueue === undefined ? builderHint("consumer") : undefined);

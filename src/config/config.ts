@@ -129,6 +129,7 @@ export class Config {
   /** Direct Postgres DSN for LISTEN. Default `undefined` (the `dsn`). */
   listenDsn: string | undefined;
 
+  /** Validates `input` and fills in every default; MISSING_CONFIG without a `dsn`, INVALID_CONFIG for a bad value. */
   constructor(input: ConfigInput) {
     if (typeof input?.dsn !== "string" || input.dsn.length === 0) {
       throw new PgqrsError("MISSING_CONFIG", "Missing required configuration: dsn", { details: { field: "dsn" } });

@@ -87,6 +87,7 @@ export class MessageIterator<T = unknown> implements AsyncIterableIterator<Queue
     this.#waker = createWaker(consumer.timers);
   }
 
+  /** The iterator itself, so `for await` can use it. */
   [Symbol.asyncIterator](): this {
     return this;
   }

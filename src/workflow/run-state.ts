@@ -20,14 +20,17 @@ export class RunState {
     this.#record = record;
   }
 
+  /** The run's id (`RunRecord.id`). */
   get id(): number {
     return this.#record.id;
   }
 
+  /** The run row as last read or written by this handle. */
   get record(): RunRecord {
     return this.#record;
   }
 
+  /** The run's status as last read or written by this handle (see `WorkflowStatus`). */
   get status(): WorkflowStatus {
     return this.#record.status;
   }
@@ -65,6 +68,7 @@ export class RunState {
     return this.#ctx;
   }
 
+  /** The run's current time: the store's clock, or the instant pinned with `withTime` when one is set. */
   now(): Date {
     return (this.#clock ?? this.#ctx.clock).now();
   }

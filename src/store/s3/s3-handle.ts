@@ -28,6 +28,7 @@ export type S3SyncStateName =
 
 /** The state of an S3 store's cache against its object. */
 export interface S3SyncState {
+  /** Where the cache stands against the object (see {@link S3SyncStateName}). */
   state: S3SyncStateName;
   /** The cache has writes that are not published. */
   localDirty: boolean;
