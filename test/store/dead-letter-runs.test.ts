@@ -1,6 +1,7 @@
 /**
  * Issue 14 item 13: dead-lettering a workflow message fails its run in the same backend transaction (a crash in
- * between can no longer strand a run), and `Admin.dlq()` without a queue is one backend call, not a walk over queues.
+ * between can no longer strand a run), and `Admin.dlq()` without a queue is one dead-letter call, not a walk over
+ * queues, while every queue has the store's attempt limit (per-queue limits: test/conformance/dlq-attempt-limits).
  */
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
