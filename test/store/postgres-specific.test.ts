@@ -42,6 +42,20 @@ async function sql<R extends pg.QueryResultRow>(text: string, values: unknown[] 
   }
 }
 
+/** A new queue `name` holding one message, `{"n":1}`, visible now. */
+async function queueWithOneMessage(b: StoreBackend, name: string) {
+  const now = new Date();
+  const q = await b.createQueue({ name, now });
+  const [m] = await b.enqueue({
+    queueId: q.id,
+    payloads: ['{"n":1}'],
+    producerWorkerId: null,
+    enqueuedAt: now,
+    visibleAt: now,
+  });
+  return { q, m };
+}
+
 async function schemaExists(schema: string): Promise<boolean> {
   const rows = await sql("SELECT 1 FROM pg_namespace WHERE nspname = $1", [schema]);
   return rows.length > 0;
@@ -70,15 +84,7 @@ describe("install", () => {
     const schema = freshSchema();
     const b = await backend(schema);
     await b.install();
-    const now = new Date();
-    const q = await b.createQueue({ name: "kept", now });
-    const [m] = await b.enqueue({
-      queueId: q.id,
-      payloads: ['{"n":1}'],
-      producerWorkerId: null,
-      enqueuedAt: now,
-      visibleAt: now,
-    });
+    const { q, m } = await queueWithOneMessage(b, "kept");
     // The applied migrations with their times, and every relation (table, index, sequence) by oid: a migration run
     // again would add a row or fail on the key; a table dropped and created again would get a new oid.
     const migrations = () =>
@@ -218,15 +224,7 @@ describe("schemas", () => {
       const schema = freshSchema();
       const b = await createPostgresBackend({ pool, schema, maxConnections: 1, connectionTimeoutMs: 5_000 });
       await b.install();
-      const now = new Date();
-      const q = await b.createQueue({ name: "pooled", now });
-      const [m] = await b.enqueue({
-        queueId: q.id,
-        payloads: ['{"n":1}'],
-        producerWorkerId: null,
-        enqueuedAt: now,
-        visibleAt: now,
-      });
+      const { q, m } = await queueWithOneMessage(b, "pooled");
       expect(m?.payload).toEqual({ n: 1 });
       expect(typeof m?.id).toBe("number");
       await b.close();
