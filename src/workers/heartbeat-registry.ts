@@ -18,6 +18,10 @@ export class HeartbeatRegistry {
   readonly #workers = new Map<number, LostWorkerListener>();
   #timer: Timer | undefined;
   #beating: Promise<void> | undefined;
+  /** `timers.nowMs()` when a beat last failed; undefined while none has. */
+  #lastFailureMs: number | undefined;
+  /** `timers.nowMs()` when the beat in flight started; undefined while none is. */
+  #inFlightSinceMs: number | undefined;
 
   constructor(backend: StoreBackend, clock: Clock, periodMs: number, logger: Logger = silentLogger) {
     this.#backend = backend;
@@ -55,13 +59,18 @@ export class HeartbeatRegistry {
     const ids = [...this.#workers.keys()];
     if (ids.length === 0) return;
     let alive: number[];
+    const timers = timersOf(this.#clock);
+    this.#inFlightSinceMs ??= timers.nowMs();
     try {
       alive = await this.#backend.heartbeatMany({ ids, now: this.#clock.now() });
     } catch (err) {
       // A failed beat (database restarting, pool busy) is retried next period; the zombie threshold is a multiple
       // of the period, so one miss does not make a worker look dead.
+      this.#lastFailureMs = timers.nowMs();
       log(this.#logger, "warn", { workerIds: ids, err }, "pgqrs: heartbeat failed; retrying next period");
       return;
+    } finally {
+      this.#inFlightSinceMs = undefined;
     }
     const aliveSet = new Set(alive);
     for (const id of ids) {
@@ -71,6 +80,18 @@ export class HeartbeatRegistry {
       log(this.#logger, "warn", { workerId: id }, "pgqrs: worker row is gone (deleted by an admin?); it stops");
       onLost?.(id);
     }
+  }
+
+  /**
+   * True when this store could not heartbeat at some moment of the last `windowMs` milliseconds: a beat failed
+   * within it, or the beat in flight has been waiting longer than it. Other workers' heartbeats missing over the
+   * same window may then be the same outage (a failover, a restart, a network cut), not dead workers, so zombie
+   * reclaim waits until this store has reached the database for a whole window.
+   */
+  troubledWithin(windowMs: number): boolean {
+    const now = timersOf(this.#clock).nowMs();
+    if (this.#lastFailureMs !== undefined && now - this.#lastFailureMs < windowMs) return true;
+    return this.#inFlightSinceMs !== undefined && now - this.#inFlightSinceMs >= windowMs;
   }
 
   /** Stop the timer and wait for a beat in flight. */

@@ -13,7 +13,8 @@ export function defaultZombieThresholdMs(ctx: EngineContext): number {
  * A periodic task for poll loops: reclaim the messages of the queue's zombie workers. Only workers registered by
  * this package are candidates (they heartbeat in the background, and their rows say so); a Rust or Python pgqrs
  * worker beats only while idle, so its stale heartbeat may mean a long handler: its messages come back by lease
- * expiry instead.
+ * expiry instead. After an outage of this store's own (its heartbeats failed), it waits one threshold before judging
+ * others, so live workers cut off by the same outage are not taken for dead.
  */
 export function zombieReclaimTask(ctx: EngineContext, queueId: number): { everyMs: number; run: () => Promise<void> } {
   const threshold = defaultZombieThresholdMs(ctx);
@@ -21,6 +22,17 @@ export function zombieReclaimTask(ctx: EngineContext, queueId: number): { everyM
     // Modest: one statement per period per loop; a dead worker's messages come back within about 1.5 thresholds.
     everyMs: Math.max(5_000, threshold / 2),
     run: async () => {
+      // This store itself could not heartbeat a moment ago: the workers that look dead may have been cut off by the
+      // same outage (a failover, a restart) and be about to beat again. Judge them once it has been back a while.
+      if (ctx.heartbeats.troubledWithin(threshold)) {
+        log(
+          ctx.logger,
+          "debug",
+          { queueId, thresholdMs: threshold },
+          "pgqrs: zombie reclaim waits: this store's own heartbeats failed within the threshold",
+        );
+        return;
+      }
       const now = ctx.clock.now();
       const r = await ctx.backend.reclaimZombies({ queueId, olderThan: new Date(now.getTime() - threshold), now });
       if (r.workers.length > 0) {
