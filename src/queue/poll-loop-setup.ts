@@ -3,7 +3,6 @@
  * `consumer.stop()`), its lanes and acknowledgements, hand-offs, the periodic status read and maintenance, and the
  * back-off on errors; and how it lets all of that go. The loop's passes are in `poll-loop.ts`.
  */
-import type { Timers } from "../clock.js";
 import type { Consumer, DequeueOptions } from "./consumer.js";
 import { type AckQueue, createAckQueue } from "./ack-queue.js";
 import { type ClaimHints, createClaimHints } from "./claim-hints.js";
@@ -20,8 +19,6 @@ export interface PollLoop {
   readonly options: PollLoopOptions;
   /** Units in flight at once, at least 1. */
   readonly concurrency: number;
-  /** The store clock's timers (real, or virtual in tests): loop time never reads Date.now or setTimeout. */
-  readonly timers: Timers;
   readonly waker: Waker;
   readonly hints: ClaimHints;
   /** The lanes' acknowledgements, sent with the next claim. */
@@ -53,6 +50,7 @@ export async function openPollLoop(options: PollLoopOptions): Promise<PollLoop> 
   const { consumer, signal } = options;
   const concurrency = Math.max(1, options.concurrency ?? 1);
   await enterPolling(consumer);
+  // The store clock's timers (real, or virtual in tests): loop time never reads Date.now or setTimeout.
   const timers = consumer.timers;
   const waker = createWaker(timers);
   let statusChanged = false;
@@ -122,7 +120,6 @@ export async function openPollLoop(options: PollLoopOptions): Promise<PollLoop> 
     consumer,
     options,
     concurrency,
-    timers,
     waker,
     hints,
     acks,
