@@ -300,7 +300,12 @@ describe("search-path shadowing (PostgreSQL)", () => {
       [
         "node_modules/vitest/vitest.mjs",
         "run",
-        "test/store/backend-contract.test.ts",
+        "test/store/backend-contract-queues.test.ts",
+        "test/store/backend-contract-claims.test.ts",
+        "test/store/backend-contract-message-admin.test.ts",
+        "test/store/backend-contract-workers.test.ts",
+        "test/store/backend-contract-stats.test.ts",
+        "test/store/backend-contract-workflows.test.ts",
         "test/store/run-primitives-contract.test.ts",
         "test/conformance/workflow-runs.test.ts",
         "test/conformance/workers.test.ts",
