@@ -1,7 +1,7 @@
 /**
  * The production guide's programs: its fenced blocks with a file name (```ts title="worker.ts"), which are long-running
- * programs or modules rather than one-shot samples (so the every-sample tests, which take only bare ```ts blocks,
- * leave them to test/docs/production-guide.test.ts). Here: extract them, write them as files, and run one as a real
+ * programs or modules rather than one-shot samples (so the every-sample tests, which take only bare ```ts blocks, leave
+ * them to test/docs/production-guide-samples.test.ts). Here: extract them, write them as files, and run one as a real
  * process that resolves "pgqrs" to the built dist/ (package self-reference), watching its output line by line.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
