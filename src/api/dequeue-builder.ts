@@ -33,53 +33,53 @@ export type BatchHandler<T = unknown> = (
  * (`handle(fn).poll(store)`).
  */
 export class DequeueBuilder<T = unknown> {
-  protected queueName: string | undefined;
-  protected consumer: Consumer | undefined;
-  protected batchSize = 1;
-  protected vtSeconds: number | undefined;
-  protected pollMs: number | undefined;
-  protected untilMs: number | undefined;
-  protected atTime: Date | undefined;
-  protected abortSignal: AbortSignal | undefined;
-  protected concurrencyLimit = 1;
-  protected releaseDelaySeconds: number | undefined;
-  protected retryOptions: RetryOptions | undefined;
-  protected prefetchLimit: number | undefined;
-  protected errorListener: ((err: unknown) => void) | undefined;
+  #queueName: string | undefined;
+  #consumer: Consumer | undefined;
+  #batchSize = 1;
+  #vtSeconds: number | undefined;
+  #pollMs: number | undefined;
+  #untilMs: number | undefined;
+  #atTime: Date | undefined;
+  #abortSignal: AbortSignal | undefined;
+  #concurrencyLimit = 1;
+  #releaseDelaySeconds: number | undefined;
+  #retryOptions: RetryOptions | undefined;
+  #prefetchLimit: number | undefined;
+  #errorListener: ((err: unknown) => void) | undefined;
 
   /** Use this store's ephemeral consumer of `queue`. */
   from(queue: string): this {
-    this.queueName = queue;
+    this.#queueName = queue;
     return this;
   }
 
   /** Use a registered consumer (wins over `from`). */
   worker(consumer: Consumer): this {
-    this.consumer = consumer;
+    this.#consumer = consumer;
     return this;
   }
 
   /** Messages per claim. Default 1. */
   batch(n: number): this {
-    this.batchSize = n;
+    this.#batchSize = n;
     return this;
   }
 
   /** Lease length, seconds. Default `config.defaultVtSeconds` (30). */
   withVt(seconds: number): this {
-    this.vtSeconds = seconds;
+    this.#vtSeconds = seconds;
     return this;
   }
 
   /** Idle wait between empty polls, milliseconds. Default `config.pollIntervalMs` (250). */
   pollInterval(ms: number): this {
-    this.pollMs = ms;
+    this.#pollMs = ms;
     return this;
   }
 
   /** Deadline of a one-shot `poll()`, milliseconds; it then returns `[]`. */
   until(ms: number): this {
-    this.untilMs = ms;
+    this.#untilMs = ms;
     return this;
   }
 
@@ -89,19 +89,19 @@ export class DequeueBuilder<T = unknown> {
    * failed messages relative to `time` and takes no handoffs). Default: the store's clock at each claim.
    */
   at(time: Date): this {
-    this.atTime = time;
+    this.#atTime = time;
     return this;
   }
 
   /** Stop waiting / looping when aborted. */
   signal(signal: AbortSignal): this {
-    this.abortSignal = signal;
+    this.#abortSignal = signal;
     return this;
   }
 
   /** Handlers in flight at once in a handler loop. Default 1. */
   concurrency(n: number): this {
-    this.concurrencyLimit = n;
+    this.#concurrencyLimit = n;
     return this;
   }
 
@@ -117,7 +117,7 @@ export class DequeueBuilder<T = unknown> {
    * only for free slots.
    */
   prefetch(n: number): this {
-    this.prefetchLimit = n;
+    this.#prefetchLimit = n;
     return this;
   }
 
@@ -126,7 +126,7 @@ export class DequeueBuilder<T = unknown> {
    * and the dead-lettering still follow the policy). Default: the backoff of {@link retry}.
    */
   releaseDelay(seconds: number): this {
-    this.releaseDelaySeconds = seconds;
+    this.#releaseDelaySeconds = seconds;
     return this;
   }
 
@@ -138,13 +138,13 @@ export class DequeueBuilder<T = unknown> {
    * The error is kept on the message (`lastError`).
    */
   retry(options: RetryOptions): this {
-    this.retryOptions = options;
+    this.#retryOptions = options;
     return this;
   }
 
   /** Errors that do not end a handler loop (handler failures, failed acknowledgements). */
   onError(listener: (err: unknown) => void): this {
-    this.errorListener = listener;
+    this.#errorListener = listener;
     return this;
   }
 
@@ -160,7 +160,7 @@ export class DequeueBuilder<T = unknown> {
   async fetchAll(store: Store): Promise<QueueMessage<T>[]> {
     this.checkArguments();
     const consumer = await this.resolveConsumer(store);
-    return this.claim(consumer, this.batchSize);
+    return this.claim(consumer, this.#batchSize);
   }
 
   /**
@@ -168,7 +168,7 @@ export class DequeueBuilder<T = unknown> {
    * The worker is `polling` meanwhile and `ready` after.
    */
   async poll(store: Store): Promise<QueueMessage<T>[]> {
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
+    if (!Number.isInteger(this.#batchSize) || this.#batchSize < 1) {
       throw new ValidationError("batch size must be >= 1 for poll");
     }
     this.checkArguments();
@@ -178,18 +178,18 @@ export class DequeueBuilder<T = unknown> {
     const timers = consumer.timers;
     const waker = createWaker(timers);
     const unsubscribe = consumer.onStatusChange(() => waker.wake());
-    const deadline = this.untilMs === undefined ? Number.POSITIVE_INFINITY : timers.nowMs() + this.untilMs;
+    const deadline = this.#untilMs === undefined ? Number.POSITIVE_INFINITY : timers.nowMs() + this.#untilMs;
     // Enqueues (this store's at once, other processes' through the database when it notifies) end the wait early.
     const stopListening = await consumer.listenForMessages(() => waker.wake()).catch(() => undefined);
-    const interval = this.pollMs ?? store.config.pollIntervalMs;
+    const interval = this.#pollMs ?? store.config.pollIntervalMs;
     try {
       while (true) {
-        const got = await this.claim(consumer, this.batchSize);
-        if (got.length > 0 || timers.nowMs() >= deadline || this.abortSignal?.aborted) {
-          await this.finishPoll(consumer);
+        const got = await this.claim(consumer, this.#batchSize);
+        if (got.length > 0 || timers.nowMs() >= deadline || this.#abortSignal?.aborted) {
+          await this.#finishPoll(consumer);
           return got;
         }
-        await waker.wait(Math.min(interval, deadline - timers.nowMs()), this.abortSignal);
+        await waker.wait(Math.min(interval, deadline - timers.nowMs()), this.#abortSignal);
       }
     } finally {
       unsubscribe();
@@ -214,16 +214,16 @@ export class DequeueBuilder<T = unknown> {
    * `prefetch` >= 0 with `concurrency × batch + prefetch` (the most one claim of a loop takes) at most 10,000.
    */
   checkArguments(): void {
-    assertCount("batch", this.batchSize, { max: MAX_DEQUEUE_BATCH });
-    if (this.vtSeconds !== undefined) assertSeconds("withVt", this.vtSeconds);
-    if (this.pollMs !== undefined) assertIntervalMs("pollInterval", this.pollMs);
-    if (this.untilMs !== undefined) assertMilliseconds("until", this.untilMs);
-    if (this.atTime !== undefined) assertDate("at", this.atTime);
-    if (this.releaseDelaySeconds !== undefined) assertSeconds("releaseDelay", this.releaseDelaySeconds);
-    if (this.retryOptions !== undefined) assertRetryOptions("retry", this.retryOptions);
-    assertCount("concurrency", this.concurrencyLimit, { min: 1, max: MAX_DEQUEUE_BATCH });
-    if (this.prefetchLimit !== undefined) assertCount("prefetch", this.prefetchLimit, { max: MAX_DEQUEUE_BATCH });
-    const claim = this.concurrencyLimit * this.batchSize + (this.prefetchLimit ?? 0);
+    assertCount("batch", this.#batchSize, { max: MAX_DEQUEUE_BATCH });
+    if (this.#vtSeconds !== undefined) assertSeconds("withVt", this.#vtSeconds);
+    if (this.#pollMs !== undefined) assertIntervalMs("pollInterval", this.#pollMs);
+    if (this.#untilMs !== undefined) assertMilliseconds("until", this.#untilMs);
+    if (this.#atTime !== undefined) assertDate("at", this.#atTime);
+    if (this.#releaseDelaySeconds !== undefined) assertSeconds("releaseDelay", this.#releaseDelaySeconds);
+    if (this.#retryOptions !== undefined) assertRetryOptions("retry", this.#retryOptions);
+    assertCount("concurrency", this.#concurrencyLimit, { min: 1, max: MAX_DEQUEUE_BATCH });
+    if (this.#prefetchLimit !== undefined) assertCount("prefetch", this.#prefetchLimit, { max: MAX_DEQUEUE_BATCH });
+    const claim = this.#concurrencyLimit * this.#batchSize + (this.#prefetchLimit ?? 0);
     if (claim > MAX_DEQUEUE_BATCH) {
       throw new ValidationError(
         `concurrency × batch + prefetch must be at most ${MAX_DEQUEUE_BATCH} (the most one claim takes), got ${claim}`,
@@ -234,23 +234,23 @@ export class DequeueBuilder<T = unknown> {
 
   /** @internal */
   async resolveConsumer(store: Store): Promise<Consumer> {
-    if (this.consumer !== undefined) return this.consumer;
-    if (this.queueName === undefined) {
+    if (this.#consumer !== undefined) return this.#consumer;
+    if (this.#queueName === undefined) {
       throw new ValidationError('Queue name is required. Use .from("queue-name") or .worker(consumer)');
     }
-    return store.ephemeralConsumer(this.queueName);
+    return store.ephemeralConsumer(this.#queueName);
   }
 
   /** @internal */
   async claim(consumer: Consumer, n: number): Promise<QueueMessage<T>[]> {
     await assertMayTakeWork(consumer);
     const opts: { batchSize: number; vtSeconds?: number; at?: Date } = { batchSize: n };
-    if (this.vtSeconds !== undefined) opts.vtSeconds = this.vtSeconds;
-    if (this.atTime !== undefined) opts.at = this.atTime;
+    if (this.#vtSeconds !== undefined) opts.vtSeconds = this.#vtSeconds;
+    if (this.#atTime !== undefined) opts.at = this.#atTime;
     return consumer.dequeue<T>(opts);
   }
 
-  private async finishPoll(consumer: Consumer): Promise<void> {
+  async #finishPoll(consumer: Consumer): Promise<void> {
     try {
       await consumer.completePoll();
     } catch (err) {
@@ -262,17 +262,17 @@ export class DequeueBuilder<T = unknown> {
   /** @internal The settings a handler loop runs with. */
   settings() {
     return {
-      batchSize: this.batchSize,
-      vtSeconds: this.vtSeconds,
-      pollMs: this.pollMs,
-      untilMs: this.untilMs,
-      signal: this.abortSignal,
-      concurrency: this.concurrencyLimit,
-      releaseDelaySeconds: this.releaseDelaySeconds,
-      retry: this.retryOptions,
-      prefetch: this.prefetchLimit,
-      onError: this.errorListener,
-      at: this.atTime,
+      batchSize: this.#batchSize,
+      vtSeconds: this.#vtSeconds,
+      pollMs: this.#pollMs,
+      untilMs: this.#untilMs,
+      signal: this.#abortSignal,
+      concurrency: this.#concurrencyLimit,
+      releaseDelaySeconds: this.#releaseDelaySeconds,
+      retry: this.#retryOptions,
+      prefetch: this.#prefetchLimit,
+      onError: this.#errorListener,
+      at: this.#atTime,
     };
   }
 }
