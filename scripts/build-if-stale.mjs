@@ -15,7 +15,7 @@ const INPUTS = [
   "package.json",
   "tsconfig.json",
   "tsconfig.build.json",
-  "scripts/copy-migrations.mjs",
+  "scripts/embed-sources.mjs",
   "scripts/make-bin-executable.mjs",
   "scripts/build-if-stale.mjs",
 ];

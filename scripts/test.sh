@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/ensure-system-deps.sh
 echo "== lint"; npx biome check .
-echo "== typecheck"; npx tsc -p tsconfig.json --noEmit
+echo "== typecheck"; npx tsc -p tsconfig.json --noEmit && npx tsc -p tsconfig.client.json
 echo "== build"; npm run build --silent
 
 started_pg=0

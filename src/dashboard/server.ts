@@ -10,7 +10,7 @@ import type { Store } from "../api/pgqrs-store.js";
 import { isPgqrsError } from "../errors.js";
 import { routeAction } from "./action-routes.js";
 import { type ActionResult, DashboardActions, describeFailure } from "./actions.js";
-import { CLIENT_SCRIPT } from "./assets/client-script.js";
+import { CLIENT_SCRIPT } from "./assets/client-script.generated.js";
 import { STYLES } from "./assets/styles.js";
 import { html } from "./html.js";
 import { asset, BodyTooLarge, readBody, redirect, replyAction, send, sendAsset, sendText } from "./http-replies.js";

@@ -1,16 +1,15 @@
 /**
- * Numbered `.sql` migrations (`migrations/NNNN_name.sql`, written with a `{{schema}}` placeholder), applied in
- * order and recorded in `<schema>.pgqrs_migrations`.
+ * Numbered `.sql` migrations (`migrations/NNNN_name.sql`, written with a `{{schema}}` placeholder, embedded in
+ * migrations.generated.ts by `npm run embed`), applied in order and recorded in `<schema>.pgqrs_migrations`.
  */
 import { PgqrsError } from "../../errors.js";
-import { type MigrationFile, readMigrationFiles } from "../migration-files.js";
+import type { MigrationFile } from "../migration-files.js";
 import type { PostgresConnection, Queryable } from "./postgres-connection.js";
+import { MIGRATIONS } from "./migrations.generated.js";
 import { countOf } from "./postgres-rows.js";
 
 /** A numbered migration, SQL with `{{schema}}` still in place. */
 export type Migration = MigrationFile;
-
-const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
 
 /**
  * Key of the install lock: one constant for every schema, because `CREATE SCHEMA IF NOT EXISTS` and
@@ -20,7 +19,7 @@ const INSTALL_LOCK_KEY = 0x70677172; // "pgqr"
 
 /** The migrations shipped with this package, by version. */
 export async function loadMigrations(): Promise<readonly Migration[]> {
-  return readMigrationFiles(MIGRATIONS_DIR);
+  return MIGRATIONS;
 }
 
 /** The migration SQL for one schema. */

@@ -1,9 +1,9 @@
 /**
- * Numbered `.sql` migrations read from `./migrations/` next to this module (copied into dist by
- * scripts/copy-migrations.mjs), applied in order and recorded in `pgqrs_migrations`.
+ * Numbered `.sql` migrations (`migrations/NNNN_name.sql`, embedded in migrations.generated.ts by `npm run embed`),
+ * applied in order and recorded in `pgqrs_migrations`.
  */
 import { PgqrsError } from "../../errors.js";
-import { type MigrationFile, readMigrationFiles } from "../migration-files.js";
+import { MIGRATIONS } from "./migrations.generated.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { columnsOf, deletesCascade, indexMismatch } from "./sqlite-schema-inspect.js";
 import {
@@ -15,12 +15,6 @@ import {
   INDEXES,
 } from "./sqlite-schema-spec.js";
 import { encodeTime } from "./sqlite-time.js";
-
-const MIGRATIONS_DIR = new URL("./migrations/", import.meta.url);
-
-function loadMigrations(): readonly MigrationFile[] {
-  return readMigrationFiles(MIGRATIONS_DIR);
-}
 
 /**
  * Bring tables that already existed up to date: `CREATE TABLE IF NOT EXISTS` in 0001 skipped pgqrs's tables, and
@@ -63,7 +57,7 @@ export function install(c: SqliteConnection): void {
 
 /** @internal {@link install}, applying versions up to `last` only (tests build a file as an older release left it). */
 export function installUpTo(c: SqliteConnection, last: number): void {
-  const migrations = loadMigrations().filter((m) => m.version <= last);
+  const migrations = MIGRATIONS.filter((m) => m.version <= last);
   // BEGIN IMMEDIATE takes the file's write lock before reading which versions are applied, so a second process
   // installing at the same time waits (busy_timeout) and then finds nothing left to do.
   c.immediate(() => {
