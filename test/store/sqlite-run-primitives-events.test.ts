@@ -2,7 +2,7 @@
  * Run events and queue deletion on SQLite (src/store/sqlite/sqlite-run-primitives.ts): setRunEvent upserts (last write
  * wins, from either connection), reads and lists by key; deleting a queue deletes its runs' messages, events and steps
  * and leaves a deleted parent's children. The setups are in sqlite-run-primitives-support.ts; the contract both
- * backends share is in run-primitives-contract.test.ts.
+ * backends share is in run-primitives-contract-*.test.ts.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { StoreBackend } from "../../src/store/store.js";

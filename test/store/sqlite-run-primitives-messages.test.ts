@@ -2,7 +2,7 @@
  * Messages between runs on SQLite (src/store/sqlite/sqlite-run-messages.ts): sendRunMessage (idempotency key, unknown
  * and finished runs) and receiveRunMessage (oldest first, each message to exactly one receiver across two connections
  * on one file). The setups are in sqlite-run-primitives-support.ts; the contract both backends share is in
- * run-primitives-contract.test.ts.
+ * run-primitives-contract-*.test.ts.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { StoreBackend } from "../../src/store/store.js";

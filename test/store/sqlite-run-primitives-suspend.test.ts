@@ -2,7 +2,7 @@
  * Suspending and waking a run on SQLite (src/store/sqlite/sqlite-run-primitives.ts): suspendRun pauses and releases the
  * message (waiting_for stored in the file's own timestamp form), is woken at once by what it waits for, and writes
  * nothing when cancelling or lost; wakeRun makes a released message visible from another connection. The setups are in
- * sqlite-run-primitives-support.ts; the contract both backends share is in run-primitives-contract.test.ts.
+ * sqlite-run-primitives-support.ts; the contract both backends share is in run-primitives-contract-*.test.ts.
  */
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";

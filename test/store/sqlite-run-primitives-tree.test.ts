@@ -1,7 +1,7 @@
 /**
  * Parent and child runs on SQLite (src/store/sqlite/sqlite-run-primitives.ts): waiting_for across transitions, a
  * finished or dead-lettered child waking its parent, and cancelRunTree over a run's unfinished descendants. The setups
- * are in sqlite-run-primitives-support.ts; the contract both backends share is in run-primitives-contract.test.ts.
+ * are in sqlite-run-primitives-support.ts; the contract both backends share is in run-primitives-contract-*.test.ts.
  */
 import Database from "better-sqlite3";
 import { beforeAll, describe, expect, it } from "vitest";

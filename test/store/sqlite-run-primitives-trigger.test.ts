@@ -2,7 +2,7 @@
  * Triggering a run and a run's operations on SQLite (src/store/sqlite/sqlite-run-primitives.ts): triggerRun with its
  * idempotency key (the same key from a second connection returns the first run) and beginRunOp / finishRunOp, each
  * written once. The setups are in sqlite-run-primitives-support.ts; the contract both backends share is in
- * run-primitives-contract.test.ts.
+ * run-primitives-contract-*.test.ts.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import type { StoreBackend } from "../../src/store/store.js";
