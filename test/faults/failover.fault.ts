@@ -23,6 +23,14 @@ const PRELOAD = 500;
 const PRODUCERS = 2;
 const PER_PRODUCER = 1500;
 const WORKERS = 3;
+/** The workers' heartbeat period (failover-worker.ts), so their zombie threshold is six of these: 3 s. */
+const HEARTBEAT_MS = 500;
+/**
+ * How long the cluster has no primary before the standby is promoted: longer than the zombie threshold, as real
+ * failovers are (a failure detector waits seconds before promoting), so every worker misses six heartbeats and the
+ * first one back must not take the others for dead.
+ */
+const PROMOTE_AFTER_MS = 6 * HEARTBEAT_MS + 1_000;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -125,6 +133,7 @@ describe("failover: primary SIGKILLed, synchronous standby promoted (multi-host 
     pair.killPrimary();
     // After the signals (listing the primary's processes first takes a few ms, while it still commits).
     const killedAt = Date.now();
+    await sleep(PROMOTE_AFTER_MS);
     pair.promoteStandby();
     const promotedAt = Date.now();
 
@@ -255,7 +264,7 @@ describe("failover: primary SIGKILLed, synchronous standby promoted (multi-host 
           `| duplicate handler executions | ${duplicateExecutions} |`,
           `| worker or producer processes that exited or were restarted | ${unplanned.length + producerResults.filter((r) => r.code !== 0).length} |`,
           "",
-          "The outage is the failover itself (here the promotion is started at once) plus the clients' retry " +
+          `The outage is the failover itself (here the standby is promoted ${PROMOTE_AFTER_MS / 1000} s after the kill, longer than the workers' zombie threshold of six ${HEARTBEAT_MS} ms heartbeats: the first worker back does not take the others for dead) plus the clients' retry ` +
             "pauses: a connection to the dead primary is refused, the next one scans the host list in order and " +
             "lands on the promoted standby. In production the time is set by whatever detects the failure and " +
             "promotes (Patroni, a managed service); pgqrs needs only the DSN to list every server.",
