@@ -220,7 +220,7 @@ describe("failover: primary SIGKILLed, synchronous standby promoted (multi-host 
     const figures: FaultFigures & { section: { title: string; lines: string[] } } = {
       scenario: "failover-sync-standby",
       fault:
-        "SIGKILL of every process of the primary while 3 workers drain and 2 producers enqueue (multi-host DSN, target_session_attrs=read-write), then pg_ctl promote of its synchronous standby",
+        "SIGKILL of every process of the primary while 3 workers drain and 2 producers enqueue (multi-host DSN, target_session_attrs=read-write), then, 4 s later, pg_ctl promote of its synchronous standby",
       faultsInjected: 1,
       messagesIn: acked.size,
       archived: [...acked].filter((k) => archivedKeys.has(k as string)).length,
