@@ -6,7 +6,9 @@
 import type { WorkflowStatus } from "../../types.js";
 import type { RunPrimitiveOps, WakeCondition } from "../run-primitives.js";
 import type { PostgresConnection } from "./postgres-connection.js";
+import { createRunEventOps } from "./postgres-run-events.js";
 import { createRunMessageOps } from "./postgres-run-messages.js";
+import { createRunRecvOps } from "./postgres-run-recv.js";
 import { createRunTriggerOps } from "./postgres-run-triggers.js";
 import { notifyWoken, wakeRunsCte } from "./postgres-run-wakes.js";
 import { cols, toRun, toStep } from "./postgres-rows.js";
@@ -117,6 +119,8 @@ export function createRunPrimitiveOps(conn: PostgresConnection): RunPrimitiveOps
 
   return {
     ...createRunMessageOps(conn),
+    ...createRunRecvOps(conn),
+    ...createRunEventOps(conn),
     ...createRunTriggerOps(conn),
 
     async beginRunOp(p) {
