@@ -1,14 +1,15 @@
 /**
- * Operator actions on runs on PostgreSQL (store/run-operations.ts): retry, resume, fork. Each is one transaction
- * that locks what it decides on first: the run's trigger message, then the run (the order a claim takes them in,
- * so a claim racing the action never deadlocks with it; a deadlock with another order is retried by
- * `transaction`). A refusal rolls back having written nothing.
+ * Operator actions on runs on PostgreSQL (store/run-operations.ts): retry and resume here, fork in
+ * postgres-run-fork.ts. Each is one transaction that locks what it decides on first: the run's trigger message,
+ * then the run (the order a claim takes them in, so a claim racing the action never deadlocks with it; a deadlock
+ * with another order is retried by `transaction`). A refusal rolls back having written nothing.
  */
 import type { RunRecord } from "../../types.js";
-import type { ForkRunResult, RunActionResult, RunOperationOps } from "../run-operations.js";
+import type { RunActionResult, RunOperationOps } from "../run-operations.js";
 import type { PostgresConnection, Queryable } from "./postgres-connection.js";
 import { enqueueChannel } from "./postgres-listener.js";
 import { notifyWoken, wakeRunsCte } from "./postgres-run-wakes.js";
+import { createRunForkOps } from "./postgres-run-fork.js";
 import { cols, toRun } from "./postgres-rows.js";
 
 /** The run and its message as locked, before any write. */
@@ -98,40 +99,6 @@ export function createRunOperationOps(conn: PostgresConnection): RunOperationOps
            ${notifyWoken(conn, "w", "notified")}
       FROM r`;
 
-  // Fork: what the original is, and where step $2 sits in its creation order.
-  const forkReadSql = `
-    SELECT ${cols.run("r")}, m.queue_id AS fork_queue_id, s.id AS from_step_id
-      FROM ${runs} r JOIN ${messages} m ON m.id = r.message_id
-      LEFT JOIN ${steps} s ON s.run_id = r.id AND s.step_name OPERATOR(pg_catalog.=) $2
-     WHERE r.id = $1`;
-
-  // The new trigger and run (as triggerRun writes them), the original's successful steps before step $4 (by
-  // created_at, id) copied in that order, and the queue notified.
-  const forkWriteSql = `
-    WITH m AS (
-      INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt)
-      SELECT $2, o.input, 0, $3, $3 FROM ${runs} o WHERE o.id = $1
-      RETURNING id, queue_id, payload),
-    r AS (
-      INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, forked_from_run_id,
-                           version)
-      SELECT o.workflow_id, m.id, 'QUEUED', m.payload, $3, $3, o.id, o.version FROM ${runs} o CROSS JOIN m
-       WHERE o.id = $1
-      RETURNING ${cols.run()}),
-    f AS (SELECT id, created_at FROM ${steps} WHERE run_id = $1 AND step_name OPERATOR(pg_catalog.=) $4),
-    c AS (
-      INSERT INTO ${steps} (run_id, step_name, status, kind, input, output, started_at, completed_at, retry_count,
-                            created_at, updated_at)
-      SELECT r.id, s.step_name, 'SUCCESS', s.kind, s.input, s.output, $3, $3, s.retry_count, $3, $3
-        FROM ${steps} s CROSS JOIN r CROSS JOIN f
-       WHERE s.run_id = $1 AND s.status OPERATOR(pg_catalog.=) 'SUCCESS'
-         AND (s.created_at < f.created_at OR (s.created_at = f.created_at AND s.id < f.id))
-       ORDER BY s.created_at, s.id
-      RETURNING 1)
-    SELECT r.*, (SELECT pg_catalog.count(*) FROM c) AS copied,
-           (SELECT pg_catalog.pg_notify('${channel}', m.queue_id::text) FROM m) AS notified
-      FROM r`;
-
   return {
     async retryRun(p): Promise<RunActionResult> {
       return conn.transaction("retryRun", async (tx): Promise<RunActionResult> => {
@@ -157,17 +124,7 @@ export function createRunOperationOps(conn: PostgresConnection): RunOperationOps
       });
     },
 
-    async forkRun(p): Promise<ForkRunResult> {
-      return conn.transaction("forkRun", async (tx): Promise<ForkRunResult> => {
-        const [orig] = await tx.query("forkRun", forkReadSql, [p.runId, p.fromStep]);
-        if (orig === undefined) return { outcome: "not-found" };
-        if (orig.from_step_id === null) return { outcome: "no-step", run: toRun(orig) };
-        const queueId = Number(orig.fork_queue_id);
-        const [row] = await tx.query("forkRun", forkWriteSql, [p.runId, queueId, p.now, p.fromStep]);
-        if (row === undefined) return { outcome: "not-found" };
-        return { outcome: "done", run: toRun(row), queueId, copied: Number(row.copied) };
-      });
-    },
+    ...createRunForkOps(conn),
   };
 
   async function resumable(tx: Queryable, found: Locked, runId: number, now: Date): Promise<boolean> {
