@@ -2,13 +2,17 @@
  * Paged reads for dashboards: each is one statement whose result is bounded by the caller's page, so a page costs
  * the same with ten queues or ten thousand. Every function, aggregate and operator is written so that none can be
  * shadowed from a schema on the search path: calls are `pg_catalog.`-qualified and operands have exact types.
+ * Queue metrics are here; workflows and runs in postgres-dashboard-workflow-reads.ts, workers in
+ * postgres-dashboard-worker-reads.ts.
  */
-import type { QueueMetrics, WorkflowStatus } from "../../types.js";
-import { WORKFLOW_STATUSES } from "../../types.js";
+import type { QueueMetrics } from "../../types.js";
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection, Row } from "./postgres-connection.js";
+import { createDashboardWorkerReadOps } from "./postgres-dashboard-worker-reads.js";
+import { createDashboardWorkflowReadOps } from "./postgres-dashboard-workflow-reads.js";
 import { queueWithSettings } from "./postgres-queue-settings.js";
-import { cols, countOf, toQueue, toWorkflow } from "./postgres-rows.js";
+import { countOf, toQueue } from "./postgres-rows.js";
+import { matches, searchOf } from "./postgres-search.js";
 import { MESSAGE_COUNTS, PENDING } from "./postgres-stats.js";
 
 /** An archived row that is not a dead letter (the rule of postgres-stats.ts's DEAD, for rows known archived). */
@@ -26,15 +30,6 @@ export type DashboardReadOps = Pick<
   | "countZombies"
   | "workerActivity"
 >;
-
-/** `$n` is a search text or NULL: a case-insensitive substring test of `column`. */
-function matches(column: string, n: number): string {
-  return `($${n}::text IS NULL OR pg_catalog.strpos(pg_catalog.lower(${column}::text), pg_catalog.lower($${n}::text)) > 0)`;
-}
-
-function searchOf(search: string | undefined): string | null {
-  return search === undefined || search === "" ? null : search;
-}
 
 function toMetrics(r: Row, now: Date): QueueMetrics {
   const n = (k: string) => countOf([r], k);
@@ -59,14 +54,11 @@ function toMetrics(r: Row, now: Date): QueueMetrics {
 export function createDashboardReadOps(conn: PostgresConnection): DashboardReadOps {
   const queues = conn.t("pgqrs_queues");
   const messages = conn.t("pgqrs_messages");
-  const workers = conn.t("pgqrs_workers");
   const workflows = conn.t("pgqrs_workflows");
-  const runs = conn.t("pgqrs_workflow_runs");
-  // The predicate of listZombies (postgres-zombies.ts); a conformance test keeps the two in step.
-  const zombie =
-    "w.status OPERATOR(pg_catalog.<>) 'stopped' AND w.background_heartbeat_since = w.started_at AND w.heartbeat_at < $1::timestamptz";
 
   return {
+    ...createDashboardWorkflowReadOps(conn),
+    ...createDashboardWorkerReadOps(conn),
     async queueMetricsPage({ now, maxReadCt, search, limit, offset }) {
       // The match count comes from its own one-row side, so a page past the end still reports it.
       const rows = await conn.query(
@@ -144,73 +136,6 @@ export function createDashboardReadOps(conn: PostgresConnection): DashboardReadO
         [ids],
       );
       return rows.map(toQueue);
-    },
-
-    async listWorkflowsPage({ search, limit, offset }) {
-      const rows = await conn.query(
-        "listWorkflowsPage",
-        `WITH f AS (SELECT ${cols.workflow("w")} FROM ${workflows} w WHERE ${matches("w.name", 1)})
-         SELECT n.matching, p.*
-           FROM (SELECT pg_catalog.count(*) AS matching FROM f) n
-           LEFT JOIN LATERAL (SELECT * FROM f ORDER BY f.name, f.id LIMIT $2::int8 OFFSET $3::int8) p ON true`,
-        [searchOf(search), limit, offset],
-      );
-      return {
-        matching: countOf(rows, "matching"),
-        rows: rows.filter((r) => r.id !== null && r.id !== undefined).map(toWorkflow),
-      };
-    },
-
-    async getWorkflowsByIds(ids) {
-      if (ids.length === 0) return [];
-      const rows = await conn.query(
-        "getWorkflowsByIds",
-        `SELECT ${cols.workflow()} FROM ${workflows} WHERE id = ANY($1::int8[]) ORDER BY id`,
-        [ids],
-      );
-      return rows.map(toWorkflow);
-    },
-
-    async countRunsByStatus({ workflowId }) {
-      const rows = await conn.query(
-        "countRunsByStatus",
-        `SELECT r.status::text AS status, pg_catalog.count(*) AS n FROM ${runs} r
-          WHERE ($1::int8 IS NULL OR r.workflow_id = $1::int8) GROUP BY r.status`,
-        [workflowId ?? null],
-      );
-      const counts = Object.fromEntries(WORKFLOW_STATUSES.map((s) => [s, 0])) as Record<WorkflowStatus, number>;
-      for (const r of rows) {
-        const status = WORKFLOW_STATUSES.find((s) => s === r.status);
-        if (status !== undefined) counts[status] = countOf([r]);
-      }
-      return counts;
-    },
-
-    async countZombies({ olderThan }) {
-      const rows = await conn.query(
-        "countZombies",
-        `SELECT pg_catalog.count(*) AS n FROM ${workers} w WHERE ${zombie}`,
-        [olderThan],
-      );
-      return countOf(rows);
-    },
-
-    async workerActivity({ workerIds, olderThan }) {
-      if (workerIds.length === 0) return [];
-      // One indexed count per listed worker (idx_pgqrs_messages_consumer_worker_id_active), inside one statement.
-      const rows = await conn.query(
-        "workerActivity",
-        `SELECT w.id, (${zombie}) AS zombie,
-                (SELECT pg_catalog.count(*) FROM ${messages} m
-                  WHERE m.consumer_worker_id = w.id AND m.archived_at IS NULL) AS held
-           FROM ${workers} w WHERE w.id = ANY($2::int8[]) ORDER BY w.id`,
-        [olderThan, workerIds],
-      );
-      return rows.map((r) => ({
-        workerId: Number(r.id),
-        heldMessages: countOf([r], "held"),
-        zombie: r.zombie === true,
-      }));
     },
   };
 }
