@@ -59,13 +59,17 @@ export interface SqliteOpOverrides {
   cancelRunTree?: typeof runPrimitives.cancelRunTree;
 }
 
-/** Every operation of the contract but `close`, each group checked against its interface. */
-export function sqliteOperations(
-  op: WrapOp,
-  overrides: SqliteOpOverrides = {},
-): Omit<StoreBackend, "capabilities" | "close"> {
-  const read = <A extends unknown[], R>(name: string, fn: SqliteOp<A, R>) => op("read", name, fn);
-  const write = <A extends unknown[], R>(name: string, fn: SqliteOp<A, R>) => op("write", name, fn);
+/** The read and write wrappers of `op`. */
+function wrappers(op: WrapOp) {
+  return {
+    read: <A extends unknown[], R>(name: string, fn: SqliteOp<A, R>) => op("read", name, fn),
+    write: <A extends unknown[], R>(name: string, fn: SqliteOp<A, R>) => op("write", name, fn),
+  };
+}
+
+/** The schema, queues, messages, workers, stats and dashboard reads, each group checked against its interface. */
+function queueOperations(op: WrapOp, overrides: SqliteOpOverrides) {
+  const { read, write } = wrappers(op);
 
   const schema = {
     install: op("ddl", "install", install),
@@ -137,6 +141,13 @@ export function sqliteOperations(
     workerActivity: read("workerActivity", dashboardReads.workerActivity),
   } satisfies DashboardReadStoreOps;
 
+  return { ...schema, ...queueOps, ...messageOps, ...workerOps, ...statsOps, ...dashboardOps };
+}
+
+/** Workflows, runs and their primitives and operations, schedules, retention and metrics, each group checked. */
+function workflowOperations(op: WrapOp, overrides: SqliteOpOverrides) {
+  const { read, write } = wrappers(op);
+
   const workflowOps = {
     createWorkflow: write("createWorkflow", workflows.createWorkflow),
     getWorkflowByName: read("getWorkflowByName", workflows.getWorkflowByName),
@@ -205,12 +216,6 @@ export function sqliteOperations(
   const metricsOps = { metricsSnapshot: read("metricsSnapshot", metrics.metricsSnapshot) } satisfies MetricsStoreOps;
 
   return {
-    ...schema,
-    ...queueOps,
-    ...messageOps,
-    ...workerOps,
-    ...statsOps,
-    ...dashboardOps,
     ...workflowOps,
     ...runPrimitiveOps,
     ...runOperationOps,
@@ -219,4 +224,12 @@ export function sqliteOperations(
     ...retentionOps,
     ...metricsOps,
   };
+}
+
+/** Every operation of the contract but `close`, each group checked against its interface. */
+export function sqliteOperations(
+  op: WrapOp,
+  overrides: SqliteOpOverrides = {},
+): Omit<StoreBackend, "capabilities" | "close"> {
+  return { ...queueOperations(op, overrides), ...workflowOperations(op, overrides) };
 }
