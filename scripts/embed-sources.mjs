@@ -1,6 +1,7 @@
-// `npm run embed` (also the first step of `npm run build`): the sources kept as plain files, written into committed
-// TypeScript modules, so the package reads no file of its own at run time and bundlers (esbuild, webpack) take
-// everything it needs from the import graph:
+// `npm run embed` (also `npm install`'s prepare step and the first step of `npm run build`, `npm run typecheck` and
+// `npm test`): the sources kept as plain files, written into TypeScript modules (git-ignored, never edited by hand),
+// so the package reads no file of its own at run time and bundlers (esbuild, webpack) take everything it needs from
+// the import graph:
 //   src/store/<kind>/migrations/NNNN_name.sql  ->  src/store/<kind>/migrations.generated.ts (MIGRATIONS, by version)
 //   src/dashboard/assets/client-script.js      ->  src/dashboard/assets/client-script.generated.ts (CLIENT_SCRIPT)
 // The plain files are the source of truth; test/unit/embedded-sources.test.ts fails when a generated module is not

@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/ensure-system-deps.sh
+echo "== embed"; node scripts/embed-sources.mjs
 echo "== lint"; npx biome check .
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit && npx tsc -p tsconfig.client.json
 echo "== build"; npm run build --silent

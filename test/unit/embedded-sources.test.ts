@@ -1,5 +1,5 @@
 /**
- * The sources embedded as TypeScript modules by scripts/embed-sources.mjs (`npm run embed`): each committed
+ * The sources embedded as TypeScript modules by scripts/embed-sources.mjs (`npm run embed`): each generated
  * `*.generated.ts` is what the script makes of its plain files now (fails until `npm run embed` is run after an edit
  * of a migration or of the dashboard's browser script), evaluates to those files' exact text, and the script refuses
  * misnamed and duplicate migrations.
