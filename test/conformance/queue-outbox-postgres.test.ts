@@ -9,8 +9,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { handled, sleepCount, spawnConsumer, stopChild } from "../fixtures/queue-controls-spawn.js";
 import { postgresDsn } from "../support/backends.js";
+import { sleepingOutboxLoop } from "../support/outbox-loop.js";
 import { openTestStore, thrown } from "../support/stores.js";
-import { openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
+import { untilTimerAt } from "../support/virtual-time.js";
 
 /** The application's own connection, closed after the file's tests. */
 async function appClient(): Promise<pg.Client> {
@@ -125,58 +126,28 @@ describe("outbox on postgres", () => {
   });
 
   it("this store's sleeping loop is woken at commit (no time passes)", async () => {
-    const t = await openVirtualStore("postgres");
-    await pgqrs.admin(t.store).createQueue("outbox");
+    const { producer, seen, stop } = await sleepingOutboxLoop("postgres", 60_000);
     const app = await appClient();
-    const producer = await t.store.producer("outbox");
-    const seen: unknown[] = [];
-    const ctl = new AbortController();
-    const loop = pgqrs
-      .dequeue()
-      .from("outbox")
-      .pollInterval(60_000)
-      .signal(ctl.signal)
-      .handle(async (m) => {
-        seen.push(m.payload);
-      })
-      .poll(t.store);
-    await untilTimerAt(t.clock, 60_000);
     await app.query("BEGIN");
     await producer.enqueue("woken", { tx: app });
     await app.query("COMMIT");
     await expect.poll(() => seen, { timeout: 15_000 }).toEqual(["woken"]);
-    ctl.abort();
-    await loop;
+    await stop();
   });
 
   it("a rolled-back enqueue is never handled by this store's loop (no handoff of uncommitted rows)", async () => {
-    const t = await openVirtualStore("postgres");
-    await pgqrs.admin(t.store).createQueue("outbox");
+    const { clock, producer, seen, stop } = await sleepingOutboxLoop("postgres", 1_000);
     const app = await appClient();
-    const producer = await t.store.producer("outbox");
-    const seen: unknown[] = [];
-    const ctl = new AbortController();
-    const loop = pgqrs
-      .dequeue()
-      .from("outbox")
-      .pollInterval(1_000)
-      .signal(ctl.signal)
-      .handle(async (m) => {
-        seen.push(m.payload);
-      })
-      .poll(t.store);
-    await untilTimerAt(t.clock, 1_000);
     await app.query("BEGIN");
     await producer.enqueue("never", { tx: app });
     await app.query("ROLLBACK");
     for (let i = 0; i < 3; i += 1) {
-      t.clock.advance(1_000);
-      await untilTimerAt(t.clock, 1_000);
+      clock.advance(1_000);
+      await untilTimerAt(clock, 1_000);
     }
     await producer.enqueue("plain");
     await expect.poll(() => seen, { timeout: 15_000 }).toEqual(["plain"]);
-    ctl.abort();
-    await loop;
+    await stop();
   });
 
   it("a consumer in another process, asleep for 60 s, is woken at commit and by pgqrs_enqueue", async () => {

@@ -8,8 +8,8 @@ import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { handled, sleepCount, spawnConsumer, stopChild } from "../fixtures/queue-controls-spawn.js";
+import { sleepingOutboxLoop } from "../support/outbox-loop.js";
 import { openTestStore, thrown } from "../support/stores.js";
-import { openVirtualStore, untilTimerAt } from "../support/virtual-time.js";
 
 /** The application's own better-sqlite3 connection to the store's file, closed after the file's tests. */
 function appDatabase(dsn: string): Database.Database {
@@ -79,22 +79,8 @@ describe("outbox on sqlite", () => {
   });
 
   it("this store's sleeping loop is woken once the application's transaction commits; a rollback is never handled", async () => {
-    const t = await openVirtualStore("sqlite");
-    await pgqrs.admin(t.store).createQueue("outbox");
-    const db = appDatabase(t.dsn);
-    const producer = await t.store.producer("outbox");
-    const seen: unknown[] = [];
-    const ctl = new AbortController();
-    const loop = pgqrs
-      .dequeue()
-      .from("outbox")
-      .pollInterval(60_000)
-      .signal(ctl.signal)
-      .handle(async (m) => {
-        seen.push(m.payload);
-      })
-      .poll(t.store);
-    await untilTimerAt(t.clock, 60_000);
+    const { dsn, producer, seen, stop } = await sleepingOutboxLoop("sqlite", 60_000);
+    const db = appDatabase(dsn);
     db.exec("BEGIN");
     await producer.enqueue("rolled back", { tx: db });
     db.exec("ROLLBACK");
@@ -103,8 +89,7 @@ describe("outbox on sqlite", () => {
     })();
     // No virtual time passes: the commit itself wakes the loop.
     await expect.poll(() => seen, { timeout: 15_000 }).toEqual(["committed"]);
-    ctl.abort();
-    await loop;
+    await stop();
   });
 
   it("a consumer in another process sees the committed message", async () => {
