@@ -1,15 +1,17 @@
 /**
- * The hot message path: enqueue, claim (dequeue) and the owner-checked lease operations. Every operation is one
- * named prepared statement, one round trip, whatever the batch size.
+ * The hot message path on PostgreSQL, composed: enqueue (postgres-enqueue.ts), the owner-checked lease operations
+ * (postgres-owned-messages.ts); and here, the claim: its statement builders (shared with the workflow claims) and
+ * `dequeue` / `archiveAndDequeue`. Every operation is one named prepared statement, one round trip, whatever the
+ * batch size.
  */
 import type { StoreBackend } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { createEnqueue } from "./postgres-enqueue.js";
 import { noLimits } from "./postgres-leased-insert.js";
 import { createClaimGate } from "./postgres-claim-gate.js";
-import { releaseFailed } from "./postgres-release-failed.js";
 import { claimedReturning, toClaimedMessage } from "./postgres-claimed-rows.js";
-import { byClaimOrder, cols, countOf, perIdResult, toMessage } from "./postgres-rows.js";
+import { createOwnedMessageOps } from "./postgres-owned-messages.js";
+import { byClaimOrder, cols, perIdResult, toMessage } from "./postgres-rows.js";
 
 export type MessageLeaseOps = Pick<
   StoreBackend,
@@ -89,10 +91,18 @@ export function claimLimited(conn: PostgresConnection, versions: string, archive
 
 /** `origin`: the tag appended to this store's enqueue notifications (see `notifyOrigin`). */
 export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): MessageLeaseOps {
-  const messages = conn.t("pgqrs_messages");
-  const runs = conn.t("pgqrs_workflow_runs");
   const originSuffix = origin === "" ? "" : `@${origin}`;
+  return {
+    enqueue: createEnqueue(conn, originSuffix),
+    ...createMessageClaimOps(conn),
+    ...createOwnedMessageOps(conn),
+  };
+}
 
+type MessageClaimOps = Pick<StoreBackend, "dequeue" | "archiveAndDequeue">;
+
+/** The claims of one store: `dequeue` and `archiveAndDequeue`, sharing one claim gate; statements built once, here. */
+function createMessageClaimOps(conn: PostgresConnection): MessageClaimOps {
   // Concurrent consumers: SKIP LOCKED makes each claimer pass over rows another claimer has locked instead of
   // waiting, and the re-check the row lock does on a row updated since our snapshot drops rows just leased by a
   // committed claim (their vt moved past now), so no row is handed to two consumers while its lease holds. The lock
@@ -110,96 +120,18 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
     WITH ${asyncCommit}
     SELECT ${cols.message("m")} FROM sc, ${claimLimited(conn, "NULL::text[]", "NULL::bigint[]")} m`;
 
-  // The owner check in the WHERE clause is re-evaluated after waiting for a concurrent claim's row lock, so an
-  // owner whose expired lease was just taken by another consumer gets `false`.
-  //
-  // The ids drive the update through the primary key (a join with unnest): with `id = ANY(…) AND consumer = …` the
-  // planner may walk the consumer's index instead and visit every message the consumer holds, which makes each
-  // acknowledgement of a consumer with many units in flight cost O(held messages).
-  const archiveSql = `
-    UPDATE ${messages} m SET archived_at = $3
-      FROM pg_catalog.unnest($1::bigint[]) AS t(id)
-     WHERE m.id = t.id AND m.consumer_worker_id = $2 AND m.archived_at IS NULL
-    RETURNING m.id`;
-
-  // The acknowledgement of a single-message loop and its next claim share one round trip. Both CTEs run in one
-  // statement (one snapshot): the claim excludes the ids being archived, whose rows the snapshot still shows
-  // unarchived (one of our own expired leases would otherwise be claimed and updated twice in one statement).
-  // The LEFT JOIN on a one-row relation returns the archived ids even when nothing was claimed; only the first row
-  // carries them (parsing the array once per row was a visible share of a batch loop's CPU).
-  //
-  // The archive runs before the claim's scan (`c` reads `a` in an InitPlan): a claim's SKIP LOCKED scan keeps the
-  // lock of any row it locked and then dropped on the re-check (a row another consumer leased after our snapshot),
-  // so with the archive last, two consumers could each wait in their archive for a row the other's claim had just
-  // locked that way: a deadlock (seen under 16 concurrent batch loops). Archiving first, a statement waits only
-  // before it locks anything.
-  const archiveAndDequeueSql = `
-    WITH a AS (
-      UPDATE ${messages} am SET archived_at = $2
-        FROM pg_catalog.unnest($7::bigint[]) AS t(id)
-       WHERE am.id = t.id AND am.consumer_worker_id = $6 AND am.archived_at IS NULL
-      RETURNING am.id),
-    c AS MATERIALIZED (
-      SELECT c.id FROM ${messages} c
-       WHERE c.queue_id = $1 AND c.archived_at IS NULL AND c.vt <= $2 AND c.read_ct < $3 AND c.id <> ALL($7::bigint[])
-         AND (SELECT pg_catalog.count(*) FROM a) >= 0
-         AND ${groupHead(conn, "c")}
-         AND ${noLimits(conn, "$1")}
-       ORDER BY c.priority DESC, c.enqueued_at, c.id
-       LIMIT $4
-       FOR NO KEY UPDATE SKIP LOCKED),
-    u AS (
-      UPDATE ${messages} m
-         SET read_ct = m.read_ct + 1,
-             vt = $5,
-             consumer_worker_id = $6,
-             dequeued_at = COALESCE(m.dequeued_at, $2)
-        FROM c
-       WHERE m.id = c.id
-      RETURNING ${claimedReturning("m")})
-    SELECT CASE WHEN pg_catalog.row_number() OVER () = 1 THEN (SELECT pg_catalog.array_agg(id) FROM a) END AS archived_ids, u.*
-      FROM (SELECT 1) one LEFT JOIN u ON TRUE`;
+  // The acknowledgement and the next claim in one statement (see `archiveThenClaim`).
+  const archiveAndDequeueSql = archiveThenClaim(conn);
   // With limits: the function archives, then claims (a fresh snapshot, so its count of leases already sees the
   // archived rows gone); archived rows come back with archived_at set, claimed ones without. Synchronous commit:
   // the acknowledgement must be durable.
   const archiveAndDequeueLimitedSql = `
     SELECT ${cols.message("m")} FROM ${claimLimited(conn, "NULL::text[]", "$7::bigint[]")} m`;
 
-  // Runs reference their trigger message without ON DELETE CASCADE; removing the run in the same statement keeps
-  // deleting a workflow message possible (steps cascade from runs).
-  const deleteOwnedSql = `
-    WITH d AS (
-      DELETE FROM ${messages}
-       WHERE id = ANY($1::bigint[]) AND consumer_worker_id = $2 AND archived_at IS NULL
-      RETURNING id),
-    r AS (DELETE FROM ${runs} WHERE message_id IN (SELECT id FROM d))
-    SELECT id FROM d`;
-
-  const extendSql = `
-    UPDATE ${messages} SET vt = GREATEST(vt, $3) + $4::float8 * interval '1 millisecond'
-     WHERE id = ANY($1::bigint[]) AND consumer_worker_id = $2 AND archived_at IS NULL
-    RETURNING id`;
-
-  const releaseSql = `
-    UPDATE ${messages}
-       SET consumer_worker_id = NULL, vt = $3, read_ct = CASE WHEN $4::boolean THEN GREATEST(read_ct - 1, 0) ELSE read_ct END
-     WHERE id = ANY($1::bigint[]) AND consumer_worker_id = $2 AND archived_at IS NULL
-    RETURNING id`;
-  const releaseFailedSql = releaseFailed(conn);
-
   // Concurrent claims of one queue from this store take turns, a few at a time (see postgres-claim-gate.ts).
   const gate = createClaimGate();
 
-  const releaseWorkerSql = `
-    WITH r AS (
-      UPDATE ${messages} SET consumer_worker_id = NULL, vt = $2
-       WHERE consumer_worker_id = $1 AND archived_at IS NULL
-      RETURNING 1)
-    SELECT pg_catalog.count(*) AS n FROM r`;
-
   return {
-    enqueue: createEnqueue(conn, originSuffix),
-
     async dequeue(p) {
       if (p.limit <= 0) return [];
       const vt = new Date(p.now.getTime() + p.leaseMs);
@@ -210,12 +142,6 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
       const wrote = { queueId: p.queueId, workerId: p.workerId, leaseEnd: vt };
       const rows = await gate.run(p.queueId, () => conn.prepared("dequeue", dequeueSql, values));
       return rows.map((r) => toClaimedMessage(r, wrote)).sort(byClaimOrder);
-    },
-
-    async archive(p) {
-      if (p.ids.length === 0) return [];
-      const rows = await conn.prepared("archive", archiveSql, [p.ids, p.workerId, p.now]);
-      return perIdResult(p.ids, rows);
     },
 
     async archiveAndDequeue(p) {
@@ -243,48 +169,51 @@ export function createMessageLeaseOps(conn: PostgresConnection, origin = ""): Me
       const messages = rows.filter((r) => r.id !== null && r.id !== undefined).map((r) => toClaimedMessage(r, wrote));
       return { archived, messages: messages.sort(byClaimOrder) };
     },
-
-    async deleteOwned(p) {
-      if (p.ids.length === 0) return [];
-      const rows = await conn.prepared("delete_owned", deleteOwnedSql, [p.ids, p.workerId]);
-      return perIdResult(p.ids, rows);
-    },
-
-    async extendVisibility(p) {
-      if (p.ids.length === 0) return [];
-      const rows = await conn.prepared("extend", extendSql, [p.ids, p.workerId, p.now, p.extendMs]);
-      return perIdResult(p.ids, rows);
-    },
-
-    async release(p) {
-      if (p.ids.length === 0) return [];
-      if (p.error !== undefined || p.deadLetterAtReadCt !== undefined) {
-        const rows = await conn.prepared("release_failed", releaseFailedSql, [
-          p.ids,
-          p.workerId,
-          p.visibleAt,
-          p.refundDelivery === true,
-          p.deadLetterAtReadCt ?? null,
-          p.now,
-          p.error === undefined ? null : JSON.stringify(p.error),
-        ]);
-        return perIdResult(
-          p.ids,
-          rows.filter((r) => r.kind === "message"),
-        );
-      }
-      const rows = await conn.prepared("release", releaseSql, [
-        p.ids,
-        p.workerId,
-        p.visibleAt,
-        p.refundDelivery === true,
-      ]);
-      return perIdResult(p.ids, rows);
-    },
-
-    async releaseWorkerMessages(p) {
-      const rows = await conn.prepared("release_worker", releaseWorkerSql, [p.workerId, p.now]);
-      return countOf(rows);
-    },
   };
+}
+
+/**
+ * `archiveAndDequeue`'s statement: $1 queue, $2 now, $3 maxReadCt, $4 limit, $5 lease end, $6 worker, $7 the ids to
+ * archive. Returns the archived ids on the first row (`archived_ids`) and the claimed rows' {@link claimedReturning}
+ * columns (a single row of NULLs when nothing was claimed).
+ */
+function archiveThenClaim(conn: PostgresConnection): string {
+  const messages = conn.t("pgqrs_messages");
+  // The acknowledgement of a single-message loop and its next claim share one round trip. Both CTEs run in one
+  // statement (one snapshot): the claim excludes the ids being archived, whose rows the snapshot still shows
+  // unarchived (one of our own expired leases would otherwise be claimed and updated twice in one statement).
+  // The LEFT JOIN on a one-row relation returns the archived ids even when nothing was claimed; only the first row
+  // carries them (parsing the array once per row was a visible share of a batch loop's CPU).
+  //
+  // The archive runs before the claim's scan (`c` reads `a` in an InitPlan): a claim's SKIP LOCKED scan keeps the
+  // lock of any row it locked and then dropped on the re-check (a row another consumer leased after our snapshot),
+  // so with the archive last, two consumers could each wait in their archive for a row the other's claim had just
+  // locked that way: a deadlock (seen under 16 concurrent batch loops). Archiving first, a statement waits only
+  // before it locks anything.
+  return `
+    WITH a AS (
+      UPDATE ${messages} am SET archived_at = $2
+        FROM pg_catalog.unnest($7::bigint[]) AS t(id)
+       WHERE am.id = t.id AND am.consumer_worker_id = $6 AND am.archived_at IS NULL
+      RETURNING am.id),
+    c AS MATERIALIZED (
+      SELECT c.id FROM ${messages} c
+       WHERE c.queue_id = $1 AND c.archived_at IS NULL AND c.vt <= $2 AND c.read_ct < $3 AND c.id <> ALL($7::bigint[])
+         AND (SELECT pg_catalog.count(*) FROM a) >= 0
+         AND ${groupHead(conn, "c")}
+         AND ${noLimits(conn, "$1")}
+       ORDER BY c.priority DESC, c.enqueued_at, c.id
+       LIMIT $4
+       FOR NO KEY UPDATE SKIP LOCKED),
+    u AS (
+      UPDATE ${messages} m
+         SET read_ct = m.read_ct + 1,
+             vt = $5,
+             consumer_worker_id = $6,
+             dequeued_at = COALESCE(m.dequeued_at, $2)
+        FROM c
+       WHERE m.id = c.id
+      RETURNING ${claimedReturning("m")})
+    SELECT CASE WHEN pg_catalog.row_number() OVER () = 1 THEN (SELECT pg_catalog.array_agg(id) FROM a) END AS archived_ids, u.*
+      FROM (SELECT 1) one LEFT JOIN u ON TRUE`;
 }
