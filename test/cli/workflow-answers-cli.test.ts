@@ -8,6 +8,7 @@ import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
+import { type ServedWorkflow, serveWorkflow } from "../support/served-workflow.js";
 import { assertBuilt, CliDatabase } from "./cli-harness.js";
 
 beforeAll(assertBuilt);
@@ -32,9 +33,8 @@ describe.each(BACKENDS)("clear answers in the CLI on %s", (backend) => {
   const db = new CliDatabase(backend);
   const served = "answers_served";
   const idle = "answers_idle";
+  let worker: ServedWorkflow | undefined;
   let store: pgqrs.Store;
-  let consumer: pgqrs.Consumer;
-  let loop: Promise<unknown>;
   let plainId = 0;
 
   const def = pgqrs.defineWorkflow({ name: served }, async (_run, input: { n: number; pause?: boolean }) => {
@@ -44,18 +44,15 @@ describe.each(BACKENDS)("clear answers in the CLI on %s", (backend) => {
 
   beforeAll(async () => {
     expect(await db.ok("install")).toContain("Schema installed");
-    store = await pgqrs.connect(db.dsn, { schema: db.schema, pollIntervalMs: 50 });
-    await store.queue("answers_plain");
-    plainId = (await (await store.producer("answers_plain")).enqueue({ not: "a trigger" })).id;
-    await store.createWorkflow(idle);
-    await pgqrs.workflow().name(def).create(store);
-    consumer = await pgqrs.consumer("answers-worker", 1, served).create(store);
-    loop = pgqrs.workflow().name(def).consumer(consumer).withVt(3600).poll(store);
+    worker = await serveWorkflow(db, def, "answers-worker", async (s) => {
+      await s.queue("answers_plain");
+      plainId = (await (await s.producer("answers_plain")).enqueue({ not: "a trigger" })).id;
+      await s.createWorkflow(idle);
+    });
+    store = worker.store;
   });
   afterAll(async () => {
-    await consumer?.interrupt();
-    await loop;
-    await store?.close();
+    await worker?.stop();
     await db.drop();
   });
 

@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
+import { type ServedWorkflow, serveWorkflow, stepsAToC, untilRunStatus } from "../support/served-workflow.js";
 import { assertBuilt, CliDatabase, runCli } from "./cli-harness.js";
 
 beforeAll(assertBuilt);
@@ -22,9 +23,8 @@ const HOUR_MS = 3_600_000;
 describe.each(BACKENDS)("workflow retry, resume and fork in the CLI on %s", (backend) => {
   const db = new CliDatabase(backend);
   const name = "cli_ops";
+  let served: ServedWorkflow | undefined;
   let store: pgqrs.Store;
-  let consumer: pgqrs.Consumer;
-  let loop: Promise<unknown>;
   /** Executions of each step body; step "b" throws while `failB`. */
   const executed = { a: 0, b: 0, c: 0 };
   let failB = true;
@@ -36,39 +36,13 @@ describe.each(BACKENDS)("workflow retry, resume and fork in the CLI on %s", (bac
         await run.sleep("nap", 2 * HOUR_MS);
         return "rested";
       }
-      const a = await run.step("a", () => {
-        executed.a += 1;
-        return "A";
-      });
-      const b = await run.step(
-        "b",
-        () => {
-          executed.b += 1;
-          if (failB) throw new Error("b broke");
-          return "B";
-        },
-        { retry: { maxAttempts: 0 } },
-      );
-      const c = await run.step("c", () => {
-        executed.c += 1;
-        return "C";
-      });
-      return { a, b, c };
+      return stepsAToC(run, executed, () => failB);
     },
   );
 
   const trigger = async (mode: Mode) => (await pgqrs.workflow().name(def).trigger({ mode }).start(store)).run.id;
   const getRun = (id: number) => pgqrs.admin(store).getRun(id);
-  /** The run once it is `status`; a run that ends otherwise fails the test with its error. */
-  const until = async (id: number, status: pgqrs.WorkflowStatus) => {
-    const ended = ["SUCCESS", "ERROR", "CANCELLED"];
-    await expect
-      .poll(async () => (await getRun(id)).status, { timeout: 30_000 })
-      .toSatisfy((s: string) => s === status || ended.includes(s));
-    const run = await getRun(id);
-    expect(run.status, JSON.stringify(run.error)).toBe(status);
-    return run;
-  };
+  const until = (id: number, status: pgqrs.WorkflowStatus) => untilRunStatus(store, id, status);
   /** Everything an operation could write: the workflow's runs and each one's steps. */
   const snapshot = async () => {
     const runs = await pgqrs.workflow(name).runs(store, { limit: 100 });
@@ -82,15 +56,11 @@ describe.each(BACKENDS)("workflow retry, resume and fork in the CLI on %s", (bac
 
   beforeAll(async () => {
     expect(await db.ok("install")).toContain("Schema installed");
-    store = await pgqrs.connect(db.dsn, { schema: db.schema, pollIntervalMs: 50 });
-    await pgqrs.workflow().name(def).create(store);
-    consumer = await pgqrs.consumer("cli-ops-worker", 1, name).create(store);
-    loop = pgqrs.workflow().name(def).consumer(consumer).withVt(3600).poll(store);
+    served = await serveWorkflow(db, def, "cli-ops-worker");
+    store = served.store;
   });
   afterAll(async () => {
-    await consumer?.interrupt();
-    await loop;
-    await store?.close();
+    await served?.stop();
     await db.drop();
   });
 

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
+import { type ServedWorkflow, serveWorkflow, untilRunStatus } from "../support/served-workflow.js";
 import { assertBuilt, CliDatabase, runCli } from "./cli-harness.js";
 
 beforeAll(assertBuilt);
@@ -30,9 +31,8 @@ const lineOf = (text: string, first: string | number) =>
 describe.each(BACKENDS)("workflow primitives in the CLI on %s", (backend) => {
   const db = new CliDatabase(backend);
   const name = "cli_prims";
+  let served: ServedWorkflow | undefined;
   let store: pgqrs.Store;
-  let consumer: pgqrs.Consumer;
-  let loop: Promise<unknown>;
 
   const def: pgqrs.WorkflowDefinition<{ mode: Mode }, unknown> = pgqrs.defineWorkflow(
     { name },
@@ -59,28 +59,15 @@ describe.each(BACKENDS)("workflow primitives in the CLI on %s", (backend) => {
 
   const trigger = async (mode: Mode) => (await pgqrs.workflow().name(def).trigger({ mode }).start(store)).run;
   const getRun = (id: number) => pgqrs.admin(store).getRun(id);
-  /** The run once it is `status`; a run that ends otherwise fails the test with its error. */
-  const until = async (id: number, status: pgqrs.WorkflowStatus) => {
-    const ended = ["SUCCESS", "ERROR", "CANCELLED"];
-    await expect
-      .poll(async () => (await getRun(id)).status, { timeout: 30_000 })
-      .toSatisfy((s: string) => s === status || ended.includes(s));
-    const run = await getRun(id);
-    expect(run.status, JSON.stringify(run.error)).toBe(status);
-    return run;
-  };
+  const until = (id: number, status: pgqrs.WorkflowStatus) => untilRunStatus(store, id, status);
 
   beforeAll(async () => {
     expect(await db.ok("install")).toContain("Schema installed");
-    store = await pgqrs.connect(db.dsn, { schema: db.schema, pollIntervalMs: 50 });
-    await pgqrs.workflow().name(def).create(store);
-    consumer = await pgqrs.consumer("cli-prims-worker", 1, name).create(store);
-    loop = pgqrs.workflow().name(def).consumer(consumer).withVt(3600).poll(store);
+    served = await serveWorkflow(db, def, "cli-prims-worker");
+    store = served.store;
   });
   afterAll(async () => {
-    await consumer?.interrupt();
-    await loop;
-    await store?.close();
+    await served?.stop();
     await db.drop();
   });
 

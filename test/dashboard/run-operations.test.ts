@@ -12,6 +12,7 @@ import { startDashboard } from "../../src/dashboard/server.js";
 import * as pgqrs from "../../src/index.js";
 import type { RunRecord, StepRecord, Store } from "../../src/index.js";
 import { BACKENDS, dropSchema, freshDatabase } from "../support/backends.js";
+import { stepsAToC } from "../support/served-workflow.js";
 import { TOKEN } from "./harness.js";
 import { type ActionReply, csrfOf, postAction } from "./post-action.js";
 
@@ -37,24 +38,7 @@ describe.each(BACKENDS)("run page: retry, resume and fork (%s)", (backend) => {
       return "rested";
     }
     if (input.mode === "hold") return run.recv("hold", "go");
-    const a = await run.step("a", () => {
-      executed.a += 1;
-      return "A";
-    });
-    const b = await run.step(
-      "b",
-      () => {
-        executed.b += 1;
-        if (failB) throw new Error("b broke");
-        return "B";
-      },
-      { retry: { maxAttempts: 0 } },
-    );
-    const c = await run.step("c", () => {
-      executed.c += 1;
-      return "C";
-    });
-    return { a, b, c };
+    return stepsAToC(run, executed, () => failB);
   });
 
   const runOf = (id: number): Promise<RunRecord> => pgqrs.admin(store).getRun(id);
