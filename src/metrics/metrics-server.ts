@@ -8,9 +8,9 @@
  * token is required.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { Store } from "../api/pgqrs-store.js";
 import { HostAllowList, isLoopbackBind } from "../dashboard/host-allow-list.js";
+import { listen } from "../dashboard/http-listen.js";
 import { PgqrsError } from "../errors.js";
 import { createMetricsExporter, MetricsExporter, type MetricsExporterOptions } from "./metrics-exporter.js";
 import { hasBearer, reply, serveMetrics, unauthorized } from "./metrics-http.js";
@@ -79,22 +79,7 @@ export async function startMetricsServer(opts: MetricsServerOptions): Promise<Me
       else reply(res, 500, "Internal error\n");
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const address = server.address() as AddressInfo;
-  hosts.setPort(address.port);
-  const hostPart = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${hostPart}:${address.port}/metrics`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err === undefined ? resolve() : reject(err)));
-        server.closeAllConnections();
-      }),
-  };
+  const listening = await listen(server, opts.port, opts.host);
+  hosts.setPort(listening.port);
+  return { url: `${listening.origin}/metrics`, close: listening.close };
 }
