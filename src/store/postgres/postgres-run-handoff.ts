@@ -1,0 +1,54 @@
+/**
+ * A workflow trigger handed straight to an idle worker of this store on PostgreSQL: the message inserted leased to
+ * it (postgres-leased-insert.ts) and its run started, in one statement.
+ */
+import { PgqrsError, ValidationError } from "../../errors.js";
+import type { StoreBackend } from "../store.js";
+import type { PostgresConnection } from "./postgres-connection.js";
+import { leasedInsertMessage, leasedInsertSql, leasedInsertValues } from "./postgres-leased-insert.js";
+import { cols, prefixedRun, prefixedRunColumns } from "./postgres-rows.js";
+
+export type RunHandoffOps = Pick<StoreBackend, "enqueueAndStartRun">;
+
+/** `origin`: the tag appended to this store's enqueue notifications (see `notifyOrigin`). */
+export function createRunHandoffOps(conn: PostgresConnection, origin: string): RunHandoffOps {
+  const originSuffix = origin === "" ? "" : `@${origin}`;
+  const workflows = conn.t("pgqrs_workflows");
+  const runs = conn.t("pgqrs_workflow_runs");
+
+  // A trigger handed straight to an idle worker of this store: the message inserted leased to it and its run
+  // created RUNNING, as the worker's claim would have left them. Like any handed-off message it notifies nobody.
+  // The run's foreign key to the message is checked at the end of the statement, which sees the new message.
+  // The handed-off trigger and its run, started: the run only when the message was actually leased (see
+  // postgres-leased-insert.ts); otherwise it is a plain enqueue and a worker's claim creates the run.
+  const enqueueAndStartRunSql = `
+    WITH m AS (${leasedInsertSql(conn)}),
+    r AS (
+      INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, started_at,
+                           worker_id, attempts, version)
+      SELECT w.id, m.id, 'RUNNING', m.payload, $7, $7, $7, m.consumer_worker_id, 1, (m.payload OPERATOR(pg_catalog.->>) 'version')
+        FROM m JOIN ${workflows} w ON w.queue_id = m.queue_id
+       WHERE m.consumer_worker_id IS NOT NULL
+       ORDER BY w.id
+       LIMIT 1
+      RETURNING ${cols.run()})
+    SELECT m.id AS message_id, m.consumer_worker_id AS message_consumer, ${prefixedRunColumns("r", "run__")}
+      FROM m LEFT JOIN r ON TRUE`;
+
+  return {
+    async enqueueAndStartRun(p) {
+      const payload = p.payloads[0];
+      if (p.payloads.length !== 1 || payload === undefined) {
+        throw new ValidationError("enqueueAndStartRun takes exactly one payload");
+      }
+      const [row] = await conn.prepared(
+        "enqueue_and_start_run",
+        enqueueAndStartRunSql,
+        leasedInsertValues(p, originSuffix),
+      );
+      if (row === undefined) throw new PgqrsError("INTERNAL", "enqueueAndStartRun inserted no message");
+      const message = leasedInsertMessage(Number(row.message_id), row.message_consumer, p);
+      return { message, run: prefixedRun(row, "run__") };
+    },
+  };
+}
