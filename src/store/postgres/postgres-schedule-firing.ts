@@ -1,49 +1,27 @@
 /**
  * Firing schedules on PostgreSQL (see `store/schedule-store.ts`): each tick is handled once across processes (the
- * schedule row is locked, and the ticks' primary key decides which firing enqueues a tick), a manual trigger, and
- * the read of a schedule's handled ticks.
+ * schedule row is locked, and the ticks' primary key decides which firing enqueues a tick), and the read of a
+ * schedule's handled ticks; composed with a manual trigger (postgres-schedule-manual-trigger.ts). The trigger's
+ * insert and notification are in postgres-schedule-trigger-insert.ts.
  */
-import { PgqrsError } from "../../errors.js";
-import type { QueueMessage } from "../../types.js";
 import type { FireScheduleResult, ScheduleStoreOps, ScheduleTickStatus } from "../schedule-store.js";
 import type { PostgresConnection, Queryable } from "./postgres-connection.js";
-import { enqueueChannel } from "./postgres-listener.js";
-import { cols, toMessage } from "./postgres-rows.js";
+import { createScheduleManualTriggerOps } from "./postgres-schedule-manual-trigger.js";
 import { toTick } from "./postgres-schedule-rows.js";
+import { createScheduleTriggerInsert } from "./postgres-schedule-trigger-insert.js";
 
 export type ScheduleFiringOps = Pick<ScheduleStoreOps, "fireSchedule" | "triggerScheduleNow" | "listScheduleTicks">;
 
+/** The firing, the manual trigger and the ticks read; the trigger writes are built once, here, and shared. */
 export function createScheduleFiringOps(conn: PostgresConnection): ScheduleFiringOps {
   const schedules = conn.t("pgqrs_schedules");
   const ticks = conn.t("pgqrs_schedule_ticks");
   const messages = conn.t("pgqrs_messages");
   const runs = conn.t("pgqrs_workflow_runs");
-  const channel = enqueueChannel(conn.schema);
+  const insert = createScheduleTriggerInsert(conn);
+  const { enqueue, notify } = insert;
 
-  /** Insert the trigger (message, and the QUEUED run of a workflow schedule); returns the message. */
-  async function enqueue(
-    db: Queryable,
-    s: { queueId: number; workflowId: number | null },
-    payload: string,
-    now: Date,
-  ): Promise<QueueMessage> {
-    const [row] = await db.query(
-      "fireSchedule",
-      `WITH m AS (
-         INSERT INTO ${messages} (queue_id, payload, read_ct, enqueued_at, vt) VALUES ($1, $2::jsonb, 0, $3, $3)
-         RETURNING ${cols.message()}),
-       r AS (
-         INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, version)
-         SELECT $4::bigint, m.id, 'QUEUED', m.payload, $3, $3, (m.payload OPERATOR(pg_catalog.->>) 'version')
-           FROM m WHERE $4::bigint IS NOT NULL
-         RETURNING id)
-       SELECT ${cols.message("m")} FROM m`,
-      [s.queueId, payload, now, s.workflowId],
-    );
-    if (row === undefined) throw new PgqrsError("INTERNAL", "fireSchedule inserted no message");
-    return toMessage(row);
-  }
-
+  /** Whether the last trigger is still pending or its run not finished (an overlap="skip" tick is skipped). */
   async function busy(db: Queryable, messageId: number): Promise<boolean> {
     const [row] = await db.query(
       "fireSchedule",
@@ -55,11 +33,9 @@ export function createScheduleFiringOps(conn: PostgresConnection): ScheduleFirin
     return row?.busy === true;
   }
 
-  async function notify(db: Queryable, queueId: number): Promise<void> {
-    await db.query("fireSchedule", "SELECT pg_catalog.pg_notify($1, $2)", [channel, String(queueId)]);
-  }
-
   return {
+    ...createScheduleManualTriggerOps(conn, insert),
+
     async fireSchedule(p) {
       return conn.transaction("fireSchedule", async (tx): Promise<FireScheduleResult> => {
         const [s] = await tx.query(
@@ -114,30 +90,6 @@ export function createScheduleFiringOps(conn: PostgresConnection): ScheduleFirin
         }
         if (handled.some((t) => t.messageId !== null)) await notify(tx, target.queueId);
         return { applied: true, ticks: handled, queueId: target.queueId };
-      });
-    },
-
-    async triggerScheduleNow(p) {
-      return conn.transaction("triggerSchedule", async (tx) => {
-        const [s] = await tx.query(
-          "triggerSchedule",
-          `SELECT id, queue_id, workflow_id FROM ${schedules} WHERE name = $1::text FOR UPDATE`,
-          [p.name],
-        );
-        if (s === undefined) return null;
-        const target = {
-          queueId: Number(s.queue_id),
-          workflowId: s.workflow_id === null ? null : Number(s.workflow_id),
-        };
-        const message = await enqueue(tx, target, p.payload, p.now);
-        await tx.query(
-          "triggerSchedule",
-          `UPDATE ${schedules} SET last_run_at = $2, last_status = 'fired', last_message_id = $3, updated_at = $2
-            WHERE id = $1`,
-          [s.id, p.now, message.id],
-        );
-        await notify(tx, target.queueId);
-        return message;
       });
     },
 
