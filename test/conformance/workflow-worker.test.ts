@@ -51,8 +51,9 @@ describe.each(EVERY_BACKEND)("workflow workers on %s", (backend) => {
         return 1;
       });
       if (input.kind === "wait") {
-        // Workflow code that awaits something else between steps: the output of "a" must not wait for "b".
-        await new Promise((r) => setTimeout(r, 100));
+        // Workflow code that awaits something else between steps: the output of "a" must not wait for "b". The run
+        // goes on only once "a" reads SUCCESS from outside; were its output held for "b", the wait would time out.
+        await waitFor(async () => (await store.tables().workflowSteps().get(run.id, "a"))?.status === "SUCCESS");
         seenBetween.push((await store.tables().workflowSteps().get(run.id, "a"))?.status);
       }
       if (input.kind === "fail-after") throw new Error("after a");
