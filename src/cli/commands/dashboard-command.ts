@@ -2,6 +2,7 @@ import type { Store } from "../../index.js";
 import { PgqrsError } from "../../index.js";
 import type { CommandSpec } from "../command.js";
 import { listenOrExplain } from "../port-in-use.js";
+import { allowedHostsFlag, serveUntilSignal, tokenFlagOrEnv } from "../server-command.js";
 
 /** The dashboard module's entry point (src/dashboard/server.ts). */
 type StartDashboard = (opts: {
@@ -71,15 +72,8 @@ export const dashboardCommand: CommandSpec = {
   ],
   async run(ctx) {
     const startDashboard = await loadDashboard();
-    const flagToken = ctx.flags.string("token");
-    if (flagToken !== undefined) {
-      ctx.err.write("pgqrs dashboard: --token is visible to other users in `ps`; prefer PGQRS_DASHBOARD_TOKEN\n");
-    }
-    const token = flagToken ?? process.env.PGQRS_DASHBOARD_TOKEN;
-    const allowedHosts = (ctx.flags.string("allowed-host") ?? "")
-      .split(",")
-      .map((h) => h.trim())
-      .filter((h) => h !== "");
+    const token = tokenFlagOrEnv(ctx, "dashboard", "PGQRS_DASHBOARD_TOKEN");
+    const allowedHosts = allowedHostsFlag(ctx);
     const metricsToken = process.env.PGQRS_METRICS_TOKEN;
     const store = await ctx.store();
     const host = ctx.flags.string("host") ?? "127.0.0.1";
@@ -95,14 +89,7 @@ export const dashboardCommand: CommandSpec = {
         ...(token === undefined || token === "" ? {} : { token }),
       }),
     );
-    if (ctx.json) ctx.out.write(`${JSON.stringify({ url: server.url })}\n`);
-    else ctx.out.write(`pgqrs dashboard: ${server.url} (Ctrl-C stops)\n`);
-    await new Promise<void>((resolve) => {
-      const done = () => resolve();
-      process.once("SIGINT", done);
-      process.once("SIGTERM", done);
-    });
-    await server.close();
+    await serveUntilSignal(ctx, server, (url) => `pgqrs dashboard: ${url} (Ctrl-C stops)`);
     return undefined;
   },
 };

@@ -2,6 +2,7 @@ import { startMetricsServer } from "../../index.js";
 import { UsageError } from "../cli-errors.js";
 import type { CommandSpec } from "../command.js";
 import { listenOrExplain } from "../port-in-use.js";
+import { allowedHostsFlag, serveUntilSignal, tokenFlagOrEnv } from "../server-command.js";
 
 /** `pgqrs metrics`: serve Prometheus metrics of the database until SIGINT or SIGTERM. */
 export const metricsCommand: CommandSpec = {
@@ -36,15 +37,8 @@ export const metricsCommand: CommandSpec = {
   async run(ctx) {
     const port = ctx.flags.int("port");
     if (port === undefined) throw new UsageError("--port is required: pgqrs metrics --port 9187", "metrics");
-    const flagToken = ctx.flags.string("token");
-    if (flagToken !== undefined) {
-      ctx.err.write("pgqrs metrics: --token is visible to other users in `ps`; prefer PGQRS_METRICS_TOKEN\n");
-    }
-    const token = flagToken ?? process.env.PGQRS_METRICS_TOKEN;
-    const allowedHosts = (ctx.flags.string("allowed-host") ?? "")
-      .split(",")
-      .map((h) => h.trim())
-      .filter((h) => h !== "");
+    const token = tokenFlagOrEnv(ctx, "metrics", "PGQRS_METRICS_TOKEN");
+    const allowedHosts = allowedHostsFlag(ctx);
     const store = await ctx.store();
     const host = ctx.flags.string("host") ?? "127.0.0.1";
     const server = await listenOrExplain("metrics", host, port, () =>
@@ -57,14 +51,7 @@ export const metricsCommand: CommandSpec = {
         log: (line) => ctx.err.write(`${line}\n`),
       }),
     );
-    if (ctx.json) ctx.out.write(`${JSON.stringify({ url: server.url })}\n`);
-    else ctx.out.write(`pgqrs metrics: serving ${server.url} (Ctrl-C or SIGTERM stops)\n`);
-    await new Promise<void>((resolve) => {
-      const done = () => resolve();
-      process.once("SIGINT", done);
-      process.once("SIGTERM", done);
-    });
-    await server.close();
+    await serveUntilSignal(ctx, server, (url) => `pgqrs metrics: serving ${url} (Ctrl-C or SIGTERM stops)`);
     return undefined;
   },
 };

@@ -4,18 +4,24 @@
  * `forkRun`; a refusal (a run in a state the operation cannot act on, an unknown run or step) writes nothing.
  */
 import * as pgqrs from "../../index.js";
-import type { RunRecord, Store } from "../../index.js";
+import type { Admin, RunRecord } from "../../index.js";
 import { UsageError } from "../cli-errors.js";
-import type { CommandSpec } from "../command.js";
+import type { CommandContext, CommandSpec } from "../command.js";
 import { idArg } from "../parse-args.js";
 
-/** The run's workflow for the human line (`'name'`, or `workflow #id` when the definition is gone) and `--json`. */
-async function named(
-  store: Store,
-  run: RunRecord,
-): Promise<{ label: string; data: RunRecord & { workflow: string | null } }> {
+/**
+ * Run `operate` on the store's admin, then name the run's workflow for the human line (`'name'`, or
+ * `workflow #id` when the definition is gone) and `--json`.
+ */
+async function operateOnRun(
+  ctx: CommandContext,
+  operate: (admin: Admin) => Promise<RunRecord>,
+): Promise<{ run: RunRecord; label: string; data: RunRecord & { workflow: string | null } }> {
+  const store = await ctx.store();
+  const run = await operate(pgqrs.admin(store));
   const wf = await store.tables().workflows().get(run.workflowId);
   return {
+    run,
     label: wf === null ? `workflow #${run.workflowId}` : `'${wf.name}'`,
     data: { ...run, workflow: wf?.name ?? null },
   };
@@ -34,9 +40,7 @@ export const workflowOperationCommands: CommandSpec[] = [
     examples: ["pgqrs workflow retry 12", "pgqrs workflow retry 12 --json"],
     async run(ctx) {
       const runId = idArg(ctx.args[0], "run id", "workflow retry");
-      const store = await ctx.store();
-      const run = await pgqrs.admin(store).retryRun(runId);
-      const { label, data } = await named(store, run);
+      const { run, label, data } = await operateOnRun(ctx, (admin) => admin.retryRun(runId));
       return {
         data,
         human:
@@ -56,13 +60,8 @@ export const workflowOperationCommands: CommandSpec[] = [
     examples: ["pgqrs workflow resume 12", "pgqrs workflow resume 12 --json"],
     async run(ctx) {
       const runId = idArg(ctx.args[0], "run id", "workflow resume");
-      const store = await ctx.store();
-      const run = await pgqrs.admin(store).resumeRun(runId);
-      const { label, data } = await named(store, run);
-      return {
-        data,
-        human: `Run ${run.id} of ${label} resumes now (${run.status}).`,
-      };
+      const { run, label, data } = await operateOnRun(ctx, (admin) => admin.resumeRun(runId));
+      return { data, human: `Run ${run.id} of ${label} resumes now (${run.status}).` };
     },
   },
   {
@@ -86,9 +85,7 @@ export const workflowOperationCommands: CommandSpec[] = [
       const runId = idArg(ctx.args[0], "run id", "workflow fork");
       const fromStep = ctx.flags.string("from-step");
       if (fromStep === undefined) throw new UsageError("--from-step NAME is required", "workflow fork");
-      const store = await ctx.store();
-      const run = await pgqrs.admin(store).forkRun(runId, { fromStep });
-      const { label, data } = await named(store, run);
+      const { run, label, data } = await operateOnRun(ctx, (admin) => admin.forkRun(runId, { fromStep }));
       return {
         data,
         human: `Forked run ${runId} from step ${JSON.stringify(fromStep)}: new run ${run.id} of ${label} is ${run.status}. Follow it with \`pgqrs workflow run ${run.id}\`.`,
