@@ -11,10 +11,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { BACKENDS, type BackendName } from "../support/backends.js";
-import { createDatabase, expectedOutput, fencedBlocks, inOrder, runSample } from "./sample-support.js";
+import { expectedOutput, fencedBlocks, itRunsEachSample, useSampleDatabase } from "./sample-support.js";
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 60_000 });
 
@@ -86,36 +86,18 @@ describe("the queue controls guide", () => {
   });
 
   describe.each(BACKENDS)("on %s", (backend: BackendName) => {
-    let db: { dsn: string; drop: () => Promise<void> };
-
-    beforeAll(async () => {
-      db = await createDatabase(backend);
-    });
-
-    afterAll(async () => {
-      await db?.drop();
-    });
-
-    it.each(samples)("$name runs and prints what it says", async ({ code }) => {
-      const r = await runSample(code, db.dsn);
-      expect(r.output, r.output).not.toContain("Error");
-      expect(r.code, r.output).toBe(0);
-      const expected = expectedOutput(code);
-      expect(
-        inOrder(r.stdout.split("\n"), expected),
-        `expected, in order:\n${expected.join("\n")}\n---\n${r.stdout}`,
-      ).toBe(true);
-    });
+    const { dsn } = useSampleDatabase(backend);
+    itRunsEachSample(samples, dsn);
 
     it("its SQL enqueues what the library then reads and claims, and runs again", async () => {
-      const store = await pgqrs.connect(db.dsn);
+      const store = await pgqrs.connect(dsn());
       try {
         const admin = pgqrs.admin(store);
         await admin.install();
         const queue = await admin.createQueue("welcome_emails", { ifNotExists: true });
         const active = () => store.tables().messages().filterByQueue(queue.id);
-        await runSql(backend, db.dsn, sqlFor(backend));
-        await runSql(backend, db.dsn, sqlFor(backend)); // as written, it can run again
+        await runSql(backend, dsn(), sqlFor(backend));
+        await runSql(backend, dsn(), sqlFor(backend)); // as written, it can run again
 
         const messages = await active();
         const byEmail = (email: string) => messages.filter((m) => (m.payload as { email: string }).email === email);
@@ -134,7 +116,7 @@ describe("the queue controls guide", () => {
         // A duplicate key writes nothing: the SQL function returns the id already there (PostgreSQL), the INSERT
         // inserts no row (SQLite).
         const [existing] = fromTrigger.filter((m) => m.dedupKey === "welcome:1");
-        const dupId = await enqueueDuplicate(backend, db.dsn, "welcome:1");
+        const dupId = await enqueueDuplicate(backend, dsn(), "welcome:1");
         expect((await active()).length).toBe(messages.length);
         if (backend === "postgres") expect(dupId).toBe(existing?.id);
 

@@ -157,30 +157,48 @@ export async function createDatabase(backend: BackendName): Promise<{ dsn: strin
 }
 
 /**
+ * A brand-new database of the backend for the enclosing `describe` block: created before its tests, dropped after
+ * them. `dsn()` names it inside a test.
+ */
+export function useSampleDatabase(backend: BackendName): { dsn: () => string } {
+  let db: { dsn: string; drop: () => Promise<void> } | undefined;
+  beforeAll(async () => {
+    db = await createDatabase(backend);
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  return {
+    dsn: () => {
+      if (db === undefined) throw new Error(`no ${backend} database: its beforeAll did not run`);
+      return db.dsn;
+    },
+  };
+}
+
+/** A sample run exited 0, printed no "Error", and printed every line `code` announces, in order. */
+export function expectPrintedWhatItSays(r: SampleRun, code: string): void {
+  expect(r.output, r.output).not.toContain("Error");
+  expect(r.code, r.output).toBe(0);
+  const expected = expectedOutput(code);
+  expect(inOrder(r.stdout.split("\n"), expected), `expected, in order:\n${expected.join("\n")}\n---\n${r.stdout}`).toBe(
+    true,
+  );
+}
+
+/** One test per sample, in order, each running it against the database `dsn()` names. */
+export function itRunsEachSample(samples: readonly { name: string; code: string }[], dsn: () => string): void {
+  it.each(samples)("$name runs and prints what it says", async ({ code }) => {
+    expectPrintedWhatItSays(await runSample(code, dsn()), code);
+  });
+}
+
+/**
  * On each backend, in ONE fresh database: every sample runs in order, as written, exits 0, prints no "Error", and
  * prints every line its `console.log(…); // expected` comments announce, in order.
  */
 export function samplesPrintWhatTheySay(samples: readonly { name: string; code: string }[]): void {
   describe.each(BACKENDS)("on %s", (backend: BackendName) => {
-    let db: { dsn: string; drop: () => Promise<void> };
-
-    beforeAll(async () => {
-      db = await createDatabase(backend);
-    });
-
-    afterAll(async () => {
-      await db?.drop();
-    });
-
-    it.each(samples)("$name runs and prints what it says", async ({ code }) => {
-      const r = await runSample(code, db.dsn);
-      expect(r.output, r.output).not.toContain("Error");
-      expect(r.code, r.output).toBe(0);
-      const expected = expectedOutput(code);
-      expect(
-        inOrder(r.stdout.split("\n"), expected),
-        `expected, in order:\n${expected.join("\n")}\n---\n${r.stdout}`,
-      ).toBe(true);
-    });
+    itRunsEachSample(samples, useSampleDatabase(backend).dsn);
   });
 }
