@@ -29,6 +29,18 @@ async function message(store: pgqrs.Store, id: number): Promise<pgqrs.QueueMessa
   return m;
 }
 
+/** A loop on `queue` that polls every POLL_MS and runs `handler`; `stop()` aborts it and waits for it to end. */
+function serve(store: pgqrs.Store, queue: string, handler: pgqrs.MessageHandler<unknown>): { stop(): Promise<void> } {
+  const ctl = new AbortController();
+  const loop = pgqrs.dequeue().from(queue).pollInterval(POLL_MS).signal(ctl.signal).handle(handler).poll(store);
+  return {
+    stop: async () => {
+      ctl.abort();
+      await loop;
+    },
+  };
+}
+
 describe.each(EVERY_BACKEND)("no limbo on %s", (backend) => {
   let n = 0;
   const setup = async (options?: Parameters<pgqrs.Admin["createQueue"]>[1]) => {
@@ -44,17 +56,10 @@ describe.each(EVERY_BACKEND)("no limbo on %s", (backend) => {
     const m = await producer.enqueue({ doomed: true });
     const keep = await producer.enqueue({ fine: true }, { delaySeconds: 3_600 });
     let calls = 0;
-    const ctl = new AbortController();
-    const loop = pgqrs
-      .dequeue()
-      .from(queue)
-      .pollInterval(POLL_MS)
-      .signal(ctl.signal)
-      .handle(async () => {
-        calls += 1;
-        throw new Error(`attempt ${calls} failed`);
-      })
-      .poll(store);
+    const loop = serve(store, queue, async () => {
+      calls += 1;
+      throw new Error(`attempt ${calls} failed`);
+    });
     await expect.poll(async () => (await message(store, m.id)).lastError?.attempt, { timeout: 15_000 }).toBe(1);
     // Once the loop sleeps for its poll interval, the next poll finds the message visible again.
     await untilTimerAt(clock, POLL_MS);
@@ -82,8 +87,7 @@ describe.each(EVERY_BACKEND)("no limbo on %s", (backend) => {
     await untilTimerAt(clock, POLL_MS);
     expect(calls).toBe(2);
     expect((await message(store, keep.id)).readCt).toBe(0);
-    ctl.abort();
-    await loop;
+    await loop.stop();
   });
 
   it("maxAttempts 1: the first failure of a batch dead-letters every message of it in one go", async () => {
@@ -127,16 +131,9 @@ describe.each(EVERY_BACKEND)("no limbo on %s", (backend) => {
     // At its limit, with its lease expired: no claim takes it.
     expect(await (await store.consumer(queue)).dequeue({ vtSeconds: 10 })).toEqual([]);
     let calls = 0;
-    const ctl = new AbortController();
-    const loop = pgqrs
-      .dequeue()
-      .from(queue)
-      .pollInterval(POLL_MS)
-      .signal(ctl.signal)
-      .handle(async () => {
-        calls += 1;
-      })
-      .poll(store);
+    const loop = serve(store, queue, async () => {
+      calls += 1;
+    });
     // Maintenance runs every few (virtual) seconds; walk time forward until it has dead-lettered the message.
     for (let i = 0; i < 120 && (await message(store, m.id)).deadLetteredAt === null; i += 1) {
       clock.advance(1_000);
@@ -149,8 +146,7 @@ describe.each(EVERY_BACKEND)("no limbo on %s", (backend) => {
     expect(calls).toBe(0);
     const metrics = await pgqrs.admin(store).queueMetrics(queue);
     expect(metrics).toMatchObject({ deadLetteredMessages: 1, pendingMessages: 0, activeMessages: 0 });
-    ctl.abort();
-    await loop;
+    await loop.stop();
   });
 
   it("a live lease at the limit is left alone by maintenance", async () => {
@@ -158,14 +154,7 @@ describe.each(EVERY_BACKEND)("no limbo on %s", (backend) => {
     const m = await producer.enqueue("held");
     const holder = await store.consumer(queue);
     await holder.dequeue({ vtSeconds: 3_600 });
-    const ctl = new AbortController();
-    const loop = pgqrs
-      .dequeue()
-      .from(queue)
-      .pollInterval(POLL_MS)
-      .signal(ctl.signal)
-      .handle(async () => undefined)
-      .poll(store);
+    const loop = serve(store, queue, async () => undefined);
     // 35 s: more than two maintenance periods.
     for (let i = 0; i < 35; i += 1) {
       clock.advance(1_000);
@@ -175,29 +164,20 @@ describe.each(EVERY_BACKEND)("no limbo on %s", (backend) => {
     expect(still.deadLetteredAt).toBeNull();
     expect(still.consumerWorkerId).toBe(holder.id);
     expect(await holder.archive(m.id)).toBe(true);
-    ctl.abort();
-    await loop;
+    await loop.stop();
   });
 
   it("listing dead letters and reading metrics write nothing", async () => {
     const { store, clock, queue, producer } = await setup({ retry: { maxAttempts: 1, baseMs: 1, jitter: 0 } });
     // One dead-lettered by a failing loop, one left at its limit by a plain release (the old way).
     const dead = await producer.enqueue("dead");
-    const ctl = new AbortController();
-    const loop = pgqrs
-      .dequeue()
-      .from(queue)
-      .pollInterval(POLL_MS)
-      .signal(ctl.signal)
-      .handle(async () => {
-        throw new Error("no");
-      })
-      .poll(store);
+    const loop = serve(store, queue, async () => {
+      throw new Error("no");
+    });
     await expect
       .poll(async () => (await message(store, dead.id)).deadLetteredAt !== null, { timeout: 15_000 })
       .toBe(true);
-    ctl.abort();
-    await loop;
+    await loop.stop();
     const atLimit = await producer.enqueue("at limit");
     const c = await store.consumer(queue);
     await c.dequeue({ vtSeconds: 30 });

@@ -35,6 +35,28 @@ describe.each(factories)("hot-path operations: $name", (factory) => {
     return { queueId: q.id, workerId: w.id, limit, leaseMs: 30_000, now, maxReadCt: 5, archiveIds };
   }
 
+  /** A new workflow's trigger message with `payload`, claimed at `at` by a worker `w` of its queue. */
+  async function claimedTrigger(at: Date, payload: string) {
+    const wf = await b.createWorkflow({ name: uniqueName("wf"), now: at });
+    const w = await b.registerWorker({ name: uniqueName("w"), queueId: wf.queueId, now: at });
+    await b.enqueue({
+      queueId: wf.queueId,
+      payloads: [payload],
+      producerWorkerId: null,
+      enqueuedAt: at,
+      visibleAt: at,
+    });
+    const [m] = await b.dequeue({
+      queueId: wf.queueId,
+      workerId: w.id,
+      limit: 1,
+      leaseMs: 30_000,
+      now: at,
+      maxReadCt: 5,
+    });
+    return { w, m: m! };
+  }
+
   describe("archiveAndDequeue", () => {
     it("archives the held messages and claims the next ones, oldest first, in one call", async () => {
       const t = clock();
@@ -136,26 +158,10 @@ describe.each(factories)("hot-path operations: $name", (factory) => {
 
   describe("completeRunAndArchive", () => {
     async function runOf(at: Date) {
-      const wf = await b.createWorkflow({ name: uniqueName("wf"), now: at });
-      const w = await b.registerWorker({ name: uniqueName("w"), queueId: wf.queueId, now: at });
-      await b.enqueue({
-        queueId: wf.queueId,
-        payloads: ['{"input":1}'],
-        producerWorkerId: null,
-        enqueuedAt: at,
-        visibleAt: at,
-      });
-      const [m] = await b.dequeue({
-        queueId: wf.queueId,
-        workerId: w.id,
-        limit: 1,
-        leaseMs: 30_000,
-        now: at,
-        maxReadCt: 5,
-      });
-      const run = await b.getOrCreateRun({ message: m!, now: at });
+      const { w, m } = await claimedTrigger(at, '{"input":1}');
+      const run = await b.getOrCreateRun({ message: m, now: at });
       await b.transitionRun({ id: run.id, from: ["QUEUED"], to: "RUNNING", now: at });
-      return { w, m: m!, run };
+      return { w, m, run };
     }
 
     it("finishes the run and archives its message together", async () => {
@@ -213,24 +219,7 @@ describe.each(factories)("hot-path operations: $name", (factory) => {
 
   describe("startRun and acquireStepOfRun", () => {
     async function trigger(at: Date) {
-      const wf = await b.createWorkflow({ name: uniqueName("wf"), now: at });
-      const w = await b.registerWorker({ name: uniqueName("w"), queueId: wf.queueId, now: at });
-      await b.enqueue({
-        queueId: wf.queueId,
-        payloads: ['{"input":7}'],
-        producerWorkerId: null,
-        enqueuedAt: at,
-        visibleAt: at,
-      });
-      const [m] = await b.dequeue({
-        queueId: wf.queueId,
-        workerId: w.id,
-        limit: 1,
-        leaseMs: 30_000,
-        now: at,
-        maxReadCt: 5,
-      });
-      return m!;
+      return (await claimedTrigger(at, '{"input":7}')).m;
     }
 
     it("startRun creates the run RUNNING, keeps started_at on a second delivery, and leaves other states alone", async () => {

@@ -14,6 +14,8 @@ import { openTestStore } from "../support/stores.js";
 const T0 = Date.parse("2026-04-01T00:00:00.000Z");
 const t = (ms = 0) => new Date(T0 + ms);
 const MAX = 1;
+/** The counts of a queue whose one message is a dead letter. */
+const DEAD_ONLY = { pending: 0, archived: 1, dead: 1, listedDead: 1, countedDead: 1, systemDeadAndPending: 1 };
 
 describe.each(BACKENDS)("dead letters replayed by pgqrs on %s", (name: BackendName) => {
   let b: StoreBackend;
@@ -48,6 +50,21 @@ describe.each(BACKENDS)("dead letters replayed by pgqrs on %s", (name: BackendNa
     );
   }
 
+  /** A new queue (named after `prefix`) with one message, delivered once (to worker `w`) at t() with a 1 ms lease. */
+  async function deliveredMessage(backend: StoreBackend, prefix: string, payload: string) {
+    const q = await backend.createQueue({ name: uniqueName(prefix), now: t() });
+    const w = await backend.registerWorker({ name: uniqueName("w"), queueId: q.id, now: t() });
+    const [m] = await backend.enqueue({
+      queueId: q.id,
+      payloads: [payload],
+      producerWorkerId: null,
+      enqueuedAt: t(),
+      visibleAt: t(),
+    });
+    await backend.dequeue({ queueId: q.id, workerId: w.id, limit: 1, leaseMs: 1, now: t(), maxReadCt: MAX });
+    return { q, w, m };
+  }
+
   async function counts(q: QueueRecord, at: Date) {
     const [m] = await b.queueMetrics({ queueId: q.id, now: at, maxReadCt: MAX });
     const s = await b.systemStats({ now: at, maxReadCt: MAX });
@@ -62,25 +79,9 @@ describe.each(BACKENDS)("dead letters replayed by pgqrs on %s", (name: BackendNa
   }
 
   it("a dead letter pgqrs replays is claimable, counted pending only, and not in the DLQ", async () => {
-    const q = await b.createQueue({ name: uniqueName("q"), now: t() });
-    const w = await b.registerWorker({ name: uniqueName("w"), queueId: q.id, now: t() });
-    const [m] = await b.enqueue({
-      queueId: q.id,
-      payloads: ['"x"'],
-      producerWorkerId: null,
-      enqueuedAt: t(),
-      visibleAt: t(),
-    });
-    await b.dequeue({ queueId: q.id, workerId: w.id, limit: 1, leaseMs: 1, now: t(), maxReadCt: MAX });
+    const { q, w, m } = await deliveredMessage(b, "q", '"x"');
     expect((await b.deadLetter({ queueId: q.id, maxReadCt: MAX, now: t(10) })).ids).toEqual([m!.id]);
-    expect(await counts(q, t(20))).toEqual({
-      pending: 0,
-      archived: 1,
-      dead: 1,
-      listedDead: 1,
-      countedDead: 1,
-      systemDeadAndPending: 1,
-    });
+    expect(await counts(q, t(20))).toEqual(DEAD_ONLY);
 
     await pgqrsReplay(m!.id, t(30));
     expect(await counts(q, t(40))).toEqual({
@@ -119,16 +120,7 @@ describe.each(BACKENDS)("dead letters replayed by pgqrs on %s", (name: BackendNa
   });
 
   it("a replayed message that exhausts its deliveries again is dead once more, counted once", async () => {
-    const q = await b.createQueue({ name: uniqueName("q"), now: t() });
-    const w = await b.registerWorker({ name: uniqueName("w"), queueId: q.id, now: t() });
-    const [m] = await b.enqueue({
-      queueId: q.id,
-      payloads: ['"y"'],
-      producerWorkerId: null,
-      enqueuedAt: t(),
-      visibleAt: t(),
-    });
-    await b.dequeue({ queueId: q.id, workerId: w.id, limit: 1, leaseMs: 1, now: t(), maxReadCt: MAX });
+    const { q, w, m } = await deliveredMessage(b, "q", '"y"');
     await b.deadLetter({ queueId: q.id, maxReadCt: MAX, now: t(10) });
     await pgqrsReplay(m!.id, t(30));
     await b.dequeue({ queueId: q.id, workerId: w.id, limit: 1, leaseMs: 1, now: t(40), maxReadCt: MAX });
@@ -142,14 +134,7 @@ describe.each(BACKENDS)("dead letters replayed by pgqrs on %s", (name: BackendNa
       systemDeadAndPending: 0,
     });
     expect((await b.deadLetter({ queueId: q.id, maxReadCt: MAX, now: t(50) })).ids).toEqual([m!.id]);
-    expect(await counts(q, t(60))).toEqual({
-      pending: 0,
-      archived: 1,
-      dead: 1,
-      listedDead: 1,
-      countedDead: 1,
-      systemDeadAndPending: 1,
-    });
+    expect(await counts(q, t(60))).toEqual(DEAD_ONLY);
     expect(await b.getMessage(m!.id)).toMatchObject({ archivedAt: t(50), deadLetteredAt: t(50) });
     expect(await b.replayDeadLetter({ queueId: q.id, id: m!.id, now: t(70) })).toMatchObject({
       id: m!.id,
@@ -160,16 +145,7 @@ describe.each(BACKENDS)("dead letters replayed by pgqrs on %s", (name: BackendNa
 
   it("the dashboard's paged reads use the same rule: a replayed, then completed message is completed, never dead", async () => {
     const d = dash.backend;
-    const q = await d.createQueue({ name: uniqueName("dash"), now: t() });
-    const w = await d.registerWorker({ name: uniqueName("w"), queueId: q.id, now: t() });
-    const [m] = await d.enqueue({
-      queueId: q.id,
-      payloads: ['"x"'],
-      producerWorkerId: null,
-      enqueuedAt: t(),
-      visibleAt: t(),
-    });
-    await d.dequeue({ queueId: q.id, workerId: w.id, limit: 1, leaseMs: 1, now: t(), maxReadCt: MAX });
+    const { q, w, m } = await deliveredMessage(d, "dash", '"x"');
     await d.deadLetter({ queueId: q.id, maxReadCt: MAX, now: t(10) });
     const dashboard = async (at: Date) => {
       const totals = await d.metricsTotals({ now: at, maxReadCt: MAX });
