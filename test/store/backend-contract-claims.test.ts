@@ -3,17 +3,11 @@
  * then the operations a lease holder makes (archive, deleteOwned, extendVisibility, release, releaseWorkerMessages),
  * each checked against the owner. Runs once per backend of PGQRS_TEST_BACKENDS, on a fresh database per file.
  */
-import { beforeEach, describe, expect, it } from "vitest";
-import type { StoreBackend } from "../../src/store/store.js";
-import { BACKEND_FACTORIES, testClock as clock, useBackend } from "../support/backend-factories.js";
+import { describe, expect, it } from "vitest";
+import { describeEachBackend, testClock as clock } from "../support/backend-factories.js";
 import { contractHelpers } from "./backend-contract-support.js";
 
-describe.each(BACKEND_FACTORIES)("StoreBackend contract: $name", (factory) => {
-  const backend = useBackend(factory);
-  let b: StoreBackend;
-  beforeEach(() => {
-    b = backend();
-  });
+describeEachBackend("StoreBackend contract: $name", ({ b, backend }) => {
   const { queue, worker, put, take } = contractHelpers(backend);
 
   describe("enqueue and dequeue", () => {

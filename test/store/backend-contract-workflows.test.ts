@@ -2,18 +2,12 @@
  * StoreBackend contract, workflows, runs and steps: createWorkflow, getOrCreateRun, guarded run transitions, step
  * acquire/complete/fail and retries. Runs once per backend of PGQRS_TEST_BACKENDS, on a fresh database per file.
  */
-import { beforeEach, describe, expect, it } from "vitest";
-import type { StoreBackend } from "../../src/store/store.js";
-import { BACKEND_FACTORIES, testClock as clock, useBackend } from "../support/backend-factories.js";
+import { describe, expect, it } from "vitest";
+import { describeEachBackend, testClock as clock } from "../support/backend-factories.js";
 import { uniqueName } from "../support/backends.js";
 import { codeOf, contractHelpers } from "./backend-contract-support.js";
 
-describe.each(BACKEND_FACTORIES)("StoreBackend contract: $name", (factory) => {
-  const backend = useBackend(factory);
-  let b: StoreBackend;
-  beforeEach(() => {
-    b = backend();
-  });
+describeEachBackend("StoreBackend contract: $name", ({ b, backend }) => {
   const { queue, put } = contractHelpers(backend);
 
   describe("workflows and runs", () => {

@@ -3,22 +3,14 @@
  * `completeRunAndArchive` and, on backends with `listenNotify`, `listen` (other stores' enqueues only). Run against SQLite always and Postgres
  * when PGQRS_TEST_DSN is set; one fresh database per backend for the file.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { StoreBackend } from "../../src/store/store.js";
 import type { QueueRecord, WorkerRecord } from "../../src/types.js";
-import { BACKEND_FACTORIES, testClock as clock, useBackend } from "../support/backend-factories.js";
+import { describeEachBackend, testClock as clock } from "../support/backend-factories.js";
 import { dropSchema, postgresDsn, uniqueName } from "../support/backends.js";
 import { createPostgresBackend } from "../../src/store/postgres/postgres-store.js";
 
-const factories = BACKEND_FACTORIES;
-
-describe.each(factories)("hot-path operations: $name", (factory) => {
-  const backend = useBackend(factory);
-  let b: StoreBackend;
-  beforeEach(() => {
-    b = backend();
-  });
-
+describeEachBackend("hot-path operations: $name", ({ factory, b }) => {
   async function setup(at: Date): Promise<{ q: QueueRecord; w: WorkerRecord; other: WorkerRecord }> {
     const q = await b.createQueue({ name: uniqueName("q"), now: at });
     const w = await b.registerWorker({ name: uniqueName("w"), queueId: q.id, now: at });

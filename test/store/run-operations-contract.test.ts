@@ -3,17 +3,13 @@
  * retryRun, resumeRun and forkRun write to the run, its message and its steps, and that a refusal writes nothing.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import type { StoreBackend } from "../../src/store/store.js";
 import type { RunRecord, WorkerRecord, WorkflowRecord } from "../../src/types.js";
-import { BACKEND_FACTORIES, testClock, useBackend } from "../support/backend-factories.js";
+import { describeEachBackend, testClock } from "../support/backend-factories.js";
 import { uniqueName } from "../support/backends.js";
 
-describe.each(BACKEND_FACTORIES)("run operations contract: $name", (factory) => {
-  const backend = useBackend(factory);
-  let b: StoreBackend;
+describeEachBackend("run operations contract: $name", ({ b }) => {
   let t: (ms?: number) => Date;
   beforeEach(() => {
-    b = backend();
     t = testClock();
   });
 

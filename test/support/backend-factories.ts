@@ -2,7 +2,7 @@
  * StoreBackend instances for the backend-level tests, opened through the backend registry's `open` (as `connect`
  * does) on a fresh database of each backend: a new file, or a new Postgres schema.
  */
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, describe } from "vitest";
 import { Config } from "../../src/config.js";
 import { backendOfKind } from "../../src/store/backend-registry.js";
 import type { StoreBackend } from "../../src/store/store.js";
@@ -58,4 +58,39 @@ export function useBackend(factory: BackendFactory): () => StoreBackend {
     if (backend === undefined) throw new Error("the backend is opened in beforeAll");
     return backend;
   };
+}
+
+/**
+ * A `StoreBackend` that forwards every property to the one `backend()` returns at the time of the access, so a
+ * `describe` body can hold it before `beforeAll` has opened the backend (methods come bound to it).
+ */
+function lateBound(backend: () => StoreBackend): StoreBackend {
+  return new Proxy({} as StoreBackend, {
+    get(_target, prop) {
+      const target = backend();
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+    has: (_target, prop) => Reflect.has(backend(), prop),
+  });
+}
+
+/** What {@link describeEachBackend} gives its body: the factory and the file's backend (see {@link useBackend}). */
+export interface BackendSuite {
+  factory: BackendFactory<SqliteOrPostgres>;
+  /** The backend, usable inside tests and hooks (it is opened in `beforeAll`). */
+  b: StoreBackend;
+  /** The backend as a function, for helpers that take one. */
+  backend: () => StoreBackend;
+}
+
+/**
+ * `describe.each(BACKEND_FACTORIES)(title, …)` with the factory's backend opened for the block by {@link useBackend}:
+ * the boilerplate the backend-level test files (one behaviour each) would otherwise repeat at their top.
+ */
+export function describeEachBackend(title: string, body: (suite: BackendSuite) => void): void {
+  describe.each(BACKEND_FACTORIES)(title, (factory) => {
+    const backend = useBackend(factory);
+    body({ factory, b: lateBound(backend), backend });
+  });
 }
