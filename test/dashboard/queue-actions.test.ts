@@ -7,13 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BULK_REPLAY, PURGE_EFFECT } from "../../src/dashboard/queue-actions.js";
-import { startDashboard } from "../../src/dashboard/server.js";
 import * as pgqrs from "../../src/index.js";
 import type { ManualClock, QueueRecord, Store } from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 import { TOKEN } from "./harness.js";
-import { type ActionReply, csrfOf, postAction } from "./post-action.js";
+import { type ActionReply, csrfOf, postAction, startDashboardPair } from "./post-action.js";
 
 describe.each(BACKENDS)("queue page: enqueue, purge, bulk replay (%s)", (backend) => {
   let store: Store;
@@ -50,12 +49,9 @@ describe.each(BACKENDS)("queue page: enqueue, purge, bulk replay (%s)", (backend
     jobs = await admin().createQueue(`dash_jobs_${backend}`, { retry: { maxAttempts: 1 } });
     other = await admin().createQueue(`dash_other_${backend}`);
     await (await store.producer(other.queueName, "other-producer")).enqueue({ keep: true });
-    const view = await startDashboard({ store, host: "127.0.0.1", port: 0 });
-    closers.push(() => view.close());
-    base = `http://127.0.0.1:${new URL(view.url).port}`;
-    const beyond = await startDashboard({ store, host: "0.0.0.0", port: 0, token: TOKEN });
-    closers.push(() => beyond.close());
-    guarded = `http://127.0.0.1:${new URL(beyond.url).port}`;
+    const dashboards = await startDashboardPair(store);
+    closers.push(dashboards.close);
+    ({ base, guarded } = dashboards);
   }, 60_000);
 
   afterAll(async () => {

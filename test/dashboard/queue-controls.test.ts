@@ -6,13 +6,11 @@
  * and dedup keys and the last error, escaped (an error message carrying markup shows as text).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDashboard } from "../../src/dashboard/server.js";
 import * as pgqrs from "../../src/index.js";
 import type { QueueRecord, Store } from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
-import { TOKEN } from "./harness.js";
-import { type ActionReply, csrfOf, postAction, settingsForm } from "./post-action.js";
+import { type ActionReply, csrfOf, postAction, settingsForm, signIn, startDashboardPair } from "./post-action.js";
 
 /** What a failing handler throws: markup that would run in the page if it were not escaped. */
 const XSS = `<script>window.__pwned = 1</script><img src=x onerror="window.__pwned = 2">`;
@@ -78,12 +76,9 @@ describe.each(BACKENDS)("queue page: settings and message controls (%s)", (backe
     const held = await pgqrs.dequeue().worker(consumer).withVt(3600).fetchOne(store);
     expect(held).not.toBeNull();
 
-    const view = await startDashboard({ store, host: "127.0.0.1", port: 0 });
-    closers.push(() => view.close());
-    base = `http://127.0.0.1:${new URL(view.url).port}`;
-    const beyond = await startDashboard({ store, host: "0.0.0.0", port: 0, token: TOKEN });
-    closers.push(() => beyond.close());
-    guarded = `http://127.0.0.1:${new URL(beyond.url).port}`;
+    const dashboards = await startDashboardPair(store);
+    closers.push(dashboards.close);
+    ({ base, guarded } = dashboards);
   }, 60_000);
 
   afterAll(async () => {
@@ -193,16 +188,7 @@ describe.each(BACKENDS)("queue page: settings and message controls (%s)", (backe
     const before = await settingsOf(limited.queueName);
     const path = `/actions/queues/${limited.id}/settings`;
     const fields = form({ concurrencyLimit: "9" });
-    const login = await fetch(`${guarded}/login`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ token: TOKEN, next: "/" }).toString(),
-    });
-    expect(login.status).toBe(303);
-    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-    const csrf = await csrfOf(guarded, { cookie });
-    expect(csrf).not.toBe("");
+    const { cookie, csrf } = await signIn(guarded);
     expect((await post(guarded, path, {}, fields)).status).toBe(401);
     expect((await post(guarded, path, { authorization: "Bearer nope" }, fields)).status).toBe(401);
     expect((await post(guarded, path, { "x-pgqrs-csrf": await csrfOf(base) }, fields)).status).toBe(401);

@@ -8,13 +8,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { forkPoints, runOperations } from "../../src/dashboard/pages/run-operations-view.js";
-import { startDashboard } from "../../src/dashboard/server.js";
 import * as pgqrs from "../../src/index.js";
 import type { RunRecord, StepRecord, Store } from "../../src/index.js";
 import { BACKENDS, dropSchema, freshDatabase } from "../support/backends.js";
 import { stepsAToC } from "../support/served-workflow.js";
 import { TOKEN } from "./harness.js";
-import { type ActionReply, csrfOf, postAction } from "./post-action.js";
+import { type ActionReply, csrfOf, postAction, signIn, startDashboardPair } from "./post-action.js";
 
 /** The store's manual clock stands still here: a sleep only ends when the test resumes it. */
 const NOW = new Date("2026-01-01T00:00:00.000Z");
@@ -89,12 +88,9 @@ describe.each(BACKENDS)("run page: retry, resume and fork (%s)", (backend) => {
       await consumer.interrupt();
       await loop;
     });
-    const view = await startDashboard({ store, host: "127.0.0.1", port: 0 });
-    closers.unshift(() => view.close());
-    base = `http://127.0.0.1:${new URL(view.url).port}`;
-    const beyond = await startDashboard({ store, host: "0.0.0.0", port: 0, token: TOKEN });
-    closers.unshift(() => beyond.close());
-    guarded = `http://127.0.0.1:${new URL(beyond.url).port}`;
+    const dashboards = await startDashboardPair(store);
+    closers.unshift(dashboards.close);
+    ({ base, guarded } = dashboards);
 
     ids.failed = await trigger("steps");
     await reach(ids.failed, "ERROR");
@@ -183,16 +179,7 @@ describe.each(BACKENDS)("run page: retry, resume and fork (%s)", (backend) => {
       [`/actions/runs/${ids.napping}/resume`, {}],
       [`/actions/runs/${ids.failed}/fork`, { fromStep: "a" }],
     ] as const;
-    const login = await fetch(`${guarded}/login`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ token: TOKEN, next: "/" }).toString(),
-    });
-    expect(login.status).toBe(303);
-    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-    const csrf = await csrfOf(guarded, { cookie });
-    expect(csrf).not.toBe("");
+    const { cookie, csrf } = await signIn(guarded);
     for (const [path, fields] of paths) {
       expect((await post(guarded, path, {}, fields)).status).toBe(401);
       expect((await post(guarded, path, { authorization: "Bearer nope" }, fields)).status).toBe(401);

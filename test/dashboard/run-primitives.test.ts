@@ -8,11 +8,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { waitBanner } from "../../src/dashboard/pages/run-primitives-view.js";
-import { startDashboard } from "../../src/dashboard/server.js";
 import * as pgqrs from "../../src/index.js";
 import type { RunRecord, Store, WorkflowDefinition } from "../../src/index.js";
 import { BACKENDS, dropSchema, freshDatabase } from "../support/backends.js";
 import { TOKEN } from "./harness.js";
+import { csrfOf, signIn, startDashboardPair } from "./post-action.js";
 
 /** User data full of markup: it must reach the page escaped only. */
 const TOPIC = `ok<img src=x onerror=alert(1)>"&'`;
@@ -64,11 +64,6 @@ describe.each(BACKENDS)("run page: waits, messages, events, children and sending
   const get = async (path: string): Promise<{ status: number; body: string }> => {
     const res = await fetch(`${base}${path}`);
     return { status: res.status, body: await res.text() };
-  };
-  /** The loopback dashboard's page secret (what its pages embed). */
-  const csrfOf = async (url: string, headers: Record<string, string> = {}): Promise<string> => {
-    const body = await (await fetch(`${url}/`, { headers })).text();
-    return /data-csrf="([^"]+)"/.exec(body)?.[1] ?? "";
   };
   const post = async (
     url: string,
@@ -135,12 +130,9 @@ describe.each(BACKENDS)("run page: waits, messages, events, children and sending
       await Promise.all(loops);
     });
 
-    const view = await startDashboard({ store, host: "127.0.0.1", port: 0 });
-    closers.unshift(() => view.close());
-    base = `http://127.0.0.1:${new URL(view.url).port}`;
-    const beyond = await startDashboard({ store, host: "0.0.0.0", port: 0, token: TOKEN });
-    closers.unshift(() => beyond.close());
-    guarded = `http://127.0.0.1:${new URL(beyond.url).port}`;
+    const dashboards = await startDashboardPair(store);
+    closers.unshift(dashboards.close);
+    ({ base, guarded } = dashboards);
 
     ids.sleeper = await pausedRunOf((await pgqrs.workflow().name(sleeper).trigger({}).execute(store)).id);
     ids.pauser = await pausedRunOf((await pgqrs.workflow().name(pauser).trigger({}).execute(store)).id);
@@ -266,16 +258,7 @@ describe.each(BACKENDS)("run page: waits, messages, events, children and sending
     expect((await post(guarded, path, fields, { authorization: "Bearer nope" })).status).toBe(401);
     expect((await post(guarded, path, fields, { cookie: "pgqrs_session=forged" })).status).toBe(401);
     // A signed-in browser session without the page secret, or from another origin.
-    const login = await fetch(`${guarded}/login`, {
-      method: "POST",
-      redirect: "manual",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ token: TOKEN, next: "/" }).toString(),
-    });
-    expect(login.status).toBe(303);
-    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
-    const csrf = await csrfOf(guarded, { cookie });
-    expect(csrf).not.toBe("");
+    const { cookie, csrf } = await signIn(guarded);
     expect((await post(guarded, path, fields, { cookie })).status).toBe(403);
     expect((await post(guarded, path, fields, { cookie, "x-pgqrs-csrf": "stale" })).status).toBe(403);
     expect(

@@ -6,12 +6,12 @@
  * markup shows as text and round-trips through its action path.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startDashboard } from "../../src/dashboard/server.js";
 import * as pgqrs from "../../src/index.js";
 import type { Store } from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 import { TOKEN } from "./harness.js";
+import { csrfOf, startDashboardPair } from "./post-action.js";
 
 type Reply = { status: number; body: { ok?: boolean; message?: string } };
 
@@ -26,10 +26,6 @@ describe.each(BACKENDS)("dashboard Schedules page (%s)", (backend) => {
   const closers: (() => Promise<unknown>)[] = [];
   const admin = () => pgqrs.admin(store);
 
-  const csrfOf = async (url: string, headers: Record<string, string> = {}): Promise<string> => {
-    const body = await (await fetch(`${url}/`, { headers })).text();
-    return /data-csrf="([^"]+)"/.exec(body)?.[1] ?? "";
-  };
   const post = async (url: string, path: string, headers: Record<string, string>): Promise<Reply> => {
     const res = await fetch(`${url}${path}`, {
       method: "POST",
@@ -78,12 +74,9 @@ describe.each(BACKENDS)("dashboard Schedules page (%s)", (backend) => {
       input: { kind: "nightly" },
     });
     await admin().createSchedule({ name: ODD, cron: "@daily", queue: "ds_pings" });
-    const view = await startDashboard({ store, host: "127.0.0.1", port: 0 });
-    closers.push(() => view.close());
-    base = `http://127.0.0.1:${new URL(view.url).port}`;
-    const beyond = await startDashboard({ store, host: "0.0.0.0", port: 0, token: TOKEN });
-    closers.push(() => beyond.close());
-    guarded = `http://127.0.0.1:${new URL(beyond.url).port}`;
+    const dashboards = await startDashboardPair(store);
+    closers.push(dashboards.close);
+    ({ base, guarded } = dashboards);
   }, 60_000);
 
   afterAll(async () => {
