@@ -4,7 +4,6 @@
  * claim that starts the run, a RUNNING run whose message its worker holds, and its suspension.
  */
 import { beforeEach, expect } from "vitest";
-import { isPgqrsError } from "../../src/errors.js";
 import type { StoreBackend } from "../../src/store/store.js";
 import type { QueueMessage, RunRecord, WorkerRecord, WorkflowRecord } from "../../src/types.js";
 import { type BackendFactory, testClock, useBackend } from "../support/backend-factories.js";
@@ -12,15 +11,7 @@ import { uniqueName } from "../support/backends.js";
 
 export const HOUR = 3_600_000;
 
-/** The PgqrsError code `fn` rejects with, "none" when it resolves. */
-export async function codeOf(fn: () => Promise<unknown>): Promise<string> {
-  try {
-    await fn();
-    return "none";
-  } catch (err) {
-    return isPgqrsError(err) ? err.code : `non-pgqrs: ${String(err)}`;
-  }
-}
+export { codeOf } from "./backend-contract-support.js";
 
 /** The store of a file's tests (one backend), the test's clock and the setups the tests share. */
 export interface RunPrimitivesContract {

@@ -6,13 +6,13 @@
  */
 import { createRequire } from "node:module";
 import { afterEach, describe, expect, it } from "vitest";
-import { isPgqrsError } from "../../src/errors.js";
 import type { StoreBackend } from "../../src/store/store.js";
 import { TursoConnection } from "../../src/store/turso/turso-connection.js";
 import type { TursoModule } from "../../src/store/turso/turso-driver.js";
 import { lockRetryDelayMs, PGQRS_LOCK_RETRY } from "../../src/store/turso/turso-lock-retry.js";
 import { createTursoBackend } from "../../src/store/turso/turso-store.js";
 import { freshSqlitePath } from "../support/backends.js";
+import { codeOf } from "./backend-contract-support.js";
 
 const { Database } = createRequire(import.meta.url)("@tursodatabase/database/compat") as TursoModule;
 const FAST = { retries: 10, initialDelayMs: 20, maxDelayMs: 200, jitterMs: 5 };
@@ -44,15 +44,6 @@ function open(path: string): StoreBackend {
   const b = createTursoBackend({ path, lockRetry: FAST });
   cleanups.push(() => b.close());
   return b;
-}
-
-async function codeOf(fn: () => Promise<unknown>): Promise<string> {
-  try {
-    await fn();
-    return "none";
-  } catch (err) {
-    return isPgqrsError(err) ? err.code : `non-pgqrs: ${String(err)}`;
-  }
 }
 
 describe("Turso lock retry", () => {
