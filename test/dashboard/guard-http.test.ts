@@ -4,47 +4,13 @@
  * login cookie and bearer header, refusing to start beyond loopback without a token, 413 for big bodies, 400/404
  * for route ids. The rules do not touch storage, so one backend (SQLite) serves them.
  */
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDashboard } from "../../src/dashboard/server.js";
 import * as pgqrs from "../../src/index.js";
 import type { Store } from "../../src/index.js";
 import { freshDatabase } from "../support/backends.js";
+import { rawRequest as call } from "../support/raw-http.js";
 import { TOKEN } from "./harness.js";
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** One request to 127.0.0.1:port with exactly these headers (Host included), like curl. */
-function call(
-  port: number,
-  path: string,
-  opts: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {},
-): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        path,
-        method: opts.method ?? "GET",
-        headers: { host: `127.0.0.1:${port}`, ...opts.headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(opts.body);
-  });
-}
 
 /** The secret payload the refused requests must never show: a full card number, which no port or id can contain by chance. */
 const CARD = "4111-1111-1111-1111";

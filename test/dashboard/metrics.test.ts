@@ -3,45 +3,16 @@
  * dashboard's own rules, or the separate metrics token, which opens nothing else); read-only; Host checked. Raw HTTP
  * requests (as Prometheus sends them), on both backends.
  */
-import { request } from "node:http";
 import { describe, expect, it } from "vitest";
 import { startDashboard } from "../../src/dashboard/server.js";
 import * as pgqrs from "../../src/index.js";
 import { BACKENDS } from "../support/backends.js";
 import { conventionProblems, parsePrometheus, valueIn } from "../support/prometheus-text.js";
 import { openTestStore } from "../support/stores.js";
+import { rawRequest as call } from "../support/raw-http.js";
 import { TOKEN } from "./harness.js";
 
 const SCRAPE_TOKEN = "prometheus scrape secret";
-
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function call(port: number, path: string, opts: { method?: string; headers?: Record<string, string> } = {}) {
-  return new Promise<Reply>((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        path,
-        method: opts.method ?? "GET",
-        headers: { host: `127.0.0.1:${port}`, ...opts.headers },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
