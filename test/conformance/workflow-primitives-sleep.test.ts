@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { EVERY_BACKEND } from "../support/backends.js";
-import { DAY_MS, drive, openPrimitives, PROMPT_MS, wfName } from "../support/primitives.js";
+import { DAY_MS, drive, napWorkflow, openPrimitives, PROMPT_MS, wfName } from "../support/primitives.js";
 import { errorCode } from "../support/stores.js";
 
 describe.each(EVERY_BACKEND)("run.sleep on %s", (backend) => {
@@ -15,19 +15,7 @@ describe.each(EVERY_BACKEND)("run.sleep on %s", (backend) => {
     const { store, clock } = p;
     const name = wfName("nap");
     const calls = { fn: 0, before: 0, after: 0 };
-    const def = pgqrs.defineWorkflow({ name }, async (run) => {
-      calls.fn += 1;
-      await run.step("before", async () => {
-        calls.before += 1;
-        return 1;
-      });
-      await run.sleep("nap", DAY_MS);
-      await run.step("after", async () => {
-        calls.after += 1;
-        return 2;
-      });
-      return "woke";
-    });
+    const def = napWorkflow(name, calls);
     await p.serve(def);
     const t0 = clock.now().getTime();
     const msg = await pgqrs.workflow(name).trigger(null).execute(store);

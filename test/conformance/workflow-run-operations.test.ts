@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { EVERY_BACKEND } from "../support/backends.js";
-import { DAY_MS, drive, openPrimitives, PROMPT_MS, wfName } from "../support/primitives.js";
+import { DAY_MS, drive, napWorkflow, openPrimitives, PROMPT_MS, wfName } from "../support/primitives.js";
 
 /** A workflow of three counted steps; step `s2` throws while `failing.s2` says so (the error from `fail`). */
 function threeSteps(name: string, options: { retry?: { maxAttempts: number } } = {}) {
@@ -133,18 +133,7 @@ describe.each(EVERY_BACKEND)("retry, resume and fork of runs on %s", (backend) =
     const admin = pgqrs.admin(store);
     const name = wfName("nap");
     const calls = { before: 0, after: 0 };
-    const def = pgqrs.defineWorkflow({ name }, async (run) => {
-      await run.step("before", async () => {
-        calls.before += 1;
-        return 1;
-      });
-      await run.sleep("nap", DAY_MS);
-      await run.step("after", async () => {
-        calls.after += 1;
-        return 2;
-      });
-      return "woke";
-    });
+    const def = napWorkflow(name, calls);
     await p.serve(def);
     const t0 = clock.now().getTime();
     const msg = await pgqrs.workflow(name).trigger(null).execute(store);

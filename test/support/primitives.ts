@@ -151,3 +151,30 @@ export function wfName(prefix: string): string {
   names += 1;
   return `${prefix}_${names}`;
 }
+
+/** Executions counted by {@link napWorkflow}: each step body, and the workflow function when `fn` is present. */
+export interface NapCalls {
+  before: number;
+  after: number;
+  fn?: number;
+}
+
+/**
+ * The workflow `name` that runs step "before", sleeps a day ("nap"), runs step "after" and returns "woke",
+ * counting executions in `calls`.
+ */
+export function napWorkflow(name: string, calls: NapCalls) {
+  return pgqrs.defineWorkflow({ name }, async (run) => {
+    if (calls.fn !== undefined) calls.fn += 1;
+    await run.step("before", async () => {
+      calls.before += 1;
+      return 1;
+    });
+    await run.sleep("nap", DAY_MS);
+    await run.step("after", async () => {
+      calls.after += 1;
+      return 2;
+    });
+    return "woke";
+  });
+}
