@@ -111,6 +111,23 @@ describe("queue concurrency limit across processes", () => {
   }, 180_000);
 });
 
+/**
+ * A handler that holds each message until the test opens its gate: while it runs, `running` maps its payload to the
+ * function that lets it finish; `started` runs once it is in the map.
+ */
+function heldUntilOpened(
+  running: Map<unknown, () => void>,
+  started: () => void = () => {},
+): pgqrs.MessageHandler<unknown> {
+  return async (m) => {
+    const g = gate();
+    running.set(m.payload, g.open);
+    started();
+    await g.wait;
+    running.delete(m.payload);
+  };
+}
+
 describe.each(EVERY_BACKEND)("queue concurrency limit on %s", (backend) => {
   it("updateQueue raises and clears the limit for running loops", async () => {
     const POLL = 100;
@@ -128,13 +145,11 @@ describe.each(EVERY_BACKEND)("queue concurrency limit on %s", (backend) => {
         .concurrency(2)
         .pollInterval(POLL)
         .signal(ctl.signal)
-        .handle(async (m) => {
-          const g = gate();
-          running.set(m.payload, g.open);
-          maxRunning = Math.max(maxRunning, running.size);
-          await g.wait;
-          running.delete(m.payload);
-        })
+        .handle(
+          heldUntilOpened(running, () => {
+            maxRunning = Math.max(maxRunning, running.size);
+          }),
+        )
         .poll(store),
     );
     const settle = async (n: number) => {
@@ -185,12 +200,7 @@ describe.each(EVERY_BACKEND)("queue concurrency limit on %s", (backend) => {
       .concurrency(5)
       .pollInterval(POLL)
       .signal(ctl.signal)
-      .handle(async (m) => {
-        const g = gate();
-        running.set(m.payload, g.open);
-        await g.wait;
-        running.delete(m.payload);
-      })
+      .handle(heldUntilOpened(running))
       .poll(store);
     await expect.poll(() => running.size, { timeout: 15_000 }).toBe(3);
     await pgqrs.admin(store).updateQueue("lower", { concurrencyLimit: 1 });
@@ -262,12 +272,7 @@ describe.each(EVERY_BACKEND)("queue concurrency limit on %s", (backend) => {
       .concurrency(2)
       .pollInterval(POLL)
       .signal(ctl.signal)
-      .handle(async (m) => {
-        const g = gate();
-        running.set(m.payload, g.open);
-        await g.wait;
-        running.delete(m.payload);
-      })
+      .handle(heldUntilOpened(running))
       .poll(store);
     await expect.poll(() => running.size, { timeout: 15_000 }).toBe(1);
     await untilTimerAt(clock, POLL);
