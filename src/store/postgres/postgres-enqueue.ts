@@ -45,14 +45,7 @@ type RunStatement = (name: string, text: string, values: unknown[]) => Promise<R
  * notifications (`tx` enqueues send '' instead, see `enqueueStatements`).
  */
 export function createEnqueue(conn: PostgresConnection, originSuffix: string): StoreBackend["enqueue"] {
-  const {
-    enqueueOneSql,
-    enqueueManySql,
-    enqueueOneGroupedSql,
-    enqueueManyGroupedSql,
-    enqueueRowsSql,
-    enqueueDedupSql,
-  } = enqueueStatements(conn);
+  const sql = enqueueStatements(conn);
   const enqueueLeasedSql = leasedInsertSql(conn);
 
   return async function enqueue(p: EnqueueParams): Promise<QueueMessage[]> {
@@ -62,12 +55,12 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
     if (p.dedupKey !== undefined && !one) {
       throw new ValidationError("dedupKey takes exactly one payload", { field: "dedupKey" });
     }
-    if (p.rows !== undefined) return enqueueRows(conn, enqueueRowsSql, originSuffix, p);
+    if (p.rows !== undefined) return enqueueRows(conn, sql.enqueueRowsSql, originSuffix, p);
     if (one && tx === undefined && p.dedupKey === undefined && p.groupKey === undefined && p.leaseTo === undefined) {
       // The common single enqueue (and every lone caller of a group commit): one statement, nothing else built.
       const payload = p.payloads[0] as string;
       const headers = p.headers === undefined ? null : JSON.stringify(p.headers);
-      const [row] = await conn.prepared("enqueue_one", enqueueOneSql, [
+      const [row] = await conn.prepared("enqueue_one", sql.enqueueOneSql, [
         p.queueId,
         payload,
         p.enqueuedAt,
@@ -95,7 +88,7 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
       p.headers === undefined ? null : JSON.stringify(p.headers),
     ];
 
-    if (p.dedupKey !== undefined) return enqueueDedup(run, enqueueDedupSql, p, base, p.dedupKey);
+    if (p.dedupKey !== undefined) return enqueueDedup(run, sql.enqueueDedupSql, p, base, p.dedupKey);
 
     const leaseTo = p.leaseTo;
     const grouped = p.groupKey !== undefined;
@@ -108,10 +101,10 @@ export function createEnqueue(conn: PostgresConnection, originSuffix: string): S
     const rows = grouped
       ? await run(
           one ? "enqueue_one_grouped" : "enqueue_grouped",
-          one ? enqueueOneGroupedSql : enqueueManyGroupedSql,
+          one ? sql.enqueueOneGroupedSql : sql.enqueueManyGroupedSql,
           base,
         )
-      : await run(one ? "enqueue_one" : "enqueue", one ? enqueueOneSql : enqueueManySql, base);
+      : await run(one ? "enqueue_one" : "enqueue", one ? sql.enqueueOneSql : sql.enqueueManySql, base);
     // Ids are drawn from the sequence in insertion (= payload) order, so sorted ids match the payloads' order.
     const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
     return p.payloads.map((payload, i) => written(p, ids[i] as number, payload, null));
