@@ -1,49 +1,23 @@
-/** Message reads, listings and the administrative writes: unconditional delete, dead-lettering and replay. */
+/** The administrative writes of messages on PostgreSQL: unconditional delete, dead-lettering and replay. */
 import { PgqrsError } from "../../errors.js";
-import type { ListMessagesParams, StoreBackend } from "../store.js";
+import type { StoreBackend } from "../store.js";
 import type { PostgresConnection, Row } from "./postgres-connection.js";
 import { isUniqueViolation } from "./postgres-errors.js";
-import { cols, countOf, page, perIdResult, toMessage } from "./postgres-rows.js";
+import { cols, perIdResult, toMessage } from "./postgres-rows.js";
 import { notifyWoken, wakeRunsCte } from "./postgres-run-wakes.js";
 
-export type MessageAdminOps = Pick<
-  StoreBackend,
-  "deleteMessages" | "getMessage" | "getMessages" | "listMessages" | "countMessages" | "deadLetter" | "replayDeadLetter"
->;
-
-type MessageFilter = Omit<ListMessagesParams, "limit" | "offset">;
+export type MessageAdminOps = Pick<StoreBackend, "deleteMessages" | "deadLetter" | "replayDeadLetter">;
 
 /**
  * Dead: archived by the dead-letter sweep, which sets both columns to one time. pgqrs's `replay_dlq` clears
  * `archived_at` only, so a replayed message is pending again, and once archived it is a plain archived message.
  */
-const DEAD = "archived_at IS NOT NULL AND dead_lettered_at = archived_at";
-
-const STATE_PREDICATES = {
-  active: "archived_at IS NULL",
-  archived: "archived_at IS NOT NULL",
-  dead: DEAD,
-  all: "TRUE",
-} as const;
+export const DEAD = "archived_at IS NOT NULL AND dead_lettered_at = archived_at";
 
 /** Statuses a run of a dead-lettered message leaves for ERROR (it would otherwise wait forever). */
 export const UNFINISHED_RUN = "('QUEUED', 'RUNNING', 'PAUSED', 'CANCELLING')";
 
-/** WHERE clause and values of a listing filter; only constant SQL is interpolated. */
-function where(f: MessageFilter): { sql: string; values: unknown[] } {
-  const values: unknown[] = [];
-  const parts: string[] = [STATE_PREDICATES[f.state ?? "active"]];
-  if (f.queueId !== undefined) {
-    values.push(f.queueId);
-    parts.push(`queue_id = $${values.length}`);
-  }
-  if (f.consumerWorkerId !== undefined) {
-    values.push(f.consumerWorkerId);
-    parts.push(`consumer_worker_id = $${values.length}`);
-  }
-  return { sql: parts.join(" AND "), values };
-}
-
+/** The administrative writes of message rows. */
 export function createMessageAdminOps(conn: PostgresConnection): MessageAdminOps {
   const messages = conn.t("pgqrs_messages");
   const runs = conn.t("pgqrs_workflow_runs");
@@ -60,47 +34,6 @@ export function createMessageAdminOps(conn: PostgresConnection): MessageAdminOps
         [ids],
       );
       return perIdResult(ids, rows);
-    },
-
-    async getMessage(id) {
-      const rows = await conn.prepared("message_by_id", `SELECT ${cols.message()} FROM ${messages} WHERE id = $1`, [
-        id,
-      ]);
-      return rows[0] === undefined ? null : toMessage(rows[0]);
-    },
-
-    async getMessages(ids) {
-      if (ids.length === 0) return [];
-      const rows = await conn.prepared(
-        "messages_by_ids",
-        `SELECT ${cols.message()} FROM ${messages} WHERE id = ANY($1::bigint[]) ORDER BY id`,
-        [ids],
-      );
-      return rows.map(toMessage);
-    },
-
-    async listMessages(p) {
-      const { sql, values } = where(p);
-      const { limit, offset } = page(p);
-      const order =
-        p.state === "archived" || p.state === "dead" ? "archived_at DESC, id DESC" : "enqueued_at DESC, id DESC";
-      const rows = await conn.query(
-        "listMessages",
-        `SELECT ${cols.message()} FROM ${messages} WHERE ${sql} ORDER BY ${order}
-          LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
-        [...values, limit, offset],
-      );
-      return rows.map(toMessage);
-    },
-
-    async countMessages(p) {
-      const { sql, values } = where(p);
-      const rows = await conn.query(
-        "countMessages",
-        `SELECT pg_catalog.count(*) AS n FROM ${messages} WHERE ${sql}`,
-        values,
-      );
-      return countOf(rows);
     },
 
     async deadLetter({ queueId, maxReadCt, now }) {

@@ -1,38 +1,21 @@
 /**
- * Schedule definitions on PostgreSQL (see `store/schedule-store.ts`): create, replace, read, count and delete them,
- * and the read of the schedules due.
+ * Schedule definitions on PostgreSQL (see `store/schedule-store.ts`): create, replace and delete them (the reads are
+ * in postgres-schedule-reads.ts).
  */
 import { PgqrsError } from "../../errors.js";
-import type { CreateScheduleParams, ScheduleDefinition, ScheduleRow, ScheduleStoreOps } from "../schedule-store.js";
+import type { CreateScheduleParams, ScheduleDefinition, ScheduleStoreOps } from "../schedule-store.js";
 import type { PostgresConnection, Queryable } from "./postgres-connection.js";
-import { toSchedule } from "./postgres-schedule-rows.js";
+import { scheduleByName, scheduleSelect } from "./postgres-schedule-rows.js";
 
-export type ScheduleDefinitionOps = Pick<
-  ScheduleStoreOps,
-  | "createSchedule"
-  | "updateSchedule"
-  | "getSchedule"
-  | "listSchedules"
-  | "countSchedules"
-  | "deleteSchedule"
-  | "dueSchedules"
->;
+export type ScheduleDefinitionOps = Pick<ScheduleStoreOps, "createSchedule" | "updateSchedule" | "deleteSchedule">;
 
+/** The writes of schedule definitions. */
 export function createScheduleDefinitionOps(conn: PostgresConnection): ScheduleDefinitionOps {
   const schedules = conn.t("pgqrs_schedules");
   const queues = conn.t("pgqrs_queues");
   const workflows = conn.t("pgqrs_workflows");
 
-  const select = `
-    SELECT s.id, s.name, s.cron, s.timezone, s.workflow_id, s.queue_id, w.name AS workflow_name,
-           q.queue_name, s.input, s.payload, s.overlap, s.catch_up, s.start_at, s.end_at, s.paused, s.next_run_at,
-           s.last_run_at, s.last_status, s.last_message_id, s.created_at, s.updated_at
-      FROM ${schedules} s JOIN ${queues} q ON q.id = s.queue_id LEFT JOIN ${workflows} w ON w.id = s.workflow_id`;
-
-  async function byName(db: Queryable, name: string): Promise<ScheduleRow | null> {
-    const [row] = await db.query("getSchedule", `${select} WHERE s.name = $1::text`, [name]);
-    return row === undefined ? null : toSchedule(row);
-  }
+  const select = scheduleSelect(conn);
 
   /** The target's (workflow id, queue id); WORKFLOW_NOT_FOUND / QUEUE_NOT_FOUND. */
   async function target(db: Queryable, d: ScheduleDefinition): Promise<{ workflowId: number | null; queueId: number }> {
@@ -90,7 +73,7 @@ export function createScheduleDefinitionOps(conn: PostgresConnection): ScheduleD
           [p.name, ...definitionValues(p, t), p.now],
         );
         if (inserted.length === 0 && p.ifNotExists !== true) throw scheduleExists(p.name);
-        const row = await byName(tx, p.name);
+        const row = await scheduleByName(tx, select, p.name);
         if (row === null) throw new PgqrsError("INTERNAL", "createSchedule: the schedule vanished");
         return row;
       });
@@ -108,27 +91,8 @@ export function createScheduleDefinitionOps(conn: PostgresConnection): ScheduleD
             WHERE name = $1::text RETURNING id`,
           [p.name, ...definitionValues(p.definition, t), p.now],
         );
-        return updated.length === 0 ? null : byName(tx, p.name);
+        return updated.length === 0 ? null : scheduleByName(tx, select, p.name);
       });
-    },
-
-    getSchedule: (name) => byName(conn, name),
-
-    async listSchedules(p = {}) {
-      const rows = await conn.query("listSchedules", `${select} ORDER BY s.name, s.id LIMIT $1 OFFSET $2`, [
-        p.limit ?? null,
-        p.offset ?? 0,
-      ]);
-      return rows.map(toSchedule);
-    },
-
-    async countSchedules() {
-      const [r] = await conn.query(
-        "countSchedules",
-        `SELECT pg_catalog.count(*) AS total, pg_catalog.count(*) FILTER (WHERE paused) AS paused
-           FROM ${conn.t("pgqrs_schedules")}`,
-      );
-      return { total: Number(r?.total ?? 0), paused: Number(r?.paused ?? 0) };
     },
 
     async deleteSchedule(name) {
@@ -136,15 +100,6 @@ export function createScheduleDefinitionOps(conn: PostgresConnection): ScheduleD
         (await conn.query("deleteSchedule", `DELETE FROM ${schedules} WHERE name = $1::text RETURNING id`, [name]))
           .length > 0
       );
-    },
-
-    async dueSchedules(p) {
-      const rows = await conn.query(
-        "dueSchedules",
-        `${select} WHERE NOT s.paused AND s.next_run_at <= $1 ORDER BY s.next_run_at, s.id LIMIT $2`,
-        [p.now, p.limit],
-      );
-      return rows.map(toSchedule);
     },
   };
 }

@@ -1,6 +1,6 @@
 /** Schedule and tick rows on PostgreSQL mapped to their records (see `store/schedule-store.ts`). */
 import type { ScheduleRow, ScheduleTickRecord } from "../schedule-store.js";
-import type { Row } from "./postgres-connection.js";
+import type { PostgresConnection, Queryable, Row } from "./postgres-connection.js";
 
 function dateOrNull(v: unknown): Date | null {
   return v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v));
@@ -41,4 +41,22 @@ export function toTick(r: Row): ScheduleTickRecord {
     messageId: r.message_id === null || r.message_id === undefined ? null : Number(r.message_id),
     firedAt: dateOrNull(r.fired_at) as Date,
   };
+}
+
+/** The columns of a schedule row with its target's names (`s`: the schedule, `q` its queue, `w` its workflow). */
+export function scheduleSelect(conn: PostgresConnection): string {
+  const schedules = conn.t("pgqrs_schedules");
+  const queues = conn.t("pgqrs_queues");
+  const workflows = conn.t("pgqrs_workflows");
+  return `
+    SELECT s.id, s.name, s.cron, s.timezone, s.workflow_id, s.queue_id, w.name AS workflow_name,
+           q.queue_name, s.input, s.payload, s.overlap, s.catch_up, s.start_at, s.end_at, s.paused, s.next_run_at,
+           s.last_run_at, s.last_status, s.last_message_id, s.created_at, s.updated_at
+      FROM ${schedules} s JOIN ${queues} q ON q.id = s.queue_id LEFT JOIN ${workflows} w ON w.id = s.workflow_id`;
+}
+
+/** The schedule named `name`, or null. */
+export async function scheduleByName(db: Queryable, select: string, name: string): Promise<ScheduleRow | null> {
+  const [row] = await db.query("getSchedule", `${select} WHERE s.name = $1::text`, [name]);
+  return row === undefined ? null : toSchedule(row);
 }

@@ -26,11 +26,13 @@ import { retryTransientConnect, retryWorkerCreation } from "./postgres-connect-r
 import { describeTarget, PostgresConnection } from "./postgres-connection.js";
 import { createDashboardReadOps } from "./postgres-dashboard-reads.js";
 import { createMessageAdminOps } from "./postgres-message-admin.js";
+import { createMessageReadOps } from "./postgres-message-reads.js";
 import { createMessageLeaseOps } from "./postgres-message-leases.js";
 import { createMessageProgressOps } from "./postgres-message-progress.js";
 import { createMetricsOps } from "./postgres-metrics.js";
 import { type ListenerReport, notifyOrigin, PostgresListener } from "./postgres-listener.js";
 import { install } from "./postgres-migrations.js";
+import { createQueueRemovalOps } from "./postgres-queue-removal.js";
 import { createQueueOps } from "./postgres-queues.js";
 import { createRetentionOps } from "./postgres-retention.js";
 import { createRunPrimitiveOps } from "./postgres-run-primitives.js";
@@ -119,10 +121,11 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
   // One object per operation group of the Store contract, each checked against its interface.
   const operations = {
     ...({ install: () => install(conn), verify: () => verify(conn) } satisfies Omit<SchemaStoreOps, "close">),
-    ...(createQueueOps(conn) satisfies QueueStoreOps),
+    ...({ ...createQueueOps(conn), ...createQueueRemovalOps(conn) } satisfies QueueStoreOps),
     ...({
       ...createMessageLeaseOps(conn, origin),
       ...createMessageAdminOps(conn),
+      ...createMessageReadOps(conn),
       ...createMessageProgressOps(conn),
       listen: ({ queueId, onNotify }: { queueId: number; onNotify: () => void }) =>
         listener.subscribe(queueId, onNotify),
