@@ -50,8 +50,8 @@ interface ClaimPlan {
   /** Prefetch is refilled only once half of it is used up. */
   topUp: boolean;
   drained: boolean;
-  /** Milliseconds since the last short claim. */
-  sinceShort: number;
+  /** Milliseconds until a drained queue is claimed again. */
+  renewInMs: number;
   /** Units the loop holds at most: its slots' and its prefetch's. */
   capacity: number;
 }
@@ -68,14 +68,35 @@ function planClaim(loop: PollLoop): ClaimPlan {
   // unit per transaction: with prefetch, wait until half of it is used up, then refill it in one statement.
   const topUp = options.refillAtHalf === true && depth > 0 && room < depth / 2 && lanes.held() > 0;
   const sinceShort = hints.sinceShort();
-  const drained = hints.drained(false);
+  const renewAt = renewAfterMs(loop);
+  const drained = hints.drained(false) && sinceShort < renewAt;
   // Whole units only, so a partly filled unit in flight does not turn into one more unit than there are slots.
   // A drained queue is still claimed from when acknowledgements are sent anyway: the claim rides along.
   const limit =
     (drained && loop.acks.size === 0) || topUp
       ? 0
       : Math.max(0, Math.floor(room / options.batchSize) * options.batchSize);
-  return { limit, topUp, drained, sinceShort, capacity };
+  return { limit, topUp, drained, renewInMs: renewAt - sinceShort, capacity };
+}
+
+/**
+ * How long after a short claim the loop claims again when nothing else wakes it, ms: the poll interval, or a little
+ * less for a workflow worker taking hand-offs into several slots while it has runs in flight (a run holds its slot
+ * for several round trips). That claim usually comes back short and renews the drained state before it runs out.
+ * Claimed at the end instead, it would meet the triggers that found the state run out (inserted for a claim), and
+ * with few free slots each claim comes back full until one has room for all of them, every trigger meanwhile also
+ * missing its hand-off. The lead is a quarter of the poll interval, at most 50 ms.
+ */
+function renewAfterMs(loop: PollLoop): number {
+  const { consumer, options, lanes } = loop;
+  const renewsEarly =
+    options.acceptHandoffs === true &&
+    options.onHandedOffRun !== undefined &&
+    options.at === undefined &&
+    loop.concurrency > 1 &&
+    !consumer.limited &&
+    lanes.held() > 0;
+  return options.pollIntervalMs - (renewsEarly ? Math.min(50, options.pollIntervalMs / 4) : 0);
 }
 
 /**
@@ -120,13 +141,14 @@ async function sendClaim(
 
 /**
  * Nothing to send: wait for a lane to settle a unit. While prefetching, lanes start units on their own, so the wait
- * is also bounded by the status-check period; a drained queue is claimed again once its poll interval is over.
+ * is also bounded by the status-check period; a drained queue is claimed again shortly before its poll interval is
+ * over (see `renewAfterMs`).
  */
 async function waitForLane(loop: PollLoop, plan: ClaimPlan): Promise<void> {
   const { options } = loop;
   const busy = loop.waker.sleep(
     plan.drained
-      ? options.pollIntervalMs - plan.sinceShort
+      ? plan.renewInMs
       : plan.capacity > loop.concurrency * options.batchSize
         ? options.pollIntervalMs
         : Number.POSITIVE_INFINITY,
@@ -153,7 +175,7 @@ async function afterClaim(
   if (limit > 0) hints.short(sent);
   if (loop.acks.size > 0) return;
   if (lanes.held() > 0) {
-    const idle = waker.sleep(options.pollIntervalMs, options.signal);
+    const idle = waker.sleep(renewAfterMs(loop), options.signal);
     await idle.done;
     idle.cancel();
     return;

@@ -78,16 +78,48 @@ describe("createClaimHints: drained()", () => {
     expect(hints.drained(true)).toBe(true);
   });
 
-  it("a full claim ends it until the next short claim", () => {
+  it("a full claim ends it for drained(false) until the next short claim", () => {
     const { clock, hints } = listeningHints();
     hints.short(hints.mark());
     hints.full();
     expect(hints.drained(false)).toBe(false);
-    expect(hints.drained(true)).toBe(false);
     clock.advance(10);
     hints.short(hints.mark());
     expect(hints.drained(false)).toBe(true);
     expect(hints.drained(true)).toBe(true);
+  });
+
+  it("a full claim leaves drained(true) as the last short claim left it: same remote hints, same poll interval", () => {
+    const { clock, hints } = listeningHints();
+    hints.short(hints.mark());
+    clock.advance(600);
+    hints.hint("local"); // an enqueue of this store that found no free slot
+    hints.full(); // the claim for the slot that freed up took it, and as many as it asked for
+    expect(hints.drained(true)).toBe(true);
+    expect(hints.drained(false)).toBe(false);
+    clock.advance(POLL_MS - 601);
+    expect(hints.drained(true)).toBe(true);
+    clock.advance(1); // a poll interval since the short claim, not since the full one
+    expect(hints.drained(true)).toBe(false);
+  });
+
+  it("after a full claim, a remote hint still ends drained(true) until the next short claim", () => {
+    const { hints } = listeningHints();
+    hints.short(hints.mark());
+    hints.full();
+    hints.hint("remote");
+    expect(hints.drained(true)).toBe(false);
+    hints.full();
+    expect(hints.drained(true)).toBe(false);
+    hints.short(hints.mark());
+    expect(hints.drained(true)).toBe(true);
+  });
+
+  it("a full claim before any short claim leaves it false for both questions", () => {
+    const { hints } = listeningHints();
+    hints.full();
+    expect(hints.drained(false)).toBe(false);
+    expect(hints.drained(true)).toBe(false);
   });
 
   it("a new short claim after hints starts a fresh drained state and a fresh poll interval", () => {
@@ -109,6 +141,7 @@ describe("createClaimHints: drained()", () => {
     const step = fc.oneof(
       fc.constant({ kind: "local" as const }),
       fc.constant({ kind: "remote" as const }),
+      fc.constant({ kind: "full" as const }),
       fc.integer({ min: 0, max: 600 }).map((ms) => ({ kind: "wait" as const, ms })),
     );
     fc.assert(
@@ -117,11 +150,14 @@ describe("createClaimHints: drained()", () => {
         const mark = hints.mark();
         let local = 0;
         let remote = 0;
+        let fullAfterShort = false;
         let sinceMark = 0;
         const run = (s: (typeof inFlight)[number]) => {
           if (s.kind === "wait") {
             clock.advance(s.ms);
             sinceMark += s.ms;
+          } else if (s.kind === "full") {
+            hints.full();
           } else {
             hints.hint(s.kind);
             if (s.kind === "local") local += 1;
@@ -131,11 +167,14 @@ describe("createClaimHints: drained()", () => {
         inFlight.forEach(run);
         hints.short(mark);
         const shortAt = sinceMark;
-        after.forEach(run);
+        for (const s of after) {
+          run(s);
+          if (s.kind === "full") fullAfterShort = true;
+        }
         const fresh = sinceMark - shortAt < POLL_MS;
         expect(hints.sinceShort()).toBe(sinceMark - shortAt);
         expect(hints.drained(true)).toBe(fresh && remote === 0);
-        expect(hints.drained(false)).toBe(fresh && remote === 0 && local === 0);
+        expect(hints.drained(false)).toBe(fresh && remote === 0 && local === 0 && !fullAfterShort);
       }),
       { numRuns: 500 },
     );
