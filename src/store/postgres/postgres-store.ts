@@ -87,6 +87,11 @@ export async function createPostgresBackend(opts: PostgresBackendOptions): Promi
     // An idle client whose server goes away emits 'error' on the pool; unhandled, it would crash the process.
     // The next query on the pool reports the failure instead.
     pool.on("error", () => undefined);
+    // A client is between listeners while the pool hands it over: pg-pool removes its idle listener before the
+    // statement's lease adds its own. A server shutting down can send its FATAL in that gap (in the same packet as the
+    // end of the connect), and an 'error' event nobody hears crashes the process. Every client the store's pool
+    // opens keeps this one; the next statement on it fails with CONNECTION_FAILED instead.
+    pool.on("connect", (client) => client.on("error", () => undefined));
   }
   const conn = new PostgresConnection({
     pool,
