@@ -8,6 +8,7 @@ import type { StoreBackend } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { createEnqueue } from "./postgres-enqueue.js";
 import { noLimits } from "./postgres-leased-insert.js";
+import { boundedCandidates, boundValues, createClaimBounds, nextBound, settleClaim } from "./postgres-claim-bound.js";
 import { createClaimGate } from "./postgres-claim-gate.js";
 import { claimedReturning, toClaimedMessage } from "./postgres-claimed-rows.js";
 import { createOwnedMessageOps } from "./postgres-owned-messages.js";
@@ -128,8 +129,14 @@ function createMessageClaimOps(conn: PostgresConnection): MessageClaimOps {
   const archiveAndDequeueLimitedSql = `
     SELECT ${cols.message("m")} FROM ${claimLimited(conn, "NULL::text[]", "$7::bigint[]")} m`;
 
+  // The same claims from a bound, once a claim came back full (see postgres-claim-bound.ts).
+  const dequeueBoundedSql = boundedDequeue(conn);
+  const archiveAndDequeueBoundedSql = archiveThenClaim(conn, true);
+
   // Concurrent claims of one queue from this store take turns, a few at a time (see postgres-claim-gate.ts).
   const gate = createClaimGate();
+  // Where this store's next claim of each queue starts.
+  const bounds = createClaimBounds();
 
   return {
     async dequeue(p) {
@@ -140,8 +147,18 @@ function createMessageClaimOps(conn: PostgresConnection): MessageClaimOps {
         return (await conn.prepared("dequeue_limited", dequeueLimitedSql, values)).map(toMessage).sort(byClaimOrder);
       }
       const wrote = { queueId: p.queueId, workerId: p.workerId, leaseEnd: vt };
-      const rows = await gate.run(p.queueId, () => conn.prepared("dequeue", dequeueSql, values));
-      return rows.map((r) => toClaimedMessage(r, wrote)).sort(byClaimOrder);
+      const bound = bounds.next(p.queueId, p.now.getTime());
+      const rows = await gate.run(p.queueId, () =>
+        bound === undefined
+          ? conn.prepared("dequeue", dequeueSql, values)
+          : conn.prepared("dequeue_bounded", dequeueBoundedSql, [...values, ...boundValues(bound)]),
+      );
+      const messages = rows
+        .filter((r) => r.id !== null && r.id !== undefined)
+        .map((r) => toClaimedMessage(r, wrote))
+        .sort(byClaimOrder);
+      settleClaim(bounds, p, p.limit, bound, rows, messages);
+      return messages;
     },
 
     async archiveAndDequeue(p) {
@@ -159,15 +176,28 @@ function createMessageClaimOps(conn: PostgresConnection): MessageClaimOps {
           messages: rows.filter((m) => m.archivedAt === null).sort(byClaimOrder),
         };
       }
-      const rows = await gate.run(p.queueId, () => conn.prepared("archive_and_dequeue", archiveAndDequeueSql, values));
+      // A bare acknowledgement (limit 0) claims nothing and leaves the bounds as they are.
+      const bound = p.limit > 0 ? bounds.next(p.queueId, p.now.getTime()) : undefined;
+      const rows = await gate.run(p.queueId, () =>
+        bound === undefined
+          ? conn.prepared("archive_and_dequeue", archiveAndDequeueSql, values)
+          : conn.prepared("archive_and_dequeue_bounded", archiveAndDequeueBoundedSql, [
+              ...values,
+              ...boundValues(bound),
+            ]),
+      );
       const archivedIds = (rows[0]?.archived_ids ?? []) as unknown[];
       const archived = perIdResult(
         p.archiveIds,
         archivedIds.map((id) => ({ id })),
       );
       const wrote = { queueId: p.queueId, workerId: p.workerId, leaseEnd: vt };
-      const messages = rows.filter((r) => r.id !== null && r.id !== undefined).map((r) => toClaimedMessage(r, wrote));
-      return { archived, messages: messages.sort(byClaimOrder) };
+      const messages = rows
+        .filter((r) => r.id !== null && r.id !== undefined)
+        .map((r) => toClaimedMessage(r, wrote))
+        .sort(byClaimOrder);
+      if (p.limit > 0) settleClaim(bounds, p, p.limit, bound, rows, messages);
+      return { archived, messages };
     },
   };
 }
@@ -177,8 +207,21 @@ function createMessageClaimOps(conn: PostgresConnection): MessageClaimOps {
  * archive. Returns the archived ids on the first row (`archived_ids`) and the claimed rows' {@link claimedReturning}
  * columns (a single row of NULLs when nothing was claimed).
  */
-function archiveThenClaim(conn: PostgresConnection): string {
+function archiveThenClaim(conn: PostgresConnection, bounded = false): string {
   const messages = conn.t("pgqrs_messages");
+  // Bounded (see postgres-claim-bound.ts): $8-$11 the bound; the next bound comes back on the first row.
+  const bound = ["$8", "$9", "$10", "$11"] as const;
+  const rules = ` AND c.id <> ALL($7::bigint[])
+         AND (SELECT pg_catalog.count(*) FROM a) >= 0
+         AND ${groupHead(conn, "c")}
+         AND ${noLimits(conn, "$1")}`;
+  const candidates = bounded
+    ? boundedCandidates(conn, bound, rules)
+    : `SELECT c.id FROM ${messages} c
+       WHERE c.queue_id = $1 AND c.archived_at IS NULL AND c.vt <= $2 AND c.read_ct < $3${rules}
+       ORDER BY c.priority DESC, c.enqueued_at, c.id
+       LIMIT $4
+       FOR NO KEY UPDATE SKIP LOCKED`;
   // The acknowledgement of a single-message loop and its next claim share one round trip. Both CTEs run in one
   // statement (one snapshot): the claim excludes the ids being archived, whose rows the snapshot still shows
   // unarchived (one of our own expired leases would otherwise be claimed and updated twice in one statement).
@@ -196,15 +239,8 @@ function archiveThenClaim(conn: PostgresConnection): string {
         FROM pg_catalog.unnest($7::bigint[]) AS t(id)
        WHERE am.id = t.id AND am.consumer_worker_id = $6 AND am.archived_at IS NULL
       RETURNING am.id),
-    c AS MATERIALIZED (
-      SELECT c.id FROM ${messages} c
-       WHERE c.queue_id = $1 AND c.archived_at IS NULL AND c.vt <= $2 AND c.read_ct < $3 AND c.id <> ALL($7::bigint[])
-         AND (SELECT pg_catalog.count(*) FROM a) >= 0
-         AND ${groupHead(conn, "c")}
-         AND ${noLimits(conn, "$1")}
-       ORDER BY c.priority DESC, c.enqueued_at, c.id
-       LIMIT $4
-       FOR NO KEY UPDATE SKIP LOCKED),
+    ${bounded ? `nb AS MATERIALIZED (${nextBound(conn, bound)}),` : ""}
+    c AS MATERIALIZED (${candidates}),
     u AS (
       UPDATE ${messages} m
          SET read_ct = m.read_ct + 1,
@@ -214,6 +250,33 @@ function archiveThenClaim(conn: PostgresConnection): string {
         FROM c
        WHERE m.id = c.id
       RETURNING ${claimedReturning("m")})
-    SELECT CASE WHEN pg_catalog.row_number() OVER () = 1 THEN (SELECT pg_catalog.array_agg(id) FROM a) END AS archived_ids, u.*
+    SELECT CASE WHEN pg_catalog.row_number() OVER () = 1 THEN (SELECT pg_catalog.array_agg(id) FROM a) END AS archived_ids,
+           ${bounded ? firstRowBound : ""}u.*
+      FROM (SELECT 1) one LEFT JOIN u ON TRUE`;
+}
+
+/** The next bound (CTE `nb`) on the first row of a bounded claim's result, NULL on the others. */
+const firstRowBound = `CASE WHEN pg_catalog.row_number() OVER () = 1 THEN (SELECT nb.bound_at FROM nb) END AS bound_at,
+           CASE WHEN pg_catalog.row_number() OVER () = 1 THEN (SELECT nb.bound_id FROM nb) END AS bound_id, `;
+
+/**
+ * `dequeue`'s statement from a bound: `dequeueSql`'s parameters, then $7-$10 the bound (see postgres-claim-bound.ts).
+ * Returns the claimed rows (a single row of NULLs when nothing was claimed), the next bound on the first row.
+ */
+function boundedDequeue(conn: PostgresConnection): string {
+  const bound = ["$7", "$8", "$9", "$10"] as const;
+  return `
+    WITH ${asyncCommit},
+    nb AS MATERIALIZED (${nextBound(conn, bound)}),
+    u AS (
+      UPDATE ${conn.t("pgqrs_messages")} m
+         SET read_ct = m.read_ct + 1,
+             vt = $5,
+             consumer_worker_id = $6,
+             dequeued_at = COALESCE(m.dequeued_at, $2)
+        FROM sc
+       WHERE m.id = ANY (ARRAY(${boundedCandidates(conn, bound, ` AND ${groupHead(conn, "c")} AND ${noLimits(conn, "$1")}`)}))
+      RETURNING ${claimedReturning("m")})
+    SELECT ${firstRowBound}u.*
       FROM (SELECT 1) one LEFT JOIN u ON TRUE`;
 }
