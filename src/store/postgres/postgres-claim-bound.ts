@@ -44,6 +44,23 @@ export function boundValues(b: ClaimBound): [number, Date | string, number, bool
   return [b.level, b.enqueuedAt ?? "-infinity", b.id, b.probe];
 }
 
+/** The placeholders of a bound's parameters in a claim statement, in {@link boundValues}'s order. */
+export interface BoundParams {
+  /** The bound's priority level (`int`). */
+  readonly level: string;
+  /** Its position's `enqueued_at` (`timestamptz`, `-infinity` for the level's start). */
+  readonly at: string;
+  /** Its position's `id` (`bigint`). */
+  readonly id: string;
+  /** Whether the claim probes for the next bound (`boolean`). */
+  readonly probe: string;
+}
+
+/** The placeholders of a bound whose parameters start at `$first`. */
+export function boundParams(first: number): BoundParams {
+  return { level: `$${first}`, at: `$${first + 1}`, id: `$${first + 2}`, probe: `$${first + 3}` };
+}
+
 /** A store's bounds, one per queue. */
 export interface ClaimBounds {
   /** The bound for a claim of `queueId` at `nowMs`, or undefined: scan from the queue's head. */
@@ -156,18 +173,14 @@ export function settleClaim(
 
 /**
  * The claim's candidate ids from a bound, in claim order, locked: $1 queue, $2 now, $3 maxReadCt, $4 limit, `bound`
- * the parameters of the bound's level, enqueued_at and id (e.g. `$7`, `$8`, `$9`); `rules` the claim's other
- * conditions on the candidate `c` (` AND …`: the group head rule, the limits guard). The three ranges are
+ * the bound's placeholders (its probe flag is not read here); `rules` the claim's other conditions on the
+ * candidate `c` (` AND …`: the group head rule, the limits guard). The three ranges are
  * sub-selects of their own (a row lock cannot sit under a UNION), each a range of the claim index; the outer LIMIT
  * stops reading as soon as the first ranges have enough rows.
  */
-export function boundedCandidates(
-  conn: PostgresConnection,
-  bound: readonly [level: string, enqueuedAt: string, id: string, ...probe: string[]],
-  rules: string,
-): string {
+export function boundedCandidates(conn: PostgresConnection, bound: BoundParams, rules: string): string {
   const messages = conn.t("pgqrs_messages");
-  const [level, at, id] = bound;
+  const { level, at, id } = bound;
   const range = (alias: string, where: string) => `
         SELECT ${alias}.id FROM (
           SELECT c.id FROM ${messages} c
@@ -188,8 +201,8 @@ export function boundedCandidates(
  * The first unarchived row of the bound's level at or past the bound (a CTE body): the next claim's bound.
  * Parameters as in {@link boundedCandidates}, then the probe flag (false: no row, without reading anything).
  */
-export function nextBound(conn: PostgresConnection, bound: readonly [string, string, string, string]): string {
-  const [level, at, id, probe] = bound;
+export function nextBound(conn: PostgresConnection, bound: BoundParams): string {
+  const { level, at, id, probe } = bound;
   return `SELECT n.enqueued_at AS bound_at, n.id AS bound_id FROM ${conn.t("pgqrs_messages")} n
        WHERE ${probe}::boolean AND n.queue_id = $1 AND n.archived_at IS NULL AND n.priority = ${level}::int
          AND (n.enqueued_at, n.id) >= (${at}::timestamptz, ${id}::bigint)

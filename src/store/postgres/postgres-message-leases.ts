@@ -8,7 +8,14 @@ import type { StoreBackend } from "../store.js";
 import type { PostgresConnection } from "./postgres-connection.js";
 import { createEnqueue } from "./postgres-enqueue.js";
 import { noLimits } from "./postgres-leased-insert.js";
-import { boundedCandidates, boundValues, createClaimBounds, nextBound, settleClaim } from "./postgres-claim-bound.js";
+import {
+  boundedCandidates,
+  boundParams,
+  boundValues,
+  createClaimBounds,
+  nextBound,
+  settleClaim,
+} from "./postgres-claim-bound.js";
 import { createClaimGate } from "./postgres-claim-gate.js";
 import { claimedReturning, toClaimedMessage } from "./postgres-claimed-rows.js";
 import { createOwnedMessageOps } from "./postgres-owned-messages.js";
@@ -30,6 +37,12 @@ export type MessageLeaseOps = Pick<
 export const asyncCommit = "sc AS MATERIALIZED (SELECT pg_catalog.set_config('synchronous_commit', 'off', true))";
 
 /**
+ * What a claim writes on each claimed row `m` (the same in every claim statement of this file and in
+ * `pgqrs_claim_limited`): one more read, the lease ($5 its end, $6 the worker) and the first claim's time ($2 now).
+ */
+const claimSet = `SET read_ct = m.read_ct + 1, vt = $5, consumer_worker_id = $6, dequeued_at = COALESCE(m.dequeued_at, $2)`;
+
+/**
  * The claim (see `dequeueSql`): $1 queue, $2 now, $3 maxReadCt, $4 limit, $5 lease end, $6 worker. Needs
  * {@link asyncCommit} in its WITH clause. `filter`: more conditions on the candidate rows (` AND …`, columns of the
  * candidate unqualified or as `c.`). Mirrored, with the limits, by `pgqrs_claim_limited` (migration 0013). Returns
@@ -46,10 +59,7 @@ export function claimUpdate(conn: PostgresConnection, filter = ""): string {
   // A message with a group key is claimable only as its group's head (see `groupHead`).
   // The limits guard (see `noLimits`) is uncorrelated: one probe per statement, not per row.
   return `UPDATE ${messages} m
-       SET read_ct = m.read_ct + 1,
-           vt = $5,
-           consumer_worker_id = $6,
-           dequeued_at = COALESCE(m.dequeued_at, $2)
+       ${claimSet}
       FROM sc
      WHERE m.id = ANY (ARRAY(
              SELECT c.id FROM ${messages} c
@@ -210,7 +220,7 @@ function createMessageClaimOps(conn: PostgresConnection): MessageClaimOps {
 function archiveThenClaim(conn: PostgresConnection, bounded = false): string {
   const messages = conn.t("pgqrs_messages");
   // Bounded (see postgres-claim-bound.ts): $8-$11 the bound; the next bound comes back on the first row.
-  const bound = ["$8", "$9", "$10", "$11"] as const;
+  const bound = boundParams(8);
   const rules = ` AND c.id <> ALL($7::bigint[])
          AND (SELECT pg_catalog.count(*) FROM a) >= 0
          AND ${groupHead(conn, "c")}
@@ -243,10 +253,7 @@ function archiveThenClaim(conn: PostgresConnection, bounded = false): string {
     c AS MATERIALIZED (${candidates}),
     u AS (
       UPDATE ${messages} m
-         SET read_ct = m.read_ct + 1,
-             vt = $5,
-             consumer_worker_id = $6,
-             dequeued_at = COALESCE(m.dequeued_at, $2)
+         ${claimSet}
         FROM c
        WHERE m.id = c.id
       RETURNING ${claimedReturning("m")})
@@ -264,16 +271,13 @@ const firstRowBound = `CASE WHEN pg_catalog.row_number() OVER () = 1 THEN (SELEC
  * Returns the claimed rows (a single row of NULLs when nothing was claimed), the next bound on the first row.
  */
 function boundedDequeue(conn: PostgresConnection): string {
-  const bound = ["$7", "$8", "$9", "$10"] as const;
+  const bound = boundParams(7);
   return `
     WITH ${asyncCommit},
     nb AS MATERIALIZED (${nextBound(conn, bound)}),
     u AS (
       UPDATE ${conn.t("pgqrs_messages")} m
-         SET read_ct = m.read_ct + 1,
-             vt = $5,
-             consumer_worker_id = $6,
-             dequeued_at = COALESCE(m.dequeued_at, $2)
+         ${claimSet}
         FROM sc
        WHERE m.id = ANY (ARRAY(${boundedCandidates(conn, bound, ` AND ${groupHead(conn, "c")} AND ${noLimits(conn, "$1")}`)}))
       RETURNING ${claimedReturning("m")})
