@@ -53,9 +53,9 @@ export async function openPollLoop(options: PollLoopOptions): Promise<PollLoop> 
   // The store clock's timers (real, or virtual in tests): loop time never reads Date.now or setTimeout.
   const timers = consumer.timers;
   const waker = createWaker(timers);
-  let statusChanged = false;
+  const pacing = createLoopPacing(options, waker);
   const unsubscribe = consumer.onStatusChange(() => {
-    statusChanged = true;
+    pacing.statusChanged();
     waker.wake();
   });
   // Enqueue notifications cut the idle wait short; polling stays the fallback.
@@ -108,9 +108,6 @@ export async function openPollLoop(options: PollLoopOptions): Promise<PollLoop> 
           drainedSinceShortClaim: hints.drained,
         })
       : undefined;
-  let lastCheck = timers.nowMs();
-  let lastMaintenance = timers.nowMs();
-  let consecutiveErrors = 0;
   const detach = () => {
     if (detached) return;
     detached = true;
@@ -130,6 +127,43 @@ export async function openPollLoop(options: PollLoopOptions): Promise<PollLoop> 
       options.at === undefined
         ? { batchSize: limit, vtSeconds: options.vtSeconds }
         : { batchSize: limit, vtSeconds: options.vtSeconds, at: options.at },
+    maintainIfDue: pacing.maintainIfDue,
+    checkStatusIfDue: pacing.checkStatusIfDue,
+    backOff: pacing.backOff,
+    succeeded: pacing.succeeded,
+    async stopLanes() {
+      handoffs?.end();
+      await lanes.stop();
+    },
+    detach,
+    async close() {
+      detach();
+      loopDone();
+      handoffs?.withdraw();
+      unsubscribe();
+      signal?.removeEventListener("abort", onAbort);
+      await stopListening?.().catch(() => undefined);
+    },
+  };
+}
+
+/** A loop's duties on loop time (see {@link PollLoop}): maintenance, status checks, back-off after errors. */
+interface LoopPacing extends Pick<PollLoop, "maintainIfDue" | "checkStatusIfDue" | "backOff" | "succeeded"> {
+  /** The worker's status changed here: the next {@link PollLoop.checkStatusIfDue} reads it. */
+  statusChanged(): void;
+}
+
+function createLoopPacing(options: PollLoopOptions, waker: Waker): LoopPacing {
+  const { consumer, signal } = options;
+  const timers = consumer.timers;
+  let statusChanged = false;
+  let lastCheck = timers.nowMs();
+  let lastMaintenance = timers.nowMs();
+  let consecutiveErrors = 0;
+  return {
+    statusChanged() {
+      statusChanged = true;
+    },
     async maintainIfDue() {
       if (options.maintenance === undefined || timers.nowMs() - lastMaintenance < options.maintenance.everyMs) return;
       lastMaintenance = timers.nowMs();
@@ -149,19 +183,6 @@ export async function openPollLoop(options: PollLoopOptions): Promise<PollLoop> 
     },
     succeeded() {
       consecutiveErrors = 0;
-    },
-    async stopLanes() {
-      handoffs?.end();
-      await lanes.stop();
-    },
-    detach,
-    async close() {
-      detach();
-      loopDone();
-      handoffs?.withdraw();
-      unsubscribe();
-      signal?.removeEventListener("abort", onAbort);
-      await stopListening?.().catch(() => undefined);
     },
   };
 }
