@@ -19,7 +19,7 @@ import type { MessageError, RetryOptions } from "../../queue-controls-types.js";
 import { deadLetteredAtOf } from "../dead-letters.js";
 import { toAttemptErrors } from "../step-attempt-errors.js";
 import type { Row } from "./postgres-connection.js";
-import { RUN } from "./postgres-columns.js";
+import { RUN_COLUMNS } from "../schema-columns.js";
 import { date, dateOrNull, json, num, numOrNull, textOrNull } from "./postgres-row-values.js";
 
 export { cols, prefixedRunColumns, primitiveCols } from "./postgres-columns.js";
@@ -28,7 +28,7 @@ export { byClaimOrder, countOf, page, perIdResult } from "./postgres-results.js"
 /** The run in a row whose run columns carry `prefix`; `null` when the row has none. */
 export function prefixedRun(r: Row, prefix: string): RunRecord | null {
   if (r[`${prefix}id`] === null || r[`${prefix}id`] === undefined) return null;
-  return toRun(Object.fromEntries(RUN.map((c) => [c, r[`${prefix}${c}`]])));
+  return toRun(Object.fromEntries(RUN_COLUMNS.map((c) => [c, r[`${prefix}${c}`]])));
 }
 
 export function toMessage(r: Row): QueueMessage {
