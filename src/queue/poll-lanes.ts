@@ -49,15 +49,21 @@ export const STALLED_WAIT_MS = 1_000;
  * wait behind handlers which turned slow are given back after {@link STALLED_WAIT_MS}, so a slow handler does not
  * hold messages other consumers could run.
  */
-export function createLanes(
-  consumer: Consumer,
-  options: PollLoopOptions,
-  acks: AckQueue,
-  concurrency: number,
-  prefetch: Prefetch,
-  onSettled: () => void,
-): Lanes {
-  return new PollLanes(consumer, options, acks, concurrency, prefetch, onSettled);
+export function createLanes(setup: LaneSetup): Lanes {
+  return new PollLanes(setup);
+}
+
+/** What {@link createLanes} runs units with. */
+export interface LaneSetup {
+  readonly consumer: Consumer;
+  readonly options: PollLoopOptions;
+  /** Where fully archived units' ids go, for the loop's next statement. */
+  readonly acks: AckQueue;
+  /** How many lanes at most (at least 1). */
+  readonly concurrency: number;
+  readonly prefetch: Prefetch;
+  /** Called after each unit settles (run or given back), so the loop can acknowledge and refill. */
+  readonly onSettled: () => void;
 }
 
 /** The lanes of {@link createLanes}; loop time is the store clock's (real or virtual). */
@@ -82,14 +88,7 @@ class PollLanes implements Lanes {
   readonly #onSettled: () => void;
   readonly #timers: Timers;
 
-  constructor(
-    consumer: Consumer,
-    options: PollLoopOptions,
-    acks: AckQueue,
-    concurrency: number,
-    prefetch: Prefetch,
-    onSettled: () => void,
-  ) {
+  constructor({ consumer, options, acks, concurrency, prefetch, onSettled }: LaneSetup) {
     this.#consumer = consumer;
     this.#options = options;
     this.#acks = acks;

@@ -92,7 +92,7 @@ export async function openPollLoop(options: PollLoopOptions): Promise<PollLoop> 
   // Claimed units wait here for a lane (one per concurrency slot). A lane that finishes a unit starts the next
   // one without waiting for the loop's round trip, so with prefetch the handlers and the database overlap.
   const prefetch = createPrefetch(options.prefetch ?? 0, options.vtSeconds);
-  const lanes = createLanes(consumer, options, acks, concurrency, prefetch, () => waker.wake());
+  const lanes = createLanes({ consumer, options, acks, concurrency, prefetch, onSettled: () => waker.wake() });
   // Handoffs: while the queue is drained (the last claim came back short and no enqueue was hinted since) and a
   // slot is free, this store's producers insert single messages already leased to this consumer and hand them
   // over, so they start without a claim.
