@@ -46,7 +46,10 @@ export interface QueueRecord extends QueueSettings {
   createdAt: Date;
 }
 
-/** A message row. `payload` is the parsed JSON value the producer enqueued. */
+/**
+ * A message row. `payload` is the parsed JSON value the producer enqueued.
+ * @typeParam T - The payload's type (`unknown` unless a typed queue or a type argument says).
+ */
 export interface QueueMessage<T = unknown> {
   /** Message id (database-assigned, increasing; kept by a dead-letter replay). */
   id: number;

@@ -35,7 +35,10 @@ export interface DefineQueueOptions extends QueueSettingsOptions {
   create?: boolean;
 }
 
-/** A queue with a payload type, from {@link defineQueue}. Every method takes the store to work in. */
+/**
+ * A queue with a payload type, from {@link defineQueue}. Every method takes the store to work in.
+ * @typeParam T - The queue's payload type, checked on enqueue and given to handlers.
+ */
 export class QueueDefinition<T> {
   /** The queue's name. */
   readonly name: string;

@@ -31,6 +31,7 @@ export type BatchHandler<T = unknown> = (
 /**
  * `pgqrs.dequeue()`: claim messages from a queue, once (`fetchOne`, `fetchAll`, `poll`) or in a loop
  * (`handle(fn).poll(store)`).
+ * @typeParam T - The messages' payload type (the JSON value as parsed; `unknown` unless a typed queue or a type argument says).
  */
 export class DequeueBuilder<T = unknown> {
   #queueName: string | undefined;

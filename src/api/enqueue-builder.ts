@@ -7,6 +7,7 @@ import type { Store } from "./pgqrs-store.js";
 /**
  * `pgqrs.enqueue()`: `.message(p)` or `.messages([…])`, `.to(queue)` or `.worker(producer)`, optional
  * `.delay(seconds)` / `.at(time)`, then `.execute(store)` → the new message ids in order. Always one insert.
+ * @typeParam T - The payload type of the messages enqueued (`unknown` unless a typed queue says).
  */
 export class EnqueueBuilder<T = unknown> {
   #payloads: T[] | undefined;

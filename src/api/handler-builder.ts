@@ -10,7 +10,10 @@ import type { BatchHandler, DequeueBuilder, MessageHandler } from "./dequeue-bui
 import { batchContext, messageContext } from "./handler-context.js";
 import type { Store } from "./pgqrs-store.js";
 
-/** A dequeue builder with a handler: `execute(store)` handles one claim, `poll(store)` loops. */
+/**
+ * A dequeue builder with a handler: `execute(store)` handles one claim, `poll(store)` loops.
+ * @typeParam T - The messages' payload type (the JSON value as parsed; `unknown` unless a typed queue or a type argument says).
+ */
 export class HandlerBuilder<T = unknown> {
   readonly #source: DequeueBuilder<T>;
   readonly #single: MessageHandler<T> | undefined;

@@ -17,7 +17,10 @@ import type { MessageContext } from "./handler-context.js";
  */
 export type QueueConsumer<T> = TypedClaims<T> & Consumer;
 
-/** The claims of a {@link QueueConsumer}, typed by the queue's payload. */
+/**
+ * The claims of a {@link QueueConsumer}, typed by the queue's payload.
+ * @typeParam T - The queue's payload type.
+ */
 export interface TypedClaims<T> {
   /** Claim up to `batchSize` messages, oldest first, in one statement (see `Consumer.dequeue`). */
   dequeue(options?: DequeueOptions): Promise<QueueMessage<T>[]>;
@@ -106,7 +109,10 @@ export function workerLoop<T>(handler: unknown, options: QueueWorkerOptions): De
   return builder;
 }
 
-/** A running worker of a typed queue. Stop it with {@link stop}, its `signal`, or `consumer.interrupt()`. */
+/**
+ * A running worker of a typed queue. Stop it with {@link stop}, its `signal`, or `consumer.interrupt()`.
+ * @typeParam T - The queue's payload type.
+ */
 export class QueueWorker<T> {
   /** The worker's registered consumer. */
   readonly consumer: QueueConsumer<T>;

@@ -17,6 +17,7 @@ export type RunOutputOf<M> = M extends TriggerControls<infer Output> ? Output : 
 /**
  * `pgqrs.run().message(m).store(s)`: the run of a trigger message. `Output`: the type `get()` and `result()`
  * resolve with, taken from a typed trigger message (default `unknown`).
+ * @typeParam Output - The workflow's output type (`unknown` unless the trigger message is typed).
  */
 export class RunBuilder<Output = unknown> {
   #message: QueueMessage | undefined;

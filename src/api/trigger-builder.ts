@@ -9,7 +9,11 @@ import { triggerPayload } from "../workflow/workflow-versions.js";
 import type { Store } from "./pgqrs-store.js";
 import { type TriggerMessage, triggerMessage } from "./trigger-message.js";
 
-/** What {@link TriggerBuilder.start} resolves with. */
+/**
+ * What {@link TriggerBuilder.start} resolves with.
+ * @typeParam Input - The workflow's input type.
+ * @typeParam Output - The workflow's output type.
+ */
 export interface StartedTrigger<Input, Output> {
   /** The trigger message, with its run's controls. */
   message: TriggerMessage<Input, Output>;
@@ -19,7 +23,11 @@ export interface StartedTrigger<Input, Output> {
   created: boolean;
 }
 
-/** Enqueues a workflow trigger. */
+/**
+ * Enqueues a workflow trigger.
+ * @typeParam Input - The workflow's input type (the trigger's payload).
+ * @typeParam Output - The workflow's output type.
+ */
 export class TriggerBuilder<Input = unknown, Output = unknown> {
   readonly #name: string;
   readonly #input: Input;

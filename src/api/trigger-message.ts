@@ -10,7 +10,10 @@ import { type ResultOptions, waitForResult } from "../workflow/run-result.js";
 import { runForMessage } from "../workflow/workflow-handler.js";
 import type { Store } from "./pgqrs-store.js";
 
-/** The controls of a triggered run, on its trigger message. */
+/**
+ * The controls of a triggered run, on its trigger message.
+ * @typeParam Output - The workflow's output type.
+ */
 export interface TriggerControls<Output> {
   /**
    * The run's id. The run is created (QUEUED) if no worker has picked the message up yet, as

@@ -19,6 +19,8 @@ export { TriggerBuilder } from "./trigger-builder.js";
 /**
  * `pgqrs.workflow()` / `pgqrs.workflow(name)`: create, trigger, serve, inspect and cancel a workflow.
  * Serving (`poll`) needs a definition (`.name(def)`); the rest only needs the name.
+ * @typeParam Input - The workflow's input type (taken from the definition given to `.name`).
+ * @typeParam Output - The workflow's output type.
  */
 export class WorkflowBuilder<Input = unknown, Output = unknown> {
   #name: string | undefined;

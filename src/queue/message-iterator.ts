@@ -61,6 +61,7 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
  *   once, so nothing stays leased; to stop after handling a message, archive it yourself before `break`;
  * - an aborted signal or an interrupted worker ends the iteration (`done`); the worker is `polling` while the
  *   iteration runs, `ready` after (`suspended` after an interrupt).
+ * @typeParam T - The messages' payload type (the JSON value as parsed; `unknown` unless a typed queue or a type argument says).
  */
 export class MessageIterator<T = unknown> implements AsyncIterableIterator<QueueMessage<T>> {
   readonly #consumer: Consumer;

@@ -8,7 +8,11 @@ import { assertVersion } from "./workflow-versions.js";
 /** A workflow function: receives its run and the trigger input, returns the output. */
 export type WorkflowFn<Input, Output> = (run: Run, input: Input) => Promise<Output>;
 
-/** A workflow definition as a value (pgqrs's `#[pgqrs_workflow]` / `@workflow`). */
+/**
+ * A workflow definition as a value (pgqrs's `#[pgqrs_workflow]` / `@workflow`).
+ * @typeParam Input - The input a trigger gives the workflow function.
+ * @typeParam Output - What the workflow function returns (a run's output).
+ */
 export interface WorkflowDefinition<Input = unknown, Output = unknown> {
   /** The workflow's name, also its trigger queue's name. */
   readonly name: string;

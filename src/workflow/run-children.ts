@@ -18,7 +18,10 @@ export interface StartChildOptions {
   idempotencyKey?: string;
 }
 
-/** A child run started by `run.startChild`. */
+/**
+ * A child run started by `run.startChild`.
+ * @typeParam Output - The child workflow's output type.
+ */
 export interface ChildRunHandle<Output = unknown> {
   /** The child's run id. */
   readonly runId: number;
