@@ -15,7 +15,16 @@ if [ -z "${PGQRS_TEST_DSN:-}" ]; then
   eval "$(bash scripts/start-postgres.sh)"
   started_pg="${PGQRS_PG_STARTED:-0}"
 fi
-cleanup() { if [ "$started_pg" = 1 ]; then bash scripts/stop-postgres.sh || true; fi; }
+# Every temporary file of the run (SQLite files, fixtures, the child processes' own) goes under one directory,
+# removed when the run ends, so repeated runs do not fill the machine's temp directory. World-writable and sticky
+# like /tmp, so the database servers the tests start can use what the tests make there.
+run_tmp="$(mktemp -d "${TMPDIR:-/tmp}/pgqrs-tests-XXXXXX")"
+chmod 1777 "$run_tmp"
+export TMPDIR="$run_tmp"
+cleanup() {
+  if [ "$started_pg" = 1 ]; then bash scripts/stop-postgres.sh || true; fi
+  rm -rf "$run_tmp"
+}
 trap cleanup EXIT
 
 echo "== tests (PostgreSQL at ${PGQRS_TEST_DSN}, SQLite files under ${TMPDIR:-/tmp})"
