@@ -4,7 +4,13 @@ import { fileURLToPath } from "node:url";
 import * as pgqrs from "../index.js";
 import type { Admin, Config, Store } from "../index.js";
 import { EXIT, UsageError } from "./cli-errors.js";
-import { type CommandContext, type CommandSpec, GLOBAL_FLAGS } from "./command.js";
+import {
+  type CommandContext,
+  type CommandResult,
+  type CommandSpec,
+  GLOBAL_FLAGS,
+  type ParsedFlags,
+} from "./command.js";
 import { COMMANDS, topLevelNames } from "./commands/registry.js";
 import { formatError, givenDsns, scrubErrorText } from "./format-error.js";
 import { commandHelp, groupHelp, mainHelp } from "./help.js";
@@ -64,44 +70,81 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const switches = end === -1 ? argv : argv.slice(0, end);
   const json = switches.includes("--json");
   const verbose = switches.includes("--verbose");
-  let store: Store | undefined;
-  let config: Config | undefined;
+  const session = new CommandSession(io);
   /** The command being run, for the help an error's next step points at. */
   let command: string | undefined;
   try {
-    if (argv.length === 0) {
-      io.err.write(`${mainHelp()}\n`);
-      return EXIT.usage;
-    }
-    if (argv[0] === "--version" || argv[0] === "-V") {
-      io.out.write(`${await version()}\n`);
-      return EXIT.ok;
-    }
-    if (argv[0] === "help") return help(argv.slice(1), io);
+    const early = await answeredWithoutCommand(argv, io);
+    if (early !== undefined) return early;
     const { spec, group, rest } = locate(argv);
     command = spec?.name ?? group;
-    const wantsHelp = rest.includes("--help") || rest.includes("-h");
-    if (spec === undefined) {
-      if (group !== undefined) {
-        if (wantsHelp) {
-          io.out.write(`${groupHelp(group)}\n`);
-          return EXIT.ok;
-        }
-        throw new UsageError(`'${group}' needs a command.\n\n${groupHelp(group)}`);
-      }
-      if (wantsHelp) {
-        io.out.write(`${mainHelp()}\n`);
-        return EXIT.ok;
-      }
-      throw new UsageError("no command given");
-    }
+    if (spec === undefined) return groupOrMainHelp(group, rest, io);
     const { args, flags } = parseCommandArgs(spec, rest);
     if (flags.bool("help")) {
       io.out.write(`${commandHelp(spec)}\n`);
       return EXIT.ok;
     }
-    const getConfig = (): Config => {
-      config ??= resolveConfig({
+    const result = await spec.run(session.context(spec, args, flags, json, verbose));
+    if (result !== undefined && !result.printed) printResult(result, json, io);
+    return result?.exitCode ?? EXIT.ok;
+  } catch (err) {
+    return reportError(err, { argv, io, json, verbose, command, config: session.resolved });
+  } finally {
+    await session.close();
+  }
+}
+
+/** No arguments, `--version` or `help …`: the exit code once answered; `undefined` when a command follows. */
+async function answeredWithoutCommand(argv: readonly string[], io: CliIo): Promise<number | undefined> {
+  if (argv.length === 0) {
+    io.err.write(`${mainHelp()}\n`);
+    return EXIT.usage;
+  }
+  if (argv[0] === "--version" || argv[0] === "-V") {
+    io.out.write(`${await version()}\n`);
+    return EXIT.ok;
+  }
+  if (argv[0] === "help") return help(argv.slice(1), io);
+  return undefined;
+}
+
+/** A group named without its command, or no command at all: the help asked for, or a usage error. */
+function groupOrMainHelp(group: string | undefined, rest: readonly string[], io: CliIo): number {
+  const wantsHelp = rest.includes("--help") || rest.includes("-h");
+  if (group !== undefined) {
+    if (!wantsHelp) throw new UsageError(`'${group}' needs a command.\n\n${groupHelp(group)}`);
+    io.out.write(`${groupHelp(group)}\n`);
+    return EXIT.ok;
+  }
+  if (!wantsHelp) throw new UsageError("no command given");
+  io.out.write(`${mainHelp()}\n`);
+  return EXIT.ok;
+}
+
+/**
+ * What one command may use, each opened on first use: its configuration (flags, environment, config file), its
+ * store and its admin. The store is closed by {@link close}.
+ */
+class CommandSession {
+  readonly #io: CliIo;
+  #config: Config | undefined;
+  #store: Store | undefined;
+  #admin: Admin | undefined;
+
+  constructor(io: CliIo) {
+    this.#io = io;
+  }
+
+  /** The configuration once resolved (for masking its DSNs in an error), else `undefined`. */
+  get resolved(): Config | undefined {
+    return this.#config;
+  }
+
+  /** The context `spec` runs with. */
+  context(spec: CommandSpec, args: string[], flags: ParsedFlags, json: boolean, verbose: boolean): CommandContext {
+    const io = this.#io;
+    const config = (): Config => {
+      this.#config ??= resolveConfig({
         dsn: flags.string("dsn"),
         schema: flags.string("schema"),
         configFile: flags.string("config"),
@@ -109,53 +152,60 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         cwd: io.cwd,
         ...(spec.name === "demo" ? { defaultDsn: "sqlite://./pgqrs-demo.db" } : {}),
       });
-      return config;
+      return this.#config;
     };
-    let admin: Admin | undefined;
-    const getStore = async (): Promise<Store> => {
-      store ??= await pgqrs.connectWithConfig(getConfig());
-      return store;
+    const store = async (): Promise<Store> => {
+      this.#store ??= await pgqrs.connectWithConfig(config());
+      return this.#store;
     };
-    const ctx: CommandContext = {
-      args,
-      flags,
-      json,
-      verbose,
-      config: getConfig,
-      store: getStore,
-      admin: async () => {
-        admin ??= pgqrs.admin(await getStore());
-        return admin;
-      },
-      out: io.out,
-      err: io.err,
+    const admin = async (): Promise<Admin> => {
+      this.#admin ??= pgqrs.admin(await store());
+      return this.#admin;
     };
-    const result = await spec.run(ctx);
-    if (result !== undefined && !result.printed) {
-      if (json) io.out.write(`${toJson(result.data)}\n`);
-      else if (result.human !== "") {
-        const text = escapeControls(result.human, { keepNewlines: true });
-        io.out.write(`${colourEnabled(io.out, io.env) ? colourHuman(text) : text}\n`);
-      }
-    }
-    return result?.exitCode ?? EXIT.ok;
-  } catch (err) {
-    const dsns = [config?.dsn, config?.listenDsn, ...givenDsns(argv, io.env)];
-    const { code, message, exit } = formatError(err, dsns, command);
-    if (json) io.out.write(`${toJson({ error: { code, message } })}\n`);
-    else {
-      io.err.write(`${colourEnabled(io.err, io.env) ? colourErrorPrefix("pgqrs:") : "pgqrs:"} ${message}\n`);
-      if (err instanceof UsageError && !message.includes("\n")) {
-        io.err.write(`Run 'pgqrs ${err.command ?? ""}${err.command ? " " : ""}--help' for usage.\n`);
-      }
-    }
-    if (verbose && err instanceof Error && !(err instanceof UsageError)) {
-      io.err.write(`${scrubErrorText(verboseTrace(err), dsns)}\n`);
-    }
-    return exit;
-  } finally {
-    await store?.close().catch(() => undefined);
+    return { args, flags, json, verbose, config, store, admin, out: io.out, err: io.err };
   }
+
+  /** Close the store if one was opened (an error closing it is not the command's). */
+  async close(): Promise<void> {
+    await this.#store?.close().catch(() => undefined);
+  }
+}
+
+/** A command's result, as JSON or as (coloured when the terminal takes it) text. */
+function printResult(result: CommandResult, json: boolean, io: CliIo): void {
+  if (json) io.out.write(`${toJson(result.data)}\n`);
+  else if (result.human !== "") {
+    const text = escapeControls(result.human, { keepNewlines: true });
+    io.out.write(`${colourEnabled(io.out, io.env) ? colourHuman(text) : text}\n`);
+  }
+}
+
+/** An error, as JSON or as text with its next step (and its trace with `--verbose`); returns the exit code. */
+function reportError(
+  err: unknown,
+  at: {
+    argv: readonly string[];
+    io: CliIo;
+    json: boolean;
+    verbose: boolean;
+    command: string | undefined;
+    config: Config | undefined;
+  },
+): number {
+  const { io } = at;
+  const dsns = [at.config?.dsn, at.config?.listenDsn, ...givenDsns(at.argv, io.env)];
+  const { code, message, exit } = formatError(err, dsns, at.command);
+  if (at.json) io.out.write(`${toJson({ error: { code, message } })}\n`);
+  else {
+    io.err.write(`${colourEnabled(io.err, io.env) ? colourErrorPrefix("pgqrs:") : "pgqrs:"} ${message}\n`);
+    if (err instanceof UsageError && !message.includes("\n")) {
+      io.err.write(`Run 'pgqrs ${err.command ?? ""}${err.command ? " " : ""}--help' for usage.\n`);
+    }
+  }
+  if (at.verbose && err instanceof Error && !(err instanceof UsageError)) {
+    io.err.write(`${scrubErrorText(verboseTrace(err), dsns)}\n`);
+  }
+  return exit;
 }
 
 function help(words: string[], io: CliIo): number {
