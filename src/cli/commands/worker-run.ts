@@ -1,20 +1,12 @@
-import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as pgqrs from "../../index.js";
-import type {
-  Consumer,
-  MessageContext,
-  MessageHandler,
-  PollLoopEnd,
-  QueueMessage,
-  WorkflowDefinition,
-} from "../../index.js";
-import type { RetryOptions } from "../../queue-controls-types.js";
+import type { MessageHandler, WorkflowDefinition } from "../../index.js";
 import { UsageError } from "../cli-errors.js";
 import type { CommandSpec } from "../command.js";
 import { escapeControls } from "../output.js";
 import { loopRetryOptions, RETRY_FLAGS } from "./queue-settings-flags.js";
+import { WorkerRunSession } from "./worker-run-session.js";
 
 /** What a user module offers: its exported workflow definitions and queue handlers. */
 export interface WorkerModule {
@@ -98,114 +90,21 @@ export const workerRunCommand: CommandSpec = {
     const retry = loopRetryOptions(ctx.flags, "worker run");
     const mod = await loadWorkerModule(path, process.cwd());
     const store = await ctx.store();
-    const log = (line: string) => {
+    const session = new WorkerRunSession(store, concurrency, (line) => {
       if (!ctx.json) ctx.err.write(`${new Date().toISOString()} ${escapeControls(line)}\n`);
-    };
-    const onError = (err: unknown) => log(`error: ${err instanceof Error ? err.message : String(err)}`);
-    const consumers: Consumer[] = [];
-    const loops: Promise<PollLoopEnd>[] = [];
-    const counts = new Map<string, number>();
-    const name = (what: string) => `${hostname()}-${process.pid}-${what}`;
-    let stopping = false;
-    // A worker suspended by an operator (`pgqrs worker suspend`) ends its loop; wait for `resume` and serve again.
-    const serve = async (consumer: Consumer, start: () => Promise<PollLoopEnd>): Promise<PollLoopEnd> => {
-      while (true) {
-        try {
-          return await start();
-        } catch (err) {
-          if (stopping) return "interrupted";
-          if (!pgqrs.isPgqrsError(err, "SUSPENDED") || err.details.reason !== "worker suspended") throw err;
-          log(`worker ${consumer.id} suspended; waiting for \`pgqrs worker resume ${consumer.id}\``);
-          let status = await consumer.status();
-          while (!stopping && status === "suspended") {
-            await new Promise((r) => setTimeout(r, 250));
-            status = await consumer.status();
-          }
-          if (stopping || status === "stopped") return "interrupted";
-          log(`worker ${consumer.id} resumed`);
-        }
-      }
-    };
-    for (const def of mod.workflows) {
-      await pgqrs.workflow().name(def).create(store);
-      const consumer = await pgqrs.consumer(name(def.name), def.name).create(store);
-      consumers.push(consumer);
-      loops.push(
-        serve(consumer, () =>
-          pgqrs.workflow().name(def).consumer(consumer).concurrency(concurrency).onError(onError).poll(store),
-        ),
-      );
-      log(`serving workflow '${def.name}' as worker ${consumer.id} (concurrency ${concurrency})`);
-    }
-    for (const [queue, handler] of mod.handlers) {
-      const consumer = await pgqrs.consumer(name(queue), queue).create(store);
-      consumers.push(consumer);
-      const counted = async (m: QueueMessage, context: MessageContext) => {
-        await handler(m, context);
-        counts.set(queue, (counts.get(queue) ?? 0) + 1);
-      };
-      loops.push(
-        serve(consumer, () => {
-          const loop = pgqrs.dequeue().worker(consumer).concurrency(concurrency).onError(onError);
-          return (retry === undefined ? loop : loop.retry(retry)).handle(counted).poll(store);
-        }),
-      );
-      log(`serving queue '${queue}' as worker ${consumer.id} (concurrency ${concurrency}${retryNote(retry)})`);
-    }
-    log(`ready on ${store.backendName()} (${pgqrs.maskDsn(store.config.dsn)}); Ctrl-C or SIGTERM stops cleanly`);
-
-    const stop = (signal: string) => {
-      if (stopping) {
-        log(`${signal} again: exiting now`);
-        process.exit(130);
-      }
-      stopping = true;
-      log(`${signal}: finishing in-flight work…`);
-      for (const c of consumers) void c.interrupt().catch(() => undefined);
-    };
-    const onInt = () => stop("SIGINT");
-    const onTerm = () => stop("SIGTERM");
-    process.on("SIGINT", onInt);
-    process.on("SIGTERM", onTerm);
-    const ends = await Promise.allSettled(loops);
-    process.off("SIGINT", onInt);
-    process.off("SIGTERM", onTerm);
-    const stopped: number[] = [];
-    for (const c of consumers) {
-      try {
-        await c.releaseMessages(await heldIds(store, c.id));
-        if ((await c.status()) !== "suspended") await c.suspend().catch(() => undefined);
-        await c.shutdown();
-        stopped.push(c.id);
-      } catch (err) {
-        onError(err);
-      }
-    }
-    const failed = ends.filter((e) => e.status === "rejected");
-    for (const f of failed) onError((f as PromiseRejectedResult).reason);
-    log(`stopped ${stopped.length} worker(s)`);
+    });
+    for (const def of mod.workflows) await session.serveWorkflow(def);
+    for (const [queue, handler] of mod.handlers) await session.serveQueue(queue, handler, retry);
+    const where = `${store.backendName()} (${pgqrs.maskDsn(store.config.dsn)})`;
+    session.log(`ready on ${where}; Ctrl-C or SIGTERM stops cleanly`);
+    const { stopped, handled, reason, failed } = await session.untilStopped();
     return {
-      data: { stopped, handled: Object.fromEntries(counts), reason: stopping ? "signal" : "interrupted" },
+      data: { stopped, handled, reason },
       human: `Stopped worker(s) ${stopped.join(", ")}.`,
-      ...(failed.length > 0 && !stopping ? { exitCode: 1 } : {}),
+      ...(failed > 0 && reason !== "signal" ? { exitCode: 1 } : {}),
     };
   },
 };
-
-/** Ids of the unarchived messages a worker still holds (normally none after its loop ended). */
-async function heldIds(store: pgqrs.Store, workerId: number): Promise<number[]> {
-  const held = await store.tables().messages().list({ consumerWorkerId: workerId, state: "active", limit: 10_000 });
-  const now = store.clock.now();
-  return held.filter((m) => m.vt > now).map((m) => m.id);
-}
-
-/** `, retry base 200 ms factor 3 …` for the start line, when the flags override the queues' policies. */
-function retryNote(retry: RetryOptions | undefined): string {
-  if (retry === undefined) return "";
-  return `, retry ${Object.entries(retry)
-    .map(([k, v]) => `${k} ${String(v)}`)
-    .join(" ")}`;
-}
 
 /**
  * How to run a TypeScript module, when `path` is one Node could not load (ERR_UNKNOWN_FILE_EXTENSION: this Node
