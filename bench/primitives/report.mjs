@@ -121,8 +121,8 @@ export function primitivesMarkdown(p) {
       "send to `recv` returning (median: the claim, the replayed `recv`'s step row, the receive);",
       `${wakes.map((r) => r.over100Ms).join(", ")} of ${r0.count} samples took over 100 ms. The path holds two durable commits (the send's and`,
       `the receive's) besides round trips: a durable single-row INSERT from node-postgres took p50 ${f2(w("commitP50"))} ms on this`,
-      "database in the same scenario. The `send` call itself returns later than the wake: after its statement it looks",
-      "up the run and its workflow to signal consumers in its own process.",
+      "database in the same scenario. The sending store has no consumer, so the `send` call returns after its one",
+      "statement (a store whose consumers listen also looks up the run, and once per workflow its queue, to wake them).",
       "",
     );
   }

@@ -32,6 +32,8 @@ export interface HandoffOffer {
 }
 
 export interface EnqueueSignals {
+  /** Whether any consumer of this store listens for signals (of any queue) now. */
+  readonly listening: boolean;
   /** Messages of `queueId` became visible. */
   signal(queueId: number): void;
   /** Call `onEnqueue` on every signal of `queueId`; returns the unsubscribe function. */
@@ -46,6 +48,9 @@ export function createEnqueueSignals(): EnqueueSignals {
   const subscribers = new Map<number, Set<() => void>>();
   const offers = new Map<number, Set<HandoffOffer>>();
   return {
+    get listening() {
+      return subscribers.size > 0;
+    },
     signal(queueId) {
       const set = subscribers.get(queueId);
       if (set !== undefined) for (const fn of [...set]) fn();

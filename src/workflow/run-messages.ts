@@ -56,10 +56,32 @@ export async function sendMessage(
  * it from the database's notification, or their next poll on SQLite).
  */
 export async function signalRunQueue(ctx: EngineContext, runId: number): Promise<void> {
+  // No consumer of this store listens: nothing to look up.
+  if (!ctx.enqueueSignals.listening) return;
   const run = await ctx.backend.getRun(runId);
   if (run === null) return;
-  const wf = await ctx.backend.getWorkflowById(run.workflowId);
-  if (wf !== null) ctx.enqueueSignals.signal(wf.queueId);
+  const queueId = await workflowQueueId(ctx, run.workflowId);
+  if (queueId !== null) ctx.enqueueSignals.signal(queueId);
+}
+
+/** Workflow id → its queue's id, per store: a workflow keeps its queue for life (a new one gets a new id). */
+const workflowQueues = new WeakMap<EngineContext, Map<number, number>>();
+
+/** Most workflows remembered per store; past it the memory starts over. */
+const MAX_REMEMBERED_WORKFLOWS = 10_000;
+
+async function workflowQueueId(ctx: EngineContext, workflowId: number): Promise<number | null> {
+  let known = workflowQueues.get(ctx);
+  const queueId = known?.get(workflowId);
+  if (queueId !== undefined) return queueId;
+  const wf = await ctx.backend.getWorkflowById(workflowId);
+  if (wf === null) return null;
+  if (known === undefined || known.size >= MAX_REMEMBERED_WORKFLOWS) {
+    known = new Map();
+    workflowQueues.set(ctx, known);
+  }
+  known.set(workflowId, wf.queueId);
+  return wf.queueId;
 }
 
 /** `run.send`: {@link sendMessage} done once per operation name, however often the run is replayed. */
