@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import type { StoreBackend } from "../../src/store/store.js";
 import { signalRunQueue } from "../../src/workflow/run-messages.js";
-import { BACKENDS } from "../support/backends.js";
+import { EVERY_BACKEND } from "../support/backends.js";
 import { openTestStore } from "../support/stores.js";
 
 /** Count the backend's run and workflow reads from here on (the real calls, counted). */
@@ -25,7 +25,7 @@ function countReads(backend: StoreBackend): { getRun: number; getWorkflowById: n
   return counts;
 }
 
-describe.each(BACKENDS)("signalRunQueue on %s", (backend) => {
+describe.each(EVERY_BACKEND)("signalRunQueue on %s", (backend) => {
   it("reads nothing when no consumer of the store listens, and the workflow's queue once when one does", async () => {
     const { store } = await openTestStore(backend);
     const def = pgqrs.defineWorkflow({ name: "signalled" }, async (_run, input: number) => input);
