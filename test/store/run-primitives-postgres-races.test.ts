@@ -1,13 +1,15 @@
 /**
  * The workflow primitives on PostgreSQL where another connection matters (issue 15): no wake-up is lost when a waker
  * races a suspension, either one holding its row locks first (a raw client takes the suspension's locks by hand), and
- * concurrent sends with one key write one message. The store and the shared setups are in
+ * concurrent sends with one key write one message, and a keyed trigger meeting an uncommitted trigger of its key
+ * answers with that one's run. The store and the shared setups are in
  * run-primitives-postgres-support.ts; the contract both backends share is in run-primitives-contract-*.test.ts.
  */
 import type pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { StoreBackend } from "../../src/store/store.js";
 import type { RunRecord } from "../../src/types.js";
+import { uniqueName } from "../support/backends.js";
 import { HOUR, usePrimitivesSchema } from "./run-primitives-postgres-support.js";
 
 const fx = usePrimitivesSchema();
@@ -130,5 +132,41 @@ describe("workflow primitives on PostgreSQL", () => {
     expect(new Set(all.map((r) => r.message.id)).size).toBe(1);
     expect(all.filter((r) => r.created).length).toBe(1);
     expect((await b.listRunMessages({ runId: run.id })).length).toBe(1);
+  });
+
+  it("a keyed trigger racing an uncommitted trigger with its key returns that run once it commits, writing nothing", async () => {
+    const wf = await b.createWorkflow({ name: uniqueName("wf"), now: t() });
+    const c = await raw();
+    // Another trigger of the key, by hand: its message and run inserted, not yet committed.
+    await c.query("BEGIN");
+    const { rows } = await c.query(
+      `WITH m AS (INSERT INTO ${q}.pgqrs_messages (queue_id, payload, read_ct, enqueued_at, vt)
+                  VALUES ($1, '{"input":0}', 0, $2, $2) RETURNING id)
+       INSERT INTO ${q}.pgqrs_workflow_runs (workflow_id, message_id, status, input, created_at, updated_at,
+                                              idempotency_key)
+       SELECT $3, m.id, 'QUEUED', '{"input":0}', $2, $2, 'k' FROM m RETURNING id, message_id`,
+      [wf.queueId, t(), wf.id],
+    );
+    const other = rows[0] as { id: string; message_id: string };
+    const trigger = b.triggerRun({
+      workflowName: wf.name,
+      payload: '{"input":1}',
+      idempotencyKey: "k",
+      parentRunId: null,
+      now: t(5),
+    });
+    // The trigger's run insert waits on the key's unique index for the other transaction.
+    await blockedOn(c);
+    await c.query("COMMIT");
+    const got = await trigger;
+    expect(got.created).toBe(false);
+    expect(got.run.id).toBe(Number(other.id));
+    expect(got.message.id).toBe(Number(other.message_id));
+    const counts = await c.query(
+      `SELECT (SELECT count(*)::int FROM ${q}.pgqrs_messages WHERE queue_id = $1) AS messages,
+              (SELECT count(*)::int FROM ${q}.pgqrs_workflow_runs WHERE workflow_id = $2) AS runs`,
+      [wf.queueId, wf.id],
+    );
+    expect(counts.rows[0]).toEqual({ messages: 1, runs: 1 });
   });
 });

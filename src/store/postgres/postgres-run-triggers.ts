@@ -4,13 +4,14 @@ import { workflowNotCreated } from "../../workflow-not-created.js";
 import type { QueueMessage, RunRecord } from "../../types.js";
 import type { RunPrimitiveOps, TriggerRunParams } from "../run-primitives.js";
 import type { PostgresConnection, Queryable, Row } from "./postgres-connection.js";
+import { isUniqueViolation } from "./postgres-errors.js";
 import { enqueueChannel } from "./postgres-listener.js";
 import { cols, prefixedRun, prefixedRunColumns, toMessage } from "./postgres-rows.js";
 
 export type RunTriggerOps = Pick<RunPrimitiveOps, "triggerRun">;
 
-/** Thrown inside the keyed trigger's transaction to roll back a message whose run lost the key to another. */
-class KeyTaken extends Error {}
+/** The unique index of a workflow's trigger keys (`pgqrs_workflow_runs (workflow_id, idempotency_key)`). */
+const KEY_INDEX = "idx_pgqrs_workflow_runs_idempotency";
 
 /** Attempts of a keyed trigger whose key's first run disappeared between the conflict and the read. */
 const TRIGGER_ATTEMPTS = 3;
@@ -22,8 +23,9 @@ export function createRunTriggerOps(conn: PostgresConnection): RunTriggerOps {
 
   // The message, its run and the queue's notification (as an enqueue's, without origin) in one statement; with a
   // key already used (as this statement's snapshot shows) nothing is inserted and the first trigger comes back.
-  // A key taken by a transaction committing after the snapshot makes the run insert conflict (after waiting for
-  // that transaction): the caller then rolls the message back.
+  // A key taken by a transaction committing after the snapshot makes the run insert fail on the key's unique index
+  // (after waiting for that transaction): the statement, message and notification included, writes nothing, and
+  // the caller reads the first trigger. So a keyed trigger is one round trip too, with no transaction around it.
   const triggerSql = `
     WITH wf AS (SELECT id, queue_id FROM ${workflows} WHERE name OPERATOR(pg_catalog.=) $1),
     old AS (
@@ -37,7 +39,6 @@ export function createRunTriggerOps(conn: PostgresConnection): RunTriggerOps {
       INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, parent_run_id,
                            idempotency_key, version)
       SELECT wf.id, m.id, 'QUEUED', m.payload, $5, $5, $4, $3, (m.payload OPERATOR(pg_catalog.->>) 'version') FROM m CROSS JOIN wf
-      ON CONFLICT (workflow_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING ${cols.run()})
     SELECT (SELECT pg_catalog.count(*) FROM wf) AS workflows, (SELECT id FROM old) AS old_run_id,
            ${cols.message("m")}, ${prefixedRunColumns("r", "run__")},
@@ -66,7 +67,8 @@ export function createRunTriggerOps(conn: PostgresConnection): RunTriggerOps {
     if (row === undefined || Number(row.workflows) === 0) throw notFound(p.workflowName);
     const run = prefixedRun(row, "run__");
     if (run !== null) return { message: toMessage(row), run, created: true };
-    if (row.id !== null && row.id !== undefined) throw new KeyTaken();
+    if (row.id !== null && row.id !== undefined)
+      throw new PgqrsError("INTERNAL", "triggerRun inserted a message without its run");
     return row.old_run_id === null || row.old_run_id === undefined ? null : first(db, Number(row.old_run_id));
   }
 
@@ -93,21 +95,20 @@ export function createRunTriggerOps(conn: PostgresConnection): RunTriggerOps {
 
   return {
     async triggerRun(p) {
-      // Without a key nothing can conflict: one statement, one round trip.
-      if (p.idempotencyKey === null) {
-        const made = await attempt(conn, p);
-        if (made === null) throw new PgqrsError("INTERNAL", "triggerRun inserted no run");
-        return made;
-      }
       for (let n = 1; ; n++) {
         try {
-          const made = await conn.transaction("triggerRun", (tx) => attempt(tx, p));
+          const made = await attempt(conn, p);
           if (made !== null) return made;
         } catch (err) {
-          if (!(err instanceof KeyTaken)) throw err;
+          // Another trigger took the key after this statement's snapshot: its run is the answer.
+          const taken =
+            p.idempotencyKey !== null && err instanceof PgqrsError && isUniqueViolation(err.cause, KEY_INDEX);
+          if (!taken) throw err;
           const existing = await byKey(p);
           if (existing !== null) return existing;
         }
+        // Without a key every attempt inserts; with one, the key's first run vanished meanwhile: try again.
+        if (p.idempotencyKey === null) throw new PgqrsError("INTERNAL", "triggerRun inserted no run");
         if (n >= TRIGGER_ATTEMPTS) {
           throw new PgqrsError("CONFLICT", `Conflict: trigger key '${p.idempotencyKey}' kept changing; retry`, {
             details: { workflowName: p.workflowName, idempotencyKey: p.idempotencyKey },
