@@ -84,6 +84,11 @@ export interface BeginRunOpParams {
   kind: string;
   /** JSON text stored as the step's `input` on first sight only (a wake-up time, a topic, a deadline). */
   input: string | null;
+  /**
+   * JSON text: the new row is written done (SUCCESS with this output, `completed_at = now`), for an operation that
+   * records itself once it has acted. Default: none, the new row is RUNNING.
+   */
+  output?: string;
   /** The store clock's current time. */
   now: Date;
 }
@@ -136,8 +141,8 @@ export interface TriggerRunParams {
 /** Operations of the workflow primitives; every backend implements all of them. */
 export interface RunPrimitiveOps {
   /**
-   * Insert step row `(runId, name)` with `kind`, status RUNNING, `input`, `started_at = now`, unless it exists; in
-   * one round trip. Returns the row (new or existing: an existing row is not changed) and the run's status (`null`
+   * Insert step row `(runId, name)` with `kind`, status RUNNING (SUCCESS with `output` when given), `input`,
+   * `started_at = now`, unless it exists; in one round trip. Returns the row (new or existing: an existing row is not changed) and the run's status (`null`
    * when the run does not exist; then `step` is `null` and nothing is written).
    */
   beginRunOp(p: BeginRunOpParams): Promise<{ runStatus: WorkflowStatus | null; step: StepRecord | null }>;

@@ -5,7 +5,7 @@ import type { WorkflowStatus } from "../types.js";
 import type { WorkflowDefinition } from "./definition.js";
 import { isWorkflowDefinition } from "./definition.js";
 import type { Run } from "./run.js";
-import { assertName, beginOp, field, finishOp, peekOp } from "./run-op.js";
+import { assertName, beginOp, field, finishOp, peekOp, recordOp } from "./run-op.js";
 import { RunWaitSignal, WAIT_BACKSTOP_MS } from "./run-waits.js";
 import { triggerPayload } from "./workflow-versions.js";
 
@@ -77,33 +77,39 @@ export async function startChild<Input, Output>(
         started = await ctx.backend.triggerRun(trigger);
       }
       if (started.created) ctx.enqueueSignals.signal(started.message.queueId);
-      await beginOp(run, name, "child", { workflow: workflowName });
-      return childIds(await finishOp(run, name, { childRunId: started.run.id, messageId: started.message.id }));
+      const output = { childRunId: started.run.id, messageId: started.message.id };
+      const recorded = childIds(await recordOp(run, name, "child", { workflow: workflowName }, output));
+      // A child this call created has not run yet (unless it is this one's run, recorded earlier).
+      return { ...recorded, fresh: started.created && recorded.childRunId === started.run.id };
     })(),
   );
   return {
     runId: ids.childRunId,
     messageId: ids.messageId,
-    result: () => childResult<Output>(run, name, ids.childRunId),
+    result: () => childResult<Output>(run, name, ids.childRunId, ids.fresh === true),
   };
 }
 
-function childIds(output: unknown): { childRunId: number; messageId: number } {
+function childIds(output: unknown): { childRunId: number; messageId: number; fresh?: boolean } {
   return { childRunId: Number(field(output, "childRunId")), messageId: Number(field(output, "messageId")) };
 }
 
-/** `child.result()`: recorded as operation `<name>#result` of the parent. */
-async function childResult<Output>(run: Run, name: string, childRunId: number): Promise<Output> {
+/**
+ * `child.result()`: recorded as operation `<name>#result` of the parent. `fresh`: the child was triggered by this
+ * very execution, so it is not read before the parent suspends (the suspension's own check wakes the parent at
+ * once if the child ended meanwhile).
+ */
+async function childResult<Output>(run: Run, name: string, childRunId: number, fresh = false): Promise<Output> {
   const opName = `${name}#result`;
   const outcome = await run.activity.track(
     (async () => {
       const step = await beginOp(run, opName, "child-result", { childRunId });
       if (step.status === "SUCCESS") return step.output;
-      const child = await run.context.backend.getRun(childRunId);
+      const child = fresh ? undefined : await run.context.backend.getRun(childRunId);
       if (child === null) {
         return finishOp(run, opName, { status: "ERROR", error: { code: "RUN_NOT_FOUND", childRunId } });
       }
-      if (FINISHED.includes(child.status)) {
+      if (child !== undefined && FINISHED.includes(child.status)) {
         return finishOp(run, opName, { status: child.status, output: child.output, error: child.error });
       }
       const wait = {

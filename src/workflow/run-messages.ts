@@ -7,7 +7,7 @@ import { assertId } from "../validation/arguments.js";
 import { assertMilliseconds, timeAfter } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import type { Run } from "./run.js";
-import { assertName, beginOp, checkOpRow, field, finishOp, peekOp } from "./run-op.js";
+import { assertName, beginOp, checkOpRow, field, finishOp, peekOp, recordOp } from "./run-op.js";
 import { RunWaitSignal, WAIT_BACKSTOP_MS } from "./run-waits.js";
 
 /** Options of {@link sendMessage}. */
@@ -58,10 +58,35 @@ export async function sendMessage(
 export async function signalRunQueue(ctx: EngineContext, runId: number): Promise<void> {
   // No consumer of this store listens: nothing to look up.
   if (!ctx.enqueueSignals.listening) return;
+  // A run this store has handled: its queue is known (a run's trigger message stays on its workflow's queue).
+  const known = runQueues.get(ctx)?.get(runId);
+  if (known !== undefined) {
+    ctx.enqueueSignals.signal(known);
+    return;
+  }
   const run = await ctx.backend.getRun(runId);
   if (run === null) return;
   const queueId = await workflowQueueId(ctx, run.workflowId);
   if (queueId !== null) ctx.enqueueSignals.signal(queueId);
+}
+
+/** Run id → its trigger message's queue id, per store, for the runs it handled (see {@link rememberRunQueue}). */
+const runQueues = new WeakMap<EngineContext, Map<number, number>>();
+
+/** Most runs remembered per store; past it the memory starts over. */
+const MAX_REMEMBERED_RUNS = 10_000;
+
+/**
+ * Remember the queue of a run this store handles, so a child's end or a send to it signals that queue without
+ * reading the run.
+ */
+export function rememberRunQueue(ctx: EngineContext, runId: number, queueId: number): void {
+  let known = runQueues.get(ctx);
+  if (known === undefined || known.size >= MAX_REMEMBERED_RUNS) {
+    known = new Map();
+    runQueues.set(ctx, known);
+  }
+  known.set(runId, queueId);
 }
 
 /** Workflow id → its queue's id, per store: a workflow keeps its queue for life (a new one gets a new id). */
@@ -106,8 +131,7 @@ export async function sendFromRun(
         senderRunId: run.id,
         now: run.now(),
       });
-      await beginOp(run, name, "send", { runId, topic });
-      await finishOp(run, name, { messageId: message.id });
+      await recordOp(run, name, "send", { runId, topic }, { messageId: message.id });
     })(),
   );
 }

@@ -43,6 +43,33 @@ export async function beginOp(run: Run, name: string, kind: RunOpKind, input: un
 }
 
 /**
+ * Record operation `name` of `run` as done with `output` (JSON value) once it has acted: one statement writes the
+ * row SUCCESS on first sight; a row left RUNNING by an earlier attempt is finished. Returns the stored output (an
+ * earlier attempt's, when it recorded one). Checked as {@link beginOp} checks.
+ */
+export async function recordOp(
+  run: Run,
+  name: string,
+  kind: RunOpKind,
+  input: unknown,
+  output: unknown,
+): Promise<unknown> {
+  const ctx = run.context;
+  ctx.assertOpen();
+  await run.flushDeferred();
+  const found = await ctx.backend.beginRunOp({
+    runId: run.id,
+    name,
+    kind,
+    input: input === undefined ? null : JSON.stringify(input),
+    output: JSON.stringify(output ?? null),
+    now: run.now(),
+  });
+  const step = await checkOpRow(run, name, kind, found);
+  return step.status === "SUCCESS" ? step.output : finishOp(run, name, output);
+}
+
+/**
  * The row an operation statement returned, checked: RUN_NOT_FOUND for a deleted run, CANCELLED (finalising a
  * pending cancellation) for a cancelled one, VALIDATION_FAILED for a name recording another kind of operation.
  */

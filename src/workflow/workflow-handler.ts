@@ -9,7 +9,7 @@ import { emitRunStarted, observeRun } from "./run-observability.js";
 import { eventsOf } from "../observability/events.js";
 import { otelApi } from "../observability/tracing-api.js";
 import { stepErrorJson } from "./workflow-errors.js";
-import { signalRunQueue } from "./run-messages.js";
+import { rememberRunQueue, signalRunQueue } from "./run-messages.js";
 import { isRunWaitSignal, mergeWaits, waitingForJson } from "./run-waits.js";
 import { assertId } from "../validation/arguments.js";
 import { triggerInput } from "./trigger-payload.js";
@@ -63,6 +63,8 @@ export async function handleWorkflowMessage(
   const record = options.startedRun ?? (await ctx.backend.startRun({ message, now: ctx.clock.now() }));
   const run = new Run(ctx, record, def.retry, deliveryOwner(message));
   run.workflowName = def.name;
+  // Its queue, known here, spares a read when this store signals the run later (a child's end, a send to it).
+  if (ctx.enqueueSignals.listening) rememberRunQueue(ctx, run.id, message.queueId);
   // Observed (a span, the runFinished event) only when someone looks: otherwise the run is driven directly.
   const observed = otelApi() !== null || eventsOf(ctx).has("runFinished");
   const drive = () => driveRun(ctx, def, message, run, now, options);

@@ -43,6 +43,57 @@ describe.each(BACKEND_FACTORIES)("run primitives contract: $name", (factory) => 
       expect(await b.finishRunOp({ runId: run.id, name: "other", output: "1", now: t() })).toBeNull();
     });
 
+    it("beginRunOp with an output writes the new row done; an existing row (done or not) is returned unchanged", async () => {
+      const { run } = await running();
+      const sent = await b.beginRunOp({
+        runId: run.id,
+        name: "ping",
+        kind: "send",
+        input: '{"topic":"t"}',
+        output: '{"messageId":7}',
+        now: t(1),
+      });
+      expect(sent.step).toMatchObject({
+        kind: "send",
+        status: "SUCCESS",
+        input: { topic: "t" },
+        output: { messageId: 7 },
+      });
+      expect(sent.step?.completedAt).toEqual(t(1));
+      // JSON null is an output too: the row is done.
+      const nul = await b.beginRunOp({
+        runId: run.id,
+        name: "n",
+        kind: "send",
+        input: null,
+        output: "null",
+        now: t(1),
+      });
+      expect(nul.step).toMatchObject({ status: "SUCCESS", output: null });
+      const again = await b.beginRunOp({
+        runId: run.id,
+        name: "ping",
+        kind: "send",
+        input: null,
+        output: "8",
+        now: t(2),
+      });
+      expect(again).toEqual(sent);
+      await b.beginRunOp({ runId: run.id, name: "half", kind: "child", input: null, now: t(1) });
+      const kept = await b.beginRunOp({
+        runId: run.id,
+        name: "half",
+        kind: "child",
+        input: null,
+        output: "1",
+        now: t(2),
+      });
+      expect(kept.step).toMatchObject({ status: "RUNNING", output: null, completedAt: null });
+      expect(
+        await b.beginRunOp({ runId: run.id + 1_000_000, name: "x", kind: "send", input: null, output: "1", now: t() }),
+      ).toEqual({ runStatus: null, step: null });
+    });
+
     it("plain steps are kind 'step'", async () => {
       const { run } = await running();
       const { step } = await b.acquireStep({ runId: run.id, stepName: "s", now: t(), owner: "o" });

@@ -14,12 +14,15 @@ export function createRunOpRowOps(conn: PostgresConnection): RunOpRowOps {
   const steps = conn.t("pgqrs_workflow_steps");
 
   // First sight only: an existing row is returned as it is. ON CONFLICT DO NOTHING waits for a concurrent insert
-  // of the same row; one committed after this statement's snapshot is read again by the caller.
+  // of the same row; one committed after this statement's snapshot is read again by the caller. With an output
+  // ($6) the new row is written done: SUCCESS with it.
   const beginSql = `
     WITH run AS (SELECT status::text AS st FROM ${runs} WHERE id = $1),
     ins AS (
-      INSERT INTO ${steps} (run_id, step_name, status, kind, input, started_at, retry_count, created_at, updated_at)
-      SELECT $1, $2, 'RUNNING', $3, $4::jsonb, $5, 0, $5, $5 FROM run
+      INSERT INTO ${steps} (run_id, step_name, status, kind, input, started_at, retry_count, created_at, updated_at,
+                            output, completed_at)
+      SELECT $1, $2, (CASE WHEN $6::jsonb IS NULL THEN 'RUNNING' ELSE 'SUCCESS' END)::${conn.q}.pgqrs_workflow_status,
+             $3, $4::jsonb, $5, 0, $5, $5, $6::jsonb, CASE WHEN $6::jsonb IS NOT NULL THEN $5::timestamptz END FROM run
       ON CONFLICT (run_id, step_name) DO NOTHING
       RETURNING ${cols.step()})
     SELECT (SELECT st FROM run) AS run_status, ${cols.step()} FROM ins
@@ -41,7 +44,14 @@ export function createRunOpRowOps(conn: PostgresConnection): RunOpRowOps {
 
   return {
     async beginRunOp(p) {
-      const [row] = await conn.prepared("begin_run_op", beginSql, [p.runId, p.name, p.kind, p.input, p.now]);
+      const [row] = await conn.prepared("begin_run_op", beginSql, [
+        p.runId,
+        p.name,
+        p.kind,
+        p.input,
+        p.now,
+        p.output ?? null,
+      ]);
       if (row !== undefined) {
         return { runStatus: (row.run_status as WorkflowStatus | null) ?? null, step: toStep(row) };
       }

@@ -22,8 +22,9 @@ import { encodeTime } from "./sqlite-time.js";
 
 /* The SELECT needs a WHERE for SQLite to parse the upsert; the EXISTS also keeps a missing run from being written. */
 const BEGIN_OP_SQL = `INSERT INTO pgqrs_workflow_steps
-  (run_id, step_name, status, kind, input, started_at, retry_count, created_at, updated_at)
-SELECT @runId, @name, 'RUNNING', @kind, @input, @now, 0, @now, @now
+  (run_id, step_name, status, kind, input, started_at, retry_count, created_at, updated_at, output, completed_at)
+SELECT @runId, @name, CASE WHEN @output IS NULL THEN 'RUNNING' ELSE 'SUCCESS' END, @kind, @input, @now, 0, @now, @now,
+       @output, CASE WHEN @output IS NULL THEN NULL ELSE @now END
  WHERE EXISTS (SELECT 1 FROM pgqrs_workflow_runs WHERE id = @runId)
 ON CONFLICT (run_id, step_name) DO NOTHING`;
 
@@ -42,7 +43,14 @@ export function beginRunOp(
   return c.immediate(() => {
     const run = c.get<{ status: WorkflowStatus }>("SELECT status FROM pgqrs_workflow_runs WHERE id = ?", p.runId);
     if (run === undefined) return { runStatus: null, step: null };
-    c.run(BEGIN_OP_SQL, { runId: p.runId, name: p.name, kind: p.kind, input: p.input, now: encodeTime(p.now) });
+    c.run(BEGIN_OP_SQL, {
+      runId: p.runId,
+      name: p.name,
+      kind: p.kind,
+      input: p.input,
+      now: encodeTime(p.now),
+      output: p.output ?? null,
+    });
     return { runStatus: run.status, step: toStep(stepRow(c, p.runId, p.name)!) };
   });
 }
