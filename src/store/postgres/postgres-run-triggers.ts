@@ -3,7 +3,7 @@ import { PgqrsError } from "../../errors.js";
 import { workflowNotCreated } from "../../workflow-not-created.js";
 import type { QueueMessage, RunRecord } from "../../types.js";
 import type { RunPrimitiveOps, TriggerRunParams } from "../run-primitives.js";
-import type { PostgresConnection, Queryable, Row } from "./postgres-connection.js";
+import type { PostgresConnection, Row } from "./postgres-connection.js";
 import { isUniqueViolation } from "./postgres-errors.js";
 import { enqueueChannel } from "./postgres-listener.js";
 import { cols, prefixedRun, prefixedRunColumns, toMessage } from "./postgres-rows.js";
@@ -16,7 +16,8 @@ const KEY_INDEX = "idx_pgqrs_workflow_runs_idempotency";
 /** Attempts of a keyed trigger whose key's first run disappeared between the conflict and the read. */
 const TRIGGER_ATTEMPTS = 3;
 
-export function createRunTriggerOps(conn: PostgresConnection): RunTriggerOps {
+/** The trigger statement and the reads of a key's first trigger (by its run id, by the key), for `conn`'s schema. */
+function triggerStatements(conn: PostgresConnection): { triggerSql: string; firstSql: string; byKeySql: string } {
   const messages = conn.t("pgqrs_messages");
   const workflows = conn.t("pgqrs_workflows");
   const runs = conn.t("pgqrs_workflow_runs");
@@ -51,13 +52,24 @@ export function createRunTriggerOps(conn: PostgresConnection): RunTriggerOps {
       FROM ${runs} r JOIN ${messages} m ON m.id = r.message_id
      WHERE r.id = $1`;
 
+  const byKeySql = `
+    SELECT ${cols.message("m")}, ${prefixedRunColumns("r", "run__")}
+      FROM ${runs} r JOIN ${workflows} w ON w.id = r.workflow_id JOIN ${messages} m ON m.id = r.message_id
+     WHERE w.name OPERATOR(pg_catalog.=) $1 AND r.idempotency_key = $2`;
+
+  return { triggerSql, firstSql, byKeySql };
+}
+
+export function createRunTriggerOps(conn: PostgresConnection): RunTriggerOps {
+  const { triggerSql, firstSql, byKeySql } = triggerStatements(conn);
+
   function notFound(name: string): PgqrsError {
     return workflowNotCreated(name);
   }
 
   /** One attempt: the new trigger, the first one of its key, or `null` when the key's run vanished meanwhile. */
-  async function attempt(db: Queryable, p: TriggerRunParams) {
-    const [row] = await db.prepared("trigger_run", triggerSql, [
+  async function attempt(p: TriggerRunParams) {
+    const [row] = await conn.prepared("trigger_run", triggerSql, [
       p.workflowName,
       p.payload,
       p.idempotencyKey,
@@ -69,11 +81,11 @@ export function createRunTriggerOps(conn: PostgresConnection): RunTriggerOps {
     if (run !== null) return { message: toMessage(row), run, created: true };
     if (row.id !== null && row.id !== undefined)
       throw new PgqrsError("INTERNAL", "triggerRun inserted a message without its run");
-    return row.old_run_id === null || row.old_run_id === undefined ? null : first(db, Number(row.old_run_id));
+    return row.old_run_id === null || row.old_run_id === undefined ? null : first(Number(row.old_run_id));
   }
 
-  async function first(db: Queryable, runId: number) {
-    const [row] = await db.query("triggerRun", firstSql, [runId]);
+  async function first(runId: number) {
+    const [row] = await conn.query("triggerRun", firstSql, [runId]);
     return row === undefined ? null : found(row);
   }
 
@@ -83,13 +95,7 @@ export function createRunTriggerOps(conn: PostgresConnection): RunTriggerOps {
   }
 
   async function byKey(p: TriggerRunParams) {
-    const [row] = await conn.query(
-      "triggerRun",
-      `SELECT ${cols.message("m")}, ${prefixedRunColumns("r", "run__")}
-         FROM ${runs} r JOIN ${workflows} w ON w.id = r.workflow_id JOIN ${messages} m ON m.id = r.message_id
-        WHERE w.name OPERATOR(pg_catalog.=) $1 AND r.idempotency_key = $2`,
-      [p.workflowName, p.idempotencyKey],
-    );
+    const [row] = await conn.query("triggerRun", byKeySql, [p.workflowName, p.idempotencyKey]);
     return row === undefined ? null : found(row);
   }
 
@@ -97,7 +103,7 @@ export function createRunTriggerOps(conn: PostgresConnection): RunTriggerOps {
     async triggerRun(p) {
       for (let n = 1; ; n++) {
         try {
-          const made = await attempt(conn, p);
+          const made = await attempt(p);
           if (made !== null) return made;
         } catch (err) {
           // Another trigger took the key after this statement's snapshot: its run is the answer.
