@@ -58,37 +58,16 @@ export async function openPollLoop(options: PollLoopOptions): Promise<PollLoop> 
     pacing.statusChanged();
     waker.wake();
   });
-  // Enqueue notifications cut the idle wait short; polling stays the fallback.
-  const hints = createClaimHints(timers, options.pollIntervalMs);
-  const stopListening = await consumer
-    .listenForMessages((from) => {
-      hints.hint(from);
-      waker.wake();
-    })
-    .catch(() => undefined);
-  if (stopListening !== undefined) hints.listening();
+  const { hints, stopListening } = await listenForHints(consumer, options.pollIntervalMs, waker);
   // One listener for the loop's life, so the waits on the hot path need not register their own.
   const onAbort = () => waker.wake();
   signal?.addEventListener("abort", onAbort, { once: true });
-  // `consumer.stop()` ends the loop as the signal would.
-  let stopRequested = false;
-  let loopDone: () => void = () => undefined;
-  let detached = false;
   // This loop is the consumer's only claimer: units hand their acknowledgements here, and the next statement
   // archives all of them and claims work for every free slot at once. Concurrent units therefore never compete
   // for the head of the queue with each other, and K units cost one round trip, not K.
   const acks = createAckQueue();
-  const detachFromConsumer = consumer.attachLoop({
-    requestStop: () => {
-      stopRequested = true;
-      waker.wake();
-    },
-    done: new Promise<void>((resolve) => {
-      loopDone = resolve;
-    }),
-    flush: () => flushAcks(consumer, acks, options.onError),
-  });
-  const ending = () => stopRequested || signal?.aborted === true;
+  const attachment = attachToConsumer(consumer, acks, options.onError, waker);
+  const ending = () => attachment.stopRequested() || signal?.aborted === true;
   // Claimed units wait here for a lane (one per concurrency slot). A lane that finishes a unit starts the next
   // one without waiting for the loop's round trip, so with prefetch the handlers and the database overlap.
   const prefetch = createPrefetch(options.prefetch ?? 0, options.vtSeconds);
@@ -108,11 +87,6 @@ export async function openPollLoop(options: PollLoopOptions): Promise<PollLoop> 
           drainedSinceShortClaim: hints.drained,
         })
       : undefined;
-  const detach = () => {
-    if (detached) return;
-    detached = true;
-    detachFromConsumer();
-  };
   return {
     consumer,
     options,
@@ -135,14 +109,65 @@ export async function openPollLoop(options: PollLoopOptions): Promise<PollLoop> 
       handoffs?.end();
       await lanes.stop();
     },
-    detach,
+    detach: attachment.detach,
     async close() {
-      detach();
-      loopDone();
+      attachment.detach();
+      attachment.loopDone();
       handoffs?.withdraw();
       unsubscribe();
       signal?.removeEventListener("abort", onAbort);
       await stopListening?.().catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * Enqueue notifications cut the idle wait short; polling stays the fallback. `stopListening` is undefined when the
+ * store cannot listen (the loop then polls only).
+ */
+async function listenForHints(
+  consumer: Consumer,
+  pollIntervalMs: number,
+  waker: Waker,
+): Promise<{ hints: ClaimHints; stopListening: (() => Promise<void>) | undefined }> {
+  const hints = createClaimHints(consumer.timers, pollIntervalMs);
+  const stopListening = await consumer
+    .listenForMessages((from) => {
+      hints.hint(from);
+      waker.wake();
+    })
+    .catch(() => undefined);
+  if (stopListening !== undefined) hints.listening();
+  return { hints, stopListening };
+}
+
+/** The loop as its consumer's loop: `consumer.stop()` ends it as the signal would, and it flushes `acks` on demand. */
+function attachToConsumer(
+  consumer: Consumer,
+  acks: AckQueue,
+  onError: ((err: unknown) => void) | undefined,
+  waker: Waker,
+): { stopRequested: () => boolean; loopDone: () => void; detach: () => void } {
+  let stopRequested = false;
+  let loopDone: () => void = () => undefined;
+  let detached = false;
+  const detachFromConsumer = consumer.attachLoop({
+    requestStop: () => {
+      stopRequested = true;
+      waker.wake();
+    },
+    done: new Promise<void>((resolve) => {
+      loopDone = resolve;
+    }),
+    flush: () => flushAcks(consumer, acks, onError),
+  });
+  return {
+    stopRequested: () => stopRequested,
+    loopDone: () => loopDone(),
+    detach: () => {
+      if (detached) return;
+      detached = true;
+      detachFromConsumer();
     },
   };
 }
