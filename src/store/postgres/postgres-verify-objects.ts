@@ -46,8 +46,8 @@ export const REQUIRED_INDEXES: readonly string[] = [
   "idx_pgqrs_schedules_queue",
 ];
 
-/** Functions of this package in the schema: the limited claim, and the enqueue from SQL (docs). */
-export const REQUIRED_FUNCTIONS: readonly string[] = ["pgqrs_claim_limited", "pgqrs_enqueue"];
+/** Functions of this package in the schema: the limited claim, the enqueue from SQL (docs), a run's suspension. */
+export const REQUIRED_FUNCTIONS: readonly string[] = ["pgqrs_claim_limited", "pgqrs_enqueue", "pgqrs_suspend_run"];
 
 /** Constraints pgqrs's later migrations refer to by name. */
 export const REQUIRED_CONSTRAINTS: readonly (readonly [table: string, constraint: string])[] = [
