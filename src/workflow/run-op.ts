@@ -4,6 +4,7 @@
  * kind of operation cannot be reused for another.
  */
 import { PgqrsError, ValidationError } from "../errors.js";
+import type { BeginRunOpParams } from "../store/run-primitives.js";
 import type { StepRecord, WorkflowStatus } from "../types.js";
 import type { Run } from "./run.js";
 import { cancelledError } from "./workflow-errors.js";
@@ -24,22 +25,29 @@ export function assertName(argument: string, value: unknown): string {
 }
 
 /**
- * The row of operation `name` of `run`, created RUNNING with `input` on first sight. VALIDATION_FAILED when the
- * name already records another kind of operation; RUN_NOT_FOUND for a deleted run; CANCELLED (finalising a pending
- * cancellation) for a cancelled one.
+ * The row of operation `name` of `run`, created RUNNING with `input` on first sight (SUCCESS with `done.output`, a
+ * JSON value, when given). VALIDATION_FAILED when the name already records another kind of operation;
+ * RUN_NOT_FOUND for a deleted run; CANCELLED (finalising a pending cancellation) for a cancelled one.
  */
-export async function beginOp(run: Run, name: string, kind: RunOpKind, input: unknown): Promise<StepRecord> {
+export async function beginOp(
+  run: Run,
+  name: string,
+  kind: RunOpKind,
+  input: unknown,
+  done?: { output: unknown },
+): Promise<StepRecord> {
   const ctx = run.context;
   ctx.assertOpen();
   await run.flushDeferred();
-  const found = await ctx.backend.beginRunOp({
+  const params: BeginRunOpParams = {
     runId: run.id,
     name,
     kind,
     input: input === undefined ? null : JSON.stringify(input),
     now: run.now(),
-  });
-  return checkOpRow(run, name, kind, found);
+  };
+  if (done !== undefined) params.output = JSON.stringify(done.output ?? null);
+  return checkOpRow(run, name, kind, await ctx.backend.beginRunOp(params));
 }
 
 /**
@@ -54,18 +62,7 @@ export async function recordOp(
   input: unknown,
   output: unknown,
 ): Promise<unknown> {
-  const ctx = run.context;
-  ctx.assertOpen();
-  await run.flushDeferred();
-  const found = await ctx.backend.beginRunOp({
-    runId: run.id,
-    name,
-    kind,
-    input: input === undefined ? null : JSON.stringify(input),
-    output: JSON.stringify(output ?? null),
-    now: run.now(),
-  });
-  const step = await checkOpRow(run, name, kind, found);
+  const step = await beginOp(run, name, kind, input, { output });
   return step.status === "SUCCESS" ? step.output : finishOp(run, name, output);
 }
 
