@@ -47,7 +47,9 @@ export function stepBoundaryStatements(conn: PostgresConnection): { durableSql: 
          AND s.step_name OPERATOR(pg_catalog.=) x.cstep AND s.status OPERATOR(pg_catalog.=) 'RUNNING'
          AND s.attempt_owner = x.cowner
       RETURNING s.run_id),
-    rs AS MATERIALIZED (SELECT id, status::text AS status FROM ${runs} WHERE id = ANY ($1::bigint[])),
+    rs AS MATERIALIZED (
+      SELECT r.id, r.status FROM (SELECT DISTINCT run_id FROM b) ids
+       CROSS JOIN LATERAL (SELECT id, status::text AS status FROM ${runs} WHERE id = ids.run_id OFFSET 0) r),
     up AS (
       INSERT INTO ${steps} AS s (run_id, step_name, status, started_at, retry_count, created_at, updated_at, attempt_owner)
       SELECT b.run_id, b.step_name, 'RUNNING', b.now, 0, b.now, b.now, b.owner FROM b
@@ -67,10 +69,11 @@ export function stepBoundaryStatements(conn: PostgresConnection): { durableSql: 
     found AS (
       SELECT ${cols.step()}, TRUE AS acquired, TRUE AS fresh FROM up
       UNION ALL
-      SELECT ${cols.step("s")}, FALSE, s.xmax = pg_catalog.pg_current_xact_id()::xid
-        FROM ${steps} s JOIN b ON s.run_id = b.run_id AND s.step_name OPERATOR(pg_catalog.=) b.step_name
-       WHERE s.run_id = ANY ($1::bigint[])
-         AND NOT EXISTS (SELECT 1 FROM up WHERE up.run_id = b.run_id AND up.step_name OPERATOR(pg_catalog.=) b.step_name)),
+      SELECT ${cols.step("s")}, FALSE, s.row_xmax = pg_catalog.pg_current_xact_id()::xid
+        FROM b CROSS JOIN LATERAL (SELECT st.*, st.xmax AS row_xmax FROM ${steps} st
+                                    WHERE st.run_id = b.run_id AND st.step_name OPERATOR(pg_catalog.=) b.step_name
+                                   OFFSET 0) s
+       WHERE NOT EXISTS (SELECT 1 FROM up WHERE up.run_id = b.run_id AND up.step_name OPERATOR(pg_catalog.=) b.step_name)),
     fr AS (
       UPDATE ${runs} AS r
          SET status = f.to_s::${statusType},
