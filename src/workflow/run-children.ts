@@ -58,7 +58,7 @@ export async function startChild<Input, Output>(
     (async () => {
       // Triggered first (idempotent by its key), recorded after: a refused trigger writes nothing.
       const seen = await peekOp(run, name, "child");
-      if (seen?.status === "SUCCESS") return childIds(seen.output);
+      if (seen?.status === "SUCCESS") return { ...childIds(seen.output), fresh: false };
       const trigger = {
         workflowName,
         payload,
@@ -86,11 +86,11 @@ export async function startChild<Input, Output>(
   return {
     runId: ids.childRunId,
     messageId: ids.messageId,
-    result: () => childResult<Output>(run, name, ids.childRunId, ids.fresh === true),
+    result: () => childResult<Output>(run, name, ids.childRunId, ids.fresh),
   };
 }
 
-function childIds(output: unknown): { childRunId: number; messageId: number; fresh?: boolean } {
+function childIds(output: unknown): { childRunId: number; messageId: number } {
   return { childRunId: Number(field(output, "childRunId")), messageId: Number(field(output, "messageId")) };
 }
 

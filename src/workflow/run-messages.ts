@@ -9,6 +9,7 @@ import type { EngineContext } from "../workers/engine-context.js";
 import type { Run } from "./run.js";
 import { assertName, beginOp, checkOpRow, field, finishOp, peekOp, recordOp } from "./run-op.js";
 import { RunWaitSignal, WAIT_BACKSTOP_MS } from "./run-waits.js";
+import { createStoreMemo } from "./store-memo.js";
 
 /** Options of {@link sendMessage}. */
 export interface SendOptions {
@@ -59,7 +60,7 @@ export async function signalRunQueue(ctx: EngineContext, runId: number): Promise
   // No consumer of this store listens: nothing to look up.
   if (!ctx.enqueueSignals.listening) return;
   // A run this store has handled: its queue is known (a run's trigger message stays on its workflow's queue).
-  const known = runQueues.get(ctx)?.get(runId);
+  const known = runQueues.get(ctx, runId);
   if (known !== undefined) {
     ctx.enqueueSignals.signal(known);
     return;
@@ -70,42 +71,26 @@ export async function signalRunQueue(ctx: EngineContext, runId: number): Promise
   if (queueId !== null) ctx.enqueueSignals.signal(queueId);
 }
 
-/** Run id → its trigger message's queue id, per store, for the runs it handled (see {@link rememberRunQueue}). */
-const runQueues = new WeakMap<EngineContext, Map<number, number>>();
+/** Run id → its trigger message's queue id, for the runs a store handled (see {@link rememberRunQueue}). */
+const runQueues = createStoreMemo(10_000);
 
-/** Most runs remembered per store; past it the memory starts over. */
-const MAX_REMEMBERED_RUNS = 10_000;
+/** Workflow id → its queue's id: a workflow keeps its queue for life (a new one gets a new id). */
+const workflowQueues = createStoreMemo(10_000);
 
 /**
  * Remember the queue of a run this store handles, so a child's end or a send to it signals that queue without
  * reading the run.
  */
 export function rememberRunQueue(ctx: EngineContext, runId: number, queueId: number): void {
-  let known = runQueues.get(ctx);
-  if (known === undefined || known.size >= MAX_REMEMBERED_RUNS) {
-    known = new Map();
-    runQueues.set(ctx, known);
-  }
-  known.set(runId, queueId);
+  runQueues.set(ctx, runId, queueId);
 }
 
-/** Workflow id → its queue's id, per store: a workflow keeps its queue for life (a new one gets a new id). */
-const workflowQueues = new WeakMap<EngineContext, Map<number, number>>();
-
-/** Most workflows remembered per store; past it the memory starts over. */
-const MAX_REMEMBERED_WORKFLOWS = 10_000;
-
 async function workflowQueueId(ctx: EngineContext, workflowId: number): Promise<number | null> {
-  let known = workflowQueues.get(ctx);
-  const queueId = known?.get(workflowId);
+  const queueId = workflowQueues.get(ctx, workflowId);
   if (queueId !== undefined) return queueId;
   const wf = await ctx.backend.getWorkflowById(workflowId);
   if (wf === null) return null;
-  if (known === undefined || known.size >= MAX_REMEMBERED_WORKFLOWS) {
-    known = new Map();
-    workflowQueues.set(ctx, known);
-  }
-  known.set(workflowId, wf.queueId);
+  workflowQueues.set(ctx, workflowId, wf.queueId);
   return wf.queueId;
 }
 
