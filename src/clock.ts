@@ -3,6 +3,8 @@
  * `now()` is the time written to and compared with the database; `timers` is what the engine's loops wait on
  * (poll intervals, heartbeats, lease renewals, give-back and back-off timers).
  */
+import { watchAbort } from "./abort-watch.js";
+
 export interface Clock {
   /** The current time. */
   now(): Date;
@@ -62,13 +64,15 @@ export function timersOf(clock: Clock): Timers {
 export function sleep(timers: Timers, ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted === true) return resolve();
+    // The abort watch, set below and ended with the wait.
+    let unwatch: (() => void) | undefined;
     const done = () => {
       timer.cancel();
-      signal?.removeEventListener("abort", done);
+      unwatch?.();
       resolve();
     };
     const timer = timers.setTimeout(done, ms);
-    signal?.addEventListener("abort", done, { once: true });
+    if (signal !== undefined) unwatch = watchAbort(signal, done);
   });
 }
 

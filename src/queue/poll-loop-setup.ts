@@ -3,6 +3,7 @@
  * `consumer.stop()`), its lanes and acknowledgements, hand-offs, the periodic status read and maintenance, and the
  * back-off on errors; and how it lets all of that go. The loop's passes are in `poll-loop.ts`.
  */
+import { watchAbort } from "../abort-watch.js";
 import type { Consumer, DequeueOptions } from "./consumer.js";
 import { type AckQueue, createAckQueue } from "./ack-queue.js";
 import { type ClaimHints, createClaimHints } from "./claim-hints.js";
@@ -60,8 +61,7 @@ export async function openPollLoop(options: PollLoopOptions): Promise<PollLoop> 
   });
   const { hints, stopListening } = await listenForHints(consumer, options.pollIntervalMs, waker);
   // One listener for the loop's life, so the waits on the hot path need not register their own.
-  const onAbort = () => waker.wake();
-  signal?.addEventListener("abort", onAbort, { once: true });
+  const unwatchAbort = signal === undefined ? undefined : watchAbort(signal, () => waker.wake());
   // This loop is the consumer's only claimer: units hand their acknowledgements here, and the next statement
   // archives all of them and claims work for every free slot at once. Concurrent units therefore never compete
   // for the head of the queue with each other, and K units cost one round trip, not K.
@@ -115,7 +115,7 @@ export async function openPollLoop(options: PollLoopOptions): Promise<PollLoop> 
       attachment.loopDone();
       handoffs?.withdraw();
       unsubscribe();
-      signal?.removeEventListener("abort", onAbort);
+      unwatchAbort?.();
       await stopListening?.().catch(() => undefined);
     },
   };

@@ -1,3 +1,4 @@
+import { watchAbort } from "../abort-watch.js";
 import { systemTimers, type Timer, type Timers } from "../clock.js";
 
 /** Something that can cut a wait short. */
@@ -35,16 +36,18 @@ export function createWaker(timers: Timers = systemTimers): Waker {
           missed = false;
           return resolve();
         }
+        // The abort watch, set below and ended with the wait.
+        let unwatch: (() => void) | undefined;
         const finish = () => {
           timer?.cancel();
           pending.delete(finish);
-          signal?.removeEventListener("abort", finish);
+          unwatch?.();
           resolve();
         };
         // No timer for an unbounded wait: only wake() or the signal ends it.
         const timer: Timer | undefined = Number.isFinite(ms) ? timers.setTimeout(finish, Math.max(0, ms)) : undefined;
         pending.add(finish);
-        signal?.addEventListener("abort", finish, { once: true });
+        if (signal !== undefined) unwatch = watchAbort(signal, finish);
         cancel = finish;
       });
       return { done, cancel: () => cancel() };
