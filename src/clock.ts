@@ -1,10 +1,10 @@
+import { watchAbort } from "./abort-watch.js";
+
 /**
  * The one source of time for every component, so leases, delays and retries can be tested without sleeping:
  * `now()` is the time written to and compared with the database; `timers` is what the engine's loops wait on
  * (poll intervals, heartbeats, lease renewals, give-back and back-off timers).
  */
-import { watchAbort } from "./abort-watch.js";
-
 export interface Clock {
   /** The current time. */
   now(): Date;

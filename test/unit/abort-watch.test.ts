@@ -2,14 +2,14 @@
  * One `abort` listener per signal for the whole package: many loops and waits sharing one shutdown signal add no
  * listener each (Node warns past 10), every watcher still runs once on abort, and an unwatched one does not.
  */
+import { getEventListeners } from "node:events";
 import { describe, expect, it } from "vitest";
 import { watchAbort } from "../../src/abort-watch.js";
 import { sleep, systemTimers } from "../../src/clock.js";
 import { createWaker } from "../../src/queue/wait.js";
 
 /** The number of `abort` listeners Node counts on `signal`. */
-async function listeners(signal: AbortSignal): Promise<number> {
-  const { getEventListeners } = await import("node:events");
+function listeners(signal: AbortSignal): number {
   return getEventListeners(signal, "abort").length;
 }
 
@@ -19,7 +19,7 @@ describe("watchAbort", () => {
     const calls: number[] = [];
     const unwatch = [];
     for (let i = 0; i < 25; i++) unwatch.push(watchAbort(ctl.signal, () => calls.push(i)));
-    expect(await listeners(ctl.signal)).toBe(1);
+    expect(listeners(ctl.signal)).toBe(1);
     unwatch[3]?.();
     unwatch[3]?.();
     ctl.abort();
@@ -27,6 +27,21 @@ describe("watchAbort", () => {
     expect(calls).toHaveLength(24);
     expect(calls).not.toContain(3);
     expect(new Set(calls).size).toBe(24);
+  });
+
+  it("the last watcher to stop watching removes the listener", () => {
+    const ctl = new AbortController();
+    const stops = Array.from({ length: 12 }, () => watchAbort(ctl.signal, () => undefined));
+    expect(listeners(ctl.signal)).toBe(1);
+    for (const stop of stops) stop();
+    expect(listeners(ctl.signal)).toBe(0);
+    let called = false;
+    watchAbort(ctl.signal, () => {
+      called = true;
+    });
+    expect(listeners(ctl.signal)).toBe(1);
+    ctl.abort();
+    expect(called).toBe(true);
   });
 
   it("a watcher that throws does not stop the others", async () => {
@@ -51,7 +66,7 @@ describe("watchAbort", () => {
       ...Array.from({ length: 15 }, () => waker.wait(Number.POSITIVE_INFINITY, ctl.signal)),
       ...Array.from({ length: 15 }, () => sleep(systemTimers, 3_600_000, ctl.signal)),
     ];
-    expect(await listeners(ctl.signal)).toBe(1);
+    expect(listeners(ctl.signal)).toBe(1);
     ctl.abort();
     await Promise.all(ends);
     // A wait that ended by its timer or a wake-up stops watching: the signal's watchers do not pile up.
@@ -67,6 +82,6 @@ describe("watchAbort", () => {
     });
     other.abort();
     expect(called).toBe(1);
-    expect(await listeners(other.signal)).toBe(0);
+    expect(listeners(other.signal)).toBe(0);
   });
 });
