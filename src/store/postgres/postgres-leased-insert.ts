@@ -21,6 +21,8 @@ type LeasedInsert = EnqueueParams & { leaseTo: NonNullable<EnqueueParams["leaseT
  * `DequeueParams.limited`), nor with a group key (a grouped insert takes its group's lock first, see
  * postgres-enqueue.ts, so it is a plain insert).
  * Priority needs no check: nothing else is claimable, so the new message is first whatever its priority.
+ * The checks are decided once, in `f`, fenced with `OFFSET 0`: pulled up into the insert's select list, `f.ok` would
+ * be planned once per reference, and each of its four uses would run the three probes again (12 InitPlans).
  */
 export function leasedInsertSql(conn: PostgresConnection): string {
   const messages = conn.t("pgqrs_messages");
@@ -37,7 +39,8 @@ export function leasedInsertSql(conn: PostgresConnection): string {
                                   AND read_ct < $8::int)
                AND EXISTS (SELECT 1 FROM ${workers} WHERE id = $6::bigint AND status OPERATOR(pg_catalog.=) ANY ('{ready,polling}'))
                AND ${noLimits(conn, "$1::bigint")}
-               AND $12::text IS NULL AS ok) f
+               AND $12::text IS NULL AS ok
+            OFFSET 0) f
     RETURNING id, queue_id, payload, consumer_worker_id,
               (SELECT pg_catalog.pg_notify('${enqueueChannel(conn.schema)}', $1::bigint::text || $10::text)
                 WHERE consumer_worker_id IS NULL) AS notified`;

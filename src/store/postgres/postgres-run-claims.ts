@@ -16,20 +16,11 @@ export type RunClaimOps = Pick<StoreBackend, "dequeueAndStartRuns">;
 export function createRunClaimOps(conn: PostgresConnection): RunClaimOps {
   const startRunsOf = startRunsUpsert(conn);
 
-  // A workflow worker's claim: the messages and their runs, created or started as a run's start does, in one
-  // statement. The claim returns only what it did not write (see postgres-claimed-rows.ts); `c` adds the queue and
-  // the consumer, its own parameters, for the runs' insert.
-  const dequeueAndStartRunsOf = (filter: string) => `
-    WITH ${asyncCommit},
-    cu AS (${claimUpdate(conn, filter)}),
-    c AS (SELECT cu.*, $1::bigint AS queue_id, $6::bigint AS consumer_worker_id FROM cu),
-    ${startRunsOf}
-    SELECT ${claimedColumns("c")}, ${prefixedRunColumns("rr", "run__")}
-      FROM c LEFT JOIN rr ON rr.message_id = c.id`;
-  const dequeueAndStartRunsSql = dequeueAndStartRunsOf("");
+  const dequeueAndStartRunsSql = dequeueAndStartRunsStatement(conn);
   // A versioned worker's claim ($7: its versions): messages of another version are never claimed, so never
   // counted as a delivery; they wait for a worker of theirs. Unversioned workers keep the statement above.
-  const dequeueVersionedSql = dequeueAndStartRunsOf(
+  const dequeueVersionedSql = dequeueAndStartRunsStatement(
+    conn,
     ` AND ((payload OPERATOR(pg_catalog.->>) 'version') IS NULL
                      OR (payload OPERATOR(pg_catalog.->>) 'version') OPERATOR(pg_catalog.=) ANY ($7::text[]))`,
   );
@@ -61,4 +52,19 @@ export function createRunClaimOps(conn: PostgresConnection): RunClaimOps {
         .sort((a, b) => byClaimOrder(a.message, b.message));
     },
   };
+}
+
+/**
+ * A workflow worker's claim: the messages and their runs, created or started as a run's start does, in one
+ * statement; `filter` narrows the claimed messages. The claim returns only what it did not write (see
+ * postgres-claimed-rows.ts); `c` adds the queue and the consumer, its own parameters, for the runs' insert.
+ */
+export function dequeueAndStartRunsStatement(conn: PostgresConnection, filter = ""): string {
+  return `
+    WITH ${asyncCommit},
+    cu AS (${claimUpdate(conn, filter)}),
+    c AS (SELECT cu.*, $1::bigint AS queue_id, $6::bigint AS consumer_worker_id FROM cu),
+    ${startRunsUpsert(conn)}
+    SELECT ${claimedColumns("c")}, ${prefixedRunColumns("rr", "run__")}
+      FROM c LEFT JOIN rr ON rr.message_id = c.id`;
 }

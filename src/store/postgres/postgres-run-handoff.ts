@@ -13,6 +13,27 @@ export type RunHandoffOps = Pick<StoreBackend, "enqueueAndStartRun">;
 /** `origin`: the tag appended to this store's enqueue notifications (see `notifyOrigin`). */
 export function createRunHandoffOps(conn: PostgresConnection, origin: string): RunHandoffOps {
   const originSuffix = origin === "" ? "" : `@${origin}`;
+  const sql = enqueueAndStartRunSql(conn);
+
+  return {
+    async enqueueAndStartRun(p) {
+      const payload = p.payloads[0];
+      if (p.payloads.length !== 1 || payload === undefined) {
+        throw new ValidationError("enqueueAndStartRun takes exactly one payload");
+      }
+      const [row] = await conn.prepared("enqueue_and_start_run", sql, leasedInsertValues(p, originSuffix));
+      if (row === undefined) throw new PgqrsError("INTERNAL", "enqueueAndStartRun inserted no message");
+      const message = leasedInsertMessage(Number(row.message_id), row.message_consumer, p);
+      return { message, run: prefixedRun(row, "run__") };
+    },
+  };
+}
+
+/**
+ * The hand-off statement of the store on `conn`: the leased insert's parameters (postgres-leased-insert.ts), the run
+ * joined to its workflow through `idx_pgqrs_workflows_queue_id` (migration 0019).
+ */
+export function enqueueAndStartRunSql(conn: PostgresConnection): string {
   const workflows = conn.t("pgqrs_workflows");
   const runs = conn.t("pgqrs_workflow_runs");
 
@@ -21,7 +42,7 @@ export function createRunHandoffOps(conn: PostgresConnection, origin: string): R
   // The run's foreign key to the message is checked at the end of the statement, which sees the new message.
   // The handed-off trigger and its run, started: the run only when the message was actually leased (see
   // postgres-leased-insert.ts); otherwise it is a plain enqueue and a worker's claim creates the run.
-  const enqueueAndStartRunSql = `
+  return `
     WITH m AS (${leasedInsertSql(conn)}),
     r AS (
       INSERT INTO ${runs} (workflow_id, message_id, status, input, created_at, updated_at, started_at,
@@ -34,21 +55,4 @@ export function createRunHandoffOps(conn: PostgresConnection, origin: string): R
       RETURNING ${cols.run()})
     SELECT m.id AS message_id, m.consumer_worker_id AS message_consumer, ${prefixedRunColumns("r", "run__")}
       FROM m LEFT JOIN r ON TRUE`;
-
-  return {
-    async enqueueAndStartRun(p) {
-      const payload = p.payloads[0];
-      if (p.payloads.length !== 1 || payload === undefined) {
-        throw new ValidationError("enqueueAndStartRun takes exactly one payload");
-      }
-      const [row] = await conn.prepared(
-        "enqueue_and_start_run",
-        enqueueAndStartRunSql,
-        leasedInsertValues(p, originSuffix),
-      );
-      if (row === undefined) throw new PgqrsError("INTERNAL", "enqueueAndStartRun inserted no message");
-      const message = leasedInsertMessage(Number(row.message_id), row.message_consumer, p);
-      return { message, run: prefixedRun(row, "run__") };
-    },
-  };
 }

@@ -20,14 +20,17 @@ export function startRunsUpsert(conn: PostgresConnection): string {
   // The write is redoable (a lost start only means the next delivery starts the run again), so both statements
   // using it commit asynchronously: no WAL flush wait of their own. WAL is written in order, so any later
   // synchronous commit (a step's output, the run's outcome, the message's archive) makes it durable too.
+  // A message's workflow is the lowest id serving its queue: one probe of idx_pgqrs_workflows_queue_id per message,
+  // in a LATERAL with LIMIT 1 (a join would let the planner hash the whole workflows table for its ~10 rows).
   return `
     up AS (
       INSERT INTO ${runs} AS r (workflow_id, message_id, status, input, created_at, updated_at, started_at,
                                 worker_id, attempts, version)
-      SELECT DISTINCT ON (c.id) w.id, c.id, 'RUNNING', c.payload, $2, $2, $2, c.consumer_worker_id, 1,
+      SELECT w.id, c.id, 'RUNNING', c.payload, $2, $2, $2, c.consumer_worker_id, 1,
              (c.payload OPERATOR(pg_catalog.->>) 'version')
-        FROM c JOIN ${workflows} w ON w.queue_id = c.queue_id
-       ORDER BY c.id, w.id
+        FROM c CROSS JOIN LATERAL (
+               SELECT id FROM ${workflows} WHERE queue_id = c.queue_id ORDER BY id LIMIT 1) w
+       ORDER BY c.id
       ON CONFLICT (message_id) DO UPDATE
          SET status = 'RUNNING', updated_at = $2, started_at = COALESCE(r.started_at, $2), waiting_for = NULL,
              worker_id = COALESCE(excluded.worker_id, r.worker_id), attempts = r.attempts + 1

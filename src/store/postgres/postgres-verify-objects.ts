@@ -44,6 +44,8 @@ export const REQUIRED_INDEXES: readonly string[] = [
   "idx_pgqrs_schedules_due",
   "idx_pgqrs_schedules_workflow",
   "idx_pgqrs_schedules_queue",
+  // a workflow by its queue (migration 0019)
+  "idx_pgqrs_workflows_queue_id",
 ];
 
 /** Functions of this package in the schema: the limited claim, the enqueue from SQL (docs), a run's suspension. */
