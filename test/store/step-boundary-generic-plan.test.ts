@@ -9,39 +9,24 @@
  * more) whatever the table's size, analysed or not. (The run outcomes' UPDATE of the runs table still joins by a
  * scan under that plan: an UPDATE's target cannot sit behind such a fence.)
  */
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as pgqrs from "../../src/index.js";
-import { PostgresConnection } from "../../src/store/postgres/postgres-connection.js";
 import { stepBoundaryStatements } from "../../src/store/postgres/postgres-step-boundary-statement.js";
-import { dropSchema, postgresDsn, uniqueName } from "../support/backends.js";
+import { uniqueName } from "../support/backends.js";
+import { openPlanHarness, type PlanHarness } from "../support/generic-plans.js";
 
 describe("step boundaries on PostgreSQL under a generic plan on never analysed tables", () => {
-  const schema = uniqueName("bgp");
-  let pool: pg.Pool;
-  let conn: PostgresConnection;
-  let raw: pg.Client;
+  let h: PlanHarness;
 
   beforeAll(async () => {
-    const store = await pgqrs.connect(postgresDsn(), { schema });
-    await pgqrs.admin(store).install();
-    await store.close();
-    pool = new pg.Pool({ connectionString: postgresDsn(), max: 1 });
-    conn = new PostgresConnection({ pool, ownsPool: true, schema, target: "test" });
-    raw = new pg.Client({ connectionString: postgresDsn() });
-    await raw.connect();
-    await raw.query("SET plan_cache_mode = force_generic_plan");
+    h = await openPlanHarness(uniqueName("bgp"));
   }, 120_000);
 
   afterAll(async () => {
-    await raw?.end();
-    await conn?.close();
-    await dropSchema(schema);
+    await h?.close();
   });
 
   /** The generic plan's text of `sql` (prepared under `name`), for two acquisitions and one finish. */
   const genericPlan = async (name: string, sql: string): Promise<string> => {
-    await raw.query(`PREPARE ${name} AS ${sql}`);
     const t = "2026-01-01T00:00:00Z";
     const args = [
       "'{1,2}'",
@@ -66,13 +51,11 @@ describe("step boundaries on PostgreSQL under a generic plan on never analysed t
       "'{o}'",
       "'{NULL}'",
     ];
-    const rows = await raw.query<{ "QUERY PLAN": string }>(`EXPLAIN EXECUTE ${name}(${args.join(", ")})`);
-    await raw.query(`DEALLOCATE ${name}`);
-    return rows.rows.map((r) => r["QUERY PLAN"]).join("\n");
+    return h.plan(name, sql, args);
   };
 
   it.each(["durableSql", "asyncSql"] as const)("%s reads no step by a sequential scan", async (kind) => {
-    const plan = await genericPlan(`boundary_${kind}`, stepBoundaryStatements(conn)[kind]);
+    const plan = await genericPlan(`boundary_${kind}`, stepBoundaryStatements(h.conn)[kind]);
     // Planned generically: the parameters are still symbols in the plan.
     expect(plan).toMatch(/ANY \(\$\d+\)/);
     expect(plan).not.toMatch(/Seq Scan on pgqrs_workflow_steps/);

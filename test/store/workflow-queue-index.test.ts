@@ -7,70 +7,51 @@
  * with. The hand-off also decides whether it may lease the message once: its three checks (nothing claimable first,
  * the worker still ready, no limits on the queue) are planned once, not once per use of their result.
  */
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { PostgresConnection } from "../../src/store/postgres/postgres-connection.js";
 import { dequeueAndStartRunsStatement } from "../../src/store/postgres/postgres-run-claims.js";
 import { enqueueAndStartRunSql } from "../../src/store/postgres/postgres-run-handoff.js";
-import { dropSchema, postgresDsn, uniqueName } from "../support/backends.js";
+import { uniqueName } from "../support/backends.js";
+import { openPlanHarness, type PlanHarness } from "../support/generic-plans.js";
 
 const OTHER_WORKFLOWS = 2_000;
 
 describe("a workflow found by its queue on PostgreSQL, with 2,000 workflows defined", () => {
   const schema = uniqueName("wqi");
-  let conn: PostgresConnection;
-  let raw: pg.Client;
+  let h: PlanHarness;
   let queueId = 0;
 
   beforeAll(async () => {
-    const store = await pgqrs.connect(postgresDsn(), { schema });
-    await pgqrs.admin(store).install();
-    const def = pgqrs.defineWorkflow({ name: "wqi_flow" }, async () => 1);
-    await pgqrs.workflow().name(def).create(store);
-    await store.close();
-    conn = new PostgresConnection({
-      pool: new pg.Pool({ connectionString: postgresDsn(), max: 1 }),
-      ownsPool: true,
-      schema,
-      target: "test",
+    h = await openPlanHarness(schema, async (store) => {
+      const def = pgqrs.defineWorkflow({ name: "wqi_flow" }, async () => 1);
+      await pgqrs.workflow().name(def).create(store);
     });
-    raw = new pg.Client({ connectionString: postgresDsn() });
-    await raw.connect();
     const q = `"${schema}"`;
-    await raw.query(
+    await h.raw.query(
       `INSERT INTO ${q}.pgqrs_queues (queue_name) SELECT 'other_' || g FROM pg_catalog.generate_series(1, $1) g`,
       [OTHER_WORKFLOWS],
     );
-    await raw.query(
+    await h.raw.query(
       `INSERT INTO ${q}.pgqrs_workflows (name, queue_id)
        SELECT queue_name, id FROM ${q}.pgqrs_queues WHERE queue_name LIKE 'other\\_%'`,
     );
-    await raw.query(`ANALYZE ${q}.pgqrs_workflows`);
-    const { rows } = await raw.query<{ queue_id: string }>(
+    await h.raw.query(`ANALYZE ${q}.pgqrs_workflows`);
+    const { rows } = await h.raw.query<{ queue_id: string }>(
       `SELECT queue_id FROM ${q}.pgqrs_workflows WHERE name = 'wqi_flow'`,
     );
     queueId = Number(rows[0]?.queue_id);
-    await raw.query("SET plan_cache_mode = force_generic_plan");
   }, 120_000);
 
   afterAll(async () => {
-    await raw?.end();
-    await conn?.close();
-    await dropSchema(schema);
+    await h?.close();
   });
 
-  /** The generic plan of `sql`, prepared as `name`, for the arguments `args` (SQL literals). */
-  const genericPlan = async (name: string, sql: string, args: readonly string[]): Promise<string> => {
-    await raw.query(`PREPARE ${name} AS ${sql}`);
-    const { rows } = await raw.query<{ "QUERY PLAN": string }>(`EXPLAIN EXECUTE ${name}(${args.join(", ")})`);
-    await raw.query(`DEALLOCATE ${name}`);
-    return rows.map((r) => r["QUERY PLAN"]).join("\n");
-  };
   const t = "'2026-01-01T00:00:00Z'";
 
   it("has the workflows' count it was set up with", async () => {
-    const { rows } = await raw.query<{ n: string }>(`SELECT pg_catalog.count(*) AS n FROM "${schema}".pgqrs_workflows`);
+    const { rows } = await h.raw.query<{ n: string }>(
+      `SELECT pg_catalog.count(*) AS n FROM "${schema}".pgqrs_workflows`,
+    );
     expect(Number(rows[0]?.n)).toBe(OTHER_WORKFLOWS + 1);
   });
 
@@ -78,7 +59,7 @@ describe("a workflow found by its queue on PostgreSQL, with 2,000 workflows defi
     // $1 queue, $2 payload, $3 enqueued at, $4 lease end, $5 producer, $6 consumer, $7 claim time, $8 maxReadCt,
     // $9 visible at, $10 origin suffix, $11 priority, $12 group key, $13 headers.
     const args = [String(queueId), "'{}'", t, t, "NULL", "1", t, "5", t, "''", "0", "NULL", "NULL"];
-    const plan = await genericPlan("wqi_handoff", enqueueAndStartRunSql(conn), args);
+    const plan = await h.plan("wqi_handoff", enqueueAndStartRunSql(h.conn), args);
     expect(plan).toMatch(/\$\d+/);
     expect(plan).not.toMatch(/Seq Scan on pgqrs_workflows/);
     expect(plan).toMatch(/using idx_pgqrs_workflows_queue_id on pgqrs_workflows/);
@@ -91,7 +72,7 @@ describe("a workflow found by its queue on PostgreSQL, with 2,000 workflows defi
   it("a workflow worker's claim starts its runs through the queue index", async () => {
     // $1 queue, $2 now, $3 maxReadCt, $4 limit, $5 lease end, $6 worker.
     const args = [String(queueId), t, "5", "16", t, "1"];
-    const plan = await genericPlan("wqi_claim", dequeueAndStartRunsStatement(conn), args);
+    const plan = await h.plan("wqi_claim", dequeueAndStartRunsStatement(h.conn), args);
     expect(plan).toMatch(/\$\d+/);
     expect(plan).not.toMatch(/Seq Scan on pgqrs_workflows/);
     expect(plan).toMatch(/using idx_pgqrs_workflows_queue_id on pgqrs_workflows/);
