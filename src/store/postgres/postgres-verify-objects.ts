@@ -46,6 +46,9 @@ export const REQUIRED_INDEXES: readonly string[] = [
   "idx_pgqrs_schedules_queue",
   // a workflow by its queue (migration 0019)
   "idx_pgqrs_workflows_queue_id",
+  // the rows that reference a worker, for its deletion (migration 0020)
+  "idx_pgqrs_messages_consumer_worker_id",
+  "idx_pgqrs_workflow_runs_worker_id",
 ];
 
 /** Functions of this package in the schema: the limited claim, the enqueue from SQL (docs), a run's suspension. */
