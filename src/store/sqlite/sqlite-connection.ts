@@ -131,6 +131,24 @@ export class SqliteConnection {
     return this.#transaction.immediate(fn) as T;
   }
 
+  /**
+   * {@link immediate} with this connection's foreign-key enforcement off, for a bulk delete that checks the rows
+   * referencing what it deletes itself, set-based, under the write lock: SQLite checks a deleted parent's references
+   * one parent at a time and reads the whole child table for each where the child column has no index. Nested in an
+   * open transaction (where SQLite ignores the pragma) the checks stay on, which is slower and as correct. Enforcement
+   * is back on before this returns or throws; other connections keep theirs throughout.
+   */
+  immediateCheckingReferencesItself<T>(fn: () => T): T {
+    this.#assertOpen();
+    if (this.#db.inTransaction) return this.immediate(fn);
+    this.#db.pragma("foreign_keys = OFF");
+    try {
+      return this.immediate(fn);
+    } finally {
+      this.#db.pragma("foreign_keys = ON");
+    }
+  }
+
   /** {@link immediate}: the all-or-nothing of an enqueue on this store's own connection (sqlite-app-tx.ts). */
   atomic<T>(fn: () => T): T {
     return this.immediate(fn);

@@ -15,7 +15,18 @@ import { type TursoDatabase, type TursoStatement, tursoDriver } from "./turso-dr
 /** The members of `SqliteConnection` that the SQLite statement modules use. */
 export type SqliteStatementHost = Pick<
   SqliteConnection,
-  "get" | "all" | "run" | "tuples" | "exec" | "immediate" | "atomic" | "mainFile" | "assertOpen" | "close" | "closed"
+  | "get"
+  | "all"
+  | "run"
+  | "tuples"
+  | "exec"
+  | "immediate"
+  | "immediateCheckingReferencesItself"
+  | "atomic"
+  | "mainFile"
+  | "assertOpen"
+  | "close"
+  | "closed"
 >;
 
 export interface TursoConnectionOptions {
@@ -113,6 +124,14 @@ export class TursoConnection implements SqliteStatementHost {
     } finally {
       this.#depth -= 1;
     }
+  }
+
+  /**
+   * {@link immediate}, the foreign-key checks left on: the statements check the references themselves as well, and
+   * Turso's engine is not asked to switch its checks mid-connection.
+   */
+  immediateCheckingReferencesItself<T>(fn: () => T): T {
+    return this.immediate(fn);
   }
 
   /** {@link immediate}: the all-or-nothing of an enqueue on this store's own connection. */
