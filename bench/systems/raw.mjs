@@ -136,7 +136,16 @@ export function rawSystem(dsn) {
           await sleep(gapMs);
         }
         await waitUntil(() => latencies.length >= count, 10_000);
-        return { latencies, enqueueMs };
+        // The machine's own idle round trip: a SELECT 1 after the same gap (no commit, no notification). Its spread
+        // is what any pickup after an idle gap inherits from the CPUs waking (two processes, two wake-ups).
+        const roundTripMs = [];
+        for (let i = 0; i < Math.ceil(count / 2); i++) {
+          const t = wallMs();
+          await producer.query({ name: "round_trip", text: "SELECT 1" });
+          roundTripMs.push(wallMs() - t);
+          await sleep(gapMs);
+        }
+        return { latencies, enqueueMs, roundTripMs };
       } finally {
         await Promise.all([listener.end(), worker.end(), producer.end()]);
         await dropSchemas(dsn, [schema]);
