@@ -41,8 +41,8 @@ const ROUNDS = Number(flag("--rounds") ?? (quick ? 1 : 3));
 const ONLY = flag("--only")?.split(",");
 const SYSTEMS = flag("--systems")?.split(",");
 const SIZES = quick
-  ? { drain: 2_000, enqueue: 1_000, pickup: 60, gapMs: 25, runs: 200, warmupRuns: 20 }
-  : { drain: 10_000, enqueue: 5_000, pickup: 600, gapMs: 25, runs: 1_000, warmupRuns: 200 };
+  ? { drain: 2_000, enqueue: 1_000, pickup: 60, pickupWarmup: 5, gapMs: 25, runs: 200, warmupRuns: 20 }
+  : { drain: 10_000, enqueue: 5_000, pickup: 600, pickupWarmup: 20, gapMs: 25, runs: 1_000, warmupRuns: 200 };
 /** The workflow primitives (issue 15): runs asleep at once, send → recv samples, callChild parents. */
 const PRIMITIVES = quick
   ? { sleepers: 2_000, windowSeconds: 5, wakes: 30, gapMs: 300, childRuns: 200, k: 16 }
@@ -216,7 +216,9 @@ async function main() {
       }
       if (enabled("pickup")) {
         for (const s of queueSystems) {
-          const r = await attempt(s.name, "pickup", () => s.pickup({ count: SIZES.pickup, gapMs: SIZES.gapMs }));
+          const r = await attempt(s.name, "pickup", () =>
+            s.pickup({ count: SIZES.pickup, gapMs: SIZES.gapMs, warmup: SIZES.pickupWarmup }),
+          );
           if (r === undefined) continue;
           const [p50, p95, p99] = [0.5, 0.95, 0.99].map((p) => percentile(r.latencies, p));
           log(
@@ -618,11 +620,14 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
   statement into a pgqrs schema.
 ${enqueueConcurrentMethod(result.sizes)}
 - **pickup latency**: idle workers (concurrency 1), then ${result.sizes.pickup} jobs enqueued ${result.sizes.gapMs} ms
-  apart; latency from just before the enqueue call to the handler's start (both in this process). Raw SQL is
-  LISTEN/NOTIFY (the insert notifies in the same statement; the listener claims on each notification). The row
-  "a SELECT 1 round trip after the same gap" is raw SQL's producer connection sending \`SELECT 1\` ${Math.ceil(result.sizes.pickup / 2)}
-  times, ${result.sizes.gapMs} ms apart, after its pickup run: no commit and no notification, only the idle CPUs
-  waking for the backend and again for the reply. Its p99/p50 is the spread every pickup here starts from.
+  apart, after ${result.sizes.pickupWarmup ?? 0} warm-up jobs enqueued the same way and not measured (each system's
+  first jobs in a round prepare its statements on new connections; pg-boss, which takes one job per 0.5 s poll, has
+  none: they would only queue ahead of the measured jobs); latency from just before the enqueue call to
+  the handler's start (both in this process). Raw SQL is LISTEN/NOTIFY (the insert notifies in the same statement;
+  the listener claims on each notification). The row "a SELECT 1 round trip after the same gap" is raw SQL's
+  producer connection sending \`SELECT 1\` ${Math.ceil(result.sizes.pickup / 2)} times, ${result.sizes.gapMs} ms apart, after its pickup run: no
+  commit and no notification, only the idle CPUs waking for the backend and again for the reply. Its p99/p50 is the
+  spread every pickup here starts from.
 - **workflow**: ${result.sizes.runs} runs of a 3-step workflow triggered one by one through the queue while a worker
   runs them at concurrency 16: runs/s from the first trigger to the last completion; p50 from the workflow
   function's start to its last step's end. Before the timed runs, each system runs ${result.sizes.warmupRuns ?? 0}

@@ -94,14 +94,18 @@ export function graphileSystem(dsn) {
       }
     },
 
-    async pickup({ count, gapMs }) {
+    async pickup({ count, gapMs, warmup = 0 }) {
       const { schema, utils } = await utilsFor(dsn);
       const latencies = [];
       const runner = await start(dsn, schema, 1, 1, async (payload) => {
-        latencies.push(wallMs() - payload.t);
+        if (payload.warmup !== true) latencies.push(wallMs() - payload.t);
       });
       try {
         await sleep(300);
+        for (let i = 0; i < warmup; i++) {
+          await utils.addJob("job", { t: wallMs(), warmup: true });
+          await sleep(gapMs);
+        }
         for (let i = 0; i < count; i++) {
           await utils.addJob("job", { t: wallMs() });
           await sleep(gapMs);

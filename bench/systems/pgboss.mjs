@@ -66,6 +66,8 @@ export function pgbossSystem(dsn) {
       }
     },
 
+    // No warm-up jobs here (run.mjs passes `warmup`): pg-boss fetches one job per poll (0.5 s) at batch size 1, so
+    // warm-up jobs would only queue ahead of the measured ones, and its pickup is its polling, not its first jobs.
     async pickup({ count, gapMs }) {
       const { boss, close } = await open(dsn, 4);
       const latencies = [];
