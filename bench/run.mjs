@@ -581,6 +581,12 @@ ${floors.join("\n")}
   one statement and one durable commit (group commit: those that arrive while one is in flight go together in the
   next), so at c=16 a run costs its trigger's commit and a fraction of one statement; what bounds the figure is
   the sequential triggers, each a round trip and a durable commit of its own.
+  Measured here with the same scenario in a probe (3 rounds of 1,000 runs): a trigger's round trip takes 0.31 ms
+  at p50 while no worker runs and 1.1 to 1.5 ms while the worker runs, 95 % of it between sending the statement and
+  reading the server's answer (executing it takes 0.2 ms). 5 to 11 % of the triggers take over 3 ms and none of
+  them is slow to execute (\`log_min_duration_statement\` logged none): they wait for the WAL flush, whose
+  \`fdatasync\` took 0.26 ms at p50, 1.1 ms at p90 and 3.7 ms at p99 during those rounds (\`perf trace\`, 4,904
+  flushes). Moving the worker to a second process leaves the figure about where it is (about 675 runs/s).
 
 ## Table bloat
 
