@@ -41,8 +41,8 @@ const ROUNDS = Number(flag("--rounds") ?? (quick ? 1 : 3));
 const ONLY = flag("--only")?.split(",");
 const SYSTEMS = flag("--systems")?.split(",");
 const SIZES = quick
-  ? { drain: 2_000, enqueue: 1_000, pickup: 60, pickupWarmup: 5, gapMs: 25, runs: 200, warmupRuns: 20 }
-  : { drain: 10_000, enqueue: 5_000, pickup: 600, pickupWarmup: 20, gapMs: 25, runs: 1_000, warmupRuns: 200 };
+  ? { drain: 2_000, enqueue: 1_000, pickup: 60, pickupWarmup: 5, gapMs: 25, runs: 200, warmupRuns: 200 }
+  : { drain: 10_000, enqueue: 5_000, pickup: 600, pickupWarmup: 20, gapMs: 25, runs: 1_000, warmupRuns: 1_000 };
 /** The workflow primitives (issue 15): runs asleep at once, send → recv samples, callChild parents. */
 const PRIMITIVES = quick
   ? { sleepers: 2_000, windowSeconds: 5, wakes: 30, gapMs: 300, childRuns: 200, k: 16 }
@@ -587,6 +587,13 @@ ${floors.join("\n")}
   them is slow to execute (\`log_min_duration_statement\` logged none): they wait for the WAL flush, whose
   \`fdatasync\` took 0.26 ms at p50, 1.1 ms at p90 and 3.7 ms at p99 during those rounds (\`perf trace\`, 4,904
   flushes). Moving the worker to a second process leaves the figure about where it is (about 675 runs/s).
+  The flush is the smaller part: with every commit asynchronous (\`synchronous_commit = off\`, in a probe only)
+  the figure rose to 760 to 820 runs/s, and with only the boundaries' commits asynchronous it did not move (652
+  and 696 runs/s against 680 and 666). The larger part is waking processes on this 2-vCPU virtual machine:
+  \`perf sched latency\` over the rounds gave 0.29 ms on average from a PostgreSQL backend's wake-up to its
+  running and 0.44 ms for the node process, and a trigger needs three wake-ups (its backend on the request, again
+  after its flush, then node on the answer). CPU per run, from \`/proc\` over a round: node 0.7 ms (trigger and
+  worker), the trigger's backend 0.4 ms, the boundaries' backends 0.46 ms; about 65 % of the two vCPUs busy.
 
 ## Table bloat
 
@@ -637,10 +644,13 @@ ${enqueueConcurrentMethod(result.sizes)}
 - **workflow**: ${result.sizes.runs} runs of a 3-step workflow triggered one by one through the queue while a worker
   runs them at concurrency 16: runs/s from the first trigger to the last completion; p50 from the workflow
   function's start to its last step's end. Before the timed runs, each system runs ${result.sizes.warmupRuns ?? 0}
-  warm-up runs, not counted, in every round (pgqrs opens a new store each round and closes it after; DBOS launches
-  its runtime each round and shuts it down after, so neither leaves background work running while the other systems
-  and sections are measured: an idle DBOS runtime polls its queue every 10 ms, about 95 transactions/s and 12 % of a
-  core here). DBOS Transact: \`DBOS.registerWorkflow\` with three \`DBOS.runStep\`s,
+  warm-up runs, not counted, in every round: as many as it times, so that both runtimes' JIT has settled (with 200,
+  V8 was still optimizing pgqrs's functions during the timed runs, \`node --trace-opt\` counting 380 optimized in
+  the first round and 274 in the second, and the same work took 45 % less CPU by the third round; in probes of
+  3 interleaved rounds, pgqrs's median was 538, 582 and 641 runs/s with 200 and 669 to 762 with 1,000 (5 probes),
+  DBOS's 179, 220 and 228 with 200 and 179 to 229 with 1,000: DBOS's spread is as wide either way). pgqrs opens a new store each round and closes it after; DBOS launches its runtime each
+  round and shuts it down after, so neither leaves background work running while the other systems and sections
+  are measured (an idle DBOS runtime polls its queue every 10 ms, about 95 transactions/s and 12 % of a core here). DBOS Transact: \`DBOS.registerWorkflow\` with three \`DBOS.runStep\`s,
   started with \`DBOS.startWorkflow(…, { queueName })\` on a queue of concurrency 16.
 - **SQLite**: pgqrs on a SQLite file (K=1) against a raw \`better-sqlite3\` loop on a file opened the same way (WAL,
   synchronous=NORMAL), claim and archive as two statements, and single-row inserts. Every raw statement runs to
