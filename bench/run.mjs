@@ -4,7 +4,8 @@
  * database, round after round (interleaved, so drift hits every system alike), and writes the medians to
  * bench/results/latest.json and docs/benchmarks.md (table, machine, method, SVG chart).
  *
- * Flags: --quick (small sizes, one round: for iterating), --rounds N, --only a,b (scenario ids: drain, enqueue,
+ * Flags: --quick (small sizes, one round: for iterating), --report-only (rewrite docs/benchmarks.md from
+ * bench/results/latest.json, measuring nothing), --rounds N, --only a,b (scenario ids: drain, enqueue,
  * enqueue-concurrent, pickup, workflow, sqlite, pgbench, dashboard, primitives, retention, scaling, s3, turso),
  * --systems a,b (queue systems by name: pgqrs, raw SQL, graphile-worker, pg-boss).
  *
@@ -12,18 +13,17 @@
  * measured and recorded), the systems under test in bench/systems/, and the page is written by bench/report/
  * (floors.mjs checks the floors, markdown.mjs writes docs/benchmarks.md from the run's result alone).
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { machine } from "./lib/machine.mjs";
 import { openDatabase } from "./lib/postgres.mjs";
 import { recorder } from "./lib/recorder.mjs";
-import { svgChart, tableRows, terminalTable } from "./lib/report.mjs";
+import { terminalTable } from "./lib/report.mjs";
 import { median } from "./lib/stats.mjs";
 import { checkFloors } from "./report/floors.mjs";
-import { markdown } from "./report/markdown.mjs";
+import { writeDocs } from "./report/write.mjs";
 import { runScaling } from "./scaling/scaling.mjs";
-import { scalingCharts } from "./scaling/report.mjs";
 import {
   drainSection,
   enqueueConcurrentSection,
@@ -61,7 +61,9 @@ const PRIMITIVES = quick
  * Every timed run is capped (the rate over the cap is reported, marked `*`): pg-boss polls at best every 0.5 s,
  * and where a durable commit takes milliseconds, draining 10,000 jobs one commit at a time takes minutes.
  */
-const LIMIT_MS = { "pg-boss": quick ? 3_000 : 5_000, default: quick ? 8_000 : 12_000 };
+const timeCaps = (q) => ({ "pg-boss": q ? 3_000 : 5_000, default: q ? 8_000 : 12_000 });
+const LIMIT_MS = timeCaps(quick);
+const RESULTS = fileURLToPath(new URL("./results/", import.meta.url));
 
 const t0 = Date.now();
 const log = (msg) => process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`);
@@ -129,12 +131,6 @@ async function main() {
   }
 
   for (const f of figures.values()) for (const v of Object.values(f.values)) v.median = median(v.rounds);
-  const all = [...figures.values()];
-  const systems = ["pgqrs", "raw SQL", "pgbench", "graphile-worker", "pg-boss", "DBOS"].filter((s) =>
-    all.some((f) => f.values[s] !== undefined),
-  );
-  const comparisons = systems.filter((s) => s !== "pgqrs").map((s) => ["pgqrs", s]);
-  const table = tableRows(all, systems, comparisons);
   const floors = checkFloors(figures);
   const result = {
     generatedAt: new Date().toISOString(),
@@ -143,7 +139,7 @@ async function main() {
     sizes: SIZES,
     durationSeconds: Math.round((Date.now() - t0) / 1000),
     machine: machine(db.settings, loadStart),
-    figures: all,
+    figures: [...figures.values()],
     floors,
     deadTuplesAfterDrain: bloat,
     ...(enabled("primitives") ? { primitives } : {}),
@@ -152,24 +148,10 @@ async function main() {
     failures,
   };
 
-  const here = fileURLToPath(new URL(".", import.meta.url));
-  mkdirSync(`${here}results`, { recursive: true });
-  writeFileSync(`${here}results/latest.json`, `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(
-    `${here}results/${result.generatedAt.replaceAll(":", "-")}.json`,
-    `${JSON.stringify(result, null, 2)}\n`,
-  );
-  const drainFigures = all.filter((f) => f.id.startsWith("drain_") || f.id === "enqueue");
-  const svg = svgChart(
-    drainFigures,
-    ["raw SQL", "pgqrs", "graphile-worker", "pg-boss"],
-    "raw SQL",
-    "Throughput relative to the raw-SQL loop (higher is better)",
-  );
-  mkdirSync(`${here}../docs`, { recursive: true });
-  writeFileSync(`${here}../docs/benchmarks-throughput.svg`, `${svg}\n`);
-  for (const c of scalingCharts(result.scaling)) writeFileSync(`${here}../docs/${c.file}`, `${c.svg}\n`);
-  writeFileSync(`${here}../docs/benchmarks.md`, markdown(result, table, LIMIT_MS));
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(`${RESULTS}latest.json`, `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(`${RESULTS}${result.generatedAt.replaceAll(":", "-")}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const table = writeDocs(result, LIMIT_MS);
 
   process.stdout.write(`\n${terminalTable(table)}\n\n`);
   for (const f of floors)
@@ -179,7 +161,19 @@ async function main() {
   log(`done in ${result.durationSeconds} s; wrote bench/results/latest.json and docs/benchmarks.md`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+/**
+ * --report-only: rewrite docs/benchmarks.md and its charts from bench/results/latest.json without measuring (after
+ * a change to the page's text; the figures, floors and generation time stay the run's).
+ */
+function reportOnly() {
+  const result = JSON.parse(readFileSync(`${RESULTS}latest.json`, "utf8"));
+  writeDocs(result, timeCaps(result.quick));
+  log(`rewrote docs/benchmarks.md from bench/results/latest.json (run of ${result.generatedAt})`);
+}
+
+if (args.includes("--report-only")) reportOnly();
+else
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
