@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { machine } from "./lib/machine.mjs";
-import { openDatabase } from "./lib/postgres.mjs";
+import { checkpoint, openDatabase } from "./lib/postgres.mjs";
 import { recorder } from "./lib/recorder.mjs";
 import { terminalTable } from "./lib/report.mjs";
 import { median } from "./lib/stats.mjs";
@@ -99,6 +99,7 @@ async function main() {
     log,
     bloat,
     primitives,
+    checkpoint: () => checkpoint(dsn, log),
   };
   const loadStart = os.loadavg();
   let retention;

@@ -74,6 +74,23 @@ export async function sql(dsn, text, values = []) {
   }
 }
 
+let checkpointRefused = false;
+
+/**
+ * A CHECKPOINT before each system's timed run, so that no checkpoint starts during the run (the first writes after
+ * one carry full-page images) or ends in it (its final fsync of every data file stalls the WAL flushes). Skipped,
+ * with one line in the log, where the bench's role may not checkpoint (PostgreSQL 15: superuser or pg_checkpoint).
+ */
+export async function checkpoint(dsn, log) {
+  if (checkpointRefused) return;
+  try {
+    await sql(dsn, "CHECKPOINT");
+  } catch (err) {
+    checkpointRefused = true;
+    log(`  (no CHECKPOINT before timed runs: ${err instanceof Error ? err.message : String(err)})`);
+  }
+}
+
 export async function dropSchemas(dsn, schemas) {
   for (const s of schemas) await sql(dsn, `DROP SCHEMA IF EXISTS "${s}" CASCADE`);
 }

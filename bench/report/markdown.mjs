@@ -119,6 +119,13 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
 - **Database**: \`PGQRS_BENCH_DSN\` when set; otherwise the bench starts its own cluster with
   \`scripts/start-postgres.sh\` on port 54330 and turns \`fsync\`, \`synchronous_commit\` and \`full_page_writes\` on
   (every commit is durable), and stops it at the end. Every system gets a fresh schema per measurement.
+- **Checkpoints**: every PostgreSQL run that is timed (each system's, in each section; not the once-per-run
+  sections) starts right after a \`CHECKPOINT\`, so that no checkpoint starts during it (the first change of each
+  page after one writes the whole page to the WAL) or ends in it (its last step flushes every data file, and the
+  WAL flushes wait behind it). Without this, a checkpoint fell on whichever section the earlier sections' WAL
+  happened to push it to: in the full bench of 2026-12-06 00:32 UTC, the two workflow rounds that a checkpoint
+  started or ended in ran at 548 and 472 runs/s and the round clear of one at 722, while DBOS ran at 205, 200 and
+  181 (the server's log, \`log_checkpoints\`).
 - **Time caps**: every drain and the sequential enqueues stop after ${limits.default / 1000} s (pg-boss
   ${limits["pg-boss"] / 1000} s) and report the rate over what they did; such figures are marked \`*\`.
 - **Rounds**: each round runs every scenario for every system in turn (interleaved), and the table shows the

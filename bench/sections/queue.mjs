@@ -30,13 +30,14 @@ const drainLabel = ({ k, b, consumers }) =>
 
 /** Every drain configuration for every queue system (and its prefill rate, and the table's dead tuples). */
 export async function drainSection(ctx) {
-  const { sizes, limits, queueSystems, attempt, record, log, bloat } = ctx;
+  const { sizes, limits, queueSystems, attempt, record, log, bloat, checkpoint } = ctx;
   for (const config of CONFIGS) {
     const { k, b, consumers } = config;
     const label = drainLabel(config);
     for (const s of queueSystems) {
       if (consumers !== undefined && !CONSUMER_SYSTEMS.includes(s.name)) continue;
       const limitMs = limits[s.name] ?? limits.default;
+      await checkpoint();
       const r = await attempt(s.name, label, () => s.drain({ n: sizes.drain, k, b, limitMs, consumers }));
       if (r === undefined) continue;
       log(
@@ -56,12 +57,13 @@ export async function drainSection(ctx) {
 
 /** pgbench's claim-and-archive loops at K=1 B=1 and K=16 B=50 (C, no client overhead). */
 export async function pgbenchSection(ctx) {
-  const { quick, pgbench, attempt, record, log } = ctx;
+  const { quick, pgbench, attempt, record, log, checkpoint } = ctx;
   const seconds = quick ? 2 : 3;
   for (const { k, b, rows } of [
     { k: 1, b: 1, rows: 60_000 },
     { k: 16, b: 50, rows: 600_000 },
   ]) {
+    await checkpoint();
     const r = await attempt("pgbench", `claim K=${k} B=${b}`, () => pgbench.claim({ k, b, seconds, rows }));
     if (r?.perSec == null) continue;
     log(`  pgbench claim+archive K=${k} B=${b}: ${Math.round(r.perSec)} jobs/s`);
@@ -76,8 +78,9 @@ export async function pgbenchSection(ctx) {
 
 /** Sequential enqueues: every queue system, pgbench's single INSERT, and the rows against pgqrs's own table. */
 export async function enqueueSection(ctx) {
-  const { dsn, quick, sizes, limits, queueSystems, pgbench, figures, attempt, record, log } = ctx;
+  const { dsn, quick, sizes, limits, queueSystems, pgbench, figures, attempt, record, log, checkpoint } = ctx;
   for (const s of queueSystems) {
+    await checkpoint();
     const r = await attempt(s.name, "enqueue", () => s.enqueue({ n: sizes.enqueue }));
     if (r === undefined) continue;
     log(`  enqueue ${s.name}: ${Math.round(r.perSec)} jobs/s`);
@@ -89,6 +92,7 @@ export async function enqueueSection(ctx) {
     );
   }
   if (pgbench.available) {
+    await checkpoint();
     const r = await attempt("pgbench", "insert", () => pgbench.insert({ seconds: quick ? 2 : 3 }));
     if (r?.perSec != null) {
       log(`  pgbench single INSERT: ${Math.round(r.perSec)} /s`);
@@ -100,6 +104,7 @@ export async function enqueueSection(ctx) {
       );
     }
     // The same figure against pgqrs's own table: how far the engine is from what its schema allows.
+    await checkpoint();
     const t = await attempt("pgbench", "insert into pgqrs_messages", () =>
       pgbench.insertPgqrsTable({ seconds: quick ? 2 : 3 }),
     );
@@ -115,13 +120,15 @@ export async function enqueueSection(ctx) {
       record("enqueue_table", meta, "pgbench", t.perSec);
     }
   }
+  await checkpoint();
   await runOwnTableRaw({ dsn, n: sizes.enqueue, limitMs: limits.default, record, attempt, log });
 }
 
 /** 16 concurrent callers (bench/enqueue-concurrent.mjs). */
 export async function enqueueConcurrentSection(ctx) {
-  const { dsn, quick, sizes, limits, pgbench, sqliteOurs, sqliteRaw, attempt, record, log } = ctx;
+  const { dsn, quick, sizes, limits, pgbench, sqliteOurs, sqliteRaw, attempt, record, log, checkpoint } = ctx;
   const [pgqrsOurs, graphile] = [pgqrsSystem(dsn), graphileSystem(dsn)];
+  await checkpoint();
   await runEnqueueConcurrent({
     dsn,
     n: sizes.enqueue,
@@ -136,8 +143,9 @@ export async function enqueueConcurrentSection(ctx) {
 
 /** Pickup latency after an idle gap, with the enqueue call alone and the machine's idle round trip. */
 export async function pickupSection(ctx) {
-  const { sizes, queueSystems, attempt, record, log } = ctx;
+  const { sizes, queueSystems, attempt, record, log, checkpoint } = ctx;
   for (const s of queueSystems) {
+    await checkpoint();
     const r = await attempt(s.name, "pickup", () =>
       s.pickup({ count: sizes.pickup, gapMs: sizes.gapMs, warmup: sizes.pickupWarmup }),
     );

@@ -12,8 +12,9 @@ import { wakeUpLatency } from "../primitives/wake-up.mjs";
 
 /** 1,000 3-step runs at c=16, triggered one by one, for pgqrs and DBOS. */
 export async function workflowSection(ctx) {
-  const { sizes, queueSystems, dbos, attempt, record, log } = ctx;
+  const { sizes, queueSystems, dbos, attempt, record, log, checkpoint } = ctx;
   for (const s of [queueSystems[0], dbos]) {
+    await checkpoint();
     const r = await attempt(s.name, "workflow", () =>
       s.workflow({ runs: sizes.runs, concurrency: 16, limitMs: 120_000, warmup: sizes.warmupRuns }),
     );
@@ -29,8 +30,9 @@ export async function workflowSection(ctx) {
 
 /** send → recv wake-ups, and runs that call a child, run one step or sleep once (issue 15). */
 export async function primitivesSection(ctx) {
-  const { dsn, primitiveSizes, primitives, attempt, recordAll, log } = ctx;
+  const { dsn, primitiveSizes, primitives, attempt, recordAll, log, checkpoint } = ctx;
   const p = primitiveSizes;
+  await checkpoint();
   const w = await attempt("pgqrs", "send → recv", () => wakeUpLatency({ dsn, count: p.wakes, gapMs: p.gapMs, log }));
   if (w !== undefined) {
     primitives.wakeUp.push(w);
@@ -40,6 +42,7 @@ export async function primitivesSection(ctx) {
     const withChild = mode === "child";
     const sleepOnce = mode === "sleep";
     const what = { child: "callChild", step: "one-step runs", sleep: "runs that sleep once" }[mode];
+    await checkpoint();
     const c = await attempt("pgqrs", what, () =>
       childThroughput({ dsn, runs: p.childRuns, concurrency: p.k, limitMs: 120_000, withChild, sleepOnce, log }),
     );
