@@ -5,6 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/ensure-system-deps.sh
+# The servers the tests start listen on fixed ports in 54300-54599, which lie inside Linux's ephemeral port range
+# (32768-60999 by default): when the kernel happened to give an outgoing connection one of them as its local port,
+# that server's bind failed ("Address already in use"; seen once, the standby pair's 54522). Reserve them from
+# ephemeral use where this user may (root); elsewhere nothing changes.
+reserved=/proc/sys/net/ipv4/ip_local_reserved_ports
+if [ -w "$reserved" ] && ! grep -q "54300-54599" "$reserved"; then
+  current="$(cat "$reserved")"
+  echo "${current:+$current,}54300-54599" > "$reserved" 2>/dev/null || true
+fi
 echo "== embed"; node scripts/embed-sources.mjs
 echo "== lint"; npx biome check .
 echo "== typecheck"; npx tsc -p tsconfig.json --noEmit && npx tsc -p tsconfig.client.json
