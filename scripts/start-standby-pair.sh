@@ -28,10 +28,18 @@ as_postgres() {
   if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-for d in "$PRIMARY" "$STANDBY"; do
-  if [ -f "$d/postmaster.pid" ]; then as_postgres "$BIN/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1 || true; fi
-done
+stop_both() {
+  for d in "$PRIMARY" "$STANDBY"; do
+    if [ -f "$d/postmaster.pid" ]; then as_postgres "$BIN/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1 || true; fi
+  done
+}
+
+stop_both
 rm -rf "$BASE"
+# A pair that fails half way (the standby does not start or stream) is torn down: no server of it is left running
+# to hold its port, and the data stays for the log.
+started=0
+trap '[ "$started" = 1 ] || stop_both' EXIT
 mkdir -p "$PRIMARY"
 [ "$(id -u)" = "0" ] && chown -R postgres:postgres "$BASE"
 as_postgres "$BIN/initdb" -D "$PRIMARY" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
@@ -78,6 +86,7 @@ if [ "$state" != "sync" ] && [ "$state" != "async" ]; then
   exit 1
 fi
 
+started=1
 echo "export PGQRS_PAIR_BIN='$BIN'"
 echo "export PGQRS_PAIR_PRIMARY_DATA='$PRIMARY'"
 echo "export PGQRS_PAIR_STANDBY_DATA='$STANDBY'"
