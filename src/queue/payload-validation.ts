@@ -9,6 +9,8 @@ import type { ValidationConfig } from "../validation-config.js";
 export function serializePayload(value: unknown, config: ValidationConfig, prefix = ""): string {
   checkStructure(value, config, prefix);
   const json = JSON.stringify(value);
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: a short text needs no count.
+  if (json.length * 3 <= config.maxPayloadSizeBytes) return json;
   const size = Buffer.byteLength(json, "utf8");
   if (size > config.maxPayloadSizeBytes) {
     const limits = { actualBytes: size, maxBytes: config.maxPayloadSizeBytes };
@@ -83,81 +85,134 @@ function unstorable(text: string): string | undefined {
   return m[0] === "\u0000" ? "a NUL character (\\u0000)" : `a lone surrogate (\\u${unit})`;
 }
 
-function checkStructure(root: unknown, config: ValidationConfig, prefix: string): void {
-  const fail = (reason: string): never => {
-    throw new ValidationError(`${prefix}${reason}`);
-  };
-  if (root === undefined) fail("payload is undefined; enqueue a JSON value (use null for 'no data')");
-  const seen = new Set<object>();
-  const forbidden = new Set(config.forbiddenKeys);
-  const configured = config.maxObjectDepth;
-  const depthLimit = configured !== null && configured < MAX_PAYLOAD_DEPTH ? configured : MAX_PAYLOAD_DEPTH;
+/** One validation's settings and state; the path to the value being checked is built only for an error. */
+interface Walk {
+  readonly prefix: string;
+  readonly forbidden: readonly string[] | ReadonlySet<string>;
+  readonly depthLimit: number;
+  readonly maxStringLength: number | null;
+  readonly requiredKeys: readonly string[];
+  /** The objects on the way down to the current value (a value met again among them is a cycle). */
+  readonly ancestors: Set<object>;
+  /** The keys and indexes from the root to the current value. */
+  readonly path: (string | number)[];
+}
 
-  const visit = (value: unknown, depth: number, path: string): void => {
-    // Checked before descending, so the recursion is never deeper than the limit.
-    if (depth > depthLimit) fail(`Object depth ${depth} exceeds limit ${depthLimit}`);
-    switch (typeof value) {
-      case "string": {
-        const bad = unstorable(value);
-        if (bad !== undefined) fail(`string at ${path} contains ${bad}, which cannot be stored; remove or encode it`);
-        if (config.maxStringLength !== null) {
-          const n = Buffer.byteLength(value, "utf8");
-          if (n > config.maxStringLength) fail(`String length ${n} exceeds limit ${config.maxStringLength}`);
-        }
-        return;
+/** Forbidden-key lists longer than this are looked up in a Set built for the call; shorter ones are scanned. */
+const SCANNED_KEYS = 8;
+
+function checkStructure(root: unknown, config: ValidationConfig, prefix: string): void {
+  if (root === undefined) {
+    throw new ValidationError(`${prefix}payload is undefined; enqueue a JSON value (use null for 'no data')`);
+  }
+  const configured = config.maxObjectDepth;
+  const keys = config.forbiddenKeys;
+  const walk: Walk = {
+    prefix,
+    forbidden: keys.length > SCANNED_KEYS ? new Set(keys) : keys,
+    depthLimit: configured !== null && configured < MAX_PAYLOAD_DEPTH ? configured : MAX_PAYLOAD_DEPTH,
+    maxStringLength: config.maxStringLength,
+    requiredKeys: config.requiredKeys,
+    ancestors: new Set<object>(),
+    path: [],
+  };
+  visit(walk, root, 0);
+}
+
+/** `$`, `$.a[0].b`: where the value being checked sits in the payload. */
+function pathOf(walk: Walk): string {
+  let out = "$";
+  for (const part of walk.path) out += typeof part === "number" ? `[${part}]` : `.${part}`;
+  return out;
+}
+
+function fail(walk: Walk, reason: string): never {
+  throw new ValidationError(`${walk.prefix}${reason}`);
+}
+
+function isForbidden(walk: Walk, key: string): boolean {
+  const f = walk.forbidden;
+  return Array.isArray(f) ? f.includes(key) : (f as ReadonlySet<string>).has(key);
+}
+
+function visit(walk: Walk, value: unknown, depth: number): void {
+  // Checked before descending, so the recursion is never deeper than the limit.
+  if (depth > walk.depthLimit) fail(walk, `Object depth ${depth} exceeds limit ${walk.depthLimit}`);
+  switch (typeof value) {
+    case "string": {
+      const bad = unstorable(value);
+      if (bad !== undefined) {
+        fail(walk, `string at ${pathOf(walk)} contains ${bad}, which cannot be stored; remove or encode it`);
       }
-      case "number":
-        if (!Number.isFinite(value)) fail(`${value} at ${path} is not a JSON number`);
-        return;
-      case "boolean":
-        return;
-      case "bigint":
-        fail(`BigInt at ${path} is not JSON-serialisable; convert it to a string or number`);
-        return;
-      case "function":
-      case "symbol":
-        fail(`a ${typeof value} at ${path} is not JSON-serialisable`);
-        return;
-      case "undefined":
-        fail(`undefined at ${path} is not JSON-serialisable; use null`);
-        return;
-    }
-    if (value === null) return;
-    const obj = value as object;
-    if (seen.has(obj)) fail(`payload contains a cycle at ${path}`);
-    if (obj instanceof Map || obj instanceof Set) fail(`a ${obj.constructor.name} at ${path} is not JSON-serialisable`);
-    if (typeof (obj as { toJSON?: unknown }).toJSON === "function") {
-      // Date and friends serialise through toJSON; validate what will actually be stored.
-      visit((obj as { toJSON: () => unknown }).toJSON(), depth, path);
+      if (walk.maxStringLength !== null) {
+        const n = Buffer.byteLength(value, "utf8");
+        if (n > walk.maxStringLength) fail(walk, `String length ${n} exceeds limit ${walk.maxStringLength}`);
+      }
       return;
     }
-    seen.add(obj);
-    if (Array.isArray(obj)) {
-      for (let i = 0; i < obj.length; i++) {
-        // Holes and undefined items would silently become null in JSON.
-        visit(obj[i], depth + 1, `${path}[${i}]`);
-      }
-    } else {
-      if (depth === 0) {
-        for (const key of config.requiredKeys) {
-          if (!Object.hasOwn(obj, key)) fail(`Required key '${key}' missing from payload`);
-        }
-      }
-      for (const key of Object.keys(obj)) {
-        if (forbidden.has(key)) fail(`Forbidden key '${key}' found in payload`);
-        const badKey = unstorable(key);
-        if (badKey !== undefined)
-          fail(`key at ${path} contains ${badKey}, which cannot be stored; remove or encode it`);
-        if (config.maxStringLength !== null) {
-          const n = Buffer.byteLength(key, "utf8");
-          if (n > config.maxStringLength) fail(`Key '${key}' length ${n} exceeds limit ${config.maxStringLength}`);
-        }
-        const child = (obj as Record<string, unknown>)[key];
-        // JSON drops undefined properties; that is the documented JSON behaviour for optional fields.
-        if (child !== undefined) visit(child, depth + 1, `${path}.${key}`);
+    case "number":
+      if (!Number.isFinite(value)) fail(walk, `${value} at ${pathOf(walk)} is not a JSON number`);
+      return;
+    case "boolean":
+      return;
+    case "bigint":
+      fail(walk, `BigInt at ${pathOf(walk)} is not JSON-serialisable; convert it to a string or number`);
+      return;
+    case "function":
+    case "symbol":
+      fail(walk, `a ${typeof value} at ${pathOf(walk)} is not JSON-serialisable`);
+      return;
+    case "undefined":
+      fail(walk, `undefined at ${pathOf(walk)} is not JSON-serialisable; use null`);
+      return;
+  }
+  if (value === null) return;
+  visitObject(walk, value as object, depth);
+}
+
+function visitObject(walk: Walk, obj: object, depth: number): void {
+  if (walk.ancestors.has(obj)) fail(walk, `payload contains a cycle at ${pathOf(walk)}`);
+  if (obj instanceof Map || obj instanceof Set) {
+    fail(walk, `a ${obj.constructor.name} at ${pathOf(walk)} is not JSON-serialisable`);
+  }
+  if (typeof (obj as { toJSON?: unknown }).toJSON === "function") {
+    // Date and friends serialise through toJSON; validate what will actually be stored.
+    visit(walk, (obj as { toJSON: () => unknown }).toJSON(), depth);
+    return;
+  }
+  walk.ancestors.add(obj);
+  const path = walk.path;
+  if (Array.isArray(obj)) {
+    for (let i = 0; i < obj.length; i++) {
+      // Holes and undefined items would silently become null in JSON.
+      path.push(i);
+      visit(walk, obj[i], depth + 1);
+      path.pop();
+    }
+  } else {
+    if (depth === 0) {
+      for (const key of walk.requiredKeys) {
+        if (!Object.hasOwn(obj, key)) fail(walk, `Required key '${key}' missing from payload`);
       }
     }
-    seen.delete(obj);
-  };
-  visit(root, 0, "$");
+    for (const key of Object.keys(obj)) {
+      if (isForbidden(walk, key)) fail(walk, `Forbidden key '${key}' found in payload`);
+      const badKey = unstorable(key);
+      if (badKey !== undefined) {
+        fail(walk, `key at ${pathOf(walk)} contains ${badKey}, which cannot be stored; remove or encode it`);
+      }
+      if (walk.maxStringLength !== null) {
+        const n = Buffer.byteLength(key, "utf8");
+        if (n > walk.maxStringLength) fail(walk, `Key '${key}' length ${n} exceeds limit ${walk.maxStringLength}`);
+      }
+      const child = (obj as Record<string, unknown>)[key];
+      // JSON drops undefined properties; that is the documented JSON behaviour for optional fields.
+      if (child !== undefined) {
+        path.push(key);
+        visit(walk, child, depth + 1);
+        path.pop();
+      }
+    }
+  }
+  walk.ancestors.delete(obj);
 }

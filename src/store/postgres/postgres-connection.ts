@@ -98,9 +98,36 @@ export class PostgresConnection implements Queryable {
       : { text, values: values as unknown[], types: RESULT_TYPES };
   }
 
-  async prepared<R extends Row = Row>(name: string, text: string, values: readonly unknown[]): Promise<R[]> {
+  prepared<R extends Row = Row>(name: string, text: string, values: readonly unknown[]): Promise<R[]> {
     const config = this.statementConfig(name, text, values);
+    // The kept client idle (a caller running one statement at a time): the statement straight on it, without the
+    // async frames of the general path (they cost a sequential enqueue a few per cent).
+    const lease = this.closed ? undefined : this.#leases.take();
+    if (lease !== undefined) return this.#onKept<R>(lease, config, name);
     return this.#withClient(name, (client) => runOn<R>(client, config, name, this));
+  }
+
+  /** One statement on the kept client's lease, as {@link PostgresConnection.#withClient} would run it. */
+  #onKept<R extends Row>(lease: ClientLease, config: StatementConfig, operation: string): Promise<R[]> {
+    let sent: Promise<pg.QueryResult<R>>;
+    try {
+      sent = lease.client.query<R>(config);
+    } catch (err) {
+      sent = Promise.reject(err);
+    }
+    return sent.then(
+      (result) => {
+        this.#leases.release(lease);
+        return result.rows;
+      },
+      (err: unknown) => {
+        const failure = translatePgError(err, operation, this.target);
+        // As in #withClient: a connection-level failure or a read-only server never hands this client out again.
+        if (failure.code === "CONNECTION_FAILED" || failure.code === "READ_ONLY") lease.broken ??= failure;
+        this.#leases.release(lease);
+        throw failure;
+      },
+    );
   }
 
   /**
