@@ -27,8 +27,24 @@ export { byClaimOrder, countOf, page, perIdResult } from "./postgres-results.js"
 
 /** The run in a row whose run columns carry `prefix`; `null` when the row has none. */
 export function prefixedRun(r: Row, prefix: string): RunRecord | null {
-  if (r[`${prefix}id`] === null || r[`${prefix}id`] === undefined) return null;
-  return toRun(Object.fromEntries(RUN_COLUMNS.map((c) => [c, r[`${prefix}${c}`]])));
+  const keys = prefixedKeys(prefix);
+  const id = r[keys[0] as string];
+  if (id === null || id === undefined) return null;
+  const row: Row = {};
+  for (let i = 0; i < keys.length; i++) row[RUN_COLUMNS[i] as string] = r[keys[i] as string];
+  return toRun(row);
+}
+
+/** The run columns' names with each prefix, built once per prefix (rows of the hot paths carry them). */
+const prefixed = new Map<string, readonly string[]>();
+
+function prefixedKeys(prefix: string): readonly string[] {
+  let keys = prefixed.get(prefix);
+  if (keys === undefined) {
+    keys = RUN_COLUMNS.map((c) => `${prefix}${c}`);
+    prefixed.set(prefix, keys);
+  }
+  return keys;
 }
 
 export function toMessage(r: Row): QueueMessage {
