@@ -4,9 +4,9 @@
  */
 import { PgqrsError, ValidationError } from "../../errors.js";
 import type { StoreBackend } from "../store.js";
-import type { PostgresConnection } from "./postgres-connection.js";
+import type { RunRecord } from "../../types.js";
+import type { PostgresConnection, Row } from "./postgres-connection.js";
 import { leasedInsertMessage, leasedInsertSql, leasedInsertValues } from "./postgres-leased-insert.js";
-import { cols, prefixedRun, prefixedRunColumns } from "./postgres-rows.js";
 
 export type RunHandoffOps = Pick<StoreBackend, "enqueueAndStartRun">;
 
@@ -24,7 +24,7 @@ export function createRunHandoffOps(conn: PostgresConnection, origin: string): R
       const [row] = await conn.prepared("enqueue_and_start_run", sql, leasedInsertValues(p, originSuffix));
       if (row === undefined) throw new PgqrsError("INTERNAL", "enqueueAndStartRun inserted no message");
       const message = leasedInsertMessage(Number(row.message_id), row.message_consumer, p);
-      return { message, run: prefixedRun(row, "run__") };
+      return { message, run: startedRun(row, message.id, payload, p.leaseTo.now) };
     },
   };
 }
@@ -52,7 +52,39 @@ export function enqueueAndStartRunSql(conn: PostgresConnection): string {
        WHERE m.consumer_worker_id IS NOT NULL
        ORDER BY w.id
        LIMIT 1
-      RETURNING ${cols.run()})
-    SELECT m.id AS message_id, m.consumer_worker_id AS message_consumer, ${prefixedRunColumns("r", "run__")}
+      RETURNING id, workflow_id, version)
+    SELECT m.id AS message_id, m.consumer_worker_id AS message_consumer, r.id AS run_id,
+           r.workflow_id AS run_workflow_id, r.version AS run_version
       FROM m LEFT JOIN r ON TRUE`;
+}
+
+/**
+ * The run the hand-off statement created, as a re-read would return it: the database's id, workflow and version
+ * (the payload's `version` as `->>` reads it), the rest what the statement wrote (RUNNING, started at the claim time
+ * `now`, attempt 1, leased to the message's consumer, its input the message's payload). `null` when the message was
+ * not leased, so no run was created. The statement returns five columns instead of the run's eighteen: a trigger
+ * handed off is on the path every run of a busy worker takes.
+ */
+function startedRun(row: Row, messageId: number, payload: string, now: Date): RunRecord | null {
+  if (row.run_id === null || row.run_id === undefined) return null;
+  return {
+    id: Number(row.run_id),
+    workflowId: Number(row.run_workflow_id),
+    messageId,
+    status: "RUNNING",
+    input: JSON.parse(payload) as unknown,
+    output: null,
+    error: null,
+    createdAt: new Date(now.getTime()),
+    updatedAt: new Date(now.getTime()),
+    startedAt: new Date(now.getTime()),
+    pausedAt: null,
+    completedAt: null,
+    workerId: Number(row.message_consumer),
+    attempts: 1,
+    parentRunId: null,
+    forkedFromRunId: null,
+    waitingFor: null,
+    version: typeof row.run_version === "string" ? row.run_version : null,
+  };
 }
