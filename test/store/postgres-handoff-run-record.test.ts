@@ -18,12 +18,13 @@ describe("a handed-off trigger's run on postgres", () => {
     const start = backend.enqueueAndStartRun;
     expect(start).toBeDefined();
     const now = new Date("2026-01-01T00:00:00.123Z");
-    const payloads = [
-      JSON.stringify({ input: { b: 1, a: [1, "x", null] } }),
-      JSON.stringify({ input: 7, version: "v2" }),
-      JSON.stringify({ input: null, version: 3 }),
+    // Each payload with the version its run must carry: `payload ->> 'version'`, text whatever JSON type it was.
+    const payloads: [string, string | null][] = [
+      [JSON.stringify({ input: { b: 1, a: [1, "x", null] } }), null],
+      [JSON.stringify({ input: 7, version: "v2" }), "v2"],
+      [JSON.stringify({ input: null, version: 3 }), "3"],
     ];
-    for (const payload of payloads) {
+    for (const [payload, version] of payloads) {
       const started = await start?.call(backend, {
         queueId: queue?.id as number,
         payloads: [payload],
@@ -37,8 +38,7 @@ describe("a handed-off trigger's run on postgres", () => {
       expect(started?.run).toEqual(reread);
       expect(started?.run?.status).toBe("RUNNING");
       expect(started?.run?.workerId).toBe(consumer.id);
-      // The version as `payload ->> 'version'` reads it: text, whatever JSON type it was given as.
-      expect(started?.run?.version).toBe(reread?.version ?? null);
+      expect(started?.run?.version).toBe(version);
       // Leased (its visibility is the lease's end), so the next insert finds no claimable backlog and is leased too.
       expect(started?.message.consumerWorkerId).toBe(consumer.id);
     }

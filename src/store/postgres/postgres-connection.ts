@@ -122,8 +122,7 @@ export class PostgresConnection implements Queryable {
       },
       (err: unknown) => {
         const failure = translatePgError(err, operation, this.target);
-        // As in #withClient: a connection-level failure or a read-only server never hands this client out again.
-        if (failure.code === "CONNECTION_FAILED" || failure.code === "READ_ONLY") lease.broken ??= failure;
+        markIfUnusable(lease, failure);
         this.#leases.release(lease);
         throw failure;
       },
@@ -192,16 +191,20 @@ export class PostgresConnection implements Queryable {
       // A session that died while the client was held (see ClientLeases) fails here with CONNECTION_FAILED.
       return await fn(held.client, discard);
     } catch (err) {
-      // A connection-level failure leaves the socket unusable; destroy it instead of returning it to the pool. So is
-      // a session on a server that turned out read-only: its replacement goes through host selection again.
-      if (err instanceof PgqrsError && (err.code === "CONNECTION_FAILED" || err.code === "READ_ONLY")) {
-        held.broken ??= err;
-      }
+      if (err instanceof PgqrsError) markIfUnusable(held, err);
       throw err;
     } finally {
       this.#leases.release(held);
     }
   }
+}
+
+/**
+ * A connection-level failure leaves the socket unusable: the client is destroyed on release instead of returned to
+ * the pool. So is a session on a server that turned out read-only: its replacement goes through host selection again.
+ */
+function markIfUnusable(lease: ClientLease, failure: PgqrsError): void {
+  if (failure.code === "CONNECTION_FAILED" || failure.code === "READ_ONLY") lease.broken ??= failure;
 }
 
 class ClientQueryable implements Queryable {
