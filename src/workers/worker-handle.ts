@@ -188,8 +188,15 @@ export class WorkerHandle {
       const expired = new Promise<void>((resolve) => {
         timer = timers.setTimeout(resolve, timeoutMs, { unref: true });
       });
-      await Promise.race([Promise.allSettled(loops.map((l) => l.done)), expired]);
+      const ended = await Promise.race([
+        Promise.allSettled(loops.map((l) => l.done)).then(() => true),
+        expired.then(() => false),
+      ]);
       timer?.cancel();
+      // Every loop ended on purpose: the last one acknowledged its work, released what was held and stopped the
+      // worker before its `done` settled (poll-loop.ts `endOnPurpose`). Nothing is left to do, and a caller that
+      // closes the store once `done` settles must not race a second, redundant stop.
+      if (ended && this.#record.status === "stopped") return;
       // Handlers that finished while another outlived the timeout: their work is acknowledged, not released.
       await Promise.allSettled(loops.map((l) => l.flush()));
     }

@@ -77,6 +77,22 @@ describe.each(EVERY_BACKEND)("stopping workers on %s", (backend) => {
     expect((await pgqrs.admin(store).getWorker(consumer.id)).status).toBe("stopped");
   });
 
+  it("stop() has nothing left to do once the loop's done settles: closing the store then does not fail it", async () => {
+    // The production guide's worker: SIGTERM calls stop() without awaiting it, the main line awaits the loop's end
+    // and closes the store. The loop's end already stopped the worker, so stop() must not write again after it.
+    const { store, producer, consumer } = await setup();
+    await producer.enqueueBatch(["a"]);
+    const loop = gatedLoop(store, consumer);
+    await expect.poll(() => loop.running.size, { timeout: 15_000 }).toBe(1);
+    const stopping = consumer.stop({ timeoutMs: 10_000 });
+    loop.running.get("a")?.();
+    expect(await loop.done.promise).toBe("aborted");
+    await store.close();
+    await expect(stopping).resolves.toBeUndefined();
+    expect(loop.finished).toEqual(["a"]);
+    expect(consumer.record.status).toBe("stopped");
+  });
+
   it("a handler that finished before the timeout is archived even when another one outlives it", async () => {
     const { store, clock, producer, consumer } = await setup();
     const [done, hung] = await producer.enqueueBatch(["done", "hung"]);
