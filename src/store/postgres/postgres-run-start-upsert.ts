@@ -22,6 +22,9 @@ export function startRunsUpsert(conn: PostgresConnection): string {
   // synchronous commit (a step's output, the run's outcome, the message's archive) makes it durable too.
   // A message's workflow is the lowest id serving its queue: one probe of idx_pgqrs_workflows_queue_id per message,
   // in a LATERAL with LIMIT 1 (a join would let the planner hash the whole workflows table for its ~10 rows).
+  // The runs `up` did not write are found the same way, one probe of idx_pgqrs_workflow_runs_message_id per
+  // message: a semi-join let the generic plan, built while the table was young (a few pages, before any
+  // ANALYZE), keep a sequential scan of every run for each claim, 3.6 ms at 6,000 runs and growing with them.
   return `
     up AS (
       INSERT INTO ${runs} AS r (workflow_id, message_id, status, input, created_at, updated_at, started_at,
@@ -39,6 +42,7 @@ export function startRunsUpsert(conn: PostgresConnection): string {
     rr AS (
       SELECT ${cols.run()} FROM up
       UNION ALL
-      SELECT ${cols.run()} FROM ${runs}
-       WHERE message_id IN (SELECT id FROM c) AND message_id NOT IN (SELECT message_id FROM up))`;
+      SELECT ${cols.run("e")} FROM c CROSS JOIN LATERAL (
+               SELECT * FROM ${runs} WHERE message_id = c.id OFFSET 0) e
+       WHERE c.id NOT IN (SELECT message_id FROM up))`;
 }
