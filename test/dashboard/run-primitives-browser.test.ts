@@ -2,8 +2,8 @@
  * The run page's "Send message" form in a real Chromium: a run waits for a message; the user types a topic and a
  * JSON payload, confirms in the dialog, and sees the outcome. Bad JSON is refused in a toast and the typed text
  * stays (the live refresh does not wipe a form being edited); a good payload wakes the run, which finishes, and
- * the refreshed page lists the message as received. Storage is covered on both backends by run-primitives.test.ts;
- * this checks the browser side on one (SQLite).
+ * the refreshed page lists the message as received. Storage is covered on both backends by
+ * run-primitives-waits.test.ts and run-primitives-send.test.ts; this checks the browser side on one (SQLite).
  */
 import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";

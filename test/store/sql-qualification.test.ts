@@ -4,7 +4,7 @@
  * on databases created before PostgreSQL 15) can never be chosen instead; and every comparison of a column whose
  * type has no operator of its own in pg_catalog (VARCHAR, the enums, information_schema's domains) names
  * `OPERATOR(pg_catalog.op)` or casts the column. Every operator is covered at run time by
- * test/store/postgres-search-path.test.ts.
+ * test/store/postgres-search-path-runs.test.ts.
  */
 import { describe, expect, it } from "vitest";
 import { functionCalls, postgresSqlSources, shadowableComparisons, unsafeCalls } from "../support/sql-scan.js";

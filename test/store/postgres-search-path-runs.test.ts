@@ -1,107 +1,24 @@
 /**
  * Search-path shadowing (CVE-2018-1058 pattern), PostgreSQL only. A hostile role with CREATE on `public` (the
  * default before PostgreSQL 15, kept by upgraded databases) puts same-named functions, aggregates and operators in
- * `public`, each recording `current_user` in a loot table when it runs. pgqrs roles whose search_path includes
- * `public` (the default `"$user", public`) then install, produce, consume, administer and run workflows; none of
- * the shadows may ever run. See docs/security.md ("Schemas on the search_path").
+ * `public`, each recording `current_user` in a loot table when it runs (test/support/search-path-attack.ts). pgqrs
+ * roles whose search_path includes `public` (the default `"$user", public`) then install, produce, consume,
+ * administer and run workflows, and run the backend contract suite and workflow suites; none of the shadows may ever
+ * run. That every function has a shadow, and the indexes: postgres-search-path-coverage.test.ts. See docs/security.md
+ * ("Schemas on the search_path").
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
-import { postgresDsn, uniqueName } from "../support/backends.js";
-import {
-  BUILTIN_TYPES,
-  ENUM_SHADOW_TRIGGER_SQL,
-  FUNCTION_SHADOWS,
-  functionShadowsSql,
-  LOOT_SQL,
-  SHADOW_OPERATORS_FUNCTION,
-  UNSHADOWABLE,
-} from "../support/search-path-shadows.js";
-import { catalogFunctionNames, postgresSqlSources } from "../support/sql-scan.js";
+import { uniqueName } from "../support/backends.js";
+import { dsn, shadowedDatabase, sql } from "../support/search-path-attack.js";
 
-const tag = uniqueName("sp").toLowerCase();
-const DB = `pgqrs_${tag}`;
-const ATTACKER = `${tag}_attacker`;
-const OWNER = `${tag}_owner`;
-const WORKER = `${tag}_worker`;
-
-/** The test cluster's DSN for `role` on `database` (trust auth). */
-function dsn(role: string, database: string): string {
-  const url = new URL(postgresDsn());
-  url.username = role;
-  url.password = "";
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function sql(role: string, database: string, text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: dsn(role, database) });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
-/** What the shadows recorded: `role: shadow` once per distinct pair. */
-async function loot(): Promise<string[]> {
-  const r = await sql("postgres", DB, "SELECT DISTINCT who, what FROM public.pgqrs_loot ORDER BY what, who");
-  return r.rows.map((row: { who: string; what: string }) => `${row.who}: ${row.what}`);
-}
-
-const adminDb = new URL(postgresDsn()).pathname.slice(1);
-
-beforeAll(async () => {
-  await sql("postgres", adminDb, `CREATE DATABASE ${DB}`);
-  for (const role of [ATTACKER, OWNER, WORKER]) await sql("postgres", adminDb, `CREATE ROLE ${role} LOGIN`);
-  await sql(
-    "postgres",
-    DB,
-    `GRANT CREATE ON DATABASE ${DB} TO ${OWNER};
-     GRANT CREATE ON SCHEMA public TO ${ATTACKER};  -- what every role had before PostgreSQL 15`,
-  );
-  await sql(ATTACKER, DB, LOOT_SQL);
-  await sql(ATTACKER, DB, functionShadowsSql());
-  await sql(ATTACKER, DB, SHADOW_OPERATORS_FUNCTION);
-  const made = await sql(
-    ATTACKER,
-    DB,
-    `SELECT public.pgqrs_shadow_operators(ARRAY[${BUILTIN_TYPES.map((t) => `'${t.replaceAll("'", "''")}'`).join(", ")}]) AS n`,
-  );
-  expect(Number(made.rows[0].n)).toBeGreaterThan(100);
-  await sql("postgres", DB, ENUM_SHADOW_TRIGGER_SQL);
-  // The attack works: a shadow wins where pg_catalog has no exact match, and records who ran it.
-  await sql(WORKER, DB, "SELECT count(x) FROM unnest(ARRAY[1, 2]::bigint[]) AS t(x)");
-  expect(await loot()).toEqual([`${WORKER}: aggregate count(bigint)`, `${WORKER}: setof unnest(bigint[])`]);
-  await sql("postgres", DB, "TRUNCATE public.pgqrs_loot");
-}, 180_000);
-
-afterAll(async () => {
-  await sql("postgres", adminDb, `DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  for (const role of [ATTACKER, OWNER, WORKER]) await sql("postgres", adminDb, `DROP ROLE IF EXISTS ${role}`);
-});
+const { tag, DB, OWNER, WORKER, loot } = shadowedDatabase();
 
 describe("search-path shadowing (PostgreSQL)", () => {
-  it("every pg_catalog function the SQL calls has a shadow (or cannot be shadowed)", () => {
-    const used = [...catalogFunctionNames(postgresSqlSources())];
-    const missing = used.filter((name) => FUNCTION_SHADOWS[name] === undefined && !UNSHADOWABLE.has(name));
-    expect(missing, "add shadows for these to test/support/search-path-shadows.ts").toEqual([]);
-  });
-
-  it("docs/security.md's query names the schema on the search_path that the attacker can write", async () => {
-    const doc = readFileSync(new URL("../../docs/security.md", import.meta.url), "utf8");
-    const query = /```sql\n([^`]*has_schema_privilege[^`]*)```/.exec(doc)?.[1];
-    expect(query).toBeDefined();
-    const rows = (await sql(WORKER, DB, query as string)).rows as { schema: string; can_create: string }[];
-    expect(rows).toContainEqual({ schema: "public", can_create: ATTACKER });
-  });
-
   it("no shadow runs while a DML-only role produces, consumes, administers and runs workflows", async () => {
     const schema = uniqueName("sp_app").toLowerCase();
     const clock = new pgqrs.ManualClock(new Date("2026-03-01T00:00:00.000Z"));
@@ -264,34 +181,6 @@ describe("search-path shadowing (PostgreSQL)", () => {
 
     expect(await loot(), "shadows that ran as a pgqrs role").toEqual([]);
   }, 120_000);
-
-  it("the qualified comparisons still use their indexes (EXPLAIN, with the shadows in place)", async () => {
-    const schema = uniqueName("sp_plan").toLowerCase();
-    const owner = await pgqrs.connect(dsn(OWNER, DB), { schema });
-    await pgqrs.admin(owner).install();
-    await owner.close();
-    const s = `"${schema}"`;
-    const plans: Record<string, string> = {
-      pgqrs_queues_queue_name_key: `SELECT id FROM ${s}.pgqrs_queues WHERE queue_name OPERATOR(pg_catalog.=) $1`,
-      idx_pgqrs_workflows_name: `SELECT id FROM ${s}.pgqrs_workflows WHERE name OPERATOR(pg_catalog.=) $1`,
-      pgqrs_workflow_steps_run_id_step_name_key: `SELECT id FROM ${s}.pgqrs_workflow_steps
-        WHERE run_id = 1 AND step_name OPERATOR(pg_catalog.=) $1`,
-      idx_pgqrs_workers_queue_status: `SELECT id FROM ${s}.pgqrs_workers
-        WHERE queue_id = 1 AND status OPERATOR(pg_catalog.=) ANY ('{ready,polling}')`,
-      idx_pgqrs_workflow_runs_status: `SELECT id FROM ${s}.pgqrs_workflow_runs
-        WHERE status OPERATOR(pg_catalog.=) ANY ('{QUEUED,PAUSED}')`,
-    };
-    for (const [index, statement] of Object.entries(plans)) {
-      const plan = await sql(OWNER, DB, `SET enable_seqscan = off; EXPLAIN ${statement.replace("$1", "'x'")}`);
-      const text =
-        (plan as unknown as pg.QueryResult[])
-          .at(-1)
-          ?.rows.map((r) => r["QUERY PLAN"])
-          .join("\n") ?? "";
-      expect(text, statement).toContain(index);
-    }
-    expect(await loot()).toEqual([]);
-  });
 
   it("no shadow runs in the backend contract suite and a workflow suite run as a non-superuser owner", async () => {
     const out = join(tmpdir(), `${tag}-vitest.json`);
