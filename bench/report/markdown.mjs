@@ -121,7 +121,11 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
   against 120,487 jobs/s; raw 84,478 against 116,743). The code from before that session gave the same SQLite
   figures on the Intel host (\`node bench/run.mjs --only sqlite\`, old and new builds alternated: B=50 54,384 and
   61,439 jobs/s), so the change is the host's. pgqrs's SQLite claim and archive maintain the shared schema's
-  indexes on every row they touch, where the raw table has one index.
+  indexes on every row they touch, where the raw table has one index. The run ending 2026-12-06 09:35 UTC was on
+  2 x AMD EPYC again (pgqrs's enqueue statement from one pgbench client: 2,514/s): 3-step workflows 3.67x DBOS
+  and SQLite drain B=50 0.81x raw met there, missed on the Intel host (2.79x, 0.68x); drain K=16 B=50 (0.77x raw
+  from medians; per round 0.88x, 0.90x, 0.69x) and pickup p99 (2.39x p50; the raw NOTIFY loop's own 2.57x) missed
+  there, met on the Intel host (0.82x, 1.62x).
 
 ## Method
 
