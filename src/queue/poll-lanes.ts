@@ -170,12 +170,16 @@ class PollLanes implements Lanes {
     const start = { at: started };
     this.#runningStarts.add(start);
     this.#lastStartAt = started;
+    let acked: number[] | undefined;
     try {
-      await runUnit(this.#consumer, messages, this.#options, this.#acks);
+      acked = await runUnit(this.#consumer, messages, this.#options);
     } finally {
+      // The slot is freed and the acknowledgement queued in one step: a loop that woke for another lane never sees
+      // acknowledgements waiting while their units still count as held (it would send them alone, claiming nothing).
       this.#runningCount -= messages.length;
       this.#runningUnits -= 1;
       this.#runningStarts.delete(start);
+      if (acked !== undefined) this.#acks.push(acked);
     }
     return timers.nowMs() - started;
   }

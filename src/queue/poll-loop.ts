@@ -27,9 +27,8 @@ export async function runPollLoop(options: PollLoopOptions): Promise<PollLoopEnd
       if (loop.ending()) return await endOnPurpose(loop);
       const { consumer } = loop;
       if (consumer.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${consumer.id}' not found`);
-      const plan = planClaim(loop);
-      const claim = await sendClaim(loop, plan);
-      if (claim !== undefined) await afterClaim(loop, plan.limit, claim);
+      const claim = await sendClaim(loop);
+      if (claim !== undefined) await afterClaim(loop, claim.limit, claim);
     }
   } catch (err) {
     await loop.stopLanes();
@@ -105,8 +104,7 @@ function renewAfterMs(loop: PollLoop): number {
  */
 async function sendClaim(
   loop: PollLoop,
-  plan: ClaimPlan,
-): Promise<{ claimed: QueueMessage[]; sent: HintMark } | undefined> {
+): Promise<{ claimed: QueueMessage[]; sent: HintMark; limit: number } | undefined> {
   const { consumer, options, acks } = loop;
   let ackIds: number[] = [];
   try {
@@ -114,6 +112,9 @@ async function sendClaim(
     // Also while every slot is busy: lanes start prefetched units on their own, and must stop doing so soon
     // after the worker is interrupted.
     await loop.checkStatusIfDue();
+    // Planned after those round trips: units that settled meanwhile free their slots for this claim (planned
+    // before, their acknowledgements would go alone, in a statement that claims nothing).
+    const plan = planClaim(loop);
     if (plan.limit === 0 && (acks.size === 0 || plan.topUp)) {
       await waitForLane(loop, plan);
       return undefined;
@@ -128,7 +129,7 @@ async function sendClaim(
           ? await options.claim(limit)
           : await consumer.dequeue(loop.claimOptions(limit));
     loop.succeeded();
-    return { claimed, sent };
+    return { claimed, sent, limit };
   } catch (err) {
     // Acknowledgements not known to be applied are retried with the next statement (archiving twice is a
     // no-op that returns false), so a failed round trip does not turn handled messages into redeliveries.

@@ -3,7 +3,6 @@
  * its messages settled (acknowledged with the loop's next statement, or archived and released at once).
  */
 import type { QueueMessage } from "../types.js";
-import type { AckQueue } from "./ack-queue.js";
 import type { MessageError } from "../queue-controls-types.js";
 import type { Consumer, ReleaseOptions } from "./consumer.js";
 import type { MessageOutcome, PollLoopOptions } from "./poll-types.js";
@@ -33,15 +32,15 @@ function renewLeases(
 }
 
 /**
- * Run one unit's handler and settle its messages: fully archived units hand their ids to the loop's next
- * statement; anything else (releases, mixed outcomes) is applied at once.
+ * Run one unit's handler and settle its messages: a fully archived unit returns its ids, for the lane to hand to the
+ * loop's next statement (in the same step that frees its slot); anything else (releases, mixed outcomes) is applied
+ * at once, and nothing is returned.
  */
 export async function runUnit(
   consumer: Consumer,
   unit: QueueMessage[],
   options: PollLoopOptions,
-  acks: AckQueue,
-): Promise<void> {
+): Promise<number[] | undefined> {
   let outcomes: MessageOutcome[];
   const renewal = renewLeases(consumer, unit, options.vtSeconds, options.onError);
   try {
@@ -53,16 +52,14 @@ export async function runUnit(
   } finally {
     renewal.stop();
   }
-  if (unit.every((_, i) => outcomes[i]?.action === "archive")) {
-    acks.push(unit.map((m) => m.id));
-    return;
-  }
+  if (unit.every((_, i) => outcomes[i]?.action === "archive")) return unit.map((m) => m.id);
   try {
     await applyOutcomes(consumer, unit, outcomes);
   } catch (err) {
     // An acknowledgement that fails leaves the lease to expire: the message is redelivered, never lost.
     options.onError?.(err);
   }
+  return undefined;
 }
 
 /** Archive and release in as few statements as possible. */

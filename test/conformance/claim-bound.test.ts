@@ -8,27 +8,12 @@
  * backend (SQLite has no bound: the same order by construction); on PostgreSQL the bounded statements are checked
  * to have run.
  */
-import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import type { QueueMessage } from "../../src/index.js";
 import { dropDatabase, EVERY_BACKEND, freshDatabase } from "../support/backends.js";
+import { recordingPool } from "../support/recording-pool.js";
 import { openTestStore } from "../support/stores.js";
-
-/** Statement names a pool's clients were asked to run. */
-function recordingPool(dsn: string): { pool: pg.Pool; names: string[] } {
-  const names: string[] = [];
-  const pool = new pg.Pool({ connectionString: dsn, max: 4 });
-  pool.on("connect", (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
-      const config = args[0] as { name?: unknown } | undefined;
-      if (typeof config === "object" && config !== null && typeof config.name === "string") names.push(config.name);
-      return query(...args);
-    };
-  });
-  return { pool, names };
-}
 
 describe.each(EVERY_BACKEND)("claims from a bound keep the claim order on %s", (backend) => {
   let n = 0;
