@@ -74,8 +74,8 @@ ${floors.join("\n")}
   claims dozens of messages where the raw loop commits twice per message. Claims, run starts and step acquisitions
   are redoable, so they commit asynchronously (the next synchronous commit makes them durable, since the WAL is
   written in order); step outputs, run outcomes and archives stay synchronous. On PostgreSQL, 200 acknowledgements
-  or more with a claim of 200 or more (K=4 and K=16 at B=50) go as two statements sent at once, on two connections,
-  so the archive and the claim run on two server processes instead of one after the other in one
+  or more with a claim of 200 or more (K=4 and K=16 at B=50) go as the archive and two half claims sent at once,
+  on three connections, so they run on three server processes instead of one after the other in one
   (\`src/store/postgres/postgres-ack-beside-claim.ts\`). The loop plans each claim after the worker's status read that
   precedes it, so units that settle during that round trip are claimed for with their acknowledgements.
 - Sequential enqueue: one statement that inserts and notifies (no trigger). What stands between it and the raw

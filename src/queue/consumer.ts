@@ -104,8 +104,8 @@ export class Consumer extends WorkerHandle {
   /**
    * Archive held messages and claim the next ones in one round trip (the acknowledgement of a poll loop). The
    * archive is owner-checked as in {@link archiveMany}; the claim is {@link dequeue}'s and never returns one of
-   * `ids`. On PostgreSQL, 200 ids or more with a claim of 200 or more go as two statements sent at once (each on
-   * its own connection); if that fails, nothing was claimed but the archive may have applied.
+   * `ids`. On PostgreSQL, 200 ids or more with a claim of 200 or more go as the archive and two half claims sent at
+   * once, each on its own connection; if one fails, nothing was claimed but the archive may have applied.
    */
   archiveAndDequeue<T = unknown>(
     ids: readonly number[],

@@ -191,7 +191,7 @@ function createMessageClaimOps(
         };
       }
       if (ackBesideClaim(p)) {
-        return archiveBesideClaim(p, { ...owned, claim: (exclude) => claim(p, exclude) });
+        return archiveBesideClaim(p, { ...owned, claim: (exclude, limit) => claim({ ...p, limit }, exclude) });
       }
       // A bare acknowledgement (limit 0) claims nothing and leaves the bounds as they are.
       const bound = p.limit > 0 ? bounds.next(p.queueId, p.now.getTime()) : undefined;
