@@ -129,7 +129,12 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
   2 x AMD EPYC again (pgqrs's enqueue statement from one pgbench client: 2,514/s): 3-step workflows 3.67x DBOS
   and SQLite drain B=50 0.81x raw met there, missed on the Intel host (2.79x, 0.68x); drain K=16 B=50 (0.77x raw
   from medians; per round 0.88x, 0.90x, 0.69x) and pickup p99 (2.39x p50; the raw NOTIFY loop's own 2.57x) missed
-  there, met on the Intel host (0.82x, 1.62x).
+  there, met on the Intel host (0.82x, 1.62x). The run ending 2026-12-06 12:12 UTC (2 x AMD EPYC; the enqueue
+  statement from one pgbench client 2,459/s) is the first with the acknowledgement beside its claims: drain K=16
+  B=50 at 1.05x raw (per round 0.94x, 1.16x, 0.96x). Three floors missed in it: 16 consumers 0.66x raw from medians (per round 0.84x, 0.96x, 0.66x;
+  the raw loop's rounds 26,694, 15,155 and 23,317 jobs/s), 3-step workflows 3.12x DBOS (per round 3.12x, 2.82x,
+  3.16x; the builds before and after this change, alternated on the same host afterwards, drained 508, 538 and 236
+  against 500, 290 and 515 runs/s), pickup p99 2.46x p50.
 
 ## Method
 
