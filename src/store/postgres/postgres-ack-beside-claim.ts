@@ -28,10 +28,10 @@ import type {
 import type { QueueMessage } from "../../types.js";
 import { byClaimOrder } from "./postgres-rows.js";
 
-/** Fewest ids to archive, and fewest messages to claim, for which the two statements run side by side. */
+/** Fewest ids to archive, and fewest messages to claim, for which the archive and the two half claims run side by side. */
 export const ACK_BESIDE_CLAIM_MIN_ROWS = 200;
 
-/** Whether `archiveAndDequeue(p)` on PostgreSQL runs as two statements side by side. */
+/** Whether `archiveAndDequeue(p)` on PostgreSQL runs as the archive and two half claims side by side. */
 export function ackBesideClaim(p: ArchiveAndDequeueParams): boolean {
   return p.archiveIds.length >= ACK_BESIDE_CLAIM_MIN_ROWS && p.limit >= ACK_BESIDE_CLAIM_MIN_ROWS;
 }
