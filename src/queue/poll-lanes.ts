@@ -192,6 +192,7 @@ class PollLanes implements Lanes {
 
   async #giveBack(messages: readonly QueueMessage[]): Promise<void> {
     if (messages.length === 0) return;
+    this.#options.onGivenBack?.(messages);
     // Never attempted, so the delivery does not count toward maxReadCt. A failure leaves the lease to expire.
     await this.#consumer
       .releaseMany(

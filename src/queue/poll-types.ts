@@ -73,6 +73,11 @@ export interface PollLoopOptions {
   at?: Date;
   /** Called with errors that do not end the loop (failed acknowledgements, transient database errors). */
   onError?: (err: unknown) => void;
+  /**
+   * Called with messages the loop claimed but gives back unrun (prefetched ones that waited half their lease, and
+   * those still waiting when the loop ends), before they are released: for a `claim` that keeps state per message.
+   */
+  onGivenBack?: (messages: readonly QueueMessage[]) => void;
 }
 
 /** Why a poll loop ended normally. */

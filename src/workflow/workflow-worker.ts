@@ -1,9 +1,11 @@
+import { ValidationError } from "../errors.js";
 import type { Consumer } from "../queue/consumer.js";
 import { type PollLoopEnd, runPollLoop } from "../queue/poll-loop.js";
 import type { QueueMessage, RunRecord } from "../types.js";
 import { assertCount, MAX_DEQUEUE_BATCH } from "../validation/arguments.js";
 import { assertIntervalMs, assertSeconds } from "../validation/time-arguments.js";
 import type { EngineContext } from "../workers/engine-context.js";
+import { defaultPrefetch } from "../queue/prefetch.js";
 import { traceProcess } from "../observability/tracing.js";
 import { otelApi } from "../observability/tracing-api.js";
 import { queueMaintenanceTask } from "../queue/queue-maintenance.js";
@@ -29,6 +31,27 @@ export interface WorkflowWorkerOptions {
    * other versions are never claimed: they wait for a worker of their version.
    */
   versions?: WorkerVersions;
+  /**
+   * Trigger messages the loop may claim ahead of its free slots (runs started by the claim, waiting in memory for a
+   * slot), so that a slot freed by a finished run starts the next one without a claim round trip. Used only while
+   * runs take 25 ms or less on average and the lease is at least 2 s; a run that waited half its lease is given
+   * back unrun (its message released, the delivery not counted), as are the waiting ones when the loop ends; a later
+   * claim picks the started run up as any worker does after a crash. An integer from 0 to 10,000. Default: where
+   * statements are network round trips (PostgreSQL) twice the concurrency, at least 8 and at most 200, as for
+   * handler loops ({@link workflowDefaultPrefetch}); 0 where a claim is a local call (SQLite, where claiming ahead
+   * measured no gain). `0` claims only for free slots.
+   */
+  prefetch?: number;
+}
+
+/**
+ * The default of {@link WorkflowWorkerOptions.prefetch}. Measured on PostgreSQL on a 2-core machine (3-step runs
+ * drained from a backlog of 2,000 at concurrency 16, 8 alternated pairs): 1.34x the runs/s without prefetch
+ * (median of the pairs' ratios; every pair at 1.0x or more). On SQLite the same drain ran at 0.97 to 0.99x with
+ * 128, so none there.
+ */
+export function workflowDefaultPrefetch(concurrency: number, networkRoundTrips: boolean): number {
+  return networkRoundTrips ? defaultPrefetch(concurrency, 1, true) : 0;
 }
 
 /**
@@ -42,6 +65,21 @@ export function checkWorkflowWorkerOptions(options: WorkflowWorkerOptions): void
   if (options.pollIntervalMs !== undefined) assertIntervalMs("pollIntervalMs", options.pollIntervalMs);
   if (options.vtSeconds !== undefined) assertSeconds("vtSeconds", options.vtSeconds);
   if (options.versions !== undefined) resolveWorkerVersions(undefined, options.versions);
+  if (options.prefetch !== undefined) assertWorkflowPrefetch(options.concurrency ?? 1, options.prefetch);
+}
+
+/**
+ * VALIDATION_FAILED naming the option unless `prefetch` is an integer from 0 to 10,000 and `concurrency +
+ * prefetch` is at most 10,000 (the most one claim takes).
+ */
+export function assertWorkflowPrefetch(concurrency: number, prefetch: number): void {
+  assertCount("prefetch", prefetch, { max: MAX_DEQUEUE_BATCH });
+  if (concurrency + prefetch > MAX_DEQUEUE_BATCH) {
+    throw new ValidationError(
+      `concurrency + prefetch must be at most ${MAX_DEQUEUE_BATCH} (the most one claim takes), got ${concurrency + prefetch}`,
+      { argument: "prefetch" },
+    );
+  }
 }
 
 /** Serve a workflow with a consumer until it is interrupted or the signal aborts. */
@@ -52,6 +90,8 @@ export function serveWorkflow(
   options: WorkflowWorkerOptions = {},
 ): Promise<PollLoopEnd> {
   const vtSeconds = options.vtSeconds ?? ctx.config.defaultVtSeconds;
+  const concurrency = options.concurrency ?? 1;
+  const prefetch = options.prefetch ?? workflowDefaultPrefetch(concurrency, ctx.backend.capabilities.networkRoundTrips);
   // `null`: any version, with the claim of an unversioned workflow unchanged.
   const versions = resolveWorkerVersions(def.version, options.versions) ?? undefined;
   // Runs started by the claim itself, by message id, until their message's handler picks them up.
@@ -67,9 +107,14 @@ export function serveWorkflow(
   return runPollLoop({
     consumer,
     batchSize: 1,
-    concurrency: options.concurrency ?? 1,
+    concurrency,
     vtSeconds,
     claim,
+    prefetch,
+    // A run given back unrun is picked up by whichever claim takes its message next, with the run it finds then.
+    onGivenBack: (messages) => {
+      for (const m of messages) started.delete(m.id);
+    },
     // A trigger enqueued through this store while the worker idles comes straight from its insert, run started;
     // not to a versioned worker, which must not take a trigger of another version (it claims them instead).
     acceptHandoffs: ctx.backend.enqueueAndStartRun !== undefined && versions === undefined,
