@@ -38,8 +38,8 @@ export interface WorkflowWorkerOptions {
    * back unrun (its message released, the delivery not counted), as are the waiting ones when the loop ends; a later
    * claim picks the started run up as any worker does after a crash. An integer from 0 to 10,000. Default: where
    * statements are network round trips (PostgreSQL) twice the concurrency, at least 8 and at most 200, as for
-   * handler loops ({@link workflowDefaultPrefetch}); 0 where a claim is a local call (SQLite, where claiming ahead
-   * measured no gain). `0` claims only for free slots.
+   * handler loops; 0 where a claim is a local call (SQLite, where claiming ahead measured no gain). `0` claims only
+   * for free slots.
    */
   prefetch?: number;
 }
