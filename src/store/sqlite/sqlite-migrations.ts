@@ -6,14 +6,8 @@ import { PgqrsError } from "../../errors.js";
 import { MIGRATIONS } from "./migrations.generated.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { columnsOf, deletesCascade, indexMismatch } from "./sqlite-schema-inspect.js";
-import {
-  ADDED_COLUMNS,
-  CASCADES,
-  columnName,
-  createCascadeTriggerSql,
-  createIndexSql,
-  INDEXES,
-} from "./sqlite-schema-spec.js";
+import { CASCADES, createCascadeTriggerSql } from "./sqlite-cascade-spec.js";
+import { ADDED_COLUMNS, columnName, createIndexSql, INDEXES } from "./sqlite-schema-spec.js";
 import { encodeTime } from "./sqlite-time.js";
 
 /**

@@ -1,6 +1,7 @@
 /** Reading a SQLite file's schema (columns, index definitions, delete cascades) for install and verify. */
 import type { SqliteConnection } from "./sqlite-connection.js";
-import type { CascadeSpec, IndexSpec } from "./sqlite-schema-spec.js";
+import type { CascadeSpec } from "./sqlite-cascade-spec.js";
+import type { IndexSpec } from "./sqlite-schema-spec.js";
 
 export function columnsOf(c: SqliteConnection, table: string): Set<string> {
   return new Set(c.all<{ name: string }>("SELECT name FROM pragma_table_info(?)", table).map((r) => r.name));

@@ -1,7 +1,8 @@
 /**
  * What a SQLite file must hold beyond its tables, for install (which adds what is missing) and verify (which
- * checks it): indexes with their definitions, the columns this package adds to pgqrs's tables, and the deletes that
- * must cascade. A file created by Rust/Python pgqrs 0.15 has pgqrs's tables without any of our additions.
+ * checks it): indexes with their definitions and the columns this package adds to pgqrs's tables (the deletes that
+ * must cascade are in sqlite-cascade-spec.ts). A file created by Rust/Python pgqrs 0.15 has pgqrs's tables without
+ * any of our additions.
  */
 
 export interface IndexSpec {
@@ -225,93 +226,13 @@ export const ADDED_COLUMNS: readonly (readonly [table: string, column: string, d
   ["pgqrs_workflow_steps", "attempt_owner", "TEXT"],
 ];
 
-export interface CascadeSpec {
-  child: string;
-  column: string;
-  parent: string;
-  /** The trigger that deletes the children when the foreign key does not cascade (pgqrs's files). */
-  trigger: string;
-}
-
-/**
- * Deletes the engine relies on cascading: purging or deleting a queue, or deleting a message, takes its runs and
- * their steps along. Our files declare these foreign keys ON DELETE CASCADE; pgqrs's do not, and SQLite cannot
- * alter a foreign key, so on those files a trigger does the same.
- */
-export const CASCADES: readonly CascadeSpec[] = [
-  {
-    child: "pgqrs_workflow_runs",
-    column: "message_id",
-    parent: "pgqrs_messages",
-    trigger: "pgqrs_ts_delete_message_runs",
-  },
-  {
-    child: "pgqrs_workflow_runs",
-    column: "workflow_id",
-    parent: "pgqrs_workflows",
-    trigger: "pgqrs_ts_delete_workflow_runs",
-  },
-  {
-    child: "pgqrs_workflow_steps",
-    column: "run_id",
-    parent: "pgqrs_workflow_runs",
-    trigger: "pgqrs_ts_delete_run_steps",
-  },
-  // Tables of migration 0005, always created by it with cascading foreign keys (pgqrs has no such tables).
-  {
-    child: "pgqrs_workflow_messages",
-    column: "run_id",
-    parent: "pgqrs_workflow_runs",
-    trigger: "pgqrs_ts_delete_run_messages",
-  },
-  {
-    child: "pgqrs_workflow_events",
-    column: "run_id",
-    parent: "pgqrs_workflow_runs",
-    trigger: "pgqrs_ts_delete_run_events",
-  },
-  // Migration 0010's table, created with a cascading foreign key: deleting a queue takes its settings along.
-  {
-    child: "pgqrs_queue_settings",
-    column: "queue_id",
-    parent: "pgqrs_queues",
-    trigger: "pgqrs_ts_delete_queue_settings",
-  },
-  // Migration 0011's tables, created with cascading foreign keys: a schedule goes with its queue or workflow, its
-  // ticks with it.
-  { child: "pgqrs_schedules", column: "queue_id", parent: "pgqrs_queues", trigger: "pgqrs_ts_delete_queue_schedules" },
-  {
-    child: "pgqrs_schedules",
-    column: "workflow_id",
-    parent: "pgqrs_workflows",
-    trigger: "pgqrs_ts_delete_workflow_schedules",
-  },
-  {
-    child: "pgqrs_schedule_ticks",
-    column: "schedule_id",
-    parent: "pgqrs_schedules",
-    trigger: "pgqrs_ts_delete_schedule_ticks",
-  },
-  // Migration 0012's table (retention periods), cascading like the settings.
-  {
-    child: "pgqrs_retention",
-    column: "queue_id",
-    parent: "pgqrs_queues",
-    trigger: "pgqrs_ts_delete_queue_retention",
-  },
-];
-
 /** A key column's name without its direction (`"priority DESC"` → `"priority"`). */
 export function columnName(column: string): string {
   return column.replace(/\s+(ASC|DESC)$/i, "");
 }
 
+/** The `CREATE INDEX IF NOT EXISTS` statement of `i`. */
 export function createIndexSql(i: IndexSpec): string {
   const where = i.where === null ? "" : ` WHERE ${i.where}`;
   return `CREATE ${i.unique === true ? "UNIQUE " : ""}INDEX IF NOT EXISTS ${i.name} ON ${i.table} (${i.columns.join(", ")})${where}`;
-}
-
-export function createCascadeTriggerSql(k: CascadeSpec): string {
-  return `CREATE TRIGGER IF NOT EXISTS ${k.trigger} BEFORE DELETE ON ${k.parent}
-  BEGIN DELETE FROM ${k.child} WHERE ${k.column} = OLD.id; END`;
 }

@@ -3,7 +3,8 @@ import { PgqrsError } from "../../errors.js";
 import { REQUIRED_COLUMNS } from "../schema-columns.js";
 import type { SqliteConnection } from "./sqlite-connection.js";
 import { columnsOf, deletesCascade, indexMismatch } from "./sqlite-schema-inspect.js";
-import { CASCADES, INDEXES } from "./sqlite-schema-spec.js";
+import { CASCADES } from "./sqlite-cascade-spec.js";
+import { INDEXES } from "./sqlite-schema-spec.js";
 
 const TABLES: readonly [table: string, description: string][] = [
   ["pgqrs_queues", "Queue table"],
