@@ -64,6 +64,14 @@ describe.each(EVERY_BACKEND)("prefetching workflow workers on %s", (backend) => 
     }
   };
 
+  /** Let the busy run go, expect every run once, then stop the loops (all on `stop`). */
+  const releaseAndFinish = async (t: Setup, stop: AbortController, ...loops: Promise<pgqrs.PollLoopEnd>[]) => {
+    t.blocked.open();
+    await expectAllOnce(t);
+    stop.abort();
+    for (const loop of loops) expect(await loop).toBe("aborted");
+  };
+
   it("runs every run once, holding runs claimed ahead while one is busy", async () => {
     const t = await setup(40, 20);
     const stop = new AbortController();
@@ -71,10 +79,7 @@ describe.each(EVERY_BACKEND)("prefetching workflow workers on %s", (backend) => 
     await t.reached.wait;
     // At concurrency 1, the busy run's message and runs claimed ahead of it.
     await expect.poll(() => t.consumer.heldMessageCount(), { timeout: 15_000 }).toBeGreaterThan(1);
-    t.blocked.open();
-    await expectAllOnce(t);
-    stop.abort();
-    expect(await loop).toBe("aborted");
+    await releaseAndFinish(t, stop, loop);
     expect(await t.consumer.heldMessageCount()).toBe(0);
   });
 
@@ -88,10 +93,7 @@ describe.each(EVERY_BACKEND)("prefetching workflow workers on %s", (backend) => 
     } else {
       expect(await t.consumer.heldMessageCount()).toBe(1);
     }
-    t.blocked.open();
-    await expectAllOnce(t);
-    stop.abort();
-    expect(await loop).toBe("aborted");
+    await releaseAndFinish(t, stop, loop);
   });
 
   it("claims only for free slots with prefetch(0)", async () => {
@@ -100,10 +102,7 @@ describe.each(EVERY_BACKEND)("prefetching workflow workers on %s", (backend) => 
     const loop = pgqrs.workflow().name(t.def).consumer(t.consumer).prefetch(0).signal(stop.signal).poll(t.store);
     await t.reached.wait;
     expect(await t.consumer.heldMessageCount()).toBe(1);
-    t.blocked.open();
-    await expectAllOnce(t);
-    stop.abort();
-    expect(await loop).toBe("aborted");
+    await releaseAndFinish(t, stop, loop);
   });
 
   it("gives back the runs it claimed ahead, unrun and delivery refunded, when interrupted; another worker runs them", async () => {
@@ -155,11 +154,7 @@ describe.each(EVERY_BACKEND)("prefetching workflow workers on %s", (backend) => 
       },
       { timeout: 15_000 },
     );
-    t.blocked.open();
-    await expectAllOnce(t);
-    stop.abort();
-    expect(await loop).toBe("aborted");
-    expect(await helper).toBe("aborted");
+    await releaseAndFinish(t, stop, loop, helper);
   });
 
   it.each([-1, 1.5, Number.NaN])("refuses prefetch(%s) with VALIDATION_FAILED, writing nothing", async (bad) => {
