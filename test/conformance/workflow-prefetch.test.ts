@@ -139,9 +139,18 @@ describe.each(EVERY_BACKEND)("prefetching workflow workers on %s", (backend) => 
     const loop = pgqrs.workflow().name(t.def).consumer(t.consumer).prefetch(8).signal(stop.signal).poll(t.store);
     await t.reached.wait;
     await expect.poll(() => t.consumer.heldMessageCount(), { timeout: 15_000 }).toBeGreaterThan(1);
-    // No slot freed for STALLED_WAIT_MS: the runs waiting for one go back; only the busy run stays held.
-    t.clock.advance(STALLED_WAIT_MS);
-    await expect.poll(() => t.consumer.heldMessageCount(), { timeout: 15_000 }).toBe(1);
+    // No slot freed for STALLED_WAIT_MS: the runs waiting for one go back; only the busy run stays held. The claim
+    // that held them is visible in the table before its runs reach the lanes (which arm the stall timer then), so
+    // the clock moves on again at each look until they are given back.
+    await expect
+      .poll(
+        () => {
+          t.clock.advance(STALLED_WAIT_MS);
+          return t.consumer.heldMessageCount();
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(1);
     const other = await t.store.consumer(t.name);
     const helper = pgqrs.workflow().name(t.def).consumer(other).prefetch(0).signal(stop.signal).poll(t.store);
     // Everything but the busy run finishes on the other worker, the runs the first one had started included.
