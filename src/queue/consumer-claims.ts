@@ -6,6 +6,8 @@
 import { PgqrsError } from "../errors.js";
 import type { StoreEvents } from "../observability/events.js";
 import { recordReceive } from "../observability/tracing.js";
+import { ArchivedThenClaimFailed } from "../store/archived-then-claim-failed.js";
+import type { ArchiveAndDequeueResult } from "../store/message-params.js";
 import { otelApi } from "../observability/tracing-api.js";
 import { nowMs } from "../observability/tracing-spans.js";
 import type { QueueMessage, RunRecord } from "../types.js";
@@ -108,15 +110,23 @@ export async function archiveAndClaim<T>(
     return { archived, messages };
   }
   const startMs = otelApi() === null ? 0 : nowMs();
-  const result = await ctx.backend.archiveAndDequeue({
-    archiveIds: ids,
-    queueId: consumer.queue.id,
-    workerId: consumer.id,
-    limit: batchSize,
-    leaseMs,
-    now,
-    maxReadCt: consumer.maxAttempts,
-  });
+  let result: ArchiveAndDequeueResult;
+  try {
+    result = await ctx.backend.archiveAndDequeue({
+      archiveIds: ids,
+      queueId: consumer.queue.id,
+      workerId: consumer.id,
+      limit: batchSize,
+      leaseMs,
+      now,
+      maxReadCt: consumer.maxAttempts,
+    });
+  } catch (err) {
+    // The acknowledgements applied though the claim failed: report them, then throw the claim's error.
+    if (!(err instanceof ArchivedThenClaimFailed)) throw err;
+    emitCompleted(events, source, ids, err.archived);
+    throw err.cause;
+  }
   if (batchSize > 0) wakes.noteClaim(result.messages.length);
   emitCompleted(events, source, ids, result.archived);
   if (startMs !== 0) traceReceive(consumer, startMs, result.messages);

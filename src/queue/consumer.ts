@@ -105,7 +105,8 @@ export class Consumer extends WorkerHandle {
    * Archive held messages and claim the next ones in one round trip (the acknowledgement of a poll loop). The
    * archive is owner-checked as in {@link archiveMany}; the claim is {@link dequeue}'s and never returns one of
    * `ids`. On PostgreSQL, 200 ids or more with a claim of 200 or more go as the archive and two half claims sent at
-   * once, each on its own connection; if one fails, nothing was claimed but the archive may have applied.
+   * once, each on its own connection; if one fails, nothing was claimed but the archive may have applied (its
+   * `completed` events are emitted before the claim's error is thrown, and archiving those ids again returns false).
    */
   archiveAndDequeue<T = unknown>(
     ids: readonly number[],

@@ -47,8 +47,9 @@ export interface MessageStoreOps {
    * `archive(archiveIds)` then `dequeue(…)` in one round trip and one transaction (both apply or neither); the
    * claim never returns one of `archiveIds`. `archiveIds` may be empty (a plain claim) and `limit` may be 0 (a
    * plain archive). A backend may send a large acknowledgement and a large claim as several statements at once
-   * (PostgreSQL: postgres-ack-beside-claim.ts): a failure still leaves nothing claimed, but the archive may have
-   * applied.
+   * (PostgreSQL: postgres-ack-beside-claim.ts): a failure still leaves nothing claimed; when the archive applied
+   * and a claim failed, it rejects with `ArchivedThenClaimFailed` (the archive's result, the claim's error as
+   * `cause`).
    */
   archiveAndDequeue(p: ArchiveAndDequeueParams): Promise<ArchiveAndDequeueResult>;
   /** Per-id: delete rows owned by the worker and not archived. */

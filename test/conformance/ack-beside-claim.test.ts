@@ -4,11 +4,13 @@
  * (src/store/postgres/postgres-ack-beside-claim.ts). The contract stays the single statement's on every backend:
  * every owned id archived, the claimed messages in claim order and never one of the ids, even one whose lease ran
  * out (the claim's snapshot may still show it unarchived). On PostgreSQL: the three statements ran, and when the
- * archive fails the call throws and what the claims took is given back, delivery refunded.
+ * archive fails the call throws and what the claims took is given back, delivery refunded; when the claims fail
+ * and the archive applied, the call throws the claim's error and still reports the acknowledgements that applied.
  */
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
+import { ArchivedThenClaimFailed } from "../../src/store/archived-then-claim-failed.js";
 import { dropDatabase, EVERY_BACKEND, freshDatabase } from "../support/backends.js";
 import { recordingPool } from "../support/recording-pool.js";
 import { openTestStore } from "../support/stores.js";
@@ -102,5 +104,45 @@ describe.runIf(EVERY_BACKEND.includes("postgres"))("the acknowledgement beside i
     const r = await consumer.archiveAndDequeue(ids, { batchSize: 250, vtSeconds: 600 });
     expect(r.archived).toEqual(ids.map(() => true));
     expect(r.messages.map((m) => m.payload)).toEqual(payloads(250, 250));
+  });
+
+  it("reports the acknowledgements that applied when a claim beside them fails, and throws the claim's error", async () => {
+    store ??= await pgqrs.connect(dsn, { schema, clock, pool });
+    await pgqrs.admin(store).install();
+    const consumer = await fiveHundred(store, clock, "beside_claim_fails");
+    const held = await consumer.dequeue({ batchSize: 250, vtSeconds: 600 });
+    const ids = held.map((m) => m.id);
+    const completed: number[] = [];
+    const off = store.events.on("completed", (e) => void completed.push(...e.messageIds));
+
+    // The claims fail (a trigger refuses any delivery); the archive beside them applies.
+    await admin.query(`CREATE FUNCTION "${schema}".refuse_claim() RETURNS trigger LANGUAGE plpgsql
+                         AS $$ BEGIN RAISE EXCEPTION 'claim refused'; END $$`);
+    await admin.query(`CREATE TRIGGER refuse_claim BEFORE UPDATE ON ${table} FOR EACH ROW
+                         WHEN (NEW.archived_at IS NULL AND NEW.read_ct > OLD.read_ct)
+                         EXECUTE FUNCTION "${schema}".refuse_claim()`);
+    const failure = await consumer.archiveAndDequeue(ids, { batchSize: 250, vtSeconds: 600 }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    await admin.query(`DROP TRIGGER refuse_claim ON ${table}`);
+    expect(String(failure)).toMatch(/claim refused/);
+    expect(failure).not.toBeInstanceOf(ArchivedThenClaimFailed);
+    // Every acknowledgement applied, and was reported once; nothing else of the queue was delivered.
+    expect([...completed].sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
+    const { rows } = await admin.query(
+      `SELECT pg_catalog.count(*) FILTER (WHERE m.archived_at IS NOT NULL)::int AS archived,
+              pg_catalog.count(*) FILTER (WHERE m.archived_at IS NULL AND m.read_ct > 0)::int AS delivered
+         FROM ${table} m JOIN "${schema}".pgqrs_queues q ON q.id = m.queue_id
+        WHERE q.queue_name = 'beside_claim_fails'`,
+    );
+    expect(rows[0]).toEqual({ archived: 250, delivered: 0 });
+
+    // Archived already: a retry archives none of them again (so reports none), and claims the rest.
+    const r = await consumer.archiveAndDequeue(ids, { batchSize: 250, vtSeconds: 600 });
+    off();
+    expect(r.archived).toEqual(ids.map(() => false));
+    expect(r.messages.map((m) => m.payload)).toEqual(payloads(250, 250));
+    expect(completed).toHaveLength(250);
   });
 });

@@ -16,8 +16,9 @@
  * expired leases unarchived), and SKIP LOCKED keeps the two claims from taking the same row. The archive waits only
  * for row locks, and a claim never waits, so they cannot deadlock. What changes is the atomicity: the statements are
  * separate transactions. When any of them fails, what the claims took is given back (delivery refunded) before the
- * error is thrown, so nothing was claimed; the archive may have applied (archiving the same ids again is a no-op
- * that returns false for them).
+ * error is thrown, so nothing was claimed. When the archive applied and a claim failed, the error is
+ * `ArchivedThenClaimFailed`, carrying the archive's result (archiving the same ids again is a no-op that returns
+ * false for them, so a retry could not tell which of them this call archived).
  */
 import type {
   ArchiveAndDequeueParams,
@@ -26,6 +27,7 @@ import type {
   ReleaseParams,
 } from "../message-params.js";
 import type { QueueMessage } from "../../types.js";
+import { ArchivedThenClaimFailed } from "../archived-then-claim-failed.js";
 import { byClaimOrder } from "./postgres-rows.js";
 
 /** Fewest ids to archive, and fewest messages to claim, for which the archive and the two half claims run side by side. */
@@ -70,6 +72,8 @@ export async function archiveBesideClaim(
         })
         .catch(() => undefined);
     }
+    // The archive applied and a claim failed: the caller still learns which acknowledgements applied.
+    if (archived.status === "fulfilled") throw new ArchivedThenClaimFailed(archived.value, failed.reason);
     throw failed.reason;
   }
   return { archived: archived.status === "fulfilled" ? archived.value : [], messages: messages.sort(byClaimOrder) };
