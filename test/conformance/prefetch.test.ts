@@ -123,9 +123,18 @@ describe.each(EVERY_BACKEND)("prefetching handler loops on %s", (backend) => {
       .map((m) => m.payload as number)
       .filter((p) => !mine.includes(p));
     expect(claimedAhead.length).toBeGreaterThan(0);
-    // No lane started anything for STALLED_WAIT_MS: the waiting messages go back; only the slow one stays held.
-    clock.advance(STALLED_WAIT_MS);
-    await expect.poll(() => consumer.heldMessageCount(), { timeout: 15_000 }).toBe(1);
+    // No lane started anything for STALLED_WAIT_MS: the waiting messages go back; only the slow one stays held. A
+    // claim is visible in the table before its messages reach the lanes (which arm the stall timer then), so the
+    // clock moves on again at each look until they are given back.
+    await expect
+      .poll(
+        () => {
+          clock.advance(STALLED_WAIT_MS);
+          return consumer.heldMessageCount();
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(1);
     const helper = pgqrs
       .dequeue()
       .worker(other)
