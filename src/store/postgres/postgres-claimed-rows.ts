@@ -9,6 +9,7 @@ import type { JsonValue } from "../../json-types.js";
 import type { MessageError } from "../../queue-controls-types.js";
 import type { QueueMessage } from "../../types.js";
 import type { Row } from "./postgres-connection.js";
+import { byClaimOrder } from "./postgres-rows.js";
 
 /** The claim's RETURNING list for the claimed rows under `alias`. */
 export function claimedReturning(alias: string): string {
@@ -67,4 +68,15 @@ export function toClaimedMessage(r: Row, w: ClaimWrote): QueueMessage {
     headers: extras === null ? null : extras[4],
     progress: extras === null ? null : (extras[5] ?? null),
   };
+}
+
+/**
+ * The messages of a claim statement's `rows`, in claim order: each claimed row completed with what the claim wrote
+ * (`w`), without the row an acknowledgement statement returns for its archive alone (its `id` is NULL).
+ */
+export function claimedMessages(rows: readonly Row[], w: ClaimWrote): QueueMessage[] {
+  return rows
+    .filter((r) => r.id !== null && r.id !== undefined)
+    .map((r) => toClaimedMessage(r, w))
+    .sort(byClaimOrder);
 }

@@ -11,7 +11,7 @@ import type { PostgresConnection } from "./postgres-connection.js";
 import { ackBesideClaim, archiveBesideClaim } from "./postgres-ack-beside-claim.js";
 import { boundValues, createClaimBounds, settleClaim } from "./postgres-claim-bound.js";
 import { createClaimGate } from "./postgres-claim-gate.js";
-import { claimedReturning, toClaimedMessage } from "./postgres-claimed-rows.js";
+import { claimedMessages, claimedReturning } from "./postgres-claimed-rows.js";
 import {
   archiveThenClaim,
   asyncCommit,
@@ -43,7 +43,7 @@ export type MessageLeaseOps = Pick<
  * The claim (see `dequeueSql`): $1 queue, $2 now, $3 maxReadCt, $4 limit, $5 lease end, $6 worker. Needs
  * {@link asyncCommit} in its WITH clause. `filter`: more conditions on the candidate rows (` AND …`, columns of the
  * candidate unqualified or as `c.`). Mirrored, with the limits, by `pgqrs_claim_limited` (migration 0013). Returns
- * the claimed rows' {@link claimedReturning} columns (read with `toClaimedMessage`).
+ * the claimed rows' {@link claimedReturning} columns (read with `claimedMessages`).
  */
 export function claimUpdate(conn: PostgresConnection, filter = ""): string {
   const messages = conn.t("pgqrs_messages");
@@ -157,10 +157,7 @@ function createMessageClaimOps(
         ? conn.prepared("dequeue", dequeueSql, values)
         : conn.prepared("dequeue_bounded", dequeueBoundedSql, [...values, ...from]);
     });
-    const messages = rows
-      .filter((r) => r.id !== null && r.id !== undefined)
-      .map((r) => toClaimedMessage(r, wrote))
-      .sort(byClaimOrder);
+    const messages = claimedMessages(rows, wrote);
     settleClaim(bounds, p, p.limit, bound, rows, messages);
     return messages;
   };
@@ -208,11 +205,7 @@ function createMessageClaimOps(
         p.archiveIds,
         archivedIds.map((id) => ({ id })),
       );
-      const wrote = { queueId: p.queueId, workerId: p.workerId, leaseEnd: vt };
-      const messages = rows
-        .filter((r) => r.id !== null && r.id !== undefined)
-        .map((r) => toClaimedMessage(r, wrote))
-        .sort(byClaimOrder);
+      const messages = claimedMessages(rows, { queueId: p.queueId, workerId: p.workerId, leaseEnd: vt });
       if (p.limit > 0) settleClaim(bounds, p, p.limit, bound, rows, messages);
       return { archived, messages };
     },
