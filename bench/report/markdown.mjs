@@ -141,7 +141,15 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
   enqueue statement from one pgbench client 2,079/s) is the first with workflow workers claiming runs ahead:
   16 consumers 0.91x raw from medians (per round 0.79x, 1.04x, 0.96x) and drain K=16 B=50 1.04x met; 3-step
   workflows 3.43x DBOS from medians missed (per round 3.79x, 3.71x, 2.13x: DBOS ran 146.7, 117.9 and 236.4 runs/s
-  against pgqrs's 556.4, 437.6 and 503.6), and pickup p99 2.20x p50 missed (per round 2.88x, 2.02x, 1.87x).
+  against pgqrs's 556.4, 437.6 and 503.6), and pickup p99 2.20x p50 missed (per round 2.88x, 2.02x, 1.87x). The run
+  ending 2026-12-06 18:15 UTC (2 x AMD EPYC; the enqueue statement from one pgbench client 1,969/s; since the run
+  before, the hot paths send the same statements) missed the same two and a third: 3-step workflows 3.11x DBOS from medians
+  (per round 3.38x, 2.86x, 2.61x: pgqrs 517.1, 476.2 and 324.7 runs/s, DBOS 152.9, 166.7 and 124.4; in the third
+  round the drains ran 70 % faster than in the first two and the workflows 30 % slower, for both systems), pickup
+  p99 2.23x p50 (per round 2.24x, 2.12x, 2.09x), and SQLite's sequential enqueue 0.67x raw against a floor of 0.7x
+  (per round 0.66x, 0.78x, 0.73x; 0.73x in the run before). In that last row the time is SQLite's: 76 of the 90 µs
+  of a pgqrs enqueue are the insert statement inside better-sqlite3, which maintains the shared schema's indexes
+  and foreign keys, where the raw table has one index (\`node --cpu-prof\` of 20,000 enqueues).
 
 ## Method
 
