@@ -7,7 +7,7 @@ import { PgqrsError } from "../errors.js";
 import type { StoreEvents } from "../observability/events.js";
 import { recordReceive } from "../observability/tracing.js";
 import { ArchivedThenClaimFailed } from "../store/archived-then-claim-failed.js";
-import type { ArchiveAndDequeueResult } from "../store/message-params.js";
+import type { ArchiveAndDequeueResult, DequeueParams } from "../store/message-params.js";
 import { otelApi } from "../observability/tracing-api.js";
 import { nowMs } from "../observability/tracing-spans.js";
 import type { QueueMessage, RunRecord } from "../types.js";
@@ -24,6 +24,22 @@ function traceReceive(consumer: Consumer, startMs: number, messages: readonly Qu
   if (api !== null) recordReceive(api, consumer.queue.queueName, consumer.name, startMs, messages);
 }
 
+/**
+ * What every claim of `consumer` tells the backend: its queue, itself as the new owner, at most `limit` messages
+ * leased for `leaseMs` from `now`, its delivery limit, and whether the queue's limits make it a limited claim.
+ */
+function claimParams(consumer: Consumer, limit: number, leaseMs: number, now: Date): DequeueParams {
+  return {
+    queueId: consumer.queue.id,
+    workerId: consumer.id,
+    limit,
+    leaseMs,
+    now,
+    maxReadCt: consumer.maxAttempts,
+    ...(consumer.limited ? { limited: true } : {}),
+  };
+}
+
 /** `consumer.dequeue(options)`: see {@link Consumer.dequeue}. */
 export async function claimMessages<T>(
   consumer: Consumer,
@@ -36,15 +52,7 @@ export async function claimMessages<T>(
   if (batchSize === 0) return [];
   if (consumer.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${consumer.id}' not found`);
   const startMs = otelApi() === null ? 0 : nowMs();
-  const rows = await ctx.backend.dequeue({
-    queueId: consumer.queue.id,
-    workerId: consumer.id,
-    limit: batchSize,
-    leaseMs,
-    now,
-    maxReadCt: consumer.maxAttempts,
-    ...(consumer.limited ? { limited: true } : {}),
-  });
+  const rows = await ctx.backend.dequeue(claimParams(consumer, batchSize, leaseMs, now));
   wakes.noteClaim(rows.length);
   if (startMs !== 0) traceReceive(consumer, startMs, rows);
   return rows as QueueMessage<T>[];
@@ -64,14 +72,8 @@ export async function claimStartingRuns(
   if (backend.dequeueAndStartRuns === undefined && versions === undefined) return undefined;
   if (consumer.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${consumer.id}' not found`);
   const params = {
-    queueId: consumer.queue.id,
-    workerId: consumer.id,
-    limit,
-    leaseMs: Math.round(vtSeconds * 1000),
-    now: consumer.now(),
-    maxReadCt: consumer.maxAttempts,
+    ...claimParams(consumer, limit, Math.round(vtSeconds * 1000), consumer.now()),
     ...(versions === undefined ? {} : { versions }),
-    ...(consumer.limited ? { limited: true } : {}),
   };
   // A limited queue's claim is the backend's limited `dequeue`; runs then start per message.
   const startMs = otelApi() === null ? 0 : nowMs();
@@ -112,14 +114,10 @@ export async function archiveAndClaim<T>(
   const startMs = otelApi() === null ? 0 : nowMs();
   let result: ArchiveAndDequeueResult;
   try {
+    // Never limited here: a limited queue took the branch above.
     result = await ctx.backend.archiveAndDequeue({
       archiveIds: ids,
-      queueId: consumer.queue.id,
-      workerId: consumer.id,
-      limit: batchSize,
-      leaseMs,
-      now,
-      maxReadCt: consumer.maxAttempts,
+      ...claimParams(consumer, batchSize, leaseMs, now),
     });
   } catch (err) {
     // The acknowledgements applied though the claim failed: report them, then throw the claim's error.
