@@ -9,7 +9,7 @@ import * as pgqrs from "../../src/index.js";
 import { STALLED_WAIT_MS } from "../../src/queue/poll-lanes.js";
 import { EVERY_BACKEND } from "../support/backends.js";
 import { errorCode, thrown } from "../support/stores.js";
-import { gate, nextTurn, openVirtualStore } from "../support/virtual-time.js";
+import { advanceUntil, gate, nextTurn, openVirtualStore } from "../support/virtual-time.js";
 
 describe.each(EVERY_BACKEND)("prefetching handler loops on %s", (backend) => {
   let n = 0;
@@ -126,15 +126,7 @@ describe.each(EVERY_BACKEND)("prefetching handler loops on %s", (backend) => {
     // No lane started anything for STALLED_WAIT_MS: the waiting messages go back; only the slow one stays held. A
     // claim is visible in the table before its messages reach the lanes (which arm the stall timer then), so the
     // clock moves on again at each look until they are given back.
-    await expect
-      .poll(
-        () => {
-          clock.advance(STALLED_WAIT_MS);
-          return consumer.heldMessageCount();
-        },
-        { timeout: 15_000 },
-      )
-      .toBe(1);
+    await advanceUntil(clock, STALLED_WAIT_MS, () => consumer.heldMessageCount(), 1);
     const helper = pgqrs
       .dequeue()
       .worker(other)

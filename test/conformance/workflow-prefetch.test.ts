@@ -10,7 +10,7 @@ import * as pgqrs from "../../src/index.js";
 import { STALLED_WAIT_MS } from "../../src/queue/poll-lanes.js";
 import { EVERY_BACKEND } from "../support/backends.js";
 import { errorCode, thrown } from "../support/stores.js";
-import { gate, openVirtualStore } from "../support/virtual-time.js";
+import { advanceUntil, gate, openVirtualStore } from "../support/virtual-time.js";
 
 describe.each(EVERY_BACKEND)("prefetching workflow workers on %s", (backend) => {
   let n = 0;
@@ -142,15 +142,7 @@ describe.each(EVERY_BACKEND)("prefetching workflow workers on %s", (backend) => 
     // No slot freed for STALLED_WAIT_MS: the runs waiting for one go back; only the busy run stays held. The claim
     // that held them is visible in the table before its runs reach the lanes (which arm the stall timer then), so
     // the clock moves on again at each look until they are given back.
-    await expect
-      .poll(
-        () => {
-          t.clock.advance(STALLED_WAIT_MS);
-          return t.consumer.heldMessageCount();
-        },
-        { timeout: 15_000 },
-      )
-      .toBe(1);
+    await advanceUntil(t.clock, STALLED_WAIT_MS, () => t.consumer.heldMessageCount(), 1);
     const other = await t.store.consumer(t.name);
     const helper = pgqrs.workflow().name(t.def).consumer(other).prefetch(0).signal(stop.signal).poll(t.store);
     // Everything but the busy run finishes on the other worker, the runs the first one had started included.

@@ -50,3 +50,26 @@ export async function untilSleeping(clock: VirtualClock, minMs: number, timeoutM
 export async function untilTimerAt(clock: VirtualClock, ms: number, timeoutMs = 15_000): Promise<void> {
   await expect.poll(() => clock.pending().includes(ms), { timeout: timeoutMs }).toBe(true);
 }
+
+/**
+ * Wait (in real time, up to `timeoutMs`) until `read()` gives `expected`, moving `clock` on by `stepMs` before each
+ * look: for a timer that is armed only once some work has reached it (a claim is visible in the table before its
+ * messages reach the lanes that arm their stall timer), so a single advance could come too early.
+ */
+export async function advanceUntil<T>(
+  clock: VirtualClock,
+  stepMs: number,
+  read: () => T | Promise<T>,
+  expected: T,
+  timeoutMs = 15_000,
+): Promise<void> {
+  await expect
+    .poll(
+      () => {
+        clock.advance(stepMs);
+        return read();
+      },
+      { timeout: timeoutMs },
+    )
+    .toBe(expected);
+}
