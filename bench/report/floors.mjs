@@ -72,7 +72,7 @@ export function checkFloors(figures) {
   floor(
     "SQLite >= 0.7x raw better-sqlite3",
     both(...[s1, s2, s3].map((x) => (x === null ? null : x >= 0.7))),
-    `drain B=1 ${ratio(s1)}, drain B=50 ${ratio(s2)}, enqueue ${ratio(s3)}`,
+    `drain B=1 ${ratio(s1)}, drain B=50 ${ratio(s2)}, enqueue ${ratio(s3)} (${ratio(adv("sqlite_enqueue_table", "raw SQL"))} a raw loop running pgqrs's insert into pgqrs's own table)`,
   );
   return out;
 }

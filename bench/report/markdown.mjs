@@ -206,6 +206,11 @@ ${enqueueConcurrentMethod(result.sizes)}
   synchronous=NORMAL), claim and archive as two statements, and single-row inserts. Every raw statement runs to
   completion (\`run()\`/\`all()\`, as pgqrs does): better-sqlite3's \`get()\` stops before SQLite reports the
   statement done, which skips SQLite's WAL auto-checkpoint and would leave the raw loop's WAL growing unflushed.
+  The row "SQLite sequential enqueues vs pgqrs's own table" runs pgqrs's own single-row insert (same text and
+  values) from a raw better-sqlite3 loop into a pgqrs-installed file opened with pgqrs's settings, in alternating
+  blocks of 200 with pgqrs's \`producer.enqueue\` on a file of its own (\`bench/systems/sqlite-own-table.mjs\`): the
+  gap between it and the "SQLite enqueues" row is the shared schema's (its indexes, foreign keys and
+  AUTOINCREMENT), the rest pgqrs's own code.
 - **Not run**: Absurd. \`absurd-sdk\` 0.5 installs from npm, but it needs its SQL schema (\`absurd.sql\`), which the
   npm package does not ship and which this bench cannot fetch (only the npm registry is reachable), so no Absurd
   figures are reported rather than made-up ones.${notRun.length > 0 ? `\n- **Failed in this run**:\n${notRun.map((l) => `  ${l}`).join("\n")}` : ""}

@@ -7,8 +7,12 @@
  */
 import { dashboardScale } from "../dashboard-scale.mjs";
 import { retentionFigures, retentionUnderDrain } from "../retention/retention.mjs";
+import { sqliteEnqueueOwnTable } from "../systems/sqlite-own-table.mjs";
 
-/** pgqrs on a SQLite file against a raw better-sqlite3 loop: drains at B=1 and B=50, and enqueues. */
+/**
+ * pgqrs on a SQLite file against a raw better-sqlite3 loop: drains at B=1 and B=50, and enqueues (into a minimal
+ * table, and side by side with pgqrs's own insert into pgqrs's own table).
+ */
 export async function sqliteSection(ctx) {
   const { sizes, sqliteOurs, sqliteRaw, attempt, record, log } = ctx;
   for (const b of [1, 50]) {
@@ -40,6 +44,15 @@ export async function sqliteSection(ctx) {
       key,
       r.perSec,
     );
+  }
+  const own = await attempt("pgqrs", "sqlite enqueue vs own table", () => sqliteEnqueueOwnTable({ n: sizes.enqueue }));
+  if (own !== undefined) {
+    log(
+      `  SQLite enqueue vs pgqrs's own table: pgqrs ${Math.round(own.pgqrs.perSec)}, raw ${Math.round(own.raw.perSec)} jobs/s`,
+    );
+    const figure = { label: "SQLite sequential enqueues vs pgqrs's own table", unit: "jobs/s", higherIsBetter: true };
+    record("sqlite_enqueue_table", figure, "pgqrs", own.pgqrs.perSec, own.pgqrs);
+    record("sqlite_enqueue_table", figure, "raw SQL", own.raw.perSec, own.raw);
   }
 }
 
