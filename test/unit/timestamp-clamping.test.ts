@@ -84,4 +84,19 @@ describe("SQLite timestamp text", () => {
       expect(() => encodeTime(bad)).toThrow(/cannot be stored/);
     }
   });
+
+  it("keeps the last encoding for the same millisecond only: repeats, neighbours and a Date changed in place", () => {
+    const d = new Date("2026-03-04T05:06:07.008Z");
+    expect(encodeTime(d)).toBe("2026-03-04 05:06:07.008000");
+    expect(encodeTime(new Date(d.getTime()))).toBe("2026-03-04 05:06:07.008000");
+    expect(encodeTime(new Date(d.getTime() + 1))).toBe("2026-03-04 05:06:07.009000");
+    expect(encodeTime(d)).toBe("2026-03-04 05:06:07.008000");
+    d.setTime(d.getTime() - 1);
+    expect(encodeTime(d)).toBe("2026-03-04 05:06:07.007000");
+    // A time that cannot be stored right after one that was: refused, never the previous text.
+    d.setTime(Number.NaN);
+    expect(() => encodeTime(d)).toThrow(/cannot be stored/);
+    expect(() => encodeTime(new Date("+020000-01-01T00:00:00Z"))).toThrow(/cannot be stored/);
+    expect(encodeTime(new Date("2026-03-04T05:06:07.007Z"))).toBe("2026-03-04 05:06:07.007000");
+  });
 });

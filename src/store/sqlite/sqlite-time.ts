@@ -11,13 +11,26 @@
 import { ValidationError } from "../../errors.js";
 import { clampTime } from "../../validation/time-arguments.js";
 
+/**
+ * The last time encoded, as ms and text: the hot paths encode the same millisecond again and again (an enqueue's
+ * enqueued and visible times, the `now` of consecutive claims and archives), and formatting costs more than the
+ * rest of building a statement's values. An invalid time (NaN) never equals it, so it is always checked.
+ */
+let lastMs = Number.NaN;
+let lastText = "";
+
 export function encodeTime(d: Date): string {
+  const ms = d.getTime();
+  if (ms === lastMs) return lastText;
   // toISOString is `YYYY-MM-DDTHH:MM:SS.mmmZ` for years 0000-9999 only (`±YYYYYY-…` beyond, RangeError if invalid).
-  const iso = Number.isNaN(d.getTime()) ? "" : d.toISOString();
+  const iso = Number.isNaN(ms) ? "" : d.toISOString();
   if (iso.length !== 24) {
     throw new ValidationError(`time ${iso === "" ? "Invalid Date" : iso} cannot be stored; use a date in 1970-9999`);
   }
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000`;
+  const text = `${iso.slice(0, 10)} ${iso.slice(11, 23)}000`;
+  lastMs = ms;
+  lastText = text;
+  return text;
 }
 
 export function encodeTimeOrNull(d: Date | null): string | null {
