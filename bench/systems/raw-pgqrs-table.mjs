@@ -12,7 +12,7 @@ import pg from "pg";
 import * as pgqrs from "../../dist/index.js";
 import { concurrentCallers } from "../lib/callers.mjs";
 import { dropSchemas } from "../lib/postgres.mjs";
-import { median } from "../lib/stats.mjs";
+import { alternatingBlocks } from "../lib/side-by-side.mjs";
 
 let seq = 0;
 
@@ -91,32 +91,7 @@ export function rawPgqrsTableSystem(dsn) {
         return client.query({ name: "enqueue_one", text, values });
       };
       const calls = { pgqrs: (i) => producer.enqueue({ kind: "benchmark", i }), raw };
-      const spent = { pgqrs: 0, raw: 0 };
-      const done = { pgqrs: 0, raw: 0 };
-      const rates = { pgqrs: [], raw: [] };
-      // Both warm (prepared statements, JIT) before anything counts.
-      for (let i = 0; i < 20; i++) {
-        await calls.pgqrs(i);
-        await calls.raw(i);
-      }
-      for (let block = 0; done.pgqrs < n && Math.max(spent.pgqrs, spent.raw) < limitMs; block++) {
-        const size = Math.min(BLOCK, n - done.pgqrs);
-        for (const name of block % 2 === 0 ? ["pgqrs", "raw"] : ["raw", "pgqrs"]) {
-          const t0 = performance.now();
-          for (let i = 0; i < size; i++) await calls[name](done[name] + i);
-          const ms = performance.now() - t0;
-          spent[name] += ms;
-          done[name] += size;
-          rates[name].push((size / ms) * 1000);
-        }
-      }
-      const rate = (name) => ({
-        perSec: median(rates[name]),
-        meanPerSec: (done[name] / spent[name]) * 1000,
-        capped: done[name] < n,
-        done: done[name],
-      });
-      return { pgqrs: rate("pgqrs"), raw: rate("raw") };
+      return await alternatingBlocks({ n, block: BLOCK, warmup: 20, calls, limitMs });
     } finally {
       await client.end().catch(() => undefined);
       await store.close();

@@ -6,15 +6,14 @@
  * engine around it. The raw SQLite loop of the "SQLite enqueues" row inserts into a minimal table instead; the
  * difference between the two rows is the cost of pgqrs's shared schema.
  *
- * Each runs on its own file, in alternating blocks (which goes first alternates too); each rate is the median of
- * its blocks' rates, so a burst of load on the machine hits both alike.
+ * Each runs on its own file, side by side in alternating blocks (bench/lib/side-by-side.mjs).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import * as pgqrs from "../../dist/index.js";
-import { median } from "../lib/stats.mjs";
+import { alternatingBlocks } from "../lib/side-by-side.mjs";
 
 /** Calls per block: a few milliseconds each at SQLite's speed. */
 const BLOCK = 200;
@@ -40,7 +39,7 @@ async function pgqrsFile(name) {
   return { path, store, queue, producer, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** `n` sequential enqueues each way, side by side; `{ pgqrs, raw }`, each `{ perSec, meanPerSec, done }`. */
+/** `n` sequential enqueues each way, side by side; `{ pgqrs, raw }`, each `{ perSec, meanPerSec, capped, done }`. */
 export async function sqliteEnqueueOwnTable({ n }) {
   const ours = await pgqrsFile("ours");
   const theirs = await pgqrsFile("raw");
@@ -60,31 +59,7 @@ export async function sqliteEnqueueOwnTable({ n }) {
       await null;
     };
     const calls = { pgqrs: (i) => ours.producer.enqueue({ kind: "benchmark", i }), raw };
-    const spent = { pgqrs: 0, raw: 0 };
-    const done = { pgqrs: 0, raw: 0 };
-    const rates = { pgqrs: [], raw: [] };
-    // Both warm (prepared statements, JIT) before anything counts.
-    for (let i = 0; i < 200; i++) {
-      await calls.pgqrs(i);
-      await calls.raw(i);
-    }
-    for (let block = 0; done.pgqrs < n; block++) {
-      const size = Math.min(BLOCK, n - done.pgqrs);
-      for (const name of block % 2 === 0 ? ["pgqrs", "raw"] : ["raw", "pgqrs"]) {
-        const t0 = performance.now();
-        for (let i = 0; i < size; i++) await calls[name](done[name] + i);
-        const ms = performance.now() - t0;
-        spent[name] += ms;
-        done[name] += size;
-        rates[name].push((size / ms) * 1000);
-      }
-    }
-    const rate = (name) => ({
-      perSec: median(rates[name]),
-      meanPerSec: (done[name] / spent[name]) * 1000,
-      done: done[name],
-    });
-    return { pgqrs: rate("pgqrs"), raw: rate("raw") };
+    return await alternatingBlocks({ n, block: BLOCK, warmup: 200, calls });
   } finally {
     db.close();
     await ours.store.close();
