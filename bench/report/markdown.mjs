@@ -149,21 +149,29 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
   p99 2.23x p50 (per round 2.24x, 2.12x, 2.09x), and SQLite's sequential enqueue 0.67x raw against a floor of 0.7x
   (per round 0.66x, 0.78x, 0.73x; 0.73x in the run before). In that last row the time is SQLite's: 76 of the 90 µs
   of a pgqrs enqueue are the insert statement inside better-sqlite3, which maintains the shared schema's indexes
-  and foreign keys, where the raw table has one index (\`node --cpu-prof\` of 20,000 enqueues). Two full runs
-  followed on 2 x AMD EPYC (the enqueue statement from one pgbench client 2,768 to 2,995/s). The one ending
+  and foreign keys, where the raw table has one index (\`node --cpu-prof\` of 20,000 enqueues). Three full runs
+  followed on 2 x AMD EPYC (the enqueue statement from one pgbench client 2,739 to 2,995/s). The one ending
   2026-12-06 21:26 UTC, of the code before SQLite's timestamp cache, met pickup p99 at 1.76x p50 (per round 2.23x,
   1.92x, 1.60x) and missed 3-step workflows at 3.45x DBOS (per round 4.07x, 3.31x, 3.45x) and SQLite's sequential
   enqueue at 0.696x raw (per round 0.71x, 0.64x, 0.73x), while the new row "SQLite sequential enqueues vs pgqrs's
-  own table" gave 0.80x to 0.81x in every round. This page's run (ending 21:58 UTC), with SQLite's timestamp
+  own table" gave 0.80x to 0.81x in every round. The run ending 21:58 UTC, with SQLite's timestamp
   text kept for the millisecond it was made (\`src/store/sqlite/sqlite-time.ts\`), met workflows at 3.53x (per
   round 3.46x, 3.19x, 3.53x) and SQLite's enqueue at 0.76x (per round 0.75x, 0.76x, 0.78x; vs pgqrs's own table
   0.86x to 0.89x), and missed pickup p99 at 2.14x p50 (per round 2.01x, 2.24x, 1.65x; the enqueue call alone
-  2.15x). In a probe of the pickup scenario (600 pickups after 25 ms gaps on a durable cluster, each call's
+  2.15x). This page's run (ending 2026-12-07 00:23 UTC), of the same code, met pickup p99 at 1.58x p50 (per round
+  1.78x, 1.45x, 1.80x) and SQLite's enqueue at 0.79x (per round 0.72x, 0.82x, 0.76x), and missed 3-step workflows
+  at 3.34x DBOS (per round 3.34x, 3.17x, 3.55x: pgqrs 802.7, 746.0 and 859.8 runs/s, DBOS 240.4, 235.2 and
+  242.2). In a probe of the pickup scenario (600 pickups after 25 ms gaps on a durable cluster, each call's
   statements timed in node-postgres) the slowest pickups were slow replies: the enqueue's reply reached the socket
   3.4 to 7.2 ms after it was sent, with no other statement of the process in flight and no garbage collection in
   the window; on the same machine, minutes apart, a raw node-postgres INSERT after the same gap had p99 2.3x to
   2.9x its p50, a SELECT 1 2.7x to 3.4x, and a bare \`write\` + \`fdatasync\` of 8 kB on the data directory's
-  disk 1.6x to 1.7x.
+  disk 1.6x to 1.7x. In a probe of the workflow scenario (its trigger loop and a worker at concurrency 16
+  in one process, on a durable cluster) the runs went at the trigger loop's pace: a trigger waits for its own
+  durable commit, 1.0 to 1.5 ms there against 0.5 ms with no worker running, and sampling \`pg_stat_activity\`
+  every 3 ms found the trigger's statement waiting for its WAL flush in 63 % of the samples, on the CPU in 29 % and
+  for another backend's flush in 8 %. As diagnostics, committing every step boundary asynchronously gained about
+  5 %, and inserting the trigger without its run (the worker starting the run instead) nothing.
 
 ## Method
 
