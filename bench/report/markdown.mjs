@@ -149,7 +149,7 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
   p99 2.23x p50 (per round 2.24x, 2.12x, 2.09x), and SQLite's sequential enqueue 0.67x raw against a floor of 0.7x
   (per round 0.66x, 0.78x, 0.73x; 0.73x in the run before). In that last row the time is SQLite's: 76 of the 90 µs
   of a pgqrs enqueue are the insert statement inside better-sqlite3, which maintains the shared schema's indexes
-  and foreign keys, where the raw table has one index (\`node --cpu-prof\` of 20,000 enqueues). Three full runs
+  and foreign keys, where the raw table has one index (\`node --cpu-prof\` of 20,000 enqueues). Four full runs
   followed on 2 x AMD EPYC (the enqueue statement from one pgbench client 2,739 to 2,995/s). The one ending
   2026-12-06 21:26 UTC, of the code before SQLite's timestamp cache, met pickup p99 at 1.76x p50 (per round 2.23x,
   1.92x, 1.60x) and missed 3-step workflows at 3.45x DBOS (per round 4.07x, 3.31x, 3.45x) and SQLite's sequential
@@ -158,10 +158,15 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
   text kept for the millisecond it was made (\`src/store/sqlite/sqlite-time.ts\`), met workflows at 3.53x (per
   round 3.46x, 3.19x, 3.53x) and SQLite's enqueue at 0.76x (per round 0.75x, 0.76x, 0.78x; vs pgqrs's own table
   0.86x to 0.89x), and missed pickup p99 at 2.14x p50 (per round 2.01x, 2.24x, 1.65x; the enqueue call alone
-  2.15x). This page's run (ending 2026-12-07 00:23 UTC), of the same code, met pickup p99 at 1.58x p50 (per round
+  2.15x). The run ending 2026-12-07 00:23 UTC, of the same code, met pickup p99 at 1.58x p50 (per round
   1.78x, 1.45x, 1.80x) and SQLite's enqueue at 0.79x (per round 0.72x, 0.82x, 0.76x), and missed 3-step workflows
   at 3.34x DBOS (per round 3.34x, 3.17x, 3.55x: pgqrs 802.7, 746.0 and 859.8 runs/s, DBOS 240.4, 235.2 and
-  242.2). In a probe of the pickup scenario (600 pickups after 25 ms gaps on a durable cluster, each call's
+  242.2). This page's run (ending 01:35 UTC), of the same code again, met every other floor and missed 3-step
+  workflows at 3.49x DBOS (per round 3.63x, 3.37x, 3.57x: pgqrs 851.6, 815.8 and 818.3 runs/s, DBOS 234.4, 242.2
+  and 229.5); pickup p99 was 1.78x p50 there (per round 1.78x, 1.58x, 2.23x) and SQLite's enqueue 0.78x raw (per
+  round 0.70x, 0.78x, 0.81x). Over the twelve rounds of these four runs pgqrs ran its 3-step workflows at 3.17x to
+  4.07x DBOS's rate: a median of 3.46x, a mean of 3.47x. In a probe of the pickup scenario (600 pickups after
+  25 ms gaps on a durable cluster, each call's
   statements timed in node-postgres) the slowest pickups were slow replies: the enqueue's reply reached the socket
   3.4 to 7.2 ms after it was sent, with no other statement of the process in flight and no garbage collection in
   the window; on the same machine, minutes apart, a raw node-postgres INSERT after the same gap had p99 2.3x to
