@@ -7,6 +7,7 @@
  */
 import { createRequire } from "node:module";
 import type * as OtelApi from "@opentelemetry/api";
+import { tracerRegistered } from "./tracing-spans.js";
 
 /** The `@opentelemetry/api` module. */
 export type OtelApiModule = typeof OtelApi;
@@ -41,4 +42,14 @@ export function otelApi(): OtelApiModule | null {
 export function setOtelApiLoader(next: OtelApiLoader = requireOtelApi): void {
   loader = next;
   loaded = undefined;
+}
+
+/**
+ * The OpenTelemetry API when spans may be recorded (see `tracerRegistered`), else `null`: for spans that only
+ * continue the active context (a run's, a step's, a claim's), which without a tracer provider would record nothing
+ * and change no context.
+ */
+export function recordingOtelApi(): OtelApiModule | null {
+  const api = otelApi();
+  return api !== null && tracerRegistered(api) ? api : null;
 }

@@ -2,20 +2,37 @@
  * What every pgqrs span shares: the tracer, how a failure is recorded, and the trace context a message carries
  * (`QueueMessage.headers`, W3C `traceparent`/`tracestate` through the API's registered propagator).
  */
-import type { Context, Span, Tracer } from "@opentelemetry/api";
+import type { Context, Span, Tracer, TracerProvider } from "@opentelemetry/api";
 import { PgqrsError } from "../errors.js";
 import { ATTR_ERROR_TYPE, TRACER_NAME } from "./semconv.js";
 import type { OtelApiModule } from "./tracing-api.js";
 
-let cachedTracer: { api: OtelApiModule; tracer: Tracer } | undefined;
+let cachedTracer: { provider: TracerProvider; tracer: Tracer } | undefined;
 
 /**
- * The pgqrs tracer. The global provider hands out a proxy that follows a provider registered later, so one tracer
- * serves the whole process.
+ * The pgqrs tracer of the global provider now. The global provider hands out a proxy that follows a provider
+ * registered later, so one tracer serves until `trace.disable()` replaces that proxy with a new one.
  */
 export function tracerOf(api: OtelApiModule): Tracer {
-  if (cachedTracer?.api !== api) cachedTracer = { api, tracer: api.trace.getTracer(TRACER_NAME) };
+  const provider = api.trace.getTracerProvider();
+  if (cachedTracer?.provider !== provider) cachedTracer = { provider, tracer: provider.getTracer(TRACER_NAME) };
   return cachedTracer.tracer;
+}
+
+let noopProvider: { api: OtelApiModule; provider: TracerProvider } | undefined;
+
+/**
+ * Whether spans may be recorded: a tracer provider is registered (an SDK), or the global provider is not this copy
+ * of the API's own proxy (another copy registered it, so this one cannot tell). Without one, the API's tracer hands
+ * out non-recording spans that only repeat their parent's context, so a run's and a step's span change nothing and
+ * are skipped. Checked on every call: an SDK registered after a worker started is seen by its next run.
+ */
+export function tracerRegistered(api: OtelApiModule): boolean {
+  const provider = api.trace.getTracerProvider();
+  if (!(provider instanceof api.ProxyTracerProvider)) return true;
+  // A fresh proxy's delegate is the API's no-op provider (a singleton of the API module).
+  if (noopProvider?.api !== api) noopProvider = { api, provider: new api.ProxyTracerProvider().getDelegate() };
+  return provider.getDelegate() !== noopProvider.provider;
 }
 
 /** Mark `span` failed with `err`: the exception event, status ERROR and `error.type` (the code or class name). */

@@ -1,7 +1,7 @@
 /**
  * Workflow spans: `run <workflow>` around one delivery of a run (a child of the `process` span of its message), and
  * `step <name>` around each durable step (a child of the run's span). INTERNAL spans with `pgqrs.*` attributes.
- * Callers first check `otelApi()`: without the API nothing here runs.
+ * Callers first check `recordingOtelApi()`: without the API, or without a tracer provider, nothing here runs.
  */
 import {
   ATTR_PGQRS_RUN_ID,

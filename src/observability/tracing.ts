@@ -2,7 +2,8 @@
  * Queue spans, after OpenTelemetry's messaging conventions: `send <queue>` (PRODUCER) around an enqueue, whose
  * context travels with the message in `QueueMessage.headers`; `receive <queue>` (CLIENT) for a claim that returned
  * messages; `process <queue>` (CONSUMER) around a handler, a child of the producer's span for a single message and
- * linked to every producer's span for a batch. Callers first check `otelApi()`: without the API nothing here runs.
+ * linked to every producer's span for a batch. Callers first check `otelApi()`: without the API nothing here runs;
+ * with the API but no tracer provider, only what carries a trace context on does (see `tracerRegistered`).
  */
 import type { Attributes, Context, Link } from "@opentelemetry/api";
 import type { QueueMessage } from "../types.js";
@@ -22,7 +23,7 @@ import {
   spanNames,
 } from "./semconv.js";
 import type { OtelApiModule } from "./tracing-api.js";
-import { extractContext, hasActiveSpan, injectHeaders, tracerOf, withSpan } from "./tracing-spans.js";
+import { extractContext, hasActiveSpan, injectHeaders, tracerOf, tracerRegistered, withSpan } from "./tracing-spans.js";
 
 function messagingAttributes(queue: string, operation: string, count: number): Attributes {
   const attributes: Attributes = {
@@ -115,9 +116,14 @@ export function traceProcess<T>(
   messages: readonly QueueMessage[],
   fn: () => Promise<T>,
 ): Promise<T> {
+  const [only] = messages;
+  // No tracer provider: the span would record nothing, and matters only as the context it makes active, which is
+  // the producer's one a single message carries, or none. Without either, `fn` runs as it is.
+  if (!tracerRegistered(api) && !hasActiveSpan(api, api.context.active())) {
+    if (messages.length > 1 || only === undefined || extractContext(api, only.headers) === undefined) return fn();
+  }
   const attributes = messagingAttributes(queue, OPERATION_PROCESS, messages.length);
   let parent: Context = api.ROOT_CONTEXT;
-  const [only] = messages;
   if (messages.length === 1 && only !== undefined) {
     attributes[ATTR_MESSAGING_MESSAGE_ID] = String(only.id);
     attributes[ATTR_PGQRS_READ_COUNT] = only.readCt;

@@ -8,7 +8,7 @@ import type { StoreEvents } from "../observability/events.js";
 import { recordReceive } from "../observability/tracing.js";
 import { ArchivedThenClaimFailed } from "../store/archived-then-claim-failed.js";
 import type { ArchiveAndDequeueResult, DequeueParams } from "../store/message-params.js";
-import { otelApi } from "../observability/tracing-api.js";
+import { otelApi, recordingOtelApi } from "../observability/tracing-api.js";
 import { nowMs } from "../observability/tracing-spans.js";
 import type { QueueMessage, RunRecord } from "../types.js";
 import { assertIds } from "../validation/arguments.js";
@@ -51,7 +51,7 @@ export async function claimMessages<T>(
   const { batchSize, leaseMs, now } = claimArguments(ctx, consumer, options);
   if (batchSize === 0) return [];
   if (consumer.lost) throw new PgqrsError("WORKER_NOT_FOUND", `Worker with id '${consumer.id}' not found`);
-  const startMs = otelApi() === null ? 0 : nowMs();
+  const startMs = recordingOtelApi() === null ? 0 : nowMs();
   const rows = await ctx.backend.dequeue(claimParams(consumer, batchSize, leaseMs, now));
   wakes.noteClaim(rows.length);
   if (startMs !== 0) traceReceive(consumer, startMs, rows);
@@ -76,7 +76,7 @@ export async function claimStartingRuns(
     ...(versions === undefined ? {} : { versions }),
   };
   // A limited queue's claim is the backend's limited `dequeue`; runs then start per message.
-  const startMs = otelApi() === null ? 0 : nowMs();
+  const startMs = recordingOtelApi() === null ? 0 : nowMs();
   const claimed =
     backend.dequeueAndStartRuns === undefined || consumer.limited
       ? (await backend.dequeue(params)).map((message) => ({ message, run: null }))
@@ -111,7 +111,7 @@ export async function archiveAndClaim<T>(
     const messages = batchSize === 0 ? [] : await consumer.dequeue<T>(options);
     return { archived, messages };
   }
-  const startMs = otelApi() === null ? 0 : nowMs();
+  const startMs = recordingOtelApi() === null ? 0 : nowMs();
   let result: ArchiveAndDequeueResult;
   try {
     // Never limited here: a limited queue took the branch above.

@@ -4,7 +4,7 @@
  */
 import { eventsOf } from "../observability/events.js";
 import { traceRun } from "../observability/tracing-workflow.js";
-import { otelApi } from "../observability/tracing-api.js";
+import { recordingOtelApi } from "../observability/tracing-api.js";
 import type { QueueMessage, WorkflowStatus } from "../types.js";
 import type { EngineContext } from "../workers/engine-context.js";
 import type { Run } from "./run.js";
@@ -30,7 +30,7 @@ export async function observeRun<T>(
   drive: () => Promise<T>,
 ): Promise<T> {
   const before = run.status;
-  const api = otelApi();
+  const api = recordingOtelApi();
   const result = api === null ? await drive() : await traceRun(api, workflow, run.id, drive, () => run.status);
   const after = run.status;
   if (after === before || !TERMINAL.includes(after) || TERMINAL.includes(before)) return result;

@@ -7,7 +7,7 @@ import { retryDelayMs } from "./retry-policy.js";
 import { Run } from "./run.js";
 import { emitRunStarted, observeRun } from "./run-observability.js";
 import { eventsOf } from "../observability/events.js";
-import { otelApi } from "../observability/tracing-api.js";
+import { recordingOtelApi } from "../observability/tracing-api.js";
 import { stepErrorJson } from "./workflow-errors.js";
 import { rememberRunQueue, signalRunQueue } from "./run-messages.js";
 import { isRunWaitSignal, mergeWaits, waitingForJson } from "./run-waits.js";
@@ -66,7 +66,7 @@ export async function handleWorkflowMessage(
   // Its queue, known here, spares a read when this store signals the run later (a child's end, a send to it).
   if (ctx.enqueueSignals.listening) rememberRunQueue(ctx, run.id, message.queueId);
   // Observed (a span, the runFinished event) only when someone looks: otherwise the run is driven directly.
-  const observed = otelApi() !== null || eventsOf(ctx).has("runFinished");
+  const observed = recordingOtelApi() !== null || eventsOf(ctx).has("runFinished");
   const drive = () => driveRun(ctx, def, message, run, now, options);
   if (run.parentRunId === null) return observed ? observeRun(ctx, def.name, run, message, drive) : drive();
   const outcome = await (observed ? observeRun(ctx, def.name, run, message, drive) : drive());

@@ -1,6 +1,6 @@
 import { PgqrsError, TransientStepError } from "../errors.js";
 import { eventsOf } from "../observability/events.js";
-import { otelApi } from "../observability/tracing-api.js";
+import { recordingOtelApi } from "../observability/tracing-api.js";
 import { traceStep } from "../observability/tracing-workflow.js";
 import { serializeOutput } from "../queue/payload-validation.js";
 import type { RetryOption } from "./retry-policy.js";
@@ -34,7 +34,7 @@ export function workflowStep<T>(
   options: WorkflowStepOptions = {},
 ): Promise<T> {
   // Followed by the run, so a wait elsewhere in a fan-out suspends the run only once this step has settled.
-  const api = otelApi();
+  const api = recordingOtelApi();
   if (api === null) return run.activity.track(executeStep(run, name, fn, options));
   let replayed = false;
   const traced = traceStep(
