@@ -161,7 +161,7 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
   2.15x). The run ending 2026-12-07 00:23 UTC, of the same code, met pickup p99 at 1.58x p50 (per round
   1.78x, 1.45x, 1.80x) and SQLite's enqueue at 0.79x (per round 0.72x, 0.82x, 0.76x), and missed 3-step workflows
   at 3.34x DBOS (per round 3.34x, 3.17x, 3.55x: pgqrs 802.7, 746.0 and 859.8 runs/s, DBOS 240.4, 235.2 and
-  242.2). This page's run (ending 01:35 UTC), of the same code again, met every other floor and missed 3-step
+  242.2). The run ending 01:35 UTC, of the same code again, met every other floor and missed 3-step
   workflows at 3.49x DBOS (per round 3.63x, 3.37x, 3.57x: pgqrs 851.6, 815.8 and 818.3 runs/s, DBOS 234.4, 242.2
   and 229.5); pickup p99 was 1.78x p50 there (per round 1.78x, 1.58x, 2.23x) and SQLite's enqueue 0.78x raw (per
   round 0.70x, 0.78x, 0.81x). Over the twelve rounds of these four runs pgqrs ran its 3-step workflows at 3.17x to
@@ -176,7 +176,20 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
   durable commit, 1.0 to 1.5 ms there against 0.5 ms with no worker running, and sampling \`pg_stat_activity\`
   every 3 ms found the trigger's statement waiting for its WAL flush in 63 % of the samples, on the CPU in 29 % and
   for another backend's flush in 8 %. As diagnostics, committing every step boundary asynchronously gained about
-  5 %, and inserting the trigger without its run (the worker starting the run instead) nothing.
+  5 %, and inserting the trigger without its run (the worker starting the run instead) nothing. The same probe
+  found node's CPU at about 0.8 ms per run, a seventh of it OpenTelemetry: the bench's process has the API
+  installed and no tracer provider, and every run still started its process, run and step spans, which recorded
+  nothing. Since then pgqrs starts no span without a provider, unless it carries a trace context on (alternating
+  the two builds in one process, ten times 1,000 runs each after warm-up: node's CPU 792 against 683 µs per run,
+  median runs/s 634 against 662). This page's run (ending 2026-12-07 03:57 UTC, 2 x AMD EPYC; the enqueue
+  statement from one pgbench client 1,912 to 2,817/s) is the first with that change. It met 3-step workflows at
+  3.67x DBOS (per round 3.67x, 3.51x, 3.30x: pgqrs 618.2, 586.9 and 680.0 runs/s, DBOS 168.4, 167.1 and 205.8)
+  and missed two floors met in the night's runs: pickup p99 at 2.05x p50 (per round 2.05x, 2.40x, 1.96x; the
+  enqueue call alone 2.12x, the raw NOTIFY loop 2.50x) and SQLite drain B=50 at 0.66x raw (per round 0.78x, 0.85x,
+  0.66x). The host was slower and less steady than in the night: both systems ran their workflows about a quarter
+  slower, and the side-by-side sequential enqueue ran 2,142, 1,274 and 1,894/s in its three rounds. The SQLite
+  drains of the builds before and after the change, alternated right after this run (10,000 jobs, B=50, five
+  processes each of four drains after two warm-up drains), ran 57,283 to 92,453 against 61,071 to 91,167 jobs/s.
 
 ## Method
 
