@@ -181,7 +181,7 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
   installed and no tracer provider, and every run still started its process, run and step spans, which recorded
   nothing. Since then pgqrs starts no span without a provider, unless it carries a trace context on (alternating
   the two builds in one process, ten times 1,000 runs each after warm-up: node's CPU 792 against 683 µs per run,
-  median runs/s 634 against 662). This page's run (ending 2026-12-07 03:57 UTC, 2 x AMD EPYC; the enqueue
+  median runs/s 634 against 662). The run ending 2026-12-07 03:57 UTC (2 x AMD EPYC; the enqueue
   statement from one pgbench client 1,912 to 2,817/s) is the first with that change. It met 3-step workflows at
   3.67x DBOS (per round 3.67x, 3.51x, 3.30x: pgqrs 618.2, 586.9 and 680.0 runs/s, DBOS 168.4, 167.1 and 205.8)
   and missed two floors met in the night's runs: pickup p99 at 2.05x p50 (per round 2.05x, 2.40x, 1.96x; the
@@ -190,6 +190,12 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
   slower, and the side-by-side sequential enqueue ran 2,142, 1,274 and 1,894/s in its three rounds. The SQLite
   drains of the builds before and after the change, alternated right after this run (10,000 jobs, B=50, five
   processes each of four drains after two warm-up drains), ran 57,283 to 92,453 against 61,071 to 91,167 jobs/s.
+  This page's run (ending 05:19 UTC, the same code; the enqueue statement from one pgbench client 2,100 to
+  2,349/s) met every floor but pickup p99, at 2.32x p50 (per round 2.33x, 1.99x, 2.44x; the enqueue call alone
+  2.17x, the raw NOTIFY loop 1.88x): 3-step workflows at 3.55x DBOS (per round 4.03x, 3.48x, 3.40x: pgqrs 693.1,
+  522.0 and 610.0 runs/s, DBOS 171.8, 150.1 and 179.2), SQLite drain B=50 at 1.18x raw. In a probe of the pickup
+  scenario (600 pickups after 25 ms gaps) every enqueue was handed off, and each of the slowest pickups was its
+  enqueue call (6.96 ms with a 6.77 ms enqueue, 12.16 with 12.07), whose own p99 was 2.9x to 3.1x its p50 then.
 
 ## Method
 
