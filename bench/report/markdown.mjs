@@ -190,7 +190,7 @@ ${primitivesMarkdown(result.primitives)}${retentionMarkdown(result.retention)}${
   slower, and the side-by-side sequential enqueue ran 2,142, 1,274 and 1,894/s in its three rounds. The SQLite
   drains of the builds before and after the change, alternated right after this run (10,000 jobs, B=50, five
   processes each of four drains after two warm-up drains), ran 57,283 to 92,453 against 61,071 to 91,167 jobs/s.
-  This page's run (ending 05:19 UTC, the same code; the enqueue statement from one pgbench client 2,100 to
+  This page's run (ending 05:17 UTC, the same code; the enqueue statement from one pgbench client 2,100 to
   2,349/s) met every floor but pickup p99, at 2.32x p50 (per round 2.33x, 1.99x, 2.44x; the enqueue call alone
   2.17x, the raw NOTIFY loop 1.88x): 3-step workflows at 3.55x DBOS (per round 4.03x, 3.48x, 3.40x: pgqrs 693.1,
   522.0 and 610.0 runs/s, DBOS 171.8, 150.1 and 179.2), SQLite drain B=50 at 1.18x raw. In a probe of the pickup
