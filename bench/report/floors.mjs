@@ -54,7 +54,7 @@ export function checkFloors(figures) {
   floor(
     "pickup p99 <= 2x p50 (issue 21)",
     spread === null ? null : spread <= 2,
-    `p99 ${p99?.toFixed(2)} ms = ${spread === null ? "n/a" : spread.toFixed(2)}x p50 (raw NOTIFY loop ${ratioOf(val("pickup_p99", "raw SQL"), val("pickup_p50", "raw SQL"))}; the enqueue call alone: p99 ${val("pickup_enqueue_p99", "pgqrs")?.toFixed(2)} ms = ${ratioOf(val("pickup_enqueue_p99", "pgqrs"), val("pickup_enqueue_p50", "pgqrs"))} its p50; this machine's idle SELECT 1 round trip: p99 ${ratioOf(val("pickup_round_trip_p99", "raw SQL"), val("pickup_round_trip_p50", "raw SQL"))} its p50)`,
+    `p99 ${p99?.toFixed(2)} ms = ${spread === null ? "n/a" : spread.toFixed(2)}x p50 (raw NOTIFY loop ${ratioOf(val("pickup_p99", "raw SQL"), val("pickup_p50", "raw SQL"))}, graphile-worker ${ratioOf(val("pickup_p99", "graphile-worker"), val("pickup_p50", "graphile-worker"))}; a raw node-postgres INSERT's durable commit after the same gap (the raw loop's enqueue call): p99 ${ratioOf(val("pickup_enqueue_p99", "raw SQL"), val("pickup_enqueue_p50", "raw SQL"))} its p50; the enqueue call alone: p99 ${val("pickup_enqueue_p99", "pgqrs")?.toFixed(2)} ms = ${ratioOf(val("pickup_enqueue_p99", "pgqrs"), val("pickup_enqueue_p50", "pgqrs"))} its p50; this machine's idle SELECT 1 round trip: p99 ${ratioOf(val("pickup_round_trip_p99", "raw SQL"), val("pickup_round_trip_p50", "raw SQL"))} its p50)`,
   );
   const dbos = val("workflow_rate", "DBOS");
   const absurd = val("workflow_rate", "Absurd");

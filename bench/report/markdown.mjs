@@ -62,7 +62,17 @@ ${floors.join("\n")}
   60 s (pickup 2.3 to 2.6x, against 1.9 to 4.0x), with a process spinning on one CPU (one vCPU kept awake), or with
   \`wal_sync_method = open_datasync\`. The raw LISTEN/NOTIFY loop's ratio is sometimes lower because its p50 carries
   a notification and a claim round trip more (about 0.8 ms); its p99 is level with pgqrs's (\`--only pickup\`, 3
-  rounds that night: pgqrs p50 2.14 ms, p99 5.84 ms; the raw loop 2.99 ms and 5.46 ms).
+  rounds that night: pgqrs p50 2.14 ms, p99 5.84 ms; the raw loop 2.99 ms and 5.46 ms). Probes on 2026-12-07
+  (one INSERT into a two-column table after gaps of 25 ms on average, 600 samples a round, 3 rounds or more):
+  from pgbench (C, libpq, \`-R 40\`) p50 0.74 to 0.89 ms and p99 1.16 to 1.69 ms (1.6 to 2.0x, its log counting
+  schedule lag too); from Python's blocking socket 1.5 to 3.0x; from a bare Node.js \`net\` socket speaking the
+  protocol 2.3 to 3.1x; from node-postgres 2.4 to 4.8x (p99 2.6 to 4.5 ms), of which 0.05 to 0.3 ms after the
+  reply reached the socket. Node's wake-up on the reply adds to the machine's tail, and every Node.js library
+  shares it. Garbage collection overlapped 2 to 4 of 600 pickups a round. A pickup-only run that day
+  (\`node bench/run.mjs --only pickup --rounds 3\`): pgqrs 2.10x, the raw LISTEN/NOTIFY loop 2.55x,
+  graphile-worker 2.25x; no Node.js system measured met 2x. The ratio rewards a slower p50: a pickup is that
+  commit plus its delivery d, and (c99 + d) / (c50 + d) <= 2 needs d >= c99 - 2 x c50, about 1 ms more than
+  pgqrs's delivery with node-postgres's commit here (c50 about 1.1 ms, c99 about 3.2 ms).
 - A poll loop is its consumer's only claimer: the acknowledgements of every handler that finished since the last
   round trip ride on the claim that refills all free slots (\`archiveAndDequeue\`), so K concurrent units cost one
   statement per refill instead of K, and concurrent units never compete for the head of the queue. While handlers
