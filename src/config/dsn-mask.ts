@@ -8,12 +8,16 @@ const MASK = "***";
 
 /**
  * libpq key=value settings that hold a secret, in URL query strings and key=value DSNs alike. The value runs to the
- * next `&name=` (a URL parameter) or, in a key=value DSN, is one quoted or unquoted word; a password with unencoded
- * `&`, `#` or spaces is masked whole because the value is only cut where another setting plainly starts.
+ * next `&name=` (a URL parameter) or, in a key=value DSN, is one quoted value or runs to the next `name=` word; a
+ * password with unencoded `&`, `#` or (unquoted, which libpq refuses) spaces is masked whole because the value is
+ * only cut where another setting plainly starts.
  */
 const SECRET_KEYS = "(?:ssl)?password";
 const QUERY_SECRET = new RegExp(`([?&;]${SECRET_KEYS}=)(?:.*?)(?=&[A-Za-z_][A-Za-z0-9_]*=|$)`, "gis");
-const KEY_VALUE_SECRET = new RegExp(`((?:^|\\s)${SECRET_KEYS}\\s*=\\s*)(?:'(?:[^'\\\\]|\\\\.?)*(?:'|$)|\\S*)`, "gis");
+const KEY_VALUE_SECRET = new RegExp(
+  `((?:^|\\s)${SECRET_KEYS}\\s*=\\s*)(?:'(?:[^'\\\\]|\\\\.?)*(?:'|$)|\\S*(?:\\s+(?![A-Za-z_][A-Za-z0-9_]*\\s*=)\\S+)*)`,
+  "gis",
+);
 
 /**
  * The DSN with every password replaced by `***`, safe for logs and errors. Covers URL DSNs
@@ -64,6 +68,8 @@ export function dsnSecrets(dsn: string): string[] {
       const value = m[0].slice((m[1] ?? "").length);
       add(value);
       if (value.startsWith("'")) add(value.replace(/^'|'$/g, "").replace(/\\(.)/g, "$1"));
+      // An unquoted value with spaces (libpq refuses it): its first word is what libpq would take as the password.
+      else add(value.split(/\s/)[0] ?? "");
     }
   }
   return [...found].sort((a, b) => b.length - a.length);

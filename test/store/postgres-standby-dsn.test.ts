@@ -4,9 +4,10 @@
  * is CONNECTION_FAILED (retryable), a write on a standby (SQLSTATE 25006) is READ_ONLY.
  */
 import { describe, expect, it } from "vitest";
-import { PgqrsError } from "../../src/index.js";
+import { admin, connect, PgqrsError } from "../../src/index.js";
 import { classifyPgError, translatePgError } from "../../src/store/postgres/postgres-errors.js";
 import { isKeywordDsn, parsePgTargets } from "../../src/store/postgres/postgres-multi-host-dsn.js";
+import { dropSchema, postgresDsn, uniqueName } from "../support/backends.js";
 
 describe("multi-host DSNs", () => {
   it("a plain single-host URL is left to node-postgres", () => {
@@ -67,6 +68,70 @@ describe("multi-host DSNs", () => {
       expect(caught).toBeInstanceOf(PgqrsError);
       expect((caught as PgqrsError).code).toBe("INVALID_CONFIG");
       expect((caught as PgqrsError).message).not.toContain("hunter22");
+    }
+  });
+
+  it("a password holding unencoded ? # / or a space: read as libpq reads it, no piece of it in any error", () => {
+    // `?` and `#` before the `@`: still the password, as libpq reads it.
+    const t = parsePgTargets("postgresql://app:pw?x#y@a:5433,b/db?target_session_attrs=primary");
+    expect(t?.hosts).toEqual([
+      { host: "a", port: 5433 },
+      { host: "b", port: 5432 },
+    ]);
+    expect(t?.connectionString).toBe("postgresql://app:pw%3Fx%23y@a:5433/db");
+    expect(parsePgTargets("postgresql://app:hunter2?rest@db.internal:5432/app")).toEqual({
+      hosts: [{ host: "db.internal", port: 5432 }],
+      attrs: "any",
+      connectionString: "postgresql://app:hunter2%3Frest@db.internal:5432/app",
+    });
+    // Unreadable: a `/` in the password reads as `host:port`; an unquoted space ends a keyword value.
+    const cases: [string, string][] = [
+      ["postgresql://app:Tr0ub4dor/x@db.internal:5432/app", "Tr0ub4dor/x"],
+      ["postgresql://app:S3cr/et?#pw@a,b/db", "S3cr/et?#pw"],
+      ["host=a dbname=x password=abcd efgh", "abcd efgh"],
+    ];
+    for (const [dsn, password] of cases) {
+      let caught: unknown;
+      try {
+        parsePgTargets(dsn);
+      } catch (err) {
+        caught = err;
+      }
+      expect((caught as PgqrsError).code).toBe("INVALID_CONFIG");
+      const message = (caught as PgqrsError).message;
+      for (let i = 0; i + 4 <= password.length; i++) expect(message).not.toContain(password.slice(i, i + 4));
+    }
+  });
+
+  it("a single-host URL node-postgres cannot read is INVALID_CONFIG (not a retryable connection failure)", async () => {
+    // `^` in the host: refused as a URL before any socket is opened.
+    let caught: unknown;
+    try {
+      const store = await connect("postgresql://app:hunter2@h^:1/x");
+      await store.close();
+    } catch (err) {
+      caught = err;
+    }
+    expect((caught as PgqrsError).code).toBe("INVALID_CONFIG");
+    expect((caught as PgqrsError).message).not.toContain("hunter2");
+  });
+
+  it("a single-host URL whose password holds ? and # connects, as with libpq", async () => {
+    // The test cluster trusts local connections, so any password is accepted: what matters is that the URL is read.
+    const url = new URL(postgresDsn());
+    const dsn = `postgresql://${url.username || "postgres"}:pw?x#y@${url.host}${url.pathname}`;
+    const t = parsePgTargets(dsn);
+    expect(t?.hosts).toHaveLength(1);
+    expect(t?.connectionString).toContain(":pw%3Fx%23y@");
+    const schema = uniqueName("dsn");
+    const store = await connect(dsn, { schema });
+    try {
+      await admin(store).install();
+      await store.queue("reached");
+      expect((await admin(store).listQueues()).map((q) => q.queueName)).toEqual(["reached"]);
+    } finally {
+      await store.close();
+      await dropSchema(schema);
     }
   });
 });

@@ -117,6 +117,15 @@ export function translatePgError(err: unknown, operation: string, target: string
 /** A failure to obtain a connection at all (pool timeout, refused socket, bad credentials). */
 export function connectionError(err: unknown, target: string): PgqrsError {
   if (err instanceof PgqrsError) return err;
+  // node-postgres could not read the DSN as a URL: a setting to fix, not a server to wait for (not retryable).
+  if (errorCode(err) === "ERR_INVALID_URL") {
+    return new PgqrsError(
+      "INVALID_CONFIG",
+      "Invalid configuration value for dsn: not a URL node-postgres can read (percent-encode / ? # @ : in a user " +
+        `name or password). Context: connect to ${target}`,
+      { cause: err, details: { field: "dsn" } },
+    );
+  }
   return new PgqrsError(
     "CONNECTION_FAILED",
     `Database connection failed: ${describe(err)}. Context: connect to ${target}`,

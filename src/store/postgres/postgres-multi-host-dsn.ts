@@ -46,7 +46,9 @@ export function isKeywordDsn(dsn: string): boolean {
 
 /**
  * The targets of a DSN that needs host selection: a keyword/value DSN, a URL with several hosts, or one with
- * `target_session_attrs` other than `any`. `undefined` for a plain single-host URL (node-postgres reads it as is).
+ * `target_session_attrs` other than `any`; also a single-host URL whose password holds `?` or `#`, which libpq
+ * reads and node-postgres does not (its `connectionString` has them percent-encoded). `undefined` for a plain
+ * single-host URL (node-postgres reads it as is).
  * INVALID_CONFIG for a malformed list or an unknown `target_session_attrs`.
  */
 export function parsePgTargets(dsn: string): PgTargets | undefined {
@@ -63,7 +65,7 @@ export function parsePgTargets(dsn: string): PgTargets | undefined {
   const portList = params.get("port") ?? fields.ports;
   for (const k of ["host", "hostaddr", "port"]) params.delete(k);
   const hosts = hostsOf(dsn, hostList, portList);
-  if (!fields.keyword && hosts.length === 1 && attrs === "any") return undefined;
+  if (!fields.keyword && hosts.length === 1 && attrs === "any" && !fields.reencode) return undefined;
   const first = hosts[0] as PgHost;
   const auth =
     fields.user === "" && fields.password === undefined
@@ -78,6 +80,8 @@ export function parsePgTargets(dsn: string): PgTargets | undefined {
 
 interface DsnFields {
   keyword: boolean;
+  /** A URL whose user info holds `?` or `#`: node-postgres would read them as the query or fragment. */
+  reencode: boolean;
   user: string;
   password: string | undefined;
   /** Comma-separated, as written. */
@@ -91,13 +95,16 @@ interface DsnFields {
 function urlFields(dsn: string): DsnFields | undefined {
   const scheme = /^postgres(?:ql)?:\/\//i.exec(dsn);
   if (scheme === null) return undefined;
-  const rest = dsn.slice(scheme[0].length).replace(/#.*$/, "");
-  const q = rest.indexOf("?");
-  const beforeQuery = q < 0 ? rest : rest.slice(0, q);
-  const params = new URLSearchParams(q < 0 ? "" : rest.slice(q + 1));
-  const at = beforeQuery.lastIndexOf("@");
-  const userInfo = at < 0 ? "" : beforeQuery.slice(0, at);
-  const afterAt = beforeQuery.slice(at + 1);
+  const rest = dsn.slice(scheme[0].length);
+  // As libpq reads it, the user info ends at an `@` met before the first `/`, so a password may hold `?` or `#`
+  // (the last such `@`: one in the password keeps the password whole).
+  const slash0 = rest.indexOf("/");
+  const at = (slash0 < 0 ? rest : rest.slice(0, slash0)).lastIndexOf("@");
+  const userInfo = at < 0 ? "" : rest.slice(0, at);
+  const tail = rest.slice(at + 1).replace(/#.*$/, "");
+  const q = tail.indexOf("?");
+  const afterAt = q < 0 ? tail : tail.slice(0, q);
+  const params = new URLSearchParams(q < 0 ? "" : tail.slice(q + 1));
   const slash = afterAt.indexOf("/");
   const netloc = slash < 0 ? afterAt : afterAt.slice(0, slash);
   const database = slash < 0 ? "" : decode(dsn, afterAt.slice(slash + 1));
@@ -117,6 +124,7 @@ function urlFields(dsn: string): DsnFields | undefined {
   for (const k of ["user", "password", "dbname"]) params.delete(k);
   return {
     keyword: false,
+    reencode: /[?#]/.test(userInfo),
     user: user2 ?? user,
     password: password2 ?? password,
     hosts: hosts.join(","),
@@ -136,7 +144,10 @@ function keywordFields(dsn: string): DsnFields {
     params.set((m[1] as string).toLowerCase(), raw.startsWith("'") ? raw.slice(1, -1).replace(/\\(.)/g, "$1") : raw);
     pos = re.lastIndex;
   }
-  if (dsn.slice(pos).trim() !== "") throw invalid(dsn, `cannot read "${maskDsn(dsn.slice(pos).trim())}"`);
+  // The unread text is not repeated: it may be the rest of an unquoted password that holds a space.
+  if (dsn.slice(pos).trim() !== "") {
+    throw invalid(dsn, `cannot read it from character ${pos + 1} on (quote a value that holds spaces: key='a b')`);
+  }
   const take = (k: string): string | undefined => {
     const v = params.get(k) ?? undefined;
     params.delete(k);
@@ -144,6 +155,7 @@ function keywordFields(dsn: string): DsnFields {
   };
   return {
     keyword: true,
+    reencode: false,
     user: take("user") ?? "",
     password: take("password"),
     hosts: take("host") ?? take("hostaddr") ?? "",
@@ -162,7 +174,10 @@ function hostsOf(dsn: string, hostList: string, portList: string): PgHost[] {
   return names.map((name, i) => {
     const p = ports.length === 1 ? (ports[0] as string) : (ports[i] as string);
     const port = p === "" ? DEFAULT_PORT : Number(p);
-    if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalid(dsn, `port "${p}" is not a port number`);
+    // The text is not repeated: a password with an unencoded `/` reads as `host:port` (libpq reads it so too).
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw invalid(dsn, "a port is not a number from 1 to 65535 (percent-encode / ? # @ : in a password)");
+    }
     return { host: name === "" ? DEFAULT_HOST : name, port };
   });
 }

@@ -15,6 +15,7 @@ import type pg from "pg";
 import { pgDriver } from "./pg-driver.js";
 import {
   describeHosts,
+  isKeywordDsn,
   type PgHost,
   type PgTargets,
   parsePgTargets,
@@ -231,6 +232,10 @@ export interface PgClientSetup {
 export function pgClientSetup(dsn: string): PgClientSetup {
   const targets = parsePgTargets(dsn);
   if (targets === undefined) return { config: { connectionString: dsn }, Client: undefined };
+  // One host of a URL, re-encoded only (see parsePgTargets): node-postgres' own client, nothing to select.
+  if (targets.hosts.length === 1 && targets.attrs === "any" && !isKeywordDsn(dsn)) {
+    return { config: { connectionString: targets.connectionString }, Client: undefined };
+  }
   return { config: { connectionString: targets.connectionString }, Client: clientClass(selectorFor(targets)) };
 }
 
