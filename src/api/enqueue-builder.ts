@@ -1,5 +1,6 @@
 import { ValidationError } from "../errors.js";
 import { resolveMessageOptions } from "../queue/enqueue-options.js";
+import { serializeBatch } from "../queue/payload-validation.js";
 import { type EnqueueOptions, type Producer, resolveEnqueueTimes } from "../queue/producer.js";
 import { assertDate, assertMilliseconds, assertSeconds } from "../validation/time-arguments.js";
 import type { Store } from "./pgqrs-store.js";
@@ -102,6 +103,10 @@ export class EnqueueBuilder<T = unknown> {
     if (this.#at !== undefined) options.at = assertDate("at", this.#at);
     resolveEnqueueTimes(store.clock.now(), options);
     resolveMessageOptions(options, this.#payloads.length);
+    // The producer checks the payloads too, but only after its first use registered it.
+    if (this.#producer === undefined && this.#queue !== undefined && !store.hasEphemeralProducer(this.#queue)) {
+      serializeBatch(this.#payloads, store.config.validationConfig);
+    }
     const producer = await this.#resolveProducer(store);
     if (options.dedupKey !== undefined) return [(await producer.enqueue(this.#payloads[0], options)).id];
     const rows = await producer.enqueueBatch(this.#payloads, options);

@@ -24,6 +24,15 @@ export class EphemeralWorkers {
     return cached(this.#producers, queue, make);
   }
 
+  /**
+   * Whether `queue` has a live producer here, registered or being registered: a builder that finds none checks its
+   * payloads before {@link producer} writes the producer's row (bad input writes nothing).
+   */
+  hasProducer(queue: string): boolean {
+    const hit = this.#producers.get(queue);
+    return hit !== undefined && hit.handle?.lost !== true && hit.handle?.stopped !== true;
+  }
+
   /** The consumer of `queue`, registered with `make` on first use (or when the last one was lost or stopped). */
   consumer(queue: string, make: () => Promise<Consumer>): Promise<Consumer> {
     return cached(this.#consumers, queue, make);

@@ -200,6 +200,11 @@ export class Store {
     return this.#ephemeral.producer(queue, () => this.producerFor(queue, `__ephemeral__${randomUUID()}`, undefined));
   }
 
+  /** @internal Whether this store has (or is registering) its ephemeral producer of `queue`. */
+  hasEphemeralProducer(queue: string): boolean {
+    return this.#ephemeral.hasProducer(queue);
+  }
+
   /**
    * @internal Drop this store's ephemeral workers of `queue` after their rows were deleted (purge, queue delete),
    * so the next builder call registers fresh ones instead of writing with a worker id that no longer exists.

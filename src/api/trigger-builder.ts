@@ -88,6 +88,10 @@ export class TriggerBuilder<Input = unknown, Output = unknown> {
     store.context.assertOpen();
     const known = store.knowsWorkflow(this.#name);
     if (!known) await this.#lookUp(store);
+    if (this.#producer === undefined && !store.hasEphemeralProducer(this.#name)) {
+      // Checked before the first use registers the producer: a bad input writes nothing, not even a worker row.
+      serializePayload(triggerPayload(this.#input, this.#version), store.context.config.validationConfig);
+    }
     const producer = this.#producer ?? (await store.ephemeralProducer(this.#name));
     try {
       const message = await producer.enqueue(triggerPayload(this.#input, this.#version));

@@ -80,6 +80,23 @@ describe.each(BACKENDS)("queue controls in the CLI on %s", (backend) => {
     const batch = await db.run("message", "enqueue", "qc_msgs", "[1,2]", "--batch", "--dedup-key", "k2");
     expect(batch.code).toBe(2);
     expect(batch.stderr).toContain("--dedup-key takes one payload");
+    // A payload over the configured size limit, too.
+    const dir = mkdtempSync(join(tmpdir(), "pgqrs-cli-limits-"));
+    const { PGQRS_DSN: dsn, PGQRS_SCHEMA: schema } = db.env;
+    writeFileSync(
+      join(dir, "limits.yaml"),
+      `dsn: ${JSON.stringify(dsn)}\nschema: ${JSON.stringify(schema)}\nvalidation_config:\n  max_payload_size_bytes: 16\n`,
+    );
+    const big = await db.run(
+      "message",
+      "enqueue",
+      "qc_msgs",
+      '{"text":"over sixteen bytes"}',
+      "--config",
+      join(dir, "limits.yaml"),
+    );
+    expect(big.code).not.toBe(0);
+    expect(big.stderr).toContain("Payload size 29 exceeds limit");
     // Refused before the producer is registered: no worker row, no message.
     expect(await workerCount()).toBe(workers);
 

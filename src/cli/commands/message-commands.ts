@@ -1,4 +1,6 @@
 import * as pgqrs from "../../index.js";
+import { resolveMessageOptions } from "../../queue/enqueue-options.js";
+import { serializeBatch } from "../../queue/payload-validation.js";
 import { resolveEnqueueTimes } from "../../queue/producer.js";
 import { assertMessageKey, assertPriority } from "../../validation/queue-settings.js";
 import { UsageError } from "../cli-errors.js";
@@ -67,7 +69,10 @@ export const messageCommands: CommandSpec[] = [
       }
       const options = { delaySeconds: ctx.flags.int("delay") ?? 0, ...keys };
       const store = await ctx.store();
-      resolveEnqueueTimes(store.clock.now(), options); // a bad delay writes nothing, not even the producer's row
+      // Bad input writes nothing, not even the producer's row: checked before its first use registers it.
+      resolveEnqueueTimes(store.clock.now(), options);
+      resolveMessageOptions(options, batch ? (payload as unknown[]).length : 1);
+      serializeBatch(batch ? (payload as unknown[]) : [payload], store.config.validationConfig);
       const producer = await store.ephemeralProducer(queue);
       const rows = batch
         ? await producer.enqueueBatch(payload as unknown[], options)
