@@ -153,7 +153,14 @@ describe("token beyond loopback", () => {
   it("open redirects are not possible through the login form", async () => {
     const port = await serve("127.0.0.1", { token: TOKEN });
     const form = { "content-type": "application/x-www-form-urlencoded" };
-    for (const next of ["//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"]) {
+    const hidden = ["/\t/evil.example/x", "/\n/evil.example", "/\r/evil.example", "/\u0000/evil.example"];
+    for (const next of [
+      "//evil.example/",
+      "https://evil.example/",
+      "/\\evil.example",
+      "javascript:alert(1)",
+      ...hidden,
+    ]) {
       const body = new URLSearchParams({ token: TOKEN, next }).toString();
       const r = await call(port, "/login", { method: "POST", headers: form, body });
       expect(r.headers.location, next).toBe("/");

@@ -36,9 +36,14 @@ export function loginPage(p: { next: string; failed: boolean }): Html {
 </html>`;
 }
 
-/** Where to go after signing in: a path of this server only (never `//host` or a full URL). */
+/**
+ * Where to go after signing in: a path of this server only (never `//host` or a full URL). Any control character
+ * or backslash sends to `/`: browsers drop tabs and newlines from a URL and read a backslash as `/`, so
+ * `/\t/evil.example` would become `//evil.example`.
+ */
 export function safeNext(next: string | null | undefined): string {
   if (next === null || next === undefined || !next.startsWith("/") || next.startsWith("//")) return "/";
-  if (next.startsWith("/login") || /[\\\r\n]/.test(next)) return "/";
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses.
+  if (next.startsWith("/login") || /[\u0000-\u001f\u007f\\]/.test(next)) return "/";
   return next.slice(0, 2_000);
 }
