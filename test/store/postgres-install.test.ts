@@ -1,11 +1,15 @@
 /**
  * Postgres schema management: install creates the schema, records every migration, is idempotent and safe
- * when four stores install at once, keeps pgqrs 0.15's names; verify refuses an uninstalled or foreign schema.
+ * when four stores install at once, waits for sqlx's migrator lock (Rust/Python pgqrs migrating), keeps pgqrs
+ * 0.15's names; verify refuses an uninstalled or foreign schema.
  * Runs against a real server.
  */
 import { describe, expect, it } from "vitest";
 import { isPgqrsError, type PgqrsError } from "../../src/errors.js";
+import pg from "pg";
 import { loadMigrations } from "../../src/store/postgres/postgres-migrations.js";
+import { sqlxMigrationLockKey } from "../../src/store/postgres/postgres-sqlx-lock.js";
+import { postgresDsn } from "../support/backends.js";
 import { queueWithOneMessage, schemaExists, sql, usePostgresSpecificBackends } from "./postgres-specific-support.js";
 
 const { backend, freshSchema } = usePostgresSpecificBackends();
@@ -62,6 +66,45 @@ describe("install", () => {
     const versions = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".pgqrs_migrations`);
     expect(Number(versions[0]?.n)).toBe((await loadMigrations()).length);
     await installers[0]!.verify();
+  });
+
+  it("waits for the lock sqlx's migrator holds while Rust/Python pgqrs migrates the database", async () => {
+    // sqlx 0.8's key for a database named "zone" (a known vector of its generate_lock_id).
+    expect(sqlxMigrationLockKey("zone")).toBe("2771974297191923538");
+    const schema = freshSchema();
+    const b = await backend(schema);
+    const migrator = new pg.Client({ connectionString: postgresDsn() });
+    await migrator.connect();
+    try {
+      const [{ name }] = (await migrator.query("SELECT current_database() AS name")).rows as [{ name: string }];
+      const key = sqlxMigrationLockKey(name);
+      // As pgqrs's migrator does: a session lock on sqlx's key for the whole migration.
+      await migrator.query("SELECT pg_advisory_lock($1::bigint)", [key]);
+      let installed = false;
+      const install = b.install().then(() => {
+        installed = true;
+      });
+      // The install's transaction queues behind that lock (a bigint key: classid the high half, objid the low).
+      const hi = (BigInt(key) >> 32n).toString();
+      const lo = (BigInt(key) & 0xffffffffn).toString();
+      let waiting = 0;
+      for (let i = 0; i < 2000 && waiting === 0; i++) {
+        const rows = await sql<{ n: string }>(
+          `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+              AND classid::int8 = $1::int8 AND objid::int8 = $2::int8 AND objsubid = 1`,
+          [hi, lo],
+        );
+        waiting = Number(rows[0]?.n);
+      }
+      expect(waiting).toBe(1);
+      expect(installed).toBe(false);
+      expect(await schemaExists(schema)).toBe(false);
+      await migrator.query("SELECT pg_advisory_unlock($1::bigint)", [key]);
+      await install;
+      await b.verify();
+    } finally {
+      await migrator.end();
+    }
   });
 
   it("keeps pgqrs 0.15's table, enum and index names", async () => {

@@ -7,6 +7,7 @@ import type { MigrationFile } from "../migration-files.js";
 import type { PostgresConnection, Queryable } from "./postgres-connection.js";
 import { MIGRATIONS } from "./migrations.generated.js";
 import { countOf } from "./postgres-rows.js";
+import { sqlxMigrationLockKey } from "./postgres-sqlx-lock.js";
 
 /** A numbered migration, SQL with `{{schema}}` still in place. */
 export type Migration = MigrationFile;
@@ -36,7 +37,8 @@ export async function latestVersion(): Promise<number> {
 /**
  * Create the schema if missing and apply pending migrations, all in one transaction. Safe when several processes
  * (or pools) install at once: the transaction-scoped advisory lock serialises them, and whoever comes second sees
- * the versions the first recorded. Refuses a database migrated by a newer release.
+ * the versions the first recorded; the lock of sqlx's migrator serialises it with Rust/Python pgqrs's own install
+ * the same way. Refuses a database migrated by a newer release.
  *
  * Rights: with nothing pending it runs no DDL at all (a role with only USAGE on the schema and SELECT on
  * `pgqrs_migrations` succeeds); an existing schema is never created again (its owner needs no CREATE on the
@@ -51,6 +53,11 @@ export async function install(conn: PostgresConnection): Promise<void> {
     await tx.query("install", "SET LOCAL search_path = pg_catalog, pg_temp");
     // Serialise concurrent installs; released by COMMIT/ROLLBACK, so it works through PgBouncer transaction mode.
     await tx.query("install", "SELECT pg_catalog.pg_advisory_xact_lock($1)", [INSTALL_LOCK_KEY]);
+    // And the lock of sqlx's migrator, which Rust/Python pgqrs holds while it migrates this database.
+    const [db] = await tx.query<{ name: string }>("install", "SELECT pg_catalog.current_database() AS name");
+    await tx.query("install", "SELECT pg_catalog.pg_advisory_xact_lock($1::bigint)", [
+      sqlxMigrationLockKey(db?.name ?? ""),
+    ]);
     const [probe] = await tx.query<{ schema_exists: boolean; table_exists: boolean }>(
       "install",
       `SELECT pg_catalog.to_regnamespace($1) IS NOT NULL AS schema_exists,
