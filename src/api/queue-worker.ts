@@ -4,7 +4,7 @@
  */
 import { ValidationError } from "../errors.js";
 import type { Consumer, DequeueOptions, StopOptions } from "../queue/consumer.js";
-import type { MessageIteratorOptions } from "../queue/message-iterator.js";
+import type { MessageIterator, MessageIteratorOptions } from "../queue/message-iterator.js";
 import type { PollLoopEnd } from "../queue/poll-loop.js";
 import type { RetryOptions } from "../queue-controls-types.js";
 import type { QueueMessage } from "../types.js";
@@ -27,7 +27,7 @@ export interface TypedClaims<T> {
   /** pgqrs's `dequeue_many(limit)`. */
   dequeueMany(limit: number, vtSeconds?: number): Promise<QueueMessage<T>[]>;
   /** Iterate over messages as they come (see `Consumer.messages`). */
-  messages(options?: MessageIteratorOptions): AsyncIterableIterator<QueueMessage<T>>;
+  messages(options?: MessageIteratorOptions): MessageIterator<T>;
 }
 
 /**

@@ -157,7 +157,7 @@ export class Consumer extends WorkerHandle {
    * `signal` or an interrupted worker ends the loop. One iteration at a time per consumer. Options: see
    * {@link MessageIteratorOptions}; VALIDATION_FAILED for a bad one, before anything is claimed.
    */
-  messages<T = unknown>(options: MessageIteratorOptions = {}): AsyncIterableIterator<QueueMessage<T>> {
+  messages<T = unknown>(options: MessageIteratorOptions = {}): MessageIterator<T> {
     this.ctx.assertOpen();
     checkIteratorOptions(options);
     return new MessageIterator<T>(this, {

@@ -67,6 +67,10 @@ async function typedQueues(store: pgqrs.Store): Promise<void> {
     expectTypeOf(m.payload).toEqualTypeOf<Email>();
     expectTypeOf(m.payload.meta.attempt).toEqualTypeOf<number>();
   }
+  // Driven by hand, the iterator's results are typed too: no `any` (TypeScript's default return type) leaks.
+  const step = await consumer.messages().next();
+  expectTypeOf(step.value).not.toBeAny();
+  expectTypeOf(step).toEqualTypeOf<IteratorResult<pgqrs.QueueMessage<Email>, undefined>>();
   pgqrs.dequeue().worker(consumer);
 
   // worker: the handler's message is typed, from the definition alone (no annotation).
