@@ -50,6 +50,16 @@ describe("the packed package", () => {
     expect(readFileSync(join(root, "LICENSE"), "utf8")).toContain("MIT License");
   });
 
+  it("ships source maps that carry their sources (the package has no src/ for them to point at)", () => {
+    const maps = files.filter((f) => f.endsWith(".js.map"));
+    expect(maps.length).toBeGreaterThan(100);
+    for (const f of maps) {
+      const map = JSON.parse(readFileSync(join(root, f), "utf8")) as { sources: string[]; sourcesContent?: string[] };
+      expect(map.sourcesContent?.length, f).toBe(map.sources.length);
+      expect(map.sourcesContent?.every((text) => typeof text === "string" && text.length > 0), f).toBe(true);
+    }
+  });
+
   it("declares the drivers as optional peers, a require condition and Node.js 20.19", () => {
     const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
       dependencies?: Record<string, string>;
