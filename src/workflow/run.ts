@@ -34,8 +34,10 @@ export type { StepResult } from "./run-step-acquisition.js";
 
 /**
  * One workflow run (the row keyed by its trigger message) and the operations on it. Terminal states (SUCCESS,
- * ERROR, CANCELLED) are final: writes to a terminal run raise INVALID_STATE_TRANSITION, and starting one
- * raises VALIDATION_FAILED, as in pgqrs.
+ * ERROR, CANCELLED) are final: completing, failing or pausing a terminal run raises INVALID_STATE_TRANSITION, and
+ * starting one raises VALIDATION_FAILED, as in pgqrs. {@link Run.acquireStep} checks only cancellation (CANCELLED
+ * for a CANCELLING or CANCELLED run), as pgqrs's `acquire_step` does: on a SUCCESS or ERROR run a finished step
+ * replays and a new one is acquired, which changes nothing about the run.
  */
 export class Run extends RunState {
   /** Retry policy used by steps of this run unless a step names its own (fixed when the handle is made). */
