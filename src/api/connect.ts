@@ -25,8 +25,9 @@ export interface ConnectOptions {
 /**
  * Connect to a database named by a DSN: `postgres://…`, `postgresql://…`, `sqlite://path.db`, `sqlite:///abs.db`,
  * `sqlite::memory:`, `turso:///abs.db`, `turso://rel.db` or `turso:rel.db` (every registered backend's forms;
- * INVALID_CONFIG lists them). All other settings take their defaults (reads no environment). A SQLite or Turso file
- * that does not exist is created.
+ * INVALID_CONFIG lists them). All other settings take their defaults (reads no environment). A SQLite file that
+ * does not exist is created by the store's first write (`install()`, say): until then the file is only read, so
+ * `verify()` and reads change nothing. A Turso file that does not exist is created here.
  */
 export async function connect(dsn: string, options: ConnectOptions & Omit<ConfigInput, "dsn"> = {}): Promise<Store> {
   const { clock, pool, logger, ...rest } = options;

@@ -12,6 +12,11 @@ export interface SqliteConnectionOptions {
   path: string;
   useWal: boolean;
   busyTimeoutMs: number;
+  /**
+   * Open the file read-only, and only if it exists (SQLITE_CANTOPEN otherwise): nothing is created, and the journal
+   * mode is left as the file has it, since setting it rewrites the file's header. Default `false`.
+   */
+  readOnly?: boolean;
 }
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -33,10 +38,17 @@ const OPEN_RETRY_PAUSE_MS = 10;
  * passed: some lock conflicts return at once instead of waiting in the busy handler. Every PRAGMA here is
  * idempotent, so a partial attempt is simply run again.
  */
-function applyOpenPragmas(db: Database.Database, useWal: boolean, withinMs: number): void {
+function applyOpenPragmas(db: Database.Database, useWal: boolean, readOnly: boolean, withinMs: number): void {
   const started = performance.now();
   for (;;) {
     try {
+      if (readOnly) {
+        // Reads the header, so a file that is not a database fails here, at open, as the journal mode makes a
+        // read-write open fail; the journal-mode, synchronous and checkpoint settings are a writer's, so none is set.
+        db.pragma("schema_version");
+        db.pragma("foreign_keys = ON");
+        return;
+      }
       db.pragma(`journal_mode = ${useWal ? "WAL" : "DELETE"}`);
       db.pragma("synchronous = NORMAL");
       // A queue rewrites the same few index pages with every claim and archive: checkpointing every 10,000 WAL
@@ -70,9 +82,10 @@ export class SqliteConnection {
     // user's timeout (which is for statements, not for opening). The user's value applies once the file is open.
     const openTimeoutMs = Math.max(busyTimeoutMs, OPEN_BUSY_TIMEOUT_MS);
     const Driver = sqliteDriver();
-    this.#db = new Driver(opts.path, { timeout: openTimeoutMs });
+    const readOnly = opts.readOnly === true;
+    this.#db = new Driver(opts.path, { timeout: openTimeoutMs, readonly: readOnly, fileMustExist: readOnly });
     try {
-      applyOpenPragmas(this.#db, opts.useWal, openTimeoutMs);
+      applyOpenPragmas(this.#db, opts.useWal, readOnly, openTimeoutMs);
       this.#db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     } catch (err) {
       this.#db.close();
