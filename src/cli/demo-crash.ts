@@ -31,6 +31,8 @@ export interface CrashOptions {
   /** Resolves once this many runs (default all) are finished. */
   waitFor: (runs?: number) => Promise<void>;
   log: (line: string) => void;
+  /** Stop early: the serving worker process is stopped cleanly (SIGTERM) and this rejects with the reason. */
+  signal?: AbortSignal;
 }
 
 /** Heartbeat period of the demo's worker processes: a dead one is detected after six missed beats (~1.2 s). */
@@ -91,6 +93,7 @@ export async function runCrashWorkers(o: CrashOptions): Promise<CrashReport> {
   const first = await spawnWorker(o);
   o.log(`worker ${first.workerId} (pid ${first.child.pid}) serving`);
   await o.waitFor(Math.ceil(o.runs / 3));
+  await stopIfAborted(first, o.signal);
   first.child.kill("SIGKILL");
   await first.exited;
   const killedAt = new Date();
@@ -99,17 +102,19 @@ export async function runCrashWorkers(o: CrashOptions): Promise<CrashReport> {
   );
   o.log(`SIGKILL worker ${first.workerId} (pid ${first.child.pid}) with ${inFlight.length} run(s) in flight`);
   // The operator's view: the dead worker stops heartbeating; once it is a zombie its messages are released.
-  while (true) {
+  while (o.signal?.aborted !== true) {
     const zombies = await admin.listZombies({ queue: DEMO_WORKFLOW, olderThanMs: ZOMBIE_AFTER_MS });
     if (zombies.some((w) => w.id === first.workerId)) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  o.signal?.throwIfAborted();
   const detectedAfterMs = Date.now() - killedAt.getTime();
   const released = await admin.reclaimMessages(DEMO_WORKFLOW, ZOMBIE_AFTER_MS);
   o.log(`worker ${first.workerId} missed its heartbeats: released ${released} message(s)`);
   const second = await spawnWorker(o);
   o.log(`worker ${second.workerId} (pid ${second.child.pid}) takes over; finished steps are not run again`);
   await o.waitFor();
+  await stopIfAborted(second, o.signal);
   second.child.kill("SIGTERM");
   await second.exited;
   return {
@@ -122,4 +127,12 @@ export async function runCrashWorkers(o: CrashOptions): Promise<CrashReport> {
     recoveryPid: second.child.pid as number,
     recoveryWorkerId: second.workerId,
   };
+}
+
+/** When `signal` is aborted: stop `worker` as the demo's end does (SIGTERM: its worker row is stopped), then throw. */
+async function stopIfAborted(worker: WorkerProcess, signal: AbortSignal | undefined): Promise<void> {
+  if (signal?.aborted !== true) return;
+  worker.child.kill("SIGTERM");
+  await worker.exited;
+  signal.throwIfAborted();
 }

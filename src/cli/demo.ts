@@ -21,6 +21,11 @@ export interface DemoOptions {
   out: NodeJS.WritableStream;
   /** Progress (stderr). */
   err: NodeJS.WriteStream;
+  /**
+   * Stop early (Ctrl-C): the workers stop and the store closes, so no worker row is left live; then the demo
+   * rejects with the signal's reason instead of printing a summary.
+   */
+  signal?: AbortSignal;
 }
 
 export interface DemoSummary {
@@ -66,6 +71,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const started = Date.now();
     const messages: QueueMessage[] = [];
     for (let i = 0; i < options.runs; i++) {
+      // Back to the event loop, where a Ctrl-C is delivered: on SQLite a trigger completes without going there.
+      await new Promise((resolve) => setImmediate(resolve));
+      options.signal?.throwIfAborted();
       messages.push(
         await pgqrs
           .workflow(DEMO_WORKFLOW)
@@ -79,7 +87,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
     const waitAll = async (until = options.runs) => {
       let last = -1;
       let lastChange = Date.now();
-      while (!stalled) {
+      while (!stalled && options.signal?.aborted !== true) {
         const done = (await finished()) - baseline;
         progress.update(done);
         if (done >= until) return;
@@ -105,6 +113,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
         waitFor: waitAll,
         runs: options.runs,
         log: (line) => progress.note(line),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
     } else {
       const def = demoWorkflow({
@@ -120,6 +129,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       await consumer.shutdown();
     }
     progress.finish();
+    options.signal?.throwIfAborted();
     const elapsed = (Date.now() - started) / 1000;
 
     const summary = await summarise(store, messages, elapsed, progress.retries, crash, options.runs);

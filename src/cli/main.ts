@@ -18,6 +18,7 @@ import { escapeControls, toJson } from "./output.js";
 import { colourEnabled, colourErrorPrefix, colourHuman } from "./colour.js";
 import { parseCommandArgs } from "./parse-args.js";
 import { resolveConfig } from "./resolve-config.js";
+import { CommandInterrupted } from "./signal-interrupt.js";
 import { didYouMean } from "./suggest.js";
 
 export interface CliIo {
@@ -88,6 +89,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     if (result !== undefined && !result.printed) printResult(result, json, io);
     return result?.exitCode ?? EXIT.ok;
   } catch (err) {
+    // Interrupted by a signal: nothing to report; the `finally` closes the store (stopping its ephemeral workers).
+    if (err instanceof CommandInterrupted) return err.exitCode;
     return reportError(err, { argv, io, json, verbose, command, config: session.resolved });
   } finally {
     await session.close();

@@ -4,6 +4,7 @@ import { UsageError } from "../cli-errors.js";
 import type { CommandSpec } from "../command.js";
 import { runDemo } from "../demo.js";
 import { DEMO_WORKFLOW, demoWorkflow } from "../demo-workflow.js";
+import { interruptibly } from "../signal-interrupt.js";
 
 const failureRate = {
   type: "int",
@@ -42,22 +43,29 @@ export const demoCommand: CommandSpec = {
     // Each transient retry is a redelivery of the run's message and counts toward maxReadCt; with injected
     // failures (and a crash) a run can need more than the default 5 deliveries.
     const config = new pgqrs.Config({ ...base, pollIntervalMs: 20, maxReadCt: Math.max(base.maxReadCt, 25) });
-    const summary = await runDemo({
-      config,
-      runs,
-      concurrency,
-      failureRate: Math.min(100, ctx.flags.int("failure-rate") ?? 20) / 100,
-      crash: ctx.flags.bool("crash"),
-      json: ctx.json,
-      out: ctx.out,
-      err: ctx.err,
-    });
+    // Ctrl-C stops the demo's workers and closes its store (no worker row left live), then exits 130.
+    const summary = await interruptibly((signal) =>
+      runDemo({
+        config,
+        runs,
+        concurrency,
+        failureRate: Math.min(100, ctx.flags.int("failure-rate") ?? 20) / 100,
+        crash: ctx.flags.bool("crash"),
+        json: ctx.json,
+        out: ctx.out,
+        err: ctx.err,
+        signal,
+      }),
+    );
     const ok = (summary.statuses.SUCCESS ?? 0) === runs;
     return { data: summary, human: "", printed: true, ...(ok ? {} : { exitCode: 1 }) };
   },
 };
 
-/** Internal: a worker process of `demo --crash`. Reports JSON lines on stdout; SIGTERM stops it cleanly. */
+/**
+ * Internal: a worker process of `demo --crash`. Reports JSON lines on stdout; SIGTERM, or the SIGINT a terminal's
+ * Ctrl-C sends the whole process group, stops it cleanly (its worker row stopped, not left polling).
+ */
 export const demoWorkerCommand: CommandSpec = {
   name: "demo-worker",
   summary: "Internal: a worker process of `pgqrs demo --crash`",
@@ -82,7 +90,10 @@ export const demoWorkerCommand: CommandSpec = {
       .concurrency(ctx.flags.int("concurrency") ?? 8)
       .poll(store);
     emit({ event: "ready", workerId: consumer.id });
-    await new Promise<void>((resolve) => process.once("SIGTERM", () => resolve()));
+    await new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
     await consumer.interrupt();
     await loop;
     await consumer.shutdown();

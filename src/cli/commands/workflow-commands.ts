@@ -4,6 +4,7 @@ import { UsageError } from "../cli-errors.js";
 import type { CommandSpec } from "../command.js";
 import { table } from "../output.js";
 import { idArg } from "../parse-args.js";
+import { CommandInterrupted, interruptibly } from "../signal-interrupt.js";
 import { workflowMessageCommands } from "./workflow-message-commands.js";
 import { workflowOperationCommands } from "./workflow-operation-commands.js";
 import { workflowRunCommands } from "./workflow-run-commands.js";
@@ -109,8 +110,17 @@ export const workflowCommands: CommandSpec[] = [
       const watch = watchWorkers(store, name, msg.queueId, (text) => ctx.err.write(text));
       let output: unknown;
       try {
-        output = await msg.result({ timeoutMs: (ctx.flags.int("timeout") ?? 60) * 1000 });
+        // Ctrl-C or SIGTERM ends the wait so the CLI closes the store: the trigger's ephemeral producer is stopped,
+        // not left `ready` for `worker health` to report stale (nothing serving the queue would ever reclaim it).
+        const timeoutMs = (ctx.flags.int("timeout") ?? 60) * 1000;
+        output = await interruptibly((signal) => msg.result({ timeoutMs, signal }));
       } catch (err) {
+        if (err instanceof CommandInterrupted && !ctx.json) {
+          ctx.err.write(
+            `${err.signal}: stopped waiting. The run was triggered and goes on; wait for it with ` +
+              `\`pgqrs workflow result ${msg.id} --wait\`\n`,
+          );
+        }
         // Running the command again would trigger a second run: point at the run that is already there.
         if (!pgqrs.isPgqrsError(err, "TIMEOUT")) throw err;
         throw new pgqrs.PgqrsError(

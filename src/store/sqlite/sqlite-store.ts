@@ -49,7 +49,7 @@ function missingFile(path: string, operation: string): PgqrsError {
 /**
  * The store's one connection, opened read-only until the first write or DDL: a read-write open creates a missing
  * file and sets the journal mode (rewriting the header of a file in another mode), and `verify()`, the CLI's read
- * commands and a read-only dashboard must do neither (DECISIONS §13). The first write closes the read-only
+ * commands and a read-only dashboard must do neither. The first write closes the read-only
  * connection and opens the file read-write, creating it if missing, exactly as a store opened before reads were
  * read-only. An in-memory database is read-write from the start.
  */
