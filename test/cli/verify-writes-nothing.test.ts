@@ -4,32 +4,19 @@
  * file and puts it in WAL mode.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { basename, dirname } from "node:path";
-import Database from "better-sqlite3";
+import { dirname } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { freshSqlitePath } from "../support/backends.js";
+import { expectUntouched, foreignDatabase, journalMode } from "../support/sqlite-files.js";
 import { assertBuilt, runCli } from "./cli-harness.js";
 
 beforeAll(() => {
   assertBuilt();
 });
 
-/** The journal mode the file has, read without changing it. */
-function journalMode(path: string): unknown {
-  const raw = new Database(path, { readonly: true, fileMustExist: true });
-  try {
-    return raw.pragma("journal_mode", { simple: true });
-  } finally {
-    raw.close();
-  }
-}
-
 describe("pgqrs verify and the read commands on SQLite", () => {
   it("fail verify on a rollback-journal file that is not pgqrs's, leaving it byte-identical", async () => {
-    const path = freshSqlitePath();
-    const raw = new Database(path);
-    raw.exec("CREATE TABLE t (x)");
-    raw.close();
+    const path = foreignDatabase();
     const before = readFileSync(path);
 
     const r = await runCli(["verify", "--dsn", `sqlite://${path}`]);
@@ -39,9 +26,7 @@ describe("pgqrs verify and the read commands on SQLite", () => {
     expect(list.code).toBe(1);
     expect((JSON.parse(list.stdout) as { error: { code: string } }).error.code).toBe("SCHEMA_NOT_INSTALLED");
 
-    expect(readFileSync(path).equals(before)).toBe(true);
-    expect(journalMode(path)).toBe("delete");
-    expect(readdirSync(dirname(path))).toEqual([basename(path)]);
+    expectUntouched(path, before);
   });
 
   it("create no file at a path that does not exist", async () => {

@@ -56,7 +56,10 @@ describe("the packed package", () => {
     for (const f of maps) {
       const map = JSON.parse(readFileSync(join(root, f), "utf8")) as { sources: string[]; sourcesContent?: string[] };
       expect(map.sourcesContent?.length, f).toBe(map.sources.length);
-      expect(map.sourcesContent?.every((text) => typeof text === "string" && text.length > 0), f).toBe(true);
+      expect(
+        map.sourcesContent?.every((text) => typeof text === "string" && text.length > 0),
+        f,
+      ).toBe(true);
     }
   });
 

@@ -7,32 +7,13 @@
 import type { ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import * as pgqrs from "../../src/index.js";
 import { SqliteConnection } from "../../src/store/sqlite/sqlite-connection.js";
 import { freshSqlitePath } from "../support/backends.js";
 import { kill9, spawnFixture } from "../support/child.js";
+import { expectUntouched, foreignDatabase, journalMode } from "../support/sqlite-files.js";
 import { errorCode, thrown } from "../support/stores.js";
-
-/** The journal mode the file has, read without changing it. */
-function journalMode(path: string): unknown {
-  const raw = new Database(path, { readonly: true, fileMustExist: true });
-  try {
-    return raw.pragma("journal_mode", { simple: true });
-  } finally {
-    raw.close();
-  }
-}
-
-/** A rollback-journal (`DELETE` mode) database with one table that is not pgqrs's. */
-function foreignDatabase(): string {
-  const path = freshSqlitePath();
-  const raw = new Database(path);
-  raw.exec("CREATE TABLE t (x)");
-  raw.close();
-  return path;
-}
 
 describe("a SQLite store before its first write", () => {
   const peers: ChildProcess[] = [];
@@ -68,9 +49,7 @@ describe("a SQLite store before its first write", () => {
     expect(await errorCode(() => pgqrs.admin(store).verify())).toBe("SCHEMA_VALIDATION");
     expect(await errorCode(() => pgqrs.admin(store).listQueues())).toBe("SCHEMA_NOT_INSTALLED");
     await store.close();
-    expect(readFileSync(path).equals(before)).toBe(true);
-    expect(journalMode(path)).toBe("delete");
-    expect(readdirSync(dirname(path))).toEqual([basename(path)]);
+    expectUntouched(path, before);
   });
 
   it("reads an installed rollback-journal file without changing it; its first write switches it to WAL", async () => {
