@@ -70,7 +70,8 @@ async function openShared(opts: S3BackendOptions, dsn: S3Dsn, file: string): Pro
   }
   // The whole file is the unit of publication, so no WAL: a committed transaction is entirely in the file.
   const replica = new S3Replica(dsn, file, objects, (path) =>
-    createSqliteBackend({ path, useWal: false, busyTimeoutMs: opts.busyTimeoutMs }),
+    // The cache file is this package's own: created and opened for writing at once, as the replica expects.
+    createSqliteBackend({ path, useWal: false, busyTimeoutMs: opts.busyTimeoutMs, openForWrites: true }),
   );
   const shared: SharedCache = { replica, gate: new Gate(), objects, mode: opts.mode, refs: 1 };
   openCaches.set(file, shared);

@@ -23,6 +23,11 @@ export interface SqliteBackendOptions {
   useWal: boolean;
   /** How long a statement waits for another process's lock before failing with `BUSY`, in milliseconds. */
   busyTimeoutMs: number;
+  /**
+   * Open the file read-write at once, creating it if missing, instead of read-only until the first write. For a
+   * file this package owns outright (the S3 backend's local cache). Default `false`.
+   */
+  openForWrites?: boolean;
 }
 
 /** Whether `path` names a database better-sqlite3 keeps in memory (no file to protect, none to read). */
@@ -62,7 +67,7 @@ class SqliteConnectionSlot {
   constructor(opts: SqliteBackendOptions) {
     this.#opts = opts;
     // Opened now when there is a file (or memory), so a file that is not a database fails at connect, as before.
-    if (inMemory(opts.path)) this.#open(true);
+    if (inMemory(opts.path) || opts.openForWrites === true) this.#open(true);
     else if (existsSync(opts.path)) this.#open(false);
   }
 
