@@ -157,6 +157,7 @@ export const UNSHADOWABLE = new Set([
   "clock_timestamp",
   "statement_timestamp",
   "pg_is_in_recovery",
+  "current_database",
 ]);
 
 /** The CREATE statements of one function shadow; `i` keeps helper names unique. */
