@@ -6,7 +6,7 @@
  */
 import type { QueueMessage, RunRecord } from "../types.js";
 import type { Consumer } from "./consumer.js";
-import type { Lanes } from "./poll-lanes.js";
+import { givenBack, type Lanes } from "./poll-lanes.js";
 import type { PollLoopOptions } from "./poll-types.js";
 import type { Waker } from "./wait.js";
 
@@ -54,8 +54,10 @@ export function acceptHandoffs(loop: HandoffLoop): HandoffAcceptor {
       waker.wake();
       return;
     }
-    consumer
-      .releaseMany([message.id], options.now(), { refundDelivery: true })
+    // Given back unrun, its run's start (if the insert started one) with it.
+    if (run !== undefined) options.onHandedOffRun?.(message, run);
+    void givenBack(options, [message])
+      .then(() => consumer.releaseMany([message.id], options.now(), { refundDelivery: true }))
       .catch((err: unknown) => options.onError?.(err));
   };
   const withdraw = consumer.offerHandoffs(options.vtSeconds, options.onHandedOffRun !== undefined, {

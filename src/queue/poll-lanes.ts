@@ -192,7 +192,7 @@ class PollLanes implements Lanes {
 
   async #giveBack(messages: readonly QueueMessage[]): Promise<void> {
     if (messages.length === 0) return;
-    this.#options.onGivenBack?.(messages);
+    await givenBack(this.#options, messages);
     // Never attempted, so the delivery does not count toward maxReadCt. A failure leaves the lease to expire.
     await this.#consumer
       .releaseMany(
@@ -219,5 +219,14 @@ class PollLanes implements Lanes {
       STALLED_WAIT_MS,
       { unref: true },
     );
+  }
+}
+
+/** Tell `onGivenBack` (and wait for it) before messages go back unrun; its failure goes to `onError`. */
+export async function givenBack(options: PollLoopOptions, messages: readonly QueueMessage[]): Promise<void> {
+  try {
+    await options.onGivenBack?.(messages);
+  } catch (err) {
+    options.onError?.(err);
   }
 }

@@ -75,9 +75,11 @@ export interface PollLoopOptions {
   onError?: (err: unknown) => void;
   /**
    * Called with messages the loop claimed but gives back unrun (prefetched ones that waited half their lease, and
-   * those still waiting when the loop ends), before they are released: for a `claim` that keeps state per message.
+   * those still waiting when the loop ends, and hand-offs that arrive after it ended), before they are released:
+   * for a `claim` that keeps state per message. The release waits for a returned promise; its failure goes to
+   * `onError` and the messages are released all the same.
    */
-  onGivenBack?: (messages: readonly QueueMessage[]) => void;
+  onGivenBack?: (messages: readonly QueueMessage[]) => void | Promise<void>;
 }
 
 /** Why a poll loop ended normally. */

@@ -122,6 +122,14 @@ export interface WorkflowStoreOps {
    */
   dequeueAndStartRuns?(p: DequeueParams): Promise<{ message: QueueMessage; run: RunRecord | null }[]>;
   /**
+   * Optional: give back the starts of runs that a claim (`dequeueAndStartRuns`) or a hand-off (`enqueueAndStartRun`)
+   * made for `workerId` but no handler ran, before their messages are released unrun. Each run still RUNNING for
+   * `workerId` with exactly `attempts` (what its start returned) counts one attempt less; one that had never been
+   * started before is QUEUED again, without `started_at` or `worker_id`. A run started again or finished since is
+   * left alone. Backends whose claims start no runs leave it out.
+   */
+  unstartRuns?(p: { runs: readonly { id: number; attempts: number }[]; workerId: number; now: Date }): Promise<void>;
+  /**
    * Optional: `enqueue` of ONE payload leased as `p.leaseTo` says, and its workflow run created RUNNING
    * (`started_at = leaseTo.now`), in one round trip: a trigger handed straight to an idle workflow worker of this
    * store. `run` is `null` when the queue has no workflow; the caller then calls `startRun` itself.

@@ -111,9 +111,17 @@ export function serveWorkflow(
     vtSeconds,
     claim,
     prefetch,
-    // A run given back unrun is picked up by whichever claim takes its message next, with the run it finds then.
-    onGivenBack: (messages) => {
-      for (const m of messages) started.delete(m.id);
+    // A run given back unrun gives back its start too (it was never attempted), and is picked up by whichever claim
+    // takes its message next, with the run it finds then.
+    onGivenBack: async (messages) => {
+      const runs: { id: number; attempts: number }[] = [];
+      for (const m of messages) {
+        const run = started.get(m.id);
+        started.delete(m.id);
+        if (run?.status === "RUNNING") runs.push({ id: run.id, attempts: run.attempts });
+      }
+      if (runs.length === 0 || ctx.backend.unstartRuns === undefined) return;
+      await ctx.backend.unstartRuns({ runs, workerId: consumer.id, now: consumer.now() });
     },
     // A trigger enqueued through this store while the worker idles comes straight from its insert, run started;
     // not to a versioned worker, which must not take a trigger of another version (it claims them instead).

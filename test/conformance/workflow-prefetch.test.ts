@@ -2,8 +2,9 @@
  * Workflow workers claim trigger messages ahead of their free slots while runs are fast
  * (`WorkflowWorkerOptions.prefetch`, `workflow().prefetch(n)`): runs started by the claim wait in memory for a slot.
  * Checked for correctness: every run once and each step once, the default per backend, and that runs claimed
- * ahead and never executed go back unrun (delivery refunded) for any worker to finish. The stores run on a virtual
- * clock: runs take no time unless the test advances it, so whether a worker prefetches never depends on the load.
+ * ahead and never executed go back unrun (delivery refunded, the run's start given back) for any worker to finish.
+ * The stores run on a virtual clock: runs take no time unless the test advances it, so whether a worker prefetches
+ * never depends on the load.
  */
 import { describe, expect, it, vi } from "vitest";
 import * as pgqrs from "../../src/index.js";
@@ -59,7 +60,10 @@ describe.each(EVERY_BACKEND)("prefetching workflow workers on %s", (backend) => 
       await expect
         .poll(async () => (await pgqrs.workflow().name(t.def).getRun(id, t.store)).status, { timeout: 15_000 })
         .toBe("SUCCESS");
-      expect((await pgqrs.workflow().name(t.def).getRun(id, t.store)).output).toBe((input + 1) * 2 - 1);
+      const run = await pgqrs.workflow().name(t.def).getRun(id, t.store);
+      expect(run.output).toBe((input + 1) * 2 - 1);
+      // Started once: a start given back with its unrun message does not count as an attempt.
+      expect(run.attempts).toBe(1);
       for (const step of ["one", "two", "three"]) expect(t.executions.get(`${input}/${step}`)).toBe(1);
     }
   };
@@ -123,6 +127,15 @@ describe.each(EVERY_BACKEND)("prefetching workflow workers on %s", (backend) => 
     for (const id of given) {
       const m = await t.store.tables().messages().get(id);
       expect(m).toMatchObject({ archivedAt: null, consumerWorkerId: null, readCt: 0 });
+      // Never attempted: where the claim started its run, the run is QUEUED again, with no attempt and no worker
+      // (where claims start no runs, the run does not exist yet).
+      const run = await t.store.tables().workflowRuns().getByMessageId(id);
+      expect({
+        status: run?.status ?? "QUEUED",
+        attempts: run?.attempts ?? 0,
+        workerId: run?.workerId ?? null,
+        startedAt: run?.startedAt ?? null,
+      }).toEqual({ status: "QUEUED", attempts: 0, workerId: null, startedAt: null });
       expect(t.executions.get(`${t.triggers.indexOf(id)}/one`)).toBeUndefined();
     }
     const other = await t.store.consumer(t.name);

@@ -1,7 +1,8 @@
 /**
  * Starting workflow runs on PostgreSQL: creating a message's run and starting it; composed with a workflow worker's
  * claim that starts the runs of the messages it takes (postgres-run-claims.ts) and a trigger handed straight to an
- * idle worker with its run started (postgres-run-handoff.ts).
+ * idle worker with its run started (postgres-run-handoff.ts), and the give-back of such starts when their messages go
+ * back unrun (postgres-run-unstart.ts).
  */
 import { PgqrsError } from "../../errors.js";
 import { createWorkflowHint } from "../../workflow-not-created.js";
@@ -12,10 +13,11 @@ import { cols, countOf, toRun } from "./postgres-rows.js";
 import { createRunClaimOps } from "./postgres-run-claims.js";
 import { createRunHandoffOps } from "./postgres-run-handoff.js";
 import { startRunsUpsert } from "./postgres-run-start-upsert.js";
+import { createRunUnstartOps } from "./postgres-run-unstart.js";
 
 export type RunStartOps = Pick<
   StoreBackend,
-  "getOrCreateRun" | "startRun" | "dequeueAndStartRuns" | "enqueueAndStartRun"
+  "getOrCreateRun" | "startRun" | "dequeueAndStartRuns" | "enqueueAndStartRun" | "unstartRuns"
 >;
 
 /**
@@ -58,6 +60,7 @@ export function createRunStartOps(
   const ops: RunStartOps = {
     ...createRunClaimOps(conn),
     ...createRunHandoffOps(conn, origin),
+    ...createRunUnstartOps(conn),
 
     async getOrCreateRun({ message, now }) {
       const rows = await conn.prepared("get_or_create_run", createRunSql, [message.id, now]);
