@@ -30,12 +30,15 @@ export async function serveUntilSignal(
   server: { url: string; close(): Promise<void> },
   human: (url: string) => string,
 ): Promise<void> {
-  if (ctx.json) ctx.out.write(`${JSON.stringify({ url: server.url })}\n`);
-  else ctx.out.write(`${human(server.url)}\n`);
-  await new Promise<void>((resolve) => {
+  // The handlers first: a supervisor that signals as soon as it reads the URL must find them in place (Node's
+  // default would kill the process with the server open).
+  const stopped = new Promise<void>((resolve) => {
     const done = () => resolve();
     process.once("SIGINT", done);
     process.once("SIGTERM", done);
   });
+  if (ctx.json) ctx.out.write(`${JSON.stringify({ url: server.url })}\n`);
+  else ctx.out.write(`${human(server.url)}\n`);
+  await stopped;
   await server.close();
 }

@@ -89,11 +89,13 @@ export const demoWorkerCommand: CommandSpec = {
       .consumer(consumer)
       .concurrency(ctx.flags.int("concurrency") ?? 8)
       .poll(store);
-    emit({ event: "ready", workerId: consumer.id });
-    await new Promise<void>((resolve) => {
+    // The handlers before "ready": the parent may stop this worker as soon as it reads it.
+    const stopped = new Promise<void>((resolve) => {
       process.once("SIGINT", () => resolve());
       process.once("SIGTERM", () => resolve());
     });
+    emit({ event: "ready", workerId: consumer.id });
+    await stopped;
     await consumer.interrupt();
     await loop;
     await consumer.shutdown();

@@ -33,6 +33,7 @@ export class WorkerRunSession {
   readonly #loops: Promise<PollLoopEnd>[] = [];
   readonly #counts = new Map<string, number>();
   #stopping = false;
+  #unwatch: (() => void) | undefined;
 
   /** `log`: one line of progress (timestamped by the caller). */
   constructor(store: Store, concurrency: number, log: (line: string) => void) {
@@ -78,10 +79,12 @@ export class WorkerRunSession {
   }
 
   /**
-   * Wait until every loop has ended: SIGINT or SIGTERM interrupts the consumers (in-flight work finishes), a second
-   * signal exits at once (code 130). Then release what they still hold and stop them.
+   * Catch SIGINT and SIGTERM from now on (call it before anything is registered or printed): the first interrupts
+   * the consumers (in-flight work finishes; a loop not started yet never starts), a second exits at once (code
+   * 130). {@link untilStopped} ends the watch.
    */
-  async untilStopped(): Promise<WorkerRunEnd> {
+  watchSignals(): void {
+    if (this.#unwatch !== undefined) return;
     const stop = (signal: string) => {
       if (this.#stopping) {
         this.#log(`${signal} again: exiting now`);
@@ -95,15 +98,38 @@ export class WorkerRunSession {
     const onTerm = () => stop("SIGTERM");
     process.on("SIGINT", onInt);
     process.on("SIGTERM", onTerm);
+    this.#unwatch = () => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+    };
+  }
+
+  /**
+   * Wait until every loop has ended (see {@link watchSignals}, which this starts if it was not). Then release what
+   * they still hold and stop them.
+   */
+  async untilStopped(): Promise<WorkerRunEnd> {
+    this.watchSignals();
     const ends = await Promise.allSettled(this.#loops);
-    process.off("SIGINT", onInt);
-    process.off("SIGTERM", onTerm);
+    this.#unwatch?.();
     const stopped = await this.#shutDown();
     const failed = ends.filter((e) => e.status === "rejected");
     for (const f of failed) this.onError((f as PromiseRejectedResult).reason);
     this.#log(`stopped ${stopped.length} worker(s)`);
     const handled = Object.fromEntries(this.#counts);
     return { stopped, handled, reason: this.#stopping ? "signal" : "interrupted", failed: failed.length };
+  }
+
+  /**
+   * Undo a start that failed part-way (a workflow or queue that could not be served): stop the loops already
+   * started, release what they hold, stop every consumer registered, and end the signal watch.
+   */
+  async abandon(): Promise<void> {
+    this.#stopping = true;
+    for (const c of this.#consumers) await c.interrupt().catch(() => undefined);
+    await Promise.allSettled(this.#loops);
+    this.#unwatch?.();
+    await this.#shutDown();
   }
 
   async #register(what: string): Promise<Consumer> {
@@ -115,6 +141,8 @@ export class WorkerRunSession {
   /** Run a loop; a worker suspended by an operator (`pgqrs worker suspend`) waits for `resume` and serves again. */
   async #serve(consumer: Consumer, start: () => Promise<PollLoopEnd>): Promise<PollLoopEnd> {
     while (true) {
+      // A signal while the other consumers were being registered: this one never starts.
+      if (this.#stopping) return "interrupted";
       try {
         return await start();
       } catch (err) {

@@ -93,8 +93,15 @@ export const workerRunCommand: CommandSpec = {
     const session = new WorkerRunSession(store, concurrency, (line) => {
       if (!ctx.json) ctx.err.write(`${new Date().toISOString()} ${escapeControls(line)}\n`);
     });
-    for (const def of mod.workflows) await session.serveWorkflow(def);
-    for (const [queue, handler] of mod.handlers) await session.serveQueue(queue, handler, retry);
+    // Before any consumer is registered: a signal from here on stops them cleanly, "ready" included.
+    session.watchSignals();
+    try {
+      for (const def of mod.workflows) await session.serveWorkflow(def);
+      for (const [queue, handler] of mod.handlers) await session.serveQueue(queue, handler, retry);
+    } catch (err) {
+      await session.abandon();
+      throw err;
+    }
     const where = `${store.backendName()} (${pgqrs.maskDsn(store.config.dsn)})`;
     session.log(`ready on ${where}; Ctrl-C or SIGTERM stops cleanly`);
     const { stopped, handled, reason, failed } = await session.untilStopped();
