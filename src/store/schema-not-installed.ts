@@ -20,3 +20,20 @@ export function schemaNotInstalled(where: string, missing: string, operation: st
     { cause, details: { operation, missing, where } },
   );
 }
+
+/**
+ * A read of an embedded database whose file does not exist (nothing is created for a read): SCHEMA_VALIDATION for
+ * `verify` (its contract for a database without pgqrs's tables), SCHEMA_NOT_INSTALLED with the install hint for any
+ * other read. `engine`: "SQLite" or "Turso".
+ */
+export function missingDatabaseFile(engine: string, path: string, operation: string): PgqrsError {
+  if (operation === "verify") {
+    return new PgqrsError(
+      "SCHEMA_VALIDATION",
+      `Schema validation failed: Queue table ('pgqrs_queues') does not exist: there is no ${engine} database file ` +
+        `'${path}'; check the path, or run install() first (it creates the file)`,
+      { details: { table: "pgqrs_queues" } },
+    );
+  }
+  return schemaNotInstalled(`${engine} database '${path}'`, "the database file", operation, undefined);
+}

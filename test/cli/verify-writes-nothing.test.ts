@@ -1,6 +1,7 @@
 /**
- * `pgqrs verify` writes nothing (DECISIONS §13), and neither do the read commands: on SQLite they create no file at
- * a mistyped path and leave an existing file byte-identical, journal mode included. `install` still creates the
+ * `pgqrs verify` writes nothing (DECISIONS §13), and neither do the read commands: on SQLite (and Turso, which
+ * shares its file format) they create no file at a mistyped path, and on SQLite they leave an existing file
+ * byte-identical, journal mode included. `install` still creates the
  * file and puts it in WAL mode.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -29,9 +30,9 @@ describe("pgqrs verify and the read commands on SQLite", () => {
     expectUntouched(path, before);
   });
 
-  it("create no file at a path that does not exist", async () => {
+  it.each(["sqlite", "turso"])("create no file at a path that does not exist (%s://)", async (scheme) => {
     const path = freshSqlitePath();
-    const dsn = `sqlite://${path}`;
+    const dsn = `${scheme}://${path}`;
     const verify = await runCli(["verify", "--json", "--dsn", dsn]);
     expect(verify.code).toBe(1);
     expect(JSON.parse(verify.stdout)).toMatchObject({ ok: false });

@@ -4,8 +4,8 @@
  * failure becomes a rejected {@link PgqrsError}.
  */
 import { existsSync } from "node:fs";
-import { PgqrsError, storeClosed } from "../../errors.js";
-import { schemaNotInstalled } from "../schema-not-installed.js";
+import { storeClosed } from "../../errors.js";
+import { missingDatabaseFile } from "../schema-not-installed.js";
 import type { StoreBackend } from "../store.js";
 import { SQLITE_CAPABILITIES } from "./sqlite-backend.js";
 import { SqliteConnection } from "./sqlite-connection.js";
@@ -36,22 +36,6 @@ function inMemory(path: string): boolean {
 }
 
 /**
- * A read of a file that does not exist: SCHEMA_VALIDATION for `verify` (its contract for a database without pgqrs's
- * tables), SCHEMA_NOT_INSTALLED with the install hint for any other read.
- */
-function missingFile(path: string, operation: string): PgqrsError {
-  if (operation === "verify") {
-    return new PgqrsError(
-      "SCHEMA_VALIDATION",
-      `Schema validation failed: Queue table ('pgqrs_queues') does not exist: there is no SQLite database file ` +
-        `'${path}'; check the path, or run install() first (it creates the file)`,
-      { details: { table: "pgqrs_queues" } },
-    );
-  }
-  return schemaNotInstalled(`SQLite database '${path}'`, "the database file", operation, undefined);
-}
-
-/**
  * The store's one connection, opened read-only until the first write or DDL: a read-write open creates a missing
  * file and sets the journal mode (rewriting the header of a file in another mode), and `verify()`, the CLI's read
  * commands and a read-only dashboard must do neither. The first write closes the read-only
@@ -77,7 +61,7 @@ class SqliteConnectionSlot {
     if (kind !== "read") return this.#writable && this.#conn !== undefined ? this.#conn : this.#open(true);
     if (this.#conn !== undefined) return this.#conn;
     // The file may have appeared since (another process's install).
-    if (!existsSync(this.#opts.path)) throw missingFile(this.#opts.path, operation);
+    if (!existsSync(this.#opts.path)) throw missingDatabaseFile("SQLite", this.#opts.path, operation);
     return this.#open(false);
   }
 
