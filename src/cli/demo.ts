@@ -123,10 +123,15 @@ export async function runDemo(options: DemoOptions): Promise<DemoSummary> {
       });
       const consumer = await pgqrs.consumer(`demo-worker-${process.pid}`, DEMO_WORKFLOW).create(store);
       const loop = pgqrs.workflow().name(def).consumer(consumer).concurrency(options.concurrency).poll(store);
-      await waitAll();
-      await consumer.interrupt();
-      await loop;
-      await consumer.shutdown();
+      try {
+        await waitAll();
+      } finally {
+        // Also when the wait fails or is interrupted: the worker row is stopped, not left polling for
+        // `worker health` to report stale.
+        await consumer.interrupt();
+        await loop;
+        await consumer.shutdown();
+      }
     }
     progress.finish();
     options.signal?.throwIfAborted();
